@@ -1,0 +1,38 @@
+/** @module cli/commands/server — `slipway server`: what `npm start` runs. */
+import type { Command } from 'commander';
+import { startSlipway } from '../../server/app.js';
+
+export function registerServerCommand(program: Command): void {
+  program
+    .command('server')
+    .description('start the Slipway server (SageMaker, Runtime, S3 and Logs APIs on one port)')
+    .option('--port <port>', 'port to listen on (env SLIPWAY_PORT, default 7447)', (v) => Number(v))
+    .option('--host <host>', 'address to bind (env SLIPWAY_HOST, default 127.0.0.1)')
+    .option('--home <dir>', 'data directory (env SLIPWAY_HOME, default ~/.slipway)')
+    .addHelpText('after', '\nExample:\n  slipway server --port 7447 --home ~/.slipway\n')
+    .action(async (opts: { port?: number; host?: string; home?: string }) => {
+      const server = await startSlipway(opts);
+      process.stdout.write(
+        [
+          `Slipway ${server.url} (home ${server.config.home})`,
+          '',
+          'Point AWS clients at it:',
+          `  export AWS_ENDPOINT_URL=${server.url}`,
+          '  export AWS_ACCESS_KEY_ID=slipway AWS_SECRET_ACCESS_KEY=slipway AWS_DEFAULT_REGION=us-east-1',
+          '',
+        ].join('\n'),
+      );
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write(`\n${signal}: stopping Slipway (containers keep running and are adopted on the next start)\n`);
+        server.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+    });
+}

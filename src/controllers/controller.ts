@@ -1,0 +1,26 @@
+/** @module controllers/controller — what every resource controller offers the composition root. */
+import type { SlipwayConfig } from '../server/config.js';
+import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import type { LogStore } from '../storage/log-store.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { ResourceStore } from '../storage/resource-store.js';
+import type { Reconciler, WorkQueue } from './work-queue.js';
+
+export interface ControllerDeps {
+  config: SlipwayConfig;
+  resources: ResourceStore;
+  logs: LogStore;
+  objects: ObjectStore;
+  runtime: ContainerRuntime;
+  queue: WorkQueue;
+}
+
+export interface Controller {
+  /** Work-queue key prefix, e.g. `training-job` for keys `training-job:<name>`. */
+  readonly kind: string;
+  readonly reconcile: Reconciler;
+  /** Called once at start-up: adopt containers by label and enqueue every non-terminal resource. */
+  resume(): Promise<void>;
+  /** Stops background work (log followers, health checks); containers keep running. */
+  stop(): Promise<void>;
+}

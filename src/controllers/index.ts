@@ -1,0 +1,8 @@
+/** @module controllers — the set of resource controllers the server runs. */
+import type { Controller, ControllerDeps } from './controller.js';
+import { createEndpointController } from './endpoint/index.js';
+import { createTrainingJobController } from './training-job/index.js';
+
+export function createControllers(deps: ControllerDeps): Controller[] {
+  return [createTrainingJobController(deps), createEndpointController(deps)];
+}

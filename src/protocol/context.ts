@@ -1,0 +1,26 @@
+/** @module protocol/context — per-request facts every handler may rely on. */
+import { randomUUID } from 'node:crypto';
+
+/** The account every local resource belongs to (ARNs need 12 digits). */
+export const DEFAULT_ACCOUNT_ID = '000000000000';
+export const DEFAULT_REGION = 'us-east-1';
+
+export interface RequestContext {
+  requestId: string;
+  accountId: string;
+  region: string;
+  /** SigV4 service name from the credential scope, when the request was signed. */
+  signingService?: string;
+  accessKeyId?: string;
+  /** Operation name once the protocol layer resolved it (e.g. `CreateTrainingJob`). */
+  operation?: string;
+}
+
+export function newRequestContext(partial: Partial<RequestContext> = {}): RequestContext {
+  return {
+    requestId: partial.requestId ?? randomUUID(),
+    accountId: partial.accountId ?? DEFAULT_ACCOUNT_ID,
+    region: partial.region ?? DEFAULT_REGION,
+    ...partial,
+  };
+}

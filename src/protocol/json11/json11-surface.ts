@@ -1,0 +1,122 @@
+/**
+ * @module protocol/json11/json11-surface — AWS JSON 1.1 (SageMaker, CloudWatch Logs): dispatch on
+ * `X-Amz-Target`, parse and validate the body, call the handler, render output or error.
+ *
+ *   POST /  X-Amz-Target: SageMaker.CreateTrainingJob  {json}
+ *     → operation table lookup (UnknownOperationException)
+ *     → JSON.parse (SerializationException) → model validation (ValidationException)
+ *     → handler(ctx, input) → 200 {json} | 4xx/5xx {"__type","message"} + X-Amzn-ErrorType
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestContext } from '../context.js';
+import {
+  SerializationException,
+  ServiceError,
+  UnknownOperationException,
+  ValidationException,
+  asServiceError,
+} from '../errors.js';
+import type { SurfaceHandler } from '../../server/surface.js';
+import { readBody } from '../read-body.js';
+import { logger } from '../../server/logger.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OperationHandler = (ctx: RequestContext, input: any) => Promise<unknown> | unknown;
+export type OperationTable = Readonly<Record<string, OperationHandler>>;
+
+export interface InputValidator {
+  (operation: string, input: unknown): { violations: string[]; serializationError?: string };
+}
+
+export interface Json11Options {
+  /** Target prefix, e.g. `SageMaker` or `Logs_20140328`. */
+  targetPrefix: string;
+  operations: OperationTable;
+  validate?: InputValidator;
+  /** Largest request body accepted. */
+  maxBodyBytes?: number;
+}
+
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+
+export function createJson11Surface(opts: Json11Options): SurfaceHandler {
+  const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
+  return async (req, res, ctx) => {
+    try {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const dot = target.indexOf('.');
+      const prefix = dot >= 0 ? target.slice(0, dot) : '';
+      const operation = dot >= 0 ? target.slice(dot + 1) : '';
+      const handler = prefix === opts.targetPrefix ? opts.operations[operation] : undefined;
+      if (req.method !== 'POST') throw new ServiceError('MethodNotAllowed', 'Only POST is supported.', 405);
+      if (!handler || !Object.hasOwn(opts.operations, operation)) {
+        await drain(req);
+        throw new UnknownOperationException(target || '(none)');
+      }
+      ctx.operation = operation;
+      const raw = await readBody(req, maxBody);
+      const input = parseJsonBody(raw);
+      if (opts.validate) {
+        const { violations, serializationError } = opts.validate(operation, input);
+        if (serializationError) throw new SerializationException(serializationError);
+        if (violations.length > 0) throw new ValidationException(formatViolations(violations));
+      }
+      const output = await handler(ctx, input);
+      sendJson(res, ctx, 200, output ?? {});
+    } catch (err) {
+      const se = asServiceError(err);
+      if (!(err instanceof ServiceError)) logger.error({ err, requestId: ctx.requestId }, 'unhandled error in JSON 1.1 handler');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.setHeader('X-Amzn-ErrorType', se.code);
+      sendJson(res, ctx, se.statusCode, { __type: se.code, message: se.message, ...se.extra });
+    }
+  };
+}
+
+export function formatViolations(violations: string[]): string {
+  const n = violations.length;
+  return `${n} validation error${n === 1 ? '' : 's'} detected: ${violations.join('; ')}`;
+}
+
+function parseJsonBody(raw: Buffer): unknown {
+  const text = raw.toString('utf8').trim();
+  if (text === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new SerializationException('Malformed JSON: the request body could not be parsed.');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new SerializationException('Start of structure or map found where not expected.');
+  }
+  return value;
+}
+
+/** Dates become epoch seconds with a millisecond fraction, as SageMaker sends them. */
+function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  if (raw instanceof Date) return raw.getTime() / 1000;
+  return value;
+}
+
+export function sendJson(res: ServerResponse, ctx: RequestContext, status: number, body: unknown): void {
+  const payload = Buffer.from(JSON.stringify(body, replacer));
+  res.writeHead(status, {
+    'Content-Type': CONTENT_TYPE,
+    'Content-Length': payload.length,
+    'x-amzn-RequestId': ctx.requestId,
+  });
+  res.end(payload);
+}
+
+async function drain(req: IncomingMessage): Promise<void> {
+  req.resume();
+  await new Promise<void>((resolve) => {
+    if (req.readableEnded) resolve();
+    else req.on('end', () => resolve()).on('error', () => resolve());
+  });
+}

@@ -1,0 +1,152 @@
+/**
+ * @module runtime/container-runtime — the engine-neutral contract controllers and the data plane
+ * use to run containers. Docker is the first implementation (`runtime/docker`); a cluster engine
+ * can follow without touching callers. Only `controllers/` and `dataplane/` import this.
+ */
+
+export interface ImageInfo {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  /** Exec-form ENTRYPOINT, or null when the image has none. */
+  entrypoint: string[] | null;
+  cmd: string[] | null;
+  env: string[];
+  labels: Record<string, string>;
+  architecture: string;
+  os: string;
+  sizeBytes: number;
+  workingDir: string;
+  user: string;
+}
+
+/** Result of resolving a user's image reference (ECR-style names map to local tags). */
+export interface ResolvedImage {
+  /** The reference as the user gave it. */
+  specified: string;
+  /** The local reference that matched (may differ from `specified` for ECR-style names). */
+  local: string;
+  image: ImageInfo;
+}
+
+export interface BindMount {
+  hostPath: string;
+  containerPath: string;
+  readOnly?: boolean;
+}
+
+export interface ContainerSpec {
+  /** Deterministic name derived from the resource, so a retry finds what it made before. */
+  name: string;
+  image: string;
+  /** Replaces the image ENTRYPOINT when set (like `docker run --entrypoint`); [] clears it. */
+  entrypoint?: string[];
+  /** Replaces the image CMD when set. */
+  cmd?: string[];
+  env?: Record<string, string>;
+  labels?: Record<string, string>;
+  binds?: BindMount[];
+  /** Container TCP ports published on 127.0.0.1 with an ephemeral host port each. */
+  publishPorts?: number[];
+  /** User-defined network to attach to, with DNS aliases on it. */
+  network?: { name: string; aliases?: string[] };
+  hostname?: string;
+  /** No network at all (EnableNetworkIsolation without published ports). */
+  networkDisabled?: boolean;
+  limits?: { nanoCpus?: number; memoryBytes?: number };
+  workingDir?: string;
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  running: boolean;
+  exitCode: number | null;
+  oomKilled: boolean;
+  startedAt?: Date;
+  finishedAt?: Date;
+  /** Container port → host port on 127.0.0.1, for published ports. */
+  ports: Record<number, number>;
+}
+
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  /** Engine timestamp, epoch milliseconds. */
+  timestamp: number;
+  /** One line without its trailing newline. */
+  message: string;
+}
+
+export interface EngineInfo {
+  cpus: number;
+  memoryBytes: number;
+  architecture: string;
+  serverVersion: string;
+}
+
+export interface ContainerStats {
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+}
+
+/**
+ * What callers can rely on:
+ * - Methods taking an id accept a container id or name.
+ * - Missing containers/images give `undefined` from inspect/resolve, and `RuntimeNotFoundError`
+ *   from operations that need them; other engine failures surface as `RuntimeError`.
+ * - `stopContainer` sends SIGTERM, then SIGKILL after `graceSeconds`; it succeeds for a container
+ *   that has already exited.
+ * - `followLogs` yields every line from the start (or `sinceMs`) and ends when the container exits
+ *   or `signal` aborts.
+ */
+export interface ContainerRuntime {
+  ping(): Promise<boolean>;
+  info(): Promise<EngineInfo>;
+  inspectImage(ref: string): Promise<ImageInfo | undefined>;
+  resolveImage(ref: string): Promise<ResolvedImage | undefined>;
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  waitContainer(id: string, signal?: AbortSignal): Promise<{ exitCode: number }>;
+  stopContainer(id: string, graceSeconds: number): Promise<void>;
+  killContainer(id: string, signal?: string): Promise<void>;
+  removeContainer(id: string, opts?: { force?: boolean }): Promise<void>;
+  inspectContainer(id: string): Promise<ContainerInfo | undefined>;
+  listContainers(labels: Record<string, string>, opts?: { all?: boolean }): Promise<ContainerInfo[]>;
+  followLogs(id: string, opts?: { sinceMs?: number; signal?: AbortSignal }): AsyncIterable<LogLine>;
+  createNetwork(name: string, labels?: Record<string, string>, opts?: { internal?: boolean }): Promise<string>;
+  removeNetwork(name: string): Promise<void>;
+  listNetworks(labels: Record<string, string>): Promise<{ id: string; name: string }[]>;
+  stats(id: string): Promise<ContainerStats | undefined>;
+}
+
+export class RuntimeError extends Error {
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
+
+export class RuntimeNotFoundError extends RuntimeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RuntimeNotFoundError';
+  }
+}
+
+/** Labels every Slipway-managed container and network carries. */
+export const LABELS = {
+  managed: 'slipway.managed',
+  kind: 'slipway.kind',
+  name: 'slipway.name',
+  arn: 'slipway.arn',
+  host: 'slipway.host',
+  variant: 'slipway.variant',
+  instance: 'slipway.instance',
+  home: 'slipway.home',
+} as const;

@@ -1,0 +1,112 @@
+/**
+ * @module server/app — the composition root: builds stores, runtime, controllers and surfaces
+ * from the config, serves them on one port, and shuts them down in order.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createJson11Surface, sendJson } from '../protocol/json11/json11-surface.js';
+import { UnknownOperationException } from '../protocol/errors.js';
+import { WorkQueue, type Reconciler } from '../controllers/work-queue.js';
+import type { Controller, ControllerDeps } from '../controllers/controller.js';
+import { createControllers } from '../controllers/index.js';
+import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
+import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import { createS3Surface } from '../services/s3/index.js';
+import { sageMakerOperations } from '../services/sagemaker/index.js';
+import { validateSageMakerInput } from '../services/sagemaker/validation.js';
+import { logsOperations } from '../services/logs/index.js';
+import { validateLogsInput } from '../services/logs/validation.js';
+import { createRuntimeSurface } from '../dataplane/index.js';
+import { openDatabase, type Db } from '../storage/sqlite/database.js';
+import { SqliteObjectStore } from '../storage/sqlite/sqlite-object-store.js';
+import { ResourceStore } from '../storage/resource-store.js';
+import { TagStore } from '../storage/tag-store.js';
+import { LogStore } from '../storage/log-store.js';
+import { loadConfig, type ConfigInput, type SlipwayConfig } from './config.js';
+import { createRouter } from './router.js';
+import { createSlipwayRoutes } from './slipway-routes.js';
+import { logger } from './logger.js';
+
+export interface SlipwayServer {
+  url: string;
+  port: number;
+  config: SlipwayConfig;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends ConfigInput {
+  /** Override the container runtime (tests of pure logic only; integration uses Docker). */
+  runtime?: ContainerRuntime;
+}
+
+export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServer> {
+  const config = loadConfig(opts);
+  const startedAt = Date.now();
+  const db: Db = openDatabase(config.dbPath);
+  const resources = new ResourceStore(db);
+  const tags = new TagStore(db);
+  const logs = new LogStore(db);
+  const objects = new SqliteObjectStore(db, config.objectsDir);
+  const runtime = opts.runtime ?? new DockerRuntime();
+
+  // Controllers and queue refer to each other: the queue calls reconcilers by key prefix.
+  const reconcilers: Record<string, Reconciler> = {};
+  const queue = new WorkQueue(reconcilers);
+  const controllerDeps: ControllerDeps = { config, resources, logs, objects, runtime, queue };
+  const controllers: Controller[] = createControllers(controllerDeps);
+  for (const c of controllers) reconcilers[c.kind] = c.reconcile;
+
+  const deps = { config, resources, tags, logs, objects, queue };
+  const dataplane = createRuntimeSurface({ ...deps, runtime });
+  const router = createRouter({
+    slipway: createSlipwayRoutes({ runtime, startedAt, extra: dataplane.slipwayRoutes }),
+    sagemaker: createJson11Surface({
+      targetPrefix: 'SageMaker',
+      operations: sageMakerOperations(deps),
+      validate: validateSageMakerInput,
+    }),
+    logs: createJson11Surface({ targetPrefix: 'Logs_20140328', operations: logsOperations(deps), validate: validateLogsInput }),
+    runtime: dataplane.handler,
+    s3: createS3Surface({ objects }),
+    unknownTarget: async (req, res, ctx) => {
+      req.resume();
+      const target = String(req.headers['x-amz-target']);
+      const err = new UnknownOperationException(target);
+      res.setHeader('X-Amzn-ErrorType', err.code);
+      sendJson(res, ctx, err.statusCode, { __type: err.code, message: err.message });
+    },
+  });
+
+  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, router);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
+
+  for (const c of controllers) {
+    await c.resume().catch((err: unknown) => logger.error({ err, controller: c.kind }, 'controller failed to resume'));
+  }
+  logger.info({ url, home: config.home }, 'slipway started');
+
+  let closed = false;
+  return {
+    url,
+    port,
+    config,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await dataplane.stop();
+      await queue.stop();
+      for (const c of controllers) await c.stop().catch(() => undefined);
+      db.close();
+    },
+  };
+}

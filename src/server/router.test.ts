@@ -1,0 +1,33 @@
+import type { IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { chooseSurface } from './router.js';
+
+function req(method: string, headers: Record<string, string> = {}): IncomingMessage {
+  return { method, headers } as unknown as IncomingMessage;
+}
+const u = (p: string) => new URL(p, 'http://localhost');
+const sig = (svc: string) => ({
+  authorization: `AWS4-HMAC-SHA256 Credential=AK/20261122/us-east-1/${svc}/aws4_request, SignedHeaders=host, Signature=x`,
+});
+
+describe('chooseSurface', () => {
+  it('sends SageMaker and Logs targets to their JSON surfaces', () => {
+    expect(chooseSurface(req('POST', { ...sig('sagemaker'), 'x-amz-target': 'SageMaker.ListTrainingJobs' }), u('/'))).toBe('sagemaker');
+    expect(chooseSurface(req('POST', { ...sig('logs'), 'x-amz-target': 'Logs_20140328.GetLogEvents' }), u('/'))).toBe('logs');
+    expect(chooseSurface(req('POST', { 'x-amz-target': 'DynamoDB_20120810.ListTables' }), u('/'))).toBe('unknownTarget');
+  });
+
+  it('sends invocation paths to the runtime and everything else to S3', () => {
+    expect(chooseSurface(req('POST', sig('sagemaker')), u('/endpoints/ep-1/invocations'))).toBe('runtime');
+    expect(chooseSurface(req('POST', sig('sagemaker')), u('/endpoints/ep-1/invocations-response-stream'))).toBe('runtime');
+    expect(chooseSurface(req('PUT', sig('s3')), u('/bucket/key'))).toBe('s3');
+    // A bucket named "endpoints" stays S3 when the request is signed for s3.
+    expect(chooseSurface(req('POST', sig('s3')), u('/endpoints/x/invocations'))).toBe('s3');
+    expect(chooseSurface(req('GET'), u('/bucket/key?X-Amz-Credential=AK%2F20261122%2Fus-east-1%2Fs3%2Faws4_request'))).toBe('s3');
+  });
+
+  it('reserves /_slipway for Slipway itself', () => {
+    expect(chooseSurface(req('GET', sig('s3')), u('/_slipway/health'))).toBe('slipway');
+    expect(chooseSurface(req('GET', { accept: 'text/html' }), u('/'))).toBe('slipway');
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * @module server/router — one port, many surfaces. Order (issue #2): `/_slipway/*` first, then the
+ * SigV4 credential scope's service, then `X-Amz-Target`, then the path.
+ *
+ *   /_slipway/...                              → slipway (health, console, metrics)
+ *   scope s3                                   → s3
+ *   X-Amz-Target: SageMaker.* | Logs_20140328.* → sagemaker | logs
+ *   /endpoints/{name}/invocations[...]         → runtime (data plane)
+ *   anything else (incl. presigned S3 URLs)    → s3
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { newRequestContext, type RequestContext } from '../protocol/context.js';
+import { credentialScope } from '../protocol/sigv4/credential-scope.js';
+import type { SurfaceHandler } from './surface.js';
+import { logger } from './logger.js';
+
+export interface Surfaces {
+  slipway: SurfaceHandler;
+  sagemaker: SurfaceHandler;
+  logs: SurfaceHandler;
+  runtime: SurfaceHandler;
+  s3: SurfaceHandler;
+  /** X-Amz-Target with an unknown prefix (renders UnknownOperationException). */
+  unknownTarget: SurfaceHandler;
+}
+
+export type SurfaceName = keyof Surfaces;
+
+const RUNTIME_PATH = /^\/endpoints\/[^/]+\/(invocations|invocations-response-stream|async-invocations)$/;
+
+export function chooseSurface(req: IncomingMessage, url: URL): SurfaceName {
+  if (url.pathname.startsWith('/_slipway/') || url.pathname === '/_slipway') return 'slipway';
+  const scope = credentialScope(req.headers, url.searchParams);
+  if (scope?.service === 's3') return 's3';
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string' && target.length > 0) {
+    if (target.startsWith('SageMaker.')) return 'sagemaker';
+    if (target.startsWith('Logs_20140328.')) return 'logs';
+    return 'unknownTarget';
+  }
+  if (RUNTIME_PATH.test(url.pathname) && (req.method === 'POST' || req.method === 'OPTIONS')) return 'runtime';
+  // A browser opening the server root lands on the console.
+  if (url.pathname === '/' && req.method === 'GET' && !scope && isBrowser(req)) return 'slipway';
+  return 's3';
+}
+
+function isBrowser(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('text/html');
+}
+
+export function createRouter(surfaces: Surfaces) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const ctx: RequestContext = newRequestContext();
+    const scope = credentialScope(req.headers, new URLSearchParams());
+    if (scope) {
+      ctx.region = scope.region;
+      ctx.accessKeyId = scope.accessKeyId;
+      ctx.signingService = scope.service;
+    }
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    const name = chooseSurface(req, url);
+    surfaces[name](req, res, ctx, url).catch((err: unknown) => {
+      logger.error({ err, requestId: ctx.requestId, surface: name }, 'unhandled error');
+      if (!res.headersSent) {
+        res.writeHead(500, { 'x-amzn-RequestId': ctx.requestId, 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ __type: 'InternalFailure', message: 'An internal error occurred.' }));
+      } else {
+        res.destroy();
+      }
+    });
+  };
+}

@@ -1,0 +1,18 @@
+/** @module services/sagemaker — the SageMaker operation table: operation name → handler. */
+import type { OperationTable } from '../../protocol/json11/json11-surface.js';
+import type { SageMakerDeps } from './deps.js';
+import { endpointConfigOperations } from './operations/endpoint-configs.js';
+import { endpointOperations } from './operations/endpoints.js';
+import { modelOperations } from './operations/models.js';
+import { tagOperations } from './operations/tags.js';
+import { trainingJobOperations } from './operations/training-jobs.js';
+
+export function sageMakerOperations(deps: SageMakerDeps): OperationTable {
+  return {
+    ...trainingJobOperations(deps),
+    ...modelOperations(deps),
+    ...endpointConfigOperations(deps),
+    ...endpointOperations(deps),
+    ...tagOperations(deps),
+  };
+}

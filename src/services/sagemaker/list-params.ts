@@ -1,0 +1,46 @@
+/** @module services/sagemaker/list-params — List* request members → ResourceStore query, shared by every List operation. */
+import { ValidationException } from '../../protocol/errors.js';
+import type { ListQuery } from '../../storage/resource-store.js';
+
+export interface ListRequest {
+  NameContains?: string;
+  StatusEquals?: string;
+  CreationTimeAfter?: number | string;
+  CreationTimeBefore?: number | string;
+  LastModifiedTimeAfter?: number | string;
+  LastModifiedTimeBefore?: number | string;
+  SortBy?: string;
+  SortOrder?: string;
+  MaxResults?: number;
+  NextToken?: string;
+}
+
+/** Wire timestamps are epoch seconds (JSON numbers); some clients send ISO strings. → epoch ms. */
+export function toEpochMs(v: number | string | undefined): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number') return Math.round(v * 1000);
+  const n = Number(v);
+  if (Number.isFinite(n)) return Math.round(n * 1000);
+  const d = Date.parse(v);
+  if (Number.isNaN(d)) throw new ValidationException(`Invalid timestamp: ${v}`);
+  return d;
+}
+
+export function toListQuery(input: ListRequest, defaultSortOrder: 'Ascending' | 'Descending'): ListQuery {
+  const sortBy = (input.SortBy ?? 'CreationTime') as ListQuery['sortBy'];
+  return {
+    nameContains: input.NameContains,
+    statusEquals: input.StatusEquals,
+    creationTimeAfter: toEpochMs(input.CreationTimeAfter),
+    creationTimeBefore: toEpochMs(input.CreationTimeBefore),
+    lastModifiedTimeAfter: toEpochMs(input.LastModifiedTimeAfter),
+    lastModifiedTimeBefore: toEpochMs(input.LastModifiedTimeBefore),
+    sortBy,
+    sortOrder: (input.SortOrder as ListQuery['sortOrder']) ?? defaultSortOrder,
+    maxResults: input.MaxResults,
+    nextToken: input.NextToken,
+  };
+}
+
+/** Epoch ms → wire seconds with millisecond fraction. */
+export const toWireTime = (ms: number): number => ms / 1000;

@@ -1,0 +1,7 @@
+/** @module services/sagemaker/operations/models — placeholder until its issue lands. */
+import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { SageMakerDeps } from '../deps.js';
+
+export function modelOperations(_deps: SageMakerDeps): OperationTable {
+  return {};
+}

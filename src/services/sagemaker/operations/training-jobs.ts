@@ -1,0 +1,7 @@
+/** @module services/sagemaker/operations/training-jobs — placeholder until its issue lands. */
+import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { SageMakerDeps } from '../deps.js';
+
+export function trainingJobOperations(_deps: SageMakerDeps): OperationTable {
+  return {};
+}

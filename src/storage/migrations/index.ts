@@ -1,0 +1,10 @@
+/** @module storage/migrations — the ordered list of schema migrations; never edit an applied one. */
+import { coreMigration } from './001-core.js';
+import { objectsMigration } from './002-objects.js';
+
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [coreMigration, objectsMigration];
