@@ -65,7 +65,12 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       operations: sageMakerOperations(deps),
       validate: validateSageMakerInput,
     }),
-    logs: createJson11Surface({ targetPrefix: 'Logs_20140328', operations: logsOperations(deps), validate: validateLogsInput }),
+    logs: createJson11Surface({
+      targetPrefix: 'Logs_20140328',
+      operations: logsOperations(deps),
+      validate: validateLogsInput,
+      validationErrorCode: 'InvalidParameterException',
+    }),
     runtime: dataplane.handler,
     s3: createS3Surface({ objects }),
     unknownTarget: async (req, res, ctx) => {

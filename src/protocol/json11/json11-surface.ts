@@ -35,6 +35,11 @@ export interface Json11Options {
   validate?: InputValidator;
   /** Largest request body accepted. */
   maxBodyBytes?: number;
+  /**
+   * Code for model-constraint violations: SageMaker answers ValidationException; CloudWatch Logs
+   * answers InvalidParameterException (its modelled error for bad parameters).
+   */
+  validationErrorCode?: string;
 }
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -59,7 +64,12 @@ export function createJson11Surface(opts: Json11Options): SurfaceHandler {
       if (opts.validate) {
         const { violations, serializationError } = opts.validate(operation, input);
         if (serializationError) throw new SerializationException(serializationError);
-        if (violations.length > 0) throw new ValidationException(formatViolations(violations));
+        if (violations.length > 0) {
+          const message = formatViolations(violations);
+          throw opts.validationErrorCode
+            ? new ServiceError(opts.validationErrorCode, message, 400)
+            : new ValidationException(message);
+        }
       }
       const output = await handler(ctx, input);
       sendJson(res, ctx, 200, output ?? {});
