@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 180_000,
     reporters: ['default'],
+    // Server logs stay quiet in tests unless asked for (SLIPWAY_LOG_LEVEL=info npm test).
+    env: { SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_LOG_LEVEL ?? 'warn' },
   },
 });

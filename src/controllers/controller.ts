@@ -5,6 +5,7 @@ import type { LogStore } from '../storage/log-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { ResourceStore } from '../storage/resource-store.js';
 import type { Reconciler, WorkQueue } from './work-queue.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface ControllerDeps {
   config: SlipwayConfig;
@@ -13,6 +14,7 @@ export interface ControllerDeps {
   objects: ObjectStore;
   runtime: ContainerRuntime;
   queue: WorkQueue;
+  metrics: Metrics;
 }
 
 export interface Controller {

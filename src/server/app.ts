@@ -25,6 +25,11 @@ import { LogStore } from '../storage/log-store.js';
 import { loadConfig, type ConfigInput, type SlipwayConfig } from './config.js';
 import { createRouter } from './router.js';
 import { createSlipwayRoutes } from './slipway-routes.js';
+import { createLogTailRoute } from './routes/log-tail.js';
+import { createPrometheusRoute } from './routes/prometheus.js';
+import { createCloudWatchSurface } from './routes/cloudwatch.js';
+import { MetricStore } from '../metrics/metric-store.js';
+import { Metrics } from '../metrics/metrics.js';
 import { logger } from './logger.js';
 
 export interface SlipwayServer {
@@ -48,18 +53,29 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const logs = new LogStore(db);
   const objects = new SqliteObjectStore(db, config.objectsDir);
   const runtime = opts.runtime ?? new DockerRuntime();
+  const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
+  metricStore.start();
+  const metrics = new Metrics(metricStore);
 
   // Controllers and queue refer to each other: the queue calls reconcilers by key prefix.
   const reconcilers: Record<string, Reconciler> = {};
   const queue = new WorkQueue(reconcilers);
-  const controllerDeps: ControllerDeps = { config, resources, logs, objects, runtime, queue };
+  const controllerDeps: ControllerDeps = { config, resources, logs, objects, runtime, queue, metrics };
   const controllers: Controller[] = createControllers(controllerDeps);
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
   const deps = { config, resources, tags, logs, objects, queue };
-  const dataplane = createRuntimeSurface({ ...deps, runtime });
+  const dataplane = createRuntimeSurface({ ...deps, runtime, metrics });
   const router = createRouter({
-    slipway: createSlipwayRoutes({ runtime, startedAt, extra: dataplane.slipwayRoutes }),
+    slipway: createSlipwayRoutes({
+      runtime,
+      startedAt,
+      extra: {
+        ...dataplane.slipwayRoutes,
+        '/_slipway/logs/stream': createLogTailRoute(logs),
+        '/_slipway/metrics': createPrometheusRoute(metrics),
+      },
+    }),
     sagemaker: createJson11Surface({
       targetPrefix: 'SageMaker',
       operations: sageMakerOperations(deps),
@@ -73,6 +89,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     }),
     runtime: dataplane.handler,
     s3: createS3Surface({ objects }),
+    cloudwatch: createCloudWatchSurface(metricStore),
     unknownTarget: async (req, res, ctx) => {
       req.resume();
       const target = String(req.headers['x-amz-target']);
@@ -111,6 +128,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       await dataplane.stop();
       await queue.stop();
       for (const c of controllers) await c.stop().catch(() => undefined);
+      metricStore.stop();
       db.close();
     },
   };

@@ -17,6 +17,10 @@ export interface SlipwayConfig {
   keepFailedWorkspaces: boolean;
   /** Origins allowed to call endpoints from a browser; default any localhost origin. */
   corsOrigins: string[];
+  /** How long 1-minute metric buckets are kept. */
+  metricsRetentionDays: number;
+  /** Log retention: events beyond this total size are removed oldest first. */
+  logsMaxBytes: number;
 }
 
 export interface ConfigInput {
@@ -40,6 +44,8 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     region: env.SLIPWAY_REGION ?? 'us-east-1',
     accountId: env.SLIPWAY_ACCOUNT_ID ?? '000000000000',
     keepFailedWorkspaces: env.SLIPWAY_KEEP_FAILED_WORKSPACES === '1' || env.SLIPWAY_KEEP_FAILED_WORKSPACES === 'true',
+    metricsRetentionDays: Number(env.SLIPWAY_METRICS_RETENTION_DAYS ?? 15),
+    logsMaxBytes: Number(env.SLIPWAY_LOGS_MAX_BYTES ?? 2 * 1024 ** 3),
     corsOrigins: (env.SLIPWAY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

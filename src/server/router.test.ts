@@ -26,6 +26,12 @@ describe('chooseSurface', () => {
     expect(chooseSurface(req('GET'), u('/bucket/key?X-Amz-Credential=AK%2F20261122%2Fus-east-1%2Fs3%2Faws4_request'))).toBe('s3');
   });
 
+  it('sends CloudWatch in any of its three protocols to the cloudwatch surface', () => {
+    expect(chooseSurface(req('POST', sig('monitoring')), u('/service/GraniteServiceVersion20100801/operation/GetMetricData'))).toBe('cloudwatch');
+    expect(chooseSurface(req('POST', { 'x-amz-target': 'GraniteServiceVersion20100801.ListMetrics' }), u('/'))).toBe('cloudwatch');
+    expect(chooseSurface(req('POST', sig('monitoring')), u('/'))).toBe('cloudwatch');
+  });
+
   it('reserves /_slipway for Slipway itself', () => {
     expect(chooseSurface(req('GET', sig('s3')), u('/_slipway/health'))).toBe('slipway');
     expect(chooseSurface(req('GET', { accept: 'text/html' }), u('/'))).toBe('slipway');

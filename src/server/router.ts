@@ -6,6 +6,7 @@
  *   scope s3                                   → s3
  *   X-Amz-Target: SageMaker.* | Logs_20140328.* → sagemaker | logs
  *   /endpoints/{name}/invocations[...]         → runtime (data plane)
+ *   scope monitoring | /service/Granite...     → cloudwatch (CBOR, JSON 1.0 or query inside)
  *   anything else (incl. presigned S3 URLs)    → s3
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -20,11 +21,16 @@ export interface Surfaces {
   logs: SurfaceHandler;
   runtime: SurfaceHandler;
   s3: SurfaceHandler;
+  /** CloudWatch metrics: RPC v2 CBOR, JSON 1.0 or query, told apart inside. */
+  cloudwatch: SurfaceHandler;
   /** X-Amz-Target with an unknown prefix (renders UnknownOperationException). */
   unknownTarget: SurfaceHandler;
 }
 
 export type SurfaceName = keyof Surfaces;
+
+/** CloudWatch's service shape name: RPC v2 path segment and JSON 1.0 target prefix. */
+const CLOUDWATCH_SERVICE = 'GraniteServiceVersion20100801';
 
 const RUNTIME_PATH = /^\/endpoints\/[^/]+\/(invocations|invocations-response-stream|async-invocations)$/;
 
@@ -32,10 +38,12 @@ export function chooseSurface(req: IncomingMessage, url: URL): SurfaceName {
   if (url.pathname.startsWith('/_slipway/') || url.pathname === '/_slipway') return 'slipway';
   const scope = credentialScope(req.headers, url.searchParams);
   if (scope?.service === 's3') return 's3';
+  if (scope?.service === 'monitoring' || url.pathname.startsWith(`/service/${CLOUDWATCH_SERVICE}/`)) return 'cloudwatch';
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string' && target.length > 0) {
     if (target.startsWith('SageMaker.')) return 'sagemaker';
     if (target.startsWith('Logs_20140328.')) return 'logs';
+    if (target.startsWith(`${CLOUDWATCH_SERVICE}.`)) return 'cloudwatch';
     return 'unknownTarget';
   }
   if (RUNTIME_PATH.test(url.pathname) && (req.method === 'POST' || req.method === 'OPTIONS')) return 'runtime';

@@ -18,7 +18,14 @@ export interface StoredLogEvent extends LogEvent {
   streamName: string;
 }
 
+/** A position in a stream's (timestamp, id) order. */
+export interface Cursor {
+  timestamp: number;
+  id: number;
+}
+
 export interface LogStreamInfo {
+  id: number;
   groupName: string;
   name: string;
   creationTime: number;
@@ -80,10 +87,11 @@ export class LogStore {
   streams(group: string, prefix = ''): LogStreamInfo[] {
     const rows = this.db
       .prepare(
-        `SELECT group_name, name, creation_time, first_event_time, last_event_time, last_ingestion_time, stored_bytes
+        `SELECT id, group_name, name, creation_time, first_event_time, last_event_time, last_ingestion_time, stored_bytes
          FROM log_streams WHERE group_name = ? AND substr(name, 1, ?) = ? ORDER BY name`,
       )
       .all(group, prefix.length, prefix) as {
+      id: number;
       group_name: string;
       name: string;
       creation_time: number;
@@ -93,6 +101,7 @@ export class LogStore {
       stored_bytes: number;
     }[];
     return rows.map((r) => ({
+      id: r.id,
       groupName: r.group_name,
       name: r.name,
       creationTime: r.creation_time,
@@ -100,6 +109,112 @@ export class LogStore {
       lastEventTime: r.last_event_time,
       lastIngestionTime: r.last_ingestion_time,
       storedBytes: r.stored_bytes,
+    }));
+  }
+
+  groups(prefix = ''): { name: string; creationTime: number; retentionDays: number | null; storedBytes: number }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT g.name, g.creation_time, g.retention_days, coalesce(sum(s.stored_bytes), 0) AS stored_bytes
+         FROM log_groups g LEFT JOIN log_streams s ON s.group_name = g.name
+         WHERE substr(g.name, 1, ?) = ? GROUP BY g.name ORDER BY g.name`,
+      )
+      .all(prefix.length, prefix) as { name: string; creation_time: number; retention_days: number | null; stored_bytes: number }[];
+    return rows.map((r) => ({ name: r.name, creationTime: r.creation_time, retentionDays: r.retention_days, storedBytes: r.stored_bytes }));
+  }
+
+  groupExists(group: string): boolean {
+    return this.db.prepare('SELECT 1 FROM log_groups WHERE name = ?').get(group) !== undefined;
+  }
+
+  streamId(group: string, stream: string): number | undefined {
+    const row = this.db.prepare('SELECT id FROM log_streams WHERE group_name = ? AND name = ?').get(group, stream) as { id: number } | undefined;
+    return row?.id;
+  }
+
+  deleteGroup(group: string): boolean {
+    return this.db.prepare('DELETE FROM log_groups WHERE name = ?').run(group).changes > 0;
+  }
+
+  deleteStream(group: string, stream: string): boolean {
+    return this.db.prepare('DELETE FROM log_streams WHERE group_name = ? AND name = ?').run(group, stream).changes > 0;
+  }
+
+  setRetention(group: string, days: number | null): void {
+    this.db.prepare('UPDATE log_groups SET retention_days = ? WHERE name = ?').run(days, group);
+  }
+
+  /**
+   * One page of a stream's events in (timestamp, id) order. `after`/`before` are exclusive cursor
+   * positions; with `newestFirst` the page is the newest events before the cursor, returned in
+   * ascending order as GetLogEvents does.
+   */
+  page(
+    streamId: number,
+    q: { startTime?: number; endTime?: number; after?: Cursor; before?: Cursor; limit: number; newestFirst: boolean },
+  ): StoredLogEvent[] {
+    const clauses = ['stream_id = ?'];
+    const params: unknown[] = [streamId];
+    if (q.startTime !== undefined) {
+      clauses.push('timestamp >= ?');
+      params.push(q.startTime);
+    }
+    if (q.endTime !== undefined) {
+      clauses.push('timestamp < ?');
+      params.push(q.endTime);
+    }
+    if (q.after) {
+      clauses.push('(timestamp > ? OR (timestamp = ? AND id > ?))');
+      params.push(q.after.timestamp, q.after.timestamp, q.after.id);
+    }
+    if (q.before) {
+      clauses.push('(timestamp < ? OR (timestamp = ? AND id < ?))');
+      params.push(q.before.timestamp, q.before.timestamp, q.before.id);
+    }
+    const dir = q.newestFirst ? 'DESC' : 'ASC';
+    const rows = this.db
+      .prepare(
+        `SELECT id, timestamp, ingestion_time, message FROM log_events WHERE ${clauses.join(' AND ')}
+         ORDER BY timestamp ${dir}, id ${dir} LIMIT ?`,
+      )
+      .all(...params, q.limit) as { id: number; timestamp: number; ingestion_time: number; message: string }[];
+    if (q.newestFirst) rows.reverse();
+    return rows.map((r) => ({ id: r.id, timestamp: r.timestamp, ingestionTime: r.ingestion_time, message: r.message, streamName: '' }));
+  }
+
+  /** Events of several streams of a group merged in (timestamp, id) order, after a cursor. */
+  scan(
+    streamIds: number[],
+    q: { startTime?: number; endTime?: number; after?: Cursor; limit: number },
+  ): (StoredLogEvent & { streamId: number })[] {
+    if (streamIds.length === 0) return [];
+    const clauses = [`stream_id IN (${streamIds.map(() => '?').join(',')})`];
+    const params: unknown[] = [...streamIds];
+    if (q.startTime !== undefined) {
+      clauses.push('timestamp >= ?');
+      params.push(q.startTime);
+    }
+    if (q.endTime !== undefined) {
+      clauses.push('timestamp < ?');
+      params.push(q.endTime);
+    }
+    if (q.after) {
+      clauses.push('(timestamp > ? OR (timestamp = ? AND id > ?))');
+      params.push(q.after.timestamp, q.after.timestamp, q.after.id);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT id, stream_id, timestamp, ingestion_time, message FROM log_events WHERE ${clauses.join(' AND ')}
+         ORDER BY timestamp, id LIMIT ?`,
+      )
+      .all(...params, q.limit) as { id: number; stream_id: number; timestamp: number; ingestion_time: number; message: string }[];
+    return rows.map((r) => ({
+      id: r.id,
+      streamId: r.stream_id,
+      timestamp: r.timestamp,
+      ingestionTime: r.ingestion_time,
+      message: r.message,
+      streamName: '',
     }));
   }
 

@@ -40,12 +40,14 @@ export interface Json11Options {
    * answers InvalidParameterException (its modelled error for bad parameters).
    */
   validationErrorCode?: string;
+  /** `1.1` (SageMaker, Logs) or `1.0` (CloudWatch's JSON clients). */
+  jsonVersion?: '1.0' | '1.1';
 }
 
-const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 export function createJson11Surface(opts: Json11Options): SurfaceHandler {
   const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
+  const contentType = `application/x-amz-json-${opts.jsonVersion ?? '1.1'}`;
   return async (req, res, ctx) => {
     try {
       const target = String(req.headers['x-amz-target'] ?? '');
@@ -72,7 +74,7 @@ export function createJson11Surface(opts: Json11Options): SurfaceHandler {
         }
       }
       const output = await handler(ctx, input);
-      sendJson(res, ctx, 200, output ?? {});
+      sendJson(res, ctx, 200, output ?? {}, contentType);
     } catch (err) {
       const se = asServiceError(err);
       if (!(err instanceof ServiceError)) logger.error({ err, requestId: ctx.requestId }, 'unhandled error in JSON 1.1 handler');
@@ -81,7 +83,7 @@ export function createJson11Surface(opts: Json11Options): SurfaceHandler {
         return;
       }
       res.setHeader('X-Amzn-ErrorType', se.code);
-      sendJson(res, ctx, se.statusCode, { __type: se.code, message: se.message, ...se.extra });
+      sendJson(res, ctx, se.statusCode, { __type: se.code, message: se.message, ...se.extra }, contentType);
     }
   };
 }
@@ -113,10 +115,16 @@ function replacer(this: Record<string, unknown>, key: string, value: unknown): u
   return value;
 }
 
-export function sendJson(res: ServerResponse, ctx: RequestContext, status: number, body: unknown): void {
+export function sendJson(
+  res: ServerResponse,
+  ctx: RequestContext,
+  status: number,
+  body: unknown,
+  contentType = 'application/x-amz-json-1.1',
+): void {
   const payload = Buffer.from(JSON.stringify(body, replacer));
   res.writeHead(status, {
-    'Content-Type': CONTENT_TYPE,
+    'Content-Type': contentType,
     'Content-Length': payload.length,
     'x-amzn-RequestId': ctx.requestId,
   });

@@ -1,6 +1,8 @@
-/** @module services/logs — the CloudWatch Logs operation table (operations arrive with the observability issue). */
+/** @module services/logs — the CloudWatch Logs operation table. */
 import type { OperationTable } from '../../protocol/json11/json11-surface.js';
+import { eventOperations } from './operations/events.js';
+import { groupsAndStreamsOperations, type LogsDeps } from './operations/groups-and-streams.js';
 
-export function logsOperations(_deps: unknown): OperationTable {
-  return {};
+export function logsOperations(deps: LogsDeps): OperationTable {
+  return { ...groupsAndStreamsOperations(deps), ...eventOperations(deps) };
 }

@@ -51,14 +51,21 @@ export const coreMigration: Migration = {
       message TEXT NOT NULL
     );
     CREATE INDEX log_events_stream_time ON log_events (stream_id, timestamp, id);
+    CREATE INDEX log_events_time ON log_events (timestamp, id);
 
-    CREATE TABLE metric_points (
+    -- One row per metric, dimension set and minute: CloudWatch statistics at 1-minute resolution.
+    CREATE TABLE metric_buckets (
       namespace TEXT NOT NULL,
       metric TEXT NOT NULL,
       dimensions TEXT NOT NULL,
-      timestamp INTEGER NOT NULL,
-      value REAL NOT NULL
+      minute INTEGER NOT NULL,
+      sample_count REAL NOT NULL,
+      sum REAL NOT NULL,
+      minimum REAL NOT NULL,
+      maximum REAL NOT NULL,
+      unit TEXT NOT NULL DEFAULT 'None',
+      PRIMARY KEY (namespace, metric, dimensions, minute)
     );
-    CREATE INDEX metric_points_key ON metric_points (namespace, metric, dimensions, timestamp);
+    CREATE INDEX metric_buckets_minute ON metric_buckets (minute);
   `,
 };

@@ -1,0 +1,112 @@
+/**
+ * @module metrics/metrics — the one place Slipway records metrics. Every sample goes two ways:
+ * into Prometheus instruments (served at /_slipway/metrics) and into the CloudWatch-style
+ * MetricStore (GetMetricStatistics / GetMetricData), under SageMaker's names and dimensions
+ * (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MetricStore } from './metric-store.js';
+
+export const NAMESPACES = {
+  invocations: 'AWS/SageMaker',
+  endpointInstances: '/aws/sagemaker/Endpoints',
+  trainingJobs: '/aws/sagemaker/TrainingJobs',
+  processingJobs: '/aws/sagemaker/ProcessingJobs',
+  transformJobs: '/aws/sagemaker/TransformJobs',
+} as const;
+
+export interface InvocationSample {
+  endpoint: string;
+  variant: string;
+  /** HTTP status returned to the caller's view of the model (container status, or 0 on timeout). */
+  status: number;
+  modelLatencyUs: number;
+  overheadLatencyUs: number;
+  /** Instances serving the variant, for InvocationsPerInstance. */
+  instanceCount: number;
+}
+
+// Microsecond buckets from 100 µs to 60 s, as SageMaker reports latencies in microseconds.
+const LATENCY_BUCKETS_US = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1e6, 2.5e6, 5e6, 1e7, 3e7, 6e7];
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly invocations: Counter<'endpoint' | 'variant'>;
+  private readonly errors4xx: Counter<'endpoint' | 'variant'>;
+  private readonly errors5xx: Counter<'endpoint' | 'variant'>;
+  private readonly modelLatency: Histogram<'endpoint' | 'variant'>;
+  private readonly overheadLatency: Histogram<'endpoint' | 'variant'>;
+  private readonly modelSetup: Gauge<'endpoint' | 'variant'>;
+  private readonly instanceCpu: Gauge<'endpoint' | 'variant' | 'instance'>;
+  private readonly instanceMemory: Gauge<'endpoint' | 'variant' | 'instance'>;
+  private readonly jobMetric: Gauge<'job' | 'metric'>;
+  private readonly jobCpu: Gauge<'job' | 'host'>;
+  private readonly jobMemory: Gauge<'job' | 'host'>;
+
+  constructor(private readonly store: MetricStore) {
+    const r = this.registry;
+    collectDefaultMetrics({ register: r, prefix: 'slipway_' });
+    const ev = ['endpoint', 'variant'] as const;
+    this.invocations = new Counter({ name: 'sagemaker_invocations_total', help: 'InvokeEndpoint requests that reached a model (Invocations).', labelNames: ev, registers: [r] });
+    this.errors4xx = new Counter({ name: 'sagemaker_invocation_4xx_errors_total', help: 'Invocations where the model returned 4xx (Invocation4XXErrors).', labelNames: ev, registers: [r] });
+    this.errors5xx = new Counter({ name: 'sagemaker_invocation_5xx_errors_total', help: 'Invocations where the model returned 5xx or timed out (Invocation5XXErrors).', labelNames: ev, registers: [r] });
+    this.modelLatency = new Histogram({ name: 'sagemaker_model_latency_microseconds', help: 'Time the model took to respond (ModelLatency), microseconds.', labelNames: ev, buckets: LATENCY_BUCKETS_US, registers: [r] });
+    this.overheadLatency = new Histogram({ name: 'sagemaker_overhead_latency_microseconds', help: 'Time Slipway added to each invocation (OverheadLatency), microseconds.', labelNames: ev, buckets: LATENCY_BUCKETS_US, registers: [r] });
+    this.modelSetup = new Gauge({ name: 'sagemaker_model_setup_time_microseconds', help: 'Time to start an instance until /ping answered (ModelSetupTime), microseconds.', labelNames: ev, registers: [r] });
+    this.instanceCpu = new Gauge({ name: 'sagemaker_instance_cpu_utilization_percent', help: 'CPUUtilization of an endpoint instance.', labelNames: ['endpoint', 'variant', 'instance'], registers: [r] });
+    this.instanceMemory = new Gauge({ name: 'sagemaker_instance_memory_utilization_percent', help: 'MemoryUtilization of an endpoint instance.', labelNames: ['endpoint', 'variant', 'instance'], registers: [r] });
+    this.jobMetric = new Gauge({ name: 'sagemaker_training_metric', help: 'Last value of a training job metric from MetricDefinitions.', labelNames: ['job', 'metric'], registers: [r] });
+    this.jobCpu = new Gauge({ name: 'sagemaker_training_cpu_utilization_percent', help: 'CPUUtilization of a training host.', labelNames: ['job', 'host'], registers: [r] });
+    this.jobMemory = new Gauge({ name: 'sagemaker_training_memory_utilization_percent', help: 'MemoryUtilization of a training host.', labelNames: ['job', 'host'], registers: [r] });
+  }
+
+  recordInvocation(s: InvocationSample, at = Date.now()): void {
+    const labels = { endpoint: s.endpoint, variant: s.variant };
+    const dims = { EndpointName: s.endpoint, VariantName: s.variant };
+    const ns = NAMESPACES.invocations;
+    const is4xx = s.status >= 400 && s.status < 500;
+    const is5xx = s.status >= 500 || s.status === 0;
+    this.invocations.inc(labels);
+    this.modelLatency.observe(labels, s.modelLatencyUs);
+    this.overheadLatency.observe(labels, s.overheadLatencyUs);
+    if (is4xx) this.errors4xx.inc(labels);
+    if (is5xx) this.errors5xx.inc(labels);
+    this.store.record({ namespace: ns, metric: 'Invocations', dimensions: dims }, 1, 'None', at);
+    this.store.record({ namespace: ns, metric: 'InvocationsPerInstance', dimensions: dims }, 1 / Math.max(1, s.instanceCount), 'None', at);
+    this.store.record({ namespace: ns, metric: 'Invocation4XXErrors', dimensions: dims }, is4xx ? 1 : 0, 'None', at);
+    this.store.record({ namespace: ns, metric: 'Invocation5XXErrors', dimensions: dims }, is5xx ? 1 : 0, 'None', at);
+    this.store.record({ namespace: ns, metric: 'ModelLatency', dimensions: dims }, s.modelLatencyUs, 'Microseconds', at);
+    this.store.record({ namespace: ns, metric: 'OverheadLatency', dimensions: dims }, s.overheadLatencyUs, 'Microseconds', at);
+  }
+
+  recordModelSetupTime(endpoint: string, variant: string, micros: number, at = Date.now()): void {
+    this.modelSetup.set({ endpoint, variant }, micros);
+    this.store.record({ namespace: NAMESPACES.invocations, metric: 'ModelSetupTime', dimensions: { EndpointName: endpoint, VariantName: variant } }, micros, 'Microseconds', at);
+  }
+
+  recordEndpointInstance(endpoint: string, variant: string, instance: string, cpuPercent: number, memoryPercent: number, at = Date.now()): void {
+    this.instanceCpu.set({ endpoint, variant, instance }, cpuPercent);
+    this.instanceMemory.set({ endpoint, variant, instance }, memoryPercent);
+    const dims = { EndpointName: endpoint, VariantName: variant };
+    this.store.record({ namespace: NAMESPACES.endpointInstances, metric: 'CPUUtilization', dimensions: dims }, cpuPercent, 'Percent', at);
+    this.store.record({ namespace: NAMESPACES.endpointInstances, metric: 'MemoryUtilization', dimensions: dims }, memoryPercent, 'Percent', at);
+  }
+
+  /** A value parsed from a training job's log by one of its MetricDefinitions. */
+  recordTrainingMetric(job: string, metric: string, value: number, at = Date.now()): void {
+    this.jobMetric.set({ job, metric }, value);
+    this.store.record({ namespace: NAMESPACES.trainingJobs, metric, dimensions: { TrainingJobName: job } }, value, 'None', at);
+  }
+
+  recordTrainingHost(job: string, host: string, cpuPercent: number, memoryPercent: number, at = Date.now()): void {
+    this.jobCpu.set({ job, host }, cpuPercent);
+    this.jobMemory.set({ job, host }, memoryPercent);
+    const dims = { Host: `${job}/${host}` };
+    this.store.record({ namespace: NAMESPACES.trainingJobs, metric: 'CPUUtilization', dimensions: dims }, cpuPercent, 'Percent', at);
+    this.store.record({ namespace: NAMESPACES.trainingJobs, metric: 'MemoryUtilization', dimensions: dims }, memoryPercent, 'Percent', at);
+  }
+
+  async prometheusText(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * @module protocol/query/query-surface — the AWS query protocol (form-encoded `Action=...`,
+ * XML responses), as older CloudWatch clients send it. Input keys like
+ * `Dimensions.member.1.Name` become nested objects and lists; output objects become elements,
+ * lists `<member>` items, dates ISO 8601.
+ */
+import { asServiceError, ServiceError, UnknownOperationException } from '../errors.js';
+import type { OperationTable } from '../json11/json11-surface.js';
+import { readBody } from '../read-body.js';
+import type { SurfaceHandler } from '../../server/surface.js';
+
+export interface QueryOptions {
+  operations: OperationTable;
+  xmlNamespace: string;
+  /** Members that arrive as strings but are numbers or timestamps in the model. */
+  numericMembers: ReadonlySet<string>;
+}
+
+export function parseQueryParams(params: URLSearchParams): { action: string; input: Record<string, unknown> } {
+  const input: Record<string, unknown> = {};
+  let action = '';
+  for (const [key, value] of params) {
+    if (key === 'Action') action = value;
+    else if (key === 'Version') continue;
+    else setPath(input, key.split('.'), value);
+  }
+  return { action, input: normaliseLists(input) as Record<string, unknown> };
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: string): void {
+  let node: Record<string, unknown> = target;
+  for (let i = 0; i < path.length - 1; i++) {
+    const k = path[i]!;
+    node[k] ??= {};
+    node = node[k] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+/** `{member: {1: a, 2: b}}` → `[a, b]`, recursively. */
+function normaliseLists(v: unknown): unknown {
+  if (!v || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length === 1 && keys[0] === 'member' && o.member && typeof o.member === 'object') {
+    const items = o.member as Record<string, unknown>;
+    return Object.keys(items)
+      .sort((a, b) => Number(a) - Number(b))
+      .map((k) => normaliseLists(items[k]));
+  }
+  return Object.fromEntries(keys.map((k) => [k, normaliseLists(o[k])]));
+}
+
+function coerce(v: unknown, numeric: ReadonlySet<string>, key = ''): unknown {
+  if (Array.isArray(v)) return v.map((x) => coerce(x, numeric, key));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, coerce(x, numeric, k)]));
+  if (typeof v === 'string' && numeric.has(key) && v !== '' && Number.isFinite(Number(v))) return Number(v);
+  return v;
+}
+
+export function toXml(name: string, value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return `<${name}>${value.map((x) => toXml('member', x)).join('')}</${name}>`;
+  if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`;
+  if (typeof value === 'object') {
+    return `<${name}>${Object.entries(value).map(([k, x]) => toXml(k, x)).join('')}</${name}>`;
+  }
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export function createQuerySurface(opts: QueryOptions): SurfaceHandler {
+  return async (req, res, ctx, url) => {
+    const send = (status: number, xml: string) => {
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
+      res.writeHead(status, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body), 'x-amzn-RequestId': ctx.requestId });
+      res.end(body);
+    };
+    try {
+      const raw = req.method === 'POST' ? (await readBody(req, 1024 * 1024)).toString('utf8') : '';
+      const params = new URLSearchParams(raw || url.search);
+      const { action, input } = parseQueryParams(params);
+      const handler = Object.hasOwn(opts.operations, action) ? opts.operations[action] : undefined;
+      if (!handler) throw new UnknownOperationException(action || '(no Action)');
+      ctx.operation = action;
+      const output = await handler(ctx, coerce(input, opts.numericMembers));
+      send(
+        200,
+        `<${action}Response xmlns="${opts.xmlNamespace}">${toXml(`${action}Result`, output ?? {})}<ResponseMetadata><RequestId>${ctx.requestId}</RequestId></ResponseMetadata></${action}Response>`,
+      );
+    } catch (err) {
+      const se = asServiceError(err);
+      const code = se instanceof UnknownOperationException ? 'InvalidAction' : se.code;
+      send(
+        se.statusCode,
+        `<ErrorResponse xmlns="${opts.xmlNamespace}"><Error><Type>${se.fault === 'client' ? 'Sender' : 'Receiver'}</Type><Code>${code}</Code><Message>${escapeXml(se.message)}</Message></Error><RequestId>${ctx.requestId}</RequestId></ErrorResponse>`,
+      );
+      if (!(err instanceof ServiceError)) throw err;
+    }
+  };
+}

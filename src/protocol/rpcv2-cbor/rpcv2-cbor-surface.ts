@@ -1,0 +1,67 @@
+/**
+ * @module protocol/rpcv2-cbor/rpcv2-cbor-surface — Smithy RPC v2 CBOR, what current SDKs (botocore
+ * 1.43, JS v3) send to CloudWatch: `POST /service/<Service>/operation/<Op>`, header
+ * `smithy-protocol: rpc-v2-cbor`, CBOR bodies, timestamps as CBOR tag 1 (epoch seconds).
+ * Errors carry `__type` and `message`, plus `x-amzn-query-error: Code;Sender` because CloudWatch
+ * is awsQueryCompatible and botocore then reports the query-era code.
+ */
+import { decode, encode } from 'cbor-x';
+import { asServiceError, SerializationException, ServiceError, UnknownOperationException } from '../errors.js';
+import type { OperationTable } from '../json11/json11-surface.js';
+import { readBody } from '../read-body.js';
+import type { SurfaceHandler } from '../../server/surface.js';
+import { logger } from '../../server/logger.js';
+
+const PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/;
+
+export function createRpcV2CborSurface(opts: { serviceName: string; operations: OperationTable }): SurfaceHandler {
+  return async (req, res, ctx, url) => {
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      const payload = encode(body);
+      res.writeHead(status, {
+        'smithy-protocol': 'rpc-v2-cbor',
+        'Content-Type': 'application/cbor',
+        'Content-Length': payload.length,
+        'x-amzn-RequestId': ctx.requestId,
+        ...headers,
+      });
+      res.end(payload);
+    };
+    try {
+      const m = PATH.exec(url.pathname);
+      const operation = m?.[2] ?? '';
+      const handler = m?.[1] === opts.serviceName && Object.hasOwn(opts.operations, operation) ? opts.operations[operation] : undefined;
+      if (!handler) {
+        req.resume();
+        throw new UnknownOperationException(`${m?.[1] ?? ''}.${operation}`);
+      }
+      ctx.operation = operation;
+      const raw = await readBody(req, 16 * 1024 * 1024);
+      let input: unknown = {};
+      if (raw.length > 0) {
+        try {
+          input = decode(raw);
+        } catch {
+          throw new SerializationException('Malformed CBOR request body.');
+        }
+      }
+      if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new SerializationException('Expected a CBOR map.');
+      const output = await handler(ctx, input);
+      send(200, dropUndefined(output ?? {}));
+    } catch (err) {
+      if (!(err instanceof ServiceError)) logger.error({ err, requestId: ctx.requestId }, 'unhandled error in RPC v2 CBOR handler');
+      const se = asServiceError(err);
+      if (res.headersSent) return void res.destroy();
+      send(se.statusCode, { __type: se.code, message: se.message }, { 'x-amzn-query-error': `${se.code};${se.fault === 'client' ? 'Sender' : 'Receiver'}` });
+    }
+  };
+}
+
+/** CBOR has an `undefined` value that SDKs reject for absent members; omit them instead. */
+function dropUndefined(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropUndefined);
+  if (v && typeof v === 'object' && !(v instanceof Date) && !Buffer.isBuffer(v)) {
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, dropUndefined(x)]));
+  }
+  return v;
+}

@@ -1,0 +1,24 @@
+/** @module server/routes/cloudwatch — picks CloudWatch's wire protocol for a request: RPC v2 CBOR path, JSON 1.0 target, else query. */
+import { createJson11Surface } from '../../protocol/json11/json11-surface.js';
+import { createQuerySurface } from '../../protocol/query/query-surface.js';
+import { createRpcV2CborSurface } from '../../protocol/rpcv2-cbor/rpcv2-cbor-surface.js';
+import type { MetricStore } from '../../metrics/metric-store.js';
+import {
+  CLOUDWATCH_NUMERIC_MEMBERS,
+  CLOUDWATCH_SERVICE,
+  CLOUDWATCH_XMLNS,
+  cloudWatchOperations,
+} from '../../services/cloudwatch/index.js';
+import type { SurfaceHandler } from '../surface.js';
+
+export function createCloudWatchSurface(metrics: MetricStore): SurfaceHandler {
+  const operations = cloudWatchOperations({ metrics });
+  const cbor = createRpcV2CborSurface({ serviceName: CLOUDWATCH_SERVICE, operations });
+  const json = createJson11Surface({ targetPrefix: CLOUDWATCH_SERVICE, operations, jsonVersion: '1.0' });
+  const query = createQuerySurface({ operations, xmlNamespace: CLOUDWATCH_XMLNS, numericMembers: CLOUDWATCH_NUMERIC_MEMBERS });
+  return (req, res, ctx, url) => {
+    if (url.pathname.startsWith('/service/')) return cbor(req, res, ctx, url);
+    if (req.headers['x-amz-target']) return json(req, res, ctx, url);
+    return query(req, res, ctx, url);
+  };
+}

@@ -1,0 +1,120 @@
+/** @module services/logs/operations/groups-and-streams — log group and stream operations (create, describe, delete, retention). */
+import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { LogStore } from '../../../storage/log-store.js';
+import { groupNotFound, InvalidParameterException, ResourceAlreadyExistsException, streamNotFound } from '../errors.js';
+import { decodeOffset, encodeOffset } from '../tokens.js';
+
+export interface LogsDeps {
+  logs: LogStore;
+  config: { region: string; accountId: string };
+}
+
+/** `logGroupIdentifier` may be a name or an ARN (`arn:aws:logs:r:a:log-group:NAME[:*]`). */
+export function groupName(input: { logGroupName?: string; logGroupIdentifier?: string }): string {
+  const id = input.logGroupName ?? input.logGroupIdentifier;
+  if (!id) throw new InvalidParameterException('Either logGroupName or logGroupIdentifier is required.');
+  const m = /^arn:aws[a-z-]*:logs:[^:]*:[^:]*:log-group:(.+?)(:\*)?$/.exec(id);
+  return m ? m[1]! : id;
+}
+
+export function groupArn(deps: LogsDeps, name: string): string {
+  return `arn:aws:logs:${deps.config.region}:${deps.config.accountId}:log-group:${name}`;
+}
+
+export function groupsAndStreamsOperations(deps: LogsDeps): OperationTable {
+  const { logs } = deps;
+  const requireGroup = (name: string) => {
+    if (!logs.groupExists(name)) throw groupNotFound();
+  };
+  return {
+    CreateLogGroup: (_ctx, input: { logGroupName: string }) => {
+      if (logs.groupExists(input.logGroupName)) throw new ResourceAlreadyExistsException('The specified log group already exists');
+      logs.ensureGroup(input.logGroupName);
+      return {};
+    },
+    CreateLogStream: (_ctx, input: { logGroupName: string; logStreamName: string }) => {
+      requireGroup(input.logGroupName);
+      if (logs.streamId(input.logGroupName, input.logStreamName) !== undefined) {
+        throw new ResourceAlreadyExistsException('The specified log stream already exists');
+      }
+      logs.ensureStream(input.logGroupName, input.logStreamName);
+      return {};
+    },
+    DeleteLogGroup: (_ctx, input: { logGroupName: string }) => {
+      if (!logs.deleteGroup(input.logGroupName)) throw groupNotFound();
+      return {};
+    },
+    DeleteLogStream: (_ctx, input: { logGroupName: string; logStreamName: string }) => {
+      requireGroup(input.logGroupName);
+      if (!logs.deleteStream(input.logGroupName, input.logStreamName)) throw streamNotFound();
+      return {};
+    },
+    PutRetentionPolicy: (_ctx, input: { logGroupName: string; retentionInDays: number }) => {
+      requireGroup(input.logGroupName);
+      logs.setRetention(input.logGroupName, input.retentionInDays);
+      return {};
+    },
+    DeleteRetentionPolicy: (_ctx, input: { logGroupName: string }) => {
+      requireGroup(input.logGroupName);
+      logs.setRetention(input.logGroupName, null);
+      return {};
+    },
+    DescribeLogGroups: (_ctx, input: { logGroupNamePrefix?: string; limit?: number; nextToken?: string }) => {
+      const all = logs.groups(input.logGroupNamePrefix ?? '');
+      const start = decodeOffset(input.nextToken);
+      const limit = input.limit ?? 50;
+      const page = all.slice(start, start + limit).map((g) => {
+        const arn = groupArn(deps, g.name);
+        return {
+          logGroupName: g.name,
+          creationTime: g.creationTime,
+          ...(g.retentionDays !== null ? { retentionInDays: g.retentionDays } : {}),
+          metricFilterCount: 0,
+          arn: `${arn}:*`,
+          logGroupArn: arn,
+          storedBytes: g.storedBytes,
+          logGroupClass: 'STANDARD',
+        };
+      });
+      return start + limit < all.length ? { logGroups: page, nextToken: encodeOffset(start + limit) } : { logGroups: page };
+    },
+    DescribeLogStreams: (
+      _ctx,
+      input: {
+        logGroupName?: string;
+        logGroupIdentifier?: string;
+        logStreamNamePrefix?: string;
+        orderBy?: 'LogStreamName' | 'LastEventTime';
+        descending?: boolean;
+        limit?: number;
+        nextToken?: string;
+      },
+    ) => {
+      const name = groupName(input);
+      requireGroup(name);
+      if (input.orderBy === 'LastEventTime' && input.logStreamNamePrefix) {
+        throw new InvalidParameterException('Cannot order by LastEventTime with a logStreamNamePrefix.');
+      }
+      let streams = logs.streams(name, input.logStreamNamePrefix ?? '');
+      if (input.orderBy === 'LastEventTime') {
+        streams = streams.sort((a, b) => (a.lastEventTime ?? 0) - (b.lastEventTime ?? 0) || a.name.localeCompare(b.name));
+      }
+      if (input.descending) streams.reverse();
+      const start = decodeOffset(input.nextToken);
+      const limit = input.limit ?? 50;
+      const arn = groupArn(deps, name);
+      const page = streams.slice(start, start + limit).map((s) => ({
+        logStreamName: s.name,
+        creationTime: s.creationTime,
+        ...(s.firstEventTime !== null ? { firstEventTimestamp: s.firstEventTime } : {}),
+        ...(s.lastEventTime !== null ? { lastEventTimestamp: s.lastEventTime } : {}),
+        ...(s.lastIngestionTime !== null ? { lastIngestionTime: s.lastIngestionTime } : {}),
+        uploadSequenceToken: '1',
+        arn: `${arn}:log-stream:${s.name}`,
+        storedBytes: s.storedBytes,
+      }));
+      // Only when more streams exist: the SageMaker Python SDK loops while nextToken is present.
+      return start + limit < streams.length ? { logStreams: page, nextToken: encodeOffset(start + limit) } : { logStreams: page };
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsEnv, startTestServer, type TestServer } from '../../helpers/server.js';
+
+const exec = promisify(execFile);
+let srv: TestServer;
+
+beforeAll(async () => {
+  srv = await startTestServer();
+});
+afterAll(async () => {
+  await srv?.cleanup();
+});
+
+async function aws(...args: string[]): Promise<any> {
+  const { stdout } = await exec('aws', [...args, '--endpoint-url', srv.url, '--output', 'json'], { env: awsEnv(srv.url) });
+  return stdout.trim() ? JSON.parse(stdout) : {};
+}
+
+describe('CloudWatch metrics API', () => {
+  it('stores PutMetricData and answers GetMetricStatistics over RPC v2 CBOR (aws CLI)', async () => {
+    const now = Math.floor(Date.now() / 60_000) * 60_000;
+    const ts = new Date(now).toISOString();
+    await aws('cloudwatch', 'put-metric-data', '--namespace', 'Custom/Test', '--metric-data',
+      JSON.stringify([
+        { MetricName: 'Latency', Dimensions: [{ Name: 'Service', Value: 'a' }], Timestamp: ts, Value: 10 },
+        { MetricName: 'Latency', Dimensions: [{ Name: 'Service', Value: 'a' }], Timestamp: ts, Value: 30 },
+        { MetricName: 'Latency', Dimensions: [{ Name: 'Service', Value: 'b' }], Timestamp: ts, Value: 99 },
+      ]));
+    const out = await aws('cloudwatch', 'get-metric-statistics', '--namespace', 'Custom/Test', '--metric-name', 'Latency',
+      '--dimensions', 'Name=Service,Value=a', '--start-time', new Date(now - 600_000).toISOString(), '--end-time', new Date(now + 600_000).toISOString(),
+      '--period', '60', '--statistics', 'Sum', 'Average', 'SampleCount', 'Maximum', 'Minimum');
+    expect(out.Datapoints).toHaveLength(1);
+    expect(out.Datapoints[0]).toMatchObject({ Sum: 40, Average: 20, SampleCount: 2, Maximum: 30, Minimum: 10 });
+    // AWS CLI v1 prints timestamps as received (cli_timestamp_format=none): epoch seconds here.
+    expect(out.Datapoints[0].Timestamp).toBe(now / 1000);
+    const list = await aws('cloudwatch', 'list-metrics', '--namespace', 'Custom/Test');
+    expect(list.Metrics).toHaveLength(2);
+  });
+
+  it('rejects a bad period with the query-compatible error code', async () => {
+    const err = await exec('aws', ['cloudwatch', 'get-metric-statistics', '--namespace', 'X', '--metric-name', 'Y', '--start-time', '2026-01-01T00:00:00Z',
+      '--end-time', '2026-01-01T01:00:00Z', '--period', '61', '--statistics', 'Sum', '--endpoint-url', srv.url], { env: awsEnv(srv.url) }).catch((e: { stderr: string }) => e);
+    expect((err as { stderr: string }).stderr).toMatch(/InvalidParameterValue/);
+  });
+
+  it('answers the JSON 1.0 and query protocols too', async () => {
+    const t = Math.floor(Date.now() / 60_000) * 60;
+    const json = await fetch(srv.url, {
+      method: 'POST',
+      headers: { 'X-Amz-Target': 'GraniteServiceVersion20100801.PutMetricData', 'Content-Type': 'application/x-amz-json-1.0' },
+      body: JSON.stringify({ Namespace: 'Custom/J', MetricData: [{ MetricName: 'M', Value: 5, Timestamp: t }] }),
+    });
+    expect(json.status).toBe(200);
+    const body = new URLSearchParams({
+      Action: 'GetMetricStatistics', Version: '2010-08-01', Namespace: 'Custom/J', MetricName: 'M',
+      StartTime: new Date((t - 300) * 1000).toISOString(), EndTime: new Date((t + 300) * 1000).toISOString(), Period: '300', 'Statistics.member.1': 'Sum',
+    });
+    const q = await fetch(srv.url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: 'AWS4-HMAC-SHA256 Credential=AK/20261122/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=x',
+      },
+      body,
+    });
+    const xml = await q.text();
+    expect(q.status).toBe(200);
+    expect(xml).toContain('<GetMetricStatisticsResult>');
+    expect(xml).toMatch(/<Sum>5<\/Sum>/);
+  });
+
+  it('serves Prometheus text with process metrics', async () => {
+    const r = await fetch(`${srv.url}/_slipway/metrics`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/text\/plain/);
+    expect(await r.text()).toMatch(/slipway_process_cpu_user_seconds_total/);
+  });
+});
