@@ -22,6 +22,7 @@ import { SqliteObjectStore } from '../storage/sqlite/sqlite-object-store.js';
 import { ResourceStore } from '../storage/resource-store.js';
 import { TagStore } from '../storage/tag-store.js';
 import { LogStore } from '../storage/log-store.js';
+import { LogRetention } from '../storage/log-retention.js';
 import { loadConfig, type ConfigInput, type SlipwayConfig } from './config.js';
 import { createRouter } from './router.js';
 import { createSlipwayRoutes } from './slipway-routes.js';
@@ -56,6 +57,8 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
   metricStore.start();
   const metrics = new Metrics(metricStore);
+  const logRetention = new LogRetention(db, { maxBytes: config.logsMaxBytes });
+  logRetention.start();
 
   // Controllers and queue refer to each other: the queue calls reconcilers by key prefix.
   const reconcilers: Record<string, Reconciler> = {};
@@ -129,6 +132,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       await queue.stop();
       for (const c of controllers) await c.stop().catch(() => undefined);
       metricStore.stop();
+      logRetention.stop();
       db.close();
     },
   };

@@ -67,7 +67,7 @@ export class LogStore {
       for (const e of events) {
         const info = insert.run(streamId, e.timestamp, now, e.message);
         stored.push({ id: Number(info.lastInsertRowid), timestamp: e.timestamp, message: e.message, ingestionTime: now, streamName: stream });
-        bytes += Buffer.byteLength(e.message) + 26;
+        bytes += Buffer.byteLength(e.message) + 26; // CloudWatch's per-event overhead
         first = Math.min(first, e.timestamp);
         last = Math.max(last, e.timestamp);
       }
