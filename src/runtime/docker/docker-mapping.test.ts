@@ -1,0 +1,204 @@
+import { describe, expect, it } from 'vitest';
+import { RuntimeError, RuntimeNotFoundError } from '../container-runtime.js';
+import { computeStats, publishedPorts, toContainerInfo, toCreateOptions, toImageInfo, translateError } from './docker-mapping.js';
+
+describe('toCreateOptions', () => {
+  it('maps a full spec onto the Docker create body', () => {
+    const body = toCreateOptions({
+      name: 'slipway-job-1',
+      image: 'algo:v1',
+      entrypoint: ['/bin/train'],
+      cmd: ['--epochs', '3'],
+      env: { A: '1', B: 'x=y' },
+      labels: { 'slipway.managed': 'true' },
+      binds: [
+        { hostPath: '/data/in', containerPath: '/opt/ml/input', readOnly: true },
+        { hostPath: '/data/out', containerPath: '/opt/ml/output' },
+      ],
+      publishPorts: [8080],
+      network: { name: 'net-1', aliases: ['algo-1'] },
+      hostname: 'algo-1',
+      limits: { nanoCpus: 1_500_000_000, memoryBytes: 1 << 30 },
+      workingDir: '/opt/ml',
+    });
+    expect(body).toMatchObject({
+      name: 'slipway-job-1',
+      Image: 'algo:v1',
+      Entrypoint: ['/bin/train'],
+      Cmd: ['--epochs', '3'],
+      Env: ['A=1', 'B=x=y'],
+      Labels: { 'slipway.managed': 'true' },
+      ExposedPorts: { '8080/tcp': {} },
+      Hostname: 'algo-1',
+      WorkingDir: '/opt/ml',
+      Tty: false,
+      OpenStdin: false,
+      NetworkingConfig: { EndpointsConfig: { 'net-1': { Aliases: ['algo-1'] } } },
+      HostConfig: {
+        AutoRemove: false,
+        Binds: ['/data/in:/opt/ml/input:ro', '/data/out:/opt/ml/output:rw'],
+        PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        NetworkMode: 'net-1',
+        NanoCpus: 1_500_000_000,
+        Memory: 1 << 30,
+      },
+    });
+  });
+
+  it('leaves ENTRYPOINT and CMD to the image unless given, and sends [] to clear the ENTRYPOINT', () => {
+    const plain = toCreateOptions({ name: 'a', image: 'i' });
+    expect(plain).not.toHaveProperty('Entrypoint');
+    expect(plain).not.toHaveProperty('Cmd');
+    expect(plain).not.toHaveProperty('NetworkingConfig');
+    expect(plain.HostConfig).not.toHaveProperty('NetworkMode');
+    expect(toCreateOptions({ name: 'a', image: 'i', entrypoint: [] }).Entrypoint).toEqual([]);
+  });
+
+  it('uses network mode none when networking is disabled', () => {
+    expect(toCreateOptions({ name: 'a', image: 'i', networkDisabled: true }).HostConfig?.NetworkMode).toBe('none');
+  });
+
+  it('refuses published ports without a network and invalid ports', () => {
+    expect(() => toCreateOptions({ name: 'a', image: 'i', networkDisabled: true, publishPorts: [8080] })).toThrow(RuntimeError);
+    expect(() => toCreateOptions({ name: 'a', image: 'i', publishPorts: [70000] })).toThrow(/invalid port/);
+  });
+});
+
+describe('toContainerInfo', () => {
+  const raw = {
+    Id: 'abc',
+    Name: '/slipway-job-1',
+    Config: { Image: 'algo:v1', Labels: { k: 'v' } },
+    State: {
+      Status: 'exited',
+      Running: false,
+      ExitCode: 137,
+      OOMKilled: true,
+      StartedAt: '2024-05-01T12:00:00.5Z',
+      FinishedAt: '2024-05-01T12:01:00Z',
+    },
+    NetworkSettings: { Ports: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '32768' }], '9000/udp': null } },
+  };
+
+  it('maps state, exit code, times, labels and published ports', () => {
+    expect(toContainerInfo(raw)).toEqual({
+      id: 'abc',
+      name: 'slipway-job-1',
+      image: 'algo:v1',
+      labels: { k: 'v' },
+      state: 'exited',
+      running: false,
+      exitCode: 137,
+      oomKilled: true,
+      startedAt: new Date('2024-05-01T12:00:00.5Z'),
+      finishedAt: new Date('2024-05-01T12:01:00Z'),
+      ports: { 8080: 32768 },
+    });
+  });
+
+  it('has no exit code or times for a container that never ran', () => {
+    const info = toContainerInfo({
+      Id: 'x',
+      Name: '/x',
+      Config: { Image: 'i', Labels: null },
+      State: { Status: 'created', Running: false, ExitCode: 0, StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z' },
+      NetworkSettings: { Ports: {} },
+    });
+    expect(info).toMatchObject({ state: 'created', exitCode: null, startedAt: undefined, finishedAt: undefined, labels: {} });
+  });
+});
+
+describe('publishedPorts', () => {
+  it('prefers the loopback binding and skips unbound ports', () => {
+    expect(
+      publishedPorts({
+        '8080/tcp': [
+          { HostIp: '::', HostPort: '40000' },
+          { HostIp: '127.0.0.1', HostPort: '40001' },
+        ],
+        '8081/tcp': null,
+        '8082/tcp': [],
+      }),
+    ).toEqual({ 8080: 40001 });
+  });
+});
+
+describe('toImageInfo', () => {
+  it('maps config fields and keeps a missing ENTRYPOINT as null', () => {
+    expect(
+      toImageInfo({
+        Id: 'sha256:1',
+        RepoTags: ['a:1'],
+        RepoDigests: null,
+        Architecture: 'amd64',
+        Os: 'linux',
+        Size: 10,
+        Config: { Entrypoint: null, Cmd: ['python3'], Env: ['PATH=/bin'], Labels: null, WorkingDir: '/w', User: 'app' },
+      }),
+    ).toEqual({
+      id: 'sha256:1',
+      repoTags: ['a:1'],
+      repoDigests: [],
+      entrypoint: null,
+      cmd: ['python3'],
+      env: ['PATH=/bin'],
+      labels: {},
+      architecture: 'amd64',
+      os: 'linux',
+      sizeBytes: 10,
+      workingDir: '/w',
+      user: 'app',
+    });
+  });
+});
+
+describe('computeStats', () => {
+  it('computes CPU percent like docker stats and subtracts the inactive file cache', () => {
+    expect(
+      computeStats({
+        read: '2024-05-01T12:00:01Z',
+        cpu_stats: { cpu_usage: { total_usage: 3_000 }, system_cpu_usage: 20_000, online_cpus: 2 },
+        precpu_stats: { cpu_usage: { total_usage: 1_000 }, system_cpu_usage: 10_000 },
+        memory_stats: { usage: 1_000, limit: 4_000, stats: { total_inactive_file: 300 } },
+      }),
+    ).toEqual({ cpuPercent: 40, memoryBytes: 700, memoryLimitBytes: 4_000 });
+  });
+
+  it('reads the cgroup v2 cache field and falls back to per-CPU count', () => {
+    const s = computeStats({
+      read: '2024-05-01T12:00:01Z',
+      cpu_stats: { cpu_usage: { total_usage: 500, percpu_usage: [1, 2, 3, 4] }, system_cpu_usage: 1_000 },
+      precpu_stats: { cpu_usage: { total_usage: 0 }, system_cpu_usage: 0 },
+      memory_stats: { usage: 100, limit: 200, stats: { inactive_file: 40 } },
+    });
+    expect(s).toEqual({ cpuPercent: 200, memoryBytes: 60, memoryLimitBytes: 200 });
+  });
+
+  it('gives undefined for the empty sample of a stopped container', () => {
+    expect(computeStats({ read: '0001-01-01T00:00:00Z', memory_stats: {} })).toBeUndefined();
+  });
+});
+
+describe('translateError', () => {
+  it('turns a 404 into RuntimeNotFoundError with the engine message', () => {
+    const err = translateError({ statusCode: 404, json: { message: 'No such container: x' }, message: 'HTTP 404' }, 'start container x');
+    expect(err).toBeInstanceOf(RuntimeNotFoundError);
+    expect(err.message).toBe('start container x: No such container: x');
+  });
+
+  it('turns other failures into RuntimeError, never the raw library error', () => {
+    const raw = { statusCode: 409, json: { message: 'Conflict. The container name is already in use' } };
+    const err = translateError(raw, 'create container x');
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect(err).not.toBeInstanceOf(RuntimeNotFoundError);
+    expect(err.message).toMatch(/already in use/);
+    expect(err.cause).toBe(raw);
+    const down = translateError(Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' }), 'ping');
+    expect(down.message).toMatch(/engine unreachable/);
+  });
+
+  it('passes runtime errors through unchanged', () => {
+    const e = new RuntimeNotFoundError('gone');
+    expect(translateError(e, 'x')).toBe(e);
+  });
+});

@@ -1,0 +1,244 @@
+/**
+ * @module runtime/docker/docker-mapping — pure translation between the engine-neutral runtime
+ * types and Docker Engine API (v1.41+) JSON: create bodies, inspect results, stats, errors.
+ * Kept apart from the socket code so it can be unit-tested without an engine.
+ */
+import type Docker from 'dockerode';
+import {
+  RuntimeError,
+  RuntimeNotFoundError,
+  type ContainerInfo,
+  type ContainerSpec,
+  type ContainerState,
+  type ContainerStats,
+  type ImageInfo,
+} from '../container-runtime.js';
+
+/**
+ * Docker create body for a spec. Containers are created without a TTY (so logs stay
+ * demultiplexable), without stdin, and are never auto-removed: the controller reads the exit
+ * code and logs after exit and removes the container itself.
+ */
+export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
+  if (spec.networkDisabled && (spec.publishPorts?.length || spec.network)) {
+    throw new RuntimeError(`container ${spec.name}: networkDisabled cannot be combined with published ports or a network`);
+  }
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const port of spec.publishPorts ?? []) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new RuntimeError(`container ${spec.name}: invalid port ${port}`);
+    }
+    exposed[`${port}/tcp`] = {};
+    // HostPort '' lets the engine pick a free ephemeral port; loopback only, never 0.0.0.0.
+    bindings[`${port}/tcp`] = [{ HostIp: '127.0.0.1', HostPort: '' }];
+  }
+
+  const hostConfig: Docker.HostConfig = {
+    AutoRemove: false,
+    Binds: (spec.binds ?? []).map((b) => `${b.hostPath}:${b.containerPath}:${b.readOnly ? 'ro' : 'rw'}`),
+    PortBindings: bindings,
+  };
+  if (spec.networkDisabled) hostConfig.NetworkMode = 'none';
+  else if (spec.network) hostConfig.NetworkMode = spec.network.name;
+  if (spec.limits?.nanoCpus !== undefined) hostConfig.NanoCpus = spec.limits.nanoCpus;
+  if (spec.limits?.memoryBytes !== undefined) hostConfig.Memory = spec.limits.memoryBytes;
+
+  const opts: Docker.ContainerCreateOptions = {
+    name: spec.name,
+    Image: spec.image,
+    Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    Labels: { ...(spec.labels ?? {}) },
+    ExposedPorts: exposed,
+    Tty: false,
+    OpenStdin: false,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    HostConfig: hostConfig,
+  };
+  // An explicit [] is sent as [] (not omitted): the engine then drops the image ENTRYPOINT,
+  // which is what `docker run --entrypoint ''` does. Setting an entrypoint also drops the image
+  // CMD unless `cmd` is given, as with `docker run --entrypoint`.
+  if (spec.entrypoint !== undefined) opts.Entrypoint = [...spec.entrypoint];
+  if (spec.cmd !== undefined) opts.Cmd = [...spec.cmd];
+  if (spec.hostname !== undefined) opts.Hostname = spec.hostname;
+  if (spec.workingDir !== undefined) opts.WorkingDir = spec.workingDir;
+  if (spec.network && !spec.networkDisabled) {
+    opts.NetworkingConfig = {
+      EndpointsConfig: { [spec.network.name]: { Aliases: [...(spec.network.aliases ?? [])] } },
+    };
+  }
+  return opts;
+}
+
+/** The subset of GET /containers/{id}/json this module reads; the engine may send nulls. */
+export interface RawContainerInspect {
+  Id: string;
+  Name?: string;
+  Config?: { Image?: string; Labels?: Record<string, string> | null } | null;
+  State?: {
+    Status?: string;
+    Running?: boolean;
+    ExitCode?: number;
+    OOMKilled?: boolean;
+    StartedAt?: string;
+    FinishedAt?: string;
+  } | null;
+  NetworkSettings?: { Ports?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null } | null;
+}
+
+const STATES: readonly ContainerState[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];
+
+/** Docker reports "never" as year 1. */
+function engineDate(s: string | undefined): Date | undefined {
+  if (!s || s.startsWith('0001-01-01')) return undefined;
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+export function toContainerInfo(raw: RawContainerInspect): ContainerInfo {
+  const status = (raw.State?.Status ?? 'dead') as ContainerState;
+  const state: ContainerState = STATES.includes(status) ? status : 'dead';
+  const running = raw.State?.Running ?? false;
+  const finished = state === 'exited' || state === 'dead';
+  return {
+    id: raw.Id,
+    name: (raw.Name ?? '').replace(/^\//, ''),
+    image: raw.Config?.Image ?? '',
+    labels: { ...(raw.Config?.Labels ?? {}) },
+    state,
+    running,
+    exitCode: finished && typeof raw.State?.ExitCode === 'number' ? raw.State.ExitCode : null,
+    oomKilled: raw.State?.OOMKilled ?? false,
+    startedAt: engineDate(raw.State?.StartedAt),
+    finishedAt: engineDate(raw.State?.FinishedAt),
+    ports: publishedPorts(raw.NetworkSettings?.Ports ?? {}),
+  };
+}
+
+/** `{'8080/tcp': [{HostIp:'127.0.0.1', HostPort:'32768'}]}` → `{8080: 32768}` (TCP only). */
+export function publishedPorts(ports: Record<string, { HostIp?: string; HostPort?: string }[] | null>): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const [key, binds] of Object.entries(ports)) {
+    const [port, proto] = key.split('/');
+    if (proto !== 'tcp' || !binds) continue;
+    // Prefer the IPv4 loopback binding; an engine may list [::] twins for 0.0.0.0 bindings.
+    const bind = binds.find((b) => b.HostIp === '127.0.0.1') ?? binds.find((b) => b.HostPort);
+    const host = Number(bind?.HostPort);
+    if (bind && Number.isInteger(host) && host > 0) out[Number(port)] = host;
+  }
+  return out;
+}
+
+/** The subset of GET /images/{name}/json this module reads. */
+export interface RawImageInspect {
+  Id: string;
+  RepoTags?: string[] | null;
+  RepoDigests?: string[] | null;
+  Architecture?: string;
+  Os?: string;
+  Size?: number;
+  Config?: {
+    Entrypoint?: string[] | string | null;
+    Cmd?: string[] | string | null;
+    Env?: string[] | null;
+    Labels?: Record<string, string> | null;
+    WorkingDir?: string;
+    User?: string;
+  } | null;
+}
+
+function execForm(v: string[] | string | null | undefined): string[] | null {
+  if (v === null || v === undefined) return null;
+  // Old engines could report a shell-form string; Docker itself runs those via /bin/sh -c.
+  return typeof v === 'string' ? ['/bin/sh', '-c', v] : [...v];
+}
+
+export function toImageInfo(raw: RawImageInspect): ImageInfo {
+  const c = raw.Config ?? {};
+  return {
+    id: raw.Id,
+    repoTags: [...(raw.RepoTags ?? [])],
+    repoDigests: [...(raw.RepoDigests ?? [])],
+    entrypoint: execForm(c.Entrypoint),
+    cmd: execForm(c.Cmd),
+    env: [...(c.Env ?? [])],
+    labels: { ...(c.Labels ?? {}) },
+    architecture: raw.Architecture ?? '',
+    os: raw.Os ?? '',
+    sizeBytes: raw.Size ?? 0,
+    workingDir: c.WorkingDir ?? '',
+    user: c.User ?? '',
+  };
+}
+
+/** The subset of GET /containers/{id}/stats?stream=false this module reads. */
+export interface RawStats {
+  read?: string;
+  cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] | null }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> | null };
+}
+
+/**
+ * CPU% and memory the way `docker stats` computes them (docker/cli `calculateCPUPercentUnix`
+ * and `calculateMemUsageUnixNoCache`): CPU delta over system delta times online CPUs; memory
+ * without the inactive page cache (cgroup v1 `total_inactive_file`, v2 `inactive_file`).
+ * Returns undefined when the engine sent an empty sample (container not running).
+ */
+export function computeStats(raw: RawStats): ContainerStats | undefined {
+  if (!raw.read || raw.read.startsWith('0001-01-01') || raw.memory_stats?.usage === undefined) return undefined;
+  const cpu = raw.cpu_stats ?? {};
+  const pre = raw.precpu_stats ?? {};
+  const cpuDelta = (cpu.cpu_usage?.total_usage ?? 0) - (pre.cpu_usage?.total_usage ?? 0);
+  const systemDelta = (cpu.system_cpu_usage ?? 0) - (pre.system_cpu_usage ?? 0);
+  const online = cpu.online_cpus || cpu.cpu_usage?.percpu_usage?.length || 1;
+  const cpuPercent = cpuDelta > 0 && systemDelta > 0 ? (cpuDelta / systemDelta) * online * 100 : 0;
+
+  const mem = raw.memory_stats;
+  const s = mem.stats ?? {};
+  const cache = s.total_inactive_file ?? s.inactive_file ?? 0;
+  const usage = mem.usage ?? 0;
+  return {
+    cpuPercent,
+    memoryBytes: cache < usage ? usage - cache : usage,
+    memoryLimitBytes: mem.limit ?? 0,
+  };
+}
+
+/** What dockerode / docker-modem attach to a failed request. */
+interface ModemError {
+  statusCode?: number;
+  reason?: string;
+  json?: { message?: string } | string | Buffer | null;
+  message?: string;
+  code?: string;
+}
+
+export function engineStatus(err: unknown): number | undefined {
+  const code = (err as ModemError | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** The engine's own message ("No such container: x"), falling back to the transport error. */
+export function engineMessage(err: unknown): string {
+  const e = (err ?? {}) as ModemError;
+  const json = e.json;
+  if (json && typeof json === 'object' && !Buffer.isBuffer(json) && typeof json.message === 'string') return json.message;
+  if (typeof json === 'string' && json.trim()) return json.trim();
+  if (Buffer.isBuffer(json) && json.length) return json.toString('utf8').trim();
+  if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT') return `docker engine unreachable (${e.message ?? e.code})`;
+  return e.message ?? String(err);
+}
+
+/**
+ * Library error → runtime error: 404 becomes RuntimeNotFoundError, anything else RuntimeError
+ * carrying the engine's message (prefixed with what we were doing). Runtime errors pass through.
+ */
+export function translateError(err: unknown, action: string): RuntimeError {
+  if (err instanceof RuntimeError) return err;
+  const msg = `${action}: ${engineMessage(err)}`;
+  if (engineStatus(err) === 404) return new RuntimeNotFoundError(msg);
+  return new RuntimeError(msg, err);
+}

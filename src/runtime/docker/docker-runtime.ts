@@ -1,0 +1,325 @@
+/**
+ * @module runtime/docker/docker-runtime — `ContainerRuntime` over the Docker Engine API
+ * (dockerode). Owns talking to the engine socket and translating its errors; the JSON mapping
+ * lives in docker-mapping.ts and log decoding in log-stream.ts.
+ *
+ * The socket comes from DOCKER_HOST (unix:// or tcp://) or /var/run/docker.sock, as with the
+ * docker CLI. Engine API v1.41 (Docker 20.10) or newer.
+ */
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import {
+  RuntimeError,
+  type ContainerInfo,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type ContainerStats,
+  type EngineInfo,
+  type ImageInfo,
+  type LogLine,
+  type ResolvedImage,
+} from '../container-runtime.js';
+import { isPlausibleImageRef, localImageCandidates } from '../image-ref.js';
+import {
+  computeStats,
+  engineMessage,
+  engineStatus,
+  toContainerInfo,
+  toCreateOptions,
+  toImageInfo,
+  translateError,
+  type RawContainerInspect,
+  type RawImageInspect,
+  type RawStats,
+} from './docker-mapping.js';
+import { decodeLogStream } from './log-stream.js';
+
+export interface DockerRuntimeOptions {
+  /** A preconfigured client (tests, custom TLS). Default: `new Docker()`, which reads DOCKER_HOST. */
+  docker?: Docker;
+  /** How often followLogs re-checks a container that was created but not started yet. */
+  startPollMs?: number;
+  /** Time limit for `ping()`. */
+  pingTimeoutMs?: number;
+}
+
+function labelFilter(labels: Record<string, string>): string {
+  return JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+/** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Docker implementation of {@link ContainerRuntime}. Beyond the interface contract:
+ * - `createContainer` throws `RuntimeNotFoundError` when the image is missing and `RuntimeError`
+ *   when the name is taken (callers inspect by deterministic name first).
+ * - Containers always stop with SIGTERM (StopSignal is pinned, whatever the image's STOPSIGNAL).
+ * - `waitContainer` waits for "not running": it returns at once for a container that already exited.
+ * - `killContainer` succeeds for a container that is not running.
+ * - `followLogs` on a created-but-not-started container waits for it to start.
+ * - `createNetwork` returns the existing network's id when the name is taken (idempotent retries);
+ *   `removeNetwork` succeeds when it is already gone.
+ * - `inspectImage` gives `undefined` for a reference the engine rejects as malformed: such an
+ *   image cannot exist locally.
+ * - `stats` gives `undefined` for a missing or not-running container.
+ */
+export class DockerRuntime implements ContainerRuntime {
+  private readonly docker: Docker;
+  private readonly startPollMs: number;
+  private readonly pingTimeoutMs: number;
+
+  constructor(opts: DockerRuntimeOptions = {}) {
+    this.docker = opts.docker ?? new Docker();
+    this.startPollMs = opts.startPollMs ?? 200;
+    this.pingTimeoutMs = opts.pingTimeoutMs ?? 5_000;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      // dockerode accepts an abort signal here; its typings only know the callback form.
+      const docker = this.docker as unknown as { ping(o: { abortSignal?: AbortSignal }): Promise<unknown> };
+      await docker.ping({ abortSignal: AbortSignal.timeout(this.pingTimeoutMs) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async info(): Promise<EngineInfo> {
+    try {
+      const i = await this.docker.info();
+      return {
+        cpus: Number(i.NCPU) || 0,
+        memoryBytes: Number(i.MemTotal) || 0,
+        architecture: String(i.Architecture ?? ''),
+        serverVersion: String(i.ServerVersion ?? ''),
+      };
+    } catch (err) {
+      throw translateError(err, 'engine info');
+    }
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    if (!isPlausibleImageRef(ref)) return undefined;
+    try {
+      const raw = (await this.docker.getImage(ref).inspect()) as unknown as RawImageInspect;
+      return toImageInfo(raw);
+    } catch (err) {
+      const status = engineStatus(err);
+      if (status === 404 || status === 400) return undefined;
+      throw translateError(err, `inspect image ${ref}`);
+    }
+  }
+
+  async resolveImage(ref: string): Promise<ResolvedImage | undefined> {
+    for (const candidate of localImageCandidates(ref)) {
+      const image = await this.inspectImage(candidate);
+      if (image) return { specified: ref, local: candidate, image };
+    }
+    return undefined;
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const body = toCreateOptions(spec);
+    // SIGTERM whatever the image says, so stopContainer keeps its contract (and SageMaker's).
+    body.StopSignal = 'SIGTERM';
+    try {
+      const c = await this.docker.createContainer(body);
+      return c.id;
+    } catch (err) {
+      throw translateError(err, `create container ${spec.name}`);
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      // 304: already started — the caller's desired state holds.
+      if (engineStatus(err) === 304) return;
+      throw translateError(err, `start container ${id}`);
+    }
+  }
+
+  async waitContainer(id: string, signal?: AbortSignal): Promise<{ exitCode: number }> {
+    if (signal?.aborted) throw abortReason(signal);
+    try {
+      const res = (await this.docker.getContainer(id).wait({ condition: 'not-running', abortSignal: signal })) as {
+        StatusCode?: number;
+        Error?: { Message?: string } | null;
+      };
+      if (res.Error?.Message) throw new RuntimeError(`wait for container ${id}: ${res.Error.Message}`);
+      return { exitCode: res.StatusCode ?? -1 };
+    } catch (err) {
+      if (signal?.aborted) throw abortReason(signal);
+      throw translateError(err, `wait for container ${id}`);
+    }
+  }
+
+  async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    // The engine's stop is exactly "StopSignal, wait t seconds, SIGKILL, wait for exit".
+    const t = Math.max(0, Math.ceil(graceSeconds));
+    try {
+      await this.docker.getContainer(id).stop({ t });
+    } catch (err) {
+      if (engineStatus(err) === 304) return; // already stopped
+      throw translateError(err, `stop container ${id}`);
+    }
+  }
+
+  async killContainer(id: string, signal = 'SIGKILL'): Promise<void> {
+    try {
+      await this.docker.getContainer(id).kill({ signal });
+    } catch (err) {
+      if (engineStatus(err) === 409 && /is not running/i.test(engineMessage(err))) return;
+      throw translateError(err, `kill container ${id}`);
+    }
+  }
+
+  async removeContainer(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    try {
+      // v: also drop anonymous volumes the image declared, or they pile up per job.
+      await this.docker.getContainer(id).remove({ force: opts.force ?? false, v: true });
+    } catch (err) {
+      throw translateError(err, `remove container ${id}`);
+    }
+  }
+
+  async inspectContainer(id: string): Promise<ContainerInfo | undefined> {
+    try {
+      const raw = (await this.docker.getContainer(id).inspect()) as unknown as RawContainerInspect;
+      return toContainerInfo(raw);
+    } catch (err) {
+      if (engineStatus(err) === 404) return undefined;
+      throw translateError(err, `inspect container ${id}`);
+    }
+  }
+
+  async listContainers(labels: Record<string, string>, opts: { all?: boolean } = {}): Promise<ContainerInfo[]> {
+    let summaries: Docker.ContainerInfo[];
+    try {
+      summaries = await this.docker.listContainers({ all: opts.all ?? false, filters: labelFilter(labels) });
+    } catch (err) {
+      throw translateError(err, 'list containers');
+    }
+    // The list summary lacks exit code, OOM flag and times; inspect each. One may vanish in
+    // between (removed by someone else) — then it is simply not listed.
+    const infos = await Promise.all(summaries.map((s) => this.inspectContainer(s.Id)));
+    return infos.filter((i): i is ContainerInfo => i !== undefined);
+  }
+
+  async *followLogs(id: string, opts: { sinceMs?: number; signal?: AbortSignal } = {}): AsyncIterable<LogLine> {
+    const { signal, sinceMs } = opts;
+    if (signal?.aborted) return;
+    // The engine ends a follow at once for a container that is not running, so a caller that
+    // attaches between create and start would get nothing; wait for the start instead.
+    for (;;) {
+      const info = await this.inspectContainer(id);
+      if (!info) throw translateError({ statusCode: 404, json: { message: `No such container: ${id}` } }, `follow logs of ${id}`);
+      if (info.state !== 'created') break;
+      await pause(this.startPollMs, signal);
+      if (signal?.aborted) return;
+    }
+
+    let stream: Readable;
+    try {
+      stream = (await this.docker.getContainer(id).logs({
+        follow: true,
+        stdout: true,
+        stderr: true,
+        timestamps: true,
+        // Seconds with a fraction; decodeLogStream cuts exactly at the millisecond.
+        since: sinceMs !== undefined ? (Math.max(0, sinceMs) / 1000).toFixed(3) : 0,
+        abortSignal: signal,
+      } as Docker.ContainerLogsOptions & { follow: true })) as unknown as Readable;
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw translateError(err, `follow logs of ${id}`);
+    }
+
+    const onAbort = () => stream.destroy();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      yield* decodeLogStream(stream, { sinceMs });
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw translateError(err, `follow logs of ${id}`);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      stream.destroy();
+    }
+  }
+
+  async createNetwork(name: string, labels: Record<string, string> = {}, opts: { internal?: boolean } = {}): Promise<string> {
+    try {
+      const n = await this.docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Internal: opts.internal ?? false,
+        Labels: { ...labels },
+      });
+      return n.id;
+    } catch (err) {
+      if (engineStatus(err) === 409) {
+        const existing = await this.findNetworkId(name);
+        if (existing) return existing;
+      }
+      throw translateError(err, `create network ${name}`);
+    }
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(name).remove();
+    } catch (err) {
+      if (engineStatus(err) === 404) return;
+      throw translateError(err, `remove network ${name}`);
+    }
+  }
+
+  async listNetworks(labels: Record<string, string>): Promise<{ id: string; name: string }[]> {
+    try {
+      const nets = await this.docker.listNetworks({ filters: labelFilter(labels) });
+      return nets.map((n) => ({ id: n.Id, name: n.Name }));
+    } catch (err) {
+      throw translateError(err, 'list networks');
+    }
+  }
+
+  async stats(id: string): Promise<ContainerStats | undefined> {
+    try {
+      // stream=false without one-shot: the engine takes two samples so precpu_stats is filled.
+      const raw = (await this.docker.getContainer(id).stats({ stream: false })) as unknown as RawStats;
+      return computeStats(raw);
+    } catch (err) {
+      if (engineStatus(err) === 404) return undefined;
+      throw translateError(err, `stats of container ${id}`);
+    }
+  }
+
+  private async findNetworkId(name: string): Promise<string | undefined> {
+    try {
+      const info = (await this.docker.getNetwork(name).inspect()) as { Id: string; Name: string };
+      // Inspect also matches id prefixes; only an exact name counts as "ours".
+      return info.Name === name ? info.Id : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { hasTagOrDigest, isPlausibleImageRef, localImageCandidates } from './image-ref.js';
+
+describe('localImageCandidates', () => {
+  it('returns a tagged local reference unchanged and alone', () => {
+    expect(localImageCandidates('my-algo:1.0')).toEqual(['my-algo:1.0']);
+  });
+
+  it('adds :latest to a reference without tag', () => {
+    expect(localImageCandidates('my-algo')).toEqual(['my-algo', 'my-algo:latest']);
+  });
+
+  it('keeps a registry port from being mistaken for a tag', () => {
+    expect(localImageCandidates('localhost:5000/my-algo')).toEqual([
+      'localhost:5000/my-algo',
+      'localhost:5000/my-algo:latest',
+    ]);
+  });
+
+  it('maps an ECR reference to the bare repository and tag after the reference itself', () => {
+    expect(localImageCandidates('123456789012.dkr.ecr.us-east-1.amazonaws.com/team/algo:v2')).toEqual([
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/team/algo:v2',
+      'team/algo:v2',
+    ]);
+  });
+
+  it('maps an ECR reference in a China region', () => {
+    expect(localImageCandidates('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/algo:v1')).toEqual([
+      '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/algo:v1',
+      'algo:v1',
+    ]);
+  });
+
+  it('maps an ECR reference with a digest', () => {
+    const digest = 'sha256:' + 'a'.repeat(64);
+    expect(localImageCandidates(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/algo@${digest}`)).toEqual([
+      `123456789012.dkr.ecr.eu-west-1.amazonaws.com/algo@${digest}`,
+      `algo@${digest}`,
+    ]);
+  });
+
+  it('adds :latest to both forms of an untagged ECR reference', () => {
+    expect(localImageCandidates('123456789012.dkr.ecr.us-east-1.amazonaws.com/algo')).toEqual([
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/algo',
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:latest',
+      'algo',
+      'algo:latest',
+    ]);
+  });
+
+  it('does not treat look-alike registries as ECR', () => {
+    expect(localImageCandidates('12345.dkr.ecr.us-east-1.amazonaws.com/algo:v1')).toEqual([
+      '12345.dkr.ecr.us-east-1.amazonaws.com/algo:v1',
+    ]);
+    expect(localImageCandidates('123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.io/algo:v1')).toEqual([
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.io/algo:v1',
+    ]);
+  });
+
+  it('returns nothing for an empty reference', () => {
+    expect(localImageCandidates('  ')).toEqual([]);
+  });
+});
+
+describe('hasTagOrDigest', () => {
+  it('tells tags and digests apart from registry ports', () => {
+    expect(hasTagOrDigest('algo:v1')).toBe(true);
+    expect(hasTagOrDigest('algo@sha256:abc')).toBe(true);
+    expect(hasTagOrDigest('host:5000/algo')).toBe(false);
+    expect(hasTagOrDigest('algo')).toBe(false);
+  });
+});
+
+describe('isPlausibleImageRef', () => {
+  it('accepts usual references and rejects whitespace, empty and odd characters', () => {
+    expect(isPlausibleImageRef('slipway-base/python:bookworm')).toBe(true);
+    expect(isPlausibleImageRef('123456789012.dkr.ecr.us-east-1.amazonaws.com/a/b@sha256:' + 'f'.repeat(64))).toBe(true);
+    expect(isPlausibleImageRef('')).toBe(false);
+    expect(isPlausibleImageRef('has space')).toBe(false);
+    expect(isPlausibleImageRef('../etc/passwd')).toBe(false);
+    expect(isPlausibleImageRef('a?b=c')).toBe(false);
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * @module runtime/image-ref — which local image references stand for a user's image reference.
+ *
+ * Users copy their SageMaker requests unchanged, so `Image` is usually an ECR URI such as
+ * `123456789012.dkr.ecr.us-east-1.amazonaws.com/my-algo:latest`. There is no registry here: the
+ * image must already exist locally, either under that exact name or as the bare `my-algo:latest`.
+ */
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/` — the registry part of an ECR image URI. */
+const ECR_REGISTRY = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\//;
+
+/**
+ * References to look up locally, most specific first, without duplicates.
+ *
+ * - the reference as given;
+ * - for an ECR-style reference, the same repository without the registry (`repo:tag`, `repo@sha256:…`);
+ * - for a reference without tag or digest, each of the above with `:latest` (what Docker assumes).
+ *
+ * @example
+ * localImageCandidates('123456789012.dkr.ecr.us-east-1.amazonaws.com/algo')
+ * // → ['123456789012.dkr.ecr.us-east-1.amazonaws.com/algo',
+ * //    '123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:latest', 'algo', 'algo:latest']
+ */
+export function localImageCandidates(ref: string): string[] {
+  const given = ref.trim();
+  if (given === '') return [];
+  const bases = [given];
+  const ecr = ECR_REGISTRY.exec(given);
+  if (ecr) {
+    const rest = given.slice(ecr[0].length);
+    if (rest !== '') bases.push(rest);
+  }
+  const out: string[] = [];
+  for (const base of bases) {
+    out.push(base);
+    if (!hasTagOrDigest(base)) out.push(`${base}:latest`);
+  }
+  return [...new Set(out)];
+}
+
+/** True when the reference names a tag or digest (a `:` after the last `/`, or an `@`). */
+export function hasTagOrDigest(ref: string): boolean {
+  if (ref.includes('@')) return true;
+  const lastSegment = ref.slice(ref.lastIndexOf('/') + 1);
+  return lastSegment.includes(':');
+}
+
+/**
+ * Cheap syntax check before asking the engine: only the characters a Docker reference can hold
+ * (https://github.com/distribution/reference grammar), no whitespace, starting with an
+ * alphanumeric. The engine still has the last word; this only keeps junk out of request paths.
+ */
+export function isPlausibleImageRef(ref: string): boolean {
+  return ref.length > 0 && ref.length <= 1024 && /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(ref);
+}
