@@ -24,8 +24,8 @@ try {
     step('checking the Docker engine (scripts/setup-docker)');
     run('bash', [join(root, 'scripts', 'setup-docker')]);
   }
-  step('building');
-  run('npx', ['tsc', '-p', 'tsconfig.build.json']);
+  step('building the server and the console');
+  run('npm', ['run', 'build', '--silent']);
 } catch (err) {
   process.stderr.write(`\nslipway: setup failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.stderr.write('Fix the problem above and run `npm start` again.\n');

@@ -1,3 +1,4 @@
-// Builds dist/ before the suite: restart and kill -9 tests run the server as its own process.
+// Builds dist/ (server and console) before the suite: restart and kill -9 tests run the server
+// as its own process, and the console tests load the built web app.
 import { execFileSync } from 'node:child_process';
-execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });

@@ -73,6 +73,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     slipway: createSlipwayRoutes({
       runtime,
       startedAt,
+      home: config.home,
       extra: {
         ...dataplane.slipwayRoutes,
         '/_slipway/logs/stream': createLogTailRoute(logs),
