@@ -1,7 +1,11 @@
-/** @module controllers/training-job — placeholder until its issue lands. */
+/** @module controllers/training-job — the training-job controller (see controller.ts for the flow). */
 import type { Controller, ControllerDeps } from '../controller.js';
-import { DONE } from '../work-queue.js';
+import { TrainingJobController, type TrainingJobControllerOptions } from './controller.js';
 
-export function createTrainingJobController(_deps: ControllerDeps): Controller {
-  return { kind: 'training-job', reconcile: async () => DONE, resume: async () => undefined, stop: async () => undefined };
+export { TrainingJobController, STOP_GRACE_SECONDS } from './controller.js';
+export { TRAINING_LOG_GROUP } from './types.js';
+export type { TrainingJobDoc, TrainingJobInternal } from './types.js';
+
+export function createTrainingJobController(deps: ControllerDeps, opts?: TrainingJobControllerOptions): Controller {
+  return new TrainingJobController(deps, opts);
 }

@@ -13,5 +13,10 @@ export const sageMakerOperationNames: ReadonlySet<string> = new Set(Object.keys(
  */
 export function validateSageMakerInput(op: string, input: unknown): ValidationResult {
   if (!sageMakerOperationNames.has(op)) return { violations: [] };
-  return checkInput(MODEL, op, input, { caretInPatternMessages: true });
+  const result = checkInput(MODEL, op, input, { caretInPatternMessages: true });
+  // Slipway extension: `file:///abs/path` is accepted wherever the model wants an s3:// URI
+  // (SageMaker itself accepts only s3://), so local data needs no upload.
+  return { ...result, violations: result.violations.filter((v) => !FILE_URI_FOR_S3_PATTERN.test(v)) };
 }
+
+const FILE_URI_FOR_S3_PATTERN = /^Value 'file:\/\/\/[^']*' at '[^']+' failed to satisfy constraint: Member must satisfy regular expression pattern: \^?\(https\|s3\):\/\//;

@@ -1,7 +1,233 @@
-/** @module services/sagemaker/operations/training-jobs — placeholder until its issue lands. */
+/**
+ * @module services/sagemaker/operations/training-jobs — CreateTrainingJob, DescribeTrainingJob,
+ * ListTrainingJobs, StopTrainingJob (contract §2.2). Handlers only read and write the record and
+ * enqueue `training-job:<name>`; the training-job controller runs the containers.
+ *
+ *   CreateTrainingJob → InProgress/Starting ──controller──▶ Completed | Failed | Stopped
+ *   StopTrainingJob   → Stopping/Stopping   ──controller──▶ Stopped (SIGTERM, grace, upload)
+ */
+import { ValidationException } from '../../../protocol/errors.js';
+import type { RequestContext } from '../../../protocol/context.js';
 import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import { setSecondaryStatus, wireTime } from '../../../controllers/training-job/status.js';
+import { invalidMetricRegexes } from '../../../controllers/training-job/metrics.js';
+import type { ChannelDoc, TrainingJobDoc, TrainingJobInternal } from '../../../controllers/training-job/types.js';
+import { InvalidNextTokenError, ResourceExistsError } from '../../../storage/resource-store.js';
+import { joinUri, parseDataUri } from '../../../storage/s3-uri.js';
+import type { Tag } from '../../../storage/tag-store.js';
+import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
+import { requestedResourceNotFound, ResourceInUse } from '../errors.js';
+import { toListQuery, type ListRequest } from '../list-params.js';
+import { checkCreateTags } from './tags.js';
 
-export function trainingJobOperations(_deps: SageMakerDeps): OperationTable {
-  return {};
+/** StoppingCondition.MaxRuntimeInSeconds when absent: one day (model doc). */
+const DEFAULT_MAX_RUNTIME_SECONDS = 86_400;
+
+// Request members that are not echoed by Describe (or are echoed under other names).
+const NOT_ECHOED = new Set(['TrainingJobName', 'Tags']);
+
+interface CreateInput {
+  TrainingJobName: string;
+  RoleArn: string;
+  Tags?: Tag[];
+  InputDataConfig?: ChannelDoc[];
+  AlgorithmSpecification?: Partial<TrainingJobDoc['AlgorithmSpecification']> & { AlgorithmName?: string };
+  ResourceConfig?: Partial<TrainingJobDoc['ResourceConfig']> & { InstanceGroups?: unknown[] };
+  OutputDataConfig?: TrainingJobDoc['OutputDataConfig'];
+  StoppingCondition?: Partial<TrainingJobDoc['StoppingCondition']>;
+  CheckpointConfig?: TrainingJobDoc['CheckpointConfig'];
+  [k: string]: unknown;
+}
+
+function checkUri(uri: string | undefined, what: string): void {
+  if (uri === undefined) return;
+  const loc = parseDataUri(uri);
+  if (!loc || (loc.scheme === 's3' && loc.bucket === '')) throw new ValidationException(`${what} ${uri} is not a valid S3 URI (s3://bucket/prefix or file:///absolute/path).`);
+}
+
+/** Checks what the model cannot express (contract §2.2: BYOC needs image, type and count). */
+function checkCreate(input: CreateInput): void {
+  const algo = input.AlgorithmSpecification;
+  if (!algo) throw new ValidationException('AlgorithmSpecification is required.');
+  if (!algo.TrainingImage) {
+    throw new ValidationException(
+      algo.AlgorithmName
+        ? 'AlgorithmName is not supported by Slipway: give AlgorithmSpecification.TrainingImage (a locally built image).'
+        : 'AlgorithmSpecification.TrainingImage is required.',
+    );
+  }
+  if (!algo.TrainingInputMode) throw new ValidationException('AlgorithmSpecification.TrainingInputMode is required.');
+  const bad = invalidMetricRegexes(algo.MetricDefinitions ?? []);
+  if (bad.length) throw new ValidationException(`MetricDefinitions ${bad.join(', ')}: Regex is not a valid regular expression.`);
+  const rc = input.ResourceConfig;
+  if (!rc) throw new ValidationException('ResourceConfig is required.');
+  if (rc.InstanceGroups && rc.InstanceGroups.length > 0) throw new ValidationException('ResourceConfig.InstanceGroups (heterogeneous clusters) is not supported by Slipway.');
+  if (!rc.InstanceType) throw new ValidationException('ResourceConfig.InstanceType is required.');
+  if (!rc.InstanceCount) throw new ValidationException('ResourceConfig.InstanceCount is required.');
+  if (rc.VolumeSizeInGB === undefined) throw new ValidationException('ResourceConfig.VolumeSizeInGB is required.');
+  checkUri(input.OutputDataConfig?.S3OutputPath, 'OutputDataConfig.S3OutputPath');
+  checkUri(input.CheckpointConfig?.S3Uri, 'CheckpointConfig.S3Uri');
+  if (input.CheckpointConfig?.LocalPath !== undefined && !input.CheckpointConfig.LocalPath.startsWith('/')) {
+    throw new ValidationException('CheckpointConfig.LocalPath must be an absolute path.');
+  }
+  const names = new Set<string>();
+  for (const ch of input.InputDataConfig ?? []) {
+    const lower = ch.ChannelName;
+    if (names.has(lower)) throw new ValidationException(`Channel names must be unique: ${ch.ChannelName} appears more than once in InputDataConfig.`);
+    names.add(lower);
+    const src = ch.DataSource?.S3DataSource;
+    if (!src) throw new ValidationException(`Channel ${ch.ChannelName}: only S3DataSource is supported by Slipway.`);
+    checkUri(src.S3Uri, `Channel ${ch.ChannelName} S3Uri`);
+    const mode = ch.InputMode ?? algo.TrainingInputMode;
+    if (src.S3DataType === 'AugmentedManifestFile' && mode !== 'Pipe') {
+      throw new ValidationException(`Channel ${ch.ChannelName}: AugmentedManifestFile requires Pipe input mode.`);
+    }
+    if (src.S3DataType === 'AugmentedManifestFile') throw new ValidationException(`Channel ${ch.ChannelName}: AugmentedManifestFile is not supported by Slipway.`);
+    if (mode === 'FastFile' && src.S3DataType !== 'S3Prefix') {
+      throw new ValidationException(`Channel ${ch.ChannelName}: FastFile input mode supports only S3Prefix.`);
+    }
+  }
+}
+
+/** Channels as Describe shows them: SageMaker fills the distribution, compression and wrapper defaults. */
+function normaliseChannels(channels: ChannelDoc[] | undefined): ChannelDoc[] | undefined {
+  return channels?.map((ch) => ({
+    ...ch,
+    DataSource: {
+      ...ch.DataSource,
+      ...(ch.DataSource.S3DataSource
+        ? { S3DataSource: { ...ch.DataSource.S3DataSource, S3DataDistributionType: ch.DataSource.S3DataSource.S3DataDistributionType ?? 'FullyReplicated' } }
+        : {}),
+    },
+    CompressionType: ch.CompressionType ?? 'None',
+    RecordWrapperType: ch.RecordWrapperType ?? 'None',
+  }));
+}
+
+function summary(doc: TrainingJobDoc, lastModifiedMs: number): Record<string, unknown> {
+  const s: Record<string, unknown> = {
+    TrainingJobName: doc.TrainingJobName,
+    TrainingJobArn: doc.TrainingJobArn,
+    CreationTime: doc.CreationTime,
+    LastModifiedTime: wireTime(lastModifiedMs),
+    TrainingJobStatus: doc.TrainingJobStatus,
+    SecondaryStatus: doc.SecondaryStatus,
+  };
+  if (doc.TrainingEndTime !== undefined) s.TrainingEndTime = doc.TrainingEndTime;
+  return s;
+}
+
+export function trainingJobOperations(deps: SageMakerDeps): OperationTable {
+  const now = () => deps.now?.() ?? Date.now();
+
+  const createTrainingJob = (ctx: RequestContext, input: CreateInput) => {
+    checkCreate(input);
+    const tags = checkCreateTags(input.Tags);
+    const name = input.TrainingJobName;
+    const arn = sageMakerArn(ctx.region, ctx.accountId, 'training-job', name);
+    const t = now();
+    const echo: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input)) if (!NOT_ECHOED.has(k) && v !== undefined) echo[k] = v;
+    const algo = input.AlgorithmSpecification!;
+    const doc: TrainingJobDoc = {
+      ...echo,
+      TrainingJobName: name,
+      TrainingJobArn: arn,
+      TrainingJobStatus: 'InProgress',
+      SecondaryStatus: 'Starting',
+      AlgorithmSpecification: { ...algo, TrainingImage: algo.TrainingImage!, TrainingInputMode: algo.TrainingInputMode! },
+      RoleArn: input.RoleArn,
+      OutputDataConfig: input.OutputDataConfig!,
+      ResourceConfig: input.ResourceConfig as TrainingJobDoc['ResourceConfig'],
+      StoppingCondition: { ...input.StoppingCondition, MaxRuntimeInSeconds: input.StoppingCondition?.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS },
+      ...(input.InputDataConfig ? { InputDataConfig: normaliseChannels(input.InputDataConfig) } : {}),
+      ModelArtifacts: {
+        S3ModelArtifacts:
+          input.OutputDataConfig!.CompressionType === 'NONE'
+            ? joinUri(input.OutputDataConfig!.S3OutputPath, name, 'output', 'model') + '/'
+            : joinUri(input.OutputDataConfig!.S3OutputPath, name, 'output', 'model.tar.gz'),
+      },
+      CreationTime: wireTime(t),
+      LastModifiedTime: wireTime(t),
+      SecondaryStatusTransitions: [],
+    };
+    setSecondaryStatus(doc, 'Starting', t, 'Launching requested ML instances');
+    try {
+      deps.resources.create<TrainingJobDoc, TrainingJobInternal>({
+        kind: 'training-job',
+        name,
+        arn,
+        status: 'InProgress',
+        creationTime: t,
+        lastModifiedTime: t,
+        doc,
+        internal: { step: 'pending' },
+      });
+    } catch (err) {
+      if (err instanceof ResourceExistsError) {
+        throw new ResourceInUse(`Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`);
+      }
+      throw err;
+    }
+    if (tags.length) deps.tags.put(arn, tags);
+    deps.queue.enqueue(`training-job:${name}`);
+    return { TrainingJobArn: arn };
+  };
+
+  return {
+    CreateTrainingJob: createTrainingJob,
+
+    DescribeTrainingJob: (_ctx, input: { TrainingJobName: string }) => {
+      const rec = deps.resources.get<TrainingJobDoc>('training-job', input.TrainingJobName);
+      if (!rec) throw requestedResourceNotFound();
+      return { ...rec.doc, LastModifiedTime: wireTime(rec.lastModifiedTime) };
+    },
+
+    ListTrainingJobs: (_ctx, input: ListRequest) => {
+      let page;
+      try {
+        // Documented default SortOrder for ListTrainingJobs is Ascending (contract §2.1).
+        page = deps.resources.list<TrainingJobDoc>('training-job', toListQuery(input, 'Ascending'));
+      } catch (err) {
+        if (err instanceof InvalidNextTokenError) throw new ValidationException('Invalid pagination token');
+        throw err;
+      }
+      const out: Record<string, unknown> = { TrainingJobSummaries: page.items.map((r) => summary(r.doc, r.lastModifiedTime)) };
+      if (page.nextToken) out.NextToken = page.nextToken;
+      return out;
+    },
+
+    StopTrainingJob: (_ctx, input: { TrainingJobName: string }) => {
+      const existing = deps.resources.get<TrainingJobDoc>('training-job', input.TrainingJobName);
+      if (!existing) throw requestedResourceNotFound();
+      if (existing.doc.TrainingJobStatus === 'Stopping') return {};
+      if (existing.doc.TrainingJobStatus !== 'InProgress') {
+        // Stopping a finished job: unconfirmed on the real service (contract §2.2); answer ValidationException.
+        throw new ValidationException(`The job status is ${existing.doc.TrainingJobStatus}. Only InProgress training jobs can be stopped.`);
+      }
+      const t = now();
+      let state = '';
+      deps.resources.update<TrainingJobDoc, TrainingJobInternal>(
+        'training-job',
+        input.TrainingJobName,
+        (r) => {
+          state = r.doc.TrainingJobStatus;
+          if (state !== 'InProgress') return;
+          r.doc.TrainingJobStatus = 'Stopping';
+          r.status = 'Stopping';
+          r.internal.stopReason = 'Stopped';
+          setSecondaryStatus(r.doc, 'Stopping', t, 'Stopping the training job');
+          r.doc.LastModifiedTime = wireTime(t);
+        },
+        { now: t },
+      );
+      // The controller may have finished the job in between.
+      if (state !== 'InProgress') {
+        throw new ValidationException(`The job status is ${state}. Only InProgress training jobs can be stopped.`);
+      }
+      deps.queue.enqueue(`training-job:${input.TrainingJobName}`);
+      return {};
+    },
+  };
 }

@@ -1,0 +1,171 @@
+/**
+ * @module controllers/training-job/data-source — what a channel's S3DataSource (or a `file://`
+ * URI, a Slipway extension) stands for: a list of objects with their path under the channel,
+ * split across hosts for ShardedByS3Key. Shared by File-mode staging and the Pipe-mode feeder.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { ObjectStore } from '../../storage/object-store.js';
+import { parseDataUri } from '../../storage/s3-uri.js';
+import type { S3DataSourceDoc } from './types.js';
+
+export interface SourceObject {
+  /** Path under the channel directory, `/`-separated, never empty or absolute. */
+  relPath: string;
+  size: number;
+  /** A file holding exactly these bytes that may be hard-linked (immutable store blob or local file). */
+  linkPath?: string;
+  open(): Promise<Readable>;
+}
+
+/** A user-facing platform error: the job ends `Failed` with this text as FailureReason. */
+export class ClientError extends Error {
+  constructor(message: string) {
+    super(`ClientError: ${message}`);
+    this.name = 'ClientError';
+  }
+}
+
+/** Keys listed under a prefix → path relative to it (contract §3.2: "key relative to the prefix"). */
+export function relativeKey(prefix: string, key: string): string {
+  if (key === prefix) return basename(key);
+  if (prefix === '' || prefix.endsWith('/')) return key.slice(prefix.length);
+  if (key.startsWith(prefix + '/')) return key.slice(prefix.length + 1);
+  // A partial name (`data/train` matching `data/train.csv`): keep the name from the last '/'.
+  const dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+  return key.slice(dir.length);
+}
+
+/** Index-modulo split of the key-sorted objects: host k of n gets every n-th object from k. */
+export function shard<T>(items: readonly T[], hostIndex: number, hostCount: number): T[] {
+  if (hostCount <= 1) return [...items];
+  return items.filter((_, i) => i % hostCount === hostIndex);
+}
+
+function safeRel(rel: string): string | undefined {
+  const clean = rel.replace(/^\/+/, '');
+  if (clean === '' || clean.endsWith('/')) return undefined; // "directory marker" objects
+  if (clean.split('/').some((p) => p === '..' || p === '.')) return undefined;
+  return clean;
+}
+
+async function listS3(objects: ObjectStore, bucket: string, prefix: string): Promise<SourceObject[]> {
+  const out: SourceObject[] = [];
+  for await (const meta of objects.listAll(bucket, prefix)) {
+    const rel = safeRel(relativeKey(prefix, meta.key));
+    if (!rel) continue;
+    const key = meta.key;
+    out.push({
+      relPath: rel,
+      size: meta.size,
+      linkPath: meta.blobPath,
+      open: async () => (await objects.getObject(bucket, key)).body,
+    });
+  }
+  return out;
+}
+
+async function listFile(path: string): Promise<SourceObject[]> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch {
+    return [];
+  }
+  if (st.isFile()) return [fileObject(path, basename(path), st.size)];
+  const out: SourceObject[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) out.push(fileObject(p, relative(path, p).split(sep).join('/'), (await stat(p)).size));
+    }
+  };
+  await walk(path);
+  return out.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+}
+
+function fileObject(path: string, rel: string, size: number): SourceObject {
+  return { relPath: rel, size, linkPath: path, open: async () => createReadStream(path) };
+}
+
+async function readAll(r: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of r) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function listUri(objects: ObjectStore, uri: string): Promise<SourceObject[]> {
+  const loc = parseDataUri(uri);
+  if (!loc) throw new ClientError(`Invalid S3Uri ${uri}.`);
+  if (loc.scheme === 'file') return listFile(loc.path);
+  if (!(await objects.bucketExists(loc.bucket))) throw new ClientError(`Data download failed: bucket ${loc.bucket} does not exist (${uri}).`);
+  return listS3(objects, loc.bucket, loc.key);
+}
+
+/**
+ * A ManifestFile: `[{"prefix": "s3://b/p/"}, "rel/key1", ...]` — each entry is `prefix + key`,
+ * staged under its relative key.
+ */
+async function listManifest(objects: ObjectStore, uri: string): Promise<SourceObject[]> {
+  const loc = parseDataUri(uri);
+  if (!loc) throw new ClientError(`Invalid S3Uri ${uri}.`);
+  let text: string;
+  try {
+    text = loc.scheme === 'file' ? await readAll(createReadStream(loc.path)) : await readAll((await objects.getObject(loc.bucket, loc.key)).body);
+  } catch {
+    throw new ClientError(`Data download failed: could not read manifest file ${uri}.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ClientError(`Manifest file ${uri} is not valid JSON.`);
+  }
+  if (!Array.isArray(parsed) || typeof (parsed[0] as { prefix?: unknown })?.prefix !== 'string') {
+    throw new ClientError(`Manifest file ${uri} must be a JSON array starting with {"prefix": "s3://..."}.`);
+  }
+  const prefix = (parsed[0] as { prefix: string }).prefix;
+  const base = parseDataUri(prefix);
+  if (!base) throw new ClientError(`Manifest file ${uri} has an invalid prefix ${prefix}.`);
+  const out: SourceObject[] = [];
+  for (const entry of parsed.slice(1)) {
+    if (typeof entry !== 'string') continue;
+    const rel = safeRel(entry);
+    if (!rel) continue;
+    if (base.scheme === 'file') {
+      const p = join(base.path, rel);
+      const st = await stat(p).catch(() => undefined);
+      if (!st?.isFile()) throw new ClientError(`Manifest entry ${prefix}${entry} does not exist.`);
+      out.push(fileObject(p, rel, st.size));
+    } else {
+      const key = base.key + entry;
+      const meta = await objects.headObject(base.bucket, key);
+      if (!meta) throw new ClientError(`Manifest entry s3://${base.bucket}/${key} does not exist.`);
+      const bucket = base.bucket;
+      out.push({ relPath: rel, size: meta.size, linkPath: meta.blobPath, open: async () => (await objects.getObject(bucket, key)).body });
+    }
+  }
+  return out;
+}
+
+/**
+ * The objects host `hostIndex` (0-based) of `hostCount` gets from a channel. Throws ClientError
+ * when the source has no objects at all, as SageMaker fails such jobs before training.
+ */
+export async function channelObjects(
+  objects: ObjectStore,
+  src: S3DataSourceDoc,
+  hostIndex: number,
+  hostCount: number,
+): Promise<SourceObject[]> {
+  let all: SourceObject[];
+  if (src.S3DataType === 'ManifestFile') all = await listManifest(objects, src.S3Uri);
+  else if (src.S3DataType === 'S3Prefix') all = await listUri(objects, src.S3Uri);
+  else throw new ClientError(`S3DataType ${src.S3DataType} is not supported by Slipway.`);
+  if (all.length === 0) throw new ClientError(`No S3 objects found under S3 URL "${src.S3Uri}" given in input data source. Please ensure that the bucket exists in the selected region, that objects exist under that S3 prefix, and that the role has permission to read them.`);
+  return src.S3DataDistributionType === 'ShardedByS3Key' ? shard(all, hostIndex, hostCount) : all;
+}
