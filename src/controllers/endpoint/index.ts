@@ -1,7 +1,9 @@
-/** @module controllers/endpoint — placeholder until its issue lands. */
+/** @module controllers/endpoint — the endpoint controller (fleets, health, blue/green, adoption); see endpoint-controller.ts. */
 import type { Controller, ControllerDeps } from '../controller.js';
-import { DONE } from '../work-queue.js';
+import { EndpointController } from './endpoint-controller.js';
 
-export function createEndpointController(_deps: ControllerDeps): Controller {
-  return { kind: 'endpoint', reconcile: async () => DONE, resume: async () => undefined, stop: async () => undefined };
+export { routingTableFor } from './routing-table.js';
+
+export function createEndpointController(deps: ControllerDeps): Controller {
+  return new EndpointController(deps);
 }

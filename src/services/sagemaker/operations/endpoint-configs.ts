@@ -1,7 +1,92 @@
-/** @module services/sagemaker/operations/endpoint-configs — placeholder until its issue lands. */
+/**
+ * @module services/sagemaker/operations/endpoint-configs — CreateEndpointConfig,
+ * DescribeEndpointConfig, ListEndpointConfigs, DeleteEndpointConfig (contract §2.6). The models
+ * a config names must exist when it is created; deleting a config in use only deletes the config
+ * (endpoints keep running what they deployed).
+ */
+import { ValidationException } from '../../../protocol/errors.js';
 import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { EndpointConfigDoc, ProductionVariantDoc } from '../../../controllers/endpoint/types.js';
+import { ResourceExistsError } from '../../../storage/resource-store.js';
+import type { Tag } from '../../../storage/tag-store.js';
+import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
+import { cannotCreateExisting, couldNotFind } from '../errors.js';
+import { toListQuery, toWireTime, type ListRequest } from '../list-params.js';
+import { checkCreateTags } from './tags.js';
 
-export function endpointConfigOperations(_deps: SageMakerDeps): OperationTable {
-  return {};
+interface CreateEndpointConfigInput {
+  EndpointConfigName: string;
+  ProductionVariants: ProductionVariantDoc[];
+  Tags?: Tag[];
+  [member: string]: unknown;
+}
+
+export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
+  const now = () => (deps.now ?? Date.now)();
+  const arnOf = (ctx: { region: string; accountId: string }, name: string) => sageMakerArn(ctx.region, ctx.accountId, 'endpoint-config', name);
+
+  return {
+    CreateEndpointConfig: (ctx, input: CreateEndpointConfigInput) => {
+      const arn = arnOf(ctx, input.EndpointConfigName);
+      const seen = new Set<string>();
+      for (const v of input.ProductionVariants) {
+        if (seen.has(v.VariantName.toLowerCase())) throw new ValidationException(`Duplicate VariantName ${v.VariantName} in ProductionVariants.`);
+        seen.add(v.VariantName.toLowerCase());
+        if (v.ServerlessConfig) throw new ValidationException('ServerlessConfig is not supported by Slipway; give InstanceType and InitialInstanceCount.');
+        if (!v.ModelName) throw new ValidationException(`ModelName is required for variant ${v.VariantName}.`);
+        if (!deps.resources.get('model', v.ModelName)) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
+        if (v.InitialInstanceCount === undefined || v.InitialInstanceCount < 1) {
+          throw new ValidationException(`InitialInstanceCount must be at least 1 for variant ${v.VariantName}.`);
+        }
+        if (v.InitialVariantWeight !== undefined && v.InitialVariantWeight < 0) {
+          throw new ValidationException(`InitialVariantWeight must not be negative for variant ${v.VariantName}.`);
+        }
+      }
+      const tags = checkCreateTags(input.Tags);
+      const t = now();
+      const { Tags: _tags, ...rest } = input;
+      const doc: EndpointConfigDoc = {
+        ...rest,
+        EndpointConfigName: input.EndpointConfigName,
+        EndpointConfigArn: arn,
+        // SageMaker echoes the default weight of 1.0 in DescribeEndpointConfig.
+        ProductionVariants: input.ProductionVariants.map((v) => ({ ...v, InitialVariantWeight: v.InitialVariantWeight ?? 1 })),
+        CreationTime: toWireTime(t),
+      };
+      try {
+        deps.resources.create({ kind: 'endpoint-config', name: input.EndpointConfigName, arn, status: 'Created', creationTime: t, lastModifiedTime: t, doc, internal: {} });
+      } catch (err) {
+        if (err instanceof ResourceExistsError) throw cannotCreateExisting('endpoint configuration', arn);
+        throw err;
+      }
+      if (tags.length) deps.tags.put(arn, tags);
+      return { EndpointConfigArn: arn };
+    },
+
+    DescribeEndpointConfig: (ctx, input: { EndpointConfigName: string }) => {
+      const rec = deps.resources.get<EndpointConfigDoc>('endpoint-config', input.EndpointConfigName);
+      if (!rec) throw couldNotFind('endpoint configuration', arnOf(ctx, input.EndpointConfigName));
+      return rec.doc;
+    },
+
+    ListEndpointConfigs: (_ctx, input: ListRequest) => {
+      const page = deps.resources.list<EndpointConfigDoc>('endpoint-config', toListQuery(input, 'Descending'));
+      return {
+        EndpointConfigs: page.items.map((r) => ({
+          EndpointConfigName: r.doc.EndpointConfigName,
+          EndpointConfigArn: r.doc.EndpointConfigArn,
+          CreationTime: r.doc.CreationTime,
+        })),
+        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+      };
+    },
+
+    DeleteEndpointConfig: (ctx, input: { EndpointConfigName: string }) => {
+      if (!deps.resources.delete('endpoint-config', input.EndpointConfigName)) {
+        throw couldNotFind('endpoint configuration', arnOf(ctx, input.EndpointConfigName));
+      }
+      return {};
+    },
+  };
 }

@@ -1,7 +1,221 @@
-/** @module services/sagemaker/operations/endpoints — placeholder until its issue lands. */
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+/**
+ * @module services/sagemaker/operations/endpoints — CreateEndpoint, DescribeEndpoint, ListEndpoints,
+ * DeleteEndpoint, UpdateEndpoint, UpdateEndpointWeightsAndCapacities (contract §2.7). Handlers
+ * resolve the config and its models into a fleet plan, write it with the first status and
+ * enqueue `endpoint:<name>`; the endpoint controller does the rest.
+ *
+ *   CreateEndpoint  → Creating ──controller──▶ InService | Failed
+ *   UpdateEndpoint  → Updating (pending plan) ──▶ InService (new plan) | InService (old plan + FailureReason)
+ *   UpdateEndpointWeightsAndCapacities → Updating ──▶ InService
+ *   DeleteEndpoint  → Deleting ──▶ gone
+ */
+import { ValidationException } from '../../../protocol/errors.js';
+import type { OperationTable, OperationHandler } from '../../../protocol/json11/json11-surface.js';
+import type { RequestContext } from '../../../protocol/context.js';
+import {
+  DEFAULT_DOWNLOAD_TIMEOUT_SECONDS,
+  DEFAULT_STARTUP_TIMEOUT_SECONDS,
+  EndpointStatus,
+  endpointLogGroup,
+  primaryContainer,
+  type EndpointConfigDoc,
+  type EndpointDoc,
+  type EndpointInternal,
+  type FleetPlan,
+  type ModelDoc,
+  type VariantSummaryDoc,
+} from '../../../controllers/endpoint/types.js';
+import { InvalidNextTokenError, ResourceExistsError } from '../../../storage/resource-store.js';
+import type { Tag } from '../../../storage/tag-store.js';
+import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
+import { cannotCreateExisting, couldNotFind } from '../errors.js';
+import { toListQuery, toWireTime, type ListRequest } from '../list-params.js';
+import { checkCreateTags } from './tags.js';
 
-export function endpointOperations(_deps: SageMakerDeps): OperationTable {
-  return {};
+/** Resolves a config and its models into what the controller deploys. */
+export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: string, generation: number): FleetPlan {
+  const cfg = deps.resources.get<EndpointConfigDoc>('endpoint-config', configName);
+  if (!cfg) throw couldNotFind('endpoint configuration', sageMakerArn(ctx.region, ctx.accountId, 'endpoint-config', configName));
+  return {
+    generation,
+    endpointConfigName: cfg.doc.EndpointConfigName,
+    variants: cfg.doc.ProductionVariants.map((v) => {
+      const model = deps.resources.get<ModelDoc>('model', v.ModelName);
+      if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
+      const c = primaryContainer(model.doc);
+      if (!c?.Image) throw new ValidationException(`Model ${v.ModelName} has no container image.`);
+      return {
+        variantName: v.VariantName,
+        modelName: model.doc.ModelName,
+        image: c.Image,
+        ...(c.ModelDataUrl ? { modelDataUrl: c.ModelDataUrl } : {}),
+        environment: { ...(c.Environment ?? {}) },
+        enableNetworkIsolation: model.doc.EnableNetworkIsolation === true,
+        ...(v.InstanceType ? { instanceType: v.InstanceType } : {}),
+        instanceCount: v.InitialInstanceCount ?? 1,
+        weight: v.InitialVariantWeight ?? 1,
+        startupTimeoutSeconds: v.ContainerStartupHealthCheckTimeoutInSeconds ?? DEFAULT_STARTUP_TIMEOUT_SECONDS,
+        downloadTimeoutSeconds: v.ModelDataDownloadTimeoutInSeconds ?? DEFAULT_DOWNLOAD_TIMEOUT_SECONDS,
+      };
+    }),
+  };
+}
+
+/** Describe's per-variant view before the controller has reported anything. */
+export function plannedVariantSummaries(plan: FleetPlan): VariantSummaryDoc[] {
+  return plan.variants.map((v) => ({
+    VariantName: v.variantName,
+    DeployedImages: [{ SpecifiedImage: v.image }],
+    CurrentWeight: v.weight,
+    DesiredWeight: v.weight,
+    CurrentInstanceCount: 0,
+    DesiredInstanceCount: v.instanceCount,
+  }));
+}
+
+export function endpointOperations(deps: SageMakerDeps): OperationTable {
+  const now = () => (deps.now ?? Date.now)();
+  const arnOf = (ctx: RequestContext, name: string) => sageMakerArn(ctx.region, ctx.accountId, 'endpoint', name);
+  const mustGet = (ctx: RequestContext, name: string) => {
+    const rec = deps.resources.get<EndpointDoc, EndpointInternal>('endpoint', name);
+    if (!rec) throw couldNotFind('endpoint', arnOf(ctx, name));
+    return rec;
+  };
+  const key = (name: string) => `endpoint:${name}`;
+
+  const describe: OperationHandler = (ctx, input: { EndpointName: string }) => {
+    const rec = mustGet(ctx, input.EndpointName);
+    return { ...rec.doc, EndpointStatus: rec.status, LastModifiedTime: toWireTime(rec.lastModifiedTime) };
+  };
+
+  return {
+    CreateEndpoint: (ctx, input: { EndpointName: string; EndpointConfigName: string; Tags?: Tag[] }) => {
+      const arn = arnOf(ctx, input.EndpointName);
+      if (deps.resources.get('endpoint', input.EndpointName)) throw cannotCreateExisting('endpoint', arn);
+      const plan = planFleet(deps, ctx, input.EndpointConfigName, 1);
+      const tags = checkCreateTags(input.Tags);
+      const t = now();
+      const doc: EndpointDoc = {
+        EndpointName: input.EndpointName,
+        EndpointArn: arn,
+        EndpointConfigName: plan.endpointConfigName,
+        EndpointStatus: EndpointStatus.Creating,
+        ProductionVariants: plannedVariantSummaries(plan),
+        CreationTime: toWireTime(t),
+        LastModifiedTime: toWireTime(t),
+      };
+      const internal: EndpointInternal = { active: plan, nextGeneration: 2 };
+      try {
+        deps.resources.create({ kind: 'endpoint', name: input.EndpointName, arn, status: EndpointStatus.Creating, creationTime: t, lastModifiedTime: t, doc, internal });
+      } catch (err) {
+        if (err instanceof ResourceExistsError) throw cannotCreateExisting('endpoint', arn);
+        throw err;
+      }
+      if (tags.length) deps.tags.put(arn, tags);
+      // The Python SDK's live log tail waits forever for a missing group (contract §1.5).
+      deps.logs.ensureGroup(endpointLogGroup(input.EndpointName), t);
+      deps.queue.enqueue(key(input.EndpointName));
+      return { EndpointArn: arn };
+    },
+
+    DescribeEndpoint: describe,
+
+    ListEndpoints: (_ctx, input: ListRequest) => {
+      let page;
+      try {
+        page = deps.resources.list<EndpointDoc>('endpoint', toListQuery(input, 'Descending'));
+      } catch (err) {
+        if (err instanceof InvalidNextTokenError) throw new ValidationException('Invalid pagination token.');
+        throw err;
+      }
+      return {
+        Endpoints: page.items.map((r) => ({
+          EndpointName: r.doc.EndpointName,
+          EndpointArn: r.doc.EndpointArn,
+          CreationTime: r.doc.CreationTime,
+          LastModifiedTime: toWireTime(r.lastModifiedTime),
+          EndpointStatus: r.status,
+        })),
+        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+      };
+    },
+
+    DeleteEndpoint: (ctx, input: { EndpointName: string }) => {
+      mustGet(ctx, input.EndpointName);
+      deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', input.EndpointName, (rec) => {
+        rec.status = EndpointStatus.Deleting;
+        rec.doc.EndpointStatus = EndpointStatus.Deleting;
+      });
+      deps.queue.enqueue(key(input.EndpointName));
+      return {};
+    },
+
+    UpdateEndpoint: (ctx, input: { EndpointName: string; EndpointConfigName: string; RetainAllVariantProperties?: boolean }) => {
+      const rec = mustGet(ctx, input.EndpointName);
+      if (rec.status !== EndpointStatus.InService) {
+        // Observed wording for an endpoint that is still Creating/Updating.
+        throw new ValidationException(`Cannot update in-progress endpoint "${rec.arn}".`);
+      }
+      const plan = planFleet(deps, ctx, input.EndpointConfigName, rec.internal.nextGeneration);
+      if (input.RetainAllVariantProperties) {
+        for (const v of plan.variants) {
+          const cur = rec.internal.active.variants.find((a) => a.variantName === v.variantName);
+          if (cur) {
+            v.weight = cur.weight;
+            v.instanceCount = cur.instanceCount;
+          }
+        }
+      }
+      deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', input.EndpointName, (r) => {
+        r.status = EndpointStatus.Updating;
+        r.doc.EndpointStatus = EndpointStatus.Updating;
+        delete r.doc.FailureReason;
+        r.internal.pending = plan;
+        r.internal.nextGeneration = plan.generation + 1;
+      });
+      deps.queue.enqueue(key(input.EndpointName));
+      return { EndpointArn: rec.arn };
+    },
+
+    UpdateEndpointWeightsAndCapacities: (
+      ctx,
+      input: { EndpointName: string; DesiredWeightsAndCapacities: { VariantName: string; DesiredWeight?: number; DesiredInstanceCount?: number }[] },
+    ) => {
+      const rec = mustGet(ctx, input.EndpointName);
+      if (rec.status !== EndpointStatus.InService) throw new ValidationException(`Cannot update in-progress endpoint "${rec.arn}".`);
+      const missing = input.DesiredWeightsAndCapacities.filter((d) => !rec.internal.active.variants.some((v) => v.variantName === d.VariantName));
+      if (missing.length) {
+        throw new ValidationException(
+          `The variant name(s) "[${missing.map((m) => m.VariantName).join(', ')}]" is/are not present in the endpoint "${rec.arn}".`,
+        );
+      }
+      for (const d of input.DesiredWeightsAndCapacities) {
+        if (d.DesiredWeight === undefined && d.DesiredInstanceCount === undefined) {
+          throw new ValidationException(`Either DesiredWeight or DesiredInstanceCount must be given for variant ${d.VariantName}.`);
+        }
+        if (d.DesiredInstanceCount !== undefined && d.DesiredInstanceCount < 1) {
+          throw new ValidationException(`DesiredInstanceCount must be at least 1 for variant ${d.VariantName}.`);
+        }
+        if (d.DesiredWeight !== undefined && d.DesiredWeight < 0) throw new ValidationException(`DesiredWeight must not be negative.`);
+      }
+      deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', input.EndpointName, (r) => {
+        for (const d of input.DesiredWeightsAndCapacities) {
+          const v = r.internal.active.variants.find((x) => x.variantName === d.VariantName)!;
+          if (d.DesiredWeight !== undefined) v.weight = d.DesiredWeight;
+          if (d.DesiredInstanceCount !== undefined) v.instanceCount = d.DesiredInstanceCount;
+          const s = r.doc.ProductionVariants?.find((x) => x.VariantName === d.VariantName);
+          if (s) {
+            s.DesiredWeight = v.weight;
+            s.DesiredInstanceCount = v.instanceCount;
+          }
+        }
+        r.status = EndpointStatus.Updating;
+        r.doc.EndpointStatus = EndpointStatus.Updating;
+        delete r.doc.FailureReason;
+      });
+      deps.queue.enqueue(key(input.EndpointName));
+      return { EndpointArn: rec.arn };
+    },
+  };
 }

@@ -1,7 +1,90 @@
-/** @module services/sagemaker/operations/models — placeholder until its issue lands. */
+/**
+ * @module services/sagemaker/operations/models — CreateModel, DescribeModel, ListModels, DeleteModel
+ * (contract §2.5). A model is a record only: images are resolved and model data fetched when an
+ * endpoint deploys it. DeleteModel is allowed while endpoints use it, as in SageMaker (endpoints
+ * keep a copy of what they deployed).
+ */
+import { ValidationException } from '../../../protocol/errors.js';
 import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { ContainerDefinitionDoc, ModelDoc } from '../../../controllers/endpoint/types.js';
+import { ResourceExistsError } from '../../../storage/resource-store.js';
+import { parseDataUri } from '../../../storage/s3-uri.js';
+import type { Tag } from '../../../storage/tag-store.js';
+import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
+import { cannotCreateExisting, couldNotFind } from '../errors.js';
+import { toListQuery, toWireTime, type ListRequest } from '../list-params.js';
+import { checkCreateTags } from './tags.js';
 
-export function modelOperations(_deps: SageMakerDeps): OperationTable {
-  return {};
+interface CreateModelInput {
+  ModelName: string;
+  PrimaryContainer?: ContainerDefinitionDoc;
+  Containers?: ContainerDefinitionDoc[];
+  ExecutionRoleArn?: string;
+  EnableNetworkIsolation?: boolean;
+  Tags?: Tag[];
+  [member: string]: unknown;
+}
+
+function checkContainer(c: ContainerDefinitionDoc): void {
+  if (!c.Image) throw new ValidationException('Image is required for a container definition (model packages are not supported).');
+  if (c.Mode === 'MultiModel') throw new ValidationException('Mode MultiModel is not supported by Slipway yet; use SingleModel.');
+  if (c.ModelDataUrl !== undefined) {
+    const loc = parseDataUri(c.ModelDataUrl);
+    if (!loc || (loc.scheme === 's3' && !loc.key)) {
+      throw new ValidationException(`ModelDataUrl ${c.ModelDataUrl} must be an s3://bucket/key (or file://) URI of a model.tar.gz.`);
+    }
+  }
+}
+
+export function modelOperations(deps: SageMakerDeps): OperationTable {
+  const now = () => (deps.now ?? Date.now)();
+  const arnOf = (ctx: { region: string; accountId: string }, name: string) => sageMakerArn(ctx.region, ctx.accountId, 'model', name);
+
+  return {
+    CreateModel: (ctx, input: CreateModelInput) => {
+      const arn = arnOf(ctx, input.ModelName);
+      if (!input.PrimaryContainer && !input.Containers?.length) {
+        throw new ValidationException('Either PrimaryContainer or Containers must be specified.');
+      }
+      if (input.PrimaryContainer && input.Containers?.length) {
+        throw new ValidationException('PrimaryContainer and Containers cannot both be specified.');
+      }
+      if ((input.Containers?.length ?? 0) > 1) {
+        throw new ValidationException('Slipway supports models with one container (inference pipelines are not supported yet).');
+      }
+      checkContainer(input.PrimaryContainer ?? input.Containers![0]!);
+      const tags = checkCreateTags(input.Tags);
+      const t = now();
+      const { Tags: _tags, ...rest } = input;
+      const doc: ModelDoc = { ...rest, ModelName: input.ModelName, ModelArn: arn, CreationTime: toWireTime(t) };
+      try {
+        deps.resources.create({ kind: 'model', name: input.ModelName, arn, status: 'Created', creationTime: t, lastModifiedTime: t, doc, internal: {} });
+      } catch (err) {
+        if (err instanceof ResourceExistsError) throw cannotCreateExisting('model', arn);
+        throw err;
+      }
+      if (tags.length) deps.tags.put(arn, tags);
+      return { ModelArn: arn };
+    },
+
+    DescribeModel: (ctx, input: { ModelName: string }) => {
+      const rec = deps.resources.get<ModelDoc>('model', input.ModelName);
+      if (!rec) throw couldNotFind('model', arnOf(ctx, input.ModelName));
+      return rec.doc;
+    },
+
+    ListModels: (_ctx, input: ListRequest) => {
+      const page = deps.resources.list<ModelDoc>('model', toListQuery(input, 'Descending'));
+      return {
+        Models: page.items.map((r) => ({ ModelName: r.doc.ModelName, ModelArn: r.doc.ModelArn, CreationTime: r.doc.CreationTime })),
+        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+      };
+    },
+
+    DeleteModel: (ctx, input: { ModelName: string }) => {
+      if (!deps.resources.delete('model', input.ModelName)) throw couldNotFind('model', arnOf(ctx, input.ModelName));
+      return {};
+    },
+  };
 }

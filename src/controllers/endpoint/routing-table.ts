@@ -1,0 +1,170 @@
+/**
+ * @module controllers/endpoint/routing-table — the in-memory table of serving endpoints that the
+ * endpoint controller writes (only healthy instances) and the data plane reads on every request,
+ * so no request touches Docker or the database.
+ *
+ *   controller ──publish(route)──▶ RoutingTable ◀──lookup(name)── data plane
+ *                                     │
+ *                 removed instances ──┴──▶ onInstanceRemoved listeners (close connection pools gracefully)
+ *
+ * Both sides are built from the same ResourceStore in the composition root; `routingTableFor`
+ * keys the shared table on it so the wiring in server/app.ts needs no extra parameter.
+ */
+import type { ResourceStore } from '../../storage/resource-store.js';
+
+/** One serving container as the data plane sees it. */
+export interface InstanceRoute {
+  readonly instanceId: string;
+  readonly variant: string;
+  /** `http://127.0.0.1:<published port>` */
+  readonly origin: string;
+  /** Log stream `<variant>/<instance-id>` (ModelError's LogStreamArn). */
+  readonly logStream: string;
+  /** Requests in flight; the data plane increments/decrements, the controller drains on it. */
+  outstanding: number;
+  /** Round-robin tie breaker among equally loaded instances. */
+  served: number;
+  /**
+   * Set by the data plane when a connection to the instance failed; skipped by pickInstance until
+   * the controller's next successful ping clears it. Limits failures to requests already in flight.
+   */
+  broken: boolean;
+}
+
+export interface VariantRoute {
+  readonly name: string;
+  readonly weight: number;
+  readonly instances: readonly InstanceRoute[];
+  /** Smooth weighted round-robin state (nginx's algorithm): exact proportions over any window. */
+  current: number;
+}
+
+export interface EndpointRoute {
+  readonly name: string;
+  readonly arn: string;
+  readonly variants: readonly VariantRoute[];
+}
+
+/**
+ * Variant by smooth weighted round-robin over variants with weight > 0 and at least one instance.
+ * With weights 1:3 every window of 4 picks has exactly one A and three B.
+ */
+export function pickVariant(route: EndpointRoute): VariantRoute | undefined {
+  let total = 0;
+  let best: VariantRoute | undefined;
+  for (const v of route.variants) {
+    if (v.weight <= 0 || v.instances.length === 0) continue;
+    v.current += v.weight;
+    total += v.weight;
+    if (!best || v.current > best.current) best = v;
+  }
+  if (best) best.current -= total;
+  return best;
+}
+
+/** Least outstanding requests; ties go to the instance that served fewest so far (spreads load). */
+export function pickInstance(variant: VariantRoute): InstanceRoute | undefined {
+  let best: InstanceRoute | undefined;
+  for (const i of variant.instances) {
+    if (i.broken) continue;
+    if (!best || i.outstanding < best.outstanding || (i.outstanding === best.outstanding && i.served < best.served)) best = i;
+  }
+  return best;
+}
+
+export class RoutingTable {
+  private readonly routes = new Map<string, EndpointRoute>();
+  private readonly removedListeners = new Set<(instance: InstanceRoute) => void>();
+  private readonly brokenListeners = new Set<(endpoint: string, instance: InstanceRoute) => void>();
+
+  /** Endpoint names are case-insensitive, as in the resource store. */
+  lookup(name: string): EndpointRoute | undefined {
+    return this.routes.get(name.toLowerCase());
+  }
+
+  /**
+   * Replaces an endpoint's route. Instance objects carried over (same instanceId and origin) keep
+   * their counters so draining and least-outstanding stay correct across re-publishes.
+   */
+  publish(route: { name: string; arn: string; variants: { name: string; weight: number; instances: { instanceId: string; variant: string; origin: string; logStream: string }[] }[] }): EndpointRoute {
+    const key = route.name.toLowerCase();
+    const old = this.routes.get(key);
+    const oldInstances = new Map<string, InstanceRoute>();
+    const oldVariants = new Map<string, VariantRoute>();
+    for (const v of old?.variants ?? []) {
+      oldVariants.set(v.name, v);
+      for (const i of v.instances) oldInstances.set(i.instanceId, i);
+    }
+    const next: EndpointRoute = {
+      name: route.name,
+      arn: route.arn,
+      variants: route.variants.map((v) => ({
+        name: v.name,
+        weight: v.weight,
+        current: oldVariants.get(v.name)?.current ?? 0,
+        instances: v.instances.map((i) => {
+          const prev = oldInstances.get(i.instanceId);
+          if (prev && prev.origin === i.origin) {
+            oldInstances.delete(i.instanceId);
+            return prev;
+          }
+          return { ...i, outstanding: 0, served: 0, broken: false };
+        }),
+      })),
+    };
+    this.routes.set(key, next);
+    for (const gone of oldInstances.values()) this.emitRemoved(gone);
+    return next;
+  }
+
+  /** Every instance currently routed for the endpoint, by id (the controller drains on these). */
+  instances(name: string): Map<string, InstanceRoute> {
+    const out = new Map<string, InstanceRoute>();
+    for (const v of this.lookup(name)?.variants ?? []) for (const i of v.instances) out.set(i.instanceId, i);
+    return out;
+  }
+
+  remove(name: string): void {
+    const key = name.toLowerCase();
+    const old = this.routes.get(key);
+    this.routes.delete(key);
+    for (const v of old?.variants ?? []) for (const i of v.instances) this.emitRemoved(i);
+  }
+
+  names(): string[] {
+    return [...this.routes.values()].map((r) => r.name);
+  }
+
+  /** The data plane saw a connection to `instance` fail; it is skipped until a ping clears it. */
+  reportBroken(endpoint: string, instance: InstanceRoute): void {
+    if (instance.broken) return;
+    instance.broken = true;
+    for (const l of this.brokenListeners) l(endpoint, instance);
+  }
+
+  onInstanceBroken(listener: (endpoint: string, instance: InstanceRoute) => void): () => void {
+    this.brokenListeners.add(listener);
+    return () => this.brokenListeners.delete(listener);
+  }
+
+  onInstanceRemoved(listener: (instance: InstanceRoute) => void): () => void {
+    this.removedListeners.add(listener);
+    return () => this.removedListeners.delete(listener);
+  }
+
+  private emitRemoved(instance: InstanceRoute): void {
+    for (const l of this.removedListeners) l(instance);
+  }
+}
+
+const tables = new WeakMap<object, RoutingTable>();
+
+/** The routing table shared by the endpoint controller and the data plane of one server. */
+export function routingTableFor(resources: ResourceStore): RoutingTable {
+  let t = tables.get(resources);
+  if (!t) {
+    t = new RoutingTable();
+    tables.set(resources, t);
+  }
+  return t;
+}

@@ -1,0 +1,145 @@
+/** @module test/integration/hosting/helpers — fixtures and small wrappers shared by the hosting suites. */
+import { execFile, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DeleteEndpointCommand,
+  DescribeEndpointCommand,
+  ListEndpointsCommand,
+  SageMakerClient,
+  type ProductionVariant,
+} from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { awsEnv, sdkClientConfig } from '../../helpers/server.js';
+
+const execFileAsync = promisify(execFile);
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+export const MODEL_SERVER_IMAGE = 'slipway-test/hosting-model:latest';
+const builds = new Map<string, Promise<string>>();
+
+/** Builds test/integration/hosting/fixtures/<dir> as `tag` once per process. */
+export function buildImage(dir: string, tag: string): Promise<string> {
+  let b = builds.get(tag);
+  if (!b) {
+    b = execFileAsync('docker', ['build', '-q', '-t', tag, join(HERE, 'fixtures', dir)], { maxBuffer: 16 << 20 }).then(() => tag);
+    b.catch(() => builds.delete(tag));
+    builds.set(tag, b);
+  }
+  return b;
+}
+
+export const buildModelServer = () => buildImage('model-server', MODEL_SERVER_IMAGE);
+
+export function clients(url: string) {
+  return {
+    sm: new SageMakerClient(sdkClientConfig(url)),
+    rt: new SageMakerRuntimeClient({ ...sdkClientConfig(url), maxAttempts: 1 }),
+  };
+}
+
+export const rnd = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
+
+export interface ModelSpec {
+  image?: string;
+  env?: Record<string, string>;
+  modelDataUrl?: string;
+}
+
+export async function createModel(sm: SageMakerClient, name: string, spec: ModelSpec = {}): Promise<void> {
+  await sm.send(
+    new CreateModelCommand({
+      ModelName: name,
+      ExecutionRoleArn: 'arn:aws:iam::000000000000:role/slipway',
+      PrimaryContainer: {
+        Image: spec.image ?? MODEL_SERVER_IMAGE,
+        ...(spec.env ? { Environment: spec.env } : {}),
+        ...(spec.modelDataUrl ? { ModelDataUrl: spec.modelDataUrl } : {}),
+      },
+    }),
+  );
+}
+
+export async function createConfig(sm: SageMakerClient, name: string, variants: ProductionVariant[]): Promise<void> {
+  await sm.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: variants }));
+}
+
+export const variant = (name: string, model: string, count = 1, weight = 1, extra: Partial<ProductionVariant> = {}): ProductionVariant => ({
+  VariantName: name,
+  ModelName: model,
+  InitialInstanceCount: count,
+  InstanceType: 'ml.t2.medium',
+  InitialVariantWeight: weight,
+  ...extra,
+});
+
+/** Model + config + endpoint, one variant `AllTraffic`; resolves when InService (throws on Failed). */
+export async function deploySimple(sm: SageMakerClient, spec: ModelSpec & { count?: number } = {}): Promise<{ endpoint: string; model: string; config: string }> {
+  const model = rnd('m');
+  const config = rnd('c');
+  const endpoint = rnd('e');
+  await createModel(sm, model, spec);
+  await createConfig(sm, config, [variant('AllTraffic', model, spec.count ?? 1)]);
+  await sm.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: config }));
+  await waitForStatus(sm, endpoint, ['InService']);
+  return { endpoint, model, config };
+}
+
+/** Polls DescribeEndpoint until the status is one of `want`; throws on an unexpected Failed. */
+export async function waitForStatus(sm: SageMakerClient, endpoint: string, want: string[], timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+    if (want.includes(d.EndpointStatus!)) return d;
+    if (d.EndpointStatus === 'Failed') throw new Error(`endpoint ${endpoint} failed: ${d.FailureReason}`);
+    if (Date.now() > deadline) throw new Error(`endpoint ${endpoint} still ${d.EndpointStatus} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Deletes every endpoint of the server and waits until they and their containers are gone. */
+export async function deleteAllEndpoints(sm: SageMakerClient, home: string): Promise<void> {
+  const list = await sm.send(new ListEndpointsCommand({ MaxResults: 100 }));
+  for (const e of list.Endpoints ?? []) {
+    await sm.send(new DeleteEndpointCommand({ EndpointName: e.EndpointName })).catch(() => undefined);
+  }
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const left = await containersOf(home);
+    const eps = await sm.send(new ListEndpointsCommand({ MaxResults: 100 }));
+    if (left.length === 0 && (eps.Endpoints ?? []).length === 0) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('endpoints or containers left behind');
+}
+
+/** Ids of the endpoint containers a server (by home) owns, optionally of one endpoint. */
+export async function containersOf(home: string, endpoint?: string): Promise<string[]> {
+  const args = ['ps', '-aq', '--filter', `label=slipway.home=${home}`, '--filter', 'label=slipway.kind=endpoint'];
+  if (endpoint) args.push('--filter', `label=slipway.name=${endpoint}`);
+  const { stdout } = await execFileAsync('docker', args);
+  return stdout.split('\n').filter(Boolean);
+}
+
+/** Runs a python3 script (boto3) against the server; resolves with stdout, rejects with stderr. */
+export function python(url: string, script: string, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', ['-c', script], { env: { ...awsEnv(url), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`python exited ${code}:\n${err}\n${out}`));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
