@@ -30,7 +30,7 @@ import type { ResourceStore } from '../storage/resource-store.js';
 import { pickInstance, pickVariant, routingTableFor, type EndpointRoute, type InstanceRoute, type VariantRoute } from '../controllers/endpoint/routing-table.js';
 import { endpointLogGroup } from '../controllers/endpoint/types.js';
 import { answerPreflight, applyCors } from './cors.js';
-import { InvocationStats } from './timings.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface RuntimeSurface {
   handler: SurfaceHandler;
@@ -41,6 +41,8 @@ export interface RuntimeSurface {
 export interface RuntimeSurfaceDeps {
   config: SlipwayConfig;
   resources: ResourceStore;
+  /** Invocation counts and latency split (ModelLatency vs OverheadLatency) go here. */
+  metrics: Metrics;
   [other: string]: unknown;
 }
 
@@ -72,10 +74,9 @@ export function invocationTimeoutMs(env: NodeJS.ProcessEnv = process.env): numbe
   return Number.isFinite(v) && v > 0 ? v : 60_000;
 }
 
-export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface & { stats: InvocationStats } {
+export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
   const { config } = deps;
   const table = routingTableFor(deps.resources);
-  const stats = new InvocationStats();
   const timeoutMs = invocationTimeoutMs();
   const pools = new Map<InstanceRoute, Pool>();
   const unsubscribe = table.onInstanceRemoved((inst) => {
@@ -201,8 +202,11 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface &
 
     let tModel = performance.now();
     let modelUs = 0;
-    let status = 200;
-    let errorCode: string | undefined;
+    // What the model answered (0 when it never did: timeout, broken connection), for the
+    // Invocation4XX/5XXErrors metrics, which count the model's status, not the caller's 424.
+    let modelStatus = 0;
+    // Requests the model never saw (oversize, refused connection, caller gone) are not invocations.
+    let reachedModel = true;
     inst.outstanding++;
     inst.served++;
     try {
@@ -230,6 +234,7 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface &
         }
       }
       const upStatus = up.statusCode;
+      modelStatus = upStatus;
       if (upStatus < 200 || upStatus > 299) {
         const text = await readText(up.body, ORIGINAL_MESSAGE_LIMIT);
         modelUs = (performance.now() - tModel) * 1000;
@@ -278,7 +283,7 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface &
         } catch (err) {
           if (abort.signal.aborted) throw err;
           const timedOut = err instanceof undiciErrors.BodyTimeoutError;
-          errorCode = 'ModelStreamError';
+          modelStatus = 0;
           res.write(
             modelStreamErrorEvent(
               timedOut ? 'Your model did not finish sending the response within the allowed time.' : 'The connection to the model container was closed while streaming the response.',
@@ -293,14 +298,17 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface &
       if (modelUs === 0) modelUs = (performance.now() - tModel) * 1000;
       let se: ServiceError;
       if (err instanceof ServiceError) se = err;
-      else if (oversize) se = runtimeValidationError(`Request ${ctx.requestId} has oversize body.`);
-      else if (abort.signal.aborted) {
+      else if (oversize) {
+        reachedModel = false;
+        se = runtimeValidationError(`Request ${ctx.requestId} has oversize body.`);
+      } else if (abort.signal.aborted) {
         // The caller went away; nobody to answer.
-        status = 499;
+        reachedModel = false;
         res.destroy();
         return;
       } else if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) se = timeoutError(ctx, route, inst);
       else if (isRefused(err)) {
+        reachedModel = false;
         table.reportBroken(route.name, inst);
         se = new ServiceUnavailable(`Endpoint ${route.name} has no instance accepting connections right now. Try again.`);
       } else if (isSocketError(err)) {
@@ -310,37 +318,27 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface &
         logger.error({ err, requestId: ctx.requestId, endpoint: route.name }, 'invocation failed');
         se = asServiceError(err);
       }
-      status = se.statusCode;
-      errorCode = se.code;
       drain(req);
       sendRuntimeError(res, ctx, se);
     } finally {
       inst.outstanding--;
       res.off('close', onClose);
       const totalUs = (performance.now() - t0) * 1000;
-      stats.record({
-        endpoint: route.name,
-        variant: variant.name,
-        instanceId: inst.instanceId,
-        status,
-        ...(errorCode ? { errorCode } : {}),
-        modelLatencyUs: Math.round(modelUs),
-        overheadLatencyUs: Math.max(0, Math.round(totalUs - modelUs)),
-        at: Date.now(),
-      });
+      if (reachedModel) {
+        deps.metrics.recordInvocation({
+          endpoint: route.name,
+          variant: variant.name,
+          status: modelStatus,
+          modelLatencyUs: Math.round(modelUs),
+          overheadLatencyUs: Math.max(0, Math.round(totalUs - modelUs)),
+          instanceCount: variant.instances.length,
+        });
+      }
     }
-  };
-
-  const statsRoute: SurfaceHandler = async (_req, res) => {
-    const body = JSON.stringify({ counters: stats.counterSnapshot(), recent: stats.recent(200) });
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-    res.end(body);
   };
 
   return {
     handler,
-    stats,
-    slipwayRoutes: { '/_slipway/invocation-stats': statsRoute },
     stop: async () => {
       unsubscribe();
       const all = [...pools.values()];
