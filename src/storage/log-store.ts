@@ -153,33 +153,13 @@ export class LogStore {
     streamId: number,
     q: { startTime?: number; endTime?: number; after?: Cursor; before?: Cursor; limit: number; newestFirst: boolean },
   ): StoredLogEvent[] {
-    const clauses = ['stream_id = ?'];
-    const params: unknown[] = [streamId];
-    if (q.startTime !== undefined) {
-      clauses.push('timestamp >= ?');
-      params.push(q.startTime);
-    }
-    if (q.endTime !== undefined) {
-      clauses.push('timestamp < ?');
-      params.push(q.endTime);
-    }
-    if (q.after) {
-      clauses.push('(timestamp > ? OR (timestamp = ? AND id > ?))');
-      params.push(q.after.timestamp, q.after.timestamp, q.after.id);
-    }
-    if (q.before) {
-      clauses.push('(timestamp < ? OR (timestamp = ? AND id < ?))');
-      params.push(q.before.timestamp, q.before.timestamp, q.before.id);
-    }
+    const { where, params } = eventFilter('stream_id = ?', [streamId], q);
     const dir = q.newestFirst ? 'DESC' : 'ASC';
     const rows = this.db
-      .prepare(
-        `SELECT id, timestamp, ingestion_time, message FROM log_events WHERE ${clauses.join(' AND ')}
-         ORDER BY timestamp ${dir}, id ${dir} LIMIT ?`,
-      )
-      .all(...params, q.limit) as { id: number; timestamp: number; ingestion_time: number; message: string }[];
+      .prepare(`SELECT id, stream_id, timestamp, ingestion_time, message FROM log_events WHERE ${where} ORDER BY timestamp ${dir}, id ${dir} LIMIT ?`)
+      .all(...params, q.limit) as EventRow[];
     if (q.newestFirst) rows.reverse();
-    return rows.map((r) => ({ id: r.id, timestamp: r.timestamp, ingestionTime: r.ingestion_time, message: r.message, streamName: '' }));
+    return rows.map(toEvent);
   }
 
   /** Events of several streams of a group merged in (timestamp, id) order, after a cursor. */
@@ -188,34 +168,11 @@ export class LogStore {
     q: { startTime?: number; endTime?: number; after?: Cursor; limit: number },
   ): (StoredLogEvent & { streamId: number })[] {
     if (streamIds.length === 0) return [];
-    const clauses = [`stream_id IN (${streamIds.map(() => '?').join(',')})`];
-    const params: unknown[] = [...streamIds];
-    if (q.startTime !== undefined) {
-      clauses.push('timestamp >= ?');
-      params.push(q.startTime);
-    }
-    if (q.endTime !== undefined) {
-      clauses.push('timestamp < ?');
-      params.push(q.endTime);
-    }
-    if (q.after) {
-      clauses.push('(timestamp > ? OR (timestamp = ? AND id > ?))');
-      params.push(q.after.timestamp, q.after.timestamp, q.after.id);
-    }
+    const { where, params } = eventFilter(`stream_id IN (${streamIds.map(() => '?').join(',')})`, streamIds, q);
     const rows = this.db
-      .prepare(
-        `SELECT id, stream_id, timestamp, ingestion_time, message FROM log_events WHERE ${clauses.join(' AND ')}
-         ORDER BY timestamp, id LIMIT ?`,
-      )
-      .all(...params, q.limit) as { id: number; stream_id: number; timestamp: number; ingestion_time: number; message: string }[];
-    return rows.map((r) => ({
-      id: r.id,
-      streamId: r.stream_id,
-      timestamp: r.timestamp,
-      ingestionTime: r.ingestion_time,
-      message: r.message,
-      streamName: '',
-    }));
+      .prepare(`SELECT id, stream_id, timestamp, ingestion_time, message FROM log_events WHERE ${where} ORDER BY timestamp, id LIMIT ?`)
+      .all(...params, q.limit) as EventRow[];
+    return rows.map(toEvent);
   }
 
   /** Events of one stream in time order (oldest first), for tests, FailureReason tails and the Logs API. */
@@ -241,4 +198,43 @@ export class LogStore {
       .all(group, stream, n) as { message: string }[];
     return rows.map((r) => r.message).reverse();
   }
+}
+
+interface EventRow {
+  id: number;
+  stream_id: number;
+  timestamp: number;
+  ingestion_time: number;
+  message: string;
+}
+
+function toEvent(r: EventRow): StoredLogEvent & { streamId: number } {
+  return { id: r.id, streamId: r.stream_id, timestamp: r.timestamp, ingestionTime: r.ingestion_time, message: r.message, streamName: '' };
+}
+
+/** WHERE clause for a time range and exclusive (timestamp, id) cursors after/before. */
+function eventFilter(
+  base: string,
+  baseParams: unknown[],
+  q: { startTime?: number; endTime?: number; after?: Cursor; before?: Cursor },
+): { where: string; params: unknown[] } {
+  const clauses = [base];
+  const params = [...baseParams];
+  if (q.startTime !== undefined) {
+    clauses.push('timestamp >= ?');
+    params.push(q.startTime);
+  }
+  if (q.endTime !== undefined) {
+    clauses.push('timestamp < ?');
+    params.push(q.endTime);
+  }
+  if (q.after) {
+    clauses.push('(timestamp > ? OR (timestamp = ? AND id > ?))');
+    params.push(q.after.timestamp, q.after.timestamp, q.after.id);
+  }
+  if (q.before) {
+    clauses.push('(timestamp < ? OR (timestamp = ? AND id < ?))');
+    params.push(q.before.timestamp, q.before.timestamp, q.before.id);
+  }
+  return { where: clauses.join(' AND '), params };
 }

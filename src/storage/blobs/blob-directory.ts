@@ -9,16 +9,17 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, linkSync, mkdirSync, openSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ParallelMd5 } from './parallel-md5.js';
 
 export interface WrittenBlob {
   id: string;
   path: string;
   size: number;
-  /** Raw MD5 digest of the bytes written. */
+  /** Raw MD5 digest of the bytes written (empty when not computed). */
   md5: Buffer;
 }
 
@@ -28,6 +29,8 @@ export type ChunkTap = (chunk: Buffer) => void;
 const ID = /^[0-9a-f]{32}$/;
 /** Large enough that a 1 GiB body is ~1000 syscalls per MiB fewer than the 16 KiB default. */
 const WRITE_HWM = 1024 * 1024;
+/** Below this a worker thread costs more than it saves. */
+const PARALLEL_HASH_MIN = 16 * 1024 * 1024;
 
 export class BlobDirectory {
   readonly blobsDir: string;
@@ -55,10 +58,17 @@ export class BlobDirectory {
    * place but referenced by nothing yet: the caller commits a row naming it or calls `remove`.
    * On any error (client abort, disk full, tap throwing) nothing is left behind.
    */
-  async write(body: Readable | AsyncIterable<Buffer>, tap?: ChunkTap): Promise<WrittenBlob> {
+  async write(
+    body: Readable | AsyncIterable<Buffer>,
+    tap?: ChunkTap,
+    opts: { expectedSize?: number; md5?: boolean } = {},
+  ): Promise<WrittenBlob> {
     const id = BlobDirectory.newId();
     const tmp = join(this.tmpDir, id);
-    const md5 = createHash('md5');
+    // Large bodies hash on a worker thread, overlapping with network and disk I/O.
+    const hashing = opts.md5 !== false;
+    const parallel = hashing && (opts.expectedSize ?? 0) >= PARALLEL_HASH_MIN ? new ParallelMd5() : undefined;
+    const md5 = hashing && !parallel ? createHash('md5') : undefined;
     let size = 0;
     try {
       await pipeline(
@@ -66,7 +76,10 @@ export class BlobDirectory {
         async function* (src: AsyncIterable<Buffer | string>) {
           for await (const c of src) {
             const chunk = typeof c === 'string' ? Buffer.from(c) : c;
-            md5.update(chunk);
+            if (parallel) {
+              const wait = parallel.update(chunk);
+              if (wait) await wait;
+            } else md5?.update(chunk);
             size += chunk.length;
             tap?.(chunk);
             yield chunk;
@@ -77,20 +90,22 @@ export class BlobDirectory {
         createWriteStream(tmp, { flags: 'wx', mode: 0o644, highWaterMark: WRITE_HWM, flush: true }),
       );
     } catch (err) {
+      parallel?.close();
       await unlink(tmp).catch(() => undefined);
       throw err;
     }
-    return { id, path: await this.publish(tmp, id), size, md5: md5.digest() };
+    const digest = parallel ? await parallel.digest() : (md5?.digest() ?? Buffer.alloc(0));
+    return { id, path: await this.publish(tmp, id), size, md5: digest };
   }
 
-  /** Concatenates existing blob files (multipart completion) into a new blob, streaming. */
+  /** Concatenates existing blob files (multipart completion) into a new blob, streaming; no MD5 (the ETag is md5-of-md5s). */
   async concat(paths: readonly string[]): Promise<WrittenBlob> {
     async function* all(): AsyncIterable<Buffer> {
       for (const p of paths) {
         for await (const chunk of createReadStream(p, { highWaterMark: WRITE_HWM })) yield chunk as Buffer;
       }
     }
-    return this.write(all());
+    return this.write(all(), undefined, { md5: false });
   }
 
   /**

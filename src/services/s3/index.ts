@@ -1,0 +1,162 @@
+/**
+ * @module services/s3 — the S3-compatible surface: routes a REST-XML request by method,
+ * bucket/key and sub-resource to its operation, and renders errors as S3 `<Error>` documents.
+ *
+ *   request ─► resolveTarget (path or virtual host) ─► route(method, sub-resource) ─► operation ─► S3Backend
+ *
+ * Unsupported sub-resources answer NotImplemented (501); probes the CLI and SDKs send (location,
+ * versioning, acl, policy, ...) get the answers S3 gives for an unconfigured bucket.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestContext } from '../../protocol/context.js';
+import { renderS3Error } from '../../protocol/rest-xml/render-error.js';
+import { NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
+import { resolveTarget } from '../../protocol/rest-xml/target.js';
+import type { SurfaceHandler } from '../../server/surface.js';
+import type { S3Backend } from './backend.js';
+import {
+  acceptAndIgnore,
+  createBucket,
+  deleteBucket,
+  getBucketAcl,
+  getBucketLocation,
+  getBucketVersioning,
+  getNotConfigured,
+  headBucket,
+  listBuckets,
+  notConfiguredSubresource,
+} from './bucket-ops.js';
+import { header, type BucketCall, type ObjectCall, type S3Call } from './call.js';
+import { listObjectsV1, listObjectsV2, listObjectVersions } from './list-ops.js';
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  listMultipartUploads,
+  listParts,
+  uploadPart,
+  uploadPartCopy,
+} from './multipart-ops.js';
+import { copyObject, deleteObject, deleteObjects, getObject, getObjectTagging, headObject, putObject } from './object-ops.js';
+
+export type { S3Backend } from './backend.js';
+
+export interface S3SurfaceDeps {
+  objects: S3Backend;
+  /** Called with unexpected (non-ServiceError) failures; defaults to console.error. */
+  logError?: (err: unknown, ctx: RequestContext) => void;
+}
+
+/** Bucket sub-resources we accept on PUT/DELETE without storing anything. */
+const IGNORED_BUCKET_SUBRESOURCES = ['acl', 'tagging', 'cors', 'policy', 'lifecycle', 'encryption', 'publicAccessBlock', 'ownershipControls'];
+const UNSUPPORTED = [
+  'website', 'replication', 'logging', 'notification', 'accelerate', 'requestPayment', 'analytics', 'metrics',
+  'inventory', 'intelligent-tiering', 'object-lock', 'legal-hold', 'retention', 'torrent', 'restore', 'select',
+  'attributes', 'renameObject', 'session',
+];
+
+async function routeBucket(call: BucketCall, method: string): Promise<void> {
+  const q = call.target.query;
+  const unsupported = UNSUPPORTED.find((s) => q.has(s));
+  switch (method) {
+    case 'GET': {
+      if (q.has('location')) return getBucketLocation(call);
+      if (q.has('versioning')) return getBucketVersioning(call);
+      if (q.has('acl')) return getBucketAcl(call);
+      if (q.has('uploads')) return listMultipartUploads(call);
+      if (q.has('versions')) return listObjectVersions(call);
+      const nc = notConfiguredSubresource(q);
+      if (nc) return getNotConfigured(call, nc);
+      if (unsupported) throw S3Errors.notImplemented(unsupported);
+      if (q.get('list-type') === '2') return listObjectsV2(call);
+      return listObjectsV1(call);
+    }
+    case 'HEAD':
+      return headBucket(call);
+    case 'PUT': {
+      if (IGNORED_BUCKET_SUBRESOURCES.some((s) => q.has(s))) return acceptAndIgnore(call);
+      if (q.has('versioning') || unsupported) throw S3Errors.notImplemented(unsupported ?? 'versioning');
+      return createBucket(call);
+    }
+    case 'DELETE': {
+      if (IGNORED_BUCKET_SUBRESOURCES.some((s) => q.has(s))) return acceptAndIgnore(call, 204);
+      if (unsupported) throw S3Errors.notImplemented(unsupported);
+      return deleteBucket(call);
+    }
+    case 'POST':
+      if (q.has('delete')) return deleteObjects(call);
+      throw S3Errors.methodNotAllowed(method, 'BUCKET');
+    default:
+      throw S3Errors.methodNotAllowed(method, 'BUCKET');
+  }
+}
+
+async function routeObject(call: ObjectCall, method: string): Promise<void> {
+  const q = call.target.query;
+  const unsupported = UNSUPPORTED.find((s) => q.has(s));
+  if (unsupported) throw S3Errors.notImplemented(unsupported);
+  switch (method) {
+    case 'GET':
+      if (q.has('uploadId')) return listParts(call);
+      if (q.has('tagging')) return getObjectTagging(call);
+      if (q.has('acl')) return getBucketAcl(call);
+      return getObject(call);
+    case 'HEAD':
+      return headObject(call);
+    case 'PUT': {
+      if (q.has('acl') || q.has('tagging')) {
+        if (!(await call.store.headObject(call.bucket, call.key))) throw new NoSuchKey(call.key);
+        return acceptAndIgnore(call);
+      }
+      const copy = header(call.req, 'x-amz-copy-source') !== undefined;
+      if (q.has('uploadId')) return copy ? uploadPartCopy(call) : uploadPart(call);
+      return copy ? copyObject(call) : putObject(call);
+    }
+    case 'DELETE':
+      if (q.has('uploadId')) return abortMultipartUpload(call);
+      if (q.has('tagging')) return acceptAndIgnore(call, 204);
+      return deleteObject(call);
+    case 'POST':
+      if (q.has('uploads')) return createMultipartUpload(call);
+      if (q.has('uploadId')) return completeMultipartUpload(call);
+      throw S3Errors.methodNotAllowed(method, 'OBJECT');
+    default:
+      throw S3Errors.methodNotAllowed(method, 'OBJECT');
+  }
+}
+
+/**
+ * The S3 surface. Reads the raw `req.url` and `Host` (not the router's parsed URL) so keys keep
+ * `..`, `//` and percent-escapes exactly and virtual-hosted buckets are found.
+ */
+export function createS3Surface(deps: S3SurfaceDeps): SurfaceHandler {
+  const hostId = randomBytes(32).toString('base64');
+  const logError = deps.logError ?? ((err, ctx) => console.error(`[s3] ${ctx.requestId}`, err));
+  return async (req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> => {
+    res.setHeader('x-amz-request-id', ctx.requestId);
+    res.setHeader('x-amz-id-2', hostId);
+    res.setHeader('server', 'Slipway');
+    const method = (req.method ?? 'GET').toUpperCase();
+    let resource = '/';
+    try {
+      const target = resolveTarget(req.url ?? '/', header(req, 'host'));
+      resource = target.resource;
+      const call: S3Call = { req, res, ctx, target, store: deps.objects };
+      if (target.bucket === undefined) {
+        if (method === 'GET') return await listBuckets(call);
+        throw S3Errors.methodNotAllowed(method, 'SERVICE');
+      }
+      if (target.key === undefined) return await routeBucket({ ...call, bucket: target.bucket }, method);
+      if (Buffer.byteLength(target.key) > 1024) throw S3Errors.keyTooLong();
+      return await routeObject({ ...call, bucket: target.bucket, key: target.key }, method);
+    } catch (err) {
+      if (!(err instanceof Error && 'code' in err && 'statusCode' in err)) {
+        const code = (err as NodeJS.ErrnoException | undefined)?.code;
+        // A client that went away mid-body is not a server bug.
+        if (code !== 'ECONNRESET' && code !== 'ERR_STREAM_PREMATURE_CLOSE' && !req.destroyed) logError(err, ctx);
+      }
+      renderS3Error(res, err, { requestId: ctx.requestId, hostId, resource, head: method === 'HEAD' });
+    }
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * @module services/s3/request-body — turns an upload request into verified object bytes:
+ * aws-chunked decoding, Content-MD5 and x-amz-checksum-* (header or trailer) verification.
+ *
+ *   req ─► [AwsChunkedDecoder if aws-chunked] ─► store (tap: checksum) ─► verify() before commit
+ *
+ * `verify` runs while the new blob is durable but not yet visible, so a BadDigest leaves the old
+ * object in place.
+ */
+import type { IncomingMessage } from 'node:http';
+import { pipeline, type Readable } from 'node:stream';
+import { AwsChunkedDecoder } from '../../protocol/rest-xml/aws-chunked.js';
+import {
+  algorithmOfHeader,
+  CHECKSUM_HEADERS,
+  newChecksummer,
+  parseAlgorithm,
+  type ChecksumAlgorithm,
+  type Checksummer,
+} from '../../protocol/rest-xml/checksums.js';
+import { S3Errors } from '../../protocol/rest-xml/s3-errors.js';
+import type { StoredChecksum, WrittenBody } from './backend.js';
+
+export interface PreparedBody {
+  body: Readable;
+  /** Decoded size the client declared (x-amz-decoded-content-length or Content-Length). */
+  expectedSize?: number;
+  tap?: (chunk: Buffer) => void;
+  beforeCommit: (w: WrittenBody) => { checksum?: StoredChecksum };
+  /** Headers to echo on the PUT/UploadPart response once verified (x-amz-checksum-*). */
+  responseHeaders: () => Record<string, string>;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function isBase64(s: string, bytes: number): boolean {
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(s) && Buffer.from(s, 'base64').length === bytes;
+}
+
+export function prepareBody(req: IncomingMessage, opts: { defaultAlgorithm?: ChecksumAlgorithm } = {}): PreparedBody {
+  const encodings = (header(req, 'content-encoding') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const sha = header(req, 'x-amz-content-sha256') ?? '';
+  const chunked = encodings.includes('aws-chunked') || sha.startsWith('STREAMING-');
+
+  let body: Readable = req;
+  let decoder: AwsChunkedDecoder | undefined;
+  if (chunked) {
+    decoder = new AwsChunkedDecoder();
+    // Errors on either side destroy both; the store's pipeline then rejects and discards the blob.
+    body = pipeline(req, decoder, () => undefined);
+  }
+
+  // Which checksum: a value in a header now, one named by x-amz-trailer later, or just an algorithm.
+  let algorithm: ChecksumAlgorithm | undefined;
+  let expected: string | undefined;
+  for (const [alg, h] of Object.entries(CHECKSUM_HEADERS) as [ChecksumAlgorithm, string][]) {
+    const v = header(req, h);
+    if (v !== undefined) {
+      algorithm = alg;
+      expected = v.trim();
+      break;
+    }
+  }
+  const trailerName = header(req, 'x-amz-trailer')?.trim().toLowerCase();
+  const trailerAlg = trailerName ? algorithmOfHeader(trailerName) : undefined;
+  if (!algorithm && trailerAlg) algorithm = trailerAlg;
+  if (!algorithm) {
+    algorithm = parseAlgorithm(header(req, 'x-amz-sdk-checksum-algorithm') ?? header(req, 'x-amz-checksum-algorithm')) ?? opts.defaultAlgorithm;
+  }
+
+  const md5Header = header(req, 'content-md5')?.trim();
+  if (md5Header !== undefined && !isBase64(md5Header, 16)) throw S3Errors.invalidDigest();
+
+  const decodedLength = header(req, 'x-amz-decoded-content-length');
+  const checksummer: Checksummer | undefined = algorithm ? newChecksummer(algorithm) : undefined;
+  let computed: string | undefined;
+
+  const declared = Number(decodedLength ?? (chunked ? undefined : header(req, 'content-length')));
+  return {
+    body,
+    ...(Number.isFinite(declared) ? { expectedSize: declared } : {}),
+    ...(checksummer ? { tap: (c: Buffer) => checksummer.update(c) } : {}),
+    beforeCommit(w) {
+      if (decoder && decodedLength !== undefined && Number(decodedLength) !== w.size) throw S3Errors.incompleteBody();
+      if (md5Header !== undefined && md5Header !== w.md5.toString('base64')) throw S3Errors.badDigest();
+      if (!algorithm || !checksummer) return {};
+      computed = checksummer.digest();
+      const claimed = expected ?? (trailerName ? decoder?.trailers.get(trailerName) : undefined);
+      if (claimed !== undefined && claimed !== computed) {
+        throw S3Errors.badDigest(`The ${algorithm} you specified did not match the calculated checksum.`);
+      }
+      return { checksum: { algorithm, value: computed, type: 'FULL_OBJECT' } };
+    },
+    responseHeaders(): Record<string, string> {
+      if (!algorithm || computed === undefined) return {};
+      return { [CHECKSUM_HEADERS[algorithm]]: computed, 'x-amz-checksum-type': 'FULL_OBJECT' };
+    },
+  };
+}

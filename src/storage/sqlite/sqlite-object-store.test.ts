@@ -1,0 +1,104 @@
+import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from './database.js';
+import { prefixUpperBound, SqliteObjectStore } from './sqlite-object-store.js';
+
+let dir: string;
+let db: Db;
+let store: SqliteObjectStore;
+const body = (s: string) => Readable.from([Buffer.from(s)]);
+
+async function read(r: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of r) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString();
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'objstore-'));
+  db = openDatabase(join(dir, 'db.sqlite'));
+  store = new SqliteObjectStore(db, join(dir, 'objects'));
+  await store.createBucket('b');
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('prefixUpperBound', () => {
+  it('is the smallest byte string above every extension of the prefix', () => {
+    expect(prefixUpperBound('a/')).toEqual(Buffer.from('a0'));
+    expect(prefixUpperBound('é')).toEqual(Buffer.from([0xc3, 0xaa]));
+  });
+});
+
+describe('SqliteObjectStore', () => {
+  it('lists with delimiter and pages through common prefixes without repeating them', async () => {
+    for (const k of ['a/1', 'a/2', 'b', 'c/x/1', 'c/y', 'd']) await store.putObject('b', k, body(k));
+    const pages: string[][] = [];
+    let after: string | undefined;
+    for (;;) {
+      const p = await store.listObjects('b', { prefix: '', delimiter: '/', maxKeys: 2, ...(after !== undefined ? { after } : {}) });
+      pages.push([...p.contents.map((c) => c.key), ...p.commonPrefixes].sort());
+      if (!p.isTruncated) break;
+      after = p.last;
+    }
+    expect(pages).toEqual([
+      ['a/', 'b'],
+      ['c/', 'd'],
+    ]);
+    const sub = await store.listObjects('b', { prefix: 'c/', delimiter: '/', maxKeys: 1000 });
+    expect(sub.contents.map((c) => c.key)).toEqual(['c/y']);
+    expect(sub.commonPrefixes).toEqual(['c/x/']);
+    const all = [];
+    for await (const o of store.listAll('b', '')) all.push(o.key);
+    expect(all).toEqual(['a/1', 'a/2', 'b', 'c/x/1', 'c/y', 'd']);
+  });
+
+  it('replaces atomically, keeps hard-linked staging copies and unlinks the old blob', async () => {
+    const v1 = await store.putObject('b', 'k', body('one'));
+    const staged = join(dir, 'staged');
+    linkSync(v1.blobPath, staged);
+    const v2 = await store.putObject('b', 'k', body('two'));
+    expect(v2.blobPath).not.toBe(v1.blobPath);
+    expect(existsSync(v1.blobPath)).toBe(false);
+    expect(readFileSync(staged, 'utf8')).toBe('one');
+    expect(await read((await store.getObject('b', 'k')).body)).toBe('two');
+    expect(await read((await store.getObject('b', 'k', { start: 1, end: 1 })).body)).toBe('w');
+  });
+
+  it('discards a write whose beforeCommit check throws', async () => {
+    await store.putObject('b', 'k', body('keep'));
+    await expect(
+      store.writeObject('b', 'k', body('bad'), {
+        beforeCommit: () => {
+          throw new Error('BadDigest');
+        },
+      }),
+    ).rejects.toThrow('BadDigest');
+    expect(await read((await store.getObject('b', 'k')).body)).toBe('keep');
+    expect(readdirSync(join(dir, 'objects', 'blobs')).flatMap((d) => readdirSync(join(dir, 'objects', 'blobs', d)))).toHaveLength(1);
+  });
+
+  it('recovers from crash leftovers on open', async () => {
+    const kept = await store.putObject('b', 'k', body('keep'));
+    writeFileSync(join(dir, 'objects', 'tmp', 'deadbeef'), 'partial');
+    const orphan = store.blobs.linkSync(kept.blobPath); // a blob no row names
+    const reopened = new SqliteObjectStore(db, join(dir, 'objects'));
+    expect(existsSync(orphan.path)).toBe(false);
+    expect(readdirSync(join(dir, 'objects', 'tmp'))).toEqual([]);
+    expect(await read((await reopened.getObject('b', 'k')).body)).toBe('keep');
+  });
+
+  it('throws typed errors', async () => {
+    await expect(store.getObject('b', 'missing')).rejects.toMatchObject({ code: 'NoSuchKey', statusCode: 404 });
+    await expect(store.getObject('nob', 'k')).rejects.toMatchObject({ code: 'NoSuchBucket' });
+    await expect(store.createBucket('b')).rejects.toMatchObject({ code: 'BucketAlreadyOwnedByYou' });
+    await store.putObject('b', 'k', body('x'));
+    await expect(store.deleteBucket('b')).rejects.toMatchObject({ code: 'BucketNotEmpty' });
+    await expect(store.putObject('b', 'x'.repeat(1025), body('x'))).rejects.toMatchObject({ code: 'KeyTooLongError' });
+  });
+});
