@@ -1,8 +1,13 @@
 /** In-process Slipway on a random port with a temp SLIPWAY_HOME, for integration tests. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSlipway, type SlipwayServer } from '../../src/server/app.js';
+
+const execFileAsync = promisify(execFile);
 
 export interface TestServer {
   url: string;
@@ -57,3 +62,27 @@ export const sdkClientConfig = (url: string) => ({
   region: 'us-east-1',
   credentials: { accessKeyId: 'slipway', secretAccessKey: 'slipway' },
 });
+
+/**
+ * Starts one server for the calling test file (beforeAll) and removes it afterwards (afterAll).
+ * Returns a getter, since the server exists only once the hook ran.
+ */
+export function useTestServer(): () => TestServer {
+  let srv: TestServer | undefined;
+  beforeAll(async () => {
+    srv = await startTestServer();
+  });
+  afterAll(async () => {
+    await srv?.cleanup();
+  });
+  return () => {
+    if (!srv) throw new Error('the test server is not started yet (use it inside tests or hooks)');
+    return srv;
+  };
+}
+
+/** Runs `python3 -c script` with AWS settings for `url` and parses its JSON output. */
+export async function python(url: string, script: string): Promise<any> {
+  const { stdout } = await execFileAsync('python3', ['-c', script], { env: awsEnv(url), maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(stdout);
+}

@@ -1,22 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsEnv, startTestServer, type TestServer } from '../../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { awsEnv, python, useTestServer } from '../../helpers/server.js';
 
 const exec = promisify(execFile);
-let srv: TestServer;
-
-beforeAll(async () => {
-  srv = await startTestServer();
-});
-afterAll(async () => {
-  await srv?.cleanup();
-});
-
-async function py(script: string): Promise<any> {
-  const { stdout } = await exec('python3', ['-c', PRELUDE + script], { env: awsEnv(srv.url), maxBuffer: 64 * 1024 * 1024 });
-  return JSON.parse(stdout);
-}
+const server = useTestServer();
+const py = (script: string) => python(server().url, PRELUDE + script);
 
 const PRELUDE = `
 import json, os, boto3, botocore
@@ -112,8 +101,8 @@ put('/cli-test', 's', ['hello from the cli test'], 1700000000000)
 print('{}')`);
     const { stdout } = await exec(
       'aws',
-      ['logs', 'get-log-events', '--log-group-name', '/cli-test', '--log-stream-name', 's', '--start-from-head', '--endpoint-url', srv.url, '--output', 'json'],
-      { env: awsEnv(srv.url) },
+      ['logs', 'get-log-events', '--log-group-name', '/cli-test', '--log-stream-name', 's', '--start-from-head', '--endpoint-url', server().url, '--output', 'json'],
+      { env: awsEnv(server().url) },
     );
     expect(JSON.parse(stdout).events[0].message).toBe('hello from the cli test');
   });

@@ -1,20 +1,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsEnv, startTestServer, type TestServer } from '../../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { awsEnv, useTestServer } from '../../helpers/server.js';
 
 const exec = promisify(execFile);
-let srv: TestServer;
-
-beforeAll(async () => {
-  srv = await startTestServer();
-});
-afterAll(async () => {
-  await srv?.cleanup();
-});
+const server = useTestServer();
 
 async function aws(...args: string[]): Promise<any> {
-  const { stdout } = await exec('aws', [...args, '--endpoint-url', srv.url, '--output', 'json'], { env: awsEnv(srv.url) });
+  const { stdout } = await exec('aws', [...args, '--endpoint-url', server().url, '--output', 'json'], { env: awsEnv(server().url) });
   return stdout.trim() ? JSON.parse(stdout) : {};
 }
 
@@ -41,13 +34,13 @@ describe('CloudWatch metrics API', () => {
 
   it('rejects a bad period with the query-compatible error code', async () => {
     const err = await exec('aws', ['cloudwatch', 'get-metric-statistics', '--namespace', 'X', '--metric-name', 'Y', '--start-time', '2026-01-01T00:00:00Z',
-      '--end-time', '2026-01-01T01:00:00Z', '--period', '61', '--statistics', 'Sum', '--endpoint-url', srv.url], { env: awsEnv(srv.url) }).catch((e: { stderr: string }) => e);
+      '--end-time', '2026-01-01T01:00:00Z', '--period', '61', '--statistics', 'Sum', '--endpoint-url', server().url], { env: awsEnv(server().url) }).catch((e: { stderr: string }) => e);
     expect((err as { stderr: string }).stderr).toMatch(/InvalidParameterValue/);
   });
 
   it('answers the JSON 1.0 and query protocols too', async () => {
     const t = Math.floor(Date.now() / 60_000) * 60;
-    const json = await fetch(srv.url, {
+    const json = await fetch(server().url, {
       method: 'POST',
       headers: { 'X-Amz-Target': 'GraniteServiceVersion20100801.PutMetricData', 'Content-Type': 'application/x-amz-json-1.0' },
       body: JSON.stringify({ Namespace: 'Custom/J', MetricData: [{ MetricName: 'M', Value: 5, Timestamp: t }] }),
@@ -57,7 +50,7 @@ describe('CloudWatch metrics API', () => {
       Action: 'GetMetricStatistics', Version: '2010-08-01', Namespace: 'Custom/J', MetricName: 'M',
       StartTime: new Date((t - 300) * 1000).toISOString(), EndTime: new Date((t + 300) * 1000).toISOString(), Period: '300', 'Statistics.member.1': 'Sum',
     });
-    const q = await fetch(srv.url, {
+    const q = await fetch(server().url, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/x-www-form-urlencoded',
@@ -72,7 +65,7 @@ describe('CloudWatch metrics API', () => {
   });
 
   it('serves Prometheus text with process metrics', async () => {
-    const r = await fetch(`${srv.url}/_slipway/metrics`);
+    const r = await fetch(`${server().url}/_slipway/metrics`);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/text\/plain/);
     expect(await r.text()).toMatch(/slipway_process_cpu_user_seconds_total/);

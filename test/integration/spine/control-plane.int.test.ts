@@ -1,23 +1,9 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ListTrainingJobsCommand, SageMakerClient, CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
-import { awsEnv, sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
+import { python, sdkClientConfig, useTestServer } from '../../helpers/server.js';
 
-const exec = promisify(execFile);
-let srv: TestServer;
-
-beforeAll(async () => {
-  srv = await startTestServer();
-});
-afterAll(async () => {
-  await srv?.cleanup();
-});
-
-async function boto3(script: string): Promise<unknown> {
-  const { stdout } = await exec('python3', ['-c', script], { env: awsEnv(srv.url) });
-  return JSON.parse(stdout);
-}
+const server = useTestServer();
+const boto3 = (script: string) => python(server().url, script);
 
 const BOTO_PRELUDE = `
 import json, boto3, botocore
@@ -31,7 +17,7 @@ def err(fn):
 
 describe('SageMaker control plane over JSON 1.1', () => {
   it('answers health with version, uptime and Docker reachability', async () => {
-    const r = await fetch(`${srv.url}/_slipway/health`);
+    const r = await fetch(`${server().url}/_slipway/health`);
     expect(r.status).toBe(200);
     const body = (await r.json()) as { version: string; uptimeSeconds: number; docker: { reachable: boolean } };
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
@@ -62,7 +48,7 @@ print(json.dumps(err(lambda: sm.create_training_job(
   });
 
   it('answers UnknownOperationException for an operation it does not serve', async () => {
-    const r = await fetch(srv.url, {
+    const r = await fetch(server().url, {
       method: 'POST',
       headers: { 'X-Amz-Target': 'SageMaker.DescribeNoSuchThing', 'Content-Type': 'application/x-amz-json-1.1' },
       body: '{}',
@@ -73,7 +59,7 @@ print(json.dumps(err(lambda: sm.create_training_job(
   });
 
   it('answers SerializationException for malformed JSON', async () => {
-    const r = await fetch(srv.url, {
+    const r = await fetch(server().url, {
       method: 'POST',
       headers: { 'X-Amz-Target': 'SageMaker.ListTrainingJobs', 'Content-Type': 'application/x-amz-json-1.1' },
       body: '{"MaxResults": ',
@@ -83,7 +69,7 @@ print(json.dumps(err(lambda: sm.create_training_job(
   });
 
   it('gives the JS SDK typed exceptions and empty lists', async () => {
-    const sm = new SageMakerClient(sdkClientConfig(srv.url));
+    const sm = new SageMakerClient(sdkClientConfig(server().url));
     const list = await sm.send(new ListTrainingJobsCommand({}));
     expect(list.TrainingJobSummaries).toEqual([]);
     const err = await sm
