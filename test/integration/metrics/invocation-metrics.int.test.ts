@@ -1,38 +1,22 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateModelCommand,
-  DeleteEndpointCommand,
-  SageMakerClient,
-  waitUntilEndpointInService,
-} from '@aws-sdk/client-sagemaker';
-import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { awsEnv, sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
-import { buildModelServer } from '../hosting/helpers.js';
+import { DeleteEndpointCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { awsEnv, startTestServer, type TestServer } from '../../helpers/server.js';
+import { buildModelServer, clients, deploySimple } from '../hosting/helpers.js';
 
 const exec = promisify(execFile);
 let srv: TestServer;
 let sm: SageMakerClient;
 let rt: SageMakerRuntimeClient;
-const name = `metrics-${Date.now().toString(36)}`;
+let name: string;
 
 beforeAll(async () => {
   const image = await buildModelServer();
   srv = await startTestServer();
-  sm = new SageMakerClient(sdkClientConfig(srv.url));
-  rt = new SageMakerRuntimeClient({ ...sdkClientConfig(srv.url), maxAttempts: 1 });
-  await sm.send(new CreateModelCommand({ ModelName: name, ExecutionRoleArn: 'arn:aws:iam::123456789012:role/r', PrimaryContainer: { Image: image } }));
-  await sm.send(
-    new CreateEndpointConfigCommand({
-      EndpointConfigName: name,
-      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: name, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
-    }),
-  );
-  await sm.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
-  await waitUntilEndpointInService({ client: sm, maxWaitTime: 120, minDelay: 1, maxDelay: 2 }, { EndpointName: name });
+  ({ sm, rt } = clients(srv.url));
+  ({ endpoint: name } = await deploySimple(sm, { image }));
 });
 
 afterAll(async () => {

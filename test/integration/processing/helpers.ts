@@ -1,0 +1,40 @@
+/** Helpers for the processing and transform suites: fixture images in the suites' own folders, boto3 scripts. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ensureBaseImage } from '../../fixtures/images/build.js';
+import { awsEnv } from '../../helpers/server.js';
+
+const exec = promisify(execFile);
+const builds = new Map<string, Promise<string>>();
+
+/** Builds `<dir>` as `slipway-fixture/<name>:latest` once per process. */
+export function buildImageFrom(dir: string, name: string): Promise<string> {
+  let b = builds.get(name);
+  if (!b) {
+    const tag = `slipway-fixture/${name}:latest`;
+    b = (async () => {
+      await ensureBaseImage();
+      await exec('docker', ['build', '-q', '-t', tag, dir], { maxBuffer: 16 << 20 });
+      return tag;
+    })();
+    builds.set(name, b);
+  }
+  return b;
+}
+
+export const processorImage = () => buildImageFrom(join(import.meta.dirname, 'fixtures/processor'), 'processor');
+
+/** Runs a python3/boto3 script (with `sm`, `s3` and `logs` clients) and parses the JSON it prints last. */
+export async function boto3<T = Record<string, unknown>>(url: string, script: string, timeoutMs = 170_000): Promise<T> {
+  const prelude = `
+import json, os, time, boto3, botocore
+E = os.environ['AWS_ENDPOINT_URL']
+sm = boto3.client('sagemaker', endpoint_url=E)
+s3 = boto3.client('s3', endpoint_url=E)
+logs = boto3.client('logs', endpoint_url=E)
+`;
+  const { stdout } = await exec('python3', ['-c', prelude + script], { env: awsEnv(url), timeout: timeoutMs, maxBuffer: 64 << 20 });
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as T;
+}
