@@ -55,6 +55,7 @@ const STOP_GRACE_SECONDS = 30;
 /** How long a retired fleet may keep finishing requests in flight before it is stopped. */
 const DRAIN_LIMIT_MS = 70_000;
 const LOG_TAIL_LINES = 10;
+const STATS_INTERVAL_MS = 10_000;
 const MAX_REASON = 1024;
 
 interface Instance {
@@ -94,12 +95,28 @@ export class EndpointController implements Controller {
   private readonly background = new Set<Promise<unknown>>();
   private hostResources?: Promise<{ cpus: number; memoryBytes: number }>;
   private stopped = false;
+  private statsTimer?: NodeJS.Timeout;
 
   constructor(private readonly deps: ControllerDeps) {
     this.table = routingTableFor(deps.resources);
     this.cache = new ModelCache({ cacheDir: deps.config.modelCacheDir, objects: deps.objects });
     // A failed connection seen by the data plane: check that endpoint now, not at the next tick.
     this.table.onInstanceBroken((endpoint) => this.deps.queue.enqueue(`endpoint:${endpoint}`));
+    // CPUUtilization / MemoryUtilization per instance (SageMaker's /aws/sagemaker/Endpoints metrics).
+    this.statsTimer = setInterval(() => void this.sampleStats(), STATS_INTERVAL_MS);
+    this.statsTimer.unref();
+  }
+
+  private async sampleStats(): Promise<void> {
+    for (const st of this.states.values()) {
+      for (const i of st.instances.values()) {
+        if (!i.healthy || i.exited) continue;
+        const s = await this.deps.runtime.stats(i.containerId).catch(() => undefined);
+        if (!s) continue;
+        const memory = s.memoryLimitBytes > 0 ? (100 * s.memoryBytes) / s.memoryLimitBytes : 0;
+        this.deps.metrics.recordEndpointInstance(i.endpoint, i.variant, i.id, s.cpuPercent, memory);
+      }
+    }
   }
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -179,6 +196,7 @@ export class EndpointController implements Controller {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.statsTimer) clearInterval(this.statsTimer);
     for (const st of this.states.values()) for (const i of st.instances.values()) i.abort.abort();
     await Promise.allSettled([...this.background]);
   }
@@ -351,6 +369,7 @@ export class EndpointController implements Controller {
             if (i.origin && (await ping(i.origin))) {
               i.healthy = true;
               i.lastPing = Date.now();
+              this.deps.metrics.recordModelSetupTime(i.endpoint, i.variant, (i.lastPing - i.startedAt) * 1000);
               return;
             }
             if (i.exited) failure ??= await this.startupFailure(i, `exited during startup (${i.exited})`);

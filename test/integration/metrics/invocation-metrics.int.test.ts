@@ -60,4 +60,18 @@ describe('invocation metrics', () => {
     const points = JSON.parse(stdout).Datapoints as { Sum: number }[];
     expect(points.reduce((n, p) => n + p.Sum, 0)).toBe(101);
   });
+
+  it('reports model setup time and per-instance CPU and memory from the engine', async () => {
+    const labels = `endpoint="${name}",variant="AllTraffic"`;
+    const deadline = Date.now() + 30_000;
+    let text = '';
+    while (Date.now() < deadline) {
+      text = await (await fetch(`${srv.url}/_slipway/metrics`)).text();
+      if (text.includes(`sagemaker_instance_cpu_utilization_percent{${labels}`)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(series(text, 'sagemaker_model_setup_time_microseconds', labels)).toBeGreaterThan(0);
+    expect(series(text, 'sagemaker_instance_cpu_utilization_percent', labels)).toBeGreaterThanOrEqual(0);
+    expect(series(text, 'sagemaker_instance_memory_utilization_percent', labels)).toBeGreaterThan(0);
+  });
 });
