@@ -79,7 +79,8 @@ export class RoutingTable {
 
   /** Endpoint names are case-insensitive, as in the resource store. */
   lookup(name: string): EndpointRoute | undefined {
-    return this.routes.get(name.toLowerCase());
+    // Keys are lower-case: a name that already is one hits without allocating a copy.
+    return this.routes.get(name) ?? this.routes.get(name.toLowerCase());
   }
 
   /**

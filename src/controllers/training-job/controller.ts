@@ -13,7 +13,6 @@
  * labels and deterministic names on resume.
  */
 import type { Metrics } from '../../metrics/metrics.js';
-import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LABELS, type ContainerInfo, type ContainerSpec, type ContainerRuntime } from '../../runtime/container-runtime.js';
@@ -26,6 +25,9 @@ import { joinUri } from '../../storage/s3-uri.js';
 import { containerCommand } from '../container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';
 import { limitsFor } from '../instance-types.js';
+import { followContainerLogs } from '../job-common/container-logs.js';
+import { homeTag } from '../job-common/home-tag.js';
+import { guardReconcile } from '../job-common/reconcile-guard.js';
 import { DONE, requeueAfter, type ReconcileResult, type WorkQueue } from '../work-queue.js';
 import { channelInputMode } from './container-config.js';
 import { ClientError, channelObjects } from './data-source.js';
@@ -42,8 +44,6 @@ type JobRecord = ResourceRecord<TrainingJobDoc, TrainingJobInternal>;
 export const STOP_GRACE_SECONDS = 120;
 /** Grace for the other hosts once one host has failed. */
 const PEER_FAILURE_GRACE_SECONDS = 10;
-/** Consecutive unexpected errors after which a job ends Failed instead of retrying forever. */
-const MAX_CONSECUTIVE_ERRORS = 6;
 const METRIC_SERIES_CAP = 10_000;
 
 export interface TrainingJobControllerOptions {
@@ -93,35 +93,21 @@ export class TrainingJobController implements Controller {
     this.runtime = deps.runtime;
     this.queue = deps.queue;
     this.metrics = deps.metrics;
-    // Two servers with different homes on one engine must not adopt each other's containers.
-    this.homeTag = createHash('sha256').update(deps.config.home).digest('hex').slice(0, 8);
+    this.homeTag = homeTag(deps.config.home);
     this.checkpointSyncMs = opts.checkpointSyncMs ?? Number(process.env.SLIPWAY_CHECKPOINT_SYNC_SECONDS ?? 30) * 1000;
     this.now = opts.now ?? Date.now;
   }
 
   readonly reconcile = async (key: string, _signal: AbortSignal): Promise<ReconcileResult> => {
     const name = key.slice(key.indexOf(':') + 1);
-    try {
-      const res = await this.step(name);
-      this.errors.delete(name);
-      return res;
-    } catch (err) {
-      if (this.stopped) throw err;
-      const rec = this.get(name);
-      if (!rec || rec.internal.step === 'done') return DONE;
-      if (err instanceof ClientError) {
-        await this.fail(name, err.message);
-        return DONE;
-      }
-      const n = (this.errors.get(name) ?? 0) + 1;
-      this.errors.set(name, n);
-      if (n >= MAX_CONSECUTIVE_ERRORS) {
-        logger.error({ job: name, err }, 'training job failed after repeated errors');
-        await this.fail(name, `InternalServerError: ${(err as Error).message ?? String(err)}`);
-        return DONE;
-      }
-      throw err;
-    }
+    return guardReconcile(this.guard, name, 'training job', () => this.step(name));
+  };
+
+  private readonly guard = {
+    errors: this.errors,
+    stopping: () => this.stopped,
+    finished: (name: string) => (this.get(name)?.internal.step ?? 'done') === 'done',
+    fail: (name: string, reason: string) => this.fail(name, reason),
   };
 
   async resume(): Promise<void> {
@@ -547,41 +533,28 @@ export class TrainingJobController implements Controller {
     return w;
   }
 
-  private async followLogs(job: string, h: HostState, id: string, w: JobWatcher): Promise<void> {
-    // Resume after the newest stored line, so a re-attach after a restart adds no duplicates.
-    const last = this.logs.streams(TRAINING_LOG_GROUP, h.logStream).find((s) => s.name === h.logStream)?.lastEventTime;
-    const sinceMs = last ? last + 1 : undefined;
-    let batch: { timestamp: number; message: string }[] = [];
-    let lastFlush = Date.now();
-    const flush = () => {
-      if (batch.length === 0) return;
-      this.logs.append(TRAINING_LOG_GROUP, h.logStream, batch);
-      batch = [];
-      lastFlush = Date.now();
-      if (w.metricsDirty) this.flushMetrics(job, w);
-    };
-    const timer = setInterval(flush, 250);
-    timer.unref();
-    try {
-      for await (const line of this.runtime.followLogs(id, { sinceMs, signal: w.abort.signal })) {
-        batch.push({ timestamp: line.timestamp, message: line.message });
-        if (!w.extractor.empty) {
-          for (const d of w.extractor.scan(line.message, line.timestamp)) {
-            const s = (w.series[d.MetricName] ??= []);
-            s.push([d.Timestamp, d.Value]);
-            this.metrics.recordTrainingMetric(job, d.MetricName, d.Value, d.Timestamp * 1000);
-            if (s.length > METRIC_SERIES_CAP) s.splice(0, s.length - METRIC_SERIES_CAP);
-            w.metricsDirty = true;
-          }
+  private followLogs(job: string, h: HostState, id: string, w: JobWatcher): Promise<void> {
+    return followContainerLogs({
+      runtime: this.runtime,
+      logs: this.logs,
+      group: TRAINING_LOG_GROUP,
+      stream: h.logStream,
+      container: id,
+      signal: w.abort.signal,
+      onLine: (line) => {
+        if (w.extractor.empty) return;
+        for (const d of w.extractor.scan(line.message, line.timestamp)) {
+          const s = (w.series[d.MetricName] ??= []);
+          s.push([d.Timestamp, d.Value]);
+          this.metrics.recordTrainingMetric(job, d.MetricName, d.Value, d.Timestamp * 1000);
+          if (s.length > METRIC_SERIES_CAP) s.splice(0, s.length - METRIC_SERIES_CAP);
+          w.metricsDirty = true;
         }
-        if (batch.length >= 500 || Date.now() - lastFlush > 250) flush();
-      }
-    } catch (err) {
-      if (!w.abort.signal.aborted) logger.warn({ err, job, host: h.host }, 'following training logs failed');
-    } finally {
-      clearInterval(timer);
-      flush();
-    }
+      },
+      onFlush: () => {
+        if (w.metricsDirty) this.flushMetrics(job, w);
+      },
+    });
   }
 
   private flushMetrics(name: string, w: JobWatcher): void {

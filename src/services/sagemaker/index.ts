@@ -4,12 +4,16 @@ import type { SageMakerDeps } from './deps.js';
 import { endpointConfigOperations } from './operations/endpoint-configs.js';
 import { endpointOperations } from './operations/endpoints.js';
 import { modelOperations } from './operations/models.js';
+import { processingJobOperations } from './operations/processing-jobs.js';
 import { tagOperations } from './operations/tags.js';
 import { trainingJobOperations } from './operations/training-jobs.js';
+import { transformJobOperations } from './operations/transform-jobs.js';
 
 export function sageMakerOperations(deps: SageMakerDeps): OperationTable {
   return {
     ...trainingJobOperations(deps),
+    ...processingJobOperations(deps),
+    ...transformJobOperations(deps),
     ...modelOperations(deps),
     ...endpointConfigOperations(deps),
     ...endpointOperations(deps),

@@ -19,6 +19,7 @@ import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { requestedResourceNotFound, ResourceInUse } from '../errors.js';
 import { toListQuery, type ListRequest } from '../list-params.js';
+import { requestJobStop } from './processing-jobs.js';
 import { checkCreateTags } from './tags.js';
 
 /** StoppingCondition.MaxRuntimeInSeconds when absent: one day (model doc). */
@@ -199,34 +200,10 @@ export function trainingJobOperations(deps: SageMakerDeps): OperationTable {
     },
 
     StopTrainingJob: (_ctx, input: { TrainingJobName: string }) => {
-      const existing = deps.resources.get<TrainingJobDoc>('training-job', input.TrainingJobName);
-      if (!existing) throw requestedResourceNotFound();
-      if (existing.doc.TrainingJobStatus === 'Stopping') return {};
-      if (existing.doc.TrainingJobStatus !== 'InProgress') {
-        // Stopping a finished job: unconfirmed on the real service (contract §2.2); answer ValidationException.
-        throw new ValidationException(`The job status is ${existing.doc.TrainingJobStatus}. Only InProgress training jobs can be stopped.`);
-      }
       const t = now();
-      let state = '';
-      deps.resources.update<TrainingJobDoc, TrainingJobInternal>(
-        'training-job',
-        input.TrainingJobName,
-        (r) => {
-          state = r.doc.TrainingJobStatus;
-          if (state !== 'InProgress') return;
-          r.doc.TrainingJobStatus = 'Stopping';
-          r.status = 'Stopping';
-          r.internal.stopReason = 'Stopped';
-          setSecondaryStatus(r.doc, 'Stopping', t, 'Stopping the training job');
-          r.doc.LastModifiedTime = wireTime(t);
-        },
-        { now: t },
+      requestJobStop(deps, 'training-job', input.TrainingJobName, 'TrainingJobStatus', 'training jobs', t, (doc) =>
+        setSecondaryStatus(doc as TrainingJobDoc, 'Stopping', t, 'Stopping the training job'),
       );
-      // The controller may have finished the job in between.
-      if (state !== 'InProgress') {
-        throw new ValidationException(`The job status is ${state}. Only InProgress training jobs can be stopped.`);
-      }
-      deps.queue.enqueue(`training-job:${input.TrainingJobName}`);
       return {};
     },
   };

@@ -1,0 +1,56 @@
+/**
+ * @module controllers/job-common/container-logs — copies a job container's output into the
+ * LogStore in batches (every 250 ms or 500 lines), resuming after the newest stored line so a
+ * re-attach after a server restart adds no duplicates. Shared by the training, processing and
+ * transform controllers.
+ */
+import type { ContainerRuntime, LogLine } from '../../runtime/container-runtime.js';
+import { logger } from '../../server/logger.js';
+import type { LogStore } from '../../storage/log-store.js';
+
+export interface FollowOptions {
+  runtime: ContainerRuntime;
+  logs: LogStore;
+  group: string;
+  stream: string;
+  /** Container id or name. */
+  container: string;
+  signal: AbortSignal;
+  /** Sees every line before it is batched (metric extraction). */
+  onLine?: (line: LogLine) => void;
+  /** Runs after each stored batch. */
+  onFlush?: () => void;
+}
+
+/** Resolves when the container's log ends (it exited) or `signal` aborts; never rejects. */
+export async function followContainerLogs(o: FollowOptions): Promise<void> {
+  const last = o.logs.streams(o.group, o.stream).find((s) => s.name === o.stream)?.lastEventTime;
+  const sinceMs = last ? last + 1 : undefined;
+  let batch: { timestamp: number; message: string }[] = [];
+  let lastFlush = Date.now();
+  const flush = () => {
+    if (batch.length === 0) return;
+    try {
+      o.logs.append(o.group, o.stream, batch);
+    } catch (err) {
+      logger.warn({ err, group: o.group, stream: o.stream }, 'could not store container log lines');
+    }
+    batch = [];
+    lastFlush = Date.now();
+    o.onFlush?.();
+  };
+  const timer = setInterval(flush, 250);
+  timer.unref();
+  try {
+    for await (const line of o.runtime.followLogs(o.container, { sinceMs, signal: o.signal })) {
+      batch.push({ timestamp: line.timestamp, message: line.message });
+      o.onLine?.(line);
+      if (batch.length >= 500 || Date.now() - lastFlush > 250) flush();
+    }
+  } catch (err) {
+    if (!o.signal.aborted) logger.warn({ err, group: o.group, stream: o.stream }, 'following container logs failed');
+  } finally {
+    clearInterval(timer);
+    flush();
+  }
+}

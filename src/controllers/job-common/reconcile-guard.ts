@@ -1,0 +1,41 @@
+/**
+ * @module controllers/job-common/reconcile-guard — how a job controller's reconcile treats
+ * errors: a ClientError fails the job at once with its text; other errors are retried with the
+ * work queue's backoff until `maxErrors` in a row, then the job fails as InternalServerError.
+ */
+import { logger } from '../../server/logger.js';
+import { ClientError } from '../training-job/data-source.js';
+import { DONE, type ReconcileResult } from '../work-queue.js';
+
+export const MAX_CONSECUTIVE_ERRORS = 6;
+
+export interface GuardTarget {
+  /** Consecutive failures per job name (owned by the controller). */
+  errors: Map<string, number>;
+  /** True while the controller shuts down (errors then propagate untouched). */
+  stopping(): boolean;
+  /** True when the job is gone or already finished. */
+  finished(name: string): boolean;
+  fail(name: string, reason: string): Promise<void>;
+}
+
+export async function guardReconcile(t: GuardTarget, name: string, what: string, step: () => Promise<ReconcileResult>): Promise<ReconcileResult> {
+  try {
+    const res = await step();
+    t.errors.delete(name);
+    return res;
+  } catch (err) {
+    if (t.stopping()) throw err;
+    if (t.finished(name)) return DONE;
+    if (err instanceof ClientError) {
+      await t.fail(name, err.message);
+      return DONE;
+    }
+    const n = (t.errors.get(name) ?? 0) + 1;
+    t.errors.set(name, n);
+    if (n < MAX_CONSECUTIVE_ERRORS) throw err;
+    logger.error({ job: name, err }, `${what} failed after repeated errors`);
+    await t.fail(name, `InternalServerError: ${(err as Error).message ?? String(err)}`);
+    return DONE;
+  }
+}

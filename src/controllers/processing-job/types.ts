@@ -1,0 +1,72 @@
+/**
+ * @module controllers/processing-job/types — the stored shape of a processing job: the Describe
+ * document (wire names, epoch-second times) and the controller's bookkeeping (`internal`).
+ */
+import type { HostState, TrainingJobStatus } from '../training-job/types.js';
+
+export const PROCESSING_LOG_GROUP = '/aws/sagemaker/ProcessingJobs';
+
+export interface ProcessingS3InputDoc {
+  S3Uri: string;
+  LocalPath?: string;
+  S3DataType: 'S3Prefix' | 'ManifestFile';
+  S3InputMode?: 'File' | 'Pipe';
+  S3DataDistributionType?: 'FullyReplicated' | 'ShardedByS3Key';
+  S3CompressionType?: 'None' | 'Gzip';
+}
+
+export interface ProcessingInputDoc {
+  InputName: string;
+  AppManaged?: boolean;
+  S3Input?: ProcessingS3InputDoc;
+  [k: string]: unknown;
+}
+
+export interface ProcessingOutputDoc {
+  OutputName: string;
+  AppManaged?: boolean;
+  S3Output?: { S3Uri: string; LocalPath?: string; S3UploadMode: 'Continuous' | 'EndOfJob' };
+  [k: string]: unknown;
+}
+
+/** Processing jobs have the same five statuses as training jobs (contract §2.3). */
+export type ProcessingJobStatus = TrainingJobStatus;
+
+/** DescribeProcessingJob output as stored; times are epoch seconds. */
+export interface ProcessingJobDoc {
+  ProcessingJobName: string;
+  ProcessingJobArn: string;
+  ProcessingJobStatus: ProcessingJobStatus;
+  ProcessingResources: { ClusterConfig: { InstanceCount: number; InstanceType: string; VolumeSizeInGB: number; VolumeKmsKeyId?: string } };
+  AppSpecification: { ImageUri: string; ContainerEntrypoint?: string[]; ContainerArguments?: string[] };
+  ProcessingInputs?: ProcessingInputDoc[];
+  ProcessingOutputConfig?: { Outputs: ProcessingOutputDoc[]; KmsKeyId?: string };
+  StoppingCondition?: { MaxRuntimeInSeconds: number };
+  Environment?: Record<string, string>;
+  NetworkConfig?: { EnableNetworkIsolation?: boolean; [k: string]: unknown };
+  RoleArn: string;
+  ExitMessage?: string;
+  FailureReason?: string;
+  CreationTime: number;
+  LastModifiedTime: number;
+  ProcessingStartTime?: number;
+  ProcessingEndTime?: number;
+  [k: string]: unknown;
+}
+
+/**
+ * The controller's progress, persisted so a reconcile after a crash resumes at the right step:
+ *
+ *   pending ─► staged ─► running ─► exited ─► done
+ */
+export type ProcessingStep = 'pending' | 'staged' | 'running' | 'exited' | 'done';
+
+export interface ProcessingJobInternal {
+  step: ProcessingStep;
+  image?: string;
+  hosts?: HostState[];
+  network?: string;
+  stopReason?: 'Stopped' | 'MaxRuntimeExceeded';
+}
+
+export const PROCESSING_ROOT = '/opt/ml/processing';

@@ -1,0 +1,313 @@
+/**
+ * @module controllers/transform-job/controller — runs batch transform jobs (contract §5).
+ *
+ *   InProgress ──start the model's `serve` containers (TransformResources), wait for /ping,
+ *              read /execution-parameters──► objects partitioned by key across instances
+ *              ──each object streamed through /invocations──► `<S3OutputPath>/<rel>.out`
+ *   ──all objects ok──► Completed   ──an object failed (no .out for it)──► Failed
+ *   StopTransformJob ──► Stopping ──in-flight work aborted, outputs written so far deleted──► Stopped
+ *
+ * A run lives in memory; after a server restart an unfinished job starts over (outputs are
+ * whole-object writes, so redoing them is safe) and leftover containers are removed.
+ */
+import { randomBytes } from 'node:crypto';
+import { createGunzip } from 'node:zlib';
+import { PassThrough, type Readable } from 'node:stream';
+import { LABELS } from '../../runtime/container-runtime.js';
+import { logger } from '../../server/logger.js';
+import { joinUri, parseDataUri } from '../../storage/s3-uri.js';
+import type { Controller, ControllerDeps } from '../controller.js';
+import { ModelCache } from '../endpoint/model-cache.js';
+import type { ModelDoc } from '../endpoint/types.js';
+import { followContainerLogs } from '../job-common/container-logs.js';
+import { homeTag } from '../job-common/home-tag.js';
+import { ClientError, channelObjects, shard, type SourceObject } from '../training-job/data-source.js';
+import { putToUri } from '../training-job/packaging.js';
+import { truncateReason, wireTime } from '../training-job/status.js';
+import { DONE, type ReconcileResult } from '../work-queue.js';
+import { DataProcessor, formatOf } from './data-processing.js';
+import { executionParameters, invoker, startServeContainer, waitHealthy, type ServeInstance } from './instances.js';
+import { RecordError, Semaphore, transformObject, type TransformParams } from './object-transformer.js';
+import { TRANSFORM_LOG_GROUP, type TransformJobDoc, type TransformJobInternal } from './types.js';
+
+const KIND = 'transform-job';
+const MB = 1024 * 1024;
+const DEFAULT_STARTUP_SECONDS = 600;
+
+interface Run {
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+type Outcome = { status: 'Completed' } | { status: 'Failed'; reason: string } | { status: 'Stopped' };
+
+export class TransformJobController implements Controller {
+  readonly kind = KIND;
+  private readonly runs = new Map<string, Run>();
+  private readonly cache: ModelCache;
+  private readonly tag: string;
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.cache = new ModelCache({ cacheDir: deps.config.modelCacheDir, objects: deps.objects });
+    this.tag = homeTag(deps.config.home);
+  }
+
+  readonly reconcile = async (key: string): Promise<ReconcileResult> => {
+    const name = key.slice(key.indexOf(':') + 1);
+    const rec = this.deps.resources.get<TransformJobDoc, TransformJobInternal>(KIND, name);
+    if (!rec || rec.internal.done) return DONE;
+    const run = this.runs.get(name);
+    if (run) {
+      if (rec.doc.TransformJobStatus === 'Stopping') run.abort.abort();
+      return DONE;
+    }
+    if (rec.doc.TransformJobStatus === 'Stopping') {
+      this.finish(name, { status: 'Stopped' });
+      await this.removeContainers(name);
+      return DONE;
+    }
+    const abort = new AbortController();
+    const r: Run = { abort, done: Promise.resolve() };
+    this.runs.set(name, r);
+    r.done = this.run(name, abort.signal)
+      .catch((err: unknown) => {
+        logger.error({ err, job: name }, 'transform job crashed');
+        this.finish(name, { status: 'Failed', reason: `InternalServerError: ${(err as Error).message}` });
+      })
+      .finally(() => this.runs.delete(name));
+    return DONE;
+  };
+
+  async resume(): Promise<void> {
+    try {
+      const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.home]: this.deps.config.home }, { all: true });
+      for (const c of mine) await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
+    } catch (err) {
+      logger.warn({ err }, 'could not list transform containers on resume');
+    }
+    for (const rec of this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(`${KIND}:${rec.name}`);
+  }
+
+  async stop(): Promise<void> {
+    // Server shutdown: the job is restarted on resume, so its work stops here (status unchanged).
+    for (const r of this.runs.values()) r.abort.abort(new Error('shutdown'));
+    await Promise.allSettled([...this.runs.values()].map((r) => r.done));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private finish(name: string, outcome: Outcome): void {
+    const now = Date.now();
+    this.deps.resources.update<TransformJobDoc, TransformJobInternal>(
+      KIND,
+      name,
+      (r) => {
+        if (r.internal.done) return;
+        r.doc.TransformJobStatus = outcome.status;
+        r.status = outcome.status;
+        if (outcome.status === 'Failed') r.doc.FailureReason = truncateReason(outcome.reason);
+        r.doc.TransformEndTime = wireTime(now);
+        r.doc.LastModifiedTime = wireTime(now);
+        r.internal.done = true;
+      },
+      { now },
+    );
+  }
+
+  private async removeContainers(name: string): Promise<void> {
+    const left = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.home]: this.deps.config.home }, { all: true }).catch(() => []);
+    await Promise.all(left.map((c) => this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined)));
+  }
+
+  private async run(name: string, signal: AbortSignal): Promise<void> {
+    const rec = this.deps.resources.get<TransformJobDoc, TransformJobInternal>(KIND, name)!;
+    const doc = rec.doc;
+    const epoch = Math.floor(Date.now() / 1000);
+    this.deps.resources.update<TransformJobDoc>(KIND, name, (r) => {
+      r.doc.TransformStartTime ??= wireTime(Date.now());
+    });
+    const instances: ServeInstance[] = [];
+    const followers: Promise<void>[] = [];
+    const logsAbort = new AbortController();
+    const written: string[] = [];
+    let outcome: Outcome;
+    try {
+      outcome = await this.transform(rec.name, rec.arn, doc, epoch, signal, instances, followers, logsAbort.signal, written);
+    } catch (err) {
+      if (signal.aborted) outcome = { status: 'Stopped' };
+      else if (err instanceof ClientError) outcome = { status: 'Failed', reason: err.message };
+      else throw err;
+    } finally {
+      await Promise.all(instances.map((i) => this.deps.runtime.removeContainer(i.containerId, { force: true }).catch(() => undefined)));
+      await Promise.race([Promise.allSettled(followers), new Promise((r) => setTimeout(r, 2_000))]);
+      logsAbort.abort();
+    }
+    if (signal.aborted && signal.reason instanceof Error && signal.reason.message === 'shutdown') return;
+    if (outcome.status === 'Stopped') {
+      // StopTransformJob keeps no output (contract §5).
+      for (const uri of written) {
+        const loc = parseDataUri(uri);
+        if (loc?.scheme === 's3') await this.deps.objects.deleteObject(loc.bucket, loc.key).catch(() => undefined);
+      }
+    }
+    this.finish(name, outcome);
+  }
+
+  private dataLog(stream: string, message: string): void {
+    this.deps.logs.append(TRANSFORM_LOG_GROUP, `${stream}/data-log`, [{ timestamp: Date.now(), message }]);
+  }
+
+  private async transform(
+    name: string,
+    arn: string,
+    doc: TransformJobDoc,
+    epoch: number,
+    signal: AbortSignal,
+    instances: ServeInstance[],
+    followers: Promise<void>[],
+    logsSignal: AbortSignal,
+    written: string[],
+  ): Promise<Outcome> {
+    const model = this.deps.resources.get<ModelDoc>('model', doc.ModelName);
+    if (!model) throw new ClientError(`Could not find model "${doc.ModelName}".`);
+    const container = model.doc.PrimaryContainer ?? model.doc.Containers?.[0];
+    if (!container?.Image) throw new ClientError(`Model ${doc.ModelName} has no container image.`);
+
+    // Request values > execution-parameters > defaults (contract §5).
+    const req = { MaxConcurrentTransforms: doc.MaxConcurrentTransforms, MaxPayloadInMB: doc.MaxPayloadInMB, BatchStrategy: doc.BatchStrategy };
+    const env: Record<string, string> = { ...(container.Environment ?? {}), ...(doc.Environment ?? {}), SAGEMAKER_BATCH: 'true' };
+    if (req.MaxPayloadInMB !== undefined) env.SAGEMAKER_MAX_PAYLOAD_IN_MB = String(req.MaxPayloadInMB);
+    if (req.BatchStrategy) env.SAGEMAKER_BATCH_STRATEGY = req.BatchStrategy === 'MultiRecord' ? 'MULTI_RECORD' : 'SINGLE_RECORD';
+    if (req.MaxConcurrentTransforms !== undefined) env.SAGEMAKER_MAX_CONCURRENT_TRANSFORMS = String(req.MaxConcurrentTransforms);
+
+    const count = doc.TransformResources.InstanceCount;
+    const startupMs = Number(process.env.SLIPWAY_TRANSFORM_STARTUP_SECONDS ?? DEFAULT_STARTUP_SECONDS) * 1000;
+    for (let i = 0; i < count; i++) {
+      const id = `i-${randomBytes(8).toString('hex')}`;
+      const logStream = `${name}/${id}-${epoch}`;
+      this.deps.logs.ensureStream(TRANSFORM_LOG_GROUP, logStream);
+      const started = await startServeContainer({
+        runtime: this.deps.runtime,
+        cache: this.cache,
+        modelCacheDir: this.deps.config.modelCacheDir,
+        container,
+        env,
+        instanceType: doc.TransformResources.InstanceType,
+        name: `slipway-tj-${name.toLowerCase()}-${i + 1}-${this.tag}`,
+        instanceId: id,
+        labels: { [LABELS.managed]: 'true', [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.arn]: arn, [LABELS.home]: this.deps.config.home },
+      }).catch((err: unknown) => {
+        if (err instanceof Error && err.name === 'ModelDataError') throw new ClientError(err.message);
+        throw err;
+      });
+      const inst: ServeInstance = { id, containerId: started.containerId, origin: started.origin, logStream };
+      instances.push(inst);
+      followers.push(followContainerLogs({ runtime: this.deps.runtime, logs: this.deps.logs, group: TRANSFORM_LOG_GROUP, stream: logStream, container: inst.containerId, signal: logsSignal }));
+    }
+    try {
+      await Promise.all(instances.map((i) => waitHealthy(this.deps.runtime, i.containerId, i.origin, startupMs, signal)));
+    } catch (err) {
+      if (err instanceof ClientError) {
+        await new Promise((r) => setTimeout(r, 500));
+        const tail = this.deps.logs.tail(TRANSFORM_LOG_GROUP, instances[0]!.logStream, 5);
+        throw new ClientError(`${err.message.replace(/^ClientError: /, '')}${tail.length ? ` Last log lines: ${tail.join(' | ')}` : ''}`);
+      }
+      throw err;
+    }
+
+    const exec = await executionParameters(instances[0]!.origin);
+    const maxPayloadMB = req.MaxPayloadInMB ?? exec.MaxPayloadInMB ?? 6;
+    const params: TransformParams = {
+      splitType: doc.TransformInput.SplitType ?? 'None',
+      batchStrategy: req.BatchStrategy ?? exec.BatchStrategy ?? 'MultiRecord',
+      maxPayloadBytes: Math.round(maxPayloadMB * MB),
+      maxConcurrent: Math.max(1, req.MaxConcurrentTransforms ?? exec.MaxConcurrentTransforms ?? 1),
+      assembleWith: doc.TransformOutput.AssembleWith ?? 'None',
+    };
+    const settings = `MaxConcurrentTransforms=${params.maxConcurrent}, MaxPayloadInMB=${maxPayloadMB}, BatchStrategy=${params.batchStrategy === 'MultiRecord' ? 'MULTI_RECORD' : 'SINGLE_RECORD'}`;
+    for (const i of instances) this.dataLog(i.logStream, `[sagemaker logs]: ${settings}`);
+
+    const processor = new DataProcessor(doc.DataProcessing, formatOf(doc.TransformInput.ContentType), formatOf(doc.TransformOutput.Accept));
+    const src = doc.TransformInput.DataSource.S3DataSource;
+    const all = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1);
+    const failures: string[] = [];
+    const timeoutMs = (doc.ModelClientConfig?.InvocationsTimeoutInSeconds ?? 600) * 1000;
+    const maxRetries = doc.ModelClientConfig?.InvocationsMaxRetries ?? 3;
+
+    await Promise.all(
+      instances.map(async (inst, i) => {
+        const mine = shard(all, i, instances.length);
+        const client = invoker(inst.origin, {
+          connections: params.maxConcurrent,
+          timeoutMs,
+          maxRetries,
+          contentType: doc.TransformInput.ContentType,
+          accept: doc.TransformOutput.Accept,
+          signal,
+        });
+        const limiter = new Semaphore(params.maxConcurrent);
+        let next = 0;
+        const worker = async () => {
+          while (next < mine.length && !signal.aborted) {
+            const obj = mine[next++]!;
+            const failure = await this.transformOne(obj, doc, params, processor, client.invoke, limiter, inst, written);
+            if (failure) failures.push(failure);
+          }
+        };
+        try {
+          // Objects are processed concurrently too (small files), sharing the instance's request limit.
+          await Promise.all(Array.from({ length: Math.min(params.maxConcurrent, mine.length) }, worker));
+        } finally {
+          await client.close();
+        }
+      }),
+    );
+    if (signal.aborted) return { status: 'Stopped' };
+    if (failures.length === 0) return { status: 'Completed' };
+    const more = failures.length > 1 ? ` (${failures.length - 1} more object(s) failed; see the data-log streams)` : '';
+    return { status: 'Failed', reason: `ClientError: ${failures[0]}${more}` };
+  }
+
+  /** One object → its `.out`; returns a failure text (the object gets no output) or undefined. */
+  private async transformOne(
+    obj: SourceObject,
+    doc: TransformJobDoc,
+    params: TransformParams,
+    processor: DataProcessor,
+    invoke: (b: Buffer | Readable) => Promise<Buffer>,
+    limiter: Semaphore,
+    inst: ServeInstance,
+    written: string[],
+  ): Promise<string | undefined> {
+    const inputUri = objectUri(doc.TransformInput.DataSource.S3DataSource.S3Uri, obj.relPath, doc.TransformInput.DataSource.S3DataSource.S3DataType);
+    const outUri = joinUri(doc.TransformOutput.S3OutputPath, `${obj.relPath}.out`);
+    const out = new PassThrough({ highWaterMark: 1 << 20 });
+    const put = putToUri(this.deps.objects, outUri, out, doc.TransformOutput.Accept);
+    put.catch(() => undefined);
+    const t0 = Date.now();
+    try {
+      let source: Readable = await obj.open();
+      if (doc.TransformInput.CompressionType === 'Gzip') source = source.pipe(createGunzip());
+      const stats = await transformObject({ source, params, processor, invoke, limiter, out });
+      out.end();
+      await put;
+      written.push(outUri);
+      this.dataLog(inst.logStream, `[sagemaker logs]: ${inputUri}: ${stats.records} record(s) in ${stats.requests} request(s), ${Date.now() - t0} ms`);
+      return undefined;
+    } catch (err) {
+      const reason = err instanceof RecordError || err instanceof ClientError ? err.message.replace(/^ClientError: /, '') : (err as Error).message;
+      out.destroy(new Error(reason));
+      await put.catch(() => undefined);
+      const text = `${inputUri}: ${reason}`;
+      this.dataLog(inst.logStream, `[sagemaker logs]: ${text}`);
+      return text;
+    }
+  }
+}
+
+/** Names an input object in messages: its URI for S3Prefix data (key relative to the prefix). */
+function objectUri(s3Uri: string, rel: string, type: string): string {
+  if (type === 'ManifestFile') return `${rel} (from manifest ${s3Uri})`;
+  if (s3Uri.endsWith('/')) return s3Uri + rel;
+  return s3Uri.endsWith(`/${rel}`) ? s3Uri : `${s3Uri} (object ${rel})`;
+}

@@ -1,0 +1,11 @@
+/** @module controllers/transform-job — the batch transform controller (see controller.ts for the flow). */
+import type { Controller, ControllerDeps } from '../controller.js';
+import { TransformJobController } from './controller.js';
+
+export { TransformJobController } from './controller.js';
+export { TRANSFORM_LOG_GROUP } from './types.js';
+export type { TransformJobDoc, TransformJobInternal } from './types.js';
+
+export function createTransformJobController(deps: ControllerDeps): Controller {
+  return new TransformJobController(deps);
+}

@@ -1,0 +1,38 @@
+/** @module controllers/transform-job/types — the stored shape of a transform job (Describe document, epoch-second times). */
+import type { DataProcessingDoc } from './data-processing.js';
+import type { SplitType } from './record-splitter.js';
+
+export const TRANSFORM_LOG_GROUP = '/aws/sagemaker/TransformJobs';
+
+export interface TransformJobDoc {
+  TransformJobName: string;
+  TransformJobArn: string;
+  TransformJobStatus: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+  ModelName: string;
+  MaxConcurrentTransforms?: number;
+  MaxPayloadInMB?: number;
+  BatchStrategy?: 'MultiRecord' | 'SingleRecord';
+  ModelClientConfig?: { InvocationsTimeoutInSeconds?: number; InvocationsMaxRetries?: number };
+  Environment?: Record<string, string>;
+  TransformInput: {
+    DataSource: { S3DataSource: { S3DataType: 'S3Prefix' | 'ManifestFile' | 'AugmentedManifestFile'; S3Uri: string } };
+    ContentType?: string;
+    CompressionType?: 'None' | 'Gzip';
+    SplitType?: SplitType;
+  };
+  TransformOutput: { S3OutputPath: string; Accept?: string; AssembleWith?: 'None' | 'Line'; KmsKeyId?: string };
+  TransformResources: { InstanceType: string; InstanceCount: number; VolumeKmsKeyId?: string };
+  DataProcessing?: DataProcessingDoc;
+  FailureReason?: string;
+  CreationTime: number;
+  LastModifiedTime?: number;
+  TransformStartTime?: number;
+  TransformEndTime?: number;
+  [k: string]: unknown;
+}
+
+export interface TransformJobInternal {
+  /** Set once the job has ended (after outputs and clean-up). */
+  done?: boolean;
+  stopReason?: string;
+}

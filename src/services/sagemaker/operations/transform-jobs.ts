@@ -1,0 +1,110 @@
+/**
+ * @module services/sagemaker/operations/transform-jobs — CreateTransformJob, DescribeTransformJob,
+ * ListTransformJobs, StopTransformJob (contract §2.4). Handlers write the record and enqueue
+ * `transform-job:<name>`; the transform controller runs the model's containers.
+ */
+import { ValidationException } from '../../../protocol/errors.js';
+import type { RequestContext } from '../../../protocol/context.js';
+import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import { formatOf } from '../../../controllers/transform-job/data-processing.js';
+import { parseJsonPath } from '../../../controllers/transform-job/jsonpath.js';
+import type { TransformJobDoc, TransformJobInternal } from '../../../controllers/transform-job/types.js';
+import { wireTime } from '../../../controllers/training-job/status.js';
+import type { Tag } from '../../../storage/tag-store.js';
+import { sageMakerArn } from '../arn.js';
+import type { SageMakerDeps } from '../deps.js';
+import { couldNotFind } from '../errors.js';
+import type { ListRequest } from '../list-params.js';
+import { checkDataUri, createJobRecord, describeJob, listJobs, requestJobStop } from './processing-jobs.js';
+import { checkCreateTags } from './tags.js';
+
+const KIND = 'transform-job';
+
+type CreateInput = Partial<TransformJobDoc> & { TransformJobName: string; ModelName: string; Tags?: Tag[] };
+
+function checkCreate(input: CreateInput): void {
+  const src = input.TransformInput?.DataSource?.S3DataSource;
+  if (!src) throw new ValidationException('TransformInput.DataSource.S3DataSource is required.');
+  if (src.S3DataType === 'AugmentedManifestFile') throw new ValidationException('S3DataType AugmentedManifestFile is not supported by Slipway.');
+  checkDataUri(src.S3Uri, 'TransformInput S3Uri');
+  checkDataUri(input.TransformOutput?.S3OutputPath, 'TransformOutput.S3OutputPath');
+  const mct = input.MaxConcurrentTransforms;
+  const mp = input.MaxPayloadInMB;
+  // Model doc: "The value of MaxPayloadInMB cannot be greater than 100 MB" and MaxConcurrentTransforms × MaxPayloadInMB ≤ 100.
+  if (mp !== undefined && mp > 100) throw new ValidationException('MaxPayloadInMB must be at most 100.');
+  if (mct !== undefined && mp !== undefined && mct * mp > 100) throw new ValidationException('MaxConcurrentTransforms × MaxPayloadInMB must not exceed 100 MB.');
+  if (mp === 0 && (input.TransformInput?.SplitType ?? 'None') !== 'None') throw new ValidationException('MaxPayloadInMB 0 (chunked) needs SplitType None.');
+  const dp = input.DataProcessing;
+  if (dp && (dp.InputFilter || dp.OutputFilter || dp.JoinSource === 'Input')) {
+    for (const [what, mime] of [['TransformInput.ContentType', input.TransformInput?.ContentType], ['TransformOutput.Accept', input.TransformOutput?.Accept]] as const) {
+      if (mime !== undefined && !formatOf(mime)) throw new ValidationException(`DataProcessing needs ${what} text/csv, application/json or application/jsonlines (got ${mime}).`);
+    }
+    if (formatOf(input.TransformInput?.ContentType) === 'csv' && (input.TransformInput?.SplitType !== 'Line' || input.TransformOutput?.AssembleWith !== 'Line')) {
+      throw new ValidationException('DataProcessing of CSV input needs SplitType Line and AssembleWith Line.');
+    }
+    for (const [what, path] of [['InputFilter', dp.InputFilter], ['OutputFilter', dp.OutputFilter]] as const) {
+      if (path === undefined) continue;
+      try {
+        parseJsonPath(path);
+      } catch (err) {
+        throw new ValidationException(`DataProcessing.${what}: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+export function transformJobOperations(deps: SageMakerDeps): OperationTable {
+  const now = () => deps.now?.() ?? Date.now();
+
+  const createTransformJob = (ctx: RequestContext, input: CreateInput) => {
+    checkCreate(input);
+    if (!deps.resources.get('model', input.ModelName)) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', input.ModelName));
+    const tags = checkCreateTags(input.Tags);
+    const name = input.TransformJobName;
+    const arn = sageMakerArn(ctx.region, ctx.accountId, KIND, name);
+    const t = now();
+    const { Tags: _tags, ...echo } = input;
+    const doc: TransformJobDoc = {
+      ...(echo as TransformJobDoc),
+      TransformJobName: name,
+      TransformJobArn: arn,
+      TransformJobStatus: 'InProgress',
+      TransformInput: { CompressionType: 'None', SplitType: 'None', ...input.TransformInput! },
+      TransformOutput: { AssembleWith: 'None', ...input.TransformOutput! },
+      ...(input.DataProcessing ? { DataProcessing: { InputFilter: '$', OutputFilter: '$', JoinSource: 'None', ...input.DataProcessing } } : {}),
+      CreationTime: wireTime(t),
+      LastModifiedTime: wireTime(t),
+    };
+    createJobRecord<TransformJobDoc, TransformJobInternal>(deps, KIND, 'Transform job', name, arn, t, doc, {}, tags);
+    return { TransformJobArn: arn };
+  };
+
+  return {
+    CreateTransformJob: createTransformJob,
+
+    DescribeTransformJob: (_ctx, input: { TransformJobName: string }) => describeJob(deps, KIND, input.TransformJobName),
+
+    ListTransformJobs: (_ctx, input: ListRequest) => {
+      // Documented default SortOrder for ListTransformJobs is Descending (contract §2.1).
+      const page = listJobs<TransformJobDoc>(deps, KIND, input, 'Descending');
+      const out: Record<string, unknown> = {
+        TransformJobSummaries: page.items.map((r) => ({
+          TransformJobName: r.doc.TransformJobName,
+          TransformJobArn: r.doc.TransformJobArn,
+          CreationTime: r.doc.CreationTime,
+          LastModifiedTime: wireTime(r.lastModifiedTime),
+          TransformJobStatus: r.doc.TransformJobStatus,
+          ...(r.doc.TransformEndTime !== undefined ? { TransformEndTime: r.doc.TransformEndTime } : {}),
+          ...(r.doc.FailureReason !== undefined ? { FailureReason: r.doc.FailureReason } : {}),
+        })),
+      };
+      if (page.nextToken) out.NextToken = page.nextToken;
+      return out;
+    },
+
+    StopTransformJob: (_ctx, input: { TransformJobName: string }) => {
+      requestJobStop(deps, KIND, input.TransformJobName, 'TransformJobStatus', 'transform jobs', now());
+      return {};
+    },
+  };
+}
