@@ -4,9 +4,14 @@
 //   direct   its published port (the limit)
 //   nginx    Debian's nginx as a keep-alive reverse proxy on the host (the peer)
 //   slipway  POST /endpoints/<name>/invocations through a Slipway server (built dist/)
-// Results: bench/results/invoke.json. Usage: node bench/invoke/run.mjs [--duration 5]
+// plus node-http-hello: node:http answering by itself (no upstream), the most a Node proxy can reach.
+// Each (target, concurrency) runs --rounds times, interleaved with the others so that load from
+// elsewhere on the host hits all alike; the round with the median throughput is reported, with the
+// proxy process's CPU time per request (utime+stime from /proc, all its processes), which is far
+// less sensitive to that load than throughput is.
+// Results: bench/results/invoke.json. Usage: node bench/invoke/run.mjs [--duration 5] [--rounds 3]
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +19,9 @@ import { createServer } from 'node:net';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '../..');
-const DURATION = Number(process.argv[process.argv.indexOf('--duration') + 1]) || 5;
+const arg = (name, dflt) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || dflt : dflt);
+const DURATION = arg('--duration', 5);
+const ROUNDS = arg('--rounds', 3);
 const IMAGE = 'slipway-bench/echo-nginx:latest';
 
 const freePort = () =>
@@ -50,7 +57,31 @@ function wrk(url, connections) {
   };
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   const sock = /Socket errors: (.*)/.exec(out);
-  return { rps, p50Ms: pct(50), p99Ms: pct(99), non2xx: errors ? Number(errors[1]) : 0, socketErrors: sock ? sock[1] : null };
+  const requests = Number(/(\d+) requests in/.exec(out)[1]);
+  return { rps, p50Ms: pct(50), p99Ms: pct(99), non2xx: errors ? Number(errors[1]) : 0, socketErrors: sock ? sock[1] : null, requests };
+}
+
+/** utime+stime in clock ticks (100/s) of the processes; 0 when none (direct: the container). */
+function cpuTicks(pids) {
+  let t = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      t += Number(f[11]) + Number(f[12]);
+    } catch {}
+  }
+  return t;
+}
+
+function childPids(pid) {
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ')[1] === String(pid)) out.push(Number(d));
+    } catch {}
+  }
+  return out;
 }
 
 function wrkVersion() {
@@ -72,6 +103,7 @@ async function main() {
     env: { ...process.env, SLIPWAY_LOG_LEVEL: 'warn' },
   });
   let nginx;
+  let hello;
   const nginxDir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
   const base = `http://127.0.0.1:${port}`;
   const env = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL: base };
@@ -118,16 +150,38 @@ http {
     nginx = spawn('nginx', ['-p', nginxDir, '-c', join(nginxDir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
     await waitHttp(`http://127.0.0.1:${nginxPort}/ping`);
 
+    const helloPort = await freePort();
+    hello = spawn(process.execPath, [join(HERE, 'hello-server.mjs'), String(helloPort)], { stdio: 'ignore' });
+    await waitHttp(`http://127.0.0.1:${helloPort}/`, { method: 'POST', body: '{}' });
+
     const targets = {
-      direct: `http://${direct}/invocations`,
-      nginx: `http://127.0.0.1:${nginxPort}/invocations`,
-      slipway: `${base}/endpoints/bench/invocations`,
+      direct: { url: `http://${direct}/invocations`, pids: () => [] },
+      nginx: { url: `http://127.0.0.1:${nginxPort}/invocations`, pids: () => childPids(nginx.pid) },
+      slipway: { url: `${base}/endpoints/bench/invocations`, pids: () => [slipway.pid] },
+      'node-http-hello': { url: `http://127.0.0.1:${helloPort}/`, pids: () => [hello.pid] },
     };
     const results = {};
     for (const c of [1, 32]) {
-      for (const [name, url] of Object.entries(targets)) {
-        wrk(url, c); // warm-up: pools, JIT
-        results[`${name}@c${c}`] = wrk(url, c);
+      const runs = {};
+      for (const [name, t] of Object.entries(targets)) {
+        wrk(t.url, c); // warm-up: pools, JIT
+        runs[name] = [];
+      }
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const [name, t] of Object.entries(targets)) {
+          const pids = t.pids();
+          const before = cpuTicks(pids);
+          const res = wrk(t.url, c);
+          const ticks = cpuTicks(pids) - before;
+          res.cpuUsPerRequest = pids.length ? Math.round((ticks * 10_000) / res.requests) : null;
+          runs[name].push(res);
+        }
+      }
+      for (const [name, list] of Object.entries(runs)) {
+        const sorted = [...list].sort((a, b) => a.rps - b.rps);
+        const median = sorted[Math.floor(sorted.length / 2)];
+        delete median.requests;
+        results[`${name}@c${c}`] = { ...median, rpsRounds: list.map((x) => x.rps) };
         console.log(name, `c=${c}`, results[`${name}@c${c}`]);
       }
     }
@@ -139,12 +193,16 @@ http {
         nginxVsDirect: ratio(`nginx@c${c}`, `direct@c${c}`),
         slipwayAddedP50Ms: Math.round((results[`slipway@c${c}`].p50Ms - results[`direct@c${c}`].p50Ms) * 1000) / 1000,
         nginxAddedP50Ms: Math.round((results[`nginx@c${c}`].p50Ms - results[`direct@c${c}`].p50Ms) * 1000) / 1000,
+        slipwayVsNginx: ratio(`slipway@c${c}`, `nginx@c${c}`),
+        nodeHelloVsDirect: ratio(`node-http-hello@c${c}`, `direct@c${c}`),
+        cpuUsPerRequest: { slipway: results[`slipway@c${c}`].cpuUsPerRequest, nginx: results[`nginx@c${c}`].cpuUsPerRequest, 'node-http-hello': results[`node-http-hello@c${c}`].cpuUsPerRequest },
       };
     }
     const report = {
       benchmark: 'invoke',
       date: new Date().toISOString(),
       durationSeconds: DURATION,
+      rounds: ROUNDS,
       host: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
       tool: wrkVersion(),
       results,
@@ -155,6 +213,7 @@ http {
     console.log(JSON.stringify(summary, null, 2));
   } finally {
     if (nginx) nginx.kill('SIGTERM');
+    if (hello) hello.kill('SIGTERM');
     try {
       execFileSync('python3', ['-c', "import boto3; boto3.client('sagemaker').delete_endpoint(EndpointName='bench')"], { env, stdio: 'ignore' });
       for (let i = 0; i < 100; i++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalDimensions, rollUp } from './metric-store.js';
+import { MetricStore, canonicalDimensions, rollUp } from './metric-store.js';
 
 describe('metric store helpers', () => {
   it('canonicalises dimension sets by name', () => {
@@ -13,6 +13,44 @@ describe('metric store helpers', () => {
     expect(points).toEqual([
       { timestamp: t0, sampleCount: 3, sum: 11, minimum: 1, maximum: 6, average: 11 / 3, unit: 'Count' },
       { timestamp: t0 + 300_000, sampleCount: 4, sum: 8, minimum: 1, maximum: 3, average: 2, unit: 'Count' },
+    ]);
+  });
+});
+
+describe('metric series', () => {
+  /** A Db stand-in that keeps what flush() upserts (pure aggregation logic, no SQLite needed). */
+  function capture() {
+    const rows: unknown[][] = [];
+    const db = { prepare: () => ({ run: (...args: unknown[]) => rows.push(args) }), transaction: (f: () => void) => f };
+    return { rows, store: new MetricStore(db as unknown as ConstructorParameters<typeof MetricStore>[0]) };
+  }
+  const key = { namespace: 'AWS/SageMaker', metric: 'ModelLatency', dimensions: { VariantName: 'v', EndpointName: 'e' } };
+  const t0 = Date.UTC(2026, 0, 1, 0, 0, 10);
+
+  it('aggregates pre-resolved series into the same buckets as record()', () => {
+    const { rows, store } = capture();
+    const s = store.series(key, 'Microseconds');
+    store.recordSeries(s, 5, t0);
+    store.record(key, 1, 'Microseconds', t0 + 1000);
+    store.recordSeries(s, 9, t0 + 2000);
+    store.recordSeries(s, 2, t0 + 60_000);
+    store.flush();
+    expect(rows).toEqual([
+      ['AWS/SageMaker', 'ModelLatency', canonicalDimensions(key.dimensions), t0 - 10_000, 3, 15, 1, 9, 'Microseconds'],
+      ['AWS/SageMaker', 'ModelLatency', canonicalDimensions(key.dimensions), t0 + 50_000, 1, 2, 2, 2, 'Microseconds'],
+    ]);
+  });
+
+  it('starts a new bucket after a flush instead of updating the flushed one', () => {
+    const { rows, store } = capture();
+    const s = store.series(key, 'Microseconds');
+    store.recordSeries(s, 4, t0);
+    store.flush();
+    store.recordSeries(s, 6, t0 + 1000);
+    store.flush();
+    expect(rows.map((r) => [r[4], r[5]])).toEqual([
+      [1, 4],
+      [1, 6],
     ]);
   });
 });

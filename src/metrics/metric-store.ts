@@ -22,10 +22,27 @@ export interface Bucket {
   unit: string;
 }
 
-interface Pending extends Bucket {
+export interface Pending extends Bucket {
   namespace: string;
   metric: string;
   dims: string;
+}
+
+/**
+ * A metric and dimension set resolved once (see MetricStore.series), so a hot path records a
+ * sample without re-serialising its dimensions: the invocation path records six per request.
+ */
+export interface MetricSeries {
+  readonly namespace: string;
+  readonly metric: string;
+  readonly dims: string;
+  readonly unit: string;
+  /** `namespace\0metric\0dims\0` — the pending map's key without the minute. */
+  readonly prefix: string;
+  /** The bucket this series last wrote, valid while `minute` and the store's generation match. */
+  pending?: Pending;
+  minute: number;
+  generation: number;
 }
 
 /** Dimension sets are stored as canonical JSON (sorted by name) so equal sets compare equal. */
@@ -35,6 +52,8 @@ export function canonicalDimensions(d: Dimensions): string {
 
 export class MetricStore {
   private pending = new Map<string, Pending>();
+  /** Bumped by every flush: cached buckets in MetricSeries from before it are gone. */
+  private generation = 0;
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -58,22 +77,51 @@ export class MetricStore {
   record(key: MetricKey, value: number, unit = 'None', timestampMs = Date.now()): void {
     const minute = Math.floor(timestampMs / 60_000) * 60_000;
     const dims = canonicalDimensions(key.dimensions);
-    const id = `${key.namespace}\u0000${key.metric}\u0000${dims}\u0000${minute}`;
+    this.add(`${key.namespace}\u0000${key.metric}\u0000${dims}\u0000`, key.namespace, key.metric, dims, unit, minute, value);
+  }
+
+  /** Resolves a metric and dimension set once for `recordSeries` (same buckets as `record`). */
+  series(key: MetricKey, unit = 'None'): MetricSeries {
+    const dims = canonicalDimensions(key.dimensions);
+    return { namespace: key.namespace, metric: key.metric, dims, unit, prefix: `${key.namespace}\u0000${key.metric}\u0000${dims}\u0000`, minute: -1, generation: -1 };
+  }
+
+  /** `record` for a pre-resolved series: within one minute and flush window, no map lookup. */
+  recordSeries(s: MetricSeries, value: number, timestampMs = Date.now()): void {
+    const minute = Math.floor(timestampMs / 60_000) * 60_000;
+    const p = s.pending;
+    if (p !== undefined && s.minute === minute && s.generation === this.generation) {
+      p.sampleCount++;
+      p.sum += value;
+      if (value < p.minimum) p.minimum = value;
+      if (value > p.maximum) p.maximum = value;
+      return;
+    }
+    s.pending = this.add(s.prefix, s.namespace, s.metric, s.dims, s.unit, minute, value);
+    s.minute = minute;
+    s.generation = this.generation;
+  }
+
+  private add(prefix: string, namespace: string, metric: string, dims: string, unit: string, minute: number, value: number): Pending {
+    const id = prefix + minute;
     const p = this.pending.get(id);
     if (p) {
       p.sampleCount++;
       p.sum += value;
       p.minimum = Math.min(p.minimum, value);
       p.maximum = Math.max(p.maximum, value);
-    } else {
-      this.pending.set(id, { namespace: key.namespace, metric: key.metric, dims, minute, sampleCount: 1, sum: value, minimum: value, maximum: value, unit });
+      return p;
     }
+    const created: Pending = { namespace, metric, dims, minute, sampleCount: 1, sum: value, minimum: value, maximum: value, unit };
+    this.pending.set(id, created);
+    return created;
   }
 
   flush(): void {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending = new Map();
+    this.generation++;
     const upsert = this.db.prepare(
       `INSERT INTO metric_buckets (namespace, metric, dimensions, minute, sample_count, sum, minimum, maximum, unit)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -5,7 +5,7 @@
  * (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { MetricStore } from './metric-store.js';
+import type { MetricSeries, MetricStore } from './metric-store.js';
 
 export const NAMESPACES = {
   invocations: 'AWS/SageMaker',
@@ -26,6 +26,17 @@ export interface InvocationSample {
   instanceCount: number;
 }
 
+/** One endpoint variant's invocation instruments, resolved once (the hot path records per request). */
+interface InvocationSeries {
+  labels: { endpoint: string; variant: string };
+  invocations: MetricSeries;
+  perInstance: MetricSeries;
+  errors4xx: MetricSeries;
+  errors5xx: MetricSeries;
+  modelLatency: MetricSeries;
+  overheadLatency: MetricSeries;
+}
+
 // Microsecond buckets from 100 µs to 60 s, as SageMaker reports latencies in microseconds.
 const LATENCY_BUCKETS_US = [100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1e6, 2.5e6, 5e6, 1e7, 3e7, 6e7];
 
@@ -42,6 +53,8 @@ export class Metrics {
   private readonly jobMetric: Gauge<'job' | 'metric'>;
   private readonly jobCpu: Gauge<'job' | 'host'>;
   private readonly jobMemory: Gauge<'job' | 'host'>;
+  /** endpoint → variant → series; endpoint and variant names are few and long-lived. */
+  private readonly invocationSeries = new Map<string, Map<string, InvocationSeries>>();
 
   constructor(private readonly store: MetricStore) {
     const r = this.registry;
@@ -61,9 +74,8 @@ export class Metrics {
   }
 
   recordInvocation(s: InvocationSample, at = Date.now()): void {
-    const labels = { endpoint: s.endpoint, variant: s.variant };
-    const dims = { EndpointName: s.endpoint, VariantName: s.variant };
-    const ns = NAMESPACES.invocations;
+    const series = this.seriesFor(s.endpoint, s.variant);
+    const labels = series.labels;
     const is4xx = s.status >= 400 && s.status < 500;
     const is5xx = s.status >= 500 || s.status === 0;
     this.invocations.inc(labels);
@@ -71,12 +83,38 @@ export class Metrics {
     this.overheadLatency.observe(labels, s.overheadLatencyUs);
     if (is4xx) this.errors4xx.inc(labels);
     if (is5xx) this.errors5xx.inc(labels);
-    this.store.record({ namespace: ns, metric: 'Invocations', dimensions: dims }, 1, 'None', at);
-    this.store.record({ namespace: ns, metric: 'InvocationsPerInstance', dimensions: dims }, 1 / Math.max(1, s.instanceCount), 'None', at);
-    this.store.record({ namespace: ns, metric: 'Invocation4XXErrors', dimensions: dims }, is4xx ? 1 : 0, 'None', at);
-    this.store.record({ namespace: ns, metric: 'Invocation5XXErrors', dimensions: dims }, is5xx ? 1 : 0, 'None', at);
-    this.store.record({ namespace: ns, metric: 'ModelLatency', dimensions: dims }, s.modelLatencyUs, 'Microseconds', at);
-    this.store.record({ namespace: ns, metric: 'OverheadLatency', dimensions: dims }, s.overheadLatencyUs, 'Microseconds', at);
+    const store = this.store;
+    store.recordSeries(series.invocations, 1, at);
+    store.recordSeries(series.perInstance, 1 / Math.max(1, s.instanceCount), at);
+    store.recordSeries(series.errors4xx, is4xx ? 1 : 0, at);
+    store.recordSeries(series.errors5xx, is5xx ? 1 : 0, at);
+    store.recordSeries(series.modelLatency, s.modelLatencyUs, at);
+    store.recordSeries(series.overheadLatency, s.overheadLatencyUs, at);
+  }
+
+  private seriesFor(endpoint: string, variant: string): InvocationSeries {
+    let byVariant = this.invocationSeries.get(endpoint);
+    if (!byVariant) {
+      byVariant = new Map();
+      this.invocationSeries.set(endpoint, byVariant);
+    }
+    let series = byVariant.get(variant);
+    if (!series) {
+      const dims = { EndpointName: endpoint, VariantName: variant };
+      const ns = NAMESPACES.invocations;
+      const of = (metric: string, unit: string) => this.store.series({ namespace: ns, metric, dimensions: dims }, unit);
+      series = {
+        labels: { endpoint, variant },
+        invocations: of('Invocations', 'None'),
+        perInstance: of('InvocationsPerInstance', 'None'),
+        errors4xx: of('Invocation4XXErrors', 'None'),
+        errors5xx: of('Invocation5XXErrors', 'None'),
+        modelLatency: of('ModelLatency', 'Microseconds'),
+        overheadLatency: of('OverheadLatency', 'Microseconds'),
+      };
+      byVariant.set(variant, series);
+    }
+    return series;
   }
 
   recordModelSetupTime(endpoint: string, variant: string, micros: number, at = Date.now()): void {

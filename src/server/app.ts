@@ -104,10 +104,21 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   });
 
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, router);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+  } catch (err) {
+    metricStore.stop();
+    logRetention.stop();
+    await queue.stop();
+    db.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`port ${config.port} on ${config.host} is already in use (is Slipway already running?); choose another with --port or SLIPWAY_PORT`);
+    }
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;

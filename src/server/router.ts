@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newRequestContext, type RequestContext } from '../protocol/context.js';
-import { credentialScope } from '../protocol/sigv4/credential-scope.js';
+import { credentialScope, type CredentialScope } from '../protocol/sigv4/credential-scope.js';
 import type { SurfaceHandler } from './surface.js';
 import { logger } from './logger.js';
 
@@ -35,8 +35,12 @@ const CLOUDWATCH_SERVICE = 'GraniteServiceVersion20100801';
 const RUNTIME_PATH = /^\/endpoints\/[^/]+\/(invocations|invocations-response-stream|async-invocations)$/;
 
 export function chooseSurface(req: IncomingMessage, url: URL): SurfaceName {
+  return choose(req, url, credentialScope(req.headers, url.searchParams));
+}
+
+/** chooseSurface with the credential scope already read (the router reads it once per request). */
+function choose(req: IncomingMessage, url: URL, scope: CredentialScope | undefined): SurfaceName {
   if (url.pathname.startsWith('/_slipway/') || url.pathname === '/_slipway') return 'slipway';
-  const scope = credentialScope(req.headers, url.searchParams);
   if (scope?.service === 's3') return 's3';
   if (scope?.service === 'monitoring' || url.pathname.startsWith(`/service/${CLOUDWATCH_SERVICE}/`)) return 'cloudwatch';
   const target = req.headers['x-amz-target'];
@@ -57,23 +61,29 @@ function isBrowser(req: IncomingMessage): boolean {
   return accept.includes('text/html');
 }
 
+/** Read-only stand-in for "no query string" (credentialScope only calls get on it). */
+const NO_QUERY = new URLSearchParams();
+
 export function createRouter(surfaces: Surfaces) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const ctx: RequestContext = newRequestContext();
-    const scope = credentialScope(req.headers, new URLSearchParams());
+    const scope = credentialScope(req.headers, NO_QUERY);
     if (scope) {
       ctx.region = scope.region;
       ctx.accessKeyId = scope.accessKeyId;
       ctx.signingService = scope.service;
     }
+    const raw = req.url ?? '/';
     let url: URL;
     try {
-      url = new URL(req.url ?? '/', 'http://localhost');
+      url = new URL(raw, 'http://localhost');
     } catch {
       res.writeHead(400).end();
       return;
     }
-    const name = chooseSurface(req, url);
+    // Without a query string the scope can only come from the Authorization header, read above;
+    // with one, a presigned URL's X-Amz-Credential may route it (chooseSurface reads both).
+    const name = raw.includes('?') ? chooseSurface(req, url) : choose(req, url, scope);
     surfaces[name](req, res, ctx, url).catch((err: unknown) => {
       logger.error({ err, requestId: ctx.requestId, surface: name }, 'unhandled error');
       if (!res.headersSent) {
