@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSlipway, type SlipwayServer } from '../../src/server/app.js';
+import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
+import { LABELS } from '../../src/runtime/container-runtime.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -36,10 +38,24 @@ export async function startTestServer(opts: { home?: string; port?: number } = {
     },
     cleanup: async () => {
       await server.close();
+      await removeContainersOf(home);
       rmSync(home, { recursive: true, force: true });
     },
   };
   return ts;
+}
+
+/**
+ * Removes every container and network a server with this home left behind (endpoints still
+ * running when a test ends, jobs stopped mid-way), so test files never leak into each other.
+ */
+export async function removeContainersOf(home: string): Promise<void> {
+  const runtime = new DockerRuntime();
+  const labels = { [LABELS.home]: home };
+  const containers = await runtime.listContainers(labels, { all: true }).catch(() => []);
+  await Promise.all(containers.map((c) => runtime.removeContainer(c.id, { force: true }).catch(() => undefined)));
+  const networks = await runtime.listNetworks(labels).catch(() => []);
+  await Promise.all(networks.map((n) => runtime.removeNetwork(n.name).catch(() => undefined)));
 }
 
 /** Environment for python3/boto3 and aws CLI subprocesses pointed at a test server. */

@@ -2,7 +2,8 @@
  * @module controllers/processing-job/types — the stored shape of a processing job: the Describe
  * document (wire names, epoch-second times) and the controller's bookkeeping (`internal`).
  */
-import type { HostState, TrainingJobStatus } from '../training-job/types.js';
+import type { HostJobInternal, JobStep } from '../job-common/types.js';
+import type { TrainingJobStatus } from '../training-job/types.js';
 
 export const PROCESSING_LOG_GROUP = '/aws/sagemaker/ProcessingJobs';
 
@@ -54,19 +55,8 @@ export interface ProcessingJobDoc {
   [k: string]: unknown;
 }
 
-/**
- * The controller's progress, persisted so a reconcile after a crash resumes at the right step:
- *
- *   pending ─► staged ─► running ─► exited ─► done
- */
-export type ProcessingStep = 'pending' | 'staged' | 'running' | 'exited' | 'done';
+export type ProcessingStep = JobStep;
 
-export interface ProcessingJobInternal {
-  step: ProcessingStep;
-  image?: string;
-  hosts?: HostState[];
-  network?: string;
-  stopReason?: 'Stopped' | 'MaxRuntimeExceeded';
-}
+export type ProcessingJobInternal = HostJobInternal;
 
 export const PROCESSING_ROOT = '/opt/ml/processing';

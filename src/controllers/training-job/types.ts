@@ -2,6 +2,7 @@
  * @module controllers/training-job/types — the stored shape of a training job: the Describe
  * document (wire names, epoch-second times) and the controller's private bookkeeping (`internal`).
  */
+import type { HostJobInternal, HostState, JobStep } from '../job-common/types.js';
 
 export const TRAINING_LOG_GROUP = '/aws/sagemaker/TrainingJobs';
 
@@ -82,33 +83,10 @@ export type TrainingJobStatus = (typeof TrainingJobStatus)[keyof typeof Training
 
 export const TERMINAL_STATUSES: readonly string[] = ['Completed', 'Failed', 'Stopped'];
 
-/**
- * The controller's progress, persisted so a reconcile after a crash resumes at the right step:
- *
- *   pending ─► staged ─► running ─► exited ─► done
- *      │          │         │
- *      └──────────┴─────────┴──► (platform failure) done
- */
-export type TrainingStep = 'pending' | 'staged' | 'running' | 'exited' | 'done';
+export type TrainingStep = JobStep;
+export type { HostState };
 
-export interface HostState {
-  /** `algo-1` … */
-  host: string;
-  containerName: string;
-  containerId?: string;
-  /** CloudWatch stream name, fixed when the container is first started. */
-  logStream: string;
-  exitCode?: number;
-}
-
-export interface TrainingJobInternal {
-  step: TrainingStep;
-  /** Local image reference the job runs (after ECR-name resolution). */
-  image?: string;
-  hosts?: HostState[];
-  network?: string;
-  /** Why the job is stopping: StopTrainingJob or MaxRuntimeInSeconds. */
-  stopReason?: 'Stopped' | 'MaxRuntimeExceeded';
+export interface TrainingJobInternal extends HostJobInternal {
   /** Epoch ms the stop signal was sent (so a restart does not resend it needlessly). */
   stopSentAt?: number;
   /** Metric time series for the console (capped). */

@@ -14,7 +14,8 @@ import {
   type ProductionVariant,
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { awsEnv, sdkClientConfig } from '../../helpers/server.js';
+import { afterAll, beforeAll } from 'vitest';
+import { awsEnv, sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
 
 const execFileAsync = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -87,6 +88,34 @@ export async function deploySimple(sm: SageMakerClient, spec: ModelSpec & { coun
   await sm.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: config }));
   await waitForStatus(sm, endpoint, ['InService']);
   return { endpoint, model, config };
+}
+
+export interface HostingSuite {
+  server: TestServer;
+  c: ReturnType<typeof clients>;
+  /** The endpoint `useHostingServer(spec)` deployed (unset without a spec). */
+  endpoint: string;
+}
+
+/**
+ * One server for the calling test file with the model-server image built (beforeAll) and, given
+ * `spec`, one InService endpoint from deploySimple; afterAll deletes every endpoint, waits for
+ * the containers to go and removes the server. Read the fields inside tests or hooks.
+ */
+export function useHostingServer(spec?: ModelSpec & { count?: number }): HostingSuite {
+  const s = {} as HostingSuite;
+  beforeAll(async () => {
+    await buildModelServer();
+    s.server = await startTestServer();
+    s.c = clients(s.server.url);
+    if (spec) s.endpoint = (await deploySimple(s.c.sm, spec)).endpoint;
+  });
+  afterAll(async () => {
+    if (!s.server) return;
+    await deleteAllEndpoints(s.c.sm, s.server.home);
+    await s.server.cleanup();
+  });
+  return s;
 }
 
 /** Polls DescribeEndpoint until the status is one of `want`; throws on an unexpected Failed. */

@@ -7,16 +7,15 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateEndpointCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
-import { buildModelServer, clients, containersOf, createConfig, createModel, deleteAllEndpoints, python, rnd, sleep, variant } from './helpers.js';
+import { sdkClientConfig } from '../../helpers/server.js';
+import { containersOf, createConfig, createModel, python, rnd, sleep, useHostingServer, variant } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
-let server: TestServer;
-let c: ReturnType<typeof clients>;
+const h = useHostingServer();
 let s3: S3Client;
 const bucket = 'hosting-models';
 
@@ -53,7 +52,7 @@ async function upload(key: string, body: Buffer): Promise<string> {
 async function waitTerminal(endpoint: string) {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const d = await c.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+    const d = await h.c.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
     if (d.EndpointStatus !== 'Creating') return d;
     if (Date.now() > deadline) throw new Error('still Creating');
     await sleep(250);
@@ -64,24 +63,15 @@ async function deploy(modelDataUrl: string) {
   const m = rnd('m');
   const cfg = rnd('c');
   const endpoint = rnd('e');
-  await createModel(c.sm, m, { modelDataUrl, env: { FIXTURE_QUIET: '1' } });
-  await createConfig(c.sm, cfg, [variant('AllTraffic', m, 1)]);
-  await c.sm.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: cfg }));
+  await createModel(h.c.sm, m, { modelDataUrl, env: { FIXTURE_QUIET: '1' } });
+  await createConfig(h.c.sm, cfg, [variant('AllTraffic', m, 1)]);
+  await h.c.sm.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: cfg }));
   return endpoint;
 }
 
 beforeAll(async () => {
-  await buildModelServer();
-  server = await startTestServer();
-  c = clients(server.url);
-  s3 = new S3Client({ ...sdkClientConfig(server.url), forcePathStyle: true });
+  s3 = new S3Client({ ...sdkClientConfig(h.server.url), forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-});
-
-afterAll(async () => {
-  if (!server) return;
-  await deleteAllEndpoints(c.sm, server.home);
-  await server.cleanup();
 });
 
 describe('model data', () => {
@@ -90,12 +80,12 @@ describe('model data', () => {
     const e1 = await deploy(url);
     const e2 = await deploy(url);
     for (const e of [e1, e2]) expect((await waitTerminal(e)).EndpointStatus).toBe('InService');
-    const r = await c.rt.send(new InvokeEndpointCommand({ EndpointName: e1, Body: Buffer.from('{}'), ContentType: 'application/json' }));
+    const r = await h.c.rt.send(new InvokeEndpointCommand({ EndpointName: e1, Body: Buffer.from('{}'), ContentType: 'application/json' }));
     expect(JSON.parse(Buffer.from(r.Body!).toString()).model).toEqual({ 'model.json': '{"w": 42}', 'sub/notes.txt': 'hi' });
     // One cache directory for the one artifact, shared by both endpoints.
-    const cache = join(server.home, 'model-cache');
+    const cache = join(h.server.home, 'model-cache');
     expect(readdirSync(cache).filter((d) => d !== 'empty')).toHaveLength(1);
-    const [id] = await containersOf(server.home, e1);
+    const [id] = await containersOf(h.server.home, e1);
     const { stdout } = await execFileAsync('docker', ['inspect', '--format', '{{json .Mounts}}', id!]);
     const mounts = JSON.parse(stdout) as { Destination: string; RW: boolean; Source: string }[];
     expect(mounts.find((m) => m.Destination === '/opt/ml/model')).toMatchObject({ RW: false });
@@ -105,7 +95,7 @@ describe('model data', () => {
     const url = await upload('evil/dotdot.tar.gz', await tarball([{ name: 'ok.txt', data: 'fine' }, { name: '../x', data: 'pwned' }]));
     const endpoint = await deploy(url);
     const out = await python(
-      server.url,
+      h.server.url,
       `
 import boto3, botocore, json
 sm = boto3.client('sagemaker')
@@ -119,10 +109,10 @@ except botocore.exceptions.WaiterError as e:
     const r = JSON.parse(out);
     expect(r.waiter).toBe('failed');
     expect(r.reason).toBe(`Model data ${url} was rejected: entry "../x" escapes the model directory ("..").`);
-    expect(existsSync(join(server.home, 'x'))).toBe(false);
-    expect(existsSync(join(server.home, 'model-cache', 'x'))).toBe(false);
-    expect(readdirSync(join(server.home, 'model-cache')).filter((d) => d.startsWith('.tmp'))).toHaveLength(0);
-    expect(await containersOf(server.home, endpoint)).toHaveLength(0);
+    expect(existsSync(join(h.server.home, 'x'))).toBe(false);
+    expect(existsSync(join(h.server.home, 'model-cache', 'x'))).toBe(false);
+    expect(readdirSync(join(h.server.home, 'model-cache')).filter((d) => d.startsWith('.tmp'))).toHaveLength(0);
+    expect(await containersOf(h.server.home, endpoint)).toHaveLength(0);
   });
 
   it('fails the endpoint for a symbolic link to /etc', async () => {
@@ -132,7 +122,7 @@ except botocore.exceptions.WaiterError as e:
     expect(d.EndpointStatus).toBe('Failed');
     expect(d.FailureReason).toBe(`Model data ${url} was rejected: entry "etc" is a symbolic link to "/etc", outside the model directory.`);
     expect(existsSync('/etc/passwd-copy')).toBe(false);
-    expect(readdirSync(join(server.home, 'model-cache')).filter((d) => d.startsWith('.tmp'))).toHaveLength(0);
+    expect(readdirSync(join(h.server.home, 'model-cache')).filter((d) => d.startsWith('.tmp'))).toHaveLength(0);
   });
 
   it('fails the endpoint when the model data does not exist', async () => {

@@ -3,37 +3,21 @@
  * container's chunks as AWS event-stream PayloadPart events that boto3's EventStream reads as they
  * are sent; CORS preflight and headers on the invocation path.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvokeEndpointWithResponseStreamCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { buildModelServer, clients, deleteAllEndpoints, deploySimple, python } from './helpers.js';
+import { python, useHostingServer } from './helpers.js';
 
-let server: TestServer;
-let c: ReturnType<typeof clients>;
-let endpoint: string;
-
-beforeAll(async () => {
-  await buildModelServer();
-  server = await startTestServer();
-  c = clients(server.url);
-  ({ endpoint } = await deploySimple(c.sm, { env: { FIXTURE_QUIET: '1' } }));
-});
-
-afterAll(async () => {
-  if (!server) return;
-  await deleteAllEndpoints(c.sm, server.home);
-  await server.cleanup();
-});
+const h = useHostingServer({ env: { FIXTURE_QUIET: '1' } });
 
 describe('InvokeEndpointWithResponseStream', () => {
   it('delivers each container chunk to boto3 as a PayloadPart when it is sent', async () => {
     const out = await python(
-      server.url,
+      h.server.url,
       `
 import boto3, json, time
 rt = boto3.client('sagemaker-runtime')
 t0 = time.time()
-r = rt.invoke_endpoint_with_response_stream(EndpointName='${endpoint}', Body=json.dumps({"chunks": 4, "delay": 0.4}),
+r = rt.invoke_endpoint_with_response_stream(EndpointName='${h.endpoint}', Body=json.dumps({"chunks": 4, "delay": 0.4}),
                                             ContentType='application/x-stream', CustomAttributes='s=1')
 parts = []
 for event in r['Body']:
@@ -52,8 +36,8 @@ print(json.dumps({"parts": parts, "ct": r['ContentType'], "variant": r['InvokedP
   });
 
   it('is readable by the JS SDK event stream too', async () => {
-    const r = await c.rt.send(
-      new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, Body: Buffer.from('{"chunks": 3, "delay": 0.05}'), ContentType: 'application/x-stream' }),
+    const r = await h.c.rt.send(
+      new InvokeEndpointWithResponseStreamCommand({ EndpointName: h.endpoint, Body: Buffer.from('{"chunks": 3, "delay": 0.05}'), ContentType: 'application/x-stream' }),
     );
     const parts: string[] = [];
     for await (const ev of r.Body!) if (ev.PayloadPart?.Bytes) parts.push(Buffer.from(ev.PayloadPart.Bytes).toString());
@@ -62,12 +46,12 @@ print(json.dumps({"parts": parts, "ct": r['ContentType'], "variant": r['InvokedP
 
   it('answers a container error before streaming as an ordinary ModelError', async () => {
     const out = await python(
-      server.url,
+      h.server.url,
       `
 import boto3, json
 rt = boto3.client('sagemaker-runtime')
 try:
-    rt.invoke_endpoint_with_response_stream(EndpointName='${endpoint}', Body=b'503', ContentType='application/x-fail')
+    rt.invoke_endpoint_with_response_stream(EndpointName='${h.endpoint}', Body=b'503', ContentType='application/x-fail')
 except rt.exceptions.ModelError as e:
     print(json.dumps({"code": e.response["Error"]["Code"], "orig": e.response.get("OriginalStatusCode")}))
 `,
@@ -78,7 +62,7 @@ except rt.exceptions.ModelError as e:
 
 describe('CORS on the invocation path', () => {
   it('answers a preflight from a localhost origin and exposes the SageMaker headers', async () => {
-    const pre = await fetch(`${server.url}/endpoints/${endpoint}/invocations`, {
+    const pre = await fetch(`${h.server.url}/endpoints/${h.endpoint}/invocations`, {
       method: 'OPTIONS',
       headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type,x-amz-date' },
     });
@@ -87,7 +71,7 @@ describe('CORS on the invocation path', () => {
     expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
     expect(pre.headers.get('access-control-allow-headers')).toBe('authorization,content-type,x-amz-date');
 
-    const res = await fetch(`${server.url}/endpoints/${endpoint}/invocations`, {
+    const res = await fetch(`${h.server.url}/endpoints/${h.endpoint}/invocations`, {
       method: 'POST',
       headers: { Origin: 'http://127.0.0.1:8000', 'Content-Type': 'application/json' },
       body: '{"from": "browser"}',
@@ -100,13 +84,13 @@ describe('CORS on the invocation path', () => {
   });
 
   it('refuses a preflight from a foreign origin', async () => {
-    const pre = await fetch(`${server.url}/endpoints/${endpoint}/invocations`, {
+    const pre = await fetch(`${h.server.url}/endpoints/${h.endpoint}/invocations`, {
       method: 'OPTIONS',
       headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
     });
     expect(pre.status).toBe(403);
     expect(pre.headers.get('access-control-allow-origin')).toBeNull();
-    const res = await fetch(`${server.url}/endpoints/${endpoint}/invocations`, {
+    const res = await fetch(`${h.server.url}/endpoints/${h.endpoint}/invocations`, {
       method: 'POST',
       headers: { Origin: 'https://evil.example', 'Content-Type': 'application/json' },
       body: '{}',

@@ -38,3 +38,18 @@ logs = boto3.client('logs', endpoint_url=E)
   const lines = stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as T;
 }
+
+/**
+ * boto3 lines (for `boto3()`) that wait until the job ends — a WaiterError (Failed) is fine, the
+ * test asserts the status — and leave DescribeProcessingJob / DescribeTransformJob in `d`.
+ */
+export function waitAndDescribe(kind: 'Processing' | 'Transform', name: string, maxAttempts: number): string {
+  const snake = kind.toLowerCase();
+  return `
+try:
+    sm.get_waiter('${snake}_job_completed_or_stopped').wait(${kind}JobName='${name}', WaiterConfig={'Delay': 1, 'MaxAttempts': ${maxAttempts}})
+except botocore.exceptions.WaiterError:
+    pass
+d = sm.describe_${snake}_job(${kind}JobName='${name}')
+`;
+}

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { boto3, processorImage } from './helpers.js';
+import { boto3, processorImage, waitAndDescribe } from './helpers.js';
 import { uniq } from '../training/helpers.js';
 
 let srv: TestServer;
@@ -47,14 +47,7 @@ s3.put_object(Bucket='${bucket}', Key='raw/nested/b.txt', Body=b'bravo\\n')
 `;
 }
 
-const WAIT = (name: string) =>
-  `
-try:
-    sm.get_waiter('processing_job_completed_or_stopped').wait(ProcessingJobName='${name}', WaiterConfig={'Delay': 1, 'MaxAttempts': 150})
-except botocore.exceptions.WaiterError:
-    pass
-d = sm.describe_processing_job(ProcessingJobName='${name}')
-`;
+const WAIT = (name: string) => waitAndDescribe('Processing', name, 150);
 
 describe('processing jobs', () => {
   it('runs ContainerArguments over the input, uploads both outputs, passes Environment and processingjobconfig.json', async () => {

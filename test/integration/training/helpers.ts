@@ -76,6 +76,11 @@ export function baseJob(name: string, image: string, bucket: string, over: Parti
   };
 }
 
+/** baseJob whose container runs `sh -c script` (File mode) instead of the image's entry point. */
+export function shellJob(name: string, image: string, bucket: string, script: string, over: Partial<CreateTrainingJobCommandInput> = {}): CreateTrainingJobCommandInput {
+  return baseJob(name, image, bucket, { AlgorithmSpecification: { TrainingImage: image, TrainingInputMode: 'File', ContainerEntrypoint: ['sh', '-c', script] }, ...over });
+}
+
 export async function createJob(sm: SageMakerClient, input: CreateTrainingJobCommandInput): Promise<string> {
   const r = await sm.send(new CreateTrainingJobCommand(input));
   return r.TrainingJobArn!;

@@ -8,7 +8,7 @@ import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { buildFixtureImage } from '../../fixtures/images/build.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { baseJob, clients, createJob, getBytes, makeBucket, putText, uniq, untar, waitFor } from './helpers.js';
+import { baseJob, clients, createJob, getBytes, makeBucket, putText, shellJob, uniq, untar, waitFor } from './helpers.js';
 
 let srv: TestServer;
 let sm: SageMakerClient;
@@ -34,14 +34,9 @@ describe('multi-host training', () => {
     await putText(s3, bucket, 'full/all.csv', 'all');
     await createJob(
       sm,
-      baseJob(name, inspector, bucket, {
-        AlgorithmSpecification: {
-          TrainingImage: inspector,
-          TrainingInputMode: 'File',
-          // Each host records into its own folder so the merged model keeps both, and stays up a
-          // little so its peer can still resolve it (an exited container leaves the network).
-          ContainerEntrypoint: ['sh', '-c', 'INSPECTOR_OUT=/opt/ml/model/$(cat /etc/hostname) /opt/program/train && sleep 4'],
-        },
+      // Each host records into its own folder so the merged model keeps both, and stays up a
+      // little so its peer can still resolve it (an exited container leaves the network).
+      shellJob(name, inspector, bucket, 'INSPECTOR_OUT=/opt/ml/model/$(cat /etc/hostname) /opt/program/train && sleep 4', {
         ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 2, VolumeSizeInGB: 1 },
         HyperParameters: { resolve_timeout: '20' },
         InputDataConfig: [
@@ -107,12 +102,7 @@ describe('checkpoints', () => {
     await putText(s3, bucket, `ckpt/${name}/step-1.bin`, 'one');
     await createJob(
       sm,
-      baseJob(name, entrypoint, bucket, {
-        AlgorithmSpecification: {
-          TrainingImage: entrypoint,
-          TrainingInputMode: 'File',
-          ContainerEntrypoint: ['sh', '-c', 'cp /opt/ml/checkpoints/step-1.bin /opt/ml/model/restored.bin && echo two > /opt/ml/checkpoints/step-2.bin'],
-        },
+      shellJob(name, entrypoint, bucket, 'cp /opt/ml/checkpoints/step-1.bin /opt/ml/model/restored.bin && echo two > /opt/ml/checkpoints/step-2.bin', {
         CheckpointConfig: { S3Uri: `s3://${bucket}/ckpt/${name}` },
       }),
     );

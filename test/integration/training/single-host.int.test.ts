@@ -13,7 +13,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { buildFixtureImage } from '../../fixtures/images/build.js';
 import { sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
-import { baseJob, clients, createJob, describe as describeJob, getBytes, makeBucket, putText, uniq, untar, waitFor } from './helpers.js';
+import { baseJob, clients, createJob, describe as describeJob, getBytes, makeBucket, putText, shellJob, uniq, untar, waitFor } from './helpers.js';
 
 const exec = promisify(execFile);
 let srv: TestServer;
@@ -145,12 +145,7 @@ describe('single-host training jobs', () => {
     await putText(s3, bucket, 'ro/in.txt', 'original');
     await createJob(
       sm,
-      baseJob(name, images.entrypoint!, bucket, {
-        AlgorithmSpecification: {
-          TrainingImage: images.entrypoint!,
-          TrainingInputMode: 'File',
-          ContainerEntrypoint: ['sh', '-c', 'echo changed > /opt/ml/input/data/train/in.txt; echo rc=$? > /opt/ml/model/rc.txt; exit 0'],
-        },
+      shellJob(name, images.entrypoint!, bucket, 'echo changed > /opt/ml/input/data/train/in.txt; echo rc=$? > /opt/ml/model/rc.txt; exit 0', {
         InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${bucket}/ro/` } } }],
       }),
     );
@@ -173,16 +168,7 @@ describe('single-host training jobs', () => {
 
   it('fails with the exit code and last log lines when there is no failure file', async () => {
     const name = uniq('exit3');
-    await createJob(
-      sm,
-      baseJob(name, images.entrypoint!, bucket, {
-        AlgorithmSpecification: {
-          TrainingImage: images.entrypoint!,
-          TrainingInputMode: 'File',
-          ContainerEntrypoint: ['sh', '-c', 'echo first line; echo something broke >&2; exit 3'],
-        },
-      }),
-    );
+    await createJob(sm, shellJob(name, images.entrypoint!, bucket, 'echo first line; echo something broke >&2; exit 3'));
     const d = await waitFor(sm, name);
     expect(d.TrainingJobStatus).toBe('Failed');
     expect(d.FailureReason).toMatch(/^AlgorithmError: Exit Code: 3/);

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBaseImage } from '../../fixtures/images/build.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { boto3, buildImageFrom } from '../processing/helpers.js';
+import { boto3, buildImageFrom, waitAndDescribe } from '../processing/helpers.js';
 import { baseJob, clients, createJob, makeBucket, putText, uniq, waitFor } from '../training/helpers.js';
 
 const exec = promisify(execFile);
@@ -50,13 +50,7 @@ afterAll(async () => {
   await srv?.cleanup();
 });
 
-const WAIT = (name: string) => `
-try:
-    sm.get_waiter('transform_job_completed_or_stopped').wait(TransformJobName='${name}', WaiterConfig={'Delay': 1, 'MaxAttempts': 240})
-except botocore.exceptions.WaiterError:
-    pass
-d = sm.describe_transform_job(TransformJobName='${name}')
-`;
+const WAIT = (name: string) => waitAndDescribe('Transform', name, 240);
 
 describe('batch transform', () => {
   it('transforms 100,000 CSV lines with the decision-trees model in order, within MaxPayloadInMB, 4 requests at a time', async () => {

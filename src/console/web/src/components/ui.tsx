@@ -189,3 +189,14 @@ export function fmtDuration(ms: number): string {
   if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
   return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
+
+/** A resource's FailureReason, when it has one. */
+export function FailureReason({ reason }: { reason: unknown }) {
+  if (!reason) return null;
+  return (
+    <div className="error" role="alert">
+      <strong>Failure reason</strong>
+      <p>{String(reason)}</p>
+    </div>
+  );
+}

@@ -9,9 +9,14 @@ import { countersFor, fetchSamples, MetricsUnavailable, toSample, type EndpointC
 import { Chart } from '../components/chart.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { LogViewer } from '../components/log-viewer.js';
-import { EmptyState, ErrorBox, fmtTime, KeyValues, Loading, PageHeader, Section, StatusBadge, toMs } from '../components/ui.js';
+import { ActionForm } from '../components/action-form.js';
+import { useConfirmedDelete } from '../components/delete-button.js';
+import { DetailHeader, DetailMissing } from '../components/detail.js';
+import { VariantTable } from '../components/variant-table.js';
+import { ListState, SearchFilter } from '../components/list-page.js';
+import { ErrorBox, fmtTime, KeyValues, PageHeader, Section, StatusBadge, toMs } from '../components/ui.js';
 import { useAction, usePoll } from '../hooks.js';
-import { Link, navigate, seg, setQuery, useLocation } from '../router.js';
+import { Link, seg, useLocation } from '../router.js';
 
 export function EndpointsPage() {
   const { query } = useLocation();
@@ -36,62 +41,57 @@ export function EndpointsPage() {
   return (
     <>
       <PageHeader title="Endpoints" />
-      <div className="filters" role="search">
-        <label>
-          Search <input type="search" value={q} onChange={(e) => setQuery({ q: e.target.value })} placeholder="name contains" />
-        </label>
-      </div>
-      <ErrorBox error={eps.error} what="Listing endpoints" onRetry={eps.reload} />
-      {!eps.data ? (
-        eps.error ? null : <Loading />
-      ) : eps.data.length === 0 ? (
-        <EmptyState title="No endpoints yet">
+      <SearchFilter q={q} />
+      <ListState
+        list={eps}
+        what="Listing endpoints"
+        emptyTitle="No endpoints yet"
+        empty={
           <p>
             Deploy a completed training job (“Deploy this model” on its page), or create a model and an <Link to="/endpoint-configs/new">endpoint config</Link> and call
             CreateEndpoint.
           </p>
-        </EmptyState>
-      ) : (
+        }
+      >
         <DataTable label="Endpoints" rows={rows} columns={columns} rowKey={(e) => e.EndpointName} initialSort={{ id: 'modified', desc: true }} />
-      )}
+      </ListState>
     </>
   );
 }
 
 export function EndpointDetailPage({ name }: { name: string }) {
   const ep = usePoll((s) => sm('DescribeEndpoint', { EndpointName: name }, s), [name], 2000);
-  const del = useAction(async () => {
-    if (!window.confirm(`Delete endpoint ${name}? Its containers are stopped.`)) return;
-    await sm('DeleteEndpoint', { EndpointName: name });
-    navigate('/endpoints');
-  });
+  const del = useConfirmedDelete(`Delete endpoint ${name}? Its containers are stopped.`, 'DeleteEndpoint', { EndpointName: name }, '/endpoints');
   const d = ep.data;
   if (!d) {
     return (
-      <>
-        <PageHeader title={name} crumbs={[{ to: '/endpoints', label: 'Endpoints' }]} />
-        {ep.error ? (
-          ep.error instanceof ApiError && ep.error.status === 400 && /not found|Could not find/i.test(ep.error.message) ? (
-            <EmptyState title="This endpoint does not exist">
-              <p>
-                It may have been deleted. <Link to="/endpoints">Back to endpoints</Link>.
-              </p>
-            </EmptyState>
-          ) : (
-            <ErrorBox error={ep.error} what="Loading the endpoint" onRetry={ep.reload} />
-          )
-        ) : (
-          <Loading />
-        )}
-      </>
+      <DetailMissing
+        title={name}
+        crumb={{ to: '/endpoints', label: 'Endpoints' }}
+        load={ep}
+        what="Loading the endpoint"
+        notFound={{
+          test: (e) => e instanceof ApiError && e.status === 400 && /not found|Could not find/i.test(e.message),
+          title: 'This endpoint does not exist',
+          body: (
+            <p>
+              It may have been deleted. <Link to="/endpoints">Back to endpoints</Link>.
+            </p>
+          ),
+        }}
+      />
     );
   }
   const variants: Json[] = d.ProductionVariants ?? [];
   return (
     <>
-      <PageHeader
+      <DetailHeader
         title={name}
-        crumbs={[{ to: '/endpoints', label: 'Endpoints' }]}
+        crumb={{ to: '/endpoints', label: 'Endpoints' }}
+        status={d.EndpointStatus}
+        actionError={del.error}
+        actionWhat="Deleting"
+        failureReason={d.FailureReason}
         actions={
           <>
             <Link className="button primary" to={`/endpoints/${seg(name)}/playground`}>
@@ -102,16 +102,7 @@ export function EndpointDetailPage({ name }: { name: string }) {
             </button>
           </>
         }
-      >
-        <StatusBadge status={d.EndpointStatus} />
-      </PageHeader>
-      <ErrorBox error={del.error} what="Deleting" />
-      {d.FailureReason && (
-        <div className="error" role="alert">
-          <strong>Failure reason</strong>
-          <p>{d.FailureReason}</p>
-        </div>
-      )}
+      />
       <div className="grid-2">
         <Section title="Summary">
           <KeyValues
@@ -126,30 +117,15 @@ export function EndpointDetailPage({ name }: { name: string }) {
         <UpdateConfig name={name} current={d.EndpointConfigName} disabled={d.EndpointStatus !== 'InService'} onDone={ep.reload} />
       </div>
       <Section title="Variants">
-        <table className="simple" aria-label="Variants">
-          <thead>
-            <tr>
-              <th>Variant</th>
-              <th>Weight (current / desired)</th>
-              <th>Instances (current / desired)</th>
-              <th>Images</th>
-            </tr>
-          </thead>
-          <tbody>
-            {variants.map((v) => (
-              <tr key={v.VariantName}>
-                <td>{v.VariantName}</td>
-                <td>
-                  {v.CurrentWeight ?? '—'} / {v.DesiredWeight ?? '—'}
-                </td>
-                <td>
-                  {v.CurrentInstanceCount ?? '—'} / {v.DesiredInstanceCount ?? '—'}
-                </td>
-                <td className="small">{(v.DeployedImages ?? []).map((i: Json) => i.SpecifiedImage).join(', ') || '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <VariantTable
+          label="Variants"
+          variants={variants}
+          columns={[
+            ['Weight (current / desired)', (v) => `${v.CurrentWeight ?? '—'} / ${v.DesiredWeight ?? '—'}`],
+            ['Instances (current / desired)', (v) => `${v.CurrentInstanceCount ?? '—'} / ${v.DesiredInstanceCount ?? '—'}`],
+            ['Images', (v) => (v.DeployedImages ?? []).map((i: Json) => i.SpecifiedImage).join(', ') || '—', 'small'],
+          ]}
+        />
         {variants.length > 0 && <WeightSliders name={name} variants={variants} disabled={d.EndpointStatus !== 'InService'} onDone={ep.reload} />}
       </Section>
       <EndpointCharts name={name} />
@@ -177,13 +153,7 @@ function WeightSliders({ name, variants, disabled, onDone }: { name: string; var
     onDone();
   });
   return (
-    <form
-      className="sliders"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void apply.run();
-      }}
-    >
+    <ActionForm className="sliders" action={apply}>
       <h3>Traffic split</h3>
       {variants.map((v) => {
         const w = weights[v.VariantName] ?? 0;
@@ -213,7 +183,7 @@ function WeightSliders({ name, variants, disabled, onDone }: { name: string; var
         {apply.busy ? 'Applying…' : 'Apply weights'}
       </button>
       {disabled && <span className="hint"> Weights can change when the endpoint is InService.</span>}
-    </form>
+    </ActionForm>
   );
 }
 
@@ -228,12 +198,7 @@ function UpdateConfig({ name, current, disabled, onDone }: { name: string; curre
   const others = (configs.data ?? []).map((c) => String(c.EndpointConfigName)).filter((c) => c !== current);
   return (
     <Section title="Update to another config">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void update.run();
-        }}
-      >
+      <ActionForm action={update}>
         <label className="field">
           Endpoint config
           <select value={choice} onChange={(e) => setChoice(e.target.value)} required>
@@ -248,7 +213,7 @@ function UpdateConfig({ name, current, disabled, onDone }: { name: string; curre
         <button type="submit" disabled={disabled || !choice || update.busy}>
           Update endpoint
         </button>
-      </form>
+      </ActionForm>
     </Section>
   );
 }

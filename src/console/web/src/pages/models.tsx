@@ -2,8 +2,11 @@
 import { useState } from 'react';
 import { listAll, sm, type Json } from '../api/client.js';
 import { DataTable, type Column } from '../components/data-table.js';
-import { Dialog } from '../components/dialog.js';
-import { EmptyState, ErrorBox, fmtTime, KeyValues, Loading, PageHeader, Section } from '../components/ui.js';
+import { ActionForm, DialogForm } from '../components/action-form.js';
+import { DeleteButton } from '../components/delete-button.js';
+import { ListState } from '../components/list-page.js';
+import { VariantTable } from '../components/variant-table.js';
+import { ErrorBox, fmtTime, KeyValues, Loading, PageHeader, Section } from '../components/ui.js';
 import { useAction, usePoll } from '../hooks.js';
 import { Link, navigate, seg } from '../router.js';
 import { S3Link } from './training-jobs.js';
@@ -25,16 +28,14 @@ export function ModelsPage() {
           </button>
         }
       />
-      <ErrorBox error={models.error} what="Listing models" onRetry={models.reload} />
-      {!models.data ? (
-        models.error ? null : <Loading />
-      ) : models.data.length === 0 ? (
-        <EmptyState title="No models yet">
-          <p>Create one from an image and a model artifact, or use “Deploy this model” on a completed training job.</p>
-        </EmptyState>
-      ) : (
-        <DataTable label="Models" rows={models.data} columns={columns} rowKey={(m) => m.ModelName} initialSort={{ id: 'created', desc: true }} />
-      )}
+      <ListState
+        list={models}
+        what="Listing models"
+        emptyTitle="No models yet"
+        empty={<p>Create one from an image and a model artifact, or use “Deploy this model” on a completed training job.</p>}
+      >
+        <DataTable label="Models" rows={models.data ?? []} columns={columns} rowKey={(m) => m.ModelName} initialSort={{ id: 'created', desc: true }} />
+      </ListState>
       <CreateModelDialog open={open} onClose={() => setOpen(false)} />
     </>
   );
@@ -54,13 +55,7 @@ function CreateModelDialog({ open, onClose }: { open: boolean; onClose: () => vo
     navigate(`/models/${seg(name)}`);
   });
   return (
-    <Dialog open={open} title="Create model" onClose={onClose}>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create.run();
-        }}
-      >
+    <DialogForm open={open} title="Create model" onClose={onClose} action={create} what="Creating the model" submit="Create">
         <label className="field">
           Model name
           <input required value={name} onChange={(e) => setName(e.target.value)} />
@@ -77,33 +72,7 @@ function CreateModelDialog({ open, onClose }: { open: boolean; onClose: () => vo
           Execution role ARN
           <input required value={role} onChange={(e) => setRole(e.target.value)} />
         </label>
-        <ErrorBox error={create.error} what="Creating the model" />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.busy}>
-            Create
-          </button>
-        </div>
-      </form>
-    </Dialog>
-  );
-}
-
-function DeleteButton({ label, op, body, back }: { label: string; op: string; body: Json; back: string }) {
-  const del = useAction(async () => {
-    if (!window.confirm(`${label}? This cannot be undone.`)) return;
-    await sm(op, body);
-    navigate(back);
-  });
-  return (
-    <>
-      <button type="button" className="danger" disabled={del.busy} onClick={() => void del.run()}>
-        {label}
-      </button>
-      {del.error ? <ErrorBox error={del.error} what={label} /> : null}
-    </>
+    </DialogForm>
   );
 }
 
@@ -162,16 +131,14 @@ export function EndpointConfigsPage() {
           </Link>
         }
       />
-      <ErrorBox error={configs.error} what="Listing endpoint configs" onRetry={configs.reload} />
-      {!configs.data ? (
-        configs.error ? null : <Loading />
-      ) : configs.data.length === 0 ? (
-        <EmptyState title="No endpoint configs yet">
-          <p>An endpoint config lists the variants (model, instance type and count, weight) an endpoint serves. Create a model first, then a config.</p>
-        </EmptyState>
-      ) : (
-        <DataTable label="Endpoint configs" rows={configs.data} columns={columns} rowKey={(c) => c.EndpointConfigName} initialSort={{ id: 'created', desc: true }} />
-      )}
+      <ListState
+        list={configs}
+        what="Listing endpoint configs"
+        emptyTitle="No endpoint configs yet"
+        empty={<p>An endpoint config lists the variants (model, instance type and count, weight) an endpoint serves. Create a model first, then a config.</p>}
+      >
+        <DataTable label="Endpoint configs" rows={configs.data ?? []} columns={columns} rowKey={(c) => c.EndpointConfigName} initialSort={{ id: 'created', desc: true }} />
+      </ListState>
     </>
   );
 }
@@ -200,30 +167,15 @@ export function EndpointConfigDetailPage({ name }: { name: string }) {
 
 function VariantsTable({ variants }: { variants: Json[] }) {
   return (
-    <table className="simple">
-      <thead>
-        <tr>
-          <th>Variant</th>
-          <th>Model</th>
-          <th>Instance type</th>
-          <th>Count</th>
-          <th>Weight</th>
-        </tr>
-      </thead>
-      <tbody>
-        {variants.map((v) => (
-          <tr key={v.VariantName}>
-            <td>{v.VariantName}</td>
-            <td>
-              <Link to={`/models/${seg(v.ModelName)}`}>{v.ModelName}</Link>
-            </td>
-            <td>{v.InstanceType ?? 'serverless'}</td>
-            <td>{v.InitialInstanceCount ?? '—'}</td>
-            <td>{v.InitialVariantWeight ?? 1}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <VariantTable
+      variants={variants}
+      columns={[
+        ['Model', (v) => <Link to={`/models/${seg(v.ModelName)}`}>{v.ModelName}</Link>],
+        ['Instance type', (v) => v.InstanceType ?? 'serverless'],
+        ['Count', (v) => v.InitialInstanceCount ?? '—'],
+        ['Weight', (v) => v.InitialVariantWeight ?? 1],
+      ]}
+    />
   );
 }
 
@@ -250,13 +202,7 @@ export function EndpointConfigCreatePage() {
   return (
     <>
       <PageHeader title="Create endpoint config" crumbs={[{ to: '/endpoint-configs', label: 'Endpoint configs' }]} />
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create.run();
-        }}
-      >
+      <ActionForm className="form" action={create}>
         <label className="field">
           Name
           <input required value={name} onChange={(e) => setName(e.target.value)} />
@@ -311,7 +257,7 @@ export function EndpointConfigCreatePage() {
           </button>
         </div>
         <ErrorBox error={create.error} what="Creating the endpoint config" />
-      </form>
+      </ActionForm>
     </>
   );
 }

@@ -7,9 +7,11 @@ import { useMemo } from 'react';
 import { ApiError, listAll, sm, type Json } from '../api/client.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { LogViewer } from '../components/log-viewer.js';
-import { EmptyState, ErrorBox, fmtTime, KeyValues, Loading, PageHeader, Section, StatusBadge, toMs, Unavailable } from '../components/ui.js';
+import { DetailHeader, DetailMissing } from '../components/detail.js';
+import { ListState, SearchFilter } from '../components/list-page.js';
+import { fmtTime, KeyValues, PageHeader, Section, StatusBadge, toMs, Unavailable } from '../components/ui.js';
 import { useAction, usePoll } from '../hooks.js';
-import { Link, seg, setQuery, useLocation } from '../router.js';
+import { Link, seg, useLocation } from '../router.js';
 import { S3Link } from './training-jobs.js';
 
 export interface JobKind {
@@ -69,21 +71,15 @@ export function OtherJobsPage({ k }: { k: JobKind }) {
   return (
     <>
       <PageHeader title={k.title} />
-      <div className="filters" role="search">
-        <label>
-          Search <input type="search" value={q} onChange={(e) => setQuery({ q: e.target.value })} placeholder="name contains" />
-        </label>
-      </div>
-      <ErrorBox error={jobs.error} what={`Listing ${k.title.toLowerCase()}`} onRetry={jobs.reload} />
-      {!jobs.data ? (
-        jobs.error ? null : <Loading />
-      ) : jobs.data.length === 0 ? (
-        <EmptyState title={`No ${k.title.toLowerCase()} yet`}>
-          <p>Start one from boto3, the AWS CLI or the SDK pointed at {window.location.origin}; it shows up here.</p>
-        </EmptyState>
-      ) : (
+      <SearchFilter q={q} />
+      <ListState
+        list={jobs}
+        what={`Listing ${k.title.toLowerCase()}`}
+        emptyTitle={`No ${k.title.toLowerCase()} yet`}
+        empty={<p>Start one from boto3, the AWS CLI or the SDK pointed at {window.location.origin}; it shows up here.</p>}
+      >
         <DataTable label={k.title} rows={rows} columns={columns} rowKey={(j) => j[k.nameField]} initialSort={{ id: 'created', desc: true }} />
-      )}
+      </ListState>
     </>
   );
 }
@@ -92,14 +88,7 @@ export function OtherJobDetailPage({ k, name }: { k: JobKind; name: string }) {
   const job = usePoll((s) => sm(k.describe, { [k.nameField]: name }, s), [name, k.describe], 2500);
   const stop = useAction(() => sm(k.stop, { [k.nameField]: name }).then(job.reload));
   const d = job.data;
-  if (!d) {
-    return (
-      <>
-        <PageHeader title={name} crumbs={[{ to: k.path, label: k.title }]} />
-        {job.error ? <ErrorBox error={job.error} what="Loading the job" onRetry={job.reload} /> : <Loading />}
-      </>
-    );
-  }
+  if (!d) return <DetailMissing title={name} crumb={{ to: k.path, label: k.title }} load={job} what="Loading the job" />;
   const status = d[k.statusField];
   const inputs: [string, string | undefined][] =
     k.kind === 'processing'
@@ -111,9 +100,13 @@ export function OtherJobDetailPage({ k, name }: { k: JobKind; name: string }) {
       : [['output', d.TransformOutput?.S3OutputPath]];
   return (
     <>
-      <PageHeader
+      <DetailHeader
         title={name}
-        crumbs={[{ to: k.path, label: k.title }]}
+        crumb={{ to: k.path, label: k.title }}
+        status={status}
+        actionError={stop.error}
+        actionWhat="Stopping"
+        failureReason={d.FailureReason}
         actions={
           status === 'InProgress' && (
             <button type="button" className="danger" disabled={stop.busy} onClick={() => void stop.run()}>
@@ -121,16 +114,7 @@ export function OtherJobDetailPage({ k, name }: { k: JobKind; name: string }) {
             </button>
           )
         }
-      >
-        <StatusBadge status={status} />
-      </PageHeader>
-      <ErrorBox error={stop.error} what="Stopping" />
-      {d.FailureReason && (
-        <div className="error" role="alert">
-          <strong>Failure reason</strong>
-          <p>{d.FailureReason}</p>
-        </div>
-      )}
+      />
       <div className="grid-2">
         <Section title="Summary">
           <KeyValues

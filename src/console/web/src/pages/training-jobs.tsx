@@ -7,9 +7,11 @@ import { useMemo, useState } from 'react';
 import { ApiError, listAll, logs, objectUrl, parseS3Uri, sm, type Json } from '../api/client.js';
 import { Chart } from '../components/chart.js';
 import { DataTable, type Column } from '../components/data-table.js';
-import { Dialog } from '../components/dialog.js';
 import { LogViewer } from '../components/log-viewer.js';
-import { EmptyState, ErrorBox, fmtDuration, fmtTime, KeyValues, Loading, PageHeader, Section, StatusBadge, toMs } from '../components/ui.js';
+import { ActionForm, DialogForm } from '../components/action-form.js';
+import { DetailHeader, DetailMissing } from '../components/detail.js';
+import { ListState, SearchFilter } from '../components/list-page.js';
+import { ErrorBox, fmtDuration, fmtTime, KeyValues, Loading, PageHeader, Section, StatusBadge, toMs } from '../components/ui.js';
 import { useAction, usePoll } from '../hooks.js';
 import { Link, navigate, seg, setQuery, useLocation } from '../router.js';
 
@@ -57,10 +59,7 @@ export function TrainingJobsPage() {
           </Link>
         }
       />
-      <div className="filters" role="search">
-        <label>
-          Search <input type="search" aria-label="Search training jobs" value={q} onChange={(e) => setQuery({ q: e.target.value })} placeholder="name contains" />
-        </label>
+      <SearchFilter q={q} label="Search training jobs">
         <label>
           Status{' '}
           <select aria-label="Status filter" value={status} onChange={(e) => setQuery({ status: e.target.value })}>
@@ -70,18 +69,18 @@ export function TrainingJobsPage() {
             ))}
           </select>
         </label>
-      </div>
-      <ErrorBox error={jobs.error} what="Listing training jobs" onRetry={jobs.reload} />
-      {!jobs.data ? (
-        jobs.error ? null : <Loading />
-      ) : jobs.data.length === 0 ? (
-        <EmptyState title="No training jobs yet">
+      </SearchFilter>
+      <ListState
+        list={jobs}
+        what="Listing training jobs"
+        emptyTitle="No training jobs yet"
+        empty={
           <p>
             Create one here, or from any SageMaker client pointed at this server, e.g.{' '}
             <code>aws sagemaker create-training-job --endpoint-url {window.location.origin} …</code>
           </p>
-        </EmptyState>
-      ) : (
+        }
+      >
         <DataTable
           label="Training jobs"
           rows={filtered}
@@ -90,7 +89,7 @@ export function TrainingJobsPage() {
           initialSort={{ id: 'created', desc: true }}
           empty="No job matches the filters. Clear the search or pick another status."
         />
-      )}
+      </ListState>
     </>
   );
 }
@@ -163,18 +162,21 @@ export function TrainingJobDetailPage({ name }: { name: string }) {
 
   if (job.error && !d) {
     return (
-      <>
-        <PageHeader title={name} crumbs={[{ to: '/training-jobs', label: 'Training jobs' }]} />
-        {job.error instanceof ApiError && job.error.code === 'ResourceNotFound' ? (
-          <EmptyState title="This training job does not exist">
+      <DetailMissing
+        title={name}
+        crumb={{ to: '/training-jobs', label: 'Training jobs' }}
+        load={job}
+        what="Loading the job"
+        notFound={{
+          test: (e) => e instanceof ApiError && e.code === 'ResourceNotFound',
+          title: 'This training job does not exist',
+          body: (
             <p>
               It may have been created on another server, or the name is mistyped. <Link to="/training-jobs">Back to the list</Link>.
             </p>
-          </EmptyState>
-        ) : (
-          <ErrorBox error={job.error} what="Loading the job" onRetry={job.reload} />
-        )}
-      </>
+          ),
+        }}
+      />
     );
   }
   if (!d) return <Loading />;
@@ -185,9 +187,12 @@ export function TrainingJobDetailPage({ name }: { name: string }) {
 
   return (
     <>
-      <PageHeader
+      <DetailHeader
         title={name}
-        crumbs={[{ to: '/training-jobs', label: 'Training jobs' }]}
+        crumb={{ to: '/training-jobs', label: 'Training jobs' }}
+        actionError={stop.error}
+        actionWhat="Stopping"
+        failureReason={d.FailureReason}
         actions={
           <>
             {running && (
@@ -207,14 +212,7 @@ export function TrainingJobDetailPage({ name }: { name: string }) {
         <p>
           <StatusBadge status={d.TrainingJobStatus} /> <span className="muted">{d.SecondaryStatus}</span>
         </p>
-      </PageHeader>
-      <ErrorBox error={stop.error} what="Stopping" />
-      {d.FailureReason && (
-        <div className="error" role="alert">
-          <strong>Failure reason</strong>
-          <p>{d.FailureReason}</p>
-        </div>
-      )}
+      </DetailHeader>
       <div className="grid-2">
         <Section title="Summary">
           <KeyValues
@@ -337,14 +335,7 @@ function DeployDialog({ open, onClose, job }: { open: boolean; onClose: () => vo
     navigate(`/endpoints/${seg(endpoint)}`);
   });
   return (
-    <Dialog open={open} title="Deploy this model" onClose={onClose}>
-      <form
-        method="dialog"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void deploy.run();
-        }}
-      >
+    <DialogForm open={open} title="Deploy this model" onClose={onClose} action={deploy} what="Deploying" submit={deploy.busy ? 'Deploying…' : 'Deploy'} method="dialog">
         <p className="small">
           Creates the model <code>{endpoint}-model</code>, the endpoint config <code>{endpoint}-config</code> and the endpoint.
         </p>
@@ -356,17 +347,7 @@ function DeployDialog({ open, onClose, job }: { open: boolean; onClose: () => vo
           Instance type
           <input required value={instanceType} onChange={(e) => setInstanceType(e.target.value)} />
         </label>
-        <ErrorBox error={deploy.error} what="Deploying" />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={deploy.busy}>
-            {deploy.busy ? 'Deploying…' : 'Deploy'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    </DialogForm>
   );
 }
 
@@ -411,13 +392,7 @@ function TrainingJobForm({ initial, suggestedName, from, loadError }: { initial:
     <>
       <PageHeader title={from ? `Clone ${from}` : 'Create training job'} crumbs={[{ to: '/training-jobs', label: 'Training jobs' }]} />
       <ErrorBox error={loadError} what="Loading the job to clone" />
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create.run();
-        }}
-      >
+      <ActionForm className="form" action={create}>
         <label className="field">
           Training job name
           <input required value={name} onChange={(e) => setName(e.target.value)} maxLength={63} pattern="[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}" />
@@ -432,7 +407,7 @@ function TrainingJobForm({ initial, suggestedName, from, loadError }: { initial:
             {create.busy ? 'Creating…' : 'Create training job'}
           </button>
         </div>
-      </form>
+      </ActionForm>
     </>
   );
 }

@@ -1,0 +1,374 @@
+/**
+ * @module controllers/job-common/host-jobs — the plumbing the training and processing controllers
+ * share for a job that runs one container per host (`algo-1` … `algo-N`): reading and updating
+ * the record, deterministic names and labels, the reconcile guard, adoption on resume, the
+ * network + container start step, exit watching, failure attribution, watchers and clean-up.
+ * Each controller keeps its own step machine and what only it does (metrics, Continuous uploads).
+ */
+import { rm } from 'node:fs/promises';
+import { LABELS, type BindMount, type ContainerInfo, type ContainerSpec } from '../../runtime/container-runtime.js';
+import { logger } from '../../server/logger.js';
+import type { ResourceKind, ResourceRecord } from '../../storage/resource-store.js';
+import type { ContainerCommand } from '../container-command.js';
+import type { Controller, ControllerDeps } from '../controller.js';
+import { limitsFor } from '../instance-types.js';
+import { ClientError } from '../training-job/data-source.js';
+import { algorithmFailureReason, wireTime } from '../training-job/status.js';
+import { requeueAfter, type ReconcileResult } from '../work-queue.js';
+import { followContainerLogs, type FollowOptions } from './container-logs.js';
+import { homeTag } from './home-tag.js';
+import { guardReconcile } from './reconcile-guard.js';
+import type { HostJobInternal, HostState } from './types.js';
+
+/** What every in-memory watcher of a running job has; controllers add their own timers. */
+export interface HostWatcher {
+  abort: AbortController;
+  followers: Promise<void>[];
+  stopSent: boolean;
+}
+
+export interface HostJobOptions<D, W extends HostWatcher> {
+  kind: ResourceKind;
+  /** `training job`, for messages. */
+  what: string;
+  /** Containers and networks are named `slipway-<namePrefix>-<job>-…-<home tag>`. */
+  namePrefix: string;
+  logGroup: string;
+  status: (doc: D) => string;
+  /** The job's directory, removed on clean-up (kept for failed jobs when so configured). */
+  jobDir: (workDir: string, job: string) => string;
+  now: () => number;
+  /** Stops a watcher's timers and aborts its followers. */
+  dispose: (w: W) => void;
+  /** Background work `stop()` waits for besides the log followers. */
+  pending?: (w: W) => (Promise<void> | undefined)[];
+}
+
+/** How a host's container runs; `binds` is called only for a container not created yet. */
+export interface HostContainerOptions {
+  command: ContainerCommand;
+  env: Record<string, string>;
+  binds: (h: HostState) => BindMount[];
+  instanceType: string;
+  isolated: boolean;
+}
+
+/** The MaxRuntimeInSeconds clock of a running job. */
+export interface RuntimeClock {
+  nowMs: number;
+  startMs: number;
+  limitMs: number;
+}
+
+export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobInternal, W extends HostWatcher> {
+  readonly watchers = new Map<string, W>();
+  private readonly errors = new Map<string, number>();
+  private readonly tag: string;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: ControllerDeps,
+    private readonly o: HostJobOptions<D, W>,
+  ) {
+    this.tag = homeTag(deps.config.home);
+  }
+
+  key(name: string): string {
+    return `${this.o.kind}:${name}`;
+  }
+
+  get(name: string): ResourceRecord<D, I> | undefined {
+    return this.deps.resources.get<D, I>(this.o.kind, name);
+  }
+
+  /** Mutates the record in one transaction, mirroring the wire status and LastModifiedTime. */
+  update(name: string, mutate: (rec: ResourceRecord<D, I>) => void): ResourceRecord<D, I> {
+    const now = this.o.now();
+    const rec = this.deps.resources.update<D, I>(
+      this.o.kind,
+      name,
+      (r) => {
+        mutate(r);
+        r.status = this.o.status(r.doc);
+        r.doc.LastModifiedTime = wireTime(now);
+      },
+      { now },
+    );
+    if (!rec) throw new Error(`${this.o.what} ${name} disappeared`);
+    return rec;
+  }
+
+  /**
+   * The record a reconcile should step, or undefined when the job is gone or done (its watcher
+   * dropped). A stop requested before any container ran skips to `exited`: nothing to signal.
+   */
+  toStep(name: string): ResourceRecord<D, I> | undefined {
+    const rec = this.get(name);
+    if (!rec) return undefined;
+    if (rec.internal.step === 'done') {
+      this.drop(name);
+      return undefined;
+    }
+    if (this.o.status(rec.doc) === 'Stopping' && (rec.internal.step === 'pending' || rec.internal.step === 'staged')) {
+      return this.update(name, (r) => {
+        r.internal.step = 'exited';
+      });
+    }
+    return rec;
+  }
+
+  /** Runs `step` under the reconcile guard (ClientError fails the job; repeated errors too). */
+  reconcile(key: string, step: (name: string) => Promise<ReconcileResult>, fail: (name: string, reason: string) => Promise<void>): Promise<ReconcileResult> {
+    const name = key.slice(key.indexOf(':') + 1);
+    const guard = {
+      errors: this.errors,
+      stopping: () => this.stopped,
+      finished: (n: string) => (this.get(n)?.internal.step ?? 'done') === 'done',
+      fail,
+    };
+    return guardReconcile(guard, name, this.o.what, () => step(name));
+  }
+
+  async resume(): Promise<void> {
+    for (const rec of this.deps.resources.listByStatus(this.o.kind, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(this.key(rec.name));
+    // Containers of this home whose job is gone or finished (e.g. a crash between upload and
+    // clean-up) are removed; the record's own reconcile handles the live ones.
+    try {
+      const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: this.o.kind, [LABELS.home]: this.deps.config.home }, { all: true });
+      for (const c of mine) {
+        const job = c.labels[LABELS.name];
+        const rec = job ? this.get(job) : undefined;
+        if (!rec || rec.internal.step === 'done') await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
+      }
+    } catch (err) {
+      logger.warn({ err }, `could not list ${this.o.what.replace(/ job$/, '')} containers on resume`);
+    }
+  }
+
+  /** Shuts the watchers down; containers keep running. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const w of this.watchers.values()) this.o.dispose(w);
+    await Promise.allSettled([...this.watchers.values()].flatMap((w) => [...w.followers, ...(this.o.pending?.(w) ?? [])]));
+    this.watchers.clear();
+  }
+
+  /** Disposes and forgets the job's watcher, if any. */
+  drop(name: string): void {
+    const w = this.watchers.get(name);
+    if (!w) return;
+    this.o.dispose(w);
+    this.watchers.delete(name);
+  }
+
+  labels(rec: ResourceRecord<D, I>, host?: string): Record<string, string> {
+    return {
+      [LABELS.managed]: 'true',
+      [LABELS.kind]: this.o.kind,
+      [LABELS.name]: rec.name,
+      [LABELS.arn]: rec.arn,
+      [LABELS.home]: this.deps.config.home,
+      ...(host ? { [LABELS.host]: host } : {}),
+    };
+  }
+
+  /** Platform messages (limit clamps, staging summary) go to the job's log like container output. */
+  platformLog(rec: ResourceRecord<D, I>, message: string): void {
+    const t = this.o.now();
+    for (const h of rec.internal.hosts ?? []) this.deps.logs.append(this.o.logGroup, h.logStream, [{ timestamp: t, message: `[slipway] ${message}` }]);
+  }
+
+  /** The local image for `image` (ECR names resolved); a ClientError when the engine lacks it. */
+  async resolveImage(image: string): Promise<string> {
+    const resolved = await this.deps.runtime.resolveImage(image);
+    if (resolved) return resolved.local;
+    const bare = image.replace(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\//, '');
+    throw new ClientError(`Image '${image}' not found on the Docker engine. Build or tag it locally (docker build -t ${bare} .) and try again.`);
+  }
+
+  /** Host states with deterministic container names and log streams fixed at the first start. */
+  planHosts(job: string, count: number): HostState[] {
+    const startSec = Math.floor(this.o.now() / 1000);
+    return Array.from({ length: count }, (_, i): HostState => {
+      const host = `algo-${i + 1}`;
+      return { host, containerName: `slipway-${this.o.namePrefix}-${job.toLowerCase()}-${host}-${this.tag}`, logStream: `${job}/${host}-${startSec}` };
+    });
+  }
+
+  /**
+   * The staged → running work: a network for N > 1 hosts, one container per host (found by its
+   * deterministic name if a previous attempt made it), ids recorded, then every container started.
+   */
+  async startContainers(rec: ResourceRecord<D, I>, c: HostContainerOptions): Promise<ResourceRecord<D, I>> {
+    const hosts = rec.internal.hosts!;
+    let network: string | undefined;
+    if (hosts.length > 1) {
+      network = `slipway-${this.o.namePrefix}-${rec.name.toLowerCase()}-${this.tag}`;
+      // Hosts of an isolated job still reach each other (SageMaker allows inter-container traffic).
+      await this.deps.runtime.createNetwork(network, this.labels(rec), { internal: c.isolated });
+    }
+    const engine = await this.deps.runtime.info().catch(() => ({ cpus: 0, memoryBytes: 0 }));
+    const limits = engine.cpus > 0 ? limitsFor(c.instanceType, engine.cpus, engine.memoryBytes) : { warnings: [] };
+    const ids: string[] = [];
+    for (const h of hosts) {
+      let id = (await this.deps.runtime.inspectContainer(h.containerName))?.id;
+      if (!id) {
+        const spec: ContainerSpec = {
+          name: h.containerName,
+          image: rec.internal.image!,
+          ...(c.command.entrypoint ? { entrypoint: c.command.entrypoint } : {}),
+          ...(c.command.cmd ? { cmd: c.command.cmd } : {}),
+          env: c.env,
+          labels: this.labels(rec, h.host),
+          binds: c.binds(h),
+          hostname: h.host,
+          limits: { nanoCpus: limits.nanoCpus, memoryBytes: limits.memoryBytes },
+          ...(network ? { network: { name: network, aliases: [h.host] } } : c.isolated ? { networkDisabled: true } : {}),
+        };
+        id = await this.deps.runtime.createContainer(spec);
+      }
+      ids.push(id);
+    }
+    rec = this.update(rec.name, (r) => {
+      r.internal.network = network;
+      r.internal.hosts!.forEach((h, i) => (h.containerId = ids[i]));
+    });
+    for (const w of limits.warnings) this.platformLog(rec, w);
+    for (const id of ids) await this.deps.runtime.startContainer(id);
+    return rec;
+  }
+
+  /** Every host's container; `vanished` names the hosts whose container is gone. */
+  async inspectHosts(rec: ResourceRecord<D, I>): Promise<{ infos: ContainerInfo[]; vanished?: string }> {
+    const hosts = rec.internal.hosts ?? [];
+    const infos = await Promise.all(hosts.map((h) => this.deps.runtime.inspectContainer(h.containerId ?? h.containerName)));
+    const vanished = hosts.filter((_, i) => !infos[i]);
+    return { infos: infos as ContainerInfo[], ...(vanished.length > 0 ? { vanished: vanished.map((h) => h.host).join(', ') } : {}) };
+  }
+
+  clock(startSec: number | undefined, creationTime: number, maxRuntimeSeconds: number): RuntimeClock {
+    return { nowMs: this.o.now(), startMs: (startSec ?? wireTime(creationTime)) * 1000, limitMs: maxRuntimeSeconds * 1000 };
+  }
+
+  static expired(c: RuntimeClock): boolean {
+    return c.nowMs - c.startMs >= c.limitMs;
+  }
+
+  /**
+   * Starts containers created but never started (a crash between create and start) and sorts
+   * the hosts: those still running, and the first that exited non-zero.
+   */
+  async wakeHosts(all: ContainerInfo[]): Promise<{ running: ContainerInfo[]; failed?: ContainerInfo }> {
+    for (const c of all) if (c.state === 'created') await this.deps.runtime.startContainer(c.id);
+    const running = all.filter((i) => i.running || i.state === 'created' || i.state === 'restarting');
+    const failed = all.find((i) => !i.running && i.state !== 'created' && (i.exitCode ?? 0) !== 0);
+    return { running, ...(failed ? { failed } : {}) };
+  }
+
+  /** While hosts run: back at the MaxRuntime deadline (InProgress), and at least every 30 s. */
+  static requeueRunning(inProgress: boolean, c: RuntimeClock): ReconcileResult {
+    const remaining = inProgress ? Math.max(50, c.startMs + c.limitMs - c.nowMs) : 30_000;
+    return requeueAfter(Math.min(remaining, 30_000));
+  }
+
+  /**
+   * Every host has exited: lets the log followers drain so FailureReason sees the last lines,
+   * runs `beforeExited`, and records step `exited` with each host's exit code.
+   */
+  async markExited(rec: ResourceRecord<D, I>, infos: ContainerInfo[], w: W, beforeExited?: () => void): Promise<void> {
+    await Promise.race([Promise.allSettled(w.followers), new Promise((r) => setTimeout(r, 5_000))]);
+    beforeExited?.();
+    this.update(rec.name, (r) => {
+      r.internal.step = 'exited';
+      r.internal.hosts!.forEach((h, i) => (h.exitCode = infos[i]!.exitCode ?? -1));
+    });
+  }
+
+  /** Copies a host container's output into the job's log stream. */
+  followLogs(h: HostState, container: string, w: W, hooks: Pick<FollowOptions, 'onLine' | 'onFlush'> = {}): Promise<void> {
+    return followContainerLogs({ runtime: this.deps.runtime, logs: this.deps.logs, group: this.o.logGroup, stream: h.logStream, container, signal: w.abort.signal, ...hooks });
+  }
+
+  /** Requeues the job when the container exits (after 1 s when waiting itself fails). */
+  wakeOnExit(job: string, container: string, w: W): void {
+    const key = this.key(job);
+    this.deps.runtime.waitContainer(container, w.abort.signal).then(
+      () => this.deps.queue.enqueue(key),
+      () => {
+        if (!w.abort.signal.aborted) this.deps.queue.enqueue(key, 1_000);
+      },
+    );
+  }
+
+  /**
+   * The FailureReason of the first host that exited non-zero (its own failure text from
+   * `readOwn`, else the log tail), or undefined when every host exited 0.
+   */
+  async hostFailureReason(rec: ResourceRecord<D, I>, readOwn: (hostIndex: number) => Promise<string | undefined>): Promise<string | undefined> {
+    const hosts = rec.internal.hosts ?? [];
+    const bad = hosts.findIndex((h) => (h.exitCode ?? 0) !== 0);
+    if (bad < 0) return undefined;
+    const h = hosts[bad]!;
+    const own = await readOwn(bad);
+    const tail = this.deps.logs.tail(this.o.logGroup, h.logStream, 10);
+    return algorithmFailureReason(own, h.exitCode ?? -1, tail, hosts.length > 1 ? h.host : undefined);
+  }
+
+  /** Removes the containers and network; the workspace too unless a failed job's is kept. */
+  async cleanup(rec: ResourceRecord<D, I>, failed: boolean): Promise<void> {
+    for (const h of rec.internal.hosts ?? []) {
+      await this.deps.runtime.removeContainer(h.containerId ?? h.containerName, { force: true }).catch(() => undefined);
+    }
+    if (rec.internal.network) await this.deps.runtime.removeNetwork(rec.internal.network).catch(() => undefined);
+    if (!(failed && this.deps.config.keepFailedWorkspaces)) {
+      await rm(this.o.jobDir(this.deps.config.workDir, rec.name), { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * Base of the training and processing controllers: the Controller surface (reconcile under the
+ * guard, resume, stop) over a HostJobs; subclasses supply the step machine and how a job fails.
+ */
+export abstract class HostJobController<D extends { LastModifiedTime: number }, I extends HostJobInternal, W extends HostWatcher> implements Controller {
+  readonly kind: ResourceKind;
+  protected readonly jobs: HostJobs<D, I, W>;
+  protected readonly watchers: Map<string, W>;
+  protected readonly now: () => number;
+
+  constructor(protected readonly deps: ControllerDeps, o: HostJobOptions<D, W>) {
+    this.kind = o.kind;
+    this.now = o.now;
+    this.jobs = new HostJobs(deps, o);
+    this.watchers = this.jobs.watchers;
+  }
+
+  readonly reconcile = (key: string): Promise<ReconcileResult> =>
+    this.jobs.reconcile(
+      key,
+      (name) => this.step(name),
+      (name, reason) => this.fail(name, reason),
+    );
+
+  resume(): Promise<void> {
+    return this.jobs.resume();
+  }
+
+  stop(): Promise<void> {
+    return this.jobs.stop();
+  }
+
+  protected get(name: string): ResourceRecord<D, I> | undefined {
+    return this.jobs.get(name);
+  }
+
+  protected update(name: string, mutate: (rec: ResourceRecord<D, I>) => void): ResourceRecord<D, I> {
+    return this.jobs.update(name, mutate);
+  }
+
+  /** One reconcile of the job's step machine. */
+  protected abstract step(name: string): Promise<ReconcileResult>;
+
+  /** Fails the job with `reason` (unless already done) and cleans up. */
+  protected abstract fail(name: string, reason: string): Promise<void>;
+}
