@@ -39,6 +39,9 @@ interface Run {
   done: Promise<void>;
 }
 
+/** SIGTERM, then SIGKILL after this, when a transform's serve containers are done. */
+const STOP_GRACE_SECONDS = 10;
+
 type Outcome = { status: 'Completed' } | { status: 'Failed'; reason: string } | { status: 'Stopped' };
 
 export class TransformJobController implements Controller {
@@ -138,9 +141,12 @@ export class TransformJobController implements Controller {
       else if (err instanceof ClientError) outcome = { status: 'Failed', reason: err.message };
       else throw err;
     } finally {
-      await Promise.all(instances.map((i) => this.deps.runtime.removeContainer(i.containerId, { force: true }).catch(() => undefined)));
-      await Promise.race([Promise.allSettled(followers), new Promise((r) => setTimeout(r, 2_000))]);
+      // Stop first and let the log followers drain what the containers printed last (removing a
+      // running container would drop its final lines), then remove.
+      await Promise.all(instances.map((i) => this.deps.runtime.stopContainer(i.containerId, STOP_GRACE_SECONDS).catch(() => undefined)));
+      await Promise.race([Promise.allSettled(followers), new Promise((r) => setTimeout(r, 5_000))]);
       logsAbort.abort();
+      await Promise.all(instances.map((i) => this.deps.runtime.removeContainer(i.containerId, { force: true }).catch(() => undefined)));
     }
     if (signal.aborted && signal.reason instanceof Error && signal.reason.message === 'shutdown') return;
     if (outcome.status === 'Stopped') {
