@@ -17,11 +17,8 @@ import { validateSageMakerInput } from '../services/sagemaker/validation.js';
 import { logsOperations } from '../services/logs/index.js';
 import { validateLogsInput } from '../services/logs/validation.js';
 import { createRuntimeSurface } from '../dataplane/index.js';
-import { openDatabase, type Db } from '../storage/sqlite/database.js';
 import { SqliteObjectStore } from '../storage/sqlite/sqlite-object-store.js';
-import { ResourceStore } from '../storage/resource-store.js';
-import { TagStore } from '../storage/tag-store.js';
-import { LogStore } from '../storage/log-store.js';
+import { SqliteMetadataStore } from '../storage/metadata-store.js';
 import { LogRetention } from '../storage/log-retention.js';
 import { loadConfig, type ConfigInput, type SlipwayConfig } from './config.js';
 import { createRouter } from './router.js';
@@ -48,10 +45,8 @@ export interface StartOptions extends ConfigInput {
 export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServer> {
   const config = loadConfig(opts);
   const startedAt = Date.now();
-  const db: Db = openDatabase(config.dbPath);
-  const resources = new ResourceStore(db);
-  const tags = new TagStore(db);
-  const logs = new LogStore(db);
+  const metadata = new SqliteMetadataStore(config.dbPath);
+  const { db, resources, tags, logs } = metadata;
   const objects = new SqliteObjectStore(db, config.objectsDir);
   const runtime = opts.runtime ?? new DockerRuntime();
   const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
@@ -113,7 +108,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     metricStore.stop();
     logRetention.stop();
     await queue.stop();
-    db.close();
+    metadata.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`port ${config.port} on ${config.host} is already in use (is Slipway already running?); choose another with --port or SLIPWAY_PORT`);
     }
@@ -145,7 +140,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       for (const c of controllers) await c.stop().catch(() => undefined);
       metricStore.stop();
       logRetention.stop();
-      db.close();
+      metadata.close();
     },
   };
 }

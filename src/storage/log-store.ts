@@ -35,7 +35,40 @@ export interface LogStreamInfo {
   storedBytes: number;
 }
 
-export class LogStore {
+export interface LogGroupInfo {
+  name: string;
+  creationTime: number;
+  retentionDays: number | null;
+  storedBytes: number;
+}
+
+/**
+ * Log groups, streams and events. `append` stores a batch in one transaction and then emits
+ * `append` on `events` with `{ group, stream, events: StoredLogEvent[] }` (live tails listen);
+ * pages are in (timestamp, id) order with exclusive cursors.
+ */
+export interface LogStore {
+  readonly events: EventEmitter;
+  ensureGroup(group: string, now?: number): void;
+  ensureStream(group: string, stream: string, now?: number): number;
+  append(group: string, stream: string, events: readonly LogEvent[]): void;
+  streams(group: string, prefix?: string): LogStreamInfo[];
+  groups(prefix?: string): LogGroupInfo[];
+  groupExists(group: string): boolean;
+  streamId(group: string, stream: string): number | undefined;
+  deleteGroup(group: string): boolean;
+  deleteStream(group: string, stream: string): boolean;
+  setRetention(group: string, days: number | null): void;
+  page(
+    streamId: number,
+    q: { startTime?: number; endTime?: number; after?: Cursor; before?: Cursor; limit: number; newestFirst: boolean },
+  ): StoredLogEvent[];
+  scan(streamIds: number[], q: { startTime?: number; endTime?: number; after?: Cursor; limit: number }): (StoredLogEvent & { streamId: number })[];
+  readStream(group: string, stream: string, opts?: { afterId?: number; limit?: number }): StoredLogEvent[];
+  tail(group: string, stream: string, n: number): string[];
+}
+
+export class SqliteLogStore implements LogStore {
   /** Emits `append` with `{ group, stream, events: StoredLogEvent[] }` for live tails. */
   readonly events = new EventEmitter();
 
@@ -112,7 +145,7 @@ export class LogStore {
     }));
   }
 
-  groups(prefix = ''): { name: string; creationTime: number; retentionDays: number | null; storedBytes: number }[] {
+  groups(prefix = ''): LogGroupInfo[] {
     const rows = this.db
       .prepare(
         `SELECT g.name, g.creation_time, g.retention_days, coalesce(sum(s.stored_bytes), 0) AS stored_bytes

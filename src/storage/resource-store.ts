@@ -74,8 +74,28 @@ const SORT_COLUMNS: Record<NonNullable<ListQuery['sortBy']>, string> = {
   LastModifiedTime: 'last_modified_time',
 };
 
-/** Names are unique per kind regardless of case, as the real service lower-cases ARNs. */
-export class ResourceStore {
+/**
+ * SageMaker resources as documents. Names are unique per kind regardless of case, as the real
+ * service lower-cases ARNs. `create` throws ResourceExistsError for a taken name; `list` throws
+ * InvalidNextTokenError for a token it did not issue; `update` is a read-modify-write in one
+ * transaction and returns undefined when the resource does not exist.
+ */
+export interface ResourceStore {
+  create<D, I>(rec: ResourceRecord<D, I>): void;
+  get<D = Record<string, unknown>, I = Record<string, unknown>>(kind: ResourceKind, name: string): ResourceRecord<D, I> | undefined;
+  getByArn<D = Record<string, unknown>, I = Record<string, unknown>>(arn: string): ResourceRecord<D, I> | undefined;
+  update<D = Record<string, unknown>, I = Record<string, unknown>>(
+    kind: ResourceKind,
+    name: string,
+    mutate: (rec: ResourceRecord<D, I>) => void,
+    opts?: { touch?: boolean; now?: number },
+  ): ResourceRecord<D, I> | undefined;
+  delete(kind: ResourceKind, name: string): boolean;
+  listByStatus<D = Record<string, unknown>, I = Record<string, unknown>>(kind: ResourceKind, statuses: string[]): ResourceRecord<D, I>[];
+  list<D = Record<string, unknown>>(kind: ResourceKind, q?: ListQuery): ListPage<D>;
+}
+
+export class SqliteResourceStore implements ResourceStore {
   constructor(private readonly db: Db) {}
 
   create<D, I>(rec: ResourceRecord<D, I>): void {

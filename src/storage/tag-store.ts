@@ -6,7 +6,15 @@ export interface Tag {
   Value: string;
 }
 
-export class TagStore {
+/** Tags of any resource ARN; `put` adds or overwrites, as AddTags does. */
+export interface TagStore {
+  put(arn: string, tags: readonly Tag[]): void;
+  list(arn: string): Tag[];
+  delete(arn: string, keys: readonly string[]): void;
+  count(arn: string): number;
+}
+
+export class SqliteTagStore implements TagStore {
   constructor(private readonly db: Db) {}
 
   /** Adds or overwrites, as AddTags does. */
