@@ -8,7 +8,8 @@
  *   StopTransformJob ──► Stopping ──in-flight work aborted, outputs written so far deleted──► Stopped
  *
  * A run lives in memory; after a server restart an unfinished job starts over (outputs are
- * whole-object writes, so redoing them is safe) and leftover containers are removed.
+ * whole-object writes, so redoing them is safe) and leftover containers are removed; a job that
+ * was Stopping ends Stopped with every `.out` it could have written deleted.
  */
 import { randomBytes } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
@@ -65,8 +66,12 @@ export class TransformJobController implements Controller {
       return DONE;
     }
     if (rec.doc.TransformJobStatus === 'Stopping') {
-      this.finish(name, { status: 'Stopped' });
+      // Stopping with no run here: the server went down mid-stop (or before the run began). The
+      // run's list of written outputs died with it, so every output the job could have written
+      // is removed — StopTransformJob keeps no output (contract §5).
       await this.removeContainers(name);
+      await this.discardOutputs(rec.doc);
+      this.finish(name, { status: 'Stopped' });
       return DONE;
     }
     const abort = new AbortController();
@@ -122,6 +127,20 @@ export class TransformJobController implements Controller {
     await Promise.all(left.map((c) => this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined)));
   }
 
+  /** Deletes `<S3OutputPath>/<rel>.out` for every input object (best effort). */
+  private async discardOutputs(doc: TransformJobDoc): Promise<void> {
+    const src = doc.TransformInput.DataSource.S3DataSource;
+    const objects = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1).catch(() => []);
+    await this.deleteUris(objects.map((o) => joinUri(doc.TransformOutput.S3OutputPath, `${o.relPath}.out`)));
+  }
+
+  private async deleteUris(uris: string[]): Promise<void> {
+    for (const uri of uris) {
+      const loc = parseDataUri(uri);
+      if (loc?.scheme === 's3') await this.deps.objects.deleteObject(loc.bucket, loc.key).catch(() => undefined);
+    }
+  }
+
   private async run(name: string, signal: AbortSignal): Promise<void> {
     const rec = this.deps.resources.get<TransformJobDoc, TransformJobInternal>(KIND, name)!;
     const doc = rec.doc;
@@ -149,13 +168,8 @@ export class TransformJobController implements Controller {
       await Promise.all(instances.map((i) => this.deps.runtime.removeContainer(i.containerId, { force: true }).catch(() => undefined)));
     }
     if (signal.aborted && signal.reason instanceof Error && signal.reason.message === 'shutdown') return;
-    if (outcome.status === 'Stopped') {
-      // StopTransformJob keeps no output (contract §5).
-      for (const uri of written) {
-        const loc = parseDataUri(uri);
-        if (loc?.scheme === 's3') await this.deps.objects.deleteObject(loc.bucket, loc.key).catch(() => undefined);
-      }
-    }
+    // StopTransformJob keeps no output (contract §5).
+    if (outcome.status === 'Stopped') await this.deleteUris(written);
     this.finish(name, outcome);
   }
 
