@@ -57,6 +57,21 @@ export interface ContainerSpec {
   workingDir?: string;
 }
 
+/**
+ * How a user-defined network may reach the rest of the world. `internal` cuts it off entirely
+ * (members reach only each other; ports cannot be published on it). `outbound: false` keeps port
+ * publishing working but gives members no NAT to anything outside the host, and
+ * `interContainer: false` stops members from reaching each other (EnableNetworkIsolation for
+ * endpoints). Traffic between different networks is never allowed.
+ */
+export interface NetworkOptions {
+  internal?: boolean;
+  /** Default true. False: no address translation for traffic leaving the host (no outbound route). */
+  outbound?: boolean;
+  /** Default true. False: containers on this network cannot connect to each other. */
+  interContainer?: boolean;
+}
+
 export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
 export interface ContainerInfo {
@@ -119,7 +134,7 @@ export interface ContainerRuntime {
   inspectContainer(id: string): Promise<ContainerInfo | undefined>;
   listContainers(labels: Record<string, string>, opts?: { all?: boolean }): Promise<ContainerInfo[]>;
   followLogs(id: string, opts?: { sinceMs?: number; signal?: AbortSignal }): AsyncIterable<LogLine>;
-  createNetwork(name: string, labels?: Record<string, string>, opts?: { internal?: boolean }): Promise<string>;
+  createNetwork(name: string, labels?: Record<string, string>, opts?: NetworkOptions): Promise<string>;
   removeNetwork(name: string): Promise<void>;
   listNetworks(labels: Record<string, string>): Promise<{ id: string; name: string }[]>;
   stats(id: string): Promise<ContainerStats | undefined>;

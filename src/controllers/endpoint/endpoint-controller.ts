@@ -18,6 +18,12 @@
  * whose container exits (noticed at once through a wait on the container) or that fails three
  * pings in a row leaves the route and is replaced, while the endpoint stays InService.
  *
+ * EnableNetworkIsolation: the model's instances join a per-endpoint bridge network without outbound
+ * NAT and without inter-container traffic, so a container reaches no other container, network or
+ * address beyond the host, while its 8080 stays published on 127.0.0.1 (an `internal` network
+ * would drop the published port). The host's own addresses on that bridge remain reachable, as on
+ * any Docker bridge. Non-isolated instances stay on the default bridge.
+ *
  * Restarts: containers carry labels (endpoint, variant, instance, fleet generation, Slipway home);
  * `resume()` adopts those of its own home, pings them and republishes routes before returning, so
  * invocations continue within a moment of the server starting again.
@@ -31,6 +37,7 @@ import type { ResourceRecord } from '../../storage/resource-store.js';
 import { containerCommand } from '../container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';
 import { limitsFor } from '../instance-types.js';
+import { homeTag } from '../job-common/home-tag.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { ping } from './health.js';
 import { ModelCache, ModelDataError } from './model-cache.js';
@@ -165,13 +172,14 @@ export class EndpointController implements Controller {
       logger.warn({ err }, 'endpoint controller: cannot list containers to adopt');
     }
     const adopted: Instance[] = [];
+    const strays: Promise<unknown>[] = [];
     for (const c of containers) {
       const rec = byName.get((c.labels[LABELS.name] ?? '').toLowerCase());
       const generation = Number(c.labels[LABEL_GENERATION]);
       const known = rec && rec.status !== EndpointStatus.Deleting && (rec.internal.active.generation === generation || rec.internal.pending?.generation === generation);
       if (!rec || !known || !c.running || !c.ports[8080]) {
         // Belongs to nothing that should run (deleted while we were down, or a dead instance).
-        this.track(this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined));
+        strays.push(this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined));
         continue;
       }
       const inst = this.attach(rec.name, c.labels[LABELS.variant] ?? '', c.labels[LABELS.instance] ?? c.id.slice(0, 12), generation, c.id, c.startedAt?.getTime() ?? Date.now());
@@ -179,6 +187,15 @@ export class EndpointController implements Controller {
       this.watch(inst);
       adopted.push(inst);
     }
+    // Isolated networks of endpoints deleted while the server was down go once their containers have.
+    const live = new Set(records.filter((r) => r.status !== EndpointStatus.Deleting).map((r) => this.isolationNetworkName(r.name)));
+    this.track(
+      Promise.all(strays).then(async () => {
+        for (const n of await this.deps.runtime.listNetworks(this.networkLabels()).catch(() => [])) {
+          if (!live.has(n.name)) await this.deps.runtime.removeNetwork(n.name).catch(() => undefined);
+        }
+      }),
+    );
     await Promise.all(
       adopted.map(async (i) => {
         if (await ping(i.origin!)) {
@@ -442,6 +459,7 @@ export class EndpointController implements Controller {
     const stream = `${v.variantName}/${id}`;
     this.deps.logs.ensureStream(group, stream);
     if (limits.warnings.length) this.deps.logs.append(group, stream, limits.warnings.map((m) => ({ timestamp: Date.now(), message: `[slipway] ${m}` })));
+    const network = v.enableNetworkIsolation ? await this.isolationNetwork(rec.name, rec.arn) : undefined;
     const containerId = await rt.createContainer({
       name: containerName,
       image: resolved.local,
@@ -461,6 +479,7 @@ export class EndpointController implements Controller {
       },
       binds: [{ hostPath: modelDir, containerPath: '/opt/ml/model', readOnly: true }],
       publishPorts: [8080],
+      ...(network ? { network: { name: network } } : {}),
       limits: { ...(limits.nanoCpus ? { nanoCpus: limits.nanoCpus } : {}), ...(limits.memoryBytes ? { memoryBytes: limits.memoryBytes } : {}) },
     });
     const inst = this.attach(rec.name, v.variantName, id, plan.generation, containerId, Date.now());
@@ -476,6 +495,31 @@ export class EndpointController implements Controller {
     }
     inst.startedAt = Date.now();
     return inst;
+  }
+
+  /** The endpoint's isolated network, created on first use (idempotent); its name. */
+  private async isolationNetwork(endpoint: string, arn: string): Promise<string> {
+    const name = this.isolationNetworkName(endpoint);
+    await this.deps.runtime.createNetwork(
+      name,
+      { ...this.networkLabels(endpoint), [LABELS.arn]: arn },
+      { outbound: false, interContainer: false },
+    );
+    return name;
+  }
+
+  private isolationNetworkName(endpoint: string): string {
+    // The hash covers the whole name (and the home), so endpoints sharing a 40-character prefix never share a network.
+    return `slipway-ep-${endpoint.toLowerCase().slice(0, 40)}-iso-${homeTag(`${this.deps.config.home}\n${endpoint.toLowerCase()}`)}`;
+  }
+
+  private networkLabels(endpoint?: string): Record<string, string> {
+    return {
+      [LABELS.managed]: 'true',
+      [LABELS.kind]: 'endpoint',
+      [LABELS.home]: this.deps.config.home,
+      ...(endpoint !== undefined ? { [LABELS.name]: endpoint } : {}),
+    };
   }
 
   /** Registers an instance: log follower and exit watcher. */
@@ -603,6 +647,10 @@ export class EndpointController implements Controller {
         await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
       }),
     );
+    // The isolated network goes once nothing is attached to it any more.
+    for (const n of await this.deps.runtime.listNetworks(this.networkLabels(name)).catch(() => [])) {
+      await this.deps.runtime.removeNetwork(n.name).catch((err: unknown) => logger.warn({ err, endpoint: name }, 'could not remove endpoint network'));
+    }
     this.states.delete(name.toLowerCase());
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, RuntimeNotFoundError } from '../container-runtime.js';
-import { computeStats, publishedPorts, toContainerInfo, toCreateOptions, toImageInfo, translateError } from './docker-mapping.js';
+import { computeStats, publishedPorts, toContainerInfo, toCreateOptions, toImageInfo, toNetworkCreateOptions, translateError } from './docker-mapping.js';
 
 describe('toCreateOptions', () => {
   it('maps a full spec onto the Docker create body', () => {
@@ -61,6 +61,20 @@ describe('toCreateOptions', () => {
   it('refuses published ports without a network and invalid ports', () => {
     expect(() => toCreateOptions({ name: 'a', image: 'i', networkDisabled: true, publishPorts: [8080] })).toThrow(RuntimeError);
     expect(() => toCreateOptions({ name: 'a', image: 'i', publishPorts: [70000] })).toThrow(/invalid port/);
+  });
+});
+
+describe('toNetworkCreateOptions', () => {
+  it('sends no driver options by default and maps internal', () => {
+    expect(toNetworkCreateOptions('n', { a: 'b' }, { internal: true })).toEqual({ Name: 'n', Driver: 'bridge', CheckDuplicate: true, Internal: true, Labels: { a: 'b' } });
+  });
+
+  it('turns off masquerading and inter-container traffic with the bridge driver options', () => {
+    expect(toNetworkCreateOptions('n', {}, { outbound: false, interContainer: false }).Options).toEqual({
+      'com.docker.network.bridge.enable_ip_masquerade': 'false',
+      'com.docker.network.bridge.enable_icc': 'false',
+    });
+    expect(toNetworkCreateOptions('n', {}, { outbound: true, interContainer: true }).Options).toBeUndefined();
   });
 });
 

@@ -12,6 +12,7 @@ import {
   type ContainerState,
   type ContainerStats,
   type ImageInfo,
+  type NetworkOptions,
 } from '../container-runtime.js';
 
 /**
@@ -70,6 +71,25 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
     };
   }
   return opts;
+}
+
+/**
+ * Docker create body for a bridge network. `outbound: false` and `interContainer: false` map to
+ * the bridge driver's own switches (no MASQUERADE rule; no FORWARD accept between members), which
+ * unlike `Internal` leave port publishing on 127.0.0.1 working.
+ */
+export function toNetworkCreateOptions(name: string, labels: Record<string, string>, opts: NetworkOptions): Docker.NetworkCreateOptions {
+  const driverOpts: Record<string, string> = {};
+  if (opts.outbound === false) driverOpts['com.docker.network.bridge.enable_ip_masquerade'] = 'false';
+  if (opts.interContainer === false) driverOpts['com.docker.network.bridge.enable_icc'] = 'false';
+  return {
+    Name: name,
+    Driver: 'bridge',
+    CheckDuplicate: true,
+    Internal: opts.internal ?? false,
+    Labels: { ...labels },
+    ...(Object.keys(driverOpts).length ? { Options: driverOpts } : {}),
+  };
 }
 
 /** The subset of GET /containers/{id}/json this module reads; the engine may send nulls. */

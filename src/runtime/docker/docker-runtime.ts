@@ -17,6 +17,7 @@ import {
   type EngineInfo,
   type ImageInfo,
   type LogLine,
+  type NetworkOptions,
   type ResolvedImage,
 } from '../container-runtime.js';
 import { isPlausibleImageRef, localImageCandidates } from '../image-ref.js';
@@ -27,6 +28,7 @@ import {
   toContainerInfo,
   toCreateOptions,
   toImageInfo,
+  toNetworkCreateOptions,
   translateError,
   type RawContainerInspect,
   type RawImageInspect,
@@ -265,15 +267,9 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async createNetwork(name: string, labels: Record<string, string> = {}, opts: { internal?: boolean } = {}): Promise<string> {
+  async createNetwork(name: string, labels: Record<string, string> = {}, opts: NetworkOptions = {}): Promise<string> {
     try {
-      const n = await this.docker.createNetwork({
-        Name: name,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        Internal: opts.internal ?? false,
-        Labels: { ...labels },
-      });
+      const n = await this.docker.createNetwork(toNetworkCreateOptions(name, labels, opts));
       return n.id;
     } catch (err) {
       if (engineStatus(err) === 409) {

@@ -300,6 +300,33 @@ export function containerRuntimeContract(
       expect(text(r.lines, 'stdout').join('\n')).toMatch(/internal-peer/);
     });
 
+    it_('publishes ports from a network without outbound or inter-container traffic', async () => {
+      const labels = { [TEST_LABEL]: testId };
+      const closed = `slipway-test-${testId}-closed`;
+      const open = `slipway-test-${testId}-open`;
+      await rt.createNetwork(closed, labels, { outbound: false, interContainer: false });
+      await rt.createNetwork(open, labels);
+      const serve = shell('exec python3 -m http.server 8080');
+      const server = await run(spec('srv', { ...serve, network: { name: closed, aliases: ['srv'] }, publishPorts: [8080] }));
+      const openServer = await run(spec('open-srv', { ...serve, network: { name: open, aliases: ['open-srv'] } }));
+      const port = (await rt.inspectContainer(server))?.ports[8080];
+      expect(port).toBeGreaterThan(0);
+      // The published port still answers from 127.0.0.1.
+      await until('published port answers', async () => (await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined))?.status === 200, 30_000);
+      // A TCP connect to a peer by alias: "open" / "closed" (3 s timeout) on stdout.
+      const tryConnect = (peer: string) =>
+        shell(
+          `exec python3 -c "import socket,sys\ntry:\n socket.create_connection(('${peer}',8080),3); print('open')\nexcept OSError as e:\n print('closed', e)"`,
+        );
+      const onClosed = await runToExit(spec('peer', { ...tryConnect('srv'), network: { name: closed } }));
+      expect(text(onClosed.lines, 'stdout').join('\n')).toMatch(/^closed/);
+      // The same probe on an ordinary network connects, so the check above can fail.
+      const onOpen = await runToExit(spec('open-peer', { ...tryConnect('open-srv'), network: { name: open } }));
+      expect(text(onOpen.lines, 'stdout')).toEqual(['open']);
+      await rt.removeContainer(server, { force: true });
+      await rt.removeContainer(openServer, { force: true });
+    });
+
     it_('runs without any network when networkDisabled', async () => {
       const r = await runToExit(spec('nonet', { ...shell('ls /sys/class/net'), networkDisabled: true }));
       expect(r.exitCode).toBe(0);
