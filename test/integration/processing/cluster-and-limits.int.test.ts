@@ -3,23 +3,18 @@
  * InstanceCount 2 (host names, resourceconfig.json, ShardedByS3Key, both hosts' outputs),
  * StoppingCondition.MaxRuntimeInSeconds exceeded, and the outputs of a stopped job.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../../src/runtime/container-runtime.js';
 import { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { useTestServer } from '../../helpers/server.js';
 import { uniq } from '../training/helpers.js';
 import { boto3, processorImage, waitAndDescribe } from './helpers.js';
 
-let srv: TestServer;
 let image: string;
-
 beforeAll(async () => {
   image = await processorImage();
-  srv = await startTestServer();
 }, 180_000);
-afterAll(async () => {
-  await srv?.cleanup();
-});
+const server = useTestServer();
 
 const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
 const WAIT = (name: string) => waitAndDescribe('Processing', name, 150);
@@ -50,7 +45,7 @@ describe('processing clusters and stopping conditions', () => {
     const bucket = uniq('pcl');
     const name = uniq('proc-cluster');
     const out = await boto3<{ status: string; reason?: string; keys: string[]; hosts: Record<string, any>; streams: string[] }>(
-      srv.url,
+      server().url,
       bucketWith(bucket, ['a.txt', 'b.txt', 'c.txt', 'd.txt']) +
         // Each host stays up 3 s after resolving, so a peer that starts later still finds it.
         create(name, bucket, ['--mode', 'cluster', '--seconds', '3'], { count: 2, sharded: true }) +
@@ -81,8 +76,8 @@ print(json.dumps({'status': d['ProcessingJobStatus'], 'reason': d.get('FailureRe
     expect(out.hosts['algo-1'].resolved['algo-2']).not.toBe(out.hosts['algo-1'].resolved['algo-1']);
     // Containers and the job's network are gone once the job has ended.
     const runtime = new DockerRuntime();
-    expect(await runtime.listContainers({ [LABELS.name]: name, [LABELS.home]: srv.home }, { all: true })).toEqual([]);
-    expect(await runtime.listNetworks({ [LABELS.name]: name, [LABELS.home]: srv.home })).toEqual([]);
+    expect(await runtime.listContainers({ [LABELS.name]: name, [LABELS.home]: server().home }, { all: true })).toEqual([]);
+    expect(await runtime.listNetworks({ [LABELS.name]: name, [LABELS.home]: server().home })).toEqual([]);
     expect(out.streams).toHaveLength(2);
     expect(out.streams[0]).toMatch(new RegExp(`^${name}/algo-1-\\d+$`));
     expect(out.streams[1]).toMatch(new RegExp(`^${name}/algo-2-\\d+$`));
@@ -92,7 +87,7 @@ print(json.dumps({'status': d['ProcessingJobStatus'], 'reason': d.get('FailureRe
     const bucket = uniq('prep');
     const name = uniq('proc-repl');
     const out = await boto3<{ status: string; reason?: string; inputs: string[][] }>(
-      srv.url,
+      server().url,
       bucketWith(bucket, ['x.txt', 'y.txt', 'z.txt']) +
         create(name, bucket, ['--mode', 'cluster', '--seconds', '2'], { count: 2 }) +
         WAIT(name) +
@@ -114,7 +109,7 @@ print(json.dumps({'status': d['ProcessingJobStatus'], 'reason': d.get('FailureRe
     const bucket = uniq('pmax');
     const name = uniq('proc-max');
     const out = await boto3<{ status: string; reason?: string; keys: string[]; started: number; ended: number; containers: number }>(
-      srv.url,
+      server().url,
       bucketWith(bucket, ['a.txt']) +
         create(name, bucket, ['--mode', 'slow', '--seconds', '600'], { maxRuntime: 4 }) +
         WAIT(name) +
@@ -135,7 +130,7 @@ print(json.dumps({'status': d['ProcessingJobStatus'], 'reason': d.get('FailureRe
     const bucket = uniq('pstp');
     const name = uniq('proc-stopped');
     const out = await boto3<{ status: string; reason?: string; keys: string[]; started: string; sawStopping: boolean }>(
-      srv.url,
+      server().url,
       bucketWith(bucket, ['a.txt']) +
         create(name, bucket, ['--mode', 'slow', '--seconds', '600'], { count: 2 }) +
         `

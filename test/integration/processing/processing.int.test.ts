@@ -3,21 +3,16 @@
  * inputs and two outputs, Environment, processingjobconfig.json, Continuous upload while the job
  * runs, a failing job's ExitMessage, Pipe input with Gzip, stop, list and tags.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../../helpers/server.js';
 import { boto3, processorImage, waitAndDescribe } from './helpers.js';
 import { uniq } from '../training/helpers.js';
 
-let srv: TestServer;
 let image: string;
-
 beforeAll(async () => {
   image = await processorImage();
-  srv = await startTestServer();
 }, 180_000);
-afterAll(async () => {
-  await srv?.cleanup();
-});
+const server = useTestServer();
 
 const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
 
@@ -63,7 +58,7 @@ describe('processing jobs', () => {
       tags: unknown;
       streams: string[];
     }>(
-      srv.url,
+      server().url,
       setupBucket(bucket) +
         createScript(name, bucket, 'copy') +
         WAIT(name) +
@@ -111,7 +106,7 @@ print(json.dumps({'status': d['ProcessingJobStatus'], 'summary': summary, 'upper
     const bucket = uniq('cont');
     const name = uniq('proc-cont');
     const out = await boto3<{ seenWhile: string; early: string; late: string; status: string }>(
-      srv.url,
+      server().url,
       setupBucket(bucket) +
         createScript(name, bucket, 'continuous') +
         `
@@ -142,7 +137,7 @@ print(json.dumps({'seenWhile': seen_while, 'early': early, 'late': late, 'status
     const bucket = uniq('fail');
     const name = uniq('proc-fail');
     const out = await boto3<{ status: string; exit: string; reason: string; partial: string; listed: Record<string, string> }>(
-      srv.url,
+      server().url,
       setupBucket(bucket) +
         createScript(name, bucket, 'fail') +
         WAIT(name) +
@@ -164,7 +159,7 @@ print(json.dumps({'status': d['ProcessingJobStatus'], 'exit': d.get('ExitMessage
     const bucket = uniq('pipe');
     const name = uniq('proc-pipe');
     const out = await boto3<{ status: string; reason?: string; piped: string }>(
-      srv.url,
+      server().url,
       `
 import gzip
 s3.create_bucket(Bucket='${bucket}')
@@ -193,7 +188,7 @@ print(json.dumps({'status': d['ProcessingJobStatus'], 'reason': d.get('FailureRe
     const bucket = uniq('stop');
     const name = uniq('proc-stop');
     const out = await boto3<{ status: string; errors: string[] }>(
-      srv.url,
+      server().url,
       setupBucket(bucket) +
         createScript(name, bucket, 'sleep') +
         `
