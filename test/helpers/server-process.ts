@@ -1,8 +1,12 @@
 /** Slipway as a separate OS process (built `dist/`), for kill -9 and restart tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+import { removeContainersOf } from './server.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -63,6 +67,33 @@ export async function startServerProcess(home: string, port?: number): Promise<S
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+/**
+ * For test files that kill and restart server processes: each test gets a fresh home from
+ * `newHome()` and starts processes on it with `start()`; after each test the last process is
+ * stopped and the containers, networks and home it left are removed.
+ */
+export function useServerProcesses(prefix = 'slipway-proc-'): { newHome(): string; start(): Promise<ServerProcess> } {
+  let home: string | undefined;
+  let proc: ServerProcess | undefined;
+  afterEach(async () => {
+    await proc?.stop().catch(() => undefined);
+    proc = undefined;
+    if (home) {
+      await removeContainersOf(home);
+      rmSync(home, { recursive: true, force: true });
+      home = undefined;
+    }
+  });
+  return {
+    newHome: () => (home = mkdtempSync(join(tmpdir(), prefix))),
+    start: async () => {
+      if (!home) throw new Error('call newHome() before start()');
+      proc = await startServerProcess(home);
+      return proc;
     },
   };
 }

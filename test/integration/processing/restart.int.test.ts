@@ -4,14 +4,10 @@
  * container vanished while the server was down ends Failed with a clear reason.
  * Needs `npm run build:server` (the server runs from dist/).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../../src/runtime/container-runtime.js';
 import { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
-import { removeContainersOf } from '../../helpers/server.js';
-import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+import { useServerProcesses, type ServerProcess } from '../../helpers/server-process.js';
 import { uniq } from '../training/helpers.js';
 import { boto3, processorImage, waitAndDescribe } from './helpers.js';
 
@@ -19,17 +15,12 @@ const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
 const runtime = new DockerRuntime();
 let image: string;
 let home: string;
-let proc: ServerProcess | undefined;
+let proc: ServerProcess;
+const servers = useServerProcesses();
 
 beforeAll(async () => {
   image = await processorImage();
 }, 180_000);
-afterEach(async () => {
-  await proc?.stop().catch(() => undefined);
-  proc = undefined;
-  await removeContainersOf(home);
-  rmSync(home, { recursive: true, force: true });
-});
 
 function create(name: string, bucket: string, seconds: number): string {
   return `
@@ -77,14 +68,14 @@ for s in logs.describe_log_streams(logGroupName='/aws/sagemaker/ProcessingJobs',
 
 describe('processing jobs across a server crash', () => {
   it('re-attaches to the running container after kill -9 and completes with its outputs and logs', async () => {
-    home = mkdtempSync(join(tmpdir(), 'slipway-proc-restart-'));
-    proc = await startServerProcess(home);
+    home = servers.newHome();
+    proc = await servers.start();
     const bucket = uniq('prst');
     const name = uniq('proc-restart');
     await boto3(proc.url, create(name, bucket, 6));
     const container = await waitRunning(proc.url, name);
     await proc.kill9();
-    proc = await startServerProcess(home);
+    proc = await servers.start();
     const out = await boto3<{ status: string; reason?: string; keys: string[]; lines: string[] }>(
       proc.url,
       waitAndDescribe('Processing', name, 120) +
@@ -103,15 +94,15 @@ print(json.dumps({'status': d['ProcessingJobStatus'], 'reason': d.get('FailureRe
   });
 
   it('fails a job whose container vanished while the server was down, saying so', async () => {
-    home = mkdtempSync(join(tmpdir(), 'slipway-proc-vanish-'));
-    proc = await startServerProcess(home);
+    home = servers.newHome();
+    proc = await servers.start();
     const bucket = uniq('pvan');
     const name = uniq('proc-vanish');
     await boto3(proc.url, create(name, bucket, 600));
     const container = await waitRunning(proc.url, name);
     await proc.kill9();
     await runtime.removeContainer(container, { force: true });
-    proc = await startServerProcess(home);
+    proc = await servers.start();
     const out = await boto3<{ status: string; reason?: string; end: unknown }>(
       proc.url,
       waitAndDescribe('Processing', name, 60) +

@@ -4,14 +4,11 @@
  * container removed; a job killed while Stopping ends Stopped with no `.out` kept. No job is
  * left InProgress. Needs `npm run build:server` (the server runs from dist/).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../../src/runtime/container-runtime.js';
 import { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
-import { removeContainersOf } from '../../helpers/server.js';
-import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+import { useServerProcesses, type ServerProcess } from '../../helpers/server-process.js';
 import { boto3, buildImageFrom, waitAndDescribe } from '../processing/helpers.js';
 import { uniq } from '../training/helpers.js';
 
@@ -19,17 +16,12 @@ const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
 const runtime = new DockerRuntime();
 let echo: string;
 let home: string;
-let proc: ServerProcess | undefined;
+let proc: ServerProcess;
+const servers = useServerProcesses();
 
 beforeAll(async () => {
   echo = await buildImageFrom(join(import.meta.dirname, 'fixtures/echo'), 'transform-echo');
 }, 180_000);
-afterEach(async () => {
-  await proc?.stop().catch(() => undefined);
-  proc = undefined;
-  await removeContainersOf(home);
-  rmSync(home, { recursive: true, force: true });
-});
 
 /** Three objects of 8 lines through a slow echo model, one record per request. */
 function create(name: string, bucket: string, env: Record<string, string>): string {
@@ -60,8 +52,8 @@ async function containers(name: string): Promise<string[]> {
 
 describe('batch transform across a server crash', () => {
   it('runs an InProgress job again after kill -9 and completes it with every output', async () => {
-    home = mkdtempSync(join(tmpdir(), 'slipway-tj-restart-'));
-    proc = await startServerProcess(home);
+    home = servers.newHome();
+    proc = await servers.start();
     const bucket = uniq('trst');
     const name = uniq('t-restart');
     const started = await boto3<{ ok: boolean }>(proc.url, create(name, bucket, { ECHO_SLEEP: '0.4' }));
@@ -69,7 +61,7 @@ describe('batch transform across a server crash', () => {
     const first = await containers(name);
     expect(first).toHaveLength(1);
     await proc.kill9();
-    proc = await startServerProcess(home);
+    proc = await servers.start();
     const out = await boto3<{ status: string; reason?: string; keys: string[]; bodies: Record<string, string> }>(
       proc.url,
       waitAndDescribe('Transform', name, 120) +
@@ -89,8 +81,8 @@ print(json.dumps({'status': d['TransformJobStatus'], 'reason': d.get('FailureRea
   });
 
   it('ends a job killed while Stopping as Stopped, keeping no .out objects', async () => {
-    home = mkdtempSync(join(tmpdir(), 'slipway-tj-stopcrash-'));
-    proc = await startServerProcess(home);
+    home = servers.newHome();
+    proc = await servers.start();
     const bucket = uniq('tstc');
     const name = uniq('t-stopcrash');
     // The model ignores SIGTERM, so the stop waits out its grace period: the crash lands in it.
@@ -106,7 +98,7 @@ print(json.dumps({'status': sm.describe_transform_job(TransformJobName='${name}'
     );
     expect(mid.status).toBe('Stopping');
     await proc.kill9();
-    proc = await startServerProcess(home);
+    proc = await servers.start();
     const out = await boto3<{ status: string; reason?: string; keys: string[] }>(
       proc.url,
       waitAndDescribe('Transform', name, 60) +
