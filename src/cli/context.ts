@@ -106,7 +106,9 @@ function oraTask(spinner: Ora): Task {
   };
 }
 
-/** Off a TTY: one line when a task starts, one per changed state (at most every 500 ms), one at the end. */
+/** Off a TTY (logs, CI): one line when a task starts, a progress line at most every 5 s, one at the end. */
+const PLAIN_PROGRESS_INTERVAL_MS = 5_000;
+
 function plainTask(text: string, write: (line: string) => void, c: Colors): Task {
   let last = text;
   let lastAt = Date.now();
@@ -115,7 +117,7 @@ function plainTask(text: string, write: (line: string) => void, c: Colors): Task
   return {
     update: (t) => {
       if (t === last) return;
-      if (Date.now() - lastAt < 500) {
+      if (Date.now() - lastAt < PLAIN_PROGRESS_INTERVAL_MS) {
         pending = t;
         return;
       }

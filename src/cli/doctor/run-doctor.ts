@@ -249,10 +249,17 @@ async function trainChecks(
   return { findings, modelDir };
 }
 
+/** How long /ping may stay non-200 when serve has no model to load (no --data, no --model). */
+const EMPTY_MODEL_PING_SECONDS = 20;
+
 async function serveChecks(runtime: ContainerRuntime, image: string, o: DoctorOptions, work: string, task: Task): Promise<Finding[]> {
   const findings: Finding[] = [];
+  const emptyModel = !o.model;
   const modelDir = o.model ?? join(work, 'empty-model');
   mkdirSync(modelDir, { recursive: true });
+  // Most images cannot answer /ping without a model; without --data or --model, don't wait the
+  // whole startup window for a 200 that cannot come.
+  const pingSeconds = emptyModel ? Math.min(o.pingTimeoutSeconds, EMPTY_MODEL_PING_SECONDS) : o.pingTimeoutSeconds;
   let server: LocalServer;
   try {
     server = await startLocalServe(runtime, { image, modelDir, env: o.env });
@@ -269,7 +276,7 @@ async function serveChecks(runtime: ContainerRuntime, image: string, o: DoctorOp
   }
   try {
     const ping = await waitForPing(runtime, server, {
-      timeoutMs: o.pingTimeoutSeconds * 1000,
+      timeoutMs: pingSeconds * 1000,
       onAttempt: (ms, st) => task.update(`waiting for GET /ping (${Math.round(ms / 1000)}s${st ? `, last answer ${st}` : ''})`),
     });
     if (!ping.ok && ping.reason === 'exited') {
@@ -294,7 +301,7 @@ async function serveChecks(runtime: ContainerRuntime, image: string, o: DoctorOp
         group: 'serve',
         status: 'fail',
         title: 'serve listens on port 8080',
-        detail: `nothing accepted connections on port 8080 in ${o.pingTimeoutSeconds}s`,
+        detail: `nothing accepted connections on port 8080 in ${pingSeconds}s`,
         fix: 'listen on 0.0.0.0:8080 (not 127.0.0.1, not another port); honour SAGEMAKER_BIND_TO_PORT when it is set',
       });
     } else {
@@ -302,6 +309,15 @@ async function serveChecks(runtime: ContainerRuntime, image: string, o: DoctorOp
     }
     if (ping.ok) {
       findings.push({ id: 'serve.ping', group: 'serve', status: 'pass', title: 'GET /ping answers 200 within the limit', detail: `after ${formatDuration(ping.elapsedMs)}` });
+    } else if (ping.reason !== 'refused' && emptyModel) {
+      findings.push({
+        id: 'serve.ping',
+        group: 'serve',
+        status: 'warn',
+        title: 'GET /ping answers 200 within the limit',
+        detail: `/ping answered ${ping.lastStatus ?? 'nothing'} for ${pingSeconds}s with an empty /opt/ml/model, so the model-dependent checks were skipped`,
+        fix: 'run doctor with --data DIR (doctor trains a model first) or --model DIR (an extracted model.tar.gz) to check serving with a model',
+      });
     } else if (ping.reason !== 'refused') {
       const tail = await tailLogs(runtime, server.id, 8);
       findings.push({
@@ -312,7 +328,7 @@ async function serveChecks(runtime: ContainerRuntime, image: string, o: DoctorOp
         detail:
           (ping.reason === 'slow'
             ? `/ping never answered within SageMaker's 2 s request timeout`
-            : `/ping answered ${ping.lastStatus} (never 200) for ${o.pingTimeoutSeconds}s; the endpoint would end Failed`) + (tail.length ? `\n${indentLog(tail)}` : ''),
+            : `/ping answered ${ping.lastStatus} (never 200) for ${pingSeconds}s; the endpoint would end Failed`) + (tail.length ? `\n${indentLog(tail)}` : ''),
         fix: 'answer GET /ping with 200 (an empty body is enough) once the model is loaded, within 2 s per request; check that the model loads from /opt/ml/model',
       });
     }
