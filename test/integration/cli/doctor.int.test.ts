@@ -45,6 +45,17 @@ async function doctor(image: string, extra: string[] = []) {
 }
 
 describe('slipway doctor', () => {
+  it('without --data, warns after a short wait that serve had no model instead of failing', async () => {
+    const t0 = Date.now();
+    const r = await runCli(['--json', 'doctor', 'decision-trees', '--grace', '5']);
+    const report = JSON.parse(r.stdout) as { findings: Finding[] };
+    const ping = report.findings.find((f) => f.id === 'serve.ping');
+    expect(ping).toMatchObject({ status: 'warn', fix: expect.stringMatching(/--data DIR/) });
+    expect(report.findings.filter((f) => f.status === 'fail')).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+  });
+
   it('passes the decision-tree example, including the sample payload and SIGTERM', async () => {
     const { code, report, failed } = await doctor('decision-trees', ['--hp', 'max_leaf_nodes=5', '--payload', PAYLOAD, '--content-type', 'text/csv']);
     expect(failed).toEqual([]);
