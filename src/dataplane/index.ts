@@ -14,6 +14,8 @@
  * small bodies, and metrics go to pre-resolved series.
  *
  * Invocation timeout: 60 s as in SageMaker; `SLIPWAY_INVOCATION_TIMEOUT_MS` overrides it (tests).
+ *
+ * InvokeEndpointAsync (`/async-invocations`) is queued and run by ./async/async-invocations.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -30,6 +32,9 @@ import { endpointLogGroup } from '../controllers/endpoint/types.js';
 import { answerPreflight, applyCors } from './cors.js';
 import { COALESCE_LIMIT, Invocation, type InvocationPlane } from './invocation.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { Db } from '../storage/sqlite/database.js';
+import { AsyncInvocations } from './async/async-invocations.js';
 
 export interface RuntimeSurface {
   handler: SurfaceHandler;
@@ -42,6 +47,10 @@ export interface RuntimeSurfaceDeps {
   resources: ResourceStore;
   /** Invocation counts and latency split (ModelLatency vs OverheadLatency) go here. */
   metrics: Metrics;
+  /** Where InvokeEndpointAsync reads InputLocation and writes results (without it, async is off). */
+  objects?: ObjectStore;
+  /** The metadata database (async queue); without it the surface opens its own connection to `config.dbPath`. */
+  db?: Db;
   [other: string]: unknown;
 }
 
@@ -111,6 +120,13 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
       'Your invocation timed out while waiting for a response from container primary. Review the latency metrics for each container in Amazon CloudWatch, resolve the issue, and try again.',
     );
 
+  // Surfaces built without storage (data-plane unit harnesses) serve synchronous calls only.
+  const asyncInvocations =
+    deps.objects !== undefined && deps.db !== undefined
+      ? new AsyncInvocations({ db: deps.db, resources: deps.resources, objects: deps.objects, table, metrics: deps.metrics })
+      : undefined;
+  asyncInvocations?.start();
+
   const plane: InvocationPlane = {
     table,
     metrics: deps.metrics,
@@ -127,12 +143,14 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
     const name = m ? safeDecode(m[1]!) : '';
     const op = m?.[2] ?? 'invocations';
     ctx.operation = op === 'invocations' ? 'InvokeEndpoint' : op === 'async-invocations' ? 'InvokeEndpointAsync' : 'InvokeEndpointWithResponseStream';
+    // Async requests are judged by the stored endpoint, not the route: they may wait for instances.
+    if (op === 'async-invocations') {
+      if (asyncInvocations) return asyncInvocations.accept(req, res, ctx, name);
+      return fail(req, res, ctx, runtimeValidationError('Asynchronous inference is not available on this server.'));
+    }
 
     const route = table.lookup(name);
     if (!route) return fail(req, res, ctx, runtimeValidationError(`Endpoint ${name} of account ${ctx.accountId} not found.`));
-    if (op === 'async-invocations') {
-      return fail(req, res, ctx, runtimeValidationError(`Endpoint ${route.name} of account ${ctx.accountId} is not configured for asynchronous inference.`));
-    }
     const declared = req.headers['content-length'];
     const declaredBytes = declared === undefined ? -1 : Number(declared);
     if (declaredBytes > MAX_PAYLOAD_BYTES) {
@@ -197,6 +215,7 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
   return {
     handler,
     stop: async () => {
+      await asyncInvocations?.stop();
       unsubscribe();
       const all = [...pools.values()];
       pools.clear();

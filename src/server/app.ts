@@ -63,7 +63,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
   const deps = { config, resources, tags, logs, objects, queue };
-  const dataplane = createRuntimeSurface({ ...deps, runtime, metrics });
+  const dataplane = createRuntimeSurface({ ...deps, runtime, metrics, db });
   const router = createRouter({
     slipway: createSlipwayRoutes({
       runtime,

@@ -72,6 +72,14 @@ export interface FleetPlan {
   generation: number;
   endpointConfigName: string;
   variants: VariantPlan[];
+  /** The config's AsyncInferenceConfig, copied like the rest (the data plane's async queue reads it). */
+  asyncInferenceConfig?: AsyncInferenceConfigDoc;
+}
+
+/** `AsyncInferenceConfig` as stored (contract §2.6). */
+export interface AsyncInferenceConfigDoc {
+  ClientConfig?: { MaxConcurrentInvocationsPerInstance?: number };
+  OutputConfig?: { S3OutputPath?: string; S3FailurePath?: string; KmsKeyId?: string; NotificationConfig?: Record<string, unknown> };
 }
 
 export interface DeployedImageDoc {

@@ -1,10 +1,11 @@
 /** @module storage/migrations — the ordered list of schema migrations; never edit an applied one. */
 import { coreMigration } from './001-core.js';
 import { objectsMigration } from './002-objects.js';
+import { asyncInvocationsMigration } from './003-async-invocations.js';
 
 export interface Migration {
   id: string;
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [coreMigration, objectsMigration];
+export const MIGRATIONS: readonly Migration[] = [coreMigration, objectsMigration, asyncInvocationsMigration];

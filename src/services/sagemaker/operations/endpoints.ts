@@ -18,6 +18,7 @@ import {
   EndpointStatus,
   endpointLogGroup,
   primaryContainer,
+  type AsyncInferenceConfigDoc,
   type EndpointConfigDoc,
   type EndpointDoc,
   type EndpointInternal,
@@ -40,6 +41,7 @@ export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: 
   return {
     generation,
     endpointConfigName: cfg.doc.EndpointConfigName,
+    ...(cfg.doc.AsyncInferenceConfig ? { asyncInferenceConfig: cfg.doc.AsyncInferenceConfig as AsyncInferenceConfigDoc } : {}),
     variants: cfg.doc.ProductionVariants.map((v) => {
       const model = deps.resources.get<ModelDoc>('model', v.ModelName);
       if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
@@ -86,7 +88,13 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
 
   const describe: OperationHandler = (ctx, input: { EndpointName: string }) => {
     const rec = mustGet(ctx, input.EndpointName);
-    return { ...rec.doc, EndpointStatus: rec.status, LastModifiedTime: toWireTime(rec.lastModifiedTime) };
+    const asyncConfig = rec.internal.active.asyncInferenceConfig;
+    return {
+      ...rec.doc,
+      EndpointStatus: rec.status,
+      LastModifiedTime: toWireTime(rec.lastModifiedTime),
+      ...(asyncConfig ? { AsyncInferenceConfig: asyncConfig } : {}),
+    };
   };
 
   return {
