@@ -42,6 +42,8 @@ interface Run {
 
 /** SIGTERM, then SIGKILL after this, when a transform's serve containers are done. */
 const STOP_GRACE_SECONDS = 10;
+/** How long to let log followers catch up with stopped containers (the engine can lag under load). */
+const LOG_DRAIN_LIMIT_MS = 30_000;
 
 type Outcome = { status: 'Completed' } | { status: 'Failed'; reason: string } | { status: 'Stopped' };
 
@@ -163,7 +165,7 @@ export class TransformJobController implements Controller {
       // Stop first and let the log followers drain what the containers printed last (removing a
       // running container would drop its final lines), then remove.
       await Promise.all(instances.map((i) => this.deps.runtime.stopContainer(i.containerId, STOP_GRACE_SECONDS).catch(() => undefined)));
-      await Promise.race([Promise.allSettled(followers), new Promise((r) => setTimeout(r, 5_000))]);
+      await Promise.race([Promise.allSettled(followers), new Promise((r) => setTimeout(r, LOG_DRAIN_LIMIT_MS))]);
       logsAbort.abort();
       await Promise.all(instances.map((i) => this.deps.runtime.removeContainer(i.containerId, { force: true }).catch(() => undefined)));
     }
