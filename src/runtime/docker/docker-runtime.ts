@@ -6,7 +6,7 @@
  * The socket comes from DOCKER_HOST (unix:// or tcp://) or /var/run/docker.sock, as with the
  * docker CLI. Engine API v1.41 (Docker 20.10) or newer.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import {
   RuntimeError,
@@ -256,14 +256,52 @@ export class DockerRuntime implements ContainerRuntime {
 
     const onAbort = () => stream.destroy();
     signal?.addEventListener('abort', onAbort, { once: true });
+    // The last line handed out, and how many lines shared its millisecond, for the catch-up below.
+    let lastMs: number | undefined;
+    let atLastMs = 0;
     try {
-      yield* decodeLogStream(stream, { sinceMs });
+      for await (const line of decodeLogStream(stream, { sinceMs })) {
+        if (line.timestamp === lastMs) atLastMs++;
+        else {
+          lastMs = line.timestamp;
+          atLastMs = 1;
+        }
+        yield line;
+      }
     } catch (err) {
       if (signal?.aborted) return;
       throw translateError(err, `follow logs of ${id}`);
     } finally {
       signal?.removeEventListener('abort', onAbort);
       stream.destroy();
+    }
+    if (signal?.aborted) return;
+    // The engine can close a follow as the container exits before it has sent the last lines
+    // (seen under load: a fast-exiting container's final line went missing). Read what the
+    // container wrote after the last line we saw, without following, and hand out the rest.
+    yield* this.catchUpLogs(id, lastMs ?? sinceMs, atLastMs);
+  }
+
+  private async *catchUpLogs(id: string, fromMs: number | undefined, skipAtFromMs: number): AsyncIterable<LogLine> {
+    let raw: Buffer;
+    try {
+      raw = (await this.docker.getContainer(id).logs({
+        follow: false,
+        stdout: true,
+        stderr: true,
+        timestamps: true,
+        since: fromMs !== undefined ? (Math.max(0, fromMs) / 1000).toFixed(3) : 0,
+      })) as unknown as Buffer;
+    } catch {
+      return; // the container is gone: nothing more to read
+    }
+    let skip = skipAtFromMs;
+    for await (const line of decodeLogStream(Readable.from([raw]), { sinceMs: fromMs })) {
+      if (fromMs !== undefined && line.timestamp === fromMs && skip > 0) {
+        skip--;
+        continue;
+      }
+      yield line;
     }
   }
 
