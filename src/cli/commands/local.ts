@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { LogLine } from '../../runtime/container-runtime.js';
 import { CliError, EXIT, Output, collect, formatDuration, globalOptions, parseChannel, parseIntOption, parseKeyValues } from '../context.js';
 import { guessContentType } from '../local/opt-ml.js';
-import { connectDocker, resolveLocalImage, runLocalTraining, startLocalServe, tailLogs, waitForPing } from '../local/local-runner.js';
+import { connectDocker, removeLocalContainer, resolveLocalImage, runLocalTraining, startLocalServe, tailLogs, waitForPing } from '../local/local-runner.js';
 import { forwardPort } from '../local/port-forward.js';
 
 interface TrainOpts {
@@ -129,7 +129,7 @@ export function registerLocalCommands(program: Command): void {
         await runtime.stopContainer(server.id, opts.grace).catch(() => undefined);
         logsAbort.abort();
         await logs;
-        await runtime.removeContainer(server.id, { force: true }).catch(() => undefined);
+        await removeLocalContainer(runtime, server.id);
         await forward?.close();
         process.exit(code);
       };

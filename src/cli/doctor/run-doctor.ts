@@ -13,7 +13,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerRuntime, ResolvedImage } from '../../runtime/container-runtime.js';
 import { formatBytes, formatDuration, parseChannel, type Task } from '../context.js';
-import { LOCAL_LABEL, listFiles, localName, runLocalTraining, startLocalServe, tailLogs, waitForPing, type LocalServer } from '../local/local-runner.js';
+import {
+  LOCAL_LABEL,
+  createLocalContainer,
+  listFiles,
+  localName,
+  removeLocalContainer,
+  runLocalTraining,
+  startLocalServe,
+  tailLogs,
+  waitForPing,
+  type LocalServer,
+} from '../local/local-runner.js';
 import {
   imageFindings,
   looksLikeStringTypeError,
@@ -104,7 +115,7 @@ async function probePrograms(runtime: ContainerRuntime, resolved: ResolvedImage)
 
 /** Runs a throwaway container with an entrypoint override and returns its output lines. */
 async function runToCompletion(runtime: ContainerRuntime, image: string, entrypoint: string[]): Promise<string[]> {
-  const id = await runtime.createContainer({
+  const id = await createLocalContainer(runtime, {
     name: localName('probe'),
     image,
     entrypoint,
@@ -122,7 +133,7 @@ async function runToCompletion(runtime: ContainerRuntime, image: string, entrypo
     await logs;
     return lines;
   } finally {
-    await runtime.removeContainer(id, { force: true }).catch(() => undefined);
+    await removeLocalContainer(runtime, id);
   }
 }
 
@@ -336,7 +347,7 @@ async function serveChecks(runtime: ContainerRuntime, image: string, o: DoctorOp
     task.update(`sending SIGTERM (grace ${o.graceSeconds}s)`);
     findings.push(await sigtermCheck(runtime, server, o.graceSeconds));
   } finally {
-    await runtime.removeContainer(server.id, { force: true }).catch(() => undefined);
+    await removeLocalContainer(runtime, server.id);
   }
   return findings;
 }

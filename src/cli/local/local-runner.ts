@@ -20,6 +20,7 @@ import { trainingConfigFiles } from './opt-ml.js';
 
 /** Label on every container the CLI starts, so they are never mistaken for server-managed ones. */
 export const LOCAL_LABEL = 'slipway.local';
+export const CLI_PID_LABEL = 'slipway.cli-pid';
 
 export async function connectDocker(): Promise<ContainerRuntime> {
   const runtime = new DockerRuntime();
@@ -90,7 +91,7 @@ export async function runLocalTraining(runtime: ContainerRuntime, o: LocalTrainO
   }
   const name = localName('train');
   const jobName = name.replace(/^slipway-/, '');
-  const id = await runtime.createContainer({
+  const id = await createLocalContainer(runtime, {
     name,
     image: o.image,
     ...containerCommand('train'),
@@ -134,7 +135,7 @@ export async function runLocalTraining(runtime: ContainerRuntime, o: LocalTrainO
     };
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
-    await runtime.removeContainer(id, { force: true }).catch(() => undefined);
+    await removeLocalContainer(runtime, id);
   }
 }
 
@@ -181,7 +182,7 @@ export async function startLocalServe(runtime: ContainerRuntime, o: LocalServeOp
     binds.push({ hostPath: abs, containerPath: '/opt/ml/model', readOnly: true });
   }
   const name = localName('serve');
-  const id = await runtime.createContainer({
+  const id = await createLocalContainer(runtime, {
     name,
     image: o.image,
     ...containerCommand('serve'),
@@ -200,7 +201,7 @@ export async function startLocalServe(runtime: ContainerRuntime, o: LocalServeOp
     }
     return { id, name, hostPort, url: `http://127.0.0.1:${hostPort}` };
   } catch (err) {
-    await runtime.removeContainer(id, { force: true }).catch(() => undefined);
+    await removeLocalContainer(runtime, id);
     throw err;
   }
 }
@@ -272,4 +273,36 @@ export async function tailLogs(runtime: ContainerRuntime, id: string, n = 20): P
     clearTimeout(timer);
   }
   return lines;
+}
+
+/** Containers this CLI process created and has not removed yet. */
+const liveContainers = new Map<string, ContainerRuntime>();
+let interruptCleanupInstalled = false;
+
+/**
+ * Creates a local-run container and remembers it, so that an interrupted CLI (Ctrl-C, SIGTERM,
+ * `timeout`) still removes it. Commands with their own signal handling (local train, local serve)
+ * keep it: the safety net only acts when nothing else listens for the signal.
+ */
+export async function createLocalContainer(runtime: ContainerRuntime, spec: Parameters<ContainerRuntime['createContainer']>[0]): Promise<string> {
+  // The owning process is on the label too, so a person (or a test) can tell whose container it is.
+  const id = await runtime.createContainer({ ...spec, labels: { ...spec.labels, [CLI_PID_LABEL]: String(process.pid) } });
+  liveContainers.set(id, runtime);
+  if (!interruptCleanupInstalled) {
+    interruptCleanupInstalled = true;
+    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      process.on(signal, () => {
+        if (process.listenerCount(signal) > 1) return;
+        void Promise.all([...liveContainers].map(([cid, rt]) => rt.removeContainer(cid, { force: true }).catch(() => undefined))).finally(() =>
+          process.exit(code),
+        );
+      });
+    }
+  }
+  return id;
+}
+
+export async function removeLocalContainer(runtime: ContainerRuntime, id: string): Promise<void> {
+  liveContainers.delete(id);
+  await runtime.removeContainer(id, { force: true }).catch(() => undefined);
 }

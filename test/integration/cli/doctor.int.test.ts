@@ -7,7 +7,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, buildImage, runCli } from './cli-harness.js';
+import { REPO, buildImage, runCli, spawnCli } from './cli-harness.js';
+import { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
 
 interface Finding {
   id: string;
@@ -45,6 +46,22 @@ async function doctor(image: string, extra: string[] = []) {
 }
 
 describe('slipway doctor', () => {
+  it('removes the containers it started when it is interrupted', async () => {
+    const runtime = new DockerRuntime();
+    const cli = spawnCli(['doctor', 'decision-trees', '--no-color']);
+    const mine = async () => runtime.listContainers({ 'slipway.cli-pid': String(cli.child.pid) }, { all: true });
+    const deadline = Date.now() + 60_000;
+    let started: string[] = [];
+    while (!started.some((n) => n.startsWith('slipway-local-serve-')) && Date.now() < deadline) {
+      started = (await mine()).map((c) => c.name);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(started.filter((n) => n.startsWith('slipway-local-serve-'))).toHaveLength(1);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(143);
+    expect(await mine()).toEqual([]);
+  });
+
   it('without --data, warns after a short wait that serve had no model instead of failing', async () => {
     const t0 = Date.now();
     const r = await runCli(['--json', 'doctor', 'decision-trees', '--grace', '5']);
