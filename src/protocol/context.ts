@@ -18,9 +18,9 @@ export interface RequestContext {
 
 export function newRequestContext(partial: Partial<RequestContext> = {}): RequestContext {
   return {
+    ...partial,
     requestId: partial.requestId ?? randomUUID(),
     accountId: partial.accountId ?? DEFAULT_ACCOUNT_ID,
     region: partial.region ?? DEFAULT_REGION,
-    ...partial,
   };
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { chooseSurface } from './router.js';
+import { chooseSurface, createRouter } from './router.js';
 
 function req(method: string, headers: Record<string, string> = {}): IncomingMessage {
   return { method, headers } as unknown as IncomingMessage;
@@ -35,5 +35,21 @@ describe('chooseSurface', () => {
   it('reserves /_slipway for Slipway itself', () => {
     expect(chooseSurface(req('GET', sig('s3')), u('/_slipway/health'))).toBe('slipway');
     expect(chooseSurface(req('GET', { accept: 'text/html' }), u('/'))).toBe('slipway');
+  });
+});
+
+describe('createRouter', () => {
+  it('gives every request the configured account and the signer region', async () => {
+    const seen: { accountId: string; region: string }[] = [];
+    const capture = async (_req: unknown, _res: unknown, ctx: { accountId: string; region: string }) => {
+      seen.push({ accountId: ctx.accountId, region: ctx.region });
+    };
+    const surfaces = Object.fromEntries(
+      ['slipway', 'sagemaker', 'logs', 'runtime', 's3', 'cloudwatch', 'unknownTarget'].map((k) => [k, capture]),
+    ) as unknown as Parameters<typeof createRouter>[0];
+    const route = createRouter(surfaces, { accountId: '123456789012' });
+    route({ method: 'POST', url: '/', headers: { ...sig('sagemaker'), 'x-amz-target': 'SageMaker.ListModels' } } as never, {} as never);
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([{ accountId: '123456789012', region: 'us-east-1' }]);
   });
 });

@@ -9,6 +9,7 @@
  *   scope monitoring | /service/Granite...     → cloudwatch (CBOR, JSON 1.0 or query inside)
  *   anything else (incl. presigned S3 URLs)    → s3
  */
+import { CLOUDWATCH_SERVICE } from '../services/cloudwatch/index.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newRequestContext, type RequestContext } from '../protocol/context.js';
 import { credentialScope, type CredentialScope } from '../protocol/sigv4/credential-scope.js';
@@ -28,9 +29,6 @@ export interface Surfaces {
 }
 
 export type SurfaceName = keyof Surfaces;
-
-/** CloudWatch's service shape name: RPC v2 path segment and JSON 1.0 target prefix. */
-const CLOUDWATCH_SERVICE = 'GraniteServiceVersion20100801';
 
 const RUNTIME_PATH = /^\/endpoints\/[^/]+\/(invocations|invocations-response-stream|async-invocations)$/;
 
@@ -64,15 +62,10 @@ function isBrowser(req: IncomingMessage): boolean {
 /** Read-only stand-in for "no query string" (credentialScope only calls get on it). */
 const NO_QUERY = new URLSearchParams();
 
-export function createRouter(surfaces: Surfaces) {
+/** `accountId` is the account every request acts as (SLIPWAY_ACCOUNT_ID): it goes into ARNs and messages. */
+export function createRouter(surfaces: Surfaces, opts: { accountId?: string } = {}) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const ctx: RequestContext = newRequestContext();
-    const scope = credentialScope(req.headers, NO_QUERY);
-    if (scope) {
-      ctx.region = scope.region;
-      ctx.accessKeyId = scope.accessKeyId;
-      ctx.signingService = scope.service;
-    }
+    const ctx: RequestContext = newRequestContext({ accountId: opts.accountId });
     const raw = req.url ?? '/';
     let url: URL;
     try {
@@ -81,9 +74,15 @@ export function createRouter(surfaces: Surfaces) {
       res.writeHead(400).end();
       return;
     }
-    // Without a query string the scope can only come from the Authorization header, read above;
-    // with one, a presigned URL's X-Amz-Credential may route it (chooseSurface reads both).
-    const name = raw.includes('?') ? chooseSurface(req, url) : choose(req, url, scope);
+    // The scope comes from the Authorization header, or from a presigned URL's X-Amz-Credential;
+    // without a query string there is none to read, so the URLSearchParams is never built.
+    const scope = credentialScope(req.headers, raw.includes('?') ? url.searchParams : NO_QUERY);
+    if (scope) {
+      ctx.region = scope.region;
+      ctx.accessKeyId = scope.accessKeyId;
+      ctx.signingService = scope.service;
+    }
+    const name = choose(req, url, scope);
     surfaces[name](req, res, ctx, url).catch((err: unknown) => {
       logger.error({ err, requestId: ctx.requestId, surface: name }, 'unhandled error');
       if (!res.headersSent) {
