@@ -88,4 +88,16 @@ print(json.dumps(err(lambda: sm.create_training_job(
     expect((err as { message: string }).message).toMatch(/algorithmSpecification\.trainingInputMode.*enum value set/);
     sm.destroy();
   });
+
+  it('answers ValidationException, not an internal error, for a NextToken it did not issue', async () => {
+    for (const op of ['ListTrainingJobs', 'ListModels', 'ListEndpointConfigs', 'ListEndpoints', 'ListProcessingJobs', 'ListTransformJobs']) {
+      const r = await fetch(server().url, {
+        method: 'POST',
+        headers: { 'X-Amz-Target': `SageMaker.${op}`, 'Content-Type': 'application/x-amz-json-1.1' },
+        body: JSON.stringify({ NextToken: 'not-a-token' }),
+      });
+      expect(r.status, op).toBe(400);
+      expect(r.headers.get('x-amzn-errortype'), op).toBe('ValidationException');
+    }
+  });
 });

@@ -12,7 +12,7 @@ import type { Tag } from '../../../storage/tag-store.js';
 import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
-import { toListQuery, toWireTime, type ListRequest } from '../list-params.js';
+import { listResources, toWireTime, type ListRequest } from '../list-params.js';
 import { checkCreateTags } from './tags.js';
 
 interface CreateEndpointConfigInput {
@@ -71,7 +71,7 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
     },
 
     ListEndpointConfigs: (_ctx, input: ListRequest) => {
-      const page = deps.resources.list<EndpointConfigDoc>('endpoint-config', toListQuery(input, 'Descending'));
+      const page = listResources<EndpointConfigDoc>(deps.resources, 'endpoint-config', input, 'Descending');
       return {
         EndpointConfigs: page.items.map((r) => ({
           EndpointConfigName: r.doc.EndpointConfigName,

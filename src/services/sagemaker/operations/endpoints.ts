@@ -26,12 +26,12 @@ import {
   type ModelDoc,
   type VariantSummaryDoc,
 } from '../../../controllers/endpoint/types.js';
-import { InvalidNextTokenError, ResourceExistsError } from '../../../storage/resource-store.js';
+import { ResourceExistsError } from '../../../storage/resource-store.js';
 import type { Tag } from '../../../storage/tag-store.js';
 import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
-import { toListQuery, toWireTime, type ListRequest } from '../list-params.js';
+import { listResources, toWireTime, type ListRequest } from '../list-params.js';
 import { checkCreateTags } from './tags.js';
 
 /** Resolves a config and its models into what the controller deploys. */
@@ -130,13 +130,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
     DescribeEndpoint: describe,
 
     ListEndpoints: (_ctx, input: ListRequest) => {
-      let page;
-      try {
-        page = deps.resources.list<EndpointDoc>('endpoint', toListQuery(input, 'Descending'));
-      } catch (err) {
-        if (err instanceof InvalidNextTokenError) throw new ValidationException('Invalid pagination token.');
-        throw err;
-      }
+      const page = listResources<EndpointDoc>(deps.resources, 'endpoint', input, 'Descending');
       return {
         Endpoints: page.items.map((r) => ({
           EndpointName: r.doc.EndpointName,

@@ -13,7 +13,7 @@ import type { Tag } from '../../../storage/tag-store.js';
 import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
-import { toListQuery, toWireTime, type ListRequest } from '../list-params.js';
+import { listResources, toWireTime, type ListRequest } from '../list-params.js';
 import { checkCreateTags } from './tags.js';
 
 interface CreateModelInput {
@@ -75,7 +75,7 @@ export function modelOperations(deps: SageMakerDeps): OperationTable {
     },
 
     ListModels: (_ctx, input: ListRequest) => {
-      const page = deps.resources.list<ModelDoc>('model', toListQuery(input, 'Descending'));
+      const page = listResources<ModelDoc>(deps.resources, 'model', input, 'Descending');
       return {
         Models: page.items.map((r) => ({ ModelName: r.doc.ModelName, ModelArn: r.doc.ModelArn, CreationTime: r.doc.CreationTime })),
         ...(page.nextToken ? { NextToken: page.nextToken } : {}),

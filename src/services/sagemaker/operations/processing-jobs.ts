@@ -12,13 +12,13 @@ import type { OperationTable } from '../../../protocol/json11/json11-surface.js'
 import { inputLocalPath, outputLocalPath, underProcessingRoot } from '../../../controllers/processing-job/container-config.js';
 import type { ProcessingJobDoc, ProcessingJobInternal } from '../../../controllers/processing-job/types.js';
 import { wireTime } from '../../../controllers/training-job/status.js';
-import { InvalidNextTokenError, ResourceExistsError, type ResourceKind } from '../../../storage/resource-store.js';
+import { ResourceExistsError, type ResourceKind } from '../../../storage/resource-store.js';
 import { parseDataUri } from '../../../storage/s3-uri.js';
 import type { Tag } from '../../../storage/tag-store.js';
 import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { requestedResourceNotFound, ResourceInUse } from '../errors.js';
-import { toListQuery, type ListRequest } from '../list-params.js';
+import { listResources, type ListRequest } from '../list-params.js';
 import { checkCreateTags } from './tags.js';
 
 const KIND = 'processing-job';
@@ -120,14 +120,9 @@ export function describeJob(deps: SageMakerDeps, kind: ResourceKind, name: strin
   return { ...rec.doc, LastModifiedTime: wireTime(rec.lastModifiedTime) };
 }
 
-/** List* over a job kind with the shared filters; InvalidNextToken → ValidationException. */
+/** List* over a job kind with the shared filters. */
 export function listJobs<D>(deps: SageMakerDeps, kind: ResourceKind, input: ListRequest, order: 'Ascending' | 'Descending') {
-  try {
-    return deps.resources.list<D>(kind, toListQuery(input, order));
-  } catch (err) {
-    if (err instanceof InvalidNextTokenError) throw new ValidationException('Invalid pagination token');
-    throw err;
-  }
+  return listResources<D>(deps.resources, kind, input, order);
 }
 
 export function processingJobOperations(deps: SageMakerDeps): OperationTable {

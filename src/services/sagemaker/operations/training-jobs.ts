@@ -12,13 +12,13 @@ import type { OperationTable } from '../../../protocol/json11/json11-surface.js'
 import { setSecondaryStatus, wireTime } from '../../../controllers/training-job/status.js';
 import { invalidMetricRegexes } from '../../../controllers/training-job/metrics.js';
 import type { ChannelDoc, TrainingJobDoc, TrainingJobInternal } from '../../../controllers/training-job/types.js';
-import { InvalidNextTokenError, ResourceExistsError } from '../../../storage/resource-store.js';
+import { ResourceExistsError } from '../../../storage/resource-store.js';
 import { joinUri, parseDataUri } from '../../../storage/s3-uri.js';
 import type { Tag } from '../../../storage/tag-store.js';
 import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { requestedResourceNotFound, ResourceInUse } from '../errors.js';
-import { toListQuery, type ListRequest } from '../list-params.js';
+import { listResources, type ListRequest } from '../list-params.js';
 import { requestJobStop } from './processing-jobs.js';
 import { checkCreateTags } from './tags.js';
 
@@ -186,14 +186,8 @@ export function trainingJobOperations(deps: SageMakerDeps): OperationTable {
     },
 
     ListTrainingJobs: (_ctx, input: ListRequest) => {
-      let page;
-      try {
-        // Documented default SortOrder for ListTrainingJobs is Ascending (contract §2.1).
-        page = deps.resources.list<TrainingJobDoc>('training-job', toListQuery(input, 'Ascending'));
-      } catch (err) {
-        if (err instanceof InvalidNextTokenError) throw new ValidationException('Invalid pagination token');
-        throw err;
-      }
+      // Documented default SortOrder for ListTrainingJobs is Ascending (contract §2.1).
+      const page = listResources<TrainingJobDoc>(deps.resources, 'training-job', input, 'Ascending');
       const out: Record<string, unknown> = { TrainingJobSummaries: page.items.map((r) => summary(r.doc, r.lastModifiedTime)) };
       if (page.nextToken) out.NextToken = page.nextToken;
       return out;
