@@ -24,7 +24,88 @@ describe('compileFilterPattern', () => {
     expect(p('INFO fine')).toBe(false);
     expect(p('WARN healthcheck slow')).toBe(false);
   });
-  it('refuses JSON patterns instead of matching everything', () => {
-    expect(() => compileFilterPattern('{ $.level = "ERROR" }')).toThrow(FilterPatternError);
+  it('matches a whole-pattern regular expression', () => {
+    const p = compileFilterPattern('%ERR(OR)? [0-9]+%');
+    expect(p('ERROR 42 boom')).toBe(true);
+    expect(p('ERR 7')).toBe(true);
+    expect(p('ERROR boom')).toBe(false);
+  });
+  it('refuses malformed patterns instead of matching everything', () => {
+    for (const bad of ['{ $.level = "ERROR"', '{ level = 1 }', '{ $.a > "x" }', '{ $.a = }', '[a, b', '[1x]', '{ ($.a = 1 }', '%(%', '{ $.a IS MAYBE }']) {
+      expect(() => compileFilterPattern(bad), bad).toThrow(FilterPatternError);
+    }
+  });
+});
+
+describe('JSON filter patterns', () => {
+  const line = JSON.stringify({ level: 'ERROR', latency: 250, user: { id: 7, name: 'ada' }, tags: ['gpu', 'prod'], ok: false, gone: null, code: '503' });
+  const m = (pattern: string, message = line) => compileFilterPattern(pattern)(message);
+
+  it('compares strings exactly or with * wildcards', () => {
+    expect(m('{ $.level = "ERROR" }')).toBe(true);
+    expect(m('{ $.level = "ERR*" }')).toBe(true);
+    expect(m('{ $.level = ERR* }')).toBe(true);
+    expect(m('{ $.level = "error" }')).toBe(false);
+    expect(m('{ $.level != "INFO" }')).toBe(true);
+    expect(m('{ $.level = * }')).toBe(true);
+  });
+  it('compares numbers, also numeric strings', () => {
+    expect(m('{ $.latency > 200 }')).toBe(true);
+    expect(m('{ $.latency >= 250 && $.latency <= 250 }')).toBe(true);
+    expect(m('{ $.latency < 100 }')).toBe(false);
+    expect(m('{ $.code = 503 }')).toBe(true);
+    expect(m('{ $.latency != 1 }')).toBe(true);
+  });
+  it('selects nested members and array elements', () => {
+    expect(m('{ $.user.id = 7 }')).toBe(true);
+    expect(m('{ $.user.name = "ada" }')).toBe(true);
+    expect(m('{ $.tags[1] = "prod" }')).toBe(true);
+    expect(m('{ $.tags[5] = "prod" }')).toBe(false);
+  });
+  it('knows IS NULL, IS TRUE/FALSE and NOT EXISTS', () => {
+    expect(m('{ $.gone IS NULL }')).toBe(true);
+    expect(m('{ $.level IS NULL }')).toBe(false);
+    expect(m('{ $.ok IS FALSE }')).toBe(true);
+    expect(m('{ $.ok IS TRUE }')).toBe(false);
+    expect(m('{ $.missing NOT EXISTS }')).toBe(true);
+    expect(m('{ $.level NOT EXISTS }')).toBe(false);
+  });
+  it('combines with && and || and parentheses', () => {
+    expect(m('{ ($.level = "INFO" || $.latency > 200) && $.user.id = 7 }')).toBe(true);
+    expect(m('{ $.level = "INFO" || ($.latency > 200 && $.user.id = 8) }')).toBe(false);
+  });
+  it('compares with %regex%', () => {
+    expect(m('{ $.user.name = %^a.a$% }')).toBe(true);
+    expect(m('{ $.user.name != %^a% }')).toBe(false);
+  });
+  it('never matches a missing member or a message that is not JSON', () => {
+    expect(m('{ $.missing = * }')).toBe(false);
+    expect(m('{ $.missing != "x" }')).toBe(false);
+    expect(m('{ $.level = "ERROR" }', 'ERROR plain text')).toBe(false);
+    expect(m('{ $.level = "ERROR" }', '{"level": "ERROR"')).toBe(false);
+  });
+});
+
+describe('space-delimited filter patterns', () => {
+  const access = '127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /apache_pb.gif HTTP/1.0" 404 1534';
+  const m = (pattern: string, message = access) => compileFilterPattern(pattern)(message);
+
+  it('binds every field in order, quoted and bracketed runs being one field', () => {
+    expect(m('[ip, user, username, timestamp, request, status_code, bytes]')).toBe(true);
+    expect(m('[ip, user, username, timestamp, request = "GET *", status_code = 404, bytes > 1000]')).toBe(true);
+    expect(m('[ip, user, username, timestamp = 10/Oct/*, request, status_code, bytes]')).toBe(true);
+    expect(m('[ip, user, username, timestamp, request, status_code = 200, bytes]')).toBe(false);
+  });
+  it('needs the exact number of fields unless ... is used', () => {
+    expect(m('[ip, user, status_code]')).toBe(false);
+    expect(m('[ip, ..., status_code = 4*, bytes]')).toBe(true);
+    expect(m('[..., status_code = 404, bytes]')).toBe(true);
+    expect(m('[ip = 127.*, ...]')).toBe(true);
+    expect(m('[..., bytes < 1000]')).toBe(false);
+  });
+  it('evaluates && and || within a field', () => {
+    expect(m('[..., status_code = 500 || status_code = 404, bytes]')).toBe(true);
+    expect(m('[..., status_code >= 400 && status_code < 500, bytes]')).toBe(true);
+    expect(m('[..., status_code >= 500 && status_code < 600, bytes]')).toBe(false);
   });
 });

@@ -6,20 +6,24 @@
  *   `"Model loaded"`   quoted phrase
  *   `?ERROR ?WARN`     any of the `?` terms
  *   `ERROR -timeout`   exclusion
- * JSON (`{ $.x = 1 }`) and space-delimited (`[a, b]`) patterns are not supported yet and are
- * rejected with InvalidParameterException rather than silently matching everything.
+ *   `%ERR(OR)?%`       regular expression, the whole pattern
+ *   `{ $.level = "ERROR" && $.ms > 100 }`   JSON, and `[ip, ..., status = 5*]` space-delimited:
+ *                      ./filter-structured.ts
+ * A pattern that does not parse is an InvalidParameterException, never a match-everything.
  */
+import { FilterPatternError } from './filter-expression.js';
+import { compileDelimitedPattern, compileJsonPattern } from './filter-structured.js';
+
+export { FilterPatternError };
 
 export type MessagePredicate = (message: string) => boolean;
-
-export class FilterPatternError extends Error {}
 
 export function compileFilterPattern(pattern: string | undefined): MessagePredicate {
   const text = (pattern ?? '').trim();
   if (text === '' || text === '""') return () => true;
-  if (text.startsWith('{') || text.startsWith('[')) {
-    throw new FilterPatternError('JSON and space-delimited filter patterns are not supported by Slipway yet; use terms and quoted phrases.');
-  }
+  if (text.startsWith('{')) return compileJsonPattern(text);
+  if (text.startsWith('[')) return compileDelimitedPattern(text);
+  if (text.length > 1 && text.startsWith('%') && text.endsWith('%')) return compileRegex(text.slice(1, -1));
   const required: string[] = [];
   const optional: string[] = [];
   const excluded: string[] = [];
@@ -32,6 +36,16 @@ export function compileFilterPattern(pattern: string | undefined): MessagePredic
     required.every((t) => message.includes(t)) &&
     (optional.length === 0 || optional.some((t) => message.includes(t))) &&
     !excluded.some((t) => message.includes(t));
+}
+
+function compileRegex(source: string): MessagePredicate {
+  let re: RegExp;
+  try {
+    re = new RegExp(source);
+  } catch {
+    throw new FilterPatternError(`Invalid filter pattern: %${source}% is not a valid regular expression.`);
+  }
+  return (message) => re.test(message);
 }
 
 interface Token {

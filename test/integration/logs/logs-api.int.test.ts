@@ -93,6 +93,40 @@ print(json.dumps({'names': names, 'hasToken': hasToken,
     expect(out.missing).toBe('ResourceNotFoundException');
   });
 
+  it('filters JSON and space-delimited lines with structured patterns, and rejects bad ones', async () => {
+    const out = await py(`
+g = '/structured-filter-test'
+logs.create_log_group(logGroupName=g)
+logs.create_log_stream(logGroupName=g, logStreamName='job/algo-1')
+put(g, 'job/algo-1', [
+  json.dumps({'level': 'INFO', 'epoch': 1, 'loss': 0.9}),
+  json.dumps({'level': 'ERROR', 'epoch': 2, 'loss': 1.7, 'detail': {'gpu': 0}}),
+  '10.0.0.1 - - [22/Nov/2026:10:00:00 +0000] "POST /invocations HTTP/1.1" 200 17',
+  '10.0.0.2 - - [22/Nov/2026:10:00:01 +0000] "POST /invocations HTTP/1.1" 500 9',
+  'not json at all',
+], 1700000000000)
+def msgs(p):
+    return [e['message'] for e in logs.filter_log_events(logGroupName=g, filterPattern=p)['events']]
+try:
+    msgs('{ $.level = ')
+    bad = None
+except botocore.exceptions.ClientError as e:
+    bad = e.response['Error']['Code']
+print(json.dumps({
+  'errors': msgs('{ $.level = "ERROR" && $.detail.gpu = 0 }'),
+  'loss': msgs('{ $.loss > 1 || $.epoch NOT EXISTS }'),
+  'status': msgs('[ip, ..., status >= 500, bytes]'),
+  'posts': msgs('[..., request = "POST *", status, bytes]'),
+  'bad': bad}))
+`);
+    expect(out.errors).toHaveLength(1);
+    expect(JSON.parse(out.errors[0]).epoch).toBe(2);
+    expect(out.loss).toHaveLength(1);
+    expect(out.status).toEqual(['10.0.0.2 - - [22/Nov/2026:10:00:01 +0000] "POST /invocations HTTP/1.1" 500 9']);
+    expect(out.posts).toHaveLength(2);
+    expect(out.bad).toBe('InvalidParameterException');
+  });
+
   it('reads a stream with the aws CLI', async () => {
     await py(`
 logs.create_log_group(logGroupName='/cli-test')

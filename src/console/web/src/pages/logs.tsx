@@ -90,7 +90,7 @@ export function LogsPage() {
         </label>
         <label>
           Filter pattern{' '}
-          <input aria-label="Filter pattern" value={pattern} onChange={(e) => setQuery({ pattern: e.target.value })} placeholder='ERROR or "exact phrase" or ?a ?b' />
+          <input aria-label="Filter pattern" value={pattern} onChange={(e) => setQuery({ pattern: e.target.value })} placeholder='ERROR, "exact phrase", ?a ?b, { $.level = "ERROR" } or [ip, ..., status = 5*]' />
         </label>
         <label>
           Time{' '}
