@@ -4,6 +4,7 @@
  * seconds, so the invocation hot path never waits on a write; a crash loses at most that window.
  */
 import type { Db } from '../storage/sqlite/database.js';
+import { addTo, fromJson, mergeInto, percentile, toJson, type Histogram } from './histogram.js';
 
 export type Dimensions = Record<string, string>;
 
@@ -20,6 +21,8 @@ export interface Bucket {
   minimum: number;
   maximum: number;
   unit: string;
+  /** The values' distribution (percentiles); absent when samples came only as statistic sets. */
+  histogram?: Histogram;
 }
 
 export interface Pending extends Bucket {
@@ -74,10 +77,26 @@ export class MetricStore {
     this.flush();
   }
 
-  record(key: MetricKey, value: number, unit = 'None', timestampMs = Date.now()): void {
+  record(key: MetricKey, value: number, unit = 'None', timestampMs = Date.now(), count = 1): void {
     const minute = Math.floor(timestampMs / 60_000) * 60_000;
     const dims = canonicalDimensions(key.dimensions);
-    this.add(`${key.namespace}\u0000${key.metric}\u0000${dims}\u0000`, key.namespace, key.metric, dims, unit, minute, value);
+    this.add(`${key.namespace}\u0000${key.metric}\u0000${dims}\u0000`, key.namespace, key.metric, dims, unit, minute, value, count);
+  }
+
+  /** A statistic set (PutMetricData StatisticValues): counts, sum and extremes, but no distribution. */
+  recordStatistics(key: MetricKey, s: { sampleCount: number; sum: number; minimum: number; maximum: number }, unit = 'None', timestampMs = Date.now()): void {
+    const minute = Math.floor(timestampMs / 60_000) * 60_000;
+    const dims = canonicalDimensions(key.dimensions);
+    const id = `${key.namespace}\u0000${key.metric}\u0000${dims}\u0000${minute}`;
+    const p = this.pending.get(id);
+    if (p) {
+      p.sampleCount += s.sampleCount;
+      p.sum += s.sum;
+      p.minimum = Math.min(p.minimum, s.minimum);
+      p.maximum = Math.max(p.maximum, s.maximum);
+    } else {
+      this.pending.set(id, { namespace: key.namespace, metric: key.metric, dims, minute, unit, ...s });
+    }
   }
 
   /** Resolves a metric and dimension set once for `recordSeries` (same buckets as `record`). */
@@ -95,6 +114,7 @@ export class MetricStore {
       p.sum += value;
       if (value < p.minimum) p.minimum = value;
       if (value > p.maximum) p.maximum = value;
+      addTo((p.histogram ??= new Map()), value);
       return;
     }
     s.pending = this.add(s.prefix, s.namespace, s.metric, s.dims, s.unit, minute, value);
@@ -102,17 +122,20 @@ export class MetricStore {
     s.generation = this.generation;
   }
 
-  private add(prefix: string, namespace: string, metric: string, dims: string, unit: string, minute: number, value: number): Pending {
+  private add(prefix: string, namespace: string, metric: string, dims: string, unit: string, minute: number, value: number, count = 1): Pending {
     const id = prefix + minute;
     const p = this.pending.get(id);
     if (p) {
-      p.sampleCount++;
-      p.sum += value;
+      p.sampleCount += count;
+      p.sum += value * count;
       p.minimum = Math.min(p.minimum, value);
       p.maximum = Math.max(p.maximum, value);
+      addTo((p.histogram ??= new Map()), value, count);
       return p;
     }
-    const created: Pending = { namespace, metric, dims, minute, sampleCount: 1, sum: value, minimum: value, maximum: value, unit };
+    const histogram: Histogram = new Map();
+    addTo(histogram, value, count);
+    const created: Pending = { namespace, metric, dims, minute, sampleCount: count, sum: value * count, minimum: value, maximum: value, unit, histogram };
     this.pending.set(id, created);
     return created;
   }
@@ -122,15 +145,24 @@ export class MetricStore {
     const batch = [...this.pending.values()];
     this.pending = new Map();
     this.generation++;
+    // A bucket already stored (earlier flush of the same minute) has its distribution merged here:
+    // SQLite cannot add two JSON maps, so it is read inside the same transaction.
+    const existing = this.db.prepare('SELECT histogram FROM metric_buckets WHERE namespace = ? AND metric = ? AND dimensions = ? AND minute = ?').pluck();
     const upsert = this.db.prepare(
-      `INSERT INTO metric_buckets (namespace, metric, dimensions, minute, sample_count, sum, minimum, maximum, unit)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO metric_buckets (namespace, metric, dimensions, minute, sample_count, sum, minimum, maximum, unit, histogram)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (namespace, metric, dimensions, minute) DO UPDATE SET
          sample_count = sample_count + excluded.sample_count, sum = sum + excluded.sum,
-         minimum = min(minimum, excluded.minimum), maximum = max(maximum, excluded.maximum)`,
+         minimum = min(minimum, excluded.minimum), maximum = max(maximum, excluded.maximum),
+         histogram = excluded.histogram`,
     );
     this.db.transaction(() => {
-      for (const b of batch) upsert.run(b.namespace, b.metric, b.dims, b.minute, b.sampleCount, b.sum, b.minimum, b.maximum, b.unit);
+      for (const b of batch) {
+        let h = b.histogram;
+        const stored = fromJson(existing.get(b.namespace, b.metric, b.dims, b.minute) as string | null | undefined);
+        if (stored) h = h ? (mergeInto(stored, h), stored) : stored;
+        upsert.run(b.namespace, b.metric, b.dims, b.minute, b.sampleCount, b.sum, b.minimum, b.maximum, b.unit, h ? toJson(h) : null);
+      }
     })();
   }
 
@@ -144,7 +176,7 @@ export class MetricStore {
     this.flush();
     const rows = this.db
       .prepare(
-        `SELECT minute, sample_count, sum, minimum, maximum, unit FROM metric_buckets
+        `SELECT minute, sample_count, sum, minimum, maximum, unit, histogram FROM metric_buckets
          WHERE namespace = ? AND metric = ? AND dimensions = ? AND minute >= ? AND minute < ? ORDER BY minute`,
       )
       .all(key.namespace, key.metric, canonicalDimensions(key.dimensions), Math.floor(startMs / 60_000) * 60_000, endMs) as {
@@ -154,8 +186,17 @@ export class MetricStore {
       minimum: number;
       maximum: number;
       unit: string;
+      histogram: string | null;
     }[];
-    return rows.map((r) => ({ minute: r.minute, sampleCount: r.sample_count, sum: r.sum, minimum: r.minimum, maximum: r.maximum, unit: r.unit }));
+    return rows.map((r) => ({
+      minute: r.minute,
+      sampleCount: r.sample_count,
+      sum: r.sum,
+      minimum: r.minimum,
+      maximum: r.maximum,
+      unit: r.unit,
+      histogram: fromJson(r.histogram),
+    }));
   }
 
   /** Distinct metrics, optionally narrowed by namespace, name and dimension filters. */
@@ -185,6 +226,13 @@ export interface Datapoint {
   maximum: number;
   average: number;
   unit: string;
+  /** Merged distribution of the period's buckets that had one. */
+  histogram?: Histogram;
+}
+
+/** A percentile of a datapoint; undefined when none of its samples came with a distribution. */
+export function datapointPercentile(d: Datapoint, p: number): number | undefined {
+  return d.histogram ? percentile(d.histogram, p, d.minimum, d.maximum) : undefined;
 }
 
 /** Rolls 1-minute buckets up into `periodSeconds` periods aligned to `startMs`, as CloudWatch does. */
@@ -195,12 +243,14 @@ export function rollUp(buckets: Bucket[], startMs: number, periodSeconds: number
     const t = startMs + Math.floor((b.minute - startMs) / periodMs) * periodMs;
     const d = out.get(t);
     if (!d) {
-      out.set(t, { timestamp: t, sampleCount: b.sampleCount, sum: b.sum, minimum: b.minimum, maximum: b.maximum, average: 0, unit: b.unit });
+      const histogram = b.histogram ? new Map(b.histogram) : undefined;
+      out.set(t, { timestamp: t, sampleCount: b.sampleCount, sum: b.sum, minimum: b.minimum, maximum: b.maximum, average: 0, unit: b.unit, histogram });
     } else {
       d.sampleCount += b.sampleCount;
       d.sum += b.sum;
       d.minimum = Math.min(d.minimum, b.minimum);
       d.maximum = Math.max(d.maximum, b.maximum);
+      if (b.histogram) mergeInto((d.histogram ??= new Map()), b.histogram);
     }
   }
   for (const d of out.values()) d.average = d.sampleCount > 0 ? d.sum / d.sampleCount : 0;

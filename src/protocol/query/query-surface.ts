@@ -14,6 +14,8 @@ export interface QueryOptions {
   xmlNamespace: string;
   /** Members that arrive as strings but are numbers or timestamps in the model. */
   numericMembers: ReadonlySet<string>;
+  /** Output members that are maps in the model: `<entry><key>k</key><value>v</value></entry>`. */
+  mapMembers?: ReadonlySet<string>;
 }
 
 export function parseQueryParams(params: URLSearchParams): { action: string; input: Record<string, unknown> } {
@@ -58,15 +60,20 @@ function coerce(v: unknown, numeric: ReadonlySet<string>, key = ''): unknown {
   return v;
 }
 
-export function toXml(name: string, value: unknown): string {
+export function toXml(name: string, value: unknown, maps: ReadonlySet<string> = NO_MAPS): string {
   if (value === undefined || value === null) return '';
-  if (Array.isArray(value)) return `<${name}>${value.map((x) => toXml('member', x)).join('')}</${name}>`;
+  if (Array.isArray(value)) return `<${name}>${value.map((x) => toXml('member', x, maps)).join('')}</${name}>`;
   if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`;
   if (typeof value === 'object') {
-    return `<${name}>${Object.entries(value).map(([k, x]) => toXml(k, x)).join('')}</${name}>`;
+    if (maps.has(name)) {
+      return `<${name}>${Object.entries(value).map(([k, x]) => `<entry><key>${escapeXml(k)}</key>${toXml('value', x, maps)}</entry>`).join('')}</${name}>`;
+    }
+    return `<${name}>${Object.entries(value).map(([k, x]) => toXml(k, x, maps)).join('')}</${name}>`;
   }
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
+
+const NO_MAPS: ReadonlySet<string> = new Set();
 
 function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -89,7 +96,7 @@ export function createQuerySurface(opts: QueryOptions): SurfaceHandler {
       const output = await handler(ctx, coerce(input, opts.numericMembers));
       send(
         200,
-        `<${action}Response xmlns="${opts.xmlNamespace}">${toXml(`${action}Result`, output ?? {})}<ResponseMetadata><RequestId>${ctx.requestId}</RequestId></ResponseMetadata></${action}Response>`,
+        `<${action}Response xmlns="${opts.xmlNamespace}">${toXml(`${action}Result`, output ?? {}, opts.mapMembers)}<ResponseMetadata><RequestId>${ctx.requestId}</RequestId></ResponseMetadata></${action}Response>`,
       );
     } catch (err) {
       const se = asServiceError(err);

@@ -4,6 +4,7 @@ import { createQuerySurface } from '../../protocol/query/query-surface.js';
 import { createRpcV2CborSurface } from '../../protocol/rpcv2-cbor/rpcv2-cbor-surface.js';
 import type { MetricStore } from '../../metrics/metric-store.js';
 import {
+  CLOUDWATCH_MAP_MEMBERS,
   CLOUDWATCH_NUMERIC_MEMBERS,
   CLOUDWATCH_SERVICE,
   CLOUDWATCH_XMLNS,
@@ -15,7 +16,7 @@ export function createCloudWatchSurface(metrics: MetricStore): SurfaceHandler {
   const operations = cloudWatchOperations({ metrics });
   const cbor = createRpcV2CborSurface({ serviceName: CLOUDWATCH_SERVICE, operations });
   const json = createJson11Surface({ targetPrefix: CLOUDWATCH_SERVICE, operations, jsonVersion: '1.0' });
-  const query = createQuerySurface({ operations, xmlNamespace: CLOUDWATCH_XMLNS, numericMembers: CLOUDWATCH_NUMERIC_MEMBERS });
+  const query = createQuerySurface({ operations, xmlNamespace: CLOUDWATCH_XMLNS, numericMembers: CLOUDWATCH_NUMERIC_MEMBERS, mapMembers: CLOUDWATCH_MAP_MEMBERS });
   return (req, res, ctx, url) => {
     if (url.pathname.startsWith('/service/')) return cbor(req, res, ctx, url);
     if (req.headers['x-amz-target']) return json(req, res, ctx, url);

@@ -5,12 +5,15 @@
  */
 import { ServiceError } from '../../protocol/errors.js';
 import type { OperationTable } from '../../protocol/json11/json11-surface.js';
-import { rollUp, type Datapoint, type MetricStore } from '../../metrics/metric-store.js';
+import { datapointPercentile, rollUp, type Datapoint, type MetricStore } from '../../metrics/metric-store.js';
+import { parsePercentile } from '../../metrics/histogram.js';
 
 export const CLOUDWATCH_SERVICE = 'GraniteServiceVersion20100801';
 export const CLOUDWATCH_XMLNS = 'http://monitoring.amazonaws.com/doc/2010-08-01/';
 /** Query-protocol members that are numbers on the wire model. */
-export const CLOUDWATCH_NUMERIC_MEMBERS: ReadonlySet<string> = new Set(['Period', 'MaxDatapoints', 'Value', 'StorageResolution']);
+export const CLOUDWATCH_NUMERIC_MEMBERS: ReadonlySet<string> = new Set(['Period', 'MaxDatapoints', 'Value', 'Values', 'Counts', 'SampleCount', 'Sum', 'Minimum', 'Maximum', 'StorageResolution']);
+/** Query-protocol output members that are maps in the model (rendered as entry/key/value). */
+export const CLOUDWATCH_MAP_MEMBERS: ReadonlySet<string> = new Set(['ExtendedStatistics']);
 
 const invalid = (m: string) => new ServiceError('InvalidParameterValue', m, 400);
 const missing = (m: string) => new ServiceError('MissingParameter', m, 400);
@@ -66,6 +69,40 @@ function statValue(d: Datapoint, s: Statistic): number {
   }
 }
 
+interface MetricDatumInput {
+  MetricName: string;
+  Dimensions?: DimensionInput[];
+  Timestamp?: unknown;
+  Value?: number;
+  Values?: number[];
+  Counts?: number[];
+  StatisticValues?: { SampleCount: number; Sum: number; Minimum: number; Maximum: number };
+  Unit?: string;
+}
+
+/** One PutMetricData datum: exactly one of Value, Values (with optional Counts) or StatisticValues. */
+function checkDatum(d: MetricDatumInput, n: number): [MetricDatumInput, number] {
+  const member = `MetricData.member.${n}`;
+  const given = [d.Value !== undefined, d.Values !== undefined, d.StatisticValues !== undefined].filter(Boolean).length;
+  if (given === 0) throw missing(`The parameter ${member}.Value is required.`);
+  if (given > 1) throw combination(`The parameters ${member}.Value, ${member}.Values and ${member}.StatisticValues are mutually exclusive.`);
+  if (d.Value !== undefined && !Number.isFinite(d.Value)) throw invalid(`The parameter ${member}.Value must be a number.`);
+  if (d.Values !== undefined) {
+    if (!d.Values.every((v) => Number.isFinite(v))) throw invalid(`The parameter ${member}.Values must contain numbers.`);
+    if (d.Counts !== undefined && d.Counts.length !== d.Values.length) {
+      throw combination(`The parameters ${member}.Values and ${member}.Counts must be of the same size.`);
+    }
+    if (d.Counts?.some((c) => !Number.isFinite(c) || c < 0)) throw invalid(`The parameter ${member}.Counts must contain non-negative numbers.`);
+  }
+  if (d.StatisticValues) {
+    const s = d.StatisticValues;
+    if (![s.SampleCount, s.Sum, s.Minimum, s.Maximum].every((v) => Number.isFinite(v))) {
+      throw missing(`The parameter ${member}.StatisticValues requires SampleCount, Sum, Minimum and Maximum.`);
+    }
+  }
+  return [d, d.Timestamp === undefined ? Date.now() : toMs(d.Timestamp, 'Timestamp')];
+}
+
 export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationTable {
   const { metrics } = deps;
   return {
@@ -93,8 +130,12 @@ export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationT
       if (stats.length === 0 && (input.ExtendedStatistics ?? []).length === 0) {
         throw missing('Either the Statistics or the ExtendedStatistics parameter is required.');
       }
-      if ((input.ExtendedStatistics ?? []).length > 0) throw invalid('Percentile statistics are not supported by Slipway yet.');
       for (const s of stats) if (!STATISTICS.includes(s as Statistic)) throw invalid(`The parameter Statistics contains an invalid value: ${s}.`);
+      const extended = (input.ExtendedStatistics ?? []).map((name) => {
+        const p = parsePercentile(name);
+        if (p === undefined) throw invalid(`The value ${name} for parameter ExtendedStatistics is not supported.`);
+        return [name, p] as const;
+      });
       if ((end - start) / 1000 / period > 1440) {
         throw combination('You have requested up to 1,440 datapoints, which exceeds the limit of 1,440.');
       }
@@ -104,6 +145,14 @@ export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationT
         Datapoints: points.map((p) => {
           const out: Record<string, unknown> = { Timestamp: new Date(p.timestamp), Unit: input.Unit ?? p.unit };
           for (const s of stats) out[s] = statValue(p, s as Statistic);
+          if (extended.length > 0) {
+            const values: Record<string, number> = {};
+            for (const [name, pct] of extended) {
+              const v = datapointPercentile(p, pct);
+              if (v !== undefined) values[name] = v;
+            }
+            out.ExtendedStatistics = values;
+          }
           return out;
         }),
       };
@@ -133,17 +182,20 @@ export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationT
         }
         const period = checkPeriod(q.MetricStat.Period);
         const stat = q.MetricStat.Stat as Statistic;
-        if (!STATISTICS.includes(stat)) {
+        const pct = parsePercentile(q.MetricStat.Stat);
+        if (!STATISTICS.includes(stat) && pct === undefined) {
           return { Id: q.Id, Label: q.Label ?? q.MetricStat.Metric.MetricName, Timestamps: [], Values: [], StatusCode: 'InternalError', Messages: [{ Code: 'Unsupported', Value: `Statistic ${q.MetricStat.Stat} is not supported.` }] };
         }
         const m = q.MetricStat.Metric;
         let points = rollUp(metrics.buckets({ namespace: m.Namespace, metric: m.MetricName, dimensions: dims(m.Dimensions) }, start, end), start, period);
         if (input.ScanBy !== 'TimestampAscending') points = points.reverse();
+        // A percentile exists only for periods whose samples came with a distribution.
+        const valued = points.map((p) => [p, pct === undefined ? statValue(p, stat) : datapointPercentile(p, pct)] as const).filter(([, v]) => v !== undefined);
         return {
           Id: q.Id,
           Label: q.Label ?? m.MetricName,
-          Timestamps: points.map((p) => new Date(p.timestamp)),
-          Values: points.map((p) => statValue(p, stat)),
+          Timestamps: valued.map(([p]) => new Date(p.timestamp)),
+          Values: valued.map(([, v]) => v as number),
           StatusCode: 'Complete',
         };
       });
@@ -167,14 +219,22 @@ export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationT
 
     PutMetricData: (
       _ctx,
-      input: { Namespace?: string; MetricData?: { MetricName: string; Dimensions?: DimensionInput[]; Timestamp?: unknown; Value?: number; Unit?: string }[] },
+      input: { Namespace?: string; MetricData?: MetricDatumInput[] },
     ) => {
       if (!input.Namespace) throw missing('The parameter Namespace is required.');
       if (input.Namespace.startsWith('AWS/')) throw invalid('The value AWS/ for parameter Namespace is invalid.');
-      for (const d of input.MetricData ?? []) {
-        if (typeof d.Value !== 'number') throw missing('The parameter MetricData.member.Value is required.');
-        const at = d.Timestamp === undefined ? Date.now() : toMs(d.Timestamp, 'Timestamp');
-        metrics.record({ namespace: input.Namespace, metric: d.MetricName, dimensions: dims(d.Dimensions) }, d.Value, d.Unit ?? 'None', at);
+      const data = input.MetricData ?? [];
+      // Everything is checked before anything is recorded: a bad datum stores none of the request.
+      const checked = data.map((d, i) => checkDatum(d, i + 1));
+      for (const [d, at] of checked) {
+        const key = { namespace: input.Namespace, metric: d.MetricName, dimensions: dims(d.Dimensions) };
+        const unit = d.Unit ?? 'None';
+        if (d.Value !== undefined) metrics.record(key, d.Value, unit, at);
+        else if (d.Values !== undefined) d.Values.forEach((v, i) => metrics.record(key, v, unit, at, d.Counts?.[i] ?? 1));
+        else if (d.StatisticValues) {
+          const sv = d.StatisticValues;
+          metrics.recordStatistics(key, { sampleCount: sv.SampleCount, sum: sv.Sum, minimum: sv.Minimum, maximum: sv.Maximum }, unit, at);
+        }
       }
       return {};
     },

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { awsEnv, useTestServer } from '../../helpers/server.js';
+import { awsEnv, python, useTestServer } from '../../helpers/server.js';
 
 const exec = promisify(execFile);
 const server = useTestServer();
@@ -30,6 +30,60 @@ describe('CloudWatch metrics API', () => {
     expect(out.Datapoints[0].Timestamp).toBe(now / 1000);
     const list = await aws('cloudwatch', 'list-metrics', '--namespace', 'Custom/Test');
     expect(list.Metrics).toHaveLength(2);
+  });
+
+  it('answers percentile statistics (p50, p99) to boto3, the aws CLI and the query protocol', async () => {
+    const now = Math.floor(Date.now() / 60_000) * 60_000;
+    const start = new Date(now - 600_000).toISOString();
+    const end = new Date(now + 600_000).toISOString();
+    // 1..100, once each, plus 1000 counted 10 times: p50 = 55, p99 = 1000.
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    const out = await python(server().url, `
+import boto3, json, os, datetime
+cw = boto3.client('cloudwatch', endpoint_url=os.environ['AWS_ENDPOINT_URL'])
+ts = datetime.datetime.fromtimestamp(${now / 1000}, datetime.timezone.utc)
+cw.put_metric_data(Namespace='Custom/Pct', MetricData=[
+  {'MetricName': 'Latency', 'Timestamp': ts, 'Values': ${JSON.stringify(values)}, 'Unit': 'Milliseconds'},
+  {'MetricName': 'Latency', 'Timestamp': ts, 'Values': [1000], 'Counts': [10], 'Unit': 'Milliseconds'},
+])
+s = cw.get_metric_statistics(Namespace='Custom/Pct', MetricName='Latency', StartTime='${start}', EndTime='${end}',
+  Period=60, Statistics=['SampleCount', 'Maximum'], ExtendedStatistics=['p50', 'p99', 'p99.9'])
+d = cw.get_metric_data(StartTime='${start}', EndTime='${end}', MetricDataQueries=[
+  {'Id': 'p90', 'MetricStat': {'Metric': {'Namespace': 'Custom/Pct', 'MetricName': 'Latency'}, 'Period': 60, 'Stat': 'p90'}}])
+try:
+    cw.get_metric_statistics(Namespace='Custom/Pct', MetricName='Latency', StartTime='${start}', EndTime='${end}', Period=60, ExtendedStatistics=['p200'])
+    bad = None
+except cw.exceptions.ClientError as e:
+    bad = e.response['Error']['Code']
+p = s['Datapoints'][0]
+print(json.dumps({'count': p['SampleCount'], 'max': p['Maximum'], 'ext': p['ExtendedStatistics'], 'p90': d['MetricDataResults'][0]['Values'], 'bad': bad}))
+`);
+    expect(out.count).toBe(110);
+    expect(out.max).toBe(1000);
+    const near = (v: number, want: number) => expect(Math.abs(v - want) / want).toBeLessThan(0.02);
+    near(out.ext.p50, 55);
+    near(out.ext.p99, 1000);
+    expect(out.ext['p99.9']).toBe(1000); // the last rank is the exact maximum
+    near(out.p90[0], 99);
+    expect(out.bad).toBe('InvalidParameterValue');
+
+    const cli = await aws('cloudwatch', 'get-metric-statistics', '--namespace', 'Custom/Pct', '--metric-name', 'Latency', '--start-time', start,
+      '--end-time', end, '--period', '60', '--extended-statistics', 'p50');
+    near(cli.Datapoints[0].ExtendedStatistics.p50, 55);
+
+    const q = await fetch(server().url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: 'AWS4-HMAC-SHA256 Credential=AK/20261122/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=x',
+      },
+      body: new URLSearchParams({
+        Action: 'GetMetricStatistics', Version: '2010-08-01', Namespace: 'Custom/Pct', MetricName: 'Latency', StartTime: start, EndTime: end,
+        Period: '60', 'ExtendedStatistics.member.1': 'p99',
+      }),
+    });
+    const xml = await q.text();
+    expect(xml, xml).toMatch(/<ExtendedStatistics><entry><key>p99<\/key><value>99\d\.\d+<\/value><\/entry><\/ExtendedStatistics>/);
   });
 
   it('rejects a bad period with the query-compatible error code', async () => {
