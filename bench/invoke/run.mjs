@@ -104,6 +104,8 @@ async function main() {
   });
   let nginx;
   let hello;
+  let pipe;
+  let floor;
   const nginxDir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
   const base = `http://127.0.0.1:${port}`;
   const env = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL: base };
@@ -154,11 +156,21 @@ http {
     hello = spawn(process.execPath, [join(HERE, 'hello-server.mjs'), String(helloPort)], { stdio: 'ignore' });
     await waitHttp(`http://127.0.0.1:${helloPort}/`, { method: 'POST', body: '{}' });
 
+    // Node floors: a raw TCP pipe (no HTTP at all) and a bare node:http + undici proxy (no logic).
+    const pipePort = await freePort();
+    pipe = spawn(process.execPath, [join(HERE, 'node-tcp-pipe.mjs'), String(pipePort), direct], { stdio: 'ignore' });
+    const floorPort = await freePort();
+    floor = spawn(process.execPath, [join(HERE, 'node-proxy-floor.mjs'), String(floorPort), direct], { stdio: 'ignore', cwd: ROOT });
+    await waitHttp(`http://127.0.0.1:${pipePort}/ping`);
+    await waitHttp(`http://127.0.0.1:${floorPort}/`, { method: 'POST', body: '{}' });
+
     const targets = {
       direct: { url: `http://${direct}/invocations`, pids: () => [] },
       nginx: { url: `http://127.0.0.1:${nginxPort}/invocations`, pids: () => childPids(nginx.pid) },
       slipway: { url: `${base}/endpoints/bench/invocations`, pids: () => [slipway.pid] },
       'node-http-hello': { url: `http://127.0.0.1:${helloPort}/`, pids: () => [hello.pid] },
+      'node-tcp-pipe': { url: `http://127.0.0.1:${pipePort}/invocations`, pids: () => [pipe.pid] },
+      'node-proxy-floor': { url: `http://127.0.0.1:${floorPort}/invocations`, pids: () => [floor.pid] },
     };
     const results = {};
     for (const c of [1, 32]) {
@@ -195,7 +207,9 @@ http {
         nginxAddedP50Ms: Math.round((results[`nginx@c${c}`].p50Ms - results[`direct@c${c}`].p50Ms) * 1000) / 1000,
         slipwayVsNginx: ratio(`slipway@c${c}`, `nginx@c${c}`),
         nodeHelloVsDirect: ratio(`node-http-hello@c${c}`, `direct@c${c}`),
-        cpuUsPerRequest: { slipway: results[`slipway@c${c}`].cpuUsPerRequest, nginx: results[`nginx@c${c}`].cpuUsPerRequest, 'node-http-hello': results[`node-http-hello@c${c}`].cpuUsPerRequest },
+        cpuUsPerRequest: Object.fromEntries(Object.keys(targets).filter((n) => n !== 'direct').map((n) => [n, results[`${n}@c${c}`].cpuUsPerRequest])),
+        nodeTcpPipeVsDirect: ratio(`node-tcp-pipe@c${c}`, `direct@c${c}`),
+        nodeProxyFloorVsDirect: ratio(`node-proxy-floor@c${c}`, `direct@c${c}`),
       };
     }
     const report = {
@@ -214,6 +228,8 @@ http {
   } finally {
     if (nginx) nginx.kill('SIGTERM');
     if (hello) hello.kill('SIGTERM');
+    if (pipe) pipe.kill('SIGTERM');
+    if (floor) floor.kill('SIGTERM');
     try {
       execFileSync('python3', ['-c', "import boto3; boto3.client('sagemaker').delete_endpoint(EndpointName='bench')"], { env, stdio: 'ignore' });
       for (let i = 0; i < 100; i++) {
