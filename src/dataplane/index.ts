@@ -35,6 +35,8 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Db } from '../storage/sqlite/database.js';
 import { AsyncInvocations } from './async/async-invocations.js';
+import { DataCaptureWriter } from './capture/data-capture.js';
+import type { LogStore } from '../storage/log-store.js';
 
 export interface RuntimeSurface {
   handler: SurfaceHandler;
@@ -51,6 +53,8 @@ export interface RuntimeSurfaceDeps {
   objects?: ObjectStore;
   /** The metadata database (async queue); without it the surface opens its own connection to `config.dbPath`. */
   db?: Db;
+  /** Where data capture reports write failures (the endpoint's log group). */
+  logs?: LogStore;
   [other: string]: unknown;
 }
 
@@ -126,10 +130,14 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
       ? new AsyncInvocations({ db: deps.db, resources: deps.resources, objects: deps.objects, table, metrics: deps.metrics })
       : undefined;
   asyncInvocations?.start();
+  // DataCaptureConfig needs the object store to write to.
+  const capture = deps.objects !== undefined ? new DataCaptureWriter(deps.objects, deps.logs) : undefined;
+  capture?.start();
 
   const plane: InvocationPlane = {
     table,
     metrics: deps.metrics,
+    ...(capture ? { capture } : {}),
     dispatcherFor: poolFor,
     containerError,
     timeoutError,
@@ -184,9 +192,12 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
       if (accept !== undefined) headers.accept = accept;
     }
     const invocation = new Invocation(plane, req, res, ctx, route, variant, inst, headers, streaming, t0);
+    // Sampled for DataCaptureConfig (not the response-stream API): the body is then read whole (≤ 6 MiB).
+    const captured = route.capture !== undefined && !streaming && DataCaptureWriter.sampled(route.capture);
+    if (captured) invocation.capture = route.capture;
     if (declared !== undefined) {
       headers['content-length'] = declared;
-      if (declaredBytes <= COALESCE_LIMIT) {
+      if (declaredBytes <= COALESCE_LIMIT || (captured && route.capture!.input)) {
         readSmall(req, declaredBytes, (body) => {
           if (body) invocation.start(body);
           else res.destroy(); // the caller hung up mid-body
@@ -216,6 +227,7 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
     handler,
     stop: async () => {
       await asyncInvocations?.stop();
+      await capture?.stop();
       unsubscribe();
       const all = [...pools.values()];
       pools.clear();

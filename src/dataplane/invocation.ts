@@ -29,6 +29,8 @@ import { runtimeValidationError, sendRuntimeError } from '../protocol/rest-json/
 import { logger } from '../server/logger.js';
 import { pickInstance, type EndpointRoute, type InstanceRoute, type RoutingTable, type VariantRoute } from '../controllers/endpoint/routing-table.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { CaptureSettings } from '../controllers/endpoint/capture-settings.js';
+import type { DataCaptureWriter } from './capture/data-capture.js';
 
 /**
  * Bodies up to this size (by Content-Length) are collected and written in one piece: one syscall
@@ -42,6 +44,8 @@ const ORIGINAL_MESSAGE_LIMIT = 64 * 1024;
 export interface InvocationPlane {
   readonly table: RoutingTable;
   readonly metrics: Metrics;
+  /** Where sampled exchanges of endpoints with DataCaptureConfig go (absent: capture is off). */
+  readonly capture?: DataCaptureWriter;
   dispatcherFor(inst: InstanceRoute): Dispatcher;
   containerError(ctx: RequestContext, route: EndpointRoute, inst: InstanceRoute, status: number, body: string): ServiceError;
   timeoutError(ctx: RequestContext, route: EndpointRoute, inst: InstanceRoute): ServiceError;
@@ -56,6 +60,11 @@ const ERROR = 3;
 export class Invocation implements Dispatcher.DispatchHandler {
   /** Set by the request body limiter when an unsized body passes 6 MiB. */
   oversize = false;
+  /** Set when this invocation is sampled for DataCaptureConfig (see ./capture/data-capture.ts). */
+  capture: CaptureSettings | undefined;
+  /** Response chunks kept for capture when the response is relayed in pieces (PIPE). */
+  private captured: Buffer[] | null = null;
+  private responseType: string | undefined;
   private body: Buffer | Readable = Buffer.alloc(0);
   private abortUpstream: ((err?: Error) => void) | null = null;
   private resumeUpstream: (() => void) | null = null;
@@ -146,6 +155,7 @@ export class Invocation implements Dispatcher.DispatchHandler {
       }
     }
     const res = this.res;
+    this.responseType = ct;
     if (this.streaming) {
       const out: Record<string, string> = {
         'x-amzn-RequestId': this.ctx.requestId,
@@ -171,6 +181,7 @@ export class Invocation implements Dispatcher.DispatchHandler {
       this.out = out;
     } else {
       this.mode = PIPE;
+      if (this.capture?.output) this.captured = [];
       res.writeHead(200, out);
     }
     return true;
@@ -187,6 +198,7 @@ export class Invocation implements Dispatcher.DispatchHandler {
         this.size += chunk.length;
         return true;
       case PIPE:
+        this.captured?.push(chunk);
         return this.res.write(chunk) || this.pause();
       default: {
         let ok = true;
@@ -209,9 +221,16 @@ export class Invocation implements Dispatcher.DispatchHandler {
     this.modelUs = (performance.now() - this.tModel) * 1000;
     const res = this.res;
     switch (this.mode) {
-      case COLLECT:
+      case COLLECT: {
+        const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
         res.writeHead(200, this.out!);
-        res.end(this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size));
+        res.end(body);
+        if (this.capture) this.recordCapture(body);
+        break;
+      }
+      case PIPE:
+        res.end();
+        if (this.capture) this.recordCapture(this.captured ? Buffer.concat(this.captured) : undefined);
         break;
       case ERROR: {
         const text = Buffer.concat(this.chunks).toString('utf8');
@@ -281,6 +300,25 @@ export class Invocation implements Dispatcher.DispatchHandler {
     }
     this.respondError(se);
     this.finish();
+  }
+
+  /** Hands a completed exchange to the capture writer (input only when the body was read whole). */
+  private recordCapture(output: Buffer | undefined): void {
+    const c = this.capture!;
+    const writer = this.plane.capture;
+    if (!writer) return;
+    const input = c.input && Buffer.isBuffer(this.body) ? { contentType: this.headers['content-type'], body: this.body } : undefined;
+    const out = c.output && output ? { contentType: this.responseType, body: output } : undefined;
+    if (!input && !out) return;
+    writer.record({
+      endpoint: this.route.name,
+      variant: this.variant.name,
+      settings: c,
+      ...(this.headers['x-amzn-sagemaker-inference-id'] ? { inferenceId: this.headers['x-amzn-sagemaker-inference-id'] } : {}),
+      ...(input ? { input } : {}),
+      ...(out ? { output: out } : {}),
+      at: Date.now(),
+    });
   }
 
   private respondError(se: ServiceError): void {

@@ -11,6 +11,7 @@
  * keys the shared table on it so the wiring in server/app.ts needs no extra parameter.
  */
 import type { ResourceStore } from '../../storage/resource-store.js';
+import type { CaptureSettings } from './capture-settings.js';
 
 /** One serving container as the data plane sees it. */
 export interface InstanceRoute {
@@ -43,6 +44,8 @@ export interface EndpointRoute {
   readonly name: string;
   readonly arn: string;
   readonly variants: readonly VariantRoute[];
+  /** DataCaptureConfig of the serving fleet, when capture is on. */
+  readonly capture?: CaptureSettings;
 }
 
 /**
@@ -87,7 +90,12 @@ export class RoutingTable {
    * Replaces an endpoint's route. Instance objects carried over (same instanceId and origin) keep
    * their counters so draining and least-outstanding stay correct across re-publishes.
    */
-  publish(route: { name: string; arn: string; variants: { name: string; weight: number; instances: { instanceId: string; variant: string; origin: string; logStream: string }[] }[] }): EndpointRoute {
+  publish(route: {
+    name: string;
+    arn: string;
+    variants: { name: string; weight: number; instances: { instanceId: string; variant: string; origin: string; logStream: string }[] }[];
+    capture?: CaptureSettings;
+  }): EndpointRoute {
     const key = route.name.toLowerCase();
     const old = this.routes.get(key);
     const oldInstances = new Map<string, InstanceRoute>();
@@ -99,6 +107,7 @@ export class RoutingTable {
     const next: EndpointRoute = {
       name: route.name,
       arn: route.arn,
+      ...(route.capture ? { capture: route.capture } : {}),
       variants: route.variants.map((v) => ({
         name: v.name,
         weight: v.weight,

@@ -74,6 +74,18 @@ export interface FleetPlan {
   variants: VariantPlan[];
   /** The config's AsyncInferenceConfig, copied like the rest (the data plane's async queue reads it). */
   asyncInferenceConfig?: AsyncInferenceConfigDoc;
+  /** The config's DataCaptureConfig (the data plane's capture writer reads it from the route). */
+  dataCaptureConfig?: DataCaptureConfigDoc;
+}
+
+/** `DataCaptureConfig` as stored (CreateEndpointConfig). */
+export interface DataCaptureConfigDoc {
+  EnableCapture?: boolean;
+  InitialSamplingPercentage: number;
+  DestinationS3Uri: string;
+  KmsKeyId?: string;
+  CaptureOptions: { CaptureMode: 'Input' | 'Output' | 'InputAndOutput' }[];
+  CaptureContentTypeHeader?: { CsvContentTypes?: string[]; JsonContentTypes?: string[] };
 }
 
 /** `AsyncInferenceConfig` as stored (contract §2.6). */

@@ -6,7 +6,8 @@
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
-import type { EndpointConfigDoc, ProductionVariantDoc } from '../../../controllers/endpoint/types.js';
+import type { DataCaptureConfigDoc, EndpointConfigDoc, ProductionVariantDoc } from '../../../controllers/endpoint/types.js';
+import { parseDataUri } from '../../../storage/s3-uri.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
 import type { Tag } from '../../../storage/tag-store.js';
 import { sageMakerArn } from '../arn.js';
@@ -20,6 +21,16 @@ interface CreateEndpointConfigInput {
   ProductionVariants: ProductionVariantDoc[];
   Tags?: Tag[];
   [member: string]: unknown;
+}
+
+/** What the model cannot say about DataCaptureConfig: where captures go must be an S3 prefix. */
+function checkDataCapture(c: DataCaptureConfigDoc | undefined): void {
+  if (!c) return;
+  if (parseDataUri(c.DestinationS3Uri)?.scheme !== 's3' || !c.DestinationS3Uri.startsWith('s3://')) {
+    throw new ValidationException(`DataCaptureConfig.DestinationS3Uri ${c.DestinationS3Uri} is not a valid S3 URI (s3://bucket/prefix).`);
+  }
+  const modes = new Set(c.CaptureOptions.map((o) => o.CaptureMode));
+  if (modes.size !== c.CaptureOptions.length) throw new ValidationException('DataCaptureConfig.CaptureOptions must not repeat a CaptureMode.');
 }
 
 export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
@@ -43,6 +54,7 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
           throw new ValidationException(`InitialVariantWeight must not be negative for variant ${v.VariantName}.`);
         }
       }
+      checkDataCapture(input.DataCaptureConfig as DataCaptureConfigDoc | undefined);
       const tags = checkCreateTags(input.Tags);
       const t = now();
       const { Tags: _tags, ...rest } = input;

@@ -22,6 +22,7 @@ import {
   type EndpointConfigDoc,
   type EndpointDoc,
   type EndpointInternal,
+  type DataCaptureConfigDoc,
   type FleetPlan,
   type ModelDoc,
   type VariantSummaryDoc,
@@ -42,6 +43,7 @@ export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: 
     generation,
     endpointConfigName: cfg.doc.EndpointConfigName,
     ...(cfg.doc.AsyncInferenceConfig ? { asyncInferenceConfig: cfg.doc.AsyncInferenceConfig as AsyncInferenceConfigDoc } : {}),
+    ...(cfg.doc.DataCaptureConfig ? { dataCaptureConfig: cfg.doc.DataCaptureConfig as DataCaptureConfigDoc } : {}),
     variants: cfg.doc.ProductionVariants.map((v) => {
       const model = deps.resources.get<ModelDoc>('model', v.ModelName);
       if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
@@ -89,11 +91,24 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
   const describe: OperationHandler = (ctx, input: { EndpointName: string }) => {
     const rec = mustGet(ctx, input.EndpointName);
     const asyncConfig = rec.internal.active.asyncInferenceConfig;
+    const capture = rec.internal.active.dataCaptureConfig;
     return {
       ...rec.doc,
       EndpointStatus: rec.status,
       LastModifiedTime: toWireTime(rec.lastModifiedTime),
       ...(asyncConfig ? { AsyncInferenceConfig: asyncConfig } : {}),
+      // DataCaptureConfigSummary: capture runs while the endpoint serves.
+      ...(capture
+        ? {
+            DataCaptureConfig: {
+              EnableCapture: capture.EnableCapture !== false,
+              CaptureStatus: capture.EnableCapture !== false ? 'Started' : 'Stopped',
+              CurrentSamplingPercentage: capture.InitialSamplingPercentage,
+              DestinationS3Uri: capture.DestinationS3Uri,
+              ...(capture.KmsKeyId ? { KmsKeyId: capture.KmsKeyId } : {}),
+            },
+          }
+        : {}),
     };
   };
 
