@@ -60,13 +60,16 @@ export interface ContainerSpec {
 /**
  * How a user-defined network may reach the rest of the world. `internal` cuts it off entirely
  * (members reach only each other; ports cannot be published on it). `outbound: false` keeps port
- * publishing working but gives members no NAT to anything outside the host, and
+ * publishing working but lets members open no connection beyond their network, and
  * `interContainer: false` stops members from reaching each other (EnableNetworkIsolation for
- * endpoints). Traffic between different networks is never allowed.
+ * endpoints). With either `internal` or `outbound: false`, the host's own addresses are out of
+ * reach too; only replies to connections made to a member (its published ports) flow. An
+ * implementation that cannot enforce that makes `createNetwork` throw rather than hand out a
+ * weaker network. Traffic between different networks is never allowed.
  */
 export interface NetworkOptions {
   internal?: boolean;
-  /** Default true. False: no address translation for traffic leaving the host (no outbound route). */
+  /** Default true. False: members open no connection leaving their network, to the host included. */
   outbound?: boolean;
   /** Default true. False: containers on this network cannot connect to each other. */
   interContainer?: boolean;
@@ -144,6 +147,17 @@ export class RuntimeError extends Error {
   constructor(message: string, override readonly cause?: unknown) {
     super(message);
     this.name = 'RuntimeError';
+  }
+}
+
+/**
+ * Network isolation (EnableNetworkIsolation) cannot be enforced on this host, e.g. the host firewall
+ * is unavailable. Permanent: controllers fail the job or endpoint with this message instead of retrying.
+ */
+export class RuntimeIsolationError extends RuntimeError {
+  constructor(message: string, cause?: unknown) {
+    super(message, cause);
+    this.name = 'RuntimeIsolationError';
   }
 }
 

@@ -19,10 +19,12 @@
  * pings in a row leaves the route and is replaced, while the endpoint stays InService.
  *
  * EnableNetworkIsolation: the model's instances join a per-endpoint bridge network without outbound
- * NAT and without inter-container traffic, so a container reaches no other container, network or
- * address beyond the host, while its 8080 stays published on 127.0.0.1 (an `internal` network
- * would drop the published port). The host's own addresses on that bridge remain reachable, as on
- * any Docker bridge. Non-isolated instances stay on the default bridge.
+ * NAT and without inter-container traffic, while their 8080 stays published on 127.0.0.1 (an
+ * `internal` network would drop the published port). The runtime also has the host drop every new
+ * connection coming from that bridge (runtime/docker/host-firewall.ts), so a container reaches
+ * neither the host's own addresses nor any other container, network or address beyond it; only
+ * replies to Slipway's requests on the published port flow. A network that cannot be guarded so
+ * is not created (the runtime throws). Non-isolated instances stay on the default bridge.
  *
  * Restarts: containers carry labels (endpoint, variant, instance, fleet generation, Slipway home);
  * `resume()` adopts those of its own home, pings them and republishes routes before returning, so
@@ -31,7 +33,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LABELS, type ContainerInfo } from '../../runtime/container-runtime.js';
+import { LABELS, RuntimeIsolationError, type ContainerInfo } from '../../runtime/container-runtime.js';
 import { logger } from '../../server/logger.js';
 import type { ResourceRecord } from '../../storage/resource-store.js';
 import { containerCommand } from '../container-command.js';
@@ -42,6 +44,7 @@ import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { ping } from './health.js';
 import { ModelCache, ModelDataError } from './model-cache.js';
 import { routingTableFor, type InstanceRoute, type RoutingTable } from './routing-table.js';
+import { captureSettings } from './capture-settings.js';
 import {
   EndpointStatus,
   endpointLogGroup,
@@ -500,11 +503,17 @@ export class EndpointController implements Controller {
   /** The endpoint's isolated network, created on first use (idempotent); its name. */
   private async isolationNetwork(endpoint: string, arn: string): Promise<string> {
     const name = this.isolationNetworkName(endpoint);
-    await this.deps.runtime.createNetwork(
-      name,
-      { ...this.networkLabels(endpoint), [LABELS.arn]: arn },
-      { outbound: false, interContainer: false },
-    );
+    try {
+      await this.deps.runtime.createNetwork(
+        name,
+        { ...this.networkLabels(endpoint), [LABELS.arn]: arn },
+        { outbound: false, interContainer: false },
+      );
+    } catch (err) {
+      // Never serve an isolated model unisolated: the endpoint fails with the reason.
+      if (err instanceof RuntimeIsolationError) throw new FleetFailure(`EnableNetworkIsolation could not be enforced on this host: ${err.message}`);
+      throw err;
+    }
     return name;
   }
 
@@ -660,9 +669,11 @@ export class EndpointController implements Controller {
   private publish(rec: ResourceRecord<EndpointDoc, EndpointInternal>): void {
     const st = this.state(rec.name);
     const plan = rec.internal.active;
+    const capture = captureSettings(plan.dataCaptureConfig);
     const route = this.table.publish({
       name: rec.name,
       arn: rec.arn,
+      ...(capture ? { capture } : {}),
       variants: plan.variants.map((v) => ({
         name: v.variantName,
         weight: v.weight,

@@ -6,7 +6,7 @@
  * Each controller keeps its own step machine and what only it does (metrics, Continuous uploads).
  */
 import { rm } from 'node:fs/promises';
-import { LABELS, type BindMount, type ContainerInfo, type ContainerSpec } from '../../runtime/container-runtime.js';
+import { LABELS, RuntimeIsolationError, type BindMount, type ContainerInfo, type ContainerSpec } from '../../runtime/container-runtime.js';
 import { logger } from '../../server/logger.js';
 import type { ResourceKind, ResourceRecord } from '../../storage/resource-store.js';
 import type { ContainerCommand } from '../container-command.js';
@@ -205,7 +205,13 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
     if (hosts.length > 1) {
       network = `slipway-${this.o.namePrefix}-${rec.name.toLowerCase()}-${this.tag}`;
       // Hosts of an isolated job still reach each other (SageMaker allows inter-container traffic).
-      await this.deps.runtime.createNetwork(network, this.labels(rec), { internal: c.isolated });
+      try {
+        await this.deps.runtime.createNetwork(network, this.labels(rec), { internal: c.isolated });
+      } catch (err) {
+        // Never run an isolated job unisolated: it fails with the reason instead of retrying.
+        if (err instanceof RuntimeIsolationError) throw new ClientError(`EnableNetworkIsolation could not be enforced on this host: ${err.message}`);
+        throw err;
+      }
     }
     const engine = await this.deps.runtime.info().catch(() => ({ cpus: 0, memoryBytes: 0 }));
     const limits = engine.cpus > 0 ? limitsFor(c.instanceType, engine.cpus, engine.memoryBytes) : { warnings: [] };

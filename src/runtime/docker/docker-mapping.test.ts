@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, RuntimeNotFoundError } from '../container-runtime.js';
-import { computeStats, publishedPorts, toContainerInfo, toCreateOptions, toImageInfo, toNetworkCreateOptions, translateError } from './docker-mapping.js';
+import {
+  computeStats,
+  hostIsolationOf,
+  publishedPorts,
+  toContainerInfo,
+  toCreateOptions,
+  toImageInfo,
+  toNetworkCreateOptions,
+  translateError,
+} from './docker-mapping.js';
+import { bridgeNameFor } from './host-firewall.js';
 
 describe('toCreateOptions', () => {
   it('maps a full spec onto the Docker create body', () => {
@@ -65,16 +75,46 @@ describe('toCreateOptions', () => {
 });
 
 describe('toNetworkCreateOptions', () => {
-  it('sends no driver options by default and maps internal', () => {
-    expect(toNetworkCreateOptions('n', { a: 'b' }, { internal: true })).toEqual({ Name: 'n', Driver: 'bridge', CheckDuplicate: true, Internal: true, Labels: { a: 'b' } });
+  it('sends no driver options for an ordinary network', () => {
+    expect(toNetworkCreateOptions('n', { a: 'b' }, {})).toEqual({ Name: 'n', Driver: 'bridge', CheckDuplicate: true, Internal: false, Labels: { a: 'b' } });
+  });
+
+  it('maps internal and names its bridge so the host firewall can guard it', () => {
+    expect(toNetworkCreateOptions('n', { a: 'b' }, { internal: true })).toEqual({
+      Name: 'n',
+      Driver: 'bridge',
+      CheckDuplicate: true,
+      Internal: true,
+      Labels: { a: 'b' },
+      Options: { 'com.docker.network.bridge.name': bridgeNameFor('n') },
+    });
   });
 
   it('turns off masquerading and inter-container traffic with the bridge driver options', () => {
     expect(toNetworkCreateOptions('n', {}, { outbound: false, interContainer: false }).Options).toEqual({
       'com.docker.network.bridge.enable_ip_masquerade': 'false',
       'com.docker.network.bridge.enable_icc': 'false',
+      'com.docker.network.bridge.name': bridgeNameFor('n'),
     });
     expect(toNetworkCreateOptions('n', {}, { outbound: true, interContainer: true }).Options).toBeUndefined();
+  });
+});
+
+describe('hostIsolationOf', () => {
+  const id = '0123456789abcdef0123';
+  it('reads the named bridge of a network without outbound NAT', () => {
+    const raw = { Id: id, Name: 'n', Driver: 'bridge', Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false', 'com.docker.network.bridge.name': 'slwabc' } };
+    expect(hostIsolationOf(raw)).toEqual({ bridge: 'slwabc', ipv6: false });
+  });
+
+  it("falls back to Docker's own bridge name for networks made before bridges were named", () => {
+    expect(hostIsolationOf({ Id: id, Name: 'n', Internal: true, EnableIPv6: true, Options: {} })).toEqual({ bridge: 'br-0123456789ab', ipv6: true });
+  });
+
+  it('ignores ordinary networks and other drivers', () => {
+    expect(hostIsolationOf({ Id: id, Name: 'n', Driver: 'bridge', Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'true' } })).toBeUndefined();
+    expect(hostIsolationOf({ Id: id, Name: 'n', Driver: 'bridge', Options: null })).toBeUndefined();
+    expect(hostIsolationOf({ Id: id, Name: 'n', Driver: 'overlay', Internal: true })).toBeUndefined();
   });
 });
 

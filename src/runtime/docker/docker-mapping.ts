@@ -14,6 +14,7 @@ import {
   type ImageInfo,
   type NetworkOptions,
 } from '../container-runtime.js';
+import { bridgeNameFor } from './host-firewall.js';
 
 /**
  * Docker create body for a spec. Containers are created without a TTY (so logs stay
@@ -73,15 +74,29 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
   return opts;
 }
 
+const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
+const MASQUERADE_OPTION = 'com.docker.network.bridge.enable_ip_masquerade';
+
+/**
+ * Whether a network's members must be kept away from the host itself (host-firewall.ts): those
+ * with no way out (`outbound: false`, `internal`) would otherwise still reach every host address
+ * through their bridge.
+ */
+export function isolatesFromHost(opts: NetworkOptions): boolean {
+  return opts.outbound === false || opts.internal === true;
+}
+
 /**
  * Docker create body for a bridge network. `outbound: false` and `interContainer: false` map to
  * the bridge driver's own switches (no MASQUERADE rule; no FORWARD accept between members), which
- * unlike `Internal` leave port publishing on 127.0.0.1 working.
+ * unlike `Internal` leave port publishing on 127.0.0.1 working. Networks isolated from the host
+ * get a bridge interface named after the network (`slw…`), so firewall rules can name it.
  */
 export function toNetworkCreateOptions(name: string, labels: Record<string, string>, opts: NetworkOptions): Docker.NetworkCreateOptions {
   const driverOpts: Record<string, string> = {};
-  if (opts.outbound === false) driverOpts['com.docker.network.bridge.enable_ip_masquerade'] = 'false';
+  if (opts.outbound === false) driverOpts[MASQUERADE_OPTION] = 'false';
   if (opts.interContainer === false) driverOpts['com.docker.network.bridge.enable_icc'] = 'false';
+  if (isolatesFromHost(opts)) driverOpts[BRIDGE_NAME_OPTION] = bridgeNameFor(name);
   return {
     Name: name,
     Driver: 'bridge',
@@ -90,6 +105,28 @@ export function toNetworkCreateOptions(name: string, labels: Record<string, stri
     Labels: { ...labels },
     ...(Object.keys(driverOpts).length ? { Options: driverOpts } : {}),
   };
+}
+
+/** The subset of GET /networks (list entries) and GET /networks/{id} this module reads. */
+export interface RawNetworkInspect {
+  Id: string;
+  Name: string;
+  Driver?: string;
+  Internal?: boolean;
+  EnableIPv6?: boolean;
+  Options?: Record<string, string> | null;
+}
+
+/**
+ * How an existing bridge network is isolated from the host, or undefined when it is not: its
+ * bridge interface (the name Slipway gave it, or Docker's default `br-` + 12 id digits for
+ * networks made before bridges were named) and whether it carries IPv6.
+ */
+export function hostIsolationOf(raw: RawNetworkInspect): { bridge: string; ipv6: boolean } | undefined {
+  if ((raw.Driver ?? 'bridge') !== 'bridge') return undefined;
+  const o = raw.Options ?? {};
+  if (!isolatesFromHost({ outbound: o[MASQUERADE_OPTION] !== 'false', internal: raw.Internal === true })) return undefined;
+  return { bridge: o[BRIDGE_NAME_OPTION] || `br-${raw.Id.slice(0, 12)}`, ipv6: raw.EnableIPv6 === true };
 }
 
 /** The subset of GET /containers/{id}/json this module reads; the engine may send nulls. */

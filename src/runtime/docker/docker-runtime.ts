@@ -1,7 +1,8 @@
 /**
  * @module runtime/docker/docker-runtime — `ContainerRuntime` over the Docker Engine API
  * (dockerode). Owns talking to the engine socket and translating its errors; the JSON mapping
- * lives in docker-mapping.ts and log decoding in log-stream.ts.
+ * lives in docker-mapping.ts, log decoding in log-stream.ts and the host firewall rules of
+ * isolated networks in host-firewall.ts.
  *
  * The socket comes from DOCKER_HOST (unix:// or tcp://) or /var/run/docker.sock, as with the
  * docker CLI. Engine API v1.41 (Docker 20.10) or newer.
@@ -9,6 +10,7 @@
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import {
+  LABELS,
   RuntimeError,
   type ContainerInfo,
   type ContainerRuntime,
@@ -25,6 +27,8 @@ import {
   computeStats,
   engineMessage,
   engineStatus,
+  hostIsolationOf,
+  isolatesFromHost,
   toContainerInfo,
   toCreateOptions,
   toImageInfo,
@@ -32,8 +36,10 @@ import {
   translateError,
   type RawContainerInspect,
   type RawImageInspect,
+  type RawNetworkInspect,
   type RawStats,
 } from './docker-mapping.js';
+import { HostFirewall } from './host-firewall.js';
 import { decodeLogStream } from './log-stream.js';
 
 export interface DockerRuntimeOptions {
@@ -43,6 +49,8 @@ export interface DockerRuntimeOptions {
   startPollMs?: number;
   /** Time limit for `ping()`. */
   pingTimeoutMs?: number;
+  /** Host firewall for isolated networks. Default: iptables in this process's network namespace. */
+  firewall?: HostFirewall;
 }
 
 function labelFilter(labels: Record<string, string>): string {
@@ -76,6 +84,13 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
  * - `followLogs` on a created-but-not-started container waits for it to start.
  * - `createNetwork` returns the existing network's id when the name is taken (idempotent retries);
  *   `removeNetwork` succeeds when it is already gone.
+ * - A network with `outbound: false` or `internal` is also cut off from the host: its members can
+ *   open no connection to the host's addresses or through the host (host-firewall.ts), while
+ *   replies on connections the host opened (published ports) flow. `createNetwork` installs that
+ *   (again, for a network that already exists) or throws `HostFirewallError` — a network that
+ *   cannot be isolated is never handed out; `removeNetwork` takes the rules away. The first
+ *   network call also re-installs the rules of Slipway's isolated networks that exist and drops
+ *   rules of networks that are gone (removed while Slipway was down).
  * - `inspectImage` gives `undefined` for a reference the engine rejects as malformed: such an
  *   image cannot exist locally.
  * - `stats` gives `undefined` for a missing or not-running container.
@@ -84,11 +99,14 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
   private readonly startPollMs: number;
   private readonly pingTimeoutMs: number;
+  private readonly firewall: HostFirewall;
+  private firewallResumed?: Promise<void>;
 
   constructor(opts: DockerRuntimeOptions = {}) {
     this.docker = opts.docker ?? new Docker();
     this.startPollMs = opts.startPollMs ?? 200;
     this.pingTimeoutMs = opts.pingTimeoutMs ?? 5_000;
+    this.firewall = opts.firewall ?? new HostFirewall();
   }
 
   async ping(): Promise<boolean> {
@@ -306,28 +324,48 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async createNetwork(name: string, labels: Record<string, string> = {}, opts: NetworkOptions = {}): Promise<string> {
+    await this.resumeFirewall();
+    let id: string | undefined;
+    let created = false;
     try {
-      const n = await this.docker.createNetwork(toNetworkCreateOptions(name, labels, opts));
-      return n.id;
+      id = (await this.docker.createNetwork(toNetworkCreateOptions(name, labels, opts))).id;
+      created = true;
     } catch (err) {
-      if (engineStatus(err) === 409) {
-        const existing = await this.findNetworkId(name);
-        if (existing) return existing;
-      }
-      throw translateError(err, `create network ${name}`);
+      if (engineStatus(err) === 409) id = (await this.inspectNetwork(name))?.Id;
+      if (!id) throw translateError(err, `create network ${name}`);
     }
+    if (isolatesFromHost(opts)) {
+      try {
+        // Read back rather than recompute: a network adopted from before bridges were named has Docker's own bridge name.
+        const raw = await this.inspectNetwork(id);
+        const iso = raw ? hostIsolationOf(raw) : undefined;
+        if (!iso) throw new RuntimeError(`create network ${name}: the existing network is not isolated (outbound NAT or not a bridge); remove it`);
+        await this.firewall.isolate({ name, id }, iso.bridge, { ipv6: iso.ipv6 });
+      } catch (err) {
+        // Nothing can have joined a network made a moment ago: take it away rather than leave it unguarded.
+        if (created) await this.docker.getNetwork(id).remove().catch(() => undefined);
+        throw translateError(err, `create network ${name}`);
+      }
+    }
+    return id;
   }
 
   async removeNetwork(name: string): Promise<void> {
+    await this.resumeFirewall();
+    const raw = await this.inspectNetwork(name).catch(() => undefined);
     try {
       await this.docker.getNetwork(name).remove();
     } catch (err) {
-      if (engineStatus(err) === 404) return;
-      throw translateError(err, `remove network ${name}`);
+      if (engineStatus(err) !== 404) throw translateError(err, `remove network ${name}`);
     }
+    // Rules go only after the network (and so every member) has: never a guarded network without its guard.
+    // A network already gone may have left rules behind, so those are looked for too.
+    if (!raw) await this.firewall.release(name);
+    else if (hostIsolationOf(raw)) await this.firewall.release(raw.Name, raw.Id);
   }
 
   async listNetworks(labels: Record<string, string>): Promise<{ id: string; name: string }[]> {
+    await this.resumeFirewall();
     try {
       const nets = await this.docker.listNetworks({ filters: labelFilter(labels) });
       return nets.map((n) => ({ id: n.Id, name: n.Name }));
@@ -347,13 +385,45 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  private async findNetworkId(name: string): Promise<string | undefined> {
+  /** The network with exactly this name or id, or undefined. */
+  private async inspectNetwork(nameOrId: string): Promise<RawNetworkInspect | undefined> {
     try {
-      const info = (await this.docker.getNetwork(name).inspect()) as { Id: string; Name: string };
-      // Inspect also matches id prefixes; only an exact name counts as "ours".
-      return info.Name === name ? info.Id : undefined;
-    } catch {
-      return undefined;
+      const info = (await this.docker.getNetwork(nameOrId).inspect()) as RawNetworkInspect;
+      // Inspect also matches id prefixes; only an exact name or full id counts as "ours".
+      return info.Name === nameOrId || info.Id === nameOrId ? info : undefined;
+    } catch (err) {
+      if (engineStatus(err) === 404) return undefined;
+      throw translateError(err, `inspect network ${nameOrId}`);
     }
+  }
+
+  /** Whether a network whose id starts with `prefix` exists; engine errors count as "exists" (keep its rules). */
+  private async networkIdExists(prefix: string): Promise<boolean> {
+    try {
+      const info = (await this.docker.getNetwork(prefix).inspect()) as RawNetworkInspect;
+      return info.Id.startsWith(prefix);
+    } catch (err) {
+      return engineStatus(err) !== 404;
+    }
+  }
+
+  /**
+   * Once per runtime, before its first network call: re-installs the rules of Slipway's isolated
+   * networks (a restart after an upgrade, or a host firewall reload, may have lost them) and
+   * removes rules of networks that no longer exist (by id: names and bridges come back, ids do
+   * not). Best effort: a host without iptables still runs
+   * everything that is not isolated, and `createNetwork` reports the problem where it matters.
+   */
+  private resumeFirewall(): Promise<void> {
+    this.firewallResumed ??= (async () => {
+      const nets = (await this.docker.listNetworks({ filters: labelFilter({ [LABELS.managed]: 'true' }) })) as unknown as RawNetworkInspect[];
+      for (const n of nets) {
+        const iso = hostIsolationOf(n);
+        if (iso) await this.firewall.isolate({ name: n.Name, id: n.Id }, iso.bridge, { ipv6: iso.ipv6 }).catch(() => undefined);
+      }
+      // Stale: no network has the rule's id any more (ids are never reused, unlike names and bridges).
+      await this.firewall.sweep(async (rule) => !(await this.networkIdExists(rule.networkId)));
+    })().catch(() => undefined);
+    return this.firewallResumed;
   }
 }
