@@ -55,6 +55,11 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
         }
       }
       checkDataCapture(input.DataCaptureConfig as DataCaptureConfigDoc | undefined);
+      // Features Slipway does not run are refused rather than stored and silently ignored.
+      if (Array.isArray(input.ShadowProductionVariants) && input.ShadowProductionVariants.length > 0) {
+        throw new ValidationException('ShadowProductionVariants are not supported by Slipway; deploy the shadow model as a second variant with weight 0 and call it with TargetVariant.');
+      }
+      if (input.ExplainerConfig !== undefined) throw new ValidationException('ExplainerConfig (online explainability) is not supported by Slipway.');
       const tags = checkCreateTags(input.Tags);
       const t = now();
       const { Tags: _tags, ...rest } = input;
