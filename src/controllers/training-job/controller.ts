@@ -53,10 +53,19 @@ interface JobWatcher extends HostWatcher {
   extractor: MetricExtractor;
   series: Record<string, [number, number][]>;
   metricsDirty: boolean;
-  checkpointTimer?: NodeJS.Timeout;
-  checkpointSigs: Map<string, string>[];
-  checkpointBusy?: Promise<void>;
+  syncTimer?: NodeJS.Timeout;
+  /** Per `<folder>:<host index>`: what was last uploaded (path → size+mtime), so a sync sends only changes. */
+  syncSigs: Map<string, Map<string, string>>;
+  syncBusy?: Promise<void>;
   statsTimer?: NodeJS.Timeout;
+}
+
+/** The host folders synced to S3 while a job runs. */
+function syncedFolders(doc: TrainingJobDoc): { folder: 'checkpoints' | 'tensorboard'; uri: string }[] {
+  const out: { folder: 'checkpoints' | 'tensorboard'; uri: string }[] = [];
+  if (doc.CheckpointConfig?.S3Uri) out.push({ folder: 'checkpoints', uri: doc.CheckpointConfig.S3Uri });
+  if (doc.TensorBoardOutputConfig?.S3OutputPath) out.push({ folder: 'tensorboard', uri: doc.TensorBoardOutputConfig.S3OutputPath });
+  return out;
 }
 
 /** How often running hosts' CPU and memory are sampled. */
@@ -80,7 +89,7 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
       now: opts.now ?? Date.now,
       dispose: (w) => {
         w.abort.abort();
-        if (w.checkpointTimer) clearInterval(w.checkpointTimer);
+        if (w.syncTimer) clearInterval(w.syncTimer);
         if (w.statsTimer) clearInterval(w.statsTimer);
       },
     });
@@ -224,7 +233,7 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
       this.update(rec.name, (r) => setSecondaryStatus(r.doc, 'Uploading', this.now()));
       try {
         await this.uploadOutputs(rec, wss.map((w) => w.model), wss.map((w) => w.outputData));
-        if (doc.CheckpointConfig) await this.syncCheckpoints(rec, this.watchers.get(rec.name));
+        await this.syncFolders(rec, this.watchers.get(rec.name));
       } catch (err) {
         // A stopped job's upload is best effort (contract §3.8); a completed one fails on it.
         if (outcome.status === 'Completed') {
@@ -253,16 +262,24 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
     await uploadTarGz(this.objects, output, joinUri(base, 'output.tar.gz'));
   }
 
-  private async syncCheckpoints(rec: JobRecord, watcher: JobWatcher | undefined): Promise<void> {
-    const uri = rec.doc.CheckpointConfig?.S3Uri;
-    if (!uri) return;
+  /**
+   * Uploads what changed in each host's synced folders: checkpoints to CheckpointConfig.S3Uri and
+   * TensorBoard data to TensorBoardOutputConfig.S3OutputPath (hosts share the destination, as in SageMaker).
+   */
+  private async syncFolders(rec: JobRecord, watcher: JobWatcher | undefined): Promise<void> {
+    const targets = syncedFolders(rec.doc);
+    if (targets.length === 0) return;
     const hosts = rec.internal.hosts ?? [];
     for (const [i, h] of hosts.entries()) {
       const ws = hostWorkspace(this.config.workDir, rec.name, h.host);
-      const sigs = watcher?.checkpointSigs[i] ?? new Map<string, string>();
-      if (watcher) watcher.checkpointSigs[i] = sigs;
-      if ((await listFiles(ws.checkpoints)).length === 0) continue;
-      await uploadTree(this.objects, ws.checkpoints, uri, sigs);
+      for (const t of targets) {
+        const key = `${t.folder}:${i}`;
+        const sigs = watcher?.syncSigs.get(key) ?? new Map<string, string>();
+        if (watcher) watcher.syncSigs.set(key, sigs);
+        const dir = ws[t.folder];
+        if ((await listFiles(dir)).length === 0) continue;
+        await uploadTree(this.objects, dir, t.uri, sigs);
+      }
     }
   }
 
@@ -292,7 +309,7 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
       series: rec.internal.metricSeries ?? {},
       metricsDirty: false,
       stopSent: false,
-      checkpointSigs: [],
+      syncSigs: new Map(),
     };
     this.watchers.set(rec.name, w);
     const hosts = rec.internal.hosts ?? [];
@@ -326,16 +343,16 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
       }
     }, STATS_INTERVAL_MS);
     w.statsTimer.unref();
-    if (rec.doc.CheckpointConfig && this.checkpointSyncMs > 0) {
-      w.checkpointTimer = setInterval(() => {
-        if (w.checkpointBusy) return;
+    if (syncedFolders(rec.doc).length > 0 && this.checkpointSyncMs > 0) {
+      w.syncTimer = setInterval(() => {
+        if (w.syncBusy) return;
         const current = this.get(rec.name);
         if (!current || current.internal.step !== 'running') return;
-        w.checkpointBusy = this.syncCheckpoints(current, w)
-          .catch((err: unknown) => logger.warn({ err, job: rec.name }, 'checkpoint sync failed'))
-          .finally(() => (w.checkpointBusy = undefined));
+        w.syncBusy = this.syncFolders(current, w)
+          .catch((err: unknown) => logger.warn({ err, job: rec.name }, 'checkpoint or TensorBoard sync failed'))
+          .finally(() => (w.syncBusy = undefined));
       }, this.checkpointSyncMs);
-      w.checkpointTimer.unref();
+      w.syncTimer.unref();
     }
     return w;
   }

@@ -58,6 +58,8 @@ export interface TrainingJobDoc {
   StoppingCondition: { MaxRuntimeInSeconds: number; MaxWaitTimeInSeconds?: number };
   Environment?: Record<string, string>;
   CheckpointConfig?: { S3Uri: string; LocalPath?: string };
+  /** Synced to S3OutputPath while the job runs and at the end, like checkpoints. */
+  TensorBoardOutputConfig?: { S3OutputPath: string; LocalPath?: string };
   EnableNetworkIsolation?: boolean;
   ModelArtifacts: { S3ModelArtifacts: string };
   CreationTime: number;

@@ -8,6 +8,7 @@
  *     model/            → /opt/ml/model
  *     output/           → /opt/ml/output           (output/data/, output/failure)
  *     checkpoints/      → CheckpointConfig.LocalPath (default /opt/ml/checkpoints)
+ *     tensorboard/      → TensorBoardOutputConfig.LocalPath (default /opt/ml/output/tensorboard)
  *
  * Staged files are hard links to immutable store blobs (copies when linking fails, e.g. EXDEV),
  * so the channel mounts must stay read-only: a write through them would change the blob.
@@ -23,6 +24,7 @@ import { ClientError, channelObjects, type SourceObject } from './data-source.js
 import type { TrainingJobDoc } from './types.js';
 
 export const DEFAULT_CHECKPOINT_PATH = '/opt/ml/checkpoints';
+export const DEFAULT_TENSORBOARD_PATH = '/opt/ml/output/tensorboard';
 
 export function jobDir(workDir: string, job: string): string {
   return join(workDir, 'training', job);
@@ -54,6 +56,9 @@ export class HostWorkspace {
   get checkpoints(): string {
     return join(this.root, 'checkpoints');
   }
+  get tensorboard(): string {
+    return join(this.root, 'tensorboard');
+  }
 }
 
 export function hostWorkspace(workDir: string, job: string, host: string): HostWorkspace {
@@ -68,6 +73,7 @@ export function mountsFor(ws: HostWorkspace, doc: TrainingJobDoc): BindMount[] {
     { hostPath: ws.output, containerPath: '/opt/ml/output' },
     { hostPath: ws.checkpoints, containerPath: doc.CheckpointConfig?.LocalPath ?? DEFAULT_CHECKPOINT_PATH },
   ];
+  if (doc.TensorBoardOutputConfig) binds.push({ hostPath: ws.tensorboard, containerPath: doc.TensorBoardOutputConfig.LocalPath ?? DEFAULT_TENSORBOARD_PATH });
   for (const ch of doc.InputDataConfig ?? []) {
     if (channelInputMode(doc, ch) === 'Pipe') continue;
     binds.push({ hostPath: join(ws.data, ch.ChannelName), containerPath: `/opt/ml/input/data/${ch.ChannelName}`, readOnly: true });
@@ -78,7 +84,7 @@ export function mountsFor(ws: HostWorkspace, doc: TrainingJobDoc): BindMount[] {
 /** Makes a fresh workspace (removing what a crashed attempt left) and writes the config files. */
 export async function prepareWorkspace(ws: HostWorkspace, doc: TrainingJobDoc, host: string): Promise<void> {
   await rm(ws.root, { recursive: true, force: true });
-  for (const d of [ws.config, ws.data, ws.model, ws.outputData, ws.checkpoints]) await mkdir(d, { recursive: true });
+  for (const d of [ws.config, ws.data, ws.model, ws.outputData, ws.checkpoints, ws.tensorboard]) await mkdir(d, { recursive: true });
   await writeFile(join(ws.config, 'hyperparameters.json'), JSON.stringify(hyperparametersJson(doc)));
   await writeFile(join(ws.config, 'inputdataconfig.json'), JSON.stringify(inputDataConfigJson(doc)));
   await writeFile(join(ws.config, 'resourceconfig.json'), JSON.stringify(resourceConfigJson(doc, host)));

@@ -10,6 +10,9 @@ import { buildFixtureImage } from '../../fixtures/images/build.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { baseJob, clients, createJob, getBytes, makeBucket, putText, shellJob, uniq, untar, waitFor } from './helpers.js';
 
+// Checkpoint and TensorBoard folders sync every second here (default 30 s), so a test sees a periodic sync.
+process.env.SLIPWAY_CHECKPOINT_SYNC_SECONDS = '1';
+
 let srv: TestServer;
 let sm: SageMakerClient;
 let s3: S3Client;
@@ -113,5 +116,40 @@ describe('checkpoints', () => {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `ckpt/${name}/` }));
     expect(listed.Contents!.map((o) => o.Key).sort()).toEqual([`ckpt/${name}/step-1.bin`, `ckpt/${name}/step-2.bin`]);
     expect((await getBytes(s3, bucket, `ckpt/${name}/step-2.bin`)).toString()).toBe('two\n');
+  });
+});
+
+describe('TensorBoard output', () => {
+  it('syncs the TensorBoard folder while the job runs and at the end, next to checkpoints', async () => {
+    const name = uniq('tb');
+    // Writes one event file, waits long enough for a periodic sync, then writes a second one.
+    await createJob(
+      sm,
+      shellJob(
+        name,
+        entrypoint,
+        bucket,
+        'mkdir -p /opt/ml/output/tensorboard/run1 && echo e1 > /opt/ml/output/tensorboard/run1/events.1 && echo c > /opt/ml/checkpoints/c.bin && sleep 3 && echo e2 > /opt/ml/output/tensorboard/run1/events.2',
+        {
+          CheckpointConfig: { S3Uri: `s3://${bucket}/tbckpt/${name}` },
+          TensorBoardOutputConfig: { S3OutputPath: `s3://${bucket}/tb/${name}` },
+        },
+      ),
+    );
+    // The first event file arrives before the job ends (periodic sync).
+    let early: string[] = [];
+    for (let i = 0; i < 60 && early.length === 0; i++) {
+      const l = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `tb/${name}/` }));
+      early = (l.Contents ?? []).map((o) => o.Key!);
+      if (early.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(early).toContain(`tb/${name}/run1/events.1`);
+    const d = await waitFor(sm, name);
+    expect(d.TrainingJobStatus, d.FailureReason).toBe('Completed');
+    expect(d.TensorBoardOutputConfig).toEqual({ S3OutputPath: `s3://${bucket}/tb/${name}` });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `tb/${name}/` }));
+    expect(listed.Contents!.map((o) => o.Key).sort()).toEqual([`tb/${name}/run1/events.1`, `tb/${name}/run1/events.2`]);
+    expect((await getBytes(s3, bucket, `tb/${name}/run1/events.2`)).toString()).toBe('e2\n');
+    expect((await getBytes(s3, bucket, `tbckpt/${name}/c.bin`)).toString()).toBe('c\n');
   });
 });
