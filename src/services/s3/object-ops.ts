@@ -1,6 +1,7 @@
 /** @module services/s3/object-ops — PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects, CopyObject. */
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
+import { BlobReadStream } from '../../storage/blobs/blob-read-stream.js';
 import type { ByteRange } from '../../storage/object-store.js';
 import { CHECKSUM_HEADERS } from '../../protocol/rest-xml/checksums.js';
 import { NoSuchBucket, NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
@@ -165,6 +166,8 @@ export async function getObject(call: ObjectCall, head = false): Promise<void> {
     res.end();
     return;
   }
+  // Blobs go out through a few reused buffers; any other body (none today) is piped.
+  if (body instanceof BlobReadStream) return body.sendTo(res);
   res.on('close', () => body.destroy());
   await pipeline(body, res);
 }

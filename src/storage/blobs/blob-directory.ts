@@ -4,15 +4,19 @@
  *
  *   body ──► tmp/<id> ──fsync──► rename ──► blobs/<id[0..2]>/<id> ──► (caller commits a row naming <id>)
  *
+ * Large bodies: each chunk is copied into a worker's MD5 ring (parallel-md5) and queued for a
+ * batched pwritev (file-writer, which also fdatasyncs in the background so the closing fsync is
+ * short); the digest and the final fsync finish together.
+ *
  * Ids are random hex, never derived from object keys, so no key can name a path. `tmp/` and
  * `blobs/` share a file system (same parent), which makes the rename atomic and hard links work.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, linkSync, mkdirSync, openSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { createReadStream, linkSync, mkdirSync, openSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { FileWriter } from './file-writer.js';
 import { ParallelMd5 } from './parallel-md5.js';
 
 export interface WrittenBlob {
@@ -69,33 +73,36 @@ export class BlobDirectory {
     const hashing = opts.md5 !== false;
     const parallel = hashing && (opts.expectedSize ?? 0) >= PARALLEL_HASH_MIN ? new ParallelMd5() : undefined;
     const md5 = hashing && !parallel ? createHash('md5') : undefined;
+    let file: FileWriter | undefined;
     let size = 0;
     try {
-      await pipeline(
-        body,
-        async function* (src: AsyncIterable<Buffer | string>) {
-          for await (const c of src) {
-            const chunk = typeof c === 'string' ? Buffer.from(c) : c;
-            if (parallel) {
-              const wait = parallel.update(chunk);
-              if (wait) await wait;
-            } else md5?.update(chunk);
-            size += chunk.length;
-            tap?.(chunk);
-            yield chunk;
-          }
-        },
-        // A path-based stream that fsyncs before closing (`flush`): on Node 20, closing a
-        // FileHandle that a write stream used with autoClose:false can hang forever.
-        createWriteStream(tmp, { flags: 'wx', mode: 0o644, highWaterMark: WRITE_HWM, flush: true }),
-      );
+      file = await FileWriter.create(tmp);
+      // One loop, no stream stages: each chunk is copied into the hash ring (or hashed), tapped,
+      // and queued for a batched write; either side's backpressure pauses the loop.
+      for await (const c of body as AsyncIterable<Buffer | string>) {
+        const chunk = typeof c === 'string' ? Buffer.from(c) : c;
+        size += chunk.length;
+        tap?.(chunk);
+        if (parallel) {
+          const wait = parallel.update(chunk);
+          if (wait) await wait;
+        } else md5?.update(chunk);
+        const wait = file.push(chunk);
+        if (wait) await wait;
+      }
+      // The worker hashes the ring's last bytes while the final fsync runs.
+      const [digest] = await Promise.all([
+        parallel ? parallel.digest() : Promise.resolve(md5?.digest() ?? Buffer.alloc(0)),
+        file.finish(),
+      ]);
+      return { id, path: await this.publish(tmp, id), size, md5: digest };
     } catch (err) {
       parallel?.close();
+      if (body instanceof Readable && !body.destroyed) body.destroy();
+      await file?.abort();
       await unlink(tmp).catch(() => undefined);
       throw err;
     }
-    const digest = parallel ? await parallel.digest() : (md5?.digest() ?? Buffer.alloc(0));
-    return { id, path: await this.publish(tmp, id), size, md5: digest };
   }
 
   /** Concatenates existing blob files (multipart completion) into a new blob, streaming; no MD5 (the ETag is md5-of-md5s). */

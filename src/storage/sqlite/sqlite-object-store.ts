@@ -10,7 +10,6 @@
  * or the new one, never a partial one.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { ByteRange, ObjectStore } from '../object-store.js';
 import type {
@@ -28,6 +27,7 @@ import type {
   WriteOptions,
 } from '../../services/s3/backend.js';
 import { BlobDirectory } from '../blobs/blob-directory.js';
+import { BlobReadStream } from '../blobs/blob-read-stream.js';
 import { NoSuchBucket, NoSuchKey, NoSuchUpload, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import type { Db } from './database.js';
 
@@ -70,7 +70,6 @@ interface PartRow {
 export const MAX_KEY_BYTES = 1024;
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
-const READ_HWM = 1024 * 1024;
 
 /** Smallest byte string greater than every string starting with `prefix` (undefined: no bound). */
 export function prefixUpperBound(prefix: string): Buffer | undefined {
@@ -198,11 +197,7 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     const meta = this.toObject(row);
     const range = pick?.(meta);
     const fd = this.blobs.openSync(row.blob);
-    const body = createReadStream('', {
-      fd,
-      highWaterMark: READ_HWM,
-      ...(range ? { start: range.start, end: range.end } : {}),
-    });
+    const body = new BlobReadStream(fd, range);
     return { meta, body, ...(range ? { range } : {}) };
   }
 
