@@ -57,6 +57,11 @@ export const S3Errors = {
       Header: what,
     }),
   badDigest: (message = 'The Content-MD5 you specified did not match what we received.') => s3('BadDigest', 400, message),
+  contentSha256Mismatch: (client: string, computed: string) =>
+    s3('XAmzContentSHA256Mismatch', 400, "The provided 'x-amz-content-sha256' header does not match what was computed.", {
+      ClientComputedContentSHA256: client,
+      S3ComputedContentSHA256: computed,
+    }),
   invalidDigest: () => s3('InvalidDigest', 400, 'The Content-MD5 you specified is not valid.'),
   invalidRequest: (message: string) => s3('InvalidRequest', 400, message),
   invalidArgument: (message: string, name?: string, value?: string) =>

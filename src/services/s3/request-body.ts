@@ -1,12 +1,14 @@
 /**
  * @module services/s3/request-body — turns an upload request into verified object bytes:
- * aws-chunked decoding, Content-MD5 and x-amz-checksum-* (header or trailer) verification.
+ * aws-chunked decoding, Content-MD5, x-amz-checksum-* (header or trailer) and a hex
+ * x-amz-content-sha256 (the signed payload hash clients send over plain HTTP) verification.
  *
  *   req ─► [AwsChunkedDecoder if aws-chunked] ─► store (tap: checksum) ─► verify() before commit
  *
  * `verify` runs while the new blob is durable but not yet visible, so a BadDigest leaves the old
  * object in place.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
 import { AwsChunkedDecoder } from '../../protocol/rest-xml/aws-chunked.js';
@@ -79,15 +81,26 @@ export function prepareBody(req: IncomingMessage, opts: { defaultAlgorithm?: Che
 
   const decodedLength = header(req, 'x-amz-decoded-content-length');
   const checksummer: Checksummer | undefined = algorithm ? newChecksummer(algorithm) : undefined;
+  // A hex payload hash is what the signature covers: S3 checks the bytes against it
+  // (XAmzContentSHA256Mismatch), so a signed request's body cannot be swapped.
+  const payloadSha = !chunked && /^[0-9a-f]{64}$/i.test(sha) ? createHash('sha256') : undefined;
+  const taps = [checksummer && ((c: Buffer) => checksummer.update(c)), payloadSha && ((c: Buffer) => payloadSha.update(c))].filter(
+    (t): t is (c: Buffer) => void => t !== undefined,
+  );
+  const tap = taps.length === 0 ? undefined : taps.length === 1 ? taps[0] : (c: Buffer) => taps.forEach((t) => t(c));
   let computed: string | undefined;
 
   const declared = Number(decodedLength ?? (chunked ? undefined : header(req, 'content-length')));
   return {
     body,
     ...(Number.isFinite(declared) ? { expectedSize: declared } : {}),
-    ...(checksummer ? { tap: (c: Buffer) => checksummer.update(c) } : {}),
+    ...(tap ? { tap } : {}),
     beforeCommit(w) {
       if (decoder && decodedLength !== undefined && Number(decodedLength) !== w.size) throw S3Errors.incompleteBody();
+      if (payloadSha) {
+        const got = payloadSha.digest('hex');
+        if (got !== sha.toLowerCase()) throw S3Errors.contentSha256Mismatch(sha, got);
+      }
       if (md5Header !== undefined && md5Header !== w.md5.toString('base64')) throw S3Errors.badDigest();
       if (!algorithm || !checksummer) return {};
       computed = checksummer.digest();

@@ -212,6 +212,19 @@ describe('objects', () => {
     expect((await bytesOf(got.Body)).toString()).toBe('original');
   });
 
+  it('checks a hex x-amz-content-sha256 against the body (XAmzContentSHA256Mismatch) and keeps the old object', async () => {
+    const url = `${server.url}/${b}/signed-payload`;
+    const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+    expect((await fetch(url, { method: 'PUT', body: 'original', headers: { 'x-amz-content-sha256': sha('original') } })).status).toBe(200);
+    const bad = await fetch(url, { method: 'PUT', body: 'swapped', headers: { 'x-amz-content-sha256': sha('original') } });
+    expect(bad.status).toBe(400);
+    const xml = await bad.text();
+    expect(xml).toContain('<Code>XAmzContentSHA256Mismatch</Code>');
+    expect(xml).toContain(`<S3ComputedContentSHA256>${sha('swapped')}</S3ComputedContentSHA256>`);
+    const got = await s3.send(new GetObjectCommand({ Bucket: b, Key: 'signed-payload' }));
+    expect((await bytesOf(got.Body)).toString()).toBe('original');
+  });
+
   it('copies objects (url-encoded source, COPY and REPLACE directives)', async () => {
     await s3.send(new PutObjectCommand({ Bucket: b, Key: 'src dir/ü+.txt', Body: 'copy me', Metadata: { a: '1' }, ContentType: 'text/plain' }));
     const c1 = await s3.send(
