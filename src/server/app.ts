@@ -29,6 +29,8 @@ import { createCloudWatchSurface } from './routes/cloudwatch.js';
 import { MetricStore } from '../metrics/metric-store.js';
 import { Metrics } from '../metrics/metrics.js';
 import { logger } from './logger.js';
+import { createQuerySurface } from '../protocol/query/query-surface.js';
+import { STS_XMLNS, stsOperations } from '../services/sts/index.js';
 
 export interface SlipwayServer {
   url: string;
@@ -89,6 +91,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     runtime: dataplane.handler,
     s3: createS3Surface({ objects }),
     cloudwatch: createCloudWatchSurface(metricStore),
+    sts: createQuerySurface({ operations: stsOperations(), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
     unknownTarget: async (req, res, ctx) => {
       req.resume();
       const target = String(req.headers['x-amz-target']);
@@ -96,7 +99,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       res.setHeader('X-Amzn-ErrorType', err.code);
       sendJson(res, ctx, err.statusCode, { __type: err.code, message: err.message });
     },
-  }, { accountId: config.accountId });
+  }, { accountId: config.accountId, auth: config.auth });
 
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, router);
   try {

@@ -1,4 +1,5 @@
 /** @module server/config — settings from flags and environment, with the documented defaults. */
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -21,12 +22,24 @@ export interface SlipwayConfig {
   metricsRetentionDays: number;
   /** Log retention: events beyond this total size are removed oldest first. */
   logsMaxBytes: number;
+  /**
+   * SigV4 authentication: on when credentials are configured (`SLIPWAY_ACCESS_KEY_ID` +
+   * `SLIPWAY_SECRET_ACCESS_KEY`, and/or `SLIPWAY_CREDENTIALS_FILE`), off (any key accepted) otherwise.
+   */
+  auth?: AuthConfig;
+}
+
+export interface AuthConfig {
+  /** access key id → secret access key. Never empty. */
+  credentials: ReadonlyMap<string, string>;
 }
 
 export interface ConfigInput {
   host?: string;
   port?: number;
   home?: string;
+  /** access key id → secret: turns authentication on (tests); merged with the environment's. */
+  credentials?: Record<string, string>;
 }
 
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
@@ -47,5 +60,46 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     metricsRetentionDays: Number(env.SLIPWAY_METRICS_RETENTION_DAYS ?? 15),
     logsMaxBytes: Number(env.SLIPWAY_LOGS_MAX_BYTES ?? 2 * 1024 ** 3),
     corsOrigins: (env.SLIPWAY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    ...authConfig(input, env),
   };
+}
+
+/**
+ * Reads the credentials that turn authentication on. Throws (the server refuses to start) when
+ * only half of the environment pair is set or the credentials file is unreadable or malformed:
+ * silently running without auth would be the dangerous outcome.
+ */
+export function authConfig(input: ConfigInput, env: NodeJS.ProcessEnv): { auth?: AuthConfig } {
+  const credentials = new Map<string, string>();
+  const id = env.SLIPWAY_ACCESS_KEY_ID;
+  const secret = env.SLIPWAY_SECRET_ACCESS_KEY;
+  if (id && !secret) throw new Error('SLIPWAY_ACCESS_KEY_ID is set but SLIPWAY_SECRET_ACCESS_KEY is not: set both to turn authentication on, or neither');
+  if (secret && !id) throw new Error('SLIPWAY_SECRET_ACCESS_KEY is set but SLIPWAY_ACCESS_KEY_ID is not: set both to turn authentication on, or neither');
+  if (id && secret) credentials.set(id, secret);
+  const file = env.SLIPWAY_CREDENTIALS_FILE;
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Error(`SLIPWAY_CREDENTIALS_FILE ${file} cannot be read: ${(err as Error).message}`);
+    }
+    for (const [k, v] of parseCredentialsFile(text, file)) credentials.set(k, v);
+  }
+  for (const [k, v] of Object.entries(input.credentials ?? {})) credentials.set(k, v);
+  return credentials.size > 0 ? { auth: { credentials } } : {};
+}
+
+/** `access_key_id secret` per line; blank lines and `#` comments are skipped. */
+export function parseCredentialsFile(text: string, name = 'credentials file'): Map<string, string> {
+  const out = new Map<string, string>();
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const parts = line.split(/\s+/);
+    if (parts.length !== 2) throw new Error(`${name} line ${i + 1}: expected "access_key_id secret_access_key"`);
+    out.set(parts[0]!, parts[1]!);
+  });
+  if (out.size === 0) throw new Error(`${name} has no credentials (expected "access_key_id secret_access_key" lines)`);
+  return out;
 }

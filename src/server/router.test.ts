@@ -52,4 +52,29 @@ describe('createRouter', () => {
     await new Promise((r) => setImmediate(r));
     expect(seen).toEqual([{ accountId: '123456789012', region: 'us-east-1' }]);
   });
+
+  it('hands the very request object to the surface, synchronously, when authentication is off', () => {
+    const seen: unknown[] = [];
+    const capture = async (req: unknown) => {
+      seen.push(req);
+    };
+    const surfaces = Object.fromEntries(
+      ['slipway', 'sagemaker', 'logs', 'runtime', 's3', 'cloudwatch', 'unknownTarget'].map((k) => [k, capture]),
+    ) as unknown as Parameters<typeof createRouter>[0];
+    const incoming = { method: 'POST', url: '/endpoints/e/invocations', headers: { 'content-length': '3' } };
+    createRouter(surfaces)(incoming as never, {} as never);
+    expect(seen).toEqual([incoming]);
+    expect(seen[0]).toBe(incoming);
+  });
+
+  it('lets the runtime CORS preflight and /_slipway/health through without a signature when authentication is on', () => {
+    const seen: string[] = [];
+    const surfaces = Object.fromEntries(
+      ['slipway', 'sagemaker', 'logs', 'runtime', 's3', 'cloudwatch', 'unknownTarget'].map((k) => [k, async () => void seen.push(k)]),
+    ) as unknown as Parameters<typeof createRouter>[0];
+    const route = createRouter(surfaces, { auth: { credentials: new Map([['K', 'S']]) } });
+    route({ method: 'OPTIONS', url: '/endpoints/e/invocations', headers: {} } as never, {} as never);
+    route({ method: 'GET', url: '/_slipway/health', headers: {} } as never, {} as never);
+    expect(seen).toEqual(['runtime', 'slipway']);
+  });
 });

@@ -7,7 +7,12 @@
  *   X-Amz-Target: SageMaker.* | Logs_20140328.* → sagemaker | logs
  *   /endpoints/{name}/invocations[...]         → runtime (data plane)
  *   scope monitoring | /service/Granite...     → cloudwatch (CBOR, JSON 1.0 or query inside)
+ *   scope sts                                  → sts (GetCallerIdentity, query protocol)
  *   anything else (incl. presigned S3 URLs)    → s3
+ *
+ * With credentials configured (config `auth`), ./authenticate.ts verifies the SigV4 signature
+ * between choosing the surface and calling it. Without, the request goes straight on: nothing is
+ * read or buffered (the InvokeEndpoint hot path is benchmarked).
  */
 import { CLOUDWATCH_SERVICE } from '../services/cloudwatch/index.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,6 +20,8 @@ import { newRequestContext, type RequestContext } from '../protocol/context.js';
 import { credentialScope, type CredentialScope } from '../protocol/sigv4/credential-scope.js';
 import type { SurfaceHandler } from './surface.js';
 import { logger } from './logger.js';
+import type { AuthConfig } from './config.js';
+import { createAuthenticator } from './authenticate.js';
 
 export interface Surfaces {
   slipway: SurfaceHandler;
@@ -24,6 +31,8 @@ export interface Surfaces {
   s3: SurfaceHandler;
   /** CloudWatch metrics: RPC v2 CBOR, JSON 1.0 or query, told apart inside. */
   cloudwatch: SurfaceHandler;
+  /** STS over the query protocol: GetCallerIdentity only (services/sts). */
+  sts: SurfaceHandler;
   /** X-Amz-Target with an unknown prefix (renders UnknownOperationException). */
   unknownTarget: SurfaceHandler;
 }
@@ -40,6 +49,7 @@ export function chooseSurface(req: IncomingMessage, url: URL): SurfaceName {
 function choose(req: IncomingMessage, url: URL, scope: CredentialScope | undefined): SurfaceName {
   if (url.pathname.startsWith('/_slipway/') || url.pathname === '/_slipway') return 'slipway';
   if (scope?.service === 's3') return 's3';
+  if (scope?.service === 'sts') return 'sts';
   if (scope?.service === 'monitoring' || url.pathname.startsWith(`/service/${CLOUDWATCH_SERVICE}/`)) return 'cloudwatch';
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string' && target.length > 0) {
@@ -62,8 +72,22 @@ function isBrowser(req: IncomingMessage): boolean {
 /** Read-only stand-in for "no query string" (credentialScope only calls get on it). */
 const NO_QUERY = new URLSearchParams();
 
-/** `accountId` is the account every request acts as (SLIPWAY_ACCOUNT_ID): it goes into ARNs and messages. */
-export function createRouter(surfaces: Surfaces, opts: { accountId?: string } = {}) {
+export interface RouterOptions {
+  /** The account every request acts as (SLIPWAY_ACCOUNT_ID): it goes into ARNs and messages. */
+  accountId?: string;
+  /** Credentials that every request must be signed with; none: any signature (or none) is accepted. */
+  auth?: AuthConfig;
+  /** Clock for signature time checks (tests). */
+  now?: () => number;
+}
+
+export function createRouter(surfaces: Surfaces, opts: RouterOptions = {}) {
+  const auth = opts.auth ? createAuthenticator(opts.auth, opts.now ? { now: opts.now } : {}) : undefined;
+
+  const dispatch = (name: SurfaceName, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL): void => {
+    surfaces[name](req, res, ctx, url).catch((err: unknown) => internalFailure(err, res, ctx, name));
+  };
+
   return (req: IncomingMessage, res: ServerResponse): void => {
     const ctx: RequestContext = newRequestContext({ accountId: opts.accountId });
     const raw = req.url ?? '/';
@@ -83,14 +107,25 @@ export function createRouter(surfaces: Surfaces, opts: { accountId?: string } = 
       ctx.signingService = scope.service;
     }
     const name = choose(req, url, scope);
-    surfaces[name](req, res, ctx, url).catch((err: unknown) => {
-      logger.error({ err, requestId: ctx.requestId, surface: name }, 'unhandled error');
-      if (!res.headersSent) {
-        res.writeHead(500, { 'x-amzn-RequestId': ctx.requestId, 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ __type: 'InternalFailure', message: 'An internal error occurred.' }));
-      } else {
-        res.destroy();
-      }
-    });
+    if (auth !== undefined && auth.required(name, req, url)) {
+      auth.check(req, res, ctx, url, name).then(
+        (checked) => {
+          if (checked) dispatch(name, checked, res, ctx, url);
+        },
+        (err: unknown) => internalFailure(err, res, ctx, name),
+      );
+      return;
+    }
+    dispatch(name, req, res, ctx, url);
   };
+}
+
+function internalFailure(err: unknown, res: ServerResponse, ctx: RequestContext, name: SurfaceName): void {
+  logger.error({ err, requestId: ctx.requestId, surface: name }, 'unhandled error');
+  if (!res.headersSent) {
+    res.writeHead(500, { 'x-amzn-RequestId': ctx.requestId, 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ __type: 'InternalFailure', message: 'An internal error occurred.' }));
+  } else {
+    res.destroy();
+  }
 }

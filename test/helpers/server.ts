@@ -23,9 +23,16 @@ export interface TestServer {
   cleanup(): Promise<void>;
 }
 
-export async function startTestServer(opts: { home?: string; port?: number } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  home?: string;
+  port?: number;
+  /** access key id → secret: turns SigV4 authentication on (default off: any key is accepted). */
+  credentials?: Record<string, string>;
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'slipway-test-'));
-  const server = await startSlipway({ home, port: opts.port ?? 0, host: '127.0.0.1' });
+  const server = await startSlipway({ home, port: opts.port ?? 0, host: '127.0.0.1', ...(opts.credentials ? { credentials: opts.credentials } : {}) });
   const ts: TestServer = {
     url: server.url,
     port: server.port,
@@ -34,7 +41,7 @@ export async function startTestServer(opts: { home?: string; port?: number } = {
     close: () => server.close(),
     restart: async () => {
       await server.close();
-      return startTestServer({ home, port: server.port });
+      return startTestServer({ home, port: server.port, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
     },
     cleanup: async () => {
       await server.close();
@@ -58,12 +65,15 @@ export async function removeContainersOf(home: string): Promise<void> {
   await Promise.all(networks.map((n) => runtime.removeNetwork(n.name).catch(() => undefined)));
 }
 
-/** Environment for python3/boto3 and aws CLI subprocesses pointed at a test server. */
-export function awsEnv(url: string): NodeJS.ProcessEnv {
+/**
+ * Environment for python3/boto3 and aws CLI subprocesses pointed at a test server; `keys`
+ * replaces the default `slipway`/`slipway` pair (servers with authentication on).
+ */
+export function awsEnv(url: string, keys: { accessKeyId: string; secretAccessKey: string } = { accessKeyId: 'slipway', secretAccessKey: 'slipway' }): NodeJS.ProcessEnv {
   return {
     ...process.env,
-    AWS_ACCESS_KEY_ID: 'slipway',
-    AWS_SECRET_ACCESS_KEY: 'slipway',
+    AWS_ACCESS_KEY_ID: keys.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL: url,

@@ -18,7 +18,7 @@ export function registerServerCommand(program: Command): void {
           '',
           'Point AWS clients at it:',
           `  export AWS_ENDPOINT_URL=${server.url}`,
-          '  export AWS_ACCESS_KEY_ID=slipway AWS_SECRET_ACCESS_KEY=slipway AWS_DEFAULT_REGION=us-east-1',
+          server.config.auth ? `  export AWS_ACCESS_KEY_ID=<key> AWS_SECRET_ACCESS_KEY=<secret> AWS_DEFAULT_REGION=us-east-1\n\nAuthentication: ON (${server.config.auth.credentials.size} key(s)); requests must be signed with a configured key` : '  export AWS_ACCESS_KEY_ID=slipway AWS_SECRET_ACCESS_KEY=slipway AWS_DEFAULT_REGION=us-east-1\n\nAuthentication: off (any key is accepted; set SLIPWAY_ACCESS_KEY_ID and SLIPWAY_SECRET_ACCESS_KEY to turn it on)',
           '',
         ].join('\n'),
       );

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ListTrainingJobsCommand, SageMakerClient, CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
-import { python, sdkClientConfig, useTestServer } from '../../helpers/server.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { awsEnv, python, sdkClientConfig, useTestServer } from '../../helpers/server.js';
 
 const server = useTestServer();
 const boto3 = (script: string) => python(server().url, script);
@@ -115,5 +117,15 @@ print(json.dumps({
       expect(out[k].message, k).toMatch(/not supported by Slipway/);
     }
     expect(out.left).toEqual([]);
+  });
+
+  it('answers sts get-caller-identity with the account Slipway acts as (boto3, aws CLI)', async () => {
+    const out = (await boto3(`${BOTO_PRELUDE}
+sts = boto3.client('sts', endpoint_url=__import__('os').environ['AWS_ENDPOINT_URL'])
+r = sts.get_caller_identity()
+print(json.dumps({k: r[k] for k in ('Account', 'Arn', 'UserId')}))`)) as Record<string, string>;
+    expect(out).toEqual({ Account: '000000000000', Arn: 'arn:aws:iam::000000000000:root', UserId: expect.any(String) });
+    const { stdout } = await promisify(execFile)('aws', ['sts', 'get-caller-identity', '--endpoint-url', server().url, '--output', 'json'], { env: awsEnv(server().url) });
+    expect(JSON.parse(stdout).Account).toBe('000000000000');
   });
 });

@@ -1,8 +1,12 @@
 /**
  * @module console/api/client — the console's only way to the server: the same public wire
- * protocols the SDKs use (SageMaker and Logs JSON 1.1, S3 REST path-style, SageMaker Runtime),
- * sent unsigned. Errors come back as `ApiError` with the AWS code and message.
+ * protocols the SDKs use (SageMaker and Logs JSON 1.1, S3 REST path-style, SageMaker Runtime).
+ * Sent unsigned until the server asks for a signature (403 MissingAuthenticationToken, ...);
+ * then the sign-in form asks for a key pair and every request is SigV4-signed (./sign.ts).
+ * Errors come back as `ApiError` with the AWS code and message.
  */
+import { requestSignIn } from '../components/sign-in.js';
+import { AUTH_ERROR_CODES, getCredentials, presignForPage, signForPage, type Service } from './sign.js';
 
 export class ApiError extends Error {
   constructor(
@@ -19,6 +23,40 @@ export class ApiError extends Error {
   }
 }
 
+/** The AWS error code of a 403 answered for a missing or bad signature, else undefined. */
+async function authErrorCode(res: Response): Promise<string | undefined> {
+  if (res.status !== 403) return undefined;
+  let code = res.headers.get('x-amzn-errortype')?.split(':')[0];
+  if (!code) {
+    const text = await res.clone().text().catch(() => '');
+    code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? /"__type"\s*:\s*"([^"]+)"/.exec(text)?.[1];
+  }
+  return code && AUTH_ERROR_CODES.has(code) ? code : undefined;
+}
+
+/**
+ * fetch for the public APIs and Slipway's data routes: signed when the user signed in; on an
+ * authentication error, asks for a key pair (once for all calls in flight) and retries signed.
+ */
+export async function apiFetch(target: string, init: RequestInit, service: Service): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    const used = JSON.stringify(getCredentials());
+    const signed = await signForPage(target, init, service);
+    const res = await fetch(signed.url, signed.init);
+    const code = attempt < 5 ? await authErrorCode(res) : undefined;
+    if (!code) return res;
+    // Signed in (again) while this call was in flight: retry with the new key, do not ask again.
+    if (JSON.stringify(getCredentials()) !== used) continue;
+    if (!(await requestSignIn(code))) return res;
+  }
+}
+
+/**
+ * A same-origin GET URL usable without headers (downloads, EventSource): presigned when signed
+ * in, for an hour (S3) or 12 hours (Slipway's routes: an EventSource reconnects with the same URL).
+ */
+export const presignedUrl = (target: string, service: Service = 's3') => presignForPage(target, service, service === 's3' ? 3600 : 43_200);
+
 // A type-only view of JSON documents: callers narrow with their own interfaces.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
@@ -29,12 +67,16 @@ const unavailableOps = new Map<string, ApiError>();
 async function json11(target: string, op: string, body: unknown, signal?: AbortSignal): Promise<Json> {
   const known = unavailableOps.get(`${target}.${op}`);
   if (known) throw known;
-  const res = await fetch('/', {
-    method: 'POST',
-    headers: { 'X-Amz-Target': `${target}.${op}`, 'Content-Type': 'application/x-amz-json-1.1' },
-    body: JSON.stringify(body ?? {}),
-    signal,
-  });
+  const res = await apiFetch(
+    '/',
+    {
+      method: 'POST',
+      headers: { 'X-Amz-Target': `${target}.${op}`, 'Content-Type': 'application/x-amz-json-1.1' },
+      body: JSON.stringify(body ?? {}),
+      signal,
+    },
+    target === 'SageMaker' ? 'sagemaker' : 'logs',
+  );
   const text = await res.text();
   let parsed: Json = {};
   if (text) {
@@ -90,7 +132,7 @@ function s3Path(bucket: string, key?: string): string {
 }
 
 async function s3Fetch(path: string, init: RequestInit = {}): Promise<Response> {
-  const res = await fetch(path, init);
+  const res = await apiFetch(path, init, 's3');
   if (!res.ok) {
     const text = init.method === 'HEAD' ? '' : await res.text();
     const doc = text ? new DOMParser().parseFromString(text, 'application/xml') : null;
@@ -134,8 +176,8 @@ export async function listObjects(bucket: string, prefix: string, token?: string
   };
 }
 
-/** URL for GET of an object (used for downloads and previews). */
-export const objectUrl = (bucket: string, key: string) => s3Path(bucket, key);
+/** URL for GET of an object (used for downloads and previews); presigned for an hour when signed in. */
+export const objectUrl = (bucket: string, key: string) => presignedUrl(s3Path(bucket, key));
 
 export async function getObjectText(bucket: string, key: string, maxBytes = 64 * 1024): Promise<{ text: string; type: string; truncated: boolean }> {
   const res = await s3Fetch(s3Path(bucket, key), { headers: { Range: `bytes=0-${maxBytes - 1}` } });
@@ -172,11 +214,11 @@ export interface InvokeResult {
 
 export async function invokeEndpoint(name: string, body: BodyInit, contentType: string, accept?: string): Promise<InvokeResult> {
   const started = performance.now();
-  const res = await fetch(`/endpoints/${encodeURIComponent(name)}/invocations`, {
-    method: 'POST',
-    headers: { 'Content-Type': contentType, ...(accept ? { Accept: accept } : {}) },
-    body,
-  });
+  const res = await apiFetch(
+    `/endpoints/${encodeURIComponent(name)}/invocations`,
+    { method: 'POST', headers: { 'Content-Type': contentType, ...(accept ? { Accept: accept } : {}) }, body },
+    'sagemaker',
+  );
   const text = await res.text();
   const latencyMs = performance.now() - started;
   const result: InvokeResult = {

@@ -6,6 +6,8 @@
  * matching is by case-insensitive name fragments and an endpoint label.
  */
 
+import { apiFetch } from './client.js';
+
 export interface PromSample {
   name: string;
   labels: Record<string, string>;
@@ -116,7 +118,7 @@ export function toSample(prev: EndpointCounters, cur: EndpointCounters): Endpoin
 export class MetricsUnavailable extends Error {}
 
 export async function fetchSamples(signal?: AbortSignal): Promise<PromSample[]> {
-  const res = await fetch('/_slipway/metrics', { signal, headers: { Accept: 'text/plain' } });
+  const res = await apiFetch('/_slipway/metrics', { signal, headers: { Accept: 'text/plain' } }, 'slipway');
   if (!res.ok) throw new MetricsUnavailable(`The server answered ${res.status} for /_slipway/metrics.`);
   return parsePrometheus(await res.text());
 }

@@ -4,6 +4,7 @@
  * text filter, follow toggle and per-stream (per-host) selection.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { presignedUrl } from '../api/client.js';
 
 export interface LogLine {
   stream: string;
@@ -25,7 +26,7 @@ export function LogViewer({ source, title = 'Logs', height = 360 }: { source: st
   useEffect(() => {
     setLines([]);
     setState('connecting');
-    const es = new EventSource(`/_slipway/logs/stream?${source}&tail=500`);
+    const es = new EventSource(presignedUrl(`/_slipway/logs/stream?${source}&tail=500`, 'slipway'));
     let pending: LogLine[] = [];
     let frame = 0;
     // Batch lines per animation frame: a chatty container must not re-render per line.

@@ -1,0 +1,37 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseCredentialsFile } from './config.js';
+
+const home = mkdtempSync(join(tmpdir(), 'slipway-config-'));
+
+describe('authentication settings', () => {
+  it('leave authentication off when no credentials are configured', () => {
+    expect(loadConfig({ home }, {}).auth).toBeUndefined();
+  });
+
+  it('turn it on with the environment pair', () => {
+    const c = loadConfig({ home }, { SLIPWAY_ACCESS_KEY_ID: 'AKID1', SLIPWAY_SECRET_ACCESS_KEY: 's1' });
+    expect([...c.auth!.credentials]).toEqual([['AKID1', 's1']]);
+  });
+
+  it('refuse to start with only half of the pair', () => {
+    expect(() => loadConfig({ home }, { SLIPWAY_ACCESS_KEY_ID: 'AKID1' })).toThrow(/SLIPWAY_SECRET_ACCESS_KEY is not/);
+    expect(() => loadConfig({ home }, { SLIPWAY_SECRET_ACCESS_KEY: 's1' })).toThrow(/SLIPWAY_ACCESS_KEY_ID is not/);
+  });
+
+  it('add the users of SLIPWAY_CREDENTIALS_FILE, and refuse a missing or malformed file', () => {
+    const file = join(home, 'creds');
+    writeFileSync(file, '# users\nAKIDA secretA\n\n  AKIDB   secretB  \n');
+    const c = loadConfig({ home }, { SLIPWAY_CREDENTIALS_FILE: file, SLIPWAY_ACCESS_KEY_ID: 'AKID1', SLIPWAY_SECRET_ACCESS_KEY: 's1' });
+    expect(Object.fromEntries(c.auth!.credentials)).toEqual({ AKID1: 's1', AKIDA: 'secretA', AKIDB: 'secretB' });
+    expect(() => loadConfig({ home }, { SLIPWAY_CREDENTIALS_FILE: join(home, 'nope') })).toThrow(/cannot be read/);
+    expect(() => parseCredentialsFile('AKIDA secretA extra\n', 'f')).toThrow(/f line 1/);
+    expect(() => parseCredentialsFile('# nothing\n', 'f')).toThrow(/no credentials/);
+  });
+
+  it('take credentials passed in by the caller (tests)', () => {
+    expect(loadConfig({ home, credentials: { K: 'S' } }, {}).auth!.credentials.get('K')).toBe('S');
+  });
+});
