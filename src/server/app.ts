@@ -99,7 +99,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       res.setHeader('X-Amzn-ErrorType', err.code);
       sendJson(res, ctx, err.statusCode, { __type: err.code, message: err.message });
     },
-  }, { accountId: config.accountId, auth: config.auth });
+  }, { accountId: config.accountId, auth: config.auth, corsOrigins: config.corsOrigins });
 
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, router);
   try {

@@ -41,6 +41,7 @@ import {
 } from '../protocol/sigv4/verify.js';
 import type { AuthConfig } from './config.js';
 import { replayRequest } from './replay-request.js';
+import { applyCors } from '../dataplane/cors.js';
 import type { SurfaceName } from './router.js';
 
 /** How a surface renders errors. CloudWatch picks CBOR, JSON 1.0 or query inside (see renderError). */
@@ -86,13 +87,15 @@ export interface Authenticator {
   check(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL, surface: SurfaceName): Promise<IncomingMessage | undefined>;
 }
 
-export function createAuthenticator(config: AuthConfig, opts: { now?: () => number } = {}): Authenticator {
+export function createAuthenticator(config: AuthConfig, opts: { now?: () => number; corsOrigins?: readonly string[] } = {}): Authenticator {
   const now = opts.now ?? Date.now;
   const hostId = randomBytes(32).toString('base64');
 
   const fail = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL, surface: SurfaceName, err: ServiceError): undefined => {
     // Read what is left of the body so the client sees the answer instead of a reset.
     if (!req.readableEnded) req.resume();
+    // A web page calling an endpoint must be able to read why it was refused.
+    if (surface === 'runtime' && req.headers.origin !== undefined) applyCors(req, res, opts.corsOrigins ?? []);
     renderError(res, ctx, url, req, surface, err, hostId);
     return undefined;
   };

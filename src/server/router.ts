@@ -79,10 +79,14 @@ export interface RouterOptions {
   auth?: AuthConfig;
   /** Clock for signature time checks (tests). */
   now?: () => number;
+  /** Origins allowed to call endpoints from a browser (auth errors on the runtime carry CORS headers too). */
+  corsOrigins?: readonly string[];
 }
 
 export function createRouter(surfaces: Surfaces, opts: RouterOptions = {}) {
-  const auth = opts.auth ? createAuthenticator(opts.auth, opts.now ? { now: opts.now } : {}) : undefined;
+  const auth = opts.auth
+    ? createAuthenticator(opts.auth, { ...(opts.now ? { now: opts.now } : {}), ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}) })
+    : undefined;
 
   const dispatch = (name: SurfaceName, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL): void => {
     surfaces[name](req, res, ctx, url).catch((err: unknown) => internalFailure(err, res, ctx, name));

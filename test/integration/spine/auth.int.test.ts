@@ -392,6 +392,17 @@ print(json.dumps({"body": json.loads(r["Body"].read()), "variant": r["InvokedPro
     });
     expect(res.status).toBe(204);
   });
+
+  it('lets a web page read why an unsigned invocation was refused (CORS headers on the 403)', async () => {
+    const res = await fetch(`${srv.url}/endpoints/${endpoint}/invocations`, {
+      method: 'POST',
+      headers: { Origin: 'http://localhost:3000', 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(res.headers.get('x-amzn-errortype')).toMatch(/^MissingAuthenticationTokenException/);
+  });
 });
 
 describe('the console with authentication on', () => {
