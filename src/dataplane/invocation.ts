@@ -268,8 +268,9 @@ export class Invocation implements Dispatcher.DispatchHandler {
       this.reachedModel = false;
       se = runtimeValidationError(`Request ${this.ctx.requestId} has oversize body.`);
     } else if (this.callerGone) {
-      // The caller went away; nobody to answer.
-      this.reachedModel = false;
+      // The caller went away; nobody to answer. If the model had already answered (a caller that
+      // hangs up mid-response), the model did serve it: it still counts as an invocation.
+      this.reachedModel = this.modelStatus !== 0;
       res.destroy();
       this.finish();
       return;
