@@ -59,7 +59,7 @@ describe('batch transform', () => {
     const out = await boto3<{ status: string; reason?: string; counts: number[]; labels: string[]; mismatches: number; lines: number; probes: number[][]; streams: string[]; dataLog: string[] }>(
       srv.url,
       `
-import random
+import random, time
 bases = ['5.1,3.5,1.4,0.2', '6.0,2.9,4.5,1.5', '6.9,3.1,5.8,2.3']
 rng = random.Random(7)
 pattern = [rng.randrange(3) for _ in range(100000)]
@@ -88,19 +88,30 @@ if d['TransformJobStatus'] == 'Completed':
         if label_of[b] != l:
             mismatches += 1
     result.update(lines=len(lines), labels=[label_of.get(i) for i in range(3)], mismatches=mismatches)
-streams = logs.describe_log_streams(logGroupName='/aws/sagemaker/TransformJobs', logStreamNamePrefix='${name}/')['logStreams']
-result['streams'] = [s['logStreamName'] for s in streams]
-probes = []
-data_log = []
-for s in streams:
-    ev = logs.get_log_events(logGroupName='/aws/sagemaker/TransformJobs', logStreamName=s['logStreamName'], startFromHead=True, limit=10000)['events']
-    for e in ev:
-        m = e['message']
-        if m.startswith('probe '):
-            kv = dict(p.split('=') for p in m.split()[1:])
-            probes.append([float(kv['start']), float(kv['end']), int(kv['bytes'])])
-        if s['logStreamName'].endswith('/data-log'):
-            data_log.append(m)
+# Container output reaches the log store shortly after the job completes (as in CloudWatch):
+# read until two reads a second apart agree.
+def read_logs():
+    streams = logs.describe_log_streams(logGroupName='/aws/sagemaker/TransformJobs', logStreamNamePrefix='${name}/')['logStreams']
+    probes, data_log = [], []
+    for s in streams:
+        ev = logs.get_log_events(logGroupName='/aws/sagemaker/TransformJobs', logStreamName=s['logStreamName'], startFromHead=True, limit=10000)['events']
+        for e in ev:
+            m = e['message']
+            if m.startswith('probe '):
+                kv = dict(p.split('=') for p in m.split()[1:])
+                probes.append([float(kv['start']), float(kv['end']), int(kv['bytes'])])
+            if s['logStreamName'].endswith('/data-log'):
+                data_log.append(m)
+    return [s['logStreamName'] for s in streams], probes, data_log
+seen = read_logs()
+for _ in range(15):
+    time.sleep(1)
+    again = read_logs()
+    if again == seen:
+        break
+    seen = again
+streams_names, probes, data_log = seen
+result['streams'] = streams_names
 result['probes'] = probes
 result['dataLog'] = data_log
 print(json.dumps(result))
