@@ -143,7 +143,8 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
     timeoutError,
   };
 
-  const handler: SurfaceHandler = async (req, res, ctx, url) => {
+  // Not async: the synchronous invocation path needs no promise (see SurfaceHandler).
+  const handler: SurfaceHandler = (req, res, ctx, url) => {
     const t0 = performance.now();
     if (req.method === 'OPTIONS') return answerPreflight(req, res, config.corsOrigins, ctx.requestId);
     if (req.headers.origin !== undefined) applyCors(req, res, config.corsOrigins);

@@ -4,7 +4,7 @@
  * seconds, so the invocation hot path never waits on a write; a crash loses at most that window.
  */
 import type { Db } from '../storage/sqlite/database.js';
-import { addTo, fromJson, mergeInto, percentile, toJson, type Histogram } from './histogram.js';
+import { addTo, binOf, fromJson, mergeInto, percentile, toJson, type Histogram } from './histogram.js';
 
 export type Dimensions = Record<string, string>;
 
@@ -46,6 +46,9 @@ export interface MetricSeries {
   pending?: Pending;
   minute: number;
   generation: number;
+  /** The histogram bin of the last value recorded (see recordSeries). */
+  lastValue?: number;
+  lastBin?: string;
 }
 
 /** Dimension sets are stored as canonical JSON (sorted by name) so equal sets compare equal. */
@@ -114,7 +117,13 @@ export class MetricStore {
       p.sum += value;
       if (value < p.minimum) p.minimum = value;
       if (value > p.maximum) p.maximum = value;
-      addTo((p.histogram ??= new Map()), value);
+      // Counters repeat their value (1 per invocation, 0 or 1 per error class): reuse the last bin.
+      if (value !== s.lastValue || s.lastBin === undefined) {
+        s.lastValue = value;
+        s.lastBin = binOf(value);
+      }
+      const h = (p.histogram ??= new Map());
+      h.set(s.lastBin, (h.get(s.lastBin) ?? 0) + 1);
       return;
     }
     s.pending = this.add(s.prefix, s.namespace, s.metric, s.dims, s.unit, minute, value);

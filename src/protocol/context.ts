@@ -17,10 +17,14 @@ export interface RequestContext {
 }
 
 export function newRequestContext(partial: Partial<RequestContext> = {}): RequestContext {
-  return {
-    ...partial,
+  // Built field by field, not by spreading `partial`: this runs on every request (the invocation hot path).
+  const ctx: RequestContext = {
     requestId: partial.requestId ?? randomUUID(),
     accountId: partial.accountId ?? DEFAULT_ACCOUNT_ID,
     region: partial.region ?? DEFAULT_REGION,
   };
+  if (partial.signingService !== undefined) ctx.signingService = partial.signingService;
+  if (partial.accessKeyId !== undefined) ctx.accessKeyId = partial.accessKeyId;
+  if (partial.operation !== undefined) ctx.operation = partial.operation;
+  return ctx;
 }

@@ -89,7 +89,14 @@ export function createRouter(surfaces: Surfaces, opts: RouterOptions = {}) {
     : undefined;
 
   const dispatch = (name: SurfaceName, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL): void => {
-    surfaces[name](req, res, ctx, url).catch((err: unknown) => internalFailure(err, res, ctx, name));
+    let pending: Promise<void> | void;
+    try {
+      pending = surfaces[name](req, res, ctx, url);
+    } catch (err) {
+      internalFailure(err, res, ctx, name);
+      return;
+    }
+    if (pending !== undefined) pending.catch((err: unknown) => internalFailure(err, res, ctx, name));
   };
 
   return (req: IncomingMessage, res: ServerResponse): void => {

@@ -56,7 +56,7 @@ async function startFront(target: string): Promise<{ url: string; close: () => P
     const p = url.pathname;
     const owned = p.startsWith('/_slipway/') && !isReservedPath(p);
     if (owned && (req.method === 'GET' || req.method === 'HEAD')) {
-      handler(req, res, newRequestContext(), url).catch(() => res.destroy());
+      Promise.resolve(handler(req, res, newRequestContext(), url)).catch(() => res.destroy());
       return;
     }
     const up = request(
