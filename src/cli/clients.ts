@@ -10,6 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { CliError, EXIT, type GlobalOptions } from './context.js';
+import { AUTH_ERROR_CODES } from '../protocol/sigv4/auth-error-codes.js';
 
 export interface Clients {
   url: string;
@@ -71,25 +72,13 @@ export function cliCredentials(region: string, env: NodeJS.ProcessEnv = process.
   return () => (resolved ??= chain().catch(() => ANY_KEY));
 }
 
-/** Codes a server with authentication on answers to a missing, unknown or wrongly signed key. */
-const AUTH_CODES = new Set([
-  'MissingAuthenticationTokenException',
-  'UnrecognizedClientException',
-  'InvalidSignatureException',
-  'IncompleteSignatureException',
-  'InvalidAccessKeyId',
-  'SignatureDoesNotMatch',
-  'InvalidClientTokenId',
-  'MissingAuthenticationToken',
-]);
-
 /** A 403 from authentication → one line saying what to set; undefined for any other error. */
 export function authHint(code: string, message: string, status: number | undefined, url: string): string | undefined {
   if (status !== 403) return undefined;
   if (code === 'RequestTimeTooSkewed' || /^Signature (expired|not yet current)/.test(message)) {
     return `${code}: this machine's clock and the Slipway server's at ${url} differ by more than 15 minutes; fix the clock and retry`;
   }
-  if (!AUTH_CODES.has(code)) return undefined;
+  if (!AUTH_ERROR_CODES.has(code)) return undefined;
   return `${code}: the Slipway server at ${url} requires authentication; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) to a Slipway credential`;
 }
 

@@ -11,6 +11,7 @@
  * verifier in sign.test.ts).
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
+import { AUTH_ERROR_CODES } from '../../../../protocol/sigv4/auth-error-codes.js';
 
 export interface Credentials {
   accessKeyId: string;
@@ -25,16 +26,8 @@ const STORAGE_KEY = 'slipway.credentials';
 const REGION = 'us-east-1';
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-/** Error codes the server answers when a request lacks a (valid) signature. */
-export const AUTH_ERROR_CODES: ReadonlySet<string> = new Set([
-  'MissingAuthenticationTokenException',
-  'UnrecognizedClientException',
-  'InvalidSignatureException',
-  'IncompleteSignatureException',
-  'InvalidAccessKeyId',
-  'SignatureDoesNotMatch',
-  'AccessDenied',
-]);
+/** Error codes the server answers when a request lacks a (valid) signature (shared with the CLI). */
+export { AUTH_ERROR_CODES };
 
 // Reached through globalThis so this module also type-checks (and its pure parts run) outside a
 // browser: the server's test suite imports `presign` to drive a real browser with it.
