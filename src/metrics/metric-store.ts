@@ -51,6 +51,23 @@ export interface MetricSeries {
   lastBin?: string;
 }
 
+/** `namespace\0metric\0dims\0`: a series' key in the pending map, the minute appended. */
+function seriesPrefix(namespace: string, metric: string, dims: string): string {
+  return `${namespace}\u0000${metric}\u0000${dims}\u0000`;
+}
+
+function minuteOf(timestampMs: number): number {
+  return Math.floor(timestampMs / 60_000) * 60_000;
+}
+
+/** Adds a statistic set to a bucket. */
+function absorb(p: Pending, count: number, sum: number, minimum: number, maximum: number): void {
+  p.sampleCount += count;
+  p.sum += sum;
+  if (minimum < p.minimum) p.minimum = minimum;
+  if (maximum > p.maximum) p.maximum = maximum;
+}
+
 /** Dimension sets are stored as canonical JSON (sorted by name) so equal sets compare equal. */
 export function canonicalDimensions(d: Dimensions): string {
   return JSON.stringify(Object.fromEntries(Object.entries(d).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
@@ -81,42 +98,29 @@ export class MetricStore {
   }
 
   record(key: MetricKey, value: number, unit = 'None', timestampMs = Date.now(), count = 1): void {
-    const minute = Math.floor(timestampMs / 60_000) * 60_000;
     const dims = canonicalDimensions(key.dimensions);
-    this.add(`${key.namespace}\u0000${key.metric}\u0000${dims}\u0000`, key.namespace, key.metric, dims, unit, minute, value, count);
+    this.add(seriesPrefix(key.namespace, key.metric, dims), key.namespace, key.metric, dims, unit, minuteOf(timestampMs), value, count);
   }
 
   /** A statistic set (PutMetricData StatisticValues): counts, sum and extremes, but no distribution. */
   recordStatistics(key: MetricKey, s: { sampleCount: number; sum: number; minimum: number; maximum: number }, unit = 'None', timestampMs = Date.now()): void {
-    const minute = Math.floor(timestampMs / 60_000) * 60_000;
     const dims = canonicalDimensions(key.dimensions);
-    const id = `${key.namespace}\u0000${key.metric}\u0000${dims}\u0000${minute}`;
-    const p = this.pending.get(id);
-    if (p) {
-      p.sampleCount += s.sampleCount;
-      p.sum += s.sum;
-      p.minimum = Math.min(p.minimum, s.minimum);
-      p.maximum = Math.max(p.maximum, s.maximum);
-    } else {
-      this.pending.set(id, { namespace: key.namespace, metric: key.metric, dims, minute, unit, ...s });
-    }
+    const p = this.bucket(seriesPrefix(key.namespace, key.metric, dims), key.namespace, key.metric, dims, unit, minuteOf(timestampMs));
+    absorb(p, s.sampleCount, s.sum, s.minimum, s.maximum);
   }
 
   /** Resolves a metric and dimension set once for `recordSeries` (same buckets as `record`). */
   series(key: MetricKey, unit = 'None'): MetricSeries {
     const dims = canonicalDimensions(key.dimensions);
-    return { namespace: key.namespace, metric: key.metric, dims, unit, prefix: `${key.namespace}\u0000${key.metric}\u0000${dims}\u0000`, minute: -1, generation: -1 };
+    return { namespace: key.namespace, metric: key.metric, dims, unit, prefix: seriesPrefix(key.namespace, key.metric, dims), minute: -1, generation: -1 };
   }
 
   /** `record` for a pre-resolved series: within one minute and flush window, no map lookup. */
   recordSeries(s: MetricSeries, value: number, timestampMs = Date.now()): void {
-    const minute = Math.floor(timestampMs / 60_000) * 60_000;
+    const minute = minuteOf(timestampMs);
     const p = s.pending;
     if (p !== undefined && s.minute === minute && s.generation === this.generation) {
-      p.sampleCount++;
-      p.sum += value;
-      if (value < p.minimum) p.minimum = value;
-      if (value > p.maximum) p.maximum = value;
+      absorb(p, 1, value, value, value);
       // Counters repeat their value (1 per invocation, 0 or 1 per error class): reuse the last bin.
       if (value !== s.lastValue || s.lastBin === undefined) {
         s.lastValue = value;
@@ -132,21 +136,21 @@ export class MetricStore {
   }
 
   private add(prefix: string, namespace: string, metric: string, dims: string, unit: string, minute: number, value: number, count = 1): Pending {
+    const p = this.bucket(prefix, namespace, metric, dims, unit, minute);
+    absorb(p, count, value * count, value, value);
+    addTo((p.histogram ??= new Map()), value, count);
+    return p;
+  }
+
+  /** The pending bucket of a series and minute, created empty when new. */
+  private bucket(prefix: string, namespace: string, metric: string, dims: string, unit: string, minute: number): Pending {
     const id = prefix + minute;
-    const p = this.pending.get(id);
-    if (p) {
-      p.sampleCount += count;
-      p.sum += value * count;
-      p.minimum = Math.min(p.minimum, value);
-      p.maximum = Math.max(p.maximum, value);
-      addTo((p.histogram ??= new Map()), value, count);
-      return p;
+    let p = this.pending.get(id);
+    if (!p) {
+      p = { namespace, metric, dims, minute, sampleCount: 0, sum: 0, minimum: Infinity, maximum: -Infinity, unit };
+      this.pending.set(id, p);
     }
-    const histogram: Histogram = new Map();
-    addTo(histogram, value, count);
-    const created: Pending = { namespace, metric, dims, minute, sampleCount: count, sum: value * count, minimum: value, maximum: value, unit, histogram };
-    this.pending.set(id, created);
-    return created;
+    return p;
   }
 
   flush(): void {
