@@ -10,6 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -71,6 +72,10 @@ let hostPort: number;
 /** The default bridge's gateway: the host's address as non-isolated containers see it. */
 let bridgeGateway: string;
 
+function interfaceIpv4(name: string): string | undefined {
+  return networkInterfaces()[name]?.find((a) => a.family === 'IPv4')?.address;
+}
+
 beforeAll(async () => {
   await buildImage('net-probe', IMAGE);
   await docker('network', 'create', '--label', `slipway.nettest=${id}`, TARGET_NET);
@@ -85,7 +90,13 @@ beforeAll(async () => {
   hostListener = listener;
   await new Promise<void>((resolve) => listener.listen(0, '0.0.0.0', resolve));
   hostPort = (listener.address() as AddressInfo).port;
+  // Debian's engine (20.10) leaves Gateway out of the default bridge's IPAM config: then the
+  // gateway is the address of the bridge interface the network names.
   bridgeGateway = await docker('network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', 'bridge');
+  if (!bridgeGateway) {
+    const iface = (await docker('network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}}', 'bridge')) || 'docker0';
+    bridgeGateway = interfaceIpv4(iface) ?? '';
+  }
   expect(bridgeGateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
   server = await startTestServer();
   ({ sm, rt } = clients(server.url));
