@@ -14,15 +14,27 @@
  *
  * Plain Node ESM without dependencies on purpose: it must run before `npm ci` has built anything.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
 /** Repo root (this file lives in <repo>/scripts/). */
 const REPO_ROOT = new URL('../', import.meta.url);
-/** CI clones the repo with shared/ beside it, so the models are at <repo>/../shared/aws-models. */
-const MODELS_ROOT = new URL('../../shared/aws-models/', import.meta.url);
+/**
+ * CI clones the repo with shared/ beside it (<repo>/../shared/aws-models); a git worktree sits one
+ * level deeper (<checkout>/wt/<name>), so the nearest ancestor that has shared/aws-models wins.
+ */
+export const MODELS_ROOT = findModelsRoot(REPO_ROOT);
+
+/** The first `<ancestor>/shared/aws-models/` above `start` (the repo's parent first), else the CI layout. */
+export function findModelsRoot(start) {
+  for (let dir = new URL('../', start); ; dir = new URL('../', dir)) {
+    const candidate = new URL('shared/aws-models/', dir);
+    if (existsSync(candidate)) return candidate;
+    if (dir.pathname === '/') return new URL('../shared/aws-models/', start);
+  }
+}
 
 /** The services we generate for; `modelPath` is relative to shared/aws-models. */
 export const SERVICES = [
