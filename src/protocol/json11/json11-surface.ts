@@ -25,7 +25,8 @@ export type OperationHandler = (ctx: RequestContext, input: any) => Promise<unkn
 export type OperationTable = Readonly<Record<string, OperationHandler>>;
 
 export interface InputValidator {
-  (operation: string, input: unknown): { violations: string[]; serializationError?: string };
+  /** `value`: the input without the members the model does not have; handlers get it instead. */
+  (operation: string, input: unknown): { violations: string[]; serializationError?: string; value?: unknown };
 }
 
 export interface Json11Options {
@@ -62,9 +63,9 @@ export function createJson11Surface(opts: Json11Options): SurfaceHandler {
       }
       ctx.operation = operation;
       const raw = await readBody(req, maxBody);
-      const input = parseJsonBody(raw);
+      let input = parseJsonBody(raw);
       if (opts.validate) {
-        const { violations, serializationError } = opts.validate(operation, input);
+        const { violations, serializationError, value } = opts.validate(operation, input);
         if (serializationError) throw new SerializationException(serializationError);
         if (violations.length > 0) {
           const message = formatViolations(violations);
@@ -72,6 +73,8 @@ export function createJson11Surface(opts: Json11Options): SurfaceHandler {
             ? new ServiceError(opts.validationErrorCode, message, 400)
             : new ValidationException(message);
         }
+        // Members the model does not have never reach the handler (nor its stored documents).
+        if (value !== undefined) input = value;
       }
       const output = await handler(ctx, input);
       sendJson(res, ctx, 200, output ?? {}, contentType);
@@ -93,8 +96,16 @@ export function formatViolations(violations: string[]): string {
   return `${n} validation error${n === 1 ? '' : 's'} detected: ${violations.join('; ')}`;
 }
 
+/** JSON text must be UTF-8 (RFC 8259 §8.1): invalid bytes are refused, not replaced with U+FFFD. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function parseJsonBody(raw: Buffer): unknown {
-  const text = raw.toString('utf8').trim();
+  let text: string;
+  try {
+    text = utf8.decode(raw).trim();
+  } catch {
+    throw new SerializationException('Malformed JSON: the request body is not valid UTF-8.');
+  }
   if (text === '') return {};
   let value: unknown;
   try {

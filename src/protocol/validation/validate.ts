@@ -38,6 +38,11 @@ export interface ValidationResult {
   readonly violations: string[];
   /** Set when the body has a wrong JSON type somewhere; answer SerializationException with it. */
   readonly serializationError?: string;
+  /**
+   * The input with every member the model does not have removed (set when the type pass
+   * succeeded). Handlers get this, so unknown members are ignored, never stored or echoed.
+   */
+  readonly value?: unknown;
 }
 
 type Json = unknown;
@@ -238,25 +243,26 @@ class Walker {
     return out;
   }
 
-  /** Type-checks `value` against `shapeName`, records its violations and descends. */
-  visit(value: Json, shapeName: string, path: string): void {
+  /**
+   * Type-checks `value` against `shapeName`, records its violations and descends. Returns the
+   * value with the members the model does not have left out (a copy for structures, lists, maps).
+   */
+  visit(value: Json, shapeName: string, path: string): Json {
     const shape = this.shape(shapeName);
     this.checkType(value, shape);
     for (const c of this.constraintFailures(value, shape)) this.violate(value, path, c);
     switch (shape.type) {
       case 'structure':
-        this.visitStructure(value as Record<string, Json>, shape, path);
-        break;
-      case 'list': {
-        const items = value as Json[];
-        items.forEach((item, i) => {
+        return this.visitStructure(value as Record<string, Json>, shape, path);
+      case 'list':
+        return (value as Json[]).map((item, i) => {
           const itemPath = `${path}.${i + 1}.member`;
-          if (item === null) this.violate(null, itemPath, 'Member must not be null');
-          else this.visit(item, shape.member!, itemPath);
+          if (item !== null) return this.visit(item, shape.member!, itemPath);
+          this.violate(null, itemPath, 'Member must not be null');
+          return item;
         });
-        break;
-      }
-      case 'map':
+      case 'map': {
+        const out: Record<string, Json> = {};
         for (const [k, v] of Object.entries(value as Record<string, Json>)) {
           const keyShape = this.shape(shape.key!);
           for (const c of this.constraintFailures(k, keyShape)) {
@@ -264,21 +270,25 @@ class Walker {
           }
           const valuePath = `${path}.${k}`;
           if (v === null) this.violate(null, valuePath, 'Member must not be null');
-          else this.visit(v, shape.value!, valuePath);
+          // defineProperty: a `__proto__` key stays an ordinary entry of the copy.
+          Object.defineProperty(out, k, { value: v === null ? v : this.visit(v, shape.value!, valuePath), enumerable: true, writable: true, configurable: true });
         }
-        break;
+        return out;
+      }
       default:
-        break;
+        return value;
     }
   }
 
   /**
    * Members are read by wire key (locationName if any); unknown keys are ignored because newer SDKs
-   * may send members our model copy predates. JSON null counts as absent, as in Coral.
+   * may send members our model copy predates, and left out of the returned copy so that no handler
+   * stores or echoes them. JSON null counts as absent, as in Coral.
    */
-  visitStructure(obj: Record<string, Json>, shape: ShapeDef, path: string): void {
+  visitStructure(obj: Record<string, Json>, shape: ShapeDef, path: string): Record<string, Json> {
     const members = shape.members ?? {};
     const required = new Set(shape.required ?? []);
+    const out: Record<string, Json> = {};
     for (const [name, target] of Object.entries(members)) {
       const wireKey = shape.locationNames?.[name] ?? name;
       const v = Object.prototype.hasOwnProperty.call(obj, wireKey) ? obj[wireKey] : undefined;
@@ -287,8 +297,9 @@ class Walker {
         if (required.has(name)) this.violate(null, memberPath, 'Member must not be null');
         continue;
       }
-      this.visit(v, target, memberPath);
+      out[wireKey] = this.visit(v, target, memberPath);
     }
+    return out;
   }
 
   private checkType(value: Json, shape: ShapeDef): void {
@@ -346,6 +357,11 @@ export function validateInput(
   input: unknown,
   opts: ValidateOptions = {},
 ): string[] {
+  return walk(model, operation, input, opts).violations;
+}
+
+/** The violations and the input pruned to the model's members; throws as validateInput does. */
+function walk(model: ServiceModel, operation: string, input: unknown, opts: ValidateOptions): { violations: string[]; value: unknown } {
   if (!Object.prototype.hasOwnProperty.call(model.operations, operation)) {
     throw new Error(`operation ${operation} is not in the ${model.targetPrefix} model`);
   }
@@ -353,14 +369,17 @@ export function validateInput(
   const body = input === undefined || input === null ? {} : input;
   if (!inputShape) {
     if (!isPlainObject(body)) typeError(body, { type: 'structure' });
-    return [];
+    return { violations: [], value: {} };
   }
   const walker = new Walker(model, opts);
-  walker.visit(body, inputShape, '');
-  return walker.violations;
+  const value = walker.visit(body, inputShape, '');
+  return { violations: walker.violations, value };
 }
 
-/** `validateInput` with the type error returned instead of thrown, for the service wrappers. */
+/**
+ * `validateInput` with the type error returned instead of thrown, and the input pruned to the
+ * model's members (`value`), for the service wrappers.
+ */
 export function checkInput(
   model: ServiceModel,
   operation: string,
@@ -368,7 +387,7 @@ export function checkInput(
   opts: ValidateOptions = {},
 ): ValidationResult {
   try {
-    return { violations: validateInput(model, operation, input, opts) };
+    return walk(model, operation, input, opts);
   } catch (err) {
     if (err instanceof InputSerializationError) return { violations: [], serializationError: err.message };
     throw err;

@@ -1,0 +1,74 @@
+/**
+ * @module test/integration/fuzz/op-suite — fuzzes one operation of a document protocol: prepare
+ * what the seed refers to, prove the seed is accepted, then send its mutations and malformed
+ * bodies, with the surface's state checks after each Create*.
+ *
+ *   prepare() ─► seed (2xx, or the fixture's documented code) ─► cases ─► finish() (e.g. Docker labels)
+ */
+import type { AwsModel } from './aws-model.js';
+import { documentCases, type DocWire } from './doc-cases.js';
+import { errorCode } from './error-format.js';
+import { Prng } from './prng.js';
+import { runCase, type CaseHooks, type FuzzSession } from './runner.js';
+import type { Doc } from './seed-values.js';
+
+export interface OpFixture {
+  /** The valid seed; TOKEN (./doc-cases.ts) marks where each case puts its unique resource name. */
+  seed(): Doc | Promise<Doc>;
+  /** Creates what the seed refers to; runs before the seed is sent. */
+  prepare?(): Promise<void>;
+  /** A typed error the seed may answer instead of 2xx (a semantic precondition), and why. */
+  seedMayFail?: { readonly code: string; readonly why: string };
+  /** State checks and clean-up for operations that create something. */
+  hooks?: CaseHooks;
+  /** After the cases: further problems (containers started for refused cases, ...). */
+  finish?(): Promise<string[]>;
+  /** Most mutations for this operation (default: the suite's cap). */
+  cap?: number;
+}
+
+export interface OpRun {
+  readonly session: FuzzSession;
+  readonly base: string;
+  readonly wire: DocWire;
+  readonly model: AwsModel;
+  readonly op: string;
+  readonly fixture: OpFixture;
+  /** Position of the operation in the file (keeps unique names apart). */
+  readonly index: number;
+  /** Operations left in this file, this one included (for the time budget). */
+  readonly opsLeft: number;
+  readonly cap: number;
+  readonly malformed?: boolean;
+  readonly huge?: { bytes: number };
+}
+
+/** Runs one operation's cases; returns its failure lines ([] = all good). */
+export async function fuzzOperation(r: OpRun): Promise<string[]> {
+  const deadline = r.session.opDeadline(r.opsLeft);
+  await r.fixture.prepare?.();
+  const prng = Prng.forLabel(r.session.seed, `${r.session.surface}/${r.op}`);
+  const { seed, cases } = documentCases({
+    model: r.model,
+    op: r.op,
+    seed: await r.fixture.seed(),
+    wire: r.wire,
+    prng,
+    cap: r.fixture.cap ?? r.cap,
+    tokenBase: r.index * 10_000,
+    ...(r.malformed ? { malformed: true } : {}),
+    ...(r.huge ? { huge: r.huge } : {}),
+  });
+  const failures: string[] = [];
+  const seedOutcome = await runCase(r.base, r.wire.protocol, seed, r.fixture.hooks);
+  const res = seedOutcome.res;
+  const ok = res !== undefined && res.status >= 200 && res.status < 300;
+  const allowed = res !== undefined && r.fixture.seedMayFail !== undefined && errorCode(r.wire.protocol, res) === r.fixture.seedMayFail.code;
+  if (!ok && !allowed) {
+    const why = res ? `${res.status} ${res.body.toString('utf8').slice(0, 300)}` : seedOutcome.problems.join('; ');
+    failures.push(`${r.op} seed was not accepted (fix the fixture or the server): ${why}`);
+  } else if (seedOutcome.problems.length > 0) failures.push(`${r.op} seed: ${seedOutcome.problems.join('; ')}`);
+  failures.push(...(await r.session.run(r.base, cases, deadline, r.fixture.hooks, r.wire.protocol)));
+  failures.push(...((await r.fixture.finish?.()) ?? []));
+  return failures;
+}

@@ -1,0 +1,73 @@
+/**
+ * Fuzz suite, SageMaker (JSON 1.1): for every operation the SageMaker operation table routes, the
+ * model-driven mutations of a valid seed and malformed bodies. Every answer must be a typed 4xx
+ * (`__type` and X-Amzn-ErrorType agreeing, a request id) or, for input that is still valid, a
+ * success; a refused Create* leaves no record, listing, log group or container behind.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sageMakerOperations } from '../../../src/services/sagemaker/index.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { buildModelServer } from '../hosting/helpers.js';
+import { loadAwsModel } from './aws-model.js';
+import { jsonWire } from './doc-cases.js';
+import { fuzzOperation } from './op-suite.js';
+import { FuzzSession } from './runner.js';
+import { sageMakerFixtures, setUp, tearDown } from './sagemaker-fixtures.js';
+import { closeConnections } from './wire.js';
+
+const model = await loadAwsModel('sagemaker');
+/** The implemented operations: what the operation table routes (its handlers are never called here). */
+const ROUTED = Object.keys(sageMakerOperations({} as never));
+const wire = jsonWire('SageMaker', '1.1');
+const session = new FuzzSession('sagemaker', 'json', 30_000);
+
+describe('fuzz: SageMaker (JSON 1.1)', () => {
+  let server: TestServer;
+  let fixtures: ReturnType<typeof sageMakerFixtures>;
+  let env: { base: string; home: string; servingImage: string };
+
+  beforeAll(async () => {
+    const servingImage = await buildModelServer();
+    server = await startTestServer();
+    env = { base: server.url, home: server.home, servingImage };
+    fixtures = sageMakerFixtures(env);
+    await setUp(env);
+  });
+
+  afterAll(async () => {
+    console.log(session.summary());
+    session.saveTranscript();
+    closeConnections();
+    if (env) await tearDown(env).catch(() => undefined);
+    await server?.cleanup();
+  });
+
+  it('has a fixture for every routed operation, and every one is in the official model', () => {
+    expect(ROUTED.length).toBeGreaterThan(20);
+    expect(ROUTED.filter((op) => !model.operations[op])).toEqual([]);
+    expect(ROUTED.filter((op) => !sageMakerFixtures({ base: '', home: '', servingImage: '' })[op])).toEqual([]);
+  });
+
+  ROUTED.forEach((op, i) => {
+    it(`${op}: every mutation answers a typed 4xx or succeeds, and a refusal leaves nothing behind`, async () => {
+      const failures = await fuzzOperation({
+        session,
+        base: server.url,
+        wire,
+        model,
+        op,
+        fixture: fixtures[op]!,
+        index: i + 1,
+        opsLeft: ROUTED.length - i,
+        cap: 45,
+        malformed: true,
+        ...(i === 0 ? { huge: { bytes: 16 * 1024 * 1024 } } : {}),
+      });
+      expect(failures, session.report(failures)).toEqual([]);
+    });
+  });
+
+  it('reproduces every known finding it lists (a fixed one must be deleted from the list)', () => {
+    expect(session.staleKnownFindings()).toEqual([]);
+  });
+});
