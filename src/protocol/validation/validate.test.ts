@@ -232,7 +232,7 @@ describe('validateLogsInput', () => {
   });
 
   it('keeps Logs patterns without a ^ in messages and checks lower-camel members', () => {
-    expect(validateLogsInput('GetLogEvents', { logGroupName: 'bad group!', logStreamName: 's', limit: 0 })).toEqual({
+    expect(validateLogsInput('GetLogEvents', { logGroupName: 'bad group!', logStreamName: 's', limit: 0 })).toMatchObject({
       violations: [
         "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
         "Value 'bad group!' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+",
@@ -253,6 +253,32 @@ describe('validateLogsInput', () => {
       "Value null at 'logEvents.2.member.message' failed to satisfy constraint: Member must not be null",
       "Value '-1' at 'logEvents.2.member.timestamp' failed to satisfy constraint: Member must have value greater than or equal to 0",
     ]);
+  });
+});
+
+describe('checkInput value (what handlers get)', () => {
+  it('leaves out members the model does not have, at any depth, and keeps the rest as sent', () => {
+    const body = trainingJob({
+      Unknown: '[[[deep]]]',
+      ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10, Extra: { x: 1 } },
+      InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://b/t/', Junk: 1 } } }],
+    });
+    const r = validateSageMakerInput('CreateTrainingJob', body);
+    expect(r.violations).toEqual([]);
+    const value = r.value as Record<string, any>;
+    expect(value.Unknown).toBeUndefined();
+    expect(value.ResourceConfig).toEqual({ InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 });
+    expect(value.InputDataConfig[0].DataSource.S3DataSource).toEqual({ S3DataType: 'S3Prefix', S3Uri: 's3://b/t/' });
+    expect(value.Environment).toEqual({ MY_VAR: 'value' });
+    expect(value.Tags).toEqual([{ Key: 'team', Value: 'ml' }]);
+  });
+
+  it('drops JSON null members (absent, as in Coral) and keeps map keys such as __proto__ as plain entries', () => {
+    const body = JSON.parse('{"TrainingJobName":"j","Environment":{"__proto__":"x"},"VpcConfig":null}') as Record<string, unknown>;
+    const value = validateSageMakerInput('CreateTrainingJob', { ...trainingJob(), ...body }).value as Record<string, any>;
+    expect('VpcConfig' in value).toBe(false);
+    expect(Object.getPrototypeOf(value.Environment)).toBe(Object.prototype);
+    expect(Object.keys(value.Environment)).toEqual(['__proto__']);
   });
 });
 
