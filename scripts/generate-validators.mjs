@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * @module scripts/generate-validators — turns the official AWS service models (shared/aws-models)
- * into compact, deterministic validation tables for the JSON 1.1 services Slipway speaks.
+ * into compact, deterministic validation tables for the services whose input Slipway validates.
  *
  *   shared/aws-models/<svc>/<ver>/service-2.json.gz
  *        │  keep every shape reachable from any operation's input, drop docs and output-only shapes
@@ -47,6 +47,11 @@ export const SERVICES = [
     name: 'logs',
     modelPath: 'logs/2014-03-28/service-2.json.gz',
     outPath: 'src/services/logs/generated/model.ts',
+  },
+  {
+    name: 'cloudwatch',
+    modelPath: 'cloudwatch/2010-08-01/service-2.json.gz',
+    outPath: 'src/services/cloudwatch/generated/model.ts',
   },
 ];
 

@@ -13,21 +13,18 @@ import {
   SerializationException,
   ServiceError,
   UnknownOperationException,
-  ValidationException,
   asServiceError,
 } from '../errors.js';
 import type { SurfaceHandler } from '../../server/surface.js';
 import { readBody } from '../read-body.js';
+import { validatedInput, type InputValidator } from '../validation/input-validator.js';
 import { logger } from '../../server/logger.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OperationHandler = (ctx: RequestContext, input: any) => Promise<unknown> | unknown;
 export type OperationTable = Readonly<Record<string, OperationHandler>>;
 
-export interface InputValidator {
-  /** `value`: the input without the members the model does not have; handlers get it instead. */
-  (operation: string, input: unknown): { violations: string[]; serializationError?: string; value?: unknown };
-}
+export type { InputValidator };
 
 export interface Json11Options {
   /** Target prefix, e.g. `SageMaker` or `Logs_20140328`. */
@@ -63,19 +60,8 @@ export function createJson11Surface(opts: Json11Options): SurfaceHandler {
       }
       ctx.operation = operation;
       const raw = await readBody(req, maxBody);
-      let input = parseJsonBody(raw);
-      if (opts.validate) {
-        const { violations, serializationError, value } = opts.validate(operation, input);
-        if (serializationError) throw new SerializationException(serializationError);
-        if (violations.length > 0) {
-          const message = formatViolations(violations);
-          throw opts.validationErrorCode
-            ? new ServiceError(opts.validationErrorCode, message, 400)
-            : new ValidationException(message);
-        }
-        // Members the model does not have never reach the handler (nor its stored documents).
-        if (value !== undefined) input = value;
-      }
+      // Members the model does not have never reach the handler (nor its stored documents).
+      const input = validatedInput(opts.validate, operation, parseJsonBody(raw), opts.validationErrorCode);
       const output = await handler(ctx, input);
       sendJson(res, ctx, 200, output ?? {}, contentType);
     } catch (err) {
@@ -89,11 +75,6 @@ export function createJson11Surface(opts: Json11Options): SurfaceHandler {
       sendJson(res, ctx, se.statusCode, { __type: se.code, message: se.message, ...se.extra }, contentType);
     }
   };
-}
-
-export function formatViolations(violations: string[]): string {
-  const n = violations.length;
-  return `${n} validation error${n === 1 ? '' : 's'} detected: ${violations.join('; ')}`;
 }
 
 /** JSON text must be UTF-8 (RFC 8259 §8.1): invalid bytes are refused, not replaced with U+FFFD. */

@@ -7,50 +7,20 @@
 import { asServiceError, ServiceError, UnknownOperationException } from '../errors.js';
 import type { OperationTable } from '../json11/json11-surface.js';
 import { readBody } from '../read-body.js';
+import { validatedInput, type InputValidator } from '../validation/input-validator.js';
 import type { SurfaceHandler } from '../../server/surface.js';
+import { logger } from '../../server/logger.js';
+import { parseQuery, queryText } from './query-params.js';
 
 export interface QueryOptions {
   operations: OperationTable;
   xmlNamespace: string;
-  /** Members that arrive as strings but are numbers or timestamps in the model. */
+  /** Members that arrive as strings but are numbers or timestamps in the model (when there is no `validate`). */
   numericMembers: ReadonlySet<string>;
+  /** The service's model validation (typing the strings by the model); handlers get its value. */
+  validate?: InputValidator;
   /** Output members that are maps in the model: `<entry><key>k</key><value>v</value></entry>`. */
   mapMembers?: ReadonlySet<string>;
-}
-
-export function parseQueryParams(params: URLSearchParams): { action: string; input: Record<string, unknown> } {
-  const input: Record<string, unknown> = {};
-  let action = '';
-  for (const [key, value] of params) {
-    if (key === 'Action') action = value;
-    else if (key === 'Version') continue;
-    else setPath(input, key.split('.'), value);
-  }
-  return { action, input: normaliseLists(input) as Record<string, unknown> };
-}
-
-function setPath(target: Record<string, unknown>, path: string[], value: string): void {
-  let node: Record<string, unknown> = target;
-  for (let i = 0; i < path.length - 1; i++) {
-    const k = path[i]!;
-    node[k] ??= {};
-    node = node[k] as Record<string, unknown>;
-  }
-  node[path[path.length - 1]!] = value;
-}
-
-/** `{member: {1: a, 2: b}}` → `[a, b]`, recursively. */
-function normaliseLists(v: unknown): unknown {
-  if (!v || typeof v !== 'object') return v;
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o);
-  if (keys.length === 1 && keys[0] === 'member' && o.member && typeof o.member === 'object') {
-    const items = o.member as Record<string, unknown>;
-    return Object.keys(items)
-      .sort((a, b) => Number(a) - Number(b))
-      .map((k) => normaliseLists(items[k]));
-  }
-  return Object.fromEntries(keys.map((k) => [k, normaliseLists(o[k])]));
 }
 
 function coerce(v: unknown, numeric: ReadonlySet<string>, key = ''): unknown {
@@ -87,13 +57,13 @@ export function createQuerySurface(opts: QueryOptions): SurfaceHandler {
       res.end(body);
     };
     try {
-      const raw = req.method === 'POST' ? (await readBody(req, 1024 * 1024)).toString('utf8') : '';
-      const params = new URLSearchParams(raw || url.search);
-      const { action, input } = parseQueryParams(params);
+      const raw = req.method === 'POST' ? queryText(await readBody(req, 1024 * 1024)) : '';
+      const { action, input } = parseQuery(raw || url.search.slice(1));
       const handler = Object.hasOwn(opts.operations, action) ? opts.operations[action] : undefined;
       if (!handler) throw new UnknownOperationException(action || '(no Action)');
       ctx.operation = action;
-      const output = await handler(ctx, coerce(input, opts.numericMembers));
+      const typed = opts.validate ? validatedInput(opts.validate, action, input) : coerce(input, opts.numericMembers);
+      const output = await handler(ctx, typed);
       send(
         200,
         `<${action}Response xmlns="${opts.xmlNamespace}">${toXml(`${action}Result`, output ?? {}, opts.mapMembers)}<ResponseMetadata><RequestId>${ctx.requestId}</RequestId></ResponseMetadata></${action}Response>`,
@@ -105,7 +75,8 @@ export function createQuerySurface(opts: QueryOptions): SurfaceHandler {
         se.statusCode,
         `<ErrorResponse xmlns="${opts.xmlNamespace}"><Error><Type>${se.fault === 'client' ? 'Sender' : 'Receiver'}</Type><Code>${code}</Code><Message>${escapeXml(se.message)}</Message></Error><RequestId>${ctx.requestId}</RequestId></ErrorResponse>`,
       );
-      if (!(err instanceof ServiceError)) throw err;
+      // Answered already: rethrowing would make the router destroy the (keep-alive) connection.
+      if (!(err instanceof ServiceError)) logger.error({ err, requestId: ctx.requestId }, 'unhandled error in query handler');
     }
   };
 }

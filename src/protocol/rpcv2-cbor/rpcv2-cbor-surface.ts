@@ -9,12 +9,20 @@ import { decode, encode } from 'cbor-x';
 import { asServiceError, SerializationException, ServiceError, UnknownOperationException } from '../errors.js';
 import type { OperationTable } from '../json11/json11-surface.js';
 import { readBody } from '../read-body.js';
+import { validatedInput, type InputValidator } from '../validation/input-validator.js';
 import type { SurfaceHandler } from '../../server/surface.js';
 import { logger } from '../../server/logger.js';
 
 const PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/;
 
-export function createRpcV2CborSurface(opts: { serviceName: string; operations: OperationTable }): SurfaceHandler {
+export interface RpcV2CborOptions {
+  serviceName: string;
+  operations: OperationTable;
+  /** The service's model validation; handlers get its pruned value. */
+  validate?: InputValidator;
+}
+
+export function createRpcV2CborSurface(opts: RpcV2CborOptions): SurfaceHandler {
   return async (req, res, ctx, url) => {
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       const payload = encode(body);
@@ -46,7 +54,7 @@ export function createRpcV2CborSurface(opts: { serviceName: string; operations: 
         }
       }
       if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new SerializationException('Expected a CBOR map.');
-      const output = await handler(ctx, input);
+      const output = await handler(ctx, validatedInput(opts.validate, operation, input));
       send(200, dropUndefined(output ?? {}));
     } catch (err) {
       if (!(err instanceof ServiceError)) logger.error({ err, requestId: ctx.requestId }, 'unhandled error in RPC v2 CBOR handler');

@@ -43,6 +43,11 @@ export interface ValidationResult {
    * succeeded). Handlers get this, so unknown members are ignored, never stored or echoed.
    */
   readonly value?: unknown;
+  /**
+   * The error code to answer this result with, when the service has its own (CloudWatch:
+   * MissingParameter / InvalidParameterValue); otherwise the protocol surface decides.
+   */
+  readonly errorCode?: string;
 }
 
 type Json = unknown;
@@ -157,8 +162,9 @@ function typeError(value: Json, shape: ShapeDef): never {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 
+/** A JSON object (or CBOR map); CBOR's dates and byte strings are values, not structures. */
 function isPlainObject(v: Json): v is Record<string, Json> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array);
 }
 
 class Walker {
@@ -195,7 +201,7 @@ class Walker {
         size = [...(value as string)].length;
         break;
       case 'blob':
-        size = Buffer.byteLength(value as string, 'base64');
+        size = value instanceof Uint8Array ? value.length : Buffer.byteLength(value as string, 'base64');
         break;
       case 'list':
         size = (value as Json[]).length;
@@ -325,14 +331,17 @@ class Walker {
         if (typeof value !== 'number' || !Number.isFinite(value)) typeError(value, shape);
         return;
       case 'timestamp':
-        // JSON 1.1 sends epoch seconds; some clients send ISO-8601 or numeric strings.
+        // JSON 1.1 sends epoch seconds; some clients send ISO-8601 or numeric strings; CBOR a tag-1 Date.
         if (typeof value === 'number' && Number.isFinite(value)) return;
+        if (value instanceof Date && !Number.isNaN(value.getTime())) return;
         if (typeof value === 'string' && value.trim() !== '') {
           if (Number.isFinite(Number(value)) || !Number.isNaN(Date.parse(value))) return;
         }
         typeError(value, shape);
         return;
       case 'blob':
+        // JSON carries base64 text, CBOR a byte string.
+        if (value instanceof Uint8Array) return;
         if (typeof value !== 'string' || !BASE64.test(value.replace(/\s+/g, ''))) typeError(value, shape);
         return;
       default:

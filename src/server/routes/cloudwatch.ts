@@ -10,13 +10,21 @@ import {
   CLOUDWATCH_XMLNS,
   cloudWatchOperations,
 } from '../../services/cloudwatch/index.js';
+import { validateCloudWatchInput, validateCloudWatchQueryInput } from '../../services/cloudwatch/validation.js';
 import type { SurfaceHandler } from '../surface.js';
 
 export function createCloudWatchSurface(metrics: MetricStore): SurfaceHandler {
   const operations = cloudWatchOperations({ metrics });
-  const cbor = createRpcV2CborSurface({ serviceName: CLOUDWATCH_SERVICE, operations });
-  const json = createJson11Surface({ targetPrefix: CLOUDWATCH_SERVICE, operations, jsonVersion: '1.0' });
-  const query = createQuerySurface({ operations, xmlNamespace: CLOUDWATCH_XMLNS, numericMembers: CLOUDWATCH_NUMERIC_MEMBERS, mapMembers: CLOUDWATCH_MAP_MEMBERS });
+  // One model validation, three encodings (query values arrive as strings and are typed by the model).
+  const cbor = createRpcV2CborSurface({ serviceName: CLOUDWATCH_SERVICE, operations, validate: validateCloudWatchInput });
+  const json = createJson11Surface({ targetPrefix: CLOUDWATCH_SERVICE, operations, jsonVersion: '1.0', validate: validateCloudWatchInput });
+  const query = createQuerySurface({
+    operations,
+    xmlNamespace: CLOUDWATCH_XMLNS,
+    numericMembers: CLOUDWATCH_NUMERIC_MEMBERS,
+    mapMembers: CLOUDWATCH_MAP_MEMBERS,
+    validate: validateCloudWatchQueryInput,
+  });
   return (req, res, ctx, url) => {
     if (url.pathname.startsWith('/service/')) return cbor(req, res, ctx, url);
     if (req.headers['x-amz-target']) return json(req, res, ctx, url);

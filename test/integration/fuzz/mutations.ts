@@ -38,6 +38,11 @@ export interface Mutation {
   readonly detail: string;
   readonly doc: Doc;
   readonly expect: 'reject' | 'any';
+  /**
+   * The query protocol cannot carry this fault (every scalar is text there, there is no null and no
+   * empty list), so on that wire the case is still valid input.
+   */
+  readonly lostInQuery?: true;
 }
 
 /**
@@ -117,8 +122,8 @@ class Walker {
     private readonly bodyOnly: boolean,
   ) {}
 
-  private add(kind: MutationKind, path: Path, detail: string, value: Doc | undefined, expect: 'reject' | 'any' = 'reject'): void {
-    this.out.push({ kind, where: render(path), detail, doc: setAt(this.root, path, value), expect });
+  private add(kind: MutationKind, path: Path, detail: string, value: Doc | undefined, expect: 'reject' | 'any' = 'reject', lostInQuery = false): void {
+    this.out.push({ kind, where: render(path), detail, doc: setAt(this.root, path, value), expect, ...(lostInQuery ? { lostInQuery: true as const } : {}) });
   }
 
   /** Constraint breakers for a scalar or collection value at `path` (present or about to be added). */
@@ -143,7 +148,7 @@ class Walker {
       case 'list': {
         const item = Array.isArray(sample) && sample.length > 0 ? sample[0]! : minimalValue(this.model, shape.member!.shape);
         if (shape.max !== undefined && shape.max < 2_000) this.add('list-too-long', path, `${shape.max + 1} items (max ${shape.max})`, Array.from({ length: shape.max + 1 }, () => cloneDoc(item)));
-        if (shape.min !== undefined && shape.min > 0) this.add('list-too-short', path, `${shape.min - 1} items (min ${shape.min})`, Array.from({ length: shape.min - 1 }, () => cloneDoc(item)));
+        if (shape.min !== undefined && shape.min > 0) this.add('list-too-short', path, `${shape.min - 1} items (min ${shape.min})`, Array.from({ length: shape.min - 1 }, () => cloneDoc(item)), 'reject', shape.min === 1);
         break;
       }
       case 'map': {
@@ -167,7 +172,7 @@ class Walker {
     const options = wrongTypes(shape);
     if (options.length === 0) return;
     const v = this.prng.pick(options);
-    this.add('wrong-type', path, `${JSON.stringify(v)} for a ${shape.type}`, v);
+    this.add('wrong-type', path, `${JSON.stringify(v)} for a ${shape.type}`, v, 'reject', shape.type === 'string' && (typeof v === 'number' || typeof v === 'boolean'));
   }
 
   /** Mutations of the value at `path` (already in the document) and of everything inside it. */
@@ -180,12 +185,12 @@ class Walker {
     if (depth > 8) return;
     if (shape.type === 'structure' && isObject(value)) this.visitStructure(shape, path, value, depth);
     else if (shape.type === 'list' && Array.isArray(value) && value.length > 0) {
-      this.add('null-element', [...path, 0], 'a null list item', null);
+      this.add('null-element', [...path, 0], 'a null list item', null, 'reject', true);
       this.visit(shape.member!.shape, [...path, 0], value[0]!, depth + 1);
     } else if (shape.type === 'map' && isObject(value)) {
       const [k, v] = Object.entries(value)[0] ?? [];
       if (k !== undefined) {
-        this.add('null-element', [...path, k], 'a null map value', null);
+        this.add('null-element', [...path, k], 'a null map value', null, 'reject', true);
         this.visit(shape.value!.shape, [...path, k], v!, depth + 1);
       }
     }
