@@ -27,6 +27,14 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
     owner: 'issue #12 item 9, branch harden-edges',
     summary: 'JSON 1.x operations accept any Content-Type (text/plain)',
   })),
+  // Node's HTTP parser answers these itself (clientError), before any surface sees the request.
+  ...['sagemaker', 'logs', 'cloudwatch-json', 'cloudwatch-cbor', 'cloudwatch-query', 'sts', 's3', 'runtime'].map((surface) => ({
+    surface,
+    kind: /^(huge-header|bad-content-length|short-content-length)$/,
+    problem: /^no x-amzn?-request-?id header/,
+    owner: 'issue #12 item 11 (parser-level errors), branch harden-edges',
+    summary: "bare 4xx without request id or typed body from Node's HTTP parser (header over 16 KiB, bad Content-Length)",
+  })),
 ];
 
 export function knownFindingFor(surface: string, o: Outcome, list: readonly KnownFinding[] = KNOWN_FINDINGS): KnownFinding | undefined {

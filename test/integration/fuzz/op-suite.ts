@@ -8,6 +8,7 @@
 import type { AwsModel } from './aws-model.js';
 import { documentCases, type DocWire } from './doc-cases.js';
 import { errorCode } from './error-format.js';
+import { httpEdgeCases } from './http-edges.js';
 import { Prng } from './prng.js';
 import { runCase, type CaseHooks, type FuzzSession } from './runner.js';
 import type { Doc } from './seed-values.js';
@@ -41,12 +42,15 @@ export interface OpRun {
   readonly cap: number;
   readonly malformed?: boolean;
   readonly huge?: { bytes: number };
+  /** Add the HTTP-level edge cases (./http-edges.ts) on the seed's request (once per surface). */
+  readonly edges?: boolean;
 }
 
 /** Runs one operation's cases; returns its failure lines ([] = all good). */
 export async function fuzzOperation(r: OpRun): Promise<string[]> {
-  const deadline = r.session.opDeadline(r.opsLeft);
   await r.fixture.prepare?.();
+  // After prepare: waiting for a fixture (an endpoint coming up) does not eat the cases' time.
+  const deadline = r.session.opDeadline(r.opsLeft);
   const prng = Prng.forLabel(r.session.seed, `${r.session.surface}/${r.op}`);
   const { seed, cases } = documentCases({
     model: r.model,
@@ -68,6 +72,7 @@ export async function fuzzOperation(r: OpRun): Promise<string[]> {
     const why = res ? `${res.status} ${res.body.toString('utf8').slice(0, 300)}` : seedOutcome.problems.join('; ');
     failures.push(`${r.op} seed was not accepted (fix the fixture or the server): ${why}`);
   } else if (seedOutcome.problems.length > 0) failures.push(`${r.op} seed: ${seedOutcome.problems.join('; ')}`);
+  if (r.edges) cases.push(...httpEdgeCases(r.op, seed.request));
   failures.push(...(await r.session.run(r.base, cases, deadline, r.fixture.hooks, r.wire.protocol)));
   failures.push(...((await r.fixture.finish?.()) ?? []));
   return failures;

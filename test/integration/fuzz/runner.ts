@@ -26,6 +26,8 @@ export interface FuzzCase {
   readonly head?: boolean;
   /** Send on a new connection (framing-breaking cases). */
   readonly fresh?: boolean;
+  /** Send byte for byte on a raw socket (cases node:http would not send as built). */
+  readonly raw?: boolean;
   readonly timeoutMs?: number;
   /** The unique name the case's resources carry, for the state checks. */
   readonly token?: string;
@@ -47,12 +49,18 @@ export interface CaseHooks {
 export async function runCase(base: string, protocol: Protocol, c: FuzzCase, hooks: CaseHooks = {}): Promise<Outcome> {
   let res: WireResponse;
   try {
-    res = await send(base, c.request, { ...(c.timeoutMs !== undefined ? { timeoutMs: c.timeoutMs } : {}), ...(c.fresh ? { fresh: true } : {}) });
+    res = await send(base, c.request, { ...(c.timeoutMs !== undefined ? { timeoutMs: c.timeoutMs } : {}), ...(c.fresh ? { fresh: true } : {}), ...(c.raw ? { raw: true } : {}) });
   } catch (err) {
     const what = err instanceof Hang ? `hang: ${err.message}` : `no answer: ${(err as Error).message}`;
     return { case: c, problems: [what] };
   }
   const problems = judge(protocol, c.expect, res, { head: c.head ?? false });
+  // The server runs in this process: a request must never reach Object.prototype (query keys
+  // like `__proto__.fuzzPolluted=1`).
+  if (Object.hasOwn(Object.prototype, 'fuzzPolluted')) {
+    delete (Object.prototype as Record<string, unknown>).fuzzPolluted;
+    problems.push('Object.prototype was polluted (fuzzPolluted)');
+  }
   if (c.token !== undefined) {
     if (res.status >= 200 && res.status < 300) await hooks.accepted?.(c.token);
     else if (hooks.refused) problems.push(...(await hooks.refused(c.token)));
@@ -66,7 +74,9 @@ function describe(c: FuzzCase): string {
 
 export class FuzzSession {
   readonly seed = fuzzSeed();
-  private readonly deadline: number;
+  private readonly budgetMs: number;
+  /** Set when the first operation starts: set-up (image builds, fixtures) does not count. */
+  private deadline: number | undefined;
   private readonly outcomes: Outcome[] = [];
   private readonly knownHits = new Map<KnownFinding, number>();
   /** Cases not sent because the budget ran out, per operation. */
@@ -75,18 +85,21 @@ export class FuzzSession {
   constructor(
     readonly surface: string,
     readonly protocol: Protocol,
-    /** Whole-file budget; SLIPWAY_FUZZ_BUDGET_MS scales every file's budget (default 1 = as given). */
+    /** Budget for all the cases of this session; SLIPWAY_FUZZ_BUDGET_SCALE multiplies it (default 1). */
     budgetMs: number,
     private readonly known: readonly KnownFinding[] = KNOWN_FINDINGS,
   ) {
     const scale = Number(process.env.SLIPWAY_FUZZ_BUDGET_SCALE ?? '1');
-    this.deadline = Date.now() + budgetMs * (Number.isFinite(scale) && scale > 0 ? scale : 1);
+    this.budgetMs = budgetMs * (Number.isFinite(scale) && scale > 0 ? scale : 1);
   }
 
   /** The deadline for the next operation when `opsLeft` operations (this one included) remain. */
   opDeadline(opsLeft: number): number {
+    this.deadline ??= Date.now() + this.budgetMs;
     const left = Math.max(0, this.deadline - Date.now());
-    return Date.now() + left / Math.max(1, opsLeft);
+    // Up to three fair shares: most operations finish well inside theirs, Create*s with state
+    // checks need more; the session's deadline still bounds the total.
+    return Date.now() + Math.min(left, (3 * left) / Math.max(1, opsLeft));
   }
 
   /**
