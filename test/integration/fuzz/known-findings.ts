@@ -35,6 +35,21 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
     owner: 'issue #12 item 11 (parser-level errors), branch harden-edges',
     summary: "bare 4xx without request id or typed body from Node's HTTP parser (header over 16 KiB, bad Content-Length)",
   })),
+  {
+    surface: 'runtime',
+    kind: /^(too-long|too-short|pattern)$/,
+    where: /^(ContentType|Accept|CustomAttributes|TargetModel|TargetContainerHostname|InferenceId|EnableExplanations|InferenceComponentName|SessionId|S3OutputPathExtension|Filename)$/,
+    problem: /^accepted \(20[02]\)/,
+    owner: 'issue #12 item 11, branch harden-edges',
+    summary: 'runtime request headers are not checked against the model (length, pattern)',
+  },
+  {
+    surface: 'runtime',
+    kind: /^wrong-method$/,
+    problem: /NoSuchBucket/,
+    owner: 'issue #12 item 11, branch harden-edges',
+    summary: 'GET/PUT/DELETE on /endpoints/{name}/invocations* answer an S3 NoSuchBucket',
+  },
 ];
 
 export function knownFindingFor(surface: string, o: Outcome, list: readonly KnownFinding[] = KNOWN_FINDINGS): KnownFinding | undefined {

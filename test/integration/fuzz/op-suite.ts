@@ -10,7 +10,8 @@ import { documentCases, type DocWire } from './doc-cases.js';
 import { errorCode } from './error-format.js';
 import { httpEdgeCases } from './http-edges.js';
 import { Prng } from './prng.js';
-import { runCase, type CaseHooks, type FuzzSession } from './runner.js';
+import { restMemberMutations, restRequest } from './rest-cases.js';
+import { runCase, type CaseHooks, type FuzzCase, type FuzzSession } from './runner.js';
 import type { Doc } from './seed-values.js';
 
 export interface OpFixture {
@@ -74,6 +75,45 @@ export async function fuzzOperation(r: OpRun): Promise<string[]> {
   } else if (seedOutcome.problems.length > 0) failures.push(`${r.op} seed: ${seedOutcome.problems.join('; ')}`);
   if (r.edges) cases.push(...httpEdgeCases(r.op, seed.request));
   failures.push(...(await r.session.run(r.base, cases, deadline, r.fixture.hooks, r.wire.protocol)));
+  failures.push(...((await r.fixture.finish?.()) ?? []));
+  return failures;
+}
+
+export interface RestOpRun extends Omit<OpRun, 'wire' | 'malformed' | 'huge'> {
+  readonly protocol: 'rest-json' | 'rest-xml';
+  /** Extra cases for this operation (odd methods, paths, bodies), sent after the mutations. */
+  readonly extra?: (seed: Doc) => FuzzCase[];
+}
+
+/** One REST operation: the seed (must succeed), its member mutations, extra cases, edge cases. */
+export async function fuzzRestOperation(r: RestOpRun): Promise<string[]> {
+  await r.fixture.prepare?.();
+  const deadline = r.session.opDeadline(r.opsLeft);
+  const prng = Prng.forLabel(r.session.seed, `${r.session.surface}/${r.op}`);
+  const seedDoc = await r.fixture.seed();
+  const mk = (kind: string, where: string, detail: string, expect: 'reject' | 'any', doc: Doc): FuzzCase => ({
+    op: r.op,
+    kind,
+    where,
+    detail,
+    expect,
+    request: restRequest(r.model, r.op, doc),
+    ...(r.op.startsWith('Head') ? { head: true } : {}),
+  });
+  const seed = mk('seed', '', 'the valid seed', 'any', seedDoc);
+  const failures: string[] = [];
+  const seedOutcome = await runCase(r.base, r.protocol, seed, r.fixture.hooks);
+  const res = seedOutcome.res;
+  const allowed = res !== undefined && r.fixture.seedMayFail !== undefined && errorCode(r.protocol, res) === r.fixture.seedMayFail.code;
+  if (!(res && res.status >= 200 && res.status < 300) && !allowed) {
+    failures.push(`${r.op} seed was not accepted (fix the fixture or the server): ${res ? `${res.status} ${res.body.toString('utf8').slice(0, 300)}` : seedOutcome.problems.join('; ')}`);
+  }
+  const cases = restMemberMutations(r.model, r.op, seedDoc, prng)
+    .slice(0, r.fixture.cap ?? r.cap)
+    .map((m) => mk(m.kind, m.where, m.detail, m.expect, m.doc));
+  cases.push(...(r.extra?.(seedDoc) ?? []));
+  if (r.edges) cases.push(...httpEdgeCases(r.op, seed.request));
+  failures.push(...(await r.session.run(r.base, cases, deadline, r.fixture.hooks, r.protocol)));
   failures.push(...((await r.fixture.finish?.()) ?? []));
   return failures;
 }
