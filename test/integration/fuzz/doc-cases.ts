@@ -74,22 +74,22 @@ export function authorizationFor(service: string): string {
   return `AWS4-HMAC-SHA256 Credential=AKIDFUZZ/${date}/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`;
 }
 
-/** The template token a seed carries where each case puts its own unique name. */
-export const TOKEN = 'fzTPL0000';
+/** The template token a seed carries where each case puts its own unique name (lower case: S3 bucket names). */
+export const TOKEN = 'fztpl0000';
 
 /** A unique, same-length replacement for TOKEN: `fz` + 7 base-36 digits. */
 export function tokenFor(n: number): string {
   return `fz${n.toString(36).padStart(7, '0')}`;
 }
 
-function replaceToken(d: Doc, token: string): Doc {
+export function replaceToken(d: Doc, token: string): Doc {
   if (typeof d === 'string') return d.includes(TOKEN) ? d.split(TOKEN).join(token) : d;
   if (Array.isArray(d)) return d.map((x) => replaceToken(x, token));
   if (isObject(d)) return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, replaceToken(v, token)]));
   return d;
 }
 
-function hasToken(d: Doc): boolean {
+export function hasToken(d: Doc): boolean {
   return JSON.stringify(d).includes(TOKEN);
 }
 

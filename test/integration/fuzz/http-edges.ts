@@ -11,6 +11,12 @@ function withLength(r: WireRequest): WireRequest {
   return { ...r, headers: { ...r.headers, 'content-length': String(r.body?.length ?? 0) } };
 }
 
+/** `body` in HTTP/1.1 chunked framing (one chunk, then the last chunk). */
+function chunked(body: Buffer): Buffer {
+  const last = Buffer.from('0\r\n\r\n');
+  return body.length === 0 ? last : Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n'), last]);
+}
+
 /** Node's default limit on the request head (http.maxHeaderSize). */
 const NODE_HEADER_LIMIT = 16 * 1024;
 
@@ -59,7 +65,7 @@ export function httpEdgeCases(op: string, valid: WireRequest): FuzzCase[] {
       kind: 'chunked',
       detail: 'the body with Transfer-Encoding: chunked',
       expect: 'any',
-      request: { ...valid, headers: { ...valid.headers, 'transfer-encoding': 'chunked' }, body: Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]) },
+      request: { ...valid, headers: { ...valid.headers, 'transfer-encoding': 'chunked' }, body: chunked(body) },
     },
     {
       ...base,

@@ -50,6 +50,28 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
     owner: 'issue #12 item 11, branch harden-edges',
     summary: 'GET/PUT/DELETE on /endpoints/{name}/invocations* answer an S3 NoSuchBucket',
   },
+  {
+    surface: 's3',
+    kind: /^(enum|wrong-type|below-min|above-max)$/,
+    problem: /^accepted \(20[04]\)/,
+    owner: 'S3 conformance, issue #18 (item 7: headers accepted and dropped), branch s3conf',
+    summary: 'S3 request headers and query parameters are not checked against the model (storage class, ACL, SSE, checksum algorithm, object lock, request payer, booleans, max-keys style integers, part numbers)',
+  },
+  {
+    surface: 's3',
+    kind: /^metadata-too-large$/,
+    problem: /^accepted/,
+    owner: 'issue #12 item 12, branch s3conf',
+    summary: 'user metadata over 2 KB is stored instead of MetadataTooLarge',
+  },
+  {
+    surface: 's3',
+    op: /^DeleteObjects$/,
+    kind: /^(entity-expansion|invalid-utf8)$/,
+    problem: /^accepted/,
+    owner: 'S3 conformance, issue #18, branch s3conf',
+    summary: 'XML request bodies with a DTD (internal entities are expanded one level) or invalid UTF-8 are accepted instead of MalformedXML',
+  },
 ];
 
 export function knownFindingFor(surface: string, o: Outcome, list: readonly KnownFinding[] = KNOWN_FINDINGS): KnownFinding | undefined {

@@ -6,8 +6,8 @@
  *   prepare() ─► seed (2xx, or the fixture's documented code) ─► cases ─► finish() (e.g. Docker labels)
  */
 import type { AwsModel } from './aws-model.js';
-import { documentCases, type DocWire } from './doc-cases.js';
-import { errorCode } from './error-format.js';
+import { documentCases, hasToken, replaceToken, tokenFor, type DocWire } from './doc-cases.js';
+import { errorCode, type Protocol } from './error-format.js';
 import { httpEdgeCases } from './http-edges.js';
 import { Prng } from './prng.js';
 import { restMemberMutations, restRequest } from './rest-cases.js';
@@ -27,6 +27,11 @@ export interface OpFixture {
   finish?(): Promise<string[]>;
   /** Most mutations for this operation (default: the suite's cap). */
   cap?: number;
+  /**
+   * Send the seed after the mutations (it consumes what they need: an upload, a bucket); prepare()
+   * and seed() run again first, since a valid mutation may have consumed it already.
+   */
+  seedLast?: boolean;
 }
 
 export interface OpRun {
@@ -47,6 +52,19 @@ export interface OpRun {
   readonly edges?: boolean;
 }
 
+/** Sends the seed: it must succeed (or answer the fixture's documented code) in a well-formed way. */
+async function checkSeed(r: { base: string; op: string; fixture: OpFixture }, seed: FuzzCase, protocol: Protocol): Promise<string[]> {
+  const o = await runCase(r.base, protocol, seed, r.fixture.hooks);
+  const res = o.res;
+  const ok = res !== undefined && res.status >= 200 && res.status < 300;
+  const allowed = res !== undefined && r.fixture.seedMayFail !== undefined && errorCode(protocol, res) === r.fixture.seedMayFail.code;
+  if (!ok && !allowed) {
+    const why = res ? `${res.status} ${res.body.toString('utf8').slice(0, 300)}` : o.problems.join('; ');
+    return [`${r.op} seed was not accepted (fix the fixture or the server): ${why}`];
+  }
+  return o.problems.length > 0 && !allowed ? [`${r.op} seed: ${o.problems.join('; ')}`] : [];
+}
+
 /** Runs one operation's cases; returns its failure lines ([] = all good). */
 export async function fuzzOperation(r: OpRun): Promise<string[]> {
   await r.fixture.prepare?.();
@@ -65,24 +83,21 @@ export async function fuzzOperation(r: OpRun): Promise<string[]> {
     ...(r.huge ? { huge: r.huge } : {}),
   });
   const failures: string[] = [];
-  const seedOutcome = await runCase(r.base, r.wire.protocol, seed, r.fixture.hooks);
-  const res = seedOutcome.res;
-  const ok = res !== undefined && res.status >= 200 && res.status < 300;
-  const allowed = res !== undefined && r.fixture.seedMayFail !== undefined && errorCode(r.wire.protocol, res) === r.fixture.seedMayFail.code;
-  if (!ok && !allowed) {
-    const why = res ? `${res.status} ${res.body.toString('utf8').slice(0, 300)}` : seedOutcome.problems.join('; ');
-    failures.push(`${r.op} seed was not accepted (fix the fixture or the server): ${why}`);
-  } else if (seedOutcome.problems.length > 0) failures.push(`${r.op} seed: ${seedOutcome.problems.join('; ')}`);
+  if (!r.fixture.seedLast) failures.push(...(await checkSeed(r, seed, r.wire.protocol)));
   if (r.edges) cases.push(...httpEdgeCases(r.op, seed.request));
   failures.push(...(await r.session.run(r.base, cases, deadline, r.fixture.hooks, r.wire.protocol)));
+  if (r.fixture.seedLast) {
+    await r.fixture.prepare?.();
+    failures.push(...(await checkSeed(r, { ...seed, request: r.wire.request(r.op, r.wire.encode(r.op, await r.fixture.seed())) }, r.wire.protocol)));
+  }
   failures.push(...((await r.fixture.finish?.()) ?? []));
   return failures;
 }
 
 export interface RestOpRun extends Omit<OpRun, 'wire' | 'malformed' | 'huge'> {
   readonly protocol: 'rest-json' | 'rest-xml';
-  /** Extra cases for this operation (odd methods, paths, bodies), sent after the mutations. */
-  readonly extra?: (seed: Doc) => FuzzCase[];
+  /** Extra cases for this operation (odd methods, paths, bodies), sent after the mutations; `mk` builds one from a document. */
+  readonly extra?: (seed: Doc, mk: (kind: string, where: string, detail: string, expect: 'reject' | 'any', doc: Doc) => FuzzCase) => FuzzCase[];
 }
 
 /** One REST operation: the seed (must succeed), its member mutations, extra cases, edge cases. */
@@ -91,29 +106,34 @@ export async function fuzzRestOperation(r: RestOpRun): Promise<string[]> {
   const deadline = r.session.opDeadline(r.opsLeft);
   const prng = Prng.forLabel(r.session.seed, `${r.session.surface}/${r.op}`);
   const seedDoc = await r.fixture.seed();
-  const mk = (kind: string, where: string, detail: string, expect: 'reject' | 'any', doc: Doc): FuzzCase => ({
-    op: r.op,
-    kind,
-    where,
-    detail,
-    expect,
-    request: restRequest(r.model, r.op, doc),
-    ...(r.op.startsWith('Head') ? { head: true } : {}),
-  });
+  const tokenized = hasToken(seedDoc);
+  let n = r.index * 10_000;
+  const mk = (kind: string, where: string, detail: string, expect: 'reject' | 'any', doc: Doc): FuzzCase => {
+    const token = tokenized ? tokenFor(n++) : undefined;
+    return {
+      op: r.op,
+      kind,
+      where,
+      detail,
+      expect,
+      request: restRequest(r.model, r.op, token ? replaceToken(doc, token) : doc),
+      ...(r.op.startsWith('Head') ? { head: true } : {}),
+      ...(token ? { token } : {}),
+    };
+  };
   const seed = mk('seed', '', 'the valid seed', 'any', seedDoc);
   const failures: string[] = [];
-  const seedOutcome = await runCase(r.base, r.protocol, seed, r.fixture.hooks);
-  const res = seedOutcome.res;
-  const allowed = res !== undefined && r.fixture.seedMayFail !== undefined && errorCode(r.protocol, res) === r.fixture.seedMayFail.code;
-  if (!(res && res.status >= 200 && res.status < 300) && !allowed) {
-    failures.push(`${r.op} seed was not accepted (fix the fixture or the server): ${res ? `${res.status} ${res.body.toString('utf8').slice(0, 300)}` : seedOutcome.problems.join('; ')}`);
-  }
-  const cases = restMemberMutations(r.model, r.op, seedDoc, prng)
+  if (!r.fixture.seedLast) failures.push(...(await checkSeed(r, seed, r.protocol)));
+  const cases = restMemberMutations(r.model, r.op, seedDoc, prng, { dropChangesOperation: r.protocol === 'rest-xml' })
     .slice(0, r.fixture.cap ?? r.cap)
     .map((m) => mk(m.kind, m.where, m.detail, m.expect, m.doc));
-  cases.push(...(r.extra?.(seedDoc) ?? []));
+  cases.push(...(r.extra?.(seedDoc, mk) ?? []));
   if (r.edges) cases.push(...httpEdgeCases(r.op, seed.request));
   failures.push(...(await r.session.run(r.base, cases, deadline, r.fixture.hooks, r.protocol)));
+  if (r.fixture.seedLast) {
+    await r.fixture.prepare?.();
+    failures.push(...(await checkSeed(r, mk('seed', '', 'the valid seed', 'any', await r.fixture.seed()), r.protocol)));
+  }
   failures.push(...((await r.fixture.finish?.()) ?? []));
   return failures;
 }

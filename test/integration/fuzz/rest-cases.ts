@@ -18,8 +18,9 @@ function text(shape: Shape, v: Doc): string {
   return String(v);
 }
 
+/** Escapes text as botocore's ElementTree does (quotes stay as they are: ETags carry them). */
 function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** REST-XML body of a structure (S3 style: locationName names, flattened lists repeat the element). */
@@ -91,12 +92,24 @@ function breaker(shape: Shape): string | undefined {
   return PRINTABLE_BREAKERS.find((j) => (shape.max === undefined || j.length <= shape.max) && !stringFits({ type: 'string', pattern: shape.pattern }, j));
 }
 
+/** HTTP conditional dates: a recipient MUST ignore one that is not a valid date (RFC 9110 §13.1.3, §13.1.4). */
+const CONDITIONAL_DATE = /^(if-modified-since|if-unmodified-since|x-amz-copy-source-if-modified-since|x-amz-copy-source-if-unmodified-since)$/i;
+
+export interface RestMutationOptions {
+  /**
+   * Leaving out a required query or header member makes another operation of the same path
+   * (S3: PUT ?partNumber without uploadId is a PutObject), so the case may succeed.
+   */
+  readonly dropChangesOperation?: boolean;
+}
+
 /**
  * Mutations of the members outside the body (URI labels, query string, headers), plus an
  * over-size blob payload. URI labels are never dropped: without them the request names another
- * resource (on Slipway's one port, another surface).
+ * resource (on Slipway's one port, another surface). Content-Length is framing, fuzzed by
+ * ./http-edges.ts, not here.
  */
-export function restMemberMutations(model: AwsModel, op: string, seed: Doc, prng: Prng): Mutation[] {
+export function restMemberMutations(model: AwsModel, op: string, seed: Doc, prng: Prng, opts: RestMutationOptions = {}): Mutation[] {
   const o = model.operations[op]!;
   if (!o.input || !isObject(seed)) return [];
   const input = shapeOf(model, o.input.shape);
@@ -117,9 +130,10 @@ export function restMemberMutations(model: AwsModel, op: string, seed: Doc, prng
       }
       continue;
     }
-    if (ref.location === 'headers') continue;
+    if (ref.location === 'headers' || ref.locationName?.toLowerCase() === 'content-length') continue;
     if (ref.location !== 'uri') {
-      if (present) add(required.has(name) ? 'drop-required' : 'drop-optional', name, `${name} left out`, undefined, required.has(name) ? 'reject' : 'any');
+      const mustRefuse = required.has(name) && !opts.dropChangesOperation;
+      if (present) add(required.has(name) ? 'drop-required' : 'drop-optional', name, `${name} left out`, undefined, mustRefuse ? 'reject' : 'any');
       else {
         try {
           add('add-optional', name, 'its minimal valid value', minimalValue(model, ref.shape, name), 'any');
@@ -139,7 +153,7 @@ export function restMemberMutations(model: AwsModel, op: string, seed: Doc, prng
       if (shape.min !== undefined) add('below-min', name, `${shape.min - 1} (min ${shape.min})`, shape.min - 1);
       if (shape.max !== undefined) add('above-max', name, `${shape.max + 1} (max ${shape.max})`, shape.max + 1);
     } else if (shape.type === 'boolean') add('wrong-type', name, '"maybe" for a boolean', 'maybe');
-    else if (shape.type === 'timestamp') add('wrong-type', name, '"not-a-date" for a timestamp', 'not-a-date');
+    else if (shape.type === 'timestamp') add('wrong-type', name, '"not-a-date" for a timestamp', 'not-a-date', CONDITIONAL_DATE.test(ref.locationName ?? '') ? 'any' : 'reject');
   }
   return prng.shuffle(out);
 }
