@@ -6,6 +6,7 @@
  * is awsQueryCompatible and botocore then reports the query-era code.
  */
 import { decode, encode } from 'cbor-x';
+import { cborTextIsUtf8 } from './cbor-utf8.js';
 import { asServiceError, SerializationException, ServiceError, UnknownOperationException } from '../errors.js';
 import type { OperationTable } from '../json11/json11-surface.js';
 import { readBody } from '../read-body.js';
@@ -47,6 +48,7 @@ export function createRpcV2CborSurface(opts: RpcV2CborOptions): SurfaceHandler {
       const raw = await readBody(req, 16 * 1024 * 1024);
       let input: unknown = {};
       if (raw.length > 0) {
+        if (!cborTextIsUtf8(raw)) throw new SerializationException('Malformed CBOR request body: a text string is not valid UTF-8.');
         try {
           input = decode(raw);
         } catch {

@@ -218,19 +218,21 @@ function malformedCases(o: DocCaseOptions, mk: Make, requiresSomething: boolean)
       mk('list-index', '', 'a non-numeric list index', 'any', undefined, { body: Buffer.concat([valid, Buffer.from('&FuzzList.member.x=1&FuzzList.member.1=2')]) }),
     );
   }
-  // Invalid UTF-8 inside the first string member (JSON and query; CBOR text strings likewise).
+  // Invalid UTF-8 inside a string member, in each protocol's own form.
   const input = o.model.operations[o.op]?.input?.shape;
   const at = stringPath(o.model, input, o.seed, true) ?? stringPath(o.model, input, o.seed, false);
-  if (at && o.wire.protocol !== 'cbor') {
+  if (at) {
     const doc = structuredClone(o.seed) as Record<string, Doc>;
     let node: Doc = doc;
     for (const p of at.slice(0, -1)) node = (node as Record<string | number, Doc>)[p]!;
-    (node as Record<string | number, Doc>)[at[at.length - 1]!] = `${BAD_UTF8_MARK}`;
+    // CBOR strings carry their length: the mark there is "þ" (C3 BE), patched in place to C3 28.
+    const mark = o.wire.protocol === 'cbor' ? '\u00fe' : BAD_UTF8_MARK;
+    (node as Record<string | number, Doc>)[at[at.length - 1]!] = mark;
     const text = withDoc(doc);
-    const i = text.indexOf(BAD_UTF8_MARK);
+    const i = text.indexOf(Buffer.from(mark));
     if (i >= 0) {
       const bad = o.wire.protocol === 'query' ? Buffer.from('%C3%28') : Buffer.from([0xc3, 0x28]);
-      const body = Buffer.concat([text.subarray(0, i), bad, text.subarray(i + BAD_UTF8_MARK.length)]);
+      const body = Buffer.concat([text.subarray(0, i), bad, text.subarray(i + Buffer.byteLength(mark))]);
       cases.push(mk('invalid-utf8', at.join('.'), 'bytes C3 28 in a string member', 'reject', undefined, { body }));
     }
   }
