@@ -70,7 +70,7 @@ describe('fuzz: CloudWatch metrics (RPC v2 CBOR, JSON 1.0, query)', () => {
 
   WIRES.forEach(({ name, wire }, w) => {
     describe(name, () => {
-      const session = new FuzzSession(name, wire.protocol, 8_000);
+      const session = new FuzzSession(name, wire.protocol, 5_000);
       afterAll(() => {
         console.log(session.summary());
         session.saveTranscript();
@@ -87,7 +87,7 @@ describe('fuzz: CloudWatch metrics (RPC v2 CBOR, JSON 1.0, query)', () => {
             fixture: table[op]!,
             index: w * 100 + i + 1,
             opsLeft: ROUTED.length - i,
-            cap: 60,
+            cap: 120,
             malformed: true,
             ...(op === EDGE_OP ? { huge: { bytes: 16 * 1024 * 1024 }, edges: true } : {}),
           });

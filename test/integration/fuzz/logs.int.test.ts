@@ -16,7 +16,7 @@ import { closeConnections } from './wire.js';
 const model = await loadAwsModel('logs');
 const ROUTED = Object.keys(logsOperations({} as never));
 const wire = jsonWire('Logs_20140328', '1.1');
-const session = new FuzzSession('logs', 'json', 15_000);
+const session = new FuzzSession('logs', 'json', 10_000);
 
 const GROUP = '/fuzz/base-group';
 const STREAM = 'base-stream';
@@ -95,7 +95,7 @@ describe('fuzz: CloudWatch Logs (JSON 1.1)', () => {
         fixture: table[op]!,
         index: i + 1,
         opsLeft: ROUTED.length - i,
-        cap: 60,
+        cap: 100,
         malformed: true,
         ...(op === EDGE_OP ? { huge: { bytes: 16 * 1024 * 1024 }, edges: true } : {}),
       });

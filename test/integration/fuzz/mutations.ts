@@ -168,11 +168,11 @@ class Walker {
     }
   }
 
+  /** Every wrong JSON type for the member (the caller's sample picks among them). */
   private wrongType(shape: Shape, path: Path): void {
-    const options = wrongTypes(shape);
-    if (options.length === 0) return;
-    const v = this.prng.pick(options);
-    this.add('wrong-type', path, `${JSON.stringify(v)} for a ${shape.type}`, v, 'reject', shape.type === 'string' && (typeof v === 'number' || typeof v === 'boolean'));
+    for (const v of wrongTypes(shape)) {
+      this.add('wrong-type', path, `${JSON.stringify(v)} for a ${shape.type}`, v, 'reject', shape.type === 'string' && (typeof v === 'number' || typeof v === 'boolean'));
+    }
   }
 
   /** Mutations of the value at `path` (already in the document) and of everything inside it. */
@@ -205,19 +205,29 @@ class Walker {
       const present = Object.hasOwn(value, name);
       if (present) {
         if (required.has(name)) {
-          this.add('drop-required', p, 'required member left out', undefined);
-          this.add('null-required', p, 'required member set to null', null);
+          // A nested structure left empty has no query form at all: the whole item disappears.
+          const emptied = path.length > 0 && Object.keys(value).length === 1;
+          this.add('drop-required', p, 'required member left out', undefined, 'reject', emptied);
+          this.add('null-required', p, 'required member set to null', null, 'reject', emptied);
         } else this.add('drop-optional', p, 'optional member left out', undefined, 'any');
         this.visit(ref.shape, p, value[name]!, depth + 1);
-      } else if (path.length === 0) {
-        // Absent top-level members: the wrong type, a broken constraint, or a valid minimal value.
+      } else if (depth < 3) {
+        // Absent members (near the top): the wrong type, a broken constraint, or a valid minimal
+        // value, and the one-fault mutations inside that value (valid once added).
         const target = shapeOf(this.model, ref.shape);
         this.wrongType(target, p);
         if (target.type !== 'structure') this.constraints(target, p, null);
+        let added: Doc;
         try {
-          this.add('add-optional', p, 'optional member with its minimal valid value', minimalValue(this.model, ref.shape, name), 'any');
+          added = minimalValue(this.model, ref.shape, name);
         } catch {
-          // No generable minimal value (an unusual pattern): the other mutations still cover it.
+          continue; // no generable minimal value (an unusual pattern): the cases above still cover it
+        }
+        this.add('add-optional', p, 'optional member with its minimal valid value', added, 'any');
+        if (target.type === 'structure' || target.type === 'list' || target.type === 'map') {
+          const inner = new Walker(this.model, setAt(this.root, p, added), this.prng, this.bodyOnly);
+          inner.visit(ref.shape, p, added, depth + 1);
+          this.out.push(...inner.out.filter((m) => m.kind !== 'wrong-type' || m.where !== render(p)));
         }
       }
     }

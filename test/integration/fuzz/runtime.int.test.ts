@@ -19,7 +19,7 @@ import { closeConnections } from './wire.js';
 const model = await loadAwsModel('sagemaker-runtime');
 /** The runtime surface routes these three paths (src/dataplane/index.ts). */
 const ROUTED = ['InvokeEndpoint', 'InvokeEndpointWithResponseStream', 'InvokeEndpointAsync'];
-const session = new FuzzSession('runtime', 'rest-json', 20_000);
+const session = new FuzzSession('runtime', 'rest-json', 10_000);
 const ENDPOINT = 'fzrt-live';
 const BUCKET = 'fuzz-runtime';
 const body = Buffer.from('{"fuzz":1}').toString('base64');
@@ -94,7 +94,7 @@ describe('fuzz: SageMaker Runtime (REST-JSON)', () => {
         fixture: FIXTURES[op]!,
         index: i + 1,
         opsLeft: ROUTED.length - i,
-        cap: 60,
+        cap: 80,
         extra: extra(op),
         ...(i === 0 ? { edges: true } : {}),
       });

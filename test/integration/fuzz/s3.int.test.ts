@@ -24,7 +24,7 @@ const ROUTED = [
   'HeadObject', 'GetObjectTagging', 'CopyObject', 'DeleteObjects', 'CreateMultipartUpload', 'UploadPart',
   'UploadPartCopy', 'ListParts', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'DeleteObject', 'DeleteBucket',
 ];
-const session = new FuzzSession('s3', 'rest-xml', 25_000);
+const session = new FuzzSession('s3', 'rest-xml', 20_000);
 
 describe('fuzz: S3 (REST-XML)', () => {
   let server: TestServer;
@@ -61,7 +61,7 @@ describe('fuzz: S3 (REST-XML)', () => {
         fixture: table[op]!,
         index: i + 1,
         opsLeft: ROUTED.length - i,
-        cap: 50,
+        cap: 80,
         ...(extra ? { extra } : {}),
         ...(op === 'ListObjectsV2' ? { edges: true } : {}),
       });

@@ -19,7 +19,7 @@ const model = await loadAwsModel('sagemaker');
 /** The implemented operations: what the operation table routes (its handlers are never called here). */
 const ROUTED = Object.keys(sageMakerOperations({} as never));
 const wire = jsonWire('SageMaker', '1.1');
-const session = new FuzzSession('sagemaker', 'json', 30_000);
+const session = new FuzzSession('sagemaker', 'json', 25_000);
 
 /** The cheap operation that also gets the oversized body and the HTTP-level edge cases. */
 const EDGE_OP = 'ListModels';
@@ -62,7 +62,7 @@ describe('fuzz: SageMaker (JSON 1.1)', () => {
         fixture: fixtures[op]!,
         index: i + 1,
         opsLeft: ROUTED.length - i,
-        cap: 45,
+        cap: 80,
         malformed: true,
         ...(op === EDGE_OP ? { huge: { bytes: 16 * 1024 * 1024 }, edges: true } : {}),
       });

@@ -17,7 +17,7 @@ import { closeConnections } from './wire.js';
 const model = await loadAwsModel('sts');
 const ROUTED = Object.keys(stsOperations());
 const wire = queryWire(model, 'sts');
-const session = new FuzzSession('sts', 'query', 10_000);
+const session = new FuzzSession('sts', 'query', 5_000);
 
 describe('fuzz: STS (query)', () => {
   let server: TestServer;
