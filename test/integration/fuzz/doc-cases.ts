@@ -133,7 +133,7 @@ export function documentCases(o: DocCaseOptions): { seed: FuzzCase; cases: FuzzC
   const seed = mk('seed', '', 'the valid seed', 'any', o.seed);
   const cases: FuzzCase[] = [];
   if (input) {
-    const all = mutationsOf(o.model, input, o.seed, o.prng);
+    const all = mutationsOf(o.model, input, o.seed);
     for (const m of sampleMutations(all, o.cap, o.prng)) {
       const expect = m.lostInQuery && o.wire.protocol === 'query' ? 'any' : m.expect;
       cases.push(mk(m.kind, m.where, m.detail, expect, m.doc));

@@ -3,7 +3,8 @@
  * from the model shapes: drop a required member, null it, add an unknown or optional member, give
  * a member the wrong JSON type, break a length, range, pattern or enum constraint, or a list size.
  *
- *   seed ──walk(shape)──► every member present (and every absent top-level member)
+ *   seed ──walk(shape)──► every member present, every absent member near the top (and, once
+ *        │                 added with a minimal valid value, the members inside it)
  *        └─► Mutation { kind, where, doc, expect: 'reject' (must be a typed 4xx) | 'any' (may succeed) }
  *
  * The walk is deterministic; the caller samples with a seeded Prng (./prng.ts).
@@ -117,7 +118,6 @@ class Walker {
   constructor(
     private readonly model: AwsModel,
     private readonly root: Doc,
-    private readonly prng: Prng,
     /** Members that are not in the body (REST uri/header/query members are fuzzed by the surface). */
     private readonly bodyOnly: boolean,
   ) {}
@@ -225,7 +225,7 @@ class Walker {
         }
         this.add('add-optional', p, 'optional member with its minimal valid value', added, 'any');
         if (target.type === 'structure' || target.type === 'list' || target.type === 'map') {
-          const inner = new Walker(this.model, setAt(this.root, p, added), this.prng, this.bodyOnly);
+          const inner = new Walker(this.model, setAt(this.root, p, added), this.bodyOnly);
           inner.visit(ref.shape, p, added, depth + 1);
           this.out.push(...inner.out.filter((m) => m.kind !== 'wrong-type' || m.where !== render(p)));
         }
@@ -239,8 +239,8 @@ class Walker {
  * Every one-fault mutation of `seed` (the input of `inputShapeName`), in model order.
  * `bodyOnly` skips members that REST protocols carry in the URI, headers or query string.
  */
-export function mutationsOf(model: AwsModel, inputShapeName: string, seed: Doc, prng: Prng, opts: { bodyOnly?: boolean } = {}): Mutation[] {
-  const w = new Walker(model, seed, prng, opts.bodyOnly ?? false);
+export function mutationsOf(model: AwsModel, inputShapeName: string, seed: Doc, opts: { bodyOnly?: boolean } = {}): Mutation[] {
+  const w = new Walker(model, seed, opts.bodyOnly ?? false);
   w.visit(inputShapeName, [], seed, 0);
   return w.out;
 }

@@ -37,7 +37,7 @@ interface SdkCase {
 async function sample(service: ServiceName, op: string, seedDoc: Doc, n: number, codes: string[], base: number): Promise<SdkCase[]> {
   const model = await loadAwsModel(service);
   const prng = Prng.forLabel(seed, `sdk/${service}/${op}`);
-  const all = mutationsOf(model, model.operations[op]!.input!.shape, seedDoc, prng).filter((m: Mutation) => m.expect === 'reject' && VERBATIM.test(m.kind));
+  const all = mutationsOf(model, model.operations[op]!.input!.shape, seedDoc).filter((m: Mutation) => m.expect === 'reject' && VERBATIM.test(m.kind));
   return prng
     .shuffle(all)
     .slice(0, n)
