@@ -55,6 +55,9 @@ export function toXml(root: string, body: { [name: string]: XmlValue }, xmlns: s
 
 const parser = new XMLParser({
   ignoreAttributes: true,
+  // Character references (`&#x0A;`, `&#34;`) are XML and must be decoded: the JS SDK v3 writes
+  // CR, LF and quotes in keys that way. (The option also decodes a few HTML names such as &nbsp;.)
+  htmlEntities: true,
   // Keys like "007" must stay strings, and whitespace inside keys is significant.
   parseTagValue: false,
   trimValues: false,

@@ -4,12 +4,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CreateBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { encode } from 'cbor-x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQuerySurface } from '../../../src/protocol/query/query-surface.js';
 import { createRouter, type Surfaces } from '../../../src/server/router.js';
 import { CLOUDWATCH_SERVICE } from '../../../src/services/cloudwatch/index.js';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
 import { authorizationFor } from './doc-cases.js';
 import { errorCode } from './error-format.js';
 import { jsonCall } from './state.js';
@@ -102,6 +103,16 @@ describe('fuzz findings in the protocol and validation layers', () => {
     expect([conflict.status, errorCode('query', conflict)]).toEqual([400, 'MalformedQueryString']);
     const bad = await send(base, query('sts', 'Action=GetCallerIdentity&Version=2011-06-15&X=%C3%28'));
     expect([bad.status, errorCode('query', bad)]).toEqual([400, 'MalformedQueryString']);
+  });
+
+  it('decodes XML character references, so the JS SDK deletes a key with a line break (it reported the key deleted and kept it)', async () => {
+    const s3 = new S3Client({ ...sdkClientConfig(base), forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: 'fz-charref' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'fz-charref', Key: 'line\nbreak\r"q"', Body: 'x' }));
+    // The SDK writes the key as `line&#x0A;break&#x0D;&quot;q&quot;`.
+    const r = await s3.send(new DeleteObjectsCommand({ Bucket: 'fz-charref', Delete: { Objects: [{ Key: 'line\nbreak\r"q"' }] } }));
+    expect(r.Deleted?.map((d) => d.Key)).toEqual(['line\nbreak\r"q"']);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: 'fz-charref' }))).Contents ?? []).toEqual([]);
   });
 
   it('refuses a CBOR text string that is not UTF-8 with SerializationException (it was stored with U+FFFD)', async () => {
