@@ -151,12 +151,13 @@ export function documentCases(o: DocCaseOptions): { seed: FuzzCase; cases: FuzzC
 type Make = (kind: string, where: string, detail: string, expect: 'reject' | 'any', doc: Doc | undefined, raw?: { body: Buffer; contentType?: string; fresh?: boolean }) => FuzzCase;
 
 /**
- * A path to a string member of the seed for the invalid-UTF-8 case: the first one whose shape has
- * no pattern or enum (so only the encoding can make it invalid), else the first string.
+ * A path to a string member of the seed for the invalid-UTF-8 case: the first one whose pattern
+ * would pass what a lenient decoder makes of the bytes (so only the encoding can make the request
+ * invalid), else the first string.
  */
 function stringPath(model: AwsModel, shapeName: string | undefined, d: Doc, freeOnly: boolean, path: (string | number)[] = []): (string | number)[] | undefined {
   const shape = shapeName ? model.shapes[shapeName] : undefined;
-  // "Free": what a lenient decoder makes of the bytes (U+FFFD then "(") would pass the pattern.
+  // A lenient decoder turns C3 28 into U+FFFD then "(".
   if (typeof d === 'string') return !freeOnly || (shape && !shape.enum && stringFits({ type: 'string', ...(shape.pattern ? { pattern: shape.pattern } : {}) }, '\uFFFD(')) ? path : undefined;
   if (Array.isArray(d)) return d.length ? stringPath(model, shape?.member?.shape, d[0]!, freeOnly, [...path, 0]) : undefined;
   if (isObject(d)) {
