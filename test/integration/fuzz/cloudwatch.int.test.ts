@@ -70,7 +70,7 @@ describe('fuzz: CloudWatch metrics (RPC v2 CBOR, JSON 1.0, query)', () => {
 
   WIRES.forEach(({ name, wire }, w) => {
     describe(name, () => {
-      const session = new FuzzSession(name, wire.protocol, 5_000);
+      const session = new FuzzSession(name, wire.protocol, 7_000);
       afterAll(() => {
         console.log(session.summary());
         session.saveTranscript();
