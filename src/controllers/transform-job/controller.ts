@@ -132,7 +132,7 @@ export class TransformJobController implements Controller {
   /** Deletes `<S3OutputPath>/<rel>.out` for every input object (best effort). */
   private async discardOutputs(doc: TransformJobDoc): Promise<void> {
     const src = doc.TransformInput.DataSource.S3DataSource;
-    const objects = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1).catch(() => []);
+    const objects = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1, this.deps.config.localPaths).catch(() => []);
     await this.deleteUris(objects.map((o) => joinUri(doc.TransformOutput.S3OutputPath, `${o.relPath}.out`)));
   }
 
@@ -251,7 +251,7 @@ export class TransformJobController implements Controller {
 
     const processor = new DataProcessor(doc.DataProcessing, formatOf(doc.TransformInput.ContentType), formatOf(doc.TransformOutput.Accept));
     const src = doc.TransformInput.DataSource.S3DataSource;
-    const all = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1);
+    const all = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1, this.deps.config.localPaths);
     const failures: string[] = [];
     const timeoutMs = (doc.ModelClientConfig?.InvocationsTimeoutInSeconds ?? 600) * 1000;
     const maxRetries = doc.ModelClientConfig?.InvocationsMaxRetries ?? 3;
@@ -304,7 +304,7 @@ export class TransformJobController implements Controller {
     const inputUri = objectUri(doc.TransformInput.DataSource.S3DataSource.S3Uri, obj.relPath, doc.TransformInput.DataSource.S3DataSource.S3DataType);
     const outUri = joinUri(doc.TransformOutput.S3OutputPath, `${obj.relPath}.out`);
     const out = new PassThrough({ highWaterMark: 1 << 20 });
-    const put = putToUri(this.deps.objects, outUri, out, doc.TransformOutput.Accept);
+    const put = putToUri({ objects: this.deps.objects, paths: this.deps.config.localPaths }, outUri, out, doc.TransformOutput.Accept);
     put.catch(() => undefined);
     const t0 = Date.now();
     try {
