@@ -54,7 +54,7 @@ export class TransformJobController implements Controller {
   private readonly tag: string;
 
   constructor(private readonly deps: ControllerDeps) {
-    this.cache = new ModelCache({ cacheDir: deps.config.modelCacheDir, objects: deps.objects });
+    this.cache = ModelCache.forControllers(deps);
     this.tag = homeTag(deps.config.home);
   }
 
