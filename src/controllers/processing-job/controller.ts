@@ -138,6 +138,10 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
       return DONE;
     }
     const w = this.watch(rec);
+    if (w.dataError) {
+      await this.fail(rec.name, w.dataError);
+      return DONE;
+    }
     const clock = this.jobs.clock(rec.doc.ProcessingStartTime, rec.creationTime, rec.doc.StoppingCondition?.MaxRuntimeInSeconds ?? 86_400);
     if (rec.doc.ProcessingJobStatus === 'InProgress' && HostJobs.expired(clock)) {
       rec = this.update(rec.name, (r) => {
@@ -279,9 +283,15 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
         runPipeFeeder({
           ...pipeLocation(ws, input),
           list: () => inputObjects(this.deps.objects, input, i, hosts.length, this.deps.config.localPaths),
+          label: `ProcessingInput ${input.InputName}`,
           gzip: input.S3Input.S3CompressionType === 'Gzip',
+          gzipMaxBytes: this.deps.config.dataLimits.gzipInputMaxBytes,
           recordIO: false,
           signal: w.abort.signal,
+          onDataError: (reason) => {
+            w.dataError ??= reason;
+            this.deps.queue.enqueue(`${KIND}:${rec.name}`);
+          },
         }).catch((err: unknown) => logger.warn({ err, job: rec.name, input: input.InputName }, 'pipe feeder failed'));
       }
     }

@@ -188,6 +188,11 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
       return DONE;
     }
     const watcher = this.ensureWatcher(rec);
+    if (watcher.dataError) {
+      // Before any exit is noticed: the feeder reports before its reader sees EOF.
+      await this.fail(rec.name, watcher.dataError);
+      return DONE;
+    }
 
     const clock = this.jobs.clock(rec.doc.TrainingStartTime, rec.creationTime, rec.doc.StoppingCondition.MaxRuntimeInSeconds);
     if (rec.doc.TrainingJobStatus === 'InProgress' && HostJobs.expired(clock)) {
@@ -328,8 +333,13 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
           channel: ch.ChannelName,
           list: () => channelObjects(this.objects, src, i, hosts.length, this.config.localPaths),
           gzip: ch.CompressionType === 'Gzip',
+          gzipMaxBytes: this.config.dataLimits.gzipInputMaxBytes,
           recordIO: ch.RecordWrapperType === 'RecordIO',
           signal: w.abort.signal,
+          onDataError: (reason) => {
+            w.dataError ??= reason;
+            this.deps.queue.enqueue(`${this.kind}:${rec.name}`);
+          },
         }).catch((err: unknown) => logger.warn({ err, job: rec.name, channel: ch.ChannelName }, 'pipe feeder failed'));
       }
     }

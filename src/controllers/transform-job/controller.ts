@@ -12,7 +12,6 @@
  * was Stopping ends Stopped with every `.out` it could have written deleted.
  */
 import { randomBytes } from 'node:crypto';
-import { createGunzip } from 'node:zlib';
 import { PassThrough, type Readable } from 'node:stream';
 import { LABELS } from '../../runtime/container-runtime.js';
 import { logger } from '../../server/logger.js';
@@ -24,6 +23,7 @@ import { followContainerLogs } from '../job-common/container-logs.js';
 import { homeTag } from '../job-common/home-tag.js';
 import { ClientError, channelObjects, shard, type SourceObject } from '../training-job/data-source.js';
 import { putToUri } from '../training-job/packaging.js';
+import { gunzipWithBudget } from '../job-common/gzip-input.js';
 import { truncateReason, wireTime } from '../training-job/status.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
 import { DataProcessor, formatOf } from './data-processing.js';
@@ -309,7 +309,7 @@ export class TransformJobController implements Controller {
     const t0 = Date.now();
     try {
       let source: Readable = await obj.open();
-      if (doc.TransformInput.CompressionType === 'Gzip') source = source.pipe(createGunzip());
+      if (doc.TransformInput.CompressionType === 'Gzip') source = gunzipWithBudget(source, { maxBytes: this.deps.config.dataLimits.gzipInputMaxBytes, what: 'the input' });
       const stats = await transformObject({ source, params, processor, invoke, limiter, out });
       out.end();
       await put;
