@@ -165,7 +165,8 @@ export class EndpointController implements Controller {
       EndpointStatus.Deleting,
     ]);
     const byName = new Map(records.map((r) => [r.name.toLowerCase(), r]));
-    await this.cache.removeLeftovers();
+    // In the background: a crashed extraction can leave 100,000 files, and adoption must not wait.
+    this.track(this.cache.removeLeftovers());
     let containers: ContainerInfo[] = [];
     try {
       containers = await this.deps.runtime.listContainers(

@@ -29,6 +29,7 @@ import { pipeline } from 'node:stream/promises';
 import { DEFAULT_DATA_LIMITS } from '../../server/data-limits.js';
 import type { ControllerDeps } from '../controller.js';
 import { AttemptLedger } from '../../storage/attempt-ledger.js';
+import { removeTree } from '../../storage/remove-tree.js';
 import { LocalPathError, LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { parseDataUri } from '../../storage/s3-uri.js';
@@ -121,7 +122,7 @@ export class ModelCache {
   async removeLeftovers(): Promise<void> {
     const names = await readdir(this.opts.cacheDir).catch(() => [] as string[]);
     const stale = names.filter((n) => n.startsWith('.tmp-') && ![...active].some((a) => join(this.opts.cacheDir, n).startsWith(a)));
-    await Promise.all(stale.map((n) => rm(join(this.opts.cacheDir, n), { recursive: true, force: true })));
+    await Promise.all(stale.map((n) => removeTree(join(this.opts.cacheDir, n))));
   }
 
   private async source(uri: string): Promise<Source> {
@@ -199,11 +200,11 @@ export class ModelCache {
       } catch (err) {
         // Another server process finished the same artifact first; theirs is as good as ours.
         if (!(await isDir(dir))) throw err;
-        await rm(tmp, { recursive: true, force: true });
+        await removeTree(tmp);
       }
       return dir;
     } catch (err) {
-      await rm(tmp, { recursive: true, force: true });
+      await removeTree(tmp);
       if (err instanceof ModelDataError || !counted) throw err;
       throw new ModelDataError(`Model data ${uri} could not be extracted: ${(err as Error).message}`);
     } finally {

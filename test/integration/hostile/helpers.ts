@@ -119,3 +119,21 @@ export function healthProbe(url: string): (signal: AbortSignal) => Promise<void>
     if (!r.ok) throw new Error(`health answered ${r.status}`);
   };
 }
+
+/**
+ * A DescribeEndpoint probe as a bare JSON 1.1 request (authentication is off on test servers): no
+ * SDK signing or parsing in this process, so the time measured is the server's.
+ */
+export function describeEndpointProbe(url: string, endpoint: string): (signal: AbortSignal) => Promise<void> {
+  return async (signal) => {
+    const r = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'SageMaker.DescribeEndpoint' },
+      body: JSON.stringify({ EndpointName: endpoint }),
+      signal,
+    });
+    const body = await r.text();
+    // Before CreateEndpoint has been answered the endpoint may not exist yet: that answer counts too.
+    if (!r.ok && !body.includes('ValidationException')) throw new Error(`DescribeEndpoint answered ${r.status}: ${body}`);
+  };
+}

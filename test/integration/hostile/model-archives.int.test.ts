@@ -14,7 +14,7 @@ import { CreateEndpointCommand, DescribeEndpointCommand, type DescribeEndpointCo
 import { removeContainersOf, sdkClientConfig } from '../../helpers/server.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 import { buildModelServer, clients, createConfig, createModel, deleteAllEndpoints, rnd, sleep, variant, waitForStatus } from '../hosting/helpers.js';
-import { archive, healthProbe, watchResponsiveness, zeroBomb, type ArchiveEntry, type ArchiveOptions } from './helpers.js';
+import { archive, describeEndpointProbe, healthProbe, watchResponsiveness, zeroBomb, type ArchiveEntry, type ArchiveOptions } from './helpers.js';
 
 const MAX_ENTRIES = 1000;
 let home: string;
@@ -57,12 +57,7 @@ async function deploy(body: Buffer): Promise<{ url: string; d: DescribeEndpointC
   const endpoint = rnd('e');
   await createModel(c.sm, m, { modelDataUrl: url, env: { FIXTURE_QUIET: '1' } });
   await createConfig(c.sm, cfg, [variant('AllTraffic', m, 1)]);
-  const watch = watchResponsiveness({
-    health: healthProbe(proc.url),
-    describe: (abortSignal) => c.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }), { abortSignal }).catch((err: Error) => {
-      if (err.name !== 'ValidationException') throw err; // not created yet
-    }),
-  });
+  const watch = watchResponsiveness({ health: healthProbe(proc.url), describe: describeEndpointProbe(proc.url, endpoint) });
   await c.sm.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: cfg }));
   const deadline = Date.now() + 90_000;
   let d: DescribeEndpointCommandOutput;
