@@ -121,19 +121,21 @@ export function healthProbe(url: string): (signal: AbortSignal) => Promise<void>
 }
 
 /**
- * A DescribeEndpoint probe as a bare JSON 1.1 request (authentication is off on test servers): no
- * SDK signing or parsing in this process, so the time measured is the server's.
+ * A Describe* probe as a bare JSON 1.1 request (authentication is off on test servers): no SDK
+ * signing or parsing in this process, so the time measured is the server's. A resource that does
+ * not exist yet (the probe starts before Create* is answered) counts as an answer too.
  */
-export function describeEndpointProbe(url: string, endpoint: string): (signal: AbortSignal) => Promise<void> {
+export function describeProbe(url: string, target: string, body: Record<string, string>): (signal: AbortSignal) => Promise<void> {
   return async (signal) => {
     const r = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'SageMaker.DescribeEndpoint' },
-      body: JSON.stringify({ EndpointName: endpoint }),
+      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': target },
+      body: JSON.stringify(body),
       signal,
     });
-    const body = await r.text();
-    // Before CreateEndpoint has been answered the endpoint may not exist yet: that answer counts too.
-    if (!r.ok && !body.includes('ValidationException')) throw new Error(`DescribeEndpoint answered ${r.status}: ${body}`);
+    const text = await r.text();
+    if (!r.ok && !/ValidationException|ResourceNotFound/.test(text)) throw new Error(`${target} answered ${r.status}: ${text}`);
   };
 }
+
+export const describeEndpointProbe = (url: string, endpoint: string) => describeProbe(url, 'SageMaker.DescribeEndpoint', { EndpointName: endpoint });
