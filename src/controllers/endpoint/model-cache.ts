@@ -45,6 +45,12 @@ export class ModelDataError extends Error {
 
 /** Temporary directories being filled by this process (any ModelCache), kept by `removeLeftovers`. */
 const active = new Set<string>();
+/**
+ * Extractions under way in this process by target directory, shared by every ModelCache (the
+ * endpoint and transform controllers each have one), so an artifact is extracted, and its
+ * attempt counted, once.
+ */
+const inflight = new Map<string, Promise<string>>();
 
 /** Extractions of one artifact cut short by a crash before it is given up. */
 export const MAX_INTERRUPTED = 3;
@@ -76,7 +82,6 @@ interface Source {
 }
 
 export class ModelCache {
-  private readonly inflight = new Map<string, Promise<string>>();
   private readonly maxBytes: number;
   private readonly maxEntries: number;
   private readonly paths: LocalPaths;
@@ -110,15 +115,15 @@ export class ModelCache {
     const key = createHash('sha256').update(`${uri}\n${source.version}`).digest('hex').slice(0, 40);
     const dir = join(this.opts.cacheDir, key);
     if (await isDir(dir)) return dir;
-    let p = this.inflight.get(key);
+    let p = inflight.get(dir);
     if (!p) {
-      p = this.extract(uri, source, key, dir, opts).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, p);
+      p = this.extract(uri, source, key, dir, opts).finally(() => inflight.delete(dir));
+      inflight.set(dir, p);
     }
     return p;
   }
 
-  /** Removes half-extracted directories a crashed process left (call before any extraction). */
+  /** Removes half-extracted directories a crashed process left (never one this process is filling). */
   async removeLeftovers(): Promise<void> {
     const names = await readdir(this.opts.cacheDir).catch(() => [] as string[]);
     const stale = names.filter((n) => n.startsWith('.tmp-') && ![...active].some((a) => join(this.opts.cacheDir, n).startsWith(a)));
