@@ -165,8 +165,9 @@ export class EndpointController implements Controller {
       EndpointStatus.Deleting,
     ]);
     const byName = new Map(records.map((r) => [r.name.toLowerCase(), r]));
-    // In the background: a crashed extraction can leave 100,000 files, and adoption must not wait.
-    this.track(this.cache.removeLeftovers());
+    // Listed now, before any endpoint is enqueued; removed in the background (a crashed extraction
+    // can leave 100,000 files, and adoption must not wait for them).
+    this.track((await this.cache.removeLeftovers()).done);
     let containers: ContainerInfo[] = [];
     try {
       containers = await this.deps.runtime.listContainers(

@@ -266,7 +266,7 @@ describe('ModelCache', () => {
 
   it('removes half-extracted directories a crashed process left', async () => {
     mkdirSync(join(cacheDir(), '.tmp-abc-1234', 'sub'), { recursive: true });
-    await cache().removeLeftovers();
+    await (await cache().removeLeftovers()).done;
     expect(leftovers()).toEqual([]);
   });
 });

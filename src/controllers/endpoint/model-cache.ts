@@ -123,11 +123,16 @@ export class ModelCache {
     return p;
   }
 
-  /** Removes half-extracted directories a crashed process left (never one this process is filling). */
-  async removeLeftovers(): Promise<void> {
+  /**
+   * Starts removing the half-extracted directories a crashed process left (never one this process
+   * is filling). Resolves once they are listed, with the removal's own promise: listing before any
+   * extraction starts keeps a new directory off the list, and the removal (a tree can hold
+   * 100,000 files) need not hold up whoever waits for the listing.
+   */
+  async removeLeftovers(): Promise<{ done: Promise<void> }> {
     const names = await readdir(this.opts.cacheDir).catch(() => [] as string[]);
     const stale = names.filter((n) => n.startsWith('.tmp-') && ![...active].some((a) => join(this.opts.cacheDir, n).startsWith(a)));
-    await Promise.all(stale.map((n) => removeTree(join(this.opts.cacheDir, n))));
+    return { done: Promise.all(stale.map((n) => removeTree(join(this.opts.cacheDir, n)))).then(() => undefined) };
   }
 
   private async source(uri: string): Promise<Source> {
@@ -173,8 +178,8 @@ export class ModelCache {
       );
     }
     const tmp = join(this.opts.cacheDir, `.tmp-${key}-${randomBytes(4).toString('hex')}`);
-    await mkdir(tmp);
     active.add(tmp);
+    await mkdir(tmp);
     let input: { path: string; cleanup?: () => Promise<void> } | undefined;
     let counted = true;
     try {
