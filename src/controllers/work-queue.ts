@@ -84,6 +84,11 @@ export class WorkQueue {
     void p.finally(() => this.inflight.delete(p));
   }
 
+  /** Aborted when the queue stops (server shutdown): long work started by reconcilers ends with it. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
   /** Stops scheduling, aborts running reconcilers' signal and waits for them to return. */
   async stop(): Promise<void> {
     this.stopped = true;

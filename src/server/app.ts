@@ -13,7 +13,7 @@ import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { createS3Surface } from '../services/s3/index.js';
 import { sageMakerOperations } from '../services/sagemaker/index.js';
-import { validateSageMakerInput } from '../services/sagemaker/validation.js';
+import { sageMakerValidator } from '../services/sagemaker/validation.js';
 import { logsOperations } from '../services/logs/index.js';
 import { validateLogsInput } from '../services/logs/validation.js';
 import { createRuntimeSurface } from '../dataplane/index.js';
@@ -80,7 +80,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     sagemaker: createJson11Surface({
       targetPrefix: 'SageMaker',
       operations: sageMakerOperations(deps),
-      validate: validateSageMakerInput,
+      validate: sageMakerValidator(config.localPaths),
     }),
     logs: createJson11Surface({
       targetPrefix: 'Logs_20140328',

@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { LocalPaths, splitPathList, type LocalPathSettings } from '../storage/local-paths.js';
+import { dataLimitsFromEnv, type DataLimits } from './data-limits.js';
 
 export interface SlipwayConfig {
   host: string;
@@ -27,6 +29,10 @@ export interface SlipwayConfig {
    * `SLIPWAY_SECRET_ACCESS_KEY`, and/or `SLIPWAY_CREDENTIALS_FILE`), off (any key accepted) otherwise.
    */
   auth?: AuthConfig;
+  /** Host directories `file://` URIs may name (SLIPWAY_LOCAL_PATHS, SLIPWAY_LOCAL_OUTPUT_PATHS); none by default. */
+  localPaths: LocalPaths;
+  /** Budgets for decompressing user data. */
+  dataLimits: DataLimits;
 }
 
 export interface AuthConfig {
@@ -40,6 +46,8 @@ export interface ConfigInput {
   home?: string;
   /** access key id → secret: turns authentication on (tests); merged with the environment's. */
   credentials?: Record<string, string>;
+  /** Replaces SLIPWAY_LOCAL_PATHS / SLIPWAY_LOCAL_OUTPUT_PATHS (tests). */
+  localPaths?: LocalPathSettings;
 }
 
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
@@ -61,6 +69,8 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     logsMaxBytes: Number(env.SLIPWAY_LOGS_MAX_BYTES ?? 2 * 1024 ** 3),
     corsOrigins: (env.SLIPWAY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     ...authConfig(input, env),
+    localPaths: LocalPaths.from(input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) }),
+    dataLimits: dataLimitsFromEnv(env),
   };
 }
 

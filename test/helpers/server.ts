@@ -28,11 +28,19 @@ export interface TestServerOptions {
   port?: number;
   /** access key id → secret: turns SigV4 authentication on (default off: any key is accepted). */
   credentials?: Record<string, string>;
+  /** Host directories `file://` URIs may name (default none, as SLIPWAY_LOCAL_PATHS unset). */
+  localPaths?: { read?: string[]; write?: string[] };
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'slipway-test-'));
-  const server = await startSlipway({ home, port: opts.port ?? 0, host: '127.0.0.1', ...(opts.credentials ? { credentials: opts.credentials } : {}) });
+  const server = await startSlipway({
+    home,
+    port: opts.port ?? 0,
+    host: '127.0.0.1',
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    ...(opts.localPaths ? { localPaths: opts.localPaths } : {}),
+  });
   const ts: TestServer = {
     url: server.url,
     port: server.port,
@@ -41,7 +49,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     close: () => server.close(),
     restart: async () => {
       await server.close();
-      return startTestServer({ home, port: server.port, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
+      return startTestServer({ ...opts, home, port: server.port });
     },
     cleanup: async () => {
       await server.close();

@@ -109,7 +109,7 @@ export class EndpointController implements Controller {
 
   constructor(private readonly deps: ControllerDeps) {
     this.table = routingTableFor(deps.resources);
-    this.cache = new ModelCache({ cacheDir: deps.config.modelCacheDir, objects: deps.objects });
+    this.cache = ModelCache.forControllers(deps);
     // A failed connection seen by the data plane: check that endpoint now, not at the next tick.
     this.table.onInstanceBroken((endpoint) => this.deps.queue.enqueue(`endpoint:${endpoint}`));
     // CPUUtilization / MemoryUtilization per instance (SageMaker's /aws/sagemaker/Endpoints metrics).
@@ -165,6 +165,9 @@ export class EndpointController implements Controller {
       EndpointStatus.Deleting,
     ]);
     const byName = new Map(records.map((r) => [r.name.toLowerCase(), r]));
+    // Listed now, before any endpoint is enqueued; removed in the background (a crashed extraction
+    // can leave 100,000 files, and adoption must not wait for them).
+    this.track((await this.cache.removeLeftovers()).done);
     let containers: ContainerInfo[] = [];
     try {
       containers = await this.deps.runtime.listContainers(
@@ -447,7 +450,7 @@ export class EndpointController implements Controller {
     }
     let modelDir: string;
     if (v.modelDataUrl) {
-      modelDir = await this.cache.prepare(v.modelDataUrl, AbortSignal.timeout(v.downloadTimeoutSeconds * 1000));
+      modelDir = await this.cache.prepare(v.modelDataUrl, { timeoutSeconds: v.downloadTimeoutSeconds });
     } else {
       // No model data: /opt/ml/model is an empty directory (§4.1).
       modelDir = join(this.deps.config.modelCacheDir, 'empty');

@@ -25,6 +25,8 @@ export interface HostWatcher {
   abort: AbortController;
   followers: Promise<void>[];
   stopSent: boolean;
+  /** Set by background work that found the input data unusable (a Pipe feeder): the job fails with it. */
+  dataError?: string;
 }
 
 export interface HostJobOptions<D, W extends HostWatcher> {

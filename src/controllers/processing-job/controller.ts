@@ -18,7 +18,7 @@ import { containerCommand } from '../container-command.js';
 import type { ControllerDeps } from '../controller.js';
 import { HostJobController, HostJobs, type HostWatcher } from '../job-common/host-jobs.js';
 import { ClientError } from '../training-job/data-source.js';
-import { listFiles, putToUri, uploadTree } from '../training-job/packaging.js';
+import { listFiles, putToUri, uploadTree, type OutputTarget } from '../training-job/packaging.js';
 import { runPipeFeeder } from '../training-job/pipe-feeder.js';
 import { truncateReason, wireTime } from '../training-job/status.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
@@ -53,6 +53,7 @@ type Outcome = { status: 'Completed' } | { status: 'Failed'; reason: string } | 
 
 export class ProcessingJobController extends HostJobController<ProcessingJobDoc, ProcessingJobInternal, Watcher> {
   private readonly scanMs: number;
+  private readonly output: OutputTarget;
 
   constructor(deps: ControllerDeps, opts: ProcessingJobControllerOptions = {}) {
     super(deps, {
@@ -70,6 +71,7 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
       pending: (w) => [w.scanning],
     });
     this.scanMs = opts.continuousScanMs ?? Number(process.env.SLIPWAY_CONTINUOUS_SCAN_MS ?? 1000);
+    this.output = { objects: deps.objects, paths: deps.config.localPaths };
   }
 
   protected async step(name: string): Promise<ReconcileResult> {
@@ -103,7 +105,7 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
     let files = 0;
     let bytes = 0;
     for (const [i, h] of rec.internal.hosts!.entries()) {
-      const st = await prepareProcessingWorkspace(this.deps.objects, processingWorkspace(this.deps.config.workDir, rec.name, h.host), rec.doc, h.host, i);
+      const st = await prepareProcessingWorkspace(this.deps.objects, processingWorkspace(this.deps.config.workDir, rec.name, h.host), rec.doc, h.host, i, this.deps.config.localPaths);
       files += st.files;
       bytes += st.bytes;
     }
@@ -136,6 +138,10 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
       return DONE;
     }
     const w = this.watch(rec);
+    if (w.dataError) {
+      await this.fail(rec.name, w.dataError);
+      return DONE;
+    }
     const clock = this.jobs.clock(rec.doc.ProcessingStartTime, rec.creationTime, rec.doc.StoppingCondition?.MaxRuntimeInSeconds ?? 86_400);
     if (rec.doc.ProcessingJobStatus === 'InProgress' && HostJobs.expired(clock)) {
       rec = this.update(rec.name, (r) => {
@@ -227,7 +233,7 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
         const dir = ws.hostPath(outputLocalPath(o));
         const uploaded = this.sigMap(w?.uploaded, i, o) ?? new Map<string, string>();
         if (!continuousOnly) {
-          await uploadTree(this.deps.objects, dir, o.S3Output!.S3Uri, uploaded);
+          await uploadTree(this.output, dir, o.S3Output!.S3Uri, uploaded);
           continue;
         }
         const seen = this.sigMap(w?.seen, i, o)!;
@@ -236,7 +242,7 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
           const stable = seen.get(f.rel) === sig;
           seen.set(f.rel, sig);
           if (!stable || uploaded.get(f.rel) === sig) continue;
-          await putToUri(this.deps.objects, joinUri(o.S3Output!.S3Uri, f.rel), createReadStream(f.path));
+          await putToUri(this.output, joinUri(o.S3Output!.S3Uri, f.rel), createReadStream(f.path));
           uploaded.set(f.rel, sig);
         }
       }
@@ -276,10 +282,16 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
         if (input.S3Input?.S3InputMode !== 'Pipe') continue;
         runPipeFeeder({
           ...pipeLocation(ws, input),
-          list: () => inputObjects(this.deps.objects, input, i, hosts.length),
+          list: () => inputObjects(this.deps.objects, input, i, hosts.length, this.deps.config.localPaths),
+          label: `ProcessingInput ${input.InputName}`,
           gzip: input.S3Input.S3CompressionType === 'Gzip',
+          gzipMaxBytes: this.deps.config.dataLimits.gzipInputMaxBytes,
           recordIO: false,
           signal: w.abort.signal,
+          onDataError: (reason) => {
+            w.dataError ??= reason;
+            this.deps.queue.enqueue(`${KIND}:${rec.name}`);
+          },
         }).catch((err: unknown) => logger.warn({ err, job: rec.name, input: input.InputName }, 'pipe feeder failed'));
       }
     }

@@ -12,6 +12,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { BindMount } from '../../runtime/container-runtime.js';
+import type { LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { channelObjects, ClientError, type SourceObject } from '../training-job/data-source.js';
 import { mkfifo } from '../training-job/pipe-feeder.js';
@@ -74,9 +75,9 @@ export function pipeLocation(ws: ProcessingWorkspace, input: ProcessingInputDoc)
 }
 
 /** The objects of one input for host `hostIndex` of `hostCount`. */
-export function inputObjects(objects: ObjectStore, input: ProcessingInputDoc, hostIndex: number, hostCount: number): Promise<SourceObject[]> {
+export function inputObjects(objects: ObjectStore, input: ProcessingInputDoc, hostIndex: number, hostCount: number, paths: LocalPaths): Promise<SourceObject[]> {
   const s3 = input.S3Input!;
-  return channelObjects(objects, { S3DataType: s3.S3DataType, S3Uri: s3.S3Uri, S3DataDistributionType: s3.S3DataDistributionType }, hostIndex, hostCount);
+  return channelObjects(objects, { S3DataType: s3.S3DataType, S3Uri: s3.S3Uri, S3DataDistributionType: s3.S3DataDistributionType }, hostIndex, hostCount, paths);
 }
 
 /**
@@ -89,6 +90,7 @@ export async function prepareProcessingWorkspace(
   doc: ProcessingJobDoc,
   host: string,
   hostIndex: number,
+  paths: LocalPaths,
 ): Promise<{ files: number; bytes: number }> {
   await rm(ws.root, { recursive: true, force: true });
   for (const d of [ws.config, ws.output, ws.processing]) await mkdir(d, { recursive: true });
@@ -111,7 +113,7 @@ export async function prepareProcessingWorkspace(
     await mkdir(ws.hostPath(inputLocalPath(input)), { recursive: true });
     const dir = ws.input(input.InputName);
     await mkdir(dir, { recursive: true });
-    const list = await inputObjects(objects, input, hostIndex, count);
+    const list = await inputObjects(objects, input, hostIndex, count, paths);
     await mapLimit(list, 32, async (obj) => {
       await placeObject(obj, join(dir, ...obj.relPath.split('/')));
       stats.files++;

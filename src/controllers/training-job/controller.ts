@@ -28,7 +28,7 @@ import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { channelInputMode } from './container-config.js';
 import { ClientError, channelObjects } from './data-source.js';
 import { MetricExtractor } from './metrics.js';
-import { listFiles, mergeDirs, uploadTarGz, uploadTree } from './packaging.js';
+import { listFiles, mergeDirs, uploadTarGz, uploadTree, type OutputTarget } from './packaging.js';
 import { mkfifo, runPipeFeeder } from './pipe-feeder.js';
 import { finish, mergeFinalMetrics, setSecondaryStatus, wireTime, type FinalOutcome } from './status.js';
 import { TRAINING_LOG_GROUP, type HostState, type TrainingJobDoc, type TrainingJobInternal } from './types.js';
@@ -74,6 +74,7 @@ const STATS_INTERVAL_MS = 10_000;
 export class TrainingJobController extends HostJobController<TrainingJobDoc, TrainingJobInternal, JobWatcher> {
   private readonly config: SlipwayConfig;
   private readonly objects: ObjectStore;
+  private readonly out: OutputTarget;
   private readonly runtime: ContainerRuntime;
   private readonly metrics: Metrics;
   private readonly checkpointSyncMs: number;
@@ -95,6 +96,7 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
     });
     this.config = deps.config;
     this.objects = deps.objects;
+    this.out = { objects: deps.objects, paths: deps.config.localPaths };
     this.runtime = deps.runtime;
     this.metrics = deps.metrics;
     this.checkpointSyncMs = opts.checkpointSyncMs ?? Number(process.env.SLIPWAY_CHECKPOINT_SYNC_SECONDS ?? 30) * 1000;
@@ -136,13 +138,13 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
     for (const [i, h] of rec.internal.hosts!.entries()) {
       const ws = hostWorkspace(this.config.workDir, rec.name, h.host);
       await prepareWorkspace(ws, rec.doc, h.host);
-      const st = await stageInputs(this.objects, ws, rec.doc, i);
+      const st = await stageInputs(this.objects, ws, rec.doc, i, this.config.localPaths);
       files += st.files;
       bytes += st.bytes;
       for (const ch of rec.doc.InputDataConfig ?? []) {
         if (channelInputMode(rec.doc, ch) === 'Pipe') await mkfifo(join(ws.data, `${ch.ChannelName}_0`));
       }
-      await restoreCheckpoints(this.objects, ws, rec.doc);
+      await restoreCheckpoints(this.objects, ws, rec.doc, this.config.localPaths);
     }
     this.jobs.platformLog(rec, `Staged ${files} input file(s), ${bytes} bytes, for ${count} host(s).`);
     this.update(rec.name, (r) => {
@@ -186,6 +188,11 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
       return DONE;
     }
     const watcher = this.ensureWatcher(rec);
+    if (watcher.dataError) {
+      // Before any exit is noticed: the feeder reports before its reader sees EOF.
+      await this.fail(rec.name, watcher.dataError);
+      return DONE;
+    }
 
     const clock = this.jobs.clock(rec.doc.TrainingStartTime, rec.creationTime, rec.doc.StoppingCondition.MaxRuntimeInSeconds);
     if (rec.doc.TrainingJobStatus === 'InProgress' && HostJobs.expired(clock)) {
@@ -256,10 +263,10 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
     const base = joinUri(rec.doc.OutputDataConfig.S3OutputPath, rec.name, 'output');
     const dir = jobDir(this.config.workDir, rec.name);
     const model = await mergeDirs(modelDirs, join(dir, 'merged', 'model'));
-    if (rec.doc.OutputDataConfig.CompressionType === 'NONE') await uploadTree(this.objects, model, joinUri(base, 'model'));
-    else await uploadTarGz(this.objects, model, joinUri(base, 'model.tar.gz'));
+    if (rec.doc.OutputDataConfig.CompressionType === 'NONE') await uploadTree(this.out, model, joinUri(base, 'model'));
+    else await uploadTarGz(this.out, model, joinUri(base, 'model.tar.gz'));
     const output = await mergeDirs(outputDirs, join(dir, 'merged', 'output'));
-    await uploadTarGz(this.objects, output, joinUri(base, 'output.tar.gz'));
+    await uploadTarGz(this.out, output, joinUri(base, 'output.tar.gz'));
   }
 
   /**
@@ -278,7 +285,7 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
         if (watcher) watcher.syncSigs.set(key, sigs);
         const dir = ws[t.folder];
         if ((await listFiles(dir)).length === 0) continue;
-        await uploadTree(this.objects, dir, t.uri, sigs);
+        await uploadTree(this.out, dir, t.uri, sigs);
       }
     }
   }
@@ -324,10 +331,15 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
         runPipeFeeder({
           dataDir: ws.data,
           channel: ch.ChannelName,
-          list: () => channelObjects(this.objects, src, i, hosts.length),
+          list: () => channelObjects(this.objects, src, i, hosts.length, this.config.localPaths),
           gzip: ch.CompressionType === 'Gzip',
+          gzipMaxBytes: this.config.dataLimits.gzipInputMaxBytes,
           recordIO: ch.RecordWrapperType === 'RecordIO',
           signal: w.abort.signal,
+          onDataError: (reason) => {
+            w.dataError ??= reason;
+            this.deps.queue.enqueue(`${this.kind}:${rec.name}`);
+          },
         }).catch((err: unknown) => logger.warn({ err, job: rec.name, channel: ch.ChannelName }, 'pipe feeder failed'));
       }
     }

@@ -2,11 +2,16 @@
  * @module controllers/training-job/data-source — what a channel's S3DataSource (or a `file://`
  * URI, a Slipway extension) stands for: a list of objects with their path under the channel,
  * split across hosts for ShardedByS3Key. Shared by File-mode staging and the Pipe-mode feeder.
+ *
+ * `file://` locations are read only inside the operator's allowed roots (storage/local-paths):
+ * the URI's real path, every file found under it, and symbolic links met on the way must stay
+ * inside; a link leading out fails the job rather than being skipped, so the user learns why.
+ * Links to directories are not descended into (no cycles).
  */
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
+import { LocalPathError, type LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { parseDataUri } from '../../storage/s3-uri.js';
 import type { S3DataSourceDoc } from './types.js';
@@ -67,29 +72,49 @@ async function listS3(objects: ObjectStore, bucket: string, prefix: string): Pro
   return out;
 }
 
-async function listFile(path: string): Promise<SourceObject[]> {
-  let st;
+/** Turns a refused local path into the job's FailureReason. */
+async function local<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    st = await stat(path);
-  } catch {
-    return [];
+    return await fn();
+  } catch (err) {
+    if (err instanceof LocalPathError) throw new ClientError(err.message);
+    throw err;
   }
-  if (st.isFile()) return [fileObject(path, basename(path), st.size)];
+}
+
+async function listFile(paths: LocalPaths, path: string): Promise<SourceObject[]> {
+  let root: string;
+  try {
+    root = await paths.resolveRead(path);
+  } catch (err) {
+    // A missing location lists nothing (the caller reports "No S3 objects found"), as for S3.
+    if (err instanceof LocalPathError && err.kind === 'missing') return [];
+    throw new ClientError((err as Error).message);
+  }
+  const st = await stat(root);
+  if (st.isFile()) return [fileObject(paths, root, basename(path), st.size)];
   const out: SourceObject[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
     for (const e of entries) {
       const p = join(dir, e.name);
+      const rel = relative(root, p).split(sep).join('/');
       if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) out.push(fileObject(p, relative(path, p).split(sep).join('/'), (await stat(p)).size));
+      else if (e.isFile()) out.push(fileObject(paths, p, rel, (await stat(p)).size));
+      else if (e.isSymbolicLink()) {
+        const real = await local(() => paths.checkFound(p));
+        const target = await stat(real);
+        if (target.isFile()) out.push(fileObject(paths, real, rel, target.size));
+      }
     }
   };
-  await walk(path);
+  await walk(root);
   return out.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
 }
 
-function fileObject(path: string, rel: string, size: number): SourceObject {
-  return { relPath: rel, size, linkPath: path, open: async () => createReadStream(path) };
+/** A checked real path: hard-linkable, opened without following a link swapped in later. */
+function fileObject(paths: LocalPaths, real: string, rel: string, size: number): SourceObject {
+  return { relPath: rel, size, linkPath: real, open: async () => paths.openRead(real) };
 }
 
 async function readAll(r: Readable): Promise<string> {
@@ -98,10 +123,10 @@ async function readAll(r: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function listUri(objects: ObjectStore, uri: string): Promise<SourceObject[]> {
+async function listUri(objects: ObjectStore, paths: LocalPaths, uri: string): Promise<SourceObject[]> {
   const loc = parseDataUri(uri);
   if (!loc) throw new ClientError(`Invalid S3Uri ${uri}.`);
-  if (loc.scheme === 'file') return listFile(loc.path);
+  if (loc.scheme === 'file') return listFile(paths, loc.path);
   if (!(await objects.bucketExists(loc.bucket))) throw new ClientError(`Data download failed: bucket ${loc.bucket} does not exist (${uri}).`);
   return listS3(objects, loc.bucket, loc.key);
 }
@@ -110,13 +135,14 @@ async function listUri(objects: ObjectStore, uri: string): Promise<SourceObject[
  * A ManifestFile: `[{"prefix": "s3://b/p/"}, "rel/key1", ...]` — each entry is `prefix + key`,
  * staged under its relative key.
  */
-async function listManifest(objects: ObjectStore, uri: string): Promise<SourceObject[]> {
+async function listManifest(objects: ObjectStore, paths: LocalPaths, uri: string): Promise<SourceObject[]> {
   const loc = parseDataUri(uri);
   if (!loc) throw new ClientError(`Invalid S3Uri ${uri}.`);
   let text: string;
   try {
-    text = loc.scheme === 'file' ? await readAll(createReadStream(loc.path)) : await readAll((await objects.getObject(loc.bucket, loc.key)).body);
-  } catch {
+    text = loc.scheme === 'file' ? await readAll(await paths.openRead(await paths.resolveRead(loc.path))) : await readAll((await objects.getObject(loc.bucket, loc.key)).body);
+  } catch (err) {
+    if (err instanceof LocalPathError && err.kind !== 'missing') throw new ClientError(err.message);
     throw new ClientError(`Data download failed: could not read manifest file ${uri}.`);
   }
   let parsed: unknown;
@@ -137,10 +163,15 @@ async function listManifest(objects: ObjectStore, uri: string): Promise<SourceOb
     const rel = safeRel(entry);
     if (!rel) continue;
     if (base.scheme === 'file') {
+      // The prefix comes from the manifest's content, not from the request: checked like any URI.
       const p = join(base.path, rel);
-      const st = await stat(p).catch(() => undefined);
-      if (!st?.isFile()) throw new ClientError(`Manifest entry ${prefix}${entry} does not exist.`);
-      out.push(fileObject(p, rel, st.size));
+      const real = await paths.resolveRead(p).catch((err: unknown) => {
+        if (err instanceof LocalPathError && err.kind !== 'missing') throw new ClientError(`Manifest file ${uri}: ${err.message}`);
+        return undefined;
+      });
+      const st = real ? await stat(real).catch(() => undefined) : undefined;
+      if (!real || !st?.isFile()) throw new ClientError(`Manifest entry ${prefix}${entry} does not exist.`);
+      out.push(fileObject(paths, real, rel, st.size));
     } else {
       const key = base.key + entry;
       const meta = await objects.headObject(base.bucket, key);
@@ -154,17 +185,19 @@ async function listManifest(objects: ObjectStore, uri: string): Promise<SourceOb
 
 /**
  * The objects host `hostIndex` (0-based) of `hostCount` gets from a channel. Throws ClientError
- * when the source has no objects at all, as SageMaker fails such jobs before training.
+ * when the source has no objects at all, as SageMaker fails such jobs before training, and when
+ * a `file://` location is not inside a root `paths` allows.
  */
 export async function channelObjects(
   objects: ObjectStore,
   src: S3DataSourceDoc,
   hostIndex: number,
   hostCount: number,
+  paths: LocalPaths,
 ): Promise<SourceObject[]> {
   let all: SourceObject[];
-  if (src.S3DataType === 'ManifestFile') all = await listManifest(objects, src.S3Uri);
-  else if (src.S3DataType === 'S3Prefix') all = await listUri(objects, src.S3Uri);
+  if (src.S3DataType === 'ManifestFile') all = await listManifest(objects, paths, src.S3Uri);
+  else if (src.S3DataType === 'S3Prefix') all = await listUri(objects, paths, src.S3Uri);
   else throw new ClientError(`S3DataType ${src.S3DataType} is not supported by Slipway.`);
   if (all.length === 0) throw new ClientError(`No S3 objects found under S3 URL "${src.S3Uri}" given in input data source. Please ensure that the bucket exists in the selected region, that objects exist under that S3 prefix, and that the role has permission to read them.`);
   return src.S3DataDistributionType === 'ShardedByS3Key' ? shard(all, hostIndex, hostCount) : all;

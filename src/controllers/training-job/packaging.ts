@@ -4,13 +4,14 @@
  * `file://` destination), plus the uncompressed upload for CompressionType NONE and the
  * checkpoint sync. Multi-host outputs are merged (later hosts win on clashes, contract §3.4).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { link, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { create as tarCreate } from 'tar';
+import { LocalPathError, type LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { joinUri, parseDataUri } from '../../storage/s3-uri.js';
 import { ClientError } from './data-source.js';
@@ -71,13 +72,30 @@ export async function tarGzStream(dir: string): Promise<Readable> {
   return out;
 }
 
-/** Writes a stream to `s3://bucket/key` in the store or to a file for `file://` destinations. */
-export async function putToUri(objects: ObjectStore, uri: string, body: Readable, contentType?: string): Promise<void> {
+/** Where outputs go: the object store, and the host directories the operator allowed for `file://`. */
+export interface OutputTarget {
+  objects: ObjectStore;
+  paths: LocalPaths;
+}
+
+/**
+ * Writes a stream to `s3://bucket/key` in the store, or to a file for a `file://` destination
+ * inside a writable root (ClientError otherwise: the job fails with the reason).
+ */
+export async function putToUri(to: OutputTarget, uri: string, body: Readable, contentType?: string): Promise<void> {
   const loc = parseDataUri(uri);
   if (!loc) throw new ClientError(`Invalid output location ${uri}.`);
+  const objects = to.objects;
   if (loc.scheme === 'file') {
-    await mkdir(dirname(loc.path), { recursive: true });
-    await pipeline(body, createWriteStream(loc.path));
+    let out;
+    try {
+      out = await to.paths.createWriteStream(loc.path);
+    } catch (err) {
+      body.destroy();
+      if (err instanceof LocalPathError) throw new ClientError(err.message);
+      throw err;
+    }
+    await pipeline(body, out);
     return;
   }
   if (!(await objects.bucketExists(loc.bucket))) {
@@ -88,13 +106,13 @@ export async function putToUri(objects: ObjectStore, uri: string, body: Readable
 }
 
 /** Packs `dir` into `uri` as tar.gz. */
-export async function uploadTarGz(objects: ObjectStore, dir: string, uri: string): Promise<void> {
-  await putToUri(objects, uri, await tarGzStream(dir), 'application/x-tar');
+export async function uploadTarGz(to: OutputTarget, dir: string, uri: string): Promise<void> {
+  await putToUri(to, uri, await tarGzStream(dir), 'application/x-tar');
 }
 
 /** Uploads each file of `dir` under the prefix `uri` (CompressionType NONE, checkpoints). */
 export async function uploadTree(
-  objects: ObjectStore,
+  to: OutputTarget,
   dir: string,
   uri: string,
   changedOnly?: Map<string, string>,
@@ -103,7 +121,7 @@ export async function uploadTree(
   for (const f of await listFiles(dir)) {
     const sig = `${f.size}:${f.mtimeMs}`;
     if (changedOnly && changedOnly.get(f.rel) === sig) continue;
-    await putToUri(objects, joinUri(uri, f.rel), createReadStream(f.path));
+    await putToUri(to, joinUri(uri, f.rel), createReadStream(f.path));
     changedOnly?.set(f.rel, sig);
     n++;
   }

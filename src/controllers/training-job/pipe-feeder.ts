@@ -6,7 +6,10 @@
  *     ─► stream every object (gunzip / RecordIO-wrap when asked) ─► close (reader sees EOF)
  *     ─► unlink <ch>_0, mkfifo <ch>_1 ─► … until the job ends (signal aborts)
  *
- * A reader that closes early ends the epoch (EPIPE is expected, not an error).
+ * A reader that closes early ends the epoch (EPIPE is expected, not an error). Gzip objects are
+ * decompressed under SLIPWAY_GZIP_INPUT_MAX_BYTES (job-common/gzip-input); an object that is not
+ * valid gzip or passes the budget stops the feeder and is reported through `onDataError` before
+ * the reader sees EOF, so the job fails with the reason instead of training on a cut epoch.
  */
 import { execFile } from 'node:child_process';
 import { constants, openSync } from 'node:fs';
@@ -14,20 +17,28 @@ import { lstat, readdir, unlink } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { gunzipWithBudget, InputDataError } from '../job-common/gzip-input.js';
 import type { SourceObject } from './data-source.js';
 
 const execFileP = promisify(execFile);
 const RECORDIO_MAGIC = 0xced7230a;
+/** The RecordIO length field has 29 bits: one record holds at most this many bytes. */
+const RECORDIO_MAX_PAYLOAD = 0x1fffffff;
 
 export interface PipeFeederOptions {
   /** Host directory bind-mounted as /opt/ml/input/data. */
   dataDir: string;
   channel: string;
+  /** Names the input in messages (default `Channel <channel>`). */
+  label?: string;
   list: () => Promise<SourceObject[]>;
   gzip: boolean;
+  /** Decompressed bytes one Gzip object may yield (SLIPWAY_GZIP_INPUT_MAX_BYTES). */
+  gzipMaxBytes: number;
   recordIO: boolean;
+  /** The input data is unusable (bad gzip, over budget): called once, before the reader sees EOF; the feeder then stops. */
+  onDataError?: (reason: string) => void;
   signal: AbortSignal;
   pollMs?: number;
   onEpoch?: (epoch: number) => void;
@@ -91,12 +102,22 @@ function write(sock: Socket, chunk: Buffer): Promise<void> {
 
 async function feedObject(sock: Socket, obj: SourceObject, o: PipeFeederOptions): Promise<void> {
   let body: Readable = await obj.open();
-  if (o.gzip) body = body.pipe(createGunzip());
+  const what = `${o.label ?? `Channel ${o.channel}`} object ${obj.relPath}`;
+  if (o.gzip) body = gunzipWithBudget(body, { maxBytes: o.gzipMaxBytes, what });
   if (o.recordIO) {
     // MXNet RecordIO: magic, length (cflag 0), payload, padding to 4 bytes. Needs the payload
-    // length up front, so a gzipped object is buffered before wrapping.
+    // length up front, so a gzipped object is buffered before wrapping, up to what one record holds.
     const chunks: Buffer[] = [];
-    for await (const c of body) chunks.push(c as Buffer);
+    let size = 0;
+    try {
+      for await (const c of body) {
+        size += (c as Buffer).length;
+        if (size > RECORDIO_MAX_PAYLOAD) throw new InputDataError(`${what} is larger than one RecordIO record can hold (${RECORDIO_MAX_PAYLOAD} bytes).`);
+        chunks.push(c as Buffer);
+      }
+    } finally {
+      body.destroy();
+    }
     const payload = Buffer.concat(chunks);
     const head = Buffer.alloc(8);
     head.writeUInt32LE(RECORDIO_MAGIC, 0);
@@ -138,19 +159,25 @@ export async function runPipeFeeder(o: PipeFeederOptions): Promise<void> {
     sock.on('error', () => undefined); // EPIPE when the reader stops early: the epoch just ends
     const onAbort = () => sock.destroy();
     o.signal.addEventListener('abort', onAbort, { once: true });
+    let dataError = false;
     try {
       for (const obj of await o.list()) {
         if (sock.destroyed) break;
         await feedObject(sock, obj, o);
       }
-    } catch {
-      // reader went away mid-object
+    } catch (err) {
+      // Otherwise the reader went away mid-object: the epoch just ends.
+      if (err instanceof InputDataError) {
+        dataError = true;
+        o.onDataError?.(err.message);
+      }
     } finally {
       o.signal.removeEventListener('abort', onAbort);
       sock.end();
       await Promise.race([closed, sleep(2 ** 31 - 1, o.signal)]);
       sock.destroy();
     }
+    if (dataError) return;
     o.onEpoch?.(epoch);
     await unlink(path).catch(() => undefined);
     epoch++;

@@ -18,6 +18,7 @@ import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BindMount } from '../../runtime/container-runtime.js';
+import type { LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { channelInputMode, hyperparametersJson, inputDataConfigJson, resourceConfigJson } from './container-config.js';
 import { ClientError, channelObjects, type SourceObject } from './data-source.js';
@@ -145,6 +146,7 @@ export async function stageInputs(
   ws: HostWorkspace,
   doc: TrainingJobDoc,
   hostIndex: number,
+  paths: LocalPaths,
 ): Promise<StagingStats> {
   const stats: StagingStats = { files: 0, bytes: 0, linked: 0 };
   for (const ch of doc.InputDataConfig ?? []) {
@@ -153,7 +155,7 @@ export async function stageInputs(
     const src = ch.DataSource.S3DataSource;
     if (!src) throw new ClientError(`Channel ${ch.ChannelName}: only S3DataSource is supported by Slipway.`);
     if (channelInputMode(doc, ch) === 'Pipe') continue;
-    const list = await channelObjects(objects, src, hostIndex, doc.ResourceConfig.InstanceCount);
+    const list = await channelObjects(objects, src, hostIndex, doc.ResourceConfig.InstanceCount, paths);
     await mapLimit(list, 32, async (obj) => {
       const how = await placeObject(obj, join(dir, ...obj.relPath.split('/')));
       stats.files++;
@@ -165,12 +167,12 @@ export async function stageInputs(
 }
 
 /** Pre-fills the checkpoint directory from CheckpointConfig.S3Uri (copies: the job writes there). */
-export async function restoreCheckpoints(objects: ObjectStore, ws: HostWorkspace, doc: TrainingJobDoc): Promise<number> {
+export async function restoreCheckpoints(objects: ObjectStore, ws: HostWorkspace, doc: TrainingJobDoc, paths: LocalPaths): Promise<number> {
   const uri = doc.CheckpointConfig?.S3Uri;
   if (!uri) return 0;
   let list: SourceObject[];
   try {
-    list = await channelObjects(objects, { S3DataType: 'S3Prefix', S3Uri: uri }, 0, 1);
+    list = await channelObjects(objects, { S3DataType: 'S3Prefix', S3Uri: uri }, 0, 1, paths);
   } catch (err) {
     if (err instanceof ClientError && /No S3 objects found/.test(err.message)) return 0; // first run: nothing to restore
     throw err;

@@ -12,7 +12,6 @@
  * was Stopping ends Stopped with every `.out` it could have written deleted.
  */
 import { randomBytes } from 'node:crypto';
-import { createGunzip } from 'node:zlib';
 import { PassThrough, type Readable } from 'node:stream';
 import { LABELS } from '../../runtime/container-runtime.js';
 import { logger } from '../../server/logger.js';
@@ -24,6 +23,7 @@ import { followContainerLogs } from '../job-common/container-logs.js';
 import { homeTag } from '../job-common/home-tag.js';
 import { ClientError, channelObjects, shard, type SourceObject } from '../training-job/data-source.js';
 import { putToUri } from '../training-job/packaging.js';
+import { gunzipWithBudget } from '../job-common/gzip-input.js';
 import { truncateReason, wireTime } from '../training-job/status.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
 import { DataProcessor, formatOf } from './data-processing.js';
@@ -54,7 +54,7 @@ export class TransformJobController implements Controller {
   private readonly tag: string;
 
   constructor(private readonly deps: ControllerDeps) {
-    this.cache = new ModelCache({ cacheDir: deps.config.modelCacheDir, objects: deps.objects });
+    this.cache = ModelCache.forControllers(deps);
     this.tag = homeTag(deps.config.home);
   }
 
@@ -132,7 +132,7 @@ export class TransformJobController implements Controller {
   /** Deletes `<S3OutputPath>/<rel>.out` for every input object (best effort). */
   private async discardOutputs(doc: TransformJobDoc): Promise<void> {
     const src = doc.TransformInput.DataSource.S3DataSource;
-    const objects = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1).catch(() => []);
+    const objects = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1, this.deps.config.localPaths).catch(() => []);
     await this.deleteUris(objects.map((o) => joinUri(doc.TransformOutput.S3OutputPath, `${o.relPath}.out`)));
   }
 
@@ -251,7 +251,7 @@ export class TransformJobController implements Controller {
 
     const processor = new DataProcessor(doc.DataProcessing, formatOf(doc.TransformInput.ContentType), formatOf(doc.TransformOutput.Accept));
     const src = doc.TransformInput.DataSource.S3DataSource;
-    const all = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1);
+    const all = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1, this.deps.config.localPaths);
     const failures: string[] = [];
     const timeoutMs = (doc.ModelClientConfig?.InvocationsTimeoutInSeconds ?? 600) * 1000;
     const maxRetries = doc.ModelClientConfig?.InvocationsMaxRetries ?? 3;
@@ -304,12 +304,12 @@ export class TransformJobController implements Controller {
     const inputUri = objectUri(doc.TransformInput.DataSource.S3DataSource.S3Uri, obj.relPath, doc.TransformInput.DataSource.S3DataSource.S3DataType);
     const outUri = joinUri(doc.TransformOutput.S3OutputPath, `${obj.relPath}.out`);
     const out = new PassThrough({ highWaterMark: 1 << 20 });
-    const put = putToUri(this.deps.objects, outUri, out, doc.TransformOutput.Accept);
+    const put = putToUri({ objects: this.deps.objects, paths: this.deps.config.localPaths }, outUri, out, doc.TransformOutput.Accept);
     put.catch(() => undefined);
     const t0 = Date.now();
     try {
       let source: Readable = await obj.open();
-      if (doc.TransformInput.CompressionType === 'Gzip') source = source.pipe(createGunzip());
+      if (doc.TransformInput.CompressionType === 'Gzip') source = gunzipWithBudget(source, { maxBytes: this.deps.config.dataLimits.gzipInputMaxBytes, what: 'the input' });
       const stats = await transformObject({ source, params, processor, invoke, limiter, out });
       out.end();
       await put;

@@ -11,6 +11,7 @@ import { Pool, request } from 'undici';
 import { LABELS, type ContainerRuntime } from '../../runtime/container-runtime.js';
 import { ping } from '../endpoint/health.js';
 import type { ModelCache } from '../endpoint/model-cache.js';
+import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS } from '../endpoint/types.js';
 import type { ContainerDefinitionDoc } from '../endpoint/types.js';
 import { containerCommand } from '../container-command.js';
 import { limitsFor } from '../instance-types.js';
@@ -40,7 +41,8 @@ export async function startServeContainer(o: StartServeOptions): Promise<{ conta
   const resolved = await o.runtime.resolveImage(o.container.Image!);
   if (!resolved) throw new ClientError(`The image '${o.container.Image}' of the model was not found on this host. Build or tag it locally and try again.`);
   let modelDir: string;
-  if (o.container.ModelDataUrl) modelDir = await o.cache.prepare(o.container.ModelDataUrl);
+  // No ModelDataDownloadTimeoutInSeconds on transform jobs: the hosting default is the time budget.
+  if (o.container.ModelDataUrl) modelDir = await o.cache.prepare(o.container.ModelDataUrl, { timeoutSeconds: DEFAULT_DOWNLOAD_TIMEOUT_SECONDS });
   else {
     modelDir = join(o.modelCacheDir, 'empty');
     await mkdir(modelDir, { recursive: true });

@@ -31,6 +31,12 @@ export interface ValidateOptions {
    * `^...` form of its older models (newer models dropped the anchors); Logs never had them.
    */
   readonly caretInPatternMessages?: boolean;
+  /**
+   * A string value that breaks its member's pattern but that the service accepts anyway (a
+   * service extension the operator turned on, e.g. Slipway's allowed `file://` roots where the
+   * model wants `s3://`). Called only for pattern mismatches; `path` is the AWS member path.
+   */
+  readonly acceptPatternMismatch?: (value: string, path: string, pattern: string) => boolean;
 }
 
 /** What a service's `validate*Input` returns; at most one of the two is non-empty. */
@@ -192,7 +198,7 @@ class Walker {
   }
 
   /** Constraint texts that `value` (already type-checked) breaks, without the Value/at prefix. */
-  private constraintFailures(value: Json, shape: ShapeDef): string[] {
+  private constraintFailures(value: Json, shape: ShapeDef, path: string): string[] {
     const out: string[] = [];
     let size: number | undefined;
     let isNumber = false;
@@ -238,7 +244,7 @@ class Walker {
       const s = value as string;
       if (shape.pattern !== undefined) {
         const re = compilePattern(shape.pattern);
-        if (re && !re.test(s)) {
+        if (re && !re.test(s) && !this.opts.acceptPatternMismatch?.(s, path, shape.pattern)) {
           out.push(`Member must satisfy regular expression pattern: ${this.patternText(shape.pattern)}`);
         }
       }
@@ -256,7 +262,7 @@ class Walker {
   visit(value: Json, shapeName: string, path: string): Json {
     const shape = this.shape(shapeName);
     this.checkType(value, shape);
-    for (const c of this.constraintFailures(value, shape)) this.violate(value, path, c);
+    for (const c of this.constraintFailures(value, shape, path)) this.violate(value, path, c);
     switch (shape.type) {
       case 'structure':
         return this.visitStructure(value as Record<string, Json>, shape, path);
@@ -271,7 +277,7 @@ class Walker {
         const out: Record<string, Json> = {};
         for (const [k, v] of Object.entries(value as Record<string, Json>)) {
           const keyShape = this.shape(shape.key!);
-          for (const c of this.constraintFailures(k, keyShape)) {
+          for (const c of this.constraintFailures(k, keyShape, path)) {
             this.violate(k, path, `Map keys must satisfy constraint: [${c}]`);
           }
           const valuePath = `${path}.${k}`;

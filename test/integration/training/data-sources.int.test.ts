@@ -1,6 +1,7 @@
 /**
  * Channel sources beyond a plain S3 prefix: ManifestFile, `file://` input and output (a Slipway
- * extension), and an empty prefix failing the job before training, as SageMaker does.
+ * extension, under SLIPWAY_LOCAL_PATHS / SLIPWAY_LOCAL_OUTPUT_PATHS), and an empty prefix failing
+ * the job before training, as SageMaker does.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +22,13 @@ let local: string;
 
 beforeAll(async () => {
   inspector = await buildFixtureImage('inspector');
-  srv = await startTestServer();
+  local = mkdtempSync(join(tmpdir(), 'slipway-local-data-'));
+  mkdirSync(join(local, 'in'));
+  mkdirSync(join(local, 'out'));
+  // file:// works only under the operator's allow-list (test/integration/hostile/local-paths covers refusals).
+  srv = await startTestServer({ localPaths: { read: [join(local, 'in')], write: [join(local, 'out')] } });
   ({ sm, s3 } = clients(srv.url));
   bucket = await makeBucket(s3);
-  local = mkdtempSync(join(tmpdir(), 'slipway-local-data-'));
 });
 afterAll(async () => {
   await srv?.cleanup();

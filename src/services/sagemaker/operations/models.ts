@@ -32,7 +32,7 @@ function checkContainer(c: ContainerDefinitionDoc): void {
   if (c.ModelDataUrl !== undefined) {
     const loc = parseDataUri(c.ModelDataUrl);
     if (!loc || (loc.scheme === 's3' && !loc.key)) {
-      throw new ValidationException(`ModelDataUrl ${c.ModelDataUrl} must be an s3://bucket/key (or file://) URI of a model.tar.gz.`);
+      throw new ValidationException(`ModelDataUrl ${c.ModelDataUrl} must be an s3://bucket/key URI of a model.tar.gz.`);
     }
   }
 }

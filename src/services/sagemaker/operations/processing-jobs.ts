@@ -25,11 +25,11 @@ const KIND = 'processing-job';
 
 type CreateInput = Partial<ProcessingJobDoc> & { ProcessingJobName: string; RoleArn: string; Tags?: Tag[] };
 
-/** Checks an s3:// (or Slipway's file://) URI; shared by the job operations. */
+/** Checks an s3:// URI (or a `file://` one the validator let through); shared by the job operations. */
 export function checkDataUri(uri: string | undefined, what: string): void {
   if (uri === undefined) return;
   const loc = parseDataUri(uri);
-  if (!loc || (loc.scheme === 's3' && loc.bucket === '')) throw new ValidationException(`${what} ${uri} is not a valid S3 URI (s3://bucket/prefix or file:///absolute/path).`);
+  if (!loc || (loc.scheme === 's3' && loc.bucket === '')) throw new ValidationException(`${what} ${uri} is not a valid S3 URI (s3://bucket/prefix).`);
 }
 
 function checkCreate(input: CreateInput): void {

@@ -44,7 +44,7 @@ interface CreateInput {
 function checkUri(uri: string | undefined, what: string): void {
   if (uri === undefined) return;
   const loc = parseDataUri(uri);
-  if (!loc || (loc.scheme === 's3' && loc.bucket === '')) throw new ValidationException(`${what} ${uri} is not a valid S3 URI (s3://bucket/prefix or file:///absolute/path).`);
+  if (!loc || (loc.scheme === 's3' && loc.bucket === '')) throw new ValidationException(`${what} ${uri} is not a valid S3 URI (s3://bucket/prefix).`);
 }
 
 /** Checks what the model cannot express (contract §2.2: BYOC needs image, type and count). */
