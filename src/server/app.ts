@@ -50,7 +50,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const metadata = new SqliteMetadataStore(config.dbPath);
   const { db, resources, tags, logs } = metadata;
   const objects = new SqliteObjectStore(db, config.objectsDir);
-  const runtime = opts.runtime ?? new DockerRuntime();
+  const runtime = opts.runtime ?? new DockerRuntime({ networkPool: config.containers.networkPool });
   const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
   metricStore.start();
   const metrics = new Metrics(metricStore);

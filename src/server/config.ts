@@ -22,11 +22,32 @@ export interface SlipwayConfig {
   metricsRetentionDays: number;
   /** Log retention: events beyond this total size are removed oldest first. */
   logsMaxBytes: number;
+  /** How containers are kept apart and admitted (docs/container-isolation.md). */
+  containers: ContainerSettings;
   /**
    * SigV4 authentication: on when credentials are configured (`SLIPWAY_ACCESS_KEY_ID` +
    * `SLIPWAY_SECRET_ACCESS_KEY`, and/or `SLIPWAY_CREDENTIALS_FILE`), off (any key accepted) otherwise.
    */
   auth?: AuthConfig;
+}
+
+export interface ContainerSettings {
+  /** Containers may open connections to the host's own services (off: the host firewall drops them). */
+  hostAccess: boolean;
+  /** IPv4 pool (CIDR[:block prefix]) the per-resource networks take subnets from; false: the engine's own pools. */
+  networkPool: string | false;
+  admission: AdmissionSettings;
+}
+
+/** Admission by capacity (controllers/admission). */
+export interface AdmissionSettings {
+  enabled: boolean;
+  /** vCPUs of instances admitted per host CPU. */
+  cpuOvercommit: number;
+  /** Bytes of instance memory admitted per byte of host memory. */
+  memoryOvercommit: number;
+  /** GPUs the host offers to instance types that have them; 0 leaves GPUs out of admission. */
+  gpus: number;
 }
 
 export interface AuthConfig {
@@ -60,7 +81,34 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     metricsRetentionDays: Number(env.SLIPWAY_METRICS_RETENTION_DAYS ?? 15),
     logsMaxBytes: Number(env.SLIPWAY_LOGS_MAX_BYTES ?? 2 * 1024 ** 3),
     corsOrigins: (env.SLIPWAY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    containers: containerSettings(env),
     ...authConfig(input, env),
+  };
+}
+
+/** The container isolation and admission settings; throws (the server refuses to start) on a malformed value. */
+export function containerSettings(env: NodeJS.ProcessEnv): ContainerSettings {
+  const choice = (name: string, values: string[], dflt: string): string => {
+    const v = (env[name] ?? dflt).trim().toLowerCase();
+    if (!values.includes(v)) throw new Error(`${name} must be one of ${values.join(', ')}; got ${JSON.stringify(env[name])}`);
+    return v;
+  };
+  const ratio = (name: string, dflt: number, min: number): number => {
+    const v = env[name] === undefined || env[name] === '' ? dflt : Number(env[name]);
+    if (!Number.isFinite(v) || v < min) throw new Error(`${name} must be a number of at least ${min}; got ${JSON.stringify(env[name])}`);
+    return v;
+  };
+  const pool = (env.SLIPWAY_NETWORK_POOL ?? '').trim();
+  return {
+    hostAccess: choice('SLIPWAY_CONTAINER_HOST_ACCESS', ['deny', 'allow'], 'deny') === 'allow',
+    networkPool: pool === 'engine' ? false : pool || '10.213.0.0/16',
+    admission: {
+      enabled: choice('SLIPWAY_ADMISSION', ['on', 'off'], 'on') === 'on',
+      // OpenStack Nova's initial allocation ratios for VMs on one host (see docs/container-isolation.md).
+      cpuOvercommit: ratio('SLIPWAY_CPU_OVERCOMMIT', 16, 0.01),
+      memoryOvercommit: ratio('SLIPWAY_MEMORY_OVERCOMMIT', 1.5, 0.01),
+      gpus: Math.floor(ratio('SLIPWAY_GPUS', 0, 0)),
+    },
   };
 }
 

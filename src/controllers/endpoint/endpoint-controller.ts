@@ -18,13 +18,15 @@
  * whose container exits (noticed at once through a wait on the container) or that fails three
  * pings in a row leaves the route and is replaced, while the endpoint stays InService.
  *
- * EnableNetworkIsolation: the model's instances join a per-endpoint bridge network without outbound
- * NAT and without inter-container traffic, while their 8080 stays published on 127.0.0.1 (an
- * `internal` network would drop the published port). The runtime also has the host drop every new
- * connection coming from that bridge (runtime/docker/host-firewall.ts), so a container reaches
- * neither the host's own addresses nor any other container, network or address beyond it; only
- * replies to Slipway's requests on the published port flow. A network that cannot be guarded so
- * is not created (the runtime throws). Non-isolated instances stay on the default bridge.
+ * Networks (controllers/resource-network.ts): every endpoint's instances join a bridge of the
+ * endpoint's own, out of reach of other endpoints' and jobs' containers and of the host's own
+ * services, with outbound NAT. EnableNetworkIsolation: the model's instances join a second
+ * per-endpoint bridge without outbound NAT and without inter-container traffic, while their 8080
+ * stays published on 127.0.0.1 (an `internal` network would drop the published port). The runtime
+ * also has the host drop every new connection coming from that bridge
+ * (runtime/docker/host-firewall.ts), so a container reaches neither the host's own addresses nor
+ * any other container, network or address beyond it; only replies to Slipway's requests on the
+ * published port flow. A network that cannot be guarded so is not created (the runtime throws).
  *
  * Restarts: containers carry labels (endpoint, variant, instance, fleet generation, Slipway home);
  * `resume()` adopts those of its own home, pings them and republishes routes before returning, so
@@ -33,12 +35,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LABELS, RuntimeIsolationError, type ContainerInfo } from '../../runtime/container-runtime.js';
+import { LABELS, type ContainerInfo } from '../../runtime/container-runtime.js';
 import { logger } from '../../server/logger.js';
 import type { ResourceRecord } from '../../storage/resource-store.js';
 import { containerCommand } from '../container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';
 import { limitsFor } from '../instance-types.js';
+import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
 import { homeTag } from '../job-common/home-tag.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { ping } from './health.js';
@@ -103,7 +106,7 @@ export class EndpointController implements Controller {
   private readonly table: RoutingTable;
   private readonly cache: ModelCache;
   private readonly background = new Set<Promise<unknown>>();
-  private hostResources?: Promise<{ cpus: number; memoryBytes: number }>;
+  private hostResources?: Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }>;
   private stopped = false;
   private statsTimer?: NodeJS.Timeout;
 
@@ -191,7 +194,7 @@ export class EndpointController implements Controller {
       adopted.push(inst);
     }
     // Isolated networks of endpoints deleted while the server was down go once their containers have.
-    const live = new Set(records.filter((r) => r.status !== EndpointStatus.Deleting).map((r) => this.isolationNetworkName(r.name)));
+    const live = new Set(records.filter((r) => r.status !== EndpointStatus.Deleting).flatMap((r) => [this.networkName(r.name, true), this.networkName(r.name, false)]));
     this.track(
       Promise.all(strays).then(async () => {
         for (const n of await this.deps.runtime.listNetworks(this.networkLabels()).catch(() => [])) {
@@ -454,7 +457,7 @@ export class EndpointController implements Controller {
       await mkdir(modelDir, { recursive: true });
     }
     const host = await this.hostInfo();
-    const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes);
+    const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks);
     const id = `i-${randomBytes(8).toString('hex')}`;
     const cmd = containerCommand('serve');
     const containerName = `slipway-ep-${rec.name.toLowerCase().slice(0, 40)}-${id}`;
@@ -462,7 +465,7 @@ export class EndpointController implements Controller {
     const stream = `${v.variantName}/${id}`;
     this.deps.logs.ensureStream(group, stream);
     if (limits.warnings.length) this.deps.logs.append(group, stream, limits.warnings.map((m) => ({ timestamp: Date.now(), message: `[slipway] ${m}` })));
-    const network = v.enableNetworkIsolation ? await this.isolationNetwork(rec.name, rec.arn) : undefined;
+    const network = await this.network(rec.name, rec.arn, v.enableNetworkIsolation);
     const containerId = await rt.createContainer({
       name: containerName,
       image: resolved.local,
@@ -482,8 +485,8 @@ export class EndpointController implements Controller {
       },
       binds: [{ hostPath: modelDir, containerPath: '/opt/ml/model', readOnly: true }],
       publishPorts: [8080],
-      ...(network ? { network: { name: network } } : {}),
-      limits: { ...(limits.nanoCpus ? { nanoCpus: limits.nanoCpus } : {}), ...(limits.memoryBytes ? { memoryBytes: limits.memoryBytes } : {}) },
+      network: { name: network },
+      ...specLimits(limits),
     });
     const inst = this.attach(rec.name, v.variantName, id, plan.generation, containerId, Date.now());
     try {
@@ -500,26 +503,24 @@ export class EndpointController implements Controller {
     return inst;
   }
 
-  /** The endpoint's isolated network, created on first use (idempotent); its name. */
-  private async isolationNetwork(endpoint: string, arn: string): Promise<string> {
-    const name = this.isolationNetworkName(endpoint);
+  /** The endpoint's network for isolated or other variants, created on first use (idempotent); its name. */
+  private async network(endpoint: string, arn: string, isolated: boolean): Promise<string> {
+    const name = this.networkName(endpoint, isolated);
+    const opts = networkOptionsFor({ isolated, serving: true, hostAccess: this.deps.config.containers.hostAccess });
     try {
-      await this.deps.runtime.createNetwork(
-        name,
-        { ...this.networkLabels(endpoint), [LABELS.arn]: arn },
-        { outbound: false, interContainer: false },
-      );
+      await this.deps.runtime.createNetwork(name, { ...this.networkLabels(endpoint), [LABELS.arn]: arn }, opts);
     } catch (err) {
-      // Never serve an isolated model unisolated: the endpoint fails with the reason.
-      if (err instanceof RuntimeIsolationError) throw new FleetFailure(`EnableNetworkIsolation could not be enforced on this host: ${err.message}`);
+      // Never serve a model less guarded than asked: the endpoint fails with the reason.
+      const reason = networkFailureReason(err, isolated);
+      if (reason) throw new FleetFailure(reason);
       throw err;
     }
     return name;
   }
 
-  private isolationNetworkName(endpoint: string): string {
+  private networkName(endpoint: string, isolated: boolean): string {
     // The hash covers the whole name (and the home), so endpoints sharing a 40-character prefix never share a network.
-    return `slipway-ep-${endpoint.toLowerCase().slice(0, 40)}-iso-${homeTag(`${this.deps.config.home}\n${endpoint.toLowerCase()}`)}`;
+    return `slipway-ep-${endpoint.toLowerCase().slice(0, 40)}-${isolated ? 'iso' : 'net'}-${homeTag(`${this.deps.config.home}\n${endpoint.toLowerCase()}`)}`;
   }
 
   private networkLabels(endpoint?: string): Record<string, string> {
@@ -742,9 +743,9 @@ export class EndpointController implements Controller {
     return st;
   }
 
-  private hostInfo(): Promise<{ cpus: number; memoryBytes: number }> {
+  private hostInfo(): Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }> {
     this.hostResources ??= this.deps.runtime.info().then(
-      (i) => ({ cpus: i.cpus || 1, memoryBytes: i.memoryBytes || 1024 ** 3 }),
+      (i) => ({ cpus: i.cpus || 1, memoryBytes: i.memoryBytes || 1024 ** 3, ...(i.maxTasks ? { maxTasks: i.maxTasks } : {}) }),
       () => ({ cpus: 1, memoryBytes: 1024 ** 3 }),
     );
     return this.hostResources;

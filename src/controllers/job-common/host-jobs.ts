@@ -6,12 +6,13 @@
  * Each controller keeps its own step machine and what only it does (metrics, Continuous uploads).
  */
 import { rm } from 'node:fs/promises';
-import { LABELS, RuntimeIsolationError, type BindMount, type ContainerInfo, type ContainerSpec } from '../../runtime/container-runtime.js';
+import { LABELS, type BindMount, type ContainerInfo, type ContainerSpec } from '../../runtime/container-runtime.js';
 import { logger } from '../../server/logger.js';
 import type { ResourceKind, ResourceRecord } from '../../storage/resource-store.js';
 import type { ContainerCommand } from '../container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';
 import { limitsFor } from '../instance-types.js';
+import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
 import { ClientError } from '../training-job/data-source.js';
 import { algorithmFailureReason, wireTime } from '../training-job/status.js';
 import { requeueAfter, type ReconcileResult } from '../work-queue.js';
@@ -186,6 +187,11 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
     throw new ClientError(`Image '${image}' not found on the Docker engine. Build or tag it locally (docker build -t ${bare} .) and try again.`);
   }
 
+  /** The job's own network (deterministic, so a retry finds it). */
+  networkName(job: string): string {
+    return `slipway-${this.o.namePrefix}-${job.toLowerCase()}-${this.tag}`;
+  }
+
   /** Host states with deterministic container names and log streams fixed at the first start. */
   planHosts(job: string, count: number): HostState[] {
     const startSec = Math.floor(this.o.now() / 1000);
@@ -196,25 +202,29 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
   }
 
   /**
-   * The staged → running work: a network for N > 1 hosts, one container per host (found by its
-   * deterministic name if a previous attempt made it), ids recorded, then every container started.
+   * The staged → running work: the job's own network (none for an isolated single host), one
+   * container per host (found by its deterministic name if a previous attempt made it), ids
+   * recorded, then every container started.
    */
   async startContainers(rec: ResourceRecord<D, I>, c: HostContainerOptions): Promise<ResourceRecord<D, I>> {
     const hosts = rec.internal.hosts!;
     let network: string | undefined;
-    if (hosts.length > 1) {
-      network = `slipway-${this.o.namePrefix}-${rec.name.toLowerCase()}-${this.tag}`;
+    if (hosts.length > 1 || !c.isolated) {
+      network = this.networkName(rec.name);
       // Hosts of an isolated job still reach each other (SageMaker allows inter-container traffic).
+      const opts = networkOptionsFor({ isolated: c.isolated, serving: false, hostAccess: this.deps.config.containers.hostAccess });
       try {
-        await this.deps.runtime.createNetwork(network, this.labels(rec), { internal: c.isolated });
+        await this.deps.runtime.createNetwork(network, this.labels(rec), opts);
       } catch (err) {
-        // Never run an isolated job unisolated: it fails with the reason instead of retrying.
-        if (err instanceof RuntimeIsolationError) throw new ClientError(`EnableNetworkIsolation could not be enforced on this host: ${err.message}`);
+        // Never run a job less guarded than asked: it fails with the reason instead of retrying.
+        const reason = networkFailureReason(err, c.isolated);
+        if (reason) throw new ClientError(reason);
         throw err;
       }
     }
-    const engine = await this.deps.runtime.info().catch(() => ({ cpus: 0, memoryBytes: 0 }));
-    const limits = engine.cpus > 0 ? limitsFor(c.instanceType, engine.cpus, engine.memoryBytes) : { warnings: [] };
+    const engine = await this.deps.runtime.info().catch(() => undefined);
+    // Without the engine's figures the instance type's own limits apply unclamped.
+    const limits = limitsFor(c.instanceType, engine?.cpus || Number.MAX_SAFE_INTEGER, engine?.memoryBytes || Number.MAX_SAFE_INTEGER, engine?.maxTasks);
     const ids: string[] = [];
     for (const h of hosts) {
       let id = (await this.deps.runtime.inspectContainer(h.containerName))?.id;
@@ -228,7 +238,7 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
           labels: this.labels(rec, h.host),
           binds: c.binds(h),
           hostname: h.host,
-          limits: { nanoCpus: limits.nanoCpus, memoryBytes: limits.memoryBytes },
+          ...specLimits(limits),
           ...(network ? { network: { name: network, aliases: [h.host] } } : c.isolated ? { networkDisabled: true } : {}),
         };
         id = await this.deps.runtime.createContainer(spec);

@@ -22,6 +22,7 @@ import { ModelCache } from '../endpoint/model-cache.js';
 import type { ModelDoc } from '../endpoint/types.js';
 import { followContainerLogs } from '../job-common/container-logs.js';
 import { homeTag } from '../job-common/home-tag.js';
+import { networkFailureReason, networkOptionsFor } from '../resource-network.js';
 import { ClientError, channelObjects, shard, type SourceObject } from '../training-job/data-source.js';
 import { putToUri } from '../training-job/packaging.js';
 import { truncateReason, wireTime } from '../training-job/status.js';
@@ -92,6 +93,9 @@ export class TransformJobController implements Controller {
     try {
       const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.home]: this.deps.config.home }, { all: true });
       for (const c of mine) await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
+      // Every run starts over after a restart, on a network of its own again.
+      const nets = await this.deps.runtime.listNetworks({ [LABELS.kind]: KIND, [LABELS.home]: this.deps.config.home });
+      for (const n of nets) await this.deps.runtime.removeNetwork(n.name).catch(() => undefined);
     } catch (err) {
       logger.warn({ err }, 'could not list transform containers on resume');
     }
@@ -127,6 +131,12 @@ export class TransformJobController implements Controller {
   private async removeContainers(name: string): Promise<void> {
     const left = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.home]: this.deps.config.home }, { all: true }).catch(() => []);
     await Promise.all(left.map((c) => this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined)));
+    await this.deps.runtime.removeNetwork(this.networkName(name)).catch(() => undefined);
+  }
+
+  /** The job's own network (resource-network.ts). */
+  private networkName(job: string): string {
+    return `slipway-tj-${job.toLowerCase()}-${this.tag}`;
   }
 
   /** Deletes `<S3OutputPath>/<rel>.out` for every input object (best effort). */
@@ -168,6 +178,7 @@ export class TransformJobController implements Controller {
       await Promise.race([Promise.allSettled(followers), new Promise((r) => setTimeout(r, LOG_DRAIN_LIMIT_MS))]);
       logsAbort.abort();
       await Promise.all(instances.map((i) => this.deps.runtime.removeContainer(i.containerId, { force: true }).catch(() => undefined)));
+      await this.deps.runtime.removeNetwork(this.networkName(name)).catch(() => undefined);
     }
     if (signal.aborted && signal.reason instanceof Error && signal.reason.message === 'shutdown') return;
     // StopTransformJob keeps no output (contract §5).
@@ -202,6 +213,15 @@ export class TransformJobController implements Controller {
     if (req.BatchStrategy) env.SAGEMAKER_BATCH_STRATEGY = req.BatchStrategy === 'MultiRecord' ? 'MULTI_RECORD' : 'SINGLE_RECORD';
     if (req.MaxConcurrentTransforms !== undefined) env.SAGEMAKER_MAX_CONCURRENT_TRANSFORMS = String(req.MaxConcurrentTransforms);
 
+    const labels = { [LABELS.managed]: 'true', [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.arn]: arn, [LABELS.home]: this.deps.config.home };
+    const network = this.networkName(name);
+    const isolated = model.doc.EnableNetworkIsolation === true;
+    try {
+      await this.deps.runtime.createNetwork(network, labels, networkOptionsFor({ isolated, serving: true, hostAccess: this.deps.config.containers.hostAccess }));
+    } catch (err) {
+      const reason = networkFailureReason(err, isolated);
+      throw reason ? new ClientError(reason) : err;
+    }
     const count = doc.TransformResources.InstanceCount;
     const startupMs = Number(process.env.SLIPWAY_TRANSFORM_STARTUP_SECONDS ?? DEFAULT_STARTUP_SECONDS) * 1000;
     for (let i = 0; i < count; i++) {
@@ -217,7 +237,8 @@ export class TransformJobController implements Controller {
         instanceType: doc.TransformResources.InstanceType,
         name: `slipway-tj-${name.toLowerCase()}-${i + 1}-${this.tag}`,
         instanceId: id,
-        labels: { [LABELS.managed]: 'true', [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.arn]: arn, [LABELS.home]: this.deps.config.home },
+        labels,
+        network,
       }).catch((err: unknown) => {
         if (err instanceof Error && err.name === 'ModelDataError') throw new ClientError(err.message);
         throw err;

@@ -7,6 +7,7 @@
  * The socket comes from DOCKER_HOST (unix:// or tcp://) or /var/run/docker.sock, as with the
  * docker CLI. Engine API v1.41 (Docker 20.10) or newer.
  */
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import {
@@ -41,6 +42,8 @@ import {
 } from './docker-mapping.js';
 import { HostFirewall } from './host-firewall.js';
 import { decodeLogStream } from './log-stream.js';
+import { hostMaxTasks } from './host-limits.js';
+import { formatCidr, gatewayOf, parseCidrs, parsePool, parseRouteTable, pickBlock, type Cidr } from './subnet-pool.js';
 
 export interface DockerRuntimeOptions {
   /** A preconfigured client (tests, custom TLS). Default: `new Docker()`, which reads DOCKER_HOST. */
@@ -51,7 +54,14 @@ export interface DockerRuntimeOptions {
   pingTimeoutMs?: number;
   /** Host firewall for isolated networks. Default: iptables in this process's network namespace. */
   firewall?: HostFirewall;
+  /**
+   * Where new networks take their IPv4 subnet from (`CIDR` or `CIDR:block prefix`, subnet-pool.ts);
+   * default 10.213.0.0/16 in /24 blocks. `false` leaves the choice to the engine's own pools.
+   */
+  networkPool?: string | false;
 }
+
+export const DEFAULT_NETWORK_POOL = '10.213.0.0/16';
 
 function labelFilter(labels: Record<string, string>): string {
   return JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
@@ -94,12 +104,18 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
  * - `inspectImage` gives `undefined` for a reference the engine rejects as malformed: such an
  *   image cannot exist locally.
  * - `stats` gives `undefined` for a missing or not-running container.
+ * - New networks get a free block of `networkPool` (none of another network's or the host's
+ *   routes), so the number of networks is not bounded by the engine's ~30 default pools.
+ * - Transport failures (socket missing, refused, cut) surface as `RuntimeUnavailableError`.
  */
 export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
   private readonly startPollMs: number;
   private readonly pingTimeoutMs: number;
   private readonly firewall: HostFirewall;
+  private readonly pool?: { pool: Cidr; blockPrefix: number };
+  /** Blocks of networks being created by this runtime right now (not listed by the engine yet). */
+  private readonly claimedBlocks = new Set<string>();
   private firewallResumed?: Promise<void>;
 
   constructor(opts: DockerRuntimeOptions = {}) {
@@ -107,6 +123,8 @@ export class DockerRuntime implements ContainerRuntime {
     this.startPollMs = opts.startPollMs ?? 200;
     this.pingTimeoutMs = opts.pingTimeoutMs ?? 5_000;
     this.firewall = opts.firewall ?? new HostFirewall();
+    const pool = opts.networkPool ?? DEFAULT_NETWORK_POOL;
+    if (pool !== false) this.pool = parsePool(pool);
   }
 
   async ping(): Promise<boolean> {
@@ -123,11 +141,13 @@ export class DockerRuntime implements ContainerRuntime {
   async info(): Promise<EngineInfo> {
     try {
       const i = await this.docker.info();
+      const maxTasks = await hostMaxTasks();
       return {
         cpus: Number(i.NCPU) || 0,
         memoryBytes: Number(i.MemTotal) || 0,
         architecture: String(i.Architecture ?? ''),
         serverVersion: String(i.ServerVersion ?? ''),
+        ...(maxTasks ? { maxTasks } : {}),
       };
     } catch (err) {
       throw translateError(err, 'engine info');
@@ -325,22 +345,14 @@ export class DockerRuntime implements ContainerRuntime {
 
   async createNetwork(name: string, labels: Record<string, string> = {}, opts: NetworkOptions = {}): Promise<string> {
     await this.resumeFirewall();
-    let id: string | undefined;
-    let created = false;
-    try {
-      id = (await this.docker.createNetwork(toNetworkCreateOptions(name, labels, opts))).id;
-      created = true;
-    } catch (err) {
-      if (engineStatus(err) === 409) id = (await this.inspectNetwork(name))?.Id;
-      if (!id) throw translateError(err, `create network ${name}`);
-    }
+    const { id, created } = await this.createBridge(name, labels, opts);
     if (isolatesFromHost(opts)) {
       try {
         // Read back rather than recompute: a network adopted from before bridges were named has Docker's own bridge name.
         const raw = await this.inspectNetwork(id);
         const iso = raw ? hostIsolationOf(raw) : undefined;
         if (!iso) throw new RuntimeError(`create network ${name}: the existing network is not isolated (outbound NAT or not a bridge); remove it`);
-        await this.firewall.isolate({ name, id }, iso.bridge, { ipv6: iso.ipv6 });
+        await this.firewall.isolate({ name, id }, iso.bridge, { ipv6: iso.ipv6, forward: iso.forward });
       } catch (err) {
         // Nothing can have joined a network made a moment ago: take it away rather than leave it unguarded.
         if (created) await this.docker.getNetwork(id).remove().catch(() => undefined);
@@ -385,6 +397,56 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * Creates the bridge (on a free block of the pool), or finds the one a previous attempt made.
+   * Another server taking the same block at the same moment makes the engine answer "Pool
+   * overlaps"; then the next free block is tried.
+   */
+  private async createBridge(name: string, labels: Record<string, string>, opts: NetworkOptions): Promise<{ id: string; created: boolean }> {
+    const tried: Cidr[] = [];
+    for (let attempt = 0; ; attempt++) {
+      const block = this.pool ? await this.freeBlock(name, tried) : undefined;
+      const key = block ? formatCidr(block) : '';
+      if (block) this.claimedBlocks.add(key);
+      try {
+        const subnet = block ? { subnet: key, gateway: gatewayOf(block) } : undefined;
+        return { id: (await this.docker.createNetwork(toNetworkCreateOptions(name, labels, opts, subnet))).id, created: true };
+      } catch (err) {
+        if (engineStatus(err) === 409) {
+          const existing = (await this.inspectNetwork(name))?.Id;
+          if (existing) return { id: existing, created: false };
+        }
+        if (block && attempt < 8 && /overlap/i.test(engineMessage(err))) {
+          tried.push(block);
+          continue;
+        }
+        throw translateError(err, `create network ${name}`);
+      } finally {
+        if (block) this.claimedBlocks.delete(key);
+      }
+    }
+  }
+
+  /** A block of the pool that no network, host route, block being created here or block in `tried` uses. */
+  private async freeBlock(name: string, tried: Cidr[]): Promise<Cidr> {
+    const { pool, blockPrefix } = this.pool!;
+    let nets: RawNetworkInspect[];
+    try {
+      nets = (await this.docker.listNetworks()) as unknown as RawNetworkInspect[];
+    } catch (err) {
+      throw translateError(err, `create network ${name}`);
+    }
+    const routes = parseRouteTable(await readFile('/proc/net/route', 'utf8').catch(() => ''));
+    const used = [...tried, ...routes, ...parseCidrs([...this.claimedBlocks, ...nets.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? ''))])];
+    const block = pickBlock(pool, blockPrefix, used, name);
+    if (!block) {
+      throw new RuntimeError(
+        `create network ${name}: no free /${blockPrefix} block is left in the network pool ${formatCidr(pool)} (${nets.length} networks on the engine); widen SLIPWAY_NETWORK_POOL`,
+      );
+    }
+    return block;
+  }
+
   /** The network with exactly this name or id, or undefined. */
   private async inspectNetwork(nameOrId: string): Promise<RawNetworkInspect | undefined> {
     try {
@@ -419,7 +481,7 @@ export class DockerRuntime implements ContainerRuntime {
       const nets = (await this.docker.listNetworks({ filters: labelFilter({ [LABELS.managed]: 'true' }) })) as unknown as RawNetworkInspect[];
       for (const n of nets) {
         const iso = hostIsolationOf(n);
-        if (iso) await this.firewall.isolate({ name: n.Name, id: n.Id }, iso.bridge, { ipv6: iso.ipv6 }).catch(() => undefined);
+        if (iso) await this.firewall.isolate({ name: n.Name, id: n.Id }, iso.bridge, { ipv6: iso.ipv6, forward: iso.forward }).catch(() => undefined);
       }
       // Stale: no network has the rule's id any more (ids are never reused, unlike names and bridges).
       await this.firewall.sweep(async (rule) => !(await this.networkIdExists(rule.networkId)));
@@ -427,3 +489,4 @@ export class DockerRuntime implements ContainerRuntime {
     return this.firewallResumed;
   }
 }
+

@@ -44,6 +44,12 @@ describe('isolationRules', () => {
     ]);
   });
 
+  it('guards only the host (INPUT) when members keep their way out', () => {
+    const rules = isolationRules('slwabc', NET, 'ipv4', 'DOCKER-USER', false);
+    expect(rules.map((r) => r.chain)).toEqual(['INPUT']);
+    expect(rules[0]!.spec.slice(0, 2)).toEqual(['-i', 'slwabc']);
+  });
+
   it('refuses interface names iptables would misread', () => {
     expect(() => isolationRules('-j ACCEPT', NET, 'ipv4', 'FORWARD')).toThrow(HostFirewallError);
     expect(() => isolationRules('a-much-too-long-name', NET, 'ipv4', 'FORWARD')).toThrow(HostFirewallError);

@@ -13,6 +13,12 @@
  *   filter INPUT        -i BR            ! ESTABLISHED,RELATED  → DROP   (nothing new to the host)
  *   filter DOCKER-USER  -i BR ! -o BR    ! ESTABLISHED,RELATED  → DROP   (nothing new through it)
  *
+ * Every other Slipway bridge (an endpoint's or a job's own network, outbound allowed) gets the
+ * INPUT rule only: its containers keep the internet, as SageMaker's non-isolated containers do,
+ * but no longer reach the host's own services (Slipway's port, the Docker API on TCP, a database
+ * on 0.0.0.0). Other containers are out of reach either way: Docker itself drops traffic between
+ * different bridges (DOCKER-ISOLATION-STAGE-1/2).
+ *
  * Replies keep flowing: Slipway's requests to the published 127.0.0.1 port reach the container
  * through docker-proxy (or DNAT), so the container's answers belong to connections the host
  * opened. Traffic inside the bridge (`-o BR`) is left to Docker (`enable_icc`), so the hosts of an
@@ -95,15 +101,17 @@ export function ruleComment(network: NetworkRef): string {
   return `${RULE_TAG}:sha256-${createHash('sha256').update(network.name).digest('hex')}:${id}`;
 }
 
-/** The rules isolating `bridge`; `forwardChain` is DOCKER-USER unless that chain is missing. */
-export function isolationRules(bridge: string, network: NetworkRef, family: IpFamily, forwardChain: string): FirewallRule[] {
+/**
+ * The rules isolating `bridge`; `forwardChain` is DOCKER-USER unless that chain is missing. With
+ * `forward: false` only the host itself is guarded (members keep their way out).
+ */
+export function isolationRules(bridge: string, network: NetworkRef, family: IpFamily, forwardChain: string, forward = true): FirewallRule[] {
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) throw new HostFirewallError(`invalid bridge interface name ${JSON.stringify(bridge)}`);
   const notReply = ['-m', 'conntrack', '!', '--ctstate', 'ESTABLISHED,RELATED'];
   const tail = ['-m', 'comment', '--comment', ruleComment(network), '-j', 'DROP'];
-  return [
-    { family, chain: 'INPUT', spec: ['-i', bridge, ...notReply, ...tail] },
-    { family, chain: forwardChain, spec: ['-i', bridge, '!', '-o', bridge, ...notReply, ...tail] },
-  ];
+  const rules: FirewallRule[] = [{ family, chain: 'INPUT', spec: ['-i', bridge, ...notReply, ...tail] }];
+  if (forward) rules.push({ family, chain: forwardChain, spec: ['-i', bridge, '!', '-o', bridge, ...notReply, ...tail] });
+  return rules;
 }
 
 /** Splits one `iptables -S` line into arguments; the nft backend double-quotes comments. */
@@ -210,7 +218,8 @@ export class HostFirewall {
         ));
   }
 
-  async isolate(network: NetworkRef, bridge: string, opts: { ipv6?: boolean } = {}): Promise<void> {
+  /** `forward: false`: guard the host only (the INPUT rule), leaving traffic through it to Docker. */
+  async isolate(network: NetworkRef, bridge: string, opts: { ipv6?: boolean; forward?: boolean } = {}): Promise<void> {
     const fail = (detail: string, cause?: unknown) =>
       new HostFirewallError(`network isolation could not be enforced for network ${network.name} (bridge ${bridge}): ${detail}`, cause);
     if (!(await this.interfaceExists(bridge))) {
@@ -218,7 +227,7 @@ export class HostFirewall {
     }
     for (const family of opts.ipv6 ? (['ipv4', 'ipv6'] as const) : (['ipv4'] as const)) {
       const forward = (await this.chainExists(family, 'DOCKER-USER')) ? 'DOCKER-USER' : 'FORWARD';
-      for (const rule of isolationRules(bridge, network, family, forward)) {
+      for (const rule of isolationRules(bridge, network, family, forward, opts.forward ?? true)) {
         const check = await this.iptables(family, ['-C', rule.chain, ...rule.spec]);
         if (check.code === 0) continue;
         if (check.code < 0 || !RULE_ABSENT.test(check.stderr)) throw fail(`iptables -C ${rule.chain} failed: ${describe(check)}`);
