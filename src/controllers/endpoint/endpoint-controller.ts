@@ -48,6 +48,7 @@ import { ping } from './health.js';
 import { ModelCache, ModelDataError } from './model-cache.js';
 import { routingTableFor, type InstanceRoute, type RoutingTable } from './routing-table.js';
 import { captureSettings } from './capture-settings.js';
+import { admitFleet, endpointClaims } from './fleet-admission.js';
 import {
   EndpointStatus,
   endpointLogGroup,
@@ -96,6 +97,8 @@ interface EndpointState {
   instances: Map<string, Instance>;
   /** No replacement attempts before this time after a failed one (InService only). */
   replaceBackoffUntil: number;
+  /** Why a fleet waits for capacity, and since when (shown as VariantStatus). */
+  waiting?: { message: string; since: number };
 }
 
 class FleetFailure extends Error {}
@@ -115,6 +118,7 @@ export class EndpointController implements Controller {
     this.cache = new ModelCache({ cacheDir: deps.config.modelCacheDir, objects: deps.objects });
     // A failed connection seen by the data plane: check that endpoint now, not at the next tick.
     this.table.onInstanceBroken((endpoint) => this.deps.queue.enqueue(`endpoint:${endpoint}`));
+    deps.admission.register(() => endpointClaims(deps.resources));
     // CPUUtilization / MemoryUtilization per instance (SageMaker's /aws/sagemaker/Endpoints metrics).
     this.statsTimer = setInterval(() => void this.sampleStats(), STATS_INTERVAL_MS);
     this.statsTimer.unref();
@@ -340,8 +344,15 @@ export class EndpointController implements Controller {
    * dead instances are already on their way out then, so a later call starts replacements.
    */
   private async driveFleet(rec: ResourceRecord<EndpointDoc, EndpointInternal>, plan: FleetPlan): Promise<boolean> {
-    const failure = await this.checkInstances(rec.name, plan);
     const st = this.state(rec.name);
+    const admitted = await admitFleet(this.deps.resources, this.deps.admission, rec, plan);
+    if (admitted.state === 'refused') throw new FleetFailure(admitted.message);
+    if (admitted.state === 'waiting') {
+      st.waiting = { message: admitted.message, since: st.waiting?.since ?? Date.now() };
+      return false;
+    }
+    delete st.waiting;
+    const failure = await this.checkInstances(rec.name, plan);
     // Dead instances never come back: remove them so replacements can take their place.
     const dead = new Set([...st.instances.values()].filter((i) => i.generation === plan.generation && i.exited && !i.retiring));
     if (dead.size) this.track(this.retire(rec.name, (i) => dead.has(i), false));
@@ -727,6 +738,9 @@ export class EndpointController implements Controller {
         DesiredWeight: v.weight,
         CurrentInstanceCount: healthy,
         DesiredInstanceCount: v.instanceCount,
+        ...(st.waiting
+          ? { VariantStatus: [{ Status: rec.status === EndpointStatus.Updating ? 'Updating' : 'Creating', StatusMessage: st.waiting.message, StartTime: st.waiting.since / 1000 }] }
+          : {}),
       };
     });
   }

@@ -11,6 +11,8 @@ import { logger } from '../../server/logger.js';
 import type { ResourceKind, ResourceRecord } from '../../storage/resource-store.js';
 import type { ContainerCommand } from '../container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';
+import { instanceDemand } from '../admission/demand.js';
+import type { Claim } from '../admission/ledger.js';
 import { limitsFor } from '../instance-types.js';
 import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
 import { ClientError } from '../training-job/data-source.js';
@@ -43,6 +45,10 @@ export interface HostJobOptions<D, W extends HostWatcher> {
   dispose: (w: W) => void;
   /** Background work `stop()` waits for besides the log followers. */
   pending?: (w: W) => (Promise<void> | undefined)[];
+  /** The instances the job asks for, for admission by capacity. */
+  instances: (doc: D) => { type: string; count: number };
+  /** Shows why a job waits for capacity (training: the Starting secondary status's message). */
+  showWaiting: (job: string, message: string) => void;
 }
 
 /** How a host's container runs; `binds` is called only for a container not created yet. */
@@ -72,6 +78,42 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
     private readonly o: HostJobOptions<D, W>,
   ) {
     this.tag = homeTag(deps.config.home);
+    deps.admission.register(() => this.claims());
+  }
+
+  /**
+   * What this kind's jobs hold or wait for: a job holds its instances from admission until it is
+   * done (jobs from before admission existed hold them once past `pending`); an InProgress job
+   * not admitted yet waits, in creation order.
+   */
+  claims(): Claim[] {
+    const out: Claim[] = [];
+    for (const r of this.deps.resources.listByStatus<D, I>(this.o.kind, ['InProgress', 'Stopping'])) {
+      if (r.internal.step === 'done') continue;
+      const held = r.internal.admitted !== undefined || r.internal.step !== 'pending';
+      if (!held && this.o.status(r.doc) !== 'InProgress') continue;
+      const { type, count } = this.o.instances(r.doc);
+      out.push({ key: this.key(r.name), kind: 'job', order: r.creationTime, demand: r.internal.admitted ?? instanceDemand(type, count), held });
+    }
+    return out;
+  }
+
+  /**
+   * Asks admission for a pending job's instances; true once admitted (recorded in the job), false
+   * while it waits (the reason shown through `showWaiting`; the caller requeues).
+   */
+  async admit(rec: ResourceRecord<D, I>): Promise<boolean> {
+    if (rec.internal.admitted) return true;
+    const { type, count } = this.o.instances(rec.doc);
+    const demand = instanceDemand(type, count);
+    const decision = await this.deps.admission.request({ key: this.key(rec.name), kind: 'job', order: rec.creationTime, demand, what: `${count} x ${type}` }, () =>
+      this.update(rec.name, (r) => {
+        r.internal.admitted = demand;
+      }),
+    );
+    if (decision.admit) return true;
+    this.o.showWaiting(rec.name, decision.message);
+    return false;
   }
 
   key(name: string): string {

@@ -1,7 +1,7 @@
 /**
  * @module controllers/transform-job/controller — runs batch transform jobs (contract §5).
  *
- *   InProgress ──start the model's `serve` containers (TransformResources), wait for /ping,
+ *   InProgress ──admitted by capacity──► start the model's `serve` containers (TransformResources), wait for /ping,
  *              read /execution-parameters──► objects partitioned by key across instances
  *              ──each object streamed through /invocations──► `<S3OutputPath>/<rel>.out`
  *   ──all objects ok──► Completed   ──an object failed (no .out for it)──► Failed
@@ -26,6 +26,9 @@ import { networkFailureReason, networkOptionsFor } from '../resource-network.js'
 import { ClientError, channelObjects, shard, type SourceObject } from '../training-job/data-source.js';
 import { putToUri } from '../training-job/packaging.js';
 import { truncateReason, wireTime } from '../training-job/status.js';
+import { ADMISSION_POLL_MS } from '../admission/admission.js';
+import { instanceDemand } from '../admission/demand.js';
+import type { Claim } from '../admission/ledger.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
 import { DataProcessor, formatOf } from './data-processing.js';
 import { executionParameters, invoker, startServeContainer, waitHealthy, type ServeInstance } from './instances.js';
@@ -57,6 +60,39 @@ export class TransformJobController implements Controller {
   constructor(private readonly deps: ControllerDeps) {
     this.cache = new ModelCache({ cacheDir: deps.config.modelCacheDir, objects: deps.objects });
     this.tag = homeTag(deps.config.home);
+    deps.admission.register(() => this.claims());
+  }
+
+  /** Jobs hold their instances from admission until done; InProgress ones not admitted wait. */
+  private claims(): Claim[] {
+    const out: Claim[] = [];
+    for (const r of this.deps.resources.listByStatus<TransformJobDoc, TransformJobInternal>(KIND, ['InProgress', 'Stopping'])) {
+      if (r.internal.done || (!r.internal.admitted && r.doc.TransformJobStatus !== 'InProgress')) continue;
+      const { InstanceType, InstanceCount } = r.doc.TransformResources;
+      out.push({ key: `${KIND}:${r.name}`, kind: 'job', order: r.creationTime, demand: r.internal.admitted ?? instanceDemand(InstanceType, InstanceCount), held: !!r.internal.admitted });
+    }
+    return out;
+  }
+
+  /** Returns once the job is admitted by capacity; throws when `signal` aborts first. */
+  private async waitForCapacity(name: string, signal: AbortSignal): Promise<void> {
+    let logged = false;
+    for (;;) {
+      const rec = this.deps.resources.get<TransformJobDoc, TransformJobInternal>(KIND, name);
+      if (!rec || rec.internal.admitted) return;
+      const { InstanceType, InstanceCount } = rec.doc.TransformResources;
+      const demand = instanceDemand(InstanceType, InstanceCount);
+      const asking = { key: `${KIND}:${name}`, kind: 'job' as const, order: rec.creationTime, demand, what: `${InstanceCount} x ${InstanceType}` };
+      const decision = await this.deps.admission.request(asking, () =>
+        this.deps.resources.update<TransformJobDoc, TransformJobInternal>(KIND, name, (r) => (r.internal.admitted = demand), { touch: false }),
+      );
+      if (decision.admit) return;
+      // DescribeTransformJob has no status message: the reason goes to the job's log group, once.
+      if (!logged) this.deps.logs.append(TRANSFORM_LOG_GROUP, `${name}/admission`, [{ timestamp: Date.now(), message: `[slipway] ${decision.message}` }]);
+      logged = true;
+      await new Promise((r) => setTimeout(r, ADMISSION_POLL_MS));
+      signal.throwIfAborted();
+    }
   }
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -201,6 +237,7 @@ export class TransformJobController implements Controller {
     logsSignal: AbortSignal,
     written: string[],
   ): Promise<Outcome> {
+    await this.waitForCapacity(name, signal);
     const model = this.deps.resources.get<ModelDoc>('model', doc.ModelName);
     if (!model) throw new ClientError(`Could not find model "${doc.ModelName}".`);
     const container = model.doc.PrimaryContainer ?? model.doc.Containers?.[0];
