@@ -46,9 +46,11 @@ import { homeTag } from '../job-common/home-tag.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { ping } from './health.js';
 import { ModelCache, ModelDataError } from './model-cache.js';
-import { routingTableFor, type InstanceRoute, type RoutingTable } from './routing-table.js';
+import { createInstance, watchInstance, type Instance } from './instance.js';
+import { routingTableFor, type RoutingTable } from './routing-table.js';
 import { captureSettings } from './capture-settings.js';
 import { admitFleet, endpointClaims } from './fleet-admission.js';
+import { OrphanSweeper } from '../orphan-sweeper.js';
 import {
   EndpointStatus,
   endpointLogGroup,
@@ -72,27 +74,6 @@ const LOG_TAIL_LINES = 10;
 const STATS_INTERVAL_MS = 10_000;
 const MAX_REASON = 1024;
 
-interface Instance {
-  id: string;
-  endpoint: string;
-  variant: string;
-  generation: number;
-  containerId: string;
-  origin?: string;
-  startedAt: number;
-  healthy: boolean;
-  failedPings: number;
-  lastPing: number;
-  /** Set once the container is known to have stopped; the text explains how. */
-  exited?: string;
-  retiring: boolean;
-  /** The data plane's view of this instance once routed (its in-flight counter drives draining). */
-  route?: InstanceRoute;
-  abort: AbortController;
-  logsDone: Promise<void>;
-  flushLogs(): void;
-}
-
 interface EndpointState {
   instances: Map<string, Instance>;
   /** No replacement attempts before this time after a failed one (InService only). */
@@ -112,6 +93,9 @@ export class EndpointController implements Controller {
   private hostResources?: Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }>;
   private stopped = false;
   private statsTimer?: NodeJS.Timeout;
+  /** Names of containers being created, not yet tracked as instances (the sweeper leaves them be). */
+  private readonly starting = new Set<string>();
+  private readonly sweeper: OrphanSweeper;
 
   constructor(private readonly deps: ControllerDeps) {
     this.table = routingTableFor(deps.resources);
@@ -119,6 +103,17 @@ export class EndpointController implements Controller {
     // A failed connection seen by the data plane: check that endpoint now, not at the next tick.
     this.table.onInstanceBroken((endpoint) => this.deps.queue.enqueue(`endpoint:${endpoint}`));
     deps.admission.register(() => endpointClaims(deps.resources));
+    // Containers no instance owns (their removal failed, e.g. while the engine was unreachable) go.
+    this.sweeper = new OrphanSweeper({
+      runtime: deps.runtime,
+      kind: 'endpoint',
+      home: deps.config.home,
+      ownsContainer: (c) => this.starting.has(c.name) || [...this.states.values()].some((st) => [...st.instances.values()].some((i) => i.containerId === c.id)),
+      ownsNetwork: (name) => this.liveNetworks().has(name),
+      onReconnect: () => {
+        for (const rec of this.liveRecords()) this.deps.queue.enqueue(`endpoint:${rec.name}`);
+      },
+    });
     // CPUUtilization / MemoryUtilization per instance (SageMaker's /aws/sagemaker/Endpoints metrics).
     this.statsTimer = setInterval(() => void this.sampleStats(), STATS_INTERVAL_MS);
     this.statsTimer.unref();
@@ -164,13 +159,23 @@ export class EndpointController implements Controller {
 
   // --- lifecycle -------------------------------------------------------------------------------
 
-  async resume(): Promise<void> {
-    const records = this.deps.resources.listByStatus<EndpointDoc, EndpointInternal>('endpoint', [
+  /** Endpoints whose containers may run. */
+  private liveRecords(): ResourceRecord<EndpointDoc, EndpointInternal>[] {
+    return this.deps.resources.listByStatus<EndpointDoc, EndpointInternal>('endpoint', [
       EndpointStatus.Creating,
       EndpointStatus.InService,
       EndpointStatus.Updating,
       EndpointStatus.Deleting,
     ]);
+  }
+
+  /** The networks endpoints that are not being deleted may use. */
+  private liveNetworks(records = this.liveRecords()): Set<string> {
+    return new Set(records.filter((r) => r.status !== EndpointStatus.Deleting).flatMap((r) => [this.networkName(r.name, true), this.networkName(r.name, false)]));
+  }
+
+  async resume(): Promise<void> {
+    const records = this.liveRecords();
     const byName = new Map(records.map((r) => [r.name.toLowerCase(), r]));
     let containers: ContainerInfo[] = [];
     try {
@@ -198,7 +203,7 @@ export class EndpointController implements Controller {
       adopted.push(inst);
     }
     // Isolated networks of endpoints deleted while the server was down go once their containers have.
-    const live = new Set(records.filter((r) => r.status !== EndpointStatus.Deleting).flatMap((r) => [this.networkName(r.name, true), this.networkName(r.name, false)]));
+    const live = this.liveNetworks(records);
     this.track(
       Promise.all(strays).then(async () => {
         for (const n of await this.deps.runtime.listNetworks(this.networkLabels()).catch(() => [])) {
@@ -219,11 +224,13 @@ export class EndpointController implements Controller {
       this.deps.queue.enqueue(`endpoint:${rec.name}`);
     }
     logger.info({ adopted: adopted.length, endpoints: records.length }, 'endpoint controller resumed');
+    this.sweeper.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.statsTimer) clearInterval(this.statsTimer);
+    await this.sweeper.stop();
     for (const st of this.states.values()) for (const i of st.instances.values()) i.abort.abort();
     await Promise.allSettled([...this.background]);
   }
@@ -477,6 +484,7 @@ export class EndpointController implements Controller {
     this.deps.logs.ensureStream(group, stream);
     if (limits.warnings.length) this.deps.logs.append(group, stream, limits.warnings.map((m) => ({ timestamp: Date.now(), message: `[slipway] ${m}` })));
     const network = await this.network(rec.name, rec.arn, v.enableNetworkIsolation);
+    this.starting.add(containerName);
     const containerId = await rt.createContainer({
       name: containerName,
       image: resolved.local,
@@ -498,7 +506,7 @@ export class EndpointController implements Controller {
       publishPorts: [8080],
       network: { name: network },
       ...specLimits(limits),
-    });
+    }).finally(() => setImmediate(() => this.starting.delete(containerName)));
     const inst = this.attach(rec.name, v.variantName, id, plan.generation, containerId, Date.now());
     try {
       await rt.startContainer(containerId);
@@ -543,54 +551,10 @@ export class EndpointController implements Controller {
     };
   }
 
-  /** Registers an instance: log follower and exit watcher. */
+  /** Registers an instance and starts copying its log (instance.ts). */
   private attach(endpoint: string, variant: string, id: string, generation: number, containerId: string, startedAt: number): Instance {
-    const st = this.state(endpoint);
-    const abort = new AbortController();
-    const group = endpointLogGroup(endpoint);
-    const stream = `${variant}/${id}`;
-    let buffer: { timestamp: number; message: string }[] = [];
-    const flushLogs = () => {
-      if (buffer.length === 0) return;
-      const batch = buffer;
-      buffer = [];
-      try {
-        this.deps.logs.append(group, stream, batch);
-      } catch (err) {
-        logger.warn({ err, endpoint }, 'could not store endpoint log lines');
-      }
-    };
-    const since = this.deps.logs.streams(group, stream).find((s) => s.name === stream)?.lastEventTime ?? undefined;
-    const inst: Instance = {
-      id,
-      endpoint,
-      variant,
-      generation,
-      containerId,
-      startedAt,
-      healthy: false,
-      failedPings: 0,
-      lastPing: 0,
-      retiring: false,
-      abort,
-      flushLogs,
-      logsDone: Promise.resolve(),
-    };
-    inst.logsDone = (async () => {
-      const timer = setInterval(flushLogs, 250);
-      try {
-        for await (const line of this.deps.runtime.followLogs(containerId, { signal: abort.signal, ...(since !== undefined ? { sinceMs: since + 1 } : {}) })) {
-          buffer.push({ timestamp: line.timestamp, message: line.message });
-          if (buffer.length >= 500) flushLogs();
-        }
-      } catch (err) {
-        if (!abort.signal.aborted) logger.debug({ err, endpoint, instance: id }, 'log follow ended');
-      } finally {
-        clearInterval(timer);
-        flushLogs();
-      }
-    })();
-    st.instances.set(id, inst);
+    const inst = createInstance({ runtime: this.deps.runtime, logs: this.deps.logs, endpoint, variant, id, generation, containerId, startedAt });
+    this.state(endpoint).instances.set(id, inst);
     return inst;
   }
 
@@ -600,15 +564,12 @@ export class EndpointController implements Controller {
    */
   private watch(inst: Instance): void {
     this.track(
-      this.deps.runtime
-        .waitContainer(inst.containerId, inst.abort.signal)
-        .then(({ exitCode }) => {
-          if (inst.abort.signal.aborted || inst.retiring) return;
-          inst.exited ??= `exit code ${exitCode}`;
-          this.unroute(inst);
-          this.deps.queue.enqueue(`endpoint:${inst.endpoint}`);
-        })
-        .catch(() => undefined),
+      watchInstance(this.deps.runtime, inst, (how) => {
+        if (inst.retiring) return;
+        inst.exited ??= how;
+        this.unroute(inst);
+        this.deps.queue.enqueue(`endpoint:${inst.endpoint}`);
+      }),
     );
   }
 
@@ -774,3 +735,4 @@ export class EndpointController implements Controller {
 function truncate(s: string): string {
   return s.length > MAX_REASON ? `${s.slice(0, MAX_REASON - 1)}…` : s;
 }
+

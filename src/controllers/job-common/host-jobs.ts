@@ -19,6 +19,7 @@ import { ClientError } from '../training-job/data-source.js';
 import { algorithmFailureReason, wireTime } from '../training-job/status.js';
 import { requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { followContainerLogs, type FollowOptions } from './container-logs.js';
+import { OrphanSweeper } from '../orphan-sweeper.js';
 import { homeTag } from './home-tag.js';
 import { guardReconcile } from './reconcile-guard.js';
 import type { HostJobInternal, HostState } from './types.js';
@@ -72,6 +73,7 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
   private readonly errors = new Map<string, number>();
   private readonly tag: string;
   private stopped = false;
+  private readonly sweeper: OrphanSweeper;
 
   constructor(
     private readonly deps: ControllerDeps,
@@ -79,6 +81,23 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
   ) {
     this.tag = homeTag(deps.config.home);
     deps.admission.register(() => this.claims());
+    // Containers and networks of finished jobs whose clean-up could not remove them (engine unreachable) go later.
+    this.sweeper = new OrphanSweeper({
+      runtime: deps.runtime,
+      kind: o.kind,
+      home: deps.config.home,
+      ownsContainer: (c) => this.live(c.labels[LABELS.name]),
+      ownsNetwork: (name) => this.deps.resources.listByStatus<D, I>(this.o.kind, ['InProgress', 'Stopping']).some((r) => this.networkName(r.name) === name && r.internal.step !== 'done'),
+      onReconnect: () => {
+        for (const r of this.deps.resources.listByStatus(this.o.kind, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(this.key(r.name));
+      },
+    });
+  }
+
+  /** Whether the job named so exists and is not done (its containers may run). */
+  private live(job: string | undefined): boolean {
+    const rec = job ? this.get(job) : undefined;
+    return rec !== undefined && rec.internal.step !== 'done';
   }
 
   /**
@@ -179,18 +198,18 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
     try {
       const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: this.o.kind, [LABELS.home]: this.deps.config.home }, { all: true });
       for (const c of mine) {
-        const job = c.labels[LABELS.name];
-        const rec = job ? this.get(job) : undefined;
-        if (!rec || rec.internal.step === 'done') await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
+        if (!this.live(c.labels[LABELS.name])) await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
       }
     } catch (err) {
       logger.warn({ err }, `could not list ${this.o.what.replace(/ job$/, '')} containers on resume`);
     }
+    this.sweeper.start();
   }
 
   /** Shuts the watchers down; containers keep running. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.sweeper.stop();
     for (const w of this.watchers.values()) this.o.dispose(w);
     await Promise.allSettled([...this.watchers.values()].flatMap((w) => [...w.followers, ...(this.o.pending?.(w) ?? [])]));
     this.watchers.clear();

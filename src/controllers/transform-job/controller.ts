@@ -22,6 +22,7 @@ import { ModelCache } from '../endpoint/model-cache.js';
 import type { ModelDoc } from '../endpoint/types.js';
 import { followContainerLogs } from '../job-common/container-logs.js';
 import { homeTag } from '../job-common/home-tag.js';
+import { OrphanSweeper } from '../orphan-sweeper.js';
 import { networkFailureReason, networkOptionsFor } from '../resource-network.js';
 import { ClientError, channelObjects, shard, type SourceObject } from '../training-job/data-source.js';
 import { putToUri } from '../training-job/packaging.js';
@@ -56,11 +57,21 @@ export class TransformJobController implements Controller {
   private readonly runs = new Map<string, Run>();
   private readonly cache: ModelCache;
   private readonly tag: string;
+  private readonly sweeper: OrphanSweeper;
 
   constructor(private readonly deps: ControllerDeps) {
     this.cache = new ModelCache({ cacheDir: deps.config.modelCacheDir, objects: deps.objects });
     this.tag = homeTag(deps.config.home);
     deps.admission.register(() => this.claims());
+    // A run removes its containers when it ends; those it could not (engine unreachable) go later.
+    this.sweeper = new OrphanSweeper({
+      runtime: deps.runtime,
+      kind: KIND,
+      home: deps.config.home,
+      ownsContainer: (c) => this.runs.has(c.labels[LABELS.name] ?? ''),
+      ownsNetwork: (name) => [...this.runs.keys()].some((job) => this.networkName(job) === name),
+      onReconnect: () => undefined,
+    });
   }
 
   /** Jobs hold their instances from admission until done; InProgress ones not admitted wait. */
@@ -136,9 +147,11 @@ export class TransformJobController implements Controller {
       logger.warn({ err }, 'could not list transform containers on resume');
     }
     for (const rec of this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(`${KIND}:${rec.name}`);
+    this.sweeper.start();
   }
 
   async stop(): Promise<void> {
+    await this.sweeper.stop();
     // Server shutdown: the job is restarted on resume, so its work stops here (status unchanged).
     for (const r of this.runs.values()) r.abort.abort(new Error('shutdown'));
     await Promise.allSettled([...this.runs.values()].map((r) => r.done));

@@ -316,7 +316,19 @@ export function engineMessage(err: unknown): string {
 }
 
 /** Transport failures of the engine socket: nothing reached the engine, or the answer was cut off. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  // A streamed answer (logs) cut off before its end.
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
 
 /** Whether `err` says the engine could not be reached at all (no HTTP status came back). */
 export function isUnreachable(err: unknown): boolean {

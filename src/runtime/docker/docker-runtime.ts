@@ -1,17 +1,15 @@
 /**
  * @module runtime/docker/docker-runtime — `ContainerRuntime` over the Docker Engine API
  * (dockerode). Owns talking to the engine socket and translating its errors; the JSON mapping
- * lives in docker-mapping.ts, log decoding in log-stream.ts and the host firewall rules of
- * isolated networks in host-firewall.ts.
+ * lives in docker-mapping.ts, log decoding in log-stream.ts, networks in docker-networks.ts (their
+ * subnets in subnet-pool.ts, the host firewall rules of guarded networks in host-firewall.ts).
  *
  * The socket comes from DOCKER_HOST (unix:// or tcp://) or /var/run/docker.sock, as with the
  * docker CLI. Engine API v1.41 (Docker 20.10) or newer.
  */
-import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import {
-  LABELS,
   RuntimeError,
   type ContainerInfo,
   type ContainerRuntime,
@@ -24,26 +22,12 @@ import {
   type ResolvedImage,
 } from '../container-runtime.js';
 import { isPlausibleImageRef, localImageCandidates } from '../image-ref.js';
-import {
-  computeStats,
-  engineMessage,
-  engineStatus,
-  hostIsolationOf,
-  isolatesFromHost,
-  toContainerInfo,
-  toCreateOptions,
-  toImageInfo,
-  toNetworkCreateOptions,
-  translateError,
-  type RawContainerInspect,
-  type RawImageInspect,
-  type RawNetworkInspect,
-  type RawStats,
-} from './docker-mapping.js';
+import { computeStats, engineMessage, engineStatus, toContainerInfo, toCreateOptions, toImageInfo, translateError, type RawContainerInspect, type RawImageInspect, type RawStats } from './docker-mapping.js';
+import { DockerNetworks } from './docker-networks.js';
 import { HostFirewall } from './host-firewall.js';
-import { decodeLogStream } from './log-stream.js';
 import { hostMaxTasks } from './host-limits.js';
-import { formatCidr, gatewayOf, parseCidrs, parsePool, parseRouteTable, pickBlock, type Cidr } from './subnet-pool.js';
+import { decodeLogStream } from './log-stream.js';
+import { parsePool } from './subnet-pool.js';
 
 export interface DockerRuntimeOptions {
   /** A preconfigured client (tests, custom TLS). Default: `new Docker()`, which reads DOCKER_HOST. */
@@ -54,6 +38,8 @@ export interface DockerRuntimeOptions {
   pingTimeoutMs?: number;
   /** Host firewall for isolated networks. Default: iptables in this process's network namespace. */
   firewall?: HostFirewall;
+  /** Longest single wait request of `waitContainer` before it looks at the container again. */
+  waitSliceMs?: number;
   /**
    * Where new networks take their IPv4 subnet from (`CIDR` or `CIDR:block prefix`, subnet-pool.ts);
    * default 10.213.0.0/16 in /24 blocks. `false` leaves the choice to the engine's own pools.
@@ -69,6 +55,16 @@ function labelFilter(labels: Record<string, string>): string {
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+/** `p`, or a rejection with the abort reason as soon as `signal` aborts (p may never settle). */
+function settleOnAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
@@ -112,19 +108,16 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
   private readonly startPollMs: number;
   private readonly pingTimeoutMs: number;
-  private readonly firewall: HostFirewall;
-  private readonly pool?: { pool: Cidr; blockPrefix: number };
-  /** Blocks of networks being created by this runtime right now (not listed by the engine yet). */
-  private readonly claimedBlocks = new Set<string>();
-  private firewallResumed?: Promise<void>;
+  private readonly waitSliceMs: number;
+  private readonly networks: DockerNetworks;
 
   constructor(opts: DockerRuntimeOptions = {}) {
     this.docker = opts.docker ?? new Docker();
     this.startPollMs = opts.startPollMs ?? 200;
     this.pingTimeoutMs = opts.pingTimeoutMs ?? 5_000;
-    this.firewall = opts.firewall ?? new HostFirewall();
+    this.waitSliceMs = opts.waitSliceMs ?? 30_000;
     const pool = opts.networkPool ?? DEFAULT_NETWORK_POOL;
-    if (pool !== false) this.pool = parsePool(pool);
+    this.networks = new DockerNetworks(this.docker, opts.firewall ?? new HostFirewall(), pool === false ? undefined : parsePool(pool));
   }
 
   async ping(): Promise<boolean> {
@@ -197,17 +190,30 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async waitContainer(id: string, signal?: AbortSignal): Promise<{ exitCode: number }> {
-    if (signal?.aborted) throw abortReason(signal);
-    try {
-      const res = (await this.docker.getContainer(id).wait({ condition: 'not-running', abortSignal: signal })) as {
-        StatusCode?: number;
-        Error?: { Message?: string } | null;
-      };
-      if (res.Error?.Message) throw new RuntimeError(`wait for container ${id}: ${res.Error.Message}`);
-      return { exitCode: res.StatusCode ?? -1 };
-    } catch (err) {
+    for (;;) {
       if (signal?.aborted) throw abortReason(signal);
-      throw translateError(err, `wait for container ${id}`);
+      // docker-modem never settles a wait whose connection is cut after the headers came (the
+      // engine sends them at once): so each wait lasts one slice, and the container is looked at
+      // between slices; an abort settles at once whatever the library does.
+      const slice = new AbortController();
+      const both = signal ? AbortSignal.any([signal, slice.signal]) : slice.signal;
+      const timer = setTimeout(() => slice.abort(), this.waitSliceMs);
+      try {
+        const res = (await settleOnAbort(this.docker.getContainer(id).wait({ condition: 'not-running', abortSignal: both }), both)) as {
+          StatusCode?: number;
+          Error?: { Message?: string } | null;
+        };
+        if (res.Error?.Message) throw new RuntimeError(`wait for container ${id}: ${res.Error.Message}`);
+        return { exitCode: res.StatusCode ?? -1 };
+      } catch (err) {
+        if (signal?.aborted) throw abortReason(signal);
+        if (!slice.signal.aborted) throw translateError(err, `wait for container ${id}`);
+      } finally {
+        clearTimeout(timer);
+      }
+      const info = await this.inspectContainer(id);
+      if (!info) throw translateError({ statusCode: 404, json: { message: `No such container: ${id}` } }, `wait for container ${id}`);
+      if (!info.running && info.state !== 'created') return { exitCode: info.exitCode ?? -1 };
     }
   }
 
@@ -343,47 +349,16 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async createNetwork(name: string, labels: Record<string, string> = {}, opts: NetworkOptions = {}): Promise<string> {
-    await this.resumeFirewall();
-    const { id, created } = await this.createBridge(name, labels, opts);
-    if (isolatesFromHost(opts)) {
-      try {
-        // Read back rather than recompute: a network adopted from before bridges were named has Docker's own bridge name.
-        const raw = await this.inspectNetwork(id);
-        const iso = raw ? hostIsolationOf(raw) : undefined;
-        if (!iso) throw new RuntimeError(`create network ${name}: the existing network is not isolated (outbound NAT or not a bridge); remove it`);
-        await this.firewall.isolate({ name, id }, iso.bridge, { ipv6: iso.ipv6, forward: iso.forward });
-      } catch (err) {
-        // Nothing can have joined a network made a moment ago: take it away rather than leave it unguarded.
-        if (created) await this.docker.getNetwork(id).remove().catch(() => undefined);
-        throw translateError(err, `create network ${name}`);
-      }
-    }
-    return id;
+  createNetwork(name: string, labels: Record<string, string> = {}, opts: NetworkOptions = {}): Promise<string> {
+    return this.networks.create(name, labels, opts);
   }
 
-  async removeNetwork(name: string): Promise<void> {
-    await this.resumeFirewall();
-    const raw = await this.inspectNetwork(name).catch(() => undefined);
-    try {
-      await this.docker.getNetwork(name).remove();
-    } catch (err) {
-      if (engineStatus(err) !== 404) throw translateError(err, `remove network ${name}`);
-    }
-    // Rules go only after the network (and so every member) has: never a guarded network without its guard.
-    // A network already gone may have left rules behind, so those are looked for too.
-    if (!raw) await this.firewall.release(name);
-    else if (hostIsolationOf(raw)) await this.firewall.release(raw.Name, raw.Id);
+  removeNetwork(name: string): Promise<void> {
+    return this.networks.remove(name);
   }
 
-  async listNetworks(labels: Record<string, string>): Promise<{ id: string; name: string }[]> {
-    await this.resumeFirewall();
-    try {
-      const nets = await this.docker.listNetworks({ filters: labelFilter(labels) });
-      return nets.map((n) => ({ id: n.Id, name: n.Name }));
-    } catch (err) {
-      throw translateError(err, 'list networks');
-    }
+  listNetworks(labels: Record<string, string>): Promise<{ id: string; name: string }[]> {
+    return this.networks.list(labels);
   }
 
   async stats(id: string): Promise<ContainerStats | undefined> {
@@ -396,97 +371,4 @@ export class DockerRuntime implements ContainerRuntime {
       throw translateError(err, `stats of container ${id}`);
     }
   }
-
-  /**
-   * Creates the bridge (on a free block of the pool), or finds the one a previous attempt made.
-   * Another server taking the same block at the same moment makes the engine answer "Pool
-   * overlaps"; then the next free block is tried.
-   */
-  private async createBridge(name: string, labels: Record<string, string>, opts: NetworkOptions): Promise<{ id: string; created: boolean }> {
-    const tried: Cidr[] = [];
-    for (let attempt = 0; ; attempt++) {
-      const block = this.pool ? await this.freeBlock(name, tried) : undefined;
-      const key = block ? formatCidr(block) : '';
-      if (block) this.claimedBlocks.add(key);
-      try {
-        const subnet = block ? { subnet: key, gateway: gatewayOf(block) } : undefined;
-        return { id: (await this.docker.createNetwork(toNetworkCreateOptions(name, labels, opts, subnet))).id, created: true };
-      } catch (err) {
-        if (engineStatus(err) === 409) {
-          const existing = (await this.inspectNetwork(name))?.Id;
-          if (existing) return { id: existing, created: false };
-        }
-        if (block && attempt < 8 && /overlap/i.test(engineMessage(err))) {
-          tried.push(block);
-          continue;
-        }
-        throw translateError(err, `create network ${name}`);
-      } finally {
-        if (block) this.claimedBlocks.delete(key);
-      }
-    }
-  }
-
-  /** A block of the pool that no network, host route, block being created here or block in `tried` uses. */
-  private async freeBlock(name: string, tried: Cidr[]): Promise<Cidr> {
-    const { pool, blockPrefix } = this.pool!;
-    let nets: RawNetworkInspect[];
-    try {
-      nets = (await this.docker.listNetworks()) as unknown as RawNetworkInspect[];
-    } catch (err) {
-      throw translateError(err, `create network ${name}`);
-    }
-    const routes = parseRouteTable(await readFile('/proc/net/route', 'utf8').catch(() => ''));
-    const used = [...tried, ...routes, ...parseCidrs([...this.claimedBlocks, ...nets.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? ''))])];
-    const block = pickBlock(pool, blockPrefix, used, name);
-    if (!block) {
-      throw new RuntimeError(
-        `create network ${name}: no free /${blockPrefix} block is left in the network pool ${formatCidr(pool)} (${nets.length} networks on the engine); widen SLIPWAY_NETWORK_POOL`,
-      );
-    }
-    return block;
-  }
-
-  /** The network with exactly this name or id, or undefined. */
-  private async inspectNetwork(nameOrId: string): Promise<RawNetworkInspect | undefined> {
-    try {
-      const info = (await this.docker.getNetwork(nameOrId).inspect()) as RawNetworkInspect;
-      // Inspect also matches id prefixes; only an exact name or full id counts as "ours".
-      return info.Name === nameOrId || info.Id === nameOrId ? info : undefined;
-    } catch (err) {
-      if (engineStatus(err) === 404) return undefined;
-      throw translateError(err, `inspect network ${nameOrId}`);
-    }
-  }
-
-  /** Whether a network whose id starts with `prefix` exists; engine errors count as "exists" (keep its rules). */
-  private async networkIdExists(prefix: string): Promise<boolean> {
-    try {
-      const info = (await this.docker.getNetwork(prefix).inspect()) as RawNetworkInspect;
-      return info.Id.startsWith(prefix);
-    } catch (err) {
-      return engineStatus(err) !== 404;
-    }
-  }
-
-  /**
-   * Once per runtime, before its first network call: re-installs the rules of Slipway's isolated
-   * networks (a restart after an upgrade, or a host firewall reload, may have lost them) and
-   * removes rules of networks that no longer exist (by id: names and bridges come back, ids do
-   * not). Best effort: a host without iptables still runs
-   * everything that is not isolated, and `createNetwork` reports the problem where it matters.
-   */
-  private resumeFirewall(): Promise<void> {
-    this.firewallResumed ??= (async () => {
-      const nets = (await this.docker.listNetworks({ filters: labelFilter({ [LABELS.managed]: 'true' }) })) as unknown as RawNetworkInspect[];
-      for (const n of nets) {
-        const iso = hostIsolationOf(n);
-        if (iso) await this.firewall.isolate({ name: n.Name, id: n.Id }, iso.bridge, { ipv6: iso.ipv6, forward: iso.forward }).catch(() => undefined);
-      }
-      // Stale: no network has the rule's id any more (ids are never reused, unlike names and bridges).
-      await this.firewall.sweep(async (rule) => !(await this.networkIdExists(rule.networkId)));
-    })().catch(() => undefined);
-    return this.firewallResumed;
-  }
 }
-
