@@ -6,7 +6,7 @@ describe('container isolation and admission settings', () => {
     expect(containerSettings({})).toEqual({
       hostAccess: false,
       networkPool: '10.213.0.0/16',
-      admission: { enabled: true, cpuOvercommit: 16, memoryOvercommit: 1.5, gpus: 0 },
+      admission: { enabled: true, cpuOvercommit: 16, memoryOvercommit: 4, gpus: 0 },
     });
   });
 

@@ -104,9 +104,9 @@ export function containerSettings(env: NodeJS.ProcessEnv): ContainerSettings {
     networkPool: pool === 'engine' ? false : pool || '10.213.0.0/16',
     admission: {
       enabled: choice('SLIPWAY_ADMISSION', ['on', 'off'], 'on') === 'on',
-      // OpenStack Nova's initial allocation ratios for VMs on one host (see docs/container-isolation.md).
+      // CPU: OpenStack Nova's ratio for VMs on one host; memory: limits, not reservations (docs/container-isolation.md).
       cpuOvercommit: ratio('SLIPWAY_CPU_OVERCOMMIT', 16, 0.01),
-      memoryOvercommit: ratio('SLIPWAY_MEMORY_OVERCOMMIT', 1.5, 0.01),
+      memoryOvercommit: ratio('SLIPWAY_MEMORY_OVERCOMMIT', 4, 0.01),
       gpus: Math.floor(ratio('SLIPWAY_GPUS', 0, 0)),
     },
   };

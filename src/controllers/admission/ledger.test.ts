@@ -40,6 +40,15 @@ describe('decide', () => {
     expect(decide(capacity, [waiting('a', 5)], ask('b', 5))).toMatchObject({ admit: false });
   });
 
+  it('lets later work pass a job that waits for an endpoint to go, and says so in its message', () => {
+    const endpoints = held('ep', { cpus: 4, memoryBytes: 30 * GiB, gpus: 0 }, 'endpoint');
+    const stuck = decide(capacity, [endpoints], ask('big', 1, instanceDemand('ml.m5.xlarge', 1)));
+    expect(stuck.admit).toBe(false);
+    if (!stuck.admit) expect(stuck.message).toMatch(/; endpoints hold 4 vCPUs, 30\.0 GiB, so it starts once one is deleted or scaled in\.$/);
+    const small = instanceDemand('ml.t2.medium', 1);
+    expect(decide(capacity, [endpoints, waiting('big', 1, instanceDemand('ml.m5.xlarge', 1))], ask('small', 2, small))).toMatchObject({ admit: true });
+  });
+
   it('lets an endpoint wait while jobs hold the capacity, and turns it down while endpoints do', () => {
     const byJob = decide(capacity, [held('job', huge, 'job')], ask('ep', 2, m5large, 'endpoint'));
     expect(byJob).toMatchObject({ admit: false, wait: true });

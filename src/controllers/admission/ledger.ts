@@ -6,7 +6,8 @@
  * Rules (docs/container-isolation.md):
  * - A resource is admitted when its demand fits in what the others hold less than the capacity
  *   AND no resource that asked earlier is still waiting: first come, first served, so a large job
- *   is never starved by a stream of small ones.
+ *   is never starved by a stream of small ones. A waiter that cannot fit until an endpoint goes
+ *   (endpoints do not end by themselves) holds up no one.
  * - Demand is capped at the capacity, dimension by dimension: a job larger than the whole host
  *   waits until the host is otherwise empty and then runs alone, its containers clamped to the
  *   host as before.
@@ -47,18 +48,23 @@ export type Decision =
 /** `capacity.gpus` 0 means the host offers none to count: GPUs are then left out of admission. */
 export function decide(capacity: Demand, claims: readonly Claim[], asking: Asking): Decision {
   const countGpus = capacity.gpus > 0;
-  const wanted = atMost({ ...asking.demand, gpus: countGpus ? asking.demand.gpus : 0 }, capacity);
-  const others = claims.filter((c) => c.key !== asking.key);
   const strip = (d: Demand): Demand => (countGpus ? d : { ...d, gpus: 0 });
+  const wanted = atMost(strip(asking.demand), capacity);
+  const others = claims.filter((c) => c.key !== asking.key);
   const heldByOthers = sum(others.filter((c) => c.held).map((c) => strip(c.demand)));
   const free = subtract(capacity, heldByOthers);
-  const earlier = others.filter((c) => !c.held && (c.order < asking.order || (c.order === asking.order && c.key < asking.key)));
+  const heldByEndpoints = sum(others.filter((c) => c.held && c.kind === 'endpoint').map((c) => strip(c.demand)));
+  // What is left once every job has ended: a waiter that does not fit even there waits for an
+  // endpoint to go, and would hold up everyone behind it for as long; it does not count as ahead.
+  const afterJobs = subtract(capacity, heldByEndpoints);
+  const earlier = others.filter(
+    (c) => !c.held && (c.order < asking.order || (c.order === asking.order && c.key < asking.key)) && fits(atMost(strip(c.demand), capacity), afterJobs),
+  );
   if (fits(wanted, free) && earlier.length === 0) return { admit: true, demand: wanted };
 
-  const heldByEndpoints = sum(others.filter((c) => c.held && c.kind === 'endpoint').map((c) => strip(c.demand)));
   const needs = `needs ${describeDemand(wanted)} (${asking.what})`;
   const host = `this host admits ${describeDemand(capacity)}`;
-  if (asking.kind === 'endpoint' && !fits(wanted, subtract(capacity, heldByEndpoints))) {
+  if (asking.kind === 'endpoint' && !fits(wanted, afterJobs)) {
     return {
       admit: false,
       wait: false,
@@ -69,10 +75,11 @@ export function decide(capacity: Demand, claims: readonly Claim[], asking: Askin
     };
   }
   const queue = earlier.length > 0 ? `; ${earlier.length} earlier job(s) or endpoint(s) wait first` : '';
+  const endpoints = fits(wanted, afterJobs) ? '' : `; endpoints hold ${describeDemand(heldByEndpoints)}, so it starts once one is deleted or scaled in`;
   return {
     admit: false,
     wait: true,
-    message: `Waiting for capacity on this host: ${asking.kind === 'job' ? 'the job' : 'the endpoint'} ${needs}; ${describeDemand(clampFree(free))} free of what ${host}${queue}.`,
+    message: `Waiting for capacity on this host: ${asking.kind === 'job' ? 'the job' : 'the endpoint'} ${needs}; ${describeDemand(clampFree(free))} free of what ${host}${queue}${endpoints}.`,
   };
 }
 

@@ -40,7 +40,7 @@ export class DockerNetworks {
         const raw = await this.inspectNetwork(id);
         const iso = raw ? hostIsolationOf(raw) : undefined;
         if (!iso) throw new RuntimeError(`create network ${name}: the existing network is not isolated (outbound NAT or not a bridge); remove it`);
-        await this.firewall.isolate({ name, id }, iso.bridge, { ipv6: iso.ipv6, forward: iso.forward });
+        await this.firewall.isolate({ name, id }, iso.bridge, { ipv6: iso.ipv6, forward: iso.forward, ...this.peers(raw!) });
       } catch (err) {
         // Nothing can have joined a network made a moment ago: take it away rather than leave it unguarded.
         if (created) await this.docker.getNetwork(id).remove().catch(() => undefined);
@@ -72,6 +72,12 @@ export class DockerNetworks {
     } catch (err) {
       throw translateError(err, 'list networks');
     }
+  }
+
+  /** The pool and the network's own subnet, for the rule that keeps it from the pool's other networks. */
+  private peers(raw: RawNetworkInspect): { peers?: { pool: string; own: string } } {
+    const own = parseCidrs((raw.IPAM?.Config ?? []).map((c) => c.Subnet ?? ''))[0];
+    return this.pool && own ? { peers: { pool: formatCidr(this.pool.pool), own: formatCidr(own) } } : {};
   }
 
   /**
@@ -158,7 +164,7 @@ export class DockerNetworks {
       const nets = (await this.docker.listNetworks({ filters: labelFilter({ [LABELS.managed]: 'true' }) })) as unknown as RawNetworkInspect[];
       for (const n of nets) {
         const iso = hostIsolationOf(n);
-        if (iso) await this.firewall.isolate({ name: n.Name, id: n.Id }, iso.bridge, { ipv6: iso.ipv6, forward: iso.forward }).catch(() => undefined);
+        if (iso) await this.firewall.isolate({ name: n.Name, id: n.Id }, iso.bridge, { ipv6: iso.ipv6, forward: iso.forward, ...this.peers(n) }).catch(() => undefined);
       }
       // Stale: no network has the rule's id any more (ids are never reused, unlike names and bridges).
       await this.firewall.sweep(async (rule) => !(await this.networkIdExists(rule.networkId)));

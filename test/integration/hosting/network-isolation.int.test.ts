@@ -287,7 +287,9 @@ describe('host firewall of isolated networks across a restart', () => {
       // same name, removed meanwhile, left its rules on the same bridge.
       await fw.release(net);
       await fw.isolate({ name: net, id: '000000000000feed' }, bridge);
-      expect((await ours()).ids).toEqual(['000000000000']);
+      // (Another server starting meanwhile may already have put the real rules back: every
+      // runtime re-installs those of all Slipway networks on this host at its first network call.)
+      expect((await ours()).ids).toContain('000000000000');
       // The first network call of a new runtime puts things right.
       const after = new DockerRuntime();
       expect(await after.listNetworks(labels)).toEqual([{ id: netId, name: net }]);

@@ -116,15 +116,31 @@ describe('endpoints of different resources', () => {
     const [aAddrs, bAddrs] = await Promise.all([addressesOf(a), addressesOf(b)]);
     expect(bAddrs).toHaveLength(1);
     const toB = await probeFrom(a, bAddrs[0]!.ip, 8080);
-    expect(toB.connected, JSON.stringify(toB)).toBe(false);
+    expect(toB.connected, `${JSON.stringify(aAddrs)} -> ${JSON.stringify(bAddrs)}: ${JSON.stringify(toB)}`).toBe(false);
     for (const x of aAddrs) {
       const toA = await probeFrom(b, x.ip, 8080);
-      expect(toA.connected, JSON.stringify(toA)).toBe(false);
+      expect(toA.connected, `${JSON.stringify(bAddrs)} -> ${JSON.stringify(x)}: ${JSON.stringify(toA)}`).toBe(false);
     }
     // Each endpoint has a network of its own.
     expect(new Set(aAddrs.map((x) => x.network)).size).toBe(1);
     expect(aAddrs[0]!.network).not.toBe(bAddrs[0]!.network);
     expect(aAddrs[0]!.network).not.toBe('bridge');
+  });
+
+  it("still refuses them when Docker's own inter-network rules for the bridge are gone (as docker/cli#5646 loses them)", async () => {
+    const [[aAddr], [bAddr]] = await Promise.all([addressesOf(a), addressesOf(b)]);
+    const bridgeOf = async (network: string) => docker('network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.name"}}', network);
+    const bridges = await Promise.all([bridgeOf(aAddr!.network), bridgeOf(bAddr!.network)]);
+    for (const br of bridges) expect(br).toMatch(/^slw[0-9a-f]{12}$/);
+    // Both ways: the replies of a connection meet the other bridge's rule.
+    const dockerRules = bridges.map((br) => ['DOCKER-ISOLATION-STAGE-2', '-o', br, '-j', 'DROP']);
+    for (const r of dockerRules) await exec('iptables', ['-w', '10', '-D', ...r]);
+    try {
+      const p = await probeFrom(a, bAddr!.ip, 8080);
+      expect(p.connected, JSON.stringify(p)).toBe(false);
+    } finally {
+      for (const r of dockerRules) await exec('iptables', ['-w', '10', '-I', ...r]);
+    }
   });
 
   it('keeps the instances of one endpoint together: they share a network, reach each other and both serve', async () => {
