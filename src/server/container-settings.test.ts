@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerSettings } from './config.js';
+import { containerSettings } from './container-settings.js';
 
 describe('container isolation and admission settings', () => {
   it('default to guarded hosts, Slipway’s own address pool and admission on with the documented ratios', () => {
@@ -26,5 +26,6 @@ describe('container isolation and admission settings', () => {
     expect(() => containerSettings({ SLIPWAY_CONTAINER_HOST_ACCESS: 'yes' })).toThrow(/SLIPWAY_CONTAINER_HOST_ACCESS must be one of deny, allow/);
     expect(() => containerSettings({ SLIPWAY_CPU_OVERCOMMIT: 'lots' })).toThrow(/SLIPWAY_CPU_OVERCOMMIT must be a number/);
     expect(() => containerSettings({ SLIPWAY_MEMORY_OVERCOMMIT: '0' })).toThrow(/at least/);
+    expect(() => containerSettings({ SLIPWAY_NETWORK_POOL: '10.0.0.0/33' })).toThrow(/SLIPWAY_NETWORK_POOL must be an IPv4 CIDR/);
   });
 });
