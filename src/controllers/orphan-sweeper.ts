@@ -11,7 +11,7 @@
  *   tick ──list containers/networks of this kind and home──▶ remove those `owned` rejects
  *        └─ engine unreachable: remember ─▶ next successful tick: onReconnect() (reconcile all)
  */
-import { LABELS, RuntimeUnavailableError, type ContainerInfo, type ContainerRuntime } from '../runtime/container-runtime.js';
+import { LABELS, RuntimeNotFoundError, RuntimeUnavailableError, type ContainerInfo, type ContainerRuntime } from '../runtime/container-runtime.js';
 import { logger } from '../server/logger.js';
 
 /** How often the sweep runs. */
@@ -67,8 +67,13 @@ export class OrphanSweeper {
     }
     for (const c of containers) {
       if (this.o.ownsContainer(c)) continue;
-      logger.info({ container: c.name, kind: this.o.kind, state: c.state }, 'removing a container nothing owns any more');
-      await rt.removeContainer(c.id, { force: true }).catch((err: unknown) => logger.warn({ err, container: c.name }, 'could not remove an orphaned container'));
+      try {
+        await rt.removeContainer(c.id, { force: true });
+        logger.info({ container: c.name, kind: this.o.kind, state: c.state }, 'removed a container nothing owned any more');
+      } catch (err) {
+        // Gone already (its owner removed it between the listing and now) is what was wanted.
+        if (!(err instanceof RuntimeNotFoundError)) logger.warn({ err, container: c.name }, 'could not remove an orphaned container');
+      }
     }
     // A network goes once its containers have (removal fails while any is still attached).
     for (const n of networks) if (!this.o.ownsNetwork(n.name)) await rt.removeNetwork(n.name).catch(() => undefined);

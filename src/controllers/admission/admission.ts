@@ -26,10 +26,17 @@ export const ADMISSION_POLL_MS = 1_000;
 
 /** How long the engine's CPU and memory figures are reused. */
 const CAPACITY_TTL_MS = 30_000;
+/**
+ * How long one reading of every record's claim serves later decisions. Many waiters polling at
+ * once would otherwise each read (and parse) every record: with a thousand jobs queued, a million
+ * parses a second. A grant drops the reading, so no decision ever counts on a stale share.
+ */
+const CLAIMS_TTL_MS = 500;
 
 export class Admission {
   private readonly sources: ClaimSource[] = [];
   private cached?: { at: number; capacity: Demand };
+  private reading?: { at: number; claims: Claim[] };
   /** Keys whose wait has been logged (one line per wait, not per poll). */
   private readonly waitLogged = new Set<string>();
 
@@ -53,15 +60,27 @@ export class Admission {
       return { admit: true, demand: asking.demand };
     }
     const capacity = await this.capacity();
-    const decision = decide(capacity, this.sources.flatMap((s) => s()), asking);
+    const decision = decide(capacity, this.claims(asking.key), asking);
     if (decision.admit) {
       grant();
+      this.reading = undefined;
       if (this.waitLogged.delete(asking.key)) logger.info({ key: asking.key }, 'admitted after waiting for capacity');
     } else if (!this.waitLogged.has(asking.key)) {
       this.waitLogged.add(asking.key);
       logger.info({ key: asking.key, wait: decision.wait }, decision.message);
     }
     return decision;
+  }
+
+  /**
+   * Every record's claim, read again when the last reading is older than CLAIMS_TTL_MS or does not
+   * know `asking` yet (so whatever was created before it is in the reading, in its place in line).
+   */
+  private claims(asking: string): Claim[] {
+    const r = this.reading;
+    if (r && Date.now() - r.at < CLAIMS_TTL_MS && r.claims.some((c) => c.key === asking)) return r.claims;
+    this.reading = { at: Date.now(), claims: this.sources.flatMap((s) => s()) };
+    return this.reading.claims;
   }
 
   /** What the host admits at once. */

@@ -352,6 +352,9 @@ export class EndpointController implements Controller {
    */
   private async driveFleet(rec: ResourceRecord<EndpointDoc, EndpointInternal>, plan: FleetPlan): Promise<boolean> {
     const st = this.state(rec.name);
+    // A fleet that cannot start fails at once rather than after its turn for capacity.
+    const fresh = !plan.admitted && (rec.status === EndpointStatus.Creating || rec.internal.pending?.generation === plan.generation);
+    if (fresh) for (const v of plan.variants) if (!(await this.deps.runtime.resolveImage(v.image))) throw new FleetFailure(missingImage(v));
     const admitted = await admitFleet(this.deps.resources, this.deps.admission, rec, plan);
     if (admitted.state === 'refused') throw new FleetFailure(admitted.message);
     if (admitted.state === 'waiting') {
@@ -448,11 +451,7 @@ export class EndpointController implements Controller {
   private async startInstance(rec: ResourceRecord<EndpointDoc, EndpointInternal>, plan: FleetPlan, v: VariantPlan): Promise<Instance> {
     const rt = this.deps.runtime;
     const resolved = await rt.resolveImage(v.image);
-    if (!resolved) {
-      throw new FleetFailure(
-        `The image '${v.image}' for production variant ${v.variantName} was not found on this host. Build or tag it locally (docker build -t ${v.image} .) and try again.`,
-      );
-    }
+    if (!resolved) throw new FleetFailure(missingImage(v));
     if (!v.resolvedImage) {
       v.resolvedImage = resolved.image.repoDigests[0] ?? `${resolved.local.replace(/:[^/:]+$/, '')}@${resolved.image.id}`;
       v.resolutionTime = Date.now() / 1000;
@@ -730,6 +729,10 @@ export class EndpointController implements Controller {
     this.background.add(p);
     void p.finally(() => this.background.delete(p));
   }
+}
+
+function missingImage(v: VariantPlan): string {
+  return `The image '${v.image}' for production variant ${v.variantName} was not found on this host. Build or tag it locally (docker build -t ${v.image} .) and try again.`;
 }
 
 function truncate(s: string): string {

@@ -24,6 +24,9 @@ import { homeTag } from './home-tag.js';
 import { guardReconcile } from './reconcile-guard.js';
 import type { HostJobInternal, HostState } from './types.js';
 
+/** Least time between two shown changes of a waiting job's reason. */
+const WAIT_MESSAGE_MIN_MS = 10_000;
+
 /** What every in-memory watcher of a running job has; controllers add their own timers. */
 export interface HostWatcher {
   abort: AbortController;
@@ -48,6 +51,8 @@ export interface HostJobOptions<D, W extends HostWatcher> {
   pending?: (w: W) => (Promise<void> | undefined)[];
   /** The instances the job asks for, for admission by capacity. */
   instances: (doc: D) => { type: string; count: number };
+  /** The image the job names (resolved before it queues for capacity, so a missing one fails at once). */
+  image: (doc: D) => string;
   /** Shows why a job waits for capacity (training: the Starting secondary status's message). */
   showWaiting: (job: string, message: string) => void;
 }
@@ -74,6 +79,8 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
   private readonly tag: string;
   private stopped = false;
   private readonly sweeper: OrphanSweeper;
+  /** The waiting reason each job last showed, and when. */
+  private readonly waitShown = new Map<string, { message: string; at: number }>();
 
   constructor(
     private readonly deps: ControllerDeps,
@@ -123,6 +130,12 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
    */
   async admit(rec: ResourceRecord<D, I>): Promise<boolean> {
     if (rec.internal.admitted) return true;
+    if (!rec.internal.image) {
+      const image = await this.resolveImage(this.o.image(rec.doc));
+      rec = this.update(rec.name, (r) => {
+        r.internal.image = image;
+      });
+    }
     const { type, count } = this.o.instances(rec.doc);
     const demand = instanceDemand(type, count);
     const decision = await this.deps.admission.request({ key: this.key(rec.name), kind: 'job', order: rec.creationTime, demand, what: `${count} x ${type}` }, () =>
@@ -130,8 +143,16 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
         r.internal.admitted = demand;
       }),
     );
-    if (decision.admit) return true;
-    this.o.showWaiting(rec.name, decision.message);
+    if (decision.admit) {
+      this.waitShown.delete(rec.name);
+      return true;
+    }
+    // The figures in the message move with every admission: show a change at most every 10 s.
+    const shown = this.waitShown.get(rec.name);
+    if (!shown || (shown.message !== decision.message && Date.now() - shown.at >= WAIT_MESSAGE_MIN_MS)) {
+      this.waitShown.set(rec.name, { message: decision.message, at: Date.now() });
+      this.o.showWaiting(rec.name, decision.message);
+    }
     return false;
   }
 

@@ -72,6 +72,7 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
       },
       pending: (w) => [w.scanning],
       instances: (doc) => ({ type: doc.ProcessingResources.ClusterConfig.InstanceType, count: doc.ProcessingResources.ClusterConfig.InstanceCount }),
+      image: (doc) => doc.AppSpecification.ImageUri,
       // DescribeProcessingJob has no status message: the reason goes to the job's log, once.
       showWaiting: (job, message) => {
         if (this.waitingLogged.has(job)) return;

@@ -95,11 +95,9 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
         if (w.statsTimer) clearInterval(w.statsTimer);
       },
       instances: (doc) => ({ type: doc.ResourceConfig.InstanceType, count: doc.ResourceConfig.InstanceCount }),
+      image: (doc) => doc.AlgorithmSpecification.TrainingImage,
       // SageMaker reports waiting for instances in the Starting status's message.
-      showWaiting: (job, message) => {
-        if (this.get(job)?.doc.SecondaryStatusTransitions.at(-1)?.StatusMessage === message) return;
-        this.update(job, (r) => setSecondaryStatus(r.doc, 'Starting', this.now(), message));
-      },
+      showWaiting: (job, message) => this.update(job, (r) => setSecondaryStatus(r.doc, 'Starting', this.now(), message)),
     });
     this.config = deps.config;
     this.objects = deps.objects;

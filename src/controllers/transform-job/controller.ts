@@ -250,11 +250,15 @@ export class TransformJobController implements Controller {
     logsSignal: AbortSignal,
     written: string[],
   ): Promise<Outcome> {
-    await this.waitForCapacity(name, signal);
     const model = this.deps.resources.get<ModelDoc>('model', doc.ModelName);
     if (!model) throw new ClientError(`Could not find model "${doc.ModelName}".`);
     const container = model.doc.PrimaryContainer ?? model.doc.Containers?.[0];
     if (!container?.Image) throw new ClientError(`Model ${doc.ModelName} has no container image.`);
+    // A job that cannot run fails at once rather than after its turn for capacity.
+    if (!(await this.deps.runtime.resolveImage(container.Image))) {
+      throw new ClientError(`The image '${container.Image}' of the model was not found on this host. Build or tag it locally and try again.`);
+    }
+    await this.waitForCapacity(name, signal);
 
     // Request values > execution-parameters > defaults (contract §5).
     const req = { MaxConcurrentTransforms: doc.MaxConcurrentTransforms, MaxPayloadInMB: doc.MaxPayloadInMB, BatchStrategy: doc.BatchStrategy };
