@@ -33,7 +33,9 @@ export class DockerNetworks {
 
   async create(name: string, labels: Record<string, string> = {}, opts: NetworkOptions = {}): Promise<string> {
     await this.resumeFirewall();
-    const { id, created } = await this.createBridge(name, labels, opts);
+    // Most calls are for a network made before (each instance start asks): find it without picking a block.
+    const existing = await this.inspectNetwork(name);
+    const { id, created } = existing ? { id: existing.Id, created: false } : await this.createBridge(name, labels, opts);
     if (isolatesFromHost(opts)) {
       try {
         // Read back rather than recompute: a network adopted from before bridges were named has Docker's own bridge name.
