@@ -6,6 +6,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { ResourceStore } from '../storage/resource-store.js';
 import type { Reconciler, WorkQueue } from './work-queue.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { Admission } from './admission/admission.js';
 
 export interface ControllerDeps {
   config: SlipwayConfig;
@@ -15,6 +16,8 @@ export interface ControllerDeps {
   runtime: ContainerRuntime;
   queue: WorkQueue;
   metrics: Metrics;
+  /** Shared by every controller: admits work by host capacity (admission/admission.ts). */
+  admission: Admission;
 }
 
 export interface Controller {

@@ -53,7 +53,10 @@ export interface ContainerSpec {
   hostname?: string;
   /** No network at all (EnableNetworkIsolation without published ports). */
   networkDisabled?: boolean;
-  limits?: { nanoCpus?: number; memoryBytes?: number };
+  /** `pidsLimit` caps the container's tasks (processes and threads), so a fork bomb stays inside it. */
+  limits?: { nanoCpus?: number; memoryBytes?: number; pidsLimit?: number };
+  /** Size of the container's private /dev/shm (engines default to 64 MB). */
+  shmSizeBytes?: number;
   workingDir?: string;
 }
 
@@ -65,10 +68,14 @@ export interface ContainerSpec {
  * endpoints). With either `internal` or `outbound: false`, the host's own addresses are out of
  * reach too; only replies to connections made to a member (its published ports) flow. An
  * implementation that cannot enforce that makes `createNetwork` throw rather than hand out a
- * weaker network. Traffic between different networks is never allowed.
+ * weaker network. `host: false` keeps members away from the host's own addresses (its services)
+ * while they keep the outbound access `outbound` gives them. Traffic between different networks
+ * is never allowed.
  */
 export interface NetworkOptions {
   internal?: boolean;
+  /** Default true. False: members open no connection to the host itself (replies to the host's connections flow). */
+  host?: boolean;
   /** Default true. False: members open no connection leaving their network, to the host included. */
   outbound?: boolean;
   /** Default true. False: containers on this network cannot connect to each other. */
@@ -103,6 +110,8 @@ export interface LogLine {
 export interface EngineInfo {
   cpus: number;
   memoryBytes: number;
+  /** Tasks (processes + threads) the engine's host allows in all: min(kernel.pid_max, kernel.threads-max), when known. */
+  maxTasks?: number;
   architecture: string;
   serverVersion: string;
 }
@@ -117,7 +126,8 @@ export interface ContainerStats {
  * What callers can rely on:
  * - Methods taking an id accept a container id or name.
  * - Missing containers/images give `undefined` from inspect/resolve, and `RuntimeNotFoundError`
- *   from operations that need them; other engine failures surface as `RuntimeError`.
+ *   from operations that need them; an engine that cannot be reached gives `RuntimeUnavailableError`;
+ *   other engine failures surface as `RuntimeError`.
  * - `stopContainer` sends SIGTERM, then SIGKILL after `graceSeconds`; it succeeds for a container
  *   that has already exited.
  * - `followLogs` yields every line from the start (or `sinceMs`) and ends when the container exits
@@ -158,6 +168,17 @@ export class RuntimeIsolationError extends RuntimeError {
   constructor(message: string, cause?: unknown) {
     super(message, cause);
     this.name = 'RuntimeIsolationError';
+  }
+}
+
+/**
+ * The engine could not be reached at all (socket missing, refused, connection cut): nothing is
+ * known about the containers, so callers retry later instead of drawing conclusions.
+ */
+export class RuntimeUnavailableError extends RuntimeError {
+  constructor(message: string, cause?: unknown) {
+    super(message, cause);
+    this.name = 'RuntimeUnavailableError';
   }
 }
 

@@ -50,7 +50,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const metadata = new SqliteMetadataStore(config.dbPath);
   const { db, resources, tags, logs } = metadata;
   const objects = new SqliteObjectStore(db, config.objectsDir);
-  const runtime = opts.runtime ?? new DockerRuntime();
+  const runtime = opts.runtime ?? new DockerRuntime({ networkPool: config.containers.networkPool });
   const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
   metricStore.start();
   const metrics = new Metrics(metricStore);
@@ -60,7 +60,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   // Controllers and queue refer to each other: the queue calls reconcilers by key prefix.
   const reconcilers: Record<string, Reconciler> = {};
   const queue = new WorkQueue(reconcilers);
-  const controllerDeps: ControllerDeps = { config, resources, logs, objects, runtime, queue, metrics };
+  const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, runtime, queue, metrics };
   const controllers: Controller[] = createControllers(controllerDeps);
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 

@@ -4,6 +4,9 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalPaths, splitPathList, type LocalPathSettings } from '../storage/local-paths.js';
 import { dataLimitsFromEnv, type DataLimits } from './data-limits.js';
+import { containerSettings, type ContainerSettings } from './container-settings.js';
+
+export type { AdmissionSettings, ContainerSettings } from './container-settings.js';
 
 export interface SlipwayConfig {
   host: string;
@@ -24,6 +27,8 @@ export interface SlipwayConfig {
   metricsRetentionDays: number;
   /** Log retention: events beyond this total size are removed oldest first. */
   logsMaxBytes: number;
+  /** How containers are kept apart and admitted (docs/container-isolation.md). */
+  containers: ContainerSettings;
   /**
    * SigV4 authentication: on when credentials are configured (`SLIPWAY_ACCESS_KEY_ID` +
    * `SLIPWAY_SECRET_ACCESS_KEY`, and/or `SLIPWAY_CREDENTIALS_FILE`), off (any key accepted) otherwise.
@@ -68,6 +73,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     metricsRetentionDays: Number(env.SLIPWAY_METRICS_RETENTION_DAYS ?? 15),
     logsMaxBytes: Number(env.SLIPWAY_LOGS_MAX_BYTES ?? 2 * 1024 ** 3),
     corsOrigins: (env.SLIPWAY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    containers: containerSettings(env),
     ...authConfig(input, env),
     localPaths: LocalPaths.from(input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) }),
     dataLimits: dataLimitsFromEnv(env),

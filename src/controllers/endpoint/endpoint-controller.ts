@@ -18,13 +18,15 @@
  * whose container exits (noticed at once through a wait on the container) or that fails three
  * pings in a row leaves the route and is replaced, while the endpoint stays InService.
  *
- * EnableNetworkIsolation: the model's instances join a per-endpoint bridge network without outbound
- * NAT and without inter-container traffic, while their 8080 stays published on 127.0.0.1 (an
- * `internal` network would drop the published port). The runtime also has the host drop every new
- * connection coming from that bridge (runtime/docker/host-firewall.ts), so a container reaches
- * neither the host's own addresses nor any other container, network or address beyond it; only
- * replies to Slipway's requests on the published port flow. A network that cannot be guarded so
- * is not created (the runtime throws). Non-isolated instances stay on the default bridge.
+ * Networks (controllers/resource-network.ts): every endpoint's instances join a bridge of the
+ * endpoint's own, out of reach of other endpoints' and jobs' containers and of the host's own
+ * services, with outbound NAT. EnableNetworkIsolation: the model's instances join a second
+ * per-endpoint bridge without outbound NAT and without inter-container traffic, while their 8080
+ * stays published on 127.0.0.1 (an `internal` network would drop the published port). The runtime
+ * also has the host drop every new connection coming from that bridge
+ * (runtime/docker/host-firewall.ts), so a container reaches neither the host's own addresses nor
+ * any other container, network or address beyond it; only replies to Slipway's requests on the
+ * published port flow. A network that cannot be guarded so is not created (the runtime throws).
  *
  * Restarts: containers carry labels (endpoint, variant, instance, fleet generation, Slipway home);
  * `resume()` adopts those of its own home, pings them and republishes routes before returning, so
@@ -33,18 +35,22 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LABELS, RuntimeIsolationError, type ContainerInfo } from '../../runtime/container-runtime.js';
+import { LABELS, type ContainerInfo } from '../../runtime/container-runtime.js';
 import { logger } from '../../server/logger.js';
 import type { ResourceRecord } from '../../storage/resource-store.js';
 import { containerCommand } from '../container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';
 import { limitsFor } from '../instance-types.js';
+import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
 import { homeTag } from '../job-common/home-tag.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { ping } from './health.js';
 import { ModelCache, ModelDataError } from './model-cache.js';
-import { routingTableFor, type InstanceRoute, type RoutingTable } from './routing-table.js';
+import { createInstance, watchInstance, type Instance } from './instance.js';
+import { routingTableFor, type RoutingTable } from './routing-table.js';
 import { captureSettings } from './capture-settings.js';
+import { admitFleet, endpointClaims } from './fleet-admission.js';
+import { OrphanSweeper } from '../orphan-sweeper.js';
 import {
   EndpointStatus,
   endpointLogGroup,
@@ -68,31 +74,12 @@ const LOG_TAIL_LINES = 10;
 const STATS_INTERVAL_MS = 10_000;
 const MAX_REASON = 1024;
 
-interface Instance {
-  id: string;
-  endpoint: string;
-  variant: string;
-  generation: number;
-  containerId: string;
-  origin?: string;
-  startedAt: number;
-  healthy: boolean;
-  failedPings: number;
-  lastPing: number;
-  /** Set once the container is known to have stopped; the text explains how. */
-  exited?: string;
-  retiring: boolean;
-  /** The data plane's view of this instance once routed (its in-flight counter drives draining). */
-  route?: InstanceRoute;
-  abort: AbortController;
-  logsDone: Promise<void>;
-  flushLogs(): void;
-}
-
 interface EndpointState {
   instances: Map<string, Instance>;
   /** No replacement attempts before this time after a failed one (InService only). */
   replaceBackoffUntil: number;
+  /** Why a fleet waits for capacity, and since when (shown as VariantStatus). */
+  waiting?: { message: string; since: number };
 }
 
 class FleetFailure extends Error {}
@@ -103,15 +90,30 @@ export class EndpointController implements Controller {
   private readonly table: RoutingTable;
   private readonly cache: ModelCache;
   private readonly background = new Set<Promise<unknown>>();
-  private hostResources?: Promise<{ cpus: number; memoryBytes: number }>;
+  private hostResources?: Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }>;
   private stopped = false;
   private statsTimer?: NodeJS.Timeout;
+  /** Names of containers being created, not yet tracked as instances (the sweeper leaves them be). */
+  private readonly starting = new Set<string>();
+  private readonly sweeper: OrphanSweeper;
 
   constructor(private readonly deps: ControllerDeps) {
     this.table = routingTableFor(deps.resources);
     this.cache = ModelCache.forControllers(deps);
     // A failed connection seen by the data plane: check that endpoint now, not at the next tick.
     this.table.onInstanceBroken((endpoint) => this.deps.queue.enqueue(`endpoint:${endpoint}`));
+    deps.admission.register(() => endpointClaims(deps.resources));
+    // Containers no instance owns (their removal failed, e.g. while the engine was unreachable) go.
+    this.sweeper = new OrphanSweeper({
+      runtime: deps.runtime,
+      kind: 'endpoint',
+      home: deps.config.home,
+      ownsContainer: (c) => this.starting.has(c.name) || [...this.states.values()].some((st) => [...st.instances.values()].some((i) => i.containerId === c.id)),
+      ownsNetwork: (name) => this.liveNetworks().has(name),
+      onReconnect: () => {
+        for (const rec of this.liveRecords()) this.deps.queue.enqueue(`endpoint:${rec.name}`);
+      },
+    });
     // CPUUtilization / MemoryUtilization per instance (SageMaker's /aws/sagemaker/Endpoints metrics).
     this.statsTimer = setInterval(() => void this.sampleStats(), STATS_INTERVAL_MS);
     this.statsTimer.unref();
@@ -157,13 +159,23 @@ export class EndpointController implements Controller {
 
   // --- lifecycle -------------------------------------------------------------------------------
 
-  async resume(): Promise<void> {
-    const records = this.deps.resources.listByStatus<EndpointDoc, EndpointInternal>('endpoint', [
+  /** Endpoints whose containers may run. */
+  private liveRecords(): ResourceRecord<EndpointDoc, EndpointInternal>[] {
+    return this.deps.resources.listByStatus<EndpointDoc, EndpointInternal>('endpoint', [
       EndpointStatus.Creating,
       EndpointStatus.InService,
       EndpointStatus.Updating,
       EndpointStatus.Deleting,
     ]);
+  }
+
+  /** The networks endpoints that are not being deleted may use. */
+  private liveNetworks(records = this.liveRecords()): Set<string> {
+    return new Set(records.filter((r) => r.status !== EndpointStatus.Deleting).flatMap((r) => [this.networkName(r.name, true), this.networkName(r.name, false)]));
+  }
+
+  async resume(): Promise<void> {
+    const records = this.liveRecords();
     const byName = new Map(records.map((r) => [r.name.toLowerCase(), r]));
     // Listed now, before any endpoint is enqueued; removed in the background (a crashed extraction
     // can leave 100,000 files, and adoption must not wait for them).
@@ -194,7 +206,7 @@ export class EndpointController implements Controller {
       adopted.push(inst);
     }
     // Isolated networks of endpoints deleted while the server was down go once their containers have.
-    const live = new Set(records.filter((r) => r.status !== EndpointStatus.Deleting).map((r) => this.isolationNetworkName(r.name)));
+    const live = this.liveNetworks(records);
     this.track(
       Promise.all(strays).then(async () => {
         for (const n of await this.deps.runtime.listNetworks(this.networkLabels()).catch(() => [])) {
@@ -215,11 +227,13 @@ export class EndpointController implements Controller {
       this.deps.queue.enqueue(`endpoint:${rec.name}`);
     }
     logger.info({ adopted: adopted.length, endpoints: records.length }, 'endpoint controller resumed');
+    this.sweeper.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.statsTimer) clearInterval(this.statsTimer);
+    await this.sweeper.stop();
     for (const st of this.states.values()) for (const i of st.instances.values()) i.abort.abort();
     await Promise.allSettled([...this.background]);
   }
@@ -340,8 +354,18 @@ export class EndpointController implements Controller {
    * dead instances are already on their way out then, so a later call starts replacements.
    */
   private async driveFleet(rec: ResourceRecord<EndpointDoc, EndpointInternal>, plan: FleetPlan): Promise<boolean> {
-    const failure = await this.checkInstances(rec.name, plan);
     const st = this.state(rec.name);
+    // A fleet that cannot start fails at once rather than after its turn for capacity.
+    const fresh = !plan.admitted && (rec.status === EndpointStatus.Creating || rec.internal.pending?.generation === plan.generation);
+    if (fresh) for (const v of plan.variants) if (!(await this.deps.runtime.resolveImage(v.image))) throw new FleetFailure(missingImage(v));
+    const admitted = await admitFleet(this.deps.resources, this.deps.admission, rec, plan);
+    if (admitted.state === 'refused') throw new FleetFailure(admitted.message);
+    if (admitted.state === 'waiting') {
+      st.waiting = { message: admitted.message, since: st.waiting?.since ?? Date.now() };
+      return false;
+    }
+    delete st.waiting;
+    const failure = await this.checkInstances(rec.name, plan);
     // Dead instances never come back: remove them so replacements can take their place.
     const dead = new Set([...st.instances.values()].filter((i) => i.generation === plan.generation && i.exited && !i.retiring));
     if (dead.size) this.track(this.retire(rec.name, (i) => dead.has(i), false));
@@ -430,11 +454,7 @@ export class EndpointController implements Controller {
   private async startInstance(rec: ResourceRecord<EndpointDoc, EndpointInternal>, plan: FleetPlan, v: VariantPlan): Promise<Instance> {
     const rt = this.deps.runtime;
     const resolved = await rt.resolveImage(v.image);
-    if (!resolved) {
-      throw new FleetFailure(
-        `The image '${v.image}' for production variant ${v.variantName} was not found on this host. Build or tag it locally (docker build -t ${v.image} .) and try again.`,
-      );
-    }
+    if (!resolved) throw new FleetFailure(missingImage(v));
     if (!v.resolvedImage) {
       v.resolvedImage = resolved.image.repoDigests[0] ?? `${resolved.local.replace(/:[^/:]+$/, '')}@${resolved.image.id}`;
       v.resolutionTime = Date.now() / 1000;
@@ -457,7 +477,7 @@ export class EndpointController implements Controller {
       await mkdir(modelDir, { recursive: true });
     }
     const host = await this.hostInfo();
-    const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes);
+    const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks);
     const id = `i-${randomBytes(8).toString('hex')}`;
     const cmd = containerCommand('serve');
     const containerName = `slipway-ep-${rec.name.toLowerCase().slice(0, 40)}-${id}`;
@@ -465,7 +485,8 @@ export class EndpointController implements Controller {
     const stream = `${v.variantName}/${id}`;
     this.deps.logs.ensureStream(group, stream);
     if (limits.warnings.length) this.deps.logs.append(group, stream, limits.warnings.map((m) => ({ timestamp: Date.now(), message: `[slipway] ${m}` })));
-    const network = v.enableNetworkIsolation ? await this.isolationNetwork(rec.name, rec.arn) : undefined;
+    const network = await this.network(rec.name, rec.arn, v.enableNetworkIsolation);
+    this.starting.add(containerName);
     const containerId = await rt.createContainer({
       name: containerName,
       image: resolved.local,
@@ -485,9 +506,9 @@ export class EndpointController implements Controller {
       },
       binds: [{ hostPath: modelDir, containerPath: '/opt/ml/model', readOnly: true }],
       publishPorts: [8080],
-      ...(network ? { network: { name: network } } : {}),
-      limits: { ...(limits.nanoCpus ? { nanoCpus: limits.nanoCpus } : {}), ...(limits.memoryBytes ? { memoryBytes: limits.memoryBytes } : {}) },
-    });
+      network: { name: network },
+      ...specLimits(limits),
+    }).finally(() => setImmediate(() => this.starting.delete(containerName)));
     const inst = this.attach(rec.name, v.variantName, id, plan.generation, containerId, Date.now());
     try {
       await rt.startContainer(containerId);
@@ -503,26 +524,24 @@ export class EndpointController implements Controller {
     return inst;
   }
 
-  /** The endpoint's isolated network, created on first use (idempotent); its name. */
-  private async isolationNetwork(endpoint: string, arn: string): Promise<string> {
-    const name = this.isolationNetworkName(endpoint);
+  /** The endpoint's network for isolated or other variants, created on first use (idempotent); its name. */
+  private async network(endpoint: string, arn: string, isolated: boolean): Promise<string> {
+    const name = this.networkName(endpoint, isolated);
+    const opts = networkOptionsFor({ isolated, serving: true, hostAccess: this.deps.config.containers.hostAccess });
     try {
-      await this.deps.runtime.createNetwork(
-        name,
-        { ...this.networkLabels(endpoint), [LABELS.arn]: arn },
-        { outbound: false, interContainer: false },
-      );
+      await this.deps.runtime.createNetwork(name, { ...this.networkLabels(endpoint), [LABELS.arn]: arn }, opts);
     } catch (err) {
-      // Never serve an isolated model unisolated: the endpoint fails with the reason.
-      if (err instanceof RuntimeIsolationError) throw new FleetFailure(`EnableNetworkIsolation could not be enforced on this host: ${err.message}`);
+      // Never serve a model less guarded than asked: the endpoint fails with the reason.
+      const reason = networkFailureReason(err, isolated);
+      if (reason) throw new FleetFailure(reason);
       throw err;
     }
     return name;
   }
 
-  private isolationNetworkName(endpoint: string): string {
+  private networkName(endpoint: string, isolated: boolean): string {
     // The hash covers the whole name (and the home), so endpoints sharing a 40-character prefix never share a network.
-    return `slipway-ep-${endpoint.toLowerCase().slice(0, 40)}-iso-${homeTag(`${this.deps.config.home}\n${endpoint.toLowerCase()}`)}`;
+    return `slipway-ep-${endpoint.toLowerCase().slice(0, 40)}-${isolated ? 'iso' : 'net'}-${homeTag(`${this.deps.config.home}\n${endpoint.toLowerCase()}`)}`;
   }
 
   private networkLabels(endpoint?: string): Record<string, string> {
@@ -534,54 +553,10 @@ export class EndpointController implements Controller {
     };
   }
 
-  /** Registers an instance: log follower and exit watcher. */
+  /** Registers an instance and starts copying its log (instance.ts). */
   private attach(endpoint: string, variant: string, id: string, generation: number, containerId: string, startedAt: number): Instance {
-    const st = this.state(endpoint);
-    const abort = new AbortController();
-    const group = endpointLogGroup(endpoint);
-    const stream = `${variant}/${id}`;
-    let buffer: { timestamp: number; message: string }[] = [];
-    const flushLogs = () => {
-      if (buffer.length === 0) return;
-      const batch = buffer;
-      buffer = [];
-      try {
-        this.deps.logs.append(group, stream, batch);
-      } catch (err) {
-        logger.warn({ err, endpoint }, 'could not store endpoint log lines');
-      }
-    };
-    const since = this.deps.logs.streams(group, stream).find((s) => s.name === stream)?.lastEventTime ?? undefined;
-    const inst: Instance = {
-      id,
-      endpoint,
-      variant,
-      generation,
-      containerId,
-      startedAt,
-      healthy: false,
-      failedPings: 0,
-      lastPing: 0,
-      retiring: false,
-      abort,
-      flushLogs,
-      logsDone: Promise.resolve(),
-    };
-    inst.logsDone = (async () => {
-      const timer = setInterval(flushLogs, 250);
-      try {
-        for await (const line of this.deps.runtime.followLogs(containerId, { signal: abort.signal, ...(since !== undefined ? { sinceMs: since + 1 } : {}) })) {
-          buffer.push({ timestamp: line.timestamp, message: line.message });
-          if (buffer.length >= 500) flushLogs();
-        }
-      } catch (err) {
-        if (!abort.signal.aborted) logger.debug({ err, endpoint, instance: id }, 'log follow ended');
-      } finally {
-        clearInterval(timer);
-        flushLogs();
-      }
-    })();
-    st.instances.set(id, inst);
+    const inst = createInstance({ runtime: this.deps.runtime, logs: this.deps.logs, endpoint, variant, id, generation, containerId, startedAt });
+    this.state(endpoint).instances.set(id, inst);
     return inst;
   }
 
@@ -591,15 +566,12 @@ export class EndpointController implements Controller {
    */
   private watch(inst: Instance): void {
     this.track(
-      this.deps.runtime
-        .waitContainer(inst.containerId, inst.abort.signal)
-        .then(({ exitCode }) => {
-          if (inst.abort.signal.aborted || inst.retiring) return;
-          inst.exited ??= `exit code ${exitCode}`;
-          this.unroute(inst);
-          this.deps.queue.enqueue(`endpoint:${inst.endpoint}`);
-        })
-        .catch(() => undefined),
+      watchInstance(this.deps.runtime, inst, (how) => {
+        if (inst.retiring) return;
+        inst.exited ??= how;
+        this.unroute(inst);
+        this.deps.queue.enqueue(`endpoint:${inst.endpoint}`);
+      }),
     );
   }
 
@@ -729,6 +701,9 @@ export class EndpointController implements Controller {
         DesiredWeight: v.weight,
         CurrentInstanceCount: healthy,
         DesiredInstanceCount: v.instanceCount,
+        ...(st.waiting
+          ? { VariantStatus: [{ Status: rec.status === EndpointStatus.Updating ? 'Updating' : 'Creating', StatusMessage: st.waiting.message, StartTime: st.waiting.since / 1000 }] }
+          : {}),
       };
     });
   }
@@ -745,9 +720,9 @@ export class EndpointController implements Controller {
     return st;
   }
 
-  private hostInfo(): Promise<{ cpus: number; memoryBytes: number }> {
+  private hostInfo(): Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }> {
     this.hostResources ??= this.deps.runtime.info().then(
-      (i) => ({ cpus: i.cpus || 1, memoryBytes: i.memoryBytes || 1024 ** 3 }),
+      (i) => ({ cpus: i.cpus || 1, memoryBytes: i.memoryBytes || 1024 ** 3, ...(i.maxTasks ? { maxTasks: i.maxTasks } : {}) }),
       () => ({ cpus: 1, memoryBytes: 1024 ** 3 }),
     );
     return this.hostResources;
@@ -759,6 +734,11 @@ export class EndpointController implements Controller {
   }
 }
 
+function missingImage(v: VariantPlan): string {
+  return `The image '${v.image}' for production variant ${v.variantName} was not found on this host. Build or tag it locally (docker build -t ${v.image} .) and try again.`;
+}
+
 function truncate(s: string): string {
   return s.length > MAX_REASON ? `${s.slice(0, MAX_REASON - 1)}…` : s;
 }
+

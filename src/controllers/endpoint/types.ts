@@ -4,6 +4,7 @@
  * and records status). Wire members keep their AWS names; timestamps in docs are epoch seconds.
  */
 import type { Tag } from '../../storage/tag-store.js';
+import type { Demand } from '../admission/demand.js';
 
 export interface ContainerDefinitionDoc {
   Image?: string;
@@ -76,6 +77,10 @@ export interface FleetPlan {
   asyncInferenceConfig?: AsyncInferenceConfigDoc;
   /** The config's DataCaptureConfig (the data plane's capture writer reads it from the route). */
   dataCaptureConfig?: DataCaptureConfigDoc;
+  /** What admission granted this fleet (fleet-admission.ts); unset while it waits. */
+  admitted?: Demand;
+  /** When an update's or a scale-up's ask started waiting (its place in the queue), epoch ms. */
+  askedAt?: number;
 }
 
 /** `DataCaptureConfig` as stored (CreateEndpointConfig). */

@@ -6,19 +6,26 @@
  * Each controller keeps its own step machine and what only it does (metrics, Continuous uploads).
  */
 import { rm } from 'node:fs/promises';
-import { LABELS, RuntimeIsolationError, type BindMount, type ContainerInfo, type ContainerSpec } from '../../runtime/container-runtime.js';
+import { LABELS, type BindMount, type ContainerInfo, type ContainerSpec } from '../../runtime/container-runtime.js';
 import { logger } from '../../server/logger.js';
 import type { ResourceKind, ResourceRecord } from '../../storage/resource-store.js';
 import type { ContainerCommand } from '../container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';
+import { instanceDemand } from '../admission/demand.js';
+import type { Claim } from '../admission/ledger.js';
 import { limitsFor } from '../instance-types.js';
+import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
 import { ClientError } from '../training-job/data-source.js';
 import { algorithmFailureReason, wireTime } from '../training-job/status.js';
 import { requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { followContainerLogs, type FollowOptions } from './container-logs.js';
+import { OrphanSweeper } from '../orphan-sweeper.js';
 import { homeTag } from './home-tag.js';
 import { guardReconcile } from './reconcile-guard.js';
 import type { HostJobInternal, HostState } from './types.js';
+
+/** Least time between two shown changes of a waiting job's reason. */
+const WAIT_MESSAGE_MIN_MS = 10_000;
 
 /** What every in-memory watcher of a running job has; controllers add their own timers. */
 export interface HostWatcher {
@@ -44,6 +51,12 @@ export interface HostJobOptions<D, W extends HostWatcher> {
   dispose: (w: W) => void;
   /** Background work `stop()` waits for besides the log followers. */
   pending?: (w: W) => (Promise<void> | undefined)[];
+  /** The instances the job asks for, for admission by capacity. */
+  instances: (doc: D) => { type: string; count: number };
+  /** The image the job names (resolved before it queues for capacity, so a missing one fails at once). */
+  image: (doc: D) => string;
+  /** Shows why a job waits for capacity (training: the Starting secondary status's message). */
+  showWaiting: (job: string, message: string) => void;
 }
 
 /** How a host's container runs; `binds` is called only for a container not created yet. */
@@ -67,12 +80,82 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
   private readonly errors = new Map<string, number>();
   private readonly tag: string;
   private stopped = false;
+  private readonly sweeper: OrphanSweeper;
+  /** The waiting reason each job last showed, and when. */
+  private readonly waitShown = new Map<string, { message: string; at: number }>();
 
   constructor(
     private readonly deps: ControllerDeps,
     private readonly o: HostJobOptions<D, W>,
   ) {
     this.tag = homeTag(deps.config.home);
+    deps.admission.register(() => this.claims());
+    // Containers and networks of finished jobs whose clean-up could not remove them (engine unreachable) go later.
+    this.sweeper = new OrphanSweeper({
+      runtime: deps.runtime,
+      kind: o.kind,
+      home: deps.config.home,
+      ownsContainer: (c) => this.live(c.labels[LABELS.name]),
+      ownsNetwork: (name) => this.deps.resources.listByStatus<D, I>(this.o.kind, ['InProgress', 'Stopping']).some((r) => this.networkName(r.name) === name && r.internal.step !== 'done'),
+      onReconnect: () => {
+        for (const r of this.deps.resources.listByStatus(this.o.kind, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(this.key(r.name));
+      },
+    });
+  }
+
+  /** Whether the job named so exists and is not done (its containers may run). */
+  private live(job: string | undefined): boolean {
+    const rec = job ? this.get(job) : undefined;
+    return rec !== undefined && rec.internal.step !== 'done';
+  }
+
+  /**
+   * What this kind's jobs hold or wait for: a job holds its instances from admission until it is
+   * done (jobs from before admission existed hold them once past `pending`); an InProgress job
+   * not admitted yet waits, in creation order.
+   */
+  claims(): Claim[] {
+    const out: Claim[] = [];
+    for (const r of this.deps.resources.listByStatus<D, I>(this.o.kind, ['InProgress', 'Stopping'])) {
+      if (r.internal.step === 'done') continue;
+      const held = r.internal.admitted !== undefined || r.internal.step !== 'pending';
+      if (!held && this.o.status(r.doc) !== 'InProgress') continue;
+      const { type, count } = this.o.instances(r.doc);
+      out.push({ key: this.key(r.name), kind: 'job', order: r.creationTime, demand: r.internal.admitted ?? instanceDemand(type, count), held });
+    }
+    return out;
+  }
+
+  /**
+   * Asks admission for a pending job's instances; true once admitted (recorded in the job), false
+   * while it waits (the reason shown through `showWaiting`; the caller requeues).
+   */
+  async admit(rec: ResourceRecord<D, I>): Promise<boolean> {
+    if (rec.internal.admitted) return true;
+    if (!rec.internal.image) {
+      const image = await this.resolveImage(this.o.image(rec.doc));
+      rec = this.update(rec.name, (r) => {
+        r.internal.image = image;
+      });
+    }
+    const { type, count } = this.o.instances(rec.doc);
+    const demand = instanceDemand(type, count);
+    const decision = await this.deps.admission.request({ key: this.key(rec.name), kind: 'job', order: rec.creationTime, demand, what: `${count} x ${type}` }, () =>
+      this.update(rec.name, (r) => {
+        r.internal.admitted = demand;
+      }),
+    );
+    if (decision.admit) {
+      this.waitShown.delete(rec.name);
+      return true;
+    }
+    // The figures in the message move with every admission: show a change at most every 10 s.
+    const shown = this.waitShown.get(rec.name);
+    if (!shown || (shown.message !== decision.message && Date.now() - shown.at >= WAIT_MESSAGE_MIN_MS)) {
+      this.waitShown.set(rec.name, { message: decision.message, at: Date.now() });
+      this.o.showWaiting(rec.name, decision.message);
+    }
+    return false;
   }
 
   key(name: string): string {
@@ -138,18 +221,18 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
     try {
       const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: this.o.kind, [LABELS.home]: this.deps.config.home }, { all: true });
       for (const c of mine) {
-        const job = c.labels[LABELS.name];
-        const rec = job ? this.get(job) : undefined;
-        if (!rec || rec.internal.step === 'done') await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
+        if (!this.live(c.labels[LABELS.name])) await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
       }
     } catch (err) {
       logger.warn({ err }, `could not list ${this.o.what.replace(/ job$/, '')} containers on resume`);
     }
+    this.sweeper.start();
   }
 
   /** Shuts the watchers down; containers keep running. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.sweeper.stop();
     for (const w of this.watchers.values()) this.o.dispose(w);
     await Promise.allSettled([...this.watchers.values()].flatMap((w) => [...w.followers, ...(this.o.pending?.(w) ?? [])]));
     this.watchers.clear();
@@ -188,6 +271,11 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
     throw new ClientError(`Image '${image}' not found on the Docker engine. Build or tag it locally (docker build -t ${bare} .) and try again.`);
   }
 
+  /** The job's own network (deterministic, so a retry finds it). */
+  networkName(job: string): string {
+    return `slipway-${this.o.namePrefix}-${job.toLowerCase()}-${this.tag}`;
+  }
+
   /** Host states with deterministic container names and log streams fixed at the first start. */
   planHosts(job: string, count: number): HostState[] {
     const startSec = Math.floor(this.o.now() / 1000);
@@ -198,25 +286,29 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
   }
 
   /**
-   * The staged → running work: a network for N > 1 hosts, one container per host (found by its
-   * deterministic name if a previous attempt made it), ids recorded, then every container started.
+   * The staged → running work: the job's own network (none for an isolated single host), one
+   * container per host (found by its deterministic name if a previous attempt made it), ids
+   * recorded, then every container started.
    */
   async startContainers(rec: ResourceRecord<D, I>, c: HostContainerOptions): Promise<ResourceRecord<D, I>> {
     const hosts = rec.internal.hosts!;
     let network: string | undefined;
-    if (hosts.length > 1) {
-      network = `slipway-${this.o.namePrefix}-${rec.name.toLowerCase()}-${this.tag}`;
+    if (hosts.length > 1 || !c.isolated) {
+      network = this.networkName(rec.name);
       // Hosts of an isolated job still reach each other (SageMaker allows inter-container traffic).
+      const opts = networkOptionsFor({ isolated: c.isolated, serving: false, hostAccess: this.deps.config.containers.hostAccess });
       try {
-        await this.deps.runtime.createNetwork(network, this.labels(rec), { internal: c.isolated });
+        await this.deps.runtime.createNetwork(network, this.labels(rec), opts);
       } catch (err) {
-        // Never run an isolated job unisolated: it fails with the reason instead of retrying.
-        if (err instanceof RuntimeIsolationError) throw new ClientError(`EnableNetworkIsolation could not be enforced on this host: ${err.message}`);
+        // Never run a job less guarded than asked: it fails with the reason instead of retrying.
+        const reason = networkFailureReason(err, c.isolated);
+        if (reason) throw new ClientError(reason);
         throw err;
       }
     }
-    const engine = await this.deps.runtime.info().catch(() => ({ cpus: 0, memoryBytes: 0 }));
-    const limits = engine.cpus > 0 ? limitsFor(c.instanceType, engine.cpus, engine.memoryBytes) : { warnings: [] };
+    const engine = await this.deps.runtime.info().catch(() => undefined);
+    // Without the engine's figures the instance type's own limits apply unclamped.
+    const limits = limitsFor(c.instanceType, engine?.cpus || Number.MAX_SAFE_INTEGER, engine?.memoryBytes || Number.MAX_SAFE_INTEGER, engine?.maxTasks);
     const ids: string[] = [];
     for (const h of hosts) {
       let id = (await this.deps.runtime.inspectContainer(h.containerName))?.id;
@@ -230,7 +322,7 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
           labels: this.labels(rec, h.host),
           binds: c.binds(h),
           hostname: h.host,
-          limits: { nanoCpus: limits.nanoCpus, memoryBytes: limits.memoryBytes },
+          ...specLimits(limits),
           ...(network ? { network: { name: network, aliases: [h.host] } } : c.isolated ? { networkDisabled: true } : {}),
         };
         id = await this.deps.runtime.createContainer(spec);

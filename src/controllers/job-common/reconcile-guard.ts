@@ -1,8 +1,11 @@
 /**
  * @module controllers/job-common/reconcile-guard — how a job controller's reconcile treats
- * errors: a ClientError fails the job at once with its text; other errors are retried with the
- * work queue's backoff until `maxErrors` in a row, then the job fails as InternalServerError.
+ * errors: a ClientError fails the job at once with its text; an engine that cannot be reached is
+ * retried for as long as it takes (the job is not at fault, and its containers may well be
+ * running: the controller looks again once the engine is back); other errors are retried with
+ * the work queue's backoff until `maxErrors` in a row, then the job fails as InternalServerError.
  */
+import { RuntimeUnavailableError } from '../../runtime/container-runtime.js';
 import { logger } from '../../server/logger.js';
 import { ClientError } from '../training-job/data-source.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
@@ -31,6 +34,7 @@ export async function guardReconcile(t: GuardTarget, name: string, what: string,
       await t.fail(name, err.message);
       return DONE;
     }
+    if (err instanceof RuntimeUnavailableError) throw err;
     const n = (t.errors.get(name) ?? 0) + 1;
     t.errors.set(name, n);
     if (n < MAX_CONSECUTIVE_ERRORS) throw err;

@@ -2,11 +2,12 @@
  * @module controllers/job-common/types — the bookkeeping shapes every multi-host job controller
  * (training, processing) persists in a record's `internal`.
  */
+import type { Demand } from '../admission/demand.js';
 
 /**
  * The controller's progress, persisted so a reconcile after a crash resumes at the right step:
  *
- *   pending ─► staged ─► running ─► exited ─► done
+ *   pending (waits for admission) ─► staged ─► running ─► exited ─► done
  *      │          │         │
  *      └──────────┴─────────┴──► (platform failure) done
  */
@@ -30,4 +31,6 @@ export interface HostJobInternal {
   network?: string;
   /** Why the job is stopping: a Stop*Job call or MaxRuntimeInSeconds. */
   stopReason?: 'Stopped' | 'MaxRuntimeExceeded';
+  /** What admission granted the job (its instances' demand); unset while it waits for capacity. */
+  admitted?: Demand;
 }

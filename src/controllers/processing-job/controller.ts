@@ -2,7 +2,7 @@
  * @module controllers/processing-job/controller — runs a processing job's containers as SageMaker
  * does (contract §6) and records what happens as the job's status.
  *
- *   pending ──resolve image, per-host workspaces: config, inputs staged, FIFOs──► staged
+ *   pending ──admitted by capacity, resolve image, per-host workspaces: config, inputs staged, FIFOs──► staged
  *   staged  ──network (N>1), create + start containers (deterministic names)──► running
  *   running ──watch: logs → LogStore, exits, MaxRuntime, stop, Continuous uploads, Pipe feeders──► exited
  *   exited  ──upload every output (also for Failed and Stopped jobs), ExitMessage──► done (+ clean-up)
@@ -21,6 +21,7 @@ import { ClientError } from '../training-job/data-source.js';
 import { listFiles, putToUri, uploadTree, type OutputTarget } from '../training-job/packaging.js';
 import { runPipeFeeder } from '../training-job/pipe-feeder.js';
 import { truncateReason, wireTime } from '../training-job/status.js';
+import { ADMISSION_POLL_MS } from '../admission/admission.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { decodeExitMessage, outputLocalPath } from './container-config.js';
 import { PROCESSING_LOG_GROUP, type ProcessingJobDoc, type ProcessingJobInternal, type ProcessingOutputDoc } from './types.js';
@@ -54,6 +55,8 @@ type Outcome = { status: 'Completed' } | { status: 'Failed'; reason: string } | 
 export class ProcessingJobController extends HostJobController<ProcessingJobDoc, ProcessingJobInternal, Watcher> {
   private readonly scanMs: number;
   private readonly output: OutputTarget;
+  /** Jobs whose wait for capacity has been logged. */
+  private readonly waitingLogged = new Set<string>();
 
   constructor(deps: ControllerDeps, opts: ProcessingJobControllerOptions = {}) {
     super(deps, {
@@ -69,6 +72,15 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
         if (w.scanTimer) clearInterval(w.scanTimer);
       },
       pending: (w) => [w.scanning],
+      instances: (doc) => ({ type: doc.ProcessingResources.ClusterConfig.InstanceType, count: doc.ProcessingResources.ClusterConfig.InstanceCount }),
+      image: (doc) => doc.AppSpecification.ImageUri,
+      // DescribeProcessingJob has no status message: the reason goes to the job's log, once.
+      showWaiting: (job, message) => {
+        if (this.waitingLogged.has(job)) return;
+        this.waitingLogged.add(job);
+        const rec = this.update(job, (r) => (r.internal.hosts ??= this.jobs.planHosts(r.name, r.doc.ProcessingResources.ClusterConfig.InstanceCount)));
+        this.jobs.platformLog(rec, message);
+      },
     });
     this.scanMs = opts.continuousScanMs ?? Number(process.env.SLIPWAY_CONTINUOUS_SCAN_MS ?? 1000);
     this.output = { objects: deps.objects, paths: deps.config.localPaths };
@@ -79,6 +91,8 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
     if (!rec) return DONE;
     switch (rec.internal.step) {
       case 'pending':
+        if (!(await this.jobs.admit(rec))) return requeueAfter(ADMISSION_POLL_MS);
+        this.waitingLogged.delete(name);
         await this.prepare(rec);
         return requeueAfter(0);
       case 'staged':

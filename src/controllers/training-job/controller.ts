@@ -2,7 +2,8 @@
  * @module controllers/training-job/controller — runs a training job's containers as SageMaker
  * does (contract §3) and records what happens as the job's status.
  *
- *   pending ──resolve image, workspaces, stage inputs, restore checkpoints──► staged
+ *   pending ──admitted by capacity (waits in Starting), resolve image, workspaces, stage inputs,
+ *             restore checkpoints──► staged
  *   staged  ──network (N>1), create + start containers (deterministic names)──► running
  *   running ──watch: logs → LogStore + metrics, exits, MaxRuntime, stop, checkpoint sync──► exited
  *   exited  ──Uploading: model.tar.gz / output.tar.gz, final checkpoints──► done (+ clean-up)
@@ -24,6 +25,7 @@ import { joinUri } from '../../storage/s3-uri.js';
 import { containerCommand } from '../container-command.js';
 import type { ControllerDeps } from '../controller.js';
 import { HostJobController, HostJobs, type HostWatcher } from '../job-common/host-jobs.js';
+import { ADMISSION_POLL_MS } from '../admission/admission.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { channelInputMode } from './container-config.js';
 import { ClientError, channelObjects } from './data-source.js';
@@ -93,6 +95,10 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
         if (w.syncTimer) clearInterval(w.syncTimer);
         if (w.statsTimer) clearInterval(w.statsTimer);
       },
+      instances: (doc) => ({ type: doc.ResourceConfig.InstanceType, count: doc.ResourceConfig.InstanceCount }),
+      image: (doc) => doc.AlgorithmSpecification.TrainingImage,
+      // SageMaker reports waiting for instances in the Starting status's message.
+      showWaiting: (job, message) => this.update(job, (r) => setSecondaryStatus(r.doc, 'Starting', this.now(), message)),
     });
     this.config = deps.config;
     this.objects = deps.objects;
@@ -106,6 +112,7 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
     let rec = this.jobs.toStep(name);
     if (!rec) return DONE;
     if (rec.internal.step === 'pending') {
+      if (!(await this.jobs.admit(rec))) return requeueAfter(ADMISSION_POLL_MS);
       await this.prepare(rec);
       rec = this.get(name)!;
       if (rec.doc.TrainingJobStatus === 'Stopping') return requeueAfter(0);

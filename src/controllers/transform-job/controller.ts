@@ -1,7 +1,7 @@
 /**
  * @module controllers/transform-job/controller — runs batch transform jobs (contract §5).
  *
- *   InProgress ──start the model's `serve` containers (TransformResources), wait for /ping,
+ *   InProgress ──admitted by capacity──► start the model's `serve` containers (TransformResources), wait for /ping,
  *              read /execution-parameters──► objects partitioned by key across instances
  *              ──each object streamed through /invocations──► `<S3OutputPath>/<rel>.out`
  *   ──all objects ok──► Completed   ──an object failed (no .out for it)──► Failed
@@ -21,10 +21,15 @@ import { ModelCache } from '../endpoint/model-cache.js';
 import type { ModelDoc } from '../endpoint/types.js';
 import { followContainerLogs } from '../job-common/container-logs.js';
 import { homeTag } from '../job-common/home-tag.js';
+import { OrphanSweeper } from '../orphan-sweeper.js';
+import { networkFailureReason, networkOptionsFor } from '../resource-network.js';
 import { ClientError, channelObjects, shard, type SourceObject } from '../training-job/data-source.js';
 import { putToUri } from '../training-job/packaging.js';
 import { gunzipWithBudget } from '../job-common/gzip-input.js';
 import { truncateReason, wireTime } from '../training-job/status.js';
+import { ADMISSION_POLL_MS } from '../admission/admission.js';
+import { instanceDemand } from '../admission/demand.js';
+import type { Claim } from '../admission/ledger.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
 import { DataProcessor, formatOf } from './data-processing.js';
 import { executionParameters, invoker, startServeContainer, waitHealthy, type ServeInstance } from './instances.js';
@@ -52,10 +57,53 @@ export class TransformJobController implements Controller {
   private readonly runs = new Map<string, Run>();
   private readonly cache: ModelCache;
   private readonly tag: string;
+  private readonly sweeper: OrphanSweeper;
 
   constructor(private readonly deps: ControllerDeps) {
     this.cache = ModelCache.forControllers(deps);
     this.tag = homeTag(deps.config.home);
+    deps.admission.register(() => this.claims());
+    // A run removes its containers when it ends; those it could not (engine unreachable) go later.
+    this.sweeper = new OrphanSweeper({
+      runtime: deps.runtime,
+      kind: KIND,
+      home: deps.config.home,
+      ownsContainer: (c) => this.runs.has(c.labels[LABELS.name] ?? ''),
+      ownsNetwork: (name) => [...this.runs.keys()].some((job) => this.networkName(job) === name),
+      onReconnect: () => undefined,
+    });
+  }
+
+  /** Jobs hold their instances from admission until done; InProgress ones not admitted wait. */
+  private claims(): Claim[] {
+    const out: Claim[] = [];
+    for (const r of this.deps.resources.listByStatus<TransformJobDoc, TransformJobInternal>(KIND, ['InProgress', 'Stopping'])) {
+      if (r.internal.done || (!r.internal.admitted && r.doc.TransformJobStatus !== 'InProgress')) continue;
+      const { InstanceType, InstanceCount } = r.doc.TransformResources;
+      out.push({ key: `${KIND}:${r.name}`, kind: 'job', order: r.creationTime, demand: r.internal.admitted ?? instanceDemand(InstanceType, InstanceCount), held: !!r.internal.admitted });
+    }
+    return out;
+  }
+
+  /** Returns once the job is admitted by capacity; throws when `signal` aborts first. */
+  private async waitForCapacity(name: string, signal: AbortSignal): Promise<void> {
+    let logged = false;
+    for (;;) {
+      const rec = this.deps.resources.get<TransformJobDoc, TransformJobInternal>(KIND, name);
+      if (!rec || rec.internal.admitted) return;
+      const { InstanceType, InstanceCount } = rec.doc.TransformResources;
+      const demand = instanceDemand(InstanceType, InstanceCount);
+      const asking = { key: `${KIND}:${name}`, kind: 'job' as const, order: rec.creationTime, demand, what: `${InstanceCount} x ${InstanceType}` };
+      const decision = await this.deps.admission.request(asking, () =>
+        this.deps.resources.update<TransformJobDoc, TransformJobInternal>(KIND, name, (r) => (r.internal.admitted = demand), { touch: false }),
+      );
+      if (decision.admit) return;
+      // DescribeTransformJob has no status message: the reason goes to the job's log group, once.
+      if (!logged) this.deps.logs.append(TRANSFORM_LOG_GROUP, `${name}/admission`, [{ timestamp: Date.now(), message: `[slipway] ${decision.message}` }]);
+      logged = true;
+      await new Promise((r) => setTimeout(r, ADMISSION_POLL_MS));
+      signal.throwIfAborted();
+    }
   }
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -92,13 +140,18 @@ export class TransformJobController implements Controller {
     try {
       const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.home]: this.deps.config.home }, { all: true });
       for (const c of mine) await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
+      // Every run starts over after a restart, on a network of its own again.
+      const nets = await this.deps.runtime.listNetworks({ [LABELS.kind]: KIND, [LABELS.home]: this.deps.config.home });
+      for (const n of nets) await this.deps.runtime.removeNetwork(n.name).catch(() => undefined);
     } catch (err) {
       logger.warn({ err }, 'could not list transform containers on resume');
     }
     for (const rec of this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(`${KIND}:${rec.name}`);
+    this.sweeper.start();
   }
 
   async stop(): Promise<void> {
+    await this.sweeper.stop();
     // Server shutdown: the job is restarted on resume, so its work stops here (status unchanged).
     for (const r of this.runs.values()) r.abort.abort(new Error('shutdown'));
     await Promise.allSettled([...this.runs.values()].map((r) => r.done));
@@ -127,6 +180,12 @@ export class TransformJobController implements Controller {
   private async removeContainers(name: string): Promise<void> {
     const left = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.home]: this.deps.config.home }, { all: true }).catch(() => []);
     await Promise.all(left.map((c) => this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined)));
+    await this.deps.runtime.removeNetwork(this.networkName(name)).catch(() => undefined);
+  }
+
+  /** The job's own network (resource-network.ts). */
+  private networkName(job: string): string {
+    return `slipway-tj-${job.toLowerCase()}-${this.tag}`;
   }
 
   /** Deletes `<S3OutputPath>/<rel>.out` for every input object (best effort). */
@@ -168,6 +227,7 @@ export class TransformJobController implements Controller {
       await Promise.race([Promise.allSettled(followers), new Promise((r) => setTimeout(r, LOG_DRAIN_LIMIT_MS))]);
       logsAbort.abort();
       await Promise.all(instances.map((i) => this.deps.runtime.removeContainer(i.containerId, { force: true }).catch(() => undefined)));
+      await this.deps.runtime.removeNetwork(this.networkName(name)).catch(() => undefined);
     }
     if (signal.aborted && signal.reason instanceof Error && signal.reason.message === 'shutdown') return;
     // StopTransformJob keeps no output (contract §5).
@@ -194,6 +254,11 @@ export class TransformJobController implements Controller {
     if (!model) throw new ClientError(`Could not find model "${doc.ModelName}".`);
     const container = model.doc.PrimaryContainer ?? model.doc.Containers?.[0];
     if (!container?.Image) throw new ClientError(`Model ${doc.ModelName} has no container image.`);
+    // A job that cannot run fails at once rather than after its turn for capacity.
+    if (!(await this.deps.runtime.resolveImage(container.Image))) {
+      throw new ClientError(`The image '${container.Image}' of the model was not found on this host. Build or tag it locally and try again.`);
+    }
+    await this.waitForCapacity(name, signal);
 
     // Request values > execution-parameters > defaults (contract §5).
     const req = { MaxConcurrentTransforms: doc.MaxConcurrentTransforms, MaxPayloadInMB: doc.MaxPayloadInMB, BatchStrategy: doc.BatchStrategy };
@@ -202,6 +267,15 @@ export class TransformJobController implements Controller {
     if (req.BatchStrategy) env.SAGEMAKER_BATCH_STRATEGY = req.BatchStrategy === 'MultiRecord' ? 'MULTI_RECORD' : 'SINGLE_RECORD';
     if (req.MaxConcurrentTransforms !== undefined) env.SAGEMAKER_MAX_CONCURRENT_TRANSFORMS = String(req.MaxConcurrentTransforms);
 
+    const labels = { [LABELS.managed]: 'true', [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.arn]: arn, [LABELS.home]: this.deps.config.home };
+    const network = this.networkName(name);
+    const isolated = model.doc.EnableNetworkIsolation === true;
+    try {
+      await this.deps.runtime.createNetwork(network, labels, networkOptionsFor({ isolated, serving: true, hostAccess: this.deps.config.containers.hostAccess }));
+    } catch (err) {
+      const reason = networkFailureReason(err, isolated);
+      throw reason ? new ClientError(reason) : err;
+    }
     const count = doc.TransformResources.InstanceCount;
     const startupMs = Number(process.env.SLIPWAY_TRANSFORM_STARTUP_SECONDS ?? DEFAULT_STARTUP_SECONDS) * 1000;
     for (let i = 0; i < count; i++) {
@@ -217,7 +291,8 @@ export class TransformJobController implements Controller {
         instanceType: doc.TransformResources.InstanceType,
         name: `slipway-tj-${name.toLowerCase()}-${i + 1}-${this.tag}`,
         instanceId: id,
-        labels: { [LABELS.managed]: 'true', [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.arn]: arn, [LABELS.home]: this.deps.config.home },
+        labels,
+        network,
       }).catch((err: unknown) => {
         if (err instanceof Error && err.name === 'ModelDataError') throw new ClientError(err.message);
         throw err;

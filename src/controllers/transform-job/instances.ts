@@ -2,7 +2,7 @@
  * @module controllers/transform-job/instances — the model's `serve` containers for one transform
  * job, started as the endpoint controller starts hosting instances (contract §4.1, §5): model data
  * from the shared ModelCache mounted read-only at /opt/ml/model, port 8080 published on 127.0.0.1,
- * instance-type limits, healthy once `GET /ping` answers 200. The endpoint controller keeps its
+ * the job's own network, instance-type limits, healthy once `GET /ping` answers 200. The endpoint controller keeps its
  * start-up private, so this is the small adapter over the same exported pieces.
  */
 import { mkdir } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS } from '../endpoint/types.js';
 import type { ContainerDefinitionDoc } from '../endpoint/types.js';
 import { containerCommand } from '../container-command.js';
 import { limitsFor } from '../instance-types.js';
+import { specLimits } from '../resource-network.js';
 import { ClientError } from '../training-job/data-source.js';
 
 export interface ServeInstance {
@@ -34,6 +35,8 @@ export interface StartServeOptions {
   name: string;
   instanceId: string;
   labels: Record<string, string>;
+  /** The job's own network (resource-network.ts). */
+  network: string;
 }
 
 /** Creates and starts one `serve` container; the caller waits for health. */
@@ -47,8 +50,8 @@ export async function startServeContainer(o: StartServeOptions): Promise<{ conta
     modelDir = join(o.modelCacheDir, 'empty');
     await mkdir(modelDir, { recursive: true });
   }
-  const engine = await o.runtime.info().catch(() => ({ cpus: 1, memoryBytes: 1024 ** 3 }));
-  const limits = limitsFor(o.instanceType, engine.cpus || 1, engine.memoryBytes || 1024 ** 3);
+  const engine = await o.runtime.info().catch(() => ({ cpus: 1, memoryBytes: 1024 ** 3, maxTasks: undefined }));
+  const limits = limitsFor(o.instanceType, engine.cpus || 1, engine.memoryBytes || 1024 ** 3, engine.maxTasks);
   const cmd = containerCommand('serve');
   await o.runtime.removeContainer(o.name, { force: true }).catch(() => undefined);
   const containerId = await o.runtime.createContainer({
@@ -60,7 +63,8 @@ export async function startServeContainer(o: StartServeOptions): Promise<{ conta
     labels: { ...o.labels, [LABELS.instance]: o.instanceId },
     binds: [{ hostPath: modelDir, containerPath: '/opt/ml/model', readOnly: true }],
     publishPorts: [8080],
-    limits: { ...(limits.nanoCpus ? { nanoCpus: limits.nanoCpus } : {}), ...(limits.memoryBytes ? { memoryBytes: limits.memoryBytes } : {}) },
+    network: { name: o.network },
+    ...specLimits(limits),
   });
   await o.runtime.startContainer(containerId);
   const info = await o.runtime.inspectContainer(containerId);

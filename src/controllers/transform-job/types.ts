@@ -1,4 +1,5 @@
 /** @module controllers/transform-job/types — the stored shape of a transform job (Describe document, epoch-second times). */
+import type { Demand } from '../admission/demand.js';
 import type { DataProcessingDoc } from './data-processing.js';
 import type { SplitType } from './record-splitter.js';
 
@@ -35,4 +36,6 @@ export interface TransformJobInternal {
   /** Set once the job has ended (after outputs and clean-up). */
   done?: boolean;
   stopReason?: string;
+  /** What admission granted the job (its instances' demand); unset while it waits for capacity. */
+  admitted?: Demand;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RuntimeError, RuntimeNotFoundError } from '../container-runtime.js';
+import { RuntimeError, RuntimeNotFoundError, RuntimeUnavailableError } from '../container-runtime.js';
 import {
   computeStats,
   hostIsolationOf,
@@ -28,7 +28,8 @@ describe('toCreateOptions', () => {
       publishPorts: [8080],
       network: { name: 'net-1', aliases: ['algo-1'] },
       hostname: 'algo-1',
-      limits: { nanoCpus: 1_500_000_000, memoryBytes: 1 << 30 },
+      limits: { nanoCpus: 1_500_000_000, memoryBytes: 1 << 30, pidsLimit: 4096 },
+      shmSizeBytes: 1 << 29,
       workingDir: '/opt/ml',
     });
     expect(body).toMatchObject({
@@ -51,6 +52,8 @@ describe('toCreateOptions', () => {
         NetworkMode: 'net-1',
         NanoCpus: 1_500_000_000,
         Memory: 1 << 30,
+        PidsLimit: 4096,
+        ShmSize: 1 << 29,
       },
     });
   });
@@ -98,17 +101,34 @@ describe('toNetworkCreateOptions', () => {
     });
     expect(toNetworkCreateOptions('n', {}, { outbound: true, interContainer: true }).Options).toBeUndefined();
   });
+
+  it('names the bridge and labels the network that must not reach the host, on the subnet given', () => {
+    const body = toNetworkCreateOptions('n', { a: 'b' }, { host: false }, { subnet: '10.213.7.0/24', gateway: '10.213.7.1' });
+    expect(body).toMatchObject({
+      Internal: false,
+      Labels: { a: 'b', 'slipway.host-access': 'none' },
+      Options: { 'com.docker.network.bridge.name': bridgeNameFor('n') },
+      IPAM: { Driver: 'default', Config: [{ Subnet: '10.213.7.0/24', Gateway: '10.213.7.1' }] },
+    });
+    expect(body.Options).not.toHaveProperty(['com.docker.network.bridge.enable_ip_masquerade']);
+    expect(toNetworkCreateOptions('n', {}, {})).not.toHaveProperty('IPAM');
+  });
 });
 
 describe('hostIsolationOf', () => {
   const id = '0123456789abcdef0123';
   it('reads the named bridge of a network without outbound NAT', () => {
     const raw = { Id: id, Name: 'n', Driver: 'bridge', Options: { 'com.docker.network.bridge.enable_ip_masquerade': 'false', 'com.docker.network.bridge.name': 'slwabc' } };
-    expect(hostIsolationOf(raw)).toEqual({ bridge: 'slwabc', ipv6: false });
+    expect(hostIsolationOf(raw)).toEqual({ bridge: 'slwabc', ipv6: false, forward: true });
+  });
+
+  it('guards only the host for a network labelled host-access none that keeps its outbound NAT', () => {
+    const raw = { Id: id, Name: 'n', Driver: 'bridge', Labels: { 'slipway.host-access': 'none' }, Options: { 'com.docker.network.bridge.name': 'slwdef' } };
+    expect(hostIsolationOf(raw)).toEqual({ bridge: 'slwdef', ipv6: false, forward: false });
   });
 
   it("falls back to Docker's own bridge name for networks made before bridges were named", () => {
-    expect(hostIsolationOf({ Id: id, Name: 'n', Internal: true, EnableIPv6: true, Options: {} })).toEqual({ bridge: 'br-0123456789ab', ipv6: true });
+    expect(hostIsolationOf({ Id: id, Name: 'n', Internal: true, EnableIPv6: true, Options: {} })).toEqual({ bridge: 'br-0123456789ab', ipv6: true, forward: true });
   });
 
   it('ignores ordinary networks and other drivers', () => {
@@ -249,6 +269,18 @@ describe('translateError', () => {
     expect(err.cause).toBe(raw);
     const down = translateError(Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' }), 'ping');
     expect(down.message).toMatch(/engine unreachable/);
+  });
+
+  it('turns a socket that is missing, refused or cut into RuntimeUnavailableError', () => {
+    for (const e of [
+      Object.assign(new Error('connect ENOENT /tmp/x.sock'), { code: 'ENOENT' }),
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      new Error('socket hang up'),
+    ]) {
+      expect(translateError(e, 'inspect container x')).toBeInstanceOf(RuntimeUnavailableError);
+    }
+    // An answer from the engine, however bad, means it is there.
+    expect(translateError({ statusCode: 500, json: { message: 'boom' } }, 'x')).not.toBeInstanceOf(RuntimeUnavailableError);
   });
 
   it('passes runtime errors through unchanged', () => {

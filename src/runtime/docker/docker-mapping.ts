@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import {
   RuntimeError,
   RuntimeNotFoundError,
+  RuntimeUnavailableError,
   type ContainerInfo,
   type ContainerSpec,
   type ContainerState,
@@ -45,6 +46,8 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
   else if (spec.network) hostConfig.NetworkMode = spec.network.name;
   if (spec.limits?.nanoCpus !== undefined) hostConfig.NanoCpus = spec.limits.nanoCpus;
   if (spec.limits?.memoryBytes !== undefined) hostConfig.Memory = spec.limits.memoryBytes;
+  if (spec.limits?.pidsLimit !== undefined) hostConfig.PidsLimit = spec.limits.pidsLimit;
+  if (spec.shmSizeBytes !== undefined) hostConfig.ShmSize = spec.shmSizeBytes;
 
   const opts: Docker.ContainerCreateOptions = {
     name: spec.name,
@@ -76,13 +79,20 @@ export function toCreateOptions(spec: ContainerSpec): Docker.ContainerCreateOpti
 
 const BRIDGE_NAME_OPTION = 'com.docker.network.bridge.name';
 const MASQUERADE_OPTION = 'com.docker.network.bridge.enable_ip_masquerade';
+/** Network label marking a bridge whose members may not open connections to the host (`host: false`). */
+export const HOST_ACCESS_LABEL = 'slipway.host-access';
 
 /**
  * Whether a network's members must be kept away from the host itself (host-firewall.ts): those
  * with no way out (`outbound: false`, `internal`) would otherwise still reach every host address
- * through their bridge.
+ * through their bridge, and `host: false` asks for exactly that guard.
  */
 export function isolatesFromHost(opts: NetworkOptions): boolean {
+  return opts.outbound === false || opts.internal === true || opts.host === false;
+}
+
+/** Whether members must also be stopped from opening connections through the host (no way out at all). */
+function cutsOutbound(opts: NetworkOptions): boolean {
   return opts.outbound === false || opts.internal === true;
 }
 
@@ -90,9 +100,16 @@ export function isolatesFromHost(opts: NetworkOptions): boolean {
  * Docker create body for a bridge network. `outbound: false` and `interContainer: false` map to
  * the bridge driver's own switches (no MASQUERADE rule; no FORWARD accept between members), which
  * unlike `Internal` leave port publishing on 127.0.0.1 working. Networks isolated from the host
- * get a bridge interface named after the network (`slw…`), so firewall rules can name it.
+ * get a bridge interface named after the network (`slw…`), so firewall rules can name it; `host:
+ * false` is recorded as a label so the guard can be put back after a restart. `subnet` (with its
+ * gateway) comes from Slipway's own address pool (subnet-pool.ts).
  */
-export function toNetworkCreateOptions(name: string, labels: Record<string, string>, opts: NetworkOptions): Docker.NetworkCreateOptions {
+export function toNetworkCreateOptions(
+  name: string,
+  labels: Record<string, string>,
+  opts: NetworkOptions,
+  subnet?: { subnet: string; gateway: string },
+): Docker.NetworkCreateOptions {
   const driverOpts: Record<string, string> = {};
   if (opts.outbound === false) driverOpts[MASQUERADE_OPTION] = 'false';
   if (opts.interContainer === false) driverOpts['com.docker.network.bridge.enable_icc'] = 'false';
@@ -102,8 +119,9 @@ export function toNetworkCreateOptions(name: string, labels: Record<string, stri
     Driver: 'bridge',
     CheckDuplicate: true,
     Internal: opts.internal ?? false,
-    Labels: { ...labels },
+    Labels: { ...labels, ...(opts.host === false ? { [HOST_ACCESS_LABEL]: 'none' } : {}) },
     ...(Object.keys(driverOpts).length ? { Options: driverOpts } : {}),
+    ...(subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: subnet.subnet, Gateway: subnet.gateway }] } } : {}),
   };
 }
 
@@ -115,18 +133,26 @@ export interface RawNetworkInspect {
   Internal?: boolean;
   EnableIPv6?: boolean;
   Options?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+  IPAM?: { Config?: { Subnet?: string }[] | null } | null;
 }
 
 /**
  * How an existing bridge network is isolated from the host, or undefined when it is not: its
  * bridge interface (the name Slipway gave it, or Docker's default `br-` + 12 id digits for
- * networks made before bridges were named) and whether it carries IPv6.
+ * networks made before bridges were named), whether it carries IPv6, and whether connections
+ * through the host are cut too (`forward`: no outbound NAT, or internal) or only those to it.
  */
-export function hostIsolationOf(raw: RawNetworkInspect): { bridge: string; ipv6: boolean } | undefined {
+export function hostIsolationOf(raw: RawNetworkInspect): { bridge: string; ipv6: boolean; forward: boolean } | undefined {
   if ((raw.Driver ?? 'bridge') !== 'bridge') return undefined;
   const o = raw.Options ?? {};
-  if (!isolatesFromHost({ outbound: o[MASQUERADE_OPTION] !== 'false', internal: raw.Internal === true })) return undefined;
-  return { bridge: o[BRIDGE_NAME_OPTION] || `br-${raw.Id.slice(0, 12)}`, ipv6: raw.EnableIPv6 === true };
+  const opts: NetworkOptions = {
+    outbound: o[MASQUERADE_OPTION] !== 'false',
+    internal: raw.Internal === true,
+    host: raw.Labels?.[HOST_ACCESS_LABEL] !== 'none',
+  };
+  if (!isolatesFromHost(opts)) return undefined;
+  return { bridge: o[BRIDGE_NAME_OPTION] || `br-${raw.Id.slice(0, 12)}`, ipv6: raw.EnableIPv6 === true, forward: cutsOutbound(opts) };
 }
 
 /** The subset of GET /containers/{id}/json this module reads; the engine may send nulls. */
@@ -285,17 +311,41 @@ export function engineMessage(err: unknown): string {
   if (json && typeof json === 'object' && !Buffer.isBuffer(json) && typeof json.message === 'string') return json.message;
   if (typeof json === 'string' && json.trim()) return json.trim();
   if (Buffer.isBuffer(json) && json.length) return json.toString('utf8').trim();
-  if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT') return `docker engine unreachable (${e.message ?? e.code})`;
+  if (isUnreachable(err)) return `docker engine unreachable (${e.message ?? e.code})`;
   return e.message ?? String(err);
 }
 
+/** Transport failures of the engine socket: nothing reached the engine, or the answer was cut off. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  // A streamed answer (logs) cut off before its end.
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+/** Whether `err` says the engine could not be reached at all (no HTTP status came back). */
+export function isUnreachable(err: unknown): boolean {
+  if (engineStatus(err) !== undefined) return false;
+  const e = (err ?? {}) as ModemError;
+  return (typeof e.code === 'string' && UNREACHABLE.has(e.code)) || /socket hang up/i.test(e.message ?? '');
+}
+
 /**
- * Library error → runtime error: 404 becomes RuntimeNotFoundError, anything else RuntimeError
- * carrying the engine's message (prefixed with what we were doing). Runtime errors pass through.
+ * Library error → runtime error: 404 becomes RuntimeNotFoundError, an unreachable engine
+ * RuntimeUnavailableError, anything else RuntimeError carrying the engine's message (prefixed
+ * with what we were doing). Runtime errors pass through.
  */
 export function translateError(err: unknown, action: string): RuntimeError {
   if (err instanceof RuntimeError) return err;
   const msg = `${action}: ${engineMessage(err)}`;
   if (engineStatus(err) === 404) return new RuntimeNotFoundError(msg);
+  if (isUnreachable(err)) return new RuntimeUnavailableError(msg, err);
   return new RuntimeError(msg, err);
 }

@@ -1,8 +1,8 @@
 /**
  * @module runtime/docker/docker-runtime — `ContainerRuntime` over the Docker Engine API
  * (dockerode). Owns talking to the engine socket and translating its errors; the JSON mapping
- * lives in docker-mapping.ts, log decoding in log-stream.ts and the host firewall rules of
- * isolated networks in host-firewall.ts.
+ * lives in docker-mapping.ts, log decoding in log-stream.ts, networks in docker-networks.ts (their
+ * subnets in subnet-pool.ts, the host firewall rules of guarded networks in host-firewall.ts).
  *
  * The socket comes from DOCKER_HOST (unix:// or tcp://) or /var/run/docker.sock, as with the
  * docker CLI. Engine API v1.41 (Docker 20.10) or newer.
@@ -10,7 +10,6 @@
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import {
-  LABELS,
   RuntimeError,
   type ContainerInfo,
   type ContainerRuntime,
@@ -23,24 +22,12 @@ import {
   type ResolvedImage,
 } from '../container-runtime.js';
 import { isPlausibleImageRef, localImageCandidates } from '../image-ref.js';
-import {
-  computeStats,
-  engineMessage,
-  engineStatus,
-  hostIsolationOf,
-  isolatesFromHost,
-  toContainerInfo,
-  toCreateOptions,
-  toImageInfo,
-  toNetworkCreateOptions,
-  translateError,
-  type RawContainerInspect,
-  type RawImageInspect,
-  type RawNetworkInspect,
-  type RawStats,
-} from './docker-mapping.js';
+import { computeStats, engineMessage, engineStatus, toContainerInfo, toCreateOptions, toImageInfo, translateError, type RawContainerInspect, type RawImageInspect, type RawStats } from './docker-mapping.js';
+import { DockerNetworks } from './docker-networks.js';
 import { HostFirewall } from './host-firewall.js';
+import { hostMaxTasks } from './host-limits.js';
 import { decodeLogStream } from './log-stream.js';
+import { parsePool } from './subnet-pool.js';
 
 export interface DockerRuntimeOptions {
   /** A preconfigured client (tests, custom TLS). Default: `new Docker()`, which reads DOCKER_HOST. */
@@ -51,7 +38,16 @@ export interface DockerRuntimeOptions {
   pingTimeoutMs?: number;
   /** Host firewall for isolated networks. Default: iptables in this process's network namespace. */
   firewall?: HostFirewall;
+  /** Longest single wait request of `waitContainer` before it looks at the container again. */
+  waitSliceMs?: number;
+  /**
+   * Where new networks take their IPv4 subnet from (`CIDR` or `CIDR:block prefix`, subnet-pool.ts);
+   * default 10.213.0.0/16 in /24 blocks. `false` leaves the choice to the engine's own pools.
+   */
+  networkPool?: string | false;
 }
+
+export const DEFAULT_NETWORK_POOL = '10.213.0.0/16';
 
 function labelFilter(labels: Record<string, string>): string {
   return JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
@@ -59,6 +55,16 @@ function labelFilter(labels: Record<string, string>): string {
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+/** `p`, or a rejection with the abort reason as soon as `signal` aborts (p may never settle). */
+function settleOnAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
@@ -94,19 +100,24 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
  * - `inspectImage` gives `undefined` for a reference the engine rejects as malformed: such an
  *   image cannot exist locally.
  * - `stats` gives `undefined` for a missing or not-running container.
+ * - New networks get a free block of `networkPool` (none of another network's or the host's
+ *   routes), so the number of networks is not bounded by the engine's ~30 default pools.
+ * - Transport failures (socket missing, refused, cut) surface as `RuntimeUnavailableError`.
  */
 export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
   private readonly startPollMs: number;
   private readonly pingTimeoutMs: number;
-  private readonly firewall: HostFirewall;
-  private firewallResumed?: Promise<void>;
+  private readonly waitSliceMs: number;
+  private readonly networks: DockerNetworks;
 
   constructor(opts: DockerRuntimeOptions = {}) {
     this.docker = opts.docker ?? new Docker();
     this.startPollMs = opts.startPollMs ?? 200;
     this.pingTimeoutMs = opts.pingTimeoutMs ?? 5_000;
-    this.firewall = opts.firewall ?? new HostFirewall();
+    this.waitSliceMs = opts.waitSliceMs ?? 30_000;
+    const pool = opts.networkPool ?? DEFAULT_NETWORK_POOL;
+    this.networks = new DockerNetworks(this.docker, opts.firewall ?? new HostFirewall(), pool === false ? undefined : parsePool(pool));
   }
 
   async ping(): Promise<boolean> {
@@ -123,11 +134,13 @@ export class DockerRuntime implements ContainerRuntime {
   async info(): Promise<EngineInfo> {
     try {
       const i = await this.docker.info();
+      const maxTasks = await hostMaxTasks();
       return {
         cpus: Number(i.NCPU) || 0,
         memoryBytes: Number(i.MemTotal) || 0,
         architecture: String(i.Architecture ?? ''),
         serverVersion: String(i.ServerVersion ?? ''),
+        ...(maxTasks ? { maxTasks } : {}),
       };
     } catch (err) {
       throw translateError(err, 'engine info');
@@ -177,17 +190,30 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async waitContainer(id: string, signal?: AbortSignal): Promise<{ exitCode: number }> {
-    if (signal?.aborted) throw abortReason(signal);
-    try {
-      const res = (await this.docker.getContainer(id).wait({ condition: 'not-running', abortSignal: signal })) as {
-        StatusCode?: number;
-        Error?: { Message?: string } | null;
-      };
-      if (res.Error?.Message) throw new RuntimeError(`wait for container ${id}: ${res.Error.Message}`);
-      return { exitCode: res.StatusCode ?? -1 };
-    } catch (err) {
+    for (;;) {
       if (signal?.aborted) throw abortReason(signal);
-      throw translateError(err, `wait for container ${id}`);
+      // docker-modem never settles a wait whose connection is cut after the headers came (the
+      // engine sends them at once): so each wait lasts one slice, and the container is looked at
+      // between slices; an abort settles at once whatever the library does.
+      const slice = new AbortController();
+      const both = signal ? AbortSignal.any([signal, slice.signal]) : slice.signal;
+      const timer = setTimeout(() => slice.abort(), this.waitSliceMs);
+      try {
+        const res = (await settleOnAbort(this.docker.getContainer(id).wait({ condition: 'not-running', abortSignal: both }), both)) as {
+          StatusCode?: number;
+          Error?: { Message?: string } | null;
+        };
+        if (res.Error?.Message) throw new RuntimeError(`wait for container ${id}: ${res.Error.Message}`);
+        return { exitCode: res.StatusCode ?? -1 };
+      } catch (err) {
+        if (signal?.aborted) throw abortReason(signal);
+        if (!slice.signal.aborted) throw translateError(err, `wait for container ${id}`);
+      } finally {
+        clearTimeout(timer);
+      }
+      const info = await this.inspectContainer(id);
+      if (!info) throw translateError({ statusCode: 404, json: { message: `No such container: ${id}` } }, `wait for container ${id}`);
+      if (!info.running && info.state !== 'created') return { exitCode: info.exitCode ?? -1 };
     }
   }
 
@@ -323,55 +349,16 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async createNetwork(name: string, labels: Record<string, string> = {}, opts: NetworkOptions = {}): Promise<string> {
-    await this.resumeFirewall();
-    let id: string | undefined;
-    let created = false;
-    try {
-      id = (await this.docker.createNetwork(toNetworkCreateOptions(name, labels, opts))).id;
-      created = true;
-    } catch (err) {
-      if (engineStatus(err) === 409) id = (await this.inspectNetwork(name))?.Id;
-      if (!id) throw translateError(err, `create network ${name}`);
-    }
-    if (isolatesFromHost(opts)) {
-      try {
-        // Read back rather than recompute: a network adopted from before bridges were named has Docker's own bridge name.
-        const raw = await this.inspectNetwork(id);
-        const iso = raw ? hostIsolationOf(raw) : undefined;
-        if (!iso) throw new RuntimeError(`create network ${name}: the existing network is not isolated (outbound NAT or not a bridge); remove it`);
-        await this.firewall.isolate({ name, id }, iso.bridge, { ipv6: iso.ipv6 });
-      } catch (err) {
-        // Nothing can have joined a network made a moment ago: take it away rather than leave it unguarded.
-        if (created) await this.docker.getNetwork(id).remove().catch(() => undefined);
-        throw translateError(err, `create network ${name}`);
-      }
-    }
-    return id;
+  createNetwork(name: string, labels: Record<string, string> = {}, opts: NetworkOptions = {}): Promise<string> {
+    return this.networks.create(name, labels, opts);
   }
 
-  async removeNetwork(name: string): Promise<void> {
-    await this.resumeFirewall();
-    const raw = await this.inspectNetwork(name).catch(() => undefined);
-    try {
-      await this.docker.getNetwork(name).remove();
-    } catch (err) {
-      if (engineStatus(err) !== 404) throw translateError(err, `remove network ${name}`);
-    }
-    // Rules go only after the network (and so every member) has: never a guarded network without its guard.
-    // A network already gone may have left rules behind, so those are looked for too.
-    if (!raw) await this.firewall.release(name);
-    else if (hostIsolationOf(raw)) await this.firewall.release(raw.Name, raw.Id);
+  removeNetwork(name: string): Promise<void> {
+    return this.networks.remove(name);
   }
 
-  async listNetworks(labels: Record<string, string>): Promise<{ id: string; name: string }[]> {
-    await this.resumeFirewall();
-    try {
-      const nets = await this.docker.listNetworks({ filters: labelFilter(labels) });
-      return nets.map((n) => ({ id: n.Id, name: n.Name }));
-    } catch (err) {
-      throw translateError(err, 'list networks');
-    }
+  listNetworks(labels: Record<string, string>): Promise<{ id: string; name: string }[]> {
+    return this.networks.list(labels);
   }
 
   async stats(id: string): Promise<ContainerStats | undefined> {
@@ -383,47 +370,5 @@ export class DockerRuntime implements ContainerRuntime {
       if (engineStatus(err) === 404) return undefined;
       throw translateError(err, `stats of container ${id}`);
     }
-  }
-
-  /** The network with exactly this name or id, or undefined. */
-  private async inspectNetwork(nameOrId: string): Promise<RawNetworkInspect | undefined> {
-    try {
-      const info = (await this.docker.getNetwork(nameOrId).inspect()) as RawNetworkInspect;
-      // Inspect also matches id prefixes; only an exact name or full id counts as "ours".
-      return info.Name === nameOrId || info.Id === nameOrId ? info : undefined;
-    } catch (err) {
-      if (engineStatus(err) === 404) return undefined;
-      throw translateError(err, `inspect network ${nameOrId}`);
-    }
-  }
-
-  /** Whether a network whose id starts with `prefix` exists; engine errors count as "exists" (keep its rules). */
-  private async networkIdExists(prefix: string): Promise<boolean> {
-    try {
-      const info = (await this.docker.getNetwork(prefix).inspect()) as RawNetworkInspect;
-      return info.Id.startsWith(prefix);
-    } catch (err) {
-      return engineStatus(err) !== 404;
-    }
-  }
-
-  /**
-   * Once per runtime, before its first network call: re-installs the rules of Slipway's isolated
-   * networks (a restart after an upgrade, or a host firewall reload, may have lost them) and
-   * removes rules of networks that no longer exist (by id: names and bridges come back, ids do
-   * not). Best effort: a host without iptables still runs
-   * everything that is not isolated, and `createNetwork` reports the problem where it matters.
-   */
-  private resumeFirewall(): Promise<void> {
-    this.firewallResumed ??= (async () => {
-      const nets = (await this.docker.listNetworks({ filters: labelFilter({ [LABELS.managed]: 'true' }) })) as unknown as RawNetworkInspect[];
-      for (const n of nets) {
-        const iso = hostIsolationOf(n);
-        if (iso) await this.firewall.isolate({ name: n.Name, id: n.Id }, iso.bridge, { ipv6: iso.ipv6 }).catch(() => undefined);
-      }
-      // Stale: no network has the rule's id any more (ids are never reused, unlike names and bridges).
-      await this.firewall.sweep(async (rule) => !(await this.networkIdExists(rule.networkId)));
-    })().catch(() => undefined);
-    return this.firewallResumed;
   }
 }

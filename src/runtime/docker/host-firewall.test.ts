@@ -44,6 +44,19 @@ describe('isolationRules', () => {
     ]);
   });
 
+  it('guards the host and the other networks of the pool when members keep their way out', () => {
+    expect(isolationRules('slwabc', NET, 'ipv4', 'DOCKER-USER', { forward: false }).map((r) => r.chain)).toEqual(['INPUT']);
+    const rules = isolationRules('slwabc', NET, 'ipv4', 'DOCKER-USER', { forward: false, peers: { pool: '10.213.0.0/16', own: '10.213.7.0/24' } });
+    expect(rules.map((r) => r.chain)).toEqual(['INPUT', 'DOCKER-USER']);
+    expect(rules[1]!.spec).toEqual([
+      '-i', 'slwabc', '-d', '10.213.0.0/16', '-m', 'conntrack', '!', '--ctstate', 'ESTABLISHED,RELATED', '!', '--ctorigdst', '10.213.7.0/24',
+      '-m', 'comment', '--comment', ruleComment(NET), '-j', 'DROP',
+    ]);
+    // IPv6 has no pool: the host guard only.
+    expect(isolationRules('slwabc', NET, 'ipv6', 'DOCKER-USER', { forward: false, peers: { pool: '10.213.0.0/16', own: '10.213.7.0/24' } })).toHaveLength(1);
+    expect(() => isolationRules('slwabc', NET, 'ipv4', 'DOCKER-USER', { forward: false, peers: { pool: '10.0.0.0/8 -j ACCEPT', own: 'x' } })).toThrow(HostFirewallError);
+  });
+
   it('refuses interface names iptables would misread', () => {
     expect(() => isolationRules('-j ACCEPT', NET, 'ipv4', 'FORWARD')).toThrow(HostFirewallError);
     expect(() => isolationRules('a-much-too-long-name', NET, 'ipv4', 'FORWARD')).toThrow(HostFirewallError);

@@ -13,6 +13,18 @@
  *   filter INPUT        -i BR            ! ESTABLISHED,RELATED  → DROP   (nothing new to the host)
  *   filter DOCKER-USER  -i BR ! -o BR    ! ESTABLISHED,RELATED  → DROP   (nothing new through it)
  *
+ * Every other Slipway bridge (an endpoint's or a job's own network, outbound allowed) keeps its
+ * way out — its containers reach the internet, as SageMaker's non-isolated containers do — but
+ * gets the INPUT rule, so they no longer reach the host's own services (Slipway's port, the Docker
+ * API on TCP, a database on 0.0.0.0), and a forward rule for the other networks of Slipway's
+ * address pool (subnet-pool.ts), so they reach no other resource's containers:
+ *
+ *   filter DOCKER-USER  -i BR -d POOL    ! ESTABLISHED,RELATED ! ctorigdst OWN_SUBNET → DROP
+ *
+ * Docker's own DOCKER-ISOLATION chains do that too, but not dependably: engines have lost other
+ * networks' rules when one network was removed (docker/cli#5646), and Docker 28 dropped the
+ * chains (moby/moby#49981).
+ *
  * Replies keep flowing: Slipway's requests to the published 127.0.0.1 port reach the container
  * through docker-proxy (or DNAT), so the container's answers belong to connections the host
  * opened. Traffic inside the bridge (`-o BR`) is left to Docker (`enable_icc`), so the hosts of an
@@ -95,15 +107,31 @@ export function ruleComment(network: NetworkRef): string {
   return `${RULE_TAG}:sha256-${createHash('sha256').update(network.name).digest('hex')}:${id}`;
 }
 
+/** Which rules a guarded bridge gets beyond the INPUT one (see the module comment). */
+export interface GuardOptions {
+  /** Default true: no new connection through the host at all. False: members keep their way out. */
+  forward?: boolean;
+  /**
+   * With `forward: false`: Slipway's address pool and this bridge's own subnet (IPv4 CIDRs). New
+   * connections to any other address of the pool — another resource's network — are dropped.
+   */
+  peers?: { pool: string; own: string };
+}
+
 /** The rules isolating `bridge`; `forwardChain` is DOCKER-USER unless that chain is missing. */
-export function isolationRules(bridge: string, network: NetworkRef, family: IpFamily, forwardChain: string): FirewallRule[] {
+export function isolationRules(bridge: string, network: NetworkRef, family: IpFamily, forwardChain: string, opts: GuardOptions = {}): FirewallRule[] {
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) throw new HostFirewallError(`invalid bridge interface name ${JSON.stringify(bridge)}`);
+  const cidr = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+  if (opts.peers && !(cidr.test(opts.peers.pool) && cidr.test(opts.peers.own))) throw new HostFirewallError(`invalid subnets ${JSON.stringify(opts.peers)}`);
   const notReply = ['-m', 'conntrack', '!', '--ctstate', 'ESTABLISHED,RELATED'];
   const tail = ['-m', 'comment', '--comment', ruleComment(network), '-j', 'DROP'];
-  return [
-    { family, chain: 'INPUT', spec: ['-i', bridge, ...notReply, ...tail] },
-    { family, chain: forwardChain, spec: ['-i', bridge, '!', '-o', bridge, ...notReply, ...tail] },
-  ];
+  const rules: FirewallRule[] = [{ family, chain: 'INPUT', spec: ['-i', bridge, ...notReply, ...tail] }];
+  if (opts.forward ?? true) rules.push({ family, chain: forwardChain, spec: ['-i', bridge, '!', '-o', bridge, ...notReply, ...tail] });
+  else if (opts.peers && family === 'ipv4') {
+    // One rule, no ordering to keep: for a new connection its original destination is its destination.
+    rules.push({ family, chain: forwardChain, spec: ['-i', bridge, '-d', opts.peers.pool, ...notReply, '!', '--ctorigdst', opts.peers.own, ...tail] });
+  }
+  return rules;
 }
 
 /** Splits one `iptables -S` line into arguments; the nft backend double-quotes comments. */
@@ -210,7 +238,8 @@ export class HostFirewall {
         ));
   }
 
-  async isolate(network: NetworkRef, bridge: string, opts: { ipv6?: boolean } = {}): Promise<void> {
+  /** `forward: false`: guard the host (and, given `peers`, the other networks of the pool), leaving the way out open. */
+  async isolate(network: NetworkRef, bridge: string, opts: { ipv6?: boolean } & GuardOptions = {}): Promise<void> {
     const fail = (detail: string, cause?: unknown) =>
       new HostFirewallError(`network isolation could not be enforced for network ${network.name} (bridge ${bridge}): ${detail}`, cause);
     if (!(await this.interfaceExists(bridge))) {
@@ -218,7 +247,7 @@ export class HostFirewall {
     }
     for (const family of opts.ipv6 ? (['ipv4', 'ipv6'] as const) : (['ipv4'] as const)) {
       const forward = (await this.chainExists(family, 'DOCKER-USER')) ? 'DOCKER-USER' : 'FORWARD';
-      for (const rule of isolationRules(bridge, network, family, forward)) {
+      for (const rule of isolationRules(bridge, network, family, forward, opts)) {
         const check = await this.iptables(family, ['-C', rule.chain, ...rule.spec]);
         if (check.code === 0) continue;
         if (check.code < 0 || !RULE_ABSENT.test(check.stderr)) throw fail(`iptables -C ${rule.chain} failed: ${describe(check)}`);

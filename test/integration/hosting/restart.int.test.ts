@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateEndpointCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { startTestServer } from '../../helpers/server.js';
+import { removeContainersOf, startTestServer } from '../../helpers/server.js';
 import { buildModelServer, clients, containersOf, createConfig, createModel, deleteAllEndpoints, rnd, sleep, variant, waitForStatus } from './helpers.js';
 
 let home: string;
@@ -26,6 +26,7 @@ afterAll(async () => {
     await deleteAllEndpoints(clients(proc.url).sm, home).catch(() => undefined);
     await proc.stop();
   }
+  await removeContainersOf(home);
   rmSync(home, { recursive: true, force: true });
 });
 

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { buildFixtureImage } from '../../fixtures/images/build.js';
-import { awsEnv, sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
+import { awsEnv, removeContainersOf, sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 import { baseJob, clients, createJob, getBytes, makeBucket, uniq, untar, waitFor } from './helpers.js';
 
@@ -162,6 +162,8 @@ describe('restart while a job runs', () => {
   });
   afterAll(async () => {
     await proc?.stop();
+    // The servers were stopped right after the last status change: what they had not removed yet goes here.
+    await removeContainersOf(home);
     rmSync(home, { recursive: true, force: true });
   });
 
