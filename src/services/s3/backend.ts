@@ -6,14 +6,42 @@ import type { Readable } from 'node:stream';
 import type { ByteRange, ObjectMeta, ObjectStore, PutOptions } from '../../storage/object-store.js';
 
 import type { ChecksumAlgorithm } from '../../protocol/rest-xml/checksums.js';
+import type { KeyVerifier } from '../../storage/blobs/ctr-cipher.js';
 
 export type { ChecksumAlgorithm };
+
+export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
+
+/** One part of a completed multipart object, in object order (GET ?partNumber=N is the N-th). */
+export interface ObjectPart {
+  size: number;
+  /** The part's own checksum (base64), when the upload had an algorithm. */
+  checksum?: string;
+  /** SSE-C: the counter IV the part was encrypted from. */
+  iv?: string;
+}
+
+/** A customer-provided key (SSE-C) as sent: 32 raw bytes and their base64 MD5. */
+export interface SseCustomerKey {
+  key: Buffer;
+  keyMd5: string;
+}
+
+/** What is stored of an SSE-C key: the verifier and, for single-part objects, the IV. */
+export interface SseCustomerRecord extends KeyVerifier {
+  algorithm: 'AES256';
+  keyMd5: string;
+  iv?: string;
+}
+
+/** Object or bucket tags, in the order they were given. */
+export type TagSet = [string, string][];
 
 export interface StoredChecksum {
   algorithm: ChecksumAlgorithm;
   /** Base64 as on the wire; composite multipart values end in `-N`. */
   value: string;
-  type: 'FULL_OBJECT' | 'COMPOSITE';
+  type: ChecksumType;
 }
 
 export interface BucketInfo {
@@ -26,6 +54,10 @@ export interface StoredObject extends ObjectMeta {
   /** Stored representation headers: content-disposition, content-encoding, cache-control, content-language, expires. */
   headers: Record<string, string>;
   checksum?: StoredChecksum;
+  /** Set for objects made by CompleteMultipartUpload. */
+  parts?: ObjectPart[];
+  tags: TagSet;
+  sse?: SseCustomerRecord;
 }
 
 /** Result of a verified write, handed to `beforeCommit` while the bytes are durable but invisible. */
@@ -48,6 +80,9 @@ export interface WriteOptions extends PutOptions {
   tap?: (chunk: Buffer) => void;
   /** Declared body size, if known: large bodies hash on a worker thread. */
   expectedSize?: number;
+  tags?: TagSet;
+  /** SSE-C: encrypt the bytes at rest with this key. */
+  sse?: SseCustomerKey;
 }
 
 export interface ListQuery {
@@ -75,6 +110,10 @@ export interface MultipartUpload {
   metadata: Record<string, string>;
   headers: Record<string, string>;
   checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: ChecksumType;
+  tags: TagSet;
+  /** SSE-C: every part must be sent with this key. */
+  sse?: SseCustomerRecord;
 }
 
 export interface PartInfo {
@@ -83,6 +122,36 @@ export interface PartInfo {
   etag: string;
   lastModified: Date;
   checksum?: string;
+  iv?: string;
+}
+
+/** What a CompleteMultipartUpload produced, kept so a retry answers the same (see `completedUpload`). */
+export interface CompletedUpload {
+  bucket: string;
+  key: string;
+  etag: string;
+  checksum?: StoredChecksum;
+}
+
+export interface CreateUploadOptions {
+  contentType?: string;
+  metadata?: Record<string, string>;
+  headers?: Record<string, string>;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: ChecksumType;
+  tags?: TagSet;
+  sse?: SseCustomerKey;
+}
+
+export interface CompleteOptions {
+  /**
+   * Derives the object's checksum from the chosen parts, before any bytes move; throws to refuse
+   * the completion (BadDigest, InvalidPart).
+   */
+  composeChecksum?: (upload: MultipartUpload, parts: PartInfo[]) => StoredChecksum | undefined;
+  /** Conditional write, as for PutObject. */
+  ifNoneMatch?: string;
+  ifMatch?: string;
 }
 
 export interface CopyOptions {
@@ -93,6 +162,8 @@ export interface CopyOptions {
   headers?: Record<string, string>;
   /** Source conditions (x-amz-copy-source-if-*), checked against the source in the same tick. */
   checkSource?: (src: StoredObject) => void;
+  /** Replaces the source's tags (x-amz-tagging-directive: REPLACE). */
+  tags?: TagSet;
 }
 
 export interface OpenedObject {
@@ -107,6 +178,11 @@ export interface S3Backend extends ObjectStore {
   getBucket(bucket: string): Promise<BucketInfo | undefined>;
   deleteBucket(bucket: string): Promise<void>;
 
+  /**
+   * The object's metadata as the S3 surface sees it (SSE-C objects included). `headObject`, the
+   * internal readers' call, refuses SSE-C objects: Slipway has no key to read them with.
+   */
+  statObject(bucket: string, key: string): Promise<StoredObject | undefined>;
   headObject(bucket: string, key: string): Promise<StoredObject | undefined>;
   /**
    * Looks the object up and opens its bytes atomically. `pick` sees the metadata and returns the
@@ -117,11 +193,13 @@ export interface S3Backend extends ObjectStore {
   listObjects(bucket: string, query: ListQuery): Promise<ListPage>;
   copyObject(srcBucket: string, srcKey: string, dstBucket: string, dstKey: string, opts: CopyOptions): Promise<StoredObject>;
 
-  createMultipartUpload(
-    bucket: string,
-    key: string,
-    opts: { contentType?: string; metadata?: Record<string, string>; headers?: Record<string, string>; checksumAlgorithm?: ChecksumAlgorithm },
-  ): Promise<MultipartUpload>;
+  /** Replaces the object's tags (PutObjectTagging, DeleteObjectTagging); NoSuchKey if it is gone. */
+  setObjectTags(bucket: string, key: string, tags: TagSet): Promise<void>;
+  /** Bucket tags; undefined when none were ever set (S3's NoSuchTagSet). */
+  getBucketTags(bucket: string): Promise<TagSet | undefined>;
+  setBucketTags(bucket: string, tags: TagSet | undefined): Promise<void>;
+
+  createMultipartUpload(bucket: string, key: string, opts: CreateUploadOptions): Promise<MultipartUpload>;
   getUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload>;
   uploadPart(
     bucket: string,
@@ -129,7 +207,7 @@ export interface S3Backend extends ObjectStore {
     uploadId: string,
     partNumber: number,
     body: Readable,
-    opts?: Pick<WriteOptions, 'beforeCommit' | 'tap' | 'expectedSize'>,
+    opts?: Pick<WriteOptions, 'beforeCommit' | 'tap' | 'expectedSize' | 'sse'>,
   ): Promise<PartInfo>;
   listParts(bucket: string, key: string, uploadId: string, after: number, maxParts: number): Promise<{ parts: PartInfo[]; isTruncated: boolean }>;
   completeMultipartUpload(
@@ -137,9 +215,10 @@ export interface S3Backend extends ObjectStore {
     key: string,
     uploadId: string,
     parts: { partNumber: number; etag: string }[],
-    /** Derives the object's checksum from the chosen parts (composite `...-N`), if any. */
-    composeChecksum?: (upload: MultipartUpload, parts: PartInfo[]) => StoredChecksum | undefined,
+    opts?: CompleteOptions,
   ): Promise<StoredObject>;
+  /** A recently completed upload of this bucket and key (a retried Complete answers with it). */
+  completedUpload(bucket: string, key: string, uploadId: string): Promise<CompletedUpload | undefined>;
   abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void>;
   listMultipartUploads(bucket: string, prefix: string): Promise<MultipartUpload[]>;
 }

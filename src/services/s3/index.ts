@@ -13,6 +13,7 @@ import type { RequestContext } from '../../protocol/context.js';
 import { renderS3Error } from '../../protocol/rest-xml/render-error.js';
 import { NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { resolveTarget } from '../../protocol/rest-xml/target.js';
+import { InsufficientStorage } from '../../storage/blobs/storage-full.js';
 import type { SurfaceHandler } from '../../server/surface.js';
 import type { S3Backend } from './backend.js';
 import {
@@ -38,7 +39,18 @@ import {
   uploadPart,
   uploadPartCopy,
 } from './multipart-ops.js';
-import { copyObject, deleteObject, deleteObjects, getObject, getObjectTagging, headObject, putObject } from './object-ops.js';
+import { getObject, headObject } from './get-object.js';
+import { getObjectAttributes } from './object-attributes.js';
+import { copyObject, deleteObject, deleteObjects, putObject } from './object-ops.js';
+import { preflight } from './preflight.js';
+import {
+  deleteBucketTagging,
+  deleteObjectTagging,
+  getBucketTagging,
+  getObjectTagging,
+  putBucketTagging,
+  putObjectTagging,
+} from './tagging.js';
 
 export type { S3Backend } from './backend.js';
 
@@ -48,12 +60,17 @@ export interface S3SurfaceDeps {
   logError?: (err: unknown, ctx: RequestContext) => void;
 }
 
-/** Bucket sub-resources we accept on PUT/DELETE without storing anything. */
-const IGNORED_BUCKET_SUBRESOURCES = ['acl', 'tagging', 'cors', 'policy', 'lifecycle', 'encryption', 'publicAccessBlock', 'ownershipControls'];
+/**
+ * Bucket sub-resources accepted on PUT without changing behaviour: one owner and no policies
+ * here (ACLs), or the envelope issue's (policy, CORS, public access block, ownership controls).
+ */
+const IGNORED_BUCKET_SUBRESOURCES = ['acl', 'cors', 'policy', 'publicAccessBlock', 'ownershipControls'];
+/** Configurations Slipway would have to act on and does not: refused, never stored and ignored. */
+const REFUSED_BUCKET_CONFIG = ['lifecycle', 'encryption'];
 const UNSUPPORTED = [
   'website', 'replication', 'logging', 'notification', 'accelerate', 'requestPayment', 'analytics', 'metrics',
   'inventory', 'intelligent-tiering', 'object-lock', 'legal-hold', 'retention', 'torrent', 'restore', 'select',
-  'attributes', 'renameObject', 'session',
+  'renameObject', 'session',
 ];
 
 async function routeBucket(call: BucketCall, method: string): Promise<void> {
@@ -66,6 +83,7 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
       if (q.has('acl')) return getBucketAcl(call);
       if (q.has('uploads')) return listMultipartUploads(call);
       if (q.has('versions')) return listObjectVersions(call);
+      if (q.has('tagging')) return getBucketTagging(call);
       const nc = notConfiguredSubresource(q);
       if (nc) return getNotConfigured(call, nc);
       if (unsupported) throw S3Errors.notImplemented(unsupported);
@@ -75,18 +93,24 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
     case 'HEAD':
       return headBucket(call);
     case 'PUT': {
+      if (q.has('tagging')) return putBucketTagging(call);
       if (IGNORED_BUCKET_SUBRESOURCES.some((s) => q.has(s))) return acceptAndIgnore(call);
-      if (q.has('versioning') || unsupported) throw S3Errors.notImplemented(unsupported ?? 'versioning');
+      const refused = REFUSED_BUCKET_CONFIG.find((s) => q.has(s)) ?? (q.has('versioning') ? 'versioning' : unsupported);
+      if (refused) throw S3Errors.notImplemented(refused);
       return createBucket(call);
     }
     case 'DELETE': {
-      if (IGNORED_BUCKET_SUBRESOURCES.some((s) => q.has(s))) return acceptAndIgnore(call, 204);
+      if (q.has('tagging')) return deleteBucketTagging(call);
+      // Deleting a configuration that cannot exist here succeeds, as S3 answers for an unconfigured bucket.
+      if ([...IGNORED_BUCKET_SUBRESOURCES, ...REFUSED_BUCKET_CONFIG].some((s) => q.has(s))) return acceptAndIgnore(call, 204);
       if (unsupported) throw S3Errors.notImplemented(unsupported);
       return deleteBucket(call);
     }
     case 'POST':
       if (q.has('delete')) return deleteObjects(call);
       throw S3Errors.methodNotAllowed(method, 'BUCKET');
+    case 'OPTIONS':
+      return preflight(call);
     default:
       throw S3Errors.methodNotAllowed(method, 'BUCKET');
   }
@@ -100,13 +124,15 @@ async function routeObject(call: ObjectCall, method: string): Promise<void> {
     case 'GET':
       if (q.has('uploadId')) return listParts(call);
       if (q.has('tagging')) return getObjectTagging(call);
+      if (q.has('attributes')) return getObjectAttributes(call);
       if (q.has('acl')) return getBucketAcl(call);
       return getObject(call);
     case 'HEAD':
       return headObject(call);
     case 'PUT': {
-      if (q.has('acl') || q.has('tagging')) {
-        if (!(await call.store.headObject(call.bucket, call.key))) throw new NoSuchKey(call.key);
+      if (q.has('tagging')) return putObjectTagging(call);
+      if (q.has('acl')) {
+        if (!(await call.store.statObject(call.bucket, call.key))) throw new NoSuchKey(call.key);
         return acceptAndIgnore(call);
       }
       const copy = header(call.req, 'x-amz-copy-source') !== undefined;
@@ -115,12 +141,14 @@ async function routeObject(call: ObjectCall, method: string): Promise<void> {
     }
     case 'DELETE':
       if (q.has('uploadId')) return abortMultipartUpload(call);
-      if (q.has('tagging')) return acceptAndIgnore(call, 204);
+      if (q.has('tagging')) return deleteObjectTagging(call);
       return deleteObject(call);
     case 'POST':
       if (q.has('uploads')) return createMultipartUpload(call);
       if (q.has('uploadId')) return completeMultipartUpload(call);
       throw S3Errors.methodNotAllowed(method, 'OBJECT');
+    case 'OPTIONS':
+      return preflight(call);
     default:
       throw S3Errors.methodNotAllowed(method, 'OBJECT');
   }
@@ -155,6 +183,9 @@ export function createS3Surface(deps: S3SurfaceDeps): SurfaceHandler {
         const code = (err as NodeJS.ErrnoException | undefined)?.code;
         // A client that went away mid-body is not a server bug.
         if (code !== 'ECONNRESET' && code !== 'ERR_STREAM_PREMATURE_CLOSE' && !req.destroyed) logError(err, ctx);
+      } else if (err instanceof InsufficientStorage) {
+        // The operator has to act on a full disk: say so in the log, not only to the client.
+        logError(err, ctx);
       }
       renderS3Error(res, err, { requestId: ctx.requestId, hostId, resource, head: method === 'HEAD' });
     }
