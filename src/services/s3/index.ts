@@ -14,6 +14,7 @@ import { renderS3Error } from '../../protocol/rest-xml/render-error.js';
 import { NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { resolveTarget } from '../../protocol/rest-xml/target.js';
 import { InsufficientStorage } from '../../storage/blobs/storage-full.js';
+import { ServiceError } from '../../protocol/errors.js';
 import type { SurfaceHandler } from '../../server/surface.js';
 import type { S3Backend } from './backend.js';
 import {
@@ -155,6 +156,18 @@ async function routeObject(call: ObjectCall, method: string): Promise<void> {
 }
 
 /**
+ * `x-amz-expected-bucket-owner` (and the copy source's): every bucket here belongs to the one
+ * account, so any other account id is refused as S3 refuses it (403).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+ */
+function checkExpectedOwner(req: IncomingMessage, ctx: RequestContext): void {
+  for (const name of ['x-amz-expected-bucket-owner', 'x-amz-source-expected-bucket-owner']) {
+    const v = header(req, name);
+    if (v !== undefined && v.trim() !== ctx.accountId) throw new ServiceError('AccessDenied', 'Access Denied', 403);
+  }
+}
+
+/**
  * The S3 surface. Reads the raw `req.url` and `Host` (not the router's parsed URL) so keys keep
  * `..`, `//` and percent-escapes exactly and virtual-hosted buckets are found.
  */
@@ -171,6 +184,7 @@ export function createS3Surface(deps: S3SurfaceDeps): SurfaceHandler {
       const target = resolveTarget(req.url ?? '/', header(req, 'host'));
       resource = target.resource;
       const call: S3Call = { req, res, ctx, target, store: deps.objects };
+      checkExpectedOwner(req, ctx);
       if (target.bucket === undefined) {
         if (method === 'GET') return await listBuckets(call);
         throw S3Errors.methodNotAllowed(method, 'SERVICE');

@@ -110,7 +110,7 @@ export async function uploadPartCopy(call: ObjectCall): Promise<void> {
   const uploadId = uploadIdOf(call);
   const upload = await call.store.getUpload(call.bucket, call.key, uploadId);
   const sse = partKey(call, upload);
-  const srcKey = customerKey(call.req, 'x-amz-copy-source-');
+  const srcKey = customerKey(call.req, true);
   const src = parseCopySource(header(call.req, 'x-amz-copy-source')!);
   const rangeHeader = header(call.req, 'x-amz-copy-source-range');
   const opened = await call.store.openObject(src.bucket, src.key, (meta) => {

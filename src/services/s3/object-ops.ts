@@ -113,7 +113,7 @@ export async function copyObject(call: ObjectCall): Promise<void> {
   const tagDirective = directive(call, 'x-amz-tagging-directive');
   refuseUnsupportedEncryption(call.req);
   const dstKey = customerKey(call.req);
-  const srcKey = customerKey(call.req, 'x-amz-copy-source-');
+  const srcKey = customerKey(call.req, true);
   const replace = metaDirective === 'REPLACE';
   const metadata = userMetadata(call.req);
   const newTags = tagDirective === 'REPLACE' ? (taggingHeader(call.req) ?? []) : undefined;

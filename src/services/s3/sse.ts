@@ -19,47 +19,30 @@ import { header } from './call.js';
 const SSE = 'x-amz-server-side-encryption';
 
 /**
- * The SSE-C key of a request (`prefix` `x-amz-copy-source-` for a copy's source), undefined
+ * The SSE-C key of a request (`source`: of a copy's source, `x-amz-copy-source-…`), undefined
  * without SSE-C headers. Throws S3's errors for incomplete or inconsistent ones.
  */
-export function customerKey(req: IncomingMessage, prefix = ''): SseCustomerKey | undefined {
-  const alg = header(req, `${prefix}${SSE}-customer-algorithm`);
-  const key = header(req, `${prefix}${SSE}-customer-key`);
-  const md5 = header(req, `${prefix}${SSE}-customer-key-md5`);
+export function customerKey(req: IncomingMessage, source = false): SseCustomerKey | undefined {
+  const base = source ? 'x-amz-copy-source-server-side-encryption-customer' : `${SSE}-customer`;
+  const alg = header(req, `${base}-algorithm`);
+  const key = header(req, `${base}-key`);
+  const md5 = header(req, `${base}-key-md5`);
   if (alg === undefined && key === undefined && md5 === undefined) return undefined;
-  if (alg === undefined) {
-    throw S3Errors.invalidArgument(
-      'Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.',
-      `${prefix}${SSE}-customer-algorithm`,
-      'null',
-    );
-  }
+  const missing = (what: string, name: string) =>
+    S3Errors.invalidArgument(`Requests specifying Server Side Encryption with Customer provided keys must provide ${what}.`, name, 'null');
+  if (alg === undefined) throw missing('a valid encryption algorithm', `${base}-algorithm`);
   if (alg !== 'AES256') {
     throw new ServiceError('InvalidEncryptionAlgorithmError', 'The encryption request you specified is not valid. The valid value is AES256.', 400, {
-      extra: { ArgumentName: `${prefix}${SSE}-customer-algorithm`, ArgumentValue: alg },
+      extra: { ArgumentName: `${base}-algorithm`, ArgumentValue: alg },
     });
   }
-  if (key === undefined) {
-    throw S3Errors.invalidArgument(
-      'Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key.',
-      `${prefix}${SSE}-customer-key`,
-      'null',
-    );
-  }
+  if (key === undefined) throw missing('an appropriate secret key', `${base}-key`);
   const raw = /^[A-Za-z0-9+/]+={0,2}$/.test(key.trim()) ? Buffer.from(key.trim(), 'base64') : Buffer.alloc(0);
-  if (raw.length !== 32) {
-    throw S3Errors.invalidArgument('The secret key was invalid for the specified algorithm.', `${prefix}${SSE}-customer-key`, '');
-  }
-  if (md5 === undefined) {
-    throw S3Errors.invalidArgument(
-      'Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.',
-      `${prefix}${SSE}-customer-key-MD5`,
-      'null',
-    );
-  }
+  if (raw.length !== 32) throw S3Errors.invalidArgument('The secret key was invalid for the specified algorithm.', `${base}-key`, '');
+  if (md5 === undefined) throw missing('the client calculated MD5 of the secret key', `${base}-key-MD5`);
   const computed = createHash('md5').update(raw).digest('base64');
   if (md5.trim() !== computed) {
-    throw S3Errors.invalidArgument('The calculated MD5 hash of the key did not match the hash that was provided.', `${prefix}${SSE}-customer-key-MD5`, '');
+    throw S3Errors.invalidArgument('The calculated MD5 hash of the key did not match the hash that was provided.', `${base}-key-MD5`, '');
   }
   return { key: raw, keyMd5: computed };
 }
@@ -70,6 +53,13 @@ export function customerKey(req: IncomingMessage, prefix = ''): SseCustomerKey |
  */
 export function refuseUnsupportedEncryption(req: IncomingMessage): void {
   const v = header(req, SSE);
+  if (v !== undefined && header(req, `${SSE}-customer-algorithm`) !== undefined) {
+    throw S3Errors.invalidArgument(
+      'Server Side Encryption with Customer provided key is incompatible with the encryption method specified',
+      SSE,
+      v,
+    );
+  }
   if (v === undefined || v === 'AES256') {
     if (header(req, `${SSE}-aws-kms-key-id`) !== undefined) throw S3Errors.notImplemented(`${SSE}-aws-kms-key-id`);
     return;

@@ -101,4 +101,18 @@ describe('SqliteObjectStore', () => {
     await expect(store.deleteBucket('b')).rejects.toMatchObject({ code: 'BucketNotEmpty' });
     await expect(store.putObject('b', 'x'.repeat(1025), body('x'))).rejects.toMatchObject({ code: 'KeyTooLongError' });
   });
+
+  it("keeps SSE-C objects encrypted on disk and refuses them to Slipway's own readers (no key)", async () => {
+    const key = { key: Buffer.alloc(32, 7), keyMd5: 'unused-here' };
+    const obj = await store.writeObject('b', 'in/secret.csv', body('plain words'), { sse: key });
+    expect(readFileSync(obj.blobPath, 'utf8')).not.toContain('plain words');
+    expect(obj.sse?.hmac).toBeTruthy();
+    await expect(store.getObject('b', 'in/secret.csv')).rejects.toMatchObject({ code: 'AccessDenied', statusCode: 403 });
+    await expect(store.headObject('b', 'in/secret.csv')).rejects.toMatchObject({ code: 'AccessDenied' });
+    const listing = async () => {
+      for await (const o of store.listAll('b', 'in/')) void o;
+    };
+    await expect(listing()).rejects.toMatchObject({ code: 'AccessDenied' });
+    expect((await store.statObject('b', 'in/secret.csv'))?.size).toBe('plain words'.length);
+  });
 });
