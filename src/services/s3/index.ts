@@ -201,6 +201,9 @@ export function createS3Surface(deps: S3SurfaceDeps): SurfaceHandler {
         // The operator has to act on a full disk: say so in the log, not only to the client.
         logError(err, ctx);
       }
+      // An error before the whole body was read leaves its rest in the socket: close the
+      // connection after answering, or the client's next request on it would wait forever.
+      if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
       renderS3Error(res, err, { requestId: ctx.requestId, hostId, resource, head: method === 'HEAD' });
     }
   };
