@@ -105,8 +105,10 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   }, { accountId: config.accountId, auth: config.auth, corsOrigins: config.corsOrigins });
 
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, router);
-  // Node answers 417 to any Expect but 100-continue; S3 ignores other values (issue #18).
+  // Node answers 417 to any Expect but 100-continue; S3 ignores other values (issue #18). The
+  // router sends 100 Continue itself, once authentication passed: a refused client sends no body.
   server.on('checkExpectation', router);
+  server.on('checkContinue', router);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -34,6 +34,16 @@ export interface SseCustomerRecord extends KeyVerifier {
   iv?: string;
 }
 
+/** One bucket CORS rule, as PutBucketCors gives it. */
+export interface CorsRule {
+  id?: string;
+  allowedMethods: string[];
+  allowedOrigins: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
+}
+
 /** Object or bucket tags, in the order they were given. */
 export type TagSet = [string, string][];
 
@@ -198,6 +208,9 @@ export interface S3Backend extends ObjectStore {
   /** Bucket tags; undefined when none were ever set (S3's NoSuchTagSet). */
   getBucketTags(bucket: string): Promise<TagSet | undefined>;
   setBucketTags(bucket: string, tags: TagSet | undefined): Promise<void>;
+  /** Bucket CORS rules; undefined when none are set. */
+  getBucketCors(bucket: string): Promise<CorsRule[] | undefined>;
+  setBucketCors(bucket: string, rules: CorsRule[] | undefined): Promise<void>;
 
   createMultipartUpload(bucket: string, key: string, opts: CreateUploadOptions): Promise<MultipartUpload>;
   getUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload>;

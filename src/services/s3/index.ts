@@ -43,7 +43,7 @@ import {
 import { getObject, headObject } from './get-object.js';
 import { getObjectAttributes } from './object-attributes.js';
 import { copyObject, deleteObject, deleteObjects, putObject } from './object-ops.js';
-import { preflight } from './preflight.js';
+import { applyCors, deleteBucketCors, getBucketCors, preflight, putBucketCors } from './cors.js';
 import {
   deleteBucketTagging,
   deleteObjectTagging,
@@ -63,9 +63,9 @@ export interface S3SurfaceDeps {
 
 /**
  * Bucket sub-resources accepted on PUT without changing behaviour: one owner and no policies
- * here (ACLs), or the envelope issue's (policy, CORS, public access block, ownership controls).
+ * here (ACLs), or the envelope issue's (policy, public access block, ownership controls).
  */
-const IGNORED_BUCKET_SUBRESOURCES = ['acl', 'cors', 'policy', 'publicAccessBlock', 'ownershipControls'];
+const IGNORED_BUCKET_SUBRESOURCES = ['acl', 'policy', 'publicAccessBlock', 'ownershipControls'];
 /** Configurations Slipway would have to act on and does not: refused, never stored and ignored. */
 const REFUSED_BUCKET_CONFIG = ['lifecycle', 'encryption'];
 const UNSUPPORTED = [
@@ -85,6 +85,7 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
       if (q.has('uploads')) return listMultipartUploads(call);
       if (q.has('versions')) return listObjectVersions(call);
       if (q.has('tagging')) return getBucketTagging(call);
+      if (q.has('cors')) return getBucketCors(call);
       const nc = notConfiguredSubresource(q);
       if (nc) return getNotConfigured(call, nc);
       if (unsupported) throw S3Errors.notImplemented(unsupported);
@@ -95,6 +96,7 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
       return headBucket(call);
     case 'PUT': {
       if (q.has('tagging')) return putBucketTagging(call);
+      if (q.has('cors')) return putBucketCors(call);
       if (IGNORED_BUCKET_SUBRESOURCES.some((s) => q.has(s))) return acceptAndIgnore(call);
       const refused = REFUSED_BUCKET_CONFIG.find((s) => q.has(s)) ?? (q.has('versioning') ? 'versioning' : unsupported);
       if (refused) throw S3Errors.notImplemented(refused);
@@ -102,6 +104,7 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
     }
     case 'DELETE': {
       if (q.has('tagging')) return deleteBucketTagging(call);
+      if (q.has('cors')) return deleteBucketCors(call);
       // Deleting a configuration that cannot exist here succeeds, as S3 answers for an unconfigured bucket.
       if ([...IGNORED_BUCKET_SUBRESOURCES, ...REFUSED_BUCKET_CONFIG].some((s) => q.has(s))) return acceptAndIgnore(call, 204);
       if (unsupported) throw S3Errors.notImplemented(unsupported);
@@ -189,6 +192,9 @@ export function createS3Surface(deps: S3SurfaceDeps): SurfaceHandler {
         if (method === 'GET') return await listBuckets(call);
         throw S3Errors.methodNotAllowed(method, 'SERVICE');
       }
+      const origin = header(req, 'origin');
+      // Only browser requests carry an Origin: SDK traffic never pays for the rule lookup.
+      if (origin !== undefined && method !== 'OPTIONS') await applyCors({ ...call, bucket: target.bucket }, origin);
       if (target.key === undefined) return await routeBucket({ ...call, bucket: target.bucket }, method);
       if (Buffer.byteLength(target.key) > 1024) throw S3Errors.keyTooLong();
       return await routeObject({ ...call, bucket: target.bucket, key: target.key }, method);

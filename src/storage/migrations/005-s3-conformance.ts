@@ -2,7 +2,8 @@ import type { Migration } from './index.js';
 
 /**
  * What S3 keeps beside an object's bytes and Slipway did not (issue #18): the part layout of a
- * completed multipart upload (GET ?partNumber, GetObjectAttributes), object and bucket tags, and
+ * completed multipart upload (GET ?partNumber, GetObjectAttributes), object and bucket tags, bucket
+ * CORS rules, and
  * SSE-C parameters (salted key verifier and counter IVs, never the key). Completed uploads are
  * remembered for a while so a retried CompleteMultipartUpload answers as the first one did.
  * JSON columns are NULL when unused.
@@ -15,6 +16,7 @@ export const s3ConformanceMigration: Migration = {
     ALTER TABLE s3_objects ADD COLUMN sse TEXT;
 
     ALTER TABLE s3_buckets ADD COLUMN tags TEXT;
+    ALTER TABLE s3_buckets ADD COLUMN cors TEXT;
 
     ALTER TABLE s3_uploads ADD COLUMN checksum_type TEXT;
     ALTER TABLE s3_uploads ADD COLUMN tags TEXT;

@@ -14,6 +14,7 @@ import type { ByteRange, ObjectStore } from '../object-store.js';
 import type {
   BucketInfo,
   CompletedUpload,
+  CorsRule,
   CompleteOptions,
   CopyOptions,
   CreateUploadOptions,
@@ -137,6 +138,17 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
 
   async setBucketTags(bucket: string, tags: TagSet | undefined): Promise<void> {
     const info = this.db.prepare('UPDATE s3_buckets SET tags = ? WHERE name = ?').run(toJson(tags), bucket);
+    if (info.changes === 0) requireBucket(this.db, bucket);
+  }
+
+  async getBucketCors(bucket: string): Promise<CorsRule[] | undefined> {
+    const r = this.db.prepare('SELECT cors FROM s3_buckets WHERE name = ?').get(bucket) as { cors: string | null } | undefined;
+    if (!r) requireBucket(this.db, bucket);
+    return fromJson<CorsRule[]>(r?.cors ?? null);
+  }
+
+  async setBucketCors(bucket: string, rules: CorsRule[] | undefined): Promise<void> {
+    const info = this.db.prepare('UPDATE s3_buckets SET cors = ? WHERE name = ?').run(toJson(rules), bucket);
     if (info.changes === 0) requireBucket(this.db, bucket);
   }
 

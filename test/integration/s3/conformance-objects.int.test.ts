@@ -204,6 +204,43 @@ print(json.dumps([body(s3.get_object(Bucket=b, Key='e200')).decode(), body(s3.ge
   });
 });
 
+describe('bucket CORS (was accepted and dropped)', () => {
+  it('stores rules, answers preflights by them and adds Access-Control headers to requests with an Origin', async () => {
+    const b = bucketName();
+    const r = await run(`
+b = ${JSON.stringify(b)}
+s3.create_bucket(Bucket=b)
+s3.put_object(Bucket=b, Key='k', Body=b'x')
+s3.put_bucket_cors(Bucket=b, CORSConfiguration={'CORSRules': [
+  {'AllowedMethods': ['GET', 'HEAD'], 'AllowedOrigins': ['http://*.example.test'], 'AllowedHeaders': ['x-amz-*'], 'ExposeHeaders': ['ETag'], 'MaxAgeSeconds': 60}]})
+print(json.dumps(s3.get_bucket_cors(Bucket=b)['CORSRules']))
+`);
+    expect(r).toEqual([
+      { AllowedHeaders: ['x-amz-*'], AllowedMethods: ['GET', 'HEAD'], AllowedOrigins: ['http://*.example.test'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 60 },
+    ]);
+    const ok = await fetch(`${server.url}/${b}/k`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://app.example.test', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-amz-date' },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('http://app.example.test');
+    expect(ok.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
+    expect(ok.headers.get('access-control-allow-headers')).toBe('x-amz-date');
+    expect(ok.headers.get('access-control-max-age')).toBe('60');
+    const refused = await fetch(`${server.url}/${b}/k`, { method: 'OPTIONS', headers: { origin: 'http://elsewhere.test', 'access-control-request-method': 'GET' } });
+    expect(refused.status).toBe(403);
+    const get = await fetch(`${server.url}/${b}/k`, { headers: { origin: 'http://app.example.test' } });
+    expect(get.headers.get('access-control-allow-origin')).toBe('http://app.example.test');
+    expect(get.headers.get('access-control-expose-headers')).toBe('ETag');
+    const deleted = await run(`
+b = ${JSON.stringify(b)}
+s3.delete_bucket_cors(Bucket=b)
+print(json.dumps(err(lambda: s3.get_bucket_cors(Bucket=b))))
+`);
+    expect(deleted).toEqual(['NoSuchCORSConfiguration', 404]);
+  });
+});
+
 describe('user metadata limit (issue #12 item 12)', () => {
   it('refuses more than 2 KB of metadata with MetadataTooLarge and stores nothing; exactly 2 KB is fine', async () => {
     const r = await run(`

@@ -11,6 +11,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
@@ -184,5 +185,40 @@ describe('STREAMING-AWS4-HMAC-SHA256-PAYLOAD with authentication on', () => {
     expect(bad.status).toBe(403);
     expect(bad.text).toContain('<Code>SignatureDoesNotMatch</Code>');
     expect((await read('trailer')).equals(chunks[0]!)).toBe(true);
+  });
+});
+
+describe('Expect: 100-continue with authentication on', () => {
+  /** The first status line the server answers to a PUT with Expect: 100-continue whose body is held back. */
+  function firstStatus(headers: Record<string, string>): Promise<string> {
+    const u = new URL(srv.url);
+    return new Promise((resolve, reject) => {
+      const sock = connect(Number(u.port), u.hostname, () => {
+        const lines = Object.entries({ host: u.host, 'content-length': '1024', expect: '100-continue', ...headers }).map(([k, v]) => `${k}: ${v}`);
+        sock.write(`PUT /${bucket}/held HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`);
+      });
+      sock.once('data', (d: Buffer) => {
+        resolve(d.toString('latin1').split('\r\n')[0]!);
+        sock.destroy();
+      });
+      sock.on('error', reject);
+      setTimeout(() => reject(new Error('no answer')), 10_000).unref();
+    });
+  }
+
+  it('refuses an unsigned upload before asking for its body, and asks a signed one for it', async () => {
+    expect(await firstStatus({})).toBe('HTTP/1.1 403 Forbidden');
+    const u = new URL(srv.url);
+    const signer = new SignatureV4({ credentials: KEY, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false });
+    const signed = await signer.sign({
+      method: 'PUT',
+      protocol: 'http:',
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: `/${bucket}/held`,
+      headers: { host: u.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'content-length': '1024', expect: '100-continue' },
+    });
+    const { host: _h, 'content-length': _l, expect: _e, ...rest } = signed.headers as Record<string, string>;
+    expect(await firstStatus(rest)).toBe('HTTP/1.1 100 Continue');
   });
 });
