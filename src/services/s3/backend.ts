@@ -29,9 +29,29 @@ export interface SseCustomerKey {
 
 /** What is stored of an SSE-C key: the verifier and, for single-part objects, the IV. */
 export interface SseCustomerRecord extends KeyVerifier {
+  kind: 'customer';
   algorithm: 'AES256';
   keyMd5: string;
   iv?: string;
+}
+
+/** SSE-S3: encrypted with the server's own key (storage/blobs/server-key). */
+export interface SseS3Record {
+  kind: 's3';
+  algorithm: 'AES256';
+  iv?: string;
+}
+
+/** How an object's bytes are encrypted at rest (multipart objects: IVs per part). */
+export type EncryptionRecord = SseCustomerRecord | SseS3Record;
+
+/** The encryption a write asks for: the client's key (SSE-C) or the server's (SSE-S3). */
+export type EncryptionRequest = { customer: SseCustomerKey } | { s3: true };
+
+/** A bucket's default encryption (PutBucketEncryption): only SSE-S3 exists here. */
+export interface BucketEncryption {
+  algorithm: 'AES256';
+  bucketKeyEnabled?: boolean;
 }
 
 /** One bucket CORS rule, as PutBucketCors gives it. */
@@ -67,7 +87,7 @@ export interface StoredObject extends ObjectMeta {
   /** Set for objects made by CompleteMultipartUpload. */
   parts?: ObjectPart[];
   tags: TagSet;
-  sse?: SseCustomerRecord;
+  sse?: EncryptionRecord;
 }
 
 /** Result of a verified write, handed to `beforeCommit` while the bytes are durable but invisible. */
@@ -91,8 +111,8 @@ export interface WriteOptions extends PutOptions {
   /** Declared body size, if known: large bodies hash on a worker thread. */
   expectedSize?: number;
   tags?: TagSet;
-  /** SSE-C: encrypt the bytes at rest with this key. */
-  sse?: SseCustomerKey;
+  /** Encrypt the bytes at rest (SSE-C with the client's key, SSE-S3 with the server's). */
+  sse?: EncryptionRequest;
 }
 
 export interface ListQuery {
@@ -122,8 +142,8 @@ export interface MultipartUpload {
   checksumAlgorithm?: ChecksumAlgorithm;
   checksumType?: ChecksumType;
   tags: TagSet;
-  /** SSE-C: every part must be sent with this key. */
-  sse?: SseCustomerRecord;
+  /** SSE-C: every part must be sent with this key; SSE-S3: parts are encrypted with the server's. */
+  sse?: EncryptionRecord;
 }
 
 export interface PartInfo {
@@ -150,7 +170,7 @@ export interface CreateUploadOptions {
   checksumAlgorithm?: ChecksumAlgorithm;
   checksumType?: ChecksumType;
   tags?: TagSet;
-  sse?: SseCustomerKey;
+  sse?: EncryptionRequest;
 }
 
 export interface CompleteOptions {
@@ -162,6 +182,11 @@ export interface CompleteOptions {
   /** Conditional write, as for PutObject. */
   ifNoneMatch?: string;
   ifMatch?: string;
+}
+
+export interface PartWriteOptions extends Pick<WriteOptions, 'beforeCommit' | 'tap' | 'expectedSize'> {
+  /** The client's key, for a part of an SSE-C upload. */
+  customerKey?: SseCustomerKey;
 }
 
 export interface CopyOptions {
@@ -200,6 +225,11 @@ export interface S3Backend extends ObjectStore {
    */
   openObject(bucket: string, key: string, pick?: (meta: StoredObject) => ByteRange | undefined): Promise<OpenedObject>;
   writeObject(bucket: string, key: string, body: Readable, opts?: WriteOptions): Promise<StoredObject>;
+  /**
+   * The plaintext of `body`, opened from `openObject` at byte `start`: decrypted for encrypted
+   * objects (SSE-C needs the client's key, already checked), `body` itself otherwise.
+   */
+  plaintext(meta: StoredObject, body: Readable, start: number, customerKey?: SseCustomerKey): Readable;
   listObjects(bucket: string, query: ListQuery): Promise<ListPage>;
   copyObject(srcBucket: string, srcKey: string, dstBucket: string, dstKey: string, opts: CopyOptions): Promise<StoredObject>;
 
@@ -208,6 +238,9 @@ export interface S3Backend extends ObjectStore {
   /** Bucket tags; undefined when none were ever set (S3's NoSuchTagSet). */
   getBucketTags(bucket: string): Promise<TagSet | undefined>;
   setBucketTags(bucket: string, tags: TagSet | undefined): Promise<void>;
+  /** Default encryption of new objects; undefined when none is set. */
+  getBucketEncryption(bucket: string): Promise<BucketEncryption | undefined>;
+  setBucketEncryption(bucket: string, config: BucketEncryption | undefined): Promise<void>;
   /** Bucket CORS rules; undefined when none are set. */
   getBucketCors(bucket: string): Promise<CorsRule[] | undefined>;
   setBucketCors(bucket: string, rules: CorsRule[] | undefined): Promise<void>;
@@ -220,7 +253,7 @@ export interface S3Backend extends ObjectStore {
     uploadId: string,
     partNumber: number,
     body: Readable,
-    opts?: Pick<WriteOptions, 'beforeCommit' | 'tap' | 'expectedSize' | 'sse'>,
+    opts?: PartWriteOptions,
   ): Promise<PartInfo>;
   listParts(bucket: string, key: string, uploadId: string, after: number, maxParts: number): Promise<{ parts: PartInfo[]; isTruncated: boolean }>;
   completeMultipartUpload(

@@ -106,7 +106,6 @@ const NOT_CONFIGURED: Record<string, [string, string]> = {
   policy: ['NoSuchBucketPolicy', 'The bucket policy does not exist'],
   lifecycle: ['NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist'],
   website: ['NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration'],
-  encryption: ['ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found'],
   'object-lock': ['ObjectLockConfigurationNotFoundError', 'Object Lock configuration does not exist for this bucket'],
   publicAccessBlock: ['NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found'],
   ownershipControls: ['OwnershipControlsNotFoundError', 'The bucket ownership controls were not found'],

@@ -1,20 +1,18 @@
 /**
  * @module services/s3/get-object — GetObject and HeadObject: conditional requests, byte ranges,
- * `?partNumber=N` of multipart objects, checksums, tag counts and SSE-C decryption.
+ * `?partNumber=N` of multipart objects, checksums, tag counts and SSE decryption.
  *
- *   openObject(pick: conditions ─► SSE-C key ─► range | part) ─► headers ─► body (decrypted if SSE-C)
+ *   openObject(pick: conditions ─► SSE-C key ─► range | part) ─► headers ─► body (decrypted if SSE)
  *
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
  */
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CHECKSUM_HEADERS } from '../../protocol/rest-xml/checksums.js';
 import { ServiceError } from '../../protocol/errors.js';
 import { S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { BlobReadStream } from '../../storage/blobs/blob-read-stream.js';
-import { CtrDecryptStream, type CipherSegment } from '../../storage/blobs/ctr-cipher.js';
 import type { ByteRange } from '../../storage/object-store.js';
-import type { SseCustomerKey, StoredObject } from './backend.js';
+import type { StoredObject } from './backend.js';
 import { header, type ObjectCall } from './call.js';
 import { checkReadKey, customerKey, sseResponseHeaders } from './sse.js';
 
@@ -113,21 +111,6 @@ export function partRange(meta: StoredObject, n: number): ByteRange {
   return { start, end: start + sizes[n - 1]! - 1 };
 }
 
-/** The SSE-C segments of an object: one per part, or the whole object. */
-export function cipherSegments(meta: StoredObject): CipherSegment[] {
-  if (meta.parts) return meta.parts.map((p) => ({ size: p.size, iv: p.iv ?? '' }));
-  return [{ size: meta.size, iv: meta.sse?.iv ?? '' }];
-}
-
-/** The readable plaintext of an opened object: decrypted from `range.start` for SSE-C objects. */
-export function plaintext(meta: StoredObject, body: Readable, range: ByteRange | undefined, key: SseCustomerKey | undefined): Readable {
-  if (!meta.sse || !key) return body;
-  const dec = new CtrDecryptStream(key.key, cipherSegments(meta), range?.start ?? 0);
-  body.on('error', (err) => dec.destroy(err));
-  dec.on('close', () => body.destroy());
-  return body.pipe(dec);
-}
-
 const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-content-type': 'content-type',
   'response-content-language': 'content-language',
@@ -202,9 +185,9 @@ export async function getObject(call: ObjectCall, head = false): Promise<void> {
     res.end();
     return;
   }
-  // Blobs go out through a few reused buffers; decrypted (SSE-C) bytes are piped.
+  // Blobs go out through a few reused buffers; decrypted (SSE) bytes are piped.
   if (!meta.sse && body instanceof BlobReadStream) return body.sendTo(res);
-  const out = plaintext(meta, body, range, key);
+  const out = call.store.plaintext(meta, body, range?.start ?? 0, key);
   res.on('close', () => out.destroy());
   await pipeline(out, res);
 }

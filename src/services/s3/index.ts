@@ -43,6 +43,7 @@ import {
 import { getObject, headObject } from './get-object.js';
 import { getObjectAttributes } from './object-attributes.js';
 import { copyObject, deleteObject, deleteObjects, putObject } from './object-ops.js';
+import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.js';
 import { applyCors, deleteBucketCors, getBucketCors, preflight, putBucketCors } from './cors.js';
 import {
   deleteBucketTagging,
@@ -67,7 +68,7 @@ export interface S3SurfaceDeps {
  */
 const IGNORED_BUCKET_SUBRESOURCES = ['acl', 'policy', 'publicAccessBlock', 'ownershipControls'];
 /** Configurations Slipway would have to act on and does not: refused, never stored and ignored. */
-const REFUSED_BUCKET_CONFIG = ['lifecycle', 'encryption'];
+const REFUSED_BUCKET_CONFIG = ['lifecycle'];
 const UNSUPPORTED = [
   'website', 'replication', 'logging', 'notification', 'accelerate', 'requestPayment', 'analytics', 'metrics',
   'inventory', 'intelligent-tiering', 'object-lock', 'legal-hold', 'retention', 'torrent', 'restore', 'select',
@@ -86,6 +87,7 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
       if (q.has('versions')) return listObjectVersions(call);
       if (q.has('tagging')) return getBucketTagging(call);
       if (q.has('cors')) return getBucketCors(call);
+      if (q.has('encryption')) return getBucketEncryption(call);
       const nc = notConfiguredSubresource(q);
       if (nc) return getNotConfigured(call, nc);
       if (unsupported) throw S3Errors.notImplemented(unsupported);
@@ -97,6 +99,7 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
     case 'PUT': {
       if (q.has('tagging')) return putBucketTagging(call);
       if (q.has('cors')) return putBucketCors(call);
+      if (q.has('encryption')) return putBucketEncryption(call);
       if (IGNORED_BUCKET_SUBRESOURCES.some((s) => q.has(s))) return acceptAndIgnore(call);
       const refused = REFUSED_BUCKET_CONFIG.find((s) => q.has(s)) ?? (q.has('versioning') ? 'versioning' : unsupported);
       if (refused) throw S3Errors.notImplemented(refused);
@@ -105,6 +108,7 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
     case 'DELETE': {
       if (q.has('tagging')) return deleteBucketTagging(call);
       if (q.has('cors')) return deleteBucketCors(call);
+      if (q.has('encryption')) return deleteBucketEncryption(call);
       // Deleting a configuration that cannot exist here succeeds, as S3 answers for an unconfigured bucket.
       if ([...IGNORED_BUCKET_SUBRESOURCES, ...REFUSED_BUCKET_CONFIG].some((s) => q.has(s))) return acceptAndIgnore(call, 204);
       if (unsupported) throw S3Errors.notImplemented(unsupported);

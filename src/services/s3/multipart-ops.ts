@@ -9,11 +9,11 @@ import { keyMatches } from '../../storage/blobs/ctr-cipher.js';
 import type { ByteRange } from '../../storage/object-store.js';
 import type { MultipartUpload, SseCustomerKey } from './backend.js';
 import { header, owner, sendEmpty, sendXml, storedHeaders, userMetadata, type BucketCall, type ObjectCall } from './call.js';
-import { checkConditions, plaintext } from './get-object.js';
+import { checkConditions } from './get-object.js';
 import { completeChecksum, requestedChecksums, uploadChecksumSpec, type RequestedPart } from './multipart-checksums.js';
 import { parseCopySource } from './object-ops.js';
 import { prepareBody } from './request-body.js';
-import { checkReadKey, customerKey, refuseUnsupportedEncryption, sseResponseHeaders } from './sse.js';
+import { checkReadKey, customerKey, requestedEncryption, sseResponseHeaders } from './sse.js';
 import { taggingHeader } from './tagging.js';
 
 function partNumberOf(call: ObjectCall): number {
@@ -32,7 +32,7 @@ function uploadIdOf(call: ObjectCall): string {
 /** A part of an SSE-C upload must carry the upload's key; a part of any other upload none. */
 function partKey(call: ObjectCall, upload: MultipartUpload): SseCustomerKey | undefined {
   const key = customerKey(call.req);
-  if (!upload.sse) {
+  if (upload.sse?.kind !== 'customer') {
     if (key) throw S3Errors.invalidRequest('The multipart upload was not initiated with SSE-C: its parts cannot be encrypted with a customer key.');
     return undefined;
   }
@@ -42,8 +42,7 @@ function partKey(call: ObjectCall, upload: MultipartUpload): SseCustomerKey | un
 }
 
 export async function createMultipartUpload(call: ObjectCall): Promise<void> {
-  refuseUnsupportedEncryption(call.req);
-  const sse = customerKey(call.req);
+  const sse = await requestedEncryption(call);
   const { algorithm, type } = uploadChecksumSpec(call.req);
   const tags = taggingHeader(call.req);
   const contentType = header(call.req, 'content-type');
@@ -80,7 +79,7 @@ export async function uploadPart(call: ObjectCall): Promise<void> {
     beforeCommit: body.beforeCommit,
     ...(body.tap ? { tap: body.tap } : {}),
     ...(body.expectedSize !== undefined ? { expectedSize: body.expectedSize } : {}),
-    ...(sse ? { sse } : {}),
+    ...(sse ? { customerKey: sse } : {}),
   });
   const headers = body.responseHeaders();
   delete headers['x-amz-checksum-type'];
@@ -121,9 +120,10 @@ export async function uploadPartCopy(call: ObjectCall): Promise<void> {
   // The part's checksum, when the upload has an algorithm, is computed from the copied bytes.
   const checksummer = upload.checksumAlgorithm ? newChecksummer(upload.checksumAlgorithm) : undefined;
   const alg = upload.checksumAlgorithm;
-  const part = await call.store.uploadPart(call.bucket, call.key, uploadId, partNumber, plaintext(opened.meta, opened.body, opened.range, srcKey), {
+  const source = call.store.plaintext(opened.meta, opened.body, opened.range?.start ?? 0, srcKey);
+  const part = await call.store.uploadPart(call.bucket, call.key, uploadId, partNumber, source, {
     ...(checksummer ? { tap: (c: Buffer) => checksummer.update(c), beforeCommit: () => ({ checksum: { algorithm: alg!, value: checksummer.digest(), type: 'COMPOSITE' as const } }) } : {}),
-    ...(sse ? { sse } : {}),
+    ...(sse ? { customerKey: sse } : {}),
   });
   sendXml(
     call,
@@ -170,6 +170,11 @@ export async function completeMultipartUpload(call: ObjectCall): Promise<void> {
     const done = err instanceof NoSuchUpload ? await call.store.completedUpload(call.bucket, call.key, uploadId) : undefined;
     if (!done) throw err;
     return answer(done.etag, done.checksum);
+  }
+  // SSE-C headers are optional on Complete; when sent they must be the upload's.
+  const completeKey = customerKey(call.req);
+  if (completeKey && !(upload.sse?.kind === 'customer' && keyMatches(upload.sse, completeKey.key))) {
+    throw S3Errors.invalidRequest('The provided encryption parameters did not match the ones used originally.');
   }
   const requested = parseCompleteBody(text);
   const declaredSize = header(call.req, 'x-amz-mp-object-size');

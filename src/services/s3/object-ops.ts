@@ -3,12 +3,11 @@ import { createHash } from 'node:crypto';
 import { S3Errors, NoSuchBucket } from '../../protocol/rest-xml/s3-errors.js';
 import { parseXml, readSmallBody, type XmlValue } from '../../protocol/rest-xml/xml.js';
 import { ServiceError } from '../../protocol/errors.js';
-import { keyMatches } from '../../storage/blobs/ctr-cipher.js';
 import type { StoredObject, TagSet } from './backend.js';
 import { header, sendEmpty, sendXml, storedHeaders, userMetadata, type BucketCall, type ObjectCall } from './call.js';
-import { checkConditions, plaintext } from './get-object.js';
+import { checkConditions } from './get-object.js';
 import { prepareBody } from './request-body.js';
-import { checkReadKey, customerKey, refuseUnsupportedEncryption, sseResponseHeaders } from './sse.js';
+import { checkReadKey, customerKey, requestedEncryption, sameEncryption, sseResponseHeaders } from './sse.js';
 import { taggingHeader } from './tagging.js';
 
 const MAX_PUT_SIZE = 5 * 1024 ** 3;
@@ -21,8 +20,7 @@ function checkContentLength(call: ObjectCall): void {
 export async function putObject(call: ObjectCall): Promise<void> {
   checkContentLength(call);
   // Everything checkable from the headers is checked before a byte of the body is read.
-  refuseUnsupportedEncryption(call.req);
-  const sse = customerKey(call.req);
+  const sse = await requestedEncryption(call);
   const metadata = userMetadata(call.req);
   const tags = taggingHeader(call.req);
   const body = prepareBody(call.req, { streamingSigner: call.ctx.streamingSigner });
@@ -103,21 +101,21 @@ function directive(call: ObjectCall, name: string): 'COPY' | 'REPLACE' {
 }
 
 /**
- * CopyObject. Bytes are shared by hard link unless SSE-C changes how they are encrypted (a
- * different key, or encrypting/decrypting on the way): then the source is read, decrypted and
- * written again.
+ * CopyObject. Bytes are shared by hard link unless the copy changes how they are encrypted
+ * (another SSE-C key, SSE-S3 on one side only, ...): then the source is read, decrypted and
+ * written again with the destination's encryption.
  */
 export async function copyObject(call: ObjectCall): Promise<void> {
   const src = parseCopySource(header(call.req, 'x-amz-copy-source')!);
   const metaDirective = directive(call, 'x-amz-metadata-directive');
   const tagDirective = directive(call, 'x-amz-tagging-directive');
-  refuseUnsupportedEncryption(call.req);
-  const dstKey = customerKey(call.req);
+  const dstEnc = await requestedEncryption(call);
   const srcKey = customerKey(call.req, true);
   const replace = metaDirective === 'REPLACE';
   const metadata = userMetadata(call.req);
   const newTags = tagDirective === 'REPLACE' ? (taggingHeader(call.req) ?? []) : undefined;
-  if (src.bucket === call.bucket && src.key === call.key && !replace && !dstKey && !srcKey) {
+  const explicitEncryption = header(call.req, 'x-amz-server-side-encryption') !== undefined || (dstEnc !== undefined && 'customer' in dstEnc);
+  if (src.bucket === call.bucket && src.key === call.key && !replace && !explicitEncryption && !srcKey) {
     throw S3Errors.invalidRequest(
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     );
@@ -128,10 +126,8 @@ export async function copyObject(call: ObjectCall): Promise<void> {
     checkReadKey(meta.sse, srcKey);
   };
   const current = await call.store.statObject(src.bucket, src.key);
-  // Same encryption on both sides (none, or the same key): the bytes can be shared as they are.
-  const sameEncryption = current && (current.sse ? dstKey !== undefined && keyMatches(current.sse, dstKey.key) : dstKey === undefined);
   let obj: StoredObject;
-  if (!current || sameEncryption) {
+  if (!current || sameEncryption(current.sse, dstEnc)) {
     obj = await call.store.copyObject(src.bucket, src.key, call.bucket, call.key, {
       metadataDirective: metaDirective,
       ...(contentType ? { contentType } : {}),
@@ -147,13 +143,13 @@ export async function copyObject(call: ObjectCall): Promise<void> {
     });
     const s = opened.meta;
     const tags: TagSet = newTags ?? s.tags;
-    obj = await call.store.writeObject(call.bucket, call.key, plaintext(s, opened.body, undefined, srcKey), {
+    obj = await call.store.writeObject(call.bucket, call.key, call.store.plaintext(s, opened.body, 0, srcKey), {
       contentType: replace ? (contentType ?? 'application/octet-stream') : s.contentType,
       metadata: replace ? metadata : s.metadata,
       headers: replace ? storedHeaders(call.req) : s.headers,
       expectedSize: s.size,
       tags,
-      ...(dstKey ? { sse: dstKey } : {}),
+      ...(dstEnc ? { sse: dstEnc } : {}),
     });
   }
   const checksum = obj.checksum ? { [`Checksum${obj.checksum.algorithm}`]: obj.checksum.value, ChecksumType: obj.checksum.type } : {};

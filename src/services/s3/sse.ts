@@ -1,9 +1,13 @@
 /**
- * @module services/s3/sse — server-side encryption request headers. SSE-C (customer-provided keys)
- * is implemented: the bytes are encrypted at rest with the client's key and served only to a
- * request carrying the same key. SSE-KMS needs a key service Slipway does not have: refused with
- * NotImplemented rather than stored in the clear under a 200.
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html
+ * @module services/s3/sse — server-side encryption request and response headers.
+ *
+ * - SSE-C (customer-provided keys): the bytes are encrypted at rest with the client's key and
+ *   served only to a request carrying the same key.
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html
+ * - SSE-S3 (`x-amz-server-side-encryption: AES256`, or the bucket's default encryption): encrypted
+ *   with the server's key (storage/blobs/server-key), decrypted for any authorised reader.
+ * - SSE-KMS needs a key service Slipway does not have: refused with NotImplemented rather than
+ *   stored in the clear under a 200.
  *
  * Unlike S3, plain HTTP is accepted for SSE-C (Slipway binds to loopback by default; put TLS in
  * front of it on a network).
@@ -13,8 +17,8 @@ import type { IncomingMessage } from 'node:http';
 import { ServiceError } from '../../protocol/errors.js';
 import { S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { keyMatches } from '../../storage/blobs/ctr-cipher.js';
-import type { SseCustomerKey, SseCustomerRecord } from './backend.js';
-import { header } from './call.js';
+import type { EncryptionRecord, EncryptionRequest, SseCustomerKey } from './backend.js';
+import { header, type BucketCall } from './call.js';
 
 const SSE = 'x-amz-server-side-encryption';
 
@@ -48,29 +52,26 @@ export function customerKey(req: IncomingMessage, source = false): SseCustomerKe
 }
 
 /**
- * Refuses what is accepted nowhere here: SSE-KMS (`aws:kms`, `aws:kms:dsse`) and a value S3 does
- * not know. `AES256` (SSE-S3) is S3's default for every object and needs nothing from the client.
+ * The encryption a write asks for: SSE-C headers, `x-amz-server-side-encryption: AES256`, else the
+ * bucket's default encryption. SSE-KMS (`aws:kms`, `aws:kms:dsse`) is refused with NotImplemented.
  */
-export function refuseUnsupportedEncryption(req: IncomingMessage): void {
-  const v = header(req, SSE);
-  if (v !== undefined && header(req, `${SSE}-customer-algorithm`) !== undefined) {
-    throw S3Errors.invalidArgument(
-      'Server Side Encryption with Customer provided key is incompatible with the encryption method specified',
-      SSE,
-      v,
-    );
+export async function requestedEncryption(call: BucketCall): Promise<EncryptionRequest | undefined> {
+  const v = header(call.req, SSE);
+  const customer = customerKey(call.req);
+  if (v !== undefined && customer) {
+    throw S3Errors.invalidArgument('Server Side Encryption with Customer provided key is incompatible with the encryption method specified', SSE, v);
   }
-  if (v === undefined || v === 'AES256') {
-    if (header(req, `${SSE}-aws-kms-key-id`) !== undefined) throw S3Errors.notImplemented(`${SSE}-aws-kms-key-id`);
-    return;
-  }
+  if (header(call.req, `${SSE}-aws-kms-key-id`) !== undefined) throw S3Errors.notImplemented(`${SSE}-aws-kms-key-id`);
   if (v === 'aws:kms' || v === 'aws:kms:dsse') throw S3Errors.notImplemented(SSE);
-  throw S3Errors.invalidArgument('The encryption method specified is not supported', SSE, v);
+  if (v !== undefined && v !== 'AES256') throw S3Errors.invalidArgument('The encryption method specified is not supported', SSE, v);
+  if (customer) return { customer };
+  if (v === 'AES256' || (await call.store.getBucketEncryption(call.bucket))) return { s3: true };
+  return undefined;
 }
 
 /** A read of an SSE-C object must bring its key; any other object must not bring one. */
-export function checkReadKey(stored: SseCustomerRecord | undefined, given: SseCustomerKey | undefined): void {
-  if (!stored) {
+export function checkReadKey(stored: EncryptionRecord | undefined, given: SseCustomerKey | undefined): void {
+  if (stored?.kind !== 'customer') {
     if (given) throw S3Errors.invalidRequest('The encryption parameters are not applicable to this object.');
     return;
   }
@@ -84,8 +85,16 @@ export function checkReadKey(stored: SseCustomerRecord | undefined, given: SseCu
   }
 }
 
-/** Response headers S3 sends for an SSE-C object: the algorithm and the key's MD5, never the key. */
-export function sseResponseHeaders(stored: SseCustomerRecord | undefined): Record<string, string> {
+/** True when bytes stored as `stored` are already what `wanted` asks for (a copy may share them). */
+export function sameEncryption(stored: EncryptionRecord | undefined, wanted: EncryptionRequest | undefined): boolean {
+  if (!stored || !wanted) return !stored && !wanted;
+  if (stored.kind === 's3') return 's3' in wanted;
+  return 'customer' in wanted && keyMatches(stored, wanted.customer.key);
+}
+
+/** Response headers S3 sends for an encrypted object: the algorithm (and for SSE-C the key's MD5, never the key). */
+export function sseResponseHeaders(stored: EncryptionRecord | undefined): Record<string, string> {
   if (!stored) return {};
+  if (stored.kind === 's3') return { [SSE]: 'AES256' };
   return { [`${SSE}-customer-algorithm`]: 'AES256', [`${SSE}-customer-key-md5`]: stored.keyMd5 };
 }

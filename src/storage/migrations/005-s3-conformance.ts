@@ -3,8 +3,8 @@ import type { Migration } from './index.js';
 /**
  * What S3 keeps beside an object's bytes and Slipway did not (issue #18): the part layout of a
  * completed multipart upload (GET ?partNumber, GetObjectAttributes), object and bucket tags, bucket
- * CORS rules, and
- * SSE-C parameters (salted key verifier and counter IVs, never the key). Completed uploads are
+ * CORS rules and default encryption, and SSE parameters (the SSE-C key's salted verifier and the
+ * counter IVs, never a key). Completed uploads are
  * remembered for a while so a retried CompleteMultipartUpload answers as the first one did.
  * JSON columns are NULL when unused.
  */
@@ -17,6 +17,7 @@ export const s3ConformanceMigration: Migration = {
 
     ALTER TABLE s3_buckets ADD COLUMN tags TEXT;
     ALTER TABLE s3_buckets ADD COLUMN cors TEXT;
+    ALTER TABLE s3_buckets ADD COLUMN encryption TEXT;
 
     ALTER TABLE s3_uploads ADD COLUMN checksum_type TEXT;
     ALTER TABLE s3_uploads ADD COLUMN tags TEXT;

@@ -15,17 +15,18 @@ import type {
   CompletedUpload,
   CompleteOptions,
   CreateUploadOptions,
+  EncryptionRecord,
+  EncryptionRequest,
   MultipartUpload,
   ObjectPart,
   PartInfo,
-  SseCustomerRecord,
+  PartWriteOptions,
   StoredChecksum,
   StoredObject,
-  WriteOptions,
 } from '../../services/s3/backend.js';
 import { NoSuchUpload, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import type { BlobDirectory } from '../blobs/blob-directory.js';
-import { encryptor, keyMatches, newIv, newKeyVerifier } from '../blobs/ctr-cipher.js';
+import { encryptor, keyMatches, newIv } from '../blobs/ctr-cipher.js';
 import type { Db } from './database.js';
 import {
   checkKey,
@@ -52,12 +53,14 @@ export class SqliteMultipart {
   constructor(
     private readonly db: Db,
     private readonly blobs: BlobDirectory,
+    /** The record and key of a requested encryption (the object store's: it holds the server key). */
+    private readonly encryption: (req: EncryptionRequest) => { record: EncryptionRecord; key: Buffer },
   ) {}
 
   async create(bucket: string, key: string, opts: CreateUploadOptions): Promise<MultipartUpload> {
     checkKey(key);
     requireBucket(this.db, bucket);
-    const sse: SseCustomerRecord | undefined = opts.sse ? { algorithm: 'AES256', keyMd5: opts.sse.keyMd5, ...newKeyVerifier(opts.sse.key) } : undefined;
+    const sse = opts.sse ? this.encryption(opts.sse).record : undefined;
     const row: UploadRow = {
       upload_id: randomBytes(24).toString('base64url'),
       bucket,
@@ -90,16 +93,20 @@ export class SqliteMultipart {
     uploadId: string,
     partNumber: number,
     body: Readable,
-    opts: Pick<WriteOptions, 'beforeCommit' | 'tap' | 'expectedSize' | 'sse'> = {},
+    opts: PartWriteOptions = {},
   ): Promise<PartInfo> {
     const upload = this.uploadRow(bucket, key, uploadId);
-    const sse = fromJson<SseCustomerRecord>(upload.sse);
-    // The surface checks the key against the upload first; this only guards the invariant.
-    if (sse && !(opts.sse && keyMatches(sse, opts.sse.key))) throw S3Errors.invalidRequest('The upload was created with SSE-C: every part needs the same key.');
-    const iv = sse ? newIv() : undefined;
+    const sse = fromJson<EncryptionRecord>(upload.sse);
+    let cipherKey: Buffer | undefined;
+    if (sse?.kind === 'customer') {
+      // The surface checks the key against the upload first; this only guards the invariant.
+      if (!(opts.customerKey && keyMatches(sse, opts.customerKey.key))) throw S3Errors.invalidRequest('The upload was created with SSE-C: every part needs the same key.');
+      cipherKey = opts.customerKey.key;
+    } else if (sse?.kind === 's3') cipherKey = this.encryption({ s3: true }).key;
+    const iv = cipherKey ? newIv() : undefined;
     const blob = await this.blobs.write(body, opts.tap, {
       ...(opts.expectedSize !== undefined ? { expectedSize: opts.expectedSize } : {}),
-      ...(iv && opts.sse ? { encrypt: encryptor(opts.sse.key, iv) } : {}),
+      ...(iv && cipherKey ? { encrypt: encryptor(cipherKey, iv) } : {}),
     });
     let old: string | undefined;
     let part: PartRow;

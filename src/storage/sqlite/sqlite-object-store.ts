@@ -9,6 +9,7 @@
  * An object is visible only once its row commits, so a crash at any point leaves the old object
  * or the new one, never a partial one.
  */
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ByteRange, ObjectStore } from '../object-store.js';
 import type {
@@ -24,14 +25,19 @@ import type {
   OpenedObject,
   PartInfo,
   S3Backend,
-  SseCustomerRecord,
+  BucketEncryption,
+  EncryptionRecord,
+  EncryptionRequest,
+  PartWriteOptions,
+  SseCustomerKey,
   StoredObject,
   TagSet,
   WriteOptions,
 } from '../../services/s3/backend.js';
 import { BlobDirectory } from '../blobs/blob-directory.js';
 import { BlobReadStream } from '../blobs/blob-read-stream.js';
-import { encryptor, newIv, newKeyVerifier } from '../blobs/ctr-cipher.js';
+import { CtrDecryptStream, encryptor, newIv, newKeyVerifier, type CipherSegment } from '../blobs/ctr-cipher.js';
+import { ServerKey } from '../blobs/server-key.js';
 import { storageError } from '../blobs/storage-full.js';
 import { NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { ServiceError } from '../../protocol/errors.js';
@@ -59,14 +65,24 @@ export { prefixUpperBound, unquoteEtag, MAX_KEY_BYTES, MIN_PART_SIZE } from './o
 export class SqliteObjectStore implements ObjectStore, S3Backend {
   readonly blobs: BlobDirectory;
   private readonly multipart: SqliteMultipart;
+  private readonly serverKey: ServerKey;
 
   constructor(
     private readonly db: Db,
     root: string,
   ) {
     this.blobs = new BlobDirectory(root);
-    this.multipart = new SqliteMultipart(db, this.blobs);
+    this.serverKey = new ServerKey(join(root, 'sse-s3.key'));
+    this.multipart = new SqliteMultipart(db, this.blobs, (r) => this.encryption(r));
     this.recover();
+  }
+
+  /** The record to store and the key to encrypt with for a requested encryption (no IV yet). */
+  private encryption(req: EncryptionRequest): { record: EncryptionRecord; key: Buffer } {
+    if ('customer' in req) {
+      return { record: { kind: 'customer', algorithm: 'AES256', keyMd5: req.customer.keyMd5, ...newKeyVerifier(req.customer.key) }, key: req.customer.key };
+    }
+    return { record: { kind: 's3', algorithm: 'AES256' }, key: this.serverKey.get() };
   }
 
   /** Deletes crash leftovers: temp files and blobs that no committed row names. */
@@ -141,6 +157,17 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     if (info.changes === 0) requireBucket(this.db, bucket);
   }
 
+  async getBucketEncryption(bucket: string): Promise<BucketEncryption | undefined> {
+    const r = this.db.prepare('SELECT encryption FROM s3_buckets WHERE name = ?').get(bucket) as { encryption: string | null } | undefined;
+    if (!r) requireBucket(this.db, bucket);
+    return fromJson<BucketEncryption>(r?.encryption ?? null);
+  }
+
+  async setBucketEncryption(bucket: string, config: BucketEncryption | undefined): Promise<void> {
+    const info = this.db.prepare('UPDATE s3_buckets SET encryption = ? WHERE name = ?').run(toJson(config), bucket);
+    if (info.changes === 0) requireBucket(this.db, bucket);
+  }
+
   async getBucketCors(bucket: string): Promise<CorsRule[] | undefined> {
     const r = this.db.prepare('SELECT cors FROM s3_buckets WHERE name = ?').get(bucket) as { cors: string | null } | undefined;
     if (!r) requireBucket(this.db, bucket);
@@ -163,19 +190,34 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     return this.toObject(row);
   }
 
-  /** For Slipway's own readers (jobs, models): SSE-C objects are refused, their key is the client's. */
+  /**
+   * For Slipway's own readers (jobs, models): SSE-C objects are refused, their key is the client's;
+   * SSE-S3 objects have no `blobPath` (their file is ciphertext: read them with getObject).
+   */
   async headObject(bucket: string, key: string): Promise<StoredObject | undefined> {
     const obj = await this.statObject(bucket, key);
-    if (obj?.sse) throw sseRefused(bucket, key);
-    return obj;
+    return obj && internalView(obj);
   }
 
   async getObject(bucket: string, key: string, range?: ByteRange): Promise<{ meta: StoredObject; body: Readable }> {
     const { meta, body } = await this.openObject(bucket, key, (m) => {
-      if (m.sse) throw sseRefused(bucket, key);
+      internalView(m);
       return range;
     });
-    return { meta, body };
+    return { meta: internalView(meta), body: this.plaintext(meta, body, range?.start ?? 0) };
+  }
+
+  plaintext(meta: StoredObject, body: Readable, start: number, customerKey?: SseCustomerKey): Readable {
+    if (!meta.sse) return body;
+    const key = meta.sse.kind === 's3' ? this.serverKey.get() : customerKey?.key;
+    if (!key) throw sseRefused(meta.bucket, meta.key);
+    const segments: CipherSegment[] = meta.parts
+      ? meta.parts.map((p) => ({ size: p.size, iv: p.iv ?? '' }))
+      : [{ size: meta.size, iv: meta.sse.iv ?? '' }];
+    const dec = new CtrDecryptStream(key, segments, start);
+    body.on('error', (err) => dec.destroy(err));
+    dec.on('close', () => body.destroy());
+    return body.pipe(dec);
   }
 
   async openObject(bucket: string, key: string, pick?: (meta: StoredObject) => ByteRange | undefined): Promise<OpenedObject> {
@@ -201,12 +243,11 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     checkKey(key);
     requireBucket(this.db, bucket);
     checkWriteConditions(this.db, bucket, key, opts);
-    const sse: SseCustomerRecord | undefined = opts.sse
-      ? { algorithm: 'AES256', keyMd5: opts.sse.keyMd5, ...newKeyVerifier(opts.sse.key), iv: newIv() }
-      : undefined;
+    const enc = opts.sse ? this.encryption(opts.sse) : undefined;
+    const sse: EncryptionRecord | undefined = enc ? { ...enc.record, iv: newIv() } : undefined;
     const blob = await this.blobs.write(body, opts.tap, {
       ...(opts.expectedSize !== undefined ? { expectedSize: opts.expectedSize } : {}),
-      ...(sse && opts.sse ? { encrypt: encryptor(opts.sse.key, sse.iv!) } : {}),
+      ...(enc && sse ? { encrypt: encryptor(enc.key, sse.iv!) } : {}),
     });
     let oldBlob: string | undefined;
     let stored: StoredObject;
@@ -363,10 +404,7 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     let after: string | undefined;
     for (;;) {
       const page = await this.listObjects(bucket, { prefix, maxKeys: 1000, ...(after !== undefined ? { after } : {}) });
-      for (const o of page.contents) {
-        if (o.sse) throw sseRefused(bucket, o.key);
-        yield o;
-      }
+      for (const o of page.contents) yield internalView(o);
       if (!page.isTruncated || page.last === undefined) return;
       after = page.last;
     }
@@ -388,7 +426,7 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     uploadId: string,
     partNumber: number,
     body: Readable,
-    opts: Pick<WriteOptions, 'beforeCommit' | 'tap' | 'expectedSize' | 'sse'> = {},
+    opts: PartWriteOptions = {},
   ): Promise<PartInfo> {
     try {
       return await this.multipart.uploadPart(bucket, key, uploadId, partNumber, body, opts);
@@ -430,6 +468,12 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
   private toObject(r: ObjectRow): StoredObject {
     return toObject(r, this.blobs.pathOf(r.blob));
   }
+}
+
+/** What Slipway's own readers may see of an object: SSE-C refused, SSE-S3 without a linkable file. */
+function internalView(obj: StoredObject): StoredObject {
+  if (obj.sse?.kind === 'customer') throw sseRefused(obj.bucket, obj.key);
+  return obj.sse ? { ...obj, blobPath: '' } : obj;
 }
 
 /** Slipway cannot read what only the client's key opens (SageMaker cannot either). */

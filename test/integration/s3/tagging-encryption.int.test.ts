@@ -1,7 +1,7 @@
 /**
  * Issue #18 item 7 through boto3: what used to be accepted and dropped either works as S3
- * documents it (object and bucket tagging, SSE-C) or is refused with NotImplemented
- * (lifecycle, bucket encryption, SSE-KMS) — never a 200 that does nothing.
+ * documents it (object and bucket tagging, SSE-C, SSE-S3 and bucket default encryption) or is
+ * refused with NotImplemented (lifecycle rules, SSE-KMS) — never a 200 that does nothing.
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -100,16 +100,17 @@ print(json.dumps({'before': before, 'got': got, 'after': err(lambda: s3.get_buck
 });
 
 describe('configurations and encryption Slipway cannot honour', () => {
-  it('refuses lifecycle, bucket encryption and SSE-KMS with NotImplemented and stores nothing', async () => {
+  it('refuses lifecycle rules and SSE-KMS (objects and bucket defaults) with NotImplemented and stores nothing', async () => {
     const r = await run(`
 life = err(lambda: s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={'Rules': [
   {'ID': 'x', 'Status': 'Enabled', 'Filter': {'Prefix': ''}, 'Expiration': {'Days': 1}}]}))
 enc = err(lambda: s3.put_bucket_encryption(Bucket=b, ServerSideEncryptionConfiguration={'Rules': [
-  {'ApplyServerSideEncryptionByDefault': {'SSEAlgorithm': 'AES256'}}]}))
+  {'ApplyServerSideEncryptionByDefault': {'SSEAlgorithm': 'aws:kms'}}]}))
 kms = err(lambda: s3.put_object(Bucket=b, Key='kms', Body=b'secret', ServerSideEncryption='aws:kms'))
 kms_mp = err(lambda: s3.create_multipart_upload(Bucket=b, Key='kms', ServerSideEncryption='aws:kms'))
 print(json.dumps({'life': life, 'enc': enc, 'kms': kms, 'kmsMp': kms_mp,
   'lifeAfter': err(lambda: s3.get_bucket_lifecycle_configuration(Bucket=b)),
+  'encAfter': err(lambda: s3.get_bucket_encryption(Bucket=b)),
   'stored': err(lambda: s3.head_object(Bucket=b, Key='kms'))}))
 `);
     expect(r.life).toEqual(['NotImplemented', 501]);
@@ -117,7 +118,48 @@ print(json.dumps({'life': life, 'enc': enc, 'kms': kms, 'kmsMp': kms_mp,
     expect(r.kms).toEqual(['NotImplemented', 501]);
     expect(r.kmsMp).toEqual(['NotImplemented', 501]);
     expect(r.lifeAfter).toEqual(['NoSuchLifecycleConfiguration', 404]);
+    expect(r.encAfter).toEqual(['ServerSideEncryptionConfigurationNotFoundError', 404]);
     expect(r.stored).toEqual(['404', 404]);
+  });
+});
+
+describe('SSE-S3', () => {
+  it('encrypts with the server key on request or by bucket default, and serves the bytes to any reader', async () => {
+    const marker = `sse-s3-marker-${randomBytes(8).toString('hex')}`;
+    const r = await run(`
+data = (${JSON.stringify(marker)} * 100).encode()
+put = s3.put_object(Bucket=b, Key='asked', Body=data, ServerSideEncryption='AES256')
+g = s3.get_object(Bucket=b, Key='asked', Range='bytes=5-20')
+plain = s3.put_object(Bucket=b, Key='plain', Body=data)
+s3.put_bucket_encryption(Bucket=b, ServerSideEncryptionConfiguration={'Rules': [{'ApplyServerSideEncryptionByDefault': {'SSEAlgorithm': 'AES256'}}]})
+cfg = s3.get_bucket_encryption(Bucket=b)['ServerSideEncryptionConfiguration']['Rules'][0]['ApplyServerSideEncryptionByDefault']
+dflt = s3.put_object(Bucket=b, Key='default', Body=data)
+copied = s3.copy_object(Bucket=b, Key='copied', CopySource={'Bucket': b, 'Key': 'plain'})
+up = s3.create_multipart_upload(Bucket=b, Key='mp')
+e = s3.upload_part(Bucket=b, Key='mp', UploadId=up['UploadId'], PartNumber=1, Body=data)['ETag']
+s3.complete_multipart_upload(Bucket=b, Key='mp', UploadId=up['UploadId'], MultipartUpload={'Parts': [{'PartNumber': 1, 'ETag': e}]})
+s3.delete_bucket_encryption(Bucket=b)
+after = s3.put_object(Bucket=b, Key='after', Body=data)
+print(json.dumps({'put': put.get('ServerSideEncryption'), 'range': g['Body'].read() == data[5:21], 'getHeader': g.get('ServerSideEncryption'),
+  'plain': plain.get('ServerSideEncryption'), 'cfg': cfg, 'default': dflt.get('ServerSideEncryption'),
+  'copied': [copied.get('ServerSideEncryption'), s3.get_object(Bucket=b, Key='copied')['Body'].read() == data],
+  'mp': [up.get('ServerSideEncryption'), s3.head_object(Bucket=b, Key='mp').get('ServerSideEncryption'), s3.get_object(Bucket=b, Key='mp')['Body'].read() == data],
+  'after': after.get('ServerSideEncryption'),
+  'withKey': err(lambda: s3.get_object(Bucket=b, Key='asked', **SSE))}))
+`);
+    expect(r.put).toBe('AES256');
+    expect(r.range).toBe(true);
+    expect(r.getHeader).toBe('AES256');
+    expect(r.plain).toBeNull();
+    expect(r.cfg).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(r.default).toBe('AES256');
+    expect(r.copied).toEqual(['AES256', true]);
+    expect(r.mp).toEqual(['AES256', 'AES256', true]);
+    expect(r.after).toBeNull();
+    expect(r.withKey).toEqual(['InvalidRequest', 400]);
+    // Everything but `plain` and `after` is ciphertext on disk.
+    const holding = blobsOnDisk().filter((blob) => blob.includes(marker));
+    expect(holding).toHaveLength(2);
   });
 });
 
