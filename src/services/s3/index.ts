@@ -116,6 +116,8 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
     }
     case 'POST':
       if (q.has('delete')) return deleteObjects(call);
+      // Browser form uploads (POST Object with a policy document) are not implemented.
+      if ((header(call.req, 'content-type') ?? '').startsWith('multipart/form-data')) throw S3Errors.notImplemented('POST Object');
       throw S3Errors.methodNotAllowed(method, 'BUCKET');
     case 'OPTIONS':
       return preflight(call);
