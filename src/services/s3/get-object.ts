@@ -155,6 +155,10 @@ export async function getObject(call: ObjectCall, head = false): Promise<void> {
     throw S3Errors.invalidRequest('Cannot specify both Range header and partNumber query parameter');
   }
   const key = customerKey(call.req);
+  // Encryption is chosen when writing; S3 refuses the header on reads.
+  if (header(call.req, 'x-amz-server-side-encryption') !== undefined) {
+    throw S3Errors.invalidArgument('x-amz-server-side-encryption header is not supported for this operation.', 'x-amz-server-side-encryption', header(call.req, 'x-amz-server-side-encryption'));
+  }
   const opened = await call.store.openObject(call.bucket, call.key, (meta) => {
     notModified = checkConditions(call, meta) === 304;
     checkReadKey(meta.sse, key);

@@ -31,6 +31,11 @@ def err(f):
         return [e.response['Error']['Code'], e.response['ResponseMetadata']['HTTPStatusCode']]
 def tags(key):
     return [[t['Key'], t['Value']] for t in s3.get_object_tagging(Bucket=b, Key=key)['TagSet']]
+def with_header(client, op, name, value):
+    def add(params, **kwargs):
+        params['headers'][name] = value
+    client.meta.events.register('before-call.s3.' + op, add)
+    return client
 KEY = bytes(range(32))
 OTHER = bytes(range(1, 33))
 SSE = {'SSECustomerAlgorithm': 'AES256', 'SSECustomerKey': KEY}
@@ -145,7 +150,8 @@ print(json.dumps({'put': put.get('ServerSideEncryption'), 'range': g['Body'].rea
   'copied': [copied.get('ServerSideEncryption'), s3.get_object(Bucket=b, Key='copied')['Body'].read() == data],
   'mp': [up.get('ServerSideEncryption'), s3.head_object(Bucket=b, Key='mp').get('ServerSideEncryption'), s3.get_object(Bucket=b, Key='mp')['Body'].read() == data],
   'after': after.get('ServerSideEncryption'),
-  'withKey': err(lambda: s3.get_object(Bucket=b, Key='asked', **SSE))}))
+  'withKey': err(lambda: s3.get_object(Bucket=b, Key='asked', **SSE)),
+  'headerOnRead': err(lambda: with_header(s3, 'HeadObject', 'x-amz-server-side-encryption', 'AES256').head_object(Bucket=b, Key='asked'))}))
 `);
     expect(r.put).toBe('AES256');
     expect(r.range).toBe(true);
@@ -157,6 +163,7 @@ print(json.dumps({'put': put.get('ServerSideEncryption'), 'range': g['Body'].rea
     expect(r.mp).toEqual(['AES256', 'AES256', true]);
     expect(r.after).toBeNull();
     expect(r.withKey).toEqual(['InvalidRequest', 400]);
+    expect(r.headerOnRead).toEqual(['400', 400]);
     // Everything but `plain` and `after` is ciphertext on disk.
     const holding = blobsOnDisk().filter((blob) => blob.includes(marker));
     expect(holding).toHaveLength(2);
