@@ -1,5 +1,6 @@
 /** @module protocol/context — per-request facts every handler may rely on. */
 import { randomUUID } from 'node:crypto';
+import type { StreamingSigner } from './sigv4/chunk-signature.js';
 
 /** The account every local resource belongs to (ARNs need 12 digits). */
 export const DEFAULT_ACCOUNT_ID = '000000000000';
@@ -14,6 +15,8 @@ export interface RequestContext {
   accessKeyId?: string;
   /** Operation name once the protocol layer resolved it (e.g. `CreateTrainingJob`). */
   operation?: string;
+  /** Set for a verified SigV4 streaming upload (auth on): its chunks' signatures must chain from it. */
+  streamingSigner?: StreamingSigner;
 }
 
 export function newRequestContext(partial: Partial<RequestContext> = {}): RequestContext {

@@ -89,7 +89,10 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       validationErrorCode: 'InvalidParameterException',
     }),
     runtime: dataplane.handler,
-    s3: createS3Surface({ objects }),
+    s3: createS3Surface({
+      objects,
+      logError: (err, ctx) => logger.error({ err, requestId: ctx.requestId, home: config.home }, 's3 request failed'),
+    }),
     cloudwatch: createCloudWatchSurface(metricStore),
     sts: createQuerySurface({ operations: stsOperations(), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
     unknownTarget: async (req, res, ctx) => {
@@ -102,6 +105,10 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   }, { accountId: config.accountId, auth: config.auth, corsOrigins: config.corsOrigins });
 
   const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, router);
+  // Node answers 417 to any Expect but 100-continue; S3 ignores other values (issue #18). The
+  // router sends 100 Continue itself, once authentication passed: a refused client sends no body.
+  server.on('checkExpectation', router);
+  server.on('checkContinue', router);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

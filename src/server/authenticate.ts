@@ -34,7 +34,9 @@ import {
   checkTime,
   isFailure,
   parseAuth,
+  scopeOf,
   sha256Hex,
+  signingKey,
   verifySignature,
   type AuthFailure,
   type SignedRequest,
@@ -103,7 +105,8 @@ export function createAuthenticator(config: AuthConfig, opts: { now?: () => numb
   return {
     required(surface, req, url) {
       if (surface === 'slipway') return isProtectedSlipwayPath(url.pathname);
-      if (surface === 'runtime' && req.method === 'OPTIONS') return false;
+      // CORS preflights carry no credentials (browsers never sign them).
+      if ((surface === 'runtime' || surface === 's3') && req.method === 'OPTIONS') return false;
       return true;
     },
 
@@ -131,7 +134,7 @@ export function createAuthenticator(config: AuthConfig, opts: { now?: () => numb
         } else {
           // A hash, UNSIGNED-PAYLOAD or STREAMING-…: signed as sent. For STREAMING-AWS4-HMAC-SHA256-PAYLOAD
           // this verifies the seed signature only; per-chunk signatures (and a hex hash against the
-          // bytes) are the S3 body decoder's to check — see the module header.
+          // bytes) are the S3 body decoder's to check, with ctx.streamingSigner set below.
           payloadHash = declared;
         }
       } else if (!hasBody(req)) {
@@ -151,6 +154,14 @@ export function createAuthenticator(config: AuthConfig, opts: { now?: () => numb
       const verdict = verifySignature(signed, parsed, secret, payloadHash, { s3: family === 's3' });
       if (verdict !== true) return fail(forward, res, ctx, url, surface, failureError(verdict, family, parsed.accessKeyId));
       ctx.accessKeyId = parsed.accessKeyId;
+      if (family === 's3' && !parsed.presigned && payloadHash.startsWith('STREAMING-AWS4-HMAC-SHA256-')) {
+        ctx.streamingSigner = {
+          signingKey: signingKey(secret, parsed.date, parsed.region, parsed.service),
+          amzDate: parsed.amzDate,
+          scope: scopeOf(parsed),
+          seedSignature: parsed.signature,
+        };
+      }
       return forward;
     },
   };

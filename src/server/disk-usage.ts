@@ -25,19 +25,23 @@ async function dirSize(dir: string): Promise<number> {
   return total;
 }
 
-/** Walking a large home is slow, so the answer is cached and refreshed at most once a minute. */
+/**
+ * Walking a large home is slow, so the used bytes are cached and refreshed at most once a minute.
+ * Free and total space come from one statfs per call, never from the cache: a disk that just
+ * filled up must show in health at once (issue #12 item 8).
+ */
 export function createDiskUsage(home: string, maxAgeMs = 60_000): () => Promise<DiskUsage> {
-  let cached: { at: number; value: DiskUsage } | undefined;
-  let inflight: Promise<DiskUsage> | undefined;
-  const measure = async (): Promise<DiskUsage> => {
-    const [used, fs] = await Promise.all([dirSize(home), statfs(home)]);
-    const value = { home, usedBytes: used, freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize };
-    cached = { at: Date.now(), value };
-    return value;
+  let cached: { at: number; used: number } | undefined;
+  let inflight: Promise<number> | undefined;
+  const measureUsed = async (): Promise<number> => {
+    const used = await dirSize(home);
+    cached = { at: Date.now(), used };
+    return used;
   };
   return async () => {
-    if (cached && Date.now() - cached.at < maxAgeMs) return cached.value;
-    inflight ??= measure().finally(() => (inflight = undefined));
-    return inflight;
+    const usedNow =
+      cached && Date.now() - cached.at < maxAgeMs ? Promise.resolve(cached.used) : (inflight ??= measureUsed().finally(() => (inflight = undefined)));
+    const [used, fs] = await Promise.all([usedNow, statfs(home)]);
+    return { home, usedBytes: used, freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize };
   };
 }

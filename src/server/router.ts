@@ -89,6 +89,9 @@ export function createRouter(surfaces: Surfaces, opts: RouterOptions = {}) {
     : undefined;
 
   const dispatch = (name: SurfaceName, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL): void => {
+    // `Expect: 100-continue` reaches here through the server's 'checkContinue' event (app.ts):
+    // the client sends its body only after this, so a request refused earlier never uploads it.
+    if (req.headers.expect?.toLowerCase() === '100-continue' && !res.headersSent) res.writeContinue();
     let pending: Promise<void> | void;
     try {
       pending = surfaces[name](req, res, ctx, url);

@@ -15,7 +15,8 @@ export interface ObjectMeta {
   metadata: Record<string, string>;
   /**
    * Absolute path of the immutable file holding the bytes. A new write makes a new file, so a hard
-   * link taken from this path keeps the bytes it saw (zero-copy staging).
+   * link taken from this path keeps the bytes it saw (zero-copy staging). Empty for objects
+   * encrypted at rest (SSE-S3): their file is ciphertext, read them with `getObject`.
    */
   blobPath: string;
 }

@@ -62,7 +62,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   trimValues: false,
   processEntities: true,
-  isArray: (name) => name === 'Object' || name === 'Part',
+  isArray: (name) => name === 'Object' || name === 'Part' || name === 'Tag',
 });
 
 /** Parses a small XML request body; MalformedXML when it is not XML. */

@@ -6,14 +6,72 @@ import type { Readable } from 'node:stream';
 import type { ByteRange, ObjectMeta, ObjectStore, PutOptions } from '../../storage/object-store.js';
 
 import type { ChecksumAlgorithm } from '../../protocol/rest-xml/checksums.js';
+import type { KeyVerifier } from '../../storage/blobs/ctr-cipher.js';
 
 export type { ChecksumAlgorithm };
+
+export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
+
+/** One part of a completed multipart object, in object order (GET ?partNumber=N is the N-th). */
+export interface ObjectPart {
+  size: number;
+  /** The part's own checksum (base64), when the upload had an algorithm. */
+  checksum?: string;
+  /** SSE-C: the counter IV the part was encrypted from. */
+  iv?: string;
+}
+
+/** A customer-provided key (SSE-C) as sent: 32 raw bytes and their base64 MD5. */
+export interface SseCustomerKey {
+  key: Buffer;
+  keyMd5: string;
+}
+
+/** What is stored of an SSE-C key: the verifier and, for single-part objects, the IV. */
+export interface SseCustomerRecord extends KeyVerifier {
+  kind: 'customer';
+  algorithm: 'AES256';
+  keyMd5: string;
+  iv?: string;
+}
+
+/** SSE-S3: encrypted with the server's own key (storage/blobs/server-key). */
+export interface SseS3Record {
+  kind: 's3';
+  algorithm: 'AES256';
+  iv?: string;
+}
+
+/** How an object's bytes are encrypted at rest (multipart objects: IVs per part). */
+export type EncryptionRecord = SseCustomerRecord | SseS3Record;
+
+/** The encryption a write asks for: the client's key (SSE-C) or the server's (SSE-S3). */
+export type EncryptionRequest = { customer: SseCustomerKey } | { s3: true };
+
+/** A bucket's default encryption (PutBucketEncryption): only SSE-S3 exists here. */
+export interface BucketEncryption {
+  algorithm: 'AES256';
+  bucketKeyEnabled?: boolean;
+}
+
+/** One bucket CORS rule, as PutBucketCors gives it. */
+export interface CorsRule {
+  id?: string;
+  allowedMethods: string[];
+  allowedOrigins: string[];
+  allowedHeaders: string[];
+  exposeHeaders: string[];
+  maxAgeSeconds?: number;
+}
+
+/** Object or bucket tags, in the order they were given. */
+export type TagSet = [string, string][];
 
 export interface StoredChecksum {
   algorithm: ChecksumAlgorithm;
   /** Base64 as on the wire; composite multipart values end in `-N`. */
   value: string;
-  type: 'FULL_OBJECT' | 'COMPOSITE';
+  type: ChecksumType;
 }
 
 export interface BucketInfo {
@@ -26,6 +84,10 @@ export interface StoredObject extends ObjectMeta {
   /** Stored representation headers: content-disposition, content-encoding, cache-control, content-language, expires. */
   headers: Record<string, string>;
   checksum?: StoredChecksum;
+  /** Set for objects made by CompleteMultipartUpload. */
+  parts?: ObjectPart[];
+  tags: TagSet;
+  sse?: EncryptionRecord;
 }
 
 /** Result of a verified write, handed to `beforeCommit` while the bytes are durable but invisible. */
@@ -48,6 +110,9 @@ export interface WriteOptions extends PutOptions {
   tap?: (chunk: Buffer) => void;
   /** Declared body size, if known: large bodies hash on a worker thread. */
   expectedSize?: number;
+  tags?: TagSet;
+  /** Encrypt the bytes at rest (SSE-C with the client's key, SSE-S3 with the server's). */
+  sse?: EncryptionRequest;
 }
 
 export interface ListQuery {
@@ -75,6 +140,10 @@ export interface MultipartUpload {
   metadata: Record<string, string>;
   headers: Record<string, string>;
   checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: ChecksumType;
+  tags: TagSet;
+  /** SSE-C: every part must be sent with this key; SSE-S3: parts are encrypted with the server's. */
+  sse?: EncryptionRecord;
 }
 
 export interface PartInfo {
@@ -83,6 +152,41 @@ export interface PartInfo {
   etag: string;
   lastModified: Date;
   checksum?: string;
+  iv?: string;
+}
+
+/** What a CompleteMultipartUpload produced, kept so a retry answers the same (see `completedUpload`). */
+export interface CompletedUpload {
+  bucket: string;
+  key: string;
+  etag: string;
+  checksum?: StoredChecksum;
+}
+
+export interface CreateUploadOptions {
+  contentType?: string;
+  metadata?: Record<string, string>;
+  headers?: Record<string, string>;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: ChecksumType;
+  tags?: TagSet;
+  sse?: EncryptionRequest;
+}
+
+export interface CompleteOptions {
+  /**
+   * Derives the object's checksum from the chosen parts, before any bytes move; throws to refuse
+   * the completion (BadDigest, InvalidPart).
+   */
+  composeChecksum?: (upload: MultipartUpload, parts: PartInfo[]) => StoredChecksum | undefined;
+  /** Conditional write, as for PutObject. */
+  ifNoneMatch?: string;
+  ifMatch?: string;
+}
+
+export interface PartWriteOptions extends Pick<WriteOptions, 'beforeCommit' | 'tap' | 'expectedSize'> {
+  /** The client's key, for a part of an SSE-C upload. */
+  customerKey?: SseCustomerKey;
 }
 
 export interface CopyOptions {
@@ -93,6 +197,8 @@ export interface CopyOptions {
   headers?: Record<string, string>;
   /** Source conditions (x-amz-copy-source-if-*), checked against the source in the same tick. */
   checkSource?: (src: StoredObject) => void;
+  /** Replaces the source's tags (x-amz-tagging-directive: REPLACE). */
+  tags?: TagSet;
 }
 
 export interface OpenedObject {
@@ -107,6 +213,11 @@ export interface S3Backend extends ObjectStore {
   getBucket(bucket: string): Promise<BucketInfo | undefined>;
   deleteBucket(bucket: string): Promise<void>;
 
+  /**
+   * The object's metadata as the S3 surface sees it (SSE-C objects included). `headObject`, the
+   * internal readers' call, refuses SSE-C objects: Slipway has no key to read them with.
+   */
+  statObject(bucket: string, key: string): Promise<StoredObject | undefined>;
   headObject(bucket: string, key: string): Promise<StoredObject | undefined>;
   /**
    * Looks the object up and opens its bytes atomically. `pick` sees the metadata and returns the
@@ -114,14 +225,27 @@ export interface S3Backend extends ObjectStore {
    */
   openObject(bucket: string, key: string, pick?: (meta: StoredObject) => ByteRange | undefined): Promise<OpenedObject>;
   writeObject(bucket: string, key: string, body: Readable, opts?: WriteOptions): Promise<StoredObject>;
+  /**
+   * The plaintext of `body`, opened from `openObject` at byte `start`: decrypted for encrypted
+   * objects (SSE-C needs the client's key, already checked), `body` itself otherwise.
+   */
+  plaintext(meta: StoredObject, body: Readable, start: number, customerKey?: SseCustomerKey): Readable;
   listObjects(bucket: string, query: ListQuery): Promise<ListPage>;
   copyObject(srcBucket: string, srcKey: string, dstBucket: string, dstKey: string, opts: CopyOptions): Promise<StoredObject>;
 
-  createMultipartUpload(
-    bucket: string,
-    key: string,
-    opts: { contentType?: string; metadata?: Record<string, string>; headers?: Record<string, string>; checksumAlgorithm?: ChecksumAlgorithm },
-  ): Promise<MultipartUpload>;
+  /** Replaces the object's tags (PutObjectTagging, DeleteObjectTagging); NoSuchKey if it is gone. */
+  setObjectTags(bucket: string, key: string, tags: TagSet): Promise<void>;
+  /** Bucket tags; undefined when none were ever set (S3's NoSuchTagSet). */
+  getBucketTags(bucket: string): Promise<TagSet | undefined>;
+  setBucketTags(bucket: string, tags: TagSet | undefined): Promise<void>;
+  /** Default encryption of new objects; undefined when none is set. */
+  getBucketEncryption(bucket: string): Promise<BucketEncryption | undefined>;
+  setBucketEncryption(bucket: string, config: BucketEncryption | undefined): Promise<void>;
+  /** Bucket CORS rules; undefined when none are set. */
+  getBucketCors(bucket: string): Promise<CorsRule[] | undefined>;
+  setBucketCors(bucket: string, rules: CorsRule[] | undefined): Promise<void>;
+
+  createMultipartUpload(bucket: string, key: string, opts: CreateUploadOptions): Promise<MultipartUpload>;
   getUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload>;
   uploadPart(
     bucket: string,
@@ -129,7 +253,7 @@ export interface S3Backend extends ObjectStore {
     uploadId: string,
     partNumber: number,
     body: Readable,
-    opts?: Pick<WriteOptions, 'beforeCommit' | 'tap' | 'expectedSize'>,
+    opts?: PartWriteOptions,
   ): Promise<PartInfo>;
   listParts(bucket: string, key: string, uploadId: string, after: number, maxParts: number): Promise<{ parts: PartInfo[]; isTruncated: boolean }>;
   completeMultipartUpload(
@@ -137,9 +261,10 @@ export interface S3Backend extends ObjectStore {
     key: string,
     uploadId: string,
     parts: { partNumber: number; etag: string }[],
-    /** Derives the object's checksum from the chosen parts (composite `...-N`), if any. */
-    composeChecksum?: (upload: MultipartUpload, parts: PartInfo[]) => StoredChecksum | undefined,
+    opts?: CompleteOptions,
   ): Promise<StoredObject>;
+  /** A recently completed upload of this bucket and key (a retried Complete answers with it). */
+  completedUpload(bucket: string, key: string, uploadId: string): Promise<CompletedUpload | undefined>;
   abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void>;
   listMultipartUploads(bucket: string, prefix: string): Promise<MultipartUpload[]>;
 }

@@ -104,11 +104,8 @@ export async function getBucketAcl(call: BucketCall): Promise<void> {
 /** Sub-resources that exist on every real bucket but are empty here: S3's own "not configured" errors. */
 const NOT_CONFIGURED: Record<string, [string, string]> = {
   policy: ['NoSuchBucketPolicy', 'The bucket policy does not exist'],
-  tagging: ['NoSuchTagSet', 'The TagSet does not exist'],
-  cors: ['NoSuchCORSConfiguration', 'The CORS configuration does not exist'],
   lifecycle: ['NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist'],
   website: ['NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration'],
-  encryption: ['ServerSideEncryptionConfigurationNotFoundError', 'The server side encryption configuration was not found'],
   'object-lock': ['ObjectLockConfigurationNotFoundError', 'Object Lock configuration does not exist for this bucket'],
   publicAccessBlock: ['NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found'],
   ownershipControls: ['OwnershipControlsNotFoundError', 'The bucket ownership controls were not found'],

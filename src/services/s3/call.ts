@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext } from '../../protocol/context.js';
+import { ServiceError } from '../../protocol/errors.js';
 import type { S3Target } from '../../protocol/rest-xml/target.js';
 import { toXml, type XmlValue } from '../../protocol/rest-xml/xml.js';
 import type { S3Backend } from './backend.js';
@@ -52,13 +53,28 @@ export function sendEmpty(call: S3Call, status: number, headers: Record<string, 
   res.end();
 }
 
-/** `x-amz-meta-*` request headers → metadata map (names lower-cased, as S3 returns them). */
+/** S3's limit on user metadata: the UTF-8 bytes of every name and value together. */
+export const MAX_METADATA_BYTES = 2048;
+
+/**
+ * `x-amz-meta-*` request headers → metadata map (names lower-cased, as S3 returns them). Throws
+ * MetadataTooLarge past 2 KB: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html
+ */
 export function userMetadata(req: IncomingMessage): Record<string, string> {
   const meta: Record<string, string> = {};
+  let size = 0;
   for (const [name, value] of Object.entries(req.headers)) {
     if (name.startsWith('x-amz-meta-') && value !== undefined) {
-      meta[name.slice('x-amz-meta-'.length)] = Array.isArray(value) ? value.join(',') : value;
+      const k = name.slice('x-amz-meta-'.length);
+      const v = Array.isArray(value) ? value.join(',') : value;
+      meta[k] = v;
+      size += Buffer.byteLength(k) + Buffer.byteLength(v);
     }
+  }
+  if (size > MAX_METADATA_BYTES) {
+    throw new ServiceError('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', 400, {
+      extra: { Size: size, MaxSizeAllowed: MAX_METADATA_BYTES },
+    });
   }
   return meta;
 }

@@ -13,6 +13,8 @@ import type { RequestContext } from '../../protocol/context.js';
 import { renderS3Error } from '../../protocol/rest-xml/render-error.js';
 import { NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { resolveTarget } from '../../protocol/rest-xml/target.js';
+import { InsufficientStorage } from '../../storage/blobs/storage-full.js';
+import { ServiceError } from '../../protocol/errors.js';
 import type { SurfaceHandler } from '../../server/surface.js';
 import type { S3Backend } from './backend.js';
 import {
@@ -38,7 +40,19 @@ import {
   uploadPart,
   uploadPartCopy,
 } from './multipart-ops.js';
-import { copyObject, deleteObject, deleteObjects, getObject, getObjectTagging, headObject, putObject } from './object-ops.js';
+import { getObject, headObject } from './get-object.js';
+import { getObjectAttributes } from './object-attributes.js';
+import { copyObject, deleteObject, deleteObjects, putObject } from './object-ops.js';
+import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.js';
+import { applyCors, deleteBucketCors, getBucketCors, preflight, putBucketCors } from './cors.js';
+import {
+  deleteBucketTagging,
+  deleteObjectTagging,
+  getBucketTagging,
+  getObjectTagging,
+  putBucketTagging,
+  putObjectTagging,
+} from './tagging.js';
 
 export type { S3Backend } from './backend.js';
 
@@ -48,12 +62,17 @@ export interface S3SurfaceDeps {
   logError?: (err: unknown, ctx: RequestContext) => void;
 }
 
-/** Bucket sub-resources we accept on PUT/DELETE without storing anything. */
-const IGNORED_BUCKET_SUBRESOURCES = ['acl', 'tagging', 'cors', 'policy', 'lifecycle', 'encryption', 'publicAccessBlock', 'ownershipControls'];
+/**
+ * Bucket sub-resources accepted on PUT without changing behaviour: one owner and no policies
+ * here (ACLs), or the envelope issue's (policy, public access block, ownership controls).
+ */
+const IGNORED_BUCKET_SUBRESOURCES = ['acl', 'policy', 'publicAccessBlock', 'ownershipControls'];
+/** Configurations Slipway would have to act on and does not: refused, never stored and ignored. */
+const REFUSED_BUCKET_CONFIG = ['lifecycle'];
 const UNSUPPORTED = [
   'website', 'replication', 'logging', 'notification', 'accelerate', 'requestPayment', 'analytics', 'metrics',
   'inventory', 'intelligent-tiering', 'object-lock', 'legal-hold', 'retention', 'torrent', 'restore', 'select',
-  'attributes', 'renameObject', 'session',
+  'renameObject', 'session',
 ];
 
 async function routeBucket(call: BucketCall, method: string): Promise<void> {
@@ -66,6 +85,9 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
       if (q.has('acl')) return getBucketAcl(call);
       if (q.has('uploads')) return listMultipartUploads(call);
       if (q.has('versions')) return listObjectVersions(call);
+      if (q.has('tagging')) return getBucketTagging(call);
+      if (q.has('cors')) return getBucketCors(call);
+      if (q.has('encryption')) return getBucketEncryption(call);
       const nc = notConfiguredSubresource(q);
       if (nc) return getNotConfigured(call, nc);
       if (unsupported) throw S3Errors.notImplemented(unsupported);
@@ -75,18 +97,30 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
     case 'HEAD':
       return headBucket(call);
     case 'PUT': {
+      if (q.has('tagging')) return putBucketTagging(call);
+      if (q.has('cors')) return putBucketCors(call);
+      if (q.has('encryption')) return putBucketEncryption(call);
       if (IGNORED_BUCKET_SUBRESOURCES.some((s) => q.has(s))) return acceptAndIgnore(call);
-      if (q.has('versioning') || unsupported) throw S3Errors.notImplemented(unsupported ?? 'versioning');
+      const refused = REFUSED_BUCKET_CONFIG.find((s) => q.has(s)) ?? (q.has('versioning') ? 'versioning' : unsupported);
+      if (refused) throw S3Errors.notImplemented(refused);
       return createBucket(call);
     }
     case 'DELETE': {
-      if (IGNORED_BUCKET_SUBRESOURCES.some((s) => q.has(s))) return acceptAndIgnore(call, 204);
+      if (q.has('tagging')) return deleteBucketTagging(call);
+      if (q.has('cors')) return deleteBucketCors(call);
+      if (q.has('encryption')) return deleteBucketEncryption(call);
+      // Deleting a configuration that cannot exist here succeeds, as S3 answers for an unconfigured bucket.
+      if ([...IGNORED_BUCKET_SUBRESOURCES, ...REFUSED_BUCKET_CONFIG].some((s) => q.has(s))) return acceptAndIgnore(call, 204);
       if (unsupported) throw S3Errors.notImplemented(unsupported);
       return deleteBucket(call);
     }
     case 'POST':
       if (q.has('delete')) return deleteObjects(call);
+      // Browser form uploads (POST Object with a policy document) are not implemented.
+      if ((header(call.req, 'content-type') ?? '').startsWith('multipart/form-data')) throw S3Errors.notImplemented('POST Object');
       throw S3Errors.methodNotAllowed(method, 'BUCKET');
+    case 'OPTIONS':
+      return preflight(call);
     default:
       throw S3Errors.methodNotAllowed(method, 'BUCKET');
   }
@@ -100,13 +134,15 @@ async function routeObject(call: ObjectCall, method: string): Promise<void> {
     case 'GET':
       if (q.has('uploadId')) return listParts(call);
       if (q.has('tagging')) return getObjectTagging(call);
+      if (q.has('attributes')) return getObjectAttributes(call);
       if (q.has('acl')) return getBucketAcl(call);
       return getObject(call);
     case 'HEAD':
       return headObject(call);
     case 'PUT': {
-      if (q.has('acl') || q.has('tagging')) {
-        if (!(await call.store.headObject(call.bucket, call.key))) throw new NoSuchKey(call.key);
+      if (q.has('tagging')) return putObjectTagging(call);
+      if (q.has('acl')) {
+        if (!(await call.store.statObject(call.bucket, call.key))) throw new NoSuchKey(call.key);
         return acceptAndIgnore(call);
       }
       const copy = header(call.req, 'x-amz-copy-source') !== undefined;
@@ -115,14 +151,28 @@ async function routeObject(call: ObjectCall, method: string): Promise<void> {
     }
     case 'DELETE':
       if (q.has('uploadId')) return abortMultipartUpload(call);
-      if (q.has('tagging')) return acceptAndIgnore(call, 204);
+      if (q.has('tagging')) return deleteObjectTagging(call);
       return deleteObject(call);
     case 'POST':
       if (q.has('uploads')) return createMultipartUpload(call);
       if (q.has('uploadId')) return completeMultipartUpload(call);
       throw S3Errors.methodNotAllowed(method, 'OBJECT');
+    case 'OPTIONS':
+      return preflight(call);
     default:
       throw S3Errors.methodNotAllowed(method, 'OBJECT');
+  }
+}
+
+/**
+ * `x-amz-expected-bucket-owner` (and the copy source's): every bucket here belongs to the one
+ * account, so any other account id is refused as S3 refuses it (403).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+ */
+function checkExpectedOwner(req: IncomingMessage, ctx: RequestContext): void {
+  for (const name of ['x-amz-expected-bucket-owner', 'x-amz-source-expected-bucket-owner']) {
+    const v = header(req, name);
+    if (v !== undefined && v.trim() !== ctx.accountId) throw new ServiceError('AccessDenied', 'Access Denied', 403);
   }
 }
 
@@ -143,10 +193,14 @@ export function createS3Surface(deps: S3SurfaceDeps): SurfaceHandler {
       const target = resolveTarget(req.url ?? '/', header(req, 'host'));
       resource = target.resource;
       const call: S3Call = { req, res, ctx, target, store: deps.objects };
+      checkExpectedOwner(req, ctx);
       if (target.bucket === undefined) {
         if (method === 'GET') return await listBuckets(call);
         throw S3Errors.methodNotAllowed(method, 'SERVICE');
       }
+      const origin = header(req, 'origin');
+      // Only browser requests carry an Origin: SDK traffic never pays for the rule lookup.
+      if (origin !== undefined && method !== 'OPTIONS') await applyCors({ ...call, bucket: target.bucket }, origin);
       if (target.key === undefined) return await routeBucket({ ...call, bucket: target.bucket }, method);
       if (Buffer.byteLength(target.key) > 1024) throw S3Errors.keyTooLong();
       return await routeObject({ ...call, bucket: target.bucket, key: target.key }, method);
@@ -155,7 +209,13 @@ export function createS3Surface(deps: S3SurfaceDeps): SurfaceHandler {
         const code = (err as NodeJS.ErrnoException | undefined)?.code;
         // A client that went away mid-body is not a server bug.
         if (code !== 'ECONNRESET' && code !== 'ERR_STREAM_PREMATURE_CLOSE' && !req.destroyed) logError(err, ctx);
+      } else if (err instanceof InsufficientStorage) {
+        // The operator has to act on a full disk: say so in the log, not only to the client.
+        logError(err, ctx);
       }
+      // An error before the whole body was read leaves its rest in the socket: close the
+      // connection after answering, or the client's next request on it would wait forever.
+      if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
       renderS3Error(res, err, { requestId: ctx.requestId, hostId, resource, head: method === 'HEAD' });
     }
   };

@@ -46,10 +46,8 @@ export async function listObjectsV2(call: BucketCall): Promise<void> {
   const token = q.get('continuation-token');
   const startAfter = q.get('start-after') ?? undefined;
   let after = startAfter;
-  if (token !== null) {
-    if (token === '') throw S3Errors.invalidArgument('The continuation token provided is incorrect', 'continuation-token', token);
-    after = Buffer.from(token, 'base64url').toString('utf8');
-  }
+  // An empty token is no token, as S3 treats it (and echoes it back empty).
+  if (token !== null && token !== '') after = Buffer.from(token, 'base64url').toString('utf8');
   const page: ListPage = await call.store.listObjects(call.bucket, {
     prefix,
     maxKeys: max,
@@ -88,7 +86,9 @@ export async function listObjectsV1(call: BucketCall): Promise<void> {
   });
   sendXml(call, 200, 'ListBucketResult', {
     Name: call.bucket,
-    Prefix: enc(prefix),
+    // V1 leaves Prefix as sent even with encoding-type=url (botocore decodes Marker, NextMarker,
+    // Delimiter and keys of ListObjects, not its Prefix: botocore/handlers.py decode_list_object).
+    Prefix: prefix,
     Marker: enc(marker),
     // S3 sends NextMarker only with a delimiter; without one clients continue from the last key.
     NextMarker: page.isTruncated && delimiter ? enc(page.last) : undefined,

@@ -1,9 +1,10 @@
 /**
  * @module services/s3/request-body — turns an upload request into verified object bytes:
- * aws-chunked decoding, Content-MD5, x-amz-checksum-* (header or trailer) and a hex
- * x-amz-content-sha256 (the signed payload hash clients send over plain HTTP) verification.
+ * aws-chunked decoding (with chunk signatures when authentication is on), Content-MD5,
+ * x-amz-checksum-* (header or trailer) and a hex x-amz-content-sha256 (the signed payload hash
+ * clients send over plain HTTP) verification.
  *
- *   req ─► [AwsChunkedDecoder if aws-chunked] ─► store (tap: checksum) ─► verify() before commit
+ *   req ─► [AwsChunkedDecoder if STREAMING-*] ─► store (tap: checksum) ─► verify() before commit
  *
  * `verify` runs while the new blob is durable but not yet visible, so a BadDigest leaves the old
  * object in place.
@@ -21,6 +22,7 @@ import {
   type Checksummer,
 } from '../../protocol/rest-xml/checksums.js';
 import { S3Errors } from '../../protocol/rest-xml/s3-errors.js';
+import type { StreamingSigner } from '../../protocol/sigv4/chunk-signature.js';
 import type { StoredChecksum, WrittenBody } from './backend.js';
 
 export interface PreparedBody {
@@ -42,18 +44,27 @@ function isBase64(s: string, bytes: number): boolean {
   return /^[A-Za-z0-9+/]+={0,2}$/.test(s) && Buffer.from(s, 'base64').length === bytes;
 }
 
-export function prepareBody(req: IncomingMessage, opts: { defaultAlgorithm?: ChecksumAlgorithm } = {}): PreparedBody {
-  const encodings = (header(req, 'content-encoding') ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+export interface PrepareOptions {
+  defaultAlgorithm?: ChecksumAlgorithm;
+  /** The verified seed signature of a signed streaming upload (authentication on). */
+  streamingSigner?: StreamingSigner | undefined;
+}
+
+export function prepareBody(req: IncomingMessage, opts: PrepareOptions = {}): PreparedBody {
   const sha = header(req, 'x-amz-content-sha256') ?? '';
-  const chunked = encodings.includes('aws-chunked') || sha.startsWith('STREAMING-');
+  // The payload hash says whether the body is chunk-framed, not Content-Encoding: `aws-chunked`
+  // there may come with an unframed body (it is only stripped from the stored encoding).
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
+  const chunked = sha.startsWith('STREAMING-');
 
   let body: Readable = req;
   let decoder: AwsChunkedDecoder | undefined;
   if (chunked) {
-    decoder = new AwsChunkedDecoder();
+    // With authentication on, the authenticator set the signer only after checking the seed signature.
+    const signed = sha.startsWith('STREAMING-AWS4-HMAC-SHA256-PAYLOAD');
+    decoder = new AwsChunkedDecoder(
+      signed && opts.streamingSigner ? { signer: opts.streamingSigner, trailer: sha.endsWith('-TRAILER') } : undefined,
+    );
     // Errors on either side destroy both; the store's pipeline then rejects and discards the blob.
     body = pipeline(req, decoder, () => undefined);
   }

@@ -16,6 +16,7 @@ import { createReadStream, linkSync, mkdirSync, openSync, readdirSync, rmSync, u
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { storageError } from './storage-full.js';
 import { FileWriter } from './file-writer.js';
 import { ParallelMd5 } from './parallel-md5.js';
 
@@ -60,12 +61,13 @@ export class BlobDirectory {
   /**
    * Streams `body` into a new blob. The returned blob is durable (fsynced) and in its final
    * place but referenced by nothing yet: the caller commits a row naming it or calls `remove`.
-   * On any error (client abort, disk full, tap throwing) nothing is left behind.
+   * On any error (client abort, disk full, tap throwing) nothing is left behind; a full disk
+   * (ENOSPC, EDQUOT) is rethrown as the typed `InsufficientStorage`.
    */
   async write(
     body: Readable | AsyncIterable<Buffer>,
     tap?: ChunkTap,
-    opts: { expectedSize?: number; md5?: boolean } = {},
+    opts: { expectedSize?: number; md5?: boolean; encrypt?: (chunk: Buffer) => Buffer } = {},
   ): Promise<WrittenBlob> {
     const id = BlobDirectory.newId();
     const tmp = join(this.tmpDir, id);
@@ -79,10 +81,13 @@ export class BlobDirectory {
       file = await FileWriter.create(tmp);
       // One loop, no stream stages: each chunk is copied into the hash ring (or hashed), tapped,
       // and queued for a batched write; either side's backpressure pauses the loop.
+      const encrypt = opts.encrypt;
       for await (const c of body as AsyncIterable<Buffer | string>) {
-        const chunk = typeof c === 'string' ? Buffer.from(c) : c;
+        let chunk = typeof c === 'string' ? Buffer.from(c) : c;
         size += chunk.length;
         tap?.(chunk);
+        // SSE-C: checksums see the plaintext, the hash (the ETag) and the disk the ciphertext.
+        if (encrypt) chunk = encrypt(chunk);
         if (parallel) {
           const wait = parallel.update(chunk);
           if (wait) await wait;
@@ -101,7 +106,7 @@ export class BlobDirectory {
       if (body instanceof Readable && !body.destroyed) body.destroy();
       await file?.abort();
       await unlink(tmp).catch(() => undefined);
-      throw err;
+      throw storageError(err);
     }
   }
 

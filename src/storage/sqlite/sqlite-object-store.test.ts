@@ -101,4 +101,33 @@ describe('SqliteObjectStore', () => {
     await expect(store.deleteBucket('b')).rejects.toMatchObject({ code: 'BucketNotEmpty' });
     await expect(store.putObject('b', 'x'.repeat(1025), body('x'))).rejects.toMatchObject({ code: 'KeyTooLongError' });
   });
+
+  it("keeps SSE-C objects encrypted on disk and refuses them to Slipway's own readers (no key)", async () => {
+    const key = { key: Buffer.alloc(32, 7), keyMd5: 'unused-here' };
+    const obj = await store.writeObject('b', 'in/secret.csv', body('plain words'), { sse: { customer: key } });
+    expect(readFileSync(obj.blobPath, 'utf8')).not.toContain('plain words');
+    expect(obj.sse?.kind).toBe('customer');
+    await expect(store.getObject('b', 'in/secret.csv')).rejects.toMatchObject({ code: 'AccessDenied', statusCode: 403 });
+    await expect(store.headObject('b', 'in/secret.csv')).rejects.toMatchObject({ code: 'AccessDenied' });
+    const listing = async () => {
+      for await (const o of store.listAll('b', 'in/')) void o;
+    };
+    await expect(listing()).rejects.toMatchObject({ code: 'AccessDenied' });
+    expect((await store.statObject('b', 'in/secret.csv'))?.size).toBe('plain words'.length);
+  });
+
+  it('encrypts SSE-S3 objects with the server key and decrypts them for its own readers, without a file to link', async () => {
+    const stored = await store.writeObject('b', 'in/s3.csv', body('server side words'), { sse: { s3: true } });
+    expect(readFileSync(stored.blobPath, 'utf8')).not.toContain('server side words');
+    const seen = await store.headObject('b', 'in/s3.csv');
+    expect(seen?.blobPath).toBe('');
+    expect(await read((await store.getObject('b', 'in/s3.csv')).body)).toBe('server side words');
+    expect(await read((await store.getObject('b', 'in/s3.csv', { start: 7, end: 10 })).body)).toBe('side');
+    const listed = [];
+    for await (const o of store.listAll('b', 'in/')) listed.push([o.key, o.blobPath]);
+    expect(listed).toEqual([['in/s3.csv', '']]);
+    // The same key after a restart (it lives in a file beside the blobs).
+    const reopened = new SqliteObjectStore(db, join(dir, 'objects'));
+    expect(await read((await reopened.getObject('b', 'in/s3.csv')).body)).toBe('server side words');
+  });
 });

@@ -9,101 +9,80 @@
  * An object is visible only once its row commits, so a crash at any point leaves the old object
  * or the new one, never a partial one.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ByteRange, ObjectStore } from '../object-store.js';
 import type {
   BucketInfo,
-  ChecksumAlgorithm,
+  CompletedUpload,
+  CorsRule,
+  CompleteOptions,
   CopyOptions,
+  CreateUploadOptions,
   ListPage,
   ListQuery,
   MultipartUpload,
   OpenedObject,
   PartInfo,
   S3Backend,
-  StoredChecksum,
+  BucketEncryption,
+  EncryptionRecord,
+  EncryptionRequest,
+  PartWriteOptions,
+  SseCustomerKey,
   StoredObject,
+  TagSet,
   WriteOptions,
 } from '../../services/s3/backend.js';
 import { BlobDirectory } from '../blobs/blob-directory.js';
 import { BlobReadStream } from '../blobs/blob-read-stream.js';
-import { NoSuchBucket, NoSuchKey, NoSuchUpload, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
+import { CtrDecryptStream, encryptor, newIv, newKeyVerifier, type CipherSegment } from '../blobs/ctr-cipher.js';
+import { ServerKey } from '../blobs/server-key.js';
+import { storageError } from '../blobs/storage-full.js';
+import { NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
+import { ServiceError } from '../../protocol/errors.js';
 import type { Db } from './database.js';
+import {
+  checkKey,
+  checkWriteConditions,
+  DEFAULT_CONTENT_TYPE,
+  fromJson,
+  hasBucket,
+  justAfter,
+  objectRow,
+  prefixUpperBound,
+  quoteEtag,
+  requireBucket,
+  toJson,
+  toObject,
+  upsertObject,
+  type ObjectRow,
+} from './object-rows.js';
+import { SqliteMultipart } from './sqlite-multipart.js';
 
-interface ObjectRow {
-  bucket: string;
-  key: string;
-  size: number;
-  etag: string;
-  last_modified: number;
-  content_type: string;
-  metadata: string;
-  headers: string;
-  checksum_algorithm: string | null;
-  checksum_value: string | null;
-  checksum_type: string | null;
-  blob: string;
-}
-
-interface UploadRow {
-  upload_id: string;
-  bucket: string;
-  key: string;
-  initiated: number;
-  content_type: string;
-  metadata: string;
-  headers: string;
-  checksum_algorithm: string | null;
-}
-
-interface PartRow {
-  upload_id: string;
-  part_number: number;
-  size: number;
-  etag: string;
-  last_modified: number;
-  checksum_value: string | null;
-  blob: string;
-}
-
-export const MAX_KEY_BYTES = 1024;
-export const MIN_PART_SIZE = 5 * 1024 * 1024;
-const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
-
-/** Smallest byte string greater than every string starting with `prefix` (undefined: no bound). */
-export function prefixUpperBound(prefix: string): Buffer | undefined {
-  const b = Buffer.from(prefix, 'utf8');
-  let end = b.length;
-  while (end > 0 && b[end - 1] === 0xff) end--;
-  if (end === 0) return undefined;
-  const out = Buffer.from(b.subarray(0, end));
-  out[end - 1]! += 1;
-  return out;
-}
-
-/** Smallest byte string strictly greater than `s`. */
-function justAfter(s: string): Buffer {
-  return Buffer.concat([Buffer.from(s, 'utf8'), Buffer.from([0])]);
-}
-
-function quoteEtag(hex: string): string {
-  return `"${hex}"`;
-}
-
-export function unquoteEtag(etag: string): string {
-  return etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
-}
+export { prefixUpperBound, unquoteEtag, MAX_KEY_BYTES, MIN_PART_SIZE } from './object-rows.js';
 
 export class SqliteObjectStore implements ObjectStore, S3Backend {
   readonly blobs: BlobDirectory;
+  private readonly multipart: SqliteMultipart;
+  private readonly serverKey: ServerKey;
 
   constructor(
     private readonly db: Db,
     root: string,
   ) {
     this.blobs = new BlobDirectory(root);
+    this.serverKey = new ServerKey(join(root, 'sse-s3.key'));
+    this.multipart = new SqliteMultipart(db, this.blobs, (r) => this.encryption(r));
     this.recover();
+  }
+
+  /** The record to store and the key to encrypt with for a requested encryption (no IV yet). */
+  private encryption(req: EncryptionRequest): { record: EncryptionRecord; key: Buffer } {
+    if ('customer' in req) {
+      return { record: { kind: 'customer', algorithm: 'AES256', keyMd5: req.customer.keyMd5, ...newKeyVerifier(req.customer.key) }, key: req.customer.key };
+    }
+    return { record: { kind: 's3', algorithm: 'AES256' }, key: this.serverKey.get() };
   }
 
   /** Deletes crash leftovers: temp files and blobs that no committed row names. */
@@ -144,13 +123,13 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
   }
 
   async bucketExists(bucket: string): Promise<boolean> {
-    return this.hasBucket(bucket);
+    return hasBucket(this.db, bucket);
   }
 
   /** Fails with BucketNotEmpty while objects remain; unfinished multipart uploads are discarded. */
   async deleteBucket(bucket: string): Promise<void> {
     const partBlobs = this.db.transaction(() => {
-      this.requireBucket(bucket);
+      requireBucket(this.db, bucket);
       if (this.db.prepare('SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1').get(bucket)) {
         throw S3Errors.bucketNotEmpty(bucket);
       }
@@ -160,38 +139,93 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
           .all(bucket) as { blob: string }[]
       ).map((r) => r.blob);
       this.db.prepare('DELETE FROM s3_uploads WHERE bucket = ?').run(bucket);
+      this.db.prepare('DELETE FROM s3_completed_uploads WHERE bucket = ?').run(bucket);
       this.db.prepare('DELETE FROM s3_buckets WHERE name = ?').run(bucket);
       return blobs;
     })();
     await Promise.all(partBlobs.map((b) => this.blobs.remove(b)));
   }
 
+  async getBucketTags(bucket: string): Promise<TagSet | undefined> {
+    const r = this.db.prepare('SELECT tags FROM s3_buckets WHERE name = ?').get(bucket) as { tags: string | null } | undefined;
+    if (!r) requireBucket(this.db, bucket);
+    return fromJson<TagSet>(r?.tags ?? null);
+  }
+
+  async setBucketTags(bucket: string, tags: TagSet | undefined): Promise<void> {
+    const info = this.db.prepare('UPDATE s3_buckets SET tags = ? WHERE name = ?').run(toJson(tags), bucket);
+    if (info.changes === 0) requireBucket(this.db, bucket);
+  }
+
+  async getBucketEncryption(bucket: string): Promise<BucketEncryption | undefined> {
+    const r = this.db.prepare('SELECT encryption FROM s3_buckets WHERE name = ?').get(bucket) as { encryption: string | null } | undefined;
+    if (!r) requireBucket(this.db, bucket);
+    return fromJson<BucketEncryption>(r?.encryption ?? null);
+  }
+
+  async setBucketEncryption(bucket: string, config: BucketEncryption | undefined): Promise<void> {
+    const info = this.db.prepare('UPDATE s3_buckets SET encryption = ? WHERE name = ?').run(toJson(config), bucket);
+    if (info.changes === 0) requireBucket(this.db, bucket);
+  }
+
+  async getBucketCors(bucket: string): Promise<CorsRule[] | undefined> {
+    const r = this.db.prepare('SELECT cors FROM s3_buckets WHERE name = ?').get(bucket) as { cors: string | null } | undefined;
+    if (!r) requireBucket(this.db, bucket);
+    return fromJson<CorsRule[]>(r?.cors ?? null);
+  }
+
+  async setBucketCors(bucket: string, rules: CorsRule[] | undefined): Promise<void> {
+    const info = this.db.prepare('UPDATE s3_buckets SET cors = ? WHERE name = ?').run(toJson(rules), bucket);
+    if (info.changes === 0) requireBucket(this.db, bucket);
+  }
+
   // ---- objects -------------------------------------------------------------------------------
 
-  async headObject(bucket: string, key: string): Promise<StoredObject | undefined> {
-    const row = this.objectRow(bucket, key);
+  async statObject(bucket: string, key: string): Promise<StoredObject | undefined> {
+    const row = objectRow(this.db, bucket, key);
     if (!row) {
-      this.requireBucket(bucket);
+      requireBucket(this.db, bucket);
       return undefined;
     }
     return this.toObject(row);
   }
 
-  async getObject(bucket: string, key: string, range?: ByteRange): Promise<{ meta: StoredObject; body: Readable }> {
-    const { meta, body } = await this.openObject(bucket, key, () => range);
-    return { meta, body };
+  /**
+   * For Slipway's own readers (jobs, models): SSE-C objects are refused, their key is the client's;
+   * SSE-S3 objects have no `blobPath` (their file is ciphertext: read them with getObject).
+   */
+  async headObject(bucket: string, key: string): Promise<StoredObject | undefined> {
+    const obj = await this.statObject(bucket, key);
+    return obj && internalView(obj);
   }
 
-  async openObject(
-    bucket: string,
-    key: string,
-    pick?: (meta: StoredObject) => ByteRange | undefined,
-  ): Promise<OpenedObject> {
+  async getObject(bucket: string, key: string, range?: ByteRange): Promise<{ meta: StoredObject; body: Readable }> {
+    const { meta, body } = await this.openObject(bucket, key, (m) => {
+      internalView(m);
+      return range;
+    });
+    return { meta: internalView(meta), body: this.plaintext(meta, body, range?.start ?? 0) };
+  }
+
+  plaintext(meta: StoredObject, body: Readable, start: number, customerKey?: SseCustomerKey): Readable {
+    if (!meta.sse) return body;
+    const key = meta.sse.kind === 's3' ? this.serverKey.get() : customerKey?.key;
+    if (!key) throw sseRefused(meta.bucket, meta.key);
+    const segments: CipherSegment[] = meta.parts
+      ? meta.parts.map((p) => ({ size: p.size, iv: p.iv ?? '' }))
+      : [{ size: meta.size, iv: meta.sse.iv ?? '' }];
+    const dec = new CtrDecryptStream(key, segments, start);
+    body.on('error', (err) => dec.destroy(err));
+    dec.on('close', () => body.destroy());
+    return body.pipe(dec);
+  }
+
+  async openObject(bucket: string, key: string, pick?: (meta: StoredObject) => ByteRange | undefined): Promise<OpenedObject> {
     // Lookup and open happen in one synchronous step: a concurrent replace unlinks the old blob
     // only after its commit, so the fd we get always belongs to the row we read.
-    const row = this.objectRow(bucket, key);
+    const row = objectRow(this.db, bucket, key);
     if (!row) {
-      this.requireBucket(bucket);
+      requireBucket(this.db, bucket);
       throw new NoSuchKey(key);
     }
     const meta = this.toObject(row);
@@ -207,9 +241,14 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
 
   async writeObject(bucket: string, key: string, body: Readable, opts: WriteOptions = {}): Promise<StoredObject> {
     checkKey(key);
-    this.requireBucket(bucket);
-    this.checkWriteConditions(bucket, key, opts);
-    const blob = await this.blobs.write(body, opts.tap, opts.expectedSize !== undefined ? { expectedSize: opts.expectedSize } : {});
+    requireBucket(this.db, bucket);
+    checkWriteConditions(this.db, bucket, key, opts);
+    const enc = opts.sse ? this.encryption(opts.sse) : undefined;
+    const sse: EncryptionRecord | undefined = enc ? { ...enc.record, iv: newIv() } : undefined;
+    const blob = await this.blobs.write(body, opts.tap, {
+      ...(opts.expectedSize !== undefined ? { expectedSize: opts.expectedSize } : {}),
+      ...(enc && sse ? { encrypt: encryptor(enc.key, sse.iv!) } : {}),
+    });
     let oldBlob: string | undefined;
     let stored: StoredObject;
     try {
@@ -227,24 +266,35 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
         checksum_value: checksum?.value ?? null,
         checksum_type: checksum?.type ?? null,
         blob: blob.id,
+        parts: null,
+        tags: toJson(opts.tags?.length ? opts.tags : undefined),
+        sse: toJson(sse),
       };
       oldBlob = this.db.transaction(() => {
-        this.requireBucket(bucket);
-        this.checkWriteConditions(bucket, key, opts);
-        return this.upsertObject(row);
+        requireBucket(this.db, bucket);
+        checkWriteConditions(this.db, bucket, key, opts);
+        return upsertObject(this.db, row);
       })();
       stored = this.toObject(row);
     } catch (err) {
       await this.blobs.remove(blob.id);
-      throw err;
+      throw storageError(err);
     }
     if (oldBlob) await this.blobs.remove(oldBlob);
     return stored;
   }
 
+  async setObjectTags(bucket: string, key: string, tags: TagSet): Promise<void> {
+    const info = this.db.prepare('UPDATE s3_objects SET tags = ? WHERE bucket = ? AND key = ?').run(toJson(tags.length ? tags : undefined), bucket, key);
+    if (info.changes === 0) {
+      requireBucket(this.db, bucket);
+      throw new NoSuchKey(key);
+    }
+  }
+
   async deleteObject(bucket: string, key: string): Promise<void> {
     const old = this.db.transaction(() => {
-      this.requireBucket(bucket);
+      requireBucket(this.db, bucket);
       const r = this.db.prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING blob').get(bucket, key) as
         | { blob: string }
         | undefined;
@@ -253,24 +303,22 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     if (old) await this.blobs.remove(old);
   }
 
-  async copyObject(
-    srcBucket: string,
-    srcKey: string,
-    dstBucket: string,
-    dstKey: string,
-    opts: CopyOptions,
-  ): Promise<StoredObject> {
+  /**
+   * Copies by hard link (bytes shared, nothing re-written). The encryption record and part layout
+   * travel with the bytes; re-encrypting copies are the S3 surface's (read + writeObject).
+   */
+  async copyObject(srcBucket: string, srcKey: string, dstBucket: string, dstKey: string, opts: CopyOptions): Promise<StoredObject> {
     checkKey(dstKey);
     // Everything up to the commit is synchronous: the source blob cannot be unlinked between the
     // lookup and the hard link, and the link shares bytes instead of copying them.
-    const src = this.objectRow(srcBucket, srcKey);
+    const src = objectRow(this.db, srcBucket, srcKey);
     if (!src) {
-      this.requireBucket(srcBucket);
+      requireBucket(this.db, srcBucket);
       throw new NoSuchKey(srcKey);
     }
     const srcObj = this.toObject(src);
     opts.checkSource?.(srcObj);
-    this.requireBucket(dstBucket);
+    requireBucket(this.db, dstBucket);
     const replace = opts.metadataDirective === 'REPLACE';
     const link = this.blobs.linkSync(this.blobs.pathOf(src.blob));
     const row: ObjectRow = {
@@ -281,21 +329,22 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
       content_type: replace ? (opts.contentType ?? DEFAULT_CONTENT_TYPE) : src.content_type,
       metadata: replace ? JSON.stringify(opts.metadata ?? {}) : src.metadata,
       headers: replace ? JSON.stringify(opts.headers ?? {}) : src.headers,
+      tags: opts.tags ? toJson(opts.tags.length ? opts.tags : undefined) : src.tags,
       blob: link.id,
     };
     let old: string | undefined;
     try {
-      old = this.db.transaction(() => this.upsertObject(row))();
+      old = this.db.transaction(() => upsertObject(this.db, row))();
     } catch (err) {
       await this.blobs.remove(link.id);
-      throw err;
+      throw storageError(err);
     }
     if (old) await this.blobs.remove(old);
     return this.toObject(row);
   }
 
   async listObjects(bucket: string, q: ListQuery): Promise<ListPage> {
-    this.requireBucket(bucket);
+    requireBucket(this.db, bucket);
     const page: ListPage = { contents: [], commonPrefixes: [], isTruncated: false };
     const { prefix, delimiter } = q;
     const upper = prefix ? prefixUpperBound(prefix) : undefined;
@@ -350,11 +399,12 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     }
   }
 
+  /** Slipway's own listing (job inputs): an SSE-C object in the way is an error, not silently skipped. */
   async *listAll(bucket: string, prefix: string): AsyncIterable<StoredObject> {
     let after: string | undefined;
     for (;;) {
       const page = await this.listObjects(bucket, { prefix, maxKeys: 1000, ...(after !== undefined ? { after } : {}) });
-      yield* page.contents;
+      for (const o of page.contents) yield internalView(o);
       if (!page.isTruncated || page.last === undefined) return;
       after = page.last;
     }
@@ -362,34 +412,12 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
 
   // ---- multipart -----------------------------------------------------------------------------
 
-  async createMultipartUpload(
-    bucket: string,
-    key: string,
-    opts: { contentType?: string; metadata?: Record<string, string>; headers?: Record<string, string>; checksumAlgorithm?: ChecksumAlgorithm },
-  ): Promise<MultipartUpload> {
-    checkKey(key);
-    this.requireBucket(bucket);
-    const row: UploadRow = {
-      upload_id: randomBytes(24).toString('base64url'),
-      bucket,
-      key,
-      initiated: Date.now(),
-      content_type: opts.contentType ?? DEFAULT_CONTENT_TYPE,
-      metadata: JSON.stringify(opts.metadata ?? {}),
-      headers: JSON.stringify(opts.headers ?? {}),
-      checksum_algorithm: opts.checksumAlgorithm ?? null,
-    };
-    this.db
-      .prepare(
-        `INSERT INTO s3_uploads (upload_id, bucket, key, initiated, content_type, metadata, headers, checksum_algorithm)
-         VALUES (@upload_id, @bucket, @key, @initiated, @content_type, @metadata, @headers, @checksum_algorithm)`,
-      )
-      .run(row);
-    return toUpload(row);
+  async createMultipartUpload(bucket: string, key: string, opts: CreateUploadOptions): Promise<MultipartUpload> {
+    return this.multipart.create(bucket, key, opts);
   }
 
   async getUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload> {
-    return toUpload(this.uploadRow(bucket, key, uploadId));
+    return this.multipart.get(bucket, key, uploadId);
   }
 
   async uploadPart(
@@ -398,56 +426,17 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     uploadId: string,
     partNumber: number,
     body: Readable,
-    opts: Pick<WriteOptions, 'beforeCommit' | 'tap' | 'expectedSize'> = {},
+    opts: PartWriteOptions = {},
   ): Promise<PartInfo> {
-    this.uploadRow(bucket, key, uploadId);
-    const blob = await this.blobs.write(body, opts.tap, opts.expectedSize !== undefined ? { expectedSize: opts.expectedSize } : {});
-    let old: string | undefined;
-    let part: PartRow;
     try {
-      const checksum = opts.beforeCommit?.({ size: blob.size, md5: blob.md5 })?.checksum;
-      part = {
-        upload_id: uploadId,
-        part_number: partNumber,
-        size: blob.size,
-        etag: quoteEtag(blob.md5.toString('hex')),
-        last_modified: Date.now(),
-        checksum_value: checksum?.value ?? null,
-        blob: blob.id,
-      };
-      old = this.db.transaction(() => {
-        this.uploadRow(bucket, key, uploadId);
-        const prev = this.db
-          .prepare('SELECT blob FROM s3_parts WHERE upload_id = ? AND part_number = ?')
-          .get(uploadId, partNumber) as { blob: string } | undefined;
-        this.db
-          .prepare(
-            `INSERT OR REPLACE INTO s3_parts (upload_id, part_number, size, etag, last_modified, checksum_value, blob)
-             VALUES (@upload_id, @part_number, @size, @etag, @last_modified, @checksum_value, @blob)`,
-          )
-          .run(part);
-        return prev?.blob;
-      })();
+      return await this.multipart.uploadPart(bucket, key, uploadId, partNumber, body, opts);
     } catch (err) {
-      await this.blobs.remove(blob.id);
-      throw err;
+      throw storageError(err);
     }
-    if (old) await this.blobs.remove(old);
-    return toPart(part);
   }
 
-  async listParts(
-    bucket: string,
-    key: string,
-    uploadId: string,
-    after: number,
-    maxParts: number,
-  ): Promise<{ parts: PartInfo[]; isTruncated: boolean }> {
-    this.uploadRow(bucket, key, uploadId);
-    const rows = this.db
-      .prepare('SELECT * FROM s3_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?')
-      .all(uploadId, after, maxParts + 1) as PartRow[];
-    return { parts: rows.slice(0, maxParts).map(toPart), isTruncated: rows.length > maxParts };
+  async listParts(bucket: string, key: string, uploadId: string, after: number, maxParts: number): Promise<{ parts: PartInfo[]; isTruncated: boolean }> {
+    return this.multipart.listParts(bucket, key, uploadId, after, maxParts);
   }
 
   async completeMultipartUpload(
@@ -455,177 +444,43 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     key: string,
     uploadId: string,
     parts: { partNumber: number; etag: string }[],
-    composeChecksum?: (upload: MultipartUpload, parts: PartInfo[]) => StoredChecksum | undefined,
+    opts: CompleteOptions = {},
   ): Promise<StoredObject> {
-    const upload = this.uploadRow(bucket, key, uploadId);
-    if (parts.length === 0) throw S3Errors.invalidRequest('You must specify at least one part');
-    const stored = new Map(
-      (this.db.prepare('SELECT * FROM s3_parts WHERE upload_id = ?').all(uploadId) as PartRow[]).map((p) => [p.part_number, p]),
-    );
-    const chosen: PartRow[] = [];
-    let prev = 0;
-    for (const p of parts) {
-      if (p.partNumber <= prev) throw S3Errors.invalidPartOrder();
-      prev = p.partNumber;
-      const have = stored.get(p.partNumber);
-      if (!have || unquoteEtag(have.etag) !== unquoteEtag(p.etag)) throw S3Errors.invalidPart(p.partNumber, p.etag);
-      chosen.push(have);
-    }
-    chosen.forEach((p, i) => {
-      if (i < chosen.length - 1 && p.size < MIN_PART_SIZE) throw S3Errors.entityTooSmall(p.size);
-    });
-    const checksum = composeChecksum?.(toUpload(upload), chosen.map(toPart));
-    const md5s = Buffer.concat(chosen.map((p) => Buffer.from(unquoteEtag(p.etag), 'hex')));
-    const etag = quoteEtag(`${createHash('md5').update(md5s).digest('hex')}-${chosen.length}`);
-
-    const blob = await this.blobs.concat(chosen.map((p) => this.blobs.pathOf(p.blob)));
-    const row: ObjectRow = {
-      bucket,
-      key,
-      size: blob.size,
-      etag,
-      last_modified: Date.now(),
-      content_type: upload.content_type,
-      metadata: upload.metadata,
-      headers: upload.headers,
-      checksum_algorithm: checksum?.algorithm ?? null,
-      checksum_value: checksum?.value ?? null,
-      checksum_type: checksum?.type ?? null,
-      blob: blob.id,
-    };
-    let garbage: string[];
     try {
-      garbage = this.db.transaction(() => {
-        this.uploadRow(bucket, key, uploadId); // aborted or completed meanwhile: NoSuchUpload
-        const partBlobs = (this.db.prepare('SELECT blob FROM s3_parts WHERE upload_id = ?').all(uploadId) as { blob: string }[]).map(
-          (r) => r.blob,
-        );
-        this.db.prepare('DELETE FROM s3_uploads WHERE upload_id = ?').run(uploadId);
-        const old = this.upsertObject(row);
-        return old ? [...partBlobs, old] : partBlobs;
-      })();
+      return await this.multipart.complete(bucket, key, uploadId, parts, opts, (b) => this.blobs.pathOf(b));
     } catch (err) {
-      await this.blobs.remove(blob.id);
-      throw err;
+      throw storageError(err);
     }
-    await Promise.all(garbage.map((b) => this.blobs.remove(b)));
-    return this.toObject(row);
+  }
+
+  async completedUpload(bucket: string, key: string, uploadId: string): Promise<CompletedUpload | undefined> {
+    return this.multipart.completed(bucket, key, uploadId);
   }
 
   async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
-    const blobs = this.db.transaction(() => {
-      this.uploadRow(bucket, key, uploadId);
-      const b = (this.db.prepare('SELECT blob FROM s3_parts WHERE upload_id = ?').all(uploadId) as { blob: string }[]).map((r) => r.blob);
-      this.db.prepare('DELETE FROM s3_uploads WHERE upload_id = ?').run(uploadId);
-      return b;
-    })();
-    await Promise.all(blobs.map((b) => this.blobs.remove(b)));
+    return this.multipart.abort(bucket, key, uploadId);
   }
 
   async listMultipartUploads(bucket: string, prefix: string): Promise<MultipartUpload[]> {
-    this.requireBucket(bucket);
-    const rows = this.db
-      .prepare('SELECT * FROM s3_uploads WHERE bucket = ? ORDER BY key, initiated LIMIT 10000')
-      .all(bucket) as UploadRow[];
-    return rows.filter((r) => r.key.startsWith(prefix)).map(toUpload);
-  }
-
-  // ---- internals -----------------------------------------------------------------------------
-
-  private hasBucket(bucket: string): boolean {
-    return this.db.prepare('SELECT 1 FROM s3_buckets WHERE name = ?').get(bucket) !== undefined;
-  }
-
-  private requireBucket(bucket: string): void {
-    if (!this.hasBucket(bucket)) throw new NoSuchBucket(bucket);
-  }
-
-  private objectRow(bucket: string, key: string): ObjectRow | undefined {
-    return this.db.prepare('SELECT * FROM s3_objects WHERE bucket = ? AND key = ?').get(bucket, key) as ObjectRow | undefined;
-  }
-
-  private uploadRow(bucket: string, key: string, uploadId: string): UploadRow {
-    const row = this.db.prepare('SELECT * FROM s3_uploads WHERE upload_id = ?').get(uploadId) as UploadRow | undefined;
-    if (!row || row.bucket !== bucket || row.key !== key) {
-      this.requireBucket(bucket);
-      throw new NoSuchUpload(uploadId);
-    }
-    return row;
-  }
-
-  private checkWriteConditions(bucket: string, key: string, opts: WriteOptions): void {
-    if (opts.ifNoneMatch === undefined && opts.ifMatch === undefined) return;
-    const cur = this.objectRow(bucket, key);
-    if (opts.ifNoneMatch !== undefined && cur && (opts.ifNoneMatch === '*' || unquoteEtag(opts.ifNoneMatch) === unquoteEtag(cur.etag))) {
-      throw S3Errors.preconditionFailed('If-None-Match');
-    }
-    if (opts.ifMatch !== undefined) {
-      if (!cur) throw new NoSuchKey(key);
-      if (opts.ifMatch !== '*' && unquoteEtag(opts.ifMatch) !== unquoteEtag(cur.etag)) throw S3Errors.preconditionFailed('If-Match');
-    }
-  }
-
-  /** Inserts or replaces the row; returns the blob of the replaced object (to unlink after commit). */
-  private upsertObject(row: ObjectRow): string | undefined {
-    const prev = this.db.prepare('SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?').get(row.bucket, row.key) as
-      | { blob: string }
-      | undefined;
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO s3_objects
-           (bucket, key, size, etag, last_modified, content_type, metadata, headers, checksum_algorithm, checksum_value, checksum_type, blob)
-         VALUES (@bucket, @key, @size, @etag, @last_modified, @content_type, @metadata, @headers, @checksum_algorithm, @checksum_value, @checksum_type, @blob)`,
-      )
-      .run(row);
-    return prev && prev.blob !== row.blob ? prev.blob : undefined;
+    return this.multipart.list(bucket, prefix);
   }
 
   private toObject(r: ObjectRow): StoredObject {
-    const obj: StoredObject = {
-      bucket: r.bucket,
-      key: r.key,
-      size: r.size,
-      etag: r.etag,
-      lastModified: new Date(r.last_modified),
-      contentType: r.content_type,
-      metadata: JSON.parse(r.metadata) as Record<string, string>,
-      headers: JSON.parse(r.headers) as Record<string, string>,
-      blobPath: this.blobs.pathOf(r.blob),
-    };
-    if (r.checksum_algorithm && r.checksum_value) {
-      obj.checksum = {
-        algorithm: r.checksum_algorithm as ChecksumAlgorithm,
-        value: r.checksum_value,
-        type: (r.checksum_type ?? 'FULL_OBJECT') as StoredChecksum['type'],
-      };
-    }
-    return obj;
+    return toObject(r, this.blobs.pathOf(r.blob));
   }
 }
 
-function checkKey(key: string): void {
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw S3Errors.keyTooLong();
+/** What Slipway's own readers may see of an object: SSE-C refused, SSE-S3 without a linkable file. */
+function internalView(obj: StoredObject): StoredObject {
+  if (obj.sse?.kind === 'customer') throw sseRefused(obj.bucket, obj.key);
+  return obj.sse ? { ...obj, blobPath: '' } : obj;
 }
 
-function toUpload(r: UploadRow): MultipartUpload {
-  return {
-    uploadId: r.upload_id,
-    bucket: r.bucket,
-    key: r.key,
-    initiated: new Date(r.initiated),
-    contentType: r.content_type,
-    metadata: JSON.parse(r.metadata) as Record<string, string>,
-    headers: JSON.parse(r.headers) as Record<string, string>,
-    ...(r.checksum_algorithm ? { checksumAlgorithm: r.checksum_algorithm as ChecksumAlgorithm } : {}),
-  };
-}
-
-function toPart(r: PartRow): PartInfo {
-  return {
-    partNumber: r.part_number,
-    size: r.size,
-    etag: r.etag,
-    lastModified: new Date(r.last_modified),
-    ...(r.checksum_value ? { checksum: r.checksum_value } : {}),
-  };
+/** Slipway cannot read what only the client's key opens (SageMaker cannot either). */
+function sseRefused(bucket: string, key: string): ServiceError {
+  return new ServiceError(
+    'AccessDenied',
+    `s3://${bucket}/${key} is encrypted with a customer-provided key (SSE-C); Slipway does not have the key to read it.`,
+    403,
+  );
 }

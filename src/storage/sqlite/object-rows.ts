@@ -1,0 +1,198 @@
+/**
+ * @module storage/sqlite/object-rows — the S3 tables' row shapes (migrations 002, 005), their
+ * conversion to the S3 backend's types, and the key-order helpers listing needs.
+ */
+import type {
+  ChecksumAlgorithm,
+  ChecksumType,
+  MultipartUpload,
+  ObjectPart,
+  PartInfo,
+  SseCustomerRecord,
+  StoredChecksum,
+  StoredObject,
+  TagSet,
+} from '../../services/s3/backend.js';
+import { NoSuchBucket, NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
+import type { Db } from './database.js';
+
+export interface ObjectRow {
+  bucket: string;
+  key: string;
+  size: number;
+  etag: string;
+  last_modified: number;
+  content_type: string;
+  metadata: string;
+  headers: string;
+  checksum_algorithm: string | null;
+  checksum_value: string | null;
+  checksum_type: string | null;
+  blob: string;
+  parts: string | null;
+  tags: string | null;
+  sse: string | null;
+}
+
+export interface UploadRow {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  initiated: number;
+  content_type: string;
+  metadata: string;
+  headers: string;
+  checksum_algorithm: string | null;
+  checksum_type: string | null;
+  tags: string | null;
+  sse: string | null;
+}
+
+export interface PartRow {
+  upload_id: string;
+  part_number: number;
+  size: number;
+  etag: string;
+  last_modified: number;
+  checksum_value: string | null;
+  blob: string;
+  iv: string | null;
+}
+
+export const MAX_KEY_BYTES = 1024;
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+/** Smallest byte string greater than every string starting with `prefix` (undefined: no bound). */
+export function prefixUpperBound(prefix: string): Buffer | undefined {
+  const b = Buffer.from(prefix, 'utf8');
+  let end = b.length;
+  while (end > 0 && b[end - 1] === 0xff) end--;
+  if (end === 0) return undefined;
+  const out = Buffer.from(b.subarray(0, end));
+  out[end - 1]! += 1;
+  return out;
+}
+
+/** Smallest byte string strictly greater than `s`. */
+export function justAfter(s: string): Buffer {
+  return Buffer.concat([Buffer.from(s, 'utf8'), Buffer.from([0])]);
+}
+
+export function quoteEtag(hex: string): string {
+  return `"${hex}"`;
+}
+
+export function unquoteEtag(etag: string): string {
+  return etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+}
+
+export function checkKey(key: string): void {
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw S3Errors.keyTooLong();
+}
+
+/** JSON column → value; NULL (unused) → undefined. */
+export function fromJson<T>(text: string | null): T | undefined {
+  return text === null ? undefined : (JSON.parse(text) as T);
+}
+
+export function toJson(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+export function toObject(r: ObjectRow, blobPath: string): StoredObject {
+  const obj: StoredObject = {
+    bucket: r.bucket,
+    key: r.key,
+    size: r.size,
+    etag: r.etag,
+    lastModified: new Date(r.last_modified),
+    contentType: r.content_type,
+    metadata: JSON.parse(r.metadata) as Record<string, string>,
+    headers: JSON.parse(r.headers) as Record<string, string>,
+    blobPath,
+    tags: fromJson<TagSet>(r.tags) ?? [],
+  };
+  if (r.checksum_algorithm && r.checksum_value) {
+    obj.checksum = {
+      algorithm: r.checksum_algorithm as ChecksumAlgorithm,
+      value: r.checksum_value,
+      type: (r.checksum_type ?? 'FULL_OBJECT') as StoredChecksum['type'],
+    };
+  }
+  const parts = fromJson<ObjectPart[]>(r.parts);
+  if (parts) obj.parts = parts;
+  const sse = fromJson<SseCustomerRecord>(r.sse);
+  if (sse) obj.sse = sse;
+  return obj;
+}
+
+export function toUpload(r: UploadRow): MultipartUpload {
+  const sse = fromJson<SseCustomerRecord>(r.sse);
+  return {
+    uploadId: r.upload_id,
+    bucket: r.bucket,
+    key: r.key,
+    initiated: new Date(r.initiated),
+    contentType: r.content_type,
+    metadata: JSON.parse(r.metadata) as Record<string, string>,
+    headers: JSON.parse(r.headers) as Record<string, string>,
+    tags: fromJson<TagSet>(r.tags) ?? [],
+    ...(r.checksum_algorithm ? { checksumAlgorithm: r.checksum_algorithm as ChecksumAlgorithm } : {}),
+    ...(r.checksum_type ? { checksumType: r.checksum_type as ChecksumType } : {}),
+    ...(sse ? { sse } : {}),
+  };
+}
+
+export function toPart(r: PartRow): PartInfo {
+  return {
+    partNumber: r.part_number,
+    size: r.size,
+    etag: r.etag,
+    lastModified: new Date(r.last_modified),
+    ...(r.checksum_value ? { checksum: r.checksum_value } : {}),
+    ...(r.iv ? { iv: r.iv } : {}),
+  };
+}
+
+// ---- statements shared by objects and multipart -----------------------------------------------
+
+
+export function hasBucket(db: Db, bucket: string): boolean {
+  return db.prepare('SELECT 1 FROM s3_buckets WHERE name = ?').get(bucket) !== undefined;
+}
+
+export function requireBucket(db: Db, bucket: string): void {
+  if (!hasBucket(db, bucket)) throw new NoSuchBucket(bucket);
+}
+
+export function objectRow(db: Db, bucket: string, key: string): ObjectRow | undefined {
+  return db.prepare('SELECT * FROM s3_objects WHERE bucket = ? AND key = ?').get(bucket, key) as ObjectRow | undefined;
+}
+
+/**
+ * Conditional writes (If-None-Match / If-Match on PutObject and CompleteMultipartUpload):
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+ */
+export function checkWriteConditions(db: Db, bucket: string, key: string, cond: { ifNoneMatch?: string; ifMatch?: string }): void {
+  if (cond.ifNoneMatch === undefined && cond.ifMatch === undefined) return;
+  const cur = objectRow(db, bucket, key);
+  if (cond.ifNoneMatch !== undefined && cur && (cond.ifNoneMatch === '*' || unquoteEtag(cond.ifNoneMatch) === unquoteEtag(cur.etag))) {
+    throw S3Errors.preconditionFailed('If-None-Match');
+  }
+  if (cond.ifMatch !== undefined) {
+    if (!cur) throw new NoSuchKey(key);
+    if (cond.ifMatch !== '*' && unquoteEtag(cond.ifMatch) !== unquoteEtag(cur.etag)) throw S3Errors.preconditionFailed('If-Match');
+  }
+}
+
+/** Inserts or replaces the row; returns the blob of the replaced object (to unlink after commit). */
+export function upsertObject(db: Db, row: ObjectRow): string | undefined {
+  const prev = db.prepare('SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?').get(row.bucket, row.key) as { blob: string } | undefined;
+  db.prepare(
+    `INSERT OR REPLACE INTO s3_objects
+       (bucket, key, size, etag, last_modified, content_type, metadata, headers, checksum_algorithm, checksum_value, checksum_type, blob, parts, tags, sse)
+     VALUES (@bucket, @key, @size, @etag, @last_modified, @content_type, @metadata, @headers, @checksum_algorithm, @checksum_value, @checksum_type, @blob, @parts, @tags, @sse)`,
+  ).run(row);
+  return prev && prev.blob !== row.blob ? prev.blob : undefined;
+}
