@@ -25,7 +25,7 @@ import { errors as undiciErrors, type Dispatcher } from 'undici';
 import type { RequestContext } from '../protocol/context.js';
 import { ServiceError, ServiceUnavailable, asServiceError } from '../protocol/errors.js';
 import { MAX_EVENT_PAYLOAD, modelStreamErrorEvent, payloadPartEvent } from '../protocol/rest-json/event-stream.js';
-import { runtimeValidationError, sendRuntimeError } from '../protocol/rest-json/runtime-errors.js';
+import { sendRuntimeError } from '../protocol/rest-json/runtime-errors.js';
 import { logger } from '../server/logger.js';
 import { pickInstance, type EndpointRoute, type InstanceRoute, type RoutingTable, type VariantRoute } from '../controllers/endpoint/routing-table.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -58,8 +58,6 @@ const EVENTS = 2;
 const ERROR = 3;
 
 export class Invocation implements Dispatcher.DispatchHandler {
-  /** Set by the request body limiter when an unsized body passes 6 MiB. */
-  oversize = false;
   /** Set when this invocation is sampled for DataCaptureConfig (see ./capture/data-capture.ts). */
   capture: CaptureSettings | undefined;
   /** Response chunks kept for capture when the response is relayed in pieces (PIPE). */
@@ -264,10 +262,7 @@ export class Invocation implements Dispatcher.DispatchHandler {
     }
     this.modelUs = (performance.now() - this.tModel) * 1000;
     let se: ServiceError;
-    if (this.oversize) {
-      this.reachedModel = false;
-      se = runtimeValidationError(`Request ${this.ctx.requestId} has oversize body.`);
-    } else if (this.callerGone) {
+    if (this.callerGone) {
       // The caller went away; nobody to answer. If the model had already answered (a caller that
       // hangs up mid-response), the model did serve it: it still counts as an invocation.
       this.reachedModel = this.modelStatus !== 0;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { connectionLimits, type ConnectionLimits } from './connection-limits.js';
 
 export interface SlipwayConfig {
   host: string;
@@ -22,6 +23,8 @@ export interface SlipwayConfig {
   metricsRetentionDays: number;
   /** Log retention: events beyond this total size are removed oldest first. */
   logsMaxBytes: number;
+  /** Timeouts for incomplete requests and caps on connections (server/connection-guard.ts). */
+  connections: ConnectionLimits;
   /**
    * SigV4 authentication: on when credentials are configured (`SLIPWAY_ACCESS_KEY_ID` +
    * `SLIPWAY_SECRET_ACCESS_KEY`, and/or `SLIPWAY_CREDENTIALS_FILE`), off (any key accepted) otherwise.
@@ -60,6 +63,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     metricsRetentionDays: Number(env.SLIPWAY_METRICS_RETENTION_DAYS ?? 15),
     logsMaxBytes: Number(env.SLIPWAY_LOGS_MAX_BYTES ?? 2 * 1024 ** 3),
     corsOrigins: (env.SLIPWAY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    connections: connectionLimits(env),
     ...authConfig(input, env),
   };
 }

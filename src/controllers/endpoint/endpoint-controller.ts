@@ -41,7 +41,7 @@ import type { Controller, ControllerDeps } from '../controller.js';
 import { limitsFor } from '../instance-types.js';
 import { homeTag } from '../job-common/home-tag.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
-import { ping } from './health.js';
+import { checkHealth, ping } from './health.js';
 import { ModelCache, ModelDataError } from './model-cache.js';
 import { routingTableFor, type InstanceRoute, type RoutingTable } from './routing-table.js';
 import { captureSettings } from './capture-settings.js';
@@ -109,6 +109,8 @@ export class EndpointController implements Controller {
 
   constructor(private readonly deps: ControllerDeps) {
     this.table = routingTableFor(deps.resources);
+    // Until resume() has adopted what was serving, the data plane waits instead of "not found".
+    this.table.beginRestore();
     this.cache = new ModelCache({ cacheDir: deps.config.modelCacheDir, objects: deps.objects });
     // A failed connection seen by the data plane: check that endpoint now, not at the next tick.
     this.table.onInstanceBroken((endpoint) => this.deps.queue.enqueue(`endpoint:${endpoint}`));
@@ -158,6 +160,14 @@ export class EndpointController implements Controller {
   // --- lifecycle -------------------------------------------------------------------------------
 
   async resume(): Promise<void> {
+    try {
+      await this.adopt();
+    } finally {
+      this.table.endRestore();
+    }
+  }
+
+  private async adopt(): Promise<void> {
     const records = this.deps.resources.listByStatus<EndpointDoc, EndpointInternal>('endpoint', [
       EndpointStatus.Creating,
       EndpointStatus.InService,
@@ -216,6 +226,7 @@ export class EndpointController implements Controller {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.table.endRestore();
     if (this.statsTimer) clearInterval(this.statsTimer);
     for (const st of this.states.values()) for (const i of st.instances.values()) i.abort.abort();
     await Promise.allSettled([...this.background]);
@@ -401,9 +412,13 @@ export class EndpointController implements Controller {
           }
           if (now - i.lastPing < HEALTH_INTERVAL_MS && !i.route?.broken) return;
           i.lastPing = now;
-          if (await ping(i.origin!)) {
+          const verdict = await checkHealth(i.origin!);
+          if (verdict === 'healthy') {
             i.failedPings = 0;
             if (i.route) i.route.broken = false;
+          } else if (verdict === 'unknown') {
+            // The platform could not run the check (see ./health.ts): not the container's fault.
+            logger.warn({ endpoint: name, instance: i.id }, 'could not health-check instance (no resources on this side); not counted against it');
           } else if (++i.failedPings >= FAILED_PINGS_TO_REPLACE) {
             logger.warn({ endpoint: name, instance: i.id }, 'instance failed its health checks; replacing it');
             i.exited = 'failed health checks';
