@@ -31,12 +31,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startServerProcess(home: string, port?: number): Promise<ServerProcess> {
+/** `env` is added to the server's environment (e.g. SLIPWAY_* settings under test). */
+export async function startServerProcess(home: string, port?: number, env: Record<string, string> = {}): Promise<ServerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does it)`);
   const p = port ?? (await freePort());
   const child = spawn(process.execPath, [MAIN, 'server', '--port', String(p), '--home', home], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_LOG_LEVEL ?? 'warn', ...env },
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
