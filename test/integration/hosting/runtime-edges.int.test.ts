@@ -32,7 +32,7 @@ beforeAll(async () => {
   await buildImage('model-server', IMAGE);
   home = mkdtempSync(join(tmpdir(), 'slipway-rt-edges-'));
   srv = await startServerProcess(home);
-  health = monitorHealth(srv.url);
+  health = monitorHealth(srv.url, { pid: srv.child.pid! });
   ({ endpoint } = await deploySimple(clients(srv.url).sm, { image: IMAGE, env: { FIXTURE_SINGLE: '1', FIXTURE_QUIET: '1' } }));
 });
 
@@ -176,7 +176,8 @@ describe('/_slipway/health', () => {
     const report = await health.stop();
     expect(report.polls).toBeGreaterThan(10);
     expect(report.failures).toBe(0);
-    expect(report.maxMs, JSON.stringify(report.slow)).toBeLessThan(200);
+    // A slow poll while the server's thread was busy is a stall; others are the machine's load (helper).
+    expect(report.maxStallMs, JSON.stringify(report.slow)).toBeLessThan(200);
   });
 });
 

@@ -38,7 +38,7 @@ beforeAll(async () => {
   const words = Array.from({ length: 20_000 }, (_, i) => `w${i}`).join(' ');
   const messages = [`${'a'.repeat(26)}!`, `${'a'.repeat(30)}!`, `${'a'.repeat(100_000)}!`, JSON.stringify({ m: 'a'.repeat(100_000) }), words, 'ERROR 42 boom'];
   await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: 's', logEvents: messages.map((message, i) => ({ timestamp: 1_700_000_000_000 + i, message })) }));
-  health = monitorHealth(srv.url);
+  health = monitorHealth(srv.url, { pid: srv.child.pid! });
 });
 
 afterAll(async () => {
@@ -126,6 +126,7 @@ describe('/_slipway/health', () => {
     const report = await health.stop();
     expect(report.polls).toBeGreaterThan(5);
     expect(report.failures).toBe(0);
-    expect(report.maxMs, JSON.stringify(report.slow)).toBeLessThan(200);
+    // A slow poll while the server's thread was busy is a stall; others are the machine's load (helper).
+    expect(report.maxStallMs, JSON.stringify(report.slow)).toBeLessThan(200);
   });
 });

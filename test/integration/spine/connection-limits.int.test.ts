@@ -34,7 +34,7 @@ beforeAll(async () => {
     SLIPWAY_BODY_TIMEOUT_MS: String(BODY_TIMEOUT_MS),
     SLIPWAY_MAX_CONNECTIONS_PER_CLIENT: String(PER_CLIENT),
   });
-  health = monitorHealth(srv.url);
+  health = monitorHealth(srv.url, { pid: srv.child.pid! });
   const created = await fetch(`${srv.url}/conn-bucket`, { method: 'PUT' });
   expect(created.status).toBe(200);
 });
@@ -268,6 +268,7 @@ describe('/_slipway/health', () => {
     const report = await health.stop();
     expect(report.polls).toBeGreaterThan(50);
     expect(report.failures).toBe(0);
-    expect(report.maxMs).toBeLessThan(200);
+    // A slow poll while the server's thread was busy is a stall; others are the machine's load (helper).
+    expect(report.maxStallMs, JSON.stringify(report.slow)).toBeLessThan(200);
   });
 });
