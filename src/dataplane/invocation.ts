@@ -31,6 +31,7 @@ import { pickInstance, type EndpointRoute, type InstanceRoute, type RoutingTable
 import type { Metrics } from '../metrics/metrics.js';
 import type { CaptureSettings } from '../controllers/endpoint/capture-settings.js';
 import type { DataCaptureWriter } from './capture/data-capture.js';
+import { isPlatformError } from '../controllers/endpoint/health.js';
 
 /**
  * Bodies up to this size (by Content-Length) are collected and written in one piece: one syscall
@@ -281,6 +282,11 @@ export class Invocation implements Dispatcher.DispatchHandler {
       );
       this.finish();
       return;
+    } else if (!this.modelAnswered() && isPlatformError(err)) {
+      // This side could not open a connection (no descriptor, port or memory): not the model's doing.
+      this.reachedModel = false;
+      logger.warn({ err, requestId: this.ctx.requestId, endpoint: route.name }, 'could not reach the model: no resources on this side');
+      se = new ServiceUnavailable('Slipway could not open a connection to the model right now. Try again.');
     } else if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
       se = plane.timeoutError(this.ctx, route, this.inst);
     } else if (isRefused(err)) {
@@ -296,6 +302,11 @@ export class Invocation implements Dispatcher.DispatchHandler {
     }
     this.respondError(se);
     this.finish();
+  }
+
+  /** The model sent a status line (so an error after it is the exchange's, not the connection's). */
+  private modelAnswered(): boolean {
+    return this.modelStatus !== 0;
   }
 
   /** Hands a completed exchange to the capture writer (input only when the body was read whole). */
