@@ -83,7 +83,7 @@ function xmlEscape(s: string): string {
 }
 
 /** The bytes of the answer: status line, headers, body; always `Connection: close`. */
-export function renderClientError(err: NodeJS.ErrnoException, raw: Buffer | undefined, requestId = randomUUID()): string {
+export function renderClientError(err: NodeJS.ErrnoException, raw: Buffer | undefined, requestId: string = randomUUID()): string {
   const c = classifyRawRequest(raw);
   const a = describe(err, c);
   let contentType: string;
