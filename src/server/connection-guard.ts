@@ -123,13 +123,9 @@ export function guardConnections(server: Server, limits: ConnectionLimits, handl
   server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => answerClientError(err, socket));
 
   const watched = new Set<WatchedBody>();
+  // No listeners per request (the hot path): the tick drops entries whose body is complete.
   const watch = (req: IncomingMessage, res: ServerResponse) => {
-    const w: WatchedBody = { req, res, socket: req.socket, windowBytes: req.socket.bytesRead, waitedMs: 0 };
-    watched.add(w);
-    const forget = () => watched.delete(w);
-    req.once('end', forget);
-    req.once('close', forget);
-    req.socket.once('close', forget);
+    watched.add({ req, res, socket: req.socket, windowBytes: req.socket.bytesRead, waitedMs: 0 });
   };
   const minBytesPerWindow = Math.ceil((MIN_BODY_BYTES_PER_SECOND * limits.bodyTimeoutMs) / 1000);
   const timer = setInterval(() => {
