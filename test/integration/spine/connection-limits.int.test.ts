@@ -173,6 +173,42 @@ describe('connection caps', () => {
   });
 });
 
+describe('global connection cap', () => {
+  it('refuses connections beyond SLIPWAY_MAX_CONNECTIONS from any address', async () => {
+    const capHome = mkdtempSync(join(tmpdir(), 'slipway-conn-cap-'));
+    const capped = await startServerProcess(capHome, undefined, { SLIPWAY_MAX_CONNECTIONS: '10' });
+    const held: Socket[] = [];
+    const openTo = (localAddress: string) =>
+      new Promise<{ socket: Socket; data: () => string; closed: Promise<void> }>((resolve) => {
+        let buf = '';
+        const socket = connect({ host: '127.0.0.1', port: capped.port, localAddress }, () => resolve({ socket, data: () => buf, closed }));
+        socket.setEncoding('latin1');
+        socket.on('data', (d: string) => (buf += d));
+        socket.on('error', () => undefined);
+        const closed = new Promise<void>((r) => socket.once('close', () => r()));
+      });
+    try {
+      // Each from its own address, so no per-client cap is involved. The readiness polls of
+      // startServerProcess may still hold a keep-alive connection or two: count what is accepted.
+      const opened = [];
+      for (let i = 0; i < 13; i++) opened.push(await openTo(`127.0.1.${i + 1}`));
+      await sleep(300);
+      held.push(...opened.map((o) => o.socket));
+      const accepted = opened.filter((o) => !o.socket.destroyed);
+      const refused = opened.filter((o) => o.socket.destroyed);
+      expect(accepted.length).toBeGreaterThanOrEqual(8);
+      expect(accepted.length).toBeLessThanOrEqual(10);
+      // Every connection past the cap was refused with 503, and only those.
+      expect(opened.slice(accepted.length).every((o) => o.socket.destroyed && /^HTTP\/1\.1 503/.test(o.data()))).toBe(true);
+      expect(refused.length).toBe(13 - accepted.length);
+    } finally {
+      for (const c of held) c.destroy();
+      await capped.stop();
+      rmSync(capHome, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('early errors', () => {
   /** Python's http.client sends the whole body before it reads the answer (as botocore does). */
   async function bodyFirst(method: string, path: string, mib: number, headers: Record<string, string>): Promise<{ status: number; connection: string; seconds: number; body: string }> {
