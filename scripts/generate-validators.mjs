@@ -53,6 +53,12 @@ export const SERVICES = [
     modelPath: 'cloudwatch/2010-08-01/service-2.json.gz',
     outPath: 'src/services/cloudwatch/generated/model.ts',
   },
+  {
+    // REST-JSON: the data plane (src/dataplane) checks InvokeEndpoint's header members with it.
+    name: 'sagemaker-runtime',
+    modelPath: 'sagemaker-runtime/2017-05-13/service-2.json.gz',
+    outPath: 'src/services/sagemaker-runtime/generated/model.ts',
+  },
 ];
 
 /** Shape keys copied verbatim, in this (fixed) order, so output is stable whatever the model's key order. */

@@ -2,11 +2,14 @@
  * @module dataplane — the SageMaker Runtime surface: InvokeEndpoint and
  * InvokeEndpointWithResponseStream proxied to the endpoint's containers (contract §1.4, §4.2).
  *
- *   POST /endpoints/{name}/invocations[-response-stream]
- *     → CORS → route lookup (in memory, kept by the endpoint controller; no Docker, no SQLite)
+ *   POST /endpoints/{name}/invocations[-response-stream]   (other methods: 404 UnknownOperationException)
+ *     → CORS → header members checked against the runtime model (./request-headers.ts)
+ *     → route lookup (in memory, kept by the endpoint controller; no Docker, no SQLite); just
+ *       after a restart an unknown name waits until the controller has adopted what was serving
  *     → variant: X-Amzn-SageMaker-Target-Variant or smooth weighted round-robin
  *     → instance: least outstanding requests → keep-alive undici Pool per instance
- *     → request body: ≤ 64 KiB read whole, else streamed up (6 MiB cap)
+ *     → request body: ≤ 64 KiB read whole, ≤ 6 MiB by Content-Length streamed up, without
+ *       Content-Length read whole first (./unsized-body.ts: the model never sees an oversize body)
  *     → Invocation (./invocation.ts) relays the response: whole, streamed, or as event-stream frames
  *     → container non-2xx / no answer in time → ModelError (424), never 5xx (SDKs would retry)
  *
@@ -19,10 +22,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Transform } from 'node:stream';
 import { Pool } from 'undici';
 import type { RequestContext } from '../protocol/context.js';
-import { ServiceError, ServiceUnavailable } from '../protocol/errors.js';
+import { ServiceError, ServiceUnavailable, asServiceError } from '../protocol/errors.js';
 import { modelError, runtimeValidationError, sendRuntimeError } from '../protocol/rest-json/runtime-errors.js';
 import type { SurfaceHandler } from '../server/surface.js';
 import type { SlipwayConfig } from '../server/config.js';
@@ -37,6 +39,8 @@ import type { Db } from '../storage/sqlite/database.js';
 import { AsyncInvocations } from './async/async-invocations.js';
 import { DataCaptureWriter } from './capture/data-capture.js';
 import type { LogStore } from '../storage/log-store.js';
+import { headerValidationMessage } from './request-headers.js';
+import { readUnsized } from './unsized-body.js';
 
 export interface RuntimeSurface {
   handler: SurfaceHandler;
@@ -60,6 +64,8 @@ export interface RuntimeSurfaceDeps {
 
 /** 6 MiB: InvokeEndpoint's Body max in the model and the hosting contract's payload limit. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** Longest a request for an unknown endpoint waits for the endpoint controller to finish adopting after a restart. */
+const RESTORE_WAIT_MS = 10_000;
 const PATH = /^\/endpoints\/([^/]+)\/(invocations|invocations-response-stream|async-invocations)$/;
 
 /** Request headers the container gets (contract §1.4/§4.2); everything else (auth, host) stays here. */
@@ -143,8 +149,23 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
     timeoutError,
   };
 
+  /** No route for `name`: wait for adoption after a restart, else "not found" (or busy if it exists). */
+  const unrouted = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL, name: string, waited: boolean): void => {
+    const wait = waited ? undefined : table.whenRestored(RESTORE_WAIT_MS);
+    if (wait) {
+      void wait.then(() => serve(req, res, ctx, url, true)).catch((err: unknown) => sendRuntimeError(res, ctx, asServiceError(err)));
+      return;
+    }
+    if (table.restoring && deps.resources.get('endpoint', name)) {
+      return fail(req, res, ctx, new ServiceUnavailable(`Endpoint ${name} is being restored after a restart. Try again.`));
+    }
+    fail(req, res, ctx, runtimeValidationError(`Endpoint ${name} of account ${ctx.accountId} not found.`));
+  };
+
   // Not async: the synchronous invocation path needs no promise (see SurfaceHandler).
-  const handler: SurfaceHandler = (req, res, ctx, url) => {
+  const handler: SurfaceHandler = (req, res, ctx, url) => serve(req, res, ctx, url, false);
+
+  const serve = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL, waited: boolean): Promise<void> | void => {
     const t0 = performance.now();
     if (req.method === 'OPTIONS') return answerPreflight(req, res, config.corsOrigins, ctx.requestId);
     if (req.headers.origin !== undefined) applyCors(req, res, config.corsOrigins);
@@ -152,14 +173,18 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
     const name = m ? safeDecode(m[1]!) : '';
     const op = m?.[2] ?? 'invocations';
     ctx.operation = op === 'invocations' ? 'InvokeEndpoint' : op === 'async-invocations' ? 'InvokeEndpointAsync' : 'InvokeEndpointWithResponseStream';
+    // The runtime API has POST operations only; Coral answers an unmatched method and path so.
+    if (req.method !== 'POST') return fail(req, res, ctx, new ServiceError('UnknownOperationException', `No operation answers ${req.method ?? ''} ${url.pathname}.`, 404));
     // Async requests are judged by the stored endpoint, not the route: they may wait for instances.
     if (op === 'async-invocations') {
       if (asyncInvocations) return asyncInvocations.accept(req, res, ctx, name);
       return fail(req, res, ctx, runtimeValidationError('Asynchronous inference is not available on this server.'));
     }
+    const invalid = headerValidationMessage(op === 'invocations' ? 'InvokeEndpoint' : 'InvokeEndpointWithResponseStream', name, req.headers);
+    if (invalid !== undefined) return fail(req, res, ctx, runtimeValidationError(invalid));
 
     const route = table.lookup(name);
-    if (!route) return fail(req, res, ctx, runtimeValidationError(`Endpoint ${name} of account ${ctx.accountId} not found.`));
+    if (!route) return unrouted(req, res, ctx, url, name, waited);
     const declared = req.headers['content-length'];
     const declaredBytes = declared === undefined ? -1 : Number(declared);
     if (declaredBytes > MAX_PAYLOAD_BYTES) {
@@ -207,20 +232,19 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
         invocation.start(req);
       }
     } else {
-      let seen = 0;
-      invocation.start(
-        req.pipe(
-          new Transform({
-            transform(chunk: Buffer, _enc, cb) {
-              seen += chunk.length;
-              if (seen > MAX_PAYLOAD_BYTES) {
-                invocation.oversize = true;
-                cb(new Error('oversize body'));
-              } else cb(null, chunk);
-            },
-          }),
-        ),
-      );
+      readUnsized(req, MAX_PAYLOAD_BYTES, (body) => {
+        if (Buffer.isBuffer(body)) {
+          headers['content-length'] = String(body.length);
+          invocation.start(body);
+        } else if (body === 'oversize') {
+          // Observed wording: "Request {request-id} has oversize body." (aws/sagemaker-python-sdk#4271).
+          sendRuntimeError(res, ctx, runtimeValidationError(`Request ${ctx.requestId} has oversize body.`));
+        } else if (body === 'busy') {
+          sendRuntimeError(res, ctx, new ServiceUnavailable('Too many request bodies without Content-Length are being received. Try again, or send Content-Length.'));
+        } else {
+          res.destroy(); // the caller hung up mid-body
+        }
+      });
     }
   };
 
@@ -297,3 +321,4 @@ function readSmall(req: IncomingMessage, expected: number, done: (body: Buffer |
 }
 
 export type { ServerResponse };
+export type { IncomingMessage };

@@ -25,12 +25,13 @@ import { errors as undiciErrors, type Dispatcher } from 'undici';
 import type { RequestContext } from '../protocol/context.js';
 import { ServiceError, ServiceUnavailable, asServiceError } from '../protocol/errors.js';
 import { MAX_EVENT_PAYLOAD, modelStreamErrorEvent, payloadPartEvent } from '../protocol/rest-json/event-stream.js';
-import { runtimeValidationError, sendRuntimeError } from '../protocol/rest-json/runtime-errors.js';
+import { sendRuntimeError } from '../protocol/rest-json/runtime-errors.js';
 import { logger } from '../server/logger.js';
 import { pickInstance, type EndpointRoute, type InstanceRoute, type RoutingTable, type VariantRoute } from '../controllers/endpoint/routing-table.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { CaptureSettings } from '../controllers/endpoint/capture-settings.js';
 import type { DataCaptureWriter } from './capture/data-capture.js';
+import { isPlatformError } from '../controllers/endpoint/health.js';
 
 /**
  * Bodies up to this size (by Content-Length) are collected and written in one piece: one syscall
@@ -58,8 +59,6 @@ const EVENTS = 2;
 const ERROR = 3;
 
 export class Invocation implements Dispatcher.DispatchHandler {
-  /** Set by the request body limiter when an unsized body passes 6 MiB. */
-  oversize = false;
   /** Set when this invocation is sampled for DataCaptureConfig (see ./capture/data-capture.ts). */
   capture: CaptureSettings | undefined;
   /** Response chunks kept for capture when the response is relayed in pieces (PIPE). */
@@ -264,10 +263,7 @@ export class Invocation implements Dispatcher.DispatchHandler {
     }
     this.modelUs = (performance.now() - this.tModel) * 1000;
     let se: ServiceError;
-    if (this.oversize) {
-      this.reachedModel = false;
-      se = runtimeValidationError(`Request ${this.ctx.requestId} has oversize body.`);
-    } else if (this.callerGone) {
+    if (this.callerGone) {
       // The caller went away; nobody to answer. If the model had already answered (a caller that
       // hangs up mid-response), the model did serve it: it still counts as an invocation.
       this.reachedModel = this.modelStatus !== 0;
@@ -286,6 +282,11 @@ export class Invocation implements Dispatcher.DispatchHandler {
       );
       this.finish();
       return;
+    } else if (!this.modelAnswered() && isPlatformError(err)) {
+      // This side could not open a connection (no descriptor, port or memory): not the model's doing.
+      this.reachedModel = false;
+      logger.warn({ err, requestId: this.ctx.requestId, endpoint: route.name }, 'could not reach the model: no resources on this side');
+      se = new ServiceUnavailable('Slipway could not open a connection to the model right now. Try again.');
     } else if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
       se = plane.timeoutError(this.ctx, route, this.inst);
     } else if (isRefused(err)) {
@@ -301,6 +302,11 @@ export class Invocation implements Dispatcher.DispatchHandler {
     }
     this.respondError(se);
     this.finish();
+  }
+
+  /** The model sent a status line (so an error after it is the exchange's, not the connection's). */
+  private modelAnswered(): boolean {
+    return this.modelStatus !== 0;
   }
 
   /** Hands a completed exchange to the capture writer (input only when the body was read whole). */

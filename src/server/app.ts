@@ -16,12 +16,13 @@ import { sageMakerOperations } from '../services/sagemaker/index.js';
 import { sageMakerValidator } from '../services/sagemaker/validation.js';
 import { logsOperations } from '../services/logs/index.js';
 import { validateLogsInput } from '../services/logs/validation.js';
-import { createRuntimeSurface } from '../dataplane/index.js';
+import { createRuntimeSurface, invocationTimeoutMs } from '../dataplane/index.js';
 import { SqliteObjectStore } from '../storage/sqlite/sqlite-object-store.js';
 import { SqliteMetadataStore } from '../storage/metadata-store.js';
 import { LogRetention } from '../storage/log-retention.js';
 import { loadConfig, type ConfigInput, type SlipwayConfig } from './config.js';
 import { createRouter } from './router.js';
+import { guardConnections, guardedServerOptions } from './connection-guard.js';
 import { createSlipwayRoutes } from './slipway-routes.js';
 import { createLogTailRoute } from './routes/log-tail.js';
 import { createPrometheusRoute } from './routes/prometheus.js';
@@ -71,6 +72,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       runtime,
       startedAt,
       home: config.home,
+      minimalHealth: config.auth !== undefined,
       extra: {
         ...dataplane.slipwayRoutes,
         '/_slipway/logs/stream': createLogTailRoute(logs),
@@ -104,17 +106,23 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     },
   }, { accountId: config.accountId, auth: config.auth, corsOrigins: config.corsOrigins });
 
-  const server: Server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, router);
+  // A connection may sit idle while its model works: never shorter than an invocation may take.
+  const idle = config.connections.idleTimeoutMs;
+  const limits = { ...config.connections, idleTimeoutMs: idle > 0 ? Math.max(idle, invocationTimeoutMs() + 30_000) : 0 };
+  const server: Server = createServer(guardedServerOptions(limits));
+  const guard = guardConnections(server, limits, router);
   // Node answers 417 to any Expect but 100-continue; S3 ignores other values (issue #18). The
   // router sends 100 Continue itself, once authentication passed: a refused client sends no body.
-  server.on('checkExpectation', router);
-  server.on('checkContinue', router);
+  // Both go through the connection guard like any request.
+  server.on('checkExpectation', (req, res) => server.emit('request', req, res));
+  server.on('checkContinue', (req, res) => server.emit('request', req, res));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
   } catch (err) {
+    guard.stop();
     metricStore.stop();
     logRetention.stop();
     await queue.stop();
@@ -145,6 +153,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      guard.stop();
       await dataplane.stop();
       await queue.stop();
       for (const c of controllers) await c.stop().catch(() => undefined);

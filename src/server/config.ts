@@ -7,6 +7,7 @@ import { dataLimitsFromEnv, type DataLimits } from './data-limits.js';
 import { containerSettings, type ContainerSettings } from './container-settings.js';
 
 export type { AdmissionSettings, ContainerSettings } from './container-settings.js';
+import { connectionLimits, type ConnectionLimits } from './connection-limits.js';
 
 export interface SlipwayConfig {
   host: string;
@@ -29,6 +30,8 @@ export interface SlipwayConfig {
   logsMaxBytes: number;
   /** How containers are kept apart and admitted (docs/container-isolation.md). */
   containers: ContainerSettings;
+  /** Timeouts for incomplete requests and caps on connections (server/connection-guard.ts). */
+  connections: ConnectionLimits;
   /**
    * SigV4 authentication: on when credentials are configured (`SLIPWAY_ACCESS_KEY_ID` +
    * `SLIPWAY_SECRET_ACCESS_KEY`, and/or `SLIPWAY_CREDENTIALS_FILE`), off (any key accepted) otherwise.
@@ -74,6 +77,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     logsMaxBytes: Number(env.SLIPWAY_LOGS_MAX_BYTES ?? 2 * 1024 ** 3),
     corsOrigins: (env.SLIPWAY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     containers: containerSettings(env),
+    connections: connectionLimits(env),
     ...authConfig(input, env),
     localPaths: LocalPaths.from(input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) }),
     dataLimits: dataLimitsFromEnv(env),

@@ -23,6 +23,9 @@ describe('chooseSurface', () => {
     expect(chooseSurface(req('PUT', sig('s3')), u('/bucket/key'))).toBe('s3');
     // A bucket named "endpoints" stays S3 when the request is signed for s3.
     expect(chooseSurface(req('POST', sig('s3')), u('/endpoints/x/invocations'))).toBe('s3');
+    // The runtime answers GET/PUT on its paths itself (UnknownOperationException), not S3.
+    expect(chooseSurface(req('GET', sig('sagemaker')), u('/endpoints/x/invocations'))).toBe('runtime');
+    expect(chooseSurface(req('PUT'), u('/endpoints/x/invocations'))).toBe('runtime');
     expect(chooseSurface(req('GET'), u('/bucket/key?X-Amz-Credential=AK%2F20261122%2Fus-east-1%2Fs3%2Faws4_request'))).toBe('s3');
   });
 

@@ -5,7 +5,7 @@
  *   /_slipway/...                              → slipway (health, console, metrics)
  *   scope s3                                   → s3
  *   X-Amz-Target: SageMaker.* | Logs_20140328.* → sagemaker | logs
- *   /endpoints/{name}/invocations[...]         → runtime (data plane)
+ *   /endpoints/{name}/invocations[...]         → runtime (data plane), any method
  *   scope monitoring | /service/Granite...     → cloudwatch (CBOR, JSON 1.0 or query inside)
  *   scope sts                                  → sts (GetCallerIdentity, query protocol)
  *   anything else (incl. presigned S3 URLs)    → s3
@@ -58,7 +58,8 @@ function choose(req: IncomingMessage, url: URL, scope: CredentialScope | undefin
     if (target.startsWith(`${CLOUDWATCH_SERVICE}.`)) return 'cloudwatch';
     return 'unknownTarget';
   }
-  if (RUNTIME_PATH.test(url.pathname) && (req.method === 'POST' || req.method === 'OPTIONS')) return 'runtime';
+  // Any method: the runtime answers what it does not serve itself (S3-signed requests went to s3 above).
+  if (RUNTIME_PATH.test(url.pathname)) return 'runtime';
   // A browser opening the server root lands on the console.
   if (url.pathname === '/' && req.method === 'GET' && !scope && isBrowser(req)) return 'slipway';
   return 's3';

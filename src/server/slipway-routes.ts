@@ -1,15 +1,34 @@
-/** @module server/slipway-routes — Slipway's own routes under `/_slipway/` (health now; console, metrics, live tail join later). */
+/** @module server/slipway-routes — Slipway's own routes under `/_slipway/`: health (answers within 100 ms), console, and the extra routes given. */
 import type { ServerResponse } from 'node:http';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { SurfaceHandler } from './surface.js';
 import { VERSION } from './version.js';
 import { createConsoleHandler, defaultConsoleDist, isReservedPath } from '../console/static-handler.js';
-import { createDiskUsage } from './disk-usage.js';
+import { createDiskUsage, type DiskUsage } from './disk-usage.js';
+
+/** Longest /_slipway/health waits for Docker's ping or the disk figures. */
+const HEALTH_WAIT_MS = 100;
+
+/** `work`'s value if it settles within HEALTH_WAIT_MS, else `fallback()` (work goes on and updates it). */
+function within<T>(work: Promise<T>, fallback: () => T): Promise<T> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(fallback()), HEALTH_WAIT_MS);
+    void work.then((v) => {
+      clearTimeout(timer);
+      resolve(v);
+    });
+  });
+}
 
 export interface SlipwayRoutesDeps {
   runtime: ContainerRuntime;
   startedAt: number;
   home: string;
+  /**
+   * Authentication is on: /_slipway/health stays open (load balancers, `npm start`) but says only
+   * `{"status":"ok"}`; the data directory, disk figures, version and Docker state are for signed callers.
+   */
+  minimalHealth?: boolean;
   /** Where the built console lives (default dist/console/web). */
   consoleDir?: string;
   /** Extra routes registered by later features: exact path → handler. */
@@ -19,6 +38,24 @@ export interface SlipwayRoutesDeps {
 export function createSlipwayRoutes(deps: SlipwayRoutesDeps): SurfaceHandler {
   const consoleHandler = createConsoleHandler(deps.consoleDir ?? defaultConsoleDist());
   const diskUsage = createDiskUsage(deps.home);
+  // Health answers within HEALTH_WAIT_MS whatever Docker or the disk walk do: a check that takes
+  // longer reports the last known value, and its result is kept for the next call.
+  let dockerKnown = false;
+  let dockerPing: Promise<boolean> | undefined;
+  let diskKnown: DiskUsage | undefined;
+  const dockerState = () => {
+    // One ping at a time, however many health calls come in.
+    dockerPing ??= deps.runtime
+      .ping()
+      .then((ok) => (dockerKnown = ok), () => (dockerKnown = false))
+      .finally(() => (dockerPing = undefined));
+    return within(dockerPing, () => dockerKnown);
+  };
+  const diskState = () =>
+    within(
+      diskUsage().then((d) => (diskKnown = d), () => diskKnown),
+      () => diskKnown,
+    );
   return async (req, res, ctx, url) => {
     res.setHeader('x-amzn-RequestId', ctx.requestId);
     if (url.pathname === '/') {
@@ -26,7 +63,8 @@ export function createSlipwayRoutes(deps: SlipwayRoutesDeps): SurfaceHandler {
       return;
     }
     if (url.pathname === '/_slipway/health' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const [dockerReachable, disk] = await Promise.all([deps.runtime.ping().catch(() => false), diskUsage().catch(() => undefined)]);
+      if (deps.minimalHealth) return json(res, 200, { status: 'ok' });
+      const [dockerReachable, disk] = await Promise.all([dockerState(), diskState()]);
       json(res, 200, {
         status: 'ok',
         version: VERSION,

@@ -44,7 +44,7 @@ import { limitsFor } from '../instance-types.js';
 import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
 import { homeTag } from '../job-common/home-tag.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
-import { ping } from './health.js';
+import { checkHealth, ping } from './health.js';
 import { ModelCache, ModelDataError } from './model-cache.js';
 import { createInstance, watchInstance, type Instance } from './instance.js';
 import { routingTableFor, type RoutingTable } from './routing-table.js';
@@ -99,6 +99,8 @@ export class EndpointController implements Controller {
 
   constructor(private readonly deps: ControllerDeps) {
     this.table = routingTableFor(deps.resources);
+    // Until resume() has adopted what was serving, the data plane waits instead of "not found".
+    this.table.beginRestore();
     this.cache = ModelCache.forControllers(deps);
     // A failed connection seen by the data plane: check that endpoint now, not at the next tick.
     this.table.onInstanceBroken((endpoint) => this.deps.queue.enqueue(`endpoint:${endpoint}`));
@@ -175,6 +177,14 @@ export class EndpointController implements Controller {
   }
 
   async resume(): Promise<void> {
+    try {
+      await this.adopt();
+    } finally {
+      this.table.endRestore();
+    }
+  }
+
+  private async adopt(): Promise<void> {
     const records = this.liveRecords();
     const byName = new Map(records.map((r) => [r.name.toLowerCase(), r]));
     // Listed now, before any endpoint is enqueued; removed in the background (a crashed extraction
@@ -232,6 +242,7 @@ export class EndpointController implements Controller {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.table.endRestore();
     if (this.statsTimer) clearInterval(this.statsTimer);
     await this.sweeper.stop();
     for (const st of this.states.values()) for (const i of st.instances.values()) i.abort.abort();
@@ -428,9 +439,13 @@ export class EndpointController implements Controller {
           }
           if (now - i.lastPing < HEALTH_INTERVAL_MS && !i.route?.broken) return;
           i.lastPing = now;
-          if (await ping(i.origin!)) {
+          const verdict = await checkHealth(i.origin!);
+          if (verdict === 'healthy') {
             i.failedPings = 0;
             if (i.route) i.route.broken = false;
+          } else if (verdict === 'unknown') {
+            // The platform could not run the check (see ./health.ts): not the container's fault.
+            logger.warn({ endpoint: name, instance: i.id }, 'could not health-check instance (no resources on this side); not counted against it');
           } else if (++i.failedPings >= FAILED_PINGS_TO_REPLACE) {
             logger.warn({ endpoint: name, instance: i.id }, 'instance failed its health checks; replacing it');
             i.exited = 'failed health checks';

@@ -1,14 +1,34 @@
-/** @module controllers/endpoint/health — the hosting contract's `GET /ping` check (200 = healthy, 2 s limit, §4.2). */
+/**
+ * @module controllers/endpoint/health — the hosting contract's `GET /ping` check (200 = healthy,
+ * 2 s limit, §4.2), telling a container that failed the check from a platform that could not make it.
+ *
+ * A check the platform itself could not run (no file descriptor left, no ephemeral port, no memory
+ * for a socket) says nothing about the container: it is `unknown`, and the endpoint controller
+ * never counts it against an instance (issue #12 item 4: with the server's descriptors exhausted by
+ * client connections, every ping failed with EMFILE and healthy instances were replaced).
+ */
 import { Agent, request } from 'undici';
 
 export const PING_TIMEOUT_MS = 2_000;
+
+export type HealthVerdict = 'healthy' | 'unhealthy' | 'unknown';
 
 // Health checks get their own short-lived connections so a wedged keep-alive socket of the
 // data plane's pool can never make a healthy container look dead (or the other way round).
 const agent = new Agent({ keepAliveTimeout: 1_000, connections: 4 });
 
-/** True when `GET <origin>/ping` answers 200 within the timeout; never throws. */
-export async function ping(origin: string, timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
+/** Errors of this side's resources, not of the container or its network. */
+const PLATFORM_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL', 'EAGAIN']);
+
+export function isPlatformError(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && PLATFORM_ERRORS.has(e.code)) return true;
+  }
+  return false;
+}
+
+/** `GET <origin>/ping`: healthy on 200 within the timeout; never throws. */
+export async function checkHealth(origin: string, timeoutMs = PING_TIMEOUT_MS): Promise<HealthVerdict> {
   try {
     const res = await request(`${origin}/ping`, {
       method: 'GET',
@@ -18,8 +38,13 @@ export async function ping(origin: string, timeoutMs = PING_TIMEOUT_MS): Promise
       signal: AbortSignal.timeout(timeoutMs),
     });
     await res.body.dump().catch(() => undefined);
-    return res.statusCode === 200;
-  } catch {
-    return false;
+    return res.statusCode === 200 ? 'healthy' : 'unhealthy';
+  } catch (err) {
+    return isPlatformError(err) ? 'unknown' : 'unhealthy';
   }
+}
+
+/** True when `GET <origin>/ping` answers 200 within the timeout; never throws. */
+export async function ping(origin: string, timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
+  return (await checkHealth(origin, timeoutMs)) === 'healthy';
 }

@@ -9,6 +9,10 @@
  *
  * Both sides are built from the same ResourceStore in the composition root; `routingTableFor`
  * keys the shared table on it so the wiring in server/app.ts needs no extra parameter.
+ *
+ * After a restart the table is empty until the controller has adopted the running containers: it
+ * marks the table "restoring" before the server listens, and the data plane holds requests for
+ * names it does not know until then, instead of answering "not found" for an endpoint that exists.
  */
 import type { ResourceStore } from '../../storage/resource-store.js';
 import type { CaptureSettings } from './capture-settings.js';
@@ -77,6 +81,7 @@ export function pickInstance(variant: VariantRoute): InstanceRoute | undefined {
 
 export class RoutingTable {
   private readonly routes = new Map<string, EndpointRoute>();
+  private restore: { done: Promise<void>; finish: () => void } | undefined;
   private readonly removedListeners = new Set<(instance: InstanceRoute) => void>();
   private readonly brokenListeners = new Set<(endpoint: string, instance: InstanceRoute) => void>();
 
@@ -125,6 +130,38 @@ export class RoutingTable {
     this.routes.set(key, next);
     for (const gone of oldInstances.values()) this.emitRemoved(gone);
     return next;
+  }
+
+  /** The controller is about to adopt the endpoints that were serving (before the server listens). */
+  beginRestore(): void {
+    if (this.restore) return;
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    this.restore = { done, finish };
+  }
+
+  /** Every endpoint that was serving is routed again (or known to have no instance). */
+  endRestore(): void {
+    const r = this.restore;
+    this.restore = undefined;
+    r?.finish();
+  }
+
+  /** While restoring: resolves when restored or after `timeoutMs`, whichever is first. Undefined otherwise. */
+  whenRestored(timeoutMs: number): Promise<void> | undefined {
+    const r = this.restore;
+    if (!r) return undefined;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      void r.done.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  get restoring(): boolean {
+    return this.restore !== undefined;
   }
 
   /** Every instance currently routed for the endpoint, by id (the controller drains on these). */

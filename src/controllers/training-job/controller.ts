@@ -380,12 +380,16 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
     return this.jobs.followLogs(h, id, w, {
       onLine: (line) => {
         if (w.extractor.empty) return;
+        const skippedBefore = w.extractor.skippedLines;
         for (const d of w.extractor.scan(line.message, line.timestamp)) {
           const s = (w.series[d.MetricName] ??= []);
           s.push([d.Timestamp, d.Value]);
           this.metrics.recordTrainingMetric(job, d.MetricName, d.Value, d.Timestamp * 1000);
           if (s.length > METRIC_SERIES_CAP) s.splice(0, s.length - METRIC_SERIES_CAP);
           w.metricsDirty = true;
+        }
+        if (skippedBefore === 0 && w.extractor.skippedLines > 0) {
+          logger.warn({ job }, 'MetricDefinitions: matching time budget spent; some log lines are not scanned for metrics');
         }
       },
       onFlush: () => {

@@ -82,7 +82,24 @@ describe('metric extraction', () => {
       { MetricName: 'loss', Value: 0.4, Timestamp: 2 },
       { MetricName: 'acc', Value: 0.5, Timestamp: 1 },
     ]);
-    expect(invalidMetricRegexes([{ Name: 'bad', Regex: '(' }])).toEqual(['bad']);
+    expect(invalidMetricRegexes([{ Name: 'bad', Regex: '(' }])).toEqual([expect.stringMatching(/^bad: Regex "\(" is not supported/)]);
+  });
+
+  it('matches with RE2: lazy quantifiers, named groups and lookbehind work; lookahead and backreferences are refused', () => {
+    expect(invalidMetricRegexes([{ Name: 'a', Regex: 'Train_error=(.*?);' }, { Name: 'b', Regex: '(?<=loss=)[0-9.]+' }, { Name: 'c', Regex: '(?P<v>[0-9.]+)' }])).toEqual([]);
+    expect(invalidMetricRegexes([{ Name: 'ahead', Regex: 'loss(?==)' }, { Name: 'backref', Regex: '(a)\\1' }])).toHaveLength(2);
+    const m = new MetricExtractor([{ Name: 'loss', Regex: '(?<=loss=)[0-9.]+' }]);
+    expect(m.scan('epoch 3 loss=0.25', 1000)).toEqual([{ MetricName: 'loss', Value: 0.25, Timestamp: 1 }]);
+  });
+
+  it('scans hostile regexes over long container lines in linear time', () => {
+    // (a+)+$ takes a backtracking engine seconds over 26 characters; 40 of them (the model's
+    // maximum) over a 1 MiB line must not stall the server.
+    const m = new MetricExtractor(Array.from({ length: 40 }, (_, i) => ({ Name: `m${i}`, Regex: '(a+)+$' })));
+    const started = performance.now();
+    expect(m.scan(`${'a'.repeat(26)}!`, 1000)).toEqual([]);
+    expect(m.scan(`${'a'.repeat(1024 * 1024)}!`, 1000)).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(300);
   });
 });
 

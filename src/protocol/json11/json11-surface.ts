@@ -3,6 +3,7 @@
  * `X-Amz-Target`, parse and validate the body, call the handler, render output or error.
  *
  *   POST /  X-Amz-Target: SageMaker.CreateTrainingJob  {json}
+ *     → Content-Type check (a body that is not JSON: Coral's 404 UnknownOperationException, below)
  *     → operation table lookup (UnknownOperationException)
  *     → JSON.parse (SerializationException) → model validation (ValidationException)
  *     → handler(ctx, input) → 200 {json} | 4xx/5xx {"__type","message"} + X-Amzn-ErrorType
@@ -43,10 +44,41 @@ export interface Json11Options {
 }
 
 
+/**
+ * A JSON-protocol service reads a body only as `application/x-amz-json-1.x` (its own version) or
+ * `application/json`, parameters after `;` ignored; any other Content-Type on a request with a body
+ * gets Coral's bare `404 <UnknownOperationException/>` (no Content-Type), before the target is
+ * looked at. Observed on DynamoDB (JSON 1.0, where even `application/x-amz-json-1.1` is refused)
+ * and Kinesis (JSON 1.1): the dynalite and kinesalite suites pin these answers
+ * (mhart/dynalite test/connection.js "should return 404 if body but incorrect content-type";
+ * disneystreaming/smithy4s#167 shows Kinesis answering `<UnknownOperationException/>` to
+ * `application/octet-stream`). X-Amzn-ErrorType is added so the JS SDK names the error.
+ */
+export function acceptsJsonContentType(header: string | undefined, version: '1.0' | '1.1'): boolean {
+  const media = (header ?? '').split(';')[0]!.trim().toLowerCase();
+  return media === `application/x-amz-json-${version}` || media === 'application/json';
+}
+
+const CORAL_UNKNOWN_OPERATION = '<UnknownOperationException/>\n';
+
+function sendCoralUnknownOperation(res: ServerResponse, ctx: RequestContext): void {
+  res.writeHead(404, {
+    'Content-Length': Buffer.byteLength(CORAL_UNKNOWN_OPERATION),
+    'x-amzn-RequestId': ctx.requestId,
+    'X-Amzn-ErrorType': 'UnknownOperationException',
+  });
+  res.end(CORAL_UNKNOWN_OPERATION);
+}
+
 export function createJson11Surface(opts: Json11Options): SurfaceHandler {
   const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
-  const contentType = `application/x-amz-json-${opts.jsonVersion ?? '1.1'}`;
+  const version = opts.jsonVersion ?? '1.1';
+  const contentType = `application/x-amz-json-${version}`;
   return async (req, res, ctx) => {
+    if (hasBody(req) && !acceptsJsonContentType(req.headers['content-type'], version)) {
+      sendCoralUnknownOperation(res, ctx);
+      return;
+    }
     try {
       const target = String(req.headers['x-amz-target'] ?? '');
       const dot = target.indexOf('.');
@@ -54,10 +86,8 @@ export function createJson11Surface(opts: Json11Options): SurfaceHandler {
       const operation = dot >= 0 ? target.slice(dot + 1) : '';
       const handler = prefix === opts.targetPrefix ? opts.operations[operation] : undefined;
       if (req.method !== 'POST') throw new ServiceError('MethodNotAllowed', 'Only POST is supported.', 405);
-      if (!handler || !Object.hasOwn(opts.operations, operation)) {
-        await drain(req);
-        throw new UnknownOperationException(target || '(none)');
-      }
+      // Answered at once; an unread body is discarded by server/lingering-close.ts.
+      if (!handler || !Object.hasOwn(opts.operations, operation)) throw new UnknownOperationException(target || '(none)');
       ctx.operation = operation;
       const raw = await readBody(req, maxBody);
       // Members the model does not have never reach the handler (nor its stored documents).
@@ -123,10 +153,10 @@ export function sendJson(
   res.end(payload);
 }
 
-async function drain(req: IncomingMessage): Promise<void> {
-  req.resume();
-  await new Promise<void>((resolve) => {
-    if (req.readableEnded) resolve();
-    else req.on('end', () => resolve()).on('error', () => resolve());
-  });
+/** HTTP/1.1: a request has a body only with Content-Length > 0 or Transfer-Encoding (RFC 9112 §6.3). */
+function hasBody(req: IncomingMessage): boolean {
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined && te !== '') return true;
+  const cl = req.headers['content-length'];
+  return cl !== undefined && cl !== '0';
 }

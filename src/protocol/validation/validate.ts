@@ -91,6 +91,9 @@ export function compilePattern(pattern: string): RegExp | null {
   source = source.replace(/\\p\{(\w+)\}|\\.|\[|\]/g, (tok, name: string | undefined) => {
     if (tok === '[') inClass = true;
     else if (tok === ']') inClass = false;
+    // Java's input anchors (the runtime model's `\A\S[\p{Print}]*\z`); JS reads them as letters.
+    if (!inClass && tok === '\\A') return '^';
+    if (!inClass && (tok === '\\z' || tok === '\\Z')) return '$';
     if (name === undefined || JAVA_POSIX[name] === undefined) return tok;
     return inClass ? JAVA_POSIX[name] : `[${JAVA_POSIX[name]}]`;
   });

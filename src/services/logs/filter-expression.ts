@@ -10,10 +10,13 @@
  *   value   := number | "quoted" | unquoted-with-* | %regex%
  *
  * What the left-hand side names (a JSON selector or a delimited field) is the caller's business:
- * conditions get the resolved value, or `undefined` when there is none.
+ * conditions get the resolved value, or `undefined` when there is none. `%regex%` and `*` values
+ * match in linear time (./filter-regex.ts).
  */
+import { FilterPatternError } from './filter-error.js';
+import { compileFilterRegex, compileGlob, MAX_REGEXES_PER_PATTERN } from './filter-regex.js';
 
-export class FilterPatternError extends Error {}
+export { FilterPatternError };
 
 /** A resolved left-hand side: `found` false when the selector or field is absent. */
 export interface Resolved {
@@ -77,8 +80,16 @@ export function lex(text: string): Tok[] {
   return out;
 }
 
-/** Parses a whole condition expression; `isLhs` says which words may stand on the left. */
-export function parseCondition(text: string, isLhs: (word: string) => boolean): Condition {
+/** Regexes seen so far in one filter pattern (CloudWatch allows MAX_REGEXES_PER_PATTERN). */
+export interface RegexCount {
+  regexes: number;
+}
+
+/**
+ * Parses a whole condition expression; `isLhs` says which words may stand on the left. Pass the
+ * same `count` for every part of one filter pattern.
+ */
+export function parseCondition(text: string, isLhs: (word: string) => boolean, count: RegexCount = { regexes: 0 }): Condition {
   const toks = lex(text);
   let pos = 0;
   const peek = () => toks[pos];
@@ -136,6 +147,9 @@ export function parseCondition(text: string, isLhs: (word: string) => boolean): 
     const value = peek();
     if (!value || (value.t !== 'word' && value.t !== 'string' && value.t !== 'regex')) return fail(`expected a value after '${lhs} ${next.v}'`);
     pos++;
+    if (value.t === 'regex' && ++count.regexes > MAX_REGEXES_PER_PATTERN) {
+      fail(`more than ${MAX_REGEXES_PER_PATTERN} regular expressions in one filter pattern`);
+    }
     const test = comparison(next.v, value as Extract<Tok, { t: 'word' | 'string' | 'regex' }>, fail);
     return (r) => {
       const v = r(lhs);
@@ -158,13 +172,8 @@ const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 function comparison(op: string, value: Extract<Tok, { t: 'word' | 'string' | 'regex' }>, fail: (what: string) => never): (v: unknown) => boolean {
   if (value.t === 'regex') {
     if (op !== '=' && op !== '!=') fail(`a regular expression can only be compared with = or !=`);
-    let re: RegExp;
-    try {
-      re = new RegExp(value.v);
-    } catch {
-      return fail(`invalid regular expression %${value.v}%`);
-    }
-    return op === '=' ? (v) => re.test(asText(v)) : (v) => !re.test(asText(v));
+    const re = compileFilterRegex(value.v);
+    return op === '=' ? (v) => re(asText(v)) : (v) => !re(asText(v));
   }
   if (value.t === 'word' && NUMBER.test(value.v)) {
     const n = Number(value.v);
@@ -176,8 +185,8 @@ function comparison(op: string, value: Extract<Tok, { t: 'word' | 'string' | 're
     };
   }
   if (op !== '=' && op !== '!=') fail(`'${op}' needs a number, found '${value.v}'`);
-  const glob = globRegExp(value.v);
-  return op === '=' ? (v) => glob.test(asText(v)) : (v) => !glob.test(asText(v));
+  const glob = compileGlob(value.v);
+  return op === '=' ? (v) => glob(asText(v)) : (v) => !glob(asText(v));
 }
 
 function numeric(op: string): (a: number, b: number) => boolean {
@@ -207,13 +216,4 @@ function asText(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v === null) return 'null';
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
-}
-
-/** `*` matches any run of characters; everything else is literal. */
-function globRegExp(pattern: string): RegExp {
-  const body = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, 's');
 }

@@ -25,7 +25,7 @@ describe('compileFilterPattern', () => {
     expect(p('WARN healthcheck slow')).toBe(false);
   });
   it('matches a whole-pattern regular expression', () => {
-    const p = compileFilterPattern('%ERR(OR)? [0-9]+%');
+    const p = compileFilterPattern('%ERR[OR]*\\s[0-9]+%');
     expect(p('ERROR 42 boom')).toBe(true);
     expect(p('ERR 7')).toBe(true);
     expect(p('ERROR boom')).toBe(false);
@@ -107,5 +107,45 @@ describe('space-delimited filter patterns', () => {
     expect(m('[..., status_code = 500 || status_code = 404, bytes]')).toBe(true);
     expect(m('[..., status_code >= 400 && status_code < 500, bytes]')).toBe(true);
     expect(m('[..., status_code >= 500 && status_code < 600, bytes]')).toBe(false);
+  });
+});
+
+describe('regular expressions in filter patterns (CloudWatch syntax, linear time)', () => {
+  it('refuses what CloudWatch refuses: parentheses, other symbols, spaces, multi-byte characters, empty', () => {
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html#regex-expressions
+    for (const bad of ['%(a+)+$%', '%something!%', '%a b%', '%caf\u00e9%', '%%', '{ $.a = %(x)% }', '%[%']) {
+      expect(() => compileFilterPattern(bad), bad).toThrow(FilterPatternError);
+    }
+    for (const good of ['%AUTHORIZED%', '%\\d{1,3}\\.\\d{1,3}%', '%[Ee]rror|[Ff]ail%', '%^[hc]at$%', '%a:b_c#d=e@f/g;h,i-j%']) {
+      expect(() => compileFilterPattern(good), good).not.toThrow();
+    }
+  });
+
+  it('allows at most two regular expressions in a JSON or space-delimited pattern', () => {
+    expect(() => compileFilterPattern('{ $.a = %x% || $.b = %y% }')).not.toThrow();
+    expect(() => compileFilterPattern('{ $.a = %x% || $.b = %y% || $.c = %z% }')).toThrow(FilterPatternError);
+    expect(() => compileFilterPattern('[a = %x%, b = %y%, c = %z%]')).toThrow(FilterPatternError);
+  });
+
+  it('answers catastrophic-backtracking patterns in linear time', () => {
+    const started = performance.now();
+    // (a+)+$ cannot be written (no parentheses); these are the paren-free equivalents that make a
+    // backtracking engine take polynomial time, over long messages.
+    const long = 'a'.repeat(200_000);
+    expect(compileFilterPattern('%a*a*a*a*a*a*a*a*a*a*b%')(long)).toBe(false);
+    expect(compileFilterPattern('{ $.m = %a*a*a*a*a*a*a*b% }')(JSON.stringify({ m: long }))).toBe(false);
+    expect(compileFilterPattern('{ $.m = *a*a*a*a*a*a*a*a*b }')(JSON.stringify({ m: long }))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('matches space-delimited patterns with many ... in bounded time', () => {
+    const words = Array.from({ length: 20_000 }, (_, i) => `w${i}`).join(' ');
+    const started = performance.now();
+    expect(compileFilterPattern('[..., a, ..., b, ..., c, ..., d = nope]')(words)).toBe(false);
+    expect(compileFilterPattern('[..., a, ..., b, ..., c, ..., d = w19999]')(words)).toBe(true);
+    expect(compileFilterPattern('[a = w0, ..., b = w5, ..., c = w19999]')(words)).toBe(true);
+    // A condition naming another field cannot be checked early; the search then has a step budget.
+    expect(compileFilterPattern('[..., a, ..., b, ..., c = x || a = nope]')(words)).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });

@@ -6,12 +6,14 @@
  *   `"Model loaded"`   quoted phrase
  *   `?ERROR ?WARN`     any of the `?` terms
  *   `ERROR -timeout`   exclusion
- *   `%ERR(OR)?%`       regular expression, the whole pattern
+ *   `%ERR[A-Z]*%`      regular expression, the whole pattern (CloudWatch's restricted syntax,
+ *                      matched in linear time: ./filter-regex.ts)
  *   `{ $.level = "ERROR" && $.ms > 100 }`   JSON, and `[ip, ..., status = 5*]` space-delimited:
  *                      ./filter-structured.ts
  * A pattern that does not parse is an InvalidParameterException, never a match-everything.
  */
-import { FilterPatternError } from './filter-expression.js';
+import { FilterPatternError } from './filter-error.js';
+import { compileFilterRegex } from './filter-regex.js';
 import { compileDelimitedPattern, compileJsonPattern } from './filter-structured.js';
 
 export { FilterPatternError };
@@ -23,7 +25,7 @@ export function compileFilterPattern(pattern: string | undefined): MessagePredic
   if (text === '' || text === '""') return () => true;
   if (text.startsWith('{')) return compileJsonPattern(text);
   if (text.startsWith('[')) return compileDelimitedPattern(text);
-  if (text.length > 1 && text.startsWith('%') && text.endsWith('%')) return compileRegex(text.slice(1, -1));
+  if (text.length > 1 && text.startsWith('%') && text.endsWith('%')) return compileFilterRegex(text.slice(1, -1));
   const required: string[] = [];
   const optional: string[] = [];
   const excluded: string[] = [];
@@ -36,16 +38,6 @@ export function compileFilterPattern(pattern: string | undefined): MessagePredic
     required.every((t) => message.includes(t)) &&
     (optional.length === 0 || optional.some((t) => message.includes(t))) &&
     !excluded.some((t) => message.includes(t));
-}
-
-function compileRegex(source: string): MessagePredicate {
-  let re: RegExp;
-  try {
-    re = new RegExp(source);
-  } catch {
-    throw new FilterPatternError(`Invalid filter pattern: %${source}% is not a valid regular expression.`);
-  }
-  return (message) => re.test(message);
 }
 
 interface Token {

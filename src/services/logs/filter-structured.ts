@@ -7,8 +7,14 @@
  * as one field (without its quotes or brackets); the pattern names the fields in order, `...`
  * standing for any number of them, and a field may carry conditions (`status = 4* || status = 5*`).
  * Without `...` the number of fields must match exactly.
+ *
+ * Matching a delimited pattern is a search over where each `...` ends. When every condition names
+ * only its own field (the usual case) it is checked as the field is bound and dead ends are
+ * remembered, so a message costs at most fields × pattern parts steps; otherwise conditions wait
+ * for the whole binding and the search has a step budget. Either way a hostile pattern such as
+ * `[..., ..., ..., ..., x]` cannot stall the server.
  */
-import { FilterPatternError, parseCondition, type Condition, type Resolved } from './filter-expression.js';
+import { FilterPatternError, parseCondition, type Condition, type RegexCount, type Resolved } from './filter-expression.js';
 
 const NONE: Resolved = { found: false, value: undefined };
 const SELECTOR = /^\$(\.[A-Za-z0-9_@:-]+|\[\d+\])*$/;
@@ -17,7 +23,7 @@ const SELECTOR = /^\$(\.[A-Za-z0-9_@:-]+|\[\d+\])*$/;
 export function compileJsonPattern(text: string): (message: string) => boolean {
   const inner = text.trim();
   if (!inner.endsWith('}')) throw new FilterPatternError("Invalid filter pattern: a JSON pattern must end with '}'.");
-  const cond = parseCondition(inner.slice(1, -1), (w) => SELECTOR.test(w));
+  const cond = parseCondition(inner.slice(1, -1), (w) => SELECTOR.test(w), { regexes: 0 });
   const paths = new Map<string, (string | number)[]>();
   const pathOf = (selector: string) => {
     let p = paths.get(selector);
@@ -66,28 +72,91 @@ interface FieldSpec {
 }
 
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Search steps per message when conditions name other fields (no memo possible). */
+const STEP_BUDGET = 20_000;
 
 /** `[a, b = 1, ..., c]` → predicate over the message. */
 export function compileDelimitedPattern(text: string): (message: string) => boolean {
   const inner = text.trim();
   if (!inner.endsWith(']')) throw new FilterPatternError("Invalid filter pattern: a space-delimited pattern must end with ']'.");
-  const specs: FieldSpec[] = splitTopLevel(inner.slice(1, -1)).map((part) => {
+  const count: RegexCount = { regexes: 0 };
+  let selfOnly = true;
+  const specs: FieldSpec[] = [];
+  for (const part of splitTopLevel(inner.slice(1, -1))) {
     const p = part.trim();
-    if (p === '...') return {};
+    if (p === '...') {
+      // Consecutive `...` match the same as one.
+      if (specs.length === 0 || specs[specs.length - 1]!.name !== undefined) specs.push({});
+      continue;
+    }
     const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(p)?.[0];
     if (!name) throw new FilterPatternError(`Invalid filter pattern: '${p}' is not a field name.`);
-    if (p.length === name.length) return { name };
-    return { name, condition: parseCondition(p, (w) => FIELD_NAME.test(w)) };
-  });
+    if (p.length === name.length) {
+      specs.push({ name });
+      continue;
+    }
+    const condition = parseCondition(
+      p,
+      (w) => {
+        if (!FIELD_NAME.test(w)) return false;
+        if (w !== name) selfOnly = false;
+        return true;
+      },
+      count,
+    );
+    specs.push({ name, condition });
+  }
   if (specs.length === 0) throw new FilterPatternError('Invalid filter pattern: a space-delimited pattern needs at least one field.');
+  if (selfOnly) {
+    return (message) => {
+      const fields = splitMessage(message);
+      return eagerMatch(specs, fields);
+    };
+  }
   return (message) => {
     const fields = splitMessage(message);
-    return bind(specs, 0, fields, 0, new Map());
+    return bindLate(specs, 0, fields, 0, new Map(), { steps: 0 });
   };
 }
 
-/** Tries every way `...` can absorb fields; true when one binding satisfies every condition. */
-function bind(specs: FieldSpec[], si: number, fields: string[], fi: number, bound: Map<string, string>): boolean {
+/** Dead ends of one message's search: named parts by (part, field), `...` parts by the lowest failed start. */
+interface Memo {
+  dead: Set<number>;
+  /** For a `...` part: the smallest field index it is known to fail from (it fails from every later one too). */
+  deadFrom: number[];
+}
+
+function eagerMatch(specs: FieldSpec[], fields: string[]): boolean {
+  return bindEager(specs, 0, fields, 0, { dead: new Set(), deadFrom: specs.map(() => fields.length + 1) });
+}
+
+/**
+ * Conditions name only their own field: each is checked as its field is bound, and every failed
+ * state is remembered, so the search costs O(parts × fields) steps.
+ */
+function bindEager(specs: FieldSpec[], si: number, fields: string[], fi: number, memo: Memo): boolean {
+  if (si === specs.length) return fi === fields.length;
+  const spec = specs[si]!;
+  if (spec.name === undefined) {
+    // `...` from fi succeeds iff the rest matches from some fj >= fi; a later start reaches fewer.
+    const limit = memo.deadFrom[si]!;
+    for (let fj = fi; fj < limit; fj++) if (bindEager(specs, si + 1, fields, fj, memo)) return true;
+    if (fi < limit) memo.deadFrom[si] = fi;
+    return false;
+  }
+  const key = si * (fields.length + 1) + fi;
+  if (fi >= fields.length || memo.dead.has(key)) return false;
+  const value = fields[fi]!;
+  const name = spec.name;
+  const own = (n: string): Resolved => (n === name ? { found: true, value } : NONE);
+  const ok = (!spec.condition || spec.condition(own)) && bindEager(specs, si + 1, fields, fi + 1, memo);
+  if (!ok) memo.dead.add(key);
+  return ok;
+}
+
+/** Tries every way `...` can absorb fields (within a step budget); true when one binding satisfies every condition. */
+function bindLate(specs: FieldSpec[], si: number, fields: string[], fi: number, bound: Map<string, string>, budget: { steps: number }): boolean {
+  if (++budget.steps > STEP_BUDGET) return false;
   if (si === specs.length) {
     if (fi !== fields.length) return false;
     const resolve = (name: string): Resolved => (bound.has(name) ? { found: true, value: bound.get(name) } : NONE);
@@ -95,12 +164,12 @@ function bind(specs: FieldSpec[], si: number, fields: string[], fi: number, boun
   }
   const spec = specs[si]!;
   if (spec.name === undefined) {
-    for (let skip = fields.length - fi; skip >= 0; skip--) if (bind(specs, si + 1, fields, fi + skip, bound)) return true;
+    for (let skip = fields.length - fi; skip >= 0; skip--) if (bindLate(specs, si + 1, fields, fi + skip, bound, budget)) return true;
     return false;
   }
   if (fi >= fields.length) return false;
   bound.set(spec.name, fields[fi]!);
-  const ok = bind(specs, si + 1, fields, fi + 1, bound);
+  const ok = bindLate(specs, si + 1, fields, fi + 1, bound, budget);
   bound.delete(spec.name);
   return ok;
 }

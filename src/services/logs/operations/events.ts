@@ -13,6 +13,16 @@ import { groupName, type LogsDeps } from './groups-and-streams.js';
 const MAX_EVENTS = 10_000;
 /** FilterLogEvents stops scanning after this many rows and returns a nextToken, as the service does. */
 const SCAN_BUDGET = 50_000;
+/**
+ * Matching runs on the server's only thread: it yields to other requests after this much work,
+ * and a call returns what it found (with a nextToken) once it has searched for SCAN_DEADLINE_MS.
+ * The service too may return fewer events than asked, or none, with a nextToken
+ * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html).
+ */
+const SLICE_MS = 20;
+const SCAN_DEADLINE_MS = 5_000;
+
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function eventOperations(deps: LogsDeps): OperationTable {
   const { logs } = deps;
@@ -69,7 +79,7 @@ export function eventOperations(deps: LogsDeps): OperationTable {
       };
     },
 
-    FilterLogEvents: (
+    FilterLogEvents: async (
       _ctx,
       input: {
         logGroupName?: string;
@@ -106,7 +116,15 @@ export function eventOperations(deps: LogsDeps): OperationTable {
       const out: { logStreamName: string; timestamp: number; message: string; ingestionTime: number; eventId: string }[] = [];
       let scanned = 0;
       let exhausted = false;
+      const started = performance.now();
+      let sliceStart = started;
       while (out.length < limit && scanned < SCAN_BUDGET) {
+        const now = performance.now();
+        if (now - started > SCAN_DEADLINE_MS) break;
+        if (now - sliceStart > SLICE_MS) {
+          await yieldToOthers();
+          sliceStart = performance.now();
+        }
         const batch = logs.scan([...names.keys()], { startTime: input.startTime, endTime: input.endTime, after, limit: 1000 });
         if (batch.length === 0) {
           exhausted = true;
@@ -115,6 +133,11 @@ export function eventOperations(deps: LogsDeps): OperationTable {
         for (const e of batch) {
           scanned++;
           after = e;
+          // One event can be a megabyte: the clock is checked per event, not per batch.
+          if (performance.now() - sliceStart > SLICE_MS) {
+            await yieldToOthers();
+            sliceStart = performance.now();
+          }
           if (match(e.message)) {
             out.push({
               logStreamName: names.get(e.streamId)!,

@@ -60,7 +60,8 @@ function checkCreate(input: CreateInput): void {
   }
   if (!algo.TrainingInputMode) throw new ValidationException('AlgorithmSpecification.TrainingInputMode is required.');
   const bad = invalidMetricRegexes(algo.MetricDefinitions ?? []);
-  if (bad.length) throw new ValidationException(`MetricDefinitions ${bad.join(', ')}: Regex is not a valid regular expression.`);
+  // Matched with RE2 (linear time, controllers/training-job/metrics.ts): lookahead and backreferences are refused here.
+  if (bad.length) throw new ValidationException(`MetricDefinitions ${bad.join('; ')}.`);
   const rc = input.ResourceConfig;
   if (!rc) throw new ValidationException('ResourceConfig is required.');
   if (rc.InstanceGroups && rc.InstanceGroups.length > 0) throw new ValidationException('ResourceConfig.InstanceGroups (heterogeneous clusters) is not supported by Slipway.');
