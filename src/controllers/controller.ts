@@ -1,7 +1,8 @@
 /** @module controllers/controller — what every resource controller offers the composition root. */
-import type { SlipwayConfig } from '../server/config.js';
+import type { SlipwayConfig } from '../platform/config.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { LogStore } from '../storage/log-store.js';
+import type { LocalPaths } from '../storage/local-paths.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { ResourceStore } from '../storage/resource-store.js';
 import type { Reconciler, WorkQueue } from './work-queue.js';
@@ -13,6 +14,8 @@ export interface ControllerDeps {
   resources: ResourceStore;
   logs: LogStore;
   objects: ObjectStore;
+  /** Host folders `file://` inputs and outputs may name (config.localPaths, applied). */
+  localPaths: LocalPaths;
   runtime: ContainerRuntime;
   queue: WorkQueue;
   metrics: Metrics;

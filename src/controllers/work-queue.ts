@@ -3,7 +3,7 @@
  * a key is queued at most once; a reconciler returns done or requeue-after, throws to retry with
  * backoff, or throws TerminalError to stop retrying. One key never runs twice at the same time.
  */
-import { logger } from '../server/logger.js';
+import { logger } from '../platform/logger.js';
 
 export type ReconcileResult = { done: true } | { requeueAfterMs: number };
 

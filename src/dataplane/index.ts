@@ -27,7 +27,7 @@ import type { RequestContext } from '../protocol/context.js';
 import { ServiceError, ServiceUnavailable, asServiceError } from '../protocol/errors.js';
 import { modelError, runtimeValidationError, sendRuntimeError } from '../protocol/rest-json/runtime-errors.js';
 import type { SurfaceHandler } from '../server/surface.js';
-import type { SlipwayConfig } from '../server/config.js';
+import type { SlipwayConfig } from '../platform/config.js';
 import type { ResourceStore } from '../storage/resource-store.js';
 import { pickInstance, pickVariant, routingTableFor, type EndpointRoute, type InstanceRoute, type VariantRoute } from '../controllers/endpoint/routing-table.js';
 import { endpointLogGroup } from '../controllers/endpoint/types.js';

@@ -26,7 +26,7 @@ import type { RequestContext } from '../protocol/context.js';
 import { ServiceError, ServiceUnavailable, asServiceError } from '../protocol/errors.js';
 import { MAX_EVENT_PAYLOAD, modelStreamErrorEvent, payloadPartEvent } from '../protocol/rest-json/event-stream.js';
 import { sendRuntimeError } from '../protocol/rest-json/runtime-errors.js';
-import { logger } from '../server/logger.js';
+import { logger } from '../platform/logger.js';
 import { pickInstance, type EndpointRoute, type InstanceRoute, type RoutingTable, type VariantRoute } from '../controllers/endpoint/routing-table.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { CaptureSettings } from '../controllers/endpoint/capture-settings.js';

@@ -20,7 +20,8 @@ import { createRuntimeSurface, invocationTimeoutMs } from '../dataplane/index.js
 import { SqliteObjectStore } from '../storage/sqlite/sqlite-object-store.js';
 import { SqliteMetadataStore } from '../storage/metadata-store.js';
 import { LogRetention } from '../storage/log-retention.js';
-import { loadConfig, type ConfigInput, type SlipwayConfig } from './config.js';
+import { LocalPaths } from '../storage/local-paths.js';
+import { loadConfig, type ConfigInput, type SlipwayConfig } from '../platform/config.js';
 import { createRouter } from './router.js';
 import { guardConnections, guardedServerOptions } from './connection-guard.js';
 import { createSlipwayRoutes } from './slipway-routes.js';
@@ -29,7 +30,7 @@ import { createPrometheusRoute } from './routes/prometheus.js';
 import { createCloudWatchSurface } from './routes/cloudwatch.js';
 import { MetricStore } from '../metrics/metric-store.js';
 import { Metrics } from '../metrics/metrics.js';
-import { logger } from './logger.js';
+import { logger } from '../platform/logger.js';
 import { createQuerySurface } from '../protocol/query/query-surface.js';
 import { STS_XMLNS, stsOperations } from '../services/sts/index.js';
 
@@ -51,6 +52,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const metadata = new SqliteMetadataStore(config.dbPath);
   const { db, resources, tags, logs } = metadata;
   const objects = new SqliteObjectStore(db, config.objectsDir);
+  const localPaths = LocalPaths.from(config.localPaths);
   const runtime = opts.runtime ?? new DockerRuntime({ networkPool: config.containers.networkPool });
   const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
   metricStore.start();
@@ -61,7 +63,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   // Controllers and queue refer to each other: the queue calls reconcilers by key prefix.
   const reconcilers: Record<string, Reconciler> = {};
   const queue = new WorkQueue(reconcilers);
-  const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, runtime, queue, metrics };
+  const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, localPaths, runtime, queue, metrics };
   const controllers: Controller[] = createControllers(controllerDeps);
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
@@ -82,7 +84,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     sagemaker: createJson11Surface({
       targetPrefix: 'SageMaker',
       operations: sageMakerOperations(deps),
-      validate: sageMakerValidator(config.localPaths),
+      validate: sageMakerValidator(localPaths),
     }),
     logs: createJson11Surface({
       targetPrefix: 'Logs_20140328',

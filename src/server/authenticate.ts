@@ -1,6 +1,6 @@
 /**
  * @module server/authenticate — SigV4 authentication of every request, when the server has
- * credentials (server/config.ts `auth`). Runs in the router after the surface is chosen and before
+ * credentials (platform/config.ts `auth`). Runs in the router after the surface is chosen and before
  * the surface does any work; answers failures in that surface's own error format.
  *
  *   exempt? (/_slipway/* but logs and metrics, runtime CORS preflight) ─► surface
@@ -41,10 +41,11 @@ import {
   type AuthFailure,
   type SignedRequest,
 } from '../protocol/sigv4/verify.js';
-import type { AuthConfig } from './config.js';
+import type { AuthConfig } from '../platform/config.js';
 import { replayRequest } from './replay-request.js';
 import { applyCors } from '../dataplane/cors.js';
 import type { SurfaceName } from './router.js';
+import type { Clock } from '../platform/clock.js';
 
 /** How a surface renders errors. CloudWatch picks CBOR, JSON 1.0 or query inside (see renderError). */
 type Family = 'json' | 'runtime' | 's3' | 'cloudwatch' | 'slipway';
@@ -89,7 +90,7 @@ export interface Authenticator {
   check(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL, surface: SurfaceName): Promise<IncomingMessage | undefined>;
 }
 
-export function createAuthenticator(config: AuthConfig, opts: { now?: () => number; corsOrigins?: readonly string[] } = {}): Authenticator {
+export function createAuthenticator(config: AuthConfig, opts: { now?: Clock; corsOrigins?: readonly string[] } = {}): Authenticator {
   const now = opts.now ?? Date.now;
   const hostId = randomBytes(32).toString('base64');
 

@@ -19,9 +19,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newRequestContext, type RequestContext } from '../protocol/context.js';
 import { credentialScope, type CredentialScope } from '../protocol/sigv4/credential-scope.js';
 import type { SurfaceHandler } from './surface.js';
-import { logger } from './logger.js';
-import type { AuthConfig } from './config.js';
+import { logger } from '../platform/logger.js';
+import type { AuthConfig } from '../platform/config.js';
 import { createAuthenticator } from './authenticate.js';
+import type { Clock } from '../platform/clock.js';
 
 export interface Surfaces {
   slipway: SurfaceHandler;
@@ -79,7 +80,7 @@ export interface RouterOptions {
   /** Credentials that every request must be signed with; none: any signature (or none) is accepted. */
   auth?: AuthConfig;
   /** Clock for signature time checks (tests). */
-  now?: () => number;
+  now?: Clock;
   /** Origins allowed to call endpoints from a browser (auth errors on the runtime carry CORS headers too). */
   corsOrigins?: readonly string[];
 }

@@ -36,7 +36,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LABELS, type ContainerInfo } from '../../runtime/container-runtime.js';
-import { logger } from '../../server/logger.js';
+import { logger } from '../../platform/logger.js';
 import type { ResourceRecord } from '../../storage/resource-store.js';
 import { containerCommand } from '../container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';

@@ -6,7 +6,7 @@
  * so a container that died meanwhile is still noticed (and replaced and removed).
  */
 import { RuntimeNotFoundError, RuntimeUnavailableError, type ContainerRuntime } from '../../runtime/container-runtime.js';
-import { logger } from '../../server/logger.js';
+import { logger } from '../../platform/logger.js';
 import type { LogStore } from '../../storage/log-store.js';
 import type { InstanceRoute } from './routing-table.js';
 import { endpointLogGroup } from './types.js';

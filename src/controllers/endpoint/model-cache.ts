@@ -26,7 +26,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { DEFAULT_DATA_LIMITS } from '../../server/data-limits.js';
+import { DEFAULT_DATA_LIMITS } from '../../platform/data-limits.js';
 import type { ControllerDeps } from '../controller.js';
 import { AttemptLedger } from '../../storage/attempt-ledger.js';
 import { removeTree } from '../../storage/remove-tree.js';
@@ -92,7 +92,7 @@ export class ModelCache {
     return new ModelCache({
       cacheDir: deps.config.modelCacheDir,
       objects: deps.objects,
-      paths: deps.config.localPaths,
+      paths: deps.localPaths,
       maxBytes: deps.config.dataLimits.modelDataMaxBytes,
       maxEntries: deps.config.dataLimits.modelDataMaxEntries,
       stopSignal: deps.queue.signal,

@@ -5,7 +5,7 @@
  * transform controllers.
  */
 import { RuntimeUnavailableError, type ContainerRuntime, type LogLine } from '../../runtime/container-runtime.js';
-import { logger } from '../../server/logger.js';
+import { logger } from '../../platform/logger.js';
 import type { LogStore } from '../../storage/log-store.js';
 
 export interface FollowOptions {

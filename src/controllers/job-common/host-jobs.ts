@@ -7,7 +7,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { LABELS, type BindMount, type ContainerInfo, type ContainerSpec } from '../../runtime/container-runtime.js';
-import { logger } from '../../server/logger.js';
+import { logger } from '../../platform/logger.js';
 import type { ResourceKind, ResourceRecord } from '../../storage/resource-store.js';
 import type { ContainerCommand } from '../container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';
@@ -23,6 +23,7 @@ import { OrphanSweeper } from '../orphan-sweeper.js';
 import { homeTag } from './home-tag.js';
 import { guardReconcile } from './reconcile-guard.js';
 import type { HostJobInternal, HostState } from './types.js';
+import type { Clock } from '../../platform/clock.js';
 
 /** Least time between two shown changes of a waiting job's reason. */
 const WAIT_MESSAGE_MIN_MS = 10_000;
@@ -46,7 +47,7 @@ export interface HostJobOptions<D, W extends HostWatcher> {
   status: (doc: D) => string;
   /** The job's directory, removed on clean-up (kept for failed jobs when so configured). */
   jobDir: (workDir: string, job: string) => string;
-  now: () => number;
+  now: Clock;
   /** Stops a watcher's timers and aborts its followers. */
   dispose: (w: W) => void;
   /** Background work `stop()` waits for besides the log followers. */
@@ -434,7 +435,7 @@ export abstract class HostJobController<D extends { LastModifiedTime: number }, 
   readonly kind: ResourceKind;
   protected readonly jobs: HostJobs<D, I, W>;
   protected readonly watchers: Map<string, W>;
-  protected readonly now: () => number;
+  protected readonly now: Clock;
 
   constructor(protected readonly deps: ControllerDeps, o: HostJobOptions<D, W>) {
     this.kind = o.kind;

@@ -6,7 +6,7 @@
  * the work queue's backoff until `maxErrors` in a row, then the job fails as InternalServerError.
  */
 import { RuntimeUnavailableError } from '../../runtime/container-runtime.js';
-import { logger } from '../../server/logger.js';
+import { logger } from '../../platform/logger.js';
 import { ClientError } from '../training-job/data-source.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
 

@@ -11,7 +11,7 @@
  * the deterministic container names after a restart.
  */
 import { readFile } from 'node:fs/promises';
-import { logger } from '../../server/logger.js';
+import { logger } from '../../platform/logger.js';
 import type { ResourceRecord } from '../../storage/resource-store.js';
 import { joinUri } from '../../storage/s3-uri.js';
 import { containerCommand } from '../container-command.js';
@@ -27,6 +27,7 @@ import { decodeExitMessage, outputLocalPath } from './container-config.js';
 import { PROCESSING_LOG_GROUP, type ProcessingJobDoc, type ProcessingJobInternal, type ProcessingOutputDoc } from './types.js';
 import { inputObjects, pipeLocation, prepareProcessingWorkspace, processingJobDir, processingMounts, processingWorkspace } from './workspace.js';
 import { createReadStream } from 'node:fs';
+import type { Clock } from '../../platform/clock.js';
 
 type JobRecord = ResourceRecord<ProcessingJobDoc, ProcessingJobInternal>;
 const KIND = 'processing-job';
@@ -38,7 +39,7 @@ const PEER_FAILURE_GRACE_SECONDS = 10;
 export interface ProcessingJobControllerOptions {
   /** How often Continuous output directories are scanned (a file unchanged over one scan is uploaded). */
   continuousScanMs?: number;
-  now?: () => number;
+  now?: Clock;
 }
 
 interface Watcher extends HostWatcher {
@@ -83,7 +84,7 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
       },
     });
     this.scanMs = opts.continuousScanMs ?? Number(process.env.SLIPWAY_CONTINUOUS_SCAN_MS ?? 1000);
-    this.output = { objects: deps.objects, paths: deps.config.localPaths };
+    this.output = { objects: deps.objects, paths: deps.localPaths };
   }
 
   protected async step(name: string): Promise<ReconcileResult> {
@@ -119,7 +120,7 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
     let files = 0;
     let bytes = 0;
     for (const [i, h] of rec.internal.hosts!.entries()) {
-      const st = await prepareProcessingWorkspace(this.deps.objects, processingWorkspace(this.deps.config.workDir, rec.name, h.host), rec.doc, h.host, i, this.deps.config.localPaths);
+      const st = await prepareProcessingWorkspace(this.deps.objects, processingWorkspace(this.deps.config.workDir, rec.name, h.host), rec.doc, h.host, i, this.deps.localPaths);
       files += st.files;
       bytes += st.bytes;
     }
@@ -296,7 +297,7 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
         if (input.S3Input?.S3InputMode !== 'Pipe') continue;
         runPipeFeeder({
           ...pipeLocation(ws, input),
-          list: () => inputObjects(this.deps.objects, input, i, hosts.length, this.deps.config.localPaths),
+          list: () => inputObjects(this.deps.objects, input, i, hosts.length, this.deps.localPaths),
           label: `ProcessingInput ${input.InputName}`,
           gzip: input.S3Input.S3CompressionType === 'Gzip',
           gzipMaxBytes: this.deps.config.dataLimits.gzipInputMaxBytes,

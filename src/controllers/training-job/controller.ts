@@ -17,8 +17,8 @@ import type { Metrics } from '../../metrics/metrics.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
-import { logger } from '../../server/logger.js';
-import type { SlipwayConfig } from '../../server/config.js';
+import { logger } from '../../platform/logger.js';
+import type { SlipwayConfig } from '../../platform/config.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { ResourceRecord } from '../../storage/resource-store.js';
 import { joinUri } from '../../storage/s3-uri.js';
@@ -35,6 +35,7 @@ import { mkfifo, runPipeFeeder } from './pipe-feeder.js';
 import { finish, mergeFinalMetrics, setSecondaryStatus, wireTime, type FinalOutcome } from './status.js';
 import { TRAINING_LOG_GROUP, type HostState, type TrainingJobDoc, type TrainingJobInternal } from './types.js';
 import { hostWorkspace, jobDir, mountsFor, prepareWorkspace, restoreCheckpoints, stageInputs } from './workspace.js';
+import type { Clock } from '../../platform/clock.js';
 
 type JobRecord = ResourceRecord<TrainingJobDoc, TrainingJobInternal>;
 
@@ -47,7 +48,7 @@ const METRIC_SERIES_CAP = 10_000;
 export interface TrainingJobControllerOptions {
   /** How often checkpoints are synced to S3 while the job runs. */
   checkpointSyncMs?: number;
-  now?: () => number;
+  now?: Clock;
 }
 
 /** In-memory helpers attached to one running job (rebuilt after a restart). */
@@ -102,7 +103,7 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
     });
     this.config = deps.config;
     this.objects = deps.objects;
-    this.out = { objects: deps.objects, paths: deps.config.localPaths };
+    this.out = { objects: deps.objects, paths: deps.localPaths };
     this.runtime = deps.runtime;
     this.metrics = deps.metrics;
     this.checkpointSyncMs = opts.checkpointSyncMs ?? Number(process.env.SLIPWAY_CHECKPOINT_SYNC_SECONDS ?? 30) * 1000;
@@ -145,13 +146,13 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
     for (const [i, h] of rec.internal.hosts!.entries()) {
       const ws = hostWorkspace(this.config.workDir, rec.name, h.host);
       await prepareWorkspace(ws, rec.doc, h.host);
-      const st = await stageInputs(this.objects, ws, rec.doc, i, this.config.localPaths);
+      const st = await stageInputs(this.objects, ws, rec.doc, i, this.deps.localPaths);
       files += st.files;
       bytes += st.bytes;
       for (const ch of rec.doc.InputDataConfig ?? []) {
         if (channelInputMode(rec.doc, ch) === 'Pipe') await mkfifo(join(ws.data, `${ch.ChannelName}_0`));
       }
-      await restoreCheckpoints(this.objects, ws, rec.doc, this.config.localPaths);
+      await restoreCheckpoints(this.objects, ws, rec.doc, this.deps.localPaths);
     }
     this.jobs.platformLog(rec, `Staged ${files} input file(s), ${bytes} bytes, for ${count} host(s).`);
     this.update(rec.name, (r) => {
@@ -338,7 +339,7 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
         runPipeFeeder({
           dataDir: ws.data,
           channel: ch.ChannelName,
-          list: () => channelObjects(this.objects, src, i, hosts.length, this.config.localPaths),
+          list: () => channelObjects(this.objects, src, i, hosts.length, this.deps.localPaths),
           gzip: ch.CompressionType === 'Gzip',
           gzipMaxBytes: this.config.dataLimits.gzipInputMaxBytes,
           recordIO: ch.RecordWrapperType === 'RecordIO',

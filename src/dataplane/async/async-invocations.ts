@@ -27,7 +27,7 @@ import { Pool, errors as undiciErrors } from 'undici';
 import type { RequestContext } from '../../protocol/context.js';
 import { ServiceError } from '../../protocol/errors.js';
 import { runtimeValidationError, sendRuntimeError } from '../../protocol/rest-json/runtime-errors.js';
-import { logger } from '../../server/logger.js';
+import { logger } from '../../platform/logger.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { ResourceStore } from '../../storage/resource-store.js';
 import { joinUri, parseDataUri } from '../../storage/s3-uri.js';
@@ -36,6 +36,7 @@ import type { InstanceRoute, RoutingTable, VariantRoute } from '../../controller
 import { EndpointStatus, type AsyncInferenceConfigDoc, type EndpointConfigDoc, type EndpointDoc, type EndpointInternal } from '../../controllers/endpoint/types.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { SqliteAsyncStore, type AsyncRequest } from './async-store.js';
+import type { Clock } from '../../platform/clock.js';
 
 export const DEFAULT_REQUEST_TTL_SECONDS = 21_600;
 export const DEFAULT_INVOCATION_TIMEOUT_SECONDS = 900;
@@ -120,7 +121,7 @@ export interface AsyncInvocationsDeps {
   objects: ObjectStore;
   table: RoutingTable;
   metrics: Metrics;
-  now?: () => number;
+  now?: Clock;
 }
 
 interface Running {
@@ -135,7 +136,7 @@ interface Running {
  */
 export class AsyncInvocations {
   private readonly store: SqliteAsyncStore;
-  private readonly now: () => number;
+  private readonly now: Clock;
   private readonly running = new Map<number, Running>();
   private readonly active = new Map<InstanceRoute, number>();
   private readonly pools = new Map<string, Pool>();

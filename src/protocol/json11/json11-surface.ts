@@ -19,7 +19,7 @@ import {
 import type { SurfaceHandler } from '../../server/surface.js';
 import { readBody } from '../read-body.js';
 import { validatedInput, type InputValidator } from '../validation/input-validator.js';
-import { logger } from '../../server/logger.js';
+import { logger } from '../../platform/logger.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OperationHandler = (ctx: RequestContext, input: any) => Promise<unknown> | unknown;

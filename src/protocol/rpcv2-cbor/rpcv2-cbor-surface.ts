@@ -12,7 +12,7 @@ import type { OperationTable } from '../json11/json11-surface.js';
 import { readBody } from '../read-body.js';
 import { validatedInput, type InputValidator } from '../validation/input-validator.js';
 import type { SurfaceHandler } from '../../server/surface.js';
-import { logger } from '../../server/logger.js';
+import { logger } from '../../platform/logger.js';
 
 const PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/;
 

@@ -1,10 +1,11 @@
 /** @module services/sagemaker/deps — what SageMaker operation handlers are given (storage and the work queue, never Docker). */
 import type { WorkQueue } from '../../controllers/work-queue.js';
-import type { SlipwayConfig } from '../../server/config.js';
+import type { SlipwayConfig } from '../../platform/config.js';
 import type { LogStore } from '../../storage/log-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { ResourceStore } from '../../storage/resource-store.js';
 import type { TagStore } from '../../storage/tag-store.js';
+import type { Clock } from '../../platform/clock.js';
 
 export interface SageMakerDeps {
   config: SlipwayConfig;
@@ -13,5 +14,5 @@ export interface SageMakerDeps {
   logs: LogStore;
   objects: ObjectStore;
   queue: WorkQueue;
-  now?: () => number;
+  now?: Clock;
 }

@@ -13,7 +13,7 @@ import { newRequestContext } from '../../../src/protocol/context.js';
 import { openDatabase, type Db } from '../../../src/storage/sqlite/database.js';
 import { MetricStore } from '../../../src/metrics/metric-store.js';
 import { Metrics } from '../../../src/metrics/metrics.js';
-import type { SlipwayConfig } from '../../../src/server/config.js';
+import type { SlipwayConfig } from '../../../src/platform/config.js';
 import type { ResourceStore } from '../../../src/storage/resource-store.js';
 
 type Model = (req: IncomingMessage, res: ServerResponse) => void;

@@ -1,8 +1,8 @@
 /**
- * @module server/container-settings — the operator's settings for keeping containers apart and
+ * @module platform/container-settings — the operator's settings for keeping containers apart and
  * admitting them by capacity (docs/container-isolation.md), read from the environment.
  */
-import { parsePool } from '../runtime/docker/subnet-pool.js';
+import { parsePool } from './cidr.js';
 
 export interface ContainerSettings {
   /** Containers may open connections to the host's own services (off: the host firewall drops them). */

@@ -1,8 +1,7 @@
-/** @module server/config — settings from flags and environment, with the documented defaults. */
+/** @module platform/config — settings from flags and environment, with the documented defaults. */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LocalPaths, splitPathList, type LocalPathSettings } from '../storage/local-paths.js';
 import { dataLimitsFromEnv, type DataLimits } from './data-limits.js';
 import { containerSettings, type ContainerSettings } from './container-settings.js';
 
@@ -37,8 +36,8 @@ export interface SlipwayConfig {
    * `SLIPWAY_SECRET_ACCESS_KEY`, and/or `SLIPWAY_CREDENTIALS_FILE`), off (any key accepted) otherwise.
    */
   auth?: AuthConfig;
-  /** Host directories `file://` URIs may name (SLIPWAY_LOCAL_PATHS, SLIPWAY_LOCAL_OUTPUT_PATHS); none by default. */
-  localPaths: LocalPaths;
+  /** Host directories `file://` URIs may name (SLIPWAY_LOCAL_PATHS, SLIPWAY_LOCAL_OUTPUT_PATHS); none by default (storage/local-paths applies them). */
+  localPaths: LocalPathSettings;
   /** Budgets for decompressing user data. */
   dataLimits: DataLimits;
 }
@@ -46,6 +45,21 @@ export interface SlipwayConfig {
 export interface AuthConfig {
   /** access key id → secret access key. Never empty. */
   credentials: ReadonlyMap<string, string>;
+}
+
+export interface LocalPathSettings {
+  /** SLIPWAY_LOCAL_PATHS: read-only roots. */
+  read?: readonly string[];
+  /** SLIPWAY_LOCAL_OUTPUT_PATHS: writable (and readable) roots. */
+  write?: readonly string[];
+}
+
+/** `a,b` or `a:b` lists (PATH style, as operators write them); blanks dropped. */
+export function splitPathList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(/[,:]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export interface ConfigInput {
@@ -79,7 +93,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     containers: containerSettings(env),
     connections: connectionLimits(env),
     ...authConfig(input, env),
-    localPaths: LocalPaths.from(input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) }),
+    localPaths: input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) },
     dataLimits: dataLimitsFromEnv(env),
   };
 }

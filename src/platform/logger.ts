@@ -1,4 +1,4 @@
-/** @module server/logger — one structured logger for the server process (JSON lines on stderr). */
+/** @module platform/logger — one structured logger for the server process (JSON lines on stderr). */
 
 type Fields = Record<string, unknown>;
 type Level = 'debug' | 'info' | 'warn' | 'error';

@@ -1,5 +1,5 @@
 /**
- * @module server/connection-limits — the settings that keep client connections from exhausting the
+ * @module platform/connection-limits — the settings that keep client connections from exhausting the
  * server: timeouts for incomplete requests, and caps on connections in total and per client
  * address (server/connection-guard.ts applies them). Read from the environment with defaults
  * derived from the process's open-file limit.

@@ -1,5 +1,5 @@
 /**
- * @module server/data-limits — budgets for decompressing user data (model archives, Gzip inputs),
+ * @module platform/data-limits — budgets for decompressing user data (model archives, Gzip inputs),
  * read from the environment with their documented defaults. A malformed value stops the server
  * from starting: a budget silently replaced by its default is not a budget.
  */
