@@ -25,7 +25,7 @@ import { errors as undiciErrors, type Dispatcher } from 'undici';
 import type { RequestContext } from '../protocol/context.js';
 import { ServiceError, ServiceUnavailable, asServiceError } from '../protocol/errors.js';
 import { MAX_EVENT_PAYLOAD, modelStreamErrorEvent, payloadPartEvent } from '../protocol/rest-json/event-stream.js';
-import { sendRuntimeError } from '../protocol/rest-json/runtime-errors.js';
+import { renderError } from '../protocol/rest-json/runtime-errors.js';
 import { logger } from '../platform/logger.js';
 import { pickInstance, type EndpointRoute, type InstanceRoute, type RoutingTable, type VariantRoute } from '../controllers/endpoint/routing-table.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -330,7 +330,7 @@ export class Invocation implements Dispatcher.DispatchHandler {
 
   private respondError(se: ServiceError): void {
     if (!this.req.readableEnded) this.req.resume();
-    sendRuntimeError(this.res, this.ctx, se);
+    renderError(this.res, this.ctx, se);
   }
 
   private finish(): void {

@@ -4,8 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createJson11Surface, sendJson } from '../protocol/json11/json11-surface.js';
-import { UnknownOperationException } from '../protocol/errors.js';
+import { createJson11Surface, createUnknownTargetSurface } from '../protocol/json11/json11-surface.js';
 import { WorkQueue, type Reconciler } from '../controllers/work-queue.js';
 import type { Controller, ControllerDeps } from '../controllers/controller.js';
 import { createControllers } from '../controllers/index.js';
@@ -76,7 +75,6 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       home: config.home,
       minimalHealth: config.auth !== undefined,
       extra: {
-        ...dataplane.slipwayRoutes,
         '/_slipway/logs/stream': createLogTailRoute(logs),
         '/_slipway/metrics': createPrometheusRoute(metrics),
       },
@@ -92,21 +90,15 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       validate: validateLogsInput,
       validationErrorCode: 'InvalidParameterException',
     }),
-    runtime: dataplane.handler,
+    runtime: dataplane.surface,
     s3: createS3Surface({
       objects,
       logError: (err, ctx) => logger.error({ err, requestId: ctx.requestId, home: config.home }, 's3 request failed'),
     }),
     cloudwatch: createCloudWatchSurface(metricStore),
     sts: createQuerySurface({ operations: stsOperations(), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
-    unknownTarget: async (req, res, ctx) => {
-      req.resume();
-      const target = String(req.headers['x-amz-target']);
-      const err = new UnknownOperationException(target);
-      res.setHeader('X-Amzn-ErrorType', err.code);
-      sendJson(res, ctx, err.statusCode, { __type: err.code, message: err.message });
-    },
-  }, { accountId: config.accountId, auth: config.auth, corsOrigins: config.corsOrigins });
+    unknownTarget: createUnknownTargetSurface(),
+  }, { accountId: config.accountId, auth: config.auth });
 
   // A connection may sit idle while its model works: never shorter than an invocation may take.
   const idle = config.connections.idleTimeoutMs;

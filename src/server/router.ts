@@ -18,27 +18,12 @@ import { CLOUDWATCH_SERVICE } from '../services/cloudwatch/index.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newRequestContext, type RequestContext } from '../protocol/context.js';
 import { credentialScope, type CredentialScope } from '../protocol/sigv4/credential-scope.js';
-import type { SurfaceHandler } from './surface.js';
+import { InternalFailure } from '../protocol/errors.js';
 import { logger } from '../platform/logger.js';
 import type { AuthConfig } from '../platform/config.js';
 import { createAuthenticator } from './authenticate.js';
+import type { SurfaceName, Surfaces } from './surfaces.js';
 import type { Clock } from '../platform/clock.js';
-
-export interface Surfaces {
-  slipway: SurfaceHandler;
-  sagemaker: SurfaceHandler;
-  logs: SurfaceHandler;
-  runtime: SurfaceHandler;
-  s3: SurfaceHandler;
-  /** CloudWatch metrics: RPC v2 CBOR, JSON 1.0 or query, told apart inside. */
-  cloudwatch: SurfaceHandler;
-  /** STS over the query protocol: GetCallerIdentity only (services/sts). */
-  sts: SurfaceHandler;
-  /** X-Amz-Target with an unknown prefix (renders UnknownOperationException). */
-  unknownTarget: SurfaceHandler;
-}
-
-export type SurfaceName = keyof Surfaces;
 
 const RUNTIME_PATH = /^\/endpoints\/[^/]+\/(invocations|invocations-response-stream|async-invocations)$/;
 
@@ -81,14 +66,10 @@ export interface RouterOptions {
   auth?: AuthConfig;
   /** Clock for signature time checks (tests). */
   now?: Clock;
-  /** Origins allowed to call endpoints from a browser (auth errors on the runtime carry CORS headers too). */
-  corsOrigins?: readonly string[];
 }
 
 export function createRouter(surfaces: Surfaces, opts: RouterOptions = {}) {
-  const auth = opts.auth
-    ? createAuthenticator(opts.auth, { ...(opts.now ? { now: opts.now } : {}), ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}) })
-    : undefined;
+  const auth = opts.auth ? createAuthenticator(opts.auth, opts.now ? { now: opts.now } : {}) : undefined;
 
   const dispatch = (name: SurfaceName, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL): void => {
     // `Expect: 100-continue` reaches here through the server's 'checkContinue' event (app.ts):
@@ -96,12 +77,19 @@ export function createRouter(surfaces: Surfaces, opts: RouterOptions = {}) {
     if (req.headers.expect?.toLowerCase() === '100-continue' && !res.headersSent) res.writeContinue();
     let pending: Promise<void> | void;
     try {
-      pending = surfaces[name](req, res, ctx, url);
+      pending = surfaces[name].handle(req, res, ctx, url);
     } catch (err) {
-      internalFailure(err, res, ctx, name);
+      internalFailure(err, req, res, ctx, url, name);
       return;
     }
-    if (pending !== undefined) pending.catch((err: unknown) => internalFailure(err, res, ctx, name));
+    if (pending !== undefined) pending.catch((err: unknown) => internalFailure(err, req, res, ctx, url, name));
+  };
+
+  /** A surface threw (a bug): logged with the request id, answered InternalFailure in the surface's protocol. */
+  const internalFailure = (err: unknown, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL, name: SurfaceName): void => {
+    logger.error({ err, requestId: ctx.requestId, surface: name }, 'unhandled error');
+    if (res.headersSent) res.destroy();
+    else surfaces[name].renderError(res, ctx, new InternalFailure('An internal error occurred.'), req, url);
   };
 
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -124,24 +112,14 @@ export function createRouter(surfaces: Surfaces, opts: RouterOptions = {}) {
     }
     const name = choose(req, url, scope);
     if (auth !== undefined && auth.required(name, req, url)) {
-      auth.check(req, res, ctx, url, name).then(
+      auth.check(req, res, ctx, url, name, surfaces[name].renderError).then(
         (checked) => {
           if (checked) dispatch(name, checked, res, ctx, url);
         },
-        (err: unknown) => internalFailure(err, res, ctx, name),
+        (err: unknown) => internalFailure(err, req, res, ctx, url, name),
       );
       return;
     }
     dispatch(name, req, res, ctx, url);
   };
-}
-
-function internalFailure(err: unknown, res: ServerResponse, ctx: RequestContext, name: SurfaceName): void {
-  logger.error({ err, requestId: ctx.requestId, surface: name }, 'unhandled error');
-  if (!res.headersSent) {
-    res.writeHead(500, { 'x-amzn-RequestId': ctx.requestId, 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ __type: 'InternalFailure', message: 'An internal error occurred.' }));
-  } else {
-    res.destroy();
-  }
 }

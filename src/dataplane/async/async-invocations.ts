@@ -26,7 +26,7 @@ import { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { RequestContext } from '../../protocol/context.js';
 import { ServiceError } from '../../protocol/errors.js';
-import { runtimeValidationError, sendRuntimeError } from '../../protocol/rest-json/runtime-errors.js';
+import { runtimeValidationError, renderError } from '../../protocol/rest-json/runtime-errors.js';
 import { logger } from '../../platform/logger.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { ResourceStore } from '../../storage/resource-store.js';
@@ -184,7 +184,7 @@ export class AsyncInvocations {
     try {
       queued = await this.enqueue(ctx, name, req.headers);
     } catch (err) {
-      if (err instanceof ServiceError) return sendRuntimeError(res, ctx, err);
+      if (err instanceof ServiceError) return renderError(res, ctx, err);
       throw err;
     }
     const body = JSON.stringify({ InferenceId: queued.inferenceId });

@@ -8,7 +8,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { LogStore, StoredLogEvent } from '../../storage/log-store.js';
-import type { SurfaceHandler } from '../surface.js';
+import type { SurfaceHandler } from '../../protocol/surface.js';
 
 const JOB_GROUPS: Record<string, string> = {
   training: '/aws/sagemaker/TrainingJobs',

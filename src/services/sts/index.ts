@@ -4,7 +4,7 @@
  * it to build role ARNs and default bucket names). Answered over the query protocol, as STS speaks it,
  * with the account Slipway acts as (SLIPWAY_ACCOUNT_ID) and the caller's access key.
  */
-import type { OperationTable } from '../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../protocol/operation-table.js';
 
 export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 

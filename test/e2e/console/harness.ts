@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createConsoleHandler, isReservedPath } from '../../../src/console/static-handler.js';
+import { createConsoleHandler } from '../../../src/console/static-handler.js';
+import { isReservedPath } from '../../../src/protocol/slipway-paths.js';
 import { newRequestContext } from '../../../src/protocol/context.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 

@@ -63,7 +63,7 @@ describe('data plane proxy', () => {
     table = routingTableFor(resources);
     surface = createRuntimeSurface({ config: { region: 'us-east-1', corsOrigins: [] } as unknown as SlipwayConfig, resources, metrics });
     ({ server: front, port: frontPort } = await listen((req, res) => {
-      void surface.handler(req, res, newRequestContext(), new URL(req.url ?? '/', 'http://localhost'));
+      void surface.surface.handle(req, res, newRequestContext(), new URL(req.url ?? '/', 'http://localhost'));
     }));
   });
 

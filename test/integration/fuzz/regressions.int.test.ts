@@ -8,7 +8,8 @@ import { CreateBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObj
 import { encode } from 'cbor-x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQuerySurface } from '../../../src/protocol/query/query-surface.js';
-import { createRouter, type Surfaces } from '../../../src/server/router.js';
+import { createRouter } from '../../../src/server/router.js';
+import type { Surfaces } from '../../../src/server/surfaces.js';
 import { CLOUDWATCH_SERVICE } from '../../../src/services/cloudwatch/index.js';
 import { sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
 import { authorizationFor } from './doc-cases.js';
@@ -133,7 +134,7 @@ describe('query surface after a handler bug', () => {
       xmlNamespace: 'https://sts.amazonaws.com/doc/2011-06-15/',
       numericMembers: new Set(),
     });
-    const unused = async () => undefined;
+    const unused = { handle: async () => undefined, renderError: () => undefined };
     const surfaces: Surfaces = { slipway: unused, sagemaker: unused, logs: unused, runtime: unused, s3: unused, cloudwatch: unused, sts, unknownTarget: unused };
     http = createServer(createRouter(surfaces));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));

@@ -5,7 +5,7 @@
  * (endpoints keep running what they deployed).
  */
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
 import type { DataCaptureConfigDoc, EndpointConfigDoc, ProductionVariantDoc } from '../../../controllers/endpoint/types.js';
 import { parseDataUri } from '../../../storage/s3-uri.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';

@@ -10,7 +10,7 @@
  *   DeleteEndpoint  → Deleting ──▶ gone
  */
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable, OperationHandler } from '../../../protocol/json11/json11-surface.js';
+import type { OperationTable, OperationHandler } from '../../../protocol/operation-table.js';
 import type { RequestContext } from '../../../protocol/context.js';
 import {
   DEFAULT_DOWNLOAD_TIMEOUT_SECONDS,

@@ -5,7 +5,7 @@
  * keep a copy of what they deployed).
  */
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
 import type { ContainerDefinitionDoc, ModelDoc } from '../../../controllers/endpoint/types.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
 import { parseDataUri } from '../../../storage/s3-uri.js';

@@ -8,7 +8,7 @@
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
 import { inputLocalPath, outputLocalPath, underProcessingRoot } from '../../../controllers/processing-job/container-config.js';
 import type { ProcessingJobDoc, ProcessingJobInternal } from '../../../controllers/processing-job/types.js';
 import { wireTime } from '../../../controllers/training-job/status.js';

@@ -8,7 +8,7 @@
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
 import { setSecondaryStatus, wireTime } from '../../../controllers/training-job/status.js';
 import { invalidMetricRegexes } from '../../../controllers/training-job/metrics.js';
 import type { ChannelDoc, TrainingJobDoc, TrainingJobInternal } from '../../../controllers/training-job/types.js';

@@ -5,7 +5,7 @@
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
 import { formatOf } from '../../../controllers/transform-job/data-processing.js';
 import { parseJsonPath } from '../../../controllers/transform-job/jsonpath.js';
 import type { TransformJobDoc, TransformJobInternal } from '../../../controllers/transform-job/types.js';

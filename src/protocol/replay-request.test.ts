@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { readBody } from '../protocol/read-body.js';
+import { readBody } from './read-body.js';
 import { replayRequest } from './replay-request.js';
 
 const original = {

@@ -1,5 +1,5 @@
 /**
- * @module server/replay-request — a stand-in for an `IncomingMessage` whose body was already read
+ * @module protocol/replay-request — a stand-in for an `IncomingMessage` whose body was already read
  * (authentication must hash non-S3 bodies before a surface sees them): same headers, method and
  * url, and a fresh Readable that replays the buffered bytes.
  *

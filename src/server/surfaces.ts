@@ -1,0 +1,20 @@
+/** @module server/surfaces — the surfaces one port serves, by name; server/router.ts picks one per request. */
+import type { Surface } from '../protocol/surface.js';
+
+export interface Surfaces {
+  /** /_slipway/*: health, console, metrics, live logs. */
+  slipway: Surface;
+  sagemaker: Surface;
+  logs: Surface;
+  /** SageMaker Runtime: the data plane. */
+  runtime: Surface;
+  s3: Surface;
+  /** CloudWatch metrics: RPC v2 CBOR, JSON 1.0 or query, told apart inside. */
+  cloudwatch: Surface;
+  /** STS over the query protocol: GetCallerIdentity only (services/sts). */
+  sts: Surface;
+  /** X-Amz-Target with an unknown prefix (renders UnknownOperationException). */
+  unknownTarget: Surface;
+}
+
+export type SurfaceName = keyof Surfaces;
