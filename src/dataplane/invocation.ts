@@ -29,7 +29,7 @@ import { renderError } from '../protocol/rest-json/runtime-errors.js';
 import { logger } from '../platform/logger.js';
 import { pickInstance, type EndpointRoute, type InstanceRoute, type RoutingTable, type VariantRoute } from '../controllers/endpoint/routing-table.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { CaptureSettings } from '../controllers/endpoint/capture-settings.js';
+import type { CaptureSettings } from '../resources/data-capture.js';
 import type { DataCaptureWriter } from './capture/data-capture.js';
 import { isPlatformError } from '../controllers/endpoint/health.js';
 

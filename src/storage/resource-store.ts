@@ -3,29 +3,8 @@
  * JSON documents with the columns List* filters and sorts on. One table serves every kind so the
  * List semantics (filters, sort, NextToken) are written once.
  */
+import type { ResourceKind, ResourceRecord } from '../resources/kinds.js';
 import type { Db } from './sqlite/database.js';
-
-export type ResourceKind =
-  | 'training-job'
-  | 'processing-job'
-  | 'transform-job'
-  | 'model'
-  | 'endpoint-config'
-  | 'endpoint';
-
-export interface ResourceRecord<D = Record<string, unknown>, I = Record<string, unknown>> {
-  kind: ResourceKind;
-  name: string;
-  arn: string;
-  status: string;
-  /** Epoch milliseconds. */
-  creationTime: number;
-  lastModifiedTime: number;
-  /** The Describe* output as stored (timestamps as epoch seconds). */
-  doc: D;
-  /** Controller bookkeeping that is not part of the API (container ids, attempts, ...). */
-  internal: I;
-}
 
 export interface ListQuery {
   nameContains?: string;

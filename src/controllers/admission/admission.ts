@@ -16,7 +16,7 @@
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import type { AdmissionSettings } from '../../platform/config.js';
 import { logger } from '../../platform/logger.js';
-import type { Demand } from './demand.js';
+import type { Demand } from '../../resources/demand.js';
 import { decide, type Asking, type Claim, type Decision } from './ledger.js';
 
 export type ClaimSource = () => Claim[];

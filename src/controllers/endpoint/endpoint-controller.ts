@@ -37,18 +37,18 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LABELS, type ContainerInfo } from '../../runtime/container-runtime.js';
 import { logger } from '../../platform/logger.js';
-import type { ResourceRecord } from '../../storage/resource-store.js';
-import { containerCommand } from '../container-command.js';
+import { containerCommand } from '../../resources/container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';
-import { limitsFor } from '../instance-types.js';
+import { limitsFor } from '../../resources/instance-types.js';
 import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
 import { homeTag } from '../job-common/home-tag.js';
+import { truncateReason } from '../../resources/failure-reason.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { checkHealth, ping } from './health.js';
 import { ModelCache, ModelDataError } from './model-cache.js';
 import { createInstance, watchInstance, type Instance } from './instance.js';
 import { routingTableFor, type RoutingTable } from './routing-table.js';
-import { captureSettings } from './capture-settings.js';
+import { captureSettings } from '../../resources/data-capture.js';
 import { admitFleet, endpointClaims } from './fleet-admission.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
 import {
@@ -59,7 +59,8 @@ import {
   type FleetPlan,
   type VariantPlan,
   type VariantSummaryDoc,
-} from './types.js';
+} from '../../resources/endpoint.js';
+import type { ResourceRecord } from '../../resources/kinds.js';
 
 const LABEL_GENERATION = 'slipway.generation';
 const LABEL_CONFIG = 'slipway.endpoint-config';
@@ -72,7 +73,6 @@ const STOP_GRACE_SECONDS = 30;
 const DRAIN_LIMIT_MS = 70_000;
 const LOG_TAIL_LINES = 10;
 const STATS_INTERVAL_MS = 10_000;
-const MAX_REASON = 1024;
 
 interface EndpointState {
   instances: Map<string, Instance>;
@@ -304,7 +304,7 @@ export class EndpointController implements Controller {
         delete r.internal.pending;
         r.status = EndpointStatus.InService;
         r.doc.EndpointStatus = EndpointStatus.InService;
-        r.doc.FailureReason = truncate(err.message);
+        r.doc.FailureReason = truncateReason(err.message);
       });
       return requeueAfter(RECONCILE_INTERVAL_MS);
     }
@@ -341,7 +341,7 @@ export class EndpointController implements Controller {
         }
         r.status = EndpointStatus.InService;
         r.doc.EndpointStatus = EndpointStatus.InService;
-        r.doc.FailureReason = truncate(err.message);
+        r.doc.FailureReason = truncateReason(err.message);
       });
       return requeueAfter(RECONCILE_INTERVAL_MS);
     }
@@ -463,7 +463,7 @@ export class EndpointController implements Controller {
     // First sentence as SageMaker words it; the rest is what a person needs to act.
     const head = `The primary container for production variant ${i.variant} did not pass the ping health check. Please check CloudWatch logs for this endpoint.`;
     const tail = lines.length ? ` Last log lines: ${lines.join(' | ')}` : ' The container wrote no log lines.';
-    return truncate(`${head} Instance ${i.id} ${what}.${tail}`);
+    return truncateReason(`${head} Instance ${i.id} ${what}.${tail}`);
   }
 
   private async startInstance(rec: ResourceRecord<EndpointDoc, EndpointInternal>, plan: FleetPlan, v: VariantPlan): Promise<Instance> {
@@ -679,7 +679,7 @@ export class EndpointController implements Controller {
     const rec = this.deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', name, (r) => {
       r.status = status;
       r.doc.EndpointStatus = status;
-      if (failureReason !== undefined) r.doc.FailureReason = truncate(failureReason);
+      if (failureReason !== undefined) r.doc.FailureReason = truncateReason(failureReason);
       r.doc.ProductionVariants = this.summaries(r);
     });
     return rec;
@@ -753,7 +753,4 @@ function missingImage(v: VariantPlan): string {
   return `The image '${v.image}' for production variant ${v.variantName} was not found on this host. Build or tag it locally (docker build -t ${v.image} .) and try again.`;
 }
 
-function truncate(s: string): string {
-  return s.length > MAX_REASON ? `${s.slice(0, MAX_REASON - 1)}…` : s;
-}
 

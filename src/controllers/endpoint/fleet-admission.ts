@@ -10,11 +10,12 @@
  *   scaling    UpdateEndpointWeightsAndCapacities asks for the added instances only
  *   InService  scaling in gives capacity back; fleets from before admission are adopted as held
  */
-import type { ResourceStore, ResourceRecord } from '../../storage/resource-store.js';
+import type { ResourceStore } from '../../storage/resource-store.js';
 import type { Admission } from '../admission/admission.js';
-import { add, fits, instanceDemand, sameDemand, subtract, sum, type Demand } from '../admission/demand.js';
+import { add, fits, instanceDemand, sameDemand, subtract, sum, type Demand } from '../../resources/demand.js';
 import type { Claim } from '../admission/ledger.js';
-import { EndpointStatus, type EndpointDoc, type EndpointInternal, type FleetPlan } from './types.js';
+import { EndpointStatus, type EndpointDoc, type EndpointInternal, type FleetPlan } from '../../resources/endpoint.js';
+import type { ResourceRecord } from '../../resources/kinds.js';
 
 type EndpointRecord = ResourceRecord<EndpointDoc, EndpointInternal>;
 

@@ -9,7 +9,7 @@ import { RuntimeNotFoundError, RuntimeUnavailableError, type ContainerRuntime } 
 import { logger } from '../../platform/logger.js';
 import type { LogStore } from '../../storage/log-store.js';
 import type { InstanceRoute } from './routing-table.js';
-import { endpointLogGroup } from './types.js';
+import { endpointLogGroup } from '../../resources/endpoint.js';
 
 /** How soon a wait or log follow cut off by an unreachable engine is tried again. */
 const ENGINE_RETRY_MS = 1_000;

@@ -32,7 +32,7 @@ import { AttemptLedger } from '../../storage/attempt-ledger.js';
 import { removeTree } from '../../storage/remove-tree.js';
 import { LocalPathError, LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import { parseDataUri } from '../../storage/s3-uri.js';
+import { parseDataUri } from '../../resources/s3-uri.js';
 import { extractArchive } from './archive-extractor.js';
 
 /** Model data that cannot be used; the message is the endpoint's FailureReason. */

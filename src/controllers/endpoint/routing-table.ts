@@ -15,7 +15,7 @@
  * names it does not know until then, instead of answering "not found" for an endpoint that exists.
  */
 import type { ResourceStore } from '../../storage/resource-store.js';
-import type { CaptureSettings } from './capture-settings.js';
+import type { CaptureSettings } from '../../resources/data-capture.js';
 
 /** One serving container as the data plane sees it. */
 export interface InstanceRoute {

@@ -8,22 +8,23 @@
 import { rm } from 'node:fs/promises';
 import { LABELS, type BindMount, type ContainerInfo, type ContainerSpec } from '../../runtime/container-runtime.js';
 import { logger } from '../../platform/logger.js';
-import type { ResourceKind, ResourceRecord } from '../../storage/resource-store.js';
-import type { ContainerCommand } from '../container-command.js';
+import type { ContainerCommand } from '../../resources/container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';
-import { instanceDemand } from '../admission/demand.js';
+import { instanceDemand } from '../../resources/demand.js';
 import type { Claim } from '../admission/ledger.js';
-import { limitsFor } from '../instance-types.js';
+import { limitsFor } from '../../resources/instance-types.js';
 import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
 import { ClientError } from '../training-job/data-source.js';
-import { algorithmFailureReason, wireTime } from '../training-job/status.js';
 import { requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { followContainerLogs, type FollowOptions } from './container-logs.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
 import { homeTag } from './home-tag.js';
 import { guardReconcile } from './reconcile-guard.js';
-import type { HostJobInternal, HostState } from './types.js';
+import type { HostJobInternal, HostState } from '../../resources/job.js';
 import type { Clock } from '../../platform/clock.js';
+import type { ResourceKind, ResourceRecord } from '../../resources/kinds.js';
+import { wireTime } from '../../resources/wire-time.js';
+import { algorithmFailureReason } from '../../resources/failure-reason.js';
 
 /** Least time between two shown changes of a waiting job's reason. */
 const WAIT_MESSAGE_MIN_MS = 10_000;

@@ -12,22 +12,23 @@
  */
 import { readFile } from 'node:fs/promises';
 import { logger } from '../../platform/logger.js';
-import type { ResourceRecord } from '../../storage/resource-store.js';
-import { joinUri } from '../../storage/s3-uri.js';
-import { containerCommand } from '../container-command.js';
+import { joinUri } from '../../resources/s3-uri.js';
+import { containerCommand } from '../../resources/container-command.js';
 import type { ControllerDeps } from '../controller.js';
 import { HostJobController, HostJobs, type HostWatcher } from '../job-common/host-jobs.js';
 import { ClientError } from '../training-job/data-source.js';
 import { listFiles, putToUri, uploadTree, type OutputTarget } from '../training-job/packaging.js';
 import { runPipeFeeder } from '../training-job/pipe-feeder.js';
-import { truncateReason, wireTime } from '../training-job/status.js';
 import { ADMISSION_POLL_MS } from '../admission/admission.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
-import { decodeExitMessage, outputLocalPath } from './container-config.js';
-import { PROCESSING_LOG_GROUP, type ProcessingJobDoc, type ProcessingJobInternal, type ProcessingOutputDoc } from './types.js';
-import { inputObjects, pipeLocation, prepareProcessingWorkspace, processingJobDir, processingMounts, processingWorkspace } from './workspace.js';
+import { outputLocalPath } from '../../resources/processing-job.js';
+import { PROCESSING_LOG_GROUP, type ProcessingJobDoc, type ProcessingJobInternal, type ProcessingOutputDoc } from '../../resources/processing-job.js';
+import { decodeExitMessage, inputObjects, pipeLocation, prepareProcessingWorkspace, processingJobDir, processingMounts, processingWorkspace } from './workspace.js';
 import { createReadStream } from 'node:fs';
 import type { Clock } from '../../platform/clock.js';
+import type { ResourceRecord } from '../../resources/kinds.js';
+import { wireTime } from '../../resources/wire-time.js';
+import { truncateReason } from '../../resources/failure-reason.js';
 
 type JobRecord = ResourceRecord<ProcessingJobDoc, ProcessingJobInternal>;
 const KIND = 'processing-job';

@@ -17,8 +17,9 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import { channelObjects, ClientError, type SourceObject } from '../training-job/data-source.js';
 import { mkfifo } from '../training-job/pipe-feeder.js';
 import { mapLimit, placeObject } from '../training-job/workspace.js';
-import { inputLocalPath, outputLocalPath, processingJobConfigJson, processingResourceConfigJson, underProcessingRoot } from './container-config.js';
-import type { ProcessingInputDoc, ProcessingJobDoc } from './types.js';
+import { processingJobConfigJson, processingResourceConfigJson } from '../../resources/processing-config-files.js';
+import { inputLocalPath, outputLocalPath, underProcessingRoot } from '../../resources/processing-job.js';
+import type { ProcessingInputDoc, ProcessingJobDoc } from '../../resources/processing-job.js';
 
 export function processingJobDir(workDir: string, job: string): string {
   return join(workDir, 'processing', job);
@@ -121,4 +122,13 @@ export async function prepareProcessingWorkspace(
     });
   }
   return stats;
+}
+
+/** `/opt/ml/output/message` → ExitMessage: UTF-8 only (undefined = not UTF-8), first 1024 characters. */
+export function decodeExitMessage(bytes: Buffer): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }

@@ -20,22 +20,22 @@ import type { ContainerRuntime } from '../../runtime/container-runtime.js';
 import { logger } from '../../platform/logger.js';
 import type { SlipwayConfig } from '../../platform/config.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import type { ResourceRecord } from '../../storage/resource-store.js';
-import { joinUri } from '../../storage/s3-uri.js';
-import { containerCommand } from '../container-command.js';
+import { joinUri } from '../../resources/s3-uri.js';
+import { containerCommand } from '../../resources/container-command.js';
 import type { ControllerDeps } from '../controller.js';
 import { HostJobController, HostJobs, type HostWatcher } from '../job-common/host-jobs.js';
 import { ADMISSION_POLL_MS } from '../admission/admission.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
-import { channelInputMode } from './container-config.js';
+import { channelInputMode } from '../../resources/training-config-files.js';
 import { ClientError, channelObjects } from './data-source.js';
 import { MetricExtractor } from './metrics.js';
 import { listFiles, mergeDirs, uploadTarGz, uploadTree, type OutputTarget } from './packaging.js';
 import { mkfifo, runPipeFeeder } from './pipe-feeder.js';
-import { finish, mergeFinalMetrics, setSecondaryStatus, wireTime, type FinalOutcome } from './status.js';
-import { TRAINING_LOG_GROUP, type HostState, type TrainingJobDoc, type TrainingJobInternal } from './types.js';
+import { TRAINING_LOG_GROUP, type HostState, type TrainingJobDoc, type TrainingJobInternal, finish, mergeFinalMetrics, setSecondaryStatus, type FinalOutcome } from '../../resources/training-job.js';
 import { hostWorkspace, jobDir, mountsFor, prepareWorkspace, restoreCheckpoints, stageInputs } from './workspace.js';
 import type { Clock } from '../../platform/clock.js';
+import type { ResourceRecord } from '../../resources/kinds.js';
+import { wireTime } from '../../resources/wire-time.js';
 
 type JobRecord = ResourceRecord<TrainingJobDoc, TrainingJobInternal>;
 

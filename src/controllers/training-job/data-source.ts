@@ -13,8 +13,8 @@ import { basename, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LocalPathError, type LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import { parseDataUri } from '../../storage/s3-uri.js';
-import type { S3DataSourceDoc } from './types.js';
+import { parseDataUri } from '../../resources/s3-uri.js';
+import type { S3DataSourceDoc } from '../../resources/training-job.js';
 
 export interface SourceObject {
   /** Path under the channel directory, `/`-separated, never empty or absolute. */

@@ -11,7 +11,7 @@
  * lookbehind work; lookahead and backreferences are refused at CreateTrainingJob.
  */
 import { RE2JS } from 're2js';
-import type { MetricDatum } from './types.js';
+import type { MetricDatum } from '../../resources/training-job.js';
 
 export interface MetricDefinition {
   Name: string;

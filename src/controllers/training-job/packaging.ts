@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { create as tarCreate } from 'tar';
 import { LocalPathError, type LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import { joinUri, parseDataUri } from '../../storage/s3-uri.js';
+import { joinUri, parseDataUri } from '../../resources/s3-uri.js';
 import { ClientError } from './data-source.js';
 
 /** Every regular file under `dir` as `/`-separated relative paths (empty when `dir` is missing). */

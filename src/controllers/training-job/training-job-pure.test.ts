@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { hostNames, inputDataConfigJson, resourceConfigJson } from './container-config.js';
+import { hostNames, inputDataConfigJson, resourceConfigJson } from '../../resources/training-config-files.js';
 import { relativeKey, shard } from './data-source.js';
 import { MetricExtractor, invalidMetricRegexes } from './metrics.js';
-import { algorithmFailureReason, finish, setSecondaryStatus } from './status.js';
-import type { TrainingJobDoc } from './types.js';
+import { type TrainingJobDoc, finish, setSecondaryStatus } from '../../resources/training-job.js';
+import { algorithmFailureReason } from '../../resources/failure-reason.js';
 
 function doc(over: Partial<TrainingJobDoc> = {}): TrainingJobDoc {
   return {

@@ -20,9 +20,9 @@ import { pipeline } from 'node:stream/promises';
 import type { BindMount } from '../../runtime/container-runtime.js';
 import type { LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import { channelInputMode, hyperparametersJson, inputDataConfigJson, resourceConfigJson } from './container-config.js';
+import { channelInputMode, hyperparametersJson, inputDataConfigJson, resourceConfigJson } from '../../resources/training-config-files.js';
 import { ClientError, channelObjects, type SourceObject } from './data-source.js';
-import type { TrainingJobDoc } from './types.js';
+import type { TrainingJobDoc } from '../../resources/training-job.js';
 
 export const DEFAULT_CHECKPOINT_PATH = '/opt/ml/checkpoints';
 export const DEFAULT_TENSORBOARD_PATH = '/opt/ml/output/tensorboard';

@@ -30,13 +30,14 @@ import { runtimeValidationError, renderError } from '../../protocol/rest-json/ru
 import { logger } from '../../platform/logger.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { ResourceStore } from '../../storage/resource-store.js';
-import { joinUri, parseDataUri } from '../../storage/s3-uri.js';
+import { joinUri, parseDataUri } from '../../resources/s3-uri.js';
 import type { Db } from '../../storage/sqlite/database.js';
 import type { InstanceRoute, RoutingTable, VariantRoute } from '../../controllers/endpoint/routing-table.js';
-import { EndpointStatus, type AsyncInferenceConfigDoc, type EndpointConfigDoc, type EndpointDoc, type EndpointInternal } from '../../controllers/endpoint/types.js';
+import { EndpointStatus, type EndpointDoc, type EndpointInternal } from '../../resources/endpoint.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { SqliteAsyncStore, type AsyncRequest } from './async-store.js';
 import type { Clock } from '../../platform/clock.js';
+import type { AsyncInferenceConfigDoc, EndpointConfigDoc } from '../../resources/endpoint-config.js';
 
 export const DEFAULT_REQUEST_TTL_SECONDS = 21_600;
 export const DEFAULT_INVOCATION_TIMEOUT_SECONDS = 900;

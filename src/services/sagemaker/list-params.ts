@@ -1,6 +1,7 @@
 /** @module services/sagemaker/list-params — List* request members → ResourceStore query, shared by every List operation. */
 import { ValidationException } from '../../protocol/errors.js';
-import { InvalidNextTokenError, type ListPage, type ListQuery, type ResourceKind, type ResourceStore } from '../../storage/resource-store.js';
+import { InvalidNextTokenError, type ListPage, type ListQuery, type ResourceStore } from '../../storage/resource-store.js';
+import type { ResourceKind } from '../../resources/kinds.js';
 
 export interface ListRequest {
   NameContains?: string;
@@ -41,9 +42,6 @@ export function toListQuery(input: ListRequest, defaultSortOrder: 'Ascending' | 
     nextToken: input.NextToken,
   };
 }
-
-/** Epoch ms → wire seconds with millisecond fraction. */
-export const toWireTime = (ms: number): number => ms / 1000;
 
 /**
  * One page of a List* operation with the shared filters, sort and NextToken; a token the store

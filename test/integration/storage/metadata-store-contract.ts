@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { MetadataStore } from '../../../src/storage/metadata-store.js';
-import { InvalidNextTokenError, ResourceExistsError, type ResourceRecord } from '../../../src/storage/resource-store.js';
+import { InvalidNextTokenError, ResourceExistsError } from '../../../src/storage/resource-store.js';
+import type { ResourceRecord } from '../../../src/resources/kinds.js';
 
 export interface MetadataStoreFactory {
   /** A new, empty store; `reopen` opens the same data again after `close`. */

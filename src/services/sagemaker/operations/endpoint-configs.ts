@@ -6,15 +6,16 @@
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { OperationTable } from '../../../protocol/operation-table.js';
-import type { DataCaptureConfigDoc, EndpointConfigDoc, ProductionVariantDoc } from '../../../controllers/endpoint/types.js';
-import { parseDataUri } from '../../../storage/s3-uri.js';
+import { parseDataUri } from '../../../resources/s3-uri.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
-import type { Tag } from '../../../storage/tag-store.js';
-import { sageMakerArn } from '../arn.js';
+import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
-import { listResources, toWireTime, type ListRequest } from '../list-params.js';
+import { listResources, type ListRequest } from '../list-params.js';
+import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
+import type { Tag } from '../../../resources/kinds.js';
+import type { DataCaptureConfigDoc, EndpointConfigDoc, ProductionVariantDoc } from '../../../resources/endpoint-config.js';
 
 interface CreateEndpointConfigInput {
   EndpointConfigName: string;
@@ -69,7 +70,7 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
         EndpointConfigArn: arn,
         // SageMaker echoes the default weight of 1.0 in DescribeEndpointConfig.
         ProductionVariants: input.ProductionVariants.map((v) => ({ ...v, InitialVariantWeight: v.InitialVariantWeight ?? 1 })),
-        CreationTime: toWireTime(t),
+        CreationTime: wireTime(t),
       };
       try {
         deps.resources.create({ kind: 'endpoint-config', name: input.EndpointConfigName, arn, status: 'Created', creationTime: t, lastModifiedTime: t, doc, internal: {} });

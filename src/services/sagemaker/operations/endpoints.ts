@@ -12,28 +12,17 @@
 import { ValidationException } from '../../../protocol/errors.js';
 import type { OperationTable, OperationHandler } from '../../../protocol/operation-table.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import {
-  DEFAULT_DOWNLOAD_TIMEOUT_SECONDS,
-  DEFAULT_STARTUP_TIMEOUT_SECONDS,
-  EndpointStatus,
-  endpointLogGroup,
-  primaryContainer,
-  type AsyncInferenceConfigDoc,
-  type EndpointConfigDoc,
-  type EndpointDoc,
-  type EndpointInternal,
-  type DataCaptureConfigDoc,
-  type FleetPlan,
-  type ModelDoc,
-  type VariantSummaryDoc,
-} from '../../../controllers/endpoint/types.js';
+import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS, DEFAULT_STARTUP_TIMEOUT_SECONDS, EndpointStatus, endpointLogGroup, type EndpointDoc, type EndpointInternal, type FleetPlan, type VariantSummaryDoc } from '../../../resources/endpoint.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
-import type { Tag } from '../../../storage/tag-store.js';
-import { sageMakerArn } from '../arn.js';
+import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
-import { listResources, toWireTime, type ListRequest } from '../list-params.js';
+import { listResources, type ListRequest } from '../list-params.js';
+import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
+import type { Tag } from '../../../resources/kinds.js';
+import { primaryContainer, type ModelDoc } from '../../../resources/model.js';
+import type { AsyncInferenceConfigDoc, EndpointConfigDoc, DataCaptureConfigDoc } from '../../../resources/endpoint-config.js';
 
 /** Resolves a config and its models into what the controller deploys. */
 export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: string, generation: number): FleetPlan {
@@ -95,7 +84,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
     return {
       ...rec.doc,
       EndpointStatus: rec.status,
-      LastModifiedTime: toWireTime(rec.lastModifiedTime),
+      LastModifiedTime: wireTime(rec.lastModifiedTime),
       ...(asyncConfig ? { AsyncInferenceConfig: asyncConfig } : {}),
       // DataCaptureConfigSummary: capture runs while the endpoint serves.
       ...(capture
@@ -125,8 +114,8 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
         EndpointConfigName: plan.endpointConfigName,
         EndpointStatus: EndpointStatus.Creating,
         ProductionVariants: plannedVariantSummaries(plan),
-        CreationTime: toWireTime(t),
-        LastModifiedTime: toWireTime(t),
+        CreationTime: wireTime(t),
+        LastModifiedTime: wireTime(t),
       };
       const internal: EndpointInternal = { active: plan, nextGeneration: 2 };
       try {
@@ -151,7 +140,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
           EndpointName: r.doc.EndpointName,
           EndpointArn: r.doc.EndpointArn,
           CreationTime: r.doc.CreationTime,
-          LastModifiedTime: toWireTime(r.lastModifiedTime),
+          LastModifiedTime: wireTime(r.lastModifiedTime),
           EndpointStatus: r.status,
         })),
         ...(page.nextToken ? { NextToken: page.nextToken } : {}),

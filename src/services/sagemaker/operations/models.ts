@@ -6,15 +6,16 @@
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { OperationTable } from '../../../protocol/operation-table.js';
-import type { ContainerDefinitionDoc, ModelDoc } from '../../../controllers/endpoint/types.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
-import { parseDataUri } from '../../../storage/s3-uri.js';
-import type { Tag } from '../../../storage/tag-store.js';
-import { sageMakerArn } from '../arn.js';
+import { parseDataUri } from '../../../resources/s3-uri.js';
+import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
-import { listResources, toWireTime, type ListRequest } from '../list-params.js';
+import { listResources, type ListRequest } from '../list-params.js';
+import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
+import type { Tag } from '../../../resources/kinds.js';
+import type { ContainerDefinitionDoc, ModelDoc } from '../../../resources/model.js';
 
 interface CreateModelInput {
   ModelName: string;
@@ -57,7 +58,7 @@ export function modelOperations(deps: SageMakerDeps): OperationTable {
       const tags = checkCreateTags(input.Tags);
       const t = now();
       const { Tags: _tags, ...rest } = input;
-      const doc: ModelDoc = { ...rest, ModelName: input.ModelName, ModelArn: arn, CreationTime: toWireTime(t) };
+      const doc: ModelDoc = { ...rest, ModelName: input.ModelName, ModelArn: arn, CreationTime: wireTime(t) };
       try {
         deps.resources.create({ kind: 'model', name: input.ModelName, arn, status: 'Created', creationTime: t, lastModifiedTime: t, doc, internal: {} });
       } catch (err) {

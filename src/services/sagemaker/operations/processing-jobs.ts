@@ -9,17 +9,17 @@
 import { ValidationException } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
 import type { OperationTable } from '../../../protocol/operation-table.js';
-import { inputLocalPath, outputLocalPath, underProcessingRoot } from '../../../controllers/processing-job/container-config.js';
-import type { ProcessingJobDoc, ProcessingJobInternal } from '../../../controllers/processing-job/types.js';
-import { wireTime } from '../../../controllers/training-job/status.js';
-import { ResourceExistsError, type ResourceKind } from '../../../storage/resource-store.js';
-import { parseDataUri } from '../../../storage/s3-uri.js';
-import type { Tag } from '../../../storage/tag-store.js';
-import { sageMakerArn } from '../arn.js';
+import { inputLocalPath, outputLocalPath, underProcessingRoot } from '../../../resources/processing-job.js';
+import type { ProcessingJobDoc, ProcessingJobInternal } from '../../../resources/processing-job.js';
+import { ResourceExistsError } from '../../../storage/resource-store.js';
+import { parseDataUri } from '../../../resources/s3-uri.js';
+import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { requestedResourceNotFound, ResourceInUse } from '../errors.js';
 import { listResources, type ListRequest } from '../list-params.js';
 import { checkCreateTags } from './tags.js';
+import type { ResourceKind, Tag } from '../../../resources/kinds.js';
+import { wireTime } from '../../../resources/wire-time.js';
 
 const KIND = 'processing-job';
 

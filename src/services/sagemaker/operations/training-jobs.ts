@@ -9,18 +9,18 @@
 import { ValidationException } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
 import type { OperationTable } from '../../../protocol/operation-table.js';
-import { setSecondaryStatus, wireTime } from '../../../controllers/training-job/status.js';
 import { invalidMetricRegexes } from '../../../controllers/training-job/metrics.js';
-import type { ChannelDoc, TrainingJobDoc, TrainingJobInternal } from '../../../controllers/training-job/types.js';
+import { type ChannelDoc, type TrainingJobDoc, type TrainingJobInternal, setSecondaryStatus } from '../../../resources/training-job.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
-import { joinUri, parseDataUri } from '../../../storage/s3-uri.js';
-import type { Tag } from '../../../storage/tag-store.js';
-import { sageMakerArn } from '../arn.js';
+import { joinUri, parseDataUri } from '../../../resources/s3-uri.js';
+import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { requestedResourceNotFound, ResourceInUse } from '../errors.js';
 import { listResources, type ListRequest } from '../list-params.js';
 import { requestJobStop } from './processing-jobs.js';
 import { checkCreateTags } from './tags.js';
+import type { Tag } from '../../../resources/kinds.js';
+import { wireTime } from '../../../resources/wire-time.js';
 
 /** StoppingCondition.MaxRuntimeInSeconds when absent: one day (model doc). */
 const DEFAULT_MAX_RUNTIME_SECONDS = 86_400;

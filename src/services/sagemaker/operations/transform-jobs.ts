@@ -6,17 +6,16 @@
 import { ValidationException } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
 import type { OperationTable } from '../../../protocol/operation-table.js';
-import { formatOf } from '../../../controllers/transform-job/data-processing.js';
-import { parseJsonPath } from '../../../controllers/transform-job/jsonpath.js';
-import type { TransformJobDoc, TransformJobInternal } from '../../../controllers/transform-job/types.js';
-import { wireTime } from '../../../controllers/training-job/status.js';
-import type { Tag } from '../../../storage/tag-store.js';
-import { sageMakerArn } from '../arn.js';
+import { parseJsonPath } from '../../../resources/jsonpath.js';
+import { type TransformJobDoc, type TransformJobInternal, formatOf } from '../../../resources/transform-job.js';
+import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { couldNotFind } from '../errors.js';
 import type { ListRequest } from '../list-params.js';
 import { checkDataUri, createJobRecord, describeJob, listJobs, requestJobStop } from './processing-jobs.js';
 import { checkCreateTags } from './tags.js';
+import type { Tag } from '../../../resources/kinds.js';
+import { wireTime } from '../../../resources/wire-time.js';
 
 const KIND = 'transform-job';
 

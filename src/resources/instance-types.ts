@@ -1,5 +1,5 @@
 /**
- * @module controllers/instance-types — SageMaker instance types → CPU, memory and GPUs, used to set
+ * @module resources/instance-types — SageMaker instance types → CPU, memory and GPUs, used to set
  * container limits (CPU, memory, pids, /dev/shm) and to admit work by capacity. Limits are clamped
  * to what the host has (with a warning for the job's log), because a laptop cannot give an
  * ml.p4d.24xlarge what it asks for.

@@ -1,8 +1,8 @@
 /**
- * @module controllers/training-job/container-config — the JSON files a training container finds
+ * @module resources/training-config-files — the JSON files a training container finds
  * under /opt/ml/input/config (contract §3.2), computed from the job document. Pure.
  */
-import type { ChannelDoc, TrainingJobDoc } from './types.js';
+import type { ChannelDoc, TrainingJobDoc } from './training-job.js';
 
 export const GROUP_NAME = 'homogeneousCluster';
 

@@ -1,8 +1,8 @@
 /**
- * @module controllers/job-common/types — the bookkeeping shapes every multi-host job controller
+ * @module resources/job — the bookkeeping shapes every multi-host job controller
  * (training, processing) persists in a record's `internal`.
  */
-import type { Demand } from '../admission/demand.js';
+import type { Demand } from './demand.js';
 
 /**
  * The controller's progress, persisted so a reconcile after a crash resumes at the right step:

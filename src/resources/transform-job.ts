@@ -1,7 +1,5 @@
-/** @module controllers/transform-job/types — the stored shape of a transform job (Describe document, epoch-second times). */
-import type { Demand } from '../admission/demand.js';
-import type { DataProcessingDoc } from './data-processing.js';
-import type { SplitType } from './record-splitter.js';
+/** @module resources/transform-job — the stored shape of a transform job (Describe document, epoch-second times). */
+import type { Demand } from './demand.js';
 
 export const TRANSFORM_LOG_GROUP = '/aws/sagemaker/TransformJobs';
 
@@ -38,4 +36,23 @@ export interface TransformJobInternal {
   stopReason?: string;
   /** What admission granted the job (its instances' demand); unset while it waits for capacity. */
   admitted?: Demand;
+}
+
+/** SplitType (contract §5): how an input object is cut into records. */
+export type SplitType = 'None' | 'Line' | 'RecordIO' | 'TFRecord';
+
+/** DataProcessing (contract §5): JSONPath filters and the join (controllers/transform-job/data-processing applies them). */
+export interface DataProcessingDoc {
+  InputFilter?: string;
+  OutputFilter?: string;
+  JoinSource?: 'Input' | 'None';
+}
+
+export type Format = 'csv' | 'json';
+
+export function formatOf(mime: string | undefined): Format | undefined {
+  const m = (mime ?? '').split(';')[0]!.trim().toLowerCase();
+  if (m === 'text/csv') return 'csv';
+  if (m === 'application/json' || m === 'application/jsonlines' || m === 'application/x-jsonlines') return 'json';
+  return undefined;
 }

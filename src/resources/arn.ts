@@ -1,5 +1,5 @@
-/** @module services/sagemaker/arn — SageMaker ARNs; the real service lower-cases the name part. */
-import type { ResourceKind } from '../../storage/resource-store.js';
+/** @module resources/arn — SageMaker ARNs; the real service lower-cases the name part. */
+import type { ResourceKind } from './kinds.js';
 
 export function sageMakerArn(region: string, account: string, kind: ResourceKind, name: string): string {
   // Observed: arn:aws:sagemaker:us-east-1:123:endpoint/exampleendpoint for ExampleEndpoint (CloudTrail sample).

@@ -1,8 +1,8 @@
 /**
- * @module controllers/admission/demand — what a resource asks of the host (vCPUs, memory, GPUs of
+ * @module resources/demand — what a resource asks of the host (vCPUs, memory, GPUs of
  * its instance type times its instance count) and the arithmetic admission needs on it.
  */
-import { instanceSpec } from '../instance-types.js';
+import { instanceSpec } from './instance-types.js';
 
 export interface Demand {
   cpus: number;

@@ -1,5 +1,5 @@
 /**
- * @module controllers/transform-job/jsonpath — the JSONPath subset SageMaker documents for batch
+ * @module resources/jsonpath — the JSONPath subset SageMaker documents for batch
  * transform DataProcessing filters (contract §5): `$`, `.name`, `.*`/`[*]`, `['a','b']`,
  * `[i,j]` (negative allowed), `[start:end]`. A single key or index selects that value; several
  * keys give an object with them, several indexes or a slice an array. Pure.

@@ -1,9 +1,9 @@
 /**
- * @module controllers/processing-job/types — the stored shape of a processing job: the Describe
+ * @module resources/processing-job — the stored shape of a processing job: the Describe
  * document (wire names, epoch-second times) and the controller's bookkeeping (`internal`).
  */
-import type { HostJobInternal, JobStep } from '../job-common/types.js';
-import type { TrainingJobStatus } from '../training-job/types.js';
+import type { HostJobInternal, JobStep } from './job.js';
+import type { TrainingJobStatus } from './training-job.js';
 
 export const PROCESSING_LOG_GROUP = '/aws/sagemaker/ProcessingJobs';
 
@@ -60,3 +60,21 @@ export type ProcessingStep = JobStep;
 export type ProcessingJobInternal = HostJobInternal;
 
 export const PROCESSING_ROOT = '/opt/ml/processing';
+
+/** S3Input.LocalPath, or `/opt/ml/processing/input/<InputName>` when absent. */
+export function inputLocalPath(input: ProcessingInputDoc): string {
+  return (input.S3Input?.LocalPath ?? `${PROCESSING_ROOT}/input/${input.InputName}`).replace(/\/+$/, '');
+}
+
+export function outputLocalPath(output: ProcessingOutputDoc): string {
+  return (output.S3Output?.LocalPath ?? `${PROCESSING_ROOT}/output/${output.OutputName}`).replace(/\/+$/, '');
+}
+
+/** A container path under /opt/ml/processing → the path relative to it (undefined when outside). */
+export function underProcessingRoot(path: string): string | undefined {
+  const clean = path.replace(/\/+$/, '');
+  if (!clean.startsWith(`${PROCESSING_ROOT}/`)) return undefined;
+  const rel = clean.slice(PROCESSING_ROOT.length + 1);
+  if (rel === '' || rel.split('/').some((p) => p === '..' || p === '.' || p === '')) return undefined;
+  return rel;
+}

@@ -1,50 +1,10 @@
 /**
- * @module controllers/endpoint/types — the stored shapes of models, endpoint configs and endpoints
- * shared by the SageMaker handlers (which write them) and the endpoint controller (which reads them
- * and records status). Wire members keep their AWS names; timestamps in docs are epoch seconds.
+ * @module resources/endpoint — an endpoint as stored: the Describe document, the fleet plans the
+ * controller deploys (`internal`), its statuses and log group. Wire members keep their AWS names;
+ * timestamps in docs are epoch seconds.
  */
-import type { Tag } from '../../storage/tag-store.js';
-import type { Demand } from '../admission/demand.js';
-
-export interface ContainerDefinitionDoc {
-  Image?: string;
-  ModelDataUrl?: string;
-  Environment?: Record<string, string>;
-  Mode?: string;
-  ContainerHostname?: string;
-  [member: string]: unknown;
-}
-
-export interface ModelDoc {
-  ModelName: string;
-  ModelArn: string;
-  PrimaryContainer?: ContainerDefinitionDoc;
-  Containers?: ContainerDefinitionDoc[];
-  ExecutionRoleArn?: string;
-  EnableNetworkIsolation?: boolean;
-  CreationTime: number;
-  [member: string]: unknown;
-}
-
-export interface ProductionVariantDoc {
-  VariantName: string;
-  ModelName: string;
-  InitialInstanceCount?: number;
-  InstanceType?: string;
-  InitialVariantWeight?: number;
-  ContainerStartupHealthCheckTimeoutInSeconds?: number;
-  ModelDataDownloadTimeoutInSeconds?: number;
-  [member: string]: unknown;
-}
-
-export interface EndpointConfigDoc {
-  EndpointConfigName: string;
-  EndpointConfigArn: string;
-  ProductionVariants: ProductionVariantDoc[];
-  CreationTime: number;
-  Tags?: Tag[];
-  [member: string]: unknown;
-}
+import type { Demand } from './demand.js';
+import type { AsyncInferenceConfigDoc, DataCaptureConfigDoc } from './endpoint-config.js';
 
 /** What one variant of a fleet runs: the config's variant with its model resolved at deploy time. */
 export interface VariantPlan {
@@ -81,22 +41,6 @@ export interface FleetPlan {
   admitted?: Demand;
   /** When an update's or a scale-up's ask started waiting (its place in the queue), epoch ms. */
   askedAt?: number;
-}
-
-/** `DataCaptureConfig` as stored (CreateEndpointConfig). */
-export interface DataCaptureConfigDoc {
-  EnableCapture?: boolean;
-  InitialSamplingPercentage: number;
-  DestinationS3Uri: string;
-  KmsKeyId?: string;
-  CaptureOptions: { CaptureMode: 'Input' | 'Output' | 'InputAndOutput' }[];
-  CaptureContentTypeHeader?: { CsvContentTypes?: string[]; JsonContentTypes?: string[] };
-}
-
-/** `AsyncInferenceConfig` as stored (contract §2.6). */
-export interface AsyncInferenceConfigDoc {
-  ClientConfig?: { MaxConcurrentInvocationsPerInstance?: number };
-  OutputConfig?: { S3OutputPath?: string; S3FailurePath?: string; KmsKeyId?: string; NotificationConfig?: Record<string, unknown> };
 }
 
 export interface DeployedImageDoc {
@@ -149,8 +93,3 @@ export const DEFAULT_STARTUP_TIMEOUT_SECONDS = 600;
 export const DEFAULT_DOWNLOAD_TIMEOUT_SECONDS = 600;
 
 export const endpointLogGroup = (name: string): string => `/aws/sagemaker/Endpoints/${name}`;
-
-/** The one container a model runs (PrimaryContainer or a one-element Containers). */
-export function primaryContainer(model: ModelDoc): ContainerDefinitionDoc | undefined {
-  return model.PrimaryContainer ?? model.Containers?.[0];
-}

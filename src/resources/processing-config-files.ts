@@ -1,27 +1,6 @@
-/**
- * @module controllers/processing-job/container-config — what a processing container finds under
- * /opt/ml/config (contract §6) and where each input and output lives. Pure.
- */
-import { hostNames } from '../training-job/container-config.js';
-import { PROCESSING_ROOT, type ProcessingInputDoc, type ProcessingJobDoc, type ProcessingOutputDoc } from './types.js';
-
-/** S3Input.LocalPath, or `/opt/ml/processing/input/<InputName>` when absent. */
-export function inputLocalPath(input: ProcessingInputDoc): string {
-  return (input.S3Input?.LocalPath ?? `${PROCESSING_ROOT}/input/${input.InputName}`).replace(/\/+$/, '');
-}
-
-export function outputLocalPath(output: ProcessingOutputDoc): string {
-  return (output.S3Output?.LocalPath ?? `${PROCESSING_ROOT}/output/${output.OutputName}`).replace(/\/+$/, '');
-}
-
-/** A container path under /opt/ml/processing → the path relative to it (undefined when outside). */
-export function underProcessingRoot(path: string): string | undefined {
-  const clean = path.replace(/\/+$/, '');
-  if (!clean.startsWith(`${PROCESSING_ROOT}/`)) return undefined;
-  const rel = clean.slice(PROCESSING_ROOT.length + 1);
-  if (rel === '' || rel.split('/').some((p) => p === '..' || p === '.' || p === '')) return undefined;
-  return rel;
-}
+/** @module resources/processing-config-files — what a processing container finds under /opt/ml/config (contract §6), computed from the job document. Pure. */
+import { hostNames } from './training-config-files.js';
+import { inputLocalPath, outputLocalPath, type ProcessingJobDoc } from './processing-job.js';
 
 /**
  * `/opt/ml/config/processingjobconfig.json`: the request echoed with the defaults SageMaker fills
@@ -73,13 +52,4 @@ export function processingJobConfigJson(doc: ProcessingJobDoc): Record<string, u
 /** `/opt/ml/config/resourceconfig.json` (contract §6). */
 export function processingResourceConfigJson(doc: ProcessingJobDoc, currentHost: string): { current_host: string; hosts: string[] } {
   return { current_host: currentHost, hosts: hostNames(doc.ProcessingResources.ClusterConfig.InstanceCount) };
-}
-
-/** `/opt/ml/output/message` → ExitMessage: UTF-8 only (undefined = not UTF-8), first 1024 characters. */
-export function decodeExitMessage(bytes: Buffer): string | undefined {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,9 +1,9 @@
 /**
- * @module controllers/endpoint/capture-settings — an endpoint config's DataCaptureConfig turned into
+ * @module resources/data-capture — an endpoint config's DataCaptureConfig turned into
  * what the data plane needs per request (published with the route, so a request reads no storage).
  */
-import { parseDataUri } from '../../storage/s3-uri.js';
-import type { DataCaptureConfigDoc } from './types.js';
+import { parseDataUri } from './s3-uri.js';
+import type { DataCaptureConfigDoc } from './endpoint-config.js';
 
 export interface CaptureSettings {
   bucket: string;

@@ -1,4 +1,4 @@
-/** @module storage/s3-uri — parses the `s3://` and `file://` URIs SageMaker requests carry. */
+/** @module resources/s3-uri — parses the `s3://` and `file://` URIs SageMaker requests carry. */
 import { fileURLToPath } from 'node:url';
 
 export type DataLocation =

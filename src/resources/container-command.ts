@@ -1,5 +1,5 @@
 /**
- * @module controllers/container-command — what to run in a user's image (contract §3.1, §4.1, §6):
+ * @module resources/container-command — what to run in a user's image (contract §3.1, §4.1, §6):
  *
  *   no overrides           → keep image ENTRYPOINT, Cmd = [program]   (`docker run image train`)
  *   ContainerEntrypoint    → Entrypoint = it, Cmd = ContainerArguments or [] (image CMD dropped)
