@@ -1,5 +1,5 @@
 /** @module resources/endpoint-config — an endpoint configuration as stored (DescribeEndpointConfig): production variants, data capture, async inference. */
-import type { Tag } from './kinds.js';
+import type { Tag } from './tag.js';
 
 export interface ProductionVariantDoc {
   VariantName: string;
@@ -16,6 +16,8 @@ export interface EndpointConfigDoc {
   EndpointConfigName: string;
   EndpointConfigArn: string;
   ProductionVariants: ProductionVariantDoc[];
+  DataCaptureConfig?: DataCaptureConfigDoc;
+  AsyncInferenceConfig?: AsyncInferenceConfigDoc;
   CreationTime: number;
   Tags?: Tag[];
   [member: string]: unknown;

@@ -1,8 +1,22 @@
 /**
- * @module resources/job — the bookkeeping shapes every multi-host job controller
- * (training, processing) persists in a record's `internal`.
+ * @module resources/job — what every job kind (training, processing, transform) shares: the five
+ * statuses, and the bookkeeping the multi-host job controllers (training, processing) persist in a
+ * record's `internal`.
  */
 import type { Demand } from './demand.js';
+
+/** Training, processing and transform jobs have the same five statuses (contract §2.2–§2.4). */
+export const JobStatus = {
+  InProgress: 'InProgress',
+  Completed: 'Completed',
+  Failed: 'Failed',
+  Stopping: 'Stopping',
+  Stopped: 'Stopped',
+} as const;
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+
+/** Statuses in which a job's containers may run: controllers resume these. */
+export const LIVE_JOB_STATUSES: readonly JobStatus[] = [JobStatus.InProgress, JobStatus.Stopping];
 
 /**
  * The controller's progress, persisted so a reconcile after a crash resumes at the right step:

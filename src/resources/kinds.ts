@@ -1,32 +1,43 @@
 /**
- * @module resources/kinds — the SageMaker resource kinds Slipway keeps, and the shape of a stored
- * resource record: the Describe document (`doc`) beside the controller's own bookkeeping (`internal`).
+ * @module resources/kinds — the SageMaker resource kinds Slipway keeps, each with its document and
+ * bookkeeping types, and the stored record: the Describe document (`doc`) beside the controller's
+ * own bookkeeping (`internal`). The ResourceKinds map types the store: `get('endpoint', name)` is
+ * a `ResourceRecord<'endpoint'>`, with no cast at the caller.
  */
+import type { EndpointDoc, EndpointInternal } from './endpoint.js';
+import type { EndpointConfigDoc } from './endpoint-config.js';
+import type { ModelDoc } from './model.js';
+import type { ProcessingJobDoc, ProcessingJobInternal } from './processing-job.js';
+import type { TrainingJobDoc, TrainingJobInternal } from './training-job.js';
+import type { TransformJobDoc, TransformJobInternal } from './transform-job.js';
 
-export type ResourceKind =
-  | 'training-job'
-  | 'processing-job'
-  | 'transform-job'
-  | 'model'
-  | 'endpoint-config'
-  | 'endpoint';
+/** Models and endpoint configs are records only: nothing reconciles them. */
+export type NoInternal = Record<string, never>;
 
-export interface ResourceRecord<D = Record<string, unknown>, I = Record<string, unknown>> {
-  kind: ResourceKind;
+export interface ResourceKinds {
+  'training-job': { doc: TrainingJobDoc; internal: TrainingJobInternal };
+  'processing-job': { doc: ProcessingJobDoc; internal: ProcessingJobInternal };
+  'transform-job': { doc: TransformJobDoc; internal: TransformJobInternal };
+  model: { doc: ModelDoc; internal: NoInternal };
+  'endpoint-config': { doc: EndpointConfigDoc; internal: NoInternal };
+  endpoint: { doc: EndpointDoc; internal: EndpointInternal };
+}
+
+export type ResourceKind = keyof ResourceKinds;
+export type DocOf<K extends ResourceKind> = ResourceKinds[K]['doc'];
+export type InternalOf<K extends ResourceKind> = ResourceKinds[K]['internal'];
+
+export interface ResourceRecord<K extends ResourceKind = ResourceKind> {
+  kind: K;
   name: string;
   arn: string;
+  /** The wire status (mirrors the document's own status member; `Created` for models and configs). */
   status: string;
   /** Epoch milliseconds. */
   creationTime: number;
   lastModifiedTime: number;
   /** The Describe* output as stored (timestamps as epoch seconds). */
-  doc: D;
+  doc: DocOf<K>;
   /** Controller bookkeeping that is not part of the API (container ids, attempts, ...). */
-  internal: I;
-}
-
-/** A resource tag (AddTags, Create* `Tags`). */
-export interface Tag {
-  Key: string;
-  Value: string;
+  internal: InternalOf<K>;
 }

@@ -2,8 +2,7 @@
  * @module resources/processing-job — the stored shape of a processing job: the Describe
  * document (wire names, epoch-second times) and the controller's bookkeeping (`internal`).
  */
-import type { HostJobInternal, JobStep } from './job.js';
-import type { TrainingJobStatus } from './training-job.js';
+import type { HostJobInternal, JobStatus, JobStep } from './job.js';
 
 export const PROCESSING_LOG_GROUP = '/aws/sagemaker/ProcessingJobs';
 
@@ -30,8 +29,7 @@ export interface ProcessingOutputDoc {
   [k: string]: unknown;
 }
 
-/** Processing jobs have the same five statuses as training jobs (contract §2.3). */
-export type ProcessingJobStatus = TrainingJobStatus;
+export type ProcessingJobStatus = JobStatus;
 
 /** DescribeProcessingJob output as stored; times are epoch seconds. */
 export interface ProcessingJobDoc {

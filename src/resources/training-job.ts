@@ -4,7 +4,7 @@
  * document: secondary status history, terminal times and billable seconds (contract §2.2).
  */
 import { truncateReason } from './failure-reason.js';
-import type { HostJobInternal, HostState, JobStep } from './job.js';
+import type { HostJobInternal, HostState, JobStatus, JobStep } from './job.js';
 import { wireTime } from './wire-time.js';
 
 export const TRAINING_LOG_GROUP = '/aws/sagemaker/TrainingJobs';
@@ -77,16 +77,7 @@ export interface TrainingJobDoc {
   [k: string]: unknown;
 }
 
-export const TrainingJobStatus = {
-  InProgress: 'InProgress',
-  Completed: 'Completed',
-  Failed: 'Failed',
-  Stopping: 'Stopping',
-  Stopped: 'Stopped',
-} as const;
-export type TrainingJobStatus = (typeof TrainingJobStatus)[keyof typeof TrainingJobStatus];
-
-export const TERMINAL_STATUSES: readonly string[] = ['Completed', 'Failed', 'Stopped'];
+export type TrainingJobStatus = JobStatus;
 
 export type TrainingStep = JobStep;
 export type { HostState };

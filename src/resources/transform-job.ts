@@ -1,12 +1,13 @@
 /** @module resources/transform-job — the stored shape of a transform job (Describe document, epoch-second times). */
 import type { Demand } from './demand.js';
+import type { JobStatus } from './job.js';
 
 export const TRANSFORM_LOG_GROUP = '/aws/sagemaker/TransformJobs';
 
 export interface TransformJobDoc {
   TransformJobName: string;
   TransformJobArn: string;
-  TransformJobStatus: 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
+  TransformJobStatus: JobStatus;
   ModelName: string;
   MaxConcurrentTransforms?: number;
   MaxPayloadInMB?: number;

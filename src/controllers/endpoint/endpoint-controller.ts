@@ -51,15 +51,7 @@ import { routingTableFor, type RoutingTable } from './routing-table.js';
 import { captureSettings } from '../../resources/data-capture.js';
 import { admitFleet, endpointClaims } from './fleet-admission.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
-import {
-  EndpointStatus,
-  endpointLogGroup,
-  type EndpointDoc,
-  type EndpointInternal,
-  type FleetPlan,
-  type VariantPlan,
-  type VariantSummaryDoc,
-} from '../../resources/endpoint.js';
+import { EndpointStatus, endpointLogGroup, type FleetPlan, type VariantPlan, type VariantSummaryDoc } from '../../resources/endpoint.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
 
 const LABEL_GENERATION = 'slipway.generation';
@@ -135,7 +127,7 @@ export class EndpointController implements Controller {
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
     const name = key.slice(key.indexOf(':') + 1);
-    const rec = this.deps.resources.get<EndpointDoc, EndpointInternal>('endpoint', name);
+    const rec = this.deps.resources.get('endpoint', name);
     if (!rec) {
       await this.teardown(name);
       return DONE;
@@ -162,8 +154,8 @@ export class EndpointController implements Controller {
   // --- lifecycle -------------------------------------------------------------------------------
 
   /** Endpoints whose containers may run. */
-  private liveRecords(): ResourceRecord<EndpointDoc, EndpointInternal>[] {
-    return this.deps.resources.listByStatus<EndpointDoc, EndpointInternal>('endpoint', [
+  private liveRecords(): ResourceRecord<'endpoint'>[] {
+    return this.deps.resources.listByStatus('endpoint', [
       EndpointStatus.Creating,
       EndpointStatus.InService,
       EndpointStatus.Updating,
@@ -251,7 +243,7 @@ export class EndpointController implements Controller {
 
   // --- per status ------------------------------------------------------------------------------
 
-  private async reconcileCreating(rec: ResourceRecord<EndpointDoc, EndpointInternal>): Promise<ReconcileResult> {
+  private async reconcileCreating(rec: ResourceRecord<'endpoint'>): Promise<ReconcileResult> {
     try {
       const ready = await this.driveFleet(rec, rec.internal.active);
       if (!ready) {
@@ -269,7 +261,7 @@ export class EndpointController implements Controller {
     return requeueAfter(RECONCILE_INTERVAL_MS);
   }
 
-  private async reconcileServing(rec: ResourceRecord<EndpointDoc, EndpointInternal>): Promise<ReconcileResult> {
+  private async reconcileServing(rec: ResourceRecord<'endpoint'>): Promise<ReconcileResult> {
     const st = this.state(rec.name);
     if (Date.now() >= st.replaceBackoffUntil) {
       try {
@@ -288,7 +280,7 @@ export class EndpointController implements Controller {
     return requeueAfter(RECONCILE_INTERVAL_MS);
   }
 
-  private async reconcileUpdating(rec: ResourceRecord<EndpointDoc, EndpointInternal>): Promise<ReconcileResult> {
+  private async reconcileUpdating(rec: ResourceRecord<'endpoint'>): Promise<ReconcileResult> {
     const pending = rec.internal.pending;
     if (!pending) return this.reconcileScaling(rec);
     // Keep the old fleet healthy while the new one starts.
@@ -300,7 +292,7 @@ export class EndpointController implements Controller {
     } catch (err) {
       if (!(err instanceof FleetFailure)) throw err;
       await this.retire(rec.name, (i) => i.generation === pending.generation, false);
-      this.deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', rec.name, (r) => {
+      this.deps.resources.update('endpoint', rec.name, (r) => {
         delete r.internal.pending;
         r.status = EndpointStatus.InService;
         r.doc.EndpointStatus = EndpointStatus.InService;
@@ -311,7 +303,7 @@ export class EndpointController implements Controller {
     if (!ready) return requeueAfter(500);
     // Blue/green switch: the route moves to the new fleet in one step; the old fleet drains.
     const oldGeneration = rec.internal.active.generation;
-    const updated = this.deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', rec.name, (r) => {
+    const updated = this.deps.resources.update('endpoint', rec.name, (r) => {
       r.internal.active = pending;
       delete r.internal.pending;
       r.status = EndpointStatus.InService;
@@ -326,14 +318,14 @@ export class EndpointController implements Controller {
   }
 
   /** UpdateEndpointWeightsAndCapacities: scale the active fleet, then back to InService. */
-  private async reconcileScaling(rec: ResourceRecord<EndpointDoc, EndpointInternal>): Promise<ReconcileResult> {
+  private async reconcileScaling(rec: ResourceRecord<'endpoint'>): Promise<ReconcileResult> {
     let ready: boolean;
     try {
       ready = await this.driveFleet(rec, rec.internal.active);
     } catch (err) {
       if (!(err instanceof FleetFailure)) throw err;
       const st = this.state(rec.name);
-      this.deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', rec.name, (r) => {
+      this.deps.resources.update('endpoint', rec.name, (r) => {
         // Keep the capacity that is actually serving.
         for (const v of r.internal.active.variants) {
           const healthy = [...st.instances.values()].filter((i) => i.variant === v.variantName && i.generation === r.internal.active.generation && i.healthy && !i.exited).length;
@@ -364,7 +356,7 @@ export class EndpointController implements Controller {
    * FleetFailure when an instance could not start (image, model data, exit, health timeout);
    * dead instances are already on their way out then, so a later call starts replacements.
    */
-  private async driveFleet(rec: ResourceRecord<EndpointDoc, EndpointInternal>, plan: FleetPlan): Promise<boolean> {
+  private async driveFleet(rec: ResourceRecord<'endpoint'>, plan: FleetPlan): Promise<boolean> {
     const st = this.state(rec.name);
     // A fleet that cannot start fails at once rather than after its turn for capacity.
     const fresh = !plan.admitted && (rec.status === EndpointStatus.Creating || rec.internal.pending?.generation === plan.generation);
@@ -466,14 +458,14 @@ export class EndpointController implements Controller {
     return truncateReason(`${head} Instance ${i.id} ${what}.${tail}`);
   }
 
-  private async startInstance(rec: ResourceRecord<EndpointDoc, EndpointInternal>, plan: FleetPlan, v: VariantPlan): Promise<Instance> {
+  private async startInstance(rec: ResourceRecord<'endpoint'>, plan: FleetPlan, v: VariantPlan): Promise<Instance> {
     const rt = this.deps.runtime;
     const resolved = await rt.resolveImage(v.image);
     if (!resolved) throw new FleetFailure(missingImage(v));
     if (!v.resolvedImage) {
       v.resolvedImage = resolved.image.repoDigests[0] ?? `${resolved.local.replace(/:[^/:]+$/, '')}@${resolved.image.id}`;
       v.resolutionTime = Date.now() / 1000;
-      this.deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', rec.name, (r) => {
+      this.deps.resources.update('endpoint', rec.name, (r) => {
         for (const p of [r.internal.active, r.internal.pending]) {
           const pv = p?.generation === plan.generation ? p.variants.find((x) => x.variantName === v.variantName) : undefined;
           if (pv) {
@@ -592,7 +584,7 @@ export class EndpointController implements Controller {
 
   /** Takes one instance out of the route immediately (the next reconcile replaces it). */
   private unroute(inst: Instance): void {
-    const rec = this.deps.resources.get<EndpointDoc, EndpointInternal>('endpoint', inst.endpoint);
+    const rec = this.deps.resources.get('endpoint', inst.endpoint);
     if (rec && (rec.status === EndpointStatus.InService || rec.status === EndpointStatus.Updating)) this.publish(rec);
   }
 
@@ -608,7 +600,7 @@ export class EndpointController implements Controller {
       v.retiring = true;
       v.healthy = false;
     }
-    const rec = this.deps.resources.get<EndpointDoc, EndpointInternal>('endpoint', name);
+    const rec = this.deps.resources.get('endpoint', name);
     if (rec && (rec.status === EndpointStatus.InService || rec.status === EndpointStatus.Updating)) this.publish(rec);
     if (drain) {
       const deadline = Date.now() + DRAIN_LIMIT_MS;
@@ -656,7 +648,7 @@ export class EndpointController implements Controller {
   // --- routing and status ----------------------------------------------------------------------
 
   /** Routes the active fleet's healthy instances with the active weights. */
-  private publish(rec: ResourceRecord<EndpointDoc, EndpointInternal>): void {
+  private publish(rec: ResourceRecord<'endpoint'>): void {
     const st = this.state(rec.name);
     const plan = rec.internal.active;
     const capture = captureSettings(plan.dataCaptureConfig);
@@ -675,8 +667,8 @@ export class EndpointController implements Controller {
     for (const v of route.variants) for (const r of v.instances) { const i = st.instances.get(r.instanceId); if (i) i.route = r; }
   }
 
-  private setStatus(name: string, status: EndpointStatus, failureReason?: string): ResourceRecord<EndpointDoc, EndpointInternal> | undefined {
-    const rec = this.deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', name, (r) => {
+  private setStatus(name: string, status: EndpointStatus, failureReason?: string): ResourceRecord<'endpoint'> | undefined {
+    const rec = this.deps.resources.update('endpoint', name, (r) => {
       r.status = status;
       r.doc.EndpointStatus = status;
       if (failureReason !== undefined) r.doc.FailureReason = truncateReason(failureReason);
@@ -687,16 +679,16 @@ export class EndpointController implements Controller {
 
   /** Writes per-variant counts and weights when they changed (Describe reads storage only). */
   private writeSummary(name: string): void {
-    const rec = this.deps.resources.get<EndpointDoc, EndpointInternal>('endpoint', name);
+    const rec = this.deps.resources.get('endpoint', name);
     if (!rec) return;
     const next = this.summaries(rec);
     if (JSON.stringify(next) === JSON.stringify(rec.doc.ProductionVariants)) return;
-    this.deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', name, (r) => {
+    this.deps.resources.update('endpoint', name, (r) => {
       r.doc.ProductionVariants = this.summaries(r);
     }, { touch: false });
   }
 
-  private summaries(rec: ResourceRecord<EndpointDoc, EndpointInternal>): VariantSummaryDoc[] {
+  private summaries(rec: ResourceRecord<'endpoint'>): VariantSummaryDoc[] {
     const st = this.state(rec.name);
     const route = this.table.lookup(rec.name);
     const plan = rec.internal.active;

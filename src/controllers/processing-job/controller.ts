@@ -22,7 +22,7 @@ import { runPipeFeeder } from '../training-job/pipe-feeder.js';
 import { ADMISSION_POLL_MS } from '../admission/admission.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { outputLocalPath } from '../../resources/processing-job.js';
-import { PROCESSING_LOG_GROUP, type ProcessingJobDoc, type ProcessingJobInternal, type ProcessingOutputDoc } from '../../resources/processing-job.js';
+import { PROCESSING_LOG_GROUP, type ProcessingOutputDoc } from '../../resources/processing-job.js';
 import { decodeExitMessage, inputObjects, pipeLocation, prepareProcessingWorkspace, processingJobDir, processingMounts, processingWorkspace } from './workspace.js';
 import { createReadStream } from 'node:fs';
 import type { Clock } from '../../platform/clock.js';
@@ -30,7 +30,7 @@ import type { ResourceRecord } from '../../resources/kinds.js';
 import { wireTime } from '../../resources/wire-time.js';
 import { truncateReason } from '../../resources/failure-reason.js';
 
-type JobRecord = ResourceRecord<ProcessingJobDoc, ProcessingJobInternal>;
+type JobRecord = ResourceRecord<'processing-job'>;
 const KIND = 'processing-job';
 
 /** StopProcessingJob / MaxRuntimeInSeconds: SIGINT and SIGTERM, then SIGKILL after this grace (contract §6: reuse 120 s). */
@@ -54,7 +54,7 @@ interface Watcher extends HostWatcher {
 
 type Outcome = { status: 'Completed' } | { status: 'Failed'; reason: string } | { status: 'Stopped' };
 
-export class ProcessingJobController extends HostJobController<ProcessingJobDoc, ProcessingJobInternal, Watcher> {
+export class ProcessingJobController extends HostJobController<'processing-job', Watcher> {
   private readonly scanMs: number;
   private readonly output: OutputTarget;
   /** Jobs whose wait for capacity has been logged. */
@@ -66,7 +66,6 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
       what: 'processing job',
       namePrefix: 'proc',
       logGroup: PROCESSING_LOG_GROUP,
-      status: (doc) => doc.ProcessingJobStatus,
       jobDir: processingJobDir,
       now: opts.now ?? Date.now,
       dispose: (w) => {

@@ -31,13 +31,13 @@ import { ClientError, channelObjects } from './data-source.js';
 import { MetricExtractor } from './metrics.js';
 import { listFiles, mergeDirs, uploadTarGz, uploadTree, type OutputTarget } from './packaging.js';
 import { mkfifo, runPipeFeeder } from './pipe-feeder.js';
-import { TRAINING_LOG_GROUP, type HostState, type TrainingJobDoc, type TrainingJobInternal, finish, mergeFinalMetrics, setSecondaryStatus, type FinalOutcome } from '../../resources/training-job.js';
+import { TRAINING_LOG_GROUP, type HostState, type TrainingJobDoc, finish, mergeFinalMetrics, setSecondaryStatus, type FinalOutcome } from '../../resources/training-job.js';
 import { hostWorkspace, jobDir, mountsFor, prepareWorkspace, restoreCheckpoints, stageInputs } from './workspace.js';
 import type { Clock } from '../../platform/clock.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
 import { wireTime } from '../../resources/wire-time.js';
 
-type JobRecord = ResourceRecord<TrainingJobDoc, TrainingJobInternal>;
+type JobRecord = ResourceRecord<'training-job'>;
 
 /** SIGTERM → SIGKILL grace for StopTrainingJob and MaxRuntimeInSeconds (contract §3.8: `docker stop -t 120`). */
 export const STOP_GRACE_SECONDS = 120;
@@ -74,7 +74,7 @@ function syncedFolders(doc: TrainingJobDoc): { folder: 'checkpoints' | 'tensorbo
 /** How often running hosts' CPU and memory are sampled. */
 const STATS_INTERVAL_MS = 10_000;
 
-export class TrainingJobController extends HostJobController<TrainingJobDoc, TrainingJobInternal, JobWatcher> {
+export class TrainingJobController extends HostJobController<'training-job', JobWatcher> {
   private readonly config: SlipwayConfig;
   private readonly objects: ObjectStore;
   private readonly out: OutputTarget;
@@ -88,7 +88,6 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
       what: 'training job',
       namePrefix: 'train',
       logGroup: TRAINING_LOG_GROUP,
-      status: (doc) => doc.TrainingJobStatus,
       jobDir,
       now: opts.now ?? Date.now,
       dispose: (w) => {

@@ -32,8 +32,7 @@ import { DONE, type ReconcileResult } from '../work-queue.js';
 import { DataProcessor } from './data-processing.js';
 import { executionParameters, invoker, startServeContainer, waitHealthy, type ServeInstance } from './instances.js';
 import { RecordError, Semaphore, transformObject, type TransformParams } from './object-transformer.js';
-import { TRANSFORM_LOG_GROUP, type TransformJobDoc, type TransformJobInternal, formatOf } from '../../resources/transform-job.js';
-import type { ModelDoc } from '../../resources/model.js';
+import { TRANSFORM_LOG_GROUP, type TransformJobDoc, formatOf } from '../../resources/transform-job.js';
 import { wireTime } from '../../resources/wire-time.js';
 import { truncateReason } from '../../resources/failure-reason.js';
 
@@ -78,7 +77,7 @@ export class TransformJobController implements Controller {
   /** Jobs hold their instances from admission until done; InProgress ones not admitted wait. */
   private claims(): Claim[] {
     const out: Claim[] = [];
-    for (const r of this.deps.resources.listByStatus<TransformJobDoc, TransformJobInternal>(KIND, ['InProgress', 'Stopping'])) {
+    for (const r of this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) {
       if (r.internal.done || (!r.internal.admitted && r.doc.TransformJobStatus !== 'InProgress')) continue;
       const { InstanceType, InstanceCount } = r.doc.TransformResources;
       out.push({ key: `${KIND}:${r.name}`, kind: 'job', order: r.creationTime, demand: r.internal.admitted ?? instanceDemand(InstanceType, InstanceCount), held: !!r.internal.admitted });
@@ -90,13 +89,13 @@ export class TransformJobController implements Controller {
   private async waitForCapacity(name: string, signal: AbortSignal): Promise<void> {
     let logged = false;
     for (;;) {
-      const rec = this.deps.resources.get<TransformJobDoc, TransformJobInternal>(KIND, name);
+      const rec = this.deps.resources.get(KIND, name);
       if (!rec || rec.internal.admitted) return;
       const { InstanceType, InstanceCount } = rec.doc.TransformResources;
       const demand = instanceDemand(InstanceType, InstanceCount);
       const asking = { key: `${KIND}:${name}`, kind: 'job' as const, order: rec.creationTime, demand, what: `${InstanceCount} x ${InstanceType}` };
       const decision = await this.deps.admission.request(asking, () =>
-        this.deps.resources.update<TransformJobDoc, TransformJobInternal>(KIND, name, (r) => (r.internal.admitted = demand), { touch: false }),
+        this.deps.resources.update(KIND, name, (r) => (r.internal.admitted = demand), { touch: false }),
       );
       if (decision.admit) return;
       // DescribeTransformJob has no status message: the reason goes to the job's log group, once.
@@ -109,7 +108,7 @@ export class TransformJobController implements Controller {
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
     const name = key.slice(key.indexOf(':') + 1);
-    const rec = this.deps.resources.get<TransformJobDoc, TransformJobInternal>(KIND, name);
+    const rec = this.deps.resources.get(KIND, name);
     if (!rec || rec.internal.done) return DONE;
     const run = this.runs.get(name);
     if (run) {
@@ -162,7 +161,7 @@ export class TransformJobController implements Controller {
 
   private finish(name: string, outcome: Outcome): void {
     const now = Date.now();
-    this.deps.resources.update<TransformJobDoc, TransformJobInternal>(
+    this.deps.resources.update(
       KIND,
       name,
       (r) => {
@@ -204,10 +203,10 @@ export class TransformJobController implements Controller {
   }
 
   private async run(name: string, signal: AbortSignal): Promise<void> {
-    const rec = this.deps.resources.get<TransformJobDoc, TransformJobInternal>(KIND, name)!;
+    const rec = this.deps.resources.get(KIND, name)!;
     const doc = rec.doc;
     const epoch = Math.floor(Date.now() / 1000);
-    this.deps.resources.update<TransformJobDoc>(KIND, name, (r) => {
+    this.deps.resources.update(KIND, name, (r) => {
       r.doc.TransformStartTime ??= wireTime(Date.now());
     });
     const instances: ServeInstance[] = [];
@@ -251,7 +250,7 @@ export class TransformJobController implements Controller {
     logsSignal: AbortSignal,
     written: string[],
   ): Promise<Outcome> {
-    const model = this.deps.resources.get<ModelDoc>('model', doc.ModelName);
+    const model = this.deps.resources.get('model', doc.ModelName);
     if (!model) throw new ClientError(`Could not find model "${doc.ModelName}".`);
     const container = model.doc.PrimaryContainer ?? model.doc.Containers?.[0];
     if (!container?.Image) throw new ClientError(`Model ${doc.ModelName} has no container image.`);

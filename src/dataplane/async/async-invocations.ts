@@ -33,11 +33,11 @@ import type { ResourceStore } from '../../storage/resource-store.js';
 import { joinUri, parseDataUri } from '../../resources/s3-uri.js';
 import type { Db } from '../../storage/sqlite/database.js';
 import type { InstanceRoute, RoutingTable, VariantRoute } from '../../controllers/endpoint/routing-table.js';
-import { EndpointStatus, type EndpointDoc, type EndpointInternal } from '../../resources/endpoint.js';
+import { EndpointStatus, type EndpointInternal } from '../../resources/endpoint.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { SqliteAsyncStore, type AsyncRequest } from './async-store.js';
 import type { Clock } from '../../platform/clock.js';
-import type { AsyncInferenceConfigDoc, EndpointConfigDoc } from '../../resources/endpoint-config.js';
+import type { AsyncInferenceConfigDoc } from '../../resources/endpoint-config.js';
 
 export const DEFAULT_REQUEST_TTL_SECONDS = 21_600;
 export const DEFAULT_INVOCATION_TIMEOUT_SECONDS = 900;
@@ -202,7 +202,7 @@ export class AsyncInvocations {
 
   private async enqueue(ctx: RequestContext, name: string, headers: HeaderBag): Promise<AsyncRequest> {
     const h = parseAsyncHeaders(headers);
-    const rec = this.deps.resources.get<EndpointDoc, EndpointInternal>('endpoint', name);
+    const rec = this.deps.resources.get('endpoint', name);
     if (!rec) throw runtimeValidationError(`Endpoint ${name} of account ${ctx.accountId} not found.`);
     // Updating endpoints keep serving the old fleet (blue/green), so they take requests too.
     if (rec.status !== EndpointStatus.InService && rec.status !== EndpointStatus.Updating) {
@@ -241,8 +241,8 @@ export class AsyncInvocations {
   /** The deployed plan's copy; endpoints created before plans carried it fall back to the config. */
   private asyncConfigOf(internal: EndpointInternal): AsyncInferenceConfigDoc | undefined {
     if (internal.active.asyncInferenceConfig) return internal.active.asyncInferenceConfig;
-    const cfg = this.deps.resources.get<EndpointConfigDoc>('endpoint-config', internal.active.endpointConfigName);
-    return cfg?.doc.AsyncInferenceConfig as AsyncInferenceConfigDoc | undefined;
+    const cfg = this.deps.resources.get('endpoint-config', internal.active.endpointConfigName);
+    return cfg?.doc.AsyncInferenceConfig;
   }
 
   /** Runs the worker soon (coalesced). */

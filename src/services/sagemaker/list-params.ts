@@ -47,14 +47,14 @@ export function toListQuery(input: ListRequest, defaultSortOrder: 'Ascending' | 
  * One page of a List* operation with the shared filters, sort and NextToken; a token the store
  * did not issue answers ValidationException (never an internal error).
  */
-export function listResources<D>(
+export function listResources<K extends ResourceKind>(
   resources: ResourceStore,
-  kind: ResourceKind,
+  kind: K,
   input: ListRequest,
   defaultSortOrder: 'Ascending' | 'Descending',
-): ListPage<D> {
+): ListPage<K> {
   try {
-    return resources.list<D>(kind, toListQuery(input, defaultSortOrder));
+    return resources.list(kind, toListQuery(input, defaultSortOrder));
   } catch (err) {
     if (err instanceof InvalidNextTokenError) throw new ValidationException('Invalid pagination token.');
     throw err;

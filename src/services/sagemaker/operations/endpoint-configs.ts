@@ -14,8 +14,8 @@ import { cannotCreateExisting, couldNotFind } from '../errors.js';
 import { listResources, type ListRequest } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
-import type { Tag } from '../../../resources/kinds.js';
 import type { DataCaptureConfigDoc, EndpointConfigDoc, ProductionVariantDoc } from '../../../resources/endpoint-config.js';
+import type { Tag } from '../../../resources/tag.js';
 
 interface CreateEndpointConfigInput {
   EndpointConfigName: string;
@@ -83,13 +83,13 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
     },
 
     DescribeEndpointConfig: (ctx, input: { EndpointConfigName: string }) => {
-      const rec = deps.resources.get<EndpointConfigDoc>('endpoint-config', input.EndpointConfigName);
+      const rec = deps.resources.get('endpoint-config', input.EndpointConfigName);
       if (!rec) throw couldNotFind('endpoint configuration', arnOf(ctx, input.EndpointConfigName));
       return rec.doc;
     },
 
     ListEndpointConfigs: (_ctx, input: ListRequest) => {
-      const page = listResources<EndpointConfigDoc>(deps.resources, 'endpoint-config', input, 'Descending');
+      const page = listResources(deps.resources, 'endpoint-config', input, 'Descending');
       return {
         EndpointConfigs: page.items.map((r) => ({
           EndpointConfigName: r.doc.EndpointConfigName,

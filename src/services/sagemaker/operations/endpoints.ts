@@ -20,21 +20,20 @@ import { cannotCreateExisting, couldNotFind } from '../errors.js';
 import { listResources, type ListRequest } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
-import type { Tag } from '../../../resources/kinds.js';
-import { primaryContainer, type ModelDoc } from '../../../resources/model.js';
-import type { AsyncInferenceConfigDoc, EndpointConfigDoc, DataCaptureConfigDoc } from '../../../resources/endpoint-config.js';
+import { primaryContainer } from '../../../resources/model.js';
+import type { Tag } from '../../../resources/tag.js';
 
 /** Resolves a config and its models into what the controller deploys. */
 export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: string, generation: number): FleetPlan {
-  const cfg = deps.resources.get<EndpointConfigDoc>('endpoint-config', configName);
+  const cfg = deps.resources.get('endpoint-config', configName);
   if (!cfg) throw couldNotFind('endpoint configuration', sageMakerArn(ctx.region, ctx.accountId, 'endpoint-config', configName));
   return {
     generation,
     endpointConfigName: cfg.doc.EndpointConfigName,
-    ...(cfg.doc.AsyncInferenceConfig ? { asyncInferenceConfig: cfg.doc.AsyncInferenceConfig as AsyncInferenceConfigDoc } : {}),
-    ...(cfg.doc.DataCaptureConfig ? { dataCaptureConfig: cfg.doc.DataCaptureConfig as DataCaptureConfigDoc } : {}),
+    ...(cfg.doc.AsyncInferenceConfig ? { asyncInferenceConfig: cfg.doc.AsyncInferenceConfig } : {}),
+    ...(cfg.doc.DataCaptureConfig ? { dataCaptureConfig: cfg.doc.DataCaptureConfig } : {}),
     variants: cfg.doc.ProductionVariants.map((v) => {
-      const model = deps.resources.get<ModelDoc>('model', v.ModelName);
+      const model = deps.resources.get('model', v.ModelName);
       if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
       const c = primaryContainer(model.doc);
       if (!c?.Image) throw new ValidationException(`Model ${v.ModelName} has no container image.`);
@@ -71,7 +70,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
   const now = () => (deps.now ?? Date.now)();
   const arnOf = (ctx: RequestContext, name: string) => sageMakerArn(ctx.region, ctx.accountId, 'endpoint', name);
   const mustGet = (ctx: RequestContext, name: string) => {
-    const rec = deps.resources.get<EndpointDoc, EndpointInternal>('endpoint', name);
+    const rec = deps.resources.get('endpoint', name);
     if (!rec) throw couldNotFind('endpoint', arnOf(ctx, name));
     return rec;
   };
@@ -134,7 +133,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
     DescribeEndpoint: describe,
 
     ListEndpoints: (_ctx, input: ListRequest) => {
-      const page = listResources<EndpointDoc>(deps.resources, 'endpoint', input, 'Descending');
+      const page = listResources(deps.resources, 'endpoint', input, 'Descending');
       return {
         Endpoints: page.items.map((r) => ({
           EndpointName: r.doc.EndpointName,
@@ -149,7 +148,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
 
     DeleteEndpoint: (ctx, input: { EndpointName: string }) => {
       mustGet(ctx, input.EndpointName);
-      deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', input.EndpointName, (rec) => {
+      deps.resources.update('endpoint', input.EndpointName, (rec) => {
         rec.status = EndpointStatus.Deleting;
         rec.doc.EndpointStatus = EndpointStatus.Deleting;
       });
@@ -173,7 +172,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
           }
         }
       }
-      deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', input.EndpointName, (r) => {
+      deps.resources.update('endpoint', input.EndpointName, (r) => {
         r.status = EndpointStatus.Updating;
         r.doc.EndpointStatus = EndpointStatus.Updating;
         delete r.doc.FailureReason;
@@ -205,7 +204,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
         }
         if (d.DesiredWeight !== undefined && d.DesiredWeight < 0) throw new ValidationException(`DesiredWeight must not be negative.`);
       }
-      deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', input.EndpointName, (r) => {
+      deps.resources.update('endpoint', input.EndpointName, (r) => {
         for (const d of input.DesiredWeightsAndCapacities) {
           const v = r.internal.active.variants.find((x) => x.variantName === d.VariantName)!;
           if (d.DesiredWeight !== undefined) v.weight = d.DesiredWeight;

@@ -14,8 +14,8 @@ import { cannotCreateExisting, couldNotFind } from '../errors.js';
 import { listResources, type ListRequest } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
-import type { Tag } from '../../../resources/kinds.js';
 import type { ContainerDefinitionDoc, ModelDoc } from '../../../resources/model.js';
+import type { Tag } from '../../../resources/tag.js';
 
 interface CreateModelInput {
   ModelName: string;
@@ -70,13 +70,13 @@ export function modelOperations(deps: SageMakerDeps): OperationTable {
     },
 
     DescribeModel: (ctx, input: { ModelName: string }) => {
-      const rec = deps.resources.get<ModelDoc>('model', input.ModelName);
+      const rec = deps.resources.get('model', input.ModelName);
       if (!rec) throw couldNotFind('model', arnOf(ctx, input.ModelName));
       return rec.doc;
     },
 
     ListModels: (_ctx, input: ListRequest) => {
-      const page = listResources<ModelDoc>(deps.resources, 'model', input, 'Descending');
+      const page = listResources(deps.resources, 'model', input, 'Descending');
       return {
         Models: page.items.map((r) => ({ ModelName: r.doc.ModelName, ModelArn: r.doc.ModelArn, CreationTime: r.doc.CreationTime })),
         ...(page.nextToken ? { NextToken: page.nextToken } : {}),

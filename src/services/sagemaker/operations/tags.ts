@@ -3,7 +3,7 @@ import { ValidationException } from '../../../protocol/errors.js';
 import type { OperationTable } from '../../../protocol/operation-table.js';
 import type { SageMakerDeps } from '../deps.js';
 import { ResourceLimitExceeded } from '../errors.js';
-import type { Tag } from '../../../resources/kinds.js';
+import type { Tag } from '../../../resources/tag.js';
 
 const MAX_TAGS = 50;
 
