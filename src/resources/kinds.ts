@@ -41,3 +41,16 @@ export interface ResourceRecord<K extends ResourceKind = ResourceKind> {
   /** Controller bookkeeping that is not part of the API (container ids, attempts, ...). */
   internal: InternalOf<K>;
 }
+
+/**
+ * The work-queue key of a resource, `<kind>:<name>`: what a handler enqueues and the controller of
+ * that kind is handed (controllers/work-queue.ts dispatches on the kind before the colon).
+ */
+export function resourceKey(kind: ResourceKind, name: string): string {
+  return `${kind}:${name}`;
+}
+
+/** The resource name of a work-queue key. */
+export function nameOfKey(key: string): string {
+  return key.slice(key.indexOf(':') + 1);
+}

@@ -16,12 +16,6 @@ const KNOWN_TODAY = new Set<string>([
   'src/dataplane/index.ts -> src/controllers/endpoint/routing-table.ts',
   'src/dataplane/invocation.ts -> src/controllers/endpoint/health.ts',
   'src/dataplane/invocation.ts -> src/controllers/endpoint/routing-table.ts',
-  'src/dataplane/request-headers.ts -> src/services/sagemaker-runtime/generated/model.ts',
-  'src/services/sagemaker/deps.ts -> src/controllers/work-queue.ts',
-  'src/services/sagemaker/operations/training-jobs.ts -> src/controllers/training-job/metrics.ts',
-  'src/storage/sqlite/object-rows.ts -> src/services/s3/backend.ts',
-  'src/storage/sqlite/sqlite-multipart.ts -> src/services/s3/backend.ts',
-  'src/storage/sqlite/sqlite-object-store.ts -> src/services/s3/backend.ts',
 ]);
 const KNOWN_CIRCLES: string[][] = [
   ['src/console/web/src/api/sign.ts', 'src/console/web/src/api/sigv4-request.ts'],

@@ -52,7 +52,7 @@ import { captureSettings } from '../../resources/data-capture.js';
 import { admitFleet, endpointClaims } from './fleet-admission.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
 import { EndpointStatus, endpointLogGroup, type FleetPlan, type VariantPlan, type VariantSummaryDoc } from '../../resources/endpoint.js';
-import type { ResourceRecord } from '../../resources/kinds.js';
+import { nameOfKey, resourceKey, type ResourceRecord } from '../../resources/kinds.js';
 
 const LABEL_GENERATION = 'slipway.generation';
 const LABEL_CONFIG = 'slipway.endpoint-config';
@@ -95,7 +95,7 @@ export class EndpointController implements Controller {
     this.table.beginRestore();
     this.cache = ModelCache.forControllers(deps);
     // A failed connection seen by the data plane: check that endpoint now, not at the next tick.
-    this.table.onInstanceBroken((endpoint) => this.deps.queue.enqueue(`endpoint:${endpoint}`));
+    this.table.onInstanceBroken((endpoint) => this.deps.queue.enqueue(resourceKey('endpoint', endpoint)));
     deps.admission.register(() => endpointClaims(deps.resources));
     // Containers no instance owns (their removal failed, e.g. while the engine was unreachable) go.
     this.sweeper = new OrphanSweeper({
@@ -105,7 +105,7 @@ export class EndpointController implements Controller {
       ownsContainer: (c) => this.starting.has(c.name) || [...this.states.values()].some((st) => [...st.instances.values()].some((i) => i.containerId === c.id)),
       ownsNetwork: (name) => this.liveNetworks().has(name),
       onReconnect: () => {
-        for (const rec of this.liveRecords()) this.deps.queue.enqueue(`endpoint:${rec.name}`);
+        for (const rec of this.liveRecords()) this.deps.queue.enqueue(resourceKey('endpoint', rec.name));
       },
     });
     // CPUUtilization / MemoryUtilization per instance (SageMaker's /aws/sagemaker/Endpoints metrics).
@@ -126,7 +126,7 @@ export class EndpointController implements Controller {
   }
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
-    const name = key.slice(key.indexOf(':') + 1);
+    const name = nameOfKey(key);
     const rec = this.deps.resources.get('endpoint', name);
     if (!rec) {
       await this.teardown(name);
@@ -226,7 +226,7 @@ export class EndpointController implements Controller {
     );
     for (const rec of records) {
       if (rec.status === EndpointStatus.InService || rec.status === EndpointStatus.Updating) this.publish(rec);
-      this.deps.queue.enqueue(`endpoint:${rec.name}`);
+      this.deps.queue.enqueue(resourceKey('endpoint', rec.name));
     }
     logger.info({ adopted: adopted.length, endpoints: records.length }, 'endpoint controller resumed');
     this.sweeper.start();
@@ -577,7 +577,7 @@ export class EndpointController implements Controller {
         if (inst.retiring) return;
         inst.exited ??= how;
         this.unroute(inst);
-        this.deps.queue.enqueue(`endpoint:${inst.endpoint}`);
+        this.deps.queue.enqueue(resourceKey('endpoint', inst.endpoint));
       }),
     );
   }

@@ -23,7 +23,7 @@ import { guardReconcile } from './reconcile-guard.js';
 import { LIVE_JOB_STATUSES, type HostState } from '../../resources/job.js';
 import { jobStatusOf } from '../../resources/job-kinds.js';
 import type { Clock } from '../../platform/clock.js';
-import type { DocOf, ResourceRecord } from '../../resources/kinds.js';
+import { nameOfKey, resourceKey, type DocOf, type ResourceRecord } from '../../resources/kinds.js';
 import { wireTime } from '../../resources/wire-time.js';
 import { algorithmFailureReason } from '../../resources/failure-reason.js';
 
@@ -164,7 +164,12 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
   }
 
   key(name: string): string {
-    return `${this.o.kind}:${name}`;
+    return resourceKey(this.o.kind, name);
+  }
+
+  /** Reconciles the job again soon (background work found something). */
+  requeue(name: string): void {
+    this.deps.queue.enqueue(this.key(name));
   }
 
   get(name: string): ResourceRecord<K> | undefined {
@@ -209,7 +214,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
 
   /** Runs `step` under the reconcile guard (ClientError fails the job; repeated errors too). */
   reconcile(key: string, step: (name: string) => Promise<ReconcileResult>, fail: (name: string, reason: string) => Promise<void>): Promise<ReconcileResult> {
-    const name = key.slice(key.indexOf(':') + 1);
+    const name = nameOfKey(key);
     const guard = {
       errors: this.errors,
       stopping: () => this.stopped,

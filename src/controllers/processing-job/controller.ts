@@ -305,7 +305,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
           signal: w.abort.signal,
           onDataError: (reason) => {
             w.dataError ??= reason;
-            this.deps.queue.enqueue(`${KIND}:${rec.name}`);
+            this.jobs.requeue(rec.name);
           },
         }).catch((err: unknown) => logger.warn({ err, job: rec.name, input: input.InputName }, 'pipe feeder failed'));
       }

@@ -345,7 +345,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
           signal: w.abort.signal,
           onDataError: (reason) => {
             w.dataError ??= reason;
-            this.deps.queue.enqueue(`${this.kind}:${rec.name}`);
+            this.jobs.requeue(rec.name);
           },
         }).catch((err: unknown) => logger.warn({ err, job: rec.name, channel: ch.ChannelName }, 'pipe feeder failed'));
       }

@@ -35,6 +35,7 @@ import { RecordError, Semaphore, transformObject, type TransformParams } from '.
 import { TRANSFORM_LOG_GROUP, type TransformJobDoc, formatOf } from '../../resources/transform-job.js';
 import { wireTime } from '../../resources/wire-time.js';
 import { truncateReason } from '../../resources/failure-reason.js';
+import { nameOfKey, resourceKey } from '../../resources/kinds.js';
 
 const KIND = 'transform-job';
 const MB = 1024 * 1024;
@@ -80,7 +81,7 @@ export class TransformJobController implements Controller {
     for (const r of this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) {
       if (r.internal.done || (!r.internal.admitted && r.doc.TransformJobStatus !== 'InProgress')) continue;
       const { InstanceType, InstanceCount } = r.doc.TransformResources;
-      out.push({ key: `${KIND}:${r.name}`, kind: 'job', order: r.creationTime, demand: r.internal.admitted ?? instanceDemand(InstanceType, InstanceCount), held: !!r.internal.admitted });
+      out.push({ key: resourceKey(KIND, r.name), kind: 'job', order: r.creationTime, demand: r.internal.admitted ?? instanceDemand(InstanceType, InstanceCount), held: !!r.internal.admitted });
     }
     return out;
   }
@@ -93,7 +94,7 @@ export class TransformJobController implements Controller {
       if (!rec || rec.internal.admitted) return;
       const { InstanceType, InstanceCount } = rec.doc.TransformResources;
       const demand = instanceDemand(InstanceType, InstanceCount);
-      const asking = { key: `${KIND}:${name}`, kind: 'job' as const, order: rec.creationTime, demand, what: `${InstanceCount} x ${InstanceType}` };
+      const asking = { key: resourceKey(KIND, name), kind: 'job' as const, order: rec.creationTime, demand, what: `${InstanceCount} x ${InstanceType}` };
       const decision = await this.deps.admission.request(asking, () =>
         this.deps.resources.update(KIND, name, (r) => (r.internal.admitted = demand), { touch: false }),
       );
@@ -107,7 +108,7 @@ export class TransformJobController implements Controller {
   }
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
-    const name = key.slice(key.indexOf(':') + 1);
+    const name = nameOfKey(key);
     const rec = this.deps.resources.get(KIND, name);
     if (!rec || rec.internal.done) return DONE;
     const run = this.runs.get(name);
@@ -146,7 +147,7 @@ export class TransformJobController implements Controller {
     } catch (err) {
       logger.warn({ err }, 'could not list transform containers on resume');
     }
-    for (const rec of this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(`${KIND}:${rec.name}`);
+    for (const rec of this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(resourceKey(KIND, rec.name));
     this.sweeper.start();
   }
 

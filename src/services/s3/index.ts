@@ -16,7 +16,7 @@ import { resolveTarget } from '../../protocol/rest-xml/target.js';
 import { InsufficientStorage } from '../../storage/blobs/storage-full.js';
 import { ServiceError } from '../../protocol/errors.js';
 import type { Surface } from '../../protocol/surface.js';
-import type { S3Backend } from './backend.js';
+import type { S3Backend } from '../../storage/s3-backend.js';
 import {
   acceptAndIgnore,
   createBucket,
@@ -54,7 +54,6 @@ import {
   putObjectTagging,
 } from './tagging.js';
 
-export type { S3Backend } from './backend.js';
 
 export interface S3SurfaceDeps {
   objects: S3Backend;

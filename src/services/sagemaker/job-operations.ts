@@ -6,7 +6,7 @@
 import { ValidationException } from '../../protocol/errors.js';
 import { JobStatus } from '../../resources/job.js';
 import { jobStatusOf, setJobStatus, type JobKind } from '../../resources/job-kinds.js';
-import type { DocOf, InternalOf, ResourceRecord } from '../../resources/kinds.js';
+import { resourceKey, type DocOf, type InternalOf, type ResourceRecord } from '../../resources/kinds.js';
 import { parseDataUri } from '../../resources/s3-uri.js';
 import type { Tag } from '../../resources/tag.js';
 import { wireTime } from '../../resources/wire-time.js';
@@ -40,7 +40,7 @@ export function createJobRecord<K extends JobKind>(
     throw err;
   }
   if (tags.length) deps.tags.put(arn, tags);
-  deps.queue.enqueue(`${kind}:${name}`);
+  deps.queue.enqueue(resourceKey(kind, name));
 }
 
 /** Describe*: the stored document with the record's LastModifiedTime. */
@@ -75,5 +75,5 @@ export function requestJobStop<K extends JobKind>(deps: SageMakerDeps, kind: K, 
   if (state === JobStatus.Stopping) return;
   // Stopping a finished job: unconfirmed on the real service (contract §2.2); answer ValidationException.
   if (state !== JobStatus.InProgress) throw new ValidationException(`The job status is ${state}. Only InProgress ${what} can be stopped.`);
-  deps.queue.enqueue(`${kind}:${name}`);
+  deps.queue.enqueue(resourceKey(kind, name));
 }

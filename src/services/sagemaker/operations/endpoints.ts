@@ -22,6 +22,7 @@ import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
 import { primaryContainer } from '../../../resources/model.js';
 import type { Tag } from '../../../resources/tag.js';
+import { resourceKey } from '../../../resources/kinds.js';
 
 /** Resolves a config and its models into what the controller deploys. */
 export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: string, generation: number): FleetPlan {
@@ -74,7 +75,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
     if (!rec) throw couldNotFind('endpoint', arnOf(ctx, name));
     return rec;
   };
-  const key = (name: string) => `endpoint:${name}`;
+  const key = (name: string) => resourceKey('endpoint', name);
 
   const describe: OperationHandler = (ctx, input: { EndpointName: string }) => {
     const rec = mustGet(ctx, input.EndpointName);

@@ -9,7 +9,6 @@
 import { ValidationException } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
 import type { OperationTable } from '../../../protocol/operation-table.js';
-import { invalidMetricRegexes } from '../../../controllers/training-job/metrics.js';
 import { type ChannelDoc, type TrainingJobDoc, setSecondaryStatus } from '../../../resources/training-job.js';
 import { joinUri } from '../../../resources/s3-uri.js';
 import { sageMakerArn } from '../../../resources/arn.js';
@@ -19,6 +18,7 @@ import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../j
 import { checkCreateTags } from './tags.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import type { Tag } from '../../../resources/tag.js';
+import { invalidMetricRegexes } from '../../../resources/metric-definitions.js';
 
 /** StoppingCondition.MaxRuntimeInSeconds when absent: one day (model doc). */
 const DEFAULT_MAX_RUNTIME_SECONDS = 86_400;

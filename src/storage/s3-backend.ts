@@ -1,14 +1,13 @@
 /**
- * @module services/s3/backend — what the S3 surface needs from storage beyond `ObjectStore`
+ * @module storage/s3-backend — what the S3 surface needs from storage beyond `ObjectStore`
  * (bucket ops, listing with delimiters, copy, multipart). `SqliteObjectStore` implements it.
  */
 import type { Readable } from 'node:stream';
-import type { ByteRange, ObjectMeta, ObjectStore, PutOptions } from '../../storage/object-store.js';
+import type { ByteRange, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';
 
-import type { ChecksumAlgorithm } from '../../protocol/rest-xml/checksums.js';
-import type { KeyVerifier } from '../../storage/blobs/ctr-cipher.js';
+import type { ChecksumAlgorithm } from '../protocol/rest-xml/checksums.js';
+import type { KeyVerifier } from './blobs/ctr-cipher.js';
 
-export type { ChecksumAlgorithm };
 
 export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
 
