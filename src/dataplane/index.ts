@@ -29,7 +29,7 @@ import { modelError, oversizeBody, renderError, runtimeValidationError } from '.
 import type { Surface, SurfaceHandler } from '../protocol/surface.js';
 import type { SlipwayConfig } from '../platform/config.js';
 import type { ResourceStore } from '../storage/resource-store.js';
-import { pickInstance, pickVariant, routingTableFor, type EndpointRoute, type InstanceRoute, type VariantRoute } from '../controllers/endpoint/routing-table.js';
+import { pickInstance, pickVariant, routingTableFor, type EndpointRoute, type InstanceRoute, type VariantRoute } from './routing-table.js';
 import { endpointLogGroup } from '../resources/endpoint.js';
 import { answerPreflight, applyCors } from './cors.js';
 import { COALESCE_LIMIT, Invocation, type InvocationPlane } from './invocation.js';

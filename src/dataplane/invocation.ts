@@ -27,11 +27,11 @@ import { ServiceError, ServiceUnavailable, asServiceError } from '../protocol/er
 import { MAX_EVENT_PAYLOAD, modelStreamErrorEvent, payloadPartEvent } from '../protocol/rest-json/event-stream.js';
 import { renderError } from '../protocol/rest-json/runtime-errors.js';
 import { logger } from '../platform/logger.js';
-import { pickInstance, type EndpointRoute, type InstanceRoute, type RoutingTable, type VariantRoute } from '../controllers/endpoint/routing-table.js';
+import { pickInstance, type EndpointRoute, type InstanceRoute, type RoutingTable, type VariantRoute } from './routing-table.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { CaptureSettings } from '../resources/data-capture.js';
 import type { DataCaptureWriter } from './capture/data-capture.js';
-import { isPlatformError } from '../controllers/endpoint/health.js';
+import { isPlatformError } from '../controllers/serving/health.js';
 
 /**
  * Bodies up to this size (by Content-Length) are collected and written in one piece: one syscall

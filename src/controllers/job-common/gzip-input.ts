@@ -13,7 +13,7 @@
  */
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { ClientError } from '../training-job/data-source.js';
+import { ClientError } from './data-source.js';
 
 /** The input data itself is unusable (bad gzip, over budget); the message is the job's reason. */
 export class InputDataError extends ClientError {}

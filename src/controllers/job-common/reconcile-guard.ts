@@ -7,7 +7,7 @@
  */
 import { RuntimeUnavailableError } from '../../runtime/container-runtime.js';
 import { logger } from '../../platform/logger.js';
-import { ClientError } from '../training-job/data-source.js';
+import { ClientError } from './data-source.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
 
 export const MAX_CONSECUTIVE_ERRORS = 6;

@@ -27,10 +27,10 @@ import { HostJobController, HostJobs, type HostWatcher } from '../job-common/hos
 import { ADMISSION_POLL_MS } from '../admission/admission.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { channelInputMode } from '../../resources/training-config-files.js';
-import { ClientError, channelObjects } from './data-source.js';
+import { ClientError, channelObjects } from '../job-common/data-source.js';
 import { MetricExtractor } from './metrics.js';
-import { listFiles, mergeDirs, uploadTarGz, uploadTree, type OutputTarget } from './packaging.js';
-import { mkfifo, runPipeFeeder } from './pipe-feeder.js';
+import { listFiles, mergeDirs, uploadTarGz, uploadTree, type OutputTarget } from '../job-common/packaging.js';
+import { mkfifo, runPipeFeeder } from '../job-common/pipe-feeder.js';
 import { TRAINING_LOG_GROUP, type HostState, type TrainingJobDoc, finish, mergeFinalMetrics, setSecondaryStatus, type FinalOutcome } from '../../resources/training-job.js';
 import { hostWorkspace, jobDir, mountsFor, prepareWorkspace, restoreCheckpoints, stageInputs } from './workspace.js';
 import type { Clock } from '../../platform/clock.js';

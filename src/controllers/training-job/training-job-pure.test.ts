@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hostNames, inputDataConfigJson, resourceConfigJson } from '../../resources/training-config-files.js';
-import { relativeKey, shard } from './data-source.js';
+import { relativeKey, shard } from '../job-common/data-source.js';
 import { MetricExtractor } from './metrics.js';
 import { type TrainingJobDoc, finish, setSecondaryStatus } from '../../resources/training-job.js';
 import { algorithmFailureReason } from '../../resources/failure-reason.js';

@@ -21,7 +21,7 @@ import type { BindMount } from '../../runtime/container-runtime.js';
 import type { LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { channelInputMode, hyperparametersJson, inputDataConfigJson, resourceConfigJson } from '../../resources/training-config-files.js';
-import { ClientError, channelObjects, type SourceObject } from './data-source.js';
+import { ClientError, channelObjects, type SourceObject } from '../job-common/data-source.js';
 import type { TrainingJobDoc } from '../../resources/training-job.js';
 
 export const DEFAULT_CHECKPOINT_PATH = '/opt/ml/checkpoints';

@@ -9,13 +9,13 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool, request } from 'undici';
 import { LABELS, type ContainerRuntime } from '../../runtime/container-runtime.js';
-import { ping } from '../endpoint/health.js';
-import type { ModelCache } from '../endpoint/model-cache.js';
+import { ping } from '../serving/health.js';
+import type { ModelCache } from '../serving/model-cache.js';
 import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS } from '../../resources/endpoint.js';
 import { containerCommand } from '../../resources/container-command.js';
 import { limitsFor } from '../../resources/instance-types.js';
 import { specLimits } from '../resource-network.js';
-import { ClientError } from '../training-job/data-source.js';
+import { ClientError } from '../job-common/data-source.js';
 import type { ContainerDefinitionDoc } from '../../resources/model.js';
 
 export interface ServeInstance {

@@ -32,7 +32,7 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import type { ResourceStore } from '../../storage/resource-store.js';
 import { joinUri, parseDataUri } from '../../resources/s3-uri.js';
 import type { Db } from '../../storage/sqlite/database.js';
-import type { InstanceRoute, RoutingTable, VariantRoute } from '../../controllers/endpoint/routing-table.js';
+import type { InstanceRoute, RoutingTable, VariantRoute } from '../routing-table.js';
 import { EndpointStatus, type EndpointInternal } from '../../resources/endpoint.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { SqliteAsyncStore, type AsyncRequest } from './async-store.js';

@@ -8,7 +8,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntimeSurface, type RuntimeSurface } from '../../../src/dataplane/index.js';
-import { routingTableFor, type RoutingTable } from '../../../src/controllers/endpoint/routing-table.js';
+import { routingTableFor, type RoutingTable } from '../../../src/dataplane/routing-table.js';
 import { newRequestContext } from '../../../src/protocol/context.js';
 import { openDatabase, type Db } from '../../../src/storage/sqlite/database.js';
 import { MetricStore } from '../../../src/metrics/metric-store.js';

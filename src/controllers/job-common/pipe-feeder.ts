@@ -1,5 +1,5 @@
 /**
- * @module controllers/training-job/pipe-feeder — Pipe input mode (contract §3.2): a FIFO
+ * @module controllers/job-common/pipe-feeder — Pipe input mode (contract §3.2): a FIFO
  * `/opt/ml/input/data/<channel>_<epoch>` per epoch, fed from the store, one epoch per open.
  *
  *   mkfifo <ch>_0 ─► wait for a reader (non-blocking open polls, so no libuv thread is parked)
@@ -18,7 +18,7 @@ import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
-import { gunzipWithBudget, InputDataError } from '../job-common/gzip-input.js';
+import { gunzipWithBudget, InputDataError } from './gzip-input.js';
 import type { SourceObject } from './data-source.js';
 
 const execFileP = promisify(execFile);

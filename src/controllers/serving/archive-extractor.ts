@@ -1,5 +1,5 @@
 /**
- * @module controllers/endpoint/archive-extractor — extracts one model archive on a worker thread
+ * @module controllers/serving/archive-extractor — extracts one model archive on a worker thread
  * under budgets, so that neither a slow nor a hostile archive can block the server's event loop.
  *
  *   main: gate (≤ MAX_CONCURRENT) ─► new Worker(unpack-worker source, {file, dir, budgets})

@@ -1,5 +1,5 @@
 /**
- * @module controllers/endpoint/unpack-worker — the code that runs inside a model-extraction worker
+ * @module controllers/serving/unpack-worker — the code that runs inside a model-extraction worker
  * thread, and the per-entry rules it applies. Both functions are sent to the worker as source text
  * (`UNPACK_WORKER_SOURCE`), so they must stay self-contained: no imports, no module constants;
  * what they need comes through `require` inside the worker and `workerData`.

@@ -1,5 +1,5 @@
 /**
- * @module controllers/training-job/packaging — /opt/ml/model and /opt/ml/output/data →
+ * @module controllers/job-common/packaging — /opt/ml/model and /opt/ml/output/data →
  * `model.tar.gz` / `output.tar.gz`, streamed tar+gzip straight into the object store (or a
  * `file://` destination), plus the uncompressed upload for CompressionType NONE and the
  * checkpoint sync. Multi-host outputs are merged (later hosts win on clashes, contract §3.4).

@@ -1,12 +1,12 @@
 /**
- * @module controllers/job-common/container-logs — copies a job container's output into the
+ * @module controllers/container-logs — copies a job container's output into the
  * LogStore in batches (every 250 ms or 500 lines), resuming after the newest stored line so a
  * re-attach after a server restart adds no duplicates. Shared by the training, processing and
  * transform controllers.
  */
-import { RuntimeUnavailableError, type ContainerRuntime, type LogLine } from '../../runtime/container-runtime.js';
-import { logger } from '../../platform/logger.js';
-import type { LogStore } from '../../storage/log-store.js';
+import { RuntimeUnavailableError, type ContainerRuntime, type LogLine } from '../runtime/container-runtime.js';
+import { logger } from '../platform/logger.js';
+import type { LogStore } from '../storage/log-store.js';
 
 export interface FollowOptions {
   runtime: ContainerRuntime;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPlatformError } from './health.js';
+import { isPlatformError } from '../controllers/serving/health.js';
 import { RoutingTable } from './routing-table.js';
 
 describe('routing table restore after a restart', () => {

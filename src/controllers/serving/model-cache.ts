@@ -1,5 +1,5 @@
 /**
- * @module controllers/endpoint/model-cache — model data (`ModelDataUrl`, a model.tar.gz) extracted
+ * @module controllers/serving/model-cache — model data (`ModelDataUrl`, a model.tar.gz) extracted
  * once per artifact into `<modelCacheDir>/<sha256(uri + version)>/`, which instances mount
  * read-only at /opt/ml/model (contract §4.1).
  *

@@ -1,5 +1,5 @@
 /**
- * @module controllers/endpoint/health — the hosting contract's `GET /ping` check (200 = healthy,
+ * @module controllers/serving/health — the hosting contract's `GET /ping` check (200 = healthy,
  * 2 s limit, §4.2), telling a container that failed the check from a platform that could not make it.
  *
  * A check the platform itself could not run (no file descriptor left, no ephemeral port, no memory

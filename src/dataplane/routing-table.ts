@@ -1,5 +1,5 @@
 /**
- * @module controllers/endpoint/routing-table — the in-memory table of serving endpoints that the
+ * @module dataplane/routing-table — the in-memory table of serving endpoints that the
  * endpoint controller writes (only healthy instances) and the data plane reads on every request,
  * so no request touches Docker or the database.
  *
@@ -14,8 +14,8 @@
  * marks the table "restoring" before the server listens, and the data plane holds requests for
  * names it does not know until then, instead of answering "not found" for an endpoint that exists.
  */
-import type { ResourceStore } from '../../storage/resource-store.js';
-import type { CaptureSettings } from '../../resources/data-capture.js';
+import type { ResourceStore } from '../storage/resource-store.js';
+import type { CaptureSettings } from '../resources/data-capture.js';
 
 /** One serving container as the data plane sees it. */
 export interface InstanceRoute {

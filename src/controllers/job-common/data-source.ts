@@ -1,5 +1,5 @@
 /**
- * @module controllers/training-job/data-source — what a channel's S3DataSource (or a `file://`
+ * @module controllers/job-common/data-source — what a channel's S3DataSource (or a `file://`
  * URI, a Slipway extension) stands for: a list of objects with their path under the channel,
  * split across hosts for ShardedByS3Key. Shared by File-mode staging and the Pipe-mode feeder.
  *
