@@ -8,6 +8,7 @@ import type { ResourceStore } from '../storage/resource-store.js';
 import type { Reconciler, WorkQueue } from './work-queue.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Admission } from './admission/admission.js';
+import type { RoutePublisher } from '../resources/endpoint-routes.js';
 
 export interface ControllerDeps {
   config: SlipwayConfig;
@@ -19,6 +20,8 @@ export interface ControllerDeps {
   runtime: ContainerRuntime;
   queue: WorkQueue;
   metrics: Metrics;
+  /** Where the endpoint controller publishes healthy instances (the data plane's routing table). */
+  routes: RoutePublisher;
   /** Shared by every controller: admits work by host capacity (admission/admission.ts). */
   admission: Admission;
 }

@@ -29,7 +29,7 @@ import { modelError, oversizeBody, renderError, runtimeValidationError } from '.
 import type { Surface, SurfaceHandler } from '../protocol/surface.js';
 import type { SlipwayConfig } from '../platform/config.js';
 import type { ResourceStore } from '../storage/resource-store.js';
-import { pickInstance, pickVariant, routingTableFor, type EndpointRoute, type InstanceRoute, type VariantRoute } from './routing-table.js';
+import { pickInstance, pickVariant, type RoutingTable, type EndpointRoute, type InstanceRoute, type VariantRoute } from './routing-table.js';
 import { endpointLogGroup } from '../resources/endpoint.js';
 import { answerPreflight, applyCors } from './cors.js';
 import { COALESCE_LIMIT, Invocation, type InvocationPlane } from './invocation.js';
@@ -51,6 +51,8 @@ export interface RuntimeSurface {
 export interface RuntimeSurfaceDeps {
   config: SlipwayConfig;
   resources: ResourceStore;
+  /** The routes the endpoint controller publishes (the same table it was given). */
+  routes: RoutingTable;
   /** Invocation counts and latency split (ModelLatency vs OverheadLatency) go here. */
   metrics: Metrics;
   /** Where InvokeEndpointAsync reads InputLocation and writes results (without it, async is off). */
@@ -87,7 +89,7 @@ export function invocationTimeoutMs(env: NodeJS.ProcessEnv = process.env): numbe
 
 export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
   const { config } = deps;
-  const table = routingTableFor(deps.resources);
+  const table = deps.routes;
   const timeoutMs = invocationTimeoutMs();
   const pools = new Map<InstanceRoute, Pool>();
   const unsubscribe = table.onInstanceRemoved((inst) => {

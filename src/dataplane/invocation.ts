@@ -31,7 +31,7 @@ import { pickInstance, type EndpointRoute, type InstanceRoute, type RoutingTable
 import type { Metrics } from '../metrics/metrics.js';
 import type { CaptureSettings } from '../resources/data-capture.js';
 import type { DataCaptureWriter } from './capture/data-capture.js';
-import { isPlatformError } from '../controllers/serving/health.js';
+import { isPlatformError } from '../platform/platform-errors.js';
 
 /**
  * Bodies up to this size (by Content-Length) are collected and written in one piece: one syscall

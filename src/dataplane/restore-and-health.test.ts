@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPlatformError } from '../controllers/serving/health.js';
+import { isPlatformError } from '../platform/platform-errors.js';
 import { RoutingTable } from './routing-table.js';
 
 describe('routing table restore after a restart', () => {

@@ -7,50 +7,16 @@
  *                                     │
  *                 removed instances ──┴──▶ onInstanceRemoved listeners (close connection pools gracefully)
  *
- * Both sides are built from the same ResourceStore in the composition root; `routingTableFor`
- * keys the shared table on it so the wiring in server/app.ts needs no extra parameter.
+ * The composition root (server/app.ts) builds one table and gives it to the endpoint controller
+ * as its RoutePublisher (resources/endpoint-routes.ts) and to the data plane.
  *
  * After a restart the table is empty until the controller has adopted the running containers: it
  * marks the table "restoring" before the server listens, and the data plane holds requests for
  * names it does not know until then, instead of answering "not found" for an endpoint that exists.
  */
-import type { ResourceStore } from '../storage/resource-store.js';
-import type { CaptureSettings } from '../resources/data-capture.js';
+import type { EndpointRoute, InstanceRoute, RoutePublisher, RouteSpec, VariantRoute } from '../resources/endpoint-routes.js';
 
-/** One serving container as the data plane sees it. */
-export interface InstanceRoute {
-  readonly instanceId: string;
-  readonly variant: string;
-  /** `http://127.0.0.1:<published port>` */
-  readonly origin: string;
-  /** Log stream `<variant>/<instance-id>` (ModelError's LogStreamArn). */
-  readonly logStream: string;
-  /** Requests in flight; the data plane increments/decrements, the controller drains on it. */
-  outstanding: number;
-  /** Round-robin tie breaker among equally loaded instances. */
-  served: number;
-  /**
-   * Set by the data plane when a connection to the instance failed; skipped by pickInstance until
-   * the controller's next successful ping clears it. Limits failures to requests already in flight.
-   */
-  broken: boolean;
-}
-
-export interface VariantRoute {
-  readonly name: string;
-  readonly weight: number;
-  readonly instances: readonly InstanceRoute[];
-  /** Smooth weighted round-robin state (nginx's algorithm): exact proportions over any window. */
-  current: number;
-}
-
-export interface EndpointRoute {
-  readonly name: string;
-  readonly arn: string;
-  readonly variants: readonly VariantRoute[];
-  /** DataCaptureConfig of the serving fleet, when capture is on. */
-  readonly capture?: CaptureSettings;
-}
+export type { EndpointRoute, InstanceRoute, VariantRoute } from '../resources/endpoint-routes.js';
 
 /**
  * Variant by smooth weighted round-robin over variants with weight > 0 and at least one instance.
@@ -79,7 +45,7 @@ export function pickInstance(variant: VariantRoute): InstanceRoute | undefined {
   return best;
 }
 
-export class RoutingTable {
+export class RoutingTable implements RoutePublisher {
   private readonly routes = new Map<string, EndpointRoute>();
   private restore: { done: Promise<void>; finish: () => void } | undefined;
   private readonly removedListeners = new Set<(instance: InstanceRoute) => void>();
@@ -95,12 +61,7 @@ export class RoutingTable {
    * Replaces an endpoint's route. Instance objects carried over (same instanceId and origin) keep
    * their counters so draining and least-outstanding stay correct across re-publishes.
    */
-  publish(route: {
-    name: string;
-    arn: string;
-    variants: { name: string; weight: number; instances: { instanceId: string; variant: string; origin: string; logStream: string }[] }[];
-    capture?: CaptureSettings;
-  }): EndpointRoute {
+  publish(route: RouteSpec): EndpointRoute {
     const key = route.name.toLowerCase();
     const old = this.routes.get(key);
     const oldInstances = new Map<string, InstanceRoute>();
@@ -202,16 +163,4 @@ export class RoutingTable {
   private emitRemoved(instance: InstanceRoute): void {
     for (const l of this.removedListeners) l(instance);
   }
-}
-
-const tables = new WeakMap<object, RoutingTable>();
-
-/** The routing table shared by the endpoint controller and the data plane of one server. */
-export function routingTableFor(resources: ResourceStore): RoutingTable {
-  let t = tables.get(resources);
-  if (!t) {
-    t = new RoutingTable();
-    tables.set(resources, t);
-  }
-  return t;
 }

@@ -16,6 +16,7 @@ import { sageMakerValidator } from '../services/sagemaker/validation.js';
 import { logsOperations } from '../services/logs/index.js';
 import { validateLogsInput } from '../services/logs/validation.js';
 import { createRuntimeSurface, invocationTimeoutMs } from '../dataplane/index.js';
+import { RoutingTable } from '../dataplane/routing-table.js';
 import { SqliteObjectStore } from '../storage/sqlite/sqlite-object-store.js';
 import { SqliteMetadataStore } from '../storage/metadata-store.js';
 import { LogRetention } from '../storage/log-retention.js';
@@ -62,12 +63,14 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   // Controllers and queue refer to each other: the queue calls reconcilers by key prefix.
   const reconcilers: Record<string, Reconciler> = {};
   const queue = new WorkQueue(reconcilers);
-  const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, localPaths, runtime, queue, metrics };
+  // The endpoint controller publishes healthy instances here; the data plane routes by it.
+  const routes = new RoutingTable();
+  const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, localPaths, runtime, queue, metrics, routes };
   const controllers: Controller[] = createControllers(controllerDeps);
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
   const deps = { config, resources, tags, logs, objects, queue };
-  const dataplane = createRuntimeSurface({ ...deps, runtime, metrics, db });
+  const dataplane = createRuntimeSurface({ ...deps, routes, runtime, metrics, db });
   const router = createRouter({
     slipway: createSlipwayRoutes({
       runtime,

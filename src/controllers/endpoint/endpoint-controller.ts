@@ -47,7 +47,7 @@ import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { checkHealth, ping } from '../serving/health.js';
 import { ModelCache, ModelDataError } from '../serving/model-cache.js';
 import { createInstance, watchInstance, type Instance } from './instance.js';
-import { routingTableFor, type RoutingTable } from '../../dataplane/routing-table.js';
+import type { RoutePublisher } from '../../resources/endpoint-routes.js';
 import { captureSettings } from '../../resources/data-capture.js';
 import { admitFleet, endpointClaims } from './fleet-admission.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
@@ -79,7 +79,7 @@ class FleetFailure extends Error {}
 export class EndpointController implements Controller {
   readonly kind = 'endpoint';
   private readonly states = new Map<string, EndpointState>();
-  private readonly table: RoutingTable;
+  private readonly table: RoutePublisher;
   private readonly cache: ModelCache;
   private readonly background = new Set<Promise<unknown>>();
   private hostResources?: Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }>;
@@ -90,7 +90,7 @@ export class EndpointController implements Controller {
   private readonly sweeper: OrphanSweeper;
 
   constructor(private readonly deps: ControllerDeps) {
-    this.table = routingTableFor(deps.resources);
+    this.table = deps.routes;
     // Until resume() has adopted what was serving, the data plane waits instead of "not found".
     this.table.beginRestore();
     this.cache = ModelCache.forControllers(deps);

@@ -8,7 +8,7 @@
 import { RuntimeNotFoundError, RuntimeUnavailableError, type ContainerRuntime } from '../../runtime/container-runtime.js';
 import { logger } from '../../platform/logger.js';
 import type { LogStore } from '../../storage/log-store.js';
-import type { InstanceRoute } from '../../dataplane/routing-table.js';
+import type { InstanceRoute } from '../../resources/endpoint-routes.js';
 import { endpointLogGroup } from '../../resources/endpoint.js';
 
 /** How soon a wait or log follow cut off by an unreachable engine is tried again. */

@@ -18,27 +18,11 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { archiveEntryViolation, unpackWorkerMain } from './unpack-worker.js';
+import { archiveEntryViolation, unpackWorkerMain, type UnpackJob, type UnpackReply } from './unpack-worker.js';
+
+export type { UnpackJob, UnpackReply } from './unpack-worker.js';
 
 /** What the worker gets (`workerData`). */
-export interface UnpackJob {
-  /** The archive: a store blob or a checked local file, read by the worker itself. */
-  file: string;
-  /** An empty directory to extract into. */
-  dir: string;
-  /** node-tar's CommonJS entry, resolved here (the worker runs from source text, not a file). */
-  tarModule: string;
-  maxBytes: number;
-  maxEntries: number;
-  maxTrailingBytes: number;
-}
-
-/** The worker's one message. */
-export type UnpackReply =
-  | { kind: 'done'; entries: number; bytes: number }
-  | { kind: 'rejected'; reason: string }
-  | { kind: 'failed'; message: string };
-
 export type ExtractOutcome = UnpackReply | { kind: 'timeout' } | { kind: 'aborted' };
 
 export interface ExtractOptions {

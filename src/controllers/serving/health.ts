@@ -8,6 +8,7 @@
  * client connections, every ping failed with EMFILE and healthy instances were replaced).
  */
 import { Agent, request } from 'undici';
+import { isPlatformError } from '../../platform/platform-errors.js';
 
 export const PING_TIMEOUT_MS = 2_000;
 
@@ -16,16 +17,6 @@ export type HealthVerdict = 'healthy' | 'unhealthy' | 'unknown';
 // Health checks get their own short-lived connections so a wedged keep-alive socket of the
 // data plane's pool can never make a healthy container look dead (or the other way round).
 const agent = new Agent({ keepAliveTimeout: 1_000, connections: 4 });
-
-/** Errors of this side's resources, not of the container or its network. */
-const PLATFORM_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL', 'EAGAIN']);
-
-export function isPlatformError(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && PLATFORM_ERRORS.has(e.code)) return true;
-  }
-  return false;
-}
 
 /** `GET <origin>/ping`: healthy on 200 within the timeout; never throws. */
 export async function checkHealth(origin: string, timeoutMs = PING_TIMEOUT_MS): Promise<HealthVerdict> {

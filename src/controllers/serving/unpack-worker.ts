@@ -17,7 +17,24 @@
  * with one Buffer.concat per chunk, quadratic in the trailer; 200 MiB of zeros behind a 203 KB
  * gzip froze the server that way. Time and memory are bounded by the caller (terminate, heap limit).
  */
-import type { UnpackJob, UnpackReply } from './archive-extractor.js';
+/** What archive-extractor.ts hands the worker (types only: erased from the worker's source). */
+export interface UnpackJob {
+  /** The archive: a store blob or a checked local file, read by the worker itself. */
+  file: string;
+  /** An empty directory to extract into. */
+  dir: string;
+  /** node-tar's CommonJS entry, resolved here (the worker runs from source text, not a file). */
+  tarModule: string;
+  maxBytes: number;
+  maxEntries: number;
+  maxTrailingBytes: number;
+}
+
+/** The worker's one message. */
+export type UnpackReply =
+  | { kind: 'done'; entries: number; bytes: number }
+  | { kind: 'rejected'; reason: string }
+  | { kind: 'failed'; message: string };
 
 /**
  * Why a tar entry may not be extracted into a model directory, or undefined when it may.

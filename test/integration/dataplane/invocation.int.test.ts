@@ -8,7 +8,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntimeSurface, type RuntimeSurface } from '../../../src/dataplane/index.js';
-import { routingTableFor, type RoutingTable } from '../../../src/dataplane/routing-table.js';
+import { RoutingTable } from '../../../src/dataplane/routing-table.js';
 import { newRequestContext } from '../../../src/protocol/context.js';
 import { openDatabase, type Db } from '../../../src/storage/sqlite/database.js';
 import { MetricStore } from '../../../src/metrics/metric-store.js';
@@ -60,8 +60,8 @@ describe('data plane proxy', () => {
     store = new MetricStore(db);
     metrics = new Metrics(store);
     const resources = {} as ResourceStore;
-    table = routingTableFor(resources);
-    surface = createRuntimeSurface({ config: { region: 'us-east-1', corsOrigins: [] } as unknown as SlipwayConfig, resources, metrics });
+    table = new RoutingTable();
+    surface = createRuntimeSurface({ config: { region: 'us-east-1', corsOrigins: [] } as unknown as SlipwayConfig, resources, routes: table, metrics });
     ({ server: front, port: frontPort } = await listen((req, res) => {
       void surface.surface.handle(req, res, newRequestContext(), new URL(req.url ?? '/', 'http://localhost'));
     }));
