@@ -1,12 +1,13 @@
 /**
  * @module services/s3/request-params — the header and query-string members of S3's model that are
  * not free text (enums, booleans, integers, timestamps), checked for each operation before it runs,
- * with the error S3 answers for each: a value S3 would refuse is never accepted and dropped.
+ * so that a value S3 would refuse is refused here too instead of being accepted and dropped.
  *
  *   route ─► checkRequestParams(op, call) ─► syntax of each member present ─► Object Lock rules ─► operation
  *
- * Where S3's answer was recorded, it is copied (source beside the rule); otherwise a bad value gets
- * S3's generic 400 InvalidArgument naming the header or parameter (ArgumentName, ArgumentValue).
+ * Where S3's answer was recorded, code and message are copied (source beside the rule); otherwise a
+ * bad value gets 400 InvalidArgument, S3's code for a bad argument, naming the header or parameter
+ * (ArgumentName, ArgumentValue) in a message of Slipway's.
  * Checked elsewhere: max-keys and encoding-type on the object listings (./list-ops.ts), partNumber
  * (./get-object.ts, ./multipart-ops.ts), x-amz-max-parts and x-amz-part-number-marker
  * (./object-attributes.ts), x-amz-server-side-encryption (./sse.ts), the directives (./object-ops.ts).
