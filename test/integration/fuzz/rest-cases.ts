@@ -84,8 +84,11 @@ export function restRequest(model: AwsModel, op: string, doc: Doc): WireRequest 
   return { method: o.http.method, path: query.length ? `${path}?${query.join('&')}` : path, headers, ...(body ? { body } : {}) };
 }
 
-/** Printable junk only: control characters in a header are refused by Node's parser before any surface runs. */
-const PRINTABLE_BREAKERS = ['!@#$%^&*()', ' space ', 'é', '..', '-', 'a b', '"\'<>', '~~~'];
+/**
+ * Printable junk only: control characters in a header are refused by Node's parser before any
+ * surface runs. The one exception, a tab inside a value, is legal in a field (RFC 9110 §5.5).
+ */
+const PRINTABLE_BREAKERS = ['!@#$%^&*()', ' space ', 'é', '..', '-', 'a b', '"\'<>', '~~~', 'a\tb'];
 
 /**
  * Junk that breaks the pattern. In a header it must still break it as received: a field value
