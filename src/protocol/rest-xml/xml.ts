@@ -72,7 +72,7 @@ const DOCTYPE = /<!DOCTYPE/i;
 /**
  * Parses a small XML request body; MalformedXML when it is not XML, not UTF-8 (bytes, not
  * U+FFFD: a key must not change on the way in) or declares a document type (entities would be
- * expanded). S3 answers MalformedXML to all three.
+ * expanded; S3's documents never need one).
  */
 export function parseXml(body: Buffer | string): Record<string, unknown> {
   let text: string;

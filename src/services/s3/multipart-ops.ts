@@ -156,8 +156,8 @@ export async function completeMultipartUpload(call: ObjectCall): Promise<void> {
   const ifNoneMatch = header(call.req, 'if-none-match');
   const ifMatch = header(call.req, 'if-match');
   if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') throw S3Errors.notImplemented('If-None-Match');
-  // The document first, as S3 reads it: a malformed one is refused even when retrying a Complete
-  // that already succeeded (answered from the record below).
+  // The document first (Ceph's RGW reads it before looking the upload up): a malformed one is
+  // refused even when it retries a Complete that already succeeded (answered from the record below).
   const requested = parseCompleteBody(await readSmallBody(call.req));
   const host = header(call.req, 'host') ?? 'localhost';
   const location = `http://${host}/${call.bucket}/${encodeURIComponent(call.key).replace(/%2F/g, '/')}`;
