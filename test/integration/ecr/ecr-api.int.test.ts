@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { python, useTestServer } from '../../helpers/server.js';
-import { aws, pushTinyImage } from './helpers.js';
+import { aws, ociErrors, pushTinyImage, sha256 } from './helpers.js';
 
 const rand = () => randomBytes(4).toString('hex');
 
@@ -181,6 +181,40 @@ print(json.dumps(r, default=str))
     expect(await (await fetch(`${url}/v2/${repo}/tags/list`)).json()).toEqual({ name: repo, tags: [] });
   });
 
+  it('keeps an image a manifest list refers to until the list goes, and sizes the list by its largest image', async () => {
+    const url = srv().url;
+    const repo = `multi-${rand()}`;
+    await python(url, ecrScript(`call("create_repository", repositoryName="${repo}"); print("{}")`));
+    const child = await pushTinyImage(url, repo, 'amd64');
+    const list = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.docker.distribution.manifest.list.v2+json',
+        manifests: [{ mediaType: 'application/vnd.docker.distribution.manifest.v2+json', size: child.manifest.length, digest: child.digest, platform: { architecture: 'amd64', os: 'linux' } }],
+      }),
+    );
+    const put = await fetch(`${url}/v2/${repo}/manifests/multi`, { method: 'PUT', headers: { 'Content-Type': 'application/vnd.docker.distribution.manifest.list.v2+json' }, body: list });
+    expect(put.status).toBe(201);
+    const listDigest = sha256(list);
+    const out = await python(
+      url,
+      ecrScript(`
+r = {}
+r["list"] = call("describe_images", repositoryName="${repo}", imageIds=[{"imageTag": "multi"}])["imageDetails"][0]
+r["blocked"] = call("batch_delete_image", repositoryName="${repo}", imageIds=[{"imageDigest": "${child.digest}"}])
+r["together"] = call("batch_delete_image", repositoryName="${repo}", imageIds=[{"imageTag": "multi"}, {"imageDigest": "${child.digest}"}])
+r["left"] = call("list_images", repositoryName="${repo}")
+print(json.dumps(r, default=str))
+`),
+    );
+    expect(out.list).toMatchObject({ imageDigest: listDigest, imageManifestMediaType: 'application/vnd.docker.distribution.manifest.list.v2+json', imageSizeInBytes: child.sizeBytes });
+    expect(out.blocked.failures).toEqual([
+      { imageId: { imageDigest: child.digest }, failureCode: 'ImageReferencedByManifestList', failureReason: `Requested image referenced by manifest list: [${listDigest}]` },
+    ]);
+    expect(out.together.failures).toEqual([]);
+    expect(out.left.imageIds).toEqual([]);
+  });
+
   it('tags repositories and answers ECR’s errors for bad tags and unknown ARNs', async () => {
     const repo = `tagged-${rand()}`;
     const out = await python(
@@ -290,24 +324,24 @@ describe('registry API rules', () => {
     expect(await (await fetch(`${url}/v2/${repo}/tags/list?n=2&last=b`)).json()).toEqual({ name: repo, tags: ['c'] });
     const big = await fetch(`${url}/v2/${repo}/tags/list?n=1001`);
     expect(big.status).toBe(405);
-    expect((await big.json()).errors[0].code).toBe('UNSUPPORTED');
+    expect((await ociErrors(big))[0].code).toBe('UNSUPPORTED');
     const catalog = (await (await fetch(`${url}/v2/_catalog`)).json()) as { repositories: string[] };
     expect(catalog.repositories).toContain(repo);
     const del = await fetch(`${url}/v2/${repo}/manifests/a`, { method: 'DELETE' });
     expect(del.status).toBe(405);
-    expect((await del.json()).errors[0].code).toBe('UNSUPPORTED');
+    expect((await ociErrors(del))[0].code).toBe('UNSUPPORTED');
   });
 
   it('answers a bad repository name and a malformed manifest with the registry’s codes', async () => {
     const url = srv().url;
     const bad = await fetch(`${url}/v2/Bad/Name/tags/list`);
-    expect([bad.status, (await bad.json()).errors[0].code]).toEqual([400, 'NAME_INVALID']);
+    expect([bad.status, (await ociErrors(bad))[0].code]).toEqual([400, 'NAME_INVALID']);
     const repo = `junk-${rand()}`;
     await python(url, ecrScript(`call("create_repository", repositoryName="${repo}"); print("{}")`));
     const junk = await fetch(`${url}/v2/${repo}/manifests/v1`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: 'not json' });
-    expect([junk.status, (await junk.json()).errors[0].code]).toEqual([400, 'MANIFEST_INVALID']);
+    expect([junk.status, (await ociErrors(junk))[0].code]).toEqual([400, 'MANIFEST_INVALID']);
     const huge = await fetch(`${url}/v2/${repo}/manifests/v1`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: Buffer.alloc(5 * 1024 * 1024, 0x20) });
-    expect([huge.status, (await huge.json()).errors[0].code]).toEqual([400, 'MANIFEST_INVALID']);
+    expect([huge.status, (await ociErrors(huge))[0].code]).toEqual([400, 'MANIFEST_INVALID']);
     const images = await python(url, ecrScript(`print(json.dumps(call("list_images", repositoryName="${repo}")))`));
     expect(images.imageIds).toEqual([]);
   });

@@ -108,3 +108,14 @@ export async function removePulledImages(port: number): Promise<void> {
   );
   for (const id of ids) await execFileAsync('docker', ['rmi', '-f', id]).catch(() => undefined);
 }
+
+export interface OciErrorBody {
+  code: string;
+  message: string;
+  detail: unknown;
+}
+
+/** The `errors` of a registry error answer. */
+export async function ociErrors(r: Response): Promise<OciErrorBody[]> {
+  return ((await r.json()) as { errors: OciErrorBody[] }).errors;
+}

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoginTokens } from '../../../src/services/ecr/login-token.js';
 import { awsEnv, startTestServer, type TestServer } from '../../helpers/server.js';
-import { pushTinyImage, removePulledImages } from './helpers.js';
+import { pushTinyImage, removePulledImages, ociErrors } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
 const KEY = { accessKeyId: 'AKIDECRTEST', secretAccessKey: 'ecr-test-secret' };
@@ -42,8 +42,9 @@ describe('registry with authentication on', () => {
   });
 
   afterAll(async () => {
-    if (srv) await removePulledImages(srv.port);
+    // Containers first: an image a container still uses cannot be removed.
     await srv?.cleanup();
+    if (srv) await removePulledImages(srv.port);
     rmSync(dockerConfig, { recursive: true, force: true });
   });
 
@@ -51,7 +52,7 @@ describe('registry with authentication on', () => {
     const r = await fetch(`${srv.url}/v2/`);
     expect(r.status).toBe(401);
     expect(r.headers.get('www-authenticate')).toBe(`Basic realm="https://127.0.0.1:${srv.port}/",service="ecr.amazonaws.com"`);
-    expect((await r.json()).errors[0].code).toBe('UNAUTHORIZED');
+    expect((await ociErrors(r))[0].code).toBe('UNAUTHORIZED');
     expect((await fetch(`${srv.url}/v2/${repo}/tags/list`)).status).toBe(401);
   });
 
@@ -67,7 +68,7 @@ describe('registry with authentication on', () => {
     const old = new LoginTokens(new Map([[KEY.accessKeyId, KEY.secretAccessKey]])).issue(KEY.accessKeyId, Date.now() - 13 * 3600_000).password;
     const r = await fetch(`${srv.url}/v2/${repo}/tags/list`, { headers: { Authorization: basic(old) } });
     expect(r.status).toBe(403);
-    expect((await r.json()).errors[0]).toEqual({ code: 'DENIED', message: 'Your authorization token has expired. Reauthenticate and try again.', detail: null });
+    expect((await ociErrors(r))[0]).toEqual({ code: 'DENIED', message: 'Your authorization token has expired. Reauthenticate and try again.', detail: null });
   });
 
   it('answers ECR API calls signed with an unknown key with UnrecognizedClientException', async () => {

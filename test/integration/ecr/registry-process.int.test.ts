@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { python, startTestServer, type TestServer } from '../../helpers/server.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { pushTinyImage } from './helpers.js';
+import { pushTinyImage, ociErrors } from './helpers.js';
 
 interface Status {
   state: string;
@@ -109,7 +109,7 @@ describe('managed registry process', () => {
     const r = await fetch(`${srv.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect(r.status).toBe(503);
-    const err = (await r.json()).errors[0];
+    const err = (await ociErrors(r))[0];
     expect(err.code).toBe('UNAVAILABLE');
     expect(err.message).toContain('/nonexistent/docker-registry is not installed (run scripts/setup-registry');
     expect(await status(srv.url)).toMatchObject({ state: 'failed' });
@@ -125,6 +125,6 @@ describe('managed registry process', () => {
     await createRepo(srv.url, repo);
     const r = await fetch(`${srv.url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
     expect(r.status).toBe(503);
-    expect((await r.json()).errors[0].message).toBe("Slipway's registry is turned off (SLIPWAY_REGISTRY=off)");
+    expect((await ociErrors(r))[0].message).toBe("Slipway's registry is turned off (SLIPWAY_REGISTRY=off)");
   });
 });

@@ -64,17 +64,16 @@ export function imageOperations(deps: EcrDeps): OperationTable {
     imageStatus: 'ACTIVE',
   });
 
-  /** The digests of index manifests in `repo` that list `digest` (it cannot go while they stay). */
-  const referencedBy = (repo: string, digest: string): string[] => {
-    const out: string[] = [];
+  /** child digest → the index manifests in `repo` listing it (a child cannot go while they stay); read once per call. */
+  const indexParents = (repo: string): Map<string, string[]> => {
+    const parents = new Map<string, string[]>();
     for (let after: string | undefined; ; ) {
       const rows = deps.store.listImages(repo, 'ANY', { ...(after ? { after } : {}), limit: 500 });
       for (const img of rows) {
-        if (!INDEX_TYPES.has(img.mediaType) || img.digest === digest) continue;
-        const children = parseIndex(img.manifest);
-        if (children.includes(digest)) out.push(img.digest);
+        if (!INDEX_TYPES.has(img.mediaType)) continue;
+        for (const child of parseIndex(img.manifest)) parents.set(child, [...(parents.get(child) ?? []), img.digest]);
       }
-      if (rows.length < 500) return out;
+      if (rows.length < 500) return parents;
       after = rows[rows.length - 1]!.digest;
     }
   };
@@ -142,6 +141,7 @@ export function imageOperations(deps: EcrDeps): OperationTable {
       const imageIds: ImageIdentifier[] = [];
       const failures: ImageFailure[] = [];
       const forgotten: string[] = [];
+      let parents: Map<string, string[]> | undefined;
       for (const id of input.imageIds) {
         const r = resolve(repo, id);
         if ('failure' in r) {
@@ -151,7 +151,8 @@ export function imageOperations(deps: EcrDeps): OperationTable {
         // By tag alone: the tag goes, and the image with it when it was the last one (BatchDeleteImage API reference).
         const wholeImage = id.imageDigest !== undefined || r.image.tags.length <= 1;
         if (wholeImage) {
-          const lists = referencedBy(repo, r.digest);
+          parents ??= indexParents(repo);
+          const lists = (parents.get(r.digest) ?? []).filter((p) => p !== r.digest && deps.store.getImage(repo, p));
           if (lists.length > 0) {
             failures.push({ imageId: id, failureCode: 'ImageReferencedByManifestList', failureReason: `Requested image referenced by manifest list: [${lists.join(', ')}]` });
             continue;
