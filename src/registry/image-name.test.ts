@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSlipwayRegistryHost, parseImageName } from './image-name.js';
+import { isSlipwayRegistryHost, parseImageName, pullAddress } from './image-name.js';
 
 describe('parseImageName', () => {
   it('splits an ECR URI into host, repository and tag', () => {
@@ -37,5 +37,15 @@ describe('isSlipwayRegistryHost', () => {
     expect(isSlipwayRegistryHost('127.0.0.1:5000', 7447)).toBe(false);
     expect(isSlipwayRegistryHost('docker.io', 7447)).toBe(false);
     expect(isSlipwayRegistryHost('12345.dkr.ecr.us-east-1.amazonaws.com', 7447)).toBe(false);
+  });
+});
+
+describe('pullAddress', () => {
+  it('is loopback when Slipway listens everywhere, else the bound address', () => {
+    expect(pullAddress('127.0.0.1')).toBe('127.0.0.1');
+    expect(pullAddress('0.0.0.0')).toBe('127.0.0.1');
+    expect(pullAddress('::')).toBe('127.0.0.1');
+    expect(pullAddress('10.0.0.5')).toBe('10.0.0.5');
+    expect(pullAddress('fd00::5')).toBe('[fd00::5]');
   });
 });

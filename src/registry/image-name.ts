@@ -48,3 +48,13 @@ export function isSlipwayRegistryHost(host: string, ownPort: number | undefined)
   if (ownPort === undefined) return false;
   return host === `127.0.0.1:${ownPort}` || host === `localhost:${ownPort}` || host === `[::1]:${ownPort}`;
 }
+
+/**
+ * Where the engine reaches Slipway for pulls: loopback when Slipway listens on every address (Docker
+ * allows plain HTTP to 127.0.0.0/8 only); the bound address otherwise, which the engine must list
+ * in its `insecure-registries` (docs/ecr.md).
+ */
+export function pullAddress(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '' || host === 'localhost') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

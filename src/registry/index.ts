@@ -18,6 +18,7 @@ import { SqliteEcrStore } from '../storage/ecr-store.js';
 import type { Db } from '../storage/sqlite/database.js';
 import type { TagStore } from '../storage/tag-store.js';
 import { isValidName } from './registry-path.js';
+import { pullAddress } from './image-name.js';
 import { RegistryProcess, type RegistryStatus } from './registry-process.js';
 import { createRegistrySurface } from './registry-proxy.js';
 import { withRegistryImages } from './registry-images.js';
@@ -98,7 +99,7 @@ export function createEcrRegistry(deps: { config: SlipwayConfig; db: Db; tags: T
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
       res.end(body);
     },
-    wrapRuntime: (engine) => withRegistryImages(engine, { store, tokens, port: () => port }),
+    wrapRuntime: (engine) => withRegistryImages(engine, { store, tokens, port: () => port, pullAddress: pullAddress(config.host) }),
     listening(p, handler) {
       port = p;
       if (config.registry.enabled) {

@@ -56,7 +56,9 @@ export function withRegistryImages(engine: ContainerRuntime, opts: RegistryImage
   const resolveImage = async (ref: string): Promise<ResolvedImage | undefined> => {
     const name = parseImageName(ref);
     const port = opts.port();
-    if (!name?.host || !isSlipwayRegistryHost(name.host, port)) return engine.resolveImage(ref);
+    const address = opts.pullAddress ?? '127.0.0.1';
+    const ours = name?.host !== undefined && (isSlipwayRegistryHost(name.host, port) || (port !== undefined && name.host === `${address}:${port}`));
+    if (!name || !ours) return engine.resolveImage(ref);
     const repo = opts.store.getRepository(name.repository);
     const digest = repo ? (name.digest ?? opts.store.tagDigest(name.repository, name.tag ?? 'latest')) : undefined;
     const image = digest !== undefined ? opts.store.getImage(name.repository, digest) : undefined;
@@ -65,13 +67,13 @@ export function withRegistryImages(engine: ContainerRuntime, opts: RegistryImage
     const id = configDigest(image.manifest);
     let info = id ? await engine.inspectImage(id) : undefined;
     if (!info) {
-      const server = `${opts.pullAddress ?? '127.0.0.1'}:${port}`;
+      const server = `${address}:${port}`;
       const pullRef = `${server}/${image.repository}@${image.digest}`;
       await pullOnce(pullRef, server);
       info = await engine.inspectImage(pullRef);
       if (!info) throw new RuntimeError(`image ${pullRef} was pulled but the engine does not list it`);
     }
-    const canonical = `${name.host}/${image.repository}@${image.digest}`;
+    const canonical = `${name.host!}/${image.repository}@${image.digest}`;
     return { specified: ref, local: info.id, image: { ...info, repoDigests: [canonical, ...info.repoDigests.filter((d) => d !== canonical)] } };
   };
 
