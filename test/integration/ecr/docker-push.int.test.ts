@@ -117,7 +117,7 @@ describe('docker push and pull through Slipway', () => {
     expect(lastPull).not.toBeNull();
   }, 300_000);
 
-  it('trains and serves an image that exists only in the registry', async () => {
+  it('trains, serves, transforms and processes with an image that exists only in the registry', async () => {
     const ecrName = `000000000000.dkr.ecr.us-east-1.amazonaws.com/${repo}:v1`;
     const loopbackName = `${host}/${repo}:v1`;
     const out = await python(
@@ -158,8 +158,24 @@ sm.create_training_job(TrainingJobName="missing-${id}", RoleArn=role,
 wait("training_job_completed_or_stopped", TrainingJobName="missing-${id}", WaiterConfig={"Delay": 1, "MaxAttempts": 120})
 missing = sm.describe_training_job(TrainingJobName="missing-${id}")
 sm.delete_endpoint(EndpointName="from-registry-${id}")
+s3.put_object(Bucket="ecr-out", Key="batch/in.csv", Body=b"4,5,6")
+sm.create_transform_job(TransformJobName="from-registry-${id}", ModelName="from-registry-${id}",
+    TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://ecr-out/batch/"}}, "ContentType": "text/csv"},
+    TransformOutput={"S3OutputPath": "s3://ecr-out/batch-out"},
+    TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
+sm.create_processing_job(ProcessingJobName="from-registry-${id}", RoleArn=role,
+    AppSpecification={"ImageUri": "${ecrName}", "ContainerEntrypoint": ["python3", "-c", "print('processed')"]},
+    ProcessingResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 1}},
+    StoppingCondition={"MaxRuntimeInSeconds": 300})
+wait("transform_job_completed_or_stopped", TransformJobName="from-registry-${id}", WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+wait("processing_job_completed_or_stopped", ProcessingJobName="from-registry-${id}", WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+transform = sm.describe_transform_job(TransformJobName="from-registry-${id}")
+processing = sm.describe_processing_job(ProcessingJobName="from-registry-${id}")
+batch = s3.get_object(Bucket="ecr-out", Key="batch-out/in.csv.out")["Body"].read().decode() if transform["TransformJobStatus"] == "Completed" else None
 print(json.dumps({"status": job["TrainingJobStatus"], "reason": job.get("FailureReason"), "endpoint": ep["EndpointStatus"],
     "deployed": ep["ProductionVariants"][0]["DeployedImages"], "body": body,
+    "transform": [transform["TransformJobStatus"], transform.get("FailureReason"), batch],
+    "processing": [processing["ProcessingJobStatus"], processing.get("FailureReason")],
     "missing": [missing["TrainingJobStatus"], missing.get("FailureReason")]}, default=str))
 `,
     );
@@ -167,6 +183,8 @@ print(json.dumps({"status": job["TrainingJobStatus"], "reason": job.get("Failure
     expect(out.endpoint).toBe('InService');
     expect(out.body).toBe('1,2,3');
     expect(out.deployed).toEqual([{ SpecifiedImage: loopbackName, ResolvedImage: `${host}/${repo}@${digest}`, ResolutionTime: expect.any(String) }]);
+    expect(out.transform).toEqual(['Completed', null, '4,5,6']);
+    expect(out.processing).toEqual(['Completed', null]);
     expect(out.missing[0]).toBe('Failed');
     expect(out.missing[1]).toContain(
       `was not found in Slipway's registry or on this host. Push it (docker push 000000000000.dkr.ecr.us-east-1.amazonaws.com/${repo}:nope) or build it locally`,
