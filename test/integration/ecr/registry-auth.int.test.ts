@@ -105,6 +105,7 @@ describe('registry with authentication on', () => {
     const image = `127.0.0.1:${srv.port}/${repo}:job`;
     const env = awsEnv(srv.url, KEY);
     const job = `pull-${randomBytes(3).toString('hex')}`;
+    await execFileAsync('aws', ['s3', 'mb', 's3://out'], { env });
     await execFileAsync('aws', [
       'sagemaker', 'create-training-job', '--training-job-name', job, '--role-arn', 'arn:aws:iam::000000000000:role/R',
       '--algorithm-specification', `TrainingImage=${image},TrainingInputMode=File`,
