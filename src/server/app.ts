@@ -32,6 +32,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { logger } from './logger.js';
 import { createQuerySurface } from '../protocol/query/query-surface.js';
 import { STS_XMLNS, stsOperations } from '../services/sts/index.js';
+import { createEcrRegistry } from '../registry/index.js';
 
 export interface SlipwayServer {
   url: string;
@@ -51,7 +52,9 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const metadata = new SqliteMetadataStore(config.dbPath);
   const { db, resources, tags, logs } = metadata;
   const objects = new SqliteObjectStore(db, config.objectsDir);
-  const runtime = opts.runtime ?? new DockerRuntime({ networkPool: config.containers.networkPool });
+  // ECR and its registry; the runtime resolves images pushed there (src/registry).
+  const ecr = createEcrRegistry({ config, db, tags });
+  const runtime = ecr.wrapRuntime(opts.runtime ?? new DockerRuntime({ networkPool: config.containers.networkPool }));
   const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
   metricStore.start();
   const metrics = new Metrics(metricStore);
@@ -77,6 +80,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
         ...dataplane.slipwayRoutes,
         '/_slipway/logs/stream': createLogTailRoute(logs),
         '/_slipway/metrics': createPrometheusRoute(metrics),
+        '/_slipway/registry': ecr.statusRoute,
       },
     }),
     sagemaker: createJson11Surface({
@@ -97,6 +101,8 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     }),
     cloudwatch: createCloudWatchSurface(metricStore),
     sts: createQuerySurface({ operations: stsOperations(), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
+    ecr: ecr.api,
+    registry: ecr.registry,
     unknownTarget: async (req, res, ctx) => {
       req.resume();
       const target = String(req.headers['x-amz-target']);
@@ -123,6 +129,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     });
   } catch (err) {
     guard.stop();
+    await ecr.close();
     metricStore.stop();
     logRetention.stop();
     await queue.stop();
@@ -135,6 +142,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
+  ecr.listening(port, router);
 
   for (const c of controllers) {
     await c.resume().catch((err: unknown) => logger.error({ err, controller: c.kind }, 'controller failed to resume'));
@@ -154,6 +162,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
         server.closeAllConnections();
       });
       guard.stop();
+      await ecr.close();
       await dataplane.stop();
       await queue.stop();
       for (const c of controllers) await c.stop().catch(() => undefined);

@@ -8,6 +8,7 @@ import { containerSettings, type ContainerSettings } from './container-settings.
 
 export type { AdmissionSettings, ContainerSettings } from './container-settings.js';
 import { connectionLimits, type ConnectionLimits } from './connection-limits.js';
+import { registrySettings, type RegistrySettings } from '../registry/settings.js';
 
 export interface SlipwayConfig {
   host: string;
@@ -41,6 +42,8 @@ export interface SlipwayConfig {
   localPaths: LocalPaths;
   /** Budgets for decompressing user data. */
   dataLimits: DataLimits;
+  /** The managed registry behind ECR (src/registry, docs/ecr.md). */
+  registry: RegistrySettings;
 }
 
 export interface AuthConfig {
@@ -81,6 +84,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     ...authConfig(input, env),
     localPaths: LocalPaths.from(input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) }),
     dataLimits: dataLimitsFromEnv(env),
+    registry: registrySettings(env),
   };
 }
 
