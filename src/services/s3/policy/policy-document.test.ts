@@ -66,7 +66,7 @@ describe('matchesPattern', () => {
     expect(matchesPattern('s3:GetObject', 's3:getobject')).toBe(false);
   });
 
-  it('stays linear on a hostile pattern', () => {
+  it('stays fast on a hostile pattern', () => {
     const start = Date.now();
     expect(matchesPattern('*a*a*a*a*a*a*a*a*a*a*b', 'a'.repeat(20_000))).toBe(false);
     expect(Date.now() - start).toBeLessThan(2000);

@@ -115,7 +115,8 @@ export function parseBucketPolicy(text: string, bucket: string): BucketPolicy {
 /**
  * IAM's wildcard match: `*` any run of characters, `?` exactly one.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
- * Linear (two pointers with one back-track point), so a hostile pattern cannot stall the server.
+ * Two pointers with one back-track point, no recursion: at most pattern × value steps, and both are
+ * bounded (a policy is at most 20 KB and written by the owner; a key at most 1 KB).
  */
 export function matchesPattern(pattern: string, value: string, ignoreCase = false): boolean {
   const p = ignoreCase ? pattern.toLowerCase() : pattern;

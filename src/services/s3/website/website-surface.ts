@@ -154,7 +154,11 @@ export function createWebsiteSurface(deps: WebsiteSurfaceDeps): SurfaceHandler {
         key: address.path,
       };
       if (method === 'OPTIONS') return await preflight(call);
-      if (method !== 'GET' && !head) throw S3Errors.methodNotAllowed(method, 'OBJECT');
+      if (method !== 'GET' && !head) {
+        // Do not wait for an upload this address will never store.
+        if (!req.complete) res.setHeader('connection', 'close');
+        throw S3Errors.methodNotAllowed(method, 'OBJECT');
+      }
       if (!(await call.store.bucketExists(address.bucket))) throw new NoSuchBucket(address.bucket);
       const config = await loadWebsiteConfig(call.store, address.bucket);
       if (!config) {
