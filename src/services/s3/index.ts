@@ -45,7 +45,7 @@ import { getObject, headObject } from './get-object.js';
 import { getObjectAttributes } from './object-attributes.js';
 import { copyObject, deleteObject, deleteObjects, putObject } from './object-ops.js';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.js';
-import { deleteBucketPolicy, getBucketPolicy, putBucketPolicy } from './policy/bucket-policy-ops.js';
+import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy/bucket-policy-ops.js';
 import { deleteBucketWebsite, getBucketWebsite, putBucketWebsite } from './website/website-config.js';
 import { applyCors, deleteBucketCors, getBucketCors, preflight, putBucketCors } from './cors.js';
 import {
@@ -98,6 +98,7 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
       if (q.has('cors')) return getBucketCors(call);
       if (q.has('encryption')) return getBucketEncryption(call);
       if (q.has('policy')) return getBucketPolicy(call);
+      if (q.has('policyStatus')) return getBucketPolicyStatus(call);
       if (q.has('website')) return getBucketWebsite(call);
       const nc = notConfiguredSubresource(q);
       if (nc) return getNotConfigured(call, nc);

@@ -15,6 +15,7 @@ import {
   DeleteBucketPolicyCommand,
   DeleteBucketWebsiteCommand,
   GetBucketPolicyCommand,
+  GetBucketPolicyStatusCommand,
   GetBucketWebsiteCommand,
   PutBucketCorsCommand,
   PutBucketPolicyCommand,
@@ -112,13 +113,18 @@ describe('bucket website configuration (signed)', () => {
 });
 
 describe('bucket policy (signed)', () => {
-  it('stores the policy verbatim, returns it and deletes it', async () => {
+  it('stores the policy verbatim, returns it and its public status, and deletes it', async () => {
     const bucket = await newSite();
     const text = publicRead(bucket);
     await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: text }));
     expect((await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy).toBe(text);
+    expect((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: bucket }))).PolicyStatus).toEqual({ IsPublic: true });
+    const named = JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 's3:*', Resource: `arn:aws:s3:::${bucket}/*` }] });
+    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: named }));
+    expect((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: bucket }))).PolicyStatus).toEqual({ IsPublic: false });
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
     await expect(s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).rejects.toMatchObject({ name: 'NoSuchBucketPolicy' });
+    await expect(s3.send(new GetBucketPolicyStatusCommand({ Bucket: bucket }))).rejects.toMatchObject({ name: 'NoSuchBucketPolicy' });
   });
 
   it('refuses malformed policies with MalformedPolicy and keeps the old one', async () => {

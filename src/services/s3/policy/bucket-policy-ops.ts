@@ -6,7 +6,7 @@
 import { NoSuchBucket, S3Errors } from '../../../protocol/rest-xml/s3-errors.js';
 import { readSmallBody } from '../../../protocol/rest-xml/xml.js';
 import type { S3Backend } from '../backend.js';
-import { sendEmpty, type BucketCall } from '../call.js';
+import { sendEmpty, sendXml, type BucketCall } from '../call.js';
 import { MAX_POLICY_BYTES, malformedPolicy, parseBucketPolicy, type BucketPolicy } from './policy-document.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -44,6 +44,18 @@ export async function getBucketPolicy(call: BucketCall): Promise<void> {
 export async function deleteBucketPolicy(call: BucketCall): Promise<void> {
   await call.store.setBucketDocument(call.bucket, 'policy', undefined);
   sendEmpty(call, 204);
+}
+
+/**
+ * GetBucketPolicyStatus: public when some statement grants anonymous callers anything (here: an
+ * unconditional Allow to `*`). https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketPolicyStatus.html
+ */
+export async function getBucketPolicyStatus(call: BucketCall): Promise<void> {
+  const text = await call.store.getBucketDocument(call.bucket, 'policy');
+  if (text === undefined) throw S3Errors.noSuchConfiguration('NoSuchBucketPolicy', 'The bucket policy does not exist', call.bucket);
+  const policy = parseBucketPolicy(text, call.bucket);
+  const isPublic = policy.statements.some((s) => s.effect === 'Allow' && !s.hasCondition && (s.principal?.includes('*') ?? !s.notPrincipal?.includes('*')));
+  sendXml(call, 200, 'PolicyStatus', { IsPublic: isPublic });
 }
 
 /** The bucket's policy, parsed; undefined when it has none (or the bucket does not exist). */
