@@ -5,7 +5,8 @@
  *   request ─► resolveTarget (path or virtual host) ─► route(method, sub-resource) ─► operation ─► S3Backend
  *
  * Unsupported sub-resources answer NotImplemented (501); probes the CLI and SDKs send (location,
- * versioning, acl, policy, ...) get the answers S3 gives for an unconfigured bucket.
+ * versioning, acl, lifecycle, ...) get the answers S3 gives for an unconfigured bucket. The
+ * website address (anonymous, HTML errors) is another surface: ./website/website-surface.ts.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';

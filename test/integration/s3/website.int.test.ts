@@ -210,6 +210,20 @@ describe('website endpoint (anonymous)', () => {
     expect((await http('/new.html', { host: site(bucket) })).status).toBe(403);
   });
 
+  it('answers hostile paths with typed HTML errors and never leaves the bucket', async () => {
+    const bucket = await newSite({ policy: publicRead('BUCKET') });
+    const bad = await http('/%zz', { host: site(bucket) });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('<li>Code: InvalidURI</li>');
+    // `..` is part of an S3 key, not a way out: this bucket has no such key.
+    for (const path of ['/../other/index.html', '/docs/../index.html', `/${'a'.repeat(5000)}`]) {
+      const r = await http(path, { host: site(bucket) });
+      expect(r.status, path).toBe(403);
+      expect(r.body).toContain('Code: AccessDenied');
+    }
+    expect((await http('/index.html', { host: site(bucket) })).status).toBe(200);
+  });
+
   it('answers NoSuchBucket as HTML for an unknown bucket', async () => {
     const page = await http('/', { host: site(`nobody-${rnd()}`) });
     expect(page.status).toBe(404);
