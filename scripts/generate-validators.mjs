@@ -59,6 +59,11 @@ export const SERVICES = [
     modelPath: 'sagemaker-runtime/2017-05-13/service-2.json.gz',
     outPath: 'src/dataplane/generated/model.ts',
   },
+  {
+    name: 'ecr',
+    modelPath: 'ecr/2015-09-21/service-2.json.gz',
+    outPath: 'src/services/ecr/generated/model.ts',
+  },
 ];
 
 /** Shape keys copied verbatim, in this (fixed) order, so output is stable whatever the model's key order. */

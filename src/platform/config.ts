@@ -7,6 +7,7 @@ import { containerSettings, type ContainerSettings } from './container-settings.
 
 export type { AdmissionSettings, ContainerSettings } from './container-settings.js';
 import { connectionLimits, type ConnectionLimits } from './connection-limits.js';
+import { registrySettings, type RegistrySettings } from './registry-settings.js';
 
 export interface SlipwayConfig {
   host: string;
@@ -23,6 +24,8 @@ export interface SlipwayConfig {
   keepFailedWorkspaces: boolean;
   /** Origins allowed to call endpoints from a browser; default any localhost origin. */
   corsOrigins: string[];
+  /** Endpoints that may be invoked unsigned once tagged `slipway:public-invoke=true` (`*`: any); none by default. */
+  publicInvoke: string[];
   /** How long 1-minute metric buckets are kept. */
   metricsRetentionDays: number;
   /** Log retention: events beyond this total size are removed oldest first. */
@@ -40,6 +43,8 @@ export interface SlipwayConfig {
   localPaths: LocalPathSettings;
   /** Budgets for decompressing user data. */
   dataLimits: DataLimits;
+  /** The managed registry behind ECR (src/registry, docs/ecr.md). */
+  registry: RegistrySettings;
 }
 
 export interface AuthConfig {
@@ -70,6 +75,8 @@ export interface ConfigInput {
   credentials?: Record<string, string>;
   /** Replaces SLIPWAY_LOCAL_PATHS / SLIPWAY_LOCAL_OUTPUT_PATHS (tests). */
   localPaths?: LocalPathSettings;
+  /** Replaces SLIPWAY_PUBLIC_INVOKE (tests). */
+  publicInvoke?: string;
 }
 
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
@@ -90,11 +97,13 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     metricsRetentionDays: Number(env.SLIPWAY_METRICS_RETENTION_DAYS ?? 15),
     logsMaxBytes: Number(env.SLIPWAY_LOGS_MAX_BYTES ?? 2 * 1024 ** 3),
     corsOrigins: (env.SLIPWAY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    publicInvoke: (input.publicInvoke ?? env.SLIPWAY_PUBLIC_INVOKE ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     containers: containerSettings(env),
     connections: connectionLimits(env),
     ...authConfig(input, env),
     localPaths: input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) },
     dataLimits: dataLimitsFromEnv(env),
+    registry: registrySettings(env),
   };
 }
 

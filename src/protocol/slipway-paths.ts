@@ -8,6 +8,7 @@
 export function isSlipwayDataPath(pathname: string): boolean {
   return (
     pathname === '/_slipway/metrics' ||
+    pathname === '/_slipway/registry' ||
     // `/_slipway/logs` itself is the console's Logs page; the live tail lives below it.
     pathname.startsWith('/_slipway/logs/') ||
     pathname === '/_slipway/api' ||

@@ -11,6 +11,8 @@ import { createControllers } from '../controllers/index.js';
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { createS3Surface } from '../services/s3/index.js';
+import { createWebsiteSurface } from '../services/s3/website/website-surface.js';
+import { createPublicAccess } from './public-access.js';
 import { sageMakerOperations } from '../services/sagemaker/index.js';
 import { sageMakerValidator } from '../services/sagemaker/validation.js';
 import { logsOperations } from '../services/logs/index.js';
@@ -33,6 +35,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { logger } from '../platform/logger.js';
 import { createQuerySurface } from '../protocol/query/query-surface.js';
 import { STS_XMLNS, stsOperations } from '../services/sts/index.js';
+import { createEcrRegistry } from './ecr-registry.js';
 
 export interface SlipwayServer {
   url: string;
@@ -53,7 +56,9 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const { db, resources, tags, logs } = metadata;
   const objects = new SqliteObjectStore(db, config.objectsDir);
   const localPaths = LocalPaths.from(config.localPaths);
-  const runtime = opts.runtime ?? new DockerRuntime({ networkPool: config.containers.networkPool });
+  // ECR and its registry; the runtime resolves images pushed there (src/registry).
+  const ecr = createEcrRegistry({ config, db, tags });
+  const runtime = ecr.wrapRuntime(opts.runtime ?? new DockerRuntime({ networkPool: config.containers.networkPool }));
   const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
   metricStore.start();
   const metrics = new Metrics(metricStore);
@@ -80,6 +85,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       extra: {
         '/_slipway/logs/stream': createLogTailRoute(logs),
         '/_slipway/metrics': createPrometheusRoute(metrics),
+        '/_slipway/registry': ecr.statusRoute,
       },
     }),
     sagemaker: createJson11Surface({
@@ -98,10 +104,20 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       objects,
       logError: (err, ctx) => logger.error({ err, requestId: ctx.requestId, home: config.home }, 's3 request failed'),
     }),
+    website: createWebsiteSurface({
+      objects,
+      logError: (err, ctx) => logger.error({ err, requestId: ctx.requestId }, 's3 website request failed'),
+    }),
     cloudwatch: createCloudWatchSurface(metricStore),
     sts: createQuerySurface({ operations: stsOperations(), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
+    ecr: ecr.api,
+    registry: ecr.registry,
     unknownTarget: createUnknownTargetSurface(),
-  }, { accountId: config.accountId, auth: config.auth });
+  }, {
+    accountId: config.accountId,
+    auth: config.auth,
+    publicAccess: createPublicAccess({ objects, resources, tags, publicInvoke: config.publicInvoke }),
+  });
 
   // A connection may sit idle while its model works: never shorter than an invocation may take.
   const idle = config.connections.idleTimeoutMs;
@@ -120,6 +136,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     });
   } catch (err) {
     guard.stop();
+    await ecr.close();
     metricStore.stop();
     logRetention.stop();
     await queue.stop();
@@ -132,6 +149,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
+  ecr.listening(port, router);
 
   for (const c of controllers) {
     await c.resume().catch((err: unknown) => logger.error({ err, controller: c.kind }, 'controller failed to resume'));
@@ -151,6 +169,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
         server.closeAllConnections();
       });
       guard.stop();
+      await ecr.close();
       await dataplane.stop();
       await queue.stop();
       for (const c of controllers) await c.stop().catch(() => undefined);

@@ -3,8 +3,9 @@
  * credentials (platform/config.ts `auth`). Runs in the router after the surface is chosen and before
  * the surface does any work; answers failures in that surface's own error format.
  *
- *   exempt? (/_slipway/* but logs and metrics, runtime CORS preflight) ─► surface
- *   parseAuth ─► missing / malformed ─► 403 (400 for malformed S3)
+ *   exempt? (/_slipway/* but logs and metrics, runtime CORS preflight, website, registry) ─► surface
+ *   parseAuth ─► missing ─► public (./public-access.ts)? ─► surface, unsigned
+ *             ─► missing / malformed ─► 403 (400 for malformed S3)
  *   secret of the access key ─► unknown key
  *   scope service = the surface's signing name ─► wrong service
  *   clock (15 min) / presigned X-Amz-Expires ─► skewed / expired
@@ -42,6 +43,7 @@ import {
 import { isSlipwayDataPath } from '../protocol/slipway-paths.js';
 import type { ErrorRenderer } from '../protocol/surface.js';
 import type { SurfaceName } from './surfaces.js';
+import type { PublicAccess } from './public-access.js';
 
 /** How each surface spells authentication errors (protocol/sigv4/auth-errors.ts). */
 const DIALECT: Record<SurfaceName, AuthDialect> = {
@@ -49,8 +51,13 @@ const DIALECT: Record<SurfaceName, AuthDialect> = {
   logs: 'json',
   unknownTarget: 'json',
   slipway: 'json',
+  ecr: 'json',
+  // Checks its own credentials (the ECR login token), registry/registry-auth.ts; never SigV4.
+  registry: 'json',
   runtime: 'runtime',
   s3: 's3',
+  // Never authenticated (required() is false); listed for completeness.
+  website: 's3',
   // CloudWatch is query-compatible in all three encodings; STS speaks the query protocol.
   cloudwatch: 'query',
   sts: 'query',
@@ -64,6 +71,7 @@ const SERVICE: Partial<Record<SurfaceName, string>> = {
   s3: 's3',
   cloudwatch: 'monitoring',
   sts: 'sts',
+  ecr: 'ecr',
 };
 
 /** 6 MiB (InvokeEndpoint's Body max) plus room, so the runtime surface still answers its own oversize error. */
@@ -81,12 +89,15 @@ export interface Authenticator {
   check(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL, surface: SurfaceName, renderError: ErrorRenderer): Promise<IncomingMessage | undefined>;
 }
 
-export function createAuthenticator(config: AuthConfig, opts: { now?: Clock } = {}): Authenticator {
+export function createAuthenticator(config: AuthConfig, opts: { now?: Clock; publicAccess?: PublicAccess } = {}): Authenticator {
   const now = opts.now ?? Date.now;
 
   return {
     required(surface, req, url) {
       if (surface === 'slipway') return isSlipwayDataPath(url.pathname);
+      if (surface === 'registry') return false;
+      // Website endpoints serve anonymous readers only; the bucket policy decides (services/s3/website).
+      if (surface === 'website') return false;
       // CORS preflights carry no credentials (browsers never sign them).
       if ((surface === 'runtime' || surface === 's3') && req.method === 'OPTIONS') return false;
       return true;
@@ -103,7 +114,11 @@ export function createAuthenticator(config: AuthConfig, opts: { now?: Clock } = 
 
       const signed: SignedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders };
       const parsed = parseAuth(signed);
-      if (isFailure(parsed)) return fail(failureError(parsed, family));
+      if (isFailure(parsed)) {
+        // No signature at all: a public-read object or a public endpoint may still be served (./public-access.ts).
+        if (parsed.kind === 'missing' && opts.publicAccess && (await opts.publicAccess(surface, req, url))) return req;
+        return fail(failureError(parsed, family));
+      }
       const secret = config.credentials.get(parsed.accessKeyId);
       if (secret === undefined) return fail(unknownKeyError(family, parsed.accessKeyId));
       const expected = SERVICE[surface];

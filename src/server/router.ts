@@ -2,9 +2,12 @@
  * @module server/router — one port, many surfaces. Order (issue #2): `/_slipway/*` first, then the
  * SigV4 credential scope's service, then `X-Amz-Target`, then the path.
  *
+ *   Host <bucket>.s3-website.localhost | /_slipway/website/... → website (static sites, anonymous)
  *   /_slipway/...                              → slipway (health, console, metrics)
  *   scope s3                                   → s3
  *   X-Amz-Target: SageMaker.* | Logs_20140328.* → sagemaker | logs
+ *   X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.* → ecr
+ *   /v2, /v2/... without a SigV4 scope         → registry (docker push/pull; a bucket named v2 is reached signed)
  *   /endpoints/{name}/invocations[...]         → runtime (data plane), any method
  *   scope monitoring | /service/Granite...     → cloudwatch (CBOR, JSON 1.0 or query inside)
  *   scope sts                                  → sts (GetCallerIdentity, query protocol)
@@ -24,6 +27,8 @@ import type { AuthConfig } from '../platform/config.js';
 import { createAuthenticator } from './authenticate.js';
 import type { SurfaceName, Surfaces } from './surfaces.js';
 import type { Clock } from '../platform/clock.js';
+import type { PublicAccess } from './public-access.js';
+import { isWebsitePath, websiteBucketFromHost } from '../services/s3/website/website-address.js';
 
 const RUNTIME_PATH = /^\/endpoints\/[^/]+\/(invocations|invocations-response-stream|async-invocations)$/;
 
@@ -33,6 +38,8 @@ export function chooseSurface(req: IncomingMessage, url: URL): SurfaceName {
 
 /** chooseSurface with the credential scope already read (the router reads it once per request). */
 function choose(req: IncomingMessage, url: URL, scope: CredentialScope | undefined): SurfaceName {
+  // A website address serves nothing but the website, whatever the path.
+  if (websiteBucketFromHost(req.headers.host) !== undefined || isWebsitePath(url.pathname)) return 'website';
   if (url.pathname.startsWith('/_slipway/') || url.pathname === '/_slipway') return 'slipway';
   if (scope?.service === 's3') return 's3';
   if (scope?.service === 'sts') return 'sts';
@@ -42,8 +49,10 @@ function choose(req: IncomingMessage, url: URL, scope: CredentialScope | undefin
     if (target.startsWith('SageMaker.')) return 'sagemaker';
     if (target.startsWith('Logs_20140328.')) return 'logs';
     if (target.startsWith(`${CLOUDWATCH_SERVICE}.`)) return 'cloudwatch';
+    if (target.startsWith('AmazonEC2ContainerRegistry_V20150921.')) return 'ecr';
     return 'unknownTarget';
   }
+  if (!scope && (url.pathname === '/v2' || url.pathname.startsWith('/v2/'))) return 'registry';
   // Any method: the runtime answers what it does not serve itself (S3-signed requests went to s3 above).
   if (RUNTIME_PATH.test(url.pathname)) return 'runtime';
   // A browser opening the server root lands on the console.
@@ -66,10 +75,17 @@ export interface RouterOptions {
   auth?: AuthConfig;
   /** Clock for signature time checks (tests). */
   now?: Clock;
+  /** Unsigned requests that may pass with authentication on (public-read buckets, public endpoints). */
+  publicAccess?: PublicAccess;
 }
 
 export function createRouter(surfaces: Surfaces, opts: RouterOptions = {}) {
-  const auth = opts.auth ? createAuthenticator(opts.auth, opts.now ? { now: opts.now } : {}) : undefined;
+  const auth = opts.auth
+    ? createAuthenticator(opts.auth, {
+        ...(opts.now ? { now: opts.now } : {}),
+        ...(opts.publicAccess ? { publicAccess: opts.publicAccess } : {}),
+      })
+    : undefined;
 
   const dispatch = (name: SurfaceName, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL): void => {
     // `Expect: 100-continue` reaches here through the server's 'checkContinue' event (app.ts):

@@ -9,12 +9,18 @@ export interface Surfaces {
   /** SageMaker Runtime: the data plane. */
   runtime: Surface;
   s3: Surface;
+  /** S3 static website hosting: never signed, the bucket policy decides (services/s3/website). */
+  website: Surface;
   /** CloudWatch metrics: RPC v2 CBOR, JSON 1.0 or query, told apart inside. */
   cloudwatch: Surface;
   /** STS over the query protocol: GetCallerIdentity only (services/sts). */
   sts: Surface;
   /** X-Amz-Target with an unknown prefix (renders UnknownOperationException). */
   unknownTarget: Surface;
+  /** ECR's API (JSON 1.1, src/services/ecr). */
+  ecr: Surface;
+  /** The registry API under /v2/ (src/registry): Docker's own Basic auth, not SigV4. */
+  registry: Surface;
 }
 
 export type SurfaceName = keyof Surfaces;

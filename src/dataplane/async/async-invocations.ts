@@ -38,6 +38,7 @@ import type { Metrics } from '../../metrics/metrics.js';
 import { SqliteAsyncStore, type AsyncRequest } from './async-store.js';
 import type { Clock } from '../../platform/clock.js';
 import type { AsyncInferenceConfigDoc } from '../../resources/endpoint-config.js';
+import { headerValidationMessage } from '../request-headers.js';
 
 export const DEFAULT_REQUEST_TTL_SECONDS = 21_600;
 export const DEFAULT_INVOCATION_TIMEOUT_SECONDS = 900;
@@ -183,6 +184,9 @@ export class AsyncInvocations {
     if (!req.readableEnded) req.resume();
     let queued: AsyncRequest;
     try {
+      // The model's header constraints first, as on the synchronous paths (../request-headers.ts).
+      const invalid = headerValidationMessage('InvokeEndpointAsync', name, req.headers);
+      if (invalid !== undefined) throw runtimeValidationError(invalid);
       queued = await this.enqueue(ctx, name, req.headers);
     } catch (err) {
       if (err instanceof ServiceError) return renderError(res, ctx, err);

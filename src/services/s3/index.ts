@@ -5,7 +5,8 @@
  *   request ─► resolveTarget (path or virtual host) ─► route(method, sub-resource) ─► operation ─► S3Backend
  *
  * Unsupported sub-resources answer NotImplemented (501); probes the CLI and SDKs send (location,
- * versioning, acl, policy, ...) get the answers S3 gives for an unconfigured bucket.
+ * versioning, acl, lifecycle, ...) get the answers S3 gives for an unconfigured bucket. The
+ * website address (anonymous, HTML errors) is another surface: ./website/website-surface.ts.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -30,6 +31,7 @@ import {
   notConfiguredSubresource,
 } from './bucket-ops.js';
 import { header, type BucketCall, type ObjectCall, type S3Call } from './call.js';
+import { checkRequestParams } from './request-params.js';
 import { listObjectsV1, listObjectsV2, listObjectVersions } from './list-ops.js';
 import {
   abortMultipartUpload,
@@ -44,6 +46,8 @@ import { getObject, headObject } from './get-object.js';
 import { getObjectAttributes } from './object-attributes.js';
 import { copyObject, deleteObject, deleteObjects, putObject } from './object-ops.js';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.js';
+import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy/bucket-policy-ops.js';
+import { deleteBucketWebsite, getBucketWebsite, putBucketWebsite } from './website/website-config.js';
 import { applyCors, deleteBucketCors, getBucketCors, preflight, putBucketCors } from './cors.js';
 import {
   deleteBucketTagging,
@@ -62,17 +66,23 @@ export interface S3SurfaceDeps {
 }
 
 /**
- * Bucket sub-resources accepted on PUT without changing behaviour: one owner and no policies
- * here (ACLs), or the envelope issue's (policy, public access block, ownership controls).
+ * Bucket sub-resources accepted on PUT without changing behaviour: one owner here (ACLs, public
+ * access block, ownership controls).
  */
-const IGNORED_BUCKET_SUBRESOURCES = ['acl', 'policy', 'publicAccessBlock', 'ownershipControls'];
+const IGNORED_BUCKET_SUBRESOURCES = ['acl', 'publicAccessBlock', 'ownershipControls'];
 /** Configurations Slipway would have to act on and does not: refused, never stored and ignored. */
 const REFUSED_BUCKET_CONFIG = ['lifecycle'];
 const UNSUPPORTED = [
-  'website', 'replication', 'logging', 'notification', 'accelerate', 'requestPayment', 'analytics', 'metrics',
+  'replication', 'logging', 'notification', 'accelerate', 'requestPayment', 'analytics', 'metrics',
   'inventory', 'intelligent-tiering', 'object-lock', 'legal-hold', 'retention', 'torrent', 'restore', 'select',
   'renameObject', 'session',
 ];
+
+/** Checks the operation's header and query members against S3's rules (./request-params.ts), then runs it. */
+async function run<C extends S3Call>(op: string, operation: (call: C) => Promise<void>, call: C): Promise<void> {
+  await checkRequestParams(op, call);
+  return operation(call);
+}
 
 async function routeBucket(call: BucketCall, method: string): Promise<void> {
   const q = call.target.query;
@@ -82,39 +92,46 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
       if (q.has('location')) return getBucketLocation(call);
       if (q.has('versioning')) return getBucketVersioning(call);
       if (q.has('acl')) return getBucketAcl(call);
-      if (q.has('uploads')) return listMultipartUploads(call);
-      if (q.has('versions')) return listObjectVersions(call);
+      if (q.has('uploads')) return run('ListMultipartUploads', listMultipartUploads, call);
+      if (q.has('versions')) return run('ListObjectVersions', listObjectVersions, call);
       if (q.has('tagging')) return getBucketTagging(call);
       if (q.has('cors')) return getBucketCors(call);
       if (q.has('encryption')) return getBucketEncryption(call);
+      if (q.has('policy')) return getBucketPolicy(call);
+      if (q.has('policyStatus')) return getBucketPolicyStatus(call);
+      if (q.has('website')) return getBucketWebsite(call);
       const nc = notConfiguredSubresource(q);
       if (nc) return getNotConfigured(call, nc);
       if (unsupported) throw S3Errors.notImplemented(unsupported);
-      if (q.get('list-type') === '2') return listObjectsV2(call);
-      return listObjectsV1(call);
+      if (q.get('list-type') === '2') return run('ListObjectsV2', listObjectsV2, call);
+      return run('ListObjects', listObjectsV1, call);
     }
     case 'HEAD':
       return headBucket(call);
     case 'PUT': {
-      if (q.has('tagging')) return putBucketTagging(call);
-      if (q.has('cors')) return putBucketCors(call);
-      if (q.has('encryption')) return putBucketEncryption(call);
+      if (q.has('tagging')) return run('PutBucketTagging', putBucketTagging, call);
+      if (q.has('cors')) return run('PutBucketCors', putBucketCors, call);
+      if (q.has('encryption')) return run('PutBucketEncryption', putBucketEncryption, call);
+      if (q.has('policy')) return run('PutBucketPolicy', putBucketPolicy, call);
+      if (q.has('website')) return run('PutBucketWebsite', putBucketWebsite, call);
       if (IGNORED_BUCKET_SUBRESOURCES.some((s) => q.has(s))) return acceptAndIgnore(call);
       const refused = REFUSED_BUCKET_CONFIG.find((s) => q.has(s)) ?? (q.has('versioning') ? 'versioning' : unsupported);
       if (refused) throw S3Errors.notImplemented(refused);
-      return createBucket(call);
+      return run('CreateBucket', createBucket, call);
     }
     case 'DELETE': {
       if (q.has('tagging')) return deleteBucketTagging(call);
       if (q.has('cors')) return deleteBucketCors(call);
       if (q.has('encryption')) return deleteBucketEncryption(call);
+      if (q.has('policy')) return deleteBucketPolicy(call);
+      if (q.has('website')) return deleteBucketWebsite(call);
       // Deleting a configuration that cannot exist here succeeds, as S3 answers for an unconfigured bucket.
       if ([...IGNORED_BUCKET_SUBRESOURCES, ...REFUSED_BUCKET_CONFIG].some((s) => q.has(s))) return acceptAndIgnore(call, 204);
       if (unsupported) throw S3Errors.notImplemented(unsupported);
       return deleteBucket(call);
     }
     case 'POST':
-      if (q.has('delete')) return deleteObjects(call);
+      if (q.has('delete')) return run('DeleteObjects', deleteObjects, call);
       // Browser form uploads (POST Object with a policy document) are not implemented.
       if ((header(call.req, 'content-type') ?? '').startsWith('multipart/form-data')) throw S3Errors.notImplemented('POST Object');
       throw S3Errors.methodNotAllowed(method, 'BUCKET');
@@ -131,30 +148,30 @@ async function routeObject(call: ObjectCall, method: string): Promise<void> {
   if (unsupported) throw S3Errors.notImplemented(unsupported);
   switch (method) {
     case 'GET':
-      if (q.has('uploadId')) return listParts(call);
-      if (q.has('tagging')) return getObjectTagging(call);
-      if (q.has('attributes')) return getObjectAttributes(call);
+      if (q.has('uploadId')) return run('ListParts', listParts, call);
+      if (q.has('tagging')) return run('GetObjectTagging', getObjectTagging, call);
+      if (q.has('attributes')) return run('GetObjectAttributes', getObjectAttributes, call);
       if (q.has('acl')) return getBucketAcl(call);
-      return getObject(call);
+      return run('GetObject', getObject, call);
     case 'HEAD':
-      return headObject(call);
+      return run('HeadObject', headObject, call);
     case 'PUT': {
-      if (q.has('tagging')) return putObjectTagging(call);
+      if (q.has('tagging')) return run('PutObjectTagging', putObjectTagging, call);
       if (q.has('acl')) {
         if (!(await call.store.statObject(call.bucket, call.key))) throw new NoSuchKey(call.key);
         return acceptAndIgnore(call);
       }
       const copy = header(call.req, 'x-amz-copy-source') !== undefined;
-      if (q.has('uploadId')) return copy ? uploadPartCopy(call) : uploadPart(call);
-      return copy ? copyObject(call) : putObject(call);
+      if (q.has('uploadId')) return copy ? run('UploadPartCopy', uploadPartCopy, call) : run('UploadPart', uploadPart, call);
+      return copy ? run('CopyObject', copyObject, call) : run('PutObject', putObject, call);
     }
     case 'DELETE':
-      if (q.has('uploadId')) return abortMultipartUpload(call);
+      if (q.has('uploadId')) return run('AbortMultipartUpload', abortMultipartUpload, call);
       if (q.has('tagging')) return deleteObjectTagging(call);
-      return deleteObject(call);
+      return run('DeleteObject', deleteObject, call);
     case 'POST':
-      if (q.has('uploads')) return createMultipartUpload(call);
-      if (q.has('uploadId')) return completeMultipartUpload(call);
+      if (q.has('uploads')) return run('CreateMultipartUpload', createMultipartUpload, call);
+      if (q.has('uploadId')) return run('CompleteMultipartUpload', completeMultipartUpload, call);
       throw S3Errors.methodNotAllowed(method, 'OBJECT');
     case 'OPTIONS':
       return preflight(call);
@@ -194,7 +211,7 @@ export function createS3Surface(deps: S3SurfaceDeps): Surface {
       const call: S3Call = { req, res, ctx, target, store: deps.objects };
       checkExpectedOwner(req, ctx);
       if (target.bucket === undefined) {
-        if (method === 'GET') return await listBuckets(call);
+        if (method === 'GET') return await run('ListBuckets', listBuckets, call);
         throw S3Errors.methodNotAllowed(method, 'SERVICE');
       }
       const origin = header(req, 'origin');
