@@ -1,6 +1,6 @@
 /**
  * @module registry/registry-auth — who may use the registry: `docker login -u AWS` with the
- * password GetAuthorizationToken issued (services/ecr/login-token.ts). With Slipway's
+ * password GetAuthorizationToken issued (resources/ecr-login-token.ts). With Slipway's
  * authentication off any request passes, as everywhere else.
  *
  * Answers as ECR does: no credentials → 401 with a Basic challenge (so Docker sends its stored

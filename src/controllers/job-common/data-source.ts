@@ -8,6 +8,7 @@
  * inside; a link leading out fails the job rather than being skipped, so the user learns why.
  * Links to directories are not descended into (no cycles).
  */
+import { TerminalFailure } from '../terminal-failure.js';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -25,13 +26,6 @@ export interface SourceObject {
   open(): Promise<Readable>;
 }
 
-/** A user-facing platform error: the job ends `Failed` with this text as FailureReason. */
-export class ClientError extends Error {
-  constructor(message: string) {
-    super(`ClientError: ${message}`);
-    this.name = 'ClientError';
-  }
-}
 
 /** Keys listed under a prefix → path relative to it (contract §3.2: "key relative to the prefix"). */
 export function relativeKey(prefix: string, key: string): string {
@@ -77,7 +71,7 @@ async function local<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof LocalPathError) throw new ClientError(err.message);
+    if (err instanceof LocalPathError) throw TerminalFailure.client(err.message);
     throw err;
   }
 }
@@ -89,7 +83,7 @@ async function listFile(paths: LocalPaths, path: string): Promise<SourceObject[]
   } catch (err) {
     // A missing location lists nothing (the caller reports "No S3 objects found"), as for S3.
     if (err instanceof LocalPathError && err.kind === 'missing') return [];
-    throw new ClientError((err as Error).message);
+    throw TerminalFailure.client((err as Error).message);
   }
   const st = await stat(root);
   if (st.isFile()) return [fileObject(paths, root, basename(path), st.size)];
@@ -125,9 +119,9 @@ async function readAll(r: Readable): Promise<string> {
 
 async function listUri(objects: ObjectStore, paths: LocalPaths, uri: string): Promise<SourceObject[]> {
   const loc = parseDataUri(uri);
-  if (!loc) throw new ClientError(`Invalid S3Uri ${uri}.`);
+  if (!loc) throw TerminalFailure.client(`Invalid S3Uri ${uri}.`);
   if (loc.scheme === 'file') return listFile(paths, loc.path);
-  if (!(await objects.bucketExists(loc.bucket))) throw new ClientError(`Data download failed: bucket ${loc.bucket} does not exist (${uri}).`);
+  if (!(await objects.bucketExists(loc.bucket))) throw TerminalFailure.client(`Data download failed: bucket ${loc.bucket} does not exist (${uri}).`);
   return listS3(objects, loc.bucket, loc.key);
 }
 
@@ -137,26 +131,26 @@ async function listUri(objects: ObjectStore, paths: LocalPaths, uri: string): Pr
  */
 async function listManifest(objects: ObjectStore, paths: LocalPaths, uri: string): Promise<SourceObject[]> {
   const loc = parseDataUri(uri);
-  if (!loc) throw new ClientError(`Invalid S3Uri ${uri}.`);
+  if (!loc) throw TerminalFailure.client(`Invalid S3Uri ${uri}.`);
   let text: string;
   try {
     text = loc.scheme === 'file' ? await readAll(await paths.openRead(await paths.resolveRead(loc.path))) : await readAll((await objects.getObject(loc.bucket, loc.key)).body);
   } catch (err) {
-    if (err instanceof LocalPathError && err.kind !== 'missing') throw new ClientError(err.message);
-    throw new ClientError(`Data download failed: could not read manifest file ${uri}.`);
+    if (err instanceof LocalPathError && err.kind !== 'missing') throw TerminalFailure.client(err.message);
+    throw TerminalFailure.client(`Data download failed: could not read manifest file ${uri}.`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new ClientError(`Manifest file ${uri} is not valid JSON.`);
+    throw TerminalFailure.client(`Manifest file ${uri} is not valid JSON.`);
   }
   if (!Array.isArray(parsed) || typeof (parsed[0] as { prefix?: unknown })?.prefix !== 'string') {
-    throw new ClientError(`Manifest file ${uri} must be a JSON array starting with {"prefix": "s3://..."}.`);
+    throw TerminalFailure.client(`Manifest file ${uri} must be a JSON array starting with {"prefix": "s3://..."}.`);
   }
   const prefix = (parsed[0] as { prefix: string }).prefix;
   const base = parseDataUri(prefix);
-  if (!base) throw new ClientError(`Manifest file ${uri} has an invalid prefix ${prefix}.`);
+  if (!base) throw TerminalFailure.client(`Manifest file ${uri} has an invalid prefix ${prefix}.`);
   const out: SourceObject[] = [];
   for (const entry of parsed.slice(1)) {
     if (typeof entry !== 'string') continue;
@@ -166,16 +160,16 @@ async function listManifest(objects: ObjectStore, paths: LocalPaths, uri: string
       // The prefix comes from the manifest's content, not from the request: checked like any URI.
       const p = join(base.path, rel);
       const real = await paths.resolveRead(p).catch((err: unknown) => {
-        if (err instanceof LocalPathError && err.kind !== 'missing') throw new ClientError(`Manifest file ${uri}: ${err.message}`);
+        if (err instanceof LocalPathError && err.kind !== 'missing') throw TerminalFailure.client(`Manifest file ${uri}: ${err.message}`);
         return undefined;
       });
       const st = real ? await stat(real).catch(() => undefined) : undefined;
-      if (!real || !st?.isFile()) throw new ClientError(`Manifest entry ${prefix}${entry} does not exist.`);
+      if (!real || !st?.isFile()) throw TerminalFailure.client(`Manifest entry ${prefix}${entry} does not exist.`);
       out.push(fileObject(paths, real, rel, st.size));
     } else {
       const key = base.key + entry;
       const meta = await objects.headObject(base.bucket, key);
-      if (!meta) throw new ClientError(`Manifest entry s3://${base.bucket}/${key} does not exist.`);
+      if (!meta) throw TerminalFailure.client(`Manifest entry s3://${base.bucket}/${key} does not exist.`);
       const bucket = base.bucket;
       out.push({ relPath: rel, size: meta.size, linkPath: meta.blobPath, open: async () => (await objects.getObject(bucket, key)).body });
     }
@@ -184,7 +178,7 @@ async function listManifest(objects: ObjectStore, paths: LocalPaths, uri: string
 }
 
 /**
- * The objects host `hostIndex` (0-based) of `hostCount` gets from a channel. Throws ClientError
+ * The objects host `hostIndex` (0-based) of `hostCount` gets from a channel. Throws TerminalFailure
  * when the source has no objects at all, as SageMaker fails such jobs before training, and when
  * a `file://` location is not inside a root `paths` allows.
  */
@@ -198,7 +192,7 @@ export async function channelObjects(
   let all: SourceObject[];
   if (src.S3DataType === 'ManifestFile') all = await listManifest(objects, paths, src.S3Uri);
   else if (src.S3DataType === 'S3Prefix') all = await listUri(objects, paths, src.S3Uri);
-  else throw new ClientError(`S3DataType ${src.S3DataType} is not supported by Slipway.`);
-  if (all.length === 0) throw new ClientError(`No S3 objects found under S3 URL "${src.S3Uri}" given in input data source. Please ensure that the bucket exists in the selected region, that objects exist under that S3 prefix, and that the role has permission to read them.`);
+  else throw TerminalFailure.client(`S3DataType ${src.S3DataType} is not supported by Slipway.`);
+  if (all.length === 0) throw TerminalFailure.client(`No S3 objects found under S3 URL "${src.S3Uri}" given in input data source. Please ensure that the bucket exists in the selected region, that objects exist under that S3 prefix, and that the role has permission to read them.`);
   return src.S3DataDistributionType === 'ShardedByS3Key' ? shard(all, hostIndex, hostCount) : all;
 }

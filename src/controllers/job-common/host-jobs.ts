@@ -5,7 +5,7 @@
  * network + container start step, exit watching, failure attribution, watchers and clean-up.
  * Each controller keeps its own step machine and what only it does (metrics, Continuous uploads).
  */
-import { missingImageHint } from '../../runtime/image-ref.js';
+import { missingImageMessage } from '../../runtime/image-ref.js';
 import { rm } from 'node:fs/promises';
 import { LABELS, type BindMount, type ContainerInfo, type ContainerSpec } from '../../runtime/container-runtime.js';
 import { logger } from '../../platform/logger.js';
@@ -15,7 +15,7 @@ import { instanceDemand } from '../../resources/demand.js';
 import type { Claim } from '../admission/ledger.js';
 import { limitsFor } from '../../resources/instance-types.js';
 import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
-import { ClientError } from './data-source.js';
+import { TerminalFailure } from '../terminal-failure.js';
 import { requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { followContainerLogs, type FollowOptions } from '../container-logs.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
@@ -213,7 +213,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     return rec;
   }
 
-  /** Runs `step` under the reconcile guard (ClientError fails the job; repeated errors too). */
+  /** Runs `step` under the reconcile guard (a TerminalFailure fails the job; repeated errors too). */
   reconcile(key: string, step: (name: string) => Promise<ReconcileResult>, fail: (name: string, reason: string) => Promise<void>): Promise<ReconcileResult> {
     const name = nameOfKey(key);
     const guard = {
@@ -274,12 +274,11 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     for (const h of rec.internal.hosts ?? []) this.deps.logs.append(this.o.logGroup, h.logStream, [{ timestamp: t, message: `[slipway] ${message}` }]);
   }
 
-  /** The local image for `image` (ECR names resolved); a ClientError when the engine lacks it. */
+  /** The local image for `image` (ECR names resolved); a TerminalFailure when the engine lacks it. */
   async resolveImage(image: string): Promise<string> {
     const resolved = await this.deps.runtime.resolveImage(image);
     if (resolved) return resolved.local;
-    const hint = missingImageHint(image);
-    throw new ClientError(`Image '${image}' was not found ${hint.where}. ${hint.remedy}`);
+    throw TerminalFailure.client(missingImageMessage(image));
   }
 
   /** The job's own network (deterministic, so a retry finds it). */
@@ -313,7 +312,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
       } catch (err) {
         // Never run a job less guarded than asked: it fails with the reason instead of retrying.
         const reason = networkFailureReason(err, c.isolated);
-        if (reason) throw new ClientError(reason);
+        if (reason) throw TerminalFailure.client(reason);
         throw err;
       }
     }

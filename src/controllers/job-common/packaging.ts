@@ -14,7 +14,7 @@ import { create as tarCreate } from 'tar';
 import { LocalPathError, type LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { joinUri, parseDataUri } from '../../resources/s3-uri.js';
-import { ClientError } from './data-source.js';
+import { TerminalFailure } from '../terminal-failure.js';
 
 /** Every regular file under `dir` as `/`-separated relative paths (empty when `dir` is missing). */
 export async function listFiles(dir: string): Promise<{ rel: string; path: string; size: number; mtimeMs: number }[]> {
@@ -80,11 +80,11 @@ export interface OutputTarget {
 
 /**
  * Writes a stream to `s3://bucket/key` in the store, or to a file for a `file://` destination
- * inside a writable root (ClientError otherwise: the job fails with the reason).
+ * inside a writable root (a TerminalFailure otherwise: the job fails with the reason).
  */
 export async function putToUri(to: OutputTarget, uri: string, body: Readable, contentType?: string): Promise<void> {
   const loc = parseDataUri(uri);
-  if (!loc) throw new ClientError(`Invalid output location ${uri}.`);
+  if (!loc) throw TerminalFailure.client(`Invalid output location ${uri}.`);
   const objects = to.objects;
   if (loc.scheme === 'file') {
     let out;
@@ -92,7 +92,7 @@ export async function putToUri(to: OutputTarget, uri: string, body: Readable, co
       out = await to.paths.createWriteStream(loc.path);
     } catch (err) {
       body.destroy();
-      if (err instanceof LocalPathError) throw new ClientError(err.message);
+      if (err instanceof LocalPathError) throw TerminalFailure.client(err.message);
       throw err;
     }
     await pipeline(body, out);
@@ -100,7 +100,7 @@ export async function putToUri(to: OutputTarget, uri: string, body: Readable, co
   }
   if (!(await objects.bucketExists(loc.bucket))) {
     body.destroy();
-    throw new ClientError(`Please ensure that the bucket ${loc.bucket} given in S3OutputPath exists (${uri}).`);
+    throw TerminalFailure.client(`Please ensure that the bucket ${loc.bucket} given in S3OutputPath exists (${uri}).`);
   }
   await objects.putObject(loc.bucket, loc.key, body, contentType ? { contentType } : undefined);
 }

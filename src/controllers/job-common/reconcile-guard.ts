@@ -1,13 +1,13 @@
 /**
  * @module controllers/job-common/reconcile-guard — how a job controller's reconcile treats
- * errors: a ClientError fails the job at once with its text; an engine that cannot be reached is
+ * errors: a TerminalFailure fails the job at once with its reason; an engine that cannot be reached is
  * retried for as long as it takes (the job is not at fault, and its containers may well be
  * running: the controller looks again once the engine is back); other errors are retried with
  * the work queue's backoff until `maxErrors` in a row, then the job fails as InternalServerError.
  */
 import { RuntimeUnavailableError } from '../../runtime/container-runtime.js';
 import { logger } from '../../platform/logger.js';
-import { ClientError } from './data-source.js';
+import { TerminalFailure } from '../terminal-failure.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
 
 export const MAX_CONSECUTIVE_ERRORS = 6;
@@ -30,8 +30,8 @@ export async function guardReconcile(t: GuardTarget, name: string, what: string,
   } catch (err) {
     if (t.stopping()) throw err;
     if (t.finished(name)) return DONE;
-    if (err instanceof ClientError) {
-      await t.fail(name, err.message);
+    if (err instanceof TerminalFailure) {
+      await t.fail(name, err.reason);
       return DONE;
     }
     if (err instanceof RuntimeUnavailableError) throw err;

@@ -9,12 +9,13 @@
  *
  * File-mode inputs are hard links to immutable store blobs (as for training), hence read-only.
  */
+import { TerminalFailure } from '../terminal-failure.js';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { BindMount } from '../../runtime/container-runtime.js';
 import type { LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import { channelObjects, ClientError, type SourceObject } from '../job-common/data-source.js';
+import { channelObjects, type SourceObject } from '../job-common/data-source.js';
 import { mkfifo } from '../job-common/pipe-feeder.js';
 import { mapLimit, placeObject } from '../training-job/workspace.js';
 import { processingJobConfigJson, processingResourceConfigJson } from '../../resources/processing-config-files.js';
@@ -45,7 +46,7 @@ export class ProcessingWorkspace {
   /** Host path of a container path under /opt/ml/processing (validated at create). */
   hostPath(containerPath: string): string {
     const rel = underProcessingRoot(containerPath);
-    if (!rel) throw new ClientError(`LocalPath ${containerPath} must be a directory under /opt/ml/processing/.`);
+    if (!rel) throw TerminalFailure.client(`LocalPath ${containerPath} must be a directory under /opt/ml/processing/.`);
     return join(this.processing, ...rel.split('/'));
   }
 }

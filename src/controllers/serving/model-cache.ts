@@ -21,6 +21,7 @@
  * recorded; after MAX_INTERRUPTED such attempts the artifact fails with a reason instead of
  * being extracted again at every start. A server shutdown stops extraction without counting.
  */
+import { TerminalFailure } from '../terminal-failure.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -36,7 +37,7 @@ import { parseDataUri } from '../../resources/s3-uri.js';
 import { extractArchive } from './archive-extractor.js';
 
 /** Model data that cannot be used; the message is the endpoint's FailureReason. */
-export class ModelDataError extends Error {
+export class ModelDataError extends TerminalFailure {
   constructor(message: string) {
     super(message);
     this.name = 'ModelDataError';

@@ -13,6 +13,7 @@
  * followers, exit waiters, Pipe feeders, checkpoint timers) are rebuilt from the containers'
  * labels and deterministic names on resume.
  */
+import { TerminalFailure } from '../terminal-failure.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ import { HostJobController, HostJobs, type HostWatcher } from '../job-common/hos
 import { ADMISSION_POLL_MS } from '../admission/admission.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { channelInputMode } from '../../resources/training-config-files.js';
-import { ClientError, channelObjects } from '../job-common/data-source.js';
+import { channelObjects } from '../job-common/data-source.js';
 import { MetricExtractor } from './metrics.js';
 import { listFiles, mergeDirs, uploadTarGz, uploadTree, type OutputTarget } from '../job-common/packaging.js';
 import { mkfifo, runPipeFeeder } from '../job-common/pipe-feeder.js';
@@ -251,7 +252,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       } catch (err) {
         // A stopped job's upload is best effort (contract §3.8); a completed one fails on it.
         if (outcome.status === 'Completed') {
-          outcome = { status: 'Failed', reason: err instanceof ClientError ? err.message : `InternalServerError: uploading the model failed: ${(err as Error).message}` };
+          outcome = { status: 'Failed', reason: err instanceof TerminalFailure ? err.reason : `InternalServerError: uploading the model failed: ${(err as Error).message}` };
         } else logger.warn({ err, job: rec.name }, 'upload of a stopped job failed');
       }
     }

@@ -11,19 +11,20 @@
  * whole-object writes, so redoing them is safe) and leftover containers are removed; a job that
  * was Stopping ends Stopped with every `.out` it could have written deleted.
  */
-import { missingImageHint } from '../../runtime/image-ref.js';
+import { TerminalFailure } from '../terminal-failure.js';
+import { missingImageMessage } from '../../runtime/image-ref.js';
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { LABELS } from '../../runtime/container-runtime.js';
 import { logger } from '../../platform/logger.js';
 import { joinUri, parseDataUri } from '../../resources/s3-uri.js';
 import type { Controller, ControllerDeps } from '../controller.js';
-import { ModelCache } from '../serving/model-cache.js';
+import { ModelCache, ModelDataError } from '../serving/model-cache.js';
 import { followContainerLogs } from '../container-logs.js';
 import { homeTag } from '../home-tag.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
 import { networkFailureReason, networkOptionsFor } from '../resource-network.js';
-import { ClientError, channelObjects, shard, type SourceObject } from '../job-common/data-source.js';
+import { channelObjects, shard, type SourceObject } from '../job-common/data-source.js';
 import { putToUri } from '../job-common/packaging.js';
 import { gunzipWithBudget } from '../job-common/gzip-input.js';
 import { ADMISSION_POLL_MS } from '../admission/admission.js';
@@ -32,7 +33,7 @@ import type { Claim } from '../admission/ledger.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
 import { DataProcessor } from './data-processing.js';
 import { executionParameters, invoker, startServeContainer, waitHealthy, type ServeInstance } from './instances.js';
-import { RecordError, Semaphore, transformObject, type TransformParams } from './object-transformer.js';
+import { Semaphore, transformObject, type TransformParams } from './object-transformer.js';
 import { TRANSFORM_LOG_GROUP, type TransformJobDoc, formatOf } from '../../resources/transform-job.js';
 import { wireTime } from '../../resources/wire-time.js';
 import { truncateReason } from '../../resources/failure-reason.js';
@@ -220,7 +221,7 @@ export class TransformJobController implements Controller {
       outcome = await this.transform(rec.name, rec.arn, doc, epoch, signal, instances, followers, logsAbort.signal, written);
     } catch (err) {
       if (signal.aborted) outcome = { status: 'Stopped' };
-      else if (err instanceof ClientError) outcome = { status: 'Failed', reason: err.message };
+      else if (err instanceof TerminalFailure) outcome = { status: 'Failed', reason: err.reason };
       else throw err;
     } finally {
       // Stop first and let the log followers drain what the containers printed last (removing a
@@ -253,13 +254,12 @@ export class TransformJobController implements Controller {
     written: string[],
   ): Promise<Outcome> {
     const model = this.deps.resources.get('model', doc.ModelName);
-    if (!model) throw new ClientError(`Could not find model "${doc.ModelName}".`);
+    if (!model) throw TerminalFailure.client(`Could not find model "${doc.ModelName}".`);
     const container = model.doc.PrimaryContainer ?? model.doc.Containers?.[0];
-    if (!container?.Image) throw new ClientError(`Model ${doc.ModelName} has no container image.`);
+    if (!container?.Image) throw TerminalFailure.client(`Model ${doc.ModelName} has no container image.`);
     // A job that cannot run fails at once rather than after its turn for capacity.
     if (!(await this.deps.runtime.resolveImage(container.Image))) {
-      const hint = missingImageHint(container.Image);
-      throw new ClientError(`The image '${container.Image}' of the model was not found ${hint.where}. ${hint.remedy}`);
+      throw TerminalFailure.client(missingImageMessage(container.Image, 'of the model'));
     }
     await this.waitForCapacity(name, signal);
 
@@ -277,7 +277,7 @@ export class TransformJobController implements Controller {
       await this.deps.runtime.createNetwork(network, labels, networkOptionsFor({ isolated, serving: true, hostAccess: this.deps.config.containers.hostAccess }));
     } catch (err) {
       const reason = networkFailureReason(err, isolated);
-      throw reason ? new ClientError(reason) : err;
+      throw reason ? TerminalFailure.client(reason) : err;
     }
     const count = doc.TransformResources.InstanceCount;
     const startupMs = Number(process.env.SLIPWAY_TRANSFORM_STARTUP_SECONDS ?? DEFAULT_STARTUP_SECONDS) * 1000;
@@ -297,7 +297,7 @@ export class TransformJobController implements Controller {
         labels,
         network,
       }).catch((err: unknown) => {
-        if (err instanceof Error && err.name === 'ModelDataError') throw new ClientError(err.message);
+        if (err instanceof ModelDataError) throw TerminalFailure.client(err.detail);
         throw err;
       });
       const inst: ServeInstance = { id, containerId: started.containerId, origin: started.origin, logStream };
@@ -307,10 +307,10 @@ export class TransformJobController implements Controller {
     try {
       await Promise.all(instances.map((i) => waitHealthy(this.deps.runtime, i.containerId, i.origin, startupMs, signal)));
     } catch (err) {
-      if (err instanceof ClientError) {
+      if (err instanceof TerminalFailure) {
         await new Promise((r) => setTimeout(r, 500));
         const tail = this.deps.logs.tail(TRANSFORM_LOG_GROUP, instances[0]!.logStream, 5);
-        throw new ClientError(`${err.message.replace(/^ClientError: /, '')}${tail.length ? ` Last log lines: ${tail.join(' | ')}` : ''}`);
+        throw TerminalFailure.client(`${err.detail}${tail.length ? ` Last log lines: ${tail.join(' | ')}` : ''}`);
       }
       throw err;
     }
@@ -395,7 +395,7 @@ export class TransformJobController implements Controller {
       this.dataLog(inst.logStream, `[sagemaker logs]: ${inputUri}: ${stats.records} record(s) in ${stats.requests} request(s), ${Date.now() - t0} ms`);
       return undefined;
     } catch (err) {
-      const reason = err instanceof RecordError || err instanceof ClientError ? err.message.replace(/^ClientError: /, '') : (err as Error).message;
+      const reason = err instanceof TerminalFailure ? err.detail : (err as Error).message;
       out.destroy(new Error(reason));
       await put.catch(() => undefined);
       const text = `${inputUri}: ${reason}`;

@@ -5,7 +5,7 @@
  * the job's own network, instance-type limits, healthy once `GET /ping` answers 200. The endpoint controller keeps its
  * start-up private, so this is the small adapter over the same exported pieces.
  */
-import { missingImageHint } from '../../runtime/image-ref.js';
+import { missingImageMessage } from '../../runtime/image-ref.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool, request } from 'undici';
@@ -16,7 +16,7 @@ import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS } from '../../resources/endpoint.js';
 import { containerCommand } from '../../resources/container-command.js';
 import { limitsFor } from '../../resources/instance-types.js';
 import { specLimits } from '../resource-network.js';
-import { ClientError } from '../job-common/data-source.js';
+import { TerminalFailure } from '../terminal-failure.js';
 import type { ContainerDefinitionDoc } from '../../resources/model.js';
 
 export interface ServeInstance {
@@ -43,10 +43,7 @@ export interface StartServeOptions {
 /** Creates and starts one `serve` container; the caller waits for health. */
 export async function startServeContainer(o: StartServeOptions): Promise<{ containerId: string; origin: string }> {
   const resolved = await o.runtime.resolveImage(o.container.Image!);
-  if (!resolved) {
-    const hint = missingImageHint(o.container.Image!);
-    throw new ClientError(`The image '${o.container.Image}' of the model was not found ${hint.where}. ${hint.remedy}`);
-  }
+  if (!resolved) throw TerminalFailure.client(missingImageMessage(o.container.Image!, 'of the model'));
   let modelDir: string;
   // No ModelDataDownloadTimeoutInSeconds on transform jobs: the hosting default is the time budget.
   if (o.container.ModelDataUrl) modelDir = await o.cache.prepare(o.container.ModelDataUrl, { timeoutSeconds: DEFAULT_DOWNLOAD_TIMEOUT_SECONDS });
@@ -73,7 +70,7 @@ export async function startServeContainer(o: StartServeOptions): Promise<{ conta
   await o.runtime.startContainer(containerId);
   const info = await o.runtime.inspectContainer(containerId);
   const port = info?.ports[8080];
-  if (!port) throw new ClientError(`The model container exited at start (exit code ${info?.exitCode ?? 'unknown'}).`);
+  if (!port) throw TerminalFailure.client(`The model container exited at start (exit code ${info?.exitCode ?? 'unknown'}).`);
   return { containerId, origin: `http://127.0.0.1:${port}` };
 }
 
@@ -83,8 +80,8 @@ export async function waitHealthy(runtime: ContainerRuntime, containerId: string
   while (!signal.aborted) {
     if (await ping(origin)) return;
     const info = await runtime.inspectContainer(containerId);
-    if (!info?.running) throw new ClientError(`The model container exited before it answered GET /ping (exit code ${info?.exitCode ?? 'unknown'}).`);
-    if (Date.now() > deadline) throw new ClientError(`The model container did not answer GET /ping with 200 within ${Math.round(timeoutMs / 1000)} seconds.`);
+    if (!info?.running) throw TerminalFailure.client(`The model container exited before it answered GET /ping (exit code ${info?.exitCode ?? 'unknown'}).`);
+    if (Date.now() > deadline) throw TerminalFailure.client(`The model container did not answer GET /ping with 200 within ${Math.round(timeoutMs / 1000)} seconds.`);
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error('aborted');
