@@ -152,7 +152,7 @@ async function routeObject(call: ObjectCall, method: string): Promise<void> {
       if (q.has('tagging')) return run('GetObjectTagging', getObjectTagging, call);
       if (q.has('attributes')) return run('GetObjectAttributes', getObjectAttributes, call);
       if (q.has('acl')) return getBucketAcl(call);
-      return run('GetObject', getObject, call);
+      return run('GetObject', getObjectAsData, call);
     case 'HEAD':
       return run('HeadObject', headObject, call);
     case 'PUT': {
@@ -246,4 +246,15 @@ export function createS3Surface(deps: S3SurfaceDeps): Surface {
       renderError(res, err, { requestId: ctx.requestId, hostId, resource: url.pathname, head: req.method === 'HEAD' });
     },
   };
+}
+
+/**
+ * GetObject on the S3 surface. Unlike s3.amazonaws.com, this surface shares its origin with the
+ * console and the API, so a stored HTML or SVG object opened in a browser must not run as a page of
+ * that origin. Static sites are served by the website surface, which sets its own policy.
+ */
+function getObjectAsData(call: ObjectCall): Promise<void> {
+  call.res.setHeader('content-security-policy', 'sandbox');
+  call.res.setHeader('x-content-type-options', 'nosniff');
+  return getObject(call);
 }

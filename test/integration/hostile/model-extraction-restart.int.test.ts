@@ -74,7 +74,8 @@ const tmpDirs = () => (existsSync(cacheDir()) ? readdirSync(cacheDir()).filter((
 
 /** Waits until an extraction other than `not` is under way and has written `files` entries. */
 async function midExtraction(not: string[] = [], files = 2000): Promise<string> {
-  const deadline = Date.now() + 60_000;
+  // Generous: with the disk shared by other test files, writing 2,000 empty files has taken > 60 s.
+  const deadline = Date.now() + 150_000;
   while (Date.now() < deadline) {
     for (const t of tmpDirs().filter((n) => !not.includes(n))) {
       const many = join(cacheDir(), t, 'many');
@@ -156,7 +157,7 @@ describe('model extraction and restarts', () => {
     // files), so the endpoint may fail before they are gone.
     expect(await eventually(() => tmpDirs().length === 0, 30_000)).toBe(true);
     expect(tmpDirs()).toEqual([]);
-  });
+  }, 420_000);
 });
 
 async function eventually(check: () => boolean, timeoutMs: number): Promise<boolean> {

@@ -264,6 +264,9 @@ describe('S3 surface, unsigned requests with authentication on', () => {
     const get = await http(`/${open}/index.html`);
     expect(get.status).toBe(200);
     expect(get.body).toBe('<h1>home</h1>');
+    // The S3 surface shares its origin with the console: an object's HTML never runs there as a page.
+    expect(get.headers['content-security-policy']).toBe('sandbox');
+    expect(get.headers['x-content-type-options']).toBe('nosniff');
     expect((await http(`/${open}/index.html`, { method: 'HEAD' })).status).toBe(200);
     expect((await http('/index.html', { host: `${open}.s3.localhost:${srv.port}` })).status).toBe(200);
     const refused = [
