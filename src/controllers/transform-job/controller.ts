@@ -55,6 +55,23 @@ const LOG_DRAIN_LIMIT_MS = 30_000;
 
 type Outcome = { status: 'Completed' } | { status: 'Failed'; reason: string } | { status: 'Stopped' };
 
+/** What one run of a transform job works with; `instances`, `followers` and `written` are filled as it goes, for the cleanup after it. */
+interface TransformRun {
+  name: string;
+  arn: string;
+  doc: TransformJobDoc;
+  /** Seconds; part of the instances' log stream names. */
+  epoch: number;
+  /** Aborts on StopTransformJob or shutdown. */
+  signal: AbortSignal;
+  instances: ServeInstance[];
+  followers: Promise<void>[];
+  /** Ends the log followers once the containers are stopped. */
+  logsSignal: AbortSignal;
+  /** Output objects written so far (removed again when the job is stopped). */
+  written: string[];
+}
+
 export class TransformJobController implements Controller {
   readonly kind = KIND;
   private readonly runs = new Map<string, Run>();
@@ -218,7 +235,7 @@ export class TransformJobController implements Controller {
     const written: string[] = [];
     let outcome: Outcome;
     try {
-      outcome = await this.transform(rec.name, rec.arn, doc, epoch, signal, instances, followers, logsAbort.signal, written);
+      outcome = await this.transform({ name: rec.name, arn: rec.arn, doc, epoch, signal, instances, followers, logsSignal: logsAbort.signal, written });
     } catch (err) {
       if (signal.aborted) outcome = { status: 'Stopped' };
       else if (err instanceof TerminalFailure) outcome = { status: 'Failed', reason: err.reason };
@@ -242,17 +259,9 @@ export class TransformJobController implements Controller {
     this.deps.logs.append(TRANSFORM_LOG_GROUP, `${stream}/data-log`, [{ timestamp: Date.now(), message }]);
   }
 
-  private async transform(
-    name: string,
-    arn: string,
-    doc: TransformJobDoc,
-    epoch: number,
-    signal: AbortSignal,
-    instances: ServeInstance[],
-    followers: Promise<void>[],
-    logsSignal: AbortSignal,
-    written: string[],
-  ): Promise<Outcome> {
+  /** One run of the job: serve containers up, every input object transformed, an outcome. */
+  private async transform(run: TransformRun): Promise<Outcome> {
+    const { name, arn, doc, epoch, signal, instances, followers, logsSignal, written } = run;
     const model = this.deps.resources.get('model', doc.ModelName);
     if (!model) throw TerminalFailure.client(`Could not find model "${doc.ModelName}".`);
     const container = model.doc.PrimaryContainer ?? model.doc.Containers?.[0];
