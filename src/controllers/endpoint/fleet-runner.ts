@@ -4,9 +4,9 @@
  * first when asked). Each instance's life is an InstanceState (./fleet.ts); the endpoint controller
  * decides what a fleet should be, this module makes the containers so.
  *
- * Instances: one container per instance, `serve` after the image ENTRYPOINT, Environment passed,
- * instance-type limits, model data from the ModelCache mounted read-only at /opt/ml/model, port
- * 8080 published on 127.0.0.1. An instance serves only after `GET /ping` answers 200 within the
+ * Instances: one `serve` container per instance (../serving/serve-container.ts: model data
+ * mounted read-only at /opt/ml/model, port 8080 on 127.0.0.1, instance-type limits) with the
+ * variant's Environment. An instance serves only after `GET /ping` answers 200 within the
  * variant's ContainerStartupHealthCheckTimeoutInSeconds (default 600 s, as the inference toolkit's
  * SAGEMAKER_STARTUP_TIMEOUT). Serving instances are pinged every 2 s; one whose container exits
  * (noticed at once through a wait on the container) or that fails three pings in a row has died.
@@ -17,10 +17,7 @@
  * (runtime/docker/host-firewall.ts). A network that cannot be guarded so is not created.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { logger } from '../../platform/logger.js';
-import { containerCommand } from '../../resources/container-command.js';
 import { endpointLogGroup, type FleetPlan, type VariantPlan } from '../../resources/endpoint.js';
 import { truncateReason } from '../../resources/failure-reason.js';
 import { limitsFor } from '../../resources/instance-types.js';
@@ -29,9 +26,10 @@ import { missingImageMessage } from '../../runtime/image-ref.js';
 import { LABELS } from '../../runtime/container-runtime.js';
 import type { ControllerDeps } from '../controller.js';
 import { homeTag } from '../home-tag.js';
-import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
+import { networkFailureReason, networkOptionsFor } from '../resource-network.js';
 import { checkHealth, ping } from '../serving/health.js';
 import type { ModelCache } from '../serving/model-cache.js';
+import { modelDirFor, serveContainerSpec, servingOrigin } from '../serving/serve-container.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import { InstanceState, isAlive, isDead, isServing, markEnded, markRetiring, markServing, markStartFailed } from './fleet.js';
 import { createInstance, watchInstance, type Instance } from './instance.js';
@@ -204,18 +202,10 @@ export class FleetRunner {
     const resolved = await rt.resolveImage(v.image);
     if (!resolved) throw new TerminalFailure(missingImage(v));
     if (!v.resolvedImage) this.recordResolvedImage(rec.name, plan, v, resolved.image.repoDigests[0] ?? `${resolved.local.replace(/:[^/:]+$/, '')}@${resolved.image.id}`);
-    let modelDir: string;
-    if (v.modelDataUrl) {
-      modelDir = await this.cache.prepare(v.modelDataUrl, { timeoutSeconds: v.downloadTimeoutSeconds });
-    } else {
-      // No model data: /opt/ml/model is an empty directory (§4.1).
-      modelDir = join(this.deps.config.modelCacheDir, 'empty');
-      await mkdir(modelDir, { recursive: true });
-    }
+    const modelDir = await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.modelDataUrl, v.downloadTimeoutSeconds);
     const host = await this.hostInfo();
     const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks);
     const id = `i-${randomBytes(8).toString('hex')}`;
-    const cmd = containerCommand('serve');
     const containerName = `slipway-ep-${rec.name.toLowerCase().slice(0, 40)}-${id}`;
     const group = endpointLogGroup(rec.name);
     const stream = `${v.variantName}/${id}`;
@@ -223,11 +213,9 @@ export class FleetRunner {
     if (limits.warnings.length) this.deps.logs.append(group, stream, limits.warnings.map((m) => ({ timestamp: Date.now(), message: `[slipway] ${m}` })));
     const network = await this.network(rec.name, rec.arn, v.enableNetworkIsolation);
     this.starting.add(containerName);
-    const containerId = await rt.createContainer({
+    const containerId = await rt.createContainer(serveContainerSpec({
       name: containerName,
       image: resolved.local,
-      ...(cmd.entrypoint ? { entrypoint: cmd.entrypoint } : {}),
-      ...(cmd.cmd ? { cmd: cmd.cmd } : {}),
       env: v.environment,
       labels: {
         [LABELS.managed]: 'true',
@@ -240,18 +228,16 @@ export class FleetRunner {
         [LABEL_GENERATION]: String(plan.generation),
         [LABEL_CONFIG]: plan.endpointConfigName,
       },
-      binds: [{ hostPath: modelDir, containerPath: '/opt/ml/model', readOnly: true }],
-      publishPorts: [8080],
-      network: { name: network },
-      ...specLimits(limits),
-    }).finally(() => setImmediate(() => this.starting.delete(containerName)));
+      modelDir,
+      network,
+      limits,
+    })).finally(() => setImmediate(() => this.starting.delete(containerName)));
     const inst = this.attach(rec.name, v.variantName, id, plan.generation, containerId, Date.now());
     try {
       await rt.startContainer(containerId);
-      const info = await rt.inspectContainer(containerId);
-      const port = info?.ports[8080];
-      if (port) inst.origin = `http://127.0.0.1:${port}`;
-      else markEnded(inst, info?.running ? 'no published port' : `exit code ${info?.exitCode ?? 'unknown'}`);
+      const served = await servingOrigin(rt, containerId);
+      if ('origin' in served) inst.origin = served.origin;
+      else markEnded(inst, served.problem);
       this.watch(inst);
     } catch (err) {
       markStartFailed(inst, `could not start: ${(err as Error).message}`);
