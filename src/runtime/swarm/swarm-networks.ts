@@ -57,21 +57,29 @@ export class SwarmNetworks {
     }
   }
 
-  /** Removes the network; succeeds when it is already gone; waits while members are still leaving. */
+  /**
+   * Removes the network; succeeds when it is already gone; waits while members are still leaving.
+   * The manager deletes a swarm network asynchronously (inspect still finds it a moment after the
+   * delete, and a second delete then says "not found" with a 500), so this returns once it is gone.
+   */
   async remove(name: string): Promise<void> {
     const deadline = Date.now() + this.removeWaitMs;
+    let deleted = false;
     for (;;) {
       try {
         const raw = await this.inspect(name);
         if (!raw) return;
-        await this.docker.getNetwork(raw.Id).remove();
-        return;
+        if (!deleted) {
+          await this.docker.getNetwork(raw.Id).remove();
+          deleted = true;
+        }
       } catch (err) {
-        if (engineStatus(err) === 404) return;
+        if (engineStatus(err) === 404 || /not found/i.test(engineMessage(err))) return;
         const busy = /in use|active endpoints/i.test(engineMessage(err));
         if (!busy || Date.now() > deadline) throw translateError(err, `remove network ${name}`);
       }
-      await pause(250);
+      if (Date.now() > deadline) throw new RuntimeError(`remove network ${name}: still there ${this.removeWaitMs} ms after its removal`);
+      await pause(100);
     }
   }
 
