@@ -95,7 +95,9 @@ export class SwarmNetworks {
   /** The swarm-scoped network with exactly this name or id, or undefined. */
   async inspect(nameOrId: string): Promise<RawNetwork | undefined> {
     try {
-      const info = (await this.docker.getNetwork(nameOrId).inspect()) as RawNetwork;
+      // scope=swarm: the cluster's object, not a node's local copy of it.
+      const net = this.docker.getNetwork(nameOrId) as unknown as { inspect(o: { scope: string }): Promise<RawNetwork> };
+      const info = await net.inspect({ scope: 'swarm' });
       // Inspect also matches id prefixes; only an exact name or full id counts.
       return info.Name === nameOrId || info.Id === nameOrId ? info : undefined;
     } catch (err) {

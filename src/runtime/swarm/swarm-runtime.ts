@@ -280,7 +280,11 @@ export class SwarmRuntime implements ContainerRuntime {
     if (v.phase !== 'ended' && startRequested(v.service) && !opts.force) {
       throw new RuntimeError(`remove container ${id}: You cannot remove a running container; stop it first or force the removal`);
     }
+    // Deleting the service stops its task with the spec's grace; a forced removal (like
+    // `docker rm -f`) kills it at once where the node can be reached.
+    const node = v.phase === 'ended' ? undefined : await this.onNode(v);
     await this.api.remove(v.service.ID);
+    if (node) await node.rt.killContainer(node.container, 'SIGKILL').catch(() => undefined);
     const isolation = isolationNetworkFor(v.service.Spec.Name);
     // Swarm detaches the task a moment after the service goes: the network waits for that.
     if (await this.networks.inspect(isolation)) await this.networks.remove(isolation);
