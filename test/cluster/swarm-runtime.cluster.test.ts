@@ -178,12 +178,14 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('SwarmRuntime on a three-node Swarm', ()
       const net = `slipway-test-${testId}-open`;
       await r.createNetwork(net, { [TEST_LABEL]: testId });
       await run(spec('peer', { ...shell('exec python3 -m http.server 8080'), network: { name: net, aliases: ['peer'] }, ...on('n2') }));
-      const probe = `python3 -c "import socket\ntry:\n socket.create_connection(('peer',8080),2); print('open')\nexcept OSError: print('closed')"`;
-      // The same probe with the network connects, so the check below can fail.
-      const open = await run(spec('net', { ...shell(probe), network: { name: net }, ...on('n1') }));
+      // A TCP connect to the peer by alias, tried `tries` times a quarter second apart: "open" or "closed".
+      const probe = (tries: number) =>
+        `python3 -c "import socket,time\nfor i in range(${tries}):\n try:\n  socket.create_connection(('peer',8080),2); print('open'); break\n except OSError:\n  time.sleep(0.25)\nelse: print('closed')"`;
+      // The same probe with the network connects (the server may still be starting: retried), so the check below can fail.
+      const open = await run(spec('net', { ...shell(probe(40)), network: { name: net }, ...on('n1') }));
       expect(await r.waitContainer(open, AbortSignal.timeout(60_000))).toEqual({ exitCode: 0 });
       expect(await collect(r.followLogs(open))).toEqual(['open']);
-      const id = await run(spec('nonet', { ...shell(`ls /sys/class/net | wc -l; ${probe}`), networkDisabled: true, ...on('n1') }));
+      const id = await run(spec('nonet', { ...shell(`ls /sys/class/net | wc -l; ${probe(1)}`), networkDisabled: true, ...on('n1') }));
       expect(await r.waitContainer(id, AbortSignal.timeout(60_000))).toEqual({ exitCode: 0 });
       expect(await collect(r.followLogs(id))).toEqual(['2', 'closed']);
     });
