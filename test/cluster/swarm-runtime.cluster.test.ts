@@ -190,6 +190,36 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('SwarmRuntime on a three-node Swarm', ()
       expect(await collect(r.followLogs(id))).toEqual(['2', 'closed']);
     });
 
+    it_('a container no node can take waits as created with Swarm\'s reason; an image missing on its node is reported ended', async () => {
+      // Reservations reach the scheduler: no node advertises a GPU, so the task stays pending.
+      const short = new SwarmRuntime({ docker: new Docker({ socketPath: cluster.manager.dockerHost.slice('unix://'.length) }), pollMs: 100, startWaitMs: 3_000 });
+      const gpu = await r.createContainer(spec('gpu', { ...shell('true'), placement: { reserve: { gpus: 1 } } }));
+      const asked = Date.now();
+      await short.startContainer(gpu);
+      expect(Date.now() - asked).toBeLessThan(10_000);
+      const waiting = await until('the scheduler\'s reason', async () => {
+        const i = await r.inspectContainer(gpu);
+        return i?.reason ? i : undefined;
+      });
+      expect(waiting).toMatchObject({ state: 'created', running: false, exitCode: null });
+      expect(waiting.reason).toMatch(/insufficient resources|no suitable node/);
+      // An image only the manager has: the worker cannot start the task.
+      const tag = `slipway-test-only-manager-${testId}:v1`;
+      cluster.docker(cluster.manager, ['tag', BASE_IMAGE, tag]);
+      try {
+        const lonely = await run(spec('lonely', { image: tag, ...shell('true'), ...on('n1') }));
+        const info = await until('the task reported ended', async () => {
+          const i = await r.inspectContainer(lonely);
+          return i && i.state !== 'created' ? i : undefined;
+        });
+        expect(info).toMatchObject({ running: false, exitCode: null, node: 'n1' });
+        expect(info.reason).toMatch(/No such image|not found|pull access denied|does not exist/i);
+        expect(await r.waitContainer(lonely)).toEqual({ exitCode: -1 });
+      } finally {
+        cluster.docker(cluster.manager, ['image', 'rm', tag]);
+      }
+    });
+
     it_(
       "a stopped node: its service task is rescheduled on another node, its job task is reported failed",
       async () => {
