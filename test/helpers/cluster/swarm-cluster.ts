@@ -42,8 +42,11 @@ export interface Cluster {
   down(): void;
 }
 
+/** Runs the script; its stderr is kept, so a failure carries the script's own words. */
 function script(args: string[], timeoutMs: number): string {
-  return execFileSync(SCRIPT, args, { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(SCRIPT, args, { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.status !== 0) throw new Error(`scripts/swarm-cluster ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}): ${r.stderr}`);
+  return r.stdout;
 }
 
 /** Starts a cluster of one manager and `workers` workers and loads `images` from the host onto every node. */
@@ -56,7 +59,7 @@ export function startCluster(opts: { workers: number; images: string[] }): Clust
       break;
     } catch (err) {
       // Another test file owns it: wait for it to finish (its afterAll or its watchdog ends it).
-      if (Date.now() > deadline || !/in use by process/.test(String((err as { stderr?: string }).stderr ?? err))) throw err;
+      if (Date.now() > deadline || !/in use by process/.test(String(err))) throw err;
       spawnSync('sleep', ['2']);
     }
   }
