@@ -9,7 +9,7 @@ import { UnknownOperationException } from '../protocol/errors.js';
 import { WorkQueue, type Reconciler } from '../controllers/work-queue.js';
 import type { Controller, ControllerDeps } from '../controllers/controller.js';
 import { createControllers } from '../controllers/index.js';
-import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
+import { createRuntime } from '../runtime/select-runtime.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { createS3Surface } from '../services/s3/index.js';
 import { createWebsiteSurface } from '../services/s3/website/website-surface.js';
@@ -56,7 +56,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const objects = new SqliteObjectStore(db, config.objectsDir);
   // ECR and its registry; the runtime resolves images pushed there (src/registry).
   const ecr = createEcrRegistry({ config, db, tags });
-  const runtime = ecr.wrapRuntime(opts.runtime ?? new DockerRuntime({ networkPool: config.containers.networkPool }));
+  const runtime = ecr.wrapRuntime(opts.runtime ?? createRuntime(process.env, { networkPool: config.containers.networkPool }));
   const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
   metricStore.start();
   const metrics = new Metrics(metricStore);
