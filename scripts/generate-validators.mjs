@@ -59,6 +59,12 @@ export const SERVICES = [
     modelPath: 'sagemaker-runtime/2017-05-13/service-2.json.gz',
     outPath: 'src/services/sagemaker-runtime/generated/model.ts',
   },
+  {
+    // Query protocol: IAM roles and their policies (src/services/iam).
+    name: 'iam',
+    modelPath: 'iam/2010-05-08/service-2.json.gz',
+    outPath: 'src/services/iam/generated/model.ts',
+  },
 ];
 
 /** Shape keys copied verbatim, in this (fixed) order, so output is stable whatever the model's key order. */

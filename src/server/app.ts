@@ -32,6 +32,8 @@ import { Metrics } from '../metrics/metrics.js';
 import { logger } from './logger.js';
 import { createQuerySurface } from '../protocol/query/query-surface.js';
 import { STS_XMLNS, stsOperations } from '../services/sts/index.js';
+import { IAM_XMLNS, iamOperations, validateIamInput } from '../services/iam/index.js';
+import { ensureDefaultRole } from '../services/iam/default-role.js';
 
 export interface SlipwayServer {
   url: string;
@@ -49,7 +51,8 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const config = loadConfig(opts);
   const startedAt = Date.now();
   const metadata = new SqliteMetadataStore(config.dbPath);
-  const { db, resources, tags, logs } = metadata;
+  const { db, resources, tags, logs, iam } = metadata;
+  ensureDefaultRole({ iam });
   const objects = new SqliteObjectStore(db, config.objectsDir);
   const runtime = opts.runtime ?? new DockerRuntime({ networkPool: config.containers.networkPool });
   const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
@@ -65,7 +68,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const controllers: Controller[] = createControllers(controllerDeps);
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
-  const deps = { config, resources, tags, logs, objects, queue };
+  const deps = { config, resources, tags, logs, objects, queue, iam };
   const dataplane = createRuntimeSurface({ ...deps, runtime, metrics, db });
   const router = createRouter({
     slipway: createSlipwayRoutes({
@@ -96,7 +99,8 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       logError: (err, ctx) => logger.error({ err, requestId: ctx.requestId, home: config.home }, 's3 request failed'),
     }),
     cloudwatch: createCloudWatchSurface(metricStore),
-    sts: createQuerySurface({ operations: stsOperations(), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
+    sts: createQuerySurface({ operations: stsOperations({ iam }), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
+    iam: createQuerySurface({ operations: iamOperations({ iam }), xmlNamespace: IAM_XMLNS, numericMembers: new Set(), validate: validateIamInput }),
     unknownTarget: async (req, res, ctx) => {
       req.resume();
       const target = String(req.headers['x-amz-target']);

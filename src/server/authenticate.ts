@@ -58,6 +58,7 @@ const FAMILY: Record<SurfaceName, Family> = {
   cloudwatch: 'cloudwatch',
   // Query protocol with the same query-style error codes (InvalidClientTokenId, SignatureDoesNotMatch).
   sts: 'cloudwatch',
+  iam: 'cloudwatch',
   slipway: 'slipway',
 };
 
@@ -69,6 +70,7 @@ const SERVICE: Partial<Record<SurfaceName, string>> = {
   s3: 's3',
   cloudwatch: 'monitoring',
   sts: 'sts',
+  iam: 'iam',
 };
 
 /** 6 MiB (InvokeEndpoint's Body max) plus room, so the runtime surface still answers its own oversize error. */

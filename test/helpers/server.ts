@@ -30,6 +30,8 @@ export interface TestServerOptions {
   credentials?: Record<string, string>;
   /** Host directories `file://` URIs may name (default none, as SLIPWAY_LOCAL_PATHS unset). */
   localPaths?: { read?: string[]; write?: string[] };
+  /** SLIPWAY_STRICT_ROLES (default off). */
+  strictRoles?: boolean;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -40,6 +42,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     host: '127.0.0.1',
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     ...(opts.localPaths ? { localPaths: opts.localPaths } : {}),
+    ...(opts.strictRoles !== undefined ? { strictRoles: opts.strictRoles } : {}),
   });
   const ts: TestServer = {
     url: server.url,

@@ -28,7 +28,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
     summary: 'JSON 1.x operations accept any Content-Type (text/plain)',
   })),
   // Node's HTTP parser answers these itself (clientError), before any surface sees the request.
-  ...['sagemaker', 'logs', 'cloudwatch-json', 'cloudwatch-cbor', 'cloudwatch-query', 'sts', 's3', 'runtime'].map((surface) => ({
+  ...['sagemaker', 'logs', 'cloudwatch-json', 'cloudwatch-cbor', 'cloudwatch-query', 'sts', 'iam', 's3', 'runtime'].map((surface) => ({
     surface,
     kind: /^(huge-header|bad-content-length|short-content-length)$/,
     problem: /^no x-amzn?-request-?id header/,

@@ -134,7 +134,7 @@ describe('query surface after a handler bug', () => {
       numericMembers: new Set(),
     });
     const unused = async () => undefined;
-    const surfaces: Surfaces = { slipway: unused, sagemaker: unused, logs: unused, runtime: unused, s3: unused, cloudwatch: unused, sts, unknownTarget: unused };
+    const surfaces: Surfaces = { slipway: unused, sagemaker: unused, logs: unused, runtime: unused, s3: unused, cloudwatch: unused, sts, iam: unused, unknownTarget: unused };
     http = createServer(createRouter(surfaces));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
