@@ -54,6 +54,14 @@ export const SDK_PRELUDE = `
 import json, os, sys, boto3, sagemaker, sagemaker.session
 # README "SageMaker Python SDK": the SDK calls STS at a fixed AWS address; point it at Slipway.
 sagemaker.session.sts_regional_endpoint = lambda region: os.environ["AWS_ENDPOINT_URL"]
+# Test speed only: the SDK sleeps 30 s between endpoint polls and 5-10 s between job and log
+# polls; the same calls, polled every second.
+sagemaker.session.Session.wait_for_endpoint.__defaults__ = (1, False)
+sagemaker.session.Session.logs_for_job.__defaults__ = (False, 1, 'All', None)
+sagemaker.session.Session.logs_for_processing_job.__defaults__ = (False, 1)
+sagemaker.session.Session.logs_for_transform_job.__defaults__ = (False, 1)
+for _name in ('wait_for_job', 'wait_for_processing_job', 'wait_for_transform_job'):
+    getattr(sagemaker.session.Session, _name).__defaults__ = (1,)
 def emit(obj):
     print('\\n@@RESULT@@' + json.dumps(obj, default=str), flush=True)
 `;

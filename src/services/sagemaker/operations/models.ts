@@ -13,6 +13,7 @@ import type { Tag } from '../../../storage/tag-store.js';
 import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { checkRoleArn } from '../role-check.js';
+import { describedModel } from '../describe-defaults.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
 import { listResources, toWireTime, type ListRequest } from '../list-params.js';
 import { checkCreateTags } from './tags.js';
@@ -73,7 +74,7 @@ export function modelOperations(deps: SageMakerDeps): OperationTable {
     DescribeModel: (ctx, input: { ModelName: string }) => {
       const rec = deps.resources.get<ModelDoc>('model', input.ModelName);
       if (!rec) throw couldNotFind('model', arnOf(ctx, input.ModelName));
-      return rec.doc;
+      return describedModel(rec.doc);
     },
 
     ListModels: (_ctx, input: ListRequest) => {

@@ -18,6 +18,7 @@ import type { Tag } from '../../../storage/tag-store.js';
 import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { checkRoleArn } from '../role-check.js';
+import { describedTrainingJob } from '../describe-defaults.js';
 import { requestedResourceNotFound, ResourceInUse } from '../errors.js';
 import { listResources, type ListRequest } from '../list-params.js';
 import { requestJobStop } from './processing-jobs.js';
@@ -185,7 +186,7 @@ export function trainingJobOperations(deps: SageMakerDeps): OperationTable {
     DescribeTrainingJob: (_ctx, input: { TrainingJobName: string }) => {
       const rec = deps.resources.get<TrainingJobDoc>('training-job', input.TrainingJobName);
       if (!rec) throw requestedResourceNotFound();
-      return { ...rec.doc, LastModifiedTime: wireTime(rec.lastModifiedTime) };
+      return describedTrainingJob({ ...rec.doc, LastModifiedTime: wireTime(rec.lastModifiedTime) });
     },
 
     ListTrainingJobs: (_ctx, input: ListRequest) => {
