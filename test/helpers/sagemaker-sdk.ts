@@ -52,6 +52,7 @@ export function sdkEnv(url: string): NodeJS.ProcessEnv {
 /** What every script starts with: the README's setup, verbatim where it is a user's line. */
 export const SDK_PRELUDE = `
 import json, os, sys, boto3, sagemaker, sagemaker.session
+sys.excepthook = sys.__excepthook__  # plain tracebacks (the SDK installs rich's, which the test output cuts)
 # README "SageMaker Python SDK": the SDK calls STS at a fixed AWS address; point it at Slipway.
 sagemaker.session.sts_regional_endpoint = lambda region: os.environ["AWS_ENDPOINT_URL"]
 # Test speed only: the SDK sleeps 30 s between endpoint polls and 5-10 s between job and log
@@ -90,6 +91,6 @@ export async function sdkPython(url: string, script: string, opts: { timeoutMs?:
     return { result: JSON.parse(stdout.slice(at + '@@RESULT@@'.length).split('\n')[0]!), stdout, stderr };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${e.message}\n--- stdout (tail) ---\n${(e.stdout ?? '').slice(-4000)}\n--- stderr (tail) ---\n${(e.stderr ?? '').slice(-6000)}`);
+    throw new Error(`${e.message}\n--- stdout (tail) ---\n${(e.stdout ?? '').slice(-4000)}\n--- stderr (tail) ---\n${(e.stderr ?? '').slice(-12000)}`);
   }
 }
