@@ -65,6 +65,11 @@ export const SERVICES = [
     modelPath: 'iam/2010-05-08/service-2.json.gz',
     outPath: 'src/services/iam/generated/model.ts',
   },
+  {
+    name: 'ecr',
+    modelPath: 'ecr/2015-09-21/service-2.json.gz',
+    outPath: 'src/services/ecr/generated/model.ts',
+  },
 ];
 
 /** Shape keys copied verbatim, in this (fixed) order, so output is stable whatever the model's key order. */

@@ -24,6 +24,10 @@ try {
     step('checking the Docker engine (scripts/setup-docker)');
     run('bash', [join(root, 'scripts', 'setup-docker')]);
   }
+  if (process.env.SLIPWAY_REGISTRY !== 'off') {
+    step('checking the registry behind ECR (scripts/setup-registry)');
+    run('bash', [join(root, 'scripts', 'setup-registry')]);
+  }
   step('building the server and the console');
   run('npm', ['run', 'build', '--silent']);
 } catch (err) {

@@ -9,6 +9,7 @@ import { registerJobCommands } from './commands/train.js';
 import { registerDeployCommand } from './commands/deploy.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerResourceCommands } from './commands/resources.js';
+import { registerEcrHostCommand } from './commands/ecr-host.js';
 import { CliError, DEFAULT_URL, EXIT } from './context.js';
 import { VERSION } from '../server/version.js';
 
@@ -34,6 +35,7 @@ registerJobCommands(program);
 registerDeployCommand(program);
 registerLogsCommand(program);
 registerResourceCommands(program);
+registerEcrHostCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const code = err instanceof CliError ? err.exitCode : EXIT.failed;

@@ -31,4 +31,15 @@ describe('InvokeEndpoint header members against the runtime model', () => {
     expect(headerValidationMessage('InvokeEndpointWithResponseStream', 'ep', { 'x-amzn-sagemaker-accept': 'a'.repeat(1025) })).toContain("at 'accept'");
     expect(headerValidationMessage('InvokeEndpointWithResponseStream', 'ep', { accept: 'a'.repeat(1025) })).toBeUndefined();
   });
+
+  it("checks InvokeEndpointAsync's string headers too, and leaves its integers to the async reader", () => {
+    const ok = { 'x-amzn-sagemaker-inputlocation': 's3://b/in.json', 'x-amzn-sagemaker-filename': 'out-1.json', 'x-amzn-sagemaker-requestttlseconds': '600' };
+    expect(headerValidationMessage('InvokeEndpointAsync', 'ep', ok)).toBeUndefined();
+    expect(headerValidationMessage('InvokeEndpointAsync', 'ep', { ...ok, 'x-amzn-sagemaker-filename': '!@#$%^&*()' })).toContain("at 'filename'");
+    expect(headerValidationMessage('InvokeEndpointAsync', 'ep', { ...ok, 'x-amzn-sagemaker-filename': 'f'.repeat(33) })).toContain("at 'filename'");
+    expect(headerValidationMessage('InvokeEndpointAsync', 'ep', { ...ok, 'x-amzn-sagemaker-s3outputpathextension': 'x'.repeat(513) })).toContain("at 's3OutputPathExtension'");
+    expect(headerValidationMessage('InvokeEndpointAsync', 'ep', { ...ok, 'x-amzn-sagemaker-accept': 'caf\u00e9' })).toContain("at 'accept'");
+    expect(headerValidationMessage('InvokeEndpointAsync', 'ep', { ...ok, 'x-amzn-sagemaker-content-type': 'caf\u00e9' })).toContain("at 'contentType'");
+    expect(headerValidationMessage('InvokeEndpointAsync', 'ep', { ...ok, 'x-amzn-sagemaker-custom-attributes': 'caf\u00e9' })).toContain("at 'customAttributes'");
+  });
 });

@@ -20,6 +20,13 @@ export interface ImageInfo {
   user: string;
 }
 
+/** Credentials for a pull, as the engine takes them (Docker's X-Registry-Auth). */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
 /** Result of resolving a user's image reference (ECR-style names map to local tags). */
 export interface ResolvedImage {
   /** The reference as the user gave it. */
@@ -138,6 +145,11 @@ export interface ContainerRuntime {
   info(): Promise<EngineInfo>;
   inspectImage(ref: string): Promise<ImageInfo | undefined>;
   resolveImage(ref: string): Promise<ResolvedImage | undefined>;
+  /**
+   * Pulls `ref` into the engine from its registry with these credentials (Slipway's own registry,
+   * src/registry); throws RuntimeError with the engine's reason when the pull fails.
+   */
+  pullImage?(ref: string, auth: RegistryAuth): Promise<void>;
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   waitContainer(id: string, signal?: AbortSignal): Promise<{ exitCode: number }>;

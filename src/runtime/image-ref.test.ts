@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasTagOrDigest, isPlausibleImageRef, localImageCandidates } from './image-ref.js';
+import { hasTagOrDigest, isPlausibleImageRef, localImageCandidates, missingImageHint } from './image-ref.js';
 
 describe('localImageCandidates', () => {
   it('returns a tagged local reference unchanged and alone', () => {
@@ -79,5 +79,19 @@ describe('isPlausibleImageRef', () => {
     expect(isPlausibleImageRef('has space')).toBe(false);
     expect(isPlausibleImageRef('../etc/passwd')).toBe(false);
     expect(isPlausibleImageRef('a?b=c')).toBe(false);
+  });
+});
+
+describe('missingImageHint', () => {
+  it('tells to push an ECR-style reference or build it under its bare name', () => {
+    expect(missingImageHint('123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/algo:2')).toEqual({
+      where: "in Slipway's registry or on this host",
+      remedy: 'Push it (docker push 123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/algo:2) or build it locally (docker build -t team/algo:2 .) and try again.',
+    });
+    expect(missingImageHint('127.0.0.1:7447/algo:1').where).toBe("in Slipway's registry or on this host");
+  });
+
+  it('tells to build a plain local reference', () => {
+    expect(missingImageHint('team/algo:1')).toEqual({ where: 'on this host', remedy: 'Build or tag it locally (docker build -t team/algo:1 .) and try again.' });
   });
 });

@@ -53,3 +53,23 @@ export function hasTagOrDigest(ref: string): boolean {
 export function isPlausibleImageRef(ref: string): boolean {
   return ref.length > 0 && ref.length <= 1024 && /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(ref);
 }
+
+/**
+ * How to get a missing image: an ECR-style reference (or one with a registry host) is pushed to
+ * Slipway's registry (src/registry) or built locally under its bare name; any other is built.
+ *
+ * @example
+ * missingImageHint('123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1')
+ * // → { where: "in Slipway's registry or on this host",
+ * //     remedy: 'Push it (docker push 123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1) or build it locally (docker build -t algo:1 .) and try again.' }
+ */
+export function missingImageHint(ref: string): { where: string; remedy: string } {
+  const given = ref.trim();
+  const ecr = ECR_REGISTRY.exec(given);
+  const slash = given.indexOf('/');
+  const first = slash > 0 ? given.slice(0, slash) : '';
+  const hasRegistry = ecr !== null || first.includes(':') || first.includes('.') || first === 'localhost';
+  if (!hasRegistry) return { where: 'on this host', remedy: `Build or tag it locally (docker build -t ${given} .) and try again.` };
+  const bare = given.slice(slash + 1);
+  return { where: "in Slipway's registry or on this host", remedy: `Push it (docker push ${given}) or build it locally (docker build -t ${bare} .) and try again.` };
+}

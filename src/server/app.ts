@@ -34,6 +34,7 @@ import { createQuerySurface } from '../protocol/query/query-surface.js';
 import { STS_XMLNS, stsOperations } from '../services/sts/index.js';
 import { IAM_XMLNS, iamOperations, validateIamInput } from '../services/iam/index.js';
 import { ensureDefaultRole } from '../services/iam/default-role.js';
+import { createEcrRegistry } from '../registry/index.js';
 
 export interface SlipwayServer {
   url: string;
@@ -54,7 +55,9 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const { db, resources, tags, logs, iam } = metadata;
   ensureDefaultRole({ iam });
   const objects = new SqliteObjectStore(db, config.objectsDir);
-  const runtime = opts.runtime ?? new DockerRuntime({ networkPool: config.containers.networkPool });
+  // ECR and its registry; the runtime resolves images pushed there (src/registry).
+  const ecr = createEcrRegistry({ config, db, tags });
+  const runtime = ecr.wrapRuntime(opts.runtime ?? new DockerRuntime({ networkPool: config.containers.networkPool }));
   const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
   metricStore.start();
   const metrics = new Metrics(metricStore);
@@ -80,6 +83,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
         ...dataplane.slipwayRoutes,
         '/_slipway/logs/stream': createLogTailRoute(logs),
         '/_slipway/metrics': createPrometheusRoute(metrics),
+        '/_slipway/registry': ecr.statusRoute,
       },
     }),
     sagemaker: createJson11Surface({
@@ -101,6 +105,8 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     cloudwatch: createCloudWatchSurface(metricStore),
     sts: createQuerySurface({ operations: stsOperations({ iam }), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
     iam: createQuerySurface({ operations: iamOperations({ iam }), xmlNamespace: IAM_XMLNS, numericMembers: new Set(), validate: validateIamInput }),
+    ecr: ecr.api,
+    registry: ecr.registry,
     unknownTarget: async (req, res, ctx) => {
       req.resume();
       const target = String(req.headers['x-amz-target']);
@@ -127,6 +133,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     });
   } catch (err) {
     guard.stop();
+    await ecr.close();
     metricStore.stop();
     logRetention.stop();
     await queue.stop();
@@ -139,6 +146,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const port = (server.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
+  ecr.listening(port, router);
 
   for (const c of controllers) {
     await c.resume().catch((err: unknown) => logger.error({ err, controller: c.kind }, 'controller failed to resume'));
@@ -158,6 +166,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
         server.closeAllConnections();
       });
       guard.stop();
+      await ecr.close();
       await dataplane.stop();
       await queue.stop();
       for (const c of controllers) await c.stop().catch(() => undefined);

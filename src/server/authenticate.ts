@@ -53,6 +53,9 @@ const FAMILY: Record<SurfaceName, Family> = {
   sagemaker: 'json',
   logs: 'json',
   unknownTarget: 'json',
+  ecr: 'json',
+  // Checks its own credentials (the ECR login token), registry/registry-auth.ts; never SigV4.
+  registry: 'slipway',
   runtime: 'runtime',
   s3: 's3',
   cloudwatch: 'cloudwatch',
@@ -71,6 +74,7 @@ const SERVICE: Partial<Record<SurfaceName, string>> = {
   cloudwatch: 'monitoring',
   sts: 'sts',
   iam: 'iam',
+  ecr: 'ecr',
 };
 
 /** 6 MiB (InvokeEndpoint's Body max) plus room, so the runtime surface still answers its own oversize error. */
@@ -107,6 +111,7 @@ export function createAuthenticator(config: AuthConfig, opts: { now?: () => numb
   return {
     required(surface, req, url) {
       if (surface === 'slipway') return isProtectedSlipwayPath(url.pathname);
+      if (surface === 'registry') return false;
       // CORS preflights carry no credentials (browsers never sign them).
       if ((surface === 'runtime' || surface === 's3') && req.method === 'OPTIONS') return false;
       return true;
@@ -173,6 +178,7 @@ export function createAuthenticator(config: AuthConfig, opts: { now?: () => numb
 export function isProtectedSlipwayPath(pathname: string): boolean {
   return (
     pathname === '/_slipway/metrics' ||
+    pathname === '/_slipway/registry' ||
     pathname.startsWith('/_slipway/logs/') ||
     pathname === '/_slipway/api' ||
     pathname.startsWith('/_slipway/api/')

@@ -8,6 +8,7 @@ import { containerSettings, type ContainerSettings } from './container-settings.
 
 export type { AdmissionSettings, ContainerSettings } from './container-settings.js';
 import { connectionLimits, type ConnectionLimits } from './connection-limits.js';
+import { registrySettings, type RegistrySettings } from '../registry/settings.js';
 
 export interface SlipwayConfig {
   host: string;
@@ -43,6 +44,8 @@ export interface SlipwayConfig {
   dataLimits: DataLimits;
   /** SLIPWAY_STRICT_ROLES: SageMaker calls must name an IAM role that exists and trusts SageMaker. */
   strictRoles: boolean;
+  /** The managed registry behind ECR (src/registry, docs/ecr.md). */
+  registry: RegistrySettings;
 }
 
 export interface AuthConfig {
@@ -86,6 +89,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     localPaths: LocalPaths.from(input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) }),
     dataLimits: dataLimitsFromEnv(env),
     strictRoles: input.strictRoles ?? ['1', 'true', 'on'].includes((env.SLIPWAY_STRICT_ROLES ?? '').toLowerCase()),
+    registry: registrySettings(env),
   };
 }
 

@@ -32,6 +32,7 @@ describe('connection limits', () => {
 describe('answers to requests the HTTP parser refuses', () => {
   const raw = (s: string) => Buffer.from(s, 'latin1');
   const err = (code: string) => Object.assign(new Error(code), { code });
+  const render = (...args: Parameters<typeof renderClientError>) => renderClientError(...args).toString('latin1');
 
   it('tell the surface from the request line and headers', () => {
     expect(classifyRawRequest(raw('POST /endpoints/e/invocations HTTP/1.1\r\nContent-Length: x\r\n\r\n'))).toEqual({ family: 'runtime' });
@@ -41,22 +42,22 @@ describe('answers to requests the HTTP parser refuses', () => {
   });
 
   it("render each surface's error format and close the connection", () => {
-    const rt = renderClientError(err('HPE_INVALID_CONTENT_LENGTH'), raw('POST /endpoints/e/invocations HTTP/1.1\r\n'), 'rid');
+    const rt = render(err('HPE_INVALID_CONTENT_LENGTH'), raw('POST /endpoints/e/invocations HTTP/1.1\r\n'), 'rid');
     expect(rt).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(rt).toContain('X-Amzn-ErrorType: ValidationError\r\n');
     expect(rt).toContain('Connection: close\r\n');
     expect(JSON.parse(rt.split('\r\n\r\n')[1]!)).toEqual({ message: 'The Content-Length header is not a valid number of bytes.', Message: 'The Content-Length header is not a valid number of bytes.' });
 
-    const logs = renderClientError(err('HPE_UNEXPECTED_CONTENT_LENGTH'), raw('POST / HTTP/1.1\r\nX-Amz-Target: Logs_20140328.PutLogEvents\r\n'), 'rid');
+    const logs = render(err('HPE_UNEXPECTED_CONTENT_LENGTH'), raw('POST / HTTP/1.1\r\nX-Amz-Target: Logs_20140328.PutLogEvents\r\n'), 'rid');
     expect(JSON.parse(logs.split('\r\n\r\n')[1]!).__type).toBe('InvalidParameterException');
     expect(logs).toContain('Content-Type: application/x-amz-json-1.1');
 
-    const s3 = renderClientError(err('HPE_HEADER_OVERFLOW'), raw('GET /b/k HTTP/1.1\r\n'), 'rid');
+    const s3 = render(err('HPE_HEADER_OVERFLOW'), raw('GET /b/k HTTP/1.1\r\n'), 'rid');
     expect(s3).toMatch(/^HTTP\/1\.1 400 /);
     expect(s3).toContain('<Code>RequestHeaderSectionTooLarge</Code>');
     expect(s3).toContain('<RequestId>rid</RequestId>');
 
-    const sm = renderClientError(err('HPE_HEADER_OVERFLOW'), raw('POST / HTTP/1.1\r\nX-Amz-Target: SageMaker.ListModels\r\n'), 'rid');
+    const sm = render(err('HPE_HEADER_OVERFLOW'), raw('POST / HTTP/1.1\r\nX-Amz-Target: SageMaker.ListModels\r\n'), 'rid');
     expect(sm).toMatch(/^HTTP\/1\.1 431 /);
     expect(JSON.parse(sm.split('\r\n\r\n')[1]!).__type).toBe('ValidationException');
     // Content-Length matches the body exactly.

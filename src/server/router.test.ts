@@ -44,6 +44,17 @@ describe('chooseSurface', () => {
     expect(chooseSurface(req('GET', sig('s3')), u('/_slipway/health'))).toBe('slipway');
     expect(chooseSurface(req('GET', { accept: 'text/html' }), u('/'))).toBe('slipway');
   });
+
+  it('sends ECR targets to the ecr surface and unsigned /v2/ paths to the registry', () => {
+    expect(chooseSurface(req('POST', { ...sig('ecr'), 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DescribeRepositories' }), u('/'))).toBe('ecr');
+    expect(chooseSurface(req('GET'), u('/v2/'))).toBe('registry');
+    expect(chooseSurface(req('GET'), u('/v2'))).toBe('registry');
+    expect(chooseSurface(req('PUT', { authorization: 'Basic QVdTOng=' }), u('/v2/team/algo/manifests/latest'))).toBe('registry');
+    // A bucket named v2 stays reachable with a signature (header or presigned URL).
+    expect(chooseSurface(req('GET', sig('s3')), u('/v2/key'))).toBe('s3');
+    expect(chooseSurface(req('GET'), u('/v2/key?X-Amz-Credential=AK%2F20261122%2Fus-east-1%2Fs3%2Faws4_request'))).toBe('s3');
+    expect(chooseSurface(req('GET'), u('/v20/key'))).toBe('s3');
+  });
 });
 
 describe('createRouter', () => {
@@ -84,5 +95,15 @@ describe('createRouter', () => {
     route({ method: 'OPTIONS', url: '/endpoints/e/invocations', headers: {} } as never, {} as never);
     route({ method: 'GET', url: '/_slipway/health', headers: {} } as never, {} as never);
     expect(seen).toEqual(['runtime', 'slipway']);
+  });
+
+  it('leaves registry requests to the registry surface (its own token check) when authentication is on', () => {
+    const seen: string[] = [];
+    const surfaces = Object.fromEntries(
+      ['slipway', 'sagemaker', 'logs', 'runtime', 's3', 'cloudwatch', 'unknownTarget', 'ecr', 'registry'].map((k) => [k, async () => void seen.push(k)]),
+    ) as unknown as Parameters<typeof createRouter>[0];
+    const route = createRouter(surfaces, { auth: { credentials: new Map([['K', 'S']]) } });
+    route({ method: 'GET', url: '/v2/', headers: {} } as never, {} as never);
+    expect(seen).toEqual(['registry']);
   });
 });

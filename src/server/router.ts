@@ -9,6 +9,8 @@
  *   scope monitoring | /service/Granite...     → cloudwatch (CBOR, JSON 1.0 or query inside)
  *   scope sts                                  → sts (GetCallerIdentity, query protocol)
  *   scope iam                                  → iam (roles, query protocol; IAM is global)
+ *   X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.* → ecr
+ *   /v2, /v2/... without a SigV4 scope         → registry (docker push/pull; a bucket named v2 is reached signed)
  *   anything else (incl. presigned S3 URLs)    → s3
  *
  * With credentials configured (config `auth`), ./authenticate.ts verifies the SigV4 signature
@@ -38,6 +40,10 @@ export interface Surfaces {
   iam: SurfaceHandler;
   /** X-Amz-Target with an unknown prefix (renders UnknownOperationException). */
   unknownTarget: SurfaceHandler;
+  /** ECR's API (JSON 1.1, src/services/ecr). */
+  ecr: SurfaceHandler;
+  /** The registry API under /v2/ (src/registry): Docker's own Basic auth, not SigV4. */
+  registry: SurfaceHandler;
 }
 
 export type SurfaceName = keyof Surfaces;
@@ -60,8 +66,10 @@ function choose(req: IncomingMessage, url: URL, scope: CredentialScope | undefin
     if (target.startsWith('SageMaker.')) return 'sagemaker';
     if (target.startsWith('Logs_20140328.')) return 'logs';
     if (target.startsWith(`${CLOUDWATCH_SERVICE}.`)) return 'cloudwatch';
+    if (target.startsWith('AmazonEC2ContainerRegistry_V20150921.')) return 'ecr';
     return 'unknownTarget';
   }
+  if (!scope && (url.pathname === '/v2' || url.pathname.startsWith('/v2/'))) return 'registry';
   // Any method: the runtime answers what it does not serve itself (S3-signed requests went to s3 above).
   if (RUNTIME_PATH.test(url.pathname)) return 'runtime';
   // A browser opening the server root lands on the console.

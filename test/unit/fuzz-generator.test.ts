@@ -4,15 +4,17 @@ import { validateLogsInput } from '../../src/services/logs/validation.js';
 import { validateSageMakerInput } from '../../src/services/sagemaker/validation.js';
 import { loadAwsModel } from '../integration/fuzz/aws-model.js';
 import { encodeJson, encodeQuery } from '../integration/fuzz/encoders.js';
+import { CORAL_UNKNOWN_OPERATION, exactAnswerProblems } from '../integration/fuzz/error-format.js';
 import { mutationsOf, sampleMutations } from '../integration/fuzz/mutations.js';
 import { Prng } from '../integration/fuzz/prng.js';
-import { restRequest } from '../integration/fuzz/rest-cases.js';
+import { restMemberMutations, restRequest } from '../integration/fuzz/rest-cases.js';
 import { minimalValue, type Doc } from '../integration/fuzz/seed-values.js';
 
 /** The generator of test/integration/fuzz, checked as pure logic (no server). */
 const sagemaker = await loadAwsModel('sagemaker');
 const logs = await loadAwsModel('logs');
 const cloudwatch = await loadAwsModel('cloudwatch');
+const runtime = await loadAwsModel('sagemaker-runtime');
 
 const MODEL_SEED: Doc = { ModelName: 'm1', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/r', PrimaryContainer: { Image: 'img:latest', Environment: { A: 'b' } } };
 
@@ -68,5 +70,25 @@ describe('fuzz generator', () => {
     expect(list.path).toBe('/b?list-type=2&max-keys=5&prefix=p%2F');
     const done = restRequest(s3, 'CompleteMultipartUpload', { Bucket: 'b', Key: 'k', UploadId: 'u', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"e"' }] } });
     expect(done.body?.toString()).toContain('<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><PartNumber>1</PartNumber><ETag>"e"</ETag></Part></CompleteMultipartUpload>');
+  });
+
+  it("accepts exactly Coral's 404 for a wrong JSON Content-Type, not a JSON error or another status", () => {
+    const res = (status: number, body: string, headers: Record<string, string>) => ({ status, body: Buffer.from(body), headers, ms: 1 });
+    const coral = { 'x-amzn-requestid': 'r', 'x-amzn-errortype': 'UnknownOperationException' };
+    expect(exactAnswerProblems('json', CORAL_UNKNOWN_OPERATION, res(404, '<UnknownOperationException/>\n', coral))).toEqual([]);
+    const json = res(400, '{"__type":"UnknownOperationException","message":"x"}', { ...coral, 'content-type': 'application/x-amz-json-1.1' });
+    expect(exactAnswerProblems('json', CORAL_UNKNOWN_OPERATION, json)).toHaveLength(2);
+    expect(exactAnswerProblems('json', CORAL_UNKNOWN_OPERATION, res(404, '<UnknownOperationException/>\n', { 'x-amzn-errortype': 'UnknownOperationException' }))).toEqual([
+      'no x-amzn-requestid header',
+    ]);
+  });
+
+  it('mutates a header pattern only with junk that still breaks it once the field value is trimmed', () => {
+    const patterns = restMemberMutations(runtime, 'InvokeEndpoint', { EndpointName: 'ep', Body: 'eA==' }, Prng.forLabel(1, 'runtime')).filter((m) => m.kind === 'pattern');
+    expect(patterns.map((m) => m.where)).toContain('InferenceId');
+    for (const m of patterns) {
+      const junk = String((m.doc as Record<string, Doc>)[m.where]);
+      expect(junk, m.where).toBe(junk.trim());
+    }
   });
 });

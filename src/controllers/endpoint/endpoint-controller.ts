@@ -32,6 +32,7 @@
  * `resume()` adopts those of its own home, pings them and republishes routes before returning, so
  * invocations continue within a moment of the server starting again.
  */
+import { missingImageHint } from '../../runtime/image-ref.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -752,7 +753,8 @@ export class EndpointController implements Controller {
 }
 
 function missingImage(v: VariantPlan): string {
-  return `The image '${v.image}' for production variant ${v.variantName} was not found on this host. Build or tag it locally (docker build -t ${v.image} .) and try again.`;
+  const hint = missingImageHint(v.image);
+  return `The image '${v.image}' for production variant ${v.variantName} was not found ${hint.where}. ${hint.remedy}`;
 }
 
 function truncate(s: string): string {

@@ -5,6 +5,7 @@
  * network + container start step, exit watching, failure attribution, watchers and clean-up.
  * Each controller keeps its own step machine and what only it does (metrics, Continuous uploads).
  */
+import { missingImageHint } from '../../runtime/image-ref.js';
 import { rm } from 'node:fs/promises';
 import { LABELS, type BindMount, type ContainerInfo, type ContainerSpec } from '../../runtime/container-runtime.js';
 import { logger } from '../../server/logger.js';
@@ -267,8 +268,8 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
   async resolveImage(image: string): Promise<string> {
     const resolved = await this.deps.runtime.resolveImage(image);
     if (resolved) return resolved.local;
-    const bare = image.replace(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\//, '');
-    throw new ClientError(`Image '${image}' not found on the Docker engine. Build or tag it locally (docker build -t ${bare} .) and try again.`);
+    const hint = missingImageHint(image);
+    throw new ClientError(`Image '${image}' was not found ${hint.where}. ${hint.remedy}`);
   }
 
   /** The job's own network (deterministic, so a retry finds it). */

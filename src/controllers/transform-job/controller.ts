@@ -11,6 +11,7 @@
  * whole-object writes, so redoing them is safe) and leftover containers are removed; a job that
  * was Stopping ends Stopped with every `.out` it could have written deleted.
  */
+import { missingImageHint } from '../../runtime/image-ref.js';
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { LABELS } from '../../runtime/container-runtime.js';
@@ -257,7 +258,8 @@ export class TransformJobController implements Controller {
     if (!container?.Image) throw new ClientError(`Model ${doc.ModelName} has no container image.`);
     // A job that cannot run fails at once rather than after its turn for capacity.
     if (!(await this.deps.runtime.resolveImage(container.Image))) {
-      throw new ClientError(`The image '${container.Image}' of the model was not found on this host. Build or tag it locally and try again.`);
+      const hint = missingImageHint(container.Image);
+      throw new ClientError(`The image '${container.Image}' of the model was not found ${hint.where}. ${hint.remedy}`);
     }
     await this.waitForCapacity(name, signal);
 

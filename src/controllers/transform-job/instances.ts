@@ -5,6 +5,7 @@
  * the job's own network, instance-type limits, healthy once `GET /ping` answers 200. The endpoint controller keeps its
  * start-up private, so this is the small adapter over the same exported pieces.
  */
+import { missingImageHint } from '../../runtime/image-ref.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Pool, request } from 'undici';
@@ -42,7 +43,10 @@ export interface StartServeOptions {
 /** Creates and starts one `serve` container; the caller waits for health. */
 export async function startServeContainer(o: StartServeOptions): Promise<{ containerId: string; origin: string }> {
   const resolved = await o.runtime.resolveImage(o.container.Image!);
-  if (!resolved) throw new ClientError(`The image '${o.container.Image}' of the model was not found on this host. Build or tag it locally and try again.`);
+  if (!resolved) {
+    const hint = missingImageHint(o.container.Image!);
+    throw new ClientError(`The image '${o.container.Image}' of the model was not found ${hint.where}. ${hint.remedy}`);
+  }
   let modelDir: string;
   // No ModelDataDownloadTimeoutInSeconds on transform jobs: the hosting default is the time budget.
   if (o.container.ModelDataUrl) modelDir = await o.cache.prepare(o.container.ModelDataUrl, { timeoutSeconds: DEFAULT_DOWNLOAD_TIMEOUT_SECONDS });

@@ -36,6 +36,7 @@ import type { InstanceRoute, RoutingTable, VariantRoute } from '../../controller
 import { EndpointStatus, type AsyncInferenceConfigDoc, type EndpointConfigDoc, type EndpointDoc, type EndpointInternal } from '../../controllers/endpoint/types.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { SqliteAsyncStore, type AsyncRequest } from './async-store.js';
+import { headerValidationMessage } from '../request-headers.js';
 
 export const DEFAULT_REQUEST_TTL_SECONDS = 21_600;
 export const DEFAULT_INVOCATION_TIMEOUT_SECONDS = 900;
@@ -181,6 +182,9 @@ export class AsyncInvocations {
     if (!req.readableEnded) req.resume();
     let queued: AsyncRequest;
     try {
+      // The model's header constraints first, as on the synchronous paths (../request-headers.ts).
+      const invalid = headerValidationMessage('InvokeEndpointAsync', name, req.headers);
+      if (invalid !== undefined) throw runtimeValidationError(invalid);
       queued = await this.enqueue(ctx, name, req.headers);
     } catch (err) {
       if (err instanceof ServiceError) return sendRuntimeError(res, ctx, err);

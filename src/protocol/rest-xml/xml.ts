@@ -65,8 +65,23 @@ const parser = new XMLParser({
   isArray: (name) => name === 'Object' || name === 'Part' || name === 'Tag',
 });
 
-/** Parses a small XML request body; MalformedXML when it is not XML. */
-export function parseXml(text: string): Record<string, unknown> {
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** A document type declaration: S3's request documents have none, and its entities are an expansion risk. */
+const DOCTYPE = /<!DOCTYPE/i;
+
+/**
+ * Parses a small XML request body; MalformedXML when it is not XML, not UTF-8 (bytes, not
+ * U+FFFD: a key must not change on the way in) or declares a document type (entities would be
+ * expanded; S3's documents never need one).
+ */
+export function parseXml(body: Buffer | string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = typeof body === 'string' ? body : utf8.decode(body);
+  } catch {
+    throw S3Errors.malformedXml();
+  }
+  if (DOCTYPE.test(text)) throw S3Errors.malformedXml();
   try {
     return parser.parse(text) as Record<string, unknown>;
   } catch {

@@ -25,7 +25,7 @@ export function validatedInput(validate: InputValidator | undefined, operation: 
     throw r.errorCode ? new ServiceError(r.errorCode, r.serializationError, 400) : new SerializationException(r.serializationError);
   }
   if (r.violations.length > 0) {
-    const message = formatValidationMessage(r.violations);
+    const message = r.message ?? formatValidationMessage(r.violations);
     const code = r.errorCode ?? violationCode;
     throw code ? new ServiceError(code, message, 400) : new ValidationException(message);
   }

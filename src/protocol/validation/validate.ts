@@ -54,6 +54,8 @@ export interface ValidationResult {
    * MissingParameter / InvalidParameterValue); otherwise the protocol surface decides.
    */
   readonly errorCode?: string;
+  /** The whole message, when the service words violations its own way (ECR); default formatValidationMessage. */
+  readonly message?: string;
 }
 
 type Json = unknown;

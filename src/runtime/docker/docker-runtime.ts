@@ -20,6 +20,7 @@ import {
   type ImageInfo,
   type LogLine,
   type NetworkOptions,
+  type RegistryAuth,
   type ResolvedImage,
 } from '../container-runtime.js';
 import { isPlausibleImageRef, localImageCandidates } from '../image-ref.js';
@@ -166,6 +167,42 @@ export class DockerRuntime implements ContainerRuntime {
       if (image) return { specified: ref, local: candidate, image };
     }
     return undefined;
+  }
+
+  async pullImage(ref: string, auth: RegistryAuth, timeoutMs = 30 * 60_000): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      // createImage, not pull: dockerode's pull splits `host:port/repo@digest` into a wrong tag.
+      stream = (await this.docker.createImage(auth, { fromImage: ref })) as NodeJS.ReadableStream;
+    } catch (err) {
+      throw translateError(err, `pull image ${ref}`);
+    }
+    // The engine reports a failed pull inside a 200 stream of JSON lines: `{"error": "..."}`.
+    const timer = setTimeout(() => (stream as Readable).destroy(new Error(`pull did not finish within ${timeoutMs} ms`)), timeoutMs);
+    let rest = '';
+    let failure: string | undefined;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        rest += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = rest.indexOf('\n')) >= 0) {
+          const line = rest.slice(0, nl).trim();
+          rest = rest.slice(nl + 1);
+          if (line === '') continue;
+          try {
+            const ev = JSON.parse(line) as { error?: string };
+            if (ev.error) failure = ev.error;
+          } catch {
+            // not JSON: progress noise
+          }
+        }
+      }
+    } catch (err) {
+      throw translateError(err, `pull image ${ref}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (failure) throw new RuntimeError(`pull image ${ref}: ${failure}`);
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {

@@ -8,7 +8,7 @@ import { parseXml, readSmallBody } from '../../protocol/rest-xml/xml.js';
 import { sendEmpty, sendXml, type BucketCall } from './call.js';
 
 export async function putBucketEncryption(call: BucketCall): Promise<void> {
-  const doc = parseXml((await readSmallBody(call.req, 64 * 1024)).toString('utf8'))['ServerSideEncryptionConfiguration'];
+  const doc = parseXml(await readSmallBody(call.req, 64 * 1024))['ServerSideEncryptionConfiguration'];
   if (!doc || typeof doc !== 'object') throw S3Errors.malformedXml();
   const rule = (doc as Record<string, unknown>)['Rule'];
   const r = (Array.isArray(rule) ? rule[0] : rule) as Record<string, unknown> | undefined;

@@ -30,9 +30,9 @@ function requestRegion(call: S3Call): string {
 export async function createBucket(call: BucketCall): Promise<void> {
   const { bucket } = call;
   if (!isValidBucketName(bucket)) throw S3Errors.invalidBucketName(bucket);
-  const body = (await readSmallBody(call.req)).toString('utf8').trim();
+  const body = await readSmallBody(call.req);
   let constraint: string | undefined;
-  if (body) {
+  if (body.toString('latin1').trim()) {
     const doc = parseXml(body);
     const cfg = doc['CreateBucketConfiguration'];
     if (cfg === undefined || typeof cfg !== 'object') throw S3Errors.malformedXml();

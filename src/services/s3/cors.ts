@@ -21,8 +21,8 @@ function list(v: unknown): string[] {
   return (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'string' ? x.trim() : String(x)));
 }
 
-function parseRules(text: string): CorsRule[] {
-  const doc = parseXml(text)['CORSConfiguration'];
+function parseRules(body: Buffer | string): CorsRule[] {
+  const doc = parseXml(body)['CORSConfiguration'];
   if (!doc || typeof doc !== 'object') throw S3Errors.malformedXml();
   const raw = (doc as Record<string, unknown>)['CORSRule'];
   const rules = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]) as Record<string, unknown>[];
@@ -52,7 +52,7 @@ function parseRules(text: string): CorsRule[] {
 }
 
 export async function putBucketCors(call: BucketCall): Promise<void> {
-  const rules = parseRules((await readSmallBody(call.req, 64 * 1024)).toString('utf8'));
+  const rules = parseRules(await readSmallBody(call.req, 64 * 1024));
   await call.store.setBucketCors(call.bucket, rules);
   sendEmpty(call, 200);
 }

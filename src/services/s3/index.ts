@@ -30,6 +30,7 @@ import {
   notConfiguredSubresource,
 } from './bucket-ops.js';
 import { header, type BucketCall, type ObjectCall, type S3Call } from './call.js';
+import { checkRequestParams } from './request-params.js';
 import { listObjectsV1, listObjectsV2, listObjectVersions } from './list-ops.js';
 import {
   abortMultipartUpload,
@@ -75,6 +76,12 @@ const UNSUPPORTED = [
   'renameObject', 'session',
 ];
 
+/** Checks the operation's header and query members against S3's rules (./request-params.ts), then runs it. */
+async function run<C extends S3Call>(op: string, operation: (call: C) => Promise<void>, call: C): Promise<void> {
+  await checkRequestParams(op, call);
+  return operation(call);
+}
+
 async function routeBucket(call: BucketCall, method: string): Promise<void> {
   const q = call.target.query;
   const unsupported = UNSUPPORTED.find((s) => q.has(s));
@@ -83,27 +90,27 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
       if (q.has('location')) return getBucketLocation(call);
       if (q.has('versioning')) return getBucketVersioning(call);
       if (q.has('acl')) return getBucketAcl(call);
-      if (q.has('uploads')) return listMultipartUploads(call);
-      if (q.has('versions')) return listObjectVersions(call);
+      if (q.has('uploads')) return run('ListMultipartUploads', listMultipartUploads, call);
+      if (q.has('versions')) return run('ListObjectVersions', listObjectVersions, call);
       if (q.has('tagging')) return getBucketTagging(call);
       if (q.has('cors')) return getBucketCors(call);
       if (q.has('encryption')) return getBucketEncryption(call);
       const nc = notConfiguredSubresource(q);
       if (nc) return getNotConfigured(call, nc);
       if (unsupported) throw S3Errors.notImplemented(unsupported);
-      if (q.get('list-type') === '2') return listObjectsV2(call);
-      return listObjectsV1(call);
+      if (q.get('list-type') === '2') return run('ListObjectsV2', listObjectsV2, call);
+      return run('ListObjects', listObjectsV1, call);
     }
     case 'HEAD':
       return headBucket(call);
     case 'PUT': {
-      if (q.has('tagging')) return putBucketTagging(call);
-      if (q.has('cors')) return putBucketCors(call);
-      if (q.has('encryption')) return putBucketEncryption(call);
+      if (q.has('tagging')) return run('PutBucketTagging', putBucketTagging, call);
+      if (q.has('cors')) return run('PutBucketCors', putBucketCors, call);
+      if (q.has('encryption')) return run('PutBucketEncryption', putBucketEncryption, call);
       if (IGNORED_BUCKET_SUBRESOURCES.some((s) => q.has(s))) return acceptAndIgnore(call);
       const refused = REFUSED_BUCKET_CONFIG.find((s) => q.has(s)) ?? (q.has('versioning') ? 'versioning' : unsupported);
       if (refused) throw S3Errors.notImplemented(refused);
-      return createBucket(call);
+      return run('CreateBucket', createBucket, call);
     }
     case 'DELETE': {
       if (q.has('tagging')) return deleteBucketTagging(call);
@@ -115,7 +122,7 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
       return deleteBucket(call);
     }
     case 'POST':
-      if (q.has('delete')) return deleteObjects(call);
+      if (q.has('delete')) return run('DeleteObjects', deleteObjects, call);
       // Browser form uploads (POST Object with a policy document) are not implemented.
       if ((header(call.req, 'content-type') ?? '').startsWith('multipart/form-data')) throw S3Errors.notImplemented('POST Object');
       throw S3Errors.methodNotAllowed(method, 'BUCKET');
@@ -132,30 +139,30 @@ async function routeObject(call: ObjectCall, method: string): Promise<void> {
   if (unsupported) throw S3Errors.notImplemented(unsupported);
   switch (method) {
     case 'GET':
-      if (q.has('uploadId')) return listParts(call);
-      if (q.has('tagging')) return getObjectTagging(call);
-      if (q.has('attributes')) return getObjectAttributes(call);
+      if (q.has('uploadId')) return run('ListParts', listParts, call);
+      if (q.has('tagging')) return run('GetObjectTagging', getObjectTagging, call);
+      if (q.has('attributes')) return run('GetObjectAttributes', getObjectAttributes, call);
       if (q.has('acl')) return getBucketAcl(call);
-      return getObject(call);
+      return run('GetObject', getObject, call);
     case 'HEAD':
-      return headObject(call);
+      return run('HeadObject', headObject, call);
     case 'PUT': {
-      if (q.has('tagging')) return putObjectTagging(call);
+      if (q.has('tagging')) return run('PutObjectTagging', putObjectTagging, call);
       if (q.has('acl')) {
         if (!(await call.store.statObject(call.bucket, call.key))) throw new NoSuchKey(call.key);
         return acceptAndIgnore(call);
       }
       const copy = header(call.req, 'x-amz-copy-source') !== undefined;
-      if (q.has('uploadId')) return copy ? uploadPartCopy(call) : uploadPart(call);
-      return copy ? copyObject(call) : putObject(call);
+      if (q.has('uploadId')) return copy ? run('UploadPartCopy', uploadPartCopy, call) : run('UploadPart', uploadPart, call);
+      return copy ? run('CopyObject', copyObject, call) : run('PutObject', putObject, call);
     }
     case 'DELETE':
-      if (q.has('uploadId')) return abortMultipartUpload(call);
+      if (q.has('uploadId')) return run('AbortMultipartUpload', abortMultipartUpload, call);
       if (q.has('tagging')) return deleteObjectTagging(call);
-      return deleteObject(call);
+      return run('DeleteObject', deleteObject, call);
     case 'POST':
-      if (q.has('uploads')) return createMultipartUpload(call);
-      if (q.has('uploadId')) return completeMultipartUpload(call);
+      if (q.has('uploads')) return run('CreateMultipartUpload', createMultipartUpload, call);
+      if (q.has('uploadId')) return run('CompleteMultipartUpload', completeMultipartUpload, call);
       throw S3Errors.methodNotAllowed(method, 'OBJECT');
     case 'OPTIONS':
       return preflight(call);
@@ -195,7 +202,7 @@ export function createS3Surface(deps: S3SurfaceDeps): SurfaceHandler {
       const call: S3Call = { req, res, ctx, target, store: deps.objects };
       checkExpectedOwner(req, ctx);
       if (target.bucket === undefined) {
-        if (method === 'GET') return await listBuckets(call);
+        if (method === 'GET') return await run('ListBuckets', listBuckets, call);
         throw S3Errors.methodNotAllowed(method, 'SERVICE');
       }
       const origin = header(req, 'origin');

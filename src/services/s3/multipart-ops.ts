@@ -134,8 +134,8 @@ export async function uploadPartCopy(call: ObjectCall): Promise<void> {
   );
 }
 
-function parseCompleteBody(text: string): RequestedPart[] {
-  const doc = parseXml(text)['CompleteMultipartUpload'];
+function parseCompleteBody(body: Buffer): RequestedPart[] {
+  const doc = parseXml(body)['CompleteMultipartUpload'];
   if (!doc || typeof doc !== 'object') throw S3Errors.malformedXml();
   const rawParts = ((doc as Record<string, unknown>)['Part'] as unknown[] | undefined) ?? [];
   return rawParts.map((p) => {
@@ -156,7 +156,9 @@ export async function completeMultipartUpload(call: ObjectCall): Promise<void> {
   const ifNoneMatch = header(call.req, 'if-none-match');
   const ifMatch = header(call.req, 'if-match');
   if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') throw S3Errors.notImplemented('If-None-Match');
-  const text = (await readSmallBody(call.req)).toString('utf8');
+  // The document first (Ceph's RGW reads it before looking the upload up): a malformed one is
+  // refused even when it retries a Complete that already succeeded (answered from the record below).
+  const requested = parseCompleteBody(await readSmallBody(call.req));
   const host = header(call.req, 'host') ?? 'localhost';
   const location = `http://${host}/${call.bucket}/${encodeURIComponent(call.key).replace(/%2F/g, '/')}`;
   const answer = (etag: string, checksum: { algorithm: string; value: string; type: string } | undefined, extra: Record<string, string> = {}) => {
@@ -176,7 +178,6 @@ export async function completeMultipartUpload(call: ObjectCall): Promise<void> {
   if (completeKey && !(upload.sse?.kind === 'customer' && keyMatches(upload.sse, completeKey.key))) {
     throw S3Errors.invalidRequest('The provided encryption parameters did not match the ones used originally.');
   }
-  const requested = parseCompleteBody(text);
   const declaredSize = header(call.req, 'x-amz-mp-object-size');
   const obj = await call.store.completeMultipartUpload(call.bucket, call.key, uploadId, requested, {
     composeChecksum: (up, parts) => {

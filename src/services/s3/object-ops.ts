@@ -51,7 +51,7 @@ export async function deleteObjects(call: BucketCall): Promise<void> {
   const raw = await readSmallBody(call.req);
   const md5 = header(call.req, 'content-md5');
   if (md5 !== undefined && createHash('md5').update(raw).digest('base64') !== md5.trim()) throw S3Errors.badDigest();
-  const doc = parseXml(raw.toString('utf8'))['Delete'];
+  const doc = parseXml(raw)['Delete'];
   if (!doc || typeof doc !== 'object') throw S3Errors.malformedXml();
   const d = doc as Record<string, unknown>;
   const objects = (d['Object'] as unknown[] | undefined) ?? [];

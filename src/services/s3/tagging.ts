@@ -62,7 +62,7 @@ export function taggingHeader(req: IncomingMessage): TagSet | undefined {
 
 /** A `<Tagging><TagSet><Tag><Key/><Value/></Tag>…` body. */
 async function readTagging(call: BucketCall, max: number): Promise<TagSet> {
-  const doc = parseXml((await readSmallBody(call.req, 64 * 1024)).toString('utf8'))['Tagging'];
+  const doc = parseXml(await readSmallBody(call.req, 64 * 1024))['Tagging'];
   if (!doc || typeof doc !== 'object') throw S3Errors.malformedXml();
   const set = (doc as Record<string, unknown>)['TagSet'];
   if (set === undefined) throw S3Errors.malformedXml();

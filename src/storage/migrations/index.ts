@@ -4,11 +4,12 @@ import { objectsMigration } from './002-objects.js';
 import { asyncInvocationsMigration } from './003-async-invocations.js';
 import { metricHistogramsMigration } from './004-metric-histograms.js';
 import { s3ConformanceMigration } from './005-s3-conformance.js';
-import { iamMigration } from './006-iam.js';
+import { ecrMigration } from './006-ecr.js';
+import { iamMigration } from './007-iam.js';
 
 export interface Migration {
   id: string;
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [coreMigration, objectsMigration, asyncInvocationsMigration, metricHistogramsMigration, s3ConformanceMigration, iamMigration];
+export const MIGRATIONS: readonly Migration[] = [coreMigration, objectsMigration, asyncInvocationsMigration, metricHistogramsMigration, s3ConformanceMigration, ecrMigration, iamMigration];

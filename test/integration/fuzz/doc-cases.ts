@@ -6,7 +6,7 @@
  */
 import type { AwsModel } from './aws-model.js';
 import { encodeCbor, encodeJson, encodeQuery } from './encoders.js';
-import type { Protocol } from './error-format.js';
+import { CORAL_UNKNOWN_OPERATION, type Protocol } from './error-format.js';
 import { mutationsOf, sampleMutations } from './mutations.js';
 import type { Prng } from './prng.js';
 import type { FuzzCase } from './runner.js';
@@ -188,7 +188,7 @@ function malformedCases(o: DocCaseOptions, mk: Make, requiresSomething: boolean)
       mk('not-json', '', 'plain text', 'reject', undefined, { body: Buffer.from('this is not json') }),
       mk('top-level-array', '', 'a JSON array', 'reject', undefined, { body: Buffer.from('[1,2]') }),
       mk('top-level-scalar', '', 'a JSON string', 'reject', undefined, { body: Buffer.from('"x"') }),
-      mk('wrong-content-type', '', 'the seed as text/plain', 'reject', o.seed, { body: valid, contentType: 'text/plain' }),
+      { ...mk('wrong-content-type', '', 'the seed as text/plain', 'reject', o.seed, { body: valid, contentType: 'text/plain' }), exact: CORAL_UNKNOWN_OPERATION },
       mk('empty-body', '', 'no body at all', requiresSomething ? 'reject' : 'any', undefined, { body: Buffer.alloc(0) }),
       mk('duplicate-key', 'FuzzUnknownMember', 'a member given twice', 'any', undefined, { body: prepend(valid, '"FuzzUnknownMember":1,"FuzzUnknownMember":2') }),
       mk('deep-nesting', 'FuzzUnknownMember', '20,000 nested arrays in an unknown member', 'any', undefined, {

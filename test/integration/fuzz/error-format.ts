@@ -145,3 +145,41 @@ export function judge(protocol: Protocol, expect: 'reject' | 'any', res: WireRes
   }
   return errorProblems(protocol, res, opts);
 }
+
+/**
+ * An answer a case must get exactly, for the few places where a service answers outside its
+ * protocol's error format. Header values of `null` must be absent.
+ */
+export interface ExactAnswer {
+  readonly name: string;
+  readonly status: number;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string | null>>;
+}
+
+/**
+ * Coral's answer to a JSON-protocol request whose body is not JSON by its Content-Type: 404, no
+ * Content-Type, the bare body `<UnknownOperationException/>` and a request id; Slipway adds
+ * `X-Amzn-ErrorType` so that SDKs name the error (src/protocol/json11/json11-surface.ts).
+ * Observed on DynamoDB (mhart/dynalite test/connection.js, "should return 404 if body but incorrect
+ * content-type") and Kinesis (mhart/kinesalite test/connection.js, assertUnknownOperationXml).
+ */
+export const CORAL_UNKNOWN_OPERATION: ExactAnswer = {
+  name: "Coral's 404 <UnknownOperationException/>",
+  status: 404,
+  body: '<UnknownOperationException/>\n',
+  headers: { 'x-amzn-errortype': 'UnknownOperationException', 'content-type': null },
+};
+
+/** Problems with a response that must be `want` exactly (and carry a request id). */
+export function exactAnswerProblems(protocol: Protocol, want: ExactAnswer, res: WireResponse): string[] {
+  const problems: string[] = [];
+  const got = res.body.toString('utf8');
+  if (res.status !== want.status || got !== want.body) problems.push(`not ${want.name}: ${res.status} ${JSON.stringify(got.slice(0, 160))}`);
+  for (const [name, value] of Object.entries(want.headers)) {
+    const actual = res.headers[name];
+    if (value === null ? actual !== undefined : actual !== value) problems.push(`${name} is ${actual === undefined ? 'absent' : JSON.stringify(actual)}, not ${value === null ? 'absent' : JSON.stringify(value)}`);
+  }
+  if (!res.headers[requestIdHeader(protocol)]) problems.push(`no ${requestIdHeader(protocol)} header`);
+  return problems;
+}

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { encode } from 'cbor-x';
+import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQuerySurface } from '../../../src/protocol/query/query-surface.js';
 import { createRouter, type Surfaces } from '../../../src/server/router.js';
@@ -16,6 +17,7 @@ import { errorCode } from './error-format.js';
 import { jsonCall } from './state.js';
 import { closeConnections, send, type WireRequest } from './wire.js';
 
+const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false });
 const json = (target: string, body: string | Buffer, version = '1.1'): WireRequest => ({
   method: 'POST',
   path: '/',
@@ -123,6 +125,132 @@ describe('fuzz findings in the protocol and validation layers', () => {
   });
 });
 
+describe('fuzz findings fixed after the hardening merges (S3 members, XML bodies, runtime and parser-level answers)', () => {
+  let server: TestServer;
+  let base: string;
+  const s3 = (method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): WireRequest => ({
+    method,
+    path,
+    headers: { authorization: authorizationFor('s3'), ...headers },
+    ...(body !== undefined ? { body: Buffer.isBuffer(body) ? body : Buffer.from(body) } : {}),
+  });
+  /** [status, code, message] of an S3 answer. */
+  const answer = async (r: WireRequest): Promise<[number, string | undefined, string | undefined]> => {
+    const res = await send(base, r);
+    const doc = xml.parse(res.body.toString('utf8')) as { Error?: { Message?: string } };
+    return [res.status, errorCode('rest-xml', res), doc.Error?.Message];
+  };
+  const status = async (r: WireRequest): Promise<number> => (await send(base, r)).status;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    base = server.url;
+    expect(await status(s3('PUT', '/fz-members'))).toBe(200);
+    expect(await status(s3('PUT', '/fz-members/kept', {}, 'kept'))).toBe(200);
+  });
+
+  afterAll(async () => {
+    closeConnections();
+    await server?.cleanup();
+  });
+
+  it('refuses S3 header members outside the model with S3\'s errors and stores nothing (they were accepted and dropped)', async () => {
+    const put = (h: Record<string, string>) => s3('PUT', '/fz-members/refused', h, 'x');
+    expect(await answer(put({ 'x-amz-storage-class': 'NOPE' }))).toEqual([400, 'InvalidStorageClass', 'The storage class you specified is not valid']);
+    expect((await answer(put({ 'x-amz-acl': 'fake-acl' })))[1]).toBe('InvalidArgument');
+    expect(await answer(put({ 'x-amz-sdk-checksum-algorithm': 'NOPE' }))).toEqual([400, 'InvalidRequest', 'Value for x-amz-sdk-checksum-algorithm header is invalid.']);
+    expect((await answer(put({ 'x-amz-server-side-encryption-bucket-key-enabled': 'maybe' })))[1]).toBe('InvalidArgument');
+    expect((await answer(put({ 'x-amz-request-payer': 'nobody' })))[1]).toBe('InvalidArgument');
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    expect(await answer(put({ 'x-amz-object-lock-mode': 'BAD', 'x-amz-object-lock-retain-until-date': until }))).toEqual([400, 'InvalidArgument', 'Unknown wormMode directive.']);
+    expect(await answer(put({ 'x-amz-object-lock-legal-hold': 'maybe' }))).toEqual([400, 'InvalidArgument', "Legal Hold must be either of 'ON' or 'OFF'"]);
+    expect(await answer(put({ 'x-amz-object-lock-mode': 'GOVERNANCE', 'x-amz-object-lock-retain-until-date': until }))).toEqual([400, 'InvalidRequest', 'Bucket is missing Object Lock Configuration']);
+    expect((await answer(put({ 'x-amz-write-offset-bytes': '0' })))[0]).toBe(501);
+    expect(await status(s3('HEAD', '/fz-members/refused'))).toBe(404);
+    const copy = { 'x-amz-copy-source': '/fz-members/kept' };
+    expect((await answer(s3('PUT', '/fz-members/copy', { ...copy, 'x-amz-checksum-algorithm': 'NOPE' })))[1]).toBe('InvalidRequest');
+    expect(await status(s3('HEAD', '/fz-members/copy'))).toBe(404);
+    // Deletes: the bypass header (no bucket here has Object Lock) and directory-bucket conditions.
+    expect((await answer(s3('DELETE', '/fz-members/kept', { 'x-amz-bypass-governance-retention': 'true' })))[2]).toBe('x-amz-bypass-governance-retention is only applicable to Object Lock enabled buckets.');
+    expect((await answer(s3('DELETE', '/fz-members/kept', { 'x-amz-if-match-size': 'abc' })))[1]).toBe('InvalidArgument');
+    expect((await answer(s3('DELETE', '/fz-members/kept', { 'x-amz-if-match-size': '4' })))[0]).toBe(501);
+    expect(await status(s3('HEAD', '/fz-members/kept'))).toBe(200);
+    // Reads.
+    expect((await answer(s3('GET', '/fz-members/kept', { 'x-amz-checksum-mode': 'maybe' })))[1]).toBe('InvalidArgument');
+    expect((await answer(s3('GET', '/fz-members/kept?response-expires=not-a-date')))[1]).toBe('InvalidArgument');
+    // CreateBucket: nothing is created.
+    expect(await answer(s3('PUT', '/fz-members-owner', { 'x-amz-object-ownership': 'Random' }))).toEqual([400, 'InvalidArgument', 'Invalid x-amz-object-ownership header: Random']);
+    expect((await answer(s3('PUT', '/fz-members-lock', { 'x-amz-bucket-object-lock-enabled': 'true' })))[1]).toBe('NotImplemented');
+    expect((await answer(s3('PUT', '/fz-members-lock', { 'x-amz-bucket-object-lock-enabled': 'maybe' })))[1]).toBe('InvalidArgument');
+    expect([await status(s3('HEAD', '/fz-members-owner')), await status(s3('HEAD', '/fz-members-lock'))]).toEqual([404, 404]);
+  });
+
+  it('refuses S3 query members that are not the integers, booleans or dates of the model (they were read as defaults)', async () => {
+    expect(await answer(s3('GET', '/fz-members?uploads&max-uploads=abc'))).toEqual([400, 'InvalidArgument', 'Provided max-uploads not an integer or within integer range']);
+    expect(await answer(s3('GET', '/fz-members?uploads&max-uploads=-1'))).toEqual([400, 'InvalidArgument', 'Argument max-uploads must be an integer between 0 and 2147483647']);
+    expect((await answer(s3('GET', '/fz-members?uploads&encoding-type=nope')))[2]).toBe('Invalid Encoding Method specified in Request');
+    expect((await answer(s3('GET', '/fz-members?list-type=2&fetch-owner=maybe')))[1]).toBe('InvalidArgument');
+    expect((await answer(s3('GET', '/?max-buckets=0')))[2]).toBe('Argument max-buckets must be an integer between 1 and 10000');
+    const init = await send(base, s3('POST', '/fz-members/mpu?uploads'));
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(init.body.toString())![1]!;
+    expect((await answer(s3('GET', `/fz-members/mpu?uploadId=${uploadId}&max-parts=abc`)))[2]).toBe('Provided max-parts not an integer or within integer range');
+    expect((await answer(s3('GET', `/fz-members/mpu?uploadId=${uploadId}&part-number-marker=x`)))[2]).toBe('Provided part-number-marker not an integer or within integer range');
+  });
+
+  it('refuses XML bodies with a DTD or bytes that are not UTF-8 with MalformedXML (DeleteObjects expanded entities and deleted)', async () => {
+    const dtd = '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY k "kept">]><Delete><Object><Key>&k;</Key></Object></Delete>';
+    expect((await answer(s3('POST', '/fz-members?delete', {}, dtd)))[1]).toBe('MalformedXML');
+    const bad = Buffer.concat([Buffer.from('<Delete><Object><Key>kep'), Buffer.from([0xc3, 0x28]), Buffer.from('</Key></Object></Delete>')]);
+    expect((await answer(s3('POST', '/fz-members?delete', {}, bad)))[1]).toBe('MalformedXML');
+    expect(await status(s3('HEAD', '/fz-members/kept'))).toBe(200);
+  });
+
+  it('reads a CompleteMultipartUpload document before answering a retry of a completed upload (any body got 200)', async () => {
+    const init = await send(base, s3('POST', '/fz-members/done?uploads'));
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(init.body.toString())![1]!;
+    const part = await send(base, s3('PUT', `/fz-members/done?partNumber=1&uploadId=${uploadId}`, {}, 'part one'));
+    const doc = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${part.headers.etag}</ETag></Part></CompleteMultipartUpload>`;
+    expect(await status(s3('POST', `/fz-members/done?uploadId=${uploadId}`, {}, doc))).toBe(200);
+    // A retry of the same request still answers as the first did.
+    expect(await status(s3('POST', `/fz-members/done?uploadId=${uploadId}`, {}, doc))).toBe(200);
+    for (const body of ['this is not xml', '<Wrong/>', '']) {
+      expect((await answer(s3('POST', `/fz-members/done?uploadId=${uploadId}`, {}, body)))[1]).toBe('MalformedXML');
+    }
+    expect((await answer(s3('POST', `/fz-members/done?uploadId=${uploadId}`, { 'x-amz-mp-object-size': 'abc' }, doc)))[1]).toBe('InvalidArgument');
+  });
+
+  it("checks InvokeEndpointAsync's string headers against the runtime model before the endpoint (Filename, S3OutputPathExtension were accepted)", async () => {
+    const async = (h: Record<string, string>): WireRequest => ({
+      method: 'POST',
+      path: '/endpoints/fz-no-such-endpoint/async-invocations',
+      headers: { 'x-amzn-sagemaker-inputlocation': 's3://fz-members/kept', ...h },
+      body: Buffer.alloc(0),
+    });
+    for (const [h, member] of [
+      [{ 'x-amzn-sagemaker-filename': '!@#$%^&*()' }, 'filename'],
+      [{ 'x-amzn-sagemaker-s3outputpathextension': 'x'.repeat(513) }, 's3OutputPathExtension'],
+      [{ 'x-amzn-sagemaker-accept': 'caf\u00e9' }, 'accept'],
+    ] as const) {
+      const res = await send(base, async(h));
+      expect([res.status, res.headers['x-amzn-errortype']]).toEqual([400, 'ValidationError']);
+      expect(JSON.parse(res.body.toString()).message).toContain(`at '${member}'`);
+    }
+  });
+
+  it('answers what the HTTP parser refuses on the CloudWatch CBOR and query surfaces and STS in their own format (bare 400 before)', async () => {
+    const bad = { 'content-length': 'abc' };
+    const cw = await send(base, { ...cbor('ListMetrics', {}), headers: { ...cbor('ListMetrics', {}).headers, ...bad } }, { raw: true, fresh: true });
+    expect([cw.status, cw.headers['smithy-protocol'], errorCode('cbor', cw)]).toEqual([400, 'rpc-v2-cbor', 'InvalidParameterValue']);
+    expect(cw.headers['x-amzn-requestid']).toBeTruthy();
+    for (const service of ['sts', 'monitoring']) {
+      const q = query(service, 'Action=ListMetrics');
+      const res = await send(base, { ...q, headers: { ...q.headers, ...bad } }, { raw: true, fresh: true });
+      expect([res.status, errorCode('query', res)]).toEqual([400, 'InvalidParameterValue']);
+      expect(res.body.toString()).toContain(`<RequestId>${res.headers['x-amzn-requestid']}</RequestId>`);
+    }
+  });
+});
+
 describe('query surface after a handler bug', () => {
   let http: Server;
   let url: string;
@@ -134,7 +262,7 @@ describe('query surface after a handler bug', () => {
       numericMembers: new Set(),
     });
     const unused = async () => undefined;
-    const surfaces: Surfaces = { slipway: unused, sagemaker: unused, logs: unused, runtime: unused, s3: unused, cloudwatch: unused, sts, iam: unused, unknownTarget: unused };
+    const surfaces: Surfaces = { slipway: unused, sagemaker: unused, logs: unused, runtime: unused, s3: unused, cloudwatch: unused, sts, iam: unused, unknownTarget: unused, ecr: unused, registry: unused };
     http = createServer(createRouter(surfaces));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;

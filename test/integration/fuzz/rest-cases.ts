@@ -84,12 +84,21 @@ export function restRequest(model: AwsModel, op: string, doc: Doc): WireRequest 
   return { method: o.http.method, path: query.length ? `${path}?${query.join('&')}` : path, headers, ...(body ? { body } : {}) };
 }
 
-/** Printable junk only: control characters in a header are refused by Node's parser before any surface runs. */
-const PRINTABLE_BREAKERS = ['!@#$%^&*()', ' space ', 'é', '..', '-', 'a b', '"\'<>', '~~~'];
+/**
+ * Printable junk only: control characters in a header are refused by Node's parser before any
+ * surface runs. The one exception, a tab inside a value, is legal in a field (RFC 9110 §5.5).
+ */
+const PRINTABLE_BREAKERS = ['!@#$%^&*()', ' space ', 'é', '..', '-', 'a b', '"\'<>', '~~~', 'a\tb'];
 
-function breaker(shape: Shape): string | undefined {
+/**
+ * Junk that breaks the pattern. In a header it must still break it as received: a field value
+ * loses its leading and trailing whitespace (RFC 9110 §5.5), so `" space "` arrives as `space`.
+ */
+function breaker(shape: Shape, inHeader: boolean): string | undefined {
   if (shape.pattern === undefined || shape.enum) return undefined;
-  return PRINTABLE_BREAKERS.find((j) => (shape.max === undefined || j.length <= shape.max) && !stringFits({ type: 'string', pattern: shape.pattern }, j));
+  return PRINTABLE_BREAKERS.find(
+    (j) => (shape.max === undefined || j.length <= shape.max) && !stringFits({ type: 'string', pattern: shape.pattern }, inHeader ? j.trim() : j),
+  );
 }
 
 /** HTTP conditional dates: a recipient MUST ignore one that is not a valid date (RFC 9110 §13.1.3, §13.1.4). */
@@ -146,7 +155,7 @@ export function restMemberMutations(model: AwsModel, op: string, seed: Doc, prng
       if (shape.max !== undefined && shape.max < 60_000) add('too-long', name, `${shape.max + 1} characters (max ${shape.max})`, 'a'.repeat(shape.max + 1));
       if (shape.min !== undefined && shape.min > 1) add('too-short', name, `${shape.min - 1} characters (min ${shape.min})`, 'a'.repeat(shape.min - 1));
       if (shape.enum) add('enum', name, 'a value outside the enum', 'NotAnEnumValue');
-      const junk = breaker(shape);
+      const junk = breaker(shape, ref.location === 'header');
       if (junk !== undefined) add('pattern', name, `${JSON.stringify(junk)} against ${shape.pattern}`, junk);
     } else if (['integer', 'long', 'float', 'double'].includes(shape.type)) {
       add('wrong-type', name, `"abc" for a ${shape.type}`, 'abc');

@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorCode, judge, type Protocol } from './error-format.js';
+import { errorCode, exactAnswerProblems, judge, type ExactAnswer, type Protocol } from './error-format.js';
 import { knownFindingFor, KNOWN_FINDINGS, type KnownFinding } from './known-findings.js';
 import { fuzzSeed } from './prng.js';
 import { Hang, send, type WireRequest, type WireResponse } from './wire.js';
@@ -21,6 +21,8 @@ export interface FuzzCase {
   readonly detail: string;
   /** 'reject': must be a typed 4xx; 'any': may also succeed (then it is cleaned up). */
   readonly expect: 'reject' | 'any';
+  /** The one answer the case must get, where the service answers outside its protocol's format. */
+  readonly exact?: ExactAnswer;
   readonly request: WireRequest;
   /** HEAD requests carry no error body. */
   readonly head?: boolean;
@@ -54,7 +56,7 @@ export async function runCase(base: string, protocol: Protocol, c: FuzzCase, hoo
     const what = err instanceof Hang ? `hang: ${err.message}` : `no answer: ${(err as Error).message}`;
     return { case: c, problems: [what] };
   }
-  const problems = judge(protocol, c.expect, res, { head: c.head ?? false });
+  const problems = c.exact ? exactAnswerProblems(protocol, c.exact, res) : judge(protocol, c.expect, res, { head: c.head ?? false });
   // The server runs in this process: a request must never reach Object.prototype (query keys
   // like `__proto__.fuzzPolluted=1`).
   if (Object.hasOwn(Object.prototype, 'fuzzPolluted')) {

@@ -46,6 +46,8 @@ describe('npm start', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(out).toContain(`export AWS_ENDPOINT_URL=http://127.0.0.1:${port}`);
+      // The registry behind ECR is installed (or found installed) on the way.
+      expect(out).toContain('checking the registry behind ECR (scripts/setup-registry)');
       const health = await fetch(`http://127.0.0.1:${port}/_slipway/health`);
       expect(health.status).toBe(200);
       expect(((await health.json()) as { docker: { reachable: boolean } }).docker.reachable).toBe(true);

@@ -1,0 +1,127 @@
+/**
+ * @module services/ecr/operations/repositories — CreateRepository, DescribeRepositories,
+ * DeleteRepository, PutImageTagMutability. Repositories are not regional in Slipway: the URI and
+ * ARN carry the region the caller signed for. `registryId` is accepted and ignored (there is one
+ * registry, Slipway's account).
+ */
+import type { RequestContext } from '../../../protocol/context.js';
+import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import { RepositoryExistsError, type RepositoryRecord, type RepositorySettings, type TagMutability } from '../../../storage/ecr-store.js';
+import type { Tag } from '../../../storage/tag-store.js';
+import type { EcrDeps } from '../deps.js';
+import { RepositoryAlreadyExistsException, RepositoryNotEmptyException, RepositoryNotFoundException, invalidParameter } from '../errors.js';
+import { repositoryArn, repositoryUri, tagKeyOf } from '../names.js';
+import { DEFAULT_PAGE, decodeToken, page } from '../paging.js';
+import { checkTags } from './tags.js';
+
+interface ExclusionFilter {
+  filterType: string;
+  filter: string;
+}
+
+interface CreateRepositoryInput {
+  repositoryName: string;
+  tags?: Tag[];
+  imageTagMutability?: TagMutability;
+  imageTagMutabilityExclusionFilters?: ExclusionFilter[];
+  imageScanningConfiguration?: { scanOnPush?: boolean };
+  encryptionConfiguration?: { encryptionType: string; kmsKey?: string };
+}
+
+/** The Repository shape of the API. */
+export function repositoryShape(ctx: RequestContext, accountId: string, r: RepositoryRecord): Record<string, unknown> {
+  return {
+    repositoryArn: repositoryArn(ctx.region, accountId, r.name),
+    registryId: accountId,
+    repositoryName: r.name,
+    repositoryUri: repositoryUri(accountId, ctx.region, r.name),
+    createdAt: new Date(r.createdAt),
+    imageTagMutability: r.settings.imageTagMutability,
+    ...(r.settings.imageTagMutabilityExclusionFilters ? { imageTagMutabilityExclusionFilters: r.settings.imageTagMutabilityExclusionFilters } : {}),
+    imageScanningConfiguration: r.settings.imageScanningConfiguration,
+    encryptionConfiguration: r.settings.encryptionConfiguration,
+  };
+}
+
+/** The *_WITH_EXCLUSION modes need filters, the others take none (PutImageTagMutability API reference). */
+function mutability(mode: TagMutability | undefined, filters: ExclusionFilter[] | undefined): Pick<RepositorySettings, 'imageTagMutability' | 'imageTagMutabilityExclusionFilters'> {
+  const m = mode ?? 'MUTABLE';
+  const withExclusion = m === 'IMMUTABLE_WITH_EXCLUSION' || m === 'MUTABLE_WITH_EXCLUSION';
+  if (withExclusion && !filters?.length) {
+    throw invalidParameter(`imageTagMutabilityExclusionFilters must be specified when imageTagMutability is ${m}`);
+  }
+  if (!withExclusion && filters?.length) {
+    throw invalidParameter(`imageTagMutabilityExclusionFilters can only be specified when imageTagMutability is IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION`);
+  }
+  return withExclusion ? { imageTagMutability: m, imageTagMutabilityExclusionFilters: filters } : { imageTagMutability: m };
+}
+
+export function repositoryOperations(deps: EcrDeps): OperationTable {
+  const now = deps.now ?? Date.now;
+  const account = deps.accountId;
+  const require = (name: string): RepositoryRecord => {
+    const r = deps.store.getRepository(name);
+    if (!r) throw new RepositoryNotFoundException(name, account);
+    return r;
+  };
+
+  return {
+    CreateRepository: (ctx, input: CreateRepositoryInput) => {
+      const tags = checkTags(input.tags ?? []);
+      const enc = input.encryptionConfiguration ?? { encryptionType: 'AES256' };
+      // Slipway encrypts nothing with KMS; saying so beats recording a key that is never used.
+      if (enc.encryptionType !== 'AES256') {
+        throw invalidParameter(`Slipway's registry supports encryptionType AES256 only (requested ${enc.encryptionType})`);
+      }
+      const rec: RepositoryRecord = {
+        name: input.repositoryName,
+        createdAt: now(),
+        settings: {
+          ...mutability(input.imageTagMutability, input.imageTagMutabilityExclusionFilters),
+          imageScanningConfiguration: { scanOnPush: input.imageScanningConfiguration?.scanOnPush ?? false },
+          encryptionConfiguration: { encryptionType: 'AES256' },
+        },
+      };
+      try {
+        deps.store.createRepository(rec);
+      } catch (err) {
+        if (err instanceof RepositoryExistsError) throw new RepositoryAlreadyExistsException(rec.name, account);
+        throw err;
+      }
+      if (tags.length > 0) deps.tags.put(tagKeyOf(account, rec.name), tags);
+      return { repository: repositoryShape(ctx, account, rec) };
+    },
+
+    DescribeRepositories: (ctx, input: { repositoryNames?: string[]; nextToken?: string; maxResults?: number }) => {
+      if (input.repositoryNames) {
+        if (input.maxResults !== undefined || input.nextToken !== undefined) {
+          throw invalidParameter('maxResults and nextToken cannot be used when repositoryNames is specified');
+        }
+        return { repositories: input.repositoryNames.map((n) => repositoryShape(ctx, account, require(n))) };
+      }
+      const limit = input.maxResults ?? DEFAULT_PAGE;
+      const rows = deps.store.listRepositories({ after: decodeToken(input.nextToken), limit: limit + 1 });
+      const { items, nextToken } = page(rows, limit, (r) => r.name);
+      return { repositories: items.map((r) => repositoryShape(ctx, account, r)), ...(nextToken ? { nextToken } : {}) };
+    },
+
+    DeleteRepository: async (ctx, input: { repositoryName: string; force?: boolean }) => {
+      const rec = require(input.repositoryName);
+      if (!input.force && deps.store.countImages(rec.name) > 0) throw new RepositoryNotEmptyException(rec.name, account);
+      deps.store.deleteRepository(rec.name);
+      const key = tagKeyOf(account, rec.name);
+      deps.tags.delete(key, deps.tags.list(key).map((t) => t.Key));
+      await deps.registry.forgetRepository(rec.name);
+      return { repository: repositoryShape(ctx, account, rec) };
+    },
+
+    PutImageTagMutability: (_ctx, input: { repositoryName: string; imageTagMutability: TagMutability; imageTagMutabilityExclusionFilters?: ExclusionFilter[] }) => {
+      const rec = require(input.repositoryName);
+      const m = mutability(input.imageTagMutability, input.imageTagMutabilityExclusionFilters);
+      const settings: RepositorySettings = { ...rec.settings, ...m };
+      if (!m.imageTagMutabilityExclusionFilters) delete settings.imageTagMutabilityExclusionFilters;
+      deps.store.updateSettings(rec.name, settings);
+      return { registryId: account, repositoryName: rec.name, ...m };
+    },
+  };
+}

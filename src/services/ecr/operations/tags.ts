@@ -1,0 +1,48 @@
+/**
+ * @module services/ecr/operations/tags — TagResource, UntagResource, ListTagsForResource on
+ * repository ARNs (any region: Slipway's repositories are not regional).
+ */
+import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { Tag } from '../../../storage/tag-store.js';
+import type { EcrDeps } from '../deps.js';
+import { InvalidTagParameterException, RepositoryNotFoundException, TooManyTagsException, invalidParameter } from '../errors.js';
+import { parseRepositoryArn, tagKeyOf } from '../names.js';
+
+/** "Each resource can have a maximum of 50 tags" (ECR's Tag reference). */
+const MAX_TAGS = 50;
+
+/** Keys 1–128 characters, values up to 256, no `aws:` prefix (reserved for AWS). */
+export function checkTags(tags: Tag[]): Tag[] {
+  for (const t of tags) {
+    if (t.Key.length < 1 || t.Key.length > 128) throw new InvalidTagParameterException(`Tag key '${t.Key}' must be 1 to 128 characters long`);
+    if (t.Key.toLowerCase().startsWith('aws:')) throw new InvalidTagParameterException(`Tag key '${t.Key}' uses the reserved prefix aws:`);
+    if ((t.Value ?? '').length > 256) throw new InvalidTagParameterException(`The value of tag '${t.Key}' must be at most 256 characters long`);
+  }
+  if (new Set(tags.map((t) => t.Key)).size > MAX_TAGS) throw new TooManyTagsException(`A resource can have at most ${MAX_TAGS} tags`);
+  return tags;
+}
+
+export function tagOperations(deps: EcrDeps): OperationTable {
+  const account = deps.accountId;
+  const keyOf = (arn: string): string => {
+    const parsed = parseRepositoryArn(arn);
+    if (!parsed) throw invalidParameter(`Invalid parameter at 'resourceArn' failed to satisfy constraint: 'Invalid ARN: ${arn}'`);
+    if (parsed.account !== account || !deps.store.getRepository(parsed.name)) throw new RepositoryNotFoundException(parsed.name, parsed.account);
+    return tagKeyOf(account, parsed.name);
+  };
+  return {
+    TagResource: (_ctx, input: { resourceArn: string; tags: Tag[] }) => {
+      const key = keyOf(input.resourceArn);
+      checkTags(input.tags);
+      const after = new Set([...deps.tags.list(key).map((t) => t.Key), ...input.tags.map((t) => t.Key)]);
+      if (after.size > MAX_TAGS) throw new TooManyTagsException(`A resource can have at most ${MAX_TAGS} tags`);
+      deps.tags.put(key, input.tags);
+      return {};
+    },
+    UntagResource: (_ctx, input: { resourceArn: string; tagKeys: string[] }) => {
+      deps.tags.delete(keyOf(input.resourceArn), input.tagKeys);
+      return {};
+    },
+    ListTagsForResource: (_ctx, input: { resourceArn: string }) => ({ tags: deps.tags.list(keyOf(input.resourceArn)) }),
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * @module storage/ecr-store — ECR repositories and the images pushed to them (migration 006):
+ * which digests a repository holds, where each tag points, push and pull times. The registry's own
+ * storage holds the bytes; these rows are what ECR's API and the registry proxy answer from.
+ */
+import type { Db } from './sqlite/database.js';
+
+export type TagMutability = 'MUTABLE' | 'IMMUTABLE' | 'IMMUTABLE_WITH_EXCLUSION' | 'MUTABLE_WITH_EXCLUSION';
+
+/** A repository's settings as CreateRepository / PutImageTagMutability give them. */
+export interface RepositorySettings {
+  imageTagMutability: TagMutability;
+  imageTagMutabilityExclusionFilters?: { filterType: string; filter: string }[];
+  imageScanningConfiguration: { scanOnPush: boolean };
+  encryptionConfiguration: { encryptionType: string; kmsKey?: string };
+}
+
+export interface RepositoryRecord {
+  name: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  settings: RepositorySettings;
+}
+
+export interface ImageRecord {
+  repository: string;
+  digest: string;
+  mediaType: string;
+  artifactMediaType?: string;
+  sizeBytes: number;
+  /** The manifest exactly as pushed (its digest is over these bytes). */
+  manifest: Buffer;
+  /** Epoch milliseconds. */
+  pushedAt: number;
+  lastPulledAt?: number;
+  /** Tags pointing at this image, sorted. */
+  tags: string[];
+}
+
+export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
+
+/** One page of a listing; `after` is the last key of the previous page. */
+export interface PageQuery {
+  after?: string;
+  limit: number;
+}
+
+export class RepositoryExistsError extends Error {}
+
+/** A tag that may not move (immutable repository): the digest it points at now. */
+export class TagImmutableError extends Error {
+  constructor(readonly tag: string, readonly current: string) {
+    super(`tag ${tag} is immutable`);
+  }
+}
+
+interface ImageRow {
+  repository: string;
+  digest: string;
+  media_type: string;
+  artifact_media_type: string | null;
+  size_bytes: number;
+  manifest: Buffer;
+  pushed_at: number;
+  last_pulled_at: number | null;
+  tags: string | null;
+}
+
+const IMAGE_COLUMNS = `i.repository, i.digest, i.media_type, i.artifact_media_type, i.size_bytes, i.manifest, i.pushed_at, i.last_pulled_at,
+  (SELECT group_concat(tag, char(10)) FROM (SELECT tag FROM ecr_image_tags t WHERE t.repository = i.repository AND t.digest = i.digest ORDER BY tag)) AS tags`;
+
+function toImage(r: ImageRow): ImageRecord {
+  const out: ImageRecord = {
+    repository: r.repository,
+    digest: r.digest,
+    mediaType: r.media_type,
+    sizeBytes: r.size_bytes,
+    manifest: r.manifest,
+    pushedAt: r.pushed_at,
+    tags: r.tags ? r.tags.split('\n') : [],
+  };
+  if (r.artifact_media_type !== null) out.artifactMediaType = r.artifact_media_type;
+  if (r.last_pulled_at !== null) out.lastPulledAt = r.last_pulled_at;
+  return out;
+}
+
+/** The new image's facts; `tag` (optional) is moved to it in the same transaction. */
+export interface PushedImage {
+  repository: string;
+  digest: string;
+  mediaType: string;
+  artifactMediaType?: string;
+  sizeBytes: number;
+  manifest: Buffer;
+  pushedAt: number;
+}
+
+export class SqliteEcrStore {
+  constructor(private readonly db: Db) {}
+
+  /** Throws RepositoryExistsError for a taken name. */
+  createRepository(rec: RepositoryRecord): void {
+    const r = this.db
+      .prepare('INSERT INTO ecr_repositories (name, created_at, settings) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING')
+      .run(rec.name, rec.createdAt, JSON.stringify(rec.settings));
+    if (r.changes === 0) throw new RepositoryExistsError(rec.name);
+  }
+
+  getRepository(name: string): RepositoryRecord | undefined {
+    const r = this.db.prepare('SELECT name, created_at, settings FROM ecr_repositories WHERE name = ?').get(name) as
+      | { name: string; created_at: number; settings: string }
+      | undefined;
+    return r ? { name: r.name, createdAt: r.created_at, settings: JSON.parse(r.settings) as RepositorySettings } : undefined;
+  }
+
+  /** Repositories by name, `limit` after `after`. */
+  listRepositories(q: PageQuery): RepositoryRecord[] {
+    const rows = this.db
+      .prepare('SELECT name, created_at, settings FROM ecr_repositories WHERE name > ? ORDER BY name LIMIT ?')
+      .all(q.after ?? '', q.limit) as { name: string; created_at: number; settings: string }[];
+    return rows.map((r) => ({ name: r.name, createdAt: r.created_at, settings: JSON.parse(r.settings) as RepositorySettings }));
+  }
+
+  updateSettings(name: string, settings: RepositorySettings): boolean {
+    return this.db.prepare('UPDATE ecr_repositories SET settings = ? WHERE name = ?').run(JSON.stringify(settings), name).changes > 0;
+  }
+
+  /** Removes the repository with its images and tags; false when it did not exist. */
+  deleteRepository(name: string): boolean {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM ecr_image_tags WHERE repository = ?').run(name);
+      this.db.prepare('DELETE FROM ecr_images WHERE repository = ?').run(name);
+      return this.db.prepare('DELETE FROM ecr_repositories WHERE name = ?').run(name).changes > 0;
+    })();
+  }
+
+  countImages(repository: string): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM ecr_images WHERE repository = ?').get(repository) as { n: number }).n;
+  }
+
+  /**
+   * Records a pushed manifest and, when given, points `tag` at it, as one transaction.
+   * `tagMayMove(tag)` is asked only when the tag points at another digest now; false throws
+   * TagImmutableError and records nothing. A digest pushed again keeps its first push time.
+   */
+  recordPush(image: PushedImage, tag: string | undefined, tagMayMove: (tag: string) => boolean): void {
+    this.db.transaction(() => {
+      if (tag !== undefined) {
+        const current = this.tagDigest(image.repository, tag);
+        if (current !== undefined && current !== image.digest && !tagMayMove(tag)) throw new TagImmutableError(tag, current);
+      }
+      this.db
+        .prepare(
+          `INSERT INTO ecr_images (repository, digest, media_type, artifact_media_type, size_bytes, manifest, pushed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (repository, digest) DO NOTHING`,
+        )
+        .run(image.repository, image.digest, image.mediaType, image.artifactMediaType ?? null, image.sizeBytes, image.manifest, image.pushedAt);
+      if (tag !== undefined) {
+        this.db
+          .prepare('INSERT INTO ecr_image_tags (repository, tag, digest) VALUES (?, ?, ?) ON CONFLICT (repository, tag) DO UPDATE SET digest = excluded.digest')
+          .run(image.repository, tag, image.digest);
+      }
+    })();
+  }
+
+  tagDigest(repository: string, tag: string): string | undefined {
+    const r = this.db.prepare('SELECT digest FROM ecr_image_tags WHERE repository = ? AND tag = ?').get(repository, tag) as { digest: string } | undefined;
+    return r?.digest;
+  }
+
+  getImage(repository: string, digest: string): ImageRecord | undefined {
+    const r = this.db.prepare(`SELECT ${IMAGE_COLUMNS} FROM ecr_images i WHERE i.repository = ? AND i.digest = ?`).get(repository, digest) as ImageRow | undefined;
+    return r ? toImage(r) : undefined;
+  }
+
+  /**
+   * Images of a repository ordered by digest, `limit` after digest `after`, filtered by whether
+   * they carry tags.
+   */
+  listImages(repository: string, status: TagStatus, q: PageQuery): ImageRecord[] {
+    const filter =
+      status === 'TAGGED'
+        ? 'AND EXISTS (SELECT 1 FROM ecr_image_tags t WHERE t.repository = i.repository AND t.digest = i.digest)'
+        : status === 'UNTAGGED'
+          ? 'AND NOT EXISTS (SELECT 1 FROM ecr_image_tags t WHERE t.repository = i.repository AND t.digest = i.digest)'
+          : '';
+    const rows = this.db
+      .prepare(`SELECT ${IMAGE_COLUMNS} FROM ecr_images i WHERE i.repository = ? AND i.digest > ? ${filter} ORDER BY i.digest LIMIT ?`)
+      .all(repository, q.after ?? '', q.limit) as ImageRow[];
+    return rows.map(toImage);
+  }
+
+  /** Tags of a repository in order (the registry's tags/list), `limit` after `after`. */
+  listTags(repository: string, q: PageQuery): string[] {
+    const rows = this.db.prepare('SELECT tag FROM ecr_image_tags WHERE repository = ? AND tag > ? ORDER BY tag LIMIT ?').all(repository, q.after ?? '', q.limit) as {
+      tag: string;
+    }[];
+    return rows.map((r) => r.tag);
+  }
+
+  /** Removes a tag; the image goes too when it was its last tag (ECR's BatchDeleteImage by tag). */
+  deleteTag(repository: string, tag: string): { digest: string; imageDeleted: boolean } | undefined {
+    return this.db.transaction(() => {
+      const digest = this.tagDigest(repository, tag);
+      if (digest === undefined) return undefined;
+      this.db.prepare('DELETE FROM ecr_image_tags WHERE repository = ? AND tag = ?').run(repository, tag);
+      const left = this.db.prepare('SELECT 1 FROM ecr_image_tags WHERE repository = ? AND digest = ? LIMIT 1').get(repository, digest);
+      if (!left) this.db.prepare('DELETE FROM ecr_images WHERE repository = ? AND digest = ?').run(repository, digest);
+      return { digest, imageDeleted: !left };
+    })();
+  }
+
+  /** Removes an image and every tag pointing at it; false when it did not exist. */
+  deleteImage(repository: string, digest: string): boolean {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM ecr_image_tags WHERE repository = ? AND digest = ?').run(repository, digest);
+      return this.db.prepare('DELETE FROM ecr_images WHERE repository = ? AND digest = ?').run(repository, digest).changes > 0;
+    })();
+  }
+
+  markPulled(repository: string, digest: string, at: number): void {
+    this.db.prepare('UPDATE ecr_images SET last_pulled_at = ? WHERE repository = ? AND digest = ?').run(at, repository, digest);
+  }
+}
