@@ -2,11 +2,11 @@
  * @module dataplane/cors — CORS for the invocation paths, so a static page can call an endpoint
  * (SageMaker users put API Gateway in front for this). Allowed origins: `config.corsOrigins`
  * (`SLIPWAY_CORS_ORIGINS`, comma-separated, `*` for any) or, when that is empty, any
- * http(s) origin on localhost, 127.0.0.1 or [::1].
+ * http(s) origin on localhost (or a name under it, such as a website address), 127.0.0.1 or [::1].
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i;
+const LOCAL_ORIGIN = /^https?:\/\/((?:[a-z0-9-]+\.)*localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/i;
 
 /** Response headers the SDKs read; browsers hide all others from scripts. */
 const EXPOSE = [

@@ -12,6 +12,8 @@ import { createControllers } from '../controllers/index.js';
 import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { createS3Surface } from '../services/s3/index.js';
+import { createWebsiteSurface } from '../services/s3/website/website-surface.js';
+import { createPublicAccess } from './public-access.js';
 import { sageMakerOperations } from '../services/sagemaker/index.js';
 import { sageMakerValidator } from '../services/sagemaker/validation.js';
 import { logsOperations } from '../services/logs/index.js';
@@ -102,6 +104,10 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       objects,
       logError: (err, ctx) => logger.error({ err, requestId: ctx.requestId, home: config.home }, 's3 request failed'),
     }),
+    website: createWebsiteSurface({
+      objects,
+      logError: (err, ctx) => logger.error({ err, requestId: ctx.requestId }, 's3 website request failed'),
+    }),
     cloudwatch: createCloudWatchSurface(metricStore),
     sts: createQuerySurface({ operations: stsOperations({ iam }), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
     iam: createQuerySurface({ operations: iamOperations({ iam }), xmlNamespace: IAM_XMLNS, numericMembers: new Set(), validate: validateIamInput }),
@@ -114,7 +120,12 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       res.setHeader('X-Amzn-ErrorType', err.code);
       sendJson(res, ctx, err.statusCode, { __type: err.code, message: err.message });
     },
-  }, { accountId: config.accountId, auth: config.auth, corsOrigins: config.corsOrigins });
+  }, {
+    accountId: config.accountId,
+    auth: config.auth,
+    corsOrigins: config.corsOrigins,
+    publicAccess: createPublicAccess({ objects, resources, tags, publicInvoke: config.publicInvoke }),
+  });
 
   // A connection may sit idle while its model works: never shorter than an invocation may take.
   const idle = config.connections.idleTimeoutMs;

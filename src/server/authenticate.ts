@@ -3,8 +3,9 @@
  * credentials (server/config.ts `auth`). Runs in the router after the surface is chosen and before
  * the surface does any work; answers failures in that surface's own error format.
  *
- *   exempt? (/_slipway/* but logs and metrics, runtime CORS preflight) ─► surface
- *   parseAuth ─► missing / malformed ─► 403 (400 for malformed S3)
+ *   exempt? (/_slipway/* but logs and metrics, runtime CORS preflight, website) ─► surface
+ *   parseAuth ─► missing ─► public (./public-access.ts)? ─► surface, unsigned
+ *             ─► missing / malformed ─► 403 (400 for malformed S3)
  *   secret of the access key ─► unknown key
  *   scope service = the surface's signing name ─► wrong service
  *   clock (15 min) / presigned X-Amz-Expires ─► skewed / expired
@@ -45,6 +46,7 @@ import type { AuthConfig } from './config.js';
 import { replayRequest } from './replay-request.js';
 import { applyCors } from '../dataplane/cors.js';
 import type { SurfaceName } from './router.js';
+import type { PublicAccess } from './public-access.js';
 
 /** How a surface renders errors. CloudWatch picks CBOR, JSON 1.0 or query inside (see renderError). */
 type Family = 'json' | 'runtime' | 's3' | 'cloudwatch' | 'slipway';
@@ -58,6 +60,8 @@ const FAMILY: Record<SurfaceName, Family> = {
   registry: 'slipway',
   runtime: 'runtime',
   s3: 's3',
+  // Never authenticated (required() is false); listed for completeness.
+  website: 's3',
   cloudwatch: 'cloudwatch',
   // Query protocol with the same query-style error codes (InvalidClientTokenId, SignatureDoesNotMatch).
   sts: 'cloudwatch',
@@ -95,7 +99,10 @@ export interface Authenticator {
   check(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL, surface: SurfaceName): Promise<IncomingMessage | undefined>;
 }
 
-export function createAuthenticator(config: AuthConfig, opts: { now?: () => number; corsOrigins?: readonly string[] } = {}): Authenticator {
+export function createAuthenticator(
+  config: AuthConfig,
+  opts: { now?: () => number; corsOrigins?: readonly string[]; publicAccess?: PublicAccess } = {},
+): Authenticator {
   const now = opts.now ?? Date.now;
   const hostId = randomBytes(32).toString('base64');
 
@@ -112,6 +119,8 @@ export function createAuthenticator(config: AuthConfig, opts: { now?: () => numb
     required(surface, req, url) {
       if (surface === 'slipway') return isProtectedSlipwayPath(url.pathname);
       if (surface === 'registry') return false;
+      // Website endpoints serve anonymous readers only; the bucket policy decides (services/s3/website).
+      if (surface === 'website') return false;
       // CORS preflights carry no credentials (browsers never sign them).
       if ((surface === 'runtime' || surface === 's3') && req.method === 'OPTIONS') return false;
       return true;
@@ -121,7 +130,11 @@ export function createAuthenticator(config: AuthConfig, opts: { now?: () => numb
       const family = FAMILY[surface];
       const signed: SignedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders };
       const parsed = parseAuth(signed);
-      if (isFailure(parsed)) return fail(req, res, ctx, url, surface, failureError(parsed, family));
+      if (isFailure(parsed)) {
+        // No signature at all: a public-read object or a public endpoint may still be served (./public-access.ts).
+        if (parsed.kind === 'missing' && opts.publicAccess && (await opts.publicAccess(surface, req, url))) return req;
+        return fail(req, res, ctx, url, surface, failureError(parsed, family));
+      }
       const secret = config.credentials.get(parsed.accessKeyId);
       if (secret === undefined) return fail(req, res, ctx, url, surface, unknownKeyError(family, parsed.accessKeyId));
       const expected = SERVICE[surface];

@@ -25,6 +25,8 @@ export interface SlipwayConfig {
   keepFailedWorkspaces: boolean;
   /** Origins allowed to call endpoints from a browser; default any localhost origin. */
   corsOrigins: string[];
+  /** Endpoints that may be invoked unsigned once tagged `slipway:public-invoke=true` (`*`: any); none by default. */
+  publicInvoke: string[];
   /** How long 1-minute metric buckets are kept. */
   metricsRetentionDays: number;
   /** Log retention: events beyond this total size are removed oldest first. */
@@ -63,6 +65,8 @@ export interface ConfigInput {
   localPaths?: LocalPathSettings;
   /** Replaces SLIPWAY_STRICT_ROLES (tests). */
   strictRoles?: boolean;
+  /** Replaces SLIPWAY_PUBLIC_INVOKE (tests). */
+  publicInvoke?: string;
 }
 
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
@@ -83,6 +87,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     metricsRetentionDays: Number(env.SLIPWAY_METRICS_RETENTION_DAYS ?? 15),
     logsMaxBytes: Number(env.SLIPWAY_LOGS_MAX_BYTES ?? 2 * 1024 ** 3),
     corsOrigins: (env.SLIPWAY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    publicInvoke: (input.publicInvoke ?? env.SLIPWAY_PUBLIC_INVOKE ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     containers: containerSettings(env),
     connections: connectionLimits(env),
     ...authConfig(input, env),

@@ -2,6 +2,7 @@
  * @module server/router — one port, many surfaces. Order (issue #2): `/_slipway/*` first, then the
  * SigV4 credential scope's service, then `X-Amz-Target`, then the path.
  *
+ *   Host <bucket>.s3-website.localhost | /_slipway/website/... → website (static sites, anonymous)
  *   /_slipway/...                              → slipway (health, console, metrics)
  *   scope s3                                   → s3
  *   X-Amz-Target: SageMaker.* | Logs_20140328.* → sagemaker | logs
@@ -25,6 +26,8 @@ import type { SurfaceHandler } from './surface.js';
 import { logger } from './logger.js';
 import type { AuthConfig } from './config.js';
 import { createAuthenticator } from './authenticate.js';
+import type { PublicAccess } from './public-access.js';
+import { isWebsitePath, websiteBucketFromHost } from '../services/s3/website/website-address.js';
 
 export interface Surfaces {
   slipway: SurfaceHandler;
@@ -32,6 +35,8 @@ export interface Surfaces {
   logs: SurfaceHandler;
   runtime: SurfaceHandler;
   s3: SurfaceHandler;
+  /** S3 static website hosting: never signed, the bucket policy decides (services/s3/website). */
+  website: SurfaceHandler;
   /** CloudWatch metrics: RPC v2 CBOR, JSON 1.0 or query, told apart inside. */
   cloudwatch: SurfaceHandler;
   /** STS over the query protocol: GetCallerIdentity only (services/sts). */
@@ -56,6 +61,8 @@ export function chooseSurface(req: IncomingMessage, url: URL): SurfaceName {
 
 /** chooseSurface with the credential scope already read (the router reads it once per request). */
 function choose(req: IncomingMessage, url: URL, scope: CredentialScope | undefined): SurfaceName {
+  // A website address serves nothing but the website, whatever the path.
+  if (websiteBucketFromHost(req.headers.host) !== undefined || isWebsitePath(url.pathname)) return 'website';
   if (url.pathname.startsWith('/_slipway/') || url.pathname === '/_slipway') return 'slipway';
   if (scope?.service === 's3') return 's3';
   if (scope?.service === 'sts') return 'sts';
@@ -94,11 +101,17 @@ export interface RouterOptions {
   now?: () => number;
   /** Origins allowed to call endpoints from a browser (auth errors on the runtime carry CORS headers too). */
   corsOrigins?: readonly string[];
+  /** Unsigned requests that may pass with authentication on (public-read buckets, public endpoints). */
+  publicAccess?: PublicAccess;
 }
 
 export function createRouter(surfaces: Surfaces, opts: RouterOptions = {}) {
   const auth = opts.auth
-    ? createAuthenticator(opts.auth, { ...(opts.now ? { now: opts.now } : {}), ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}) })
+    ? createAuthenticator(opts.auth, {
+        ...(opts.now ? { now: opts.now } : {}),
+        ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}),
+        ...(opts.publicAccess ? { publicAccess: opts.publicAccess } : {}),
+      })
     : undefined;
 
   const dispatch = (name: SurfaceName, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL): void => {

@@ -32,6 +32,8 @@ export interface TestServerOptions {
   localPaths?: { read?: string[]; write?: string[] };
   /** SLIPWAY_STRICT_ROLES (default off). */
   strictRoles?: boolean;
+  /** SLIPWAY_PUBLIC_INVOKE: endpoints that may be invoked unsigned once tagged (default none). */
+  publicInvoke?: string;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -43,6 +45,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     ...(opts.localPaths ? { localPaths: opts.localPaths } : {}),
     ...(opts.strictRoles !== undefined ? { strictRoles: opts.strictRoles } : {}),
+    ...(opts.publicInvoke !== undefined ? { publicInvoke: opts.publicInvoke } : {}),
   });
   const ts: TestServer = {
     url: server.url,

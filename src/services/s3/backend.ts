@@ -64,6 +64,9 @@ export interface CorsRule {
   maxAgeSeconds?: number;
 }
 
+/** Bucket configurations stored whole: PutBucketWebsite's (as JSON) and PutBucketPolicy's (verbatim). */
+export type BucketDocument = 'website' | 'policy';
+
 /** Object or bucket tags, in the order they were given. */
 export type TagSet = [string, string][];
 
@@ -244,6 +247,9 @@ export interface S3Backend extends ObjectStore {
   /** Bucket CORS rules; undefined when none are set. */
   getBucketCors(bucket: string): Promise<CorsRule[] | undefined>;
   setBucketCors(bucket: string, rules: CorsRule[] | undefined): Promise<void>;
+  /** A bucket document kept as text (website configuration JSON, policy as given); undefined when unset. */
+  getBucketDocument(bucket: string, kind: BucketDocument): Promise<string | undefined>;
+  setBucketDocument(bucket: string, kind: BucketDocument, text: string | undefined): Promise<void>;
 
   createMultipartUpload(bucket: string, key: string, opts: CreateUploadOptions): Promise<MultipartUpload>;
   getUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUpload>;

@@ -5,7 +5,8 @@
  *   request ─► resolveTarget (path or virtual host) ─► route(method, sub-resource) ─► operation ─► S3Backend
  *
  * Unsupported sub-resources answer NotImplemented (501); probes the CLI and SDKs send (location,
- * versioning, acl, policy, ...) get the answers S3 gives for an unconfigured bucket.
+ * versioning, acl, lifecycle, ...) get the answers S3 gives for an unconfigured bucket. The
+ * website address (anonymous, HTML errors) is another surface: ./website/website-surface.ts.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -45,6 +46,8 @@ import { getObject, headObject } from './get-object.js';
 import { getObjectAttributes } from './object-attributes.js';
 import { copyObject, deleteObject, deleteObjects, putObject } from './object-ops.js';
 import { deleteBucketEncryption, getBucketEncryption, putBucketEncryption } from './bucket-encryption.js';
+import { deleteBucketPolicy, getBucketPolicy, getBucketPolicyStatus, putBucketPolicy } from './policy/bucket-policy-ops.js';
+import { deleteBucketWebsite, getBucketWebsite, putBucketWebsite } from './website/website-config.js';
 import { applyCors, deleteBucketCors, getBucketCors, preflight, putBucketCors } from './cors.js';
 import {
   deleteBucketTagging,
@@ -64,14 +67,14 @@ export interface S3SurfaceDeps {
 }
 
 /**
- * Bucket sub-resources accepted on PUT without changing behaviour: one owner and no policies
- * here (ACLs), or the envelope issue's (policy, public access block, ownership controls).
+ * Bucket sub-resources accepted on PUT without changing behaviour: one owner here (ACLs, public
+ * access block, ownership controls).
  */
-const IGNORED_BUCKET_SUBRESOURCES = ['acl', 'policy', 'publicAccessBlock', 'ownershipControls'];
+const IGNORED_BUCKET_SUBRESOURCES = ['acl', 'publicAccessBlock', 'ownershipControls'];
 /** Configurations Slipway would have to act on and does not: refused, never stored and ignored. */
 const REFUSED_BUCKET_CONFIG = ['lifecycle'];
 const UNSUPPORTED = [
-  'website', 'replication', 'logging', 'notification', 'accelerate', 'requestPayment', 'analytics', 'metrics',
+  'replication', 'logging', 'notification', 'accelerate', 'requestPayment', 'analytics', 'metrics',
   'inventory', 'intelligent-tiering', 'object-lock', 'legal-hold', 'retention', 'torrent', 'restore', 'select',
   'renameObject', 'session',
 ];
@@ -95,6 +98,9 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
       if (q.has('tagging')) return getBucketTagging(call);
       if (q.has('cors')) return getBucketCors(call);
       if (q.has('encryption')) return getBucketEncryption(call);
+      if (q.has('policy')) return getBucketPolicy(call);
+      if (q.has('policyStatus')) return getBucketPolicyStatus(call);
+      if (q.has('website')) return getBucketWebsite(call);
       const nc = notConfiguredSubresource(q);
       if (nc) return getNotConfigured(call, nc);
       if (unsupported) throw S3Errors.notImplemented(unsupported);
@@ -107,6 +113,8 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
       if (q.has('tagging')) return run('PutBucketTagging', putBucketTagging, call);
       if (q.has('cors')) return run('PutBucketCors', putBucketCors, call);
       if (q.has('encryption')) return run('PutBucketEncryption', putBucketEncryption, call);
+      if (q.has('policy')) return run('PutBucketPolicy', putBucketPolicy, call);
+      if (q.has('website')) return run('PutBucketWebsite', putBucketWebsite, call);
       if (IGNORED_BUCKET_SUBRESOURCES.some((s) => q.has(s))) return acceptAndIgnore(call);
       const refused = REFUSED_BUCKET_CONFIG.find((s) => q.has(s)) ?? (q.has('versioning') ? 'versioning' : unsupported);
       if (refused) throw S3Errors.notImplemented(refused);
@@ -116,6 +124,8 @@ async function routeBucket(call: BucketCall, method: string): Promise<void> {
       if (q.has('tagging')) return deleteBucketTagging(call);
       if (q.has('cors')) return deleteBucketCors(call);
       if (q.has('encryption')) return deleteBucketEncryption(call);
+      if (q.has('policy')) return deleteBucketPolicy(call);
+      if (q.has('website')) return deleteBucketWebsite(call);
       // Deleting a configuration that cannot exist here succeeds, as S3 answers for an unconfigured bucket.
       if ([...IGNORED_BUCKET_SUBRESOURCES, ...REFUSED_BUCKET_CONFIG].some((s) => q.has(s))) return acceptAndIgnore(call, 204);
       if (unsupported) throw S3Errors.notImplemented(unsupported);
@@ -143,7 +153,7 @@ async function routeObject(call: ObjectCall, method: string): Promise<void> {
       if (q.has('tagging')) return run('GetObjectTagging', getObjectTagging, call);
       if (q.has('attributes')) return run('GetObjectAttributes', getObjectAttributes, call);
       if (q.has('acl')) return getBucketAcl(call);
-      return run('GetObject', getObject, call);
+      return run('GetObject', getObjectAsData, call);
     case 'HEAD':
       return run('HeadObject', headObject, call);
     case 'PUT': {
@@ -226,4 +236,15 @@ export function createS3Surface(deps: S3SurfaceDeps): SurfaceHandler {
       renderS3Error(res, err, { requestId: ctx.requestId, hostId, resource, head: method === 'HEAD' });
     }
   };
+}
+
+/**
+ * GetObject on the S3 surface. Unlike s3.amazonaws.com, this surface shares its origin with the
+ * console and the API, so a stored HTML or SVG object opened in a browser must not run as a page of
+ * that origin. Static sites are served by the website surface, which sets its own policy.
+ */
+function getObjectAsData(call: ObjectCall): Promise<void> {
+  call.res.setHeader('content-security-policy', 'sandbox');
+  call.res.setHeader('x-content-type-options', 'nosniff');
+  return getObject(call);
 }

@@ -125,6 +125,8 @@ const HEADERS: Readonly<Record<string, readonly [string, Check][]>> = {
   PutBucketTagging: [SDK_CHECKSUM],
   PutBucketCors: [SDK_CHECKSUM],
   PutBucketEncryption: [SDK_CHECKSUM],
+  PutBucketPolicy: [SDK_CHECKSUM, ['x-amz-confirm-remove-self-bucket-access', boolean]],
+  PutBucketWebsite: [SDK_CHECKSUM],
 };
 
 const encodingType: Check = (v, name) => (v === 'url' ? undefined : S3Errors.invalidArgument('Invalid Encoding Method specified in Request', name, v));

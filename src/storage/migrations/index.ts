@@ -5,11 +5,21 @@ import { asyncInvocationsMigration } from './003-async-invocations.js';
 import { metricHistogramsMigration } from './004-metric-histograms.js';
 import { s3ConformanceMigration } from './005-s3-conformance.js';
 import { ecrMigration } from './006-ecr.js';
-import { iamMigration } from './007-iam.js';
+import { bucketWebsitePolicyMigration } from './007-bucket-website-policy.js';
+import { iamMigration } from './008-iam.js';
 
 export interface Migration {
   id: string;
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [coreMigration, objectsMigration, asyncInvocationsMigration, metricHistogramsMigration, s3ConformanceMigration, ecrMigration, iamMigration];
+export const MIGRATIONS: readonly Migration[] = [
+  coreMigration,
+  objectsMigration,
+  asyncInvocationsMigration,
+  metricHistogramsMigration,
+  s3ConformanceMigration,
+  ecrMigration,
+  bucketWebsitePolicyMigration,
+  iamMigration,
+];

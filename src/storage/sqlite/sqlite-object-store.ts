@@ -25,6 +25,7 @@ import type {
   OpenedObject,
   PartInfo,
   S3Backend,
+  BucketDocument,
   BucketEncryption,
   EncryptionRecord,
   EncryptionRequest,
@@ -62,6 +63,8 @@ import { SqliteMultipart } from './sqlite-multipart.js';
 
 export { prefixUpperBound, unquoteEtag, MAX_KEY_BYTES, MIN_PART_SIZE } from './object-rows.js';
 
+/** Column of each bucket document (migration 006): only these fixed names reach the SQL. */
+const DOCUMENT_COLUMN: Record<BucketDocument, string> = { website: 'website', policy: 'policy' };
 export class SqliteObjectStore implements ObjectStore, S3Backend {
   readonly blobs: BlobDirectory;
   private readonly multipart: SqliteMultipart;
@@ -176,6 +179,17 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
 
   async setBucketCors(bucket: string, rules: CorsRule[] | undefined): Promise<void> {
     const info = this.db.prepare('UPDATE s3_buckets SET cors = ? WHERE name = ?').run(toJson(rules), bucket);
+    if (info.changes === 0) requireBucket(this.db, bucket);
+  }
+
+  async getBucketDocument(bucket: string, kind: BucketDocument): Promise<string | undefined> {
+    const r = this.db.prepare(`SELECT ${DOCUMENT_COLUMN[kind]} AS doc FROM s3_buckets WHERE name = ?`).get(bucket) as { doc: string | null } | undefined;
+    if (!r) requireBucket(this.db, bucket);
+    return r?.doc ?? undefined;
+  }
+
+  async setBucketDocument(bucket: string, kind: BucketDocument, text: string | undefined): Promise<void> {
+    const info = this.db.prepare(`UPDATE s3_buckets SET ${DOCUMENT_COLUMN[kind]} = ? WHERE name = ?`).run(text ?? null, bucket);
     if (info.changes === 0) requireBucket(this.db, bucket);
   }
 

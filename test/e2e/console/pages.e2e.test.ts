@@ -6,7 +6,7 @@
  */
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateEndpointConfigCommand, CreateModelCommand, CreateTrainingJobCommand, ListTrainingJobsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, CreateTrainingJobCommand, ListTrainingJobsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sdkClientConfig } from '../../helpers/server.js';
 import { startConsoleEnv, until, type ConsoleEnv } from './harness.js';
@@ -205,6 +205,35 @@ describe('Slipway console pages', () => {
     // Speed is a benchmark's business, not a test's (a loaded CI host made this flaky at 1 s):
     // the figures are printed for the log only.
     console.log(`1,000 jobs: render ${renderMs} ms, search ${filterMs} ms, status filter ${statusMs} ms`);
+    await page.close();
+  });
+
+  it('draws a one-point metric chart over minutes, not years', async () => {
+    // An endpoint whose image does not exist: it fails without a container, and its page still
+    // charts the endpoint's (zero) metrics, one point after two polls.
+    const sm = new SageMakerClient(sdkClientConfig(env.server.url));
+    const name = `chart-${suffix}`;
+    await sm.send(
+      new CreateModelCommand({ ModelName: name, PrimaryContainer: { Image: `slipway-test/no-such-image-${suffix}:latest` }, ExecutionRoleArn: 'arn:aws:iam::000000000000:role/slipway' }),
+    );
+    await sm.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: name,
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: name, InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
+      }),
+    );
+    await sm.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
+    const page = await env.newPage();
+    await page.goto(`/_slipway/endpoints/${name}`);
+    const figure = page.getByRole('figure', { name: 'Invocations per second' });
+    await figure.waitFor({ timeout: 20_000 });
+    const span = Number(await figure.getAttribute('data-x-span'));
+    // One point: a minute either side (120 s); a second point 2 s later narrows it. uPlot's own
+    // padding of a zero-width time range spanned years.
+    expect(span).toBeGreaterThan(0);
+    expect(span).toBeLessThanOrEqual(120);
+    await figure.scrollIntoViewIfNeeded();
+    await env.screenshot(page, '17-endpoint-chart-one-point');
     await page.close();
   });
 

@@ -18,7 +18,7 @@ interface Finding {
   fix?: string;
 }
 
-const PAYLOAD = join(REPO, 'examples/decision-trees/data/payload.csv');
+const PAYLOAD = join(REPO, 'examples/decision-trees/payload.csv');
 const BROKEN = ['no-serve-exec', 'crlf-script', 'ping-never-200', 'wrong-model-dir', 'ignores-sigterm'] as const;
 let data: string;
 

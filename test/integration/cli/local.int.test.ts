@@ -2,7 +2,7 @@
  * Acceptance 1 of issue 7: `slipway local train` + `local serve` + `predict` reproduce the
  * decision-tree example's train_local.sh / serve_local.sh / predict.sh flow, Docker only.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,14 +10,12 @@ import { freePort } from '../../helpers/server-process.js';
 import { REPO, buildImage, containerExists, runCli, spawnCli } from './cli-harness.js';
 
 const IMAGE = 'decision-trees';
-const PAYLOAD = join(REPO, 'examples/decision-trees/data/payload.csv');
+const PAYLOAD = join(REPO, 'examples/decision-trees/payload.csv');
 let work: string;
 
 beforeAll(async () => {
   await buildImage(IMAGE, join(REPO, 'examples/decision-trees'));
   work = mkdtempSync(join(tmpdir(), 'slipway-cli-local-'));
-  mkdirSync(join(work, 'data'));
-  copyFileSync(join(REPO, 'examples/decision-trees/data/iris.csv'), join(work, 'data/iris.csv'));
   mkdirSync(join(work, 'empty'));
 });
 
@@ -26,8 +24,9 @@ afterAll(() => {
 });
 
 describe('slipway local train / local serve / predict', () => {
-  it('trains the example on a local folder and leaves model/ and the contract config files in --output', async () => {
-    const r = await runCli(['local', 'train', IMAGE, '--data', `training=${join(work, 'data')}`, '--hp', 'max_leaf_nodes=5', '--output', join(work, 'out')]);
+  it('trains the example on the README\'s folder and leaves model/ and the contract config files in --output', async () => {
+    // Exactly the README's `--data training=examples/decision-trees/data`: the folder holds only training rows (issue #14).
+    const r = await runCli(['local', 'train', IMAGE, '--data', 'training=examples/decision-trees/data', '--hp', 'max_leaf_nodes=5', '--output', join(work, 'out')], { cwd: REPO });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Training complete.');
     expect(r.stdout).toMatch(/model: .*decision-tree-model\.pkl/);

@@ -13,7 +13,7 @@ import { freePort } from '../../helpers/server-process.js';
 import { sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
 import { REPO, buildImage, runCli, spawnCli } from './cli-harness.js';
 
-const PAYLOAD = join(REPO, 'examples/decision-trees/data/payload.csv');
+const PAYLOAD = join(REPO, 'examples/decision-trees/payload.csv');
 let server: TestServer;
 let sm: SageMakerClient;
 let work: string;

@@ -262,7 +262,20 @@ describe('query surface after a handler bug', () => {
       numericMembers: new Set(),
     });
     const unused = async () => undefined;
-    const surfaces: Surfaces = { slipway: unused, sagemaker: unused, logs: unused, runtime: unused, s3: unused, cloudwatch: unused, sts, iam: unused, unknownTarget: unused, ecr: unused, registry: unused };
+    const surfaces: Surfaces = {
+      slipway: unused,
+      sagemaker: unused,
+      logs: unused,
+      runtime: unused,
+      s3: unused,
+      website: unused,
+      cloudwatch: unused,
+      sts,
+      iam: unused,
+      unknownTarget: unused,
+      ecr: unused,
+      registry: unused,
+    };
     http = createServer(createRouter(surfaces));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;

@@ -57,7 +57,7 @@ sm.create_endpoint_config(EndpointConfigName='dt-' + n, ProductionVariants=[{'Va
 sm.create_endpoint(EndpointName='dt-' + n, EndpointConfigName='dt-' + n)
 sm.get_waiter('endpoint_in_service').wait(EndpointName='dt-' + n, WaiterConfig={'Delay': 1, 'MaxAttempts': 180})
 
-payload = open('${EXAMPLES}/decision-trees/data/payload.csv').read()
+payload = open('${EXAMPLES}/decision-trees/payload.csv').read()
 r = rt.invoke_endpoint(EndpointName='dt-' + n, ContentType='text/csv', Body=payload)
 preds = r['Body'].read().decode().strip().split('\\n')
 try:

@@ -5,6 +5,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { xRange } from './chart-range.js';
 
 export interface Series {
   label: string;
@@ -47,7 +48,15 @@ export function Chart({
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
-      scales: { x: { time } },
+      scales: { x: { time, range: (u, min, max) => xRange(u.data[0] ?? [], min, max, time) } },
+      // The x span drawn, for tests and curious readers (data-x-span on the figure, in x units).
+      hooks: {
+        setScale: [
+          (u, key) => {
+            if (key === 'x' && u.scales.x?.min != null && u.scales.x.max != null) el.parentElement?.setAttribute('data-x-span', String(u.scales.x.max - u.scales.x.min));
+          },
+        ],
+      },
       axes: [axis, { ...axis, label: yLabel }],
       legend: { show: true },
       series: [

@@ -5,7 +5,7 @@ import type { Migration } from './index.js';
  * attached to it. Role names are unique regardless of case, as in IAM; tags are a JSON list.
  */
 export const iamMigration: Migration = {
-  id: '007-iam',
+  id: '008-iam',
   sql: `
     CREATE TABLE iam_roles (
       name_lower TEXT PRIMARY KEY,
