@@ -105,7 +105,7 @@ emit({'output_path': est.output_path, 'kms': est.output_kms_key, 'instance_type'
       `${SETUP}
 from sagemaker.transformer import Transformer
 est = Estimator.attach('${jobName}', sagemaker_session=sess)
-payload = sess.upload_data('${EXAMPLES}/decision-trees/data/payload.csv', key_prefix='batch/in')
+payload = sess.upload_data('${EXAMPLES}/decision-trees/payload.csv', key_prefix='batch/in')
 t = est.transformer(instance_count=1, instance_type='ml.m5.large', output_path=f's3://${BUCKET}/batch/out',
                     accept='text/csv', assemble_with='Line', strategy='MultiRecord')
 t.transform(payload, content_type='text/csv', split_type='Line', wait=True, logs=False)
