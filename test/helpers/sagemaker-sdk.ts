@@ -63,6 +63,10 @@ sagemaker.session.Session.logs_for_processing_job.__defaults__ = (False, 1)
 sagemaker.session.Session.logs_for_transform_job.__defaults__ = (False, 1)
 for _name in ('wait_for_job', 'wait_for_processing_job', 'wait_for_transform_job'):
     getattr(sagemaker.session.Session, _name).__defaults__ = (1,)
+# With logs, the SDK asks for the job's status only when 30 s of time.time() have passed (its only
+# use of time.time() in sagemaker.session): a clock 30 times as fast there asks every poll.
+import time as _time, types as _types
+sagemaker.session.time = _types.SimpleNamespace(**{**{k: getattr(_time, k) for k in dir(_time) if not k.startswith('_')}, 'time': lambda: _time.time() * 30})
 def emit(obj):
     print('\\n@@RESULT@@' + json.dumps(obj, default=str), flush=True)
 `;
