@@ -254,6 +254,23 @@ export class RuntimeUnsupportedError extends RuntimeError {
   }
 }
 
+/**
+ * The engine created a container but could not start its process. `reason` says why in terms of
+ * the image (a program missing from PATH, not executable, ...), never the engine's own text (runc,
+ * shim, overlay paths), so it can go into a FailureReason; `permanent` is true when starting again
+ * cannot help (the image is at fault), false for the engine's own trouble.
+ */
+export class ContainerStartError extends RuntimeError {
+  constructor(
+    readonly reason: string,
+    readonly permanent: boolean,
+    cause?: unknown,
+  ) {
+    super(`the container could not be started: ${reason}`, cause);
+    this.name = 'ContainerStartError';
+  }
+}
+
 export class RuntimeNotFoundError extends RuntimeError {
   constructor(message: string) {
     super(message);

@@ -34,6 +34,8 @@ import { Metrics } from '../metrics/metrics.js';
 import { logger } from './logger.js';
 import { createQuerySurface } from '../protocol/query/query-surface.js';
 import { STS_XMLNS, stsOperations } from '../services/sts/index.js';
+import { IAM_XMLNS, iamOperations, validateIamInput } from '../services/iam/index.js';
+import { ensureDefaultRole } from '../services/iam/default-role.js';
 import { createEcrRegistry } from '../registry/index.js';
 
 export interface SlipwayServer {
@@ -52,7 +54,8 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const config = loadConfig(opts);
   const startedAt = Date.now();
   const metadata = new SqliteMetadataStore(config.dbPath);
-  const { db, resources, tags, logs } = metadata;
+  const { db, resources, tags, logs, iam } = metadata;
+  ensureDefaultRole({ iam });
   const objects = new SqliteObjectStore(db, config.objectsDir);
   // ECR and its registry; the runtime resolves images pushed there (src/registry).
   const ecr = createEcrRegistry({ config, db, tags });
@@ -70,7 +73,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const controllers: Controller[] = createControllers(controllerDeps);
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
-  const deps = { config, resources, tags, logs, objects, queue };
+  const deps = { config, resources, tags, logs, objects, queue, iam };
   const dataplane = createRuntimeSurface({ ...deps, runtime, metrics, db });
   const router = createRouter({
     slipway: createSlipwayRoutes({
@@ -106,7 +109,8 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       logError: (err, ctx) => logger.error({ err, requestId: ctx.requestId }, 's3 website request failed'),
     }),
     cloudwatch: createCloudWatchSurface(metricStore),
-    sts: createQuerySurface({ operations: stsOperations(), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
+    sts: createQuerySurface({ operations: stsOperations({ iam }), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
+    iam: createQuerySurface({ operations: iamOperations({ iam }), xmlNamespace: IAM_XMLNS, numericMembers: new Set(), validate: validateIamInput }),
     ecr: ecr.api,
     registry: ecr.registry,
     unknownTarget: async (req, res, ctx) => {

@@ -65,6 +65,7 @@ const FAMILY: Record<SurfaceName, Family> = {
   cloudwatch: 'cloudwatch',
   // Query protocol with the same query-style error codes (InvalidClientTokenId, SignatureDoesNotMatch).
   sts: 'cloudwatch',
+  iam: 'cloudwatch',
   slipway: 'slipway',
 };
 
@@ -76,6 +77,7 @@ const SERVICE: Partial<Record<SurfaceName, string>> = {
   s3: 's3',
   cloudwatch: 'monitoring',
   sts: 'sts',
+  iam: 'iam',
   ecr: 'ecr',
 };
 

@@ -9,6 +9,7 @@
  *   /endpoints/{name}/invocations[...]         → runtime (data plane), any method
  *   scope monitoring | /service/Granite...     → cloudwatch (CBOR, JSON 1.0 or query inside)
  *   scope sts                                  → sts (GetCallerIdentity, query protocol)
+ *   scope iam                                  → iam (roles, query protocol; IAM is global)
  *   X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.* → ecr
  *   /v2, /v2/... without a SigV4 scope         → registry (docker push/pull; a bucket named v2 is reached signed)
  *   anything else (incl. presigned S3 URLs)    → s3
@@ -40,6 +41,8 @@ export interface Surfaces {
   cloudwatch: SurfaceHandler;
   /** STS over the query protocol: GetCallerIdentity only (services/sts). */
   sts: SurfaceHandler;
+  /** IAM over the query protocol: roles and their policies (services/iam). */
+  iam: SurfaceHandler;
   /** X-Amz-Target with an unknown prefix (renders UnknownOperationException). */
   unknownTarget: SurfaceHandler;
   /** ECR's API (JSON 1.1, src/services/ecr). */
@@ -63,6 +66,7 @@ function choose(req: IncomingMessage, url: URL, scope: CredentialScope | undefin
   if (url.pathname.startsWith('/_slipway/') || url.pathname === '/_slipway') return 'slipway';
   if (scope?.service === 's3') return 's3';
   if (scope?.service === 'sts') return 'sts';
+  if (scope?.service === 'iam') return 'iam';
   if (scope?.service === 'monitoring' || url.pathname.startsWith(`/service/${CLOUDWATCH_SERVICE}/`)) return 'cloudwatch';
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string' && target.length > 0) {

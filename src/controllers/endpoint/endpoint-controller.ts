@@ -52,6 +52,7 @@ import { routingTableFor, type RoutingTable } from './routing-table.js';
 import { captureSettings } from './capture-settings.js';
 import { admitFleet, endpointClaims } from './fleet-admission.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
+import { startFailurePhrase } from '../job-common/failure-reason.js';
 import {
   EndpointStatus,
   endpointLogGroup,
@@ -534,7 +535,8 @@ export class EndpointController implements Controller {
       else if (!inst.exited) inst.exited = info?.running ? 'no published port' : `exit code ${info?.exitCode ?? 'unknown'}`;
       this.watch(inst);
     } catch (err) {
-      inst.exited = `could not start: ${(err as Error).message}`;
+      logger.warn({ err, endpoint: rec.name, container: containerName }, 'an instance could not start');
+      inst.exited = startFailurePhrase(err);
     }
     inst.startedAt = Date.now();
     return inst;

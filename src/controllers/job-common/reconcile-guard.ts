@@ -3,11 +3,15 @@
  * errors: a ClientError fails the job at once with its text; an engine that cannot be reached is
  * retried for as long as it takes (the job is not at fault, and its containers may well be
  * running: the controller looks again once the engine is back); other errors are retried with
- * the work queue's backoff until `maxErrors` in a row, then the job fails as InternalServerError.
+ * the work queue's backoff until `maxErrors` in a row, then the job fails as InternalServerError
+ * (./failure-reason.ts: no engine internals; the log has the error). A container whose image
+ * cannot start its program fails the job at once.
  */
 import { RuntimeUnavailableError } from '../../runtime/container-runtime.js';
 import { logger } from '../../server/logger.js';
+import { ContainerStartError } from '../../runtime/container-runtime.js';
 import { ClientError } from '../training-job/data-source.js';
+import { failureReasonFor } from './failure-reason.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
 
 export const MAX_CONSECUTIVE_ERRORS = 6;
@@ -30,8 +34,8 @@ export async function guardReconcile(t: GuardTarget, name: string, what: string,
   } catch (err) {
     if (t.stopping()) throw err;
     if (t.finished(name)) return DONE;
-    if (err instanceof ClientError) {
-      await t.fail(name, err.message);
+    if (err instanceof ClientError || (err instanceof ContainerStartError && err.permanent)) {
+      await t.fail(name, failureReasonFor(err));
       return DONE;
     }
     if (err instanceof RuntimeUnavailableError) throw err;
@@ -39,7 +43,7 @@ export async function guardReconcile(t: GuardTarget, name: string, what: string,
     t.errors.set(name, n);
     if (n < MAX_CONSECUTIVE_ERRORS) throw err;
     logger.error({ job: name, err }, `${what} failed after repeated errors`);
-    await t.fail(name, `InternalServerError: ${(err as Error).message ?? String(err)}`);
+    await t.fail(name, failureReasonFor(err));
     return DONE;
   }
 }

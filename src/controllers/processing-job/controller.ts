@@ -17,7 +17,7 @@ import { joinUri } from '../../storage/s3-uri.js';
 import { containerCommand } from '../container-command.js';
 import type { ControllerDeps } from '../controller.js';
 import { HostJobController, HostJobs, type HostWatcher } from '../job-common/host-jobs.js';
-import { ClientError } from '../training-job/data-source.js';
+import { failureReasonFor } from '../job-common/failure-reason.js';
 import { listFiles, putToUri, uploadTree, type OutputTarget } from '../training-job/packaging.js';
 import { runPipeFeeder } from '../training-job/pipe-feeder.js';
 import { truncateReason, wireTime } from '../training-job/status.js';
@@ -216,7 +216,8 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
       try {
         await this.uploadOutputs(rec, w, false);
       } catch (err) {
-        const reason = err instanceof ClientError ? err.message : `InternalServerError: uploading outputs failed: ${(err as Error).message}`;
+        logger.warn({ err, job: rec.name }, 'uploading outputs failed');
+        const reason = failureReasonFor(err, 'uploading outputs');
         if (outcome.status === 'Completed') outcome = { status: 'Failed', reason };
         else logger.warn({ err, job: rec.name }, 'output upload of an unsuccessful processing job failed');
       }
@@ -295,7 +296,7 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
       for (const input of rec.doc.ProcessingInputs ?? []) {
         if (input.S3Input?.S3InputMode !== 'Pipe') continue;
         runPipeFeeder({
-          ...pipeLocation(ws, input),
+          ...pipeLocation(ws, rec.doc, input),
           list: () => inputObjects(this.deps.objects, input, i, hosts.length, this.deps.config.localPaths),
           label: `ProcessingInput ${input.InputName}`,
           gzip: input.S3Input.S3CompressionType === 'Gzip',

@@ -28,13 +28,14 @@ import { HostJobController, HostJobs, type HostWatcher } from '../job-common/hos
 import { ADMISSION_POLL_MS } from '../admission/admission.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { channelInputMode } from './container-config.js';
-import { ClientError, channelObjects } from './data-source.js';
+import { channelObjects } from './data-source.js';
 import { MetricExtractor } from './metrics.js';
 import { listFiles, mergeDirs, uploadTarGz, uploadTree, type OutputTarget } from './packaging.js';
 import { mkfifo, runPipeFeeder } from './pipe-feeder.js';
 import { finish, mergeFinalMetrics, setSecondaryStatus, wireTime, type FinalOutcome } from './status.js';
 import { TRAINING_LOG_GROUP, type HostState, type TrainingJobDoc, type TrainingJobInternal } from './types.js';
 import { hostWorkspace, jobDir, mountsFor, prepareWorkspace, restoreCheckpoints, stageInputs } from './workspace.js';
+import { failureReasonFor } from '../job-common/failure-reason.js';
 
 type JobRecord = ResourceRecord<TrainingJobDoc, TrainingJobInternal>;
 
@@ -251,7 +252,8 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
       } catch (err) {
         // A stopped job's upload is best effort (contract §3.8); a completed one fails on it.
         if (outcome.status === 'Completed') {
-          outcome = { status: 'Failed', reason: err instanceof ClientError ? err.message : `InternalServerError: uploading the model failed: ${(err as Error).message}` };
+          logger.warn({ err, job: rec.name }, 'uploading the model failed');
+          outcome = { status: 'Failed', reason: failureReasonFor(err, 'uploading the model') };
         } else logger.warn({ err, job: rec.name }, 'upload of a stopped job failed');
       }
     }

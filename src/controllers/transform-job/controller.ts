@@ -36,6 +36,7 @@ import { DataProcessor, formatOf } from './data-processing.js';
 import { executionParameters, invoker, startServeContainer, waitHealthy, type ServeInstance } from './instances.js';
 import { RecordError, Semaphore, transformObject, type TransformParams } from './object-transformer.js';
 import { TRANSFORM_LOG_GROUP, type TransformJobDoc, type TransformJobInternal } from './types.js';
+import { failureReasonFor } from '../job-common/failure-reason.js';
 
 const KIND = 'transform-job';
 const MB = 1024 * 1024;
@@ -131,7 +132,7 @@ export class TransformJobController implements Controller {
     r.done = this.run(name, abort.signal)
       .catch((err: unknown) => {
         logger.error({ err, job: name }, 'transform job crashed');
-        this.finish(name, { status: 'Failed', reason: `InternalServerError: ${(err as Error).message}` });
+        this.finish(name, { status: 'Failed', reason: failureReasonFor(err) });
       })
       .finally(() => this.runs.delete(name));
     return DONE;

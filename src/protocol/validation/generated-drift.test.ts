@@ -23,6 +23,7 @@ describe('generated validation models', () => {
     expect(files.map((f) => f.path).sort()).toEqual([
       'src/services/cloudwatch/generated/model.ts',
       'src/services/ecr/generated/model.ts',
+      'src/services/iam/generated/model.ts',
       'src/services/logs/generated/model.ts',
       'src/services/sagemaker-runtime/generated/model.ts',
       'src/services/sagemaker/generated/model.ts',

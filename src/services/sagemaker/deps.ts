@@ -5,6 +5,7 @@ import type { LogStore } from '../../storage/log-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { ResourceStore } from '../../storage/resource-store.js';
 import type { TagStore } from '../../storage/tag-store.js';
+import type { IamStore } from '../../storage/iam-store.js';
 
 export interface SageMakerDeps {
   config: SlipwayConfig;
@@ -13,5 +14,7 @@ export interface SageMakerDeps {
   logs: LogStore;
   objects: ObjectStore;
   queue: WorkQueue;
+  /** IAM roles, for strict roles (config.strictRoles); absent: role ARNs are only recorded. */
+  iam?: IamStore;
   now?: () => number;
 }

@@ -16,7 +16,7 @@ import { closeSession, defineOperationSweep } from './sweep.js';
 import { closeConnections } from './wire.js';
 
 const model = await loadAwsModel('sts');
-const ROUTED = Object.keys(stsOperations());
+const ROUTED = Object.keys(stsOperations({} as never));
 const wire = queryWire(model, 'sts');
 const session = new FuzzSession('sts', 'query', 5_000);
 

@@ -12,6 +12,8 @@ import { parseDataUri } from '../../../storage/s3-uri.js';
 import type { Tag } from '../../../storage/tag-store.js';
 import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
+import { checkRoleArn } from '../role-check.js';
+import { describedModel } from '../describe-defaults.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
 import { listResources, toWireTime, type ListRequest } from '../list-params.js';
 import { checkCreateTags } from './tags.js';
@@ -54,6 +56,7 @@ export function modelOperations(deps: SageMakerDeps): OperationTable {
         throw new ValidationException('Slipway supports models with one container (inference pipelines are not supported yet).');
       }
       checkContainer(input.PrimaryContainer ?? input.Containers![0]!);
+      checkRoleArn(deps, ctx, input.ExecutionRoleArn, 'model');
       const tags = checkCreateTags(input.Tags);
       const t = now();
       const { Tags: _tags, ...rest } = input;
@@ -71,7 +74,7 @@ export function modelOperations(deps: SageMakerDeps): OperationTable {
     DescribeModel: (ctx, input: { ModelName: string }) => {
       const rec = deps.resources.get<ModelDoc>('model', input.ModelName);
       if (!rec) throw couldNotFind('model', arnOf(ctx, input.ModelName));
-      return rec.doc;
+      return describedModel(rec.doc);
     },
 
     ListModels: (_ctx, input: ListRequest) => {

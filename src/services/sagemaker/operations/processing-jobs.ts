@@ -17,6 +17,7 @@ import { parseDataUri } from '../../../storage/s3-uri.js';
 import type { Tag } from '../../../storage/tag-store.js';
 import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
+import { checkRoleArn } from '../role-check.js';
 import { requestedResourceNotFound, ResourceInUse } from '../errors.js';
 import { listResources, type ListRequest } from '../list-params.js';
 import { checkCreateTags } from './tags.js';
@@ -130,6 +131,7 @@ export function processingJobOperations(deps: SageMakerDeps): OperationTable {
 
   const createProcessingJob = (ctx: RequestContext, input: CreateInput) => {
     checkCreate(input);
+    checkRoleArn(deps, ctx, input.RoleArn, 'job');
     const tags = checkCreateTags(input.Tags);
     const name = input.ProcessingJobName;
     const arn = sageMakerArn(ctx.region, ctx.accountId, KIND, name);

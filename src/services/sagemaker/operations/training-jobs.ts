@@ -17,6 +17,8 @@ import { joinUri, parseDataUri } from '../../../storage/s3-uri.js';
 import type { Tag } from '../../../storage/tag-store.js';
 import { sageMakerArn } from '../arn.js';
 import type { SageMakerDeps } from '../deps.js';
+import { checkRoleArn } from '../role-check.js';
+import { describedTrainingJob } from '../describe-defaults.js';
 import { requestedResourceNotFound, ResourceInUse } from '../errors.js';
 import { listResources, type ListRequest } from '../list-params.js';
 import { requestJobStop } from './processing-jobs.js';
@@ -125,6 +127,7 @@ export function trainingJobOperations(deps: SageMakerDeps): OperationTable {
 
   const createTrainingJob = (ctx: RequestContext, input: CreateInput) => {
     checkCreate(input);
+    checkRoleArn(deps, ctx, input.RoleArn, 'job');
     const tags = checkCreateTags(input.Tags);
     const name = input.TrainingJobName;
     const arn = sageMakerArn(ctx.region, ctx.accountId, 'training-job', name);
@@ -183,7 +186,7 @@ export function trainingJobOperations(deps: SageMakerDeps): OperationTable {
     DescribeTrainingJob: (_ctx, input: { TrainingJobName: string }) => {
       const rec = deps.resources.get<TrainingJobDoc>('training-job', input.TrainingJobName);
       if (!rec) throw requestedResourceNotFound();
-      return { ...rec.doc, LastModifiedTime: wireTime(rec.lastModifiedTime) };
+      return describedTrainingJob({ ...rec.doc, LastModifiedTime: wireTime(rec.lastModifiedTime) });
     },
 
     ListTrainingJobs: (_ctx, input: ListRequest) => {
