@@ -107,7 +107,8 @@ export class SwarmNetworks {
   }
 
   private adopt(name: string, raw: RawNetwork, opts: NetworkOptions): string {
-    if (raw.Driver !== 'overlay' || raw.Scope !== 'swarm') {
+    // The manager can answer an inspect of a network it is still allocating with no Driver yet.
+    if ((raw.Driver && raw.Driver !== 'overlay') || raw.Scope !== 'swarm') {
       throw new RuntimeError(`create network ${name}: a ${raw.Scope ?? 'local'} ${raw.Driver ?? ''} network of that name exists; Swarm tasks need an overlay network`);
     }
     if ((opts.internal ?? false) !== (raw.Internal ?? false)) {

@@ -12,6 +12,7 @@
  */
 import Docker from 'dockerode';
 import {
+  ContainerStartError,
   RuntimeError,
   RuntimeNotFoundError,
   RuntimeUnsupportedError,
@@ -26,7 +27,7 @@ import {
   type ResolvedImage,
 } from '../container-runtime.js';
 import { DockerRuntime } from '../docker/docker-runtime.js';
-import { translateError } from '../docker/docker-mapping.js';
+import { containerStartFailure, translateError } from '../docker/docker-mapping.js';
 import { NodeEngines } from './node-engines.js';
 import { SwarmApi } from './swarm-api.js';
 import { followServiceLogs, pause, serviceLogStream } from './swarm-logs.js';
@@ -71,6 +72,17 @@ interface View {
   task?: RawTask;
   node?: RawNode;
   phase: Phase;
+}
+
+/**
+ * The current task could not start its process (Swarm: state rejected/failed, Err "starting
+ * container failed: … exec: …"): said in the image's terms, as the Docker runtime does.
+ */
+function startFailure(v: View): ContainerStartError | undefined {
+  const status = v.task?.Status;
+  if (!status?.Err || !['rejected', 'failed'].includes(status.State ?? '') || !/starting container failed/.test(status.Err)) return undefined;
+  const { reason, permanent } = containerStartFailure(status.Err);
+  return new ContainerStartError(reason, permanent, new RuntimeError(status.Err));
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -209,6 +221,10 @@ export class SwarmRuntime implements ContainerRuntime {
     const deadline = Date.now() + this.startWaitMs;
     while (Date.now() < deadline) {
       const now = await this.view(id);
+      if (now) {
+        const failed = startFailure(now);
+        if (failed) throw failed;
+      }
       if (!now || now.phase !== 'waiting') return;
       await pause(this.pollMs);
     }
