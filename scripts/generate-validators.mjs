@@ -60,6 +60,12 @@ export const SERVICES = [
     outPath: 'src/dataplane/generated/model.ts',
   },
   {
+    // Query protocol: IAM roles and their policies (src/services/iam).
+    name: 'iam',
+    modelPath: 'iam/2010-05-08/service-2.json.gz',
+    outPath: 'src/services/iam/generated/model.ts',
+  },
+  {
     name: 'ecr',
     modelPath: 'ecr/2015-09-21/service-2.json.gz',
     outPath: 'src/services/ecr/generated/model.ts',

@@ -43,6 +43,8 @@ export interface SlipwayConfig {
   localPaths: LocalPathSettings;
   /** Budgets for decompressing user data. */
   dataLimits: DataLimits;
+  /** SLIPWAY_STRICT_ROLES: SageMaker calls must name an IAM role that exists and trusts SageMaker. */
+  strictRoles: boolean;
   /** The managed registry behind ECR (src/registry, docs/ecr.md). */
   registry: RegistrySettings;
 }
@@ -75,6 +77,8 @@ export interface ConfigInput {
   credentials?: Record<string, string>;
   /** Replaces SLIPWAY_LOCAL_PATHS / SLIPWAY_LOCAL_OUTPUT_PATHS (tests). */
   localPaths?: LocalPathSettings;
+  /** Replaces SLIPWAY_STRICT_ROLES (tests). */
+  strictRoles?: boolean;
   /** Replaces SLIPWAY_PUBLIC_INVOKE (tests). */
   publicInvoke?: string;
 }
@@ -103,6 +107,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     ...authConfig(input, env),
     localPaths: input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) },
     dataLimits: dataLimitsFromEnv(env),
+    strictRoles: input.strictRoles ?? ['1', 'true', 'on'].includes((env.SLIPWAY_STRICT_ROLES ?? '').toLowerCase()),
     registry: registrySettings(env),
   };
 }

@@ -76,3 +76,22 @@ export function underProcessingRoot(path: string): string | undefined {
   if (rel === '' || rel.split('/').some((p) => p === '..' || p === '.' || p === '')) return undefined;
   return rel;
 }
+
+const isFileInput = (i: ProcessingInputDoc) => i.S3Input !== undefined && i.S3Input.S3InputMode !== 'Pipe';
+
+/**
+ * The File-mode input whose LocalPath holds `path` (at any depth; the outermost when several do)
+ * and `path` relative to it, or undefined. SageMaker copies inputs into the container's own file
+ * system, so an input or output inside another input's directory simply lands in it: the
+ * ScriptProcessor's code input at /opt/ml/processing/input/code beside data at
+ * /opt/ml/processing/input (issue #14).
+ */
+export function enclosingInput(doc: ProcessingJobDoc, path: string): { input: ProcessingInputDoc; rel: string } | undefined {
+  let best: { input: ProcessingInputDoc; base: string } | undefined;
+  for (const i of doc.ProcessingInputs ?? []) {
+    if (!isFileInput(i)) continue;
+    const base = inputLocalPath(i);
+    if (path.startsWith(`${base}/`) && (!best || base.length < best.base.length)) best = { input: i, base };
+  }
+  return best ? { input: best.input, rel: path.slice(best.base.length + 1) } : undefined;
+}

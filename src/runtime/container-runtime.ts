@@ -1,7 +1,8 @@
 /**
  * @module runtime/container-runtime — the engine-neutral contract controllers and the data plane
- * use to run containers. Docker is the first implementation (`runtime/docker`); a cluster engine
- * can follow without touching callers. Only `controllers/` and `dataplane/` import this.
+ * use to run containers. Docker is the default implementation (`runtime/docker`); Docker Swarm
+ * (`runtime/swarm`) runs the same contract on a cluster (docs/cluster.md says what differs).
+ * Only `controllers/` and `dataplane/` import this.
  */
 
 export interface ImageInfo {
@@ -65,6 +66,33 @@ export interface ContainerSpec {
   /** Size of the container's private /dev/shm (engines default to 64 MB). */
   shmSizeBytes?: number;
   workingDir?: string;
+  /**
+   * What the engine does when the process ends or the container's node is lost. `never` (the
+   * default): the end is final, and a container whose node is lost is reported ended (exit code
+   * null, with a `reason`). `always` (endpoint instances): a cluster engine starts it again, on
+   * another node when its node is lost; `inspectContainer` then describes the current incarnation,
+   * whose `node`, `portHost` and `ports` may differ. A single engine treats both as `never`.
+   */
+  restart?: 'never' | 'always';
+  /** Where a cluster engine may run the container and what it sets aside there; a single engine ignores it. */
+  placement?: Placement;
+  /**
+   * The longest grace `stopContainer` will be asked for. Engines that fix the grace when the
+   * container is made (Swarm without node access) use it; default 30 s.
+   */
+  stopGraceSeconds?: number;
+}
+
+/**
+ * Placement on a cluster: which nodes qualify and what each container reserves there, in
+ * engine-neutral terms (Swarm: `node.labels.K==V` constraints and reservations, GPUs as generic
+ * resources; Kubernetes: nodeSelector and resource requests, GPUs through a device plugin).
+ */
+export interface Placement {
+  /** Node labels that must all match, e.g. `{ 'slipway.node': 'worker-1' }`. Keys and values: letters, digits, `.`, `_`, `-`. */
+  nodeLabels?: Record<string, string>;
+  /** Set aside on the chosen node; the engine places the container only where this is free. */
+  reserve?: { nanoCpus?: number; memoryBytes?: number; gpus?: number };
 }
 
 /**
@@ -102,8 +130,25 @@ export interface ContainerInfo {
   oomKilled: boolean;
   startedAt?: Date;
   finishedAt?: Date;
-  /** Container port → host port on 127.0.0.1, for published ports. */
+  /** Container port → host port, for published ports; reach them at `portHost`. */
   ports: Record<number, number>;
+  /**
+   * The address published `ports` listen on: absent means 127.0.0.1 (one engine on this host);
+   * on a cluster, the address of the node that runs the container. Use {@link portUrl}.
+   */
+  portHost?: string;
+  /** The cluster node that runs (or last ran) the container; absent on a single engine. */
+  node?: string;
+  /** The engine's own words on why the container is not running as asked (waiting for resources, node lost, image missing). */
+  reason?: string;
+}
+
+/** `http://<host>:<published port>` for a container port, or undefined when it is not published. */
+export function portUrl(info: ContainerInfo, containerPort: number): string | undefined {
+  const port = info.ports[containerPort];
+  if (!port) return undefined;
+  const host = info.portHost ?? '127.0.0.1';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 export interface LogLine {
@@ -139,6 +184,9 @@ export interface ContainerStats {
  *   that has already exited.
  * - `followLogs` yields every line from the start (or `sinceMs`) and ends when the container exits
  *   or `signal` aborts.
+ * - `createContainer` throws `RuntimeUnsupportedError`, having made nothing, for a spec the engine
+ *   cannot run faithfully (a cluster refuses bind mounts of this host's directories).
+ * - Published ports are reached at `portUrl(info, port)`; only a single engine promises 127.0.0.1.
  */
 export interface ContainerRuntime {
   ping(): Promise<boolean>;
@@ -191,6 +239,35 @@ export class RuntimeUnavailableError extends RuntimeError {
   constructor(message: string, cause?: unknown) {
     super(message, cause);
     this.name = 'RuntimeUnavailableError';
+  }
+}
+
+/**
+ * The engine cannot run the spec as given (e.g. a bind mount of this host's directory on a
+ * cluster, whose containers run on other machines). Permanent: controllers fail the resource with
+ * this message instead of retrying, and nothing was created.
+ */
+export class RuntimeUnsupportedError extends RuntimeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RuntimeUnsupportedError';
+  }
+}
+
+/**
+ * The engine created a container but could not start its process. `reason` says why in terms of
+ * the image (a program missing from PATH, not executable, ...), never the engine's own text (runc,
+ * shim, overlay paths), so it can go into a FailureReason; `permanent` is true when starting again
+ * cannot help (the image is at fault), false for the engine's own trouble.
+ */
+export class ContainerStartError extends RuntimeError {
+  constructor(
+    readonly reason: string,
+    readonly permanent: boolean,
+    cause?: unknown,
+  ) {
+    super(`the container could not be started: ${reason}`, cause);
+    this.name = 'ContainerStartError';
   }
 }
 

@@ -8,7 +8,7 @@ import { createJson11Surface, createUnknownTargetSurface } from '../protocol/jso
 import { WorkQueue, type Reconciler } from '../controllers/work-queue.js';
 import type { Controller, ControllerDeps } from '../controllers/controller.js';
 import { createControllers } from '../controllers/index.js';
-import { DockerRuntime } from '../runtime/docker/docker-runtime.js';
+import { createRuntime } from '../runtime/select-runtime.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { createS3Surface } from '../services/s3/index.js';
 import { createWebsiteSurface } from '../services/s3/website/website-surface.js';
@@ -35,6 +35,8 @@ import { Metrics } from '../metrics/metrics.js';
 import { logger } from '../platform/logger.js';
 import { createQuerySurface } from '../protocol/query/query-surface.js';
 import { STS_XMLNS, stsOperations } from '../services/sts/index.js';
+import { IAM_XMLNS, iamOperations, validateIamInput } from '../services/iam/index.js';
+import { ensureDefaultRole } from '../services/iam/default-role.js';
 import { createEcrRegistry } from './ecr-registry.js';
 
 export interface SlipwayServer {
@@ -53,12 +55,13 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const config = loadConfig(opts);
   const startedAt = Date.now();
   const metadata = new SqliteMetadataStore(config.dbPath);
-  const { db, resources, tags, logs } = metadata;
+  const { db, resources, tags, logs, iam } = metadata;
+  ensureDefaultRole({ iam });
   const objects = new SqliteObjectStore(db, config.objectsDir);
   const localPaths = LocalPaths.from(config.localPaths);
   // ECR and its registry; the runtime resolves images pushed there (src/registry).
   const ecr = createEcrRegistry({ config, db, tags });
-  const runtime = ecr.wrapRuntime(opts.runtime ?? new DockerRuntime({ networkPool: config.containers.networkPool }));
+  const runtime = ecr.wrapRuntime(opts.runtime ?? createRuntime(process.env, { networkPool: config.containers.networkPool }));
   const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
   metricStore.start();
   const metrics = new Metrics(metricStore);
@@ -74,7 +77,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const controllers: Controller[] = createControllers(controllerDeps);
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
-  const deps = { config, resources, tags, logs, objects, queue };
+  const deps = { config, resources, tags, logs, objects, queue, iam };
   const dataplane = createRuntimeSurface({ ...deps, routes, runtime, metrics, db });
   const router = createRouter({
     slipway: createSlipwayRoutes({
@@ -109,7 +112,8 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       logError: (err, ctx) => logger.error({ err, requestId: ctx.requestId }, 's3 website request failed'),
     }),
     cloudwatch: createCloudWatchSurface(metricStore),
-    sts: createQuerySurface({ operations: stsOperations(), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
+    sts: createQuerySurface({ operations: stsOperations({ iam }), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
+    iam: createQuerySurface({ operations: iamOperations({ iam }), xmlNamespace: IAM_XMLNS, numericMembers: new Set(), validate: validateIamInput }),
     ecr: ecr.api,
     registry: ecr.registry,
     unknownTarget: createUnknownTargetSurface(),

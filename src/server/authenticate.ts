@@ -58,9 +58,10 @@ const DIALECT: Record<SurfaceName, AuthDialect> = {
   s3: 's3',
   // Never authenticated (required() is false); listed for completeness.
   website: 's3',
-  // CloudWatch is query-compatible in all three encodings; STS speaks the query protocol.
+  // CloudWatch is query-compatible in all three encodings; STS and IAM speak the query protocol.
   cloudwatch: 'query',
   sts: 'query',
+  iam: 'query',
 };
 
 /** The SigV4 signing name each surface expects in the credential scope (contract §1.1); undefined: any. */
@@ -71,6 +72,7 @@ const SERVICE: Partial<Record<SurfaceName, string>> = {
   s3: 's3',
   cloudwatch: 'monitoring',
   sts: 'sts',
+  iam: 'iam',
   ecr: 'ecr',
 };
 

@@ -15,6 +15,7 @@ describe('answers to parser-refused requests on the CloudWatch CBOR/query and ST
     expect(classifyRawRequest(raw('POST /service/GraniteServiceVersion20100801/operation/PutMetricData HTTP/1.1\r\n\r\n'))).toEqual({ family: 'cbor' });
     expect(classifyRawRequest(raw(`POST / HTTP/1.1\r\n${scope('sts')}\r\n`))).toMatchObject({ family: 'query', xmlns: 'https://sts.amazonaws.com/doc/2011-06-15/' });
     expect(classifyRawRequest(raw(`POST / HTTP/1.1\r\n${scope('monitoring')}\r\n`))).toMatchObject({ family: 'query', xmlns: 'http://monitoring.amazonaws.com/doc/2010-08-01/' });
+    expect(classifyRawRequest(raw(`POST / HTTP/1.1\r\n${scope('iam')}\r\n`))).toMatchObject({ family: 'query', xmlns: 'https://iam.amazonaws.com/doc/2010-05-08/' });
     expect(classifyRawRequest(raw(`POST / HTTP/1.1\r\n${scope('monitoring')}X-Amz-Target: GraniteServiceVersion20100801.ListMetrics\r\n\r\n`))).toEqual({
       family: 'json',
       target: 'GraniteServiceVersion20100801',

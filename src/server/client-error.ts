@@ -14,6 +14,7 @@ import type { Socket } from 'node:net';
 import { encode } from 'cbor-x';
 import { CLOUDWATCH_SERVICE, CLOUDWATCH_XMLNS } from '../services/cloudwatch/index.js';
 import { STS_XMLNS } from '../services/sts/index.js';
+import { IAM_XMLNS } from '../services/iam/validation.js';
 
 type Family = 'runtime' | 'json' | 's3' | 'cbor' | 'query';
 
@@ -53,6 +54,7 @@ export function classifyRawRequest(raw: Buffer | undefined): Classified {
   const json = (t: string): Classified => ({ family: 'json', target: t.slice(0, t.indexOf('.') >>> 0) });
   if (service === 's3') return { family: 's3' };
   if (service === 'sts') return { family: 'query', xmlns: STS_XMLNS };
+  if (service === 'iam') return { family: 'query', xmlns: IAM_XMLNS };
   if (service === 'monitoring' || path.startsWith(`/service/${CLOUDWATCH_SERVICE}/`)) {
     if (path.startsWith('/service/')) return { family: 'cbor' };
     return target ? json(target) : { family: 'query', xmlns: CLOUDWATCH_XMLNS };

@@ -39,6 +39,11 @@ describe('chooseSurface', () => {
     expect(chooseSurface(req('POST', sig('monitoring')), u('/'))).toBe('cloudwatch');
   });
 
+  it('sends STS and IAM (query protocol, any region) to their own surfaces', () => {
+    expect(chooseSurface(req('POST', sig('sts')), u('/'))).toBe('sts');
+    expect(chooseSurface(req('POST', sig('iam')), u('/'))).toBe('iam');
+  });
+
   it('reserves /_slipway for Slipway itself', () => {
     expect(chooseSurface(req('GET', sig('s3')), u('/_slipway/health'))).toBe('slipway');
     expect(chooseSurface(req('GET', { accept: 'text/html' }), u('/'))).toBe('slipway');

@@ -11,6 +11,7 @@
  *   /endpoints/{name}/invocations[...]         → runtime (data plane), any method
  *   scope monitoring | /service/Granite...     → cloudwatch (CBOR, JSON 1.0 or query inside)
  *   scope sts                                  → sts (GetCallerIdentity, query protocol)
+ *   scope iam                                  → iam (roles, query protocol; IAM is global)
  *   anything else (incl. presigned S3 URLs)    → s3
  *
  * With credentials configured (config `auth`), ./authenticate.ts verifies the SigV4 signature
@@ -43,6 +44,7 @@ function choose(req: IncomingMessage, url: URL, scope: CredentialScope | undefin
   if (url.pathname.startsWith('/_slipway/') || url.pathname === '/_slipway') return 'slipway';
   if (scope?.service === 's3') return 's3';
   if (scope?.service === 'sts') return 'sts';
+  if (scope?.service === 'iam') return 'iam';
   if (scope?.service === 'monitoring' || url.pathname.startsWith(`/service/${CLOUDWATCH_SERVICE}/`)) return 'cloudwatch';
   const target = req.headers['x-amz-target'];
   if (typeof target === 'string' && target.length > 0) {

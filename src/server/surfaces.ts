@@ -15,6 +15,8 @@ export interface Surfaces {
   cloudwatch: Surface;
   /** STS over the query protocol: GetCallerIdentity only (services/sts). */
   sts: Surface;
+  /** IAM over the query protocol: roles and their policies (services/iam). */
+  iam: Surface;
   /** X-Amz-Target with an unknown prefix (renders UnknownOperationException). */
   unknownTarget: Surface;
   /** ECR's API (JSON 1.1, src/services/ecr). */

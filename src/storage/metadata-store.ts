@@ -1,5 +1,5 @@
 /**
- * @module storage/metadata-store — everything Slipway keeps about resources, tags and logs, behind
+ * @module storage/metadata-store — everything Slipway keeps about resources, tags, logs and IAM roles, behind
  * one interface so the backend can change (SQLite now; PostgreSQL is planned in the architecture).
  * Object bytes are not here: they live in the ObjectStore's blob directory.
  */
@@ -9,12 +9,14 @@ import type { ResourceStore } from './resource-store.js';
 import { SqliteResourceStore } from './resource-store.js';
 import { openDatabase, type Db } from './sqlite/database.js';
 import type { TagStore } from './tag-store.js';
+import { SqliteIamStore, type IamStore } from './iam-store.js';
 import { SqliteTagStore } from './tag-store.js';
 
 export interface MetadataStore {
   readonly resources: ResourceStore;
   readonly tags: TagStore;
   readonly logs: LogStore;
+  readonly iam: IamStore;
   /** Runs `fn` as one transaction across the stores (all of its writes or none). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -30,12 +32,14 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly resources: SqliteResourceStore;
   readonly tags: SqliteTagStore;
   readonly logs: SqliteLogStore;
+  readonly iam: SqliteIamStore;
 
   constructor(file: string) {
     this.db = openDatabase(file);
     this.resources = new SqliteResourceStore(this.db);
     this.tags = new SqliteTagStore(this.db);
     this.logs = new SqliteLogStore(this.db);
+    this.iam = new SqliteIamStore(this.db);
   }
 
   transaction<T>(fn: () => T): T {

@@ -26,6 +26,8 @@ export interface TestServerOptions {
   credentials?: Record<string, string>;
   /** Host directories `file://` URIs may name (default none, as SLIPWAY_LOCAL_PATHS unset). */
   localPaths?: { read?: string[]; write?: string[] };
+  /** SLIPWAY_STRICT_ROLES (default off). */
+  strictRoles?: boolean;
   /** SLIPWAY_PUBLIC_INVOKE: endpoints that may be invoked unsigned once tagged (default none). */
   publicInvoke?: string;
 }
@@ -38,6 +40,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     host: '127.0.0.1',
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     ...(opts.localPaths ? { localPaths: opts.localPaths } : {}),
+    ...(opts.strictRoles !== undefined ? { strictRoles: opts.strictRoles } : {}),
     ...(opts.publicInvoke !== undefined ? { publicInvoke: opts.publicInvoke } : {}),
   });
   const ts: TestServer = {

@@ -7,6 +7,7 @@ features (no label column) and the answer is one predicted label per line.
 import io
 import os
 import pickle
+import sys
 
 import flask
 import pandas as pd
@@ -60,7 +61,10 @@ def invocations():
         data = pd.read_csv(io.StringIO(body), header=None)
     except Exception as e:  # noqa: BLE001 - malformed payloads are the client's error
         return flask.Response(response=f"Could not parse CSV: {e}\n", status=400, mimetype="text/plain")
-    print(f"Invoked with {data.shape[0]} records", flush=True)
+    # One write per line (with PYTHONUNBUFFERED, print() writes the newline separately, and lines
+    # of concurrent workers would run together in the logs).
+    sys.stdout.write(f"Invoked with {data.shape[0]} records\n")
+    sys.stdout.flush()
 
     try:
         predictions = ScoringService.predict(data.values)

@@ -31,6 +31,7 @@ import { checkHealth, ping } from '../serving/health.js';
 import type { ModelCache } from '../serving/model-cache.js';
 import { modelDirFor, serveContainerSpec, servingOrigin } from '../serving/serve-container.js';
 import { TerminalFailure } from '../terminal-failure.js';
+import { startFailurePhrase } from '../job-common/failure-reason.js';
 import { InstanceState, isAlive, isDead, isServing, markEnded, markRetiring, markServing, markStartFailed } from './fleet.js';
 import { createInstance, watchInstance, type Instance } from './instance.js';
 
@@ -240,7 +241,9 @@ export class FleetRunner {
       else markEnded(inst, served.problem);
       this.watch(inst);
     } catch (err) {
-      markStartFailed(inst, `could not start: ${(err as Error).message}`);
+      // The reason in the image's terms; the engine's own words go to the log only.
+      logger.warn({ err, endpoint: rec.name, container: containerName }, 'an instance could not start');
+      markStartFailed(inst, startFailurePhrase(err));
     }
     inst.startedAt = Date.now();
     return inst;

@@ -3,11 +3,15 @@
  * errors: a TerminalFailure fails the job at once with its reason; an engine that cannot be reached is
  * retried for as long as it takes (the job is not at fault, and its containers may well be
  * running: the controller looks again once the engine is back); other errors are retried with
- * the work queue's backoff until `maxErrors` in a row, then the job fails as InternalServerError.
+ * the work queue's backoff until `maxErrors` in a row, then the job fails as InternalServerError
+ * (./failure-reason.ts: no engine internals; the log has the error). A container whose image
+ * cannot start its program fails the job at once.
  */
 import { RuntimeUnavailableError } from '../../runtime/container-runtime.js';
 import { logger } from '../../platform/logger.js';
+import { ContainerStartError } from '../../runtime/container-runtime.js';
 import { TerminalFailure } from '../terminal-failure.js';
+import { failureReasonFor } from './failure-reason.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
 
 export const MAX_CONSECUTIVE_ERRORS = 6;
@@ -30,8 +34,8 @@ export async function guardReconcile(t: GuardTarget, name: string, what: string,
   } catch (err) {
     if (t.stopping()) throw err;
     if (t.finished(name)) return DONE;
-    if (err instanceof TerminalFailure) {
-      await t.fail(name, err.reason);
+    if (err instanceof TerminalFailure || (err instanceof ContainerStartError && err.permanent)) {
+      await t.fail(name, failureReasonFor(err));
       return DONE;
     }
     if (err instanceof RuntimeUnavailableError) throw err;
@@ -39,7 +43,7 @@ export async function guardReconcile(t: GuardTarget, name: string, what: string,
     t.errors.set(name, n);
     if (n < MAX_CONSECUTIVE_ERRORS) throw err;
     logger.error({ job: name, err }, `${what} failed after repeated errors`);
-    await t.fail(name, `InternalServerError: ${(err as Error).message ?? String(err)}`);
+    await t.fail(name, failureReasonFor(err));
     return DONE;
   }
 }

@@ -16,7 +16,7 @@ import { joinUri } from '../../resources/s3-uri.js';
 import { containerCommand } from '../../resources/container-command.js';
 import type { ControllerDeps } from '../controller.js';
 import { HostJobController, HostJobs, type HostWatcher } from '../job-common/host-jobs.js';
-import { TerminalFailure } from '../terminal-failure.js';
+import { failureReasonFor } from '../job-common/failure-reason.js';
 import { listFiles, putToUri, uploadTree, type OutputTarget } from '../job-common/packaging.js';
 import { runPipeFeeder } from '../job-common/pipe-feeder.js';
 import { ADMISSION_POLL_MS } from '../admission/admission.js';
@@ -217,7 +217,8 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       try {
         await this.uploadOutputs(rec, w, false);
       } catch (err) {
-        const reason = err instanceof TerminalFailure ? err.reason : `InternalServerError: uploading outputs failed: ${(err as Error).message}`;
+        logger.warn({ err, job: rec.name }, 'uploading outputs failed');
+        const reason = failureReasonFor(err, 'uploading outputs');
         if (outcome.status === 'Completed') outcome = { status: 'Failed', reason };
         else logger.warn({ err, job: rec.name }, 'output upload of an unsuccessful processing job failed');
       }
@@ -296,7 +297,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       for (const input of rec.doc.ProcessingInputs ?? []) {
         if (input.S3Input?.S3InputMode !== 'Pipe') continue;
         runPipeFeeder({
-          ...pipeLocation(ws, input),
+          ...pipeLocation(ws, rec.doc, input),
           list: () => inputObjects(this.deps.objects, input, i, hosts.length, this.deps.localPaths),
           label: `ProcessingInput ${input.InputName}`,
           gzip: input.S3Input.S3CompressionType === 'Gzip',

@@ -13,7 +13,6 @@
  * followers, exit waiters, Pipe feeders, checkpoint timers) are rebuilt from the containers'
  * labels and deterministic names on resume.
  */
-import { TerminalFailure } from '../terminal-failure.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -37,6 +36,7 @@ import { hostWorkspace, jobDir, mountsFor, prepareWorkspace, restoreCheckpoints,
 import type { Clock } from '../../platform/clock.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
 import { wireTime } from '../../resources/wire-time.js';
+import { failureReasonFor } from '../job-common/failure-reason.js';
 
 type JobRecord = ResourceRecord<'training-job'>;
 
@@ -252,7 +252,8 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       } catch (err) {
         // A stopped job's upload is best effort (contract §3.8); a completed one fails on it.
         if (outcome.status === 'Completed') {
-          outcome = { status: 'Failed', reason: err instanceof TerminalFailure ? err.reason : `InternalServerError: uploading the model failed: ${(err as Error).message}` };
+          logger.warn({ err, job: rec.name }, 'uploading the model failed');
+          outcome = { status: 'Failed', reason: failureReasonFor(err, 'uploading the model') };
         } else logger.warn({ err, job: rec.name }, 'upload of a stopped job failed');
       }
     }

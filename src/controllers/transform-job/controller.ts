@@ -38,6 +38,7 @@ import { TRANSFORM_LOG_GROUP, type TransformJobDoc, formatOf } from '../../resou
 import { wireTime } from '../../resources/wire-time.js';
 import { truncateReason } from '../../resources/failure-reason.js';
 import { nameOfKey, resourceKey } from '../../resources/kinds.js';
+import { failureReasonFor } from '../job-common/failure-reason.js';
 
 const KIND = 'transform-job';
 const MB = 1024 * 1024;
@@ -150,7 +151,7 @@ export class TransformJobController implements Controller {
     r.done = this.run(name, abort.signal)
       .catch((err: unknown) => {
         logger.error({ err, job: name }, 'transform job crashed');
-        this.finish(name, { status: 'Failed', reason: `InternalServerError: ${(err as Error).message}` });
+        this.finish(name, { status: 'Failed', reason: failureReasonFor(err) });
       })
       .finally(() => this.runs.delete(name));
     return DONE;

@@ -332,17 +332,22 @@ export class AsyncInvocations {
     const input = s3Location(r.inputLocation, 'InputLocation');
     let body: Readable;
     let size: number;
+    let objectType: string | undefined;
     try {
       const got = await this.deps.objects.getObject(input.bucket, input.key);
       body = got.body;
       size = got.meta.size;
+      objectType = got.meta.contentType || undefined;
     } catch (err) {
       if (!(err instanceof ServiceError)) throw err;
       return this.finishWithFailure(r, `Could not read the input object at ${r.inputLocation}: ${err.message}`);
     }
 
     const headers: Record<string, string> = { 'content-length': String(size), 'x-amzn-sagemaker-inference-id': r.inferenceId };
-    if (r.contentType !== undefined) headers['content-type'] = r.contentType;
+    // Without a ContentType in the request (the SageMaker Python SDK's AsyncPredictor sends none),
+    // SageMaker hands the container the input object's own Content-Type (issue #14).
+    const contentType = r.contentType ?? objectType;
+    if (contentType !== undefined) headers['content-type'] = contentType;
     if (r.accept !== undefined) headers.accept = r.accept;
     if (r.customAttributes !== undefined) headers['x-amzn-sagemaker-custom-attributes'] = r.customAttributes;
 

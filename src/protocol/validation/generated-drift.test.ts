@@ -24,6 +24,7 @@ describe('generated validation models', () => {
       'src/dataplane/generated/model.ts',
       'src/services/cloudwatch/generated/model.ts',
       'src/services/ecr/generated/model.ts',
+      'src/services/iam/generated/model.ts',
       'src/services/logs/generated/model.ts',
       'src/services/sagemaker/generated/model.ts',
     ]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, RuntimeNotFoundError, RuntimeUnavailableError } from '../container-runtime.js';
 import {
+  containerStartFailure,
   computeStats,
   hostIsolationOf,
   publishedPorts,
@@ -286,5 +287,28 @@ describe('translateError', () => {
   it('passes runtime errors through unchanged', () => {
     const e = new RuntimeNotFoundError('gone');
     expect(translateError(e, 'x')).toBe(e);
+  });
+});
+
+describe('containerStartFailure', () => {
+  const runc = (tail: string) => `failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: ${tail}: unknown`;
+  const internals = /runc|OCI|shim|overlay|task|unknown/;
+
+  it('names the program and what is wrong with it, and calls that permanent', () => {
+    const notFound = containerStartFailure(runc('exec: "train": executable file not found in $PATH'));
+    expect(notFound).toEqual({ reason: 'the program "train" is not on the image\'s PATH (check the command, entrypoint or ContainerEntrypoint)', permanent: true });
+    expect(containerStartFailure(runc('exec: "/opt/program/serve": permission denied')).reason).toMatch(/^the program "\/opt\/program\/serve" is not executable/);
+    expect(containerStartFailure(runc('exec: "/opt/program/train": no such file or directory')).reason).toMatch(/#! line/);
+    expect(containerStartFailure(runc('exec: "/bin/x": exec format error')).permanent).toBe(true);
+    for (const r of [notFound.reason]) expect(r).not.toMatch(internals);
+  });
+
+  it('gives the engine’s other refusals a generic reason without its text, to be retried', () => {
+    const mount = containerStartFailure(
+      runc('error during container init: error mounting "/tmp/h/inputs/code" to rootfs at "/opt/ml/processing/input/code": mkdir /var/lib/docker/overlay2/x/merged/opt/ml/processing/input/code: read-only file system'),
+    );
+    expect(mount).toEqual({ reason: 'a data directory could not be mounted at /opt/ml/processing/input/code', permanent: false });
+    const other = containerStartFailure('driver failed programming external connectivity on endpoint x: Bind for 127.0.0.1:1 failed: port is already allocated');
+    expect(other).toEqual({ reason: 'the container engine refused to start it', permanent: false });
   });
 });

@@ -349,3 +349,22 @@ export function translateError(err: unknown, action: string): RuntimeError {
   if (isUnreachable(err)) return new RuntimeUnavailableError(msg, err);
   return new RuntimeError(msg, err);
 }
+
+/**
+ * Reads why the engine could not start a container's process from its message (runc's
+ * `exec: "train": executable file not found in $PATH`, ...) and says it in terms of the image.
+ * Unrecognised messages give a generic, non-permanent reason; the engine's text is never copied.
+ */
+export function containerStartFailure(message: string): { reason: string; permanent: boolean } {
+  const program = /exec: "([^"]{1,256})"/.exec(message)?.[1] ?? /exec ([^\s:]{1,256}):/.exec(message)?.[1];
+  const named = program ? `the program "${program}"` : 'the program';
+  if (/executable file not found in \$PATH/.test(message)) return { reason: `${named} is not on the image's PATH (check the command, entrypoint or ContainerEntrypoint)`, permanent: true };
+  if (/permission denied/i.test(message) && program) return { reason: `${named} is not executable (chmod +x it in the image)`, permanent: true };
+  if (/no such file or directory/i.test(message) && program) {
+    return { reason: `${named}, or the interpreter its #! line names, does not exist in the image (a script saved with Windows line endings has a #! line that names none)`, permanent: true };
+  }
+  if (/exec format error/i.test(message)) return { reason: `${named} is not an executable for this machine (exec format error: another architecture, or a script without a #! line)`, permanent: true };
+  const mount = /error mounting "[^"]*" to rootfs at "([^"]{1,1024})"/.exec(message)?.[1];
+  if (mount) return { reason: `a data directory could not be mounted at ${mount}`, permanent: false };
+  return { reason: 'the container engine refused to start it', permanent: false };
+}

@@ -10,6 +10,7 @@
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import {
+  ContainerStartError,
   RuntimeError,
   type ContainerInfo,
   type ContainerRuntime,
@@ -23,7 +24,7 @@ import {
   type ResolvedImage,
 } from '../container-runtime.js';
 import { isPlausibleImageRef, localImageCandidates } from '../image-ref.js';
-import { computeStats, engineMessage, engineStatus, toContainerInfo, toCreateOptions, toImageInfo, translateError, type RawContainerInspect, type RawImageInspect, type RawStats } from './docker-mapping.js';
+import { computeStats, containerStartFailure, engineMessage, engineStatus, toContainerInfo, toCreateOptions, toImageInfo, translateError, type RawContainerInspect, type RawImageInspect, type RawStats } from './docker-mapping.js';
 import { DockerNetworks } from './docker-networks.js';
 import { HostFirewall } from './host-firewall.js';
 import { hostMaxTasks } from './host-limits.js';
@@ -222,7 +223,11 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       // 304: already started — the caller's desired state holds.
       if (engineStatus(err) === 304) return;
-      throw translateError(err, `start container ${id}`);
+      const translated = translateError(err, `start container ${id}`);
+      // The engine answers 400/500 with runc's text when the process cannot start: say it in the image's terms.
+      if (translated.constructor !== RuntimeError) throw translated;
+      const { reason, permanent } = containerStartFailure(engineMessage(err));
+      throw new ContainerStartError(reason, permanent, translated);
     }
   }
 

@@ -87,7 +87,10 @@ const CHECKSUM_MODE: [string, Check] = ['x-amz-checksum-mode', oneOf(['ENABLED']
 /** Header members per operation (the routed operations of ./index.ts that have any). */
 const HEADERS: Readonly<Record<string, readonly [string, Check][]>> = {
   CreateBucket: [
-    ['x-amz-acl', cannedAcl(OBJECT_ACL.slice(0, 4))],
+    // Every canned ACL: S3 ignores the object-only ones (bucket-owner-read, bucket-owner-full-control)
+    // on a bucket, and MLflow's SageMaker deployment creates its bucket with bucket-owner-full-control
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl).
+    ['x-amz-acl', cannedAcl(OBJECT_ACL)],
     ['x-amz-object-ownership', objectOwnership],
     // Object Lock needs versioning, which Slipway does not do: `true` is refused, not ignored.
     ['x-amz-bucket-object-lock-enabled', thenNotImplemented(boolean, (v) => v.toLowerCase() === 'false')],

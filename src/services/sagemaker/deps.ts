@@ -10,6 +10,7 @@ import type { Clock } from '../../platform/clock.js';
 export interface ReconcileQueue {
   enqueue(key: string): void;
 }
+import type { IamStore } from '../../storage/iam-store.js';
 
 export interface SageMakerDeps {
   config: SlipwayConfig;
@@ -18,5 +19,7 @@ export interface SageMakerDeps {
   logs: LogStore;
   objects: ObjectStore;
   queue: ReconcileQueue;
+  /** IAM roles, for strict roles (config.strictRoles); absent: role ARNs are only recorded. */
+  iam?: IamStore;
   now?: Clock;
 }

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBaseImage } from '../../fixtures/images/build.js';
 import { awsEnv, startTestServer, type TestServer } from '../../helpers/server.js';
+import { acquireEcrHostLock } from '../../helpers/ecr-host-lock.js';
 import { removePulledImages } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
@@ -48,6 +49,7 @@ describe("the tutorials' build_and_push.sh, unchanged", () => {
   let srv: TestServer;
   let work: string;
   let env: NodeJS.ProcessEnv;
+  let release: (() => void) | undefined;
   const image = `tutorial-${randomBytes(4).toString('hex')}`;
   const hostsBefore = readFileSync('/etc/hosts', 'utf8');
 
@@ -63,6 +65,7 @@ describe("the tutorials' build_and_push.sh, unchanged", () => {
       AWS_CONFIG_FILE: join(work, 'no-aws-config'),
     };
     delete env.AWS_REGION;
+    release = await acquireEcrHostLock(); // the MLflow test opts in too (port 443, /etc/hosts)
     const enabled = await run(process.execPath, [CLI, 'ecr-host', 'enable', '--home', srv.home, '--region', 'us-east-1'], { env: process.env });
     if (enabled.code !== 0) throw new Error(`ecr-host enable failed: ${enabled.out}`);
     expect(enabled.out).toContain('served on port 443');
@@ -74,11 +77,12 @@ describe("the tutorials' build_and_push.sh, unchanged", () => {
       join(ctx, 'Dockerfile'),
       `FROM slipway-base/python:bookworm\nCOPY train serve /opt/program/\nRUN chmod +x /opt/program/train /opt/program/serve\nENV PATH="/opt/program:\${PATH}"\nLABEL slipway.test.nonce="${image}"\n`,
     );
-  }, 300_000);
+  }, 900_000); // may wait for the lock
 
   afterAll(async () => {
     // Undo the opt-in first and whatever failed before: the machine's files must be as they were.
     if (srv) await run(process.execPath, [CLI, 'ecr-host', 'disable', '--home', srv.home], { env: process.env });
+    release?.();
     await srv?.cleanup();
     if (srv) await removePulledImages(srv.port);
     await run('docker', ['rmi', '-f', image, `${HOST}/${image}:latest`], { env: process.env });

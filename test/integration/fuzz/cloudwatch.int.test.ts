@@ -12,6 +12,7 @@ import { cborWire, jsonWire, queryWire, TOKEN, type DocWire } from './doc-cases.
 import { fuzzOperation, type OpFixture } from './op-suite.js';
 import { FuzzSession } from './runner.js';
 import { jsonCall } from './state.js';
+import { closeSession, defineOperationSweep, sweepRun } from './sweep.js';
 import { closeConnections } from './wire.js';
 
 const model = await loadAwsModel('cloudwatch');
@@ -71,32 +72,14 @@ describe('fuzz: CloudWatch metrics (RPC v2 CBOR, JSON 1.0, query)', () => {
   WIRES.forEach(({ name, wire }, w) => {
     describe(name, () => {
       const session = new FuzzSession(name, wire.protocol, 7_000);
-      afterAll(() => {
-        console.log(session.summary());
-        session.saveTranscript();
-      });
+      afterAll(() => closeSession(session));
 
-      ROUTED.forEach((op, i) => {
-        it(`${op}: every mutation answers a typed 4xx or succeeds, and a refusal records nothing`, async () => {
-          const failures = await fuzzOperation({
-            session,
-            base: server.url,
-            wire,
-            model,
-            op,
-            fixture: table[op]!,
-            index: w * 100 + i + 1,
-            opsLeft: ROUTED.length - i,
-            cap: 120,
-            malformed: true,
-            ...(op === EDGE_OP ? { huge: { bytes: 16 * 1024 * 1024 }, edges: true } : {}),
-          });
-          expect(failures, session.report(failures)).toEqual([]);
-        });
-      });
-
-      it('reproduces every known finding it lists (a fixed one must be deleted from the list)', () => {
-        expect(session.staleKnownFindings()).toEqual([]);
+      defineOperationSweep({
+        session,
+        ops: ROUTED,
+        claim: 'every mutation answers a typed 4xx or succeeds, and a refusal records nothing',
+        fuzz: (op, i) =>
+          fuzzOperation(sweepRun({ session, base: server.url, wire, model, cap: 120, ops: ROUTED, edgeOp: EDGE_OP, indexBase: w * 100 }, op, i, table[op]!)),
       });
     });
   });

@@ -272,6 +272,7 @@ describe('query surface after a handler bug', () => {
       website: unused,
       cloudwatch: unused,
       sts,
+      iam: unused,
       unknownTarget: unused,
       ecr: unused,
       registry: unused,

@@ -14,6 +14,7 @@ import { restRequest } from './rest-cases.js';
 import { FuzzSession, type FuzzCase } from './runner.js';
 import type { Doc } from './seed-values.js';
 import { jsonCall, mustCall, waitFor } from './state.js';
+import { closeSession, defineOperationSweep } from './sweep.js';
 import { closeConnections } from './wire.js';
 
 const model = await loadAwsModel('sagemaker-runtime');
@@ -69,8 +70,7 @@ describe('fuzz: SageMaker Runtime (REST-JSON)', () => {
   });
 
   afterAll(async () => {
-    console.log(session.summary());
-    session.saveTranscript();
+    closeSession(session);
     closeConnections();
     if (server) {
       await jsonCall(server.url, 'SageMaker.DeleteEndpoint', { EndpointName: ENDPOINT }).catch(() => undefined);
@@ -83,9 +83,12 @@ describe('fuzz: SageMaker Runtime (REST-JSON)', () => {
     expect(ROUTED.filter((op) => !model.operations[op])).toEqual([]);
   });
 
-  ROUTED.forEach((op, i) => {
-    it(`${op}: every mutation answers a typed 4xx or succeeds`, async () => {
-      const failures = await fuzzRestOperation({
+  defineOperationSweep({
+    session,
+    ops: ROUTED,
+    claim: 'every mutation answers a typed 4xx or succeeds',
+    fuzz: (op, i) =>
+      fuzzRestOperation({
         session,
         base: server.url,
         protocol: 'rest-json',
@@ -97,12 +100,6 @@ describe('fuzz: SageMaker Runtime (REST-JSON)', () => {
         cap: 80,
         extra: extra(op),
         ...(i === 0 ? { edges: true } : {}),
-      });
-      expect(failures, session.report(failures)).toEqual([]);
-    });
-  });
-
-  it('reproduces every known finding it lists (a fixed one must be deleted from the list)', () => {
-    expect(session.staleKnownFindings()).toEqual([]);
+      }),
   });
 });

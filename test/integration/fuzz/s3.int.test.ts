@@ -11,6 +11,7 @@ import { loadAwsModel } from './aws-model.js';
 import { fuzzRestOperation, type OpFixture } from './op-suite.js';
 import { FuzzSession } from './runner.js';
 import { s3Client, s3Extra, s3Fixtures, setUp } from './s3-fixtures.js';
+import { closeSession, defineOperationSweep } from './sweep.js';
 import { closeConnections } from './wire.js';
 
 const model = await loadAwsModel('s3');
@@ -38,8 +39,7 @@ describe('fuzz: S3 (REST-XML)', () => {
   });
 
   afterAll(async () => {
-    console.log(session.summary());
-    session.saveTranscript();
+    closeSession(session);
     closeConnections();
     await server?.cleanup();
   });
@@ -49,10 +49,13 @@ describe('fuzz: S3 (REST-XML)', () => {
     expect(ROUTED.filter((op) => !s3Fixtures(async () => ({ status: 0, text: '' }))[op])).toEqual([]);
   });
 
-  ROUTED.forEach((op, i) => {
-    it(`${op}: every mutation answers a typed 4xx or succeeds, and a refusal leaves nothing behind`, async () => {
+  defineOperationSweep({
+    session,
+    ops: ROUTED,
+    claim: 'every mutation answers a typed 4xx or succeeds, and a refusal leaves nothing behind',
+    fuzz: (op, i) => {
       const extra = s3Extra(op);
-      const failures = await fuzzRestOperation({
+      return fuzzRestOperation({
         session,
         base: server.url,
         protocol: 'rest-xml',
@@ -65,11 +68,6 @@ describe('fuzz: S3 (REST-XML)', () => {
         ...(extra ? { extra } : {}),
         ...(op === 'ListObjectsV2' ? { edges: true } : {}),
       });
-      expect(failures, session.report(failures)).toEqual([]);
-    });
-  });
-
-  it('reproduces every known finding it lists (a fixed one must be deleted from the list)', () => {
-    expect(session.staleKnownFindings()).toEqual([]);
+    },
   });
 });

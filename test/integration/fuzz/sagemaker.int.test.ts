@@ -13,6 +13,7 @@ import { jsonWire } from './doc-cases.js';
 import { fuzzOperation } from './op-suite.js';
 import { FuzzSession } from './runner.js';
 import { sageMakerFixtures, setUp, tearDown } from './sagemaker-fixtures.js';
+import { closeSession, defineOperationSweep, sweepRun } from './sweep.js';
 import { closeConnections } from './wire.js';
 
 const model = await loadAwsModel('sagemaker');
@@ -38,8 +39,7 @@ describe('fuzz: SageMaker (JSON 1.1)', () => {
   });
 
   afterAll(async () => {
-    console.log(session.summary());
-    session.saveTranscript();
+    closeSession(session);
     closeConnections();
     if (env) await tearDown(env).catch(() => undefined);
     await server?.cleanup();
@@ -51,26 +51,10 @@ describe('fuzz: SageMaker (JSON 1.1)', () => {
     expect(ROUTED.filter((op) => !sageMakerFixtures({ base: '', home: '', servingImage: '' })[op])).toEqual([]);
   });
 
-  ROUTED.forEach((op, i) => {
-    it(`${op}: every mutation answers a typed 4xx or succeeds, and a refusal leaves nothing behind`, async () => {
-      const failures = await fuzzOperation({
-        session,
-        base: server.url,
-        wire,
-        model,
-        op,
-        fixture: fixtures[op]!,
-        index: i + 1,
-        opsLeft: ROUTED.length - i,
-        cap: 80,
-        malformed: true,
-        ...(op === EDGE_OP ? { huge: { bytes: 16 * 1024 * 1024 }, edges: true } : {}),
-      });
-      expect(failures, session.report(failures)).toEqual([]);
-    });
-  });
-
-  it('reproduces every known finding it lists (a fixed one must be deleted from the list)', () => {
-    expect(session.staleKnownFindings()).toEqual([]);
+  defineOperationSweep({
+    session,
+    ops: ROUTED,
+    claim: 'every mutation answers a typed 4xx or succeeds, and a refusal leaves nothing behind',
+    fuzz: (op, i) => fuzzOperation(sweepRun({ session, base: server.url, wire, model, cap: 80, ops: ROUTED, edgeOp: EDGE_OP }, op, i, fixtures[op]!)),
   });
 });

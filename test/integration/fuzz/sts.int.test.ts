@@ -12,10 +12,11 @@ import { authorizationFor, queryWire } from './doc-cases.js';
 import { httpEdgeCases } from './http-edges.js';
 import { fuzzOperation } from './op-suite.js';
 import { FuzzSession, type FuzzCase } from './runner.js';
+import { closeSession, defineOperationSweep } from './sweep.js';
 import { closeConnections } from './wire.js';
 
 const model = await loadAwsModel('sts');
-const ROUTED = Object.keys(stsOperations());
+const ROUTED = Object.keys(stsOperations({} as never));
 const wire = queryWire(model, 'sts');
 const session = new FuzzSession('sts', 'query', 5_000);
 
@@ -27,8 +28,7 @@ describe('fuzz: STS (query)', () => {
   });
 
   afterAll(async () => {
-    console.log(session.summary());
-    session.saveTranscript();
+    closeSession(session);
     closeConnections();
     await server?.cleanup();
   });
@@ -37,9 +37,12 @@ describe('fuzz: STS (query)', () => {
     expect(ROUTED.filter((op) => !model.operations[op])).toEqual([]);
   });
 
-  ROUTED.forEach((op, i) => {
-    it(`${op}: every mutation and bad query string answers a typed 4xx or succeeds`, async () => {
-      const failures = await fuzzOperation({
+  defineOperationSweep({
+    session,
+    ops: ROUTED,
+    claim: 'every mutation and bad query string answers a typed 4xx or succeeds',
+    fuzz: (op, i) =>
+      fuzzOperation({
         session,
         base: server.url,
         wire,
@@ -51,9 +54,7 @@ describe('fuzz: STS (query)', () => {
         cap: 40,
         malformed: true,
         huge: { bytes: 1024 * 1024 },
-      });
-      expect(failures, session.report(failures)).toEqual([]);
-    });
+      }),
   });
 
   it('answers GET query strings and HTTP-level edge cases with a typed 4xx or a success', async () => {
@@ -78,9 +79,5 @@ describe('fuzz: STS (query)', () => {
     ];
     const failures = await session.run(server.url, cases, session.opDeadline(1));
     expect(failures, session.report(failures)).toEqual([]);
-  });
-
-  it('reproduces every known finding it lists (a fixed one must be deleted from the list)', () => {
-    expect(session.staleKnownFindings()).toEqual([]);
   });
 });

@@ -131,6 +131,13 @@ describe('InvokeEndpointAsync', () => {
     expect(JSON.parse(await waitForObject(s3, r.OutputLocation!)).body).toBe('{"y": 2}');
   });
 
+  it('hands the container the input object’s Content-Type when the request names none (the SageMaker SDK’s AsyncPredictor)', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'in/rows.csv', Body: '1,2\n', ContentType: 'text/csv' }));
+    const r = await invokeAsync(suite.server.url, { EndpointName: endpoint, InputLocation: `s3://${bucket}/in/rows.csv` });
+    const out = JSON.parse(await waitForObject(s3, r.OutputLocation!));
+    expect([out.body, out.contentType]).toEqual(['1,2\n', 'text/csv']);
+  });
+
   it('writes the container error body to FailureLocation when the container fails', async () => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'in/fail', Body: '503' }));
     const r = await invokeAsync(suite.server.url, { EndpointName: endpoint, InputLocation: `s3://${bucket}/in/fail`, ContentType: 'application/x-fail' });

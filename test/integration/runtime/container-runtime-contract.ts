@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ContainerStartError,
   RuntimeError,
   RuntimeNotFoundError,
   type ContainerRuntime,
@@ -52,10 +53,15 @@ async function collect(iter: AsyncIterable<LogLine>): Promise<LogLine[]> {
 const text = (lines: LogLine[], stream?: LogLine['stream']) =>
   lines.filter((l) => !stream || l.stream === stream).map((l) => l.message);
 
+/**
+ * `notApplicable`: titles of cases an implementation cannot pass by design, each with the reason
+ * (they are reported as skipped; the implementation's own tests cover what it does instead).
+ */
 export function containerRuntimeContract(
   implementation: string,
   factory: () => ContainerRuntime | Promise<ContainerRuntime>,
   fixtures: () => ContractFixtures,
+  notApplicable: Record<string, string> = {},
 ): void {
   describe(`ContainerRuntime contract: ${implementation}`, () => {
     let rt: ContainerRuntime;
@@ -123,7 +129,7 @@ export function containerRuntimeContract(
     }
 
     const it_ = (title: string, fn: () => Promise<void>) =>
-      it(title, async () => {
+      (notApplicable[title] ? it.skip : it)(notApplicable[title] ? `${title} (n/a: ${notApplicable[title]})` : title, async () => {
         newTestId();
         await fn();
       });
@@ -426,6 +432,17 @@ export function containerRuntimeContract(
       // A container can be created from the resolved local name.
       const r = await runToExit(spec('ecr', { image: resolved!.local, ...shell('echo resolved') }));
       expect(text(r.lines)).toEqual(['resolved']);
+    });
+
+    it_('refuses to start a program the image lacks with a ContainerStartError in the image’s terms', async () => {
+      const id = await rt.createContainer(spec('noprog', { entrypoint: ['no-such-program'], cmd: [] }));
+      const err = await rt.startContainer(id).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ContainerStartError);
+      expect(err).toMatchObject({ permanent: true, reason: expect.stringMatching(/^the program "no-such-program" is not on the image's PATH/) });
+      expect((err as Error).message).not.toMatch(/runc|OCI|shim/);
     });
 
     it_('gives undefined for missing things on inspect and typed errors on operations', async () => {

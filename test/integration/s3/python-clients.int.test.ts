@@ -125,6 +125,30 @@ print(json.dumps(codes))
       bad_md5: ['InvalidDigest', 400],
     });
   });
+
+  it('creates a bucket with an object-only canned ACL, which S3 ignores on a bucket (MLflow’s SageMaker deployment sends bucket-owner-full-control)', async () => {
+    const out = await python(
+      `
+import sys, json, boto3, botocore
+s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1')
+made, refused = [], None
+for i, acl in enumerate(['bucket-owner-full-control', 'bucket-owner-read', 'private']):
+    s3.create_bucket(Bucket=f'{sys.argv[2]}-{i}', ACL=acl)
+    made.append(acl)
+try:
+    s3.create_bucket(Bucket=sys.argv[2] + '-x', ACL='fake-acl')
+except botocore.exceptions.ClientError as e:
+    refused = e.response['Error']['Code']
+names = [b['Name'] for b in s3.list_buckets()['Buckets'] if b['Name'].startswith(sys.argv[2])]
+print(json.dumps({'made': made, 'refused': refused, 'names': sorted(names)}))
+`,
+      [server.url, 'acl-' + bucketName()],
+    );
+    const r = JSON.parse(out) as { made: string[]; refused: string; names: string[] };
+    expect(r.made).toHaveLength(3);
+    expect(r.refused).toBe('InvalidArgument');
+    expect(r.names).toHaveLength(3);
+  });
 });
 
 describe('aws CLI', () => {

@@ -279,8 +279,8 @@ describe('CloudWatch metrics and Slipway routes with authentication on', () => {
     expect(await botoCode(WRONG_SECRET, call)).toMatchObject({ code: 'SignatureDoesNotMatch', status: 403 });
   });
 
-  it('serves sts get_caller_identity with the right key, with the key as UserId, and refuses an unknown key', async () => {
-    const call = `r = boto3.client('sts', config=cfg).get_caller_identity()\nassert r['UserId'] == '${KEY.accessKeyId}', r`;
+  it('serves sts get_caller_identity with the right key, with the key as the session name, and refuses an unknown key', async () => {
+    const call = `r = boto3.client('sts', config=cfg).get_caller_identity()\nassert r['UserId'].endswith(':${KEY.accessKeyId}') and r['Arn'].endswith('/SlipwayExecutionRole/${KEY.accessKeyId}'), r`;
     expect(await botoCode(KEY, call)).toEqual({ code: 'ok' });
     expect(await botoCode(UNKNOWN, call)).toMatchObject({ code: 'InvalidClientTokenId', status: 403 });
   });

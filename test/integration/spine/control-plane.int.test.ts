@@ -119,12 +119,12 @@ print(json.dumps({
     expect(out.left).toEqual([]);
   });
 
-  it('answers sts get-caller-identity with the account Slipway acts as (boto3, aws CLI)', async () => {
+  it('answers sts get-caller-identity with the account Slipway acts as, as its default role assumed (boto3, aws CLI)', async () => {
     const out = (await boto3(`${BOTO_PRELUDE}
 sts = boto3.client('sts', endpoint_url=__import__('os').environ['AWS_ENDPOINT_URL'])
 r = sts.get_caller_identity()
 print(json.dumps({k: r[k] for k in ('Account', 'Arn', 'UserId')}))`)) as Record<string, string>;
-    expect(out).toEqual({ Account: '000000000000', Arn: 'arn:aws:iam::000000000000:root', UserId: expect.any(String) });
+    expect(out).toEqual({ Account: '000000000000', Arn: 'arn:aws:sts::000000000000:assumed-role/SlipwayExecutionRole/slipway', UserId: expect.stringMatching(/^AROA\w+:slipway$/) });
     const { stdout } = await promisify(execFile)('aws', ['sts', 'get-caller-identity', '--endpoint-url', server().url, '--output', 'json'], { env: awsEnv(server().url) });
     expect(JSON.parse(stdout).Account).toBe('000000000000');
   });

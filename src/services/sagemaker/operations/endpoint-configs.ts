@@ -10,6 +10,7 @@ import { parseDataUri } from '../../../resources/s3-uri.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
 import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
+import { checkRoleArn } from '../role-check.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
 import { listResources, type ListRequest } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
@@ -56,6 +57,7 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
         }
       }
       checkDataCapture(input.DataCaptureConfig as DataCaptureConfigDoc | undefined);
+      checkRoleArn(deps, ctx, typeof input.ExecutionRoleArn === 'string' ? input.ExecutionRoleArn : undefined, 'model');
       // Features Slipway does not run are refused rather than stored and silently ignored.
       if (Array.isArray(input.ShadowProductionVariants) && input.ShadowProductionVariants.length > 0) {
         throw new ValidationException('ShadowProductionVariants are not supported by Slipway; deploy the shadow model as a second variant with weight 0 and call it with TargetVariant.');

@@ -10,6 +10,8 @@ import { ResourceExistsError } from '../../../storage/resource-store.js';
 import { parseDataUri } from '../../../resources/s3-uri.js';
 import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
+import { checkRoleArn } from '../role-check.js';
+import { describedModel } from '../describe-defaults.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
 import { listResources, type ListRequest } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
@@ -55,6 +57,7 @@ export function modelOperations(deps: SageMakerDeps): OperationTable {
         throw new ValidationException('Slipway supports models with one container (inference pipelines are not supported yet).');
       }
       checkContainer(input.PrimaryContainer ?? input.Containers![0]!);
+      checkRoleArn(deps, ctx, input.ExecutionRoleArn, 'model');
       const tags = checkCreateTags(input.Tags);
       const t = now();
       const { Tags: _tags, ...rest } = input;
@@ -72,7 +75,7 @@ export function modelOperations(deps: SageMakerDeps): OperationTable {
     DescribeModel: (ctx, input: { ModelName: string }) => {
       const rec = deps.resources.get('model', input.ModelName);
       if (!rec) throw couldNotFind('model', arnOf(ctx, input.ModelName));
-      return rec.doc;
+      return describedModel(rec.doc);
     },
 
     ListModels: (_ctx, input: ListRequest) => {

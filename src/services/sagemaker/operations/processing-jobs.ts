@@ -13,6 +13,7 @@ import { inputLocalPath, outputLocalPath, underProcessingRoot } from '../../../r
 import type { ProcessingJobDoc } from '../../../resources/processing-job.js';
 import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
+import { checkRoleArn } from '../role-check.js';
 import { listResources, type ListRequest } from '../list-params.js';
 import { checkCreateTags } from './tags.js';
 import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../job-operations.js';
@@ -60,6 +61,7 @@ export function processingJobOperations(deps: SageMakerDeps): OperationTable {
 
   const createProcessingJob = (ctx: RequestContext, input: CreateInput) => {
     checkCreate(input);
+    checkRoleArn(deps, ctx, input.RoleArn, 'job');
     const tags = checkCreateTags(input.Tags);
     const name = input.ProcessingJobName;
     const arn = sageMakerArn(ctx.region, ctx.accountId, KIND, name);

@@ -13,6 +13,8 @@ import { type ChannelDoc, type TrainingJobDoc, setSecondaryStatus } from '../../
 import { joinUri } from '../../../resources/s3-uri.js';
 import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
+import { checkRoleArn } from '../role-check.js';
+import { describedTrainingJob } from '../describe-defaults.js';
 import { listResources, type ListRequest } from '../list-params.js';
 import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../job-operations.js';
 import { checkCreateTags } from './tags.js';
@@ -117,6 +119,7 @@ export function trainingJobOperations(deps: SageMakerDeps): OperationTable {
 
   const createTrainingJob = (ctx: RequestContext, input: CreateInput) => {
     checkCreate(input);
+    checkRoleArn(deps, ctx, input.RoleArn, 'job');
     const tags = checkCreateTags(input.Tags);
     const name = input.TrainingJobName;
     const arn = sageMakerArn(ctx.region, ctx.accountId, 'training-job', name);
@@ -154,7 +157,7 @@ export function trainingJobOperations(deps: SageMakerDeps): OperationTable {
   return {
     CreateTrainingJob: createTrainingJob,
 
-    DescribeTrainingJob: (_ctx, input: { TrainingJobName: string }) => describeJob(deps, 'training-job', input.TrainingJobName),
+    DescribeTrainingJob: (_ctx, input: { TrainingJobName: string }) => describedTrainingJob(describeJob(deps, 'training-job', input.TrainingJobName)),
 
     ListTrainingJobs: (_ctx, input: ListRequest) => {
       // Documented default SortOrder for ListTrainingJobs is Ascending (contract §2.1).
