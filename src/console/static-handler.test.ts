@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRequestContext } from '../protocol/context.js';
-import { createConsoleHandler, isReservedPath } from './static-handler.js';
+import { isReservedPath } from '../protocol/slipway-paths.js';
+import { createConsoleHandler } from './static-handler.js';
 
 describe('console static handler', () => {
   let dir: string;

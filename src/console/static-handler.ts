@@ -8,7 +8,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SurfaceHandler } from '../server/surface.js';
+import { isReservedPath } from '../protocol/slipway-paths.js';
+import type { SurfaceHandler } from '../protocol/surface.js';
 
 const PREFIX = '/_slipway/';
 
@@ -33,18 +34,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
 };
-
-/** Paths under /_slipway/ that other handlers own; the console must not shadow them. */
-export function isReservedPath(pathname: string): boolean {
-  return (
-    pathname === '/_slipway/health' ||
-    pathname === '/_slipway/metrics' ||
-    // `/_slipway/logs` itself is the console's Logs page; the live tail lives below it.
-    pathname.startsWith('/_slipway/logs/') ||
-    pathname === '/_slipway/api' ||
-    pathname.startsWith('/_slipway/api/')
-  );
-}
 
 /** Vite names bundle files `name-<hash>.ext` under assets/, so they can be cached forever. */
 const HASHED = /^assets\/.+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;

@@ -1,21 +1,27 @@
 /** @module controllers/controller — what every resource controller offers the composition root. */
-import type { SlipwayConfig } from '../server/config.js';
+import type { SlipwayConfig } from '../platform/config.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { LogStore } from '../storage/log-store.js';
+import type { LocalPaths } from '../storage/local-paths.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { ResourceStore } from '../storage/resource-store.js';
 import type { Reconciler, WorkQueue } from './work-queue.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Admission } from './admission/admission.js';
+import type { RoutePublisher } from '../resources/endpoint-routes.js';
 
 export interface ControllerDeps {
   config: SlipwayConfig;
   resources: ResourceStore;
   logs: LogStore;
   objects: ObjectStore;
+  /** Host folders `file://` inputs and outputs may name (config.localPaths, applied). */
+  localPaths: LocalPaths;
   runtime: ContainerRuntime;
   queue: WorkQueue;
   metrics: Metrics;
+  /** Where the endpoint controller publishes healthy instances (the data plane's routing table). */
+  routes: RoutePublisher;
   /** Shared by every controller: admits work by host capacity (admission/admission.ts). */
   admission: Admission;
 }

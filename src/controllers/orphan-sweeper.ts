@@ -12,7 +12,7 @@
  *        └─ engine unreachable: remember ─▶ next successful tick: onReconnect() (reconcile all)
  */
 import { LABELS, RuntimeNotFoundError, RuntimeUnavailableError, type ContainerInfo, type ContainerRuntime } from '../runtime/container-runtime.js';
-import { logger } from '../server/logger.js';
+import { logger } from '../platform/logger.js';
 
 /** How often the sweep runs. */
 export const SWEEP_INTERVAL_MS = 5_000;

@@ -15,7 +15,7 @@
  * because Docker drops traffic between bridges.
  */
 import { RuntimeIsolationError, type ContainerSpec, type NetworkOptions } from '../runtime/container-runtime.js';
-import type { ContainerLimits } from './instance-types.js';
+import type { ContainerLimits } from '../resources/instance-types.js';
 
 /** How a network that holds one resource's containers is made. */
 export function networkOptionsFor(o: { isolated: boolean; serving: boolean; hostAccess: boolean }): NetworkOptions {

@@ -1,17 +1,16 @@
 /**
  * @module controllers/work-queue — keyed work queue driving reconcilers, after controller-runtime:
  * a key is queued at most once; a reconciler returns done or requeue-after, throws to retry with
- * backoff, or throws TerminalError to stop retrying. One key never runs twice at the same time.
+ * backoff, or throws TerminalFailure (./terminal-failure.ts) to stop retrying. One key never runs twice at the same time.
  */
-import { logger } from '../server/logger.js';
+import { logger } from '../platform/logger.js';
+import { TerminalFailure } from './terminal-failure.js';
 
 export type ReconcileResult = { done: true } | { requeueAfterMs: number };
 
 export const DONE: ReconcileResult = { done: true };
 export const requeueAfter = (ms: number): ReconcileResult => ({ requeueAfterMs: ms });
 
-/** A failure a retry cannot fix; the reconciler should already have recorded it as status. */
-export class TerminalError extends Error {}
 
 export type Reconciler = (key: string, signal: AbortSignal) => Promise<ReconcileResult>;
 
@@ -61,12 +60,12 @@ export class WorkQueue {
     const p = (async () => {
       let next: number | undefined;
       try {
-        if (!reconcile) throw new TerminalError(`no reconciler for ${kind}`);
+        if (!reconcile) throw new TerminalFailure(`no reconciler for ${kind}`);
         const result = await reconcile(key, this.controller.signal);
         e.failures = 0;
         if ('requeueAfterMs' in result) next = result.requeueAfterMs;
       } catch (err) {
-        if (err instanceof TerminalError || this.stopped) {
+        if (err instanceof TerminalFailure || this.stopped) {
           if (!this.stopped) logger.error({ key, err }, 'reconcile failed terminally');
         } else {
           e.failures++;

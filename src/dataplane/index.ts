@@ -25,12 +25,12 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { RequestContext } from '../protocol/context.js';
 import { ServiceError, ServiceUnavailable, asServiceError } from '../protocol/errors.js';
-import { modelError, runtimeValidationError, sendRuntimeError } from '../protocol/rest-json/runtime-errors.js';
-import type { SurfaceHandler } from '../server/surface.js';
-import type { SlipwayConfig } from '../server/config.js';
+import { modelError, oversizeBody, renderError, runtimeValidationError } from '../protocol/rest-json/runtime-errors.js';
+import type { Surface, SurfaceHandler } from '../protocol/surface.js';
+import type { SlipwayConfig } from '../platform/config.js';
 import type { ResourceStore } from '../storage/resource-store.js';
-import { pickInstance, pickVariant, routingTableFor, type EndpointRoute, type InstanceRoute, type VariantRoute } from '../controllers/endpoint/routing-table.js';
-import { endpointLogGroup } from '../controllers/endpoint/types.js';
+import { pickInstance, pickVariant, type RoutingTable, type EndpointRoute, type InstanceRoute, type VariantRoute } from './routing-table.js';
+import { endpointLogGroup } from '../resources/endpoint.js';
 import { answerPreflight, applyCors } from './cors.js';
 import { COALESCE_LIMIT, Invocation, type InvocationPlane } from './invocation.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -41,16 +41,18 @@ import { DataCaptureWriter } from './capture/data-capture.js';
 import type { LogStore } from '../storage/log-store.js';
 import { headerValidationMessage } from './request-headers.js';
 import { readUnsized } from './unsized-body.js';
+import { readWhole } from '../protocol/read-body.js';
 
 export interface RuntimeSurface {
-  handler: SurfaceHandler;
-  slipwayRoutes?: Record<string, SurfaceHandler>;
+  surface: Surface;
   stop(): Promise<void>;
 }
 
 export interface RuntimeSurfaceDeps {
   config: SlipwayConfig;
   resources: ResourceStore;
+  /** The routes the endpoint controller publishes (the same table it was given). */
+  routes: RoutingTable;
   /** Invocation counts and latency split (ModelLatency vs OverheadLatency) go here. */
   metrics: Metrics;
   /** Where InvokeEndpointAsync reads InputLocation and writes results (without it, async is off). */
@@ -87,7 +89,7 @@ export function invocationTimeoutMs(env: NodeJS.ProcessEnv = process.env): numbe
 
 export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
   const { config } = deps;
-  const table = routingTableFor(deps.resources);
+  const table = deps.routes;
   const timeoutMs = invocationTimeoutMs();
   const pools = new Map<InstanceRoute, Pool>();
   const unsubscribe = table.onInstanceRemoved((inst) => {
@@ -153,7 +155,7 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
   const unrouted = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL, name: string, waited: boolean): void => {
     const wait = waited ? undefined : table.whenRestored(RESTORE_WAIT_MS);
     if (wait) {
-      void wait.then(() => serve(req, res, ctx, url, true)).catch((err: unknown) => sendRuntimeError(res, ctx, asServiceError(err)));
+      void wait.then(() => serve(req, res, ctx, url, true)).catch((err: unknown) => renderError(res, ctx, asServiceError(err)));
       return;
     }
     if (table.restoring && deps.resources.get('endpoint', name)) {
@@ -188,8 +190,7 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
     const declared = req.headers['content-length'];
     const declaredBytes = declared === undefined ? -1 : Number(declared);
     if (declaredBytes > MAX_PAYLOAD_BYTES) {
-      // Observed wording: "Request {request-id} has oversize body." (aws/sagemaker-python-sdk#4271).
-      return fail(req, res, ctx, runtimeValidationError(`Request ${ctx.requestId} has oversize body.`));
+      return fail(req, res, ctx, oversizeBody(ctx.requestId));
     }
 
     const target = header(req, 'x-amzn-sagemaker-target-variant');
@@ -236,11 +237,10 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
         if (Buffer.isBuffer(body)) {
           headers['content-length'] = String(body.length);
           invocation.start(body);
-        } else if (body === 'oversize') {
-          // Observed wording: "Request {request-id} has oversize body." (aws/sagemaker-python-sdk#4271).
-          sendRuntimeError(res, ctx, runtimeValidationError(`Request ${ctx.requestId} has oversize body.`));
+        } else if (body === 'tooLarge') {
+          renderError(res, ctx, oversizeBody(ctx.requestId));
         } else if (body === 'busy') {
-          sendRuntimeError(res, ctx, new ServiceUnavailable('Too many request bodies without Content-Length are being received. Try again, or send Content-Length.'));
+          renderError(res, ctx, new ServiceUnavailable('Too many request bodies without Content-Length are being received. Try again, or send Content-Length.'));
         } else {
           res.destroy(); // the caller hung up mid-body
         }
@@ -249,7 +249,14 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
   };
 
   return {
-    handler,
+    surface: {
+      handle: handler,
+      // A web page calling an endpoint must be able to read why it was refused (authentication too).
+      renderError: (res, ctx, err, req) => {
+        if (req.headers.origin !== undefined && !res.headersSent) applyCors(req, res, config.corsOrigins);
+        renderError(res, ctx, err);
+      },
+    },
     stop: async () => {
       await asyncInvocations?.stop();
       await capture?.stop();
@@ -278,14 +285,14 @@ function safeDecode(s: string): string {
 /** Answers early (before any upstream call); reads what is left of the body so the client sees the answer instead of a reset. */
 function fail(req: IncomingMessage, res: ServerResponse, ctx: RequestContext, err: ServiceError): void {
   if (!req.readableEnded) req.resume();
-  sendRuntimeError(res, ctx, err);
+  renderError(res, ctx, err);
 }
 
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Reads a small body of known length whole (see COALESCE_LIMIT) with plain listeners; `done`
- * gets undefined when the caller hung up before sending all of it.
+ * Reads a small body of known length whole (see COALESCE_LIMIT); `done` gets undefined when the
+ * caller hung up before sending all of it.
  */
 function readSmall(req: IncomingMessage, expected: number, done: (body: Buffer | undefined) => void): void {
   if (expected === 0) {
@@ -293,31 +300,7 @@ function readSmall(req: IncomingMessage, expected: number, done: (body: Buffer |
     done(EMPTY);
     return;
   }
-  let first: Buffer | undefined;
-  let rest: Buffer[] | undefined;
-  let size = 0;
-  let settled = false;
-  const onData = (c: Buffer) => {
-    size += c.length;
-    if (first === undefined) first = c;
-    else (rest ??= [first]).push(c);
-  };
-  const settle = (ok: boolean) => {
-    if (settled) return;
-    settled = true;
-    req.off('data', onData);
-    req.off('end', onEnd);
-    req.off('error', onFail);
-    req.off('close', onFail);
-    if (!ok || size !== expected) done(undefined);
-    else done(rest ? Buffer.concat(rest, size) : (first ?? EMPTY));
-  };
-  const onEnd = () => settle(true);
-  const onFail = () => settle(false);
-  req.on('data', onData);
-  req.on('end', onEnd);
-  req.on('error', onFail);
-  req.on('close', onFail);
+  readWhole(req, expected, (body) => done(Buffer.isBuffer(body) && body.length === expected ? body : undefined));
 }
 
 export type { ServerResponse };

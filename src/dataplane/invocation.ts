@@ -25,13 +25,13 @@ import { errors as undiciErrors, type Dispatcher } from 'undici';
 import type { RequestContext } from '../protocol/context.js';
 import { ServiceError, ServiceUnavailable, asServiceError } from '../protocol/errors.js';
 import { MAX_EVENT_PAYLOAD, modelStreamErrorEvent, payloadPartEvent } from '../protocol/rest-json/event-stream.js';
-import { sendRuntimeError } from '../protocol/rest-json/runtime-errors.js';
-import { logger } from '../server/logger.js';
-import { pickInstance, type EndpointRoute, type InstanceRoute, type RoutingTable, type VariantRoute } from '../controllers/endpoint/routing-table.js';
+import { renderError } from '../protocol/rest-json/runtime-errors.js';
+import { logger } from '../platform/logger.js';
+import { pickInstance, type EndpointRoute, type InstanceRoute, type RoutingTable, type VariantRoute } from './routing-table.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { CaptureSettings } from '../controllers/endpoint/capture-settings.js';
+import type { CaptureSettings } from '../resources/data-capture.js';
 import type { DataCaptureWriter } from './capture/data-capture.js';
-import { isPlatformError } from '../controllers/endpoint/health.js';
+import { isPlatformError } from '../platform/platform-errors.js';
 
 /**
  * Bodies up to this size (by Content-Length) are collected and written in one piece: one syscall
@@ -330,7 +330,7 @@ export class Invocation implements Dispatcher.DispatchHandler {
 
   private respondError(se: ServiceError): void {
     if (!this.req.readableEnded) this.req.resume();
-    sendRuntimeError(this.res, this.ctx, se);
+    renderError(this.res, this.ctx, se);
   }
 
   private finish(): void {

@@ -9,7 +9,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { compilePattern, formatValidationMessage, validateInput } from '../protocol/validation/validate.js';
-import { MODEL } from '../services/sagemaker-runtime/generated/model.js';
+import { MODEL } from './generated/model.js';
 
 export type RuntimeOperation = 'InvokeEndpoint' | 'InvokeEndpointWithResponseStream' | 'InvokeEndpointAsync';
 

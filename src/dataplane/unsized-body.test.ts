@@ -19,7 +19,7 @@ describe('bodies without Content-Length', () => {
   });
 
   it('are refused once past the limit, or past the shared budget, holding nothing after', async () => {
-    expect(await read([Buffer.alloc(3), Buffer.alloc(2)], 4)).toBe('oversize');
+    expect(await read([Buffer.alloc(3), Buffer.alloc(2)], 4)).toBe('tooLarge');
     expect(await read([Buffer.alloc(3), Buffer.alloc(2)], 100, 4)).toBe('busy');
     expect(unsizedBytesHeld()).toBe(0);
   });

@@ -11,11 +11,12 @@
  * hold memory without bound; past it the request is refused as busy (503, retried by SDKs).
  */
 import type { IncomingMessage } from 'node:http';
+import { readWhole, type BodyResult } from '../protocol/read-body.js';
 
 /** Memory all unsized bodies being read may hold together. */
 export const UNSIZED_BUDGET_BYTES = 256 * 1024 * 1024;
 
-export type UnsizedResult = Buffer | 'oversize' | 'busy' | 'aborted';
+export type UnsizedResult = BodyResult;
 
 let held = 0;
 
@@ -24,33 +25,16 @@ export function unsizedBytesHeld(): number {
   return held;
 }
 
-/** Reads `req` whole; `done` gets the body, or why not. Stops reading at once on 'oversize' and 'busy'. */
+/** Reads `req` whole (protocol/read-body); `done` gets the body, or why not ('tooLarge' past `limit`, 'busy' past the shared budget). */
 export function readUnsized(req: IncomingMessage, limit: number, done: (result: UnsizedResult) => void, budget = UNSIZED_BUDGET_BYTES): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let settled = false;
-  const settle = (result: UnsizedResult) => {
-    if (settled) return;
-    settled = true;
-    held -= size;
-    req.off('data', onData);
-    req.off('end', onEnd);
-    req.off('error', onAbort);
-    req.off('close', onAbort);
-    if (!Buffer.isBuffer(result)) chunks.length = 0;
-    done(result);
+  const shared = {
+    get held() {
+      return held;
+    },
+    set held(v: number) {
+      held = v;
+    },
+    limit: budget,
   };
-  const onData = (chunk: Buffer) => {
-    if (size + chunk.length > limit) return settle('oversize');
-    if (held + chunk.length > budget) return settle('busy');
-    size += chunk.length;
-    held += chunk.length;
-    chunks.push(chunk);
-  };
-  const onEnd = () => settle(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-  const onAbort = () => settle('aborted');
-  req.on('data', onData);
-  req.on('end', onEnd);
-  req.on('error', onAbort);
-  req.on('close', onAbort);
+  readWhole(req, limit, done, shared);
 }

@@ -8,7 +8,7 @@
  *          ─► /etc/hosts                                       127.0.0.1 <name>   # slipway-registry-host <home>
  *          ─► /etc/docker/certs.d/<name>/ca.crt                Docker trusts the CA for that name
  *          ─► state.json                                       what was added, for undo
- *   the server with that home sees state.json (tls-listener.ts) and serves TLS on 443 for the names
+ *   the server with that home sees state.json (server/registry-tls-listener.ts) and serves TLS on 443 for the names
  *   disable ─► removes the hosts lines, the ca.crt files (and the folders it created), the directory
  *
  * Docker reads `certs.d/<host>/ca.crt` on every connection (https://docs.docker.com/engine/security/certificates/),

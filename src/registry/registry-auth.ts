@@ -1,6 +1,6 @@
 /**
  * @module registry/registry-auth — who may use the registry: `docker login -u AWS` with the
- * password GetAuthorizationToken issued (services/ecr/login-token.ts). With Slipway's
+ * password GetAuthorizationToken issued (resources/ecr-login-token.ts). With Slipway's
  * authentication off any request passes, as everywhere else.
  *
  * Answers as ECR does: no credentials → 401 with a Basic challenge (so Docker sends its stored
@@ -8,7 +8,7 @@
  * try again." (the text `docker push` prints after an ECR token's 12 hours).
  */
 import type { IncomingMessage } from 'node:http';
-import type { LoginTokens } from '../services/ecr/login-token.js';
+import type { LoginTokens } from '../resources/ecr-login-token.js';
 import { ociError } from '../protocol/oci/oci-errors.js';
 
 export function checkRegistryAuth(req: IncomingMessage, tokens: LoginTokens, now: number): void {

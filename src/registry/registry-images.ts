@@ -13,7 +13,7 @@
  * `<host>/<repo>@<digest>` first among its repo digests (what DescribeEndpoint shows as ResolvedImage).
  */
 import { RuntimeError, type ContainerRuntime, type ResolvedImage } from '../runtime/container-runtime.js';
-import type { LoginTokens } from '../services/ecr/login-token.js';
+import type { LoginTokens } from '../resources/ecr-login-token.js';
 import type { SqliteEcrStore } from '../storage/ecr-store.js';
 import { isSlipwayRegistryHost, parseImageName } from './image-name.js';
 

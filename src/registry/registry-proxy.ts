@@ -18,11 +18,11 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext } from '../protocol/context.js';
 import { ServiceError, asServiceError } from '../protocol/errors.js';
-import { REGISTRY_VERSION_HEADER, ociError, renderOciError } from '../protocol/oci/oci-errors.js';
+import { REGISTRY_VERSION_HEADER, ociError, renderError } from '../protocol/oci/oci-errors.js';
 import { readBody } from '../protocol/read-body.js';
-import type { SurfaceHandler } from '../server/surface.js';
-import type { LoginTokens } from '../services/ecr/login-token.js';
-import { tagMayMove } from '../services/ecr/tag-mutability.js';
+import type { Surface, SurfaceHandler } from '../protocol/surface.js';
+import type { LoginTokens } from '../resources/ecr-login-token.js';
+import { tagMayMove } from '../resources/ecr-repository.js';
 import { TagImmutableError, type RepositoryRecord, type SqliteEcrStore } from '../storage/ecr-store.js';
 import { manifestFacts } from './manifest-facts.js';
 import { checkRegistryAuth } from './registry-auth.js';
@@ -46,7 +46,7 @@ export interface RegistryProxyDeps {
   now?: () => number;
 }
 
-export function createRegistrySurface(deps: RegistryProxyDeps): SurfaceHandler {
+export function createRegistrySurface(deps: RegistryProxyDeps): Surface {
   const now = deps.now ?? Date.now;
   const account = deps.accountId;
   const nameUnknown = (name: string) => ociError('NAME_UNKNOWN', `The repository with name '${name}' does not exist in the registry with id '${account}'`);
@@ -139,7 +139,7 @@ export function createRegistrySurface(deps: RegistryProxyDeps): SurfaceHandler {
     Upstream.relay(response, res);
   };
 
-  return async (req, res, ctx, url) => {
+  const handle: SurfaceHandler = async (req, res, ctx, url) => {
     const head = req.method === 'HEAD';
     try {
       checkRegistryAuth(req, deps.tokens, now());
@@ -182,11 +182,8 @@ export function createRegistrySurface(deps: RegistryProxyDeps): SurfaceHandler {
     } catch (err) {
       const se = asServiceError(err);
       if (!(err instanceof ServiceError)) deps.logError(err, ctx);
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      renderOciError(res, se, ctx.requestId, head);
+      renderError(res, ctx, se, req, url);
     }
   };
+  return { handle, renderError };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasTagOrDigest, isPlausibleImageRef, localImageCandidates, missingImageHint } from './image-ref.js';
+import { hasTagOrDigest, isPlausibleImageRef, localImageCandidates, missingImageHint, missingImageMessage } from './image-ref.js';
 
 describe('localImageCandidates', () => {
   it('returns a tagged local reference unchanged and alone', () => {
@@ -93,5 +93,15 @@ describe('missingImageHint', () => {
 
   it('tells to build a plain local reference', () => {
     expect(missingImageHint('team/algo:1')).toEqual({ where: 'on this host', remedy: 'Build or tag it locally (docker build -t team/algo:1 .) and try again.' });
+  });
+});
+
+describe('missingImageMessage', () => {
+  it('is one wording for endpoints, transform models and jobs', () => {
+    expect(missingImageMessage('algo:1', 'for production variant AllTraffic')).toBe(
+      "The image 'algo:1' for production variant AllTraffic was not found on this host. Build or tag it locally (docker build -t algo:1 .) and try again.",
+    );
+    expect(missingImageMessage('algo:1', 'of the model')).toBe("The image 'algo:1' of the model was not found on this host. Build or tag it locally (docker build -t algo:1 .) and try again.");
+    expect(missingImageMessage('algo:1')).toBe("The image 'algo:1' was not found on this host. Build or tag it locally (docker build -t algo:1 .) and try again.");
   });
 });

@@ -73,3 +73,12 @@ export function missingImageHint(ref: string): { where: string; remedy: string }
   const bare = given.slice(slash + 1);
   return { where: "in Slipway's registry or on this host", remedy: `Push it (docker push ${given}) or build it locally (docker build -t ${bare} .) and try again.` };
 }
+
+/**
+ * The one "image not found" message: `The image '<ref>' <whose> was not found <where>. <remedy>`,
+ * e.g. whose = "for production variant AllTraffic" or "of the model"; jobs name none.
+ */
+export function missingImageMessage(ref: string, whose?: string): string {
+  const hint = missingImageHint(ref);
+  return `The image '${ref}'${whose ? ` ${whose}` : ''} was not found ${hint.where}. ${hint.remedy}`;
+}

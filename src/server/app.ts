@@ -4,8 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createJson11Surface, sendJson } from '../protocol/json11/json11-surface.js';
-import { UnknownOperationException } from '../protocol/errors.js';
+import { createJson11Surface, createUnknownTargetSurface } from '../protocol/json11/json11-surface.js';
 import { WorkQueue, type Reconciler } from '../controllers/work-queue.js';
 import type { Controller, ControllerDeps } from '../controllers/controller.js';
 import { createControllers } from '../controllers/index.js';
@@ -19,10 +18,12 @@ import { sageMakerValidator } from '../services/sagemaker/validation.js';
 import { logsOperations } from '../services/logs/index.js';
 import { validateLogsInput } from '../services/logs/validation.js';
 import { createRuntimeSurface, invocationTimeoutMs } from '../dataplane/index.js';
+import { RoutingTable } from '../dataplane/routing-table.js';
 import { SqliteObjectStore } from '../storage/sqlite/sqlite-object-store.js';
 import { SqliteMetadataStore } from '../storage/metadata-store.js';
 import { LogRetention } from '../storage/log-retention.js';
-import { loadConfig, type ConfigInput, type SlipwayConfig } from './config.js';
+import { LocalPaths } from '../storage/local-paths.js';
+import { loadConfig, type ConfigInput, type SlipwayConfig } from '../platform/config.js';
 import { createRouter } from './router.js';
 import { guardConnections, guardedServerOptions } from './connection-guard.js';
 import { createSlipwayRoutes } from './slipway-routes.js';
@@ -31,12 +32,12 @@ import { createPrometheusRoute } from './routes/prometheus.js';
 import { createCloudWatchSurface } from './routes/cloudwatch.js';
 import { MetricStore } from '../metrics/metric-store.js';
 import { Metrics } from '../metrics/metrics.js';
-import { logger } from './logger.js';
+import { logger } from '../platform/logger.js';
 import { createQuerySurface } from '../protocol/query/query-surface.js';
 import { STS_XMLNS, stsOperations } from '../services/sts/index.js';
 import { IAM_XMLNS, iamOperations, validateIamInput } from '../services/iam/index.js';
 import { ensureDefaultRole } from '../services/iam/default-role.js';
-import { createEcrRegistry } from '../registry/index.js';
+import { createEcrRegistry } from './ecr-registry.js';
 
 export interface SlipwayServer {
   url: string;
@@ -57,6 +58,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const { db, resources, tags, logs, iam } = metadata;
   ensureDefaultRole({ iam });
   const objects = new SqliteObjectStore(db, config.objectsDir);
+  const localPaths = LocalPaths.from(config.localPaths);
   // ECR and its registry; the runtime resolves images pushed there (src/registry).
   const ecr = createEcrRegistry({ config, db, tags });
   const runtime = ecr.wrapRuntime(opts.runtime ?? createRuntime(process.env, { networkPool: config.containers.networkPool }));
@@ -69,12 +71,14 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   // Controllers and queue refer to each other: the queue calls reconcilers by key prefix.
   const reconcilers: Record<string, Reconciler> = {};
   const queue = new WorkQueue(reconcilers);
-  const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, runtime, queue, metrics };
+  // The endpoint controller publishes healthy instances here; the data plane routes by it.
+  const routes = new RoutingTable();
+  const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, localPaths, runtime, queue, metrics, routes };
   const controllers: Controller[] = createControllers(controllerDeps);
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
   const deps = { config, resources, tags, logs, objects, queue, iam };
-  const dataplane = createRuntimeSurface({ ...deps, runtime, metrics, db });
+  const dataplane = createRuntimeSurface({ ...deps, routes, runtime, metrics, db });
   const router = createRouter({
     slipway: createSlipwayRoutes({
       runtime,
@@ -82,7 +86,6 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       home: config.home,
       minimalHealth: config.auth !== undefined,
       extra: {
-        ...dataplane.slipwayRoutes,
         '/_slipway/logs/stream': createLogTailRoute(logs),
         '/_slipway/metrics': createPrometheusRoute(metrics),
         '/_slipway/registry': ecr.statusRoute,
@@ -91,7 +94,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     sagemaker: createJson11Surface({
       targetPrefix: 'SageMaker',
       operations: sageMakerOperations(deps),
-      validate: sageMakerValidator(config.localPaths),
+      validate: sageMakerValidator(localPaths),
     }),
     logs: createJson11Surface({
       targetPrefix: 'Logs_20140328',
@@ -99,7 +102,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       validate: validateLogsInput,
       validationErrorCode: 'InvalidParameterException',
     }),
-    runtime: dataplane.handler,
+    runtime: dataplane.surface,
     s3: createS3Surface({
       objects,
       logError: (err, ctx) => logger.error({ err, requestId: ctx.requestId, home: config.home }, 's3 request failed'),
@@ -113,17 +116,10 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     iam: createQuerySurface({ operations: iamOperations({ iam }), xmlNamespace: IAM_XMLNS, numericMembers: new Set(), validate: validateIamInput }),
     ecr: ecr.api,
     registry: ecr.registry,
-    unknownTarget: async (req, res, ctx) => {
-      req.resume();
-      const target = String(req.headers['x-amz-target']);
-      const err = new UnknownOperationException(target);
-      res.setHeader('X-Amzn-ErrorType', err.code);
-      sendJson(res, ctx, err.statusCode, { __type: err.code, message: err.message });
-    },
+    unknownTarget: createUnknownTargetSurface(),
   }, {
     accountId: config.accountId,
     auth: config.auth,
-    corsOrigins: config.corsOrigins,
     publicAccess: createPublicAccess({ objects, resources, tags, publicInvoke: config.publicInvoke }),
   });
 

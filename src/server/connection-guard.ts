@@ -16,10 +16,10 @@
  */
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { MIN_BODY_BYTES_PER_SECOND, type ConnectionLimits } from './connection-limits.js';
+import { MIN_BODY_BYTES_PER_SECOND, type ConnectionLimits } from '../platform/connection-limits.js';
 import { LingeringResponse } from './lingering-close.js';
 import { answerClientError } from './client-error.js';
-import { logger } from './logger.js';
+import { logger } from '../platform/logger.js';
 
 const TICK_MS = 1_000;
 

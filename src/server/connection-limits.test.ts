@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectionLimits, defaultMaxConnections } from './connection-limits.js';
+import { connectionLimits, defaultMaxConnections } from '../platform/connection-limits.js';
 import { clientKey } from './connection-guard.js';
 import { classifyRawRequest, renderClientError } from './client-error.js';
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { S3Backend } from '../services/s3/backend.js';
+import type { S3Backend } from '../storage/s3-backend.js';
 import { SqliteMetadataStore } from '../storage/metadata-store.js';
 import { createPublicAccess, PUBLIC_INVOKE_TAG } from './public-access.js';
 
@@ -15,7 +15,7 @@ describe('public invoke gating', () => {
 
   beforeEach(() => {
     meta = new SqliteMetadataStore(':memory:');
-    meta.resources.create({ kind: 'endpoint', name: 'demo', arn: ARN, status: 'InService', creationTime: 0, lastModifiedTime: 0, doc: {}, internal: {} });
+    meta.resources.create({ kind: 'endpoint', name: 'demo', arn: ARN, status: 'InService', creationTime: 0, lastModifiedTime: 0, doc: {} as never, internal: {} as never }); // only existence matters here
   });
   afterEach(() => meta.close());
 

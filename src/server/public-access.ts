@@ -14,12 +14,12 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { resolveTarget } from '../protocol/rest-xml/target.js';
-import type { S3Backend } from '../services/s3/backend.js';
+import type { S3Backend } from '../storage/s3-backend.js';
 import { anonymousDecision, resourceArn } from '../services/s3/policy/anonymous-access.js';
 import { loadBucketPolicy } from '../services/s3/policy/bucket-policy-ops.js';
 import type { ResourceStore } from '../storage/resource-store.js';
 import type { TagStore } from '../storage/tag-store.js';
-import type { SurfaceName } from './router.js';
+import type { SurfaceName } from './surfaces.js';
 
 /** Resolves true when an unsigned request may go on to its surface. */
 export type PublicAccess = (surface: SurfaceName, req: IncomingMessage, url: URL) => Promise<boolean>;

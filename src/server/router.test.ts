@@ -1,6 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { createQuerySurface } from '../protocol/query/query-surface.js';
+import { createJson11Surface } from '../protocol/json11/json11-surface.js';
+import type { Surface } from '../protocol/surface.js';
 import { chooseSurface, createRouter } from './router.js';
+import type { Surfaces } from './surfaces.js';
 
 function req(method: string, headers: Record<string, string> = {}): IncomingMessage {
   return { method, headers } as unknown as IncomingMessage;
@@ -64,7 +68,7 @@ describe('createRouter', () => {
       seen.push({ accountId: ctx.accountId, region: ctx.region });
     };
     const surfaces = Object.fromEntries(
-      ['slipway', 'sagemaker', 'logs', 'runtime', 's3', 'cloudwatch', 'unknownTarget'].map((k) => [k, capture]),
+      ['slipway', 'sagemaker', 'logs', 'runtime', 's3', 'cloudwatch', 'sts', 'unknownTarget'].map((k) => [k, { handle: capture, renderError: () => undefined }]),
     ) as unknown as Parameters<typeof createRouter>[0];
     const route = createRouter(surfaces, { accountId: '123456789012' });
     route({ method: 'POST', url: '/', headers: { ...sig('sagemaker'), 'x-amz-target': 'SageMaker.ListModels' } } as never, {} as never);
@@ -78,7 +82,7 @@ describe('createRouter', () => {
       seen.push(req);
     };
     const surfaces = Object.fromEntries(
-      ['slipway', 'sagemaker', 'logs', 'runtime', 's3', 'cloudwatch', 'unknownTarget'].map((k) => [k, capture]),
+      ['slipway', 'sagemaker', 'logs', 'runtime', 's3', 'cloudwatch', 'sts', 'unknownTarget'].map((k) => [k, { handle: capture, renderError: () => undefined }]),
     ) as unknown as Parameters<typeof createRouter>[0];
     const incoming = { method: 'POST', url: '/endpoints/e/invocations', headers: { 'content-length': '3' } };
     createRouter(surfaces)(incoming as never, {} as never);
@@ -89,7 +93,7 @@ describe('createRouter', () => {
   it('lets the runtime CORS preflight and /_slipway/health through without a signature when authentication is on', () => {
     const seen: string[] = [];
     const surfaces = Object.fromEntries(
-      ['slipway', 'sagemaker', 'logs', 'runtime', 's3', 'cloudwatch', 'unknownTarget'].map((k) => [k, async () => void seen.push(k)]),
+      ['slipway', 'sagemaker', 'logs', 'runtime', 's3', 'cloudwatch', 'sts', 'unknownTarget'].map((k) => [k, { handle: async () => void seen.push(k), renderError: () => undefined }]),
     ) as unknown as Parameters<typeof createRouter>[0];
     const route = createRouter(surfaces, { auth: { credentials: new Map([['K', 'S']]) } });
     route({ method: 'OPTIONS', url: '/endpoints/e/invocations', headers: {} } as never, {} as never);
@@ -100,10 +104,54 @@ describe('createRouter', () => {
   it('leaves registry requests to the registry surface (its own token check) when authentication is on', () => {
     const seen: string[] = [];
     const surfaces = Object.fromEntries(
-      ['slipway', 'sagemaker', 'logs', 'runtime', 's3', 'cloudwatch', 'unknownTarget', 'ecr', 'registry'].map((k) => [k, async () => void seen.push(k)]),
+      ['slipway', 'sagemaker', 'logs', 'runtime', 's3', 'cloudwatch', 'unknownTarget', 'ecr', 'registry'].map((k) => [k, { handle: async () => void seen.push(k), renderError: () => undefined }]),
     ) as unknown as Parameters<typeof createRouter>[0];
     const route = createRouter(surfaces, { auth: { credentials: new Map([['K', 'S']]) } });
     route({ method: 'GET', url: '/v2/', headers: {} } as never, {} as never);
     expect(seen).toEqual(['registry']);
+  });
+});
+
+/** Just enough of a ServerResponse for the protocol renderers. */
+function fakeResponse() {
+  const out = { status: 0, headers: {} as Record<string, unknown>, body: '', headersSent: false };
+  const res = {
+    get headersSent() {
+      return out.headersSent;
+    },
+    setHeader: (k: string, v: unknown) => void (out.headers[k.toLowerCase()] = v),
+    writeHead: (status: number, headers: Record<string, unknown> = {}) => {
+      out.status = status;
+      for (const [k, v] of Object.entries(headers)) out.headers[k.toLowerCase()] = v;
+      out.headersSent = true;
+      return res;
+    },
+    end: (body?: Buffer | string) => void (out.body = body === undefined ? '' : body.toString()),
+    destroy: () => undefined,
+  };
+  return { res, out };
+}
+
+describe("the router's answer to a surface that throws", () => {
+  const throwing = (renderer: Surface): Surface => ({ handle: () => Promise.reject(new Error('a bug')), renderError: renderer.renderError });
+  const surfacesWith = (name: keyof Surfaces, s: Surface) =>
+    Object.fromEntries(['slipway', 'sagemaker', 'logs', 'runtime', 's3', 'cloudwatch', 'sts', 'unknownTarget'].map((k) => [k, k === name ? s : throwing(s)])) as unknown as Surfaces;
+
+  it('is InternalFailure in the chosen surface\'s own protocol: query XML for STS', async () => {
+    const sts = createQuerySurface({ operations: {}, xmlNamespace: 'https://sts.amazonaws.com/doc/2011-06-15/', numericMembers: new Set() });
+    const { res, out } = fakeResponse();
+    createRouter(surfacesWith('sts', throwing(sts)))({ method: 'POST', url: '/', headers: sig('sts') } as never, res as never);
+    await new Promise((r) => setImmediate(r));
+    expect(out.status).toBe(500);
+    expect(out.body).toContain('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Receiver</Type><Code>InternalFailure</Code>');
+  });
+
+  it('is InternalFailure as JSON 1.1 for SageMaker, with X-Amzn-ErrorType', async () => {
+    const sagemaker = createJson11Surface({ targetPrefix: 'SageMaker', operations: {} });
+    const { res, out } = fakeResponse();
+    createRouter(surfacesWith('sagemaker', throwing(sagemaker)))({ method: 'POST', url: '/', headers: { ...sig('sagemaker'), 'x-amz-target': 'SageMaker.ListModels' } } as never, res as never);
+    await new Promise((r) => setImmediate(r));
+    expect([out.status, out.headers['x-amzn-errortype'], out.headers['content-type']]).toEqual([500, 'InternalFailure', 'application/x-amz-json-1.1']);
+    expect(JSON.parse(out.body)).toEqual({ __type: 'InternalFailure', message: 'An internal error occurred.' });
   });
 });

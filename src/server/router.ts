@@ -6,12 +6,12 @@
  *   /_slipway/...                              → slipway (health, console, metrics)
  *   scope s3                                   → s3
  *   X-Amz-Target: SageMaker.* | Logs_20140328.* → sagemaker | logs
+ *   X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.* → ecr
+ *   /v2, /v2/... without a SigV4 scope         → registry (docker push/pull; a bucket named v2 is reached signed)
  *   /endpoints/{name}/invocations[...]         → runtime (data plane), any method
  *   scope monitoring | /service/Granite...     → cloudwatch (CBOR, JSON 1.0 or query inside)
  *   scope sts                                  → sts (GetCallerIdentity, query protocol)
  *   scope iam                                  → iam (roles, query protocol; IAM is global)
- *   X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.* → ecr
- *   /v2, /v2/... without a SigV4 scope         → registry (docker push/pull; a bucket named v2 is reached signed)
  *   anything else (incl. presigned S3 URLs)    → s3
  *
  * With credentials configured (config `auth`), ./authenticate.ts verifies the SigV4 signature
@@ -22,36 +22,14 @@ import { CLOUDWATCH_SERVICE } from '../services/cloudwatch/index.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newRequestContext, type RequestContext } from '../protocol/context.js';
 import { credentialScope, type CredentialScope } from '../protocol/sigv4/credential-scope.js';
-import type { SurfaceHandler } from './surface.js';
-import { logger } from './logger.js';
-import type { AuthConfig } from './config.js';
+import { InternalFailure } from '../protocol/errors.js';
+import { logger } from '../platform/logger.js';
+import type { AuthConfig } from '../platform/config.js';
 import { createAuthenticator } from './authenticate.js';
+import type { SurfaceName, Surfaces } from './surfaces.js';
+import type { Clock } from '../platform/clock.js';
 import type { PublicAccess } from './public-access.js';
 import { isWebsitePath, websiteBucketFromHost } from '../services/s3/website/website-address.js';
-
-export interface Surfaces {
-  slipway: SurfaceHandler;
-  sagemaker: SurfaceHandler;
-  logs: SurfaceHandler;
-  runtime: SurfaceHandler;
-  s3: SurfaceHandler;
-  /** S3 static website hosting: never signed, the bucket policy decides (services/s3/website). */
-  website: SurfaceHandler;
-  /** CloudWatch metrics: RPC v2 CBOR, JSON 1.0 or query, told apart inside. */
-  cloudwatch: SurfaceHandler;
-  /** STS over the query protocol: GetCallerIdentity only (services/sts). */
-  sts: SurfaceHandler;
-  /** IAM over the query protocol: roles and their policies (services/iam). */
-  iam: SurfaceHandler;
-  /** X-Amz-Target with an unknown prefix (renders UnknownOperationException). */
-  unknownTarget: SurfaceHandler;
-  /** ECR's API (JSON 1.1, src/services/ecr). */
-  ecr: SurfaceHandler;
-  /** The registry API under /v2/ (src/registry): Docker's own Basic auth, not SigV4. */
-  registry: SurfaceHandler;
-}
-
-export type SurfaceName = keyof Surfaces;
 
 const RUNTIME_PATH = /^\/endpoints\/[^/]+\/(invocations|invocations-response-stream|async-invocations)$/;
 
@@ -98,9 +76,7 @@ export interface RouterOptions {
   /** Credentials that every request must be signed with; none: any signature (or none) is accepted. */
   auth?: AuthConfig;
   /** Clock for signature time checks (tests). */
-  now?: () => number;
-  /** Origins allowed to call endpoints from a browser (auth errors on the runtime carry CORS headers too). */
-  corsOrigins?: readonly string[];
+  now?: Clock;
   /** Unsigned requests that may pass with authentication on (public-read buckets, public endpoints). */
   publicAccess?: PublicAccess;
 }
@@ -109,7 +85,6 @@ export function createRouter(surfaces: Surfaces, opts: RouterOptions = {}) {
   const auth = opts.auth
     ? createAuthenticator(opts.auth, {
         ...(opts.now ? { now: opts.now } : {}),
-        ...(opts.corsOrigins ? { corsOrigins: opts.corsOrigins } : {}),
         ...(opts.publicAccess ? { publicAccess: opts.publicAccess } : {}),
       })
     : undefined;
@@ -120,12 +95,19 @@ export function createRouter(surfaces: Surfaces, opts: RouterOptions = {}) {
     if (req.headers.expect?.toLowerCase() === '100-continue' && !res.headersSent) res.writeContinue();
     let pending: Promise<void> | void;
     try {
-      pending = surfaces[name](req, res, ctx, url);
+      pending = surfaces[name].handle(req, res, ctx, url);
     } catch (err) {
-      internalFailure(err, res, ctx, name);
+      internalFailure(err, req, res, ctx, url, name);
       return;
     }
-    if (pending !== undefined) pending.catch((err: unknown) => internalFailure(err, res, ctx, name));
+    if (pending !== undefined) pending.catch((err: unknown) => internalFailure(err, req, res, ctx, url, name));
+  };
+
+  /** A surface threw (a bug): logged with the request id, answered InternalFailure in the surface's protocol. */
+  const internalFailure = (err: unknown, req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL, name: SurfaceName): void => {
+    logger.error({ err, requestId: ctx.requestId, surface: name }, 'unhandled error');
+    if (res.headersSent) res.destroy();
+    else surfaces[name].renderError(res, ctx, new InternalFailure('An internal error occurred.'), req, url);
   };
 
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -148,24 +130,14 @@ export function createRouter(surfaces: Surfaces, opts: RouterOptions = {}) {
     }
     const name = choose(req, url, scope);
     if (auth !== undefined && auth.required(name, req, url)) {
-      auth.check(req, res, ctx, url, name).then(
+      auth.check(req, res, ctx, url, name, surfaces[name].renderError).then(
         (checked) => {
           if (checked) dispatch(name, checked, res, ctx, url);
         },
-        (err: unknown) => internalFailure(err, res, ctx, name),
+        (err: unknown) => internalFailure(err, req, res, ctx, url, name),
       );
       return;
     }
     dispatch(name, req, res, ctx, url);
   };
-}
-
-function internalFailure(err: unknown, res: ServerResponse, ctx: RequestContext, name: SurfaceName): void {
-  logger.error({ err, requestId: ctx.requestId, surface: name }, 'unhandled error');
-  if (!res.headersSent) {
-    res.writeHead(500, { 'x-amzn-RequestId': ctx.requestId, 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ __type: 'InternalFailure', message: 'An internal error occurred.' }));
-  } else {
-    res.destroy();
-  }
 }

@@ -1,9 +1,11 @@
 /** @module server/slipway-routes — Slipway's own routes under `/_slipway/`: health (answers within 100 ms), console, and the extra routes given. */
 import type { ServerResponse } from 'node:http';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import type { SurfaceHandler } from './surface.js';
+import { renderError } from '../protocol/json11/json11-surface.js';
+import type { Surface, SurfaceHandler } from '../protocol/surface.js';
 import { VERSION } from './version.js';
-import { createConsoleHandler, defaultConsoleDist, isReservedPath } from '../console/static-handler.js';
+import { createConsoleHandler, defaultConsoleDist } from '../console/static-handler.js';
+import { isReservedPath } from '../protocol/slipway-paths.js';
 import { createDiskUsage, type DiskUsage } from './disk-usage.js';
 
 /** Longest /_slipway/health waits for Docker's ping or the disk figures. */
@@ -35,7 +37,7 @@ export interface SlipwayRoutesDeps {
   extra?: Record<string, SurfaceHandler>;
 }
 
-export function createSlipwayRoutes(deps: SlipwayRoutesDeps): SurfaceHandler {
+export function createSlipwayRoutes(deps: SlipwayRoutesDeps): Surface {
   const consoleHandler = createConsoleHandler(deps.consoleDir ?? defaultConsoleDist());
   const diskUsage = createDiskUsage(deps.home);
   // Health answers within HEALTH_WAIT_MS whatever Docker or the disk walk do: a check that takes
@@ -56,7 +58,7 @@ export function createSlipwayRoutes(deps: SlipwayRoutesDeps): SurfaceHandler {
       diskUsage().then((d) => (diskKnown = d), () => diskKnown),
       () => diskKnown,
     );
-  return async (req, res, ctx, url) => {
+  const handle: SurfaceHandler = async (req, res, ctx, url) => {
     res.setHeader('x-amzn-RequestId', ctx.requestId);
     if (url.pathname === '/') {
       res.writeHead(302, { Location: '/_slipway/' }).end();
@@ -79,6 +81,8 @@ export function createSlipwayRoutes(deps: SlipwayRoutesDeps): SurfaceHandler {
     if ((req.method === 'GET' || req.method === 'HEAD') && !isReservedPath(url.pathname)) return consoleHandler(req, res, ctx, url);
     json(res, 404, { message: `No Slipway route ${url.pathname}` });
   };
+  // Slipway's own routes answer errors as JSON 1.1 services do, with a plain JSON content type.
+  return { handle, renderError: (res, ctx, err) => renderError(res, ctx, err, 'application/json') };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -5,15 +5,9 @@
  */
 import type { Db } from './sqlite/database.js';
 
-export type TagMutability = 'MUTABLE' | 'IMMUTABLE' | 'IMMUTABLE_WITH_EXCLUSION' | 'MUTABLE_WITH_EXCLUSION';
+import type { RepositorySettings } from '../resources/ecr-repository.js';
 
-/** A repository's settings as CreateRepository / PutImageTagMutability give them. */
-export interface RepositorySettings {
-  imageTagMutability: TagMutability;
-  imageTagMutabilityExclusionFilters?: { filterType: string; filter: string }[];
-  imageScanningConfiguration: { scanOnPush: boolean };
-  encryptionConfiguration: { encryptionType: string; kmsKey?: string };
-}
+export type { RepositorySettings, TagMutability } from '../resources/ecr-repository.js';
 
 export interface RepositoryRecord {
   name: string;

@@ -3,7 +3,7 @@
  * policies (services/iam), in the metadata database so they survive restarts.
  */
 import type { Db } from './sqlite/database.js';
-import type { Tag } from './tag-store.js';
+import type { Tag } from '../resources/tag.js';
 
 export interface RoleRecord {
   name: string;

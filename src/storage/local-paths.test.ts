@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalPathError, LocalPaths, splitPathList } from './local-paths.js';
+import { splitPathList } from '../platform/config.js';
+import { LocalPathError, LocalPaths } from './local-paths.js';
 
 let base: string;
 let inRoot: string;

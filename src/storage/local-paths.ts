@@ -19,6 +19,7 @@ import { createReadStream, createWriteStream, constants, realpathSync, statSync,
 import { lstat, mkdir, open, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LocalPathSettings } from '../platform/config.js';
 
 export type LocalAccess = 'read' | 'write';
 
@@ -31,21 +32,6 @@ export class LocalPathError extends Error {
     super(message);
     this.name = 'LocalPathError';
   }
-}
-
-export interface LocalPathSettings {
-  /** SLIPWAY_LOCAL_PATHS: read-only roots. */
-  read?: readonly string[];
-  /** SLIPWAY_LOCAL_OUTPUT_PATHS: writable (and readable) roots. */
-  write?: readonly string[];
-}
-
-/** `a,b` or `a:b` lists (PATH style, as operators write them); blanks dropped. */
-export function splitPathList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(/[,:]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
 }
 
 function isInside(path: string, root: string): boolean {

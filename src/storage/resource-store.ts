@@ -3,29 +3,8 @@
  * JSON documents with the columns List* filters and sorts on. One table serves every kind so the
  * List semantics (filters, sort, NextToken) are written once.
  */
+import type { ResourceKind, ResourceRecord } from '../resources/kinds.js';
 import type { Db } from './sqlite/database.js';
-
-export type ResourceKind =
-  | 'training-job'
-  | 'processing-job'
-  | 'transform-job'
-  | 'model'
-  | 'endpoint-config'
-  | 'endpoint';
-
-export interface ResourceRecord<D = Record<string, unknown>, I = Record<string, unknown>> {
-  kind: ResourceKind;
-  name: string;
-  arn: string;
-  status: string;
-  /** Epoch milliseconds. */
-  creationTime: number;
-  lastModifiedTime: number;
-  /** The Describe* output as stored (timestamps as epoch seconds). */
-  doc: D;
-  /** Controller bookkeeping that is not part of the API (container ids, attempts, ...). */
-  internal: I;
-}
 
 export interface ListQuery {
   nameContains?: string;
@@ -43,8 +22,8 @@ export interface ListQuery {
   where?: (doc: Record<string, unknown>) => boolean;
 }
 
-export interface ListPage<D> {
-  items: ResourceRecord<D>[];
+export interface ListPage<K extends ResourceKind> {
+  items: ResourceRecord<K>[];
   nextToken?: string;
 }
 
@@ -81,24 +60,24 @@ const SORT_COLUMNS: Record<NonNullable<ListQuery['sortBy']>, string> = {
  * transaction and returns undefined when the resource does not exist.
  */
 export interface ResourceStore {
-  create<D, I>(rec: ResourceRecord<D, I>): void;
-  get<D = Record<string, unknown>, I = Record<string, unknown>>(kind: ResourceKind, name: string): ResourceRecord<D, I> | undefined;
-  getByArn<D = Record<string, unknown>, I = Record<string, unknown>>(arn: string): ResourceRecord<D, I> | undefined;
-  update<D = Record<string, unknown>, I = Record<string, unknown>>(
-    kind: ResourceKind,
+  create<K extends ResourceKind>(rec: ResourceRecord<K>): void;
+  get<K extends ResourceKind>(kind: K, name: string): ResourceRecord<K> | undefined;
+  getByArn(arn: string): ResourceRecord | undefined;
+  update<K extends ResourceKind>(
+    kind: K,
     name: string,
-    mutate: (rec: ResourceRecord<D, I>) => void,
+    mutate: (rec: ResourceRecord<K>) => void,
     opts?: { touch?: boolean; now?: number },
-  ): ResourceRecord<D, I> | undefined;
+  ): ResourceRecord<K> | undefined;
   delete(kind: ResourceKind, name: string): boolean;
-  listByStatus<D = Record<string, unknown>, I = Record<string, unknown>>(kind: ResourceKind, statuses: string[]): ResourceRecord<D, I>[];
-  list<D = Record<string, unknown>>(kind: ResourceKind, q?: ListQuery): ListPage<D>;
+  listByStatus<K extends ResourceKind>(kind: K, statuses: readonly string[]): ResourceRecord<K>[];
+  list<K extends ResourceKind>(kind: K, q?: ListQuery): ListPage<K>;
 }
 
 export class SqliteResourceStore implements ResourceStore {
   constructor(private readonly db: Db) {}
 
-  create<D, I>(rec: ResourceRecord<D, I>): void {
+  create<K extends ResourceKind>(rec: ResourceRecord<K>): void {
     try {
       this.db
         .prepare(
@@ -122,16 +101,16 @@ export class SqliteResourceStore implements ResourceStore {
     }
   }
 
-  get<D = Record<string, unknown>, I = Record<string, unknown>>(kind: ResourceKind, name: string): ResourceRecord<D, I> | undefined {
+  get<K extends ResourceKind>(kind: K, name: string): ResourceRecord<K> | undefined {
     const row = this.db
       .prepare('SELECT * FROM resources WHERE kind = ? AND name_lower = ?')
       .get(kind, name.toLowerCase()) as Row | undefined;
-    return row ? toRecord<D, I>(row) : undefined;
+    return row ? toRecord<K>(row) : undefined;
   }
 
-  getByArn<D = Record<string, unknown>, I = Record<string, unknown>>(arn: string): ResourceRecord<D, I> | undefined {
+  getByArn(arn: string): ResourceRecord | undefined {
     const row = this.db.prepare('SELECT * FROM resources WHERE arn = ?').get(arn) as Row | undefined;
-    return row ? toRecord<D, I>(row) : undefined;
+    return row ? toRecord(row) : undefined;
   }
 
   /**
@@ -139,14 +118,14 @@ export class SqliteResourceStore implements ResourceStore {
    * status); lastModifiedTime is bumped unless `touch` is false. Returns the stored record, or
    * undefined when it does not exist.
    */
-  update<D = Record<string, unknown>, I = Record<string, unknown>>(
-    kind: ResourceKind,
+  update<K extends ResourceKind>(
+    kind: K,
     name: string,
-    mutate: (rec: ResourceRecord<D, I>) => void,
+    mutate: (rec: ResourceRecord<K>) => void,
     opts: { touch?: boolean; now?: number } = {},
-  ): ResourceRecord<D, I> | undefined {
+  ): ResourceRecord<K> | undefined {
     return this.db.transaction(() => {
-      const rec = this.get<D, I>(kind, name);
+      const rec = this.get(kind, name);
       if (!rec) return undefined;
       mutate(rec);
       if (opts.touch !== false) rec.lastModifiedTime = opts.now ?? Date.now();
@@ -170,15 +149,15 @@ export class SqliteResourceStore implements ResourceStore {
   }
 
   /** Every record of a kind whose status is one of `statuses` (controllers resume these on start). */
-  listByStatus<D = Record<string, unknown>, I = Record<string, unknown>>(kind: ResourceKind, statuses: string[]): ResourceRecord<D, I>[] {
+  listByStatus<K extends ResourceKind>(kind: K, statuses: readonly string[]): ResourceRecord<K>[] {
     if (statuses.length === 0) return [];
     const rows = this.db
       .prepare(`SELECT * FROM resources WHERE kind = ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY creation_time`)
       .all(kind, ...statuses) as Row[];
-    return rows.map((r) => toRecord<D, I>(r));
+    return rows.map((r) => toRecord<K>(r));
   }
 
-  list<D = Record<string, unknown>>(kind: ResourceKind, q: ListQuery = {}): ListPage<D> {
+  list<K extends ResourceKind>(kind: K, q: ListQuery = {}): ListPage<K> {
     const clauses = ['kind = ?'];
     const params: unknown[] = [kind];
     if (q.nameContains) {
@@ -210,7 +189,7 @@ export class SqliteResourceStore implements ResourceStore {
     const rows = this.db
       .prepare(`SELECT * FROM resources WHERE ${clauses.join(' AND ')} ORDER BY ${column} ${dir}, name_lower ${dir}`)
       .all(...params) as Row[];
-    let records = rows.map((r) => toRecord<D>(r));
+    let records = rows.map((r) => toRecord<K>(r));
     if (q.where) records = records.filter((r) => q.where!(r.doc as Record<string, unknown>));
     const offset = q.nextToken ? decodeToken(q.nextToken) : 0;
     const max = q.maxResults ?? 100;
@@ -235,15 +214,16 @@ function decodeToken(token: string): number {
   throw new InvalidNextTokenError('Invalid pagination token');
 }
 
-function toRecord<D, I = Record<string, unknown>>(row: Row): ResourceRecord<D, I> {
+/** The one place a stored row becomes a typed record: the kind column says which document it holds. */
+function toRecord<K extends ResourceKind>(row: Row): ResourceRecord<K> {
   return {
-    kind: row.kind,
+    kind: row.kind as K,
     name: row.name,
     arn: row.arn,
     status: row.status,
     creationTime: row.creation_time,
     lastModifiedTime: row.last_modified_time,
-    doc: JSON.parse(row.doc) as D,
-    internal: JSON.parse(row.internal) as I,
+    doc: JSON.parse(row.doc) as ResourceRecord<K>['doc'],
+    internal: JSON.parse(row.internal) as ResourceRecord<K>['internal'],
   };
 }

@@ -1,10 +1,6 @@
 /** @module storage/tag-store — tags of any SageMaker resource, keyed by ARN. */
 import type { Db } from './sqlite/database.js';
-
-export interface Tag {
-  Key: string;
-  Value: string;
-}
+import type { Tag } from '../resources/tag.js';
 
 /** Tags of any resource ARN; `put` adds or overwrites, as AddTags does. */
 export interface TagStore {

@@ -1,6 +1,4 @@
 /** In-process Slipway on a random port with a temp SLIPWAY_HOME, for integration tests. */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +6,6 @@ import { join } from 'node:path';
 import { startSlipway, type SlipwayServer } from '../../src/server/app.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { LABELS } from '../../src/runtime/container-runtime.js';
-
-const execFileAsync = promisify(execFile);
 
 export interface TestServer {
   url: string;
@@ -79,23 +75,7 @@ export async function removeContainersOf(home: string): Promise<void> {
   await Promise.all(networks.map((n) => runtime.removeNetwork(n.name).catch(() => undefined)));
 }
 
-/**
- * Environment for python3/boto3 and aws CLI subprocesses pointed at a test server; `keys`
- * replaces the default `slipway`/`slipway` pair (servers with authentication on).
- */
-export function awsEnv(url: string, keys: { accessKeyId: string; secretAccessKey: string } = { accessKeyId: 'slipway', secretAccessKey: 'slipway' }): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: keys.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL: url,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
-}
+export { awsEnv } from './aws-env.js';
 
 export const sdkClientConfig = (url: string) => ({
   endpoint: url,
@@ -121,8 +101,5 @@ export function useTestServer(): () => TestServer {
   };
 }
 
-/** Runs `python3 -c script` with AWS settings for `url` and parses its JSON output. */
-export async function python(url: string, script: string): Promise<any> {
-  const { stdout } = await execFileAsync('python3', ['-c', script], { env: awsEnv(url), maxBuffer: 64 * 1024 * 1024 });
-  return JSON.parse(stdout);
-}
+/** Runs `python3 -c script` against `url` and parses its JSON output (./python.ts). */
+export { pythonJson as python } from './python.js';

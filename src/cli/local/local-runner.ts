@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { containerCommand } from '../../controllers/container-command.js';
+import { containerCommand } from '../../resources/container-command.js';
 import type { ContainerRuntime, LogLine, ResolvedImage } from '../../runtime/container-runtime.js';
 import { DockerRuntime } from '../../runtime/docker/docker-runtime.js';
 import { CliError, EXIT } from '../context.js';

@@ -3,8 +3,8 @@
  * (sagemaker-contract.md §3.2) for `slipway local train` and `slipway doctor`. The content comes
  * from the training controller's own functions, so a local run and a server run cannot drift apart.
  */
-import { hyperparametersJson, inputDataConfigJson, resourceConfigJson } from '../../controllers/training-job/container-config.js';
-import type { TrainingJobDoc } from '../../controllers/training-job/types.js';
+import { hyperparametersJson, inputDataConfigJson, resourceConfigJson } from '../../resources/training-config-files.js';
+import type { TrainingJobDoc } from '../../resources/training-job.js';
 
 export interface LocalChannel {
   name: string;

@@ -14,9 +14,9 @@
  * demand (not capped), so a resource larger than the host leaves room for nothing else.
  */
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
-import type { AdmissionSettings } from '../../server/config.js';
-import { logger } from '../../server/logger.js';
-import type { Demand } from './demand.js';
+import type { AdmissionSettings } from '../../platform/config.js';
+import { logger } from '../../platform/logger.js';
+import type { Demand } from '../../resources/demand.js';
 import { decide, type Asking, type Claim, type Decision } from './ledger.js';
 
 export type ClaimSource = () => Claim[];

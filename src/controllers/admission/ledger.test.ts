@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { instanceDemand } from './demand.js';
+import { instanceDemand } from '../../resources/demand.js';
 import { decide, type Asking, type Claim } from './ledger.js';
 
 const GiB = 1024 ** 3;

@@ -15,7 +15,7 @@
  *   themselves) hold what it lacks. When other endpoints hold it, it would wait until someone
  *   deletes one, so it fails at once with SageMaker's insufficient-capacity wording.
  */
-import { atMost, describeDemand, fits, subtract, sum, type Demand } from './demand.js';
+import { atMost, describeDemand, fits, subtract, sum, type Demand } from '../../resources/demand.js';
 
 export type ClaimKind = 'job' | 'endpoint';
 

@@ -10,13 +10,14 @@
  *   scaling    UpdateEndpointWeightsAndCapacities asks for the added instances only
  *   InService  scaling in gives capacity back; fleets from before admission are adopted as held
  */
-import type { ResourceStore, ResourceRecord } from '../../storage/resource-store.js';
+import type { ResourceStore } from '../../storage/resource-store.js';
 import type { Admission } from '../admission/admission.js';
-import { add, fits, instanceDemand, sameDemand, subtract, sum, type Demand } from '../admission/demand.js';
+import { add, fits, instanceDemand, sameDemand, subtract, sum, type Demand } from '../../resources/demand.js';
 import type { Claim } from '../admission/ledger.js';
-import { EndpointStatus, type EndpointDoc, type EndpointInternal, type FleetPlan } from './types.js';
+import { EndpointStatus, type FleetPlan } from '../../resources/endpoint.js';
+import type { ResourceRecord } from '../../resources/kinds.js';
 
-type EndpointRecord = ResourceRecord<EndpointDoc, EndpointInternal>;
+type EndpointRecord = ResourceRecord<'endpoint'>;
 
 export type FleetAdmissionResult = { state: 'admitted' } | { state: 'waiting'; message: string } | { state: 'refused'; message: string };
 
@@ -32,7 +33,7 @@ function describeFleet(plan: FleetPlan, counts?: Map<string, number>): string {
 export function endpointClaims(resources: ResourceStore): Claim[] {
   const out: Claim[] = [];
   const live = [EndpointStatus.Creating, EndpointStatus.InService, EndpointStatus.Updating, EndpointStatus.Deleting];
-  for (const rec of resources.listByStatus<EndpointDoc, EndpointInternal>('endpoint', live)) {
+  for (const rec of resources.listByStatus('endpoint', live)) {
     const key = `endpoint:${rec.name}`;
     const { active, pending } = rec.internal;
     const want = fleetDemand(active);
@@ -60,7 +61,7 @@ export async function admitFleet(resources: ResourceStore, admission: Admission,
   const want = fleetDemand(plan);
   const save = (mutate: (p: FleetPlan) => void) => {
     mutate(plan);
-    resources.update<EndpointDoc, EndpointInternal>('endpoint', rec.name, (r) => {
+    resources.update('endpoint', rec.name, (r) => {
       const p = role === 'pending' ? r.internal.pending : r.internal.active;
       if (p?.generation === plan.generation) mutate(p);
     }, { touch: false });

@@ -2,8 +2,6 @@
 import type { Controller, ControllerDeps } from '../controller.js';
 import { EndpointController } from './endpoint-controller.js';
 
-export { routingTableFor } from './routing-table.js';
-
 export function createEndpointController(deps: ControllerDeps): Controller {
   return new EndpointController(deps);
 }

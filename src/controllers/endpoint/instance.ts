@@ -1,33 +1,28 @@
 /**
- * @module controllers/endpoint/instance — one hosting instance as the endpoint controller tracks
- * it: its container, health, route, and the two background tasks bound to it — copying the
+ * @module controllers/endpoint/instance — one hosting instance as the fleet runner tracks it:
+ * its container, state (./fleet.ts), route, and the two background tasks bound to it — copying the
  * container's output into the endpoint's log stream, and waiting for the container to stop.
  * Both outlast an engine that cannot be reached for a while: they pick up again once it answers,
  * so a container that died meanwhile is still noticed (and replaced and removed).
  */
 import { RuntimeNotFoundError, RuntimeUnavailableError, type ContainerRuntime } from '../../runtime/container-runtime.js';
-import { logger } from '../../server/logger.js';
+import { logger } from '../../platform/logger.js';
 import type { LogStore } from '../../storage/log-store.js';
-import type { InstanceRoute } from './routing-table.js';
-import { endpointLogGroup } from './types.js';
+import type { InstanceRoute } from '../../resources/endpoint-routes.js';
+import { endpointLogGroup } from '../../resources/endpoint.js';
+import { InstanceState, type FleetMember } from './fleet.js';
 
 /** How soon a wait or log follow cut off by an unreachable engine is tried again. */
 const ENGINE_RETRY_MS = 1_000;
 
-export interface Instance {
+export interface Instance extends FleetMember {
   id: string;
   endpoint: string;
-  variant: string;
-  generation: number;
   containerId: string;
   origin?: string;
-  startedAt: number;
-  healthy: boolean;
+  /** Health checks failed in a row while serving (three: the instance died). */
   failedPings: number;
   lastPing: number;
-  /** Set once the container is known to have stopped; the text explains how. */
-  exited?: string;
-  retiring: boolean;
   /** The data plane's view of this instance once routed (its in-flight counter drives draining). */
   route?: InstanceRoute;
   abort: AbortController;
@@ -73,10 +68,9 @@ export function createInstance(o: NewInstance): Instance {
     generation: o.generation,
     containerId: o.containerId,
     startedAt: o.startedAt,
-    healthy: false,
+    state: InstanceState.Starting,
     failedPings: 0,
     lastPing: 0,
-    retiring: false,
     abort,
     flushLogs,
     logsDone: Promise.resolve(),

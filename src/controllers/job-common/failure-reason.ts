@@ -5,7 +5,7 @@
  */
 import { ServiceError } from '../../protocol/errors.js';
 import { ContainerStartError } from '../../runtime/container-runtime.js';
-import { ClientError } from '../training-job/data-source.js';
+import { TerminalFailure } from '../terminal-failure.js';
 
 /** SageMaker's own wording for an internal failure (as DescribeTrainingJob shows it). */
 export const INTERNAL_ERROR_REASON = 'InternalServerError: We encountered an internal error. Please try again.';
@@ -16,12 +16,12 @@ export function startFailurePhrase(err: unknown): string {
 }
 
 /**
- * The FailureReason for `err`: a ClientError's own text; a container that cannot start says why in
+ * The FailureReason for `err`: a TerminalFailure's reason (`ClientError: …` for the caller's own mistakes); a container that cannot start says why in
  * the image's terms (ClientError when the image is at fault); Slipway's typed errors (storage full,
  * a bucket gone) keep their message after `doing`; anything else is SageMaker's internal-error line.
  */
 export function failureReasonFor(err: unknown, doing?: string): string {
-  if (err instanceof ClientError) return err.message;
+  if (err instanceof TerminalFailure) return err.reason;
   if (err instanceof ContainerStartError) return `${err.permanent ? 'ClientError' : 'InternalServerError'}: The container ${startFailurePhrase(err)}.`;
   if (err instanceof ServiceError) return `InternalServerError: ${doing ? `${doing} failed: ` : ''}${err.message}`;
   return INTERNAL_ERROR_REASON;

@@ -13,10 +13,15 @@
  */
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { ClientError } from '../training-job/data-source.js';
+import { TerminalFailure } from '../terminal-failure.js';
 
 /** The input data itself is unusable (bad gzip, over budget); the message is the job's reason. */
-export class InputDataError extends ClientError {}
+export class InputDataError extends TerminalFailure {
+  constructor(detail: string) {
+    super(`ClientError: ${detail}`, detail);
+    this.name = 'InputDataError';
+  }
+}
 
 export interface GunzipOptions {
   maxBytes: number;

@@ -5,25 +5,28 @@
  * network + container start step, exit watching, failure attribution, watchers and clean-up.
  * Each controller keeps its own step machine and what only it does (metrics, Continuous uploads).
  */
-import { missingImageHint } from '../../runtime/image-ref.js';
+import { missingImageMessage } from '../../runtime/image-ref.js';
 import { rm } from 'node:fs/promises';
 import { LABELS, type BindMount, type ContainerInfo, type ContainerSpec } from '../../runtime/container-runtime.js';
-import { logger } from '../../server/logger.js';
-import type { ResourceKind, ResourceRecord } from '../../storage/resource-store.js';
-import type { ContainerCommand } from '../container-command.js';
+import { logger } from '../../platform/logger.js';
+import type { ContainerCommand } from '../../resources/container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';
-import { instanceDemand } from '../admission/demand.js';
+import { instanceDemand } from '../../resources/demand.js';
 import type { Claim } from '../admission/ledger.js';
-import { limitsFor } from '../instance-types.js';
+import { limitsFor } from '../../resources/instance-types.js';
 import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
-import { ClientError } from '../training-job/data-source.js';
-import { algorithmFailureReason, wireTime } from '../training-job/status.js';
+import { TerminalFailure } from '../terminal-failure.js';
 import { requeueAfter, type ReconcileResult } from '../work-queue.js';
-import { followContainerLogs, type FollowOptions } from './container-logs.js';
+import { followContainerLogs, type FollowOptions } from '../container-logs.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
-import { homeTag } from './home-tag.js';
+import { homeTag } from '../home-tag.js';
 import { guardReconcile } from './reconcile-guard.js';
-import type { HostJobInternal, HostState } from './types.js';
+import { LIVE_JOB_STATUSES, type HostState } from '../../resources/job.js';
+import { jobStatusOf } from '../../resources/job-kinds.js';
+import type { Clock } from '../../platform/clock.js';
+import { nameOfKey, resourceKey, type DocOf, type ResourceRecord } from '../../resources/kinds.js';
+import { wireTime } from '../../resources/wire-time.js';
+import { algorithmFailureReason } from '../../resources/failure-reason.js';
 
 /** Least time between two shown changes of a waiting job's reason. */
 const WAIT_MESSAGE_MIN_MS = 10_000;
@@ -37,25 +40,27 @@ export interface HostWatcher {
   dataError?: string;
 }
 
-export interface HostJobOptions<D, W extends HostWatcher> {
-  kind: ResourceKind;
+/** The job kinds that run one container per host (transform runs serve containers: controllers/transform-job). */
+export type HostJobKind = 'training-job' | 'processing-job';
+
+export interface HostJobOptions<K extends HostJobKind, W extends HostWatcher> {
+  kind: K;
   /** `training job`, for messages. */
   what: string;
   /** Containers and networks are named `slipway-<namePrefix>-<job>-…-<home tag>`. */
   namePrefix: string;
   logGroup: string;
-  status: (doc: D) => string;
   /** The job's directory, removed on clean-up (kept for failed jobs when so configured). */
   jobDir: (workDir: string, job: string) => string;
-  now: () => number;
+  now: Clock;
   /** Stops a watcher's timers and aborts its followers. */
   dispose: (w: W) => void;
   /** Background work `stop()` waits for besides the log followers. */
   pending?: (w: W) => (Promise<void> | undefined)[];
   /** The instances the job asks for, for admission by capacity. */
-  instances: (doc: D) => { type: string; count: number };
+  instances: (doc: DocOf<K>) => { type: string; count: number };
   /** The image the job names (resolved before it queues for capacity, so a missing one fails at once). */
-  image: (doc: D) => string;
+  image: (doc: DocOf<K>) => string;
   /** Shows why a job waits for capacity (training: the Starting secondary status's message). */
   showWaiting: (job: string, message: string) => void;
 }
@@ -76,7 +81,7 @@ export interface RuntimeClock {
   limitMs: number;
 }
 
-export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobInternal, W extends HostWatcher> {
+export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
   readonly watchers = new Map<string, W>();
   private readonly errors = new Map<string, number>();
   private readonly tag: string;
@@ -87,7 +92,7 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
 
   constructor(
     private readonly deps: ControllerDeps,
-    private readonly o: HostJobOptions<D, W>,
+    private readonly o: HostJobOptions<K, W>,
   ) {
     this.tag = homeTag(deps.config.home);
     deps.admission.register(() => this.claims());
@@ -97,9 +102,9 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
       kind: o.kind,
       home: deps.config.home,
       ownsContainer: (c) => this.live(c.labels[LABELS.name]),
-      ownsNetwork: (name) => this.deps.resources.listByStatus<D, I>(this.o.kind, ['InProgress', 'Stopping']).some((r) => this.networkName(r.name) === name && r.internal.step !== 'done'),
+      ownsNetwork: (name) => this.deps.resources.listByStatus(this.o.kind, LIVE_JOB_STATUSES).some((r) => this.networkName(r.name) === name && r.internal.step !== 'done'),
       onReconnect: () => {
-        for (const r of this.deps.resources.listByStatus(this.o.kind, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(this.key(r.name));
+        for (const r of this.deps.resources.listByStatus(this.o.kind, LIVE_JOB_STATUSES)) this.deps.queue.enqueue(this.key(r.name));
       },
     });
   }
@@ -117,10 +122,10 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
    */
   claims(): Claim[] {
     const out: Claim[] = [];
-    for (const r of this.deps.resources.listByStatus<D, I>(this.o.kind, ['InProgress', 'Stopping'])) {
+    for (const r of this.deps.resources.listByStatus(this.o.kind, LIVE_JOB_STATUSES)) {
       if (r.internal.step === 'done') continue;
       const held = r.internal.admitted !== undefined || r.internal.step !== 'pending';
-      if (!held && this.o.status(r.doc) !== 'InProgress') continue;
+      if (!held && jobStatusOf(this.o.kind, r.doc) !== 'InProgress') continue;
       const { type, count } = this.o.instances(r.doc);
       out.push({ key: this.key(r.name), kind: 'job', order: r.creationTime, demand: r.internal.admitted ?? instanceDemand(type, count), held });
     }
@@ -131,7 +136,7 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
    * Asks admission for a pending job's instances; true once admitted (recorded in the job), false
    * while it waits (the reason shown through `showWaiting`; the caller requeues).
    */
-  async admit(rec: ResourceRecord<D, I>): Promise<boolean> {
+  async admit(rec: ResourceRecord<K>): Promise<boolean> {
     if (rec.internal.admitted) return true;
     if (!rec.internal.image) {
       const image = await this.resolveImage(this.o.image(rec.doc));
@@ -160,22 +165,27 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
   }
 
   key(name: string): string {
-    return `${this.o.kind}:${name}`;
+    return resourceKey(this.o.kind, name);
   }
 
-  get(name: string): ResourceRecord<D, I> | undefined {
-    return this.deps.resources.get<D, I>(this.o.kind, name);
+  /** Reconciles the job again soon (background work found something). */
+  requeue(name: string): void {
+    this.deps.queue.enqueue(this.key(name));
+  }
+
+  get(name: string): ResourceRecord<K> | undefined {
+    return this.deps.resources.get(this.o.kind, name);
   }
 
   /** Mutates the record in one transaction, mirroring the wire status and LastModifiedTime. */
-  update(name: string, mutate: (rec: ResourceRecord<D, I>) => void): ResourceRecord<D, I> {
+  update(name: string, mutate: (rec: ResourceRecord<K>) => void): ResourceRecord<K> {
     const now = this.o.now();
-    const rec = this.deps.resources.update<D, I>(
+    const rec = this.deps.resources.update(
       this.o.kind,
       name,
       (r) => {
         mutate(r);
-        r.status = this.o.status(r.doc);
+        r.status = jobStatusOf(this.o.kind, r.doc);
         r.doc.LastModifiedTime = wireTime(now);
       },
       { now },
@@ -188,14 +198,14 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
    * The record a reconcile should step, or undefined when the job is gone or done (its watcher
    * dropped). A stop requested before any container ran skips to `exited`: nothing to signal.
    */
-  toStep(name: string): ResourceRecord<D, I> | undefined {
+  toStep(name: string): ResourceRecord<K> | undefined {
     const rec = this.get(name);
     if (!rec) return undefined;
     if (rec.internal.step === 'done') {
       this.drop(name);
       return undefined;
     }
-    if (this.o.status(rec.doc) === 'Stopping' && (rec.internal.step === 'pending' || rec.internal.step === 'staged')) {
+    if (jobStatusOf(this.o.kind, rec.doc) === 'Stopping' && (rec.internal.step === 'pending' || rec.internal.step === 'staged')) {
       return this.update(name, (r) => {
         r.internal.step = 'exited';
       });
@@ -203,9 +213,9 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
     return rec;
   }
 
-  /** Runs `step` under the reconcile guard (ClientError fails the job; repeated errors too). */
+  /** Runs `step` under the reconcile guard (a TerminalFailure fails the job; repeated errors too). */
   reconcile(key: string, step: (name: string) => Promise<ReconcileResult>, fail: (name: string, reason: string) => Promise<void>): Promise<ReconcileResult> {
-    const name = key.slice(key.indexOf(':') + 1);
+    const name = nameOfKey(key);
     const guard = {
       errors: this.errors,
       stopping: () => this.stopped,
@@ -216,7 +226,7 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
   }
 
   async resume(): Promise<void> {
-    for (const rec of this.deps.resources.listByStatus(this.o.kind, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(this.key(rec.name));
+    for (const rec of this.deps.resources.listByStatus(this.o.kind, LIVE_JOB_STATUSES)) this.deps.queue.enqueue(this.key(rec.name));
     // Containers of this home whose job is gone or finished (e.g. a crash between upload and
     // clean-up) are removed; the record's own reconcile handles the live ones.
     try {
@@ -247,7 +257,7 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
     this.watchers.delete(name);
   }
 
-  labels(rec: ResourceRecord<D, I>, host?: string): Record<string, string> {
+  labels(rec: ResourceRecord<K>, host?: string): Record<string, string> {
     return {
       [LABELS.managed]: 'true',
       [LABELS.kind]: this.o.kind,
@@ -259,17 +269,16 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
   }
 
   /** Platform messages (limit clamps, staging summary) go to the job's log like container output. */
-  platformLog(rec: ResourceRecord<D, I>, message: string): void {
+  platformLog(rec: ResourceRecord<K>, message: string): void {
     const t = this.o.now();
     for (const h of rec.internal.hosts ?? []) this.deps.logs.append(this.o.logGroup, h.logStream, [{ timestamp: t, message: `[slipway] ${message}` }]);
   }
 
-  /** The local image for `image` (ECR names resolved); a ClientError when the engine lacks it. */
+  /** The local image for `image` (ECR names resolved); a TerminalFailure when the engine lacks it. */
   async resolveImage(image: string): Promise<string> {
     const resolved = await this.deps.runtime.resolveImage(image);
     if (resolved) return resolved.local;
-    const hint = missingImageHint(image);
-    throw new ClientError(`Image '${image}' was not found ${hint.where}. ${hint.remedy}`);
+    throw TerminalFailure.client(missingImageMessage(image));
   }
 
   /** The job's own network (deterministic, so a retry finds it). */
@@ -291,7 +300,7 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
    * container per host (found by its deterministic name if a previous attempt made it), ids
    * recorded, then every container started.
    */
-  async startContainers(rec: ResourceRecord<D, I>, c: HostContainerOptions): Promise<ResourceRecord<D, I>> {
+  async startContainers(rec: ResourceRecord<K>, c: HostContainerOptions): Promise<ResourceRecord<K>> {
     const hosts = rec.internal.hosts!;
     let network: string | undefined;
     if (hosts.length > 1 || !c.isolated) {
@@ -303,7 +312,7 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
       } catch (err) {
         // Never run a job less guarded than asked: it fails with the reason instead of retrying.
         const reason = networkFailureReason(err, c.isolated);
-        if (reason) throw new ClientError(reason);
+        if (reason) throw TerminalFailure.client(reason);
         throw err;
       }
     }
@@ -340,7 +349,7 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
   }
 
   /** Every host's container; `vanished` names the hosts whose container is gone. */
-  async inspectHosts(rec: ResourceRecord<D, I>): Promise<{ infos: ContainerInfo[]; vanished?: string }> {
+  async inspectHosts(rec: ResourceRecord<K>): Promise<{ infos: ContainerInfo[]; vanished?: string }> {
     const hosts = rec.internal.hosts ?? [];
     const infos = await Promise.all(hosts.map((h) => this.deps.runtime.inspectContainer(h.containerId ?? h.containerName)));
     const vanished = hosts.filter((_, i) => !infos[i]);
@@ -376,7 +385,7 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
    * Every host has exited: lets the log followers drain so FailureReason sees the last lines,
    * runs `beforeExited`, and records step `exited` with each host's exit code.
    */
-  async markExited(rec: ResourceRecord<D, I>, infos: ContainerInfo[], w: W, beforeExited?: () => void): Promise<void> {
+  async markExited(rec: ResourceRecord<K>, infos: ContainerInfo[], w: W, beforeExited?: () => void): Promise<void> {
     await Promise.race([Promise.allSettled(w.followers), new Promise((r) => setTimeout(r, 5_000))]);
     beforeExited?.();
     this.update(rec.name, (r) => {
@@ -405,7 +414,7 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
    * The FailureReason of the first host that exited non-zero (its own failure text from
    * `readOwn`, else the log tail), or undefined when every host exited 0.
    */
-  async hostFailureReason(rec: ResourceRecord<D, I>, readOwn: (hostIndex: number) => Promise<string | undefined>): Promise<string | undefined> {
+  async hostFailureReason(rec: ResourceRecord<K>, readOwn: (hostIndex: number) => Promise<string | undefined>): Promise<string | undefined> {
     const hosts = rec.internal.hosts ?? [];
     const bad = hosts.findIndex((h) => (h.exitCode ?? 0) !== 0);
     if (bad < 0) return undefined;
@@ -416,7 +425,7 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
   }
 
   /** Removes the containers and network; the workspace too unless a failed job's is kept. */
-  async cleanup(rec: ResourceRecord<D, I>, failed: boolean): Promise<void> {
+  async cleanup(rec: ResourceRecord<K>, failed: boolean): Promise<void> {
     for (const h of rec.internal.hosts ?? []) {
       await this.deps.runtime.removeContainer(h.containerId ?? h.containerName, { force: true }).catch(() => undefined);
     }
@@ -431,13 +440,13 @@ export class HostJobs<D extends { LastModifiedTime: number }, I extends HostJobI
  * Base of the training and processing controllers: the Controller surface (reconcile under the
  * guard, resume, stop) over a HostJobs; subclasses supply the step machine and how a job fails.
  */
-export abstract class HostJobController<D extends { LastModifiedTime: number }, I extends HostJobInternal, W extends HostWatcher> implements Controller {
-  readonly kind: ResourceKind;
-  protected readonly jobs: HostJobs<D, I, W>;
+export abstract class HostJobController<K extends HostJobKind, W extends HostWatcher> implements Controller {
+  readonly kind: K;
+  protected readonly jobs: HostJobs<K, W>;
   protected readonly watchers: Map<string, W>;
-  protected readonly now: () => number;
+  protected readonly now: Clock;
 
-  constructor(protected readonly deps: ControllerDeps, o: HostJobOptions<D, W>) {
+  constructor(protected readonly deps: ControllerDeps, o: HostJobOptions<K, W>) {
     this.kind = o.kind;
     this.now = o.now;
     this.jobs = new HostJobs(deps, o);
@@ -459,11 +468,11 @@ export abstract class HostJobController<D extends { LastModifiedTime: number }, 
     return this.jobs.stop();
   }
 
-  protected get(name: string): ResourceRecord<D, I> | undefined {
+  protected get(name: string): ResourceRecord<K> | undefined {
     return this.jobs.get(name);
   }
 
-  protected update(name: string, mutate: (rec: ResourceRecord<D, I>) => void): ResourceRecord<D, I> {
+  protected update(name: string, mutate: (rec: ResourceRecord<K>) => void): ResourceRecord<K> {
     return this.jobs.update(name, mutate);
   }
 

@@ -1,6 +1,6 @@
 /**
  * @module controllers/job-common/reconcile-guard — how a job controller's reconcile treats
- * errors: a ClientError fails the job at once with its text; an engine that cannot be reached is
+ * errors: a TerminalFailure fails the job at once with its reason; an engine that cannot be reached is
  * retried for as long as it takes (the job is not at fault, and its containers may well be
  * running: the controller looks again once the engine is back); other errors are retried with
  * the work queue's backoff until `maxErrors` in a row, then the job fails as InternalServerError
@@ -8,9 +8,9 @@
  * cannot start its program fails the job at once.
  */
 import { RuntimeUnavailableError } from '../../runtime/container-runtime.js';
-import { logger } from '../../server/logger.js';
+import { logger } from '../../platform/logger.js';
 import { ContainerStartError } from '../../runtime/container-runtime.js';
-import { ClientError } from '../training-job/data-source.js';
+import { TerminalFailure } from '../terminal-failure.js';
 import { failureReasonFor } from './failure-reason.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
 
@@ -34,7 +34,7 @@ export async function guardReconcile(t: GuardTarget, name: string, what: string,
   } catch (err) {
     if (t.stopping()) throw err;
     if (t.finished(name)) return DONE;
-    if (err instanceof ClientError || (err instanceof ContainerStartError && err.permanent)) {
+    if (err instanceof TerminalFailure || (err instanceof ContainerStartError && err.permanent)) {
       await t.fail(name, failureReasonFor(err));
       return DONE;
     }

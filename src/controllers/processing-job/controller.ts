@@ -11,24 +11,26 @@
  * the deterministic container names after a restart.
  */
 import { readFile } from 'node:fs/promises';
-import { logger } from '../../server/logger.js';
-import type { ResourceRecord } from '../../storage/resource-store.js';
-import { joinUri } from '../../storage/s3-uri.js';
-import { containerCommand } from '../container-command.js';
+import { logger } from '../../platform/logger.js';
+import { joinUri } from '../../resources/s3-uri.js';
+import { containerCommand } from '../../resources/container-command.js';
 import type { ControllerDeps } from '../controller.js';
 import { HostJobController, HostJobs, type HostWatcher } from '../job-common/host-jobs.js';
 import { failureReasonFor } from '../job-common/failure-reason.js';
-import { listFiles, putToUri, uploadTree, type OutputTarget } from '../training-job/packaging.js';
-import { runPipeFeeder } from '../training-job/pipe-feeder.js';
-import { truncateReason, wireTime } from '../training-job/status.js';
+import { listFiles, putToUri, uploadTree, type OutputTarget } from '../job-common/packaging.js';
+import { runPipeFeeder } from '../job-common/pipe-feeder.js';
 import { ADMISSION_POLL_MS } from '../admission/admission.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
-import { decodeExitMessage, outputLocalPath } from './container-config.js';
-import { PROCESSING_LOG_GROUP, type ProcessingJobDoc, type ProcessingJobInternal, type ProcessingOutputDoc } from './types.js';
-import { inputObjects, pipeLocation, prepareProcessingWorkspace, processingJobDir, processingMounts, processingWorkspace } from './workspace.js';
+import { outputLocalPath } from '../../resources/processing-job.js';
+import { PROCESSING_LOG_GROUP, type ProcessingOutputDoc } from '../../resources/processing-job.js';
+import { decodeExitMessage, inputObjects, pipeLocation, prepareProcessingWorkspace, processingJobDir, processingMounts, processingWorkspace } from './workspace.js';
 import { createReadStream } from 'node:fs';
+import type { Clock } from '../../platform/clock.js';
+import type { ResourceRecord } from '../../resources/kinds.js';
+import { wireTime } from '../../resources/wire-time.js';
+import { truncateReason } from '../../resources/failure-reason.js';
 
-type JobRecord = ResourceRecord<ProcessingJobDoc, ProcessingJobInternal>;
+type JobRecord = ResourceRecord<'processing-job'>;
 const KIND = 'processing-job';
 
 /** StopProcessingJob / MaxRuntimeInSeconds: SIGINT and SIGTERM, then SIGKILL after this grace (contract §6: reuse 120 s). */
@@ -38,7 +40,7 @@ const PEER_FAILURE_GRACE_SECONDS = 10;
 export interface ProcessingJobControllerOptions {
   /** How often Continuous output directories are scanned (a file unchanged over one scan is uploaded). */
   continuousScanMs?: number;
-  now?: () => number;
+  now?: Clock;
 }
 
 interface Watcher extends HostWatcher {
@@ -52,7 +54,7 @@ interface Watcher extends HostWatcher {
 
 type Outcome = { status: 'Completed' } | { status: 'Failed'; reason: string } | { status: 'Stopped' };
 
-export class ProcessingJobController extends HostJobController<ProcessingJobDoc, ProcessingJobInternal, Watcher> {
+export class ProcessingJobController extends HostJobController<'processing-job', Watcher> {
   private readonly scanMs: number;
   private readonly output: OutputTarget;
   /** Jobs whose wait for capacity has been logged. */
@@ -64,7 +66,6 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
       what: 'processing job',
       namePrefix: 'proc',
       logGroup: PROCESSING_LOG_GROUP,
-      status: (doc) => doc.ProcessingJobStatus,
       jobDir: processingJobDir,
       now: opts.now ?? Date.now,
       dispose: (w) => {
@@ -83,7 +84,7 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
       },
     });
     this.scanMs = opts.continuousScanMs ?? Number(process.env.SLIPWAY_CONTINUOUS_SCAN_MS ?? 1000);
-    this.output = { objects: deps.objects, paths: deps.config.localPaths };
+    this.output = { objects: deps.objects, paths: deps.localPaths };
   }
 
   protected async step(name: string): Promise<ReconcileResult> {
@@ -119,7 +120,7 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
     let files = 0;
     let bytes = 0;
     for (const [i, h] of rec.internal.hosts!.entries()) {
-      const st = await prepareProcessingWorkspace(this.deps.objects, processingWorkspace(this.deps.config.workDir, rec.name, h.host), rec.doc, h.host, i, this.deps.config.localPaths);
+      const st = await prepareProcessingWorkspace(this.deps.objects, processingWorkspace(this.deps.config.workDir, rec.name, h.host), rec.doc, h.host, i, this.deps.localPaths);
       files += st.files;
       bytes += st.bytes;
     }
@@ -297,7 +298,7 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
         if (input.S3Input?.S3InputMode !== 'Pipe') continue;
         runPipeFeeder({
           ...pipeLocation(ws, rec.doc, input),
-          list: () => inputObjects(this.deps.objects, input, i, hosts.length, this.deps.config.localPaths),
+          list: () => inputObjects(this.deps.objects, input, i, hosts.length, this.deps.localPaths),
           label: `ProcessingInput ${input.InputName}`,
           gzip: input.S3Input.S3CompressionType === 'Gzip',
           gzipMaxBytes: this.deps.config.dataLimits.gzipInputMaxBytes,
@@ -305,7 +306,7 @@ export class ProcessingJobController extends HostJobController<ProcessingJobDoc,
           signal: w.abort.signal,
           onDataError: (reason) => {
             w.dataError ??= reason;
-            this.deps.queue.enqueue(`${KIND}:${rec.name}`);
+            this.jobs.requeue(rec.name);
           },
         }).catch((err: unknown) => logger.warn({ err, job: rec.name, input: input.InputName }, 'pipe feeder failed'));
       }

@@ -3,8 +3,8 @@ import type { Controller, ControllerDeps } from '../controller.js';
 import { ProcessingJobController, type ProcessingJobControllerOptions } from './controller.js';
 
 export { ProcessingJobController, PROCESSING_STOP_GRACE_SECONDS } from './controller.js';
-export { PROCESSING_LOG_GROUP } from './types.js';
-export type { ProcessingJobDoc, ProcessingJobInternal } from './types.js';
+export { PROCESSING_LOG_GROUP } from '../../resources/processing-job.js';
+export type { ProcessingJobDoc, ProcessingJobInternal } from '../../resources/processing-job.js';
 
 export function createProcessingJobController(deps: ControllerDeps, opts?: ProcessingJobControllerOptions): Controller {
   return new ProcessingJobController(deps, opts);

@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ContainerStartError } from '../../runtime/container-runtime.js';
 import { ServiceError } from '../../protocol/errors.js';
 import { failureReasonFor, INTERNAL_ERROR_REASON } from '../job-common/failure-reason.js';
-import { ClientError } from '../training-job/data-source.js';
-import { enclosingInput } from './container-config.js';
-import type { ProcessingInputDoc, ProcessingJobDoc } from './types.js';
+import { TerminalFailure } from '../terminal-failure.js';
+import { enclosingInput, type ProcessingInputDoc, type ProcessingJobDoc } from '../../resources/processing-job.js';
 import { pipeLocation, processingMounts, ProcessingWorkspace } from './workspace.js';
 
 const input = (InputName: string, LocalPath: string, mode: 'File' | 'Pipe' = 'File'): ProcessingInputDoc => ({
@@ -61,7 +60,7 @@ describe('processing layout with nested paths (the ScriptProcessor’s code insi
 
 describe('FailureReason for errors that are not the input’s', () => {
   it('never carries the engine’s or the host’s internals', () => {
-    expect(failureReasonFor(new ClientError('bad data'))).toBe('ClientError: bad data');
+    expect(failureReasonFor(TerminalFailure.client('bad data'))).toBe('ClientError: bad data');
     expect(failureReasonFor(new ContainerStartError('the program "x" is not on the image\'s PATH', true))).toBe(
       'ClientError: The container could not start: the program "x" is not on the image\'s PATH.',
     );

@@ -14,16 +14,18 @@
  * no mount point has to be made inside a read-only mount. An output or Pipe input there gets its
  * mount point or FIFO made in that directory beforehand; outputs are mounted over it read-write.
  */
+import { TerminalFailure } from '../terminal-failure.js';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { BindMount } from '../../runtime/container-runtime.js';
 import type { LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import { channelObjects, ClientError, type SourceObject } from '../training-job/data-source.js';
-import { mkfifo } from '../training-job/pipe-feeder.js';
+import { channelObjects, type SourceObject } from '../job-common/data-source.js';
+import { mkfifo } from '../job-common/pipe-feeder.js';
 import { mapLimit, placeObject } from '../training-job/workspace.js';
-import { enclosingInput, inputLocalPath, outputLocalPath, processingJobConfigJson, processingResourceConfigJson, underProcessingRoot } from './container-config.js';
-import type { ProcessingInputDoc, ProcessingJobDoc } from './types.js';
+import { processingJobConfigJson, processingResourceConfigJson } from '../../resources/processing-config-files.js';
+import { enclosingInput, inputLocalPath, outputLocalPath, underProcessingRoot } from '../../resources/processing-job.js';
+import type { ProcessingInputDoc, ProcessingJobDoc } from '../../resources/processing-job.js';
 
 export function processingJobDir(workDir: string, job: string): string {
   return join(workDir, 'processing', job);
@@ -49,7 +51,7 @@ export class ProcessingWorkspace {
   /** Host path of a container path under /opt/ml/processing (validated at create). */
   hostPath(containerPath: string): string {
     const rel = underProcessingRoot(containerPath);
-    if (!rel) throw new ClientError(`LocalPath ${containerPath} must be a directory under /opt/ml/processing/.`);
+    if (!rel) throw TerminalFailure.client(`LocalPath ${containerPath} must be a directory under /opt/ml/processing/.`);
     return join(this.processing, ...rel.split('/'));
   }
 }
@@ -147,8 +149,17 @@ export async function prepareProcessingWorkspace(
       const code = (err as NodeJS.ErrnoException).code;
       // Two inputs sharing one tree: a name that is a file in one and a directory in the other.
       if (!outer || !['ENOTDIR', 'EISDIR', 'EEXIST', 'ERR_FS_EISDIR'].includes(code ?? '')) throw err;
-      throw new ClientError(`ProcessingInput ${input.InputName} at ${inputLocalPath(input)} lies inside input ${outer.input.InputName}, and one of its paths is a file in one input and a directory in the other.`);
+      throw TerminalFailure.client(`ProcessingInput ${input.InputName} at ${inputLocalPath(input)} lies inside input ${outer.input.InputName}, and one of its paths is a file in one input and a directory in the other.`);
     }
   }
   return stats;
+}
+
+/** `/opt/ml/output/message` → ExitMessage: UTF-8 only (undefined = not UTF-8), first 1024 characters. */
+export function decodeExitMessage(bytes: Buffer): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }

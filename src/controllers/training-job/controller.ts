@@ -17,27 +17,28 @@ import type { Metrics } from '../../metrics/metrics.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
-import { logger } from '../../server/logger.js';
-import type { SlipwayConfig } from '../../server/config.js';
+import { logger } from '../../platform/logger.js';
+import type { SlipwayConfig } from '../../platform/config.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import type { ResourceRecord } from '../../storage/resource-store.js';
-import { joinUri } from '../../storage/s3-uri.js';
-import { containerCommand } from '../container-command.js';
+import { joinUri } from '../../resources/s3-uri.js';
+import { containerCommand } from '../../resources/container-command.js';
 import type { ControllerDeps } from '../controller.js';
 import { HostJobController, HostJobs, type HostWatcher } from '../job-common/host-jobs.js';
 import { ADMISSION_POLL_MS } from '../admission/admission.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
-import { channelInputMode } from './container-config.js';
-import { channelObjects } from './data-source.js';
+import { channelInputMode } from '../../resources/training-config-files.js';
+import { channelObjects } from '../job-common/data-source.js';
 import { MetricExtractor } from './metrics.js';
-import { listFiles, mergeDirs, uploadTarGz, uploadTree, type OutputTarget } from './packaging.js';
-import { mkfifo, runPipeFeeder } from './pipe-feeder.js';
-import { finish, mergeFinalMetrics, setSecondaryStatus, wireTime, type FinalOutcome } from './status.js';
-import { TRAINING_LOG_GROUP, type HostState, type TrainingJobDoc, type TrainingJobInternal } from './types.js';
+import { listFiles, mergeDirs, uploadTarGz, uploadTree, type OutputTarget } from '../job-common/packaging.js';
+import { mkfifo, runPipeFeeder } from '../job-common/pipe-feeder.js';
+import { TRAINING_LOG_GROUP, type HostState, type TrainingJobDoc, finish, mergeFinalMetrics, setSecondaryStatus, type FinalOutcome } from '../../resources/training-job.js';
 import { hostWorkspace, jobDir, mountsFor, prepareWorkspace, restoreCheckpoints, stageInputs } from './workspace.js';
+import type { Clock } from '../../platform/clock.js';
+import type { ResourceRecord } from '../../resources/kinds.js';
+import { wireTime } from '../../resources/wire-time.js';
 import { failureReasonFor } from '../job-common/failure-reason.js';
 
-type JobRecord = ResourceRecord<TrainingJobDoc, TrainingJobInternal>;
+type JobRecord = ResourceRecord<'training-job'>;
 
 /** SIGTERM → SIGKILL grace for StopTrainingJob and MaxRuntimeInSeconds (contract §3.8: `docker stop -t 120`). */
 export const STOP_GRACE_SECONDS = 120;
@@ -48,7 +49,7 @@ const METRIC_SERIES_CAP = 10_000;
 export interface TrainingJobControllerOptions {
   /** How often checkpoints are synced to S3 while the job runs. */
   checkpointSyncMs?: number;
-  now?: () => number;
+  now?: Clock;
 }
 
 /** In-memory helpers attached to one running job (rebuilt after a restart). */
@@ -74,7 +75,7 @@ function syncedFolders(doc: TrainingJobDoc): { folder: 'checkpoints' | 'tensorbo
 /** How often running hosts' CPU and memory are sampled. */
 const STATS_INTERVAL_MS = 10_000;
 
-export class TrainingJobController extends HostJobController<TrainingJobDoc, TrainingJobInternal, JobWatcher> {
+export class TrainingJobController extends HostJobController<'training-job', JobWatcher> {
   private readonly config: SlipwayConfig;
   private readonly objects: ObjectStore;
   private readonly out: OutputTarget;
@@ -88,7 +89,6 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
       what: 'training job',
       namePrefix: 'train',
       logGroup: TRAINING_LOG_GROUP,
-      status: (doc) => doc.TrainingJobStatus,
       jobDir,
       now: opts.now ?? Date.now,
       dispose: (w) => {
@@ -103,7 +103,7 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
     });
     this.config = deps.config;
     this.objects = deps.objects;
-    this.out = { objects: deps.objects, paths: deps.config.localPaths };
+    this.out = { objects: deps.objects, paths: deps.localPaths };
     this.runtime = deps.runtime;
     this.metrics = deps.metrics;
     this.checkpointSyncMs = opts.checkpointSyncMs ?? Number(process.env.SLIPWAY_CHECKPOINT_SYNC_SECONDS ?? 30) * 1000;
@@ -146,13 +146,13 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
     for (const [i, h] of rec.internal.hosts!.entries()) {
       const ws = hostWorkspace(this.config.workDir, rec.name, h.host);
       await prepareWorkspace(ws, rec.doc, h.host);
-      const st = await stageInputs(this.objects, ws, rec.doc, i, this.config.localPaths);
+      const st = await stageInputs(this.objects, ws, rec.doc, i, this.deps.localPaths);
       files += st.files;
       bytes += st.bytes;
       for (const ch of rec.doc.InputDataConfig ?? []) {
         if (channelInputMode(rec.doc, ch) === 'Pipe') await mkfifo(join(ws.data, `${ch.ChannelName}_0`));
       }
-      await restoreCheckpoints(this.objects, ws, rec.doc, this.config.localPaths);
+      await restoreCheckpoints(this.objects, ws, rec.doc, this.deps.localPaths);
     }
     this.jobs.platformLog(rec, `Staged ${files} input file(s), ${bytes} bytes, for ${count} host(s).`);
     this.update(rec.name, (r) => {
@@ -340,14 +340,14 @@ export class TrainingJobController extends HostJobController<TrainingJobDoc, Tra
         runPipeFeeder({
           dataDir: ws.data,
           channel: ch.ChannelName,
-          list: () => channelObjects(this.objects, src, i, hosts.length, this.config.localPaths),
+          list: () => channelObjects(this.objects, src, i, hosts.length, this.deps.localPaths),
           gzip: ch.CompressionType === 'Gzip',
           gzipMaxBytes: this.config.dataLimits.gzipInputMaxBytes,
           recordIO: ch.RecordWrapperType === 'RecordIO',
           signal: w.abort.signal,
           onDataError: (reason) => {
             w.dataError ??= reason;
-            this.deps.queue.enqueue(`${this.kind}:${rec.name}`);
+            this.jobs.requeue(rec.name);
           },
         }).catch((err: unknown) => logger.warn({ err, job: rec.name, channel: ch.ChannelName }, 'pipe feeder failed'));
       }

@@ -3,8 +3,8 @@ import type { Controller, ControllerDeps } from '../controller.js';
 import { TrainingJobController, type TrainingJobControllerOptions } from './controller.js';
 
 export { TrainingJobController, STOP_GRACE_SECONDS } from './controller.js';
-export { TRAINING_LOG_GROUP } from './types.js';
-export type { TrainingJobDoc, TrainingJobInternal } from './types.js';
+export { TRAINING_LOG_GROUP } from '../../resources/training-job.js';
+export type { TrainingJobDoc, TrainingJobInternal } from '../../resources/training-job.js';
 
 export function createTrainingJobController(deps: ControllerDeps, opts?: TrainingJobControllerOptions): Controller {
   return new TrainingJobController(deps, opts);

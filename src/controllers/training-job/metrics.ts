@@ -10,13 +10,9 @@
  * RE2 stands in for SageMaker's (unconfirmed) dialect: lazy quantifiers, classes, named groups and
  * lookbehind work; lookahead and backreferences are refused at CreateTrainingJob.
  */
-import { RE2JS } from 're2js';
-import type { MetricDatum } from './types.js';
-
-export interface MetricDefinition {
-  Name: string;
-  Regex: string;
-}
+import type { RE2JS } from 're2js';
+import { compileMetricRegex, type MetricDefinition } from '../../resources/metric-definitions.js';
+import type { MetricDatum } from '../../resources/training-job.js';
 
 /** Metric lines are short; a longer line is scanned over its first this many characters. */
 export const MAX_SCAN_CHARS = 16 * 1024;
@@ -34,10 +30,6 @@ function budgetLeft(now: number): boolean {
   return budget.spentMs < SCAN_BUDGET_MS_PER_SECOND;
 }
 
-function compile(regex: string): RE2JS {
-  return RE2JS.compile(regex, RE2JS.LOOKBEHINDS);
-}
-
 export class MetricExtractor {
   private readonly defs: { name: string; re: RE2JS }[] = [];
   /** Last value per metric. */
@@ -48,7 +40,7 @@ export class MetricExtractor {
   constructor(defs: readonly MetricDefinition[] = []) {
     for (const d of defs) {
       try {
-        this.defs.push({ name: d.Name, re: compile(d.Regex) });
+        this.defs.push({ name: d.Name, re: compileMetricRegex(d.Regex) });
       } catch {
         // Validated at create; a pattern that does not compile simply never matches.
       }
@@ -84,20 +76,4 @@ export class MetricExtractor {
     }
     return out;
   }
-}
-
-/**
- * Checks each Regex compiles under RE2; returns one sentence per problem (for CreateTrainingJob's
- * ValidationException).
- */
-export function invalidMetricRegexes(defs: readonly MetricDefinition[] = []): string[] {
-  const bad: string[] = [];
-  for (const d of defs) {
-    try {
-      compile(d.Regex);
-    } catch (err) {
-      bad.push(`${d.Name}: Regex ${JSON.stringify(d.Regex)} is not supported (${(err as Error).message})`);
-    }
-  }
-  return bad;
 }

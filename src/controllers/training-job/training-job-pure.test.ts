@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { hostNames, inputDataConfigJson, resourceConfigJson } from './container-config.js';
-import { relativeKey, shard } from './data-source.js';
-import { MetricExtractor, invalidMetricRegexes } from './metrics.js';
-import { algorithmFailureReason, finish, setSecondaryStatus } from './status.js';
-import type { TrainingJobDoc } from './types.js';
+import { hostNames, inputDataConfigJson, resourceConfigJson } from '../../resources/training-config-files.js';
+import { relativeKey, shard } from '../job-common/data-source.js';
+import { MetricExtractor } from './metrics.js';
+import { type TrainingJobDoc, finish, setSecondaryStatus } from '../../resources/training-job.js';
+import { algorithmFailureReason } from '../../resources/failure-reason.js';
+import { invalidMetricRegexes } from '../../resources/metric-definitions.js';
 
 function doc(over: Partial<TrainingJobDoc> = {}): TrainingJobDoc {
   return {

@@ -13,6 +13,7 @@
  * Staged files are hard links to immutable store blobs (copies when linking fails, e.g. EXDEV),
  * so the channel mounts must stay read-only: a write through them would change the blob.
  */
+import { TerminalFailure } from '../terminal-failure.js';
 import { createWriteStream } from 'node:fs';
 import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -20,9 +21,9 @@ import { pipeline } from 'node:stream/promises';
 import type { BindMount } from '../../runtime/container-runtime.js';
 import type { LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import { channelInputMode, hyperparametersJson, inputDataConfigJson, resourceConfigJson } from './container-config.js';
-import { ClientError, channelObjects, type SourceObject } from './data-source.js';
-import type { TrainingJobDoc } from './types.js';
+import { channelInputMode, hyperparametersJson, inputDataConfigJson, resourceConfigJson } from '../../resources/training-config-files.js';
+import { channelObjects, type SourceObject } from '../job-common/data-source.js';
+import type { TrainingJobDoc } from '../../resources/training-job.js';
 
 export const DEFAULT_CHECKPOINT_PATH = '/opt/ml/checkpoints';
 export const DEFAULT_TENSORBOARD_PATH = '/opt/ml/output/tensorboard';
@@ -153,7 +154,7 @@ export async function stageInputs(
     const dir = join(ws.data, ch.ChannelName);
     await mkdir(dir, { recursive: true });
     const src = ch.DataSource.S3DataSource;
-    if (!src) throw new ClientError(`Channel ${ch.ChannelName}: only S3DataSource is supported by Slipway.`);
+    if (!src) throw TerminalFailure.client(`Channel ${ch.ChannelName}: only S3DataSource is supported by Slipway.`);
     if (channelInputMode(doc, ch) === 'Pipe') continue;
     const list = await channelObjects(objects, src, hostIndex, doc.ResourceConfig.InstanceCount, paths);
     await mapLimit(list, 32, async (obj) => {
@@ -174,7 +175,7 @@ export async function restoreCheckpoints(objects: ObjectStore, ws: HostWorkspace
   try {
     list = await channelObjects(objects, { S3DataType: 'S3Prefix', S3Uri: uri }, 0, 1, paths);
   } catch (err) {
-    if (err instanceof ClientError && /No S3 objects found/.test(err.message)) return 0; // first run: nothing to restore
+    if (err instanceof TerminalFailure && /No S3 objects found/.test(err.message)) return 0; // first run: nothing to restore
     throw err;
   }
   await mapLimit(list, 16, async (obj) => {

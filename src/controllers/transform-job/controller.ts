@@ -11,31 +11,33 @@
  * whole-object writes, so redoing them is safe) and leftover containers are removed; a job that
  * was Stopping ends Stopped with every `.out` it could have written deleted.
  */
-import { missingImageHint } from '../../runtime/image-ref.js';
+import { TerminalFailure } from '../terminal-failure.js';
+import { missingImageMessage } from '../../runtime/image-ref.js';
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { LABELS } from '../../runtime/container-runtime.js';
-import { logger } from '../../server/logger.js';
-import { joinUri, parseDataUri } from '../../storage/s3-uri.js';
+import { logger } from '../../platform/logger.js';
+import { joinUri, parseDataUri } from '../../resources/s3-uri.js';
 import type { Controller, ControllerDeps } from '../controller.js';
-import { ModelCache } from '../endpoint/model-cache.js';
-import type { ModelDoc } from '../endpoint/types.js';
-import { followContainerLogs } from '../job-common/container-logs.js';
-import { homeTag } from '../job-common/home-tag.js';
+import { ModelCache, ModelDataError } from '../serving/model-cache.js';
+import { followContainerLogs } from '../container-logs.js';
+import { homeTag } from '../home-tag.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
 import { networkFailureReason, networkOptionsFor } from '../resource-network.js';
-import { ClientError, channelObjects, shard, type SourceObject } from '../training-job/data-source.js';
-import { putToUri } from '../training-job/packaging.js';
+import { channelObjects, shard, type SourceObject } from '../job-common/data-source.js';
+import { putToUri } from '../job-common/packaging.js';
 import { gunzipWithBudget } from '../job-common/gzip-input.js';
-import { truncateReason, wireTime } from '../training-job/status.js';
 import { ADMISSION_POLL_MS } from '../admission/admission.js';
-import { instanceDemand } from '../admission/demand.js';
+import { instanceDemand } from '../../resources/demand.js';
 import type { Claim } from '../admission/ledger.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
-import { DataProcessor, formatOf } from './data-processing.js';
+import { DataProcessor } from './data-processing.js';
 import { executionParameters, invoker, startServeContainer, waitHealthy, type ServeInstance } from './instances.js';
-import { RecordError, Semaphore, transformObject, type TransformParams } from './object-transformer.js';
-import { TRANSFORM_LOG_GROUP, type TransformJobDoc, type TransformJobInternal } from './types.js';
+import { Semaphore, transformObject, type TransformParams } from './object-transformer.js';
+import { TRANSFORM_LOG_GROUP, type TransformJobDoc, formatOf } from '../../resources/transform-job.js';
+import { wireTime } from '../../resources/wire-time.js';
+import { truncateReason } from '../../resources/failure-reason.js';
+import { nameOfKey, resourceKey } from '../../resources/kinds.js';
 import { failureReasonFor } from '../job-common/failure-reason.js';
 
 const KIND = 'transform-job';
@@ -53,6 +55,23 @@ const STOP_GRACE_SECONDS = 10;
 const LOG_DRAIN_LIMIT_MS = 30_000;
 
 type Outcome = { status: 'Completed' } | { status: 'Failed'; reason: string } | { status: 'Stopped' };
+
+/** What one run of a transform job works with; `instances`, `followers` and `written` are filled as it goes, for the cleanup after it. */
+interface TransformRun {
+  name: string;
+  arn: string;
+  doc: TransformJobDoc;
+  /** Seconds; part of the instances' log stream names. */
+  epoch: number;
+  /** Aborts on StopTransformJob or shutdown. */
+  signal: AbortSignal;
+  instances: ServeInstance[];
+  followers: Promise<void>[];
+  /** Ends the log followers once the containers are stopped. */
+  logsSignal: AbortSignal;
+  /** Output objects written so far (removed again when the job is stopped). */
+  written: string[];
+}
 
 export class TransformJobController implements Controller {
   readonly kind = KIND;
@@ -79,10 +98,10 @@ export class TransformJobController implements Controller {
   /** Jobs hold their instances from admission until done; InProgress ones not admitted wait. */
   private claims(): Claim[] {
     const out: Claim[] = [];
-    for (const r of this.deps.resources.listByStatus<TransformJobDoc, TransformJobInternal>(KIND, ['InProgress', 'Stopping'])) {
+    for (const r of this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) {
       if (r.internal.done || (!r.internal.admitted && r.doc.TransformJobStatus !== 'InProgress')) continue;
       const { InstanceType, InstanceCount } = r.doc.TransformResources;
-      out.push({ key: `${KIND}:${r.name}`, kind: 'job', order: r.creationTime, demand: r.internal.admitted ?? instanceDemand(InstanceType, InstanceCount), held: !!r.internal.admitted });
+      out.push({ key: resourceKey(KIND, r.name), kind: 'job', order: r.creationTime, demand: r.internal.admitted ?? instanceDemand(InstanceType, InstanceCount), held: !!r.internal.admitted });
     }
     return out;
   }
@@ -91,13 +110,13 @@ export class TransformJobController implements Controller {
   private async waitForCapacity(name: string, signal: AbortSignal): Promise<void> {
     let logged = false;
     for (;;) {
-      const rec = this.deps.resources.get<TransformJobDoc, TransformJobInternal>(KIND, name);
+      const rec = this.deps.resources.get(KIND, name);
       if (!rec || rec.internal.admitted) return;
       const { InstanceType, InstanceCount } = rec.doc.TransformResources;
       const demand = instanceDemand(InstanceType, InstanceCount);
-      const asking = { key: `${KIND}:${name}`, kind: 'job' as const, order: rec.creationTime, demand, what: `${InstanceCount} x ${InstanceType}` };
+      const asking = { key: resourceKey(KIND, name), kind: 'job' as const, order: rec.creationTime, demand, what: `${InstanceCount} x ${InstanceType}` };
       const decision = await this.deps.admission.request(asking, () =>
-        this.deps.resources.update<TransformJobDoc, TransformJobInternal>(KIND, name, (r) => (r.internal.admitted = demand), { touch: false }),
+        this.deps.resources.update(KIND, name, (r) => (r.internal.admitted = demand), { touch: false }),
       );
       if (decision.admit) return;
       // DescribeTransformJob has no status message: the reason goes to the job's log group, once.
@@ -109,8 +128,8 @@ export class TransformJobController implements Controller {
   }
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
-    const name = key.slice(key.indexOf(':') + 1);
-    const rec = this.deps.resources.get<TransformJobDoc, TransformJobInternal>(KIND, name);
+    const name = nameOfKey(key);
+    const rec = this.deps.resources.get(KIND, name);
     if (!rec || rec.internal.done) return DONE;
     const run = this.runs.get(name);
     if (run) {
@@ -148,7 +167,7 @@ export class TransformJobController implements Controller {
     } catch (err) {
       logger.warn({ err }, 'could not list transform containers on resume');
     }
-    for (const rec of this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(`${KIND}:${rec.name}`);
+    for (const rec of this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(resourceKey(KIND, rec.name));
     this.sweeper.start();
   }
 
@@ -163,7 +182,7 @@ export class TransformJobController implements Controller {
 
   private finish(name: string, outcome: Outcome): void {
     const now = Date.now();
-    this.deps.resources.update<TransformJobDoc, TransformJobInternal>(
+    this.deps.resources.update(
       KIND,
       name,
       (r) => {
@@ -193,7 +212,7 @@ export class TransformJobController implements Controller {
   /** Deletes `<S3OutputPath>/<rel>.out` for every input object (best effort). */
   private async discardOutputs(doc: TransformJobDoc): Promise<void> {
     const src = doc.TransformInput.DataSource.S3DataSource;
-    const objects = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1, this.deps.config.localPaths).catch(() => []);
+    const objects = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1, this.deps.localPaths).catch(() => []);
     await this.deleteUris(objects.map((o) => joinUri(doc.TransformOutput.S3OutputPath, `${o.relPath}.out`)));
   }
 
@@ -205,10 +224,10 @@ export class TransformJobController implements Controller {
   }
 
   private async run(name: string, signal: AbortSignal): Promise<void> {
-    const rec = this.deps.resources.get<TransformJobDoc, TransformJobInternal>(KIND, name)!;
+    const rec = this.deps.resources.get(KIND, name)!;
     const doc = rec.doc;
     const epoch = Math.floor(Date.now() / 1000);
-    this.deps.resources.update<TransformJobDoc>(KIND, name, (r) => {
+    this.deps.resources.update(KIND, name, (r) => {
       r.doc.TransformStartTime ??= wireTime(Date.now());
     });
     const instances: ServeInstance[] = [];
@@ -217,10 +236,10 @@ export class TransformJobController implements Controller {
     const written: string[] = [];
     let outcome: Outcome;
     try {
-      outcome = await this.transform(rec.name, rec.arn, doc, epoch, signal, instances, followers, logsAbort.signal, written);
+      outcome = await this.transform({ name: rec.name, arn: rec.arn, doc, epoch, signal, instances, followers, logsSignal: logsAbort.signal, written });
     } catch (err) {
       if (signal.aborted) outcome = { status: 'Stopped' };
-      else if (err instanceof ClientError) outcome = { status: 'Failed', reason: err.message };
+      else if (err instanceof TerminalFailure) outcome = { status: 'Failed', reason: err.reason };
       else throw err;
     } finally {
       // Stop first and let the log followers drain what the containers printed last (removing a
@@ -241,25 +260,16 @@ export class TransformJobController implements Controller {
     this.deps.logs.append(TRANSFORM_LOG_GROUP, `${stream}/data-log`, [{ timestamp: Date.now(), message }]);
   }
 
-  private async transform(
-    name: string,
-    arn: string,
-    doc: TransformJobDoc,
-    epoch: number,
-    signal: AbortSignal,
-    instances: ServeInstance[],
-    followers: Promise<void>[],
-    logsSignal: AbortSignal,
-    written: string[],
-  ): Promise<Outcome> {
-    const model = this.deps.resources.get<ModelDoc>('model', doc.ModelName);
-    if (!model) throw new ClientError(`Could not find model "${doc.ModelName}".`);
+  /** One run of the job: serve containers up, every input object transformed, an outcome. */
+  private async transform(run: TransformRun): Promise<Outcome> {
+    const { name, arn, doc, epoch, signal, instances, followers, logsSignal, written } = run;
+    const model = this.deps.resources.get('model', doc.ModelName);
+    if (!model) throw TerminalFailure.client(`Could not find model "${doc.ModelName}".`);
     const container = model.doc.PrimaryContainer ?? model.doc.Containers?.[0];
-    if (!container?.Image) throw new ClientError(`Model ${doc.ModelName} has no container image.`);
+    if (!container?.Image) throw TerminalFailure.client(`Model ${doc.ModelName} has no container image.`);
     // A job that cannot run fails at once rather than after its turn for capacity.
     if (!(await this.deps.runtime.resolveImage(container.Image))) {
-      const hint = missingImageHint(container.Image);
-      throw new ClientError(`The image '${container.Image}' of the model was not found ${hint.where}. ${hint.remedy}`);
+      throw TerminalFailure.client(missingImageMessage(container.Image, 'of the model'));
     }
     await this.waitForCapacity(name, signal);
 
@@ -277,7 +287,7 @@ export class TransformJobController implements Controller {
       await this.deps.runtime.createNetwork(network, labels, networkOptionsFor({ isolated, serving: true, hostAccess: this.deps.config.containers.hostAccess }));
     } catch (err) {
       const reason = networkFailureReason(err, isolated);
-      throw reason ? new ClientError(reason) : err;
+      throw reason ? TerminalFailure.client(reason) : err;
     }
     const count = doc.TransformResources.InstanceCount;
     const startupMs = Number(process.env.SLIPWAY_TRANSFORM_STARTUP_SECONDS ?? DEFAULT_STARTUP_SECONDS) * 1000;
@@ -297,7 +307,7 @@ export class TransformJobController implements Controller {
         labels,
         network,
       }).catch((err: unknown) => {
-        if (err instanceof Error && err.name === 'ModelDataError') throw new ClientError(err.message);
+        if (err instanceof ModelDataError) throw TerminalFailure.client(err.detail);
         throw err;
       });
       const inst: ServeInstance = { id, containerId: started.containerId, origin: started.origin, logStream };
@@ -307,10 +317,10 @@ export class TransformJobController implements Controller {
     try {
       await Promise.all(instances.map((i) => waitHealthy(this.deps.runtime, i.containerId, i.origin, startupMs, signal)));
     } catch (err) {
-      if (err instanceof ClientError) {
+      if (err instanceof TerminalFailure) {
         await new Promise((r) => setTimeout(r, 500));
         const tail = this.deps.logs.tail(TRANSFORM_LOG_GROUP, instances[0]!.logStream, 5);
-        throw new ClientError(`${err.message.replace(/^ClientError: /, '')}${tail.length ? ` Last log lines: ${tail.join(' | ')}` : ''}`);
+        throw TerminalFailure.client(`${err.detail}${tail.length ? ` Last log lines: ${tail.join(' | ')}` : ''}`);
       }
       throw err;
     }
@@ -329,7 +339,7 @@ export class TransformJobController implements Controller {
 
     const processor = new DataProcessor(doc.DataProcessing, formatOf(doc.TransformInput.ContentType), formatOf(doc.TransformOutput.Accept));
     const src = doc.TransformInput.DataSource.S3DataSource;
-    const all = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1, this.deps.config.localPaths);
+    const all = await channelObjects(this.deps.objects, { S3DataType: src.S3DataType, S3Uri: src.S3Uri }, 0, 1, this.deps.localPaths);
     const failures: string[] = [];
     const timeoutMs = (doc.ModelClientConfig?.InvocationsTimeoutInSeconds ?? 600) * 1000;
     const maxRetries = doc.ModelClientConfig?.InvocationsMaxRetries ?? 3;
@@ -382,7 +392,7 @@ export class TransformJobController implements Controller {
     const inputUri = objectUri(doc.TransformInput.DataSource.S3DataSource.S3Uri, obj.relPath, doc.TransformInput.DataSource.S3DataSource.S3DataType);
     const outUri = joinUri(doc.TransformOutput.S3OutputPath, `${obj.relPath}.out`);
     const out = new PassThrough({ highWaterMark: 1 << 20 });
-    const put = putToUri({ objects: this.deps.objects, paths: this.deps.config.localPaths }, outUri, out, doc.TransformOutput.Accept);
+    const put = putToUri({ objects: this.deps.objects, paths: this.deps.localPaths }, outUri, out, doc.TransformOutput.Accept);
     put.catch(() => undefined);
     const t0 = Date.now();
     try {
@@ -395,7 +405,7 @@ export class TransformJobController implements Controller {
       this.dataLog(inst.logStream, `[sagemaker logs]: ${inputUri}: ${stats.records} record(s) in ${stats.requests} request(s), ${Date.now() - t0} ms`);
       return undefined;
     } catch (err) {
-      const reason = err instanceof RecordError || err instanceof ClientError ? err.message.replace(/^ClientError: /, '') : (err as Error).message;
+      const reason = err instanceof TerminalFailure ? err.detail : (err as Error).message;
       out.destroy(new Error(reason));
       await put.catch(() => undefined);
       const text = `${inputUri}: ${reason}`;

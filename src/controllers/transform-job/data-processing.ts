@@ -5,22 +5,8 @@
  * OutputFilter on the joined record. CSV rows are arrays of strings (index paths only). Pure.
  * https://docs.aws.amazon.com/sagemaker/latest/dg/batch-transform-data-processing.html
  */
-import { applyJsonPath, parseJsonPath } from './jsonpath.js';
-
-export interface DataProcessingDoc {
-  InputFilter?: string;
-  OutputFilter?: string;
-  JoinSource?: 'Input' | 'None';
-}
-
-type Format = 'csv' | 'json';
-
-export function formatOf(mime: string | undefined): Format | undefined {
-  const m = (mime ?? '').split(';')[0]!.trim().toLowerCase();
-  if (m === 'text/csv') return 'csv';
-  if (m === 'application/json' || m === 'application/jsonlines' || m === 'application/x-jsonlines') return 'json';
-  return undefined;
-}
+import { applyJsonPath, parseJsonPath } from '../../resources/jsonpath.js';
+import type { DataProcessingDoc, Format } from '../../resources/transform-job.js';
 
 /** Splits one CSV row on commas outside double quotes (CSV with embedded newlines is unsupported, §5). */
 export function parseCsvRow(line: string): string[] {

@@ -2,22 +2,19 @@
  * @module controllers/transform-job/instances — the model's `serve` containers for one transform
  * job, started as the endpoint controller starts hosting instances (contract §4.1, §5): model data
  * from the shared ModelCache mounted read-only at /opt/ml/model, port 8080 published on 127.0.0.1,
- * the job's own network, instance-type limits, healthy once `GET /ping` answers 200. The endpoint controller keeps its
- * start-up private, so this is the small adapter over the same exported pieces.
+ * the job's own network, instance-type limits, healthy once `GET /ping` answers 200. The container
+ * itself is hosting's (../serving/serve-container.ts); this adds the job's names and failure texts.
  */
-import { missingImageHint } from '../../runtime/image-ref.js';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { missingImageMessage } from '../../runtime/image-ref.js';
 import { Pool, request } from 'undici';
 import { LABELS, type ContainerRuntime } from '../../runtime/container-runtime.js';
-import { ping } from '../endpoint/health.js';
-import type { ModelCache } from '../endpoint/model-cache.js';
-import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS } from '../endpoint/types.js';
-import type { ContainerDefinitionDoc } from '../endpoint/types.js';
-import { containerCommand } from '../container-command.js';
-import { limitsFor } from '../instance-types.js';
-import { specLimits } from '../resource-network.js';
-import { ClientError } from '../training-job/data-source.js';
+import { ping } from '../serving/health.js';
+import type { ModelCache } from '../serving/model-cache.js';
+import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS } from '../../resources/endpoint.js';
+import { limitsFor } from '../../resources/instance-types.js';
+import { modelDirFor, serveContainerSpec, servingOrigin } from '../serving/serve-container.js';
+import { TerminalFailure } from '../terminal-failure.js';
+import type { ContainerDefinitionDoc } from '../../resources/model.js';
 
 export interface ServeInstance {
   id: string;
@@ -43,38 +40,18 @@ export interface StartServeOptions {
 /** Creates and starts one `serve` container; the caller waits for health. */
 export async function startServeContainer(o: StartServeOptions): Promise<{ containerId: string; origin: string }> {
   const resolved = await o.runtime.resolveImage(o.container.Image!);
-  if (!resolved) {
-    const hint = missingImageHint(o.container.Image!);
-    throw new ClientError(`The image '${o.container.Image}' of the model was not found ${hint.where}. ${hint.remedy}`);
-  }
-  let modelDir: string;
+  if (!resolved) throw TerminalFailure.client(missingImageMessage(o.container.Image!, 'of the model'));
   // No ModelDataDownloadTimeoutInSeconds on transform jobs: the hosting default is the time budget.
-  if (o.container.ModelDataUrl) modelDir = await o.cache.prepare(o.container.ModelDataUrl, { timeoutSeconds: DEFAULT_DOWNLOAD_TIMEOUT_SECONDS });
-  else {
-    modelDir = join(o.modelCacheDir, 'empty');
-    await mkdir(modelDir, { recursive: true });
-  }
+  const modelDir = await modelDirFor(o.cache, o.modelCacheDir, o.container.ModelDataUrl, DEFAULT_DOWNLOAD_TIMEOUT_SECONDS);
   const engine = await o.runtime.info().catch(() => ({ cpus: 1, memoryBytes: 1024 ** 3, maxTasks: undefined }));
   const limits = limitsFor(o.instanceType, engine.cpus || 1, engine.memoryBytes || 1024 ** 3, engine.maxTasks);
-  const cmd = containerCommand('serve');
   await o.runtime.removeContainer(o.name, { force: true }).catch(() => undefined);
-  const containerId = await o.runtime.createContainer({
-    name: o.name,
-    image: resolved.local,
-    ...(cmd.entrypoint ? { entrypoint: cmd.entrypoint } : {}),
-    ...(cmd.cmd ? { cmd: cmd.cmd } : {}),
-    env: o.env,
-    labels: { ...o.labels, [LABELS.instance]: o.instanceId },
-    binds: [{ hostPath: modelDir, containerPath: '/opt/ml/model', readOnly: true }],
-    publishPorts: [8080],
-    network: { name: o.network },
-    ...specLimits(limits),
-  });
+  const labels = { ...o.labels, [LABELS.instance]: o.instanceId };
+  const containerId = await o.runtime.createContainer(serveContainerSpec({ name: o.name, image: resolved.local, env: o.env, labels, modelDir, network: o.network, limits }));
   await o.runtime.startContainer(containerId);
-  const info = await o.runtime.inspectContainer(containerId);
-  const port = info?.ports[8080];
-  if (!port) throw new ClientError(`The model container exited at start (exit code ${info?.exitCode ?? 'unknown'}).`);
-  return { containerId, origin: `http://127.0.0.1:${port}` };
+  const served = await servingOrigin(o.runtime, containerId);
+  if (!('origin' in served)) throw TerminalFailure.client(`The model container exited at start (exit code ${served.exitCode ?? 'unknown'}).`);
+  return { containerId, origin: served.origin };
 }
 
 /** Polls /ping until 200; rejects when the container exits, the signal aborts or the time is up. */
@@ -83,8 +60,8 @@ export async function waitHealthy(runtime: ContainerRuntime, containerId: string
   while (!signal.aborted) {
     if (await ping(origin)) return;
     const info = await runtime.inspectContainer(containerId);
-    if (!info?.running) throw new ClientError(`The model container exited before it answered GET /ping (exit code ${info?.exitCode ?? 'unknown'}).`);
-    if (Date.now() > deadline) throw new ClientError(`The model container did not answer GET /ping with 200 within ${Math.round(timeoutMs / 1000)} seconds.`);
+    if (!info?.running) throw TerminalFailure.client(`The model container exited before it answered GET /ping (exit code ${info?.exitCode ?? 'unknown'}).`);
+    if (Date.now() > deadline) throw TerminalFailure.client(`The model container did not answer GET /ping with 200 within ${Math.round(timeoutMs / 1000)} seconds.`);
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error('aborted');

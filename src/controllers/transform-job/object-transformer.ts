@@ -12,7 +12,8 @@
 import type { Readable, Writable } from 'node:stream';
 import { once } from 'node:events';
 import { DataProcessor } from './data-processing.js';
-import { RecordSplitter, recordSeparator, type SplitType } from './record-splitter.js';
+import { RecordSplitter, recordSeparator } from './record-splitter.js';
+import type { SplitType } from '../../resources/transform-job.js';
 
 export interface TransformParams {
   splitType: SplitType;

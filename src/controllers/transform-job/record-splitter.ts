@@ -9,7 +9,7 @@
  *   TFRecord  uint64 LE length, uint32 masked CRC of it, data, uint32 masked CRC; kept whole
  *   None      the whole object is one record
  */
-export type SplitType = 'None' | 'Line' | 'RecordIO' | 'TFRecord';
+import type { SplitType } from '../../resources/transform-job.js';
 
 const RECORDIO_MAGIC = 0xced7230a;
 

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { DataProcessor } from './data-processing.js';
-import { applyJsonPath, parseJsonPath } from './jsonpath.js';
+import { applyJsonPath, parseJsonPath } from '../../resources/jsonpath.js';
 import { RecordSplitter } from './record-splitter.js';
 import { RecordError, Semaphore, transformObject, type TransformParams } from './object-transformer.js';
 

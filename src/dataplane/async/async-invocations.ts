@@ -26,16 +26,18 @@ import { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { RequestContext } from '../../protocol/context.js';
 import { ServiceError } from '../../protocol/errors.js';
-import { runtimeValidationError, sendRuntimeError } from '../../protocol/rest-json/runtime-errors.js';
-import { logger } from '../../server/logger.js';
+import { runtimeValidationError, renderError } from '../../protocol/rest-json/runtime-errors.js';
+import { logger } from '../../platform/logger.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { ResourceStore } from '../../storage/resource-store.js';
-import { joinUri, parseDataUri } from '../../storage/s3-uri.js';
+import { joinUri, parseDataUri } from '../../resources/s3-uri.js';
 import type { Db } from '../../storage/sqlite/database.js';
-import type { InstanceRoute, RoutingTable, VariantRoute } from '../../controllers/endpoint/routing-table.js';
-import { EndpointStatus, type AsyncInferenceConfigDoc, type EndpointConfigDoc, type EndpointDoc, type EndpointInternal } from '../../controllers/endpoint/types.js';
+import type { InstanceRoute, RoutingTable, VariantRoute } from '../routing-table.js';
+import { EndpointStatus, type EndpointInternal } from '../../resources/endpoint.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { SqliteAsyncStore, type AsyncRequest } from './async-store.js';
+import type { Clock } from '../../platform/clock.js';
+import type { AsyncInferenceConfigDoc } from '../../resources/endpoint-config.js';
 import { headerValidationMessage } from '../request-headers.js';
 
 export const DEFAULT_REQUEST_TTL_SECONDS = 21_600;
@@ -121,7 +123,7 @@ export interface AsyncInvocationsDeps {
   objects: ObjectStore;
   table: RoutingTable;
   metrics: Metrics;
-  now?: () => number;
+  now?: Clock;
 }
 
 interface Running {
@@ -136,7 +138,7 @@ interface Running {
  */
 export class AsyncInvocations {
   private readonly store: SqliteAsyncStore;
-  private readonly now: () => number;
+  private readonly now: Clock;
   private readonly running = new Map<number, Running>();
   private readonly active = new Map<InstanceRoute, number>();
   private readonly pools = new Map<string, Pool>();
@@ -187,7 +189,7 @@ export class AsyncInvocations {
       if (invalid !== undefined) throw runtimeValidationError(invalid);
       queued = await this.enqueue(ctx, name, req.headers);
     } catch (err) {
-      if (err instanceof ServiceError) return sendRuntimeError(res, ctx, err);
+      if (err instanceof ServiceError) return renderError(res, ctx, err);
       throw err;
     }
     const body = JSON.stringify({ InferenceId: queued.inferenceId });
@@ -204,7 +206,7 @@ export class AsyncInvocations {
 
   private async enqueue(ctx: RequestContext, name: string, headers: HeaderBag): Promise<AsyncRequest> {
     const h = parseAsyncHeaders(headers);
-    const rec = this.deps.resources.get<EndpointDoc, EndpointInternal>('endpoint', name);
+    const rec = this.deps.resources.get('endpoint', name);
     if (!rec) throw runtimeValidationError(`Endpoint ${name} of account ${ctx.accountId} not found.`);
     // Updating endpoints keep serving the old fleet (blue/green), so they take requests too.
     if (rec.status !== EndpointStatus.InService && rec.status !== EndpointStatus.Updating) {
@@ -243,8 +245,8 @@ export class AsyncInvocations {
   /** The deployed plan's copy; endpoints created before plans carried it fall back to the config. */
   private asyncConfigOf(internal: EndpointInternal): AsyncInferenceConfigDoc | undefined {
     if (internal.active.asyncInferenceConfig) return internal.active.asyncInferenceConfig;
-    const cfg = this.deps.resources.get<EndpointConfigDoc>('endpoint-config', internal.active.endpointConfigName);
-    return cfg?.doc.AsyncInferenceConfig as AsyncInferenceConfigDoc | undefined;
+    const cfg = this.deps.resources.get('endpoint-config', internal.active.endpointConfigName);
+    return cfg?.doc.AsyncInferenceConfig;
   }
 
   /** Runs the worker soon (coalesced). */

@@ -16,9 +16,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { CaptureSettings } from '../../controllers/endpoint/capture-settings.js';
-import { endpointLogGroup } from '../../controllers/endpoint/types.js';
-import { logger } from '../../server/logger.js';
+import type { CaptureSettings } from '../../resources/data-capture.js';
+import { endpointLogGroup } from '../../resources/endpoint.js';
+import { logger } from '../../platform/logger.js';
 import type { LogStore } from '../../storage/log-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 

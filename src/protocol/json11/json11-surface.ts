@@ -16,16 +16,11 @@ import {
   UnknownOperationException,
   asServiceError,
 } from '../errors.js';
-import type { SurfaceHandler } from '../../server/surface.js';
-import { readBody } from '../read-body.js';
+import type { OperationTable } from '../operation-table.js';
+import type { Surface } from '../surface.js';
+import { hasBody, readBody } from '../read-body.js';
 import { validatedInput, type InputValidator } from '../validation/input-validator.js';
-import { logger } from '../../server/logger.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type OperationHandler = (ctx: RequestContext, input: any) => Promise<unknown> | unknown;
-export type OperationTable = Readonly<Record<string, OperationHandler>>;
-
-export type { InputValidator };
+import { logger } from '../../platform/logger.js';
 
 export interface Json11Options {
   /** Target prefix, e.g. `SageMaker` or `Logs_20140328`. */
@@ -70,11 +65,24 @@ function sendCoralUnknownOperation(res: ServerResponse, ctx: RequestContext): vo
   res.end(CORAL_UNKNOWN_OPERATION);
 }
 
-export function createJson11Surface(opts: Json11Options): SurfaceHandler {
+/**
+ * Writes a ServiceError as AWS JSON protocols do: status, `X-Amzn-ErrorType` (the JS SDK reads the
+ * code from it, botocore from `__type`: both agree) and `{"__type", "message", ...modelled members}`.
+ */
+export function renderError(res: ServerResponse, ctx: RequestContext, err: ServiceError, contentType = 'application/x-amz-json-1.1'): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.setHeader('X-Amzn-ErrorType', err.code);
+  sendJson(res, ctx, err.statusCode, { __type: err.code, message: err.message, ...err.extra }, contentType);
+}
+
+export function createJson11Surface(opts: Json11Options): Surface {
   const maxBody = opts.maxBodyBytes ?? 16 * 1024 * 1024;
   const version = opts.jsonVersion ?? '1.1';
   const contentType = `application/x-amz-json-${version}`;
-  return async (req, res, ctx) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> => {
     if (hasBody(req) && !acceptsJsonContentType(req.headers['content-type'], version)) {
       sendCoralUnknownOperation(res, ctx);
       return;
@@ -95,15 +103,21 @@ export function createJson11Surface(opts: Json11Options): SurfaceHandler {
       const output = await handler(ctx, input);
       sendJson(res, ctx, 200, output ?? {}, contentType);
     } catch (err) {
-      const se = asServiceError(err);
       if (!(err instanceof ServiceError)) logger.error({ err, requestId: ctx.requestId }, 'unhandled error in JSON 1.1 handler');
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      res.setHeader('X-Amzn-ErrorType', se.code);
-      sendJson(res, ctx, se.statusCode, { __type: se.code, message: se.message, ...se.extra }, contentType);
+      renderError(res, ctx, asServiceError(err), contentType);
     }
+  };
+  return { handle, renderError: (res, ctx, err) => renderError(res, ctx, err, contentType) };
+}
+
+/** An `X-Amz-Target` no service here answers: UnknownOperationException, as a JSON 1.1 service words it. */
+export function createUnknownTargetSurface(): Surface {
+  return {
+    handle: (req, res, ctx) => {
+      req.resume();
+      renderError(res, ctx, new UnknownOperationException(String(req.headers['x-amz-target'])));
+    },
+    renderError: (res, ctx, err) => renderError(res, ctx, err),
   };
 }
 
@@ -151,12 +165,4 @@ export function sendJson(
     'x-amzn-RequestId': ctx.requestId,
   });
   res.end(payload);
-}
-
-/** HTTP/1.1: a request has a body only with Content-Length > 0 or Transfer-Encoding (RFC 9112 §6.3). */
-function hasBody(req: IncomingMessage): boolean {
-  const te = req.headers['transfer-encoding'];
-  if (te !== undefined && te !== '') return true;
-  const cl = req.headers['content-length'];
-  return cl !== undefined && cl !== '0';
 }

@@ -6,6 +6,7 @@
  * registry with id '…'", which `docker push` prints after "name unknown:").
  */
 import type { ServerResponse } from 'node:http';
+import type { ErrorRenderer } from '../surface.js';
 import { ServiceError } from '../errors.js';
 
 export type OciCode =
@@ -49,3 +50,12 @@ export function renderOciError(res: ServerResponse, err: ServiceError, requestId
   });
   res.end(head ? undefined : body);
 }
+
+/** The registry surface's renderer (protocol/surface.ts): OCI's JSON, no body for HEAD; cut when headers are out. */
+export const renderError: ErrorRenderer = (res, ctx, err, req) => {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  renderOciError(res, err, ctx.requestId, req.method === 'HEAD');
+};

@@ -4,12 +4,15 @@
  * `Dimensions.member.1.Name` become nested objects and lists; output objects become elements,
  * lists `<member>` items, dates ISO 8601.
  */
+import type { ServerResponse } from 'node:http';
+import type { RequestContext } from '../context.js';
 import { asServiceError, ServiceError, UnknownOperationException } from '../errors.js';
-import type { OperationTable } from '../json11/json11-surface.js';
+import { escapeXml } from '../escape-xml.js';
+import type { OperationTable } from '../operation-table.js';
 import { readBody } from '../read-body.js';
 import { validatedInput, type InputValidator } from '../validation/input-validator.js';
-import type { SurfaceHandler } from '../../server/surface.js';
-import { logger } from '../../server/logger.js';
+import type { Surface } from '../surface.js';
+import { logger } from '../../platform/logger.js';
 import { parseQuery, queryText } from './query-params.js';
 
 export interface QueryOptions {
@@ -45,17 +48,32 @@ export function toXml(name: string, value: unknown, maps: ReadonlySet<string> = 
 
 const NO_MAPS: ReadonlySet<string> = new Set();
 
-function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+function sendXml(res: ServerResponse, ctx: RequestContext, status: number, xml: string): void {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
+  res.writeHead(status, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body), 'x-amzn-RequestId': ctx.requestId });
+  res.end(body);
 }
 
-export function createQuerySurface(opts: QueryOptions): SurfaceHandler {
-  return async (req, res, ctx, url) => {
-    const send = (status: number, xml: string) => {
-      const body = `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
-      res.writeHead(status, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body), 'x-amzn-RequestId': ctx.requestId });
-      res.end(body);
-    };
+/**
+ * Writes a ServiceError as the query protocol does: `<ErrorResponse><Error><Type>Sender|Receiver</Type>
+ * <Code/><Message/></Error><RequestId/></ErrorResponse>`; an unknown Action is `InvalidAction`.
+ */
+export function renderError(res: ServerResponse, ctx: RequestContext, err: ServiceError, xmlNamespace: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const code = err instanceof UnknownOperationException ? 'InvalidAction' : err.code;
+  sendXml(
+    res,
+    ctx,
+    err.statusCode,
+    `<ErrorResponse xmlns="${xmlNamespace}"><Error><Type>${err.fault === 'client' ? 'Sender' : 'Receiver'}</Type><Code>${code}</Code><Message>${escapeXml(err.message)}</Message></Error><RequestId>${ctx.requestId}</RequestId></ErrorResponse>`,
+  );
+}
+
+export function createQuerySurface(opts: QueryOptions): Surface {
+  const handle: Surface['handle'] = async (req, res, ctx, url) => {
     try {
       const raw = req.method === 'POST' ? queryText(await readBody(req, 1024 * 1024)) : '';
       const { action, input } = parseQuery(raw || url.search.slice(1));
@@ -64,19 +82,16 @@ export function createQuerySurface(opts: QueryOptions): SurfaceHandler {
       ctx.operation = action;
       const typed = opts.validate ? validatedInput(opts.validate, action, input) : coerce(input, opts.numericMembers);
       const output = await handler(ctx, typed);
-      send(
+      sendXml(
+        res,
+        ctx,
         200,
         `<${action}Response xmlns="${opts.xmlNamespace}">${toXml(`${action}Result`, output ?? {}, opts.mapMembers)}<ResponseMetadata><RequestId>${ctx.requestId}</RequestId></ResponseMetadata></${action}Response>`,
       );
     } catch (err) {
-      const se = asServiceError(err);
-      const code = se instanceof UnknownOperationException ? 'InvalidAction' : se.code;
-      send(
-        se.statusCode,
-        `<ErrorResponse xmlns="${opts.xmlNamespace}"><Error><Type>${se.fault === 'client' ? 'Sender' : 'Receiver'}</Type><Code>${code}</Code><Message>${escapeXml(se.message)}</Message></Error><RequestId>${ctx.requestId}</RequestId></ErrorResponse>`,
-      );
-      // Answered already: rethrowing would make the router destroy the (keep-alive) connection.
       if (!(err instanceof ServiceError)) logger.error({ err, requestId: ctx.requestId }, 'unhandled error in query handler');
+      renderError(res, ctx, asServiceError(err), opts.xmlNamespace);
     }
   };
+  return { handle, renderError: (res, ctx, err) => renderError(res, ctx, err, opts.xmlNamespace) };
 }

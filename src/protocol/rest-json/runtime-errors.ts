@@ -17,7 +17,7 @@ export function runtimeErrorBody(err: ServiceError): Record<string, unknown> {
 }
 
 /** Writes the error unless headers are already out (then the connection is cut: the body is unusable). */
-export function sendRuntimeError(res: ServerResponse, ctx: RequestContext, err: ServiceError, extraHeaders: Record<string, string> = {}): void {
+export function renderError(res: ServerResponse, ctx: RequestContext, err: ServiceError, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -37,6 +37,11 @@ export function sendRuntimeError(res: ServerResponse, ctx: RequestContext, err: 
 /** `ValidationError` (400): bad input, unknown endpoint, endpoint not InService. */
 export function runtimeValidationError(message: string): ServiceError {
   return new ServiceError('ValidationError', message, 400);
+}
+
+/** A body over InvokeEndpoint's 6 MiB. Observed wording: "Request {request-id} has oversize body." (aws/sagemaker-python-sdk#4271). */
+export function oversizeBody(requestId: string): ServiceError {
+  return runtimeValidationError(`Request ${requestId} has oversize body.`);
 }
 
 /** `ModelError` (424): the container answered non-2xx or timed out (OriginalStatusCode 0). */

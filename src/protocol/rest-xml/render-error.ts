@@ -4,9 +4,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import { asServiceError } from '../errors.js';
-import { escapeXml } from './xml.js';
+import { escapeXml } from '../escape-xml.js';
 
-export function renderS3Error(
+export function renderError(
   res: ServerResponse,
   err: unknown,
   opts: { requestId: string; hostId: string; resource: string; head: boolean },

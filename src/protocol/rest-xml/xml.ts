@@ -4,22 +4,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { XMLParser } from 'fast-xml-parser';
+import { escapeXml } from '../escape-xml.js';
 import { S3Errors } from './s3-errors.js';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 /** A value to render: objects become child elements, arrays repeat the element, undefined is skipped. */
 export type XmlValue = string | number | boolean | Date | undefined | null | XmlValue[] | { [name: string]: XmlValue };
-
-/**
- * Escapes text content. CR and TAB are written as character references because XML parsers
- * normalise them otherwise, and keys must round-trip exactly.
- */
-export function escapeXml(s: string): string {
-  return s.replace(/[&<>"'\r\t]/g, (c) =>
-    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : c === "'" ? '&apos;' : `&#${c.charCodeAt(0)};`,
-  );
-}
 
 /** S3 timestamps in XML: ISO 8601 with milliseconds, `2009-10-12T17:50:30.000Z`. */
 export function xmlDate(d: Date): string {

@@ -5,14 +5,16 @@
  * Errors carry `__type` and `message`, plus `x-amzn-query-error: Code;Sender` because CloudWatch
  * is awsQueryCompatible and botocore then reports the query-era code.
  */
+import type { ServerResponse } from 'node:http';
 import { decode, encode } from 'cbor-x';
 import { cborTextIsUtf8 } from './cbor-utf8.js';
 import { asServiceError, SerializationException, ServiceError, UnknownOperationException } from '../errors.js';
-import type { OperationTable } from '../json11/json11-surface.js';
+import type { OperationTable } from '../operation-table.js';
 import { readBody } from '../read-body.js';
 import { validatedInput, type InputValidator } from '../validation/input-validator.js';
-import type { SurfaceHandler } from '../../server/surface.js';
-import { logger } from '../../server/logger.js';
+import type { RequestContext } from '../context.js';
+import type { Surface } from '../surface.js';
+import { logger } from '../../platform/logger.js';
 
 const PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/;
 
@@ -23,19 +25,29 @@ export interface RpcV2CborOptions {
   validate?: InputValidator;
 }
 
-export function createRpcV2CborSurface(opts: RpcV2CborOptions): SurfaceHandler {
-  return async (req, res, ctx, url) => {
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      const payload = encode(body);
-      res.writeHead(status, {
-        'smithy-protocol': 'rpc-v2-cbor',
-        'Content-Type': 'application/cbor',
-        'Content-Length': payload.length,
-        'x-amzn-RequestId': ctx.requestId,
-        ...headers,
-      });
-      res.end(payload);
-    };
+function sendCbor(res: ServerResponse, ctx: RequestContext, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = encode(body);
+  res.writeHead(status, {
+    'smithy-protocol': 'rpc-v2-cbor',
+    'Content-Type': 'application/cbor',
+    'Content-Length': payload.length,
+    'x-amzn-RequestId': ctx.requestId,
+    ...headers,
+  });
+  res.end(payload);
+}
+
+/** Writes a ServiceError as RPC v2 CBOR: `{__type, message}` and the query-era code in `x-amzn-query-error`. */
+export function renderError(res: ServerResponse, ctx: RequestContext, err: ServiceError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendCbor(res, ctx, err.statusCode, { __type: err.code, message: err.message }, { 'x-amzn-query-error': `${err.code};${err.fault === 'client' ? 'Sender' : 'Receiver'}` });
+}
+
+export function createRpcV2CborSurface(opts: RpcV2CborOptions): Surface {
+  const handle: Surface['handle'] = async (req, res, ctx, url) => {
     try {
       const m = PATH.exec(url.pathname);
       const operation = m?.[2] ?? '';
@@ -57,14 +69,13 @@ export function createRpcV2CborSurface(opts: RpcV2CborOptions): SurfaceHandler {
       }
       if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new SerializationException('Expected a CBOR map.');
       const output = await handler(ctx, validatedInput(opts.validate, operation, input));
-      send(200, dropUndefined(output ?? {}));
+      sendCbor(res, ctx, 200, dropUndefined(output ?? {}));
     } catch (err) {
       if (!(err instanceof ServiceError)) logger.error({ err, requestId: ctx.requestId }, 'unhandled error in RPC v2 CBOR handler');
-      const se = asServiceError(err);
-      if (res.headersSent) return void res.destroy();
-      send(se.statusCode, { __type: se.code, message: se.message }, { 'x-amzn-query-error': `${se.code};${se.fault === 'client' ? 'Sender' : 'Receiver'}` });
+      renderError(res, ctx, asServiceError(err));
     }
   };
+  return { handle, renderError };
 }
 
 /** CBOR has an `undefined` value that SDKs reject for absent members; omit them instead. */

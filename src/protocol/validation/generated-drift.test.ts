@@ -21,11 +21,11 @@ describe('generated validation models', () => {
   it('match what scripts/generate-validators.mjs generates from shared/aws-models', async () => {
     const files = (await loadGenerator()).generate();
     expect(files.map((f) => f.path).sort()).toEqual([
+      'src/dataplane/generated/model.ts',
       'src/services/cloudwatch/generated/model.ts',
       'src/services/ecr/generated/model.ts',
       'src/services/iam/generated/model.ts',
       'src/services/logs/generated/model.ts',
-      'src/services/sagemaker-runtime/generated/model.ts',
       'src/services/sagemaker/generated/model.ts',
     ]);
     for (const { path, contents } of files) {

@@ -9,7 +9,8 @@ import type Docker from 'dockerode';
 import { LABELS, RuntimeError, type NetworkOptions } from '../container-runtime.js';
 import { engineMessage, engineStatus, hostIsolationOf, isolatesFromHost, toNetworkCreateOptions, translateError, type RawNetworkInspect } from './docker-mapping.js';
 import type { HostFirewall } from './host-firewall.js';
-import { formatCidr, gatewayOf, parseCidrs, parseRouteTable, pickBlock, type Cidr } from './subnet-pool.js';
+import { formatCidr, parseCidrs, type Cidr } from '../../platform/cidr.js';
+import { gatewayOf, parseRouteTable, pickBlock } from './subnet-pool.js';
 
 function labelFilter(labels: Record<string, string>): string {
   return JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });

@@ -29,7 +29,7 @@ import { DockerNetworks } from './docker-networks.js';
 import { HostFirewall } from './host-firewall.js';
 import { hostMaxTasks } from './host-limits.js';
 import { decodeLogStream } from './log-stream.js';
-import { parsePool } from './subnet-pool.js';
+import { parsePool } from '../../platform/cidr.js';
 
 export interface DockerRuntimeOptions {
   /** A preconfigured client (tests, custom TLS). Default: `new Docker()`, which reads DOCKER_HOST. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatCidr, gatewayOf, overlaps, parseCidr, parsePool, parseRouteTable, pickBlock } from './subnet-pool.js';
+import { formatCidr, overlaps, parseCidr, parsePool } from '../../platform/cidr.js';
+import { gatewayOf, parseRouteTable, pickBlock } from './subnet-pool.js';
 
 const cidr = (s: string) => parseCidr(s)!;
 

@@ -1,4 +1,4 @@
-/** @module server/routes/cloudwatch — picks CloudWatch's wire protocol for a request: RPC v2 CBOR path, JSON 1.0 target, else query. */
+/** @module server/routes/cloudwatch — picks CloudWatch's wire protocol for a request (RPC v2 CBOR path, JSON 1.0 target, else query), for handling and for errors alike. */
 import { createJson11Surface } from '../../protocol/json11/json11-surface.js';
 import { createQuerySurface } from '../../protocol/query/query-surface.js';
 import { createRpcV2CborSurface } from '../../protocol/rpcv2-cbor/rpcv2-cbor-surface.js';
@@ -11,9 +11,9 @@ import {
   cloudWatchOperations,
 } from '../../services/cloudwatch/index.js';
 import { validateCloudWatchInput, validateCloudWatchQueryInput } from '../../services/cloudwatch/validation.js';
-import type { SurfaceHandler } from '../surface.js';
+import type { Surface } from '../../protocol/surface.js';
 
-export function createCloudWatchSurface(metrics: MetricStore): SurfaceHandler {
+export function createCloudWatchSurface(metrics: MetricStore): Surface {
   const operations = cloudWatchOperations({ metrics });
   // One model validation, three encodings (query values arrive as strings and are typed by the model).
   const cbor = createRpcV2CborSurface({ serviceName: CLOUDWATCH_SERVICE, operations, validate: validateCloudWatchInput });
@@ -25,9 +25,10 @@ export function createCloudWatchSurface(metrics: MetricStore): SurfaceHandler {
     mapMembers: CLOUDWATCH_MAP_MEMBERS,
     validate: validateCloudWatchQueryInput,
   });
-  return (req, res, ctx, url) => {
-    if (url.pathname.startsWith('/service/')) return cbor(req, res, ctx, url);
-    if (req.headers['x-amz-target']) return json(req, res, ctx, url);
-    return query(req, res, ctx, url);
+  const pick = (req: { headers: Record<string, unknown> }, url: URL): Surface =>
+    url.pathname.startsWith('/service/') ? cbor : req.headers['x-amz-target'] ? json : query;
+  return {
+    handle: (req, res, ctx, url) => pick(req, url).handle(req, res, ctx, url),
+    renderError: (res, ctx, err, req, url) => pick(req, url).renderError(res, ctx, err, req, url),
   };
 }

@@ -7,13 +7,17 @@
  * lines (default 100) come first, then new lines as controllers append them.
  */
 import type { ServerResponse } from 'node:http';
+import { endpointLogGroup } from '../../resources/endpoint.js';
+import { PROCESSING_LOG_GROUP } from '../../resources/processing-job.js';
+import { TRAINING_LOG_GROUP } from '../../resources/training-job.js';
+import { TRANSFORM_LOG_GROUP } from '../../resources/transform-job.js';
 import type { LogStore, StoredLogEvent } from '../../storage/log-store.js';
-import type { SurfaceHandler } from '../surface.js';
+import type { SurfaceHandler } from '../../protocol/surface.js';
 
 const JOB_GROUPS: Record<string, string> = {
-  training: '/aws/sagemaker/TrainingJobs',
-  processing: '/aws/sagemaker/ProcessingJobs',
-  transform: '/aws/sagemaker/TransformJobs',
+  training: TRAINING_LOG_GROUP,
+  processing: PROCESSING_LOG_GROUP,
+  transform: TRANSFORM_LOG_GROUP,
 };
 
 interface Selection {
@@ -26,7 +30,7 @@ export function selectStreams(q: URLSearchParams): Selection | string {
   const endpoint = q.get('endpoint');
   const job = q.get('job');
   const group = q.get('group');
-  if (endpoint) return { group: `/aws/sagemaker/Endpoints/${endpoint}`, prefix: '', matches: () => true };
+  if (endpoint) return { group: endpointLogGroup(endpoint), prefix: '', matches: () => true };
   if (job) {
     const kind = q.get('kind') ?? 'training';
     const g = JOB_GROUPS[kind];

@@ -1,6 +1,6 @@
 /** @module server/routes/prometheus — `GET /_slipway/metrics` in Prometheus text format. */
 import type { Metrics } from '../../metrics/metrics.js';
-import type { SurfaceHandler } from '../surface.js';
+import type { SurfaceHandler } from '../../protocol/surface.js';
 
 export function createPrometheusRoute(metrics: Metrics): SurfaceHandler {
   return async (_req, res) => {

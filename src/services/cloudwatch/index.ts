@@ -4,7 +4,7 @@
  * the three wire protocols CloudWatch clients use (RPC v2 CBOR, JSON 1.0, query).
  */
 import { ServiceError } from '../../protocol/errors.js';
-import type { OperationTable } from '../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../protocol/operation-table.js';
 import { datapointPercentile, rollUp, type Datapoint, type MetricStore } from '../../metrics/metric-store.js';
 import { parsePercentile } from '../../metrics/histogram.js';
 

@@ -1,7 +1,7 @@
 /** @module services/ecr/deps — what ECR operation handlers are given: storage, tokens and the registry's clean-up hooks. */
 import type { SqliteEcrStore } from '../../storage/ecr-store.js';
 import type { TagStore } from '../../storage/tag-store.js';
-import type { LoginTokens } from './login-token.js';
+import type { LoginTokens } from '../../resources/ecr-login-token.js';
 
 /**
  * What the registry does when ECR forgets content. The rows are gone first (so nothing can pull

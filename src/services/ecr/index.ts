@@ -3,7 +3,7 @@
  * SigV4 service `ecr`). Operations of the model not listed here answer UnknownOperationException.
  * The registry itself (docker push/pull under /v2/) is src/registry.
  */
-import type { OperationTable } from '../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../protocol/operation-table.js';
 import type { EcrDeps } from './deps.js';
 import { authorizationOperations } from './operations/authorization.js';
 import { imageOperations } from './operations/images.js';

@@ -5,7 +5,7 @@
  * assumed (services/sts). Created on start when missing, trusting SageMaker, with
  * AmazonSageMakerFullAccess attached as the SageMaker console's default role has.
  */
-import { logger } from '../../server/logger.js';
+import { logger } from '../../platform/logger.js';
 import { createRole } from './roles.js';
 import type { IamDeps } from './shared.js';
 

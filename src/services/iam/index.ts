@@ -3,7 +3,7 @@
  * their trust policies, inline and attached policies, and tags. IAM is global: one set of roles
  * per Slipway, whatever region a client names.
  */
-import type { OperationTable } from '../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../protocol/operation-table.js';
 import { rolePolicyOperations } from './role-policies.js';
 import { roleOperations } from './roles.js';
 import type { IamDeps } from './shared.js';

@@ -5,7 +5,7 @@
  * not authorise calls by them.
  */
 import type { RequestContext } from '../../protocol/context.js';
-import type { OperationTable } from '../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../protocol/operation-table.js';
 import { LimitExceeded, NoSuchEntity } from './errors.js';
 import { checkPolicyDocument, policySize } from './policy-document.js';
 import { attachable, encodePolicy, page, parsePolicyArn, QUOTAS, requireRole, type IamDeps } from './shared.js';

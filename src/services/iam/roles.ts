@@ -4,9 +4,9 @@
  * Handlers are synchronous over the synchronous store, so each check-then-write is atomic.
  */
 import type { RequestContext } from '../../protocol/context.js';
-import type { OperationTable } from '../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../protocol/operation-table.js';
 import { RoleExistsError, type RoleRecord } from '../../storage/iam-store.js';
-import type { Tag } from '../../storage/tag-store.js';
+import type { Tag } from '../../resources/tag.js';
 import { DeleteConflict, EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity, noSuchRole } from './errors.js';
 import { checkPolicyDocument, policySize } from './policy-document.js';
 import { attachable, newRoleId, page, parsePolicyArn, QUOTAS, requireRole, roleOutput, type IamDeps } from './shared.js';

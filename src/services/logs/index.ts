@@ -1,5 +1,5 @@
 /** @module services/logs — the CloudWatch Logs operation table. */
-import type { OperationTable } from '../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../protocol/operation-table.js';
 import { eventOperations } from './operations/events.js';
 import { groupsAndStreamsOperations, type LogsDeps } from './operations/groups-and-streams.js';
 

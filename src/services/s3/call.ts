@@ -5,7 +5,7 @@ import type { RequestContext } from '../../protocol/context.js';
 import { ServiceError } from '../../protocol/errors.js';
 import type { S3Target } from '../../protocol/rest-xml/target.js';
 import { toXml, type XmlValue } from '../../protocol/rest-xml/xml.js';
-import type { S3Backend } from './backend.js';
+import type { S3Backend } from '../../storage/s3-backend.js';
 
 export interface S3Call {
   req: IncomingMessage;

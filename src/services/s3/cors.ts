@@ -10,7 +10,7 @@
 import { ServiceError } from '../../protocol/errors.js';
 import { NoSuchBucket, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { parseXml, readSmallBody, type XmlValue } from '../../protocol/rest-xml/xml.js';
-import type { CorsRule } from './backend.js';
+import type { CorsRule } from '../../storage/s3-backend.js';
 import { header, sendEmpty, sendXml, type BucketCall } from './call.js';
 
 const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'HEAD']);

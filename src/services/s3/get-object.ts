@@ -12,7 +12,7 @@ import { ServiceError } from '../../protocol/errors.js';
 import { S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { BlobReadStream } from '../../storage/blobs/blob-read-stream.js';
 import type { ByteRange } from '../../storage/object-store.js';
-import type { StoredObject } from './backend.js';
+import type { StoredObject } from '../../storage/s3-backend.js';
 import { header, type ObjectCall } from './call.js';
 import { checkReadKey, customerKey, sseResponseHeaders } from './sse.js';
 

@@ -11,13 +11,13 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestContext } from '../../protocol/context.js';
-import { renderS3Error } from '../../protocol/rest-xml/render-error.js';
+import { renderError } from '../../protocol/rest-xml/render-error.js';
 import { NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { resolveTarget } from '../../protocol/rest-xml/target.js';
 import { InsufficientStorage } from '../../storage/blobs/storage-full.js';
 import { ServiceError } from '../../protocol/errors.js';
-import type { SurfaceHandler } from '../../server/surface.js';
-import type { S3Backend } from './backend.js';
+import type { Surface } from '../../protocol/surface.js';
+import type { S3Backend } from '../../storage/s3-backend.js';
 import {
   acceptAndIgnore,
   createBucket,
@@ -58,7 +58,6 @@ import {
   putObjectTagging,
 } from './tagging.js';
 
-export type { S3Backend } from './backend.js';
 
 export interface S3SurfaceDeps {
   objects: S3Backend;
@@ -197,10 +196,10 @@ function checkExpectedOwner(req: IncomingMessage, ctx: RequestContext): void {
  * The S3 surface. Reads the raw `req.url` and `Host` (not the router's parsed URL) so keys keep
  * `..`, `//` and percent-escapes exactly and virtual-hosted buckets are found.
  */
-export function createS3Surface(deps: S3SurfaceDeps): SurfaceHandler {
+export function createS3Surface(deps: S3SurfaceDeps): Surface {
   const hostId = randomBytes(32).toString('base64');
   const logError = deps.logError ?? ((err, ctx) => console.error(`[s3] ${ctx.requestId}`, err));
-  return async (req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> => {
     res.setHeader('x-amz-request-id', ctx.requestId);
     res.setHeader('x-amz-id-2', hostId);
     res.setHeader('server', 'Slipway');
@@ -233,8 +232,19 @@ export function createS3Surface(deps: S3SurfaceDeps): SurfaceHandler {
       // An error before the whole body was read leaves its rest in the socket: close the
       // connection after answering, or the client's next request on it would wait forever.
       if (!req.complete && !res.headersSent) res.setHeader('connection', 'close');
-      renderS3Error(res, err, { requestId: ctx.requestId, hostId, resource, head: method === 'HEAD' });
+      renderError(res, err, { requestId: ctx.requestId, hostId, resource, head: method === 'HEAD' });
     }
+  };
+  return {
+    handle,
+    // For answers the surface does not give itself (authentication): the path as the resource.
+    renderError: (res, ctx, err, req, url) => {
+      if (!res.headersSent) {
+        res.setHeader('x-amz-request-id', ctx.requestId);
+        res.setHeader('x-amz-id-2', hostId);
+      }
+      renderError(res, err, { requestId: ctx.requestId, hostId, resource: url.pathname, head: req.method === 'HEAD' });
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 /** @module services/s3/list-ops — ListObjectsV2, ListObjects (v1), ListObjectVersions (unversioned view). */
 import { S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import type { XmlValue } from '../../protocol/rest-xml/xml.js';
-import type { ListPage, StoredObject } from './backend.js';
+import type { ListPage, StoredObject } from '../../storage/s3-backend.js';
 import { owner, sendXml, type BucketCall } from './call.js';
 
 function maxKeys(q: URLSearchParams): number {

@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import { CHECKSUM_HEADERS, compositeChecksum, parseAlgorithm, type ChecksumAlgorithm } from '../../protocol/rest-xml/checksums.js';
 import { combineCrcs, isCombinable } from '../../protocol/rest-xml/crc-combine.js';
 import { S3Errors } from '../../protocol/rest-xml/s3-errors.js';
-import type { ChecksumType, MultipartUpload, PartInfo, StoredChecksum } from './backend.js';
+import type { ChecksumType, MultipartUpload, PartInfo, StoredChecksum } from '../../storage/s3-backend.js';
 import { header } from './call.js';
 
 const ALGORITHMS = Object.keys(CHECKSUM_HEADERS) as ChecksumAlgorithm[];

@@ -7,7 +7,7 @@ import { NoSuchUpload, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { parseXml, readSmallBody } from '../../protocol/rest-xml/xml.js';
 import { keyMatches } from '../../storage/blobs/ctr-cipher.js';
 import type { ByteRange } from '../../storage/object-store.js';
-import type { MultipartUpload, SseCustomerKey } from './backend.js';
+import type { MultipartUpload, SseCustomerKey } from '../../storage/s3-backend.js';
 import { header, owner, sendEmpty, sendXml, storedHeaders, userMetadata, type BucketCall, type ObjectCall } from './call.js';
 import { checkConditions } from './get-object.js';
 import { completeChecksum, requestedChecksums, uploadChecksumSpec, type RequestedPart } from './multipart-checksums.js';

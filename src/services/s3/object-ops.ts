@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { S3Errors, NoSuchBucket } from '../../protocol/rest-xml/s3-errors.js';
 import { parseXml, readSmallBody, type XmlValue } from '../../protocol/rest-xml/xml.js';
 import { ServiceError } from '../../protocol/errors.js';
-import type { StoredObject, TagSet } from './backend.js';
+import type { StoredObject, TagSet } from '../../storage/s3-backend.js';
 import { header, sendEmpty, sendXml, storedHeaders, userMetadata, type BucketCall, type ObjectCall } from './call.js';
 import { checkConditions } from './get-object.js';
 import { prepareBody } from './request-body.js';

@@ -23,7 +23,7 @@ import {
 } from '../../protocol/rest-xml/checksums.js';
 import { S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import type { StreamingSigner } from '../../protocol/sigv4/chunk-signature.js';
-import type { StoredChecksum, WrittenBody } from './backend.js';
+import type { StoredChecksum, WrittenBody } from '../../storage/s3-backend.js';
 
 export interface PreparedBody {
   body: Readable;

@@ -17,7 +17,7 @@ import type { IncomingMessage } from 'node:http';
 import { ServiceError } from '../../protocol/errors.js';
 import { S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { keyMatches } from '../../storage/blobs/ctr-cipher.js';
-import type { EncryptionRecord, EncryptionRequest, SseCustomerKey } from './backend.js';
+import type { EncryptionRecord, EncryptionRequest, SseCustomerKey } from '../../storage/s3-backend.js';
 import { header, type BucketCall } from './call.js';
 
 const SSE = 'x-amz-server-side-encryption';

@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import { ServiceError } from '../../protocol/errors.js';
 import { NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { parseXml, readSmallBody } from '../../protocol/rest-xml/xml.js';
-import type { TagSet } from './backend.js';
+import type { TagSet } from '../../storage/s3-backend.js';
 import { header, sendEmpty, sendXml, type BucketCall, type ObjectCall } from './call.js';
 
 const OBJECT_MAX = 10;

@@ -1,10 +1,15 @@
 /** @module services/sagemaker/deps — what SageMaker operation handlers are given (storage and the work queue, never Docker). */
-import type { WorkQueue } from '../../controllers/work-queue.js';
-import type { SlipwayConfig } from '../../server/config.js';
+import type { SlipwayConfig } from '../../platform/config.js';
 import type { LogStore } from '../../storage/log-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { ResourceStore } from '../../storage/resource-store.js';
 import type { TagStore } from '../../storage/tag-store.js';
+import type { Clock } from '../../platform/clock.js';
+
+/** Where a handler hands a resource's key to its controller (the server wires the controllers' work queue). */
+export interface ReconcileQueue {
+  enqueue(key: string): void;
+}
 import type { IamStore } from '../../storage/iam-store.js';
 
 export interface SageMakerDeps {
@@ -13,8 +18,8 @@ export interface SageMakerDeps {
   tags: TagStore;
   logs: LogStore;
   objects: ObjectStore;
-  queue: WorkQueue;
+  queue: ReconcileQueue;
   /** IAM roles, for strict roles (config.strictRoles); absent: role ARNs are only recorded. */
   iam?: IamStore;
-  now?: () => number;
+  now?: Clock;
 }

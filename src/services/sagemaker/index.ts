@@ -1,5 +1,5 @@
 /** @module services/sagemaker — the SageMaker operation table: operation name → handler. */
-import type { OperationTable } from '../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../protocol/operation-table.js';
 import type { SageMakerDeps } from './deps.js';
 import { endpointConfigOperations } from './operations/endpoint-configs.js';
 import { endpointOperations } from './operations/endpoints.js';

@@ -1,6 +1,7 @@
 /** @module services/sagemaker/list-params — List* request members → ResourceStore query, shared by every List operation. */
 import { ValidationException } from '../../protocol/errors.js';
-import { InvalidNextTokenError, type ListPage, type ListQuery, type ResourceKind, type ResourceStore } from '../../storage/resource-store.js';
+import { InvalidNextTokenError, type ListPage, type ListQuery, type ResourceStore } from '../../storage/resource-store.js';
+import type { ResourceKind } from '../../resources/kinds.js';
 
 export interface ListRequest {
   NameContains?: string;
@@ -42,21 +43,18 @@ export function toListQuery(input: ListRequest, defaultSortOrder: 'Ascending' | 
   };
 }
 
-/** Epoch ms → wire seconds with millisecond fraction. */
-export const toWireTime = (ms: number): number => ms / 1000;
-
 /**
  * One page of a List* operation with the shared filters, sort and NextToken; a token the store
  * did not issue answers ValidationException (never an internal error).
  */
-export function listResources<D>(
+export function listResources<K extends ResourceKind>(
   resources: ResourceStore,
-  kind: ResourceKind,
+  kind: K,
   input: ListRequest,
   defaultSortOrder: 'Ascending' | 'Descending',
-): ListPage<D> {
+): ListPage<K> {
   try {
-    return resources.list<D>(kind, toListQuery(input, defaultSortOrder));
+    return resources.list(kind, toListQuery(input, defaultSortOrder));
   } catch (err) {
     if (err instanceof InvalidNextTokenError) throw new ValidationException('Invalid pagination token.');
     throw err;

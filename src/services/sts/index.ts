@@ -7,7 +7,7 @@
  * `arn:aws:sts::<account>:assumed-role/SlipwayExecutionRole/<access key>`
  * (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
  */
-import type { OperationTable } from '../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../protocol/operation-table.js';
 import type { IamStore } from '../../storage/iam-store.js';
 import { DEFAULT_ROLE_NAME } from '../iam/default-role.js';
 

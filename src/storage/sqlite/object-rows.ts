@@ -2,19 +2,10 @@
  * @module storage/sqlite/object-rows — the S3 tables' row shapes (migrations 002, 005), their
  * conversion to the S3 backend's types, and the key-order helpers listing needs.
  */
-import type {
-  ChecksumAlgorithm,
-  ChecksumType,
-  MultipartUpload,
-  ObjectPart,
-  PartInfo,
-  SseCustomerRecord,
-  StoredChecksum,
-  StoredObject,
-  TagSet,
-} from '../../services/s3/backend.js';
+import type { ChecksumType, MultipartUpload, ObjectPart, PartInfo, SseCustomerRecord, StoredChecksum, StoredObject, TagSet } from '../s3-backend.js';
 import { NoSuchBucket, NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import type { Db } from './database.js';
+import type { ChecksumAlgorithm } from '../../protocol/rest-xml/checksums.js';
 
 export interface ObjectRow {
   bucket: string;

@@ -23,7 +23,7 @@ import type {
   PartWriteOptions,
   StoredChecksum,
   StoredObject,
-} from '../../services/s3/backend.js';
+} from '../s3-backend.js';
 import { NoSuchUpload, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import type { BlobDirectory } from '../blobs/blob-directory.js';
 import { encryptor, keyMatches, newIv } from '../blobs/ctr-cipher.js';

@@ -34,7 +34,7 @@ import type {
   StoredObject,
   TagSet,
   WriteOptions,
-} from '../../services/s3/backend.js';
+} from '../s3-backend.js';
 import { BlobDirectory } from '../blobs/blob-directory.js';
 import { BlobReadStream } from '../blobs/blob-read-stream.js';
 import { CtrDecryptStream, encryptor, newIv, newKeyVerifier, type CipherSegment } from '../blobs/ctr-cipher.js';

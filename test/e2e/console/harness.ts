@@ -7,6 +7,7 @@
  * dist/console/web through `createConsoleHandler` and forwards everything else to the real
  * server unchanged, so the tests exercise the same handler either way.
  */
+import { until as poll } from '../../helpers/poll.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
@@ -15,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createConsoleHandler, isReservedPath } from '../../../src/console/static-handler.js';
+import { createConsoleHandler } from '../../../src/console/static-handler.js';
+import { isReservedPath } from '../../../src/protocol/slipway-paths.js';
 import { newRequestContext } from '../../../src/protocol/context.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
@@ -159,17 +161,6 @@ export async function startConsoleEnv(): Promise<ConsoleEnv> {
 }
 
 /** Polls `fn` until it returns a truthy value or the deadline passes. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+export function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000, everyMs = 500): Promise<T> {
+  return poll(what, fn, { timeoutMs, everyMs, retryErrors: true });
 }

@@ -8,12 +8,12 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntimeSurface, type RuntimeSurface } from '../../../src/dataplane/index.js';
-import { routingTableFor, type RoutingTable } from '../../../src/controllers/endpoint/routing-table.js';
+import { RoutingTable } from '../../../src/dataplane/routing-table.js';
 import { newRequestContext } from '../../../src/protocol/context.js';
 import { openDatabase, type Db } from '../../../src/storage/sqlite/database.js';
 import { MetricStore } from '../../../src/metrics/metric-store.js';
 import { Metrics } from '../../../src/metrics/metrics.js';
-import type { SlipwayConfig } from '../../../src/server/config.js';
+import type { SlipwayConfig } from '../../../src/platform/config.js';
 import type { ResourceStore } from '../../../src/storage/resource-store.js';
 
 type Model = (req: IncomingMessage, res: ServerResponse) => void;
@@ -60,10 +60,10 @@ describe('data plane proxy', () => {
     store = new MetricStore(db);
     metrics = new Metrics(store);
     const resources = {} as ResourceStore;
-    table = routingTableFor(resources);
-    surface = createRuntimeSurface({ config: { region: 'us-east-1', corsOrigins: [] } as unknown as SlipwayConfig, resources, metrics });
+    table = new RoutingTable();
+    surface = createRuntimeSurface({ config: { region: 'us-east-1', corsOrigins: [] } as unknown as SlipwayConfig, resources, routes: table, metrics });
     ({ server: front, port: frontPort } = await listen((req, res) => {
-      void surface.handler(req, res, newRequestContext(), new URL(req.url ?? '/', 'http://localhost'));
+      void surface.surface.handle(req, res, newRequestContext(), new URL(req.url ?? '/', 'http://localhost'));
     }));
   });
 

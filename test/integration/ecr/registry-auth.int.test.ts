@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LoginTokens } from '../../../src/services/ecr/login-token.js';
+import { LoginTokens } from '../../../src/resources/ecr-login-token.js';
 import { awsEnv, startTestServer, type TestServer } from '../../helpers/server.js';
 import { pushTinyImage, removePulledImages, ociErrors } from './helpers.js';
 

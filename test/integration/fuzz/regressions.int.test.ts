@@ -9,7 +9,8 @@ import { encode } from 'cbor-x';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQuerySurface } from '../../../src/protocol/query/query-surface.js';
-import { createRouter, type Surfaces } from '../../../src/server/router.js';
+import { createRouter } from '../../../src/server/router.js';
+import type { Surfaces } from '../../../src/server/surfaces.js';
 import { CLOUDWATCH_SERVICE } from '../../../src/services/cloudwatch/index.js';
 import { sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
 import { authorizationFor } from './doc-cases.js';
@@ -261,7 +262,7 @@ describe('query surface after a handler bug', () => {
       xmlNamespace: 'https://sts.amazonaws.com/doc/2011-06-15/',
       numericMembers: new Set(),
     });
-    const unused = async () => undefined;
+    const unused = { handle: async () => undefined, renderError: () => undefined };
     const surfaces: Surfaces = {
       slipway: unused,
       sagemaker: unused,

@@ -2,6 +2,7 @@
  * @module test/integration/fuzz/state — the world as clients see it, for the "nothing half-created"
  * checks: JSON calls against the server, and the containers Docker holds for a server's home.
  */
+import { until } from '../../helpers/poll.js';
 import { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
 import { LABELS } from '../../../src/runtime/container-runtime.js';
 
@@ -42,9 +43,5 @@ export async function containersNamed(home: string, names: ReadonlySet<string>):
 
 /** Polls `check` until it returns true or `ms` pass. */
 export async function waitFor(what: string, check: () => Promise<boolean>, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await until(what, check, { timeoutMs: ms, everyMs: 200 });
 }

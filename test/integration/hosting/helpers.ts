@@ -1,5 +1,7 @@
 /** @module test/integration/hosting/helpers — fixtures and small wrappers shared by the hosting suites. */
-import { execFile, spawn } from 'node:child_process';
+import { until } from '../../helpers/poll.js';
+import { runPython } from '../../helpers/python.js';
+import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -13,9 +15,9 @@ import {
   SageMakerClient,
   type ProductionVariant,
 } from '@aws-sdk/client-sagemaker';
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll } from 'vitest';
-import { awsEnv, sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { clients } from '../../helpers/clients.js';
 
 const execFileAsync = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -36,12 +38,7 @@ export function buildImage(dir: string, tag: string): Promise<string> {
 
 export const buildModelServer = () => buildImage('model-server', MODEL_SERVER_IMAGE);
 
-export function clients(url: string) {
-  return {
-    sm: new SageMakerClient(sdkClientConfig(url)),
-    rt: new SageMakerRuntimeClient({ ...sdkClientConfig(url), maxAttempts: 1 }),
-  };
-}
+export { clients };
 
 export const rnd = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
 
@@ -120,14 +117,18 @@ export function useHostingServer(spec?: ModelSpec & { count?: number }): Hosting
 
 /** Polls DescribeEndpoint until the status is one of `want`; throws on an unexpected Failed. */
 export async function waitForStatus(sm: SageMakerClient, endpoint: string, want: string[], timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const d = await sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
-    if (want.includes(d.EndpointStatus!)) return d;
-    if (d.EndpointStatus === 'Failed') throw new Error(`endpoint ${endpoint} failed: ${d.FailureReason}`);
-    if (Date.now() > deadline) throw new Error(`endpoint ${endpoint} still ${d.EndpointStatus} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  let status: string | undefined;
+  return until(
+    `endpoint ${endpoint} to be ${want.join(' or ')}`,
+    async () => {
+      const d = await sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+      status = d.EndpointStatus;
+      if (want.includes(d.EndpointStatus!)) return d;
+      if (d.EndpointStatus === 'Failed') throw new Error(`endpoint ${endpoint} failed: ${d.FailureReason}`);
+      return undefined;
+    },
+    { timeoutMs, lastSeen: () => `still ${status}` },
+  );
 }
 
 /** Deletes every endpoint of the server and waits until they and their containers are gone. */
@@ -156,19 +157,7 @@ export async function containersOf(home: string, endpoint?: string): Promise<str
 
 /** Runs a python3 script (boto3) against the server; resolves with stdout, rejects with stderr. */
 export function python(url: string, script: string, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['-c', script], { env: { ...awsEnv(url), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`python exited ${code}:\n${err}\n${out}`));
-    });
-  });
+  return runPython(url, script, { env, timeoutMs });
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

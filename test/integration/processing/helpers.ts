@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureBaseImage } from '../../fixtures/images/build.js';
-import { awsEnv } from '../../helpers/server.js';
+import { pythonLastJson } from '../../helpers/python.js';
 
 const exec = promisify(execFile);
 const builds = new Map<string, Promise<string>>();
@@ -34,9 +34,7 @@ sm = boto3.client('sagemaker', endpoint_url=E)
 s3 = boto3.client('s3', endpoint_url=E)
 logs = boto3.client('logs', endpoint_url=E)
 `;
-  const { stdout } = await exec('python3', ['-c', prelude + script], { env: awsEnv(url), timeout: timeoutMs, maxBuffer: 64 << 20 });
-  const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]!) as T;
+  return pythonLastJson<T>(url, script, { prelude, timeoutMs });
 }
 
 /**

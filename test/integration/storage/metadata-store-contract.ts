@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { MetadataStore } from '../../../src/storage/metadata-store.js';
-import { InvalidNextTokenError, ResourceExistsError, type ResourceRecord } from '../../../src/storage/resource-store.js';
+import { InvalidNextTokenError, ResourceExistsError } from '../../../src/storage/resource-store.js';
+import type { ResourceRecord } from '../../../src/resources/kinds.js';
+import type { TrainingJobDoc } from '../../../src/resources/training-job.js';
 
 export interface MetadataStoreFactory {
   /** A new, empty store; `reopen` opens the same data again after `close`. */
@@ -13,7 +15,7 @@ export interface MetadataStoreFactory {
 
 const T0 = Date.UTC(2026, 10, 1);
 
-function job(name: string, i: number, status = 'InProgress'): ResourceRecord {
+function job(name: string, i: number, status = 'InProgress'): ResourceRecord<'training-job'> {
   return {
     kind: 'training-job',
     name,
@@ -21,7 +23,8 @@ function job(name: string, i: number, status = 'InProgress'): ResourceRecord {
     status,
     creationTime: T0 + i * 1000,
     lastModifiedTime: T0 + i * 1000,
-    doc: { TrainingJobName: name, n: i },
+    // A partial document: the store keeps whatever it is given.
+    doc: { TrainingJobName: name, n: i } as unknown as TrainingJobDoc,
     internal: { step: 'pending' },
   };
 }
@@ -32,7 +35,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
       const { store } = factory.open();
       store.resources.create(job('Alpha', 1));
       expect(() => store.resources.create(job('alpha', 2))).toThrow(ResourceExistsError);
-      store.resources.create({ ...job('Alpha', 3), kind: 'endpoint', arn: 'arn:aws:sagemaker:us-east-1:000000000000:endpoint/alpha' });
+      store.resources.create({ ...job('Alpha', 3), kind: 'endpoint', arn: 'arn:aws:sagemaker:us-east-1:000000000000:endpoint/alpha' } as unknown as ResourceRecord<'endpoint'>);
       expect(store.resources.get('training-job', 'ALPHA')?.doc).toEqual({ TrainingJobName: 'Alpha', n: 1 });
       expect(store.resources.getByArn('arn:aws:sagemaker:us-east-1:000000000000:endpoint/alpha')?.kind).toBe('endpoint');
       store.close();

@@ -10,8 +10,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { buildFixtureImage } from '../../fixtures/images/build.js';
-import { awsEnv, removeContainersOf, sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
+import { removeContainersOf, sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+import { pythonJson } from '../../helpers/python.js';
 import { baseJob, clients, createJob, getBytes, makeBucket, uniq, untar, waitFor } from './helpers.js';
 
 const exec = promisify(execFile);
@@ -21,8 +22,7 @@ async function boto3(url: string, script: string): Promise<Record<string, unknow
 import json, os, boto3, botocore
 sm = boto3.client('sagemaker', endpoint_url=os.environ['AWS_ENDPOINT_URL'])
 `;
-  const { stdout } = await exec('python3', ['-c', prelude + script], { env: awsEnv(url), timeout: 120_000 });
-  return JSON.parse(stdout) as Record<string, unknown>;
+  return pythonJson<Record<string, unknown>>(url, script, { prelude });
 }
 
 describe('boto3 waiter, paginator and list filters', () => {

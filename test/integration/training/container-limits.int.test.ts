@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { limitsFor } from '../../../src/controllers/instance-types.js';
+import { limitsFor } from '../../../src/resources/instance-types.js';
 import { hostMaxTasks } from '../../../src/runtime/docker/host-limits.js';
 import { BASE_IMAGE } from '../../fixtures/images/build.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';

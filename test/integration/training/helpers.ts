@@ -1,4 +1,5 @@
 /** Shared helpers for the training-job integration suites: clients, S3 fixtures, polling, tarballs. */
+import { until } from '../../helpers/poll.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,16 +16,10 @@ import {
   type DescribeTrainingJobCommandOutput,
 } from '@aws-sdk/client-sagemaker';
 import { x as tarExtract } from 'tar';
-import { sdkClientConfig } from '../../helpers/server.js';
 
 export const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
 
-export function clients(url: string) {
-  return {
-    sm: new SageMakerClient(sdkClientConfig(url)),
-    s3: new S3Client({ ...sdkClientConfig(url), forcePathStyle: true }),
-  };
-}
+export { clients } from '../../helpers/clients.js';
 
 export const uniq = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
@@ -96,13 +91,14 @@ export async function waitFor(
   name: string,
   opts: { timeoutMs?: number; until?: (d: DescribeTrainingJobCommandOutput) => boolean } = {},
 ): Promise<DescribeTrainingJobCommandOutput> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
-  const until = opts.until ?? ((d) => !['InProgress', 'Stopping'].includes(d.TrainingJobStatus!));
+  const reached = opts.until ?? ((d) => !['InProgress', 'Stopping'].includes(d.TrainingJobStatus!));
   let last: DescribeTrainingJobCommandOutput | undefined;
-  while (Date.now() < deadline) {
-    last = await describe(sm, name);
-    if (until(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`job ${name} did not reach the expected state; last: ${JSON.stringify(last, null, 1)}`);
+  return until(
+    `job ${name} to reach the expected state`,
+    async () => {
+      last = await describe(sm, name);
+      return reached(last) && last;
+    },
+    { timeoutMs: opts.timeoutMs ?? 120_000, everyMs: 200, lastSeen: () => JSON.stringify(last, null, 1) },
+  );
 }

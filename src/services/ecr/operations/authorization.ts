@@ -4,7 +4,7 @@
  * password part). The proxy endpoint is ECR's host name for the caller's region, as the real
  * service answers; it reaches Slipway once the host-name opt-in is on (docs/ecr.md).
  */
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
 import type { EcrDeps } from '../deps.js';
 import { registryHost } from '../names.js';
 

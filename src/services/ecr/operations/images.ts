@@ -8,7 +8,7 @@
  * between schema versions as ECR does.
  */
 import type { RequestContext } from '../../../protocol/context.js';
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
 import type { ImageRecord, TagStatus } from '../../../storage/ecr-store.js';
 import type { EcrDeps } from '../deps.js';
 import { ImageNotFoundException, RepositoryNotFoundException, invalidParameter } from '../errors.js';

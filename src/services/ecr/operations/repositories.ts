@@ -5,9 +5,9 @@
  * registry, Slipway's account).
  */
 import type { RequestContext } from '../../../protocol/context.js';
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
 import { RepositoryExistsError, type RepositoryRecord, type RepositorySettings, type TagMutability } from '../../../storage/ecr-store.js';
-import type { Tag } from '../../../storage/tag-store.js';
+import type { Tag } from '../../../resources/tag.js';
 import type { EcrDeps } from '../deps.js';
 import { RepositoryAlreadyExistsException, RepositoryNotEmptyException, RepositoryNotFoundException, invalidParameter } from '../errors.js';
 import { repositoryArn, repositoryUri, tagKeyOf } from '../names.js';

@@ -2,8 +2,8 @@
  * @module services/ecr/operations/tags — TagResource, UntagResource, ListTagsForResource on
  * repository ARNs (any region: Slipway's repositories are not regional).
  */
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
-import type { Tag } from '../../../storage/tag-store.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { Tag } from '../../../resources/tag.js';
 import type { EcrDeps } from '../deps.js';
 import { InvalidTagParameterException, RepositoryNotFoundException, TooManyTagsException, invalidParameter } from '../errors.js';
 import { parseRepositoryArn, tagKeyOf } from '../names.js';

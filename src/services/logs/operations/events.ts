@@ -3,7 +3,7 @@
  * GetLogEvents follows the real service's token rules: `nextForwardToken`/`nextBackwardToken` are
  * always set, and at either end the token passed in comes back unchanged.
  */
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
 import type { StoredLogEvent } from '../../../storage/log-store.js';
 import { groupNotFound, InvalidParameterException, streamNotFound } from '../errors.js';
 import { compileFilterPattern, FilterPatternError } from '../filter-pattern.js';

@@ -1,5 +1,5 @@
 /** @module services/logs/operations/groups-and-streams — log group and stream operations (create, describe, delete, retention). */
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
 import type { LogStore } from '../../../storage/log-store.js';
 import { groupNotFound, InvalidParameterException, ResourceAlreadyExistsException, streamNotFound } from '../errors.js';
 import { decodeOffset, encodeOffset } from '../tokens.js';

@@ -5,7 +5,7 @@
  */
 import { NoSuchBucket, S3Errors } from '../../../protocol/rest-xml/s3-errors.js';
 import { readSmallBody } from '../../../protocol/rest-xml/xml.js';
-import type { S3Backend } from '../backend.js';
+import type { S3Backend } from '../../../storage/s3-backend.js';
 import { sendEmpty, sendXml, type BucketCall } from '../call.js';
 import { MAX_POLICY_BYTES, malformedPolicy, parseBucketPolicy, type BucketPolicy } from './policy-document.js';
 

@@ -20,8 +20,8 @@ import type { RequestContext } from '../../../protocol/context.js';
 import { ServiceError } from '../../../protocol/errors.js';
 import { NoSuchBucket, NoSuchKey, S3Errors } from '../../../protocol/rest-xml/s3-errors.js';
 import { sendWebsiteError } from '../../../protocol/rest-xml/render-website-error.js';
-import type { SurfaceHandler } from '../../../server/surface.js';
-import type { S3Backend } from '../backend.js';
+import type { Surface, SurfaceHandler } from '../../../protocol/surface.js';
+import type { S3Backend } from '../../../storage/s3-backend.js';
 import { header, type ObjectCall } from '../call.js';
 import { applyCors, preflight } from '../cors.js';
 import { getObject } from '../get-object.js';
@@ -126,10 +126,10 @@ async function answerError(site: Site, err: unknown, ids: { requestId: string; h
   sendWebsiteError(res, err, { ...ids, head: site.head });
 }
 
-export function createWebsiteSurface(deps: WebsiteSurfaceDeps): SurfaceHandler {
+export function createWebsiteSurface(deps: WebsiteSurfaceDeps): Surface {
   const hostId = randomBytes(32).toString('base64');
   const logError = deps.logError ?? ((err, ctx) => console.error(`[s3-website] ${ctx.requestId}`, err));
-  return async (req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> => {
+  const handle: SurfaceHandler = async (req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> => {
     res.setHeader('x-amz-request-id', ctx.requestId);
     res.setHeader('x-amz-id-2', hostId);
     res.setHeader('server', 'Slipway');
@@ -182,4 +182,8 @@ export function createWebsiteSurface(deps: WebsiteSurfaceDeps): SurfaceHandler {
       sendWebsiteError(res, err, { ...ids, head });
     }
   };
+  // Failures the handler never answers itself (a bug) are HTML pages too, as the website endpoint's.
+  const renderError: Surface['renderError'] = (res, ctx, err, req) =>
+    sendWebsiteError(res, err, { requestId: ctx.requestId, hostId, head: req.method === 'HEAD' });
+  return { handle, renderError };
 }

@@ -5,17 +5,18 @@
  * (endpoints keep running what they deployed).
  */
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
-import type { DataCaptureConfigDoc, EndpointConfigDoc, ProductionVariantDoc } from '../../../controllers/endpoint/types.js';
-import { parseDataUri } from '../../../storage/s3-uri.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
+import { parseDataUri } from '../../../resources/s3-uri.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
-import type { Tag } from '../../../storage/tag-store.js';
-import { sageMakerArn } from '../arn.js';
+import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { checkRoleArn } from '../role-check.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
-import { listResources, toWireTime, type ListRequest } from '../list-params.js';
+import { listResources, type ListRequest } from '../list-params.js';
+import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
+import type { DataCaptureConfigDoc, EndpointConfigDoc, ProductionVariantDoc } from '../../../resources/endpoint-config.js';
+import type { Tag } from '../../../resources/tag.js';
 
 interface CreateEndpointConfigInput {
   EndpointConfigName: string;
@@ -71,7 +72,7 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
         EndpointConfigArn: arn,
         // SageMaker echoes the default weight of 1.0 in DescribeEndpointConfig.
         ProductionVariants: input.ProductionVariants.map((v) => ({ ...v, InitialVariantWeight: v.InitialVariantWeight ?? 1 })),
-        CreationTime: toWireTime(t),
+        CreationTime: wireTime(t),
       };
       try {
         deps.resources.create({ kind: 'endpoint-config', name: input.EndpointConfigName, arn, status: 'Created', creationTime: t, lastModifiedTime: t, doc, internal: {} });
@@ -84,13 +85,13 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
     },
 
     DescribeEndpointConfig: (ctx, input: { EndpointConfigName: string }) => {
-      const rec = deps.resources.get<EndpointConfigDoc>('endpoint-config', input.EndpointConfigName);
+      const rec = deps.resources.get('endpoint-config', input.EndpointConfigName);
       if (!rec) throw couldNotFind('endpoint configuration', arnOf(ctx, input.EndpointConfigName));
       return rec.doc;
     },
 
     ListEndpointConfigs: (_ctx, input: ListRequest) => {
-      const page = listResources<EndpointConfigDoc>(deps.resources, 'endpoint-config', input, 'Descending');
+      const page = listResources(deps.resources, 'endpoint-config', input, 'Descending');
       return {
         EndpointConfigs: page.items.map((r) => ({
           EndpointConfigName: r.doc.EndpointConfigName,

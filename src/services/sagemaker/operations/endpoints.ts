@@ -10,42 +10,31 @@
  *   DeleteEndpoint  → Deleting ──▶ gone
  */
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable, OperationHandler } from '../../../protocol/json11/json11-surface.js';
+import type { OperationTable, OperationHandler } from '../../../protocol/operation-table.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import {
-  DEFAULT_DOWNLOAD_TIMEOUT_SECONDS,
-  DEFAULT_STARTUP_TIMEOUT_SECONDS,
-  EndpointStatus,
-  endpointLogGroup,
-  primaryContainer,
-  type AsyncInferenceConfigDoc,
-  type EndpointConfigDoc,
-  type EndpointDoc,
-  type EndpointInternal,
-  type DataCaptureConfigDoc,
-  type FleetPlan,
-  type ModelDoc,
-  type VariantSummaryDoc,
-} from '../../../controllers/endpoint/types.js';
+import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS, DEFAULT_STARTUP_TIMEOUT_SECONDS, EndpointStatus, endpointLogGroup, type EndpointDoc, type EndpointInternal, type FleetPlan, type VariantSummaryDoc } from '../../../resources/endpoint.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
-import type { Tag } from '../../../storage/tag-store.js';
-import { sageMakerArn } from '../arn.js';
+import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
-import { listResources, toWireTime, type ListRequest } from '../list-params.js';
+import { listResources, type ListRequest } from '../list-params.js';
+import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
+import { primaryContainer } from '../../../resources/model.js';
+import type { Tag } from '../../../resources/tag.js';
+import { resourceKey } from '../../../resources/kinds.js';
 
 /** Resolves a config and its models into what the controller deploys. */
 export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: string, generation: number): FleetPlan {
-  const cfg = deps.resources.get<EndpointConfigDoc>('endpoint-config', configName);
+  const cfg = deps.resources.get('endpoint-config', configName);
   if (!cfg) throw couldNotFind('endpoint configuration', sageMakerArn(ctx.region, ctx.accountId, 'endpoint-config', configName));
   return {
     generation,
     endpointConfigName: cfg.doc.EndpointConfigName,
-    ...(cfg.doc.AsyncInferenceConfig ? { asyncInferenceConfig: cfg.doc.AsyncInferenceConfig as AsyncInferenceConfigDoc } : {}),
-    ...(cfg.doc.DataCaptureConfig ? { dataCaptureConfig: cfg.doc.DataCaptureConfig as DataCaptureConfigDoc } : {}),
+    ...(cfg.doc.AsyncInferenceConfig ? { asyncInferenceConfig: cfg.doc.AsyncInferenceConfig } : {}),
+    ...(cfg.doc.DataCaptureConfig ? { dataCaptureConfig: cfg.doc.DataCaptureConfig } : {}),
     variants: cfg.doc.ProductionVariants.map((v) => {
-      const model = deps.resources.get<ModelDoc>('model', v.ModelName);
+      const model = deps.resources.get('model', v.ModelName);
       if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
       const c = primaryContainer(model.doc);
       if (!c?.Image) throw new ValidationException(`Model ${v.ModelName} has no container image.`);
@@ -82,11 +71,11 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
   const now = () => (deps.now ?? Date.now)();
   const arnOf = (ctx: RequestContext, name: string) => sageMakerArn(ctx.region, ctx.accountId, 'endpoint', name);
   const mustGet = (ctx: RequestContext, name: string) => {
-    const rec = deps.resources.get<EndpointDoc, EndpointInternal>('endpoint', name);
+    const rec = deps.resources.get('endpoint', name);
     if (!rec) throw couldNotFind('endpoint', arnOf(ctx, name));
     return rec;
   };
-  const key = (name: string) => `endpoint:${name}`;
+  const key = (name: string) => resourceKey('endpoint', name);
 
   const describe: OperationHandler = (ctx, input: { EndpointName: string }) => {
     const rec = mustGet(ctx, input.EndpointName);
@@ -95,7 +84,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
     return {
       ...rec.doc,
       EndpointStatus: rec.status,
-      LastModifiedTime: toWireTime(rec.lastModifiedTime),
+      LastModifiedTime: wireTime(rec.lastModifiedTime),
       ...(asyncConfig ? { AsyncInferenceConfig: asyncConfig } : {}),
       // DataCaptureConfigSummary: capture runs while the endpoint serves.
       ...(capture
@@ -125,8 +114,8 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
         EndpointConfigName: plan.endpointConfigName,
         EndpointStatus: EndpointStatus.Creating,
         ProductionVariants: plannedVariantSummaries(plan),
-        CreationTime: toWireTime(t),
-        LastModifiedTime: toWireTime(t),
+        CreationTime: wireTime(t),
+        LastModifiedTime: wireTime(t),
       };
       const internal: EndpointInternal = { active: plan, nextGeneration: 2 };
       try {
@@ -145,13 +134,13 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
     DescribeEndpoint: describe,
 
     ListEndpoints: (_ctx, input: ListRequest) => {
-      const page = listResources<EndpointDoc>(deps.resources, 'endpoint', input, 'Descending');
+      const page = listResources(deps.resources, 'endpoint', input, 'Descending');
       return {
         Endpoints: page.items.map((r) => ({
           EndpointName: r.doc.EndpointName,
           EndpointArn: r.doc.EndpointArn,
           CreationTime: r.doc.CreationTime,
-          LastModifiedTime: toWireTime(r.lastModifiedTime),
+          LastModifiedTime: wireTime(r.lastModifiedTime),
           EndpointStatus: r.status,
         })),
         ...(page.nextToken ? { NextToken: page.nextToken } : {}),
@@ -160,7 +149,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
 
     DeleteEndpoint: (ctx, input: { EndpointName: string }) => {
       mustGet(ctx, input.EndpointName);
-      deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', input.EndpointName, (rec) => {
+      deps.resources.update('endpoint', input.EndpointName, (rec) => {
         rec.status = EndpointStatus.Deleting;
         rec.doc.EndpointStatus = EndpointStatus.Deleting;
       });
@@ -184,7 +173,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
           }
         }
       }
-      deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', input.EndpointName, (r) => {
+      deps.resources.update('endpoint', input.EndpointName, (r) => {
         r.status = EndpointStatus.Updating;
         r.doc.EndpointStatus = EndpointStatus.Updating;
         delete r.doc.FailureReason;
@@ -216,7 +205,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
         }
         if (d.DesiredWeight !== undefined && d.DesiredWeight < 0) throw new ValidationException(`DesiredWeight must not be negative.`);
       }
-      deps.resources.update<EndpointDoc, EndpointInternal>('endpoint', input.EndpointName, (r) => {
+      deps.resources.update('endpoint', input.EndpointName, (r) => {
         for (const d of input.DesiredWeightsAndCapacities) {
           const v = r.internal.active.variants.find((x) => x.variantName === d.VariantName)!;
           if (d.DesiredWeight !== undefined) v.weight = d.DesiredWeight;

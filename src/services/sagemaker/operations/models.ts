@@ -5,18 +5,19 @@
  * keep a copy of what they deployed).
  */
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
-import type { ContainerDefinitionDoc, ModelDoc } from '../../../controllers/endpoint/types.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
-import { parseDataUri } from '../../../storage/s3-uri.js';
-import type { Tag } from '../../../storage/tag-store.js';
-import { sageMakerArn } from '../arn.js';
+import { parseDataUri } from '../../../resources/s3-uri.js';
+import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { checkRoleArn } from '../role-check.js';
 import { describedModel } from '../describe-defaults.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
-import { listResources, toWireTime, type ListRequest } from '../list-params.js';
+import { listResources, type ListRequest } from '../list-params.js';
+import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
+import type { ContainerDefinitionDoc, ModelDoc } from '../../../resources/model.js';
+import type { Tag } from '../../../resources/tag.js';
 
 interface CreateModelInput {
   ModelName: string;
@@ -60,7 +61,7 @@ export function modelOperations(deps: SageMakerDeps): OperationTable {
       const tags = checkCreateTags(input.Tags);
       const t = now();
       const { Tags: _tags, ...rest } = input;
-      const doc: ModelDoc = { ...rest, ModelName: input.ModelName, ModelArn: arn, CreationTime: toWireTime(t) };
+      const doc: ModelDoc = { ...rest, ModelName: input.ModelName, ModelArn: arn, CreationTime: wireTime(t) };
       try {
         deps.resources.create({ kind: 'model', name: input.ModelName, arn, status: 'Created', creationTime: t, lastModifiedTime: t, doc, internal: {} });
       } catch (err) {
@@ -72,13 +73,13 @@ export function modelOperations(deps: SageMakerDeps): OperationTable {
     },
 
     DescribeModel: (ctx, input: { ModelName: string }) => {
-      const rec = deps.resources.get<ModelDoc>('model', input.ModelName);
+      const rec = deps.resources.get('model', input.ModelName);
       if (!rec) throw couldNotFind('model', arnOf(ctx, input.ModelName));
       return describedModel(rec.doc);
     },
 
     ListModels: (_ctx, input: ListRequest) => {
-      const page = listResources<ModelDoc>(deps.resources, 'model', input, 'Descending');
+      const page = listResources(deps.resources, 'model', input, 'Descending');
       return {
         Models: page.items.map((r) => ({ ModelName: r.doc.ModelName, ModelArn: r.doc.ModelArn, CreationTime: r.doc.CreationTime })),
         ...(page.nextToken ? { NextToken: page.nextToken } : {}),

@@ -8,30 +8,21 @@
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
-import { inputLocalPath, outputLocalPath, underProcessingRoot } from '../../../controllers/processing-job/container-config.js';
-import type { ProcessingJobDoc, ProcessingJobInternal } from '../../../controllers/processing-job/types.js';
-import { wireTime } from '../../../controllers/training-job/status.js';
-import { ResourceExistsError, type ResourceKind } from '../../../storage/resource-store.js';
-import { parseDataUri } from '../../../storage/s3-uri.js';
-import type { Tag } from '../../../storage/tag-store.js';
-import { sageMakerArn } from '../arn.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
+import { inputLocalPath, outputLocalPath, underProcessingRoot } from '../../../resources/processing-job.js';
+import type { ProcessingJobDoc } from '../../../resources/processing-job.js';
+import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { checkRoleArn } from '../role-check.js';
-import { requestedResourceNotFound, ResourceInUse } from '../errors.js';
 import { listResources, type ListRequest } from '../list-params.js';
 import { checkCreateTags } from './tags.js';
+import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../job-operations.js';
+import { wireTime } from '../../../resources/wire-time.js';
+import type { Tag } from '../../../resources/tag.js';
 
-const KIND = 'processing-job';
+const KIND = 'processing-job' as const;
 
 type CreateInput = Partial<ProcessingJobDoc> & { ProcessingJobName: string; RoleArn: string; Tags?: Tag[] };
-
-/** Checks an s3:// URI (or a `file://` one the validator let through); shared by the job operations. */
-export function checkDataUri(uri: string | undefined, what: string): void {
-  if (uri === undefined) return;
-  const loc = parseDataUri(uri);
-  if (!loc || (loc.scheme === 's3' && loc.bucket === '')) throw new ValidationException(`${what} ${uri} is not a valid S3 URI (s3://bucket/prefix).`);
-}
 
 function checkCreate(input: CreateInput): void {
   if (!input.AppSpecification?.ImageUri) throw new ValidationException('AppSpecification.ImageUri is required.');
@@ -63,67 +54,6 @@ function checkCreate(input: CreateInput): void {
     if (localPaths.has(path)) throw new ValidationException(`LocalPath ${path} is used by more than one input or output.`);
     localPaths.add(path);
   }
-}
-
-/**
- * Stop*: InProgress → Stopping, then the controller's turn (shared by the job operations).
- * `mark` adds kind-specific changes (e.g. training's SecondaryStatus) in the same write.
- */
-export function requestJobStop(
-  deps: SageMakerDeps,
-  kind: ResourceKind,
-  name: string,
-  statusField: string,
-  what: string,
-  now: number,
-  mark?: (doc: Record<string, unknown>) => void,
-): void {
-  const existing = deps.resources.get<Record<string, unknown>>(kind, name);
-  if (!existing) throw requestedResourceNotFound();
-  if (existing.doc[statusField] === 'Stopping') return;
-  let state = '';
-  deps.resources.update<Record<string, unknown>, { stopReason?: string }>(
-    kind,
-    name,
-    (r) => {
-      state = String(r.doc[statusField]);
-      if (state !== 'InProgress') return;
-      r.doc[statusField] = 'Stopping';
-      r.status = 'Stopping';
-      r.internal.stopReason = 'Stopped';
-      mark?.(r.doc);
-      r.doc.LastModifiedTime = wireTime(now);
-    },
-    { now },
-  );
-  if (state === 'Stopping') return;
-  // Stopping a finished job: unconfirmed on the real service (contract §2.2); answer ValidationException.
-  if (state !== 'InProgress') throw new ValidationException(`The job status is ${state}. Only InProgress ${what} can be stopped.`);
-  deps.queue.enqueue(`${kind}:${name}`);
-}
-
-/** Stores a new job record (taken name → ResourceInUse), its tags, and enqueues it. */
-export function createJobRecord<D, I>(deps: SageMakerDeps, kind: ResourceKind, what: string, name: string, arn: string, t: number, doc: D, internal: I, tags: Tag[]): void {
-  try {
-    deps.resources.create<D, I>({ kind, name, arn, status: 'InProgress', creationTime: t, lastModifiedTime: t, doc, internal });
-  } catch (err) {
-    if (err instanceof ResourceExistsError) throw new ResourceInUse(`${what} names must be unique within an AWS account and region, and a ${what.toLowerCase()} with this name already exists (${arn})`);
-    throw err;
-  }
-  if (tags.length) deps.tags.put(arn, tags);
-  deps.queue.enqueue(`${kind}:${name}`);
-}
-
-/** Describe*: the stored document with the record's LastModifiedTime. */
-export function describeJob(deps: SageMakerDeps, kind: ResourceKind, name: string): Record<string, unknown> {
-  const rec = deps.resources.get<Record<string, unknown>>(kind, name);
-  if (!rec) throw requestedResourceNotFound();
-  return { ...rec.doc, LastModifiedTime: wireTime(rec.lastModifiedTime) };
-}
-
-/** List* over a job kind with the shared filters. */
-export function listJobs<D>(deps: SageMakerDeps, kind: ResourceKind, input: ListRequest, order: 'Ascending' | 'Descending') {
-  return listResources<D>(deps.resources, kind, input, order);
 }
 
 export function processingJobOperations(deps: SageMakerDeps): OperationTable {
@@ -160,7 +90,7 @@ export function processingJobOperations(deps: SageMakerDeps): OperationTable {
       CreationTime: wireTime(t),
       LastModifiedTime: wireTime(t),
     };
-    createJobRecord<ProcessingJobDoc, ProcessingJobInternal>(deps, KIND, 'Processing job', name, arn, t, doc, { step: 'pending' }, tags);
+    createJobRecord(deps, KIND, 'Processing job', name, arn, t, doc, { step: 'pending' }, tags);
     return { ProcessingJobArn: arn };
   };
 
@@ -171,7 +101,7 @@ export function processingJobOperations(deps: SageMakerDeps): OperationTable {
 
     ListProcessingJobs: (_ctx, input: ListRequest) => {
       // Documented default SortOrder for ListProcessingJobs is Ascending (contract §2.1).
-      const page = listJobs<ProcessingJobDoc>(deps, KIND, input, 'Ascending');
+      const page = listResources(deps.resources, KIND, input, 'Ascending');
       const out: Record<string, unknown> = {
         ProcessingJobSummaries: page.items.map((r) => ({
           ProcessingJobName: r.doc.ProcessingJobName,
@@ -189,7 +119,7 @@ export function processingJobOperations(deps: SageMakerDeps): OperationTable {
     },
 
     StopProcessingJob: (_ctx, input: { ProcessingJobName: string }) => {
-      requestJobStop(deps, KIND, input.ProcessingJobName, 'ProcessingJobStatus', 'processing jobs', now());
+      requestJobStop(deps, KIND, input.ProcessingJobName, 'processing jobs', now());
       return {};
     },
   };

@@ -1,9 +1,9 @@
 /** @module services/sagemaker/operations/tags — AddTags, ListTags, DeleteTags for any SageMaker resource ARN. */
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
-import type { Tag } from '../../../storage/tag-store.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
 import type { SageMakerDeps } from '../deps.js';
 import { ResourceLimitExceeded } from '../errors.js';
+import type { Tag } from '../../../resources/tag.js';
 
 const MAX_TAGS = 50;
 

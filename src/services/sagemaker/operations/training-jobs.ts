@@ -8,21 +8,19 @@
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
-import { setSecondaryStatus, wireTime } from '../../../controllers/training-job/status.js';
-import { invalidMetricRegexes } from '../../../controllers/training-job/metrics.js';
-import type { ChannelDoc, TrainingJobDoc, TrainingJobInternal } from '../../../controllers/training-job/types.js';
-import { ResourceExistsError } from '../../../storage/resource-store.js';
-import { joinUri, parseDataUri } from '../../../storage/s3-uri.js';
-import type { Tag } from '../../../storage/tag-store.js';
-import { sageMakerArn } from '../arn.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
+import { type ChannelDoc, type TrainingJobDoc, setSecondaryStatus } from '../../../resources/training-job.js';
+import { joinUri } from '../../../resources/s3-uri.js';
+import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { checkRoleArn } from '../role-check.js';
 import { describedTrainingJob } from '../describe-defaults.js';
-import { requestedResourceNotFound, ResourceInUse } from '../errors.js';
 import { listResources, type ListRequest } from '../list-params.js';
-import { requestJobStop } from './processing-jobs.js';
+import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../job-operations.js';
 import { checkCreateTags } from './tags.js';
+import { wireTime } from '../../../resources/wire-time.js';
+import type { Tag } from '../../../resources/tag.js';
+import { invalidMetricRegexes } from '../../../resources/metric-definitions.js';
 
 /** StoppingCondition.MaxRuntimeInSeconds when absent: one day (model doc). */
 const DEFAULT_MAX_RUNTIME_SECONDS = 86_400;
@@ -41,12 +39,6 @@ interface CreateInput {
   StoppingCondition?: Partial<TrainingJobDoc['StoppingCondition']>;
   CheckpointConfig?: TrainingJobDoc['CheckpointConfig'];
   [k: string]: unknown;
-}
-
-function checkUri(uri: string | undefined, what: string): void {
-  if (uri === undefined) return;
-  const loc = parseDataUri(uri);
-  if (!loc || (loc.scheme === 's3' && loc.bucket === '')) throw new ValidationException(`${what} ${uri} is not a valid S3 URI (s3://bucket/prefix).`);
 }
 
 /** Checks what the model cannot express (contract §2.2: BYOC needs image, type and count). */
@@ -70,8 +62,8 @@ function checkCreate(input: CreateInput): void {
   if (!rc.InstanceType) throw new ValidationException('ResourceConfig.InstanceType is required.');
   if (!rc.InstanceCount) throw new ValidationException('ResourceConfig.InstanceCount is required.');
   if (rc.VolumeSizeInGB === undefined) throw new ValidationException('ResourceConfig.VolumeSizeInGB is required.');
-  checkUri(input.OutputDataConfig?.S3OutputPath, 'OutputDataConfig.S3OutputPath');
-  checkUri(input.CheckpointConfig?.S3Uri, 'CheckpointConfig.S3Uri');
+  checkDataUri(input.OutputDataConfig?.S3OutputPath, 'OutputDataConfig.S3OutputPath');
+  checkDataUri(input.CheckpointConfig?.S3Uri, 'CheckpointConfig.S3Uri');
   if (input.CheckpointConfig?.LocalPath !== undefined && !input.CheckpointConfig.LocalPath.startsWith('/')) {
     throw new ValidationException('CheckpointConfig.LocalPath must be an absolute path.');
   }
@@ -82,7 +74,7 @@ function checkCreate(input: CreateInput): void {
     names.add(lower);
     const src = ch.DataSource?.S3DataSource;
     if (!src) throw new ValidationException(`Channel ${ch.ChannelName}: only S3DataSource is supported by Slipway.`);
-    checkUri(src.S3Uri, `Channel ${ch.ChannelName} S3Uri`);
+    checkDataUri(src.S3Uri, `Channel ${ch.ChannelName} S3Uri`);
     const mode = ch.InputMode ?? algo.TrainingInputMode;
     if (src.S3DataType === 'AugmentedManifestFile' && mode !== 'Pipe') {
       throw new ValidationException(`Channel ${ch.ChannelName}: AugmentedManifestFile requires Pipe input mode.`);
@@ -158,40 +150,18 @@ export function trainingJobOperations(deps: SageMakerDeps): OperationTable {
       SecondaryStatusTransitions: [],
     };
     setSecondaryStatus(doc, 'Starting', t, 'Launching requested ML instances');
-    try {
-      deps.resources.create<TrainingJobDoc, TrainingJobInternal>({
-        kind: 'training-job',
-        name,
-        arn,
-        status: 'InProgress',
-        creationTime: t,
-        lastModifiedTime: t,
-        doc,
-        internal: { step: 'pending' },
-      });
-    } catch (err) {
-      if (err instanceof ResourceExistsError) {
-        throw new ResourceInUse(`Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`);
-      }
-      throw err;
-    }
-    if (tags.length) deps.tags.put(arn, tags);
-    deps.queue.enqueue(`training-job:${name}`);
+    createJobRecord(deps, 'training-job', 'Training job', name, arn, t, doc, { step: 'pending' }, tags);
     return { TrainingJobArn: arn };
   };
 
   return {
     CreateTrainingJob: createTrainingJob,
 
-    DescribeTrainingJob: (_ctx, input: { TrainingJobName: string }) => {
-      const rec = deps.resources.get<TrainingJobDoc>('training-job', input.TrainingJobName);
-      if (!rec) throw requestedResourceNotFound();
-      return describedTrainingJob({ ...rec.doc, LastModifiedTime: wireTime(rec.lastModifiedTime) });
-    },
+    DescribeTrainingJob: (_ctx, input: { TrainingJobName: string }) => describedTrainingJob(describeJob(deps, 'training-job', input.TrainingJobName)),
 
     ListTrainingJobs: (_ctx, input: ListRequest) => {
       // Documented default SortOrder for ListTrainingJobs is Ascending (contract §2.1).
-      const page = listResources<TrainingJobDoc>(deps.resources, 'training-job', input, 'Ascending');
+      const page = listResources(deps.resources, 'training-job', input, 'Ascending');
       const out: Record<string, unknown> = { TrainingJobSummaries: page.items.map((r) => summary(r.doc, r.lastModifiedTime)) };
       if (page.nextToken) out.NextToken = page.nextToken;
       return out;
@@ -199,9 +169,7 @@ export function trainingJobOperations(deps: SageMakerDeps): OperationTable {
 
     StopTrainingJob: (_ctx, input: { TrainingJobName: string }) => {
       const t = now();
-      requestJobStop(deps, 'training-job', input.TrainingJobName, 'TrainingJobStatus', 'training jobs', t, (doc) =>
-        setSecondaryStatus(doc as TrainingJobDoc, 'Stopping', t, 'Stopping the training job'),
-      );
+      requestJobStop(deps, 'training-job', input.TrainingJobName, 'training jobs', t, (r) => setSecondaryStatus(r.doc, 'Stopping', t, 'Stopping the training job'));
       return {};
     },
   };

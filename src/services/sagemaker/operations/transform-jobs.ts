@@ -5,20 +5,19 @@
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import type { OperationTable } from '../../../protocol/json11/json11-surface.js';
-import { formatOf } from '../../../controllers/transform-job/data-processing.js';
-import { parseJsonPath } from '../../../controllers/transform-job/jsonpath.js';
-import type { TransformJobDoc, TransformJobInternal } from '../../../controllers/transform-job/types.js';
-import { wireTime } from '../../../controllers/training-job/status.js';
-import type { Tag } from '../../../storage/tag-store.js';
-import { sageMakerArn } from '../arn.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
+import { parseJsonPath } from '../../../resources/jsonpath.js';
+import { type TransformJobDoc, formatOf } from '../../../resources/transform-job.js';
+import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { couldNotFind } from '../errors.js';
-import type { ListRequest } from '../list-params.js';
-import { checkDataUri, createJobRecord, describeJob, listJobs, requestJobStop } from './processing-jobs.js';
+import { listResources, type ListRequest } from '../list-params.js';
+import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../job-operations.js';
 import { checkCreateTags } from './tags.js';
+import { wireTime } from '../../../resources/wire-time.js';
+import type { Tag } from '../../../resources/tag.js';
 
-const KIND = 'transform-job';
+const KIND = 'transform-job' as const;
 
 type CreateInput = Partial<TransformJobDoc> & { TransformJobName: string; ModelName: string; Tags?: Tag[] };
 
@@ -75,7 +74,7 @@ export function transformJobOperations(deps: SageMakerDeps): OperationTable {
       CreationTime: wireTime(t),
       LastModifiedTime: wireTime(t),
     };
-    createJobRecord<TransformJobDoc, TransformJobInternal>(deps, KIND, 'Transform job', name, arn, t, doc, {}, tags);
+    createJobRecord(deps, KIND, 'Transform job', name, arn, t, doc, {}, tags);
     return { TransformJobArn: arn };
   };
 
@@ -86,7 +85,7 @@ export function transformJobOperations(deps: SageMakerDeps): OperationTable {
 
     ListTransformJobs: (_ctx, input: ListRequest) => {
       // Documented default SortOrder for ListTransformJobs is Descending (contract §2.1).
-      const page = listJobs<TransformJobDoc>(deps, KIND, input, 'Descending');
+      const page = listResources(deps.resources, KIND, input, 'Descending');
       const out: Record<string, unknown> = {
         TransformJobSummaries: page.items.map((r) => ({
           TransformJobName: r.doc.TransformJobName,
@@ -103,7 +102,7 @@ export function transformJobOperations(deps: SageMakerDeps): OperationTable {
     },
 
     StopTransformJob: (_ctx, input: { TransformJobName: string }) => {
-      requestJobStop(deps, KIND, input.TransformJobName, 'TransformJobStatus', 'transform jobs', now());
+      requestJobStop(deps, KIND, input.TransformJobName, 'transform jobs', now());
       return {};
     },
   };

@@ -12,18 +12,11 @@
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { AUTH_ERROR_CODES } from '../../../../protocol/sigv4/auth-error-codes.js';
+import { REGION_FOR_SIGNING as REGION, canonicalQuery, enc, queryPairs, splitTarget, type Credentials, type Service } from './canonical.js';
 
-export interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-}
-
-/** `s3` signs the path as sent and UNSIGNED-PAYLOAD for uploads; the others hash the body. */
-export type Service = 'sagemaker' | 'logs' | 's3' | 'slipway';
+export type { Credentials, Service } from './canonical.js';
 
 const STORAGE_KEY = 'slipway.credentials';
-/** The server accepts any region; the SDKs default to this one. */
-const REGION = 'us-east-1';
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** Error codes the server answers when a request lacks a (valid) signature (shared with the CLI). */
@@ -51,40 +44,6 @@ export function getCredentials(): Credentials | null {
 export function setCredentials(c: Credentials | null): void {
   if (c) page.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(c));
   else page.sessionStorage.removeItem(STORAGE_KEY);
-}
-
-export const REGION_FOR_SIGNING = REGION;
-
-/** RFC 3986 encoding of everything but `A-Za-z0-9-._~`, as SigV4 canonicalises. */
-function enc(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/** Query pairs, decoded; `+` is a space (the console builds queries with URLSearchParams). */
-export function queryPairs(raw: string): [string, string][] {
-  if (!raw) return [];
-  return raw
-    .split('&')
-    .filter(Boolean)
-    .map((p) => {
-      const eq = p.indexOf('=');
-      const dec = (s: string) => decodeURIComponent(s.replace(/\+/g, '%20'));
-      return eq >= 0 ? [dec(p.slice(0, eq)), dec(p.slice(eq + 1))] : [dec(p), ''];
-    });
-}
-
-/** Canonical, sendable query: encoded strictly and sorted, so what is sent is what was signed. */
-export function canonicalQuery(pairs: [string, string][]): string {
-  return pairs
-    .map(([k, v]) => [enc(k), enc(v)] as const)
-    .sort(([ak, av], [bk, bv]) => (ak < bk ? -1 : ak > bk ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
-}
-
-export function splitTarget(target: string): [path: string, query: string] {
-  const q = target.indexOf('?');
-  return q >= 0 ? [target.slice(0, q), target.slice(q + 1)] : [target, ''];
 }
 
 /**

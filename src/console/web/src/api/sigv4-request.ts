@@ -5,7 +5,7 @@
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { REGION_FOR_SIGNING, canonicalQuery, queryPairs, splitTarget, type Credentials, type Service } from './sign.js';
+import { REGION_FOR_SIGNING, canonicalQuery, queryPairs, splitTarget, type Credentials, type Service } from './canonical.js';
 
 // no-store: the HTTP cache rewrites conditional and Range headers of a request it can partly
 // answer (seen with Chromium: Range bytes=0-65535 sent as bytes=0-9), which breaks the signature.

@@ -1,0 +1,371 @@
+/**
+ * @module controllers/endpoint/fleet-runner — the containers of endpoint fleets: starts `serve`
+ * instances, health-checks them, notices those that die, and stops and removes them (draining
+ * first when asked). Each instance's life is an InstanceState (./fleet.ts); the endpoint controller
+ * decides what a fleet should be, this module makes the containers so.
+ *
+ * Instances: one `serve` container per instance (../serving/serve-container.ts: model data
+ * mounted read-only at /opt/ml/model, port 8080 on 127.0.0.1, instance-type limits) with the
+ * variant's Environment. An instance serves only after `GET /ping` answers 200 within the
+ * variant's ContainerStartupHealthCheckTimeoutInSeconds (default 600 s, as the inference toolkit's
+ * SAGEMAKER_STARTUP_TIMEOUT). Serving instances are pinged every 2 s; one whose container exits
+ * (noticed at once through a wait on the container) or that fails three pings in a row has died.
+ *
+ * Networks (controllers/resource-network.ts): every endpoint's instances join a bridge of the
+ * endpoint's own; EnableNetworkIsolation adds a second per-endpoint bridge without outbound NAT
+ * and without inter-container traffic, guarded by the host firewall
+ * (runtime/docker/host-firewall.ts). A network that cannot be guarded so is not created.
+ */
+import { randomBytes } from 'node:crypto';
+import { logger } from '../../platform/logger.js';
+import { endpointLogGroup, type FleetPlan, type VariantPlan } from '../../resources/endpoint.js';
+import { truncateReason } from '../../resources/failure-reason.js';
+import { limitsFor } from '../../resources/instance-types.js';
+import type { ResourceRecord } from '../../resources/kinds.js';
+import { missingImageMessage } from '../../runtime/image-ref.js';
+import { LABELS } from '../../runtime/container-runtime.js';
+import type { ControllerDeps } from '../controller.js';
+import { homeTag } from '../home-tag.js';
+import { networkFailureReason, networkOptionsFor } from '../resource-network.js';
+import { checkHealth, ping } from '../serving/health.js';
+import type { ModelCache } from '../serving/model-cache.js';
+import { modelDirFor, serveContainerSpec, servingOrigin } from '../serving/serve-container.js';
+import { TerminalFailure } from '../terminal-failure.js';
+import { startFailurePhrase } from '../job-common/failure-reason.js';
+import { InstanceState, isAlive, isDead, isServing, markEnded, markRetiring, markServing, markStartFailed } from './fleet.js';
+import { createInstance, watchInstance, type Instance } from './instance.js';
+
+export const LABEL_GENERATION = 'slipway.generation';
+const LABEL_CONFIG = 'slipway.endpoint-config';
+const HEALTH_INTERVAL_MS = 2_000;
+const FAILED_PINGS_TO_REPLACE = 3;
+/** SageMaker stops hosting containers with SIGTERM, then SIGKILL 30 s later (§4.1). */
+const STOP_GRACE_SECONDS = 30;
+/** How long a retired fleet may keep finishing requests in flight before it is stopped. */
+const DRAIN_LIMIT_MS = 70_000;
+const LOG_TAIL_LINES = 10;
+
+/** What the runner tells the endpoint controller. */
+export interface FleetHooks {
+  /** Instances left the set that may be routed (retiring, died): publish the endpoint's route again. */
+  republish(endpoint: string): void;
+  /** An instance's container stopped on its own: reconcile the endpoint now. */
+  ended(endpoint: string): void;
+  /** Background work the controller waits for at stop(). */
+  track(p: Promise<unknown>): void;
+}
+
+export class FleetRunner {
+  private readonly fleets = new Map<string, Map<string, Instance>>();
+  /** Names of containers being created, not yet tracked as instances (the sweeper leaves them be). */
+  private readonly starting = new Set<string>();
+  private hostResources?: Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }>;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: ControllerDeps,
+    private readonly cache: ModelCache,
+    private readonly hooks: FleetHooks,
+  ) {}
+
+  /** The endpoint's instances, by id (created on first use). */
+  instances(endpoint: string): Map<string, Instance> {
+    const key = endpoint.toLowerCase();
+    let m = this.fleets.get(key);
+    if (!m) {
+      m = new Map();
+      this.fleets.set(key, m);
+    }
+    return m;
+  }
+
+  /** Every instance of every endpoint. */
+  *all(): Iterable<Instance> {
+    for (const m of this.fleets.values()) yield* m.values();
+  }
+
+  /** True for a container an instance owns or that is being created (the orphan sweeper asks). */
+  owns(container: { id: string; name: string }): boolean {
+    return this.starting.has(container.name) || [...this.all()].some((i) => i.containerId === container.id);
+  }
+
+  forget(endpoint: string): void {
+    this.fleets.delete(endpoint.toLowerCase());
+  }
+
+  /** Stops draining waits and background tasks; containers keep running. */
+  stop(): void {
+    this.stopped = true;
+    for (const i of this.all()) i.abort.abort();
+  }
+
+  /** Registers an instance and starts copying its log (instance.ts). */
+  attach(endpoint: string, variant: string, id: string, generation: number, containerId: string, startedAt: number): Instance {
+    const inst = createInstance({ runtime: this.deps.runtime, logs: this.deps.logs, endpoint, variant, id, generation, containerId, startedAt });
+    this.instances(endpoint).set(id, inst);
+    return inst;
+  }
+
+  /** Adopted after a restart: serving at once when its ping answers. */
+  async adoptHealth(inst: Instance): Promise<void> {
+    if (inst.origin && (await ping(inst.origin))) {
+      markServing(inst);
+      inst.lastPing = Date.now();
+    }
+  }
+
+  /**
+   * Notices a dead container at once (docker kill, OOM, crash) instead of at the next ping. Only
+   * for started containers: the engine's wait returns at once for one that is merely created.
+   */
+  watch(inst: Instance): void {
+    this.hooks.track(
+      watchInstance(this.deps.runtime, inst, (how) => {
+        if (inst.state === InstanceState.Retiring) return;
+        markEnded(inst, how);
+        this.hooks.republish(inst.endpoint);
+        this.hooks.ended(inst.endpoint);
+      }),
+    );
+  }
+
+  /**
+   * Pings and inspects the instances of one fleet. Returns a failure text for an instance that
+   * could not start (exited, or not serving within the startup window), undefined otherwise.
+   */
+  async check(name: string, plan: FleetPlan): Promise<string | undefined> {
+    const now = Date.now();
+    let failure: string | undefined;
+    await Promise.all(
+      [...this.instances(name).values()]
+        .filter((i) => i.generation === plan.generation && i.state !== InstanceState.Retiring)
+        .map(async (i) => {
+          const v = plan.variants.find((x) => x.variantName === i.variant);
+          if (!v) return;
+          if (i.state === InstanceState.StartFailed) {
+            failure ??= await this.startupFailure(i, `exited during startup (${i.reason})`);
+            return;
+          }
+          if (i.state === InstanceState.Died) return;
+          if (i.state === InstanceState.Starting) {
+            if (i.origin && (await ping(i.origin))) {
+              if (!markServing(i)) return;
+              i.lastPing = Date.now();
+              this.deps.metrics.recordModelSetupTime(i.endpoint, i.variant, (i.lastPing - i.startedAt) * 1000);
+              return;
+            }
+            // The container may have stopped while the ping was under way (the watcher marks it).
+            if (isDead(i)) failure ??= await this.startupFailure(i, `exited during startup (${i.reason})`);
+            else if (isAlive(i) && now - i.startedAt > v.startupTimeoutSeconds * 1000) {
+              failure ??= await this.startupFailure(i, `did not answer GET /ping with 200 within ${v.startupTimeoutSeconds} seconds`);
+              markEnded(i, 'health check timed out');
+            }
+            return;
+          }
+          if (now - i.lastPing < HEALTH_INTERVAL_MS && !i.route?.broken) return;
+          i.lastPing = now;
+          const verdict = await checkHealth(i.origin!);
+          if (verdict === 'healthy') {
+            i.failedPings = 0;
+            if (i.route) i.route.broken = false;
+          } else if (verdict === 'unknown') {
+            // The platform could not run the check (see ../serving/health.ts): not the container's fault.
+            logger.warn({ endpoint: name, instance: i.id }, 'could not health-check instance (no resources on this side); not counted against it');
+          } else if (++i.failedPings >= FAILED_PINGS_TO_REPLACE) {
+            logger.warn({ endpoint: name, instance: i.id }, 'instance failed its health checks; replacing it');
+            markEnded(i, 'failed health checks');
+            this.hooks.republish(name);
+          }
+        }),
+    );
+    return failure;
+  }
+
+  /** Dead instances of the fleet never come back: removed (in the background) so replacements can take their place. */
+  removeDead(name: string, plan: FleetPlan): void {
+    const dead = new Set([...this.instances(name).values()].filter((i) => i.generation === plan.generation && isDead(i)));
+    if (dead.size) this.hooks.track(this.retire(name, (i) => dead.has(i), false));
+  }
+
+  private async startupFailure(i: Instance, what: string): Promise<string> {
+    await Promise.race([i.logsDone, new Promise((r) => setTimeout(r, 1_500))]);
+    i.flushLogs();
+    const lines = this.deps.logs.tail(endpointLogGroup(i.endpoint), `${i.variant}/${i.id}`, LOG_TAIL_LINES);
+    // First sentence as SageMaker words it; the rest is what a person needs to act.
+    const head = `The primary container for production variant ${i.variant} did not pass the ping health check. Please check CloudWatch logs for this endpoint.`;
+    const tail = lines.length ? ` Last log lines: ${lines.join(' | ')}` : ' The container wrote no log lines.';
+    return truncateReason(`${head} Instance ${i.id} ${what}.${tail}`);
+  }
+
+  /** Starts one instance of `v` (Starting until its ping answers). Throws TerminalFailure for what the user must fix. */
+  async start(rec: ResourceRecord<'endpoint'>, plan: FleetPlan, v: VariantPlan): Promise<Instance> {
+    const rt = this.deps.runtime;
+    const resolved = await rt.resolveImage(v.image);
+    if (!resolved) throw new TerminalFailure(missingImage(v));
+    if (!v.resolvedImage) this.recordResolvedImage(rec.name, plan, v, resolved.image.repoDigests[0] ?? `${resolved.local.replace(/:[^/:]+$/, '')}@${resolved.image.id}`);
+    const modelDir = await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.modelDataUrl, v.downloadTimeoutSeconds);
+    const host = await this.hostInfo();
+    const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks);
+    const id = `i-${randomBytes(8).toString('hex')}`;
+    const containerName = `slipway-ep-${rec.name.toLowerCase().slice(0, 40)}-${id}`;
+    const group = endpointLogGroup(rec.name);
+    const stream = `${v.variantName}/${id}`;
+    this.deps.logs.ensureStream(group, stream);
+    if (limits.warnings.length) this.deps.logs.append(group, stream, limits.warnings.map((m) => ({ timestamp: Date.now(), message: `[slipway] ${m}` })));
+    const network = await this.network(rec.name, rec.arn, v.enableNetworkIsolation);
+    this.starting.add(containerName);
+    const containerId = await rt.createContainer(serveContainerSpec({
+      name: containerName,
+      image: resolved.local,
+      env: v.environment,
+      labels: {
+        [LABELS.managed]: 'true',
+        [LABELS.kind]: 'endpoint',
+        [LABELS.name]: rec.name,
+        [LABELS.arn]: rec.arn,
+        [LABELS.variant]: v.variantName,
+        [LABELS.instance]: id,
+        [LABELS.home]: this.deps.config.home,
+        [LABEL_GENERATION]: String(plan.generation),
+        [LABEL_CONFIG]: plan.endpointConfigName,
+      },
+      modelDir,
+      network,
+      limits,
+    })).finally(() => setImmediate(() => this.starting.delete(containerName)));
+    const inst = this.attach(rec.name, v.variantName, id, plan.generation, containerId, Date.now());
+    try {
+      await rt.startContainer(containerId);
+      const served = await servingOrigin(rt, containerId);
+      if ('origin' in served) inst.origin = served.origin;
+      else markEnded(inst, served.problem);
+      this.watch(inst);
+    } catch (err) {
+      // The reason in the image's terms; the engine's own words go to the log only.
+      logger.warn({ err, endpoint: rec.name, container: containerName }, 'an instance could not start');
+      markStartFailed(inst, startFailurePhrase(err));
+    }
+    inst.startedAt = Date.now();
+    return inst;
+  }
+
+  /** DescribeEndpoint's ResolvedImage: the digest the fleet runs, recorded once per variant. */
+  private recordResolvedImage(endpoint: string, plan: FleetPlan, v: VariantPlan, digest: string): void {
+    v.resolvedImage = digest;
+    v.resolutionTime = Date.now() / 1000;
+    this.deps.resources.update('endpoint', endpoint, (r) => {
+      for (const p of [r.internal.active, r.internal.pending]) {
+        const pv = p?.generation === plan.generation ? p.variants.find((x) => x.variantName === v.variantName) : undefined;
+        if (pv) {
+          pv.resolvedImage = v.resolvedImage;
+          pv.resolutionTime = v.resolutionTime;
+        }
+      }
+    }, { touch: false });
+  }
+
+  /** The endpoint's network for isolated or other variants, created on first use (idempotent); its name. */
+  private async network(endpoint: string, arn: string, isolated: boolean): Promise<string> {
+    const name = this.networkName(endpoint, isolated);
+    const opts = networkOptionsFor({ isolated, serving: true, hostAccess: this.deps.config.containers.hostAccess });
+    try {
+      await this.deps.runtime.createNetwork(name, { ...this.networkLabels(endpoint), [LABELS.arn]: arn }, opts);
+    } catch (err) {
+      // Never serve a model less guarded than asked: the endpoint fails with the reason.
+      const reason = networkFailureReason(err, isolated);
+      if (reason) throw new TerminalFailure(reason);
+      throw err;
+    }
+    return name;
+  }
+
+  networkName(endpoint: string, isolated: boolean): string {
+    // The hash covers the whole name (and the home), so endpoints sharing a 40-character prefix never share a network.
+    return `slipway-ep-${endpoint.toLowerCase().slice(0, 40)}-${isolated ? 'iso' : 'net'}-${homeTag(`${this.deps.config.home}\n${endpoint.toLowerCase()}`)}`;
+  }
+
+  networkLabels(endpoint?: string): Record<string, string> {
+    return {
+      [LABELS.managed]: 'true',
+      [LABELS.kind]: 'endpoint',
+      [LABELS.home]: this.deps.config.home,
+      ...(endpoint !== undefined ? { [LABELS.name]: endpoint } : {}),
+    };
+  }
+
+  /**
+   * Stops and removes the matching instances. With `drain`, they first leave the route and the
+   * call waits until their requests in flight have finished.
+   */
+  async retire(name: string, match: (i: Instance) => boolean, drain: boolean): Promise<void> {
+    const fleet = this.instances(name);
+    const victims = [...fleet.values()].filter((i) => match(i) && i.state !== InstanceState.Retiring);
+    if (victims.length === 0) return;
+    for (const v of victims) markRetiring(v);
+    this.hooks.republish(name);
+    if (drain) {
+      const deadline = Date.now() + DRAIN_LIMIT_MS;
+      while (victims.some((v) => (v.route?.outstanding ?? 0) > 0) && Date.now() < deadline && !this.stopped) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    await Promise.all(
+      victims.map(async (v) => {
+        try {
+          await this.deps.runtime.stopContainer(v.containerId, STOP_GRACE_SECONDS);
+        } catch {
+          // Already gone is fine; removal below reports real trouble.
+        }
+        v.abort.abort();
+        await Promise.race([v.logsDone, new Promise((r) => setTimeout(r, 1_000))]);
+        await this.deps.runtime.removeContainer(v.containerId, { force: true }).catch((err: unknown) => {
+          logger.warn({ err, endpoint: name, instance: v.id }, 'could not remove endpoint container');
+        });
+        fleet.delete(v.id);
+      }),
+    );
+  }
+
+  /** Every container of the endpoint goes, found by label as well (instances from before a restart), then its networks. */
+  async removeAll(name: string): Promise<void> {
+    await this.retire(name, () => true, false);
+    const leftovers = await this.deps.runtime
+      .listContainers({ [LABELS.managed]: 'true', [LABELS.kind]: 'endpoint', [LABELS.name]: name, [LABELS.home]: this.deps.config.home }, { all: true })
+      .catch(() => []);
+    await Promise.all(
+      leftovers.map(async (c) => {
+        await this.deps.runtime.stopContainer(c.id, STOP_GRACE_SECONDS).catch(() => undefined);
+        await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
+      }),
+    );
+    // The isolated network goes once nothing is attached to it any more.
+    for (const n of await this.deps.runtime.listNetworks(this.networkLabels(name)).catch(() => [])) {
+      await this.deps.runtime.removeNetwork(n.name).catch((err: unknown) => logger.warn({ err, endpoint: name }, 'could not remove endpoint network'));
+    }
+    this.forget(name);
+  }
+
+  /** Per-instance CPU and memory of serving instances (SageMaker's /aws/sagemaker/Endpoints metrics). */
+  async sampleStats(): Promise<void> {
+    for (const i of [...this.all()]) {
+      if (!isServing(i)) continue;
+      const s = await this.deps.runtime.stats(i.containerId).catch(() => undefined);
+      if (!s) continue;
+      const memory = s.memoryLimitBytes > 0 ? (100 * s.memoryBytes) / s.memoryLimitBytes : 0;
+      this.deps.metrics.recordEndpointInstance(i.endpoint, i.variant, i.id, s.cpuPercent, memory);
+    }
+  }
+
+  private hostInfo(): Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }> {
+    this.hostResources ??= this.deps.runtime.info().then(
+      (i) => ({ cpus: i.cpus || 1, memoryBytes: i.memoryBytes || 1024 ** 3, ...(i.maxTasks ? { maxTasks: i.maxTasks } : {}) }),
+      () => ({ cpus: 1, memoryBytes: 1024 ** 3 }),
+    );
+    return this.hostResources;
+  }
+}
+
+/** A variant's image this host cannot find. */
+export function missingImage(v: VariantPlan): string {
+  return missingImageMessage(v.image, `for production variant ${v.variantName}`);
+}

@@ -1,0 +1,69 @@
+/**
+ * @module controllers/endpoint/publishing — what the endpoint controller shows of a fleet: the
+ * route the data plane serves (serving instances of the active fleet, with its weights) and the
+ * ProductionVariants summaries DescribeEndpoint reads. Pure: built from the record and instances.
+ */
+import type { RouteSpec, EndpointRoute } from '../../resources/endpoint-routes.js';
+import { captureSettings } from '../../resources/data-capture.js';
+import { EndpointStatus, type VariantSummaryDoc } from '../../resources/endpoint.js';
+import type { ResourceRecord } from '../../resources/kinds.js';
+import { isServing, ofVariant, type FleetMember } from './fleet.js';
+
+/** An instance as a route needs it. */
+export interface Routable extends FleetMember {
+  id: string;
+  origin?: string;
+}
+
+/** The active fleet's serving instances with the active weights. */
+export function routeSpec(rec: ResourceRecord<'endpoint'>, instances: Iterable<Routable>): RouteSpec {
+  const plan = rec.internal.active;
+  const all = [...instances];
+  const capture = captureSettings(plan.dataCaptureConfig);
+  return {
+    name: rec.name,
+    arn: rec.arn,
+    ...(capture ? { capture } : {}),
+    variants: plan.variants.map((v) => ({
+      name: v.variantName,
+      weight: v.weight,
+      instances: ofVariant(all, plan.generation, v.variantName)
+        .filter((i) => isServing(i) && i.origin)
+        .map((i) => ({ instanceId: i.id, variant: i.variant, origin: i.origin!, logStream: `${i.variant}/${i.id}` })),
+    })),
+  };
+}
+
+/**
+ * DescribeEndpoint's ProductionVariants: images, routed and desired weights, serving and desired
+ * counts, and while the fleet waits for capacity, why (VariantStatus).
+ */
+export function variantSummaries(
+  rec: ResourceRecord<'endpoint'>,
+  instances: Iterable<FleetMember>,
+  route: EndpointRoute | undefined,
+  waiting: { message: string; since: number } | undefined,
+): VariantSummaryDoc[] {
+  const plan = rec.internal.active;
+  const all = [...instances];
+  return plan.variants.map((v) => {
+    const routed = route?.variants.find((r) => r.name === v.variantName);
+    return {
+      VariantName: v.variantName,
+      DeployedImages: [
+        {
+          SpecifiedImage: v.image,
+          ...(v.resolvedImage ? { ResolvedImage: v.resolvedImage } : {}),
+          ...(v.resolutionTime ? { ResolutionTime: v.resolutionTime } : {}),
+        },
+      ],
+      CurrentWeight: routed?.weight ?? v.weight,
+      DesiredWeight: v.weight,
+      CurrentInstanceCount: ofVariant(all, plan.generation, v.variantName).filter(isServing).length,
+      DesiredInstanceCount: v.instanceCount,
+      ...(waiting
+        ? { VariantStatus: [{ Status: rec.status === EndpointStatus.Updating ? 'Updating' : 'Creating', StatusMessage: waiting.message, StartTime: waiting.since / 1000 }] }
+        : {}),
+    };
+  });
+}

@@ -1,6 +1,0 @@
-/** @module controllers/job-common/home-tag — a short hash of SLIPWAY_HOME for container names, so two servers with different homes on one engine never adopt each other's containers. */
-import { createHash } from 'node:crypto';
-
-export function homeTag(home: string): string {
-  return createHash('sha256').update(home).digest('hex').slice(0, 8);
-}

@@ -1,0 +1,59 @@
+/**
+ * @module controllers/serving/serve-container — the model's `serve` container as hosting runs it
+ * (contract §4.1), shared by endpoint instances (endpoint/fleet-runner.ts) and transform jobs
+ * (transform-job/instances.ts): `serve` after the image ENTRYPOINT, model data from the shared
+ * ModelCache mounted read-only at /opt/ml/model (an empty directory without model data), port 8080
+ * published on 127.0.0.1, the resource's own network, instance-type limits. The callers keep what
+ * differs: names, labels, logs, and how a failure is told.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { containerCommand } from '../../resources/container-command.js';
+import type { ContainerLimits } from '../../resources/instance-types.js';
+import type { ContainerRuntime, ContainerSpec } from '../../runtime/container-runtime.js';
+import { specLimits } from '../resource-network.js';
+import type { ModelCache } from './model-cache.js';
+
+/** The directory mounted at /opt/ml/model: the extracted model data, or an empty one (§4.1). */
+export async function modelDirFor(cache: ModelCache, modelCacheDir: string, modelDataUrl: string | undefined, timeoutSeconds: number): Promise<string> {
+  if (modelDataUrl) return cache.prepare(modelDataUrl, { timeoutSeconds });
+  const dir = join(modelCacheDir, 'empty');
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+export interface ServeContainerInput {
+  name: string;
+  /** The local image (resolved through the runtime). */
+  image: string;
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  modelDir: string;
+  network: string;
+  limits: ContainerLimits;
+}
+
+/** What the engine is asked to create for one `serve` container. */
+export function serveContainerSpec(o: ServeContainerInput): ContainerSpec {
+  const cmd = containerCommand('serve');
+  return {
+    name: o.name,
+    image: o.image,
+    ...(cmd.entrypoint ? { entrypoint: cmd.entrypoint } : {}),
+    ...(cmd.cmd ? { cmd: cmd.cmd } : {}),
+    env: o.env,
+    labels: o.labels,
+    binds: [{ hostPath: o.modelDir, containerPath: '/opt/ml/model', readOnly: true }],
+    publishPorts: [8080],
+    network: { name: o.network },
+    ...specLimits(o.limits),
+  };
+}
+
+/** After start: `http://127.0.0.1:<port>` of 8080, or how the container ended up without one. */
+export async function servingOrigin(runtime: ContainerRuntime, containerId: string): Promise<{ origin: string } | { problem: string; running: boolean; exitCode: number | null | undefined }> {
+  const info = await runtime.inspectContainer(containerId);
+  const port = info?.ports[8080];
+  if (port) return { origin: `http://127.0.0.1:${port}` };
+  return { problem: info?.running ? 'no published port' : `exit code ${info?.exitCode ?? 'unknown'}`, running: info?.running ?? false, exitCode: info?.exitCode };
+}

@@ -1,0 +1,153 @@
+/** @module platform/config — settings from flags and environment, with the documented defaults. */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { dataLimitsFromEnv, type DataLimits } from './data-limits.js';
+import { containerSettings, type ContainerSettings } from './container-settings.js';
+
+export type { AdmissionSettings, ContainerSettings } from './container-settings.js';
+import { connectionLimits, type ConnectionLimits } from './connection-limits.js';
+import { registrySettings, type RegistrySettings } from './registry-settings.js';
+
+export interface SlipwayConfig {
+  host: string;
+  port: number;
+  /** Root of everything Slipway stores: database, objects, job workspaces, model cache. */
+  home: string;
+  dbPath: string;
+  objectsDir: string;
+  workDir: string;
+  modelCacheDir: string;
+  region: string;
+  accountId: string;
+  /** Keep a failed job's workspace for inspection instead of deleting it. */
+  keepFailedWorkspaces: boolean;
+  /** Origins allowed to call endpoints from a browser; default any localhost origin. */
+  corsOrigins: string[];
+  /** Endpoints that may be invoked unsigned once tagged `slipway:public-invoke=true` (`*`: any); none by default. */
+  publicInvoke: string[];
+  /** How long 1-minute metric buckets are kept. */
+  metricsRetentionDays: number;
+  /** Log retention: events beyond this total size are removed oldest first. */
+  logsMaxBytes: number;
+  /** How containers are kept apart and admitted (docs/container-isolation.md). */
+  containers: ContainerSettings;
+  /** Timeouts for incomplete requests and caps on connections (server/connection-guard.ts). */
+  connections: ConnectionLimits;
+  /**
+   * SigV4 authentication: on when credentials are configured (`SLIPWAY_ACCESS_KEY_ID` +
+   * `SLIPWAY_SECRET_ACCESS_KEY`, and/or `SLIPWAY_CREDENTIALS_FILE`), off (any key accepted) otherwise.
+   */
+  auth?: AuthConfig;
+  /** Host directories `file://` URIs may name (SLIPWAY_LOCAL_PATHS, SLIPWAY_LOCAL_OUTPUT_PATHS); none by default (storage/local-paths applies them). */
+  localPaths: LocalPathSettings;
+  /** Budgets for decompressing user data. */
+  dataLimits: DataLimits;
+  /** SLIPWAY_STRICT_ROLES: SageMaker calls must name an IAM role that exists and trusts SageMaker. */
+  strictRoles: boolean;
+  /** The managed registry behind ECR (src/registry, docs/ecr.md). */
+  registry: RegistrySettings;
+}
+
+export interface AuthConfig {
+  /** access key id → secret access key. Never empty. */
+  credentials: ReadonlyMap<string, string>;
+}
+
+export interface LocalPathSettings {
+  /** SLIPWAY_LOCAL_PATHS: read-only roots. */
+  read?: readonly string[];
+  /** SLIPWAY_LOCAL_OUTPUT_PATHS: writable (and readable) roots. */
+  write?: readonly string[];
+}
+
+/** `a,b` or `a:b` lists (PATH style, as operators write them); blanks dropped. */
+export function splitPathList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(/[,:]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export interface ConfigInput {
+  host?: string;
+  port?: number;
+  home?: string;
+  /** access key id → secret: turns authentication on (tests); merged with the environment's. */
+  credentials?: Record<string, string>;
+  /** Replaces SLIPWAY_LOCAL_PATHS / SLIPWAY_LOCAL_OUTPUT_PATHS (tests). */
+  localPaths?: LocalPathSettings;
+  /** Replaces SLIPWAY_STRICT_ROLES (tests). */
+  strictRoles?: boolean;
+  /** Replaces SLIPWAY_PUBLIC_INVOKE (tests). */
+  publicInvoke?: string;
+}
+
+export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
+  const home = resolve(input.home ?? env.SLIPWAY_HOME ?? join(homedir(), '.slipway'));
+  const port = input.port ?? (env.SLIPWAY_PORT ? Number(env.SLIPWAY_PORT) : 7447);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${String(port)}`);
+  return {
+    host: input.host ?? env.SLIPWAY_HOST ?? '127.0.0.1',
+    port,
+    home,
+    dbPath: join(home, 'slipway.db'),
+    objectsDir: join(home, 'objects'),
+    workDir: join(home, 'work'),
+    modelCacheDir: join(home, 'model-cache'),
+    region: env.SLIPWAY_REGION ?? 'us-east-1',
+    accountId: env.SLIPWAY_ACCOUNT_ID ?? '000000000000',
+    keepFailedWorkspaces: env.SLIPWAY_KEEP_FAILED_WORKSPACES === '1' || env.SLIPWAY_KEEP_FAILED_WORKSPACES === 'true',
+    metricsRetentionDays: Number(env.SLIPWAY_METRICS_RETENTION_DAYS ?? 15),
+    logsMaxBytes: Number(env.SLIPWAY_LOGS_MAX_BYTES ?? 2 * 1024 ** 3),
+    corsOrigins: (env.SLIPWAY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    publicInvoke: (input.publicInvoke ?? env.SLIPWAY_PUBLIC_INVOKE ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    containers: containerSettings(env),
+    connections: connectionLimits(env),
+    ...authConfig(input, env),
+    localPaths: input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) },
+    dataLimits: dataLimitsFromEnv(env),
+    strictRoles: input.strictRoles ?? ['1', 'true', 'on'].includes((env.SLIPWAY_STRICT_ROLES ?? '').toLowerCase()),
+    registry: registrySettings(env),
+  };
+}
+
+/**
+ * Reads the credentials that turn authentication on. Throws (the server refuses to start) when
+ * only half of the environment pair is set or the credentials file is unreadable or malformed:
+ * silently running without auth would be the dangerous outcome.
+ */
+export function authConfig(input: ConfigInput, env: NodeJS.ProcessEnv): { auth?: AuthConfig } {
+  const credentials = new Map<string, string>();
+  const id = env.SLIPWAY_ACCESS_KEY_ID;
+  const secret = env.SLIPWAY_SECRET_ACCESS_KEY;
+  if (id && !secret) throw new Error('SLIPWAY_ACCESS_KEY_ID is set but SLIPWAY_SECRET_ACCESS_KEY is not: set both to turn authentication on, or neither');
+  if (secret && !id) throw new Error('SLIPWAY_SECRET_ACCESS_KEY is set but SLIPWAY_ACCESS_KEY_ID is not: set both to turn authentication on, or neither');
+  if (id && secret) credentials.set(id, secret);
+  const file = env.SLIPWAY_CREDENTIALS_FILE;
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Error(`SLIPWAY_CREDENTIALS_FILE ${file} cannot be read: ${(err as Error).message}`);
+    }
+    for (const [k, v] of parseCredentialsFile(text, file)) credentials.set(k, v);
+  }
+  for (const [k, v] of Object.entries(input.credentials ?? {})) credentials.set(k, v);
+  return credentials.size > 0 ? { auth: { credentials } } : {};
+}
+
+/** `access_key_id secret` per line; blank lines and `#` comments are skipped. */
+export function parseCredentialsFile(text: string, name = 'credentials file'): Map<string, string> {
+  const out = new Map<string, string>();
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const parts = line.split(/\s+/);
+    if (parts.length !== 2) throw new Error(`${name} line ${i + 1}: expected "access_key_id secret_access_key"`);
+    out.set(parts[0]!, parts[1]!);
+  });
+  if (out.size === 0) throw new Error(`${name} has no credentials (expected "access_key_id secret_access_key" lines)`);
+  return out;
+}

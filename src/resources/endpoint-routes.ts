@@ -1,0 +1,65 @@
+/**
+ * @module resources/endpoint-routes — what an endpoint serves through, as the data plane sees it,
+ * and the small interface the endpoint controller publishes routes through. The data plane's
+ * RoutingTable (dataplane/routing-table.ts) implements it; the composition root (server/app.ts)
+ * builds one table and hands it to both sides, so neither imports the other.
+ *
+ *   endpoint controller ──RoutePublisher.publish──▶ RoutingTable ◀──lookup── data plane
+ */
+import type { CaptureSettings } from './data-capture.js';
+
+/** One serving container as the data plane sees it. */
+export interface InstanceRoute {
+  readonly instanceId: string;
+  readonly variant: string;
+  /** `http://127.0.0.1:<published port>` */
+  readonly origin: string;
+  /** Log stream `<variant>/<instance-id>` (ModelError's LogStreamArn). */
+  readonly logStream: string;
+  /** Requests in flight; the data plane increments/decrements, the controller drains on it. */
+  outstanding: number;
+  /** Round-robin tie breaker among equally loaded instances. */
+  served: number;
+  /**
+   * Set by the data plane when a connection to the instance failed; skipped by pickInstance until
+   * the controller's next successful ping clears it. Limits failures to requests already in flight.
+   */
+  broken: boolean;
+}
+
+export interface VariantRoute {
+  readonly name: string;
+  readonly weight: number;
+  readonly instances: readonly InstanceRoute[];
+  /** Smooth weighted round-robin state (nginx's algorithm): exact proportions over any window. */
+  current: number;
+}
+
+export interface EndpointRoute {
+  readonly name: string;
+  readonly arn: string;
+  readonly variants: readonly VariantRoute[];
+  /** DataCaptureConfig of the serving fleet, when capture is on. */
+  readonly capture?: CaptureSettings;
+}
+
+/** An endpoint's serving instances as the controller publishes them (counters are the table's). */
+export interface RouteSpec {
+  name: string;
+  arn: string;
+  variants: { name: string; weight: number; instances: { instanceId: string; variant: string; origin: string; logStream: string }[] }[];
+  capture?: CaptureSettings;
+}
+
+/** What the endpoint controller may do with the routes: publish, read back, withdraw. */
+export interface RoutePublisher {
+  /** Replaces an endpoint's route; instances carried over keep their counters. */
+  publish(route: RouteSpec): EndpointRoute;
+  lookup(name: string): EndpointRoute | undefined;
+  remove(name: string): void;
+  /** Before the server listens: requests for unknown names wait until endRestore(). */
+  beginRestore(): void;
+  endRestore(): void;
+  /** The data plane saw a connection to an instance fail. */
+  onInstanceBroken(listener: (endpoint: string, instance: InstanceRoute) => void): () => void;
+}

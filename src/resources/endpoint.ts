@@ -1,0 +1,95 @@
+/**
+ * @module resources/endpoint — an endpoint as stored: the Describe document, the fleet plans the
+ * controller deploys (`internal`), its statuses and log group. Wire members keep their AWS names;
+ * timestamps in docs are epoch seconds.
+ */
+import type { Demand } from './demand.js';
+import type { AsyncInferenceConfigDoc, DataCaptureConfigDoc } from './endpoint-config.js';
+
+/** What one variant of a fleet runs: the config's variant with its model resolved at deploy time. */
+export interface VariantPlan {
+  variantName: string;
+  modelName: string;
+  image: string;
+  modelDataUrl?: string;
+  environment: Record<string, string>;
+  enableNetworkIsolation: boolean;
+  instanceType?: string;
+  instanceCount: number;
+  weight: number;
+  startupTimeoutSeconds: number;
+  downloadTimeoutSeconds: number;
+  /** Set by the controller when the image is first resolved (DescribeEndpoint DeployedImages). */
+  resolvedImage?: string;
+  /** Epoch seconds. */
+  resolutionTime?: number;
+}
+
+/**
+ * A fleet is one generation of containers for one endpoint config. Models and configs may be
+ * deleted while an endpoint uses them (as in SageMaker), so the plan is copied into the endpoint.
+ */
+export interface FleetPlan {
+  generation: number;
+  endpointConfigName: string;
+  variants: VariantPlan[];
+  /** The config's AsyncInferenceConfig, copied like the rest (the data plane's async queue reads it). */
+  asyncInferenceConfig?: AsyncInferenceConfigDoc;
+  /** The config's DataCaptureConfig (the data plane's capture writer reads it from the route). */
+  dataCaptureConfig?: DataCaptureConfigDoc;
+  /** What admission granted this fleet (fleet-admission.ts); unset while it waits. */
+  admitted?: Demand;
+  /** When an update's or a scale-up's ask started waiting (its place in the queue), epoch ms. */
+  askedAt?: number;
+}
+
+export interface DeployedImageDoc {
+  SpecifiedImage: string;
+  ResolvedImage?: string;
+  ResolutionTime?: number;
+}
+
+export interface VariantSummaryDoc {
+  VariantName: string;
+  DeployedImages?: DeployedImageDoc[];
+  CurrentWeight?: number;
+  DesiredWeight?: number;
+  CurrentInstanceCount?: number;
+  DesiredInstanceCount?: number;
+  VariantStatus?: { Status: string; StatusMessage?: string; StartTime?: number }[];
+}
+
+export interface EndpointDoc {
+  EndpointName: string;
+  EndpointArn: string;
+  EndpointConfigName: string;
+  EndpointStatus: string;
+  FailureReason?: string;
+  ProductionVariants?: VariantSummaryDoc[];
+  CreationTime: number;
+  LastModifiedTime: number;
+}
+
+export interface EndpointInternal {
+  /** The fleet serving (or being created, while Creating). */
+  active: FleetPlan;
+  /** A blue/green update in progress. */
+  pending?: FleetPlan;
+  /** Generation counter, so container names of a new fleet never collide with the old one. */
+  nextGeneration: number;
+}
+
+export const EndpointStatus = {
+  Creating: 'Creating',
+  InService: 'InService',
+  Updating: 'Updating',
+  Deleting: 'Deleting',
+  Failed: 'Failed',
+} as const;
+export type EndpointStatus = (typeof EndpointStatus)[keyof typeof EndpointStatus];
+
+/** Used when a config leaves ContainerStartupHealthCheckTimeoutInSeconds out (see controller header). */
+export const DEFAULT_STARTUP_TIMEOUT_SECONDS = 600;
+export const DEFAULT_DOWNLOAD_TIMEOUT_SECONDS = 600;
+
+export const endpointLogGroup = (name: string): string => `/aws/sagemaker/Endpoints/${name}`;
