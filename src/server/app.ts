@@ -36,6 +36,10 @@ import { logger } from '../platform/logger.js';
 import { createQuerySurface } from '../protocol/query/query-surface.js';
 import { STS_XMLNS, stsOperations } from '../services/sts/index.js';
 import { createEcrRegistry } from './ecr-registry.js';
+import { AUTOSCALING_TARGET_PREFIX, autoscalingOperations, validateAutoscalingInput } from '../services/application-autoscaling/index.js';
+import { SqliteAutoscalingStore } from '../storage/autoscaling-store.js';
+import { AutoscalingController } from '../controllers/autoscaling/autoscaling-controller.js';
+import { createMetricReader } from '../controllers/autoscaling/metric-reader.js';
 
 export interface SlipwayServer {
   url: string;
@@ -72,6 +76,11 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const routes = new RoutingTable();
   const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, localPaths, runtime, queue, metrics, routes };
   const controllers: Controller[] = createControllers(controllerDeps);
+  // Application Auto Scaling: its driver is one more reconciler on the same queue (controllers/autoscaling).
+  const autoscaling = new SqliteAutoscalingStore(db);
+  controllers.push(
+    new AutoscalingController({ store: autoscaling, resources, queue, metrics: createMetricReader(metrics, metricStore), intervalSeconds: config.autoscalingIntervalSeconds }),
+  );
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
   const deps = { config, resources, tags, logs, objects, queue };
@@ -111,6 +120,11 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     cloudwatch: createCloudWatchSurface(metricStore),
     sts: createQuerySurface({ operations: stsOperations(), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
     ecr: ecr.api,
+    autoscaling: createJson11Surface({
+      targetPrefix: AUTOSCALING_TARGET_PREFIX,
+      operations: autoscalingOperations({ store: autoscaling, resources, queue }),
+      validate: validateAutoscalingInput,
+    }),
     registry: ecr.registry,
     unknownTarget: createUnknownTargetSurface(),
   }, {

@@ -52,6 +52,7 @@ const DIALECT: Record<SurfaceName, AuthDialect> = {
   unknownTarget: 'json',
   slipway: 'json',
   ecr: 'json',
+  autoscaling: 'json',
   // Checks its own credentials (the ECR login token), registry/registry-auth.ts; never SigV4.
   registry: 'json',
   runtime: 'runtime',
@@ -72,6 +73,7 @@ const SERVICE: Partial<Record<SurfaceName, string>> = {
   cloudwatch: 'monitoring',
   sts: 'sts',
   ecr: 'ecr',
+  autoscaling: 'application-autoscaling',
 };
 
 /** 6 MiB (InvokeEndpoint's Body max) plus room, so the runtime surface still answers its own oversize error. */

@@ -6,6 +6,7 @@ import { metricHistogramsMigration } from './004-metric-histograms.js';
 import { s3ConformanceMigration } from './005-s3-conformance.js';
 import { ecrMigration } from './006-ecr.js';
 import { bucketWebsitePolicyMigration } from './007-bucket-website-policy.js';
+import { autoscalingMigration } from './009-autoscaling.js';
 
 export interface Migration {
   id: string;
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   s3ConformanceMigration,
   ecrMigration,
   bucketWebsitePolicyMigration,
+  autoscalingMigration,
 ];

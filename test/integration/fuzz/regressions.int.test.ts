@@ -274,6 +274,7 @@ describe('query surface after a handler bug', () => {
       sts,
       unknownTarget: unused,
       ecr: unused,
+      autoscaling: unused,
       registry: unused,
     };
     http = createServer(createRouter(surfaces));
