@@ -79,6 +79,8 @@ export interface ConfigInput {
   localPaths?: LocalPathSettings;
   /** Replaces SLIPWAY_PUBLIC_INVOKE (tests). */
   publicInvoke?: string;
+  /** Replaces SLIPWAY_AUTOSCALING_INTERVAL_SECONDS (tests). */
+  autoscalingIntervalSeconds?: number;
 }
 
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
@@ -97,7 +99,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     accountId: env.SLIPWAY_ACCOUNT_ID ?? '000000000000',
     keepFailedWorkspaces: env.SLIPWAY_KEEP_FAILED_WORKSPACES === '1' || env.SLIPWAY_KEEP_FAILED_WORKSPACES === 'true',
     metricsRetentionDays: Number(env.SLIPWAY_METRICS_RETENTION_DAYS ?? 15),
-    autoscalingIntervalSeconds: positiveSeconds(env.SLIPWAY_AUTOSCALING_INTERVAL_SECONDS, 60, 'SLIPWAY_AUTOSCALING_INTERVAL_SECONDS'),
+    autoscalingIntervalSeconds: input.autoscalingIntervalSeconds ?? positiveSeconds(env.SLIPWAY_AUTOSCALING_INTERVAL_SECONDS, 60, 'SLIPWAY_AUTOSCALING_INTERVAL_SECONDS'),
     logsMaxBytes: Number(env.SLIPWAY_LOGS_MAX_BYTES ?? 2 * 1024 ** 3),
     corsOrigins: (env.SLIPWAY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     publicInvoke: (input.publicInvoke ?? env.SLIPWAY_PUBLIC_INVOKE ?? '').split(',').map((s) => s.trim()).filter(Boolean),

@@ -32,6 +32,8 @@ export interface TestServerOptions {
   localPaths?: { read?: string[]; write?: string[] };
   /** SLIPWAY_PUBLIC_INVOKE: endpoints that may be invoked unsigned once tagged (default none). */
   publicInvoke?: string;
+  /** SLIPWAY_AUTOSCALING_INTERVAL_SECONDS (default 60). */
+  autoscalingIntervalSeconds?: number;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -43,6 +45,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     ...(opts.localPaths ? { localPaths: opts.localPaths } : {}),
     ...(opts.publicInvoke !== undefined ? { publicInvoke: opts.publicInvoke } : {}),
+    ...(opts.autoscalingIntervalSeconds !== undefined ? { autoscalingIntervalSeconds: opts.autoscalingIntervalSeconds } : {}),
   });
   const ts: TestServer = {
     url: server.url,
