@@ -307,3 +307,38 @@ print(json.dumps(aas.describe_scalable_targets(ServiceNamespace='sagemaker')['Sc
     expect(left).toEqual([]);
   });
 });
+
+describe('Application Auto Scaling with authentication on', () => {
+  it('accepts requests signed for application-autoscaling and refuses a credential scoped to another service', async () => {
+    const authed = await startTestServer({ credentials: { AKIDAUTOSCALING: 'secret-autoscaling' } });
+    try {
+      const out = JSON.parse(
+        await python(
+          authed.url,
+          `
+import boto3, json, urllib.request, urllib.error
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+ok = boto3.client('application-autoscaling').describe_scalable_targets(ServiceNamespace='sagemaker')['ScalableTargets']
+req = AWSRequest(method='POST', url='${authed.url}/', data=b'{"ServiceNamespace":"sagemaker"}',
+    headers={'X-Amz-Target': 'AnyScaleFrontendService.DescribeScalableTargets', 'Content-Type': 'application/x-amz-json-1.1'})
+SigV4Auth(Credentials('AKIDAUTOSCALING', 'secret-autoscaling'), 'sagemaker', 'us-east-1').add_auth(req)
+try:
+    urllib.request.urlopen(urllib.request.Request(req.url, data=req.body, headers=dict(req.headers), method='POST'))
+    wrong = None
+except urllib.error.HTTPError as e:
+    wrong = [e.code, json.loads(e.read())]
+print(json.dumps({'ok': ok, 'wrong': wrong}))
+`,
+          { AWS_ACCESS_KEY_ID: 'AKIDAUTOSCALING', AWS_SECRET_ACCESS_KEY: 'secret-autoscaling' },
+        ),
+      );
+      expect(out.ok).toEqual([]);
+      expect(out.wrong[0]).toBe(403);
+      expect(JSON.stringify(out.wrong[1])).toMatch(/application-autoscaling/);
+    } finally {
+      await authed.cleanup();
+    }
+  });
+});
