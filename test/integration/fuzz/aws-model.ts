@@ -62,6 +62,7 @@ export const MODEL_PATHS = {
   sts: 'sts/2011-06-15/service-2.json.gz',
   s3: 's3/2006-03-01/service-2.json.gz',
   'sagemaker-runtime': 'sagemaker-runtime/2017-05-13/service-2.json.gz',
+  'application-autoscaling': 'application-autoscaling/2016-02-06/service-2.json.gz',
 } as const;
 
 export type ServiceName = keyof typeof MODEL_PATHS;
