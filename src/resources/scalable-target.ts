@@ -31,7 +31,12 @@ export interface ScalableTargetRecord {
   /** Epoch ms of the last scale-out / scale-in the driver applied (cooldowns survive restarts). */
   lastScaleOutAt?: number;
   lastScaleInAt?: number;
+  /** TagResource / RegisterScalableTarget Tags; they go with the target. */
+  tags: Record<string, string>;
 }
+
+/** Tags per scalable target (https://docs.aws.amazon.com/autoscaling/application/userguide/resource-tagging-support.html). */
+export const MAX_TAGS_PER_TARGET = 50;
 
 export interface MetricDimensionDoc {
   Name: string;

@@ -20,6 +20,7 @@ interface TargetRow {
   created_at: number;
   last_scale_out_at: number | null;
   last_scale_in_at: number | null;
+  tags: string;
 }
 
 interface PolicyRow {
@@ -54,6 +55,7 @@ const toTarget = (r: TargetRow): ScalableTargetRecord => ({
   createdAt: r.created_at,
   ...(r.last_scale_out_at !== null ? { lastScaleOutAt: r.last_scale_out_at } : {}),
   ...(r.last_scale_in_at !== null ? { lastScaleInAt: r.last_scale_in_at } : {}),
+  tags: JSON.parse(r.tags) as Record<string, string>,
 });
 
 const toPolicy = (r: PolicyRow): ScalingPolicyRecord => ({
@@ -90,16 +92,25 @@ export class SqliteAutoscalingStore {
     return (this.db.prepare('SELECT * FROM autoscaling_targets ORDER BY resource_id').all() as TargetRow[]).map(toTarget);
   }
 
-  /** Inserts or replaces the target's settings; cooldown times and policies stay. */
+  getTargetByArn(arn: string): ScalableTargetRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM autoscaling_targets WHERE arn = ?').get(arn) as TargetRow | undefined;
+    return r ? toTarget(r) : undefined;
+  }
+
+  /** Inserts or replaces the target's settings and tags; cooldown times and policies stay. */
   putTarget(t: ScalableTargetRecord): void {
     this.db
       .prepare(
-        `INSERT INTO autoscaling_targets (resource_id, min_capacity, max_capacity, role_arn, suspended, arn, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO autoscaling_targets (resource_id, min_capacity, max_capacity, role_arn, suspended, arn, created_at, tags)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (resource_id) DO UPDATE SET min_capacity = excluded.min_capacity, max_capacity = excluded.max_capacity,
-           role_arn = excluded.role_arn, suspended = excluded.suspended`,
+           role_arn = excluded.role_arn, suspended = excluded.suspended, tags = excluded.tags`,
       )
-      .run(t.resourceId, t.minCapacity, t.maxCapacity, t.roleArn, JSON.stringify(t.suspended), t.arn, t.createdAt);
+      .run(t.resourceId, t.minCapacity, t.maxCapacity, t.roleArn, JSON.stringify(t.suspended), t.arn, t.createdAt, JSON.stringify(t.tags));
+  }
+
+  setTags(resourceId: string, tags: Record<string, string>): void {
+    this.db.prepare('UPDATE autoscaling_targets SET tags = ? WHERE resource_id = ?').run(JSON.stringify(tags), resourceId);
   }
 
   /** Removes the target and its policies; false when there was none. */

@@ -13,6 +13,18 @@ export class ObjectNotFoundException extends ServiceError {
   }
 }
 
+/**
+ * The tag calls' errors. Their codes are also CloudWatch Logs' and ECR's, whose classes own them
+ * (codes are unique per class), so these are built here with the ResourceName member AWS adds.
+ */
+export function resourceNotFound(arn: string): ServiceError {
+  return new ServiceError('ResourceNotFoundException', `No scalable target found for ResourceARN ${arn}`, 400, { extra: { ResourceName: arn } });
+}
+
+export function tooManyTags(arn: string, max: number): ServiceError {
+  return new ServiceError('TooManyTagsException', `A scalable target can have at most ${max} tags.`, 400, { extra: { ResourceName: arn } });
+}
+
 export class InvalidNextTokenException extends ServiceError {
   constructor() {
     super('InvalidNextTokenException', 'Invalid token', 400);

@@ -9,13 +9,14 @@ import { checkInput, type ValidationResult } from '../../protocol/validation/val
 import type { AutoscalingDeps } from './deps.js';
 import { MODEL } from './generated/model.js';
 import { policyOperations } from './operations/policies.js';
+import { tagOperations } from './operations/tags.js';
 import { targetOperations } from './operations/targets.js';
 
 export const AUTOSCALING_TARGET_PREFIX = 'AnyScaleFrontendService';
 export const AUTOSCALING_SIGNING_NAME = 'application-autoscaling';
 
 export function autoscalingOperations(deps: AutoscalingDeps): OperationTable {
-  return { ...targetOperations(deps), ...policyOperations(deps) };
+  return { ...targetOperations(deps), ...policyOperations(deps), ...tagOperations(deps) };
 }
 
 /** Model constraints, answered as Coral's `ValidationException` (`1 validation error detected: …`). */

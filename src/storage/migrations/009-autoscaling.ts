@@ -17,7 +17,8 @@ export const autoscalingMigration: Migration = {
       arn TEXT NOT NULL,
       created_at INTEGER NOT NULL,
       last_scale_out_at INTEGER,
-      last_scale_in_at INTEGER
+      last_scale_in_at INTEGER,
+      tags TEXT NOT NULL DEFAULT '{}'
     );
     CREATE TABLE autoscaling_policies (
       resource_id TEXT NOT NULL REFERENCES autoscaling_targets(resource_id) ON DELETE CASCADE,

@@ -30,6 +30,10 @@ const tracking = { TargetValue: 100, PredefinedMetricSpecification: { Predefined
 function fixtures(base: string): Record<string, OpFixture> {
   const aas = (op: string, body: unknown) => jsonCall(base, `${PREFIX}.${op}`, body);
   const must = (op: string, body: unknown) => mustCall(base, `${PREFIX}.${op}`, body);
+  const registeredArn = async () => {
+    const listed = await must('DescribeScalableTargets', { ServiceNamespace: 'sagemaker', ResourceIds: [target('Registered').ResourceId] });
+    return (listed.ScalableTargets as { ScalableTargetARN: string }[])[0]!.ScalableTargetARN;
+  };
   const targets = async () => ((await aas('DescribeScalableTargets', { ServiceNamespace: 'sagemaker' })).body.ScalableTargets as { ResourceId: string }[] | undefined) ?? [];
   return {
     RegisterScalableTarget: {
@@ -61,6 +65,9 @@ function fixtures(base: string): Record<string, OpFixture> {
       seed: () => ({ ...target('Registered'), PolicyName: 'fz-deleted' }),
     },
     DescribeScalingActivities: { seed: () => ({ ServiceNamespace: 'sagemaker' }) },
+    TagResource: { seed: async () => ({ ResourceARN: await registeredArn(), Tags: { fuzz: 'x' } }) },
+    UntagResource: { seed: async () => ({ ResourceARN: await registeredArn(), TagKeys: ['fuzz'] }) },
+    ListTagsForResource: { seed: async () => ({ ResourceARN: await registeredArn() }) },
   };
 }
 

@@ -15,6 +15,7 @@ let server: TestServer;
 let c: ReturnType<typeof clients>;
 let endpoint: string;
 let resourceId: string;
+let targetArn: string;
 
 const start = () => startTestServer({ autoscalingIntervalSeconds: 1 });
 
@@ -294,6 +295,42 @@ print(json.dumps(res))
     expect(out.ecs).toEqual([]);
   });
 
+  it('tags a scalable target (TagResource, UntagResource, ListTagsForResource, Tags on registration)', async () => {
+    const out = JSON.parse(
+      await python(
+        server.url,
+        `${PRELUDE}
+D = 'sagemaker:variant:DesiredInstanceCount'
+arn = aas.register_scalable_target(ServiceNamespace='sagemaker', ResourceId='${resourceId}', ScalableDimension=D, Tags={'team': 'ml'})['ScalableTargetARN']
+first = aas.list_tags_for_resource(ResourceARN=arn)['Tags']
+aas.tag_resource(ResourceARN=arn, Tags={'env': 'dev', 'team': 'search'})
+second = aas.list_tags_for_resource(ResourceARN=arn)['Tags']
+aas.untag_resource(ResourceARN=arn, TagKeys=['env'])
+third = aas.list_tags_for_resource(ResourceARN=arn)['Tags']
+def err(f, **kw):
+    try:
+        f(**kw); return None
+    except aas.exceptions.ClientError as e:
+        return e.response['Error']['Code']
+too_many = err(aas.tag_resource, ResourceARN=arn, Tags={f'k{i}': 'v' for i in range(50)})
+unknown = err(aas.list_tags_for_resource, ResourceARN=arn + 'x')
+reserved = err(aas.tag_resource, ResourceARN=arn, Tags={'aws:owner': 'me'})
+after = aas.list_tags_for_resource(ResourceARN=arn)['Tags']
+print(json.dumps({'arn': arn, 'first': first, 'second': second, 'third': third, 'too_many': too_many, 'unknown': unknown, 'reserved': reserved, 'after': after}))
+`,
+      ),
+    );
+    expect(out.first).toEqual({ team: 'ml' });
+    expect(out.second).toEqual({ team: 'search', env: 'dev' });
+    expect(out.third).toEqual({ team: 'search' });
+    expect(out.too_many).toBe('TooManyTagsException');
+    expect(out.unknown).toBe('ResourceNotFoundException');
+    expect(out.reserved).toBe('ValidationException');
+    // Refused calls changed nothing.
+    expect(out.after).toEqual({ team: 'search' });
+    targetArn = out.arn;
+  });
+
   it('deregisters the target when the endpoint is deleted', async () => {
     await deleteAllEndpoints(c.sm, server.home);
     const deadline = Date.now() + 30_000;
@@ -305,6 +342,13 @@ print(json.dumps(aas.describe_scalable_targets(ServiceNamespace='sagemaker')['Sc
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(left).toEqual([]);
+    // Its tags went with it.
+    const code = await python(server.url, `${PRELUDE}
+try:
+    aas.list_tags_for_resource(ResourceARN='${targetArn}'); print('listed')
+except aas.exceptions.ResourceNotFoundException:
+    print('gone')`);
+    expect(code.trim()).toBe('gone');
   });
 });
 

@@ -13,6 +13,7 @@ import { sageMakerArn } from '../../../resources/arn.js';
 import type { AutoscalingDeps } from '../deps.js';
 import { checkVariantTarget, noScalableTarget } from '../errors.js';
 import { pageOf } from '../paging.js';
+import { mergeTags } from './tags.js';
 
 interface TargetInput {
   ServiceNamespace: string;
@@ -62,7 +63,7 @@ export function targetOperations(deps: AutoscalingDeps): OperationTable {
   return {
     RegisterScalableTarget: (
       ctx,
-      input: TargetInput & { MinCapacity?: number; MaxCapacity?: number; RoleARN?: string; SuspendedState?: SuspendedStateDoc },
+      input: TargetInput & { MinCapacity?: number; MaxCapacity?: number; RoleARN?: string; SuspendedState?: SuspendedStateDoc; Tags?: Record<string, string> },
     ) => {
       const { endpoint, variant } = checkVariantTarget(input);
       checkEndpoint(ctx, endpoint, variant);
@@ -76,14 +77,17 @@ export function targetOperations(deps: AutoscalingDeps): OperationTable {
       if (min < 1) throw new ValidationException(`MinCapacity must be at least 1 for ${VARIANT_DIMENSION}.`);
       if (min > max) throw new ValidationException(`Minimum capacity cannot be greater than maximum capacity (MinCapacity ${min}, MaxCapacity ${max}).`);
       const suspended: SuspendedStateDoc = { ...(existing?.suspended ?? {}), ...(input.SuspendedState ?? {}) };
+      const arn = existing?.arn ?? scalableTargetArn(ctx.region, ctx.accountId, randomUUID().replace(/-/g, ''));
+      const tags = mergeTags(arn, existing?.tags ?? {}, input.Tags ?? {});
       const record: ScalableTargetRecord = {
         resourceId: input.ResourceId,
         minCapacity: min,
         maxCapacity: max,
         roleArn: input.RoleARN ?? existing?.roleArn ?? serviceLinkedRole(ctx.accountId),
         suspended,
-        arn: existing?.arn ?? scalableTargetArn(ctx.region, ctx.accountId, randomUUID().replace(/-/g, '')),
+        arn,
         createdAt: existing?.createdAt ?? now(),
+        tags,
       };
       deps.store.putTarget(record);
       enqueue(input.ResourceId);
