@@ -4,7 +4,8 @@
  * a bounded load raises the instance count within MaxCapacity, low traffic and idle lower it to
  * MinCapacity, a client invoking steadily during scale-in sees no failed call, targets and policies
  * survive a restart, a custom CloudWatch metric drives a policy, bad input is typed and leaves
- * nothing behind, and deleting the endpoint deregisters its target.
+ * nothing behind, and deleting the endpoint deregisters its target. The tests run in order on one
+ * endpoint (each starts from the capacity the previous one left).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeEndpointCommand, UpdateEndpointWeightsAndCapacitiesCommand } from '@aws-sdk/client-sagemaker';
@@ -88,25 +89,36 @@ print(json.dumps({'arn': r['ScalableTargetARN'], 'policy': p['PolicyARN'], 'alar
   });
 
   it('a bounded load raises the instance count, never above MaxCapacity', async () => {
-    // Loopback only; stops at 3 serving instances, 4000 calls or 60 s, whichever comes first.
+    // Loopback only; three client threads (enough rate on a busy 2-core host: 3 instances need
+    // over 20 calls/s); stops at 3 serving instances, 4000 calls or 60 s, whichever comes first.
     const out = JSON.parse(
       await python(
         server.url,
         `${PRELUDE}
-calls = failures = 0; peak = 0; t0 = time.time(); reached = False
-while calls < 4000 and time.time() - t0 < 60:
-    try:
-        rt.invoke_endpoint(EndpointName='${endpoint}', Body=b'{}', ContentType='application/json')
-    except Exception:
-        failures += 1
-    calls += 1
-    if calls % 25 == 0:
-        status, v = variant('${endpoint}')
-        peak = max(peak, v['DesiredInstanceCount'], v.get('CurrentInstanceCount', 0))
-        if status == 'InService' and v.get('CurrentInstanceCount') == 3:
-            reached = True
-            break
-print(json.dumps({'calls': calls, 'failures': failures, 'peak': peak, 'reached': reached, 'seconds': time.time() - t0}))
+stop = threading.Event(); lock = threading.Lock(); stats = {'calls': 0, 'failures': 0}
+def load():
+    c = boto3.client('sagemaker-runtime')
+    while not stop.is_set():
+        with lock:
+            if stats['calls'] >= 4000: return
+            stats['calls'] += 1
+        try:
+            c.invoke_endpoint(EndpointName='${endpoint}', Body=b'{}', ContentType='application/json')['Body'].read()
+        except Exception:
+            with lock: stats['failures'] += 1
+threads = [threading.Thread(target=load) for _ in range(3)]
+for t in threads: t.start()
+t0 = time.time(); peak = 0; reached = False
+while time.time() - t0 < 60 and any(t.is_alive() for t in threads):
+    status, v = variant('${endpoint}')
+    peak = max(peak, v['DesiredInstanceCount'], v.get('CurrentInstanceCount', 0))
+    if status == 'InService' and v.get('CurrentInstanceCount') == 3:
+        reached = True
+        break
+    time.sleep(0.2)
+stop.set()
+for t in threads: t.join()
+print(json.dumps({**stats, 'peak': peak, 'reached': reached, 'seconds': time.time() - t0}))
 `,
       ),
     );
