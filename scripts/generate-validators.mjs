@@ -70,6 +70,11 @@ export const SERVICES = [
     modelPath: 'ecr/2015-09-21/service-2.json.gz',
     outPath: 'src/services/ecr/generated/model.ts',
   },
+  {
+    name: 'application-autoscaling',
+    modelPath: 'application-autoscaling/2016-02-06/service-2.json.gz',
+    outPath: 'src/services/application-autoscaling/generated/model.ts',
+  },
 ];
 
 /** Shape keys copied verbatim, in this (fixed) order, so output is stable whatever the model's key order. */

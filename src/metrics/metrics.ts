@@ -6,6 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { MetricSeries, MetricStore } from './metric-store.js';
+import { RateWindow } from './rate-window.js';
 
 export const NAMESPACES = {
   invocations: 'AWS/SageMaker',
@@ -35,6 +36,8 @@ interface InvocationSeries {
   errors5xx: MetricSeries;
   modelLatency: MetricSeries;
   overheadLatency: MetricSeries;
+  /** InvocationsPerInstance per second, for autoscaling's sub-minute windows. */
+  perInstanceRate: RateWindow;
 }
 
 // Microsecond buckets from 100 µs to 60 s, as SageMaker reports latencies in microseconds.
@@ -86,6 +89,7 @@ export class Metrics {
     const store = this.store;
     store.recordSeries(series.invocations, 1, at);
     store.recordSeries(series.perInstance, 1 / Math.max(1, s.instanceCount), at);
+    series.perInstanceRate.add(1 / Math.max(1, s.instanceCount), at);
     store.recordSeries(series.errors4xx, is4xx ? 1 : 0, at);
     store.recordSeries(series.errors5xx, is5xx ? 1 : 0, at);
     store.recordSeries(series.modelLatency, s.modelLatencyUs, at);
@@ -111,10 +115,20 @@ export class Metrics {
         errors5xx: of('Invocation5XXErrors', 'None'),
         modelLatency: of('ModelLatency', 'Microseconds'),
         overheadLatency: of('OverheadLatency', 'Microseconds'),
+        perInstanceRate: new RateWindow(),
       };
       byVariant.set(variant, series);
     }
     return series;
+  }
+
+  /**
+   * InvocationsPerInstance summed over the last `windowSeconds` (each invocation counts 1 / the
+   * instances serving it), as the Sum statistic of SageMaker's metric over that window.
+   */
+  invocationsPerInstance(endpoint: string, variant: string, windowSeconds: number, now = Date.now()): number {
+    const series = this.invocationSeries.get(endpoint)?.get(variant);
+    return series ? series.perInstanceRate.sum(windowSeconds, now) : 0;
   }
 
   recordModelSetupTime(endpoint: string, variant: string, micros: number, at = Date.now()): void {

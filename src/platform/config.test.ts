@@ -35,3 +35,12 @@ describe('authentication settings', () => {
     expect(loadConfig({ home, credentials: { K: 'S' } }, {}).auth!.credentials.get('K')).toBe('S');
   });
 });
+
+describe('autoscaling interval', () => {
+  it('defaults to 60 s, reads SLIPWAY_AUTOSCALING_INTERVAL_SECONDS and refuses nonsense', () => {
+    expect(loadConfig({}, {}).autoscalingIntervalSeconds).toBe(60);
+    expect(loadConfig({}, { SLIPWAY_AUTOSCALING_INTERVAL_SECONDS: '2' }).autoscalingIntervalSeconds).toBe(2);
+    expect(() => loadConfig({}, { SLIPWAY_AUTOSCALING_INTERVAL_SECONDS: '0' })).toThrow(/SLIPWAY_AUTOSCALING_INTERVAL_SECONDS/);
+    expect(() => loadConfig({}, { SLIPWAY_AUTOSCALING_INTERVAL_SECONDS: 'soon' })).toThrow(/SLIPWAY_AUTOSCALING_INTERVAL_SECONDS/);
+  });
+});

@@ -28,6 +28,8 @@ export interface SlipwayConfig {
   publicInvoke: string[];
   /** How long 1-minute metric buckets are kept. */
   metricsRetentionDays: number;
+  /** How often Application Auto Scaling policies are evaluated (SLIPWAY_AUTOSCALING_INTERVAL_SECONDS). */
+  autoscalingIntervalSeconds: number;
   /** Log retention: events beyond this total size are removed oldest first. */
   logsMaxBytes: number;
   /** How containers are kept apart and admitted (docs/container-isolation.md). */
@@ -81,6 +83,8 @@ export interface ConfigInput {
   strictRoles?: boolean;
   /** Replaces SLIPWAY_PUBLIC_INVOKE (tests). */
   publicInvoke?: string;
+  /** Replaces SLIPWAY_AUTOSCALING_INTERVAL_SECONDS (tests). */
+  autoscalingIntervalSeconds?: number;
 }
 
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
@@ -99,6 +103,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     accountId: env.SLIPWAY_ACCOUNT_ID ?? '000000000000',
     keepFailedWorkspaces: env.SLIPWAY_KEEP_FAILED_WORKSPACES === '1' || env.SLIPWAY_KEEP_FAILED_WORKSPACES === 'true',
     metricsRetentionDays: Number(env.SLIPWAY_METRICS_RETENTION_DAYS ?? 15),
+    autoscalingIntervalSeconds: input.autoscalingIntervalSeconds ?? positiveSeconds(env.SLIPWAY_AUTOSCALING_INTERVAL_SECONDS, 60, 'SLIPWAY_AUTOSCALING_INTERVAL_SECONDS'),
     logsMaxBytes: Number(env.SLIPWAY_LOGS_MAX_BYTES ?? 2 * 1024 ** 3),
     corsOrigins: (env.SLIPWAY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     publicInvoke: (input.publicInvoke ?? env.SLIPWAY_PUBLIC_INVOKE ?? '').split(',').map((s) => s.trim()).filter(Boolean),
@@ -150,4 +155,12 @@ export function parseCredentialsFile(text: string, name = 'credentials file'): M
   });
   if (out.size === 0) throw new Error(`${name} has no credentials (expected "access_key_id secret_access_key" lines)`);
   return out;
+}
+
+/** A positive number of seconds from the environment, else the default; anything else is a start-up error. */
+function positiveSeconds(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new Error(`${name} must be a number of seconds between 0 and 3600, got '${value}'`);
+  return n;
 }

@@ -38,6 +38,10 @@ import { STS_XMLNS, stsOperations } from '../services/sts/index.js';
 import { IAM_XMLNS, iamOperations, validateIamInput } from '../services/iam/index.js';
 import { ensureDefaultRole } from '../services/iam/default-role.js';
 import { createEcrRegistry } from './ecr-registry.js';
+import { AUTOSCALING_TARGET_PREFIX, autoscalingOperations, validateAutoscalingInput } from '../services/application-autoscaling/index.js';
+import { SqliteAutoscalingStore } from '../storage/autoscaling-store.js';
+import { AutoscalingController } from '../controllers/autoscaling/autoscaling-controller.js';
+import { createMetricReader } from '../controllers/autoscaling/metric-reader.js';
 
 export interface SlipwayServer {
   url: string;
@@ -75,6 +79,11 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const routes = new RoutingTable();
   const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, localPaths, runtime, queue, metrics, routes };
   const controllers: Controller[] = createControllers(controllerDeps);
+  // Application Auto Scaling: its driver is one more reconciler on the same queue (controllers/autoscaling).
+  const autoscaling = new SqliteAutoscalingStore(db);
+  controllers.push(
+    new AutoscalingController({ store: autoscaling, resources, queue, metrics: createMetricReader(metrics, metricStore), intervalSeconds: config.autoscalingIntervalSeconds }),
+  );
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
   const deps = { config, resources, tags, logs, objects, queue, iam };
@@ -115,6 +124,11 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     sts: createQuerySurface({ operations: stsOperations({ iam }), xmlNamespace: STS_XMLNS, numericMembers: new Set() }),
     iam: createQuerySurface({ operations: iamOperations({ iam }), xmlNamespace: IAM_XMLNS, numericMembers: new Set(), validate: validateIamInput }),
     ecr: ecr.api,
+    autoscaling: createJson11Surface({
+      targetPrefix: AUTOSCALING_TARGET_PREFIX,
+      operations: autoscalingOperations({ store: autoscaling, resources, queue }),
+      validate: validateAutoscalingInput,
+    }),
     registry: ecr.registry,
     unknownTarget: createUnknownTargetSurface(),
   }, {

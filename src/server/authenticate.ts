@@ -52,6 +52,7 @@ const DIALECT: Record<SurfaceName, AuthDialect> = {
   unknownTarget: 'json',
   slipway: 'json',
   ecr: 'json',
+  autoscaling: 'json',
   // Checks its own credentials (the ECR login token), registry/registry-auth.ts; never SigV4.
   registry: 'json',
   runtime: 'runtime',
@@ -74,6 +75,7 @@ const SERVICE: Partial<Record<SurfaceName, string>> = {
   sts: 'sts',
   iam: 'iam',
   ecr: 'ecr',
+  autoscaling: 'application-autoscaling',
 };
 
 /** 6 MiB (InvokeEndpoint's Body max) plus room, so the runtime surface still answers its own oversize error. */

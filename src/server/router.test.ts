@@ -49,6 +49,10 @@ describe('chooseSurface', () => {
     expect(chooseSurface(req('GET', { accept: 'text/html' }), u('/'))).toBe('slipway');
   });
 
+  it('sends Application Auto Scaling targets to the autoscaling surface', () => {
+    expect(chooseSurface(req('POST', { ...sig('application-autoscaling'), 'x-amz-target': 'AnyScaleFrontendService.DescribeScalableTargets' }), u('/'))).toBe('autoscaling');
+  });
+
   it('sends ECR targets to the ecr surface and unsigned /v2/ paths to the registry', () => {
     expect(chooseSurface(req('POST', { ...sig('ecr'), 'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DescribeRepositories' }), u('/'))).toBe('ecr');
     expect(chooseSurface(req('GET'), u('/v2/'))).toBe('registry');

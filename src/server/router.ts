@@ -7,6 +7,7 @@
  *   scope s3                                   → s3
  *   X-Amz-Target: SageMaker.* | Logs_20140328.* → sagemaker | logs
  *   X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.* → ecr
+ *   X-Amz-Target: AnyScaleFrontendService.*   → autoscaling (Application Auto Scaling)
  *   /v2, /v2/... without a SigV4 scope         → registry (docker push/pull; a bucket named v2 is reached signed)
  *   /endpoints/{name}/invocations[...]         → runtime (data plane), any method
  *   scope monitoring | /service/Granite...     → cloudwatch (CBOR, JSON 1.0 or query inside)
@@ -52,6 +53,7 @@ function choose(req: IncomingMessage, url: URL, scope: CredentialScope | undefin
     if (target.startsWith('Logs_20140328.')) return 'logs';
     if (target.startsWith(`${CLOUDWATCH_SERVICE}.`)) return 'cloudwatch';
     if (target.startsWith('AmazonEC2ContainerRegistry_V20150921.')) return 'ecr';
+    if (target.startsWith('AnyScaleFrontendService.')) return 'autoscaling';
     return 'unknownTarget';
   }
   if (!scope && (url.pathname === '/v2' || url.pathname.startsWith('/v2/'))) return 'registry';

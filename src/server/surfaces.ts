@@ -21,6 +21,8 @@ export interface Surfaces {
   unknownTarget: Surface;
   /** ECR's API (JSON 1.1, src/services/ecr). */
   ecr: Surface;
+  /** Application Auto Scaling (JSON 1.1, `AnyScaleFrontendService.*`, src/services/application-autoscaling). */
+  autoscaling: Surface;
   /** The registry API under /v2/ (src/registry): Docker's own Basic auth, not SigV4. */
   registry: Surface;
 }

@@ -30,6 +30,8 @@ export interface TestServerOptions {
   strictRoles?: boolean;
   /** SLIPWAY_PUBLIC_INVOKE: endpoints that may be invoked unsigned once tagged (default none). */
   publicInvoke?: string;
+  /** SLIPWAY_AUTOSCALING_INTERVAL_SECONDS (default 60). */
+  autoscalingIntervalSeconds?: number;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -42,6 +44,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.localPaths ? { localPaths: opts.localPaths } : {}),
     ...(opts.strictRoles !== undefined ? { strictRoles: opts.strictRoles } : {}),
     ...(opts.publicInvoke !== undefined ? { publicInvoke: opts.publicInvoke } : {}),
+    ...(opts.autoscalingIntervalSeconds !== undefined ? { autoscalingIntervalSeconds: opts.autoscalingIntervalSeconds } : {}),
   });
   const ts: TestServer = {
     url: server.url,

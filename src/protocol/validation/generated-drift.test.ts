@@ -22,6 +22,7 @@ describe('generated validation models', () => {
     const files = (await loadGenerator()).generate();
     expect(files.map((f) => f.path).sort()).toEqual([
       'src/dataplane/generated/model.ts',
+      'src/services/application-autoscaling/generated/model.ts',
       'src/services/cloudwatch/generated/model.ts',
       'src/services/ecr/generated/model.ts',
       'src/services/iam/generated/model.ts',

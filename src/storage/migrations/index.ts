@@ -7,6 +7,7 @@ import { s3ConformanceMigration } from './005-s3-conformance.js';
 import { ecrMigration } from './006-ecr.js';
 import { bucketWebsitePolicyMigration } from './007-bucket-website-policy.js';
 import { iamMigration } from './008-iam.js';
+import { autoscalingMigration } from './009-autoscaling.js';
 
 export interface Migration {
   id: string;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   ecrMigration,
   bucketWebsitePolicyMigration,
   iamMigration,
+  autoscalingMigration,
 ];

@@ -63,6 +63,7 @@ export const MODEL_PATHS = {
   s3: 's3/2006-03-01/service-2.json.gz',
   'sagemaker-runtime': 'sagemaker-runtime/2017-05-13/service-2.json.gz',
   iam: 'iam/2010-05-08/service-2.json.gz',
+  'application-autoscaling': 'application-autoscaling/2016-02-06/service-2.json.gz',
 } as const;
 
 export type ServiceName = keyof typeof MODEL_PATHS;

@@ -275,6 +275,7 @@ describe('query surface after a handler bug', () => {
       iam: unused,
       unknownTarget: unused,
       ecr: unused,
+      autoscaling: unused,
       registry: unused,
     };
     http = createServer(createRouter(surfaces));

@@ -23,6 +23,7 @@ import { checkCreateTags } from './tags.js';
 import { primaryContainer } from '../../../resources/model.js';
 import type { Tag } from '../../../resources/tag.js';
 import { resourceKey } from '../../../resources/kinds.js';
+import { applyDesiredWeightsAndCapacities } from '../../../resources/scalable-target.js';
 
 /** Resolves a config and its models into what the controller deploys. */
 export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: string, generation: number): FleetPlan {
@@ -205,21 +206,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
         }
         if (d.DesiredWeight !== undefined && d.DesiredWeight < 0) throw new ValidationException(`DesiredWeight must not be negative.`);
       }
-      deps.resources.update('endpoint', input.EndpointName, (r) => {
-        for (const d of input.DesiredWeightsAndCapacities) {
-          const v = r.internal.active.variants.find((x) => x.variantName === d.VariantName)!;
-          if (d.DesiredWeight !== undefined) v.weight = d.DesiredWeight;
-          if (d.DesiredInstanceCount !== undefined) v.instanceCount = d.DesiredInstanceCount;
-          const s = r.doc.ProductionVariants?.find((x) => x.VariantName === d.VariantName);
-          if (s) {
-            s.DesiredWeight = v.weight;
-            s.DesiredInstanceCount = v.instanceCount;
-          }
-        }
-        r.status = EndpointStatus.Updating;
-        r.doc.EndpointStatus = EndpointStatus.Updating;
-        delete r.doc.FailureReason;
-      });
+      deps.resources.update('endpoint', input.EndpointName, (r) => applyDesiredWeightsAndCapacities(r, input.DesiredWeightsAndCapacities));
       deps.queue.enqueue(key(input.EndpointName));
       return { EndpointArn: rec.arn };
     },

@@ -1,0 +1,44 @@
+/**
+ * @module services/application-autoscaling/operations/tags — TagResource, UntagResource,
+ * ListTagsForResource on scalable target ARNs, and the tag checks RegisterScalableTarget shares
+ * (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_TagResource.html). Tags
+ * live with the target and go when it is deregistered.
+ */
+import { ValidationException } from '../../../protocol/errors.js';
+import type { OperationTable } from '../../../protocol/operation-table.js';
+import { MAX_TAGS_PER_TARGET } from '../../../resources/scalable-target.js';
+import type { AutoscalingDeps } from '../deps.js';
+import { resourceNotFound, tooManyTags } from '../errors.js';
+
+/** `current` with `added` merged in; throws past the per-target limit. Keys starting `aws:` are reserved. */
+export function mergeTags(arn: string, current: Record<string, string>, added: Record<string, string>): Record<string, string> {
+  for (const key of Object.keys(added)) {
+    if (key.toLowerCase().startsWith('aws:')) throw new ValidationException(`Tag keys starting with 'aws:' are reserved: ${key}`);
+  }
+  const merged = { ...current, ...added };
+  if (Object.keys(merged).length > MAX_TAGS_PER_TARGET) throw tooManyTags(arn, MAX_TAGS_PER_TARGET);
+  return merged;
+}
+
+export function tagOperations(deps: AutoscalingDeps): OperationTable {
+  const mustGet = (arn: string) => {
+    const t = deps.store.getTargetByArn(arn);
+    if (!t) throw resourceNotFound(arn);
+    return t;
+  };
+  return {
+    TagResource: (_ctx, input: { ResourceARN: string; Tags: Record<string, string> }) => {
+      const t = mustGet(input.ResourceARN);
+      deps.store.setTags(t.resourceId, mergeTags(t.arn, t.tags, input.Tags));
+      return {};
+    },
+    UntagResource: (_ctx, input: { ResourceARN: string; TagKeys: string[] }) => {
+      const t = mustGet(input.ResourceARN);
+      const tags = { ...t.tags };
+      for (const k of input.TagKeys) delete tags[k];
+      deps.store.setTags(t.resourceId, tags);
+      return {};
+    },
+    ListTagsForResource: (_ctx, input: { ResourceARN: string }) => ({ Tags: mustGet(input.ResourceARN).tags }),
+  };
+}
