@@ -7,14 +7,11 @@
 import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { LABELS, RuntimeError, type NetworkOptions } from '../container-runtime.js';
+import { labelFilter } from '../engine-helpers.js';
 import { engineMessage, engineStatus, hostIsolationOf, isolatesFromHost, toNetworkCreateOptions, translateError, type RawNetworkInspect } from './docker-mapping.js';
 import type { HostFirewall } from './host-firewall.js';
 import { formatCidr, parseCidrs, type Cidr } from '../../platform/cidr.js';
 import { gatewayOf, parseRouteTable, pickBlock } from './subnet-pool.js';
-
-function labelFilter(labels: Record<string, string>): string {
-  return JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
-}
 
 /**
  * What DockerRuntime's network methods promise (see its doc comment): `create` is idempotent and

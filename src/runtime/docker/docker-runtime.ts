@@ -24,6 +24,7 @@ import {
   type ResolvedImage,
 } from '../container-runtime.js';
 import { isPlausibleImageRef, localImageCandidates } from '../image-ref.js';
+import { abortReason, labelFilter, pause, settleOnAbort } from '../engine-helpers.js';
 import { computeStats, containerStartFailure, engineMessage, engineStatus, toContainerInfo, toCreateOptions, toImageInfo, translateError, type RawContainerInspect, type RawImageInspect, type RawStats } from './docker-mapping.js';
 import { DockerNetworks } from './docker-networks.js';
 import { HostFirewall } from './host-firewall.js';
@@ -50,37 +51,6 @@ export interface DockerRuntimeOptions {
 }
 
 export const DEFAULT_NETWORK_POOL = '10.213.0.0/16';
-
-function labelFilter(labels: Record<string, string>): string {
-  return JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) });
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-}
-
-/** `p`, or a rejection with the abort reason as soon as `signal` aborts (p may never settle). */
-function settleOnAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortReason(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-/** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * Docker implementation of {@link ContainerRuntime}. Beyond the interface contract:

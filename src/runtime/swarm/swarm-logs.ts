@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { LogLine } from '../container-runtime.js';
 import { translateError } from '../docker/docker-mapping.js';
+import { pause } from '../engine-helpers.js';
 import { decodeLogStream } from '../docker/log-stream.js';
 import type { Phase } from './swarm-mapping.js';
 
@@ -32,19 +33,6 @@ export interface FollowOptions {
   drainMs: number;
   /** Limit for a read without follow (a lost node's agent never answers). */
   readTimeoutMs: number;
-}
-
-/** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
-export function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** GET /services/{id}/logs as a stream even without follow (dockerode buffers those whole). */

@@ -11,11 +11,7 @@
 import type Docker from 'dockerode';
 import { RuntimeError, RuntimeIsolationError, type NetworkOptions } from '../container-runtime.js';
 import { engineMessage, engineStatus, translateError } from '../docker/docker-mapping.js';
-import { pause } from './swarm-logs.js';
-
-function labelFilter(labels: Record<string, string>): string {
-  return JSON.stringify({ label: Object.entries(labels).map(([k, v]) => `${k}=${v}`), scope: ['swarm'] });
-}
+import { labelFilter, pause } from '../engine-helpers.js';
 
 interface RawNetwork {
   Id: string;

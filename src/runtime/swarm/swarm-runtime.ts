@@ -30,7 +30,8 @@ import { DockerRuntime } from '../docker/docker-runtime.js';
 import { containerStartFailure, translateError } from '../docker/docker-mapping.js';
 import { NodeEngines } from './node-engines.js';
 import { SwarmApi } from './swarm-api.js';
-import { followServiceLogs, pause, serviceLogStream } from './swarm-logs.js';
+import { abortReason, pause } from '../engine-helpers.js';
+import { followServiceLogs, serviceLogStream } from './swarm-logs.js';
 import {
   ISOLATES_LABEL,
   STOPPED_LABEL,
@@ -83,10 +84,6 @@ function startFailure(v: View): ContainerStartError | undefined {
   if (!status?.Err || !['rejected', 'failed'].includes(status.State ?? '') || !/starting container failed/.test(status.Err)) return undefined;
   const { reason, permanent } = containerStartFailure(status.Err);
   return new ContainerStartError(reason, permanent, new RuntimeError(status.Err));
-}
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
 const notFound = (id: string, action: string) => new RuntimeNotFoundError(`${action}: No such container: ${id}`);
