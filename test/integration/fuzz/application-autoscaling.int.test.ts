@@ -14,6 +14,7 @@ import { fuzzOperation, type OpFixture } from './op-suite.js';
 import { FuzzSession } from './runner.js';
 import { ABSENT_IMAGE } from './sagemaker-fixtures.js';
 import { jsonCall, mustCall } from './state.js';
+import { closeSession, defineOperationSweep, sweepRun } from './sweep.js';
 import { closeConnections } from './wire.js';
 
 const model = await loadAwsModel('application-autoscaling');
@@ -91,8 +92,7 @@ describe('fuzz: Application Auto Scaling (JSON 1.1)', () => {
   });
 
   afterAll(async () => {
-    console.log(session.summary());
-    session.saveTranscript();
+    closeSession(session);
     closeConnections();
     await server?.cleanup();
   });
@@ -102,26 +102,10 @@ describe('fuzz: Application Auto Scaling (JSON 1.1)', () => {
     expect(ROUTED.filter((op) => !fixtures('')[op])).toEqual([]);
   });
 
-  ROUTED.forEach((op, i) => {
-    it(`${op}: every mutation answers a typed 4xx or succeeds, and a refusal leaves nothing behind`, async () => {
-      const failures = await fuzzOperation({
-        session,
-        base: server.url,
-        wire,
-        model,
-        op,
-        fixture: table[op]!,
-        index: i + 1,
-        opsLeft: ROUTED.length - i,
-        cap: 100,
-        malformed: true,
-        ...(op === EDGE_OP ? { huge: { bytes: 16 * 1024 * 1024 }, edges: true } : {}),
-      });
-      expect(failures, session.report(failures)).toEqual([]);
-    });
-  });
-
-  it('reproduces every known finding it lists (a fixed one must be deleted from the list)', () => {
-    expect(session.staleKnownFindings()).toEqual([]);
+  defineOperationSweep({
+    session,
+    ops: ROUTED,
+    claim: 'every mutation answers a typed 4xx or succeeds, and a refusal leaves nothing behind',
+    fuzz: (op, i) => fuzzOperation(sweepRun({ session, base: server.url, wire, model, cap: 100, ops: ROUTED, edgeOp: EDGE_OP }, op, i, table[op]!)),
   });
 });

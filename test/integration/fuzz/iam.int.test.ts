@@ -11,6 +11,7 @@ import { loadAwsModel } from './aws-model.js';
 import { queryWire, TOKEN } from './doc-cases.js';
 import { fuzzOperation, type OpFixture } from './op-suite.js';
 import { FuzzSession } from './runner.js';
+import { closeSession, defineOperationSweep } from './sweep.js';
 import { closeConnections, send } from './wire.js';
 import type { Doc } from './seed-values.js';
 
@@ -75,8 +76,7 @@ describe('fuzz: IAM (query)', () => {
   });
 
   afterAll(async () => {
-    console.log(session.summary());
-    session.saveTranscript();
+    closeSession(session);
     closeConnections();
     await server?.cleanup();
   });
@@ -86,9 +86,12 @@ describe('fuzz: IAM (query)', () => {
     expect(ROUTED.filter((op) => !fixtures('')[op])).toEqual([]);
   });
 
-  ROUTED.forEach((op, i) => {
-    it(`${op}: every mutation and bad query string answers a typed 4xx or succeeds`, async () => {
-      const failures = await fuzzOperation({
+  defineOperationSweep({
+    session,
+    ops: ROUTED,
+    claim: 'every mutation and bad query string answers a typed 4xx or succeeds',
+    fuzz: (op, i) =>
+      fuzzOperation({
         session,
         base: server.url,
         wire,
@@ -100,12 +103,6 @@ describe('fuzz: IAM (query)', () => {
         cap: 40,
         malformed: true,
         ...(op === 'ListRoles' ? { huge: { bytes: 1024 * 1024 }, edges: true } : {}),
-      });
-      expect(failures, session.report(failures)).toEqual([]);
-    });
-  });
-
-  it('reproduces every known finding it lists (a fixed one must be deleted from the list)', () => {
-    expect(session.staleKnownFindings()).toEqual([]);
+      }),
   });
 });
