@@ -79,15 +79,7 @@ function toImage(r: ImageRow): ImageRecord {
 }
 
 /** The new image's facts; `tag` (optional) is moved to it in the same transaction. */
-export interface PushedImage {
-  repository: string;
-  digest: string;
-  mediaType: string;
-  artifactMediaType?: string;
-  sizeBytes: number;
-  manifest: Buffer;
-  pushedAt: number;
-}
+export type PushedImage = Omit<ImageRecord, 'lastPulledAt' | 'tags'>;
 
 export class SqliteEcrStore {
   constructor(private readonly db: Db) {}
