@@ -8,9 +8,16 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { awsEnv } from './server.js';
+import { afterAll, beforeAll } from 'vitest';
+import { deleteAllEndpoints } from '../integration/hosting/helpers.js';
+import { clients } from './clients.js';
+import { awsEnv, startTestServer, type TestServer } from './server.js';
+
+/** The project's examples/ folder (what the tutorials' images are built from). */
+export const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../examples');
 
 const run = promisify(execFile);
 
@@ -97,4 +104,26 @@ export async function sdkPython(url: string, script: string, opts: { timeoutMs?:
     const e = err as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${e.message}\n--- stdout (tail) ---\n${(e.stdout ?? '').slice(-4000)}\n--- stderr (tail) ---\n${(e.stderr ?? '').slice(-12000)}`);
   }
+}
+
+/**
+ * One server and one example image for an SDK test file: `beforeAll` builds `examples/<example>`
+ * as `image` and starts the server; `afterAll` deletes the endpoints left and stops it. Returns
+ * the server for the tests (set once `beforeAll` ran).
+ */
+export function useExampleServer(example: string, image: string): () => TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    await promisify(execFile)('docker', ['build', '-q', '-t', image, join(EXAMPLES_DIR, example)], { maxBuffer: 16 << 20 });
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    if (!server) return;
+    await deleteAllEndpoints(clients(server.url).sm, server.home);
+    await server.cleanup();
+  });
+  return () => {
+    if (!server) throw new Error('the SDK test server is not started (beforeAll failed)');
+    return server;
+  };
 }

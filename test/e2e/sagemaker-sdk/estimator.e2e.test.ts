@@ -4,37 +4,19 @@
  * KeyError 'KmsKeyId'), deploy + predict, Predictor.update_endpoint, and a Transformer batch job
  * with Transformer.attach. One server and one image for the file; every job runs one instance.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteAllEndpoints, clients } from '../../integration/hosting/helpers.js';
-import { sdkPython } from '../../helpers/sagemaker-sdk.js';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLES_DIR, sdkPython, useExampleServer } from '../../helpers/sagemaker-sdk.js';
 
-const run = promisify(execFile);
-const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
 /** A tag of this file's own, so parallel suites building the example never race on one name. */
 const IMAGE = 'slipway-sdk-test/decision-trees:latest';
 const n = randomBytes(4).toString('hex');
 const BUCKET = `sdk-est-${n}`;
 
-let server: TestServer;
 /** Set by the fit test; the later tests work on what it trained. */
 let jobName: string | undefined;
 
-beforeAll(async () => {
-  await run('docker', ['build', '-q', '-t', IMAGE, join(EXAMPLES, 'decision-trees')], { maxBuffer: 16 << 20 });
-  server = await startTestServer();
-});
-
-afterAll(async () => {
-  if (!server) return;
-  await deleteAllEndpoints(clients(server.url).sm, server.home);
-  await server.cleanup();
-});
+const server = useExampleServer('decision-trees', IMAGE);
 
 /** Session, role and data as a tutorial notebook sets them up (the role through get_execution_role()). */
 const SETUP = `
@@ -50,9 +32,9 @@ s3 = boto_session.client('s3')
 describe('SageMaker Python SDK v2: Estimator, Predictor, Transformer', () => {
   it('fits an Estimator and streams the training logs (fit(logs=True))', async () => {
     const { result, stdout } = await sdkPython(
-      server.url,
+      server().url,
       `${SETUP}
-train_uri = sess.upload_data('${EXAMPLES}/decision-trees/data/iris.csv', key_prefix='iris/train')
+train_uri = sess.upload_data('${EXAMPLES_DIR}/decision-trees/data/iris.csv', key_prefix='iris/train')
 est = Estimator(image_uri='${IMAGE}', role=role, instance_count=1, instance_type='ml.m5.large',
                 output_path=f's3://${BUCKET}/output', hyperparameters={'max_leaf_nodes': 5}, sagemaker_session=sess,
                 base_job_name='sdk-dt', max_run=600)
@@ -75,7 +57,7 @@ emit({'job': est.latest_training_job.name, 'status': desc['TrainingJobStatus'], 
   it('attaches to the finished job and deploys, predicts and updates the endpoint from it', async () => {
     expect(jobName, 'the fit test trains the job this one attaches to').toBeDefined();
     const { result } = await sdkPython(
-      server.url,
+      server().url,
       `${SETUP}
 est = Estimator.attach('${jobName}', sagemaker_session=sess)
 predictor = est.deploy(initial_instance_count=1, instance_type='ml.m5.large', endpoint_name='sdk-dt-${n}',
@@ -101,11 +83,11 @@ emit({'output_path': est.output_path, 'kms': est.output_kms_key, 'instance_type'
   it('runs a batch transform with the Transformer and attaches to it', async () => {
     expect(jobName, 'the fit test trains the job this one transforms with').toBeDefined();
     const { result } = await sdkPython(
-      server.url,
+      server().url,
       `${SETUP}
 from sagemaker.transformer import Transformer
 est = Estimator.attach('${jobName}', sagemaker_session=sess)
-payload = sess.upload_data('${EXAMPLES}/decision-trees/payload.csv', key_prefix='batch/in')
+payload = sess.upload_data('${EXAMPLES_DIR}/decision-trees/payload.csv', key_prefix='batch/in')
 t = est.transformer(instance_count=1, instance_type='ml.m5.large', output_path=f's3://${BUCKET}/batch/out',
                     accept='text/csv', assemble_with='Line', strategy='MultiRecord')
 t.transform(payload, content_type='text/csv', split_type='Line', wait=True, logs=False)

@@ -5,34 +5,15 @@
  * (issue #14): the input object's Content-Type must reach the container, which answers 415 to
  * anything but application/json.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clients, deleteAllEndpoints } from '../../integration/hosting/helpers.js';
-import { sdkPython } from '../../helpers/sagemaker-sdk.js';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { sdkPython, useExampleServer } from '../../helpers/sagemaker-sdk.js';
 
-const run = promisify(execFile);
-const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
 const IMAGE = 'slipway-sdk-test/echo-json:latest';
 const n = randomBytes(4).toString('hex');
 const BUCKET = `sdk-host-${n}`;
 
-let server: TestServer;
-
-beforeAll(async () => {
-  await run('docker', ['build', '-q', '-t', IMAGE, join(EXAMPLES, 'echo-json')], { maxBuffer: 16 << 20 });
-  server = await startTestServer();
-});
-
-afterAll(async () => {
-  if (!server) return;
-  await deleteAllEndpoints(clients(server.url).sm, server.home);
-  await server.cleanup();
-});
+const server = useExampleServer('echo-json', IMAGE);
 
 const SETUP = `
 from sagemaker.model import Model
@@ -46,7 +27,7 @@ role = sagemaker.get_execution_role(sess)
 describe('SageMaker Python SDK v2: serve-only models and the AsyncPredictor', () => {
   it('deploys a serve-only Model (no model data) and predicts with it', async () => {
     const { result } = await sdkPython(
-      server.url,
+      server().url,
       `${SETUP}
 model = Model(image_uri='${IMAGE}', role=role, env={'SLOPE': '2', 'INTERCEPT': '1', 'MODEL_NAME': 'line'}, sagemaker_session=sess, name='sdk-line-${n}', predictor_cls=Predictor)
 predictor = model.deploy(initial_instance_count=1, instance_type='ml.t2.medium', endpoint_name='sdk-line-${n}',
@@ -63,7 +44,7 @@ emit({'out': out, 'container': container})`,
 
   it('serves the AsyncPredictor, which sends no ContentType: the input object’s Content-Type reaches the container', async () => {
     const { result } = await sdkPython(
-      server.url,
+      server().url,
       `${SETUP}
 from sagemaker.async_inference import AsyncInferenceConfig, WaiterConfig
 model = Model(image_uri='${IMAGE}', role=role, env={'SLOPE': '3'}, sagemaker_session=sess, name='sdk-async-${n}', predictor_cls=Predictor)
