@@ -2,31 +2,13 @@
  * S3 conformance of CompleteMultipartUpload through boto3 (issue #18 items 2, 4, 6): a retried
  * Complete, whole-object checksums (COMPOSITE and FULL_OBJECT), and conditional completion.
  */
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { python, startTestServer, type TestServer } from '../../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../../helpers/server.js';
+import { boto3S3 } from './boto3-s3.js';
 
-let server: TestServer;
+const server = useTestServer();
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.cleanup();
-});
-
-const PRELUDE = `
-import json, base64, hashlib, zlib, boto3, botocore
-s3 = boto3.client('s3', region_name='us-east-1')
-b = BUCKET
-s3.create_bucket(Bucket=b)
-def err(f):
-    try:
-        f()
-        return 'ok'
-    except botocore.exceptions.ClientError as e:
-        return [e.response['Error']['Code'], e.response['ResponseMetadata']['HTTPStatusCode']]
-P1, P2 = b'A' * (5 * 1024 * 1024), b'B' * 3000
+const HELPERS = `P1, P2 = b'A' * (5 * 1024 * 1024), b'B' * 3000
 def upload(key, **create):
     up = s3.create_multipart_upload(Bucket=b, Key=key, **create)
     alg = create.get('ChecksumAlgorithm')
@@ -41,8 +23,7 @@ def upload(key, **create):
     return up, parts
 `;
 
-const run = (script: string): Promise<any> =>
-  python(server.url, PRELUDE.replace('BUCKET', JSON.stringify(`mpc-${randomBytes(5).toString('hex')}`)) + script);
+const run = boto3S3(server, 'mpc', HELPERS);
 
 describe('CompleteMultipartUpload', () => {
   it('answers a retry of a completed upload with the same ETag and checksum (issue #18 item 2)', async () => {

@@ -3,40 +3,21 @@
  * GET/HEAD ?partNumber, UploadPartCopy ranges, `Content-Encoding: …, aws-chunked` on an unframed
  * body, GetObjectAttributes, listing and header edges, user metadata limits.
  */
-import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { python, startTestServer, type TestServer } from '../../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../../helpers/server.js';
+import { boto3S3, bucketNamed } from './boto3-s3.js';
 
-let server: TestServer;
+const server = useTestServer();
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.cleanup();
-});
+const bucketName = () => bucketNamed('conf');
 
-const bucketName = () => `conf-${randomBytes(5).toString('hex')}`;
-
-/** boto3 client `s3` on the test server, a fresh bucket `b`, and `err(f)` → [code, status] or 'ok'. */
-const PRELUDE = `
-import json, sys, hashlib, base64, zlib, boto3, botocore
-s3 = boto3.client('s3', region_name='us-east-1')
-b = ${'BUCKET'}
-s3.create_bucket(Bucket=b)
-def err(f):
-    try:
-        f()
-        return 'ok'
-    except botocore.exceptions.ClientError as e:
-        return [e.response['Error']['Code'], e.response['ResponseMetadata']['HTTPStatusCode']]
-def body(r):
+const HELPERS = `def body(r):
     return r['Body'].read()
 `;
 
-const run = (script: string): Promise<any> => python(server.url, PRELUDE.replace('BUCKET', JSON.stringify(bucketName())) + script);
+const run = boto3S3(server, 'conf', HELPERS);
 
 describe('GET and HEAD ?partNumber (issue #18 item 1)', () => {
   it('serves one part of a multipart object with x-amz-mp-parts-count, and 416 InvalidPartNumber past the last', async () => {
@@ -152,7 +133,7 @@ print(json.dumps({
 /** A raw HTTP request to the server (headers Node's and boto3's clients would not send). */
 function raw(method: string, path: string, headers: Record<string, string>, body = ''): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${server.url}${path}`, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+    const req = request(`${server().url}${path}`, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
@@ -184,7 +165,7 @@ print(json.dumps({'keys': [c['Key'] for c in v2['Contents']], 'token': v2.get('C
     // Raw requests: boto3 and Node's client replace or drop such Expect values.
     const put = (key: string, expect: string) =>
       new Promise<string>((resolve, reject) => {
-        const u = new URL(server.url);
+        const u = new URL(server().url);
         const sock = connect(Number(u.port), u.hostname, () =>
           sock.write(`PUT /${b}/${key} HTTP/1.1\r\nHost: ${u.host}\r\nExpect: ${expect}\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`),
         );
@@ -225,7 +206,7 @@ print(json.dumps(s3.get_bucket_cors(Bucket=b)['CORSRules']))
     expect(r).toEqual([
       { AllowedHeaders: ['x-amz-*'], AllowedMethods: ['GET', 'HEAD'], AllowedOrigins: ['http://*.example.test'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 60 },
     ]);
-    const ok = await fetch(`${server.url}/${b}/k`, {
+    const ok = await fetch(`${server().url}/${b}/k`, {
       method: 'OPTIONS',
       headers: { origin: 'http://app.example.test', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-amz-date' },
     });
@@ -234,9 +215,9 @@ print(json.dumps(s3.get_bucket_cors(Bucket=b)['CORSRules']))
     expect(ok.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
     expect(ok.headers.get('access-control-allow-headers')).toBe('x-amz-date');
     expect(ok.headers.get('access-control-max-age')).toBe('60');
-    const refused = await fetch(`${server.url}/${b}/k`, { method: 'OPTIONS', headers: { origin: 'http://elsewhere.test', 'access-control-request-method': 'GET' } });
+    const refused = await fetch(`${server().url}/${b}/k`, { method: 'OPTIONS', headers: { origin: 'http://elsewhere.test', 'access-control-request-method': 'GET' } });
     expect(refused.status).toBe(403);
-    const get = await fetch(`${server.url}/${b}/k`, { headers: { origin: 'http://app.example.test' } });
+    const get = await fetch(`${server().url}/${b}/k`, { headers: { origin: 'http://app.example.test' } });
     expect(get.headers.get('access-control-allow-origin')).toBe('http://app.example.test');
     expect(get.headers.get('access-control-expose-headers')).toBe('ETag');
     const deleted = await run(`

@@ -6,30 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { python, startTestServer, type TestServer } from '../../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../../helpers/server.js';
+import { boto3S3 } from './boto3-s3.js';
 
-let server: TestServer;
+const server = useTestServer();
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.cleanup();
-});
-
-const PRELUDE = `
-import json, base64, hashlib, boto3, botocore
-s3 = boto3.client('s3', region_name='us-east-1')
-b = BUCKET
-s3.create_bucket(Bucket=b)
-def err(f):
-    try:
-        f()
-        return 'ok'
-    except botocore.exceptions.ClientError as e:
-        return [e.response['Error']['Code'], e.response['ResponseMetadata']['HTTPStatusCode']]
-def tags(key):
+const HELPERS = `def tags(key):
     return [[t['Key'], t['Value']] for t in s3.get_object_tagging(Bucket=b, Key=key)['TagSet']]
 def with_header(client, op, name, value):
     def add(params, **kwargs):
@@ -42,12 +25,11 @@ SSE = {'SSECustomerAlgorithm': 'AES256', 'SSECustomerKey': KEY}
 WRONG = {'SSECustomerAlgorithm': 'AES256', 'SSECustomerKey': OTHER}
 `;
 
-const run = (script: string): Promise<any> =>
-  python(server.url, PRELUDE.replace('BUCKET', JSON.stringify(`te-${randomBytes(5).toString('hex')}`)) + script);
+const run = boto3S3(server, 'te', HELPERS);
 
 /** Every blob file's bytes, to check what is on disk. */
 function blobsOnDisk(): Buffer[] {
-  const root = join(server.home, 'objects', 'blobs');
+  const root = join(server().home, 'objects', 'blobs');
   return readdirSync(root).flatMap((d) => readdirSync(join(root, d)).map((f) => readFileSync(join(root, d, f))));
 }
 
