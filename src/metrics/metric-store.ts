@@ -243,6 +243,25 @@ export interface Datapoint {
   histogram?: Histogram;
 }
 
+/** CloudWatch's five statistics of a datapoint (GetMetricStatistics' Statistics, MetricStat's Stat). */
+export const STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
+export type Statistic = (typeof STATISTICS)[number];
+
+export function statValue(d: Datapoint, s: Statistic): number {
+  switch (s) {
+    case 'SampleCount':
+      return d.sampleCount;
+    case 'Average':
+      return d.average;
+    case 'Sum':
+      return d.sum;
+    case 'Minimum':
+      return d.minimum;
+    case 'Maximum':
+      return d.maximum;
+  }
+}
+
 /** A percentile of a datapoint; undefined when none of its samples came with a distribution. */
 export function datapointPercentile(d: Datapoint, p: number): number | undefined {
   return d.histogram ? percentile(d.histogram, p, d.minimum, d.maximum) : undefined;

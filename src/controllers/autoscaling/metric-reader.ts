@@ -10,7 +10,7 @@
  *                                           own), within the last minute; none: no datapoint
  */
 import type { Metrics } from '../../metrics/metrics.js';
-import { rollUp, type MetricStore } from '../../metrics/metric-store.js';
+import { rollUp, statValue, STATISTICS, type MetricStore, type Statistic } from '../../metrics/metric-store.js';
 import { INVOCATIONS_PER_INSTANCE, type TargetTrackingConfigDoc } from '../../resources/scalable-target.js';
 
 export interface MetricReader {
@@ -33,18 +33,7 @@ export function createMetricReader(metrics: Metrics, store: MetricStore): Metric
       if (!newest) return undefined;
       const [d] = rollUp([newest], newest.minute, 60);
       if (!d) return undefined;
-      switch (c.Statistic) {
-        case 'Sum':
-          return d.sum;
-        case 'Minimum':
-          return d.minimum;
-        case 'Maximum':
-          return d.maximum;
-        case 'SampleCount':
-          return d.sampleCount;
-        default:
-          return d.average;
-      }
+      return statValue(d, (STATISTICS as readonly string[]).includes(c.Statistic) ? (c.Statistic as Statistic) : 'Average');
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { ServiceError } from '../../protocol/errors.js';
 import type { OperationTable } from '../../protocol/operation-table.js';
-import { datapointPercentile, rollUp, type Datapoint, type MetricStore } from '../../metrics/metric-store.js';
+import { datapointPercentile, rollUp, statValue, STATISTICS, type MetricStore, type Statistic } from '../../metrics/metric-store.js';
 import { parsePercentile } from '../../metrics/histogram.js';
 
 export const CLOUDWATCH_SERVICE = 'GraniteServiceVersion20100801';
@@ -19,8 +19,6 @@ const invalid = (m: string) => new ServiceError('InvalidParameterValue', m, 400)
 const missing = (m: string) => new ServiceError('MissingParameter', m, 400);
 const combination = (m: string) => new ServiceError('InvalidParameterCombination', m, 400);
 
-const STATISTICS = ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] as const;
-type Statistic = (typeof STATISTICS)[number];
 
 interface DimensionInput {
   Name: string;
@@ -52,21 +50,6 @@ function checkPeriod(period: unknown): number {
   // Slipway keeps 1-minute resolution, like CloudWatch's standard resolution.
   if (period % 60 !== 0) throw invalid('The parameter Period must be a multiple of 60.');
   return period;
-}
-
-function statValue(d: Datapoint, s: Statistic): number {
-  switch (s) {
-    case 'SampleCount':
-      return d.sampleCount;
-    case 'Average':
-      return d.average;
-    case 'Sum':
-      return d.sum;
-    case 'Minimum':
-      return d.minimum;
-    case 'Maximum':
-      return d.maximum;
-  }
 }
 
 interface MetricDatumInput {
