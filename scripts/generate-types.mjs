@@ -14,16 +14,17 @@
 const PROTOCOL_TYPES = {
   json: {
     timestamp: [
-      'JSON 1.0/1.1: the SDKs send epoch seconds (a number, fractional allowed); the validator also',
-      'lets an ISO 8601 string through. Outputs are epoch seconds (resources/wire-time.ts).',
+      'JSON 1.0/1.1: timestamps arrive as epoch seconds (a number, fractional allowed), as the SDKs',
+      'send them; the validator also lets an ISO 8601 string through. A handler answers epoch seconds',
+      '(resources/wire-time.ts) or a Date, which the JSON surface writes as epoch seconds.',
     ],
-    timestampType: 'number | string',
+    timestampType: 'number | string | Date',
     blob: 'base64 text, as JSON carries it.',
     blobType: 'string',
   },
   query: {
-    timestamp: ['Query: every parameter arrives as text, so an ISO 8601 string; outputs are rendered as ISO 8601 text.'],
-    timestampType: 'string',
+    timestamp: ['Query: every parameter arrives as text, so an ISO 8601 string; a handler answers ISO 8601 text or a Date (rendered as ISO 8601).'],
+    timestampType: 'string | Date',
     blob: 'base64 text, as query parameters and XML carry it.',
     blobType: 'string',
   },
