@@ -7,6 +7,8 @@
  *        │  keep every shape reachable from any operation's input, drop docs and output-only shapes
  *        ▼
  *   src/services/<svc>/generated/model.ts   (MODEL: operations → input shape, trimmed shape table)
+ *   src/services/<svc>/generated/types.ts   (input/output types of the operations the service routes,
+ *                                            and its `Operations` map; see generate-types.mjs)
  *
  * Usage: `node scripts/generate-validators.mjs` writes the files; `--check` writes nothing and exits 1
  * when a committed file differs from what would be generated (CI drift check). `generate()` is
@@ -18,6 +20,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, posix } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { renderTypes } from './generate-types.mjs';
 
 /** Repo root (this file lives in <repo>/scripts/). */
 const REPO_ROOT = new URL('../', import.meta.url);
@@ -36,22 +39,85 @@ export function findModelsRoot(start) {
   }
 }
 
-/** The services we generate for; `modelPath` is relative to shared/aws-models. */
+/**
+ * The services we generate for; `modelPath` is relative to shared/aws-models. `outPath` is the
+ * validation table; `types.operations` lists the operations the service's table routes (its
+ * typecheck fails on a routed operation missing here).
+ */
 export const SERVICES = [
   {
     name: 'sagemaker',
     modelPath: 'sagemaker/2017-07-24/service-2.json.gz',
     outPath: 'src/services/sagemaker/generated/model.ts',
+    types: {
+      path: 'src/services/sagemaker/generated/types.ts',
+      operations: [
+        'AddTags',
+        'CreateEndpoint',
+        'CreateEndpointConfig',
+        'CreateModel',
+        'CreateProcessingJob',
+        'CreateTrainingJob',
+        'CreateTransformJob',
+        'DeleteEndpoint',
+        'DeleteEndpointConfig',
+        'DeleteModel',
+        'DeleteTags',
+        'DescribeEndpoint',
+        'DescribeEndpointConfig',
+        'DescribeModel',
+        'DescribeProcessingJob',
+        'DescribeTrainingJob',
+        'DescribeTransformJob',
+        'ListEndpointConfigs',
+        'ListEndpoints',
+        'ListModels',
+        'ListProcessingJobs',
+        'ListTags',
+        'ListTrainingJobs',
+        'ListTransformJobs',
+        'StopProcessingJob',
+        'StopTrainingJob',
+        'StopTransformJob',
+        'UpdateEndpoint',
+        'UpdateEndpointWeightsAndCapacities',
+      ],
+    },
   },
   {
     name: 'logs',
     modelPath: 'logs/2014-03-28/service-2.json.gz',
     outPath: 'src/services/logs/generated/model.ts',
+    types: {
+      path: 'src/services/logs/generated/types.ts',
+      operations: [
+        'CreateLogGroup',
+        'CreateLogStream',
+        'DeleteLogGroup',
+        'DeleteLogStream',
+        'DeleteRetentionPolicy',
+        'DescribeLogGroups',
+        'DescribeLogStreams',
+        'FilterLogEvents',
+        'GetLogEvents',
+        'PutLogEvents',
+        'PutRetentionPolicy',
+      ],
+    },
   },
   {
     name: 'cloudwatch',
     modelPath: 'cloudwatch/2010-08-01/service-2.json.gz',
     outPath: 'src/services/cloudwatch/generated/model.ts',
+    types: {
+      path: 'src/services/cloudwatch/generated/types.ts',
+      operations: [
+        'GetMetricData',
+        'GetMetricStatistics',
+        'ListMetrics',
+        'PutMetricData',
+      ],
+    },
   },
   {
     // REST-JSON: the data plane (src/dataplane, the runtime's implementation) checks InvokeEndpoint's header members with it.
@@ -64,16 +130,76 @@ export const SERVICES = [
     name: 'iam',
     modelPath: 'iam/2010-05-08/service-2.json.gz',
     outPath: 'src/services/iam/generated/model.ts',
+    types: {
+      path: 'src/services/iam/generated/types.ts',
+      operations: [
+        'AttachRolePolicy',
+        'CreateRole',
+        'DeleteRole',
+        'DeleteRolePolicy',
+        'DetachRolePolicy',
+        'GetRole',
+        'GetRolePolicy',
+        'ListAttachedRolePolicies',
+        'ListRolePolicies',
+        'ListRoleTags',
+        'ListRoles',
+        'PutRolePolicy',
+        'TagRole',
+        'UntagRole',
+        'UpdateAssumeRolePolicy',
+        'UpdateRole',
+        'UpdateRoleDescription',
+      ],
+    },
   },
   {
     name: 'ecr',
     modelPath: 'ecr/2015-09-21/service-2.json.gz',
     outPath: 'src/services/ecr/generated/model.ts',
+    types: {
+      path: 'src/services/ecr/generated/types.ts',
+      operations: [
+        'BatchDeleteImage',
+        'BatchGetImage',
+        'CreateRepository',
+        'DeleteRepository',
+        'DescribeImages',
+        'DescribeRepositories',
+        'GetAuthorizationToken',
+        'ListImages',
+        'ListTagsForResource',
+        'PutImageTagMutability',
+        'TagResource',
+        'UntagResource',
+      ],
+    },
   },
   {
     name: 'application-autoscaling',
     modelPath: 'application-autoscaling/2016-02-06/service-2.json.gz',
     outPath: 'src/services/application-autoscaling/generated/model.ts',
+    types: {
+      path: 'src/services/application-autoscaling/generated/types.ts',
+      operations: [
+        'DeleteScalingPolicy',
+        'DeregisterScalableTarget',
+        'DescribeScalableTargets',
+        'DescribeScalingActivities',
+        'DescribeScalingPolicies',
+        'ListTagsForResource',
+        'PutScalingPolicy',
+        'RegisterScalableTarget',
+        'TagResource',
+        'UntagResource',
+      ],
+    },
+  },
+  {
+    // Query protocol, types only: GetCallerIdentity has no input to validate.
+    name: 'sts',
+    modelPath: 'sts/2011-06-15/service-2.json.gz',
+    types: { path: 'src/services/sts/generated/types.ts', operations: ['GetCallerIdentity'] },
   },
 ];
 
@@ -163,10 +289,13 @@ export function renderService(svc, model) {
  * @returns {{ path: string, contents: string }[]} paths relative to the repo root
  */
 export function generate({ modelsRoot = MODELS_ROOT } = {}) {
-  return SERVICES.map((svc) => ({
-    path: svc.outPath,
-    contents: renderService(svc, loadModel(svc.modelPath, modelsRoot)),
-  }));
+  return SERVICES.flatMap((svc) => {
+    const model = loadModel(svc.modelPath, modelsRoot);
+    const files = [];
+    if (svc.outPath) files.push({ path: svc.outPath, contents: renderService(svc, model) });
+    if (svc.types) files.push({ path: svc.types.path, contents: renderTypes(svc, model) });
+    return files;
+  });
 }
 
 /** Paths (relative to the repo root) whose committed contents differ from `files`. */

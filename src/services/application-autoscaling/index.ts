@@ -4,7 +4,8 @@
  * variants. Handlers write targets and policies and enqueue `autoscaling:<resource id>`; the driver
  * in controllers/autoscaling evaluates them. Operations not listed answer UnknownOperationException.
  */
-import type { OperationTable } from '../../protocol/operation-table.js';
+import { operationTable, type OperationTable } from '../../protocol/operation-table.js';
+import type { Operations } from './generated/types.js';
 import { checkInput, type ValidationResult } from '../../protocol/validation/validate.js';
 import type { AutoscalingDeps } from './deps.js';
 import { MODEL } from './generated/model.js';
@@ -16,7 +17,7 @@ export const AUTOSCALING_TARGET_PREFIX = 'AnyScaleFrontendService';
 export const AUTOSCALING_SIGNING_NAME = 'application-autoscaling';
 
 export function autoscalingOperations(deps: AutoscalingDeps): OperationTable {
-  return { ...targetOperations(deps), ...policyOperations(deps), ...tagOperations(deps) };
+  return operationTable<Operations>({ ...targetOperations(deps), ...policyOperations(deps), ...tagOperations(deps) });
 }
 
 /** Model constraints, answered as Coral's `ValidationException` (`1 validation error detected: …`). */

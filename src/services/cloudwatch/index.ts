@@ -4,7 +4,8 @@
  * the three wire protocols CloudWatch clients use (RPC v2 CBOR, JSON 1.0, query).
  */
 import { ServiceError } from '../../protocol/errors.js';
-import type { OperationTable } from '../../protocol/operation-table.js';
+import { operationTable, type OperationTable } from '../../protocol/operation-table.js';
+import type { Dimension, MetricDatum, Operations } from './generated/types.js';
 import { datapointPercentile, rollUp, statValue, STATISTICS, type MetricStore, type Statistic } from '../../metrics/metric-store.js';
 import { parsePercentile } from '../../metrics/histogram.js';
 
@@ -20,11 +21,6 @@ const missing = (m: string) => new ServiceError('MissingParameter', m, 400);
 const combination = (m: string) => new ServiceError('InvalidParameterCombination', m, 400);
 
 
-interface DimensionInput {
-  Name: string;
-  Value: string;
-}
-
 /** Accepts Date (CBOR), epoch seconds (JSON) or ISO 8601 (query). */
 export function toMs(v: unknown, member: string): number {
   if (v instanceof Date) return v.getTime();
@@ -39,7 +35,7 @@ export function toMs(v: unknown, member: string): number {
   throw invalid(`The parameter ${member} must be a timestamp.`);
 }
 
-function dims(list: DimensionInput[] | undefined): Record<string, string> {
+function dims(list: Dimension[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const d of list ?? []) out[d.Name] = d.Value;
   return out;
@@ -52,19 +48,8 @@ function checkPeriod(period: unknown): number {
   return period;
 }
 
-interface MetricDatumInput {
-  MetricName: string;
-  Dimensions?: DimensionInput[];
-  Timestamp?: unknown;
-  Value?: number;
-  Values?: number[];
-  Counts?: number[];
-  StatisticValues?: { SampleCount: number; Sum: number; Minimum: number; Maximum: number };
-  Unit?: string;
-}
-
 /** One PutMetricData datum: exactly one of Value, Values (with optional Counts) or StatisticValues. */
-function checkDatum(d: MetricDatumInput, n: number): [MetricDatumInput, number] {
+function checkDatum(d: MetricDatum, n: number): [MetricDatum, number] {
   const member = `MetricData.member.${n}`;
   const given = [d.Value !== undefined, d.Values !== undefined, d.StatisticValues !== undefined].filter(Boolean).length;
   if (given === 0) throw missing(`The parameter ${member}.Value is required.`);
@@ -88,21 +73,8 @@ function checkDatum(d: MetricDatumInput, n: number): [MetricDatumInput, number] 
 
 export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationTable {
   const { metrics } = deps;
-  return {
-    GetMetricStatistics: (
-      _ctx,
-      input: {
-        Namespace?: string;
-        MetricName?: string;
-        Dimensions?: DimensionInput[];
-        StartTime?: unknown;
-        EndTime?: unknown;
-        Period?: number;
-        Statistics?: string[];
-        ExtendedStatistics?: string[];
-        Unit?: string;
-      },
-    ) => {
+  return operationTable<Operations>({
+    GetMetricStatistics: (_ctx, input) => {
       if (!input.Namespace) throw missing('The parameter Namespace is required.');
       if (!input.MetricName) throw missing('The parameter MetricName is required.');
       const start = toMs(input.StartTime, 'StartTime');
@@ -141,36 +113,22 @@ export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationT
       };
     },
 
-    GetMetricData: (
-      _ctx,
-      input: {
-        MetricDataQueries?: {
-          Id: string;
-          Label?: string;
-          ReturnData?: boolean;
-          Expression?: string;
-          MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions?: DimensionInput[] }; Period: number; Stat: string };
-        }[];
-        StartTime?: unknown;
-        EndTime?: unknown;
-        ScanBy?: 'TimestampDescending' | 'TimestampAscending';
-      },
-    ) => {
+    GetMetricData: (_ctx, input) => {
       const start = toMs(input.StartTime, 'StartTime');
       const end = toMs(input.EndTime, 'EndTime');
       if (!input.MetricDataQueries?.length) throw missing('The parameter MetricDataQueries is required.');
       const results = input.MetricDataQueries.filter((q) => q.ReturnData !== false).map((q) => {
         if (!q.MetricStat) {
-          return { Id: q.Id, Label: q.Label ?? q.Id, Timestamps: [], Values: [], StatusCode: 'InternalError', Messages: [{ Code: 'Unsupported', Value: 'Metric math expressions are not supported by Slipway yet.' }] };
+          return { Id: q.Id, Label: q.Label ?? q.Id, Timestamps: [], Values: [], StatusCode: 'InternalError' as const, Messages: [{ Code: 'Unsupported', Value: 'Metric math expressions are not supported by Slipway yet.' }] };
         }
         const period = checkPeriod(q.MetricStat.Period);
         const stat = q.MetricStat.Stat as Statistic;
         const pct = parsePercentile(q.MetricStat.Stat);
         if (!STATISTICS.includes(stat) && pct === undefined) {
-          return { Id: q.Id, Label: q.Label ?? q.MetricStat.Metric.MetricName, Timestamps: [], Values: [], StatusCode: 'InternalError', Messages: [{ Code: 'Unsupported', Value: `Statistic ${q.MetricStat.Stat} is not supported.` }] };
+          return { Id: q.Id, Label: q.Label ?? q.MetricStat.Metric.MetricName, Timestamps: [], Values: [], StatusCode: 'InternalError' as const, Messages: [{ Code: 'Unsupported', Value: `Statistic ${q.MetricStat.Stat} is not supported.` }] };
         }
         const m = q.MetricStat.Metric;
-        let points = rollUp(metrics.buckets({ namespace: m.Namespace, metric: m.MetricName, dimensions: dims(m.Dimensions) }, start, end), start, period);
+        let points = rollUp(metrics.buckets({ namespace: m.Namespace ?? '', metric: m.MetricName ?? '', dimensions: dims(m.Dimensions) }, start, end), start, period);
         if (input.ScanBy !== 'TimestampAscending') points = points.reverse();
         // A percentile exists only for periods whose samples came with a distribution.
         const valued = points.map((p) => [p, pct === undefined ? statValue(p, stat) : datapointPercentile(p, pct)] as const).filter(([, v]) => v !== undefined);
@@ -179,13 +137,13 @@ export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationT
           Label: q.Label ?? m.MetricName,
           Timestamps: valued.map(([p]) => new Date(p.timestamp)),
           Values: valued.map(([, v]) => v as number),
-          StatusCode: 'Complete',
+          StatusCode: 'Complete' as const,
         };
       });
       return { MetricDataResults: results, Messages: [] };
     },
 
-    ListMetrics: (_ctx, input: { Namespace?: string; MetricName?: string; Dimensions?: { Name: string; Value?: string }[] }) => {
+    ListMetrics: (_ctx, input) => {
       const list = metrics.list({
         namespace: input.Namespace,
         metric: input.MetricName,
@@ -200,10 +158,7 @@ export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationT
       };
     },
 
-    PutMetricData: (
-      _ctx,
-      input: { Namespace?: string; MetricData?: MetricDatumInput[] },
-    ) => {
+    PutMetricData: (_ctx, input) => {
       if (!input.Namespace) throw missing('The parameter Namespace is required.');
       if (input.Namespace.startsWith('AWS/')) throw invalid('The value AWS/ for parameter Namespace is invalid.');
       const data = input.MetricData ?? [];
@@ -221,5 +176,5 @@ export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationT
       }
       return {};
     },
-  };
+  });
 }

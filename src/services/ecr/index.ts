@@ -3,7 +3,8 @@
  * SigV4 service `ecr`). Operations of the model not listed here answer UnknownOperationException.
  * The registry itself (docker push/pull under /v2/) is src/registry.
  */
-import type { OperationTable } from '../../protocol/operation-table.js';
+import { operationTable, type OperationTable } from '../../protocol/operation-table.js';
+import type { Operations } from './generated/types.js';
 import type { EcrDeps } from './deps.js';
 import { authorizationOperations } from './operations/authorization.js';
 import { imageOperations } from './operations/images.js';
@@ -13,10 +14,10 @@ import { tagOperations } from './operations/tags.js';
 export const ECR_TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921';
 
 export function ecrOperations(deps: EcrDeps): OperationTable {
-  return {
+  return operationTable<Operations>({
     ...repositoryOperations(deps),
     ...imageOperations(deps),
     ...authorizationOperations(deps),
     ...tagOperations(deps),
-  };
+  });
 }

@@ -3,7 +3,8 @@
  * their trust policies, inline and attached policies, and tags. IAM is global: one set of roles
  * per Slipway, whatever region a client names.
  */
-import type { OperationTable } from '../../protocol/operation-table.js';
+import { operationTable, type OperationTable } from '../../protocol/operation-table.js';
+import type { Operations } from './generated/types.js';
 import { rolePolicyOperations } from './role-policies.js';
 import { roleOperations } from './roles.js';
 import type { IamDeps } from './shared.js';
@@ -12,5 +13,5 @@ export { IAM_XMLNS, validateIamInput } from './validation.js';
 export type { IamDeps } from './shared.js';
 
 export function iamOperations(deps: IamDeps): OperationTable {
-  return { ...roleOperations(deps), ...rolePolicyOperations(deps) };
+  return operationTable<Operations>({ ...roleOperations(deps), ...rolePolicyOperations(deps) });
 }

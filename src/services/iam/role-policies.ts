@@ -4,27 +4,17 @@
  * DetachRolePolicy, ListAttachedRolePolicies). Policies are stored, never evaluated: Slipway does
  * not authorise calls by them.
  */
-import type { RequestContext } from '../../protocol/context.js';
-import type { OperationTable } from '../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../protocol/operation-table.js';
+import type { Operations } from './generated/types.js';
 import { LimitExceeded, NoSuchEntity } from './errors.js';
 import { checkPolicyDocument, policySize } from './policy-document.js';
 import { attachable, encodePolicy, page, parsePolicyArn, QUOTAS, requireRole, type IamDeps } from './shared.js';
 
-interface PageInput {
-  Marker?: string;
-  MaxItems?: number;
-}
-
-interface RolePolicyInput {
-  RoleName: string;
-  PolicyName: string;
-}
-
-export function rolePolicyOperations(deps: IamDeps): OperationTable {
+export function rolePolicyOperations(deps: IamDeps): OperationHandlers<Operations> {
   const noSuchPolicy = (name: string) => new NoSuchEntity(`The role policy with name ${name} cannot be found.`);
 
   return {
-    PutRolePolicy: (_ctx: RequestContext, input: RolePolicyInput & { PolicyDocument: string }) => {
+    PutRolePolicy: (_ctx, input) => {
       const role = requireRole(deps, input.RoleName);
       checkPolicyDocument(input.PolicyDocument, 'identity');
       // The quota is on all of a role's inline policies together; a policy being replaced does not count twice.
@@ -35,26 +25,26 @@ export function rolePolicyOperations(deps: IamDeps): OperationTable {
       return {};
     },
 
-    GetRolePolicy: (_ctx: RequestContext, input: RolePolicyInput) => {
+    GetRolePolicy: (_ctx, input) => {
       const role = requireRole(deps, input.RoleName);
       const doc = deps.iam.getRolePolicy(role.name, input.PolicyName);
       if (doc === undefined) throw noSuchPolicy(input.PolicyName);
       return { RoleName: role.name, PolicyName: input.PolicyName, PolicyDocument: encodePolicy(doc) };
     },
 
-    DeleteRolePolicy: (_ctx: RequestContext, input: RolePolicyInput) => {
+    DeleteRolePolicy: (_ctx, input) => {
       const role = requireRole(deps, input.RoleName);
       if (!deps.iam.deleteRolePolicy(role.name, input.PolicyName)) throw noSuchPolicy(input.PolicyName);
       return {};
     },
 
-    ListRolePolicies: (_ctx: RequestContext, input: PageInput & { RoleName: string }) => {
+    ListRolePolicies: (_ctx, input) => {
       const role = requireRole(deps, input.RoleName);
       const p = page(deps.iam.rolePolicies(role.name).map((x) => x.name), (n) => n, input.Marker, input.MaxItems);
       return { PolicyNames: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
     },
 
-    AttachRolePolicy: (_ctx: RequestContext, input: { RoleName: string; PolicyArn: string }) => {
+    AttachRolePolicy: (_ctx, input) => {
       const role = requireRole(deps, input.RoleName);
       if (!attachable(parsePolicyArn(input.PolicyArn))) throw new NoSuchEntity(`Policy ${input.PolicyArn} does not exist or is not attachable.`);
       const attached = deps.iam.attachedRolePolicies(role.name);
@@ -64,14 +54,14 @@ export function rolePolicyOperations(deps: IamDeps): OperationTable {
       return {};
     },
 
-    DetachRolePolicy: (_ctx: RequestContext, input: { RoleName: string; PolicyArn: string }) => {
+    DetachRolePolicy: (_ctx, input) => {
       const role = requireRole(deps, input.RoleName);
       parsePolicyArn(input.PolicyArn);
       if (!deps.iam.detachRolePolicy(role.name, input.PolicyArn)) throw new NoSuchEntity(`Policy ${input.PolicyArn} was not found.`);
       return {};
     },
 
-    ListAttachedRolePolicies: (_ctx: RequestContext, input: PageInput & { RoleName: string; PathPrefix?: string }) => {
+    ListAttachedRolePolicies: (_ctx, input) => {
       const role = requireRole(deps, input.RoleName);
       const policies = deps.iam
         .attachedRolePolicies(role.name)

@@ -3,8 +3,8 @@
  * UpdateRoleDescription, UpdateAssumeRolePolicy and role tags (TagRole, UntagRole, ListRoleTags).
  * Handlers are synchronous over the synchronous store, so each check-then-write is atomic.
  */
-import type { RequestContext } from '../../protocol/context.js';
-import type { OperationTable } from '../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../protocol/operation-table.js';
+import type { CreateRoleRequest, Operations } from './generated/types.js';
 import { RoleExistsError, type RoleRecord } from '../../storage/iam-store.js';
 import type { Tag } from '../../resources/tag.js';
 import { DeleteConflict, EntityAlreadyExists, InvalidInput, LimitExceeded, NoSuchEntity, noSuchRole } from './errors.js';
@@ -36,23 +36,8 @@ function mergeTags(existing: readonly Tag[], tags: readonly Tag[]): Tag[] {
   return merged.sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
 }
 
-interface CreateRoleInput {
-  RoleName: string;
-  AssumeRolePolicyDocument: string;
-  Path?: string;
-  Description?: string;
-  MaxSessionDuration?: number;
-  PermissionsBoundary?: string;
-  Tags?: Tag[];
-}
-
-interface PageInput {
-  Marker?: string;
-  MaxItems?: number;
-}
-
 /** Creates a role after IAM's checks; shared with the default role set up at start. */
-export function createRole(deps: IamDeps, input: CreateRoleInput): RoleRecord {
+export function createRole(deps: IamDeps, input: CreateRoleRequest): RoleRecord {
   checkTrustPolicy(input.AssumeRolePolicyDocument);
   const tags = mergeTags([], input.Tags ?? []);
   if (input.PermissionsBoundary !== undefined && !attachable(parsePolicyArn(input.PermissionsBoundary))) {
@@ -79,7 +64,7 @@ export function createRole(deps: IamDeps, input: CreateRoleInput): RoleRecord {
   return role;
 }
 
-export function roleOperations(deps: IamDeps): OperationTable {
+export function roleOperations(deps: IamDeps): OperationHandlers<Operations> {
   const update = (name: string, mutate: (r: RoleRecord) => void): RoleRecord => {
     const role = deps.iam.updateRole(name, mutate);
     if (!role) throw noSuchRole(name);
@@ -87,17 +72,17 @@ export function roleOperations(deps: IamDeps): OperationTable {
   };
 
   return {
-    CreateRole: (ctx: RequestContext, input: CreateRoleInput) => ({ Role: roleOutput(ctx.accountId, createRole(deps, input), true) }),
+    CreateRole: (ctx, input) => ({ Role: roleOutput(ctx.accountId, createRole(deps, input), true) }),
 
-    GetRole: (ctx: RequestContext, input: { RoleName: string }) => ({ Role: roleOutput(ctx.accountId, requireRole(deps, input.RoleName), true) }),
+    GetRole: (ctx, input) => ({ Role: roleOutput(ctx.accountId, requireRole(deps, input.RoleName), true) }),
 
-    ListRoles: (ctx: RequestContext, input: PageInput & { PathPrefix?: string }) => {
+    ListRoles: (ctx, input) => {
       const roles = deps.iam.listRoles().filter((r) => input.PathPrefix === undefined || r.path.startsWith(input.PathPrefix));
       const p = page(roles, (r) => r.name.toLowerCase(), input.Marker, input.MaxItems);
       return { Roles: p.items.map((r) => roleOutput(ctx.accountId, r, false)), IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
     },
 
-    DeleteRole: (_ctx: RequestContext, input: { RoleName: string }) => {
+    DeleteRole: (_ctx, input) => {
       requireRole(deps, input.RoleName);
       // https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html: detach managed and delete inline policies first.
       if (deps.iam.attachedRolePolicies(input.RoleName).length > 0) throw new DeleteConflict('Cannot delete entity, must detach all policies first.');
@@ -106,7 +91,7 @@ export function roleOperations(deps: IamDeps): OperationTable {
       return {};
     },
 
-    UpdateRole: (_ctx: RequestContext, input: { RoleName: string; Description?: string; MaxSessionDuration?: number }) => {
+    UpdateRole: (_ctx, input) => {
       update(input.RoleName, (r) => {
         if (input.Description !== undefined) r.description = input.Description;
         if (input.MaxSessionDuration !== undefined) r.maxSessionDuration = input.MaxSessionDuration;
@@ -114,30 +99,30 @@ export function roleOperations(deps: IamDeps): OperationTable {
       return {};
     },
 
-    UpdateRoleDescription: (ctx: RequestContext, input: { RoleName: string; Description: string }) => ({
+    UpdateRoleDescription: (ctx, input) => ({
       Role: roleOutput(ctx.accountId, update(input.RoleName, (r) => (r.description = input.Description)), true),
     }),
 
-    UpdateAssumeRolePolicy: (_ctx: RequestContext, input: { RoleName: string; PolicyDocument: string }) => {
+    UpdateAssumeRolePolicy: (_ctx, input) => {
       requireRole(deps, input.RoleName);
       checkTrustPolicy(input.PolicyDocument);
       update(input.RoleName, (r) => (r.assumeRolePolicy = input.PolicyDocument));
       return {};
     },
 
-    TagRole: (_ctx: RequestContext, input: { RoleName: string; Tags: Tag[] }) => {
+    TagRole: (_ctx, input) => {
       requireRole(deps, input.RoleName);
       update(input.RoleName, (r) => (r.tags = mergeTags(r.tags, input.Tags)));
       return {};
     },
 
-    UntagRole: (_ctx: RequestContext, input: { RoleName: string; TagKeys: string[] }) => {
+    UntagRole: (_ctx, input) => {
       const gone = new Set(input.TagKeys.map((k) => k.toLowerCase()));
       update(input.RoleName, (r) => (r.tags = r.tags.filter((t) => !gone.has(t.Key.toLowerCase()))));
       return {};
     },
 
-    ListRoleTags: (_ctx: RequestContext, input: PageInput & { RoleName: string }) => {
+    ListRoleTags: (_ctx, input) => {
       const p = page(requireRole(deps, input.RoleName).tags, (t) => t.Key, input.Marker, input.MaxItems);
       return { Tags: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
     },

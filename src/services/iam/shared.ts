@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IamStore, RoleRecord } from '../../storage/iam-store.js';
 import { InvalidInput, noSuchRole } from './errors.js';
+import type { Role } from './generated/types.js';
 
 export interface IamDeps {
   iam: IamStore;
@@ -52,8 +53,8 @@ export function requireRole(deps: IamDeps, name: string): RoleRecord {
 export const encodePolicy = (text: string) => encodeURIComponent(text);
 
 /** The Role structure: ListRoles leaves out tags, the permissions boundary and RoleLastUsed. */
-export function roleOutput(accountId: string, r: RoleRecord, full: boolean): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+export function roleOutput(accountId: string, r: RoleRecord, full: boolean): Role {
+  const out: Role = {
     Path: r.path,
     RoleName: r.name,
     RoleId: r.roleId,
@@ -64,7 +65,8 @@ export function roleOutput(accountId: string, r: RoleRecord, full: boolean): Rec
   };
   if (r.description !== undefined) out.Description = r.description;
   if (!full) return out;
-  if (r.permissionsBoundary !== undefined) out.PermissionsBoundary = { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: r.permissionsBoundary };
+  // IAM's docs say the type "can only have a value of Policy"; the model's enum says PermissionsBoundaryPolicy.
+  if (r.permissionsBoundary !== undefined) out.PermissionsBoundary = { PermissionsBoundaryType: 'Policy' as 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: r.permissionsBoundary };
   if (r.tags.length > 0) out.Tags = r.tags;
   out.RoleLastUsed = {};
   return out;

@@ -1,5 +1,6 @@
 /** @module services/sagemaker — the SageMaker operation table: operation name → handler. */
-import type { OperationTable } from '../../protocol/operation-table.js';
+import { operationTable, type OperationTable } from '../../protocol/operation-table.js';
+import type { SageMakerOperations } from './operation-types.js';
 import type { SageMakerDeps } from './deps.js';
 import { endpointConfigOperations } from './operations/endpoint-configs.js';
 import { endpointOperations } from './operations/endpoints.js';
@@ -10,7 +11,7 @@ import { trainingJobOperations } from './operations/training-jobs.js';
 import { transformJobOperations } from './operations/transform-jobs.js';
 
 export function sageMakerOperations(deps: SageMakerDeps): OperationTable {
-  return {
+  return operationTable<SageMakerOperations>({
     ...trainingJobOperations(deps),
     ...processingJobOperations(deps),
     ...transformJobOperations(deps),
@@ -18,5 +19,5 @@ export function sageMakerOperations(deps: SageMakerDeps): OperationTable {
     ...endpointConfigOperations(deps),
     ...endpointOperations(deps),
     ...tagOperations(deps),
-  };
+  });
 }

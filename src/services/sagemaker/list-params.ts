@@ -2,14 +2,16 @@
 import { ValidationException } from '../../protocol/errors.js';
 import { InvalidNextTokenError, type ListPage, type ListQuery, type ResourceStore } from '../../storage/resource-store.js';
 import type { ResourceKind } from '../../resources/kinds.js';
+import type { Timestamp } from './generated/types.js';
 
+/** The members every SageMaker List* request shares (each List*'s generated input has them). */
 export interface ListRequest {
   NameContains?: string;
   StatusEquals?: string;
-  CreationTimeAfter?: number | string;
-  CreationTimeBefore?: number | string;
-  LastModifiedTimeAfter?: number | string;
-  LastModifiedTimeBefore?: number | string;
+  CreationTimeAfter?: Timestamp;
+  CreationTimeBefore?: Timestamp;
+  LastModifiedTimeAfter?: Timestamp;
+  LastModifiedTimeBefore?: Timestamp;
   SortBy?: string;
   SortOrder?: string;
   MaxResults?: number;
@@ -17,8 +19,9 @@ export interface ListRequest {
 }
 
 /** Wire timestamps are epoch seconds (JSON numbers); some clients send ISO strings. → epoch ms. */
-export function toEpochMs(v: number | string | undefined): number | undefined {
+export function toEpochMs(v: Timestamp | undefined): number | undefined {
   if (v === undefined || v === null) return undefined;
+  if (v instanceof Date) return v.getTime(); // the generated type allows it (outputs); JSON input never carries one
   if (typeof v === 'number') return Math.round(v * 1000);
   const n = Number(v);
   if (Number.isFinite(n)) return Math.round(n * 1000);

@@ -7,7 +7,8 @@
  * `arn:aws:sts::<account>:assumed-role/SlipwayExecutionRole/<access key>`
  * (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
  */
-import type { OperationTable } from '../../protocol/operation-table.js';
+import { operationTable, type OperationTable } from '../../protocol/operation-table.js';
+import type { Operations } from './generated/types.js';
 import type { IamStore } from '../../storage/iam-store.js';
 import { DEFAULT_ROLE_NAME } from '../iam/default-role.js';
 
@@ -21,7 +22,7 @@ function sessionName(accessKeyId: string | undefined): string {
 }
 
 export function stsOperations(deps: { iam: IamStore }): OperationTable {
-  return {
+  return operationTable<Operations>({
     GetCallerIdentity: (ctx) => {
       const session = sessionName(ctx.accessKeyId);
       // The role may have been deleted since start (it is recreated on the next one).
@@ -32,5 +33,5 @@ export function stsOperations(deps: { iam: IamStore }): OperationTable {
         Arn: `arn:aws:sts::${ctx.accountId}:assumed-role/${role?.name ?? DEFAULT_ROLE_NAME}/${session}`,
       };
     },
-  };
+  });
 }

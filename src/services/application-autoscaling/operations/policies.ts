@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { Operations, ScalingActivity, ScalingPolicy, TargetTrackingScalingPolicyConfiguration } from '../generated/types.js';
 import {
   INVOCATIONS_PER_INSTANCE,
   SAGEMAKER_NAMESPACE,
@@ -20,17 +21,6 @@ import {
 import type { AutoscalingDeps } from '../deps.js';
 import { checkVariantTarget, noScalableTarget, noScalingPolicy } from '../errors.js';
 import { decodeOffset, encodeOffset, DEFAULT_PAGE, pageOf } from '../paging.js';
-
-interface PolicyInput {
-  PolicyName: string;
-  ServiceNamespace: string;
-  ResourceId: string;
-  ScalableDimension: string;
-  PolicyType?: string;
-  TargetTrackingScalingPolicyConfiguration?: TargetTrackingConfigDoc;
-  StepScalingPolicyConfiguration?: unknown;
-  PredictiveScalingPolicyConfiguration?: unknown;
-}
 
 const STATISTICS = new Set(['Average', 'Minimum', 'Maximum', 'SampleCount', 'Sum']);
 
@@ -61,7 +51,7 @@ export function checkTargetTracking(c: TargetTrackingConfigDoc | undefined): Tar
   return c;
 }
 
-export function policyDoc(p: ScalingPolicyRecord) {
+export function policyDoc(p: ScalingPolicyRecord): ScalingPolicy {
   return {
     PolicyARN: p.arn,
     PolicyName: p.name,
@@ -69,13 +59,14 @@ export function policyDoc(p: ScalingPolicyRecord) {
     ResourceId: p.resourceId,
     ScalableDimension: VARIANT_DIMENSION,
     PolicyType: 'TargetTrackingScaling',
-    TargetTrackingScalingPolicyConfiguration: p.config,
+    // Stored as PutScalingPolicy received it (of this type) once checkTargetTracking passed it.
+    TargetTrackingScalingPolicyConfiguration: p.config as TargetTrackingScalingPolicyConfiguration,
     Alarms: p.alarms,
     CreationTime: p.createdAt / 1000,
   };
 }
 
-function activityDoc(a: ScalingActivityRecord) {
+function activityDoc(a: ScalingActivityRecord): ScalingActivity {
   return {
     ActivityId: a.id,
     ServiceNamespace: SAGEMAKER_NAMESPACE,
@@ -90,11 +81,11 @@ function activityDoc(a: ScalingActivityRecord) {
   };
 }
 
-export function policyOperations(deps: AutoscalingDeps): OperationTable {
+export function policyOperations(deps: AutoscalingDeps): OperationHandlers<Operations> {
   const now = () => (deps.now ?? Date.now)();
 
   return {
-    PutScalingPolicy: (ctx, input: PolicyInput) => {
+    PutScalingPolicy: (ctx, input) => {
       checkVariantTarget(input);
       // PolicyType defaults to StepScaling (API_PutScalingPolicy).
       const type = input.PolicyType ?? 'StepScaling';
@@ -125,10 +116,7 @@ export function policyOperations(deps: AutoscalingDeps): OperationTable {
       return { PolicyARN: record.arn, Alarms: record.alarms };
     },
 
-    DescribeScalingPolicies: (
-      _ctx,
-      input: { ServiceNamespace: string; PolicyNames?: string[]; ResourceId?: string; ScalableDimension?: string; MaxResults?: number; NextToken?: string },
-    ) => {
+    DescribeScalingPolicies: (_ctx, input) => {
       const all =
         input.ServiceNamespace !== SAGEMAKER_NAMESPACE || (input.ScalableDimension !== undefined && input.ScalableDimension !== VARIANT_DIMENSION)
           ? []
@@ -137,16 +125,13 @@ export function policyOperations(deps: AutoscalingDeps): OperationTable {
       return { ScalingPolicies: page.items.map(policyDoc), ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
     },
 
-    DeleteScalingPolicy: (_ctx, input: PolicyInput) => {
+    DeleteScalingPolicy: (_ctx, input) => {
       checkVariantTarget(input);
       if (!deps.store.deletePolicy(input.ResourceId, input.PolicyName)) throw noScalingPolicy(input.ResourceId, input.ScalableDimension, input.PolicyName);
       return {};
     },
 
-    DescribeScalingActivities: (
-      _ctx,
-      input: { ServiceNamespace: string; ResourceId?: string; ScalableDimension?: string; MaxResults?: number; NextToken?: string },
-    ) => {
+    DescribeScalingActivities: (_ctx, input) => {
       if (input.ServiceNamespace !== SAGEMAKER_NAMESPACE || (input.ScalableDimension !== undefined && input.ScalableDimension !== VARIANT_DIMENSION)) {
         return { ScalingActivities: [] };
       }

@@ -5,7 +5,8 @@
  * live with the target and go when it is deregistered.
  */
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { Operations } from '../generated/types.js';
 import { MAX_TAGS_PER_TARGET } from '../../../resources/scalable-target.js';
 import type { AutoscalingDeps } from '../deps.js';
 import { resourceNotFound, tooManyTags } from '../errors.js';
@@ -20,25 +21,25 @@ export function mergeTags(arn: string, current: Record<string, string>, added: R
   return merged;
 }
 
-export function tagOperations(deps: AutoscalingDeps): OperationTable {
+export function tagOperations(deps: AutoscalingDeps): OperationHandlers<Operations> {
   const mustGet = (arn: string) => {
     const t = deps.store.getTargetByArn(arn);
     if (!t) throw resourceNotFound(arn);
     return t;
   };
   return {
-    TagResource: (_ctx, input: { ResourceARN: string; Tags: Record<string, string> }) => {
+    TagResource: (_ctx, input) => {
       const t = mustGet(input.ResourceARN);
       deps.store.setTags(t.resourceId, mergeTags(t.arn, t.tags, input.Tags));
       return {};
     },
-    UntagResource: (_ctx, input: { ResourceARN: string; TagKeys: string[] }) => {
+    UntagResource: (_ctx, input) => {
       const t = mustGet(input.ResourceARN);
       const tags = { ...t.tags };
       for (const k of input.TagKeys) delete tags[k];
       deps.store.setTags(t.resourceId, tags);
       return {};
     },
-    ListTagsForResource: (_ctx, input: { ResourceARN: string }) => ({ Tags: mustGet(input.ResourceARN).tags }),
+    ListTagsForResource: (_ctx, input) => ({ Tags: mustGet(input.ResourceARN).tags }),
   };
 }

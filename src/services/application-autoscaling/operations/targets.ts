@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { Operations, ScalableTarget } from '../generated/types.js';
 import type { RequestContext } from '../../../protocol/context.js';
 import { SAGEMAKER_NAMESPACE, VARIANT_DIMENSION, scalableTargetArn, type ScalableTargetRecord, type SuspendedStateDoc } from '../../../resources/scalable-target.js';
 import { sageMakerArn } from '../../../resources/arn.js';
@@ -15,18 +16,12 @@ import { checkVariantTarget, noScalableTarget } from '../errors.js';
 import { pageOf } from '../paging.js';
 import { mergeTags } from './tags.js';
 
-interface TargetInput {
-  ServiceNamespace: string;
-  ResourceId: string;
-  ScalableDimension: string;
-}
-
 /** The service-linked role SageMaker variants scale with (RoleARN when the caller gives none). */
 export function serviceLinkedRole(account: string): string {
   return `arn:aws:iam::${account}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`;
 }
 
-export function targetDoc(t: ScalableTargetRecord) {
+export function targetDoc(t: ScalableTargetRecord): ScalableTarget {
   return {
     ServiceNamespace: SAGEMAKER_NAMESPACE,
     ResourceId: t.resourceId,
@@ -44,7 +39,7 @@ export function targetDoc(t: ScalableTargetRecord) {
   };
 }
 
-export function targetOperations(deps: AutoscalingDeps): OperationTable {
+export function targetOperations(deps: AutoscalingDeps): OperationHandlers<Operations> {
   const now = () => (deps.now ?? Date.now)();
   const enqueue = (resourceId: string) => deps.queue.enqueue(`autoscaling:${resourceId}`);
 
@@ -61,10 +56,7 @@ export function targetOperations(deps: AutoscalingDeps): OperationTable {
   };
 
   return {
-    RegisterScalableTarget: (
-      ctx,
-      input: TargetInput & { MinCapacity?: number; MaxCapacity?: number; RoleARN?: string; SuspendedState?: SuspendedStateDoc; Tags?: Record<string, string> },
-    ) => {
+    RegisterScalableTarget: (ctx, input) => {
       const { endpoint, variant } = checkVariantTarget(input);
       checkEndpoint(ctx, endpoint, variant);
       const existing = deps.store.getTarget(input.ResourceId);
@@ -94,10 +86,7 @@ export function targetOperations(deps: AutoscalingDeps): OperationTable {
       return { ScalableTargetARN: record.arn };
     },
 
-    DescribeScalableTargets: (
-      _ctx,
-      input: { ServiceNamespace: string; ResourceIds?: string[]; ScalableDimension?: string; MaxResults?: number; NextToken?: string },
-    ) => {
+    DescribeScalableTargets: (_ctx, input) => {
       // Other namespaces hold nothing here: an empty list, as for an account without targets.
       const all =
         input.ServiceNamespace !== SAGEMAKER_NAMESPACE || (input.ScalableDimension !== undefined && input.ScalableDimension !== VARIANT_DIMENSION)
@@ -107,7 +96,7 @@ export function targetOperations(deps: AutoscalingDeps): OperationTable {
       return { ScalableTargets: page.items.map(targetDoc), ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
     },
 
-    DeregisterScalableTarget: (_ctx, input: TargetInput) => {
+    DeregisterScalableTarget: (_ctx, input) => {
       checkVariantTarget(input);
       // Its policies go with it (ON DELETE CASCADE), as in AWS.
       if (!deps.store.deleteTarget(input.ResourceId)) throw noScalableTarget(input.ResourceId, input.ScalableDimension);

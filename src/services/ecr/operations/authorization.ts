@@ -4,14 +4,15 @@
  * password part). The proxy endpoint is ECR's host name for the caller's region, as the real
  * service answers; it reaches Slipway once the host-name opt-in is on (docs/ecr.md).
  */
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { Operations } from '../generated/types.js';
 import type { EcrDeps } from '../deps.js';
 import { registryHost } from '../names.js';
 
-export function authorizationOperations(deps: EcrDeps): OperationTable {
+export function authorizationOperations(deps: EcrDeps): OperationHandlers<Operations> {
   const now = deps.now ?? Date.now;
   return {
-    GetAuthorizationToken: (ctx, input: { registryIds?: string[] }) => {
+    GetAuthorizationToken: (ctx, input) => {
       const { password, expiresAt } = deps.tokens.issue(ctx.accessKeyId, now());
       const authorizationToken = Buffer.from(`AWS:${password}`).toString('base64');
       const ids = input.registryIds ?? [deps.accountId];

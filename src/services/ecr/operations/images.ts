@@ -7,37 +7,26 @@
  * manifest as it was pushed whatever `acceptedMediaTypes` says: Slipway does not convert manifests
  * between schema versions as ECR does.
  */
-import type { RequestContext } from '../../../protocol/context.js';
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { Image, ImageFailure, ImageFailureCode, ImageIdentifier, Operations } from '../generated/types.js';
 import type { ImageRecord, TagStatus } from '../../../storage/ecr-store.js';
 import type { EcrDeps } from '../deps.js';
 import { ImageNotFoundException, RepositoryNotFoundException, invalidParameter } from '../errors.js';
 import { DEFAULT_PAGE, decodeToken, page } from '../paging.js';
 
-export interface ImageIdentifier {
-  imageDigest?: string;
-  imageTag?: string;
-}
-
-interface ImageFailure {
-  imageId: ImageIdentifier;
-  failureCode: string;
-  failureReason: string;
-}
-
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const INDEX_TYPES = new Set(['application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json']);
 
-type Resolved = { digest: string; image: ImageRecord } | { failure: ImageFailure };
+type Resolved = { digest: string; image: ImageRecord } | { failure: Required<ImageFailure> };
 
-export function imageOperations(deps: EcrDeps): OperationTable {
+export function imageOperations(deps: EcrDeps): OperationHandlers<Operations> {
   const account = deps.accountId;
   const requireRepo = (name: string) => {
     if (!deps.store.getRepository(name)) throw new RepositoryNotFoundException(name, account);
   };
 
   const resolve = (repo: string, id: ImageIdentifier): Resolved => {
-    const fail = (failureCode: string, failureReason: string): Resolved => ({ failure: { imageId: id, failureCode, failureReason } });
+    const fail = (failureCode: ImageFailureCode, failureReason: string): Resolved => ({ failure: { imageId: id, failureCode, failureReason } });
     if (id.imageDigest === undefined && id.imageTag === undefined) return fail('MissingDigestAndTag', 'Invalid request parameters: both tag and digest cannot be null');
     if (id.imageDigest !== undefined && !DIGEST.test(id.imageDigest)) return fail('InvalidImageDigest', 'Invalid image digest');
     let digest = id.imageDigest;
@@ -61,7 +50,7 @@ export function imageOperations(deps: EcrDeps): OperationTable {
     imageManifestMediaType: img.mediaType,
     ...(img.artifactMediaType ? { artifactMediaType: img.artifactMediaType } : {}),
     ...(img.lastPulledAt ? { lastRecordedPullTime: new Date(img.lastPulledAt) } : {}),
-    imageStatus: 'ACTIVE',
+    imageStatus: 'ACTIVE' as const,
   });
 
   /** child digest → the index manifests in `repo` listing it (a child cannot go while they stay); read once per call. */
@@ -88,7 +77,7 @@ export function imageOperations(deps: EcrDeps): OperationTable {
   };
 
   return {
-    DescribeImages: (_ctx: RequestContext, input: { repositoryName: string; imageIds?: ImageIdentifier[]; nextToken?: string; maxResults?: number; filter?: { tagStatus?: TagStatus } }) => {
+    DescribeImages: (_ctx, input) => {
       requireRepo(input.repositoryName);
       if (input.imageIds) {
         if (input.maxResults !== undefined || input.nextToken !== undefined) throw invalidParameter('maxResults and nextToken cannot be used when imageIds is specified');
@@ -107,16 +96,16 @@ export function imageOperations(deps: EcrDeps): OperationTable {
       return { imageDetails: items.map(detail), ...(nextToken ? { nextToken } : {}) };
     },
 
-    ListImages: (_ctx: RequestContext, input: { repositoryName: string; nextToken?: string; maxResults?: number; filter?: { tagStatus?: TagStatus } }) => {
+    ListImages: (_ctx, input) => {
       requireRepo(input.repositoryName);
       const { items, nextToken } = listPage(input);
       const imageIds = items.flatMap((img) => (img.tags.length > 0 ? img.tags.map((t) => ({ imageDigest: img.digest, imageTag: t })) : [{ imageDigest: img.digest }]));
       return { imageIds, ...(nextToken ? { nextToken } : {}) };
     },
 
-    BatchGetImage: (_ctx: RequestContext, input: { repositoryName: string; imageIds: ImageIdentifier[] }) => {
+    BatchGetImage: (_ctx, input) => {
       requireRepo(input.repositoryName);
-      const images: unknown[] = [];
+      const images: Image[] = [];
       const failures: ImageFailure[] = [];
       for (const id of input.imageIds) {
         const r = resolve(input.repositoryName, id);
@@ -135,7 +124,7 @@ export function imageOperations(deps: EcrDeps): OperationTable {
       return { images, failures };
     },
 
-    BatchDeleteImage: async (_ctx: RequestContext, input: { repositoryName: string; imageIds: ImageIdentifier[] }) => {
+    BatchDeleteImage: async (_ctx, input) => {
       const repo = input.repositoryName;
       requireRepo(repo);
       const imageIds: ImageIdentifier[] = [];

@@ -5,28 +5,14 @@
  * registry, Slipway's account).
  */
 import type { RequestContext } from '../../../protocol/context.js';
-import type { OperationTable } from '../../../protocol/operation-table.js';
-import { RepositoryExistsError, type RepositoryRecord, type RepositorySettings, type TagMutability } from '../../../storage/ecr-store.js';
-import type { Tag } from '../../../resources/tag.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { ImageTagMutability, ImageTagMutabilityExclusionFilter, Operations } from '../generated/types.js';
+import { RepositoryExistsError, type RepositoryRecord, type RepositorySettings } from '../../../storage/ecr-store.js';
 import type { EcrDeps } from '../deps.js';
 import { RepositoryAlreadyExistsException, RepositoryNotEmptyException, RepositoryNotFoundException, invalidParameter } from '../errors.js';
 import { repositoryArn, repositoryUri, tagKeyOf } from '../names.js';
 import { DEFAULT_PAGE, decodeToken, page } from '../paging.js';
 import { checkTags } from './tags.js';
-
-interface ExclusionFilter {
-  filterType: string;
-  filter: string;
-}
-
-interface CreateRepositoryInput {
-  repositoryName: string;
-  tags?: Tag[];
-  imageTagMutability?: TagMutability;
-  imageTagMutabilityExclusionFilters?: ExclusionFilter[];
-  imageScanningConfiguration?: { scanOnPush?: boolean };
-  encryptionConfiguration?: { encryptionType: string; kmsKey?: string };
-}
 
 /** The Repository shape of the API. */
 export function repositoryShape(ctx: RequestContext, accountId: string, r: RepositoryRecord): Record<string, unknown> {
@@ -44,7 +30,10 @@ export function repositoryShape(ctx: RequestContext, accountId: string, r: Repos
 }
 
 /** The *_WITH_EXCLUSION modes need filters, the others take none (PutImageTagMutability API reference). */
-function mutability(mode: TagMutability | undefined, filters: ExclusionFilter[] | undefined): Pick<RepositorySettings, 'imageTagMutability' | 'imageTagMutabilityExclusionFilters'> {
+function mutability(
+  mode: ImageTagMutability | undefined,
+  filters: ImageTagMutabilityExclusionFilter[] | undefined,
+): { imageTagMutability: ImageTagMutability; imageTagMutabilityExclusionFilters?: ImageTagMutabilityExclusionFilter[] } {
   const m = mode ?? 'MUTABLE';
   const withExclusion = m === 'IMMUTABLE_WITH_EXCLUSION' || m === 'MUTABLE_WITH_EXCLUSION';
   if (withExclusion && !filters?.length) {
@@ -56,7 +45,7 @@ function mutability(mode: TagMutability | undefined, filters: ExclusionFilter[] 
   return withExclusion ? { imageTagMutability: m, imageTagMutabilityExclusionFilters: filters } : { imageTagMutability: m };
 }
 
-export function repositoryOperations(deps: EcrDeps): OperationTable {
+export function repositoryOperations(deps: EcrDeps): OperationHandlers<Operations> {
   const now = deps.now ?? Date.now;
   const account = deps.accountId;
   const require = (name: string): RepositoryRecord => {
@@ -66,7 +55,7 @@ export function repositoryOperations(deps: EcrDeps): OperationTable {
   };
 
   return {
-    CreateRepository: (ctx, input: CreateRepositoryInput) => {
+    CreateRepository: (ctx, input) => {
       const tags = checkTags(input.tags ?? []);
       const enc = input.encryptionConfiguration ?? { encryptionType: 'AES256' };
       // Slipway encrypts nothing with KMS; saying so beats recording a key that is never used.
@@ -92,7 +81,7 @@ export function repositoryOperations(deps: EcrDeps): OperationTable {
       return { repository: repositoryShape(ctx, account, rec) };
     },
 
-    DescribeRepositories: (ctx, input: { repositoryNames?: string[]; nextToken?: string; maxResults?: number }) => {
+    DescribeRepositories: (ctx, input) => {
       if (input.repositoryNames) {
         if (input.maxResults !== undefined || input.nextToken !== undefined) {
           throw invalidParameter('maxResults and nextToken cannot be used when repositoryNames is specified');
@@ -105,7 +94,7 @@ export function repositoryOperations(deps: EcrDeps): OperationTable {
       return { repositories: items.map((r) => repositoryShape(ctx, account, r)), ...(nextToken ? { nextToken } : {}) };
     },
 
-    DeleteRepository: async (ctx, input: { repositoryName: string; force?: boolean }) => {
+    DeleteRepository: async (ctx, input) => {
       const rec = require(input.repositoryName);
       if (!input.force && deps.store.countImages(rec.name) > 0) throw new RepositoryNotEmptyException(rec.name, account);
       deps.store.deleteRepository(rec.name);
@@ -115,7 +104,7 @@ export function repositoryOperations(deps: EcrDeps): OperationTable {
       return { repository: repositoryShape(ctx, account, rec) };
     },
 
-    PutImageTagMutability: (_ctx, input: { repositoryName: string; imageTagMutability: TagMutability; imageTagMutabilityExclusionFilters?: ExclusionFilter[] }) => {
+    PutImageTagMutability: (_ctx, input) => {
       const rec = require(input.repositoryName);
       const m = mutability(input.imageTagMutability, input.imageTagMutabilityExclusionFilters);
       const settings: RepositorySettings = { ...rec.settings, ...m };

@@ -2,7 +2,8 @@
  * @module services/ecr/operations/tags — TagResource, UntagResource, ListTagsForResource on
  * repository ARNs (any region: Slipway's repositories are not regional).
  */
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { Operations } from '../generated/types.js';
 import type { Tag } from '../../../resources/tag.js';
 import type { EcrDeps } from '../deps.js';
 import { InvalidTagParameterException, RepositoryNotFoundException, TooManyTagsException, invalidParameter } from '../errors.js';
@@ -22,7 +23,7 @@ export function checkTags(tags: Tag[]): Tag[] {
   return tags;
 }
 
-export function tagOperations(deps: EcrDeps): OperationTable {
+export function tagOperations(deps: EcrDeps): OperationHandlers<Operations> {
   const account = deps.accountId;
   const keyOf = (arn: string): string => {
     const parsed = parseRepositoryArn(arn);
@@ -31,7 +32,7 @@ export function tagOperations(deps: EcrDeps): OperationTable {
     return tagKeyOf(account, parsed.name);
   };
   return {
-    TagResource: (_ctx, input: { resourceArn: string; tags: Tag[] }) => {
+    TagResource: (_ctx, input) => {
       const key = keyOf(input.resourceArn);
       checkTags(input.tags);
       const after = new Set([...deps.tags.list(key).map((t) => t.Key), ...input.tags.map((t) => t.Key)]);
@@ -39,10 +40,10 @@ export function tagOperations(deps: EcrDeps): OperationTable {
       deps.tags.put(key, input.tags);
       return {};
     },
-    UntagResource: (_ctx, input: { resourceArn: string; tagKeys: string[] }) => {
+    UntagResource: (_ctx, input) => {
       deps.tags.delete(keyOf(input.resourceArn), input.tagKeys);
       return {};
     },
-    ListTagsForResource: (_ctx, input: { resourceArn: string }) => ({ tags: deps.tags.list(keyOf(input.resourceArn)) }),
+    ListTagsForResource: (_ctx, input) => ({ tags: deps.tags.list(keyOf(input.resourceArn)) }),
   };
 }

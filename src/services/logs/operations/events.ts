@@ -3,7 +3,8 @@
  * GetLogEvents follows the real service's token rules: `nextForwardToken`/`nextBackwardToken` are
  * always set, and at either end the token passed in comes back unchanged.
  */
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { Operations } from '../generated/types.js';
 import type { StoredLogEvent } from '../../../storage/log-store.js';
 import { groupNotFound, InvalidParameterException, streamNotFound } from '../errors.js';
 import { compileFilterPattern, FilterPatternError } from '../filter-pattern.js';
@@ -24,22 +25,10 @@ const SCAN_DEADLINE_MS = 5_000;
 
 const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export function eventOperations(deps: LogsDeps): OperationTable {
+export function eventOperations(deps: LogsDeps): OperationHandlers<Operations> {
   const { logs } = deps;
   return {
-    GetLogEvents: (
-      _ctx,
-      input: {
-        logGroupName?: string;
-        logGroupIdentifier?: string;
-        logStreamName: string;
-        startTime?: number;
-        endTime?: number;
-        nextToken?: string;
-        limit?: number;
-        startFromHead?: boolean;
-      },
-    ) => {
+    GetLogEvents: (_ctx, input) => {
       const group = groupName(input);
       if (!logs.groupExists(group)) throw groupNotFound();
       const streamId = logs.streamId(group, input.logStreamName);
@@ -79,20 +68,7 @@ export function eventOperations(deps: LogsDeps): OperationTable {
       };
     },
 
-    FilterLogEvents: async (
-      _ctx,
-      input: {
-        logGroupName?: string;
-        logGroupIdentifier?: string;
-        logStreamNames?: string[];
-        logStreamNamePrefix?: string;
-        startTime?: number;
-        endTime?: number;
-        filterPattern?: string;
-        nextToken?: string;
-        limit?: number;
-      },
-    ) => {
+    FilterLogEvents: async (_ctx, input) => {
       const group = groupName(input);
       if (!logs.groupExists(group)) throw groupNotFound();
       if (input.logStreamNames && input.logStreamNamePrefix) {
@@ -162,10 +138,7 @@ export function eventOperations(deps: LogsDeps): OperationTable {
       return result;
     },
 
-    PutLogEvents: (
-      _ctx,
-      input: { logGroupName: string; logStreamName: string; logEvents: { timestamp: number; message: string }[] },
-    ) => {
+    PutLogEvents: (_ctx, input) => {
       if (!logs.groupExists(input.logGroupName)) throw groupNotFound();
       if (logs.streamId(input.logGroupName, input.logStreamName) === undefined) throw streamNotFound();
       const events = [...input.logEvents].sort((a, b) => a.timestamp - b.timestamp);

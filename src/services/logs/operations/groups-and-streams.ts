@@ -1,5 +1,6 @@
 /** @module services/logs/operations/groups-and-streams — log group and stream operations (create, describe, delete, retention). */
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { Operations } from '../generated/types.js';
 import type { LogStore } from '../../../storage/log-store.js';
 import { groupNotFound, InvalidParameterException, ResourceAlreadyExistsException, streamNotFound } from '../errors.js';
 import { decodeOffset, encodeOffset } from '../tokens.js';
@@ -21,18 +22,18 @@ export function groupArn(deps: LogsDeps, name: string): string {
   return `arn:aws:logs:${deps.config.region}:${deps.config.accountId}:log-group:${name}`;
 }
 
-export function groupsAndStreamsOperations(deps: LogsDeps): OperationTable {
+export function groupsAndStreamsOperations(deps: LogsDeps): OperationHandlers<Operations> {
   const { logs } = deps;
   const requireGroup = (name: string) => {
     if (!logs.groupExists(name)) throw groupNotFound();
   };
   return {
-    CreateLogGroup: (_ctx, input: { logGroupName: string }) => {
+    CreateLogGroup: (_ctx, input) => {
       if (logs.groupExists(input.logGroupName)) throw new ResourceAlreadyExistsException('The specified log group already exists');
       logs.ensureGroup(input.logGroupName);
       return {};
     },
-    CreateLogStream: (_ctx, input: { logGroupName: string; logStreamName: string }) => {
+    CreateLogStream: (_ctx, input) => {
       requireGroup(input.logGroupName);
       if (logs.streamId(input.logGroupName, input.logStreamName) !== undefined) {
         throw new ResourceAlreadyExistsException('The specified log stream already exists');
@@ -40,26 +41,26 @@ export function groupsAndStreamsOperations(deps: LogsDeps): OperationTable {
       logs.ensureStream(input.logGroupName, input.logStreamName);
       return {};
     },
-    DeleteLogGroup: (_ctx, input: { logGroupName: string }) => {
+    DeleteLogGroup: (_ctx, input) => {
       if (!logs.deleteGroup(input.logGroupName)) throw groupNotFound();
       return {};
     },
-    DeleteLogStream: (_ctx, input: { logGroupName: string; logStreamName: string }) => {
+    DeleteLogStream: (_ctx, input) => {
       requireGroup(input.logGroupName);
       if (!logs.deleteStream(input.logGroupName, input.logStreamName)) throw streamNotFound();
       return {};
     },
-    PutRetentionPolicy: (_ctx, input: { logGroupName: string; retentionInDays: number }) => {
+    PutRetentionPolicy: (_ctx, input) => {
       requireGroup(input.logGroupName);
       logs.setRetention(input.logGroupName, input.retentionInDays);
       return {};
     },
-    DeleteRetentionPolicy: (_ctx, input: { logGroupName: string }) => {
+    DeleteRetentionPolicy: (_ctx, input) => {
       requireGroup(input.logGroupName);
       logs.setRetention(input.logGroupName, null);
       return {};
     },
-    DescribeLogGroups: (_ctx, input: { logGroupNamePrefix?: string; limit?: number; nextToken?: string }) => {
+    DescribeLogGroups: (_ctx, input) => {
       const all = logs.groups(input.logGroupNamePrefix ?? '');
       const start = decodeOffset(input.nextToken);
       const limit = input.limit ?? 50;
@@ -73,23 +74,12 @@ export function groupsAndStreamsOperations(deps: LogsDeps): OperationTable {
           arn: `${arn}:*`,
           logGroupArn: arn,
           storedBytes: g.storedBytes,
-          logGroupClass: 'STANDARD',
+          logGroupClass: 'STANDARD' as const,
         };
       });
       return start + limit < all.length ? { logGroups: page, nextToken: encodeOffset(start + limit) } : { logGroups: page };
     },
-    DescribeLogStreams: (
-      _ctx,
-      input: {
-        logGroupName?: string;
-        logGroupIdentifier?: string;
-        logStreamNamePrefix?: string;
-        orderBy?: 'LogStreamName' | 'LastEventTime';
-        descending?: boolean;
-        limit?: number;
-        nextToken?: string;
-      },
-    ) => {
+    DescribeLogStreams: (_ctx, input) => {
       const name = groupName(input);
       requireGroup(name);
       if (input.orderBy === 'LastEventTime' && input.logStreamNamePrefix) {

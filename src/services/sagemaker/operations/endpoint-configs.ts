@@ -5,25 +5,18 @@
  * (endpoints keep running what they deployed).
  */
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { SageMakerOperations } from '../operation-types.js';
 import { parseDataUri } from '../../../resources/s3-uri.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
 import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { checkRoleArn } from '../role-check.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
-import { listResources, type ListRequest } from '../list-params.js';
+import { listResources } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
-import type { DataCaptureConfigDoc, EndpointConfigDoc, ProductionVariantDoc } from '../../../resources/endpoint-config.js';
-import type { Tag } from '../../../resources/tag.js';
-
-interface CreateEndpointConfigInput {
-  EndpointConfigName: string;
-  ProductionVariants: ProductionVariantDoc[];
-  Tags?: Tag[];
-  [member: string]: unknown;
-}
+import type { DataCaptureConfigDoc, EndpointConfigDoc } from '../../../resources/endpoint-config.js';
 
 /** What the model cannot say about DataCaptureConfig: where captures go must be an S3 prefix. */
 function checkDataCapture(c: DataCaptureConfigDoc | undefined): void {
@@ -35,12 +28,12 @@ function checkDataCapture(c: DataCaptureConfigDoc | undefined): void {
   if (modes.size !== c.CaptureOptions.length) throw new ValidationException('DataCaptureConfig.CaptureOptions must not repeat a CaptureMode.');
 }
 
-export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
+export function endpointConfigOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => (deps.now ?? Date.now)();
   const arnOf = (ctx: { region: string; accountId: string }, name: string) => sageMakerArn(ctx.region, ctx.accountId, 'endpoint-config', name);
 
   return {
-    CreateEndpointConfig: (ctx, input: CreateEndpointConfigInput) => {
+    CreateEndpointConfig: (ctx, input) => {
       const arn = arnOf(ctx, input.EndpointConfigName);
       const seen = new Set<string>();
       for (const v of input.ProductionVariants) {
@@ -71,7 +64,8 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
         EndpointConfigName: input.EndpointConfigName,
         EndpointConfigArn: arn,
         // SageMaker echoes the default weight of 1.0 in DescribeEndpointConfig.
-        ProductionVariants: input.ProductionVariants.map((v) => ({ ...v, InitialVariantWeight: v.InitialVariantWeight ?? 1 })),
+        // ModelName is checked present above (the model allows it absent for model packages).
+        ProductionVariants: input.ProductionVariants.map((v) => ({ ...v, ModelName: v.ModelName!, InitialVariantWeight: v.InitialVariantWeight ?? 1 })),
         CreationTime: wireTime(t),
       };
       try {
@@ -84,13 +78,13 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
       return { EndpointConfigArn: arn };
     },
 
-    DescribeEndpointConfig: (ctx, input: { EndpointConfigName: string }) => {
+    DescribeEndpointConfig: (ctx, input) => {
       const rec = deps.resources.get('endpoint-config', input.EndpointConfigName);
       if (!rec) throw couldNotFind('endpoint configuration', arnOf(ctx, input.EndpointConfigName));
       return rec.doc;
     },
 
-    ListEndpointConfigs: (_ctx, input: ListRequest) => {
+    ListEndpointConfigs: (_ctx, input) => {
       const page = listResources(deps.resources, 'endpoint-config', input, 'Descending');
       return {
         EndpointConfigs: page.items.map((r) => ({
@@ -102,7 +96,7 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationTable {
       };
     },
 
-    DeleteEndpointConfig: (ctx, input: { EndpointConfigName: string }) => {
+    DeleteEndpointConfig: (ctx, input) => {
       if (!deps.resources.delete('endpoint-config', input.EndpointConfigName)) {
         throw couldNotFind('endpoint configuration', arnOf(ctx, input.EndpointConfigName));
       }

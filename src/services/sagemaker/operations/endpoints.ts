@@ -10,18 +10,19 @@
  *   DeleteEndpoint  → Deleting ──▶ gone
  */
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable, OperationHandler } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { SageMakerOperations } from '../operation-types.js';
+import type { DescribeEndpointInput, EndpointStatus as WireEndpointStatus } from '../generated/types.js';
 import type { RequestContext } from '../../../protocol/context.js';
 import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS, DEFAULT_STARTUP_TIMEOUT_SECONDS, EndpointStatus, endpointLogGroup, type EndpointDoc, type EndpointInternal, type FleetPlan, type VariantSummaryDoc } from '../../../resources/endpoint.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
 import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
-import { listResources, type ListRequest } from '../list-params.js';
+import { listResources } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
 import { primaryContainer } from '../../../resources/model.js';
-import type { Tag } from '../../../resources/tag.js';
 import { resourceKey } from '../../../resources/kinds.js';
 import { applyDesiredWeightsAndCapacities } from '../../../resources/scalable-target.js';
 
@@ -68,7 +69,7 @@ export function plannedVariantSummaries(plan: FleetPlan): VariantSummaryDoc[] {
   }));
 }
 
-export function endpointOperations(deps: SageMakerDeps): OperationTable {
+export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => (deps.now ?? Date.now)();
   const arnOf = (ctx: RequestContext, name: string) => sageMakerArn(ctx.region, ctx.accountId, 'endpoint', name);
   const mustGet = (ctx: RequestContext, name: string) => {
@@ -78,7 +79,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
   };
   const key = (name: string) => resourceKey('endpoint', name);
 
-  const describe: OperationHandler = (ctx, input: { EndpointName: string }) => {
+  const describe = (ctx: RequestContext, input: DescribeEndpointInput): EndpointDoc => {
     const rec = mustGet(ctx, input.EndpointName);
     const asyncConfig = rec.internal.active.asyncInferenceConfig;
     const capture = rec.internal.active.dataCaptureConfig;
@@ -103,7 +104,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
   };
 
   return {
-    CreateEndpoint: (ctx, input: { EndpointName: string; EndpointConfigName: string; Tags?: Tag[] }) => {
+    CreateEndpoint: (ctx, input) => {
       const arn = arnOf(ctx, input.EndpointName);
       if (deps.resources.get('endpoint', input.EndpointName)) throw cannotCreateExisting('endpoint', arn);
       const plan = planFleet(deps, ctx, input.EndpointConfigName, 1);
@@ -134,7 +135,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
 
     DescribeEndpoint: describe,
 
-    ListEndpoints: (_ctx, input: ListRequest) => {
+    ListEndpoints: (_ctx, input) => {
       const page = listResources(deps.resources, 'endpoint', input, 'Descending');
       return {
         Endpoints: page.items.map((r) => ({
@@ -142,13 +143,14 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
           EndpointArn: r.doc.EndpointArn,
           CreationTime: r.doc.CreationTime,
           LastModifiedTime: wireTime(r.lastModifiedTime),
-          EndpointStatus: r.status,
+          // The record's status is one of resources/endpoint.ts's, all of them the model's.
+          EndpointStatus: r.status as WireEndpointStatus,
         })),
         ...(page.nextToken ? { NextToken: page.nextToken } : {}),
       };
     },
 
-    DeleteEndpoint: (ctx, input: { EndpointName: string }) => {
+    DeleteEndpoint: (ctx, input) => {
       mustGet(ctx, input.EndpointName);
       deps.resources.update('endpoint', input.EndpointName, (rec) => {
         rec.status = EndpointStatus.Deleting;
@@ -158,7 +160,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
       return {};
     },
 
-    UpdateEndpoint: (ctx, input: { EndpointName: string; EndpointConfigName: string; RetainAllVariantProperties?: boolean }) => {
+    UpdateEndpoint: (ctx, input) => {
       const rec = mustGet(ctx, input.EndpointName);
       if (rec.status !== EndpointStatus.InService) {
         // Observed wording for an endpoint that is still Creating/Updating.
@@ -185,10 +187,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationTable {
       return { EndpointArn: rec.arn };
     },
 
-    UpdateEndpointWeightsAndCapacities: (
-      ctx,
-      input: { EndpointName: string; DesiredWeightsAndCapacities: { VariantName: string; DesiredWeight?: number; DesiredInstanceCount?: number }[] },
-    ) => {
+    UpdateEndpointWeightsAndCapacities: (ctx, input) => {
       const rec = mustGet(ctx, input.EndpointName);
       if (rec.status !== EndpointStatus.InService) throw new ValidationException(`Cannot update in-progress endpoint "${rec.arn}".`);
       const missing = input.DesiredWeightsAndCapacities.filter((d) => !rec.internal.active.variants.some((v) => v.variantName === d.VariantName));

@@ -5,7 +5,8 @@
  * keep a copy of what they deployed).
  */
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { SageMakerOperations } from '../operation-types.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
 import { parseDataUri } from '../../../resources/s3-uri.js';
 import { sageMakerArn } from '../../../resources/arn.js';
@@ -13,21 +14,10 @@ import type { SageMakerDeps } from '../deps.js';
 import { checkRoleArn } from '../role-check.js';
 import { describedModel } from '../describe-defaults.js';
 import { cannotCreateExisting, couldNotFind } from '../errors.js';
-import { listResources, type ListRequest } from '../list-params.js';
+import { listResources } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
 import type { ContainerDefinitionDoc, ModelDoc } from '../../../resources/model.js';
-import type { Tag } from '../../../resources/tag.js';
-
-interface CreateModelInput {
-  ModelName: string;
-  PrimaryContainer?: ContainerDefinitionDoc;
-  Containers?: ContainerDefinitionDoc[];
-  ExecutionRoleArn?: string;
-  EnableNetworkIsolation?: boolean;
-  Tags?: Tag[];
-  [member: string]: unknown;
-}
 
 function checkContainer(c: ContainerDefinitionDoc): void {
   if (!c.Image) throw new ValidationException('Image is required for a container definition (model packages are not supported).');
@@ -40,12 +30,12 @@ function checkContainer(c: ContainerDefinitionDoc): void {
   }
 }
 
-export function modelOperations(deps: SageMakerDeps): OperationTable {
+export function modelOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => (deps.now ?? Date.now)();
   const arnOf = (ctx: { region: string; accountId: string }, name: string) => sageMakerArn(ctx.region, ctx.accountId, 'model', name);
 
   return {
-    CreateModel: (ctx, input: CreateModelInput) => {
+    CreateModel: (ctx, input) => {
       const arn = arnOf(ctx, input.ModelName);
       if (!input.PrimaryContainer && !input.Containers?.length) {
         throw new ValidationException('Either PrimaryContainer or Containers must be specified.');
@@ -72,13 +62,13 @@ export function modelOperations(deps: SageMakerDeps): OperationTable {
       return { ModelArn: arn };
     },
 
-    DescribeModel: (ctx, input: { ModelName: string }) => {
+    DescribeModel: (ctx, input) => {
       const rec = deps.resources.get('model', input.ModelName);
       if (!rec) throw couldNotFind('model', arnOf(ctx, input.ModelName));
       return describedModel(rec.doc);
     },
 
-    ListModels: (_ctx, input: ListRequest) => {
+    ListModels: (_ctx, input) => {
       const page = listResources(deps.resources, 'model', input, 'Descending');
       return {
         Models: page.items.map((r) => ({ ModelName: r.doc.ModelName, ModelArn: r.doc.ModelArn, CreationTime: r.doc.CreationTime })),
@@ -86,7 +76,7 @@ export function modelOperations(deps: SageMakerDeps): OperationTable {
       };
     },
 
-    DeleteModel: (ctx, input: { ModelName: string }) => {
+    DeleteModel: (ctx, input) => {
       if (!deps.resources.delete('model', input.ModelName)) throw couldNotFind('model', arnOf(ctx, input.ModelName));
       return {};
     },

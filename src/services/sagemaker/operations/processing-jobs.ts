@@ -8,23 +8,22 @@
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { SageMakerOperations } from '../operation-types.js';
+import type { CreateProcessingJobRequest, ListProcessingJobsResponse } from '../generated/types.js';
 import { inputLocalPath, outputLocalPath, underProcessingRoot } from '../../../resources/processing-job.js';
 import type { ProcessingJobDoc } from '../../../resources/processing-job.js';
 import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { checkRoleArn } from '../role-check.js';
-import { listResources, type ListRequest } from '../list-params.js';
+import { listResources } from '../list-params.js';
 import { checkCreateTags } from './tags.js';
 import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../job-operations.js';
 import { wireTime } from '../../../resources/wire-time.js';
-import type { Tag } from '../../../resources/tag.js';
 
 const KIND = 'processing-job' as const;
 
-type CreateInput = Partial<ProcessingJobDoc> & { ProcessingJobName: string; RoleArn: string; Tags?: Tag[] };
-
-function checkCreate(input: CreateInput): void {
+function checkCreate(input: CreateProcessingJobRequest): void {
   if (!input.AppSpecification?.ImageUri) throw new ValidationException('AppSpecification.ImageUri is required.');
   const cc = input.ProcessingResources?.ClusterConfig;
   if (!cc?.InstanceType || !cc.InstanceCount) throw new ValidationException('ProcessingResources.ClusterConfig.InstanceType and InstanceCount are required.');
@@ -56,10 +55,10 @@ function checkCreate(input: CreateInput): void {
   }
 }
 
-export function processingJobOperations(deps: SageMakerDeps): OperationTable {
+export function processingJobOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => deps.now?.() ?? Date.now();
 
-  const createProcessingJob = (ctx: RequestContext, input: CreateInput) => {
+  const createProcessingJob = (ctx: RequestContext, input: CreateProcessingJobRequest) => {
     checkCreate(input);
     checkRoleArn(deps, ctx, input.RoleArn, 'job');
     const tags = checkCreateTags(input.Tags);
@@ -97,12 +96,12 @@ export function processingJobOperations(deps: SageMakerDeps): OperationTable {
   return {
     CreateProcessingJob: createProcessingJob,
 
-    DescribeProcessingJob: (_ctx, input: { ProcessingJobName: string }) => describeJob(deps, KIND, input.ProcessingJobName),
+    DescribeProcessingJob: (_ctx, input) => describeJob(deps, KIND, input.ProcessingJobName),
 
-    ListProcessingJobs: (_ctx, input: ListRequest) => {
+    ListProcessingJobs: (_ctx, input) => {
       // Documented default SortOrder for ListProcessingJobs is Ascending (contract §2.1).
       const page = listResources(deps.resources, KIND, input, 'Ascending');
-      const out: Record<string, unknown> = {
+      const out: ListProcessingJobsResponse = {
         ProcessingJobSummaries: page.items.map((r) => ({
           ProcessingJobName: r.doc.ProcessingJobName,
           ProcessingJobArn: r.doc.ProcessingJobArn,
@@ -118,7 +117,7 @@ export function processingJobOperations(deps: SageMakerDeps): OperationTable {
       return out;
     },
 
-    StopProcessingJob: (_ctx, input: { ProcessingJobName: string }) => {
+    StopProcessingJob: (_ctx, input) => {
       requestJobStop(deps, KIND, input.ProcessingJobName, 'processing jobs', now());
       return {};
     },

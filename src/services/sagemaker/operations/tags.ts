@@ -1,19 +1,20 @@
 /** @module services/sagemaker/operations/tags — AddTags, ListTags, DeleteTags for any SageMaker resource ARN. */
 import { ValidationException } from '../../../protocol/errors.js';
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { SageMakerOperations } from '../operation-types.js';
 import type { SageMakerDeps } from '../deps.js';
 import { ResourceLimitExceeded } from '../errors.js';
 import type { Tag } from '../../../resources/tag.js';
 
 const MAX_TAGS = 50;
 
-export function tagOperations(deps: SageMakerDeps): OperationTable {
+export function tagOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const requireResource = (arn: string) => {
     // Real service: tagging an ARN that does not exist is a ValidationException.
     if (!deps.resources.getByArn(arn)) throw new ValidationException(`Resource ${arn} does not exist.`);
   };
   return {
-    AddTags: (_ctx, input: { ResourceArn: string; Tags: Tag[] }) => {
+    AddTags: (_ctx, input) => {
       requireResource(input.ResourceArn);
       const existing = new Set(deps.tags.list(input.ResourceArn).map((t) => t.Key));
       const after = new Set([...existing, ...input.Tags.map((t) => t.Key)]);
@@ -21,7 +22,7 @@ export function tagOperations(deps: SageMakerDeps): OperationTable {
       deps.tags.put(input.ResourceArn, input.Tags);
       return { Tags: input.Tags };
     },
-    ListTags: (_ctx, input: { ResourceArn: string; MaxResults?: number; NextToken?: string }) => {
+    ListTags: (_ctx, input) => {
       requireResource(input.ResourceArn);
       const all = deps.tags.list(input.ResourceArn);
       const start = input.NextToken ? Number(Buffer.from(input.NextToken, 'base64url').toString()) || 0 : 0;
@@ -31,7 +32,7 @@ export function tagOperations(deps: SageMakerDeps): OperationTable {
       if (start + max < all.length) out.NextToken = Buffer.from(String(start + max)).toString('base64url');
       return out;
     },
-    DeleteTags: (_ctx, input: { ResourceArn: string; TagKeys: string[] }) => {
+    DeleteTags: (_ctx, input) => {
       requireResource(input.ResourceArn);
       deps.tags.delete(input.ResourceArn, input.TagKeys);
       return {};

@@ -8,18 +8,19 @@
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { SageMakerOperations } from '../operation-types.js';
+import type { CreateTrainingJobRequest, ListTrainingJobsResponse, SecondaryStatus, TrainingJobSummary } from '../generated/types.js';
 import { type ChannelDoc, type TrainingJobDoc, setSecondaryStatus } from '../../../resources/training-job.js';
 import { joinUri } from '../../../resources/s3-uri.js';
 import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { checkRoleArn } from '../role-check.js';
 import { describedTrainingJob } from '../describe-defaults.js';
-import { listResources, type ListRequest } from '../list-params.js';
+import { listResources } from '../list-params.js';
 import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../job-operations.js';
 import { checkCreateTags } from './tags.js';
 import { wireTime } from '../../../resources/wire-time.js';
-import type { Tag } from '../../../resources/tag.js';
 import { invalidMetricRegexes } from '../../../resources/metric-definitions.js';
 
 /** StoppingCondition.MaxRuntimeInSeconds when absent: one day (model doc). */
@@ -28,21 +29,8 @@ const DEFAULT_MAX_RUNTIME_SECONDS = 86_400;
 // Request members that are not echoed by Describe (or are echoed under other names).
 const NOT_ECHOED = new Set(['TrainingJobName', 'Tags']);
 
-interface CreateInput {
-  TrainingJobName: string;
-  RoleArn: string;
-  Tags?: Tag[];
-  InputDataConfig?: ChannelDoc[];
-  AlgorithmSpecification?: Partial<TrainingJobDoc['AlgorithmSpecification']> & { AlgorithmName?: string };
-  ResourceConfig?: Partial<TrainingJobDoc['ResourceConfig']> & { InstanceGroups?: unknown[] };
-  OutputDataConfig?: TrainingJobDoc['OutputDataConfig'];
-  StoppingCondition?: Partial<TrainingJobDoc['StoppingCondition']>;
-  CheckpointConfig?: TrainingJobDoc['CheckpointConfig'];
-  [k: string]: unknown;
-}
-
 /** Checks what the model cannot express (contract §2.2: BYOC needs image, type and count). */
-function checkCreate(input: CreateInput): void {
+function checkCreate(input: CreateTrainingJobRequest): void {
   const algo = input.AlgorithmSpecification;
   if (!algo) throw new ValidationException('AlgorithmSpecification is required.');
   if (!algo.TrainingImage) {
@@ -101,23 +89,24 @@ function normaliseChannels(channels: ChannelDoc[] | undefined): ChannelDoc[] | u
   }));
 }
 
-function summary(doc: TrainingJobDoc, lastModifiedMs: number): Record<string, unknown> {
-  const s: Record<string, unknown> = {
+function summary(doc: TrainingJobDoc, lastModifiedMs: number): TrainingJobSummary {
+  const s: TrainingJobSummary = {
     TrainingJobName: doc.TrainingJobName,
     TrainingJobArn: doc.TrainingJobArn,
     CreationTime: doc.CreationTime,
     LastModifiedTime: wireTime(lastModifiedMs),
     TrainingJobStatus: doc.TrainingJobStatus,
-    SecondaryStatus: doc.SecondaryStatus,
+    // Set only from resources/training-job.ts's transitions, all of them the model's values.
+    SecondaryStatus: doc.SecondaryStatus as SecondaryStatus,
   };
   if (doc.TrainingEndTime !== undefined) s.TrainingEndTime = doc.TrainingEndTime;
   return s;
 }
 
-export function trainingJobOperations(deps: SageMakerDeps): OperationTable {
+export function trainingJobOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => deps.now?.() ?? Date.now();
 
-  const createTrainingJob = (ctx: RequestContext, input: CreateInput) => {
+  const createTrainingJob = (ctx: RequestContext, input: CreateTrainingJobRequest) => {
     checkCreate(input);
     checkRoleArn(deps, ctx, input.RoleArn, 'job');
     const tags = checkCreateTags(input.Tags);
@@ -138,7 +127,8 @@ export function trainingJobOperations(deps: SageMakerDeps): OperationTable {
       OutputDataConfig: input.OutputDataConfig!,
       ResourceConfig: input.ResourceConfig as TrainingJobDoc['ResourceConfig'],
       StoppingCondition: { ...input.StoppingCondition, MaxRuntimeInSeconds: input.StoppingCondition?.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS },
-      ...(input.InputDataConfig ? { InputDataConfig: normaliseChannels(input.InputDataConfig) } : {}),
+      // checkCreate has required an S3DataSource per channel and refused the data types Slipway does not run.
+      ...(input.InputDataConfig ? { InputDataConfig: normaliseChannels(input.InputDataConfig as ChannelDoc[]) } : {}),
       ModelArtifacts: {
         S3ModelArtifacts:
           input.OutputDataConfig!.CompressionType === 'NONE'
@@ -157,17 +147,17 @@ export function trainingJobOperations(deps: SageMakerDeps): OperationTable {
   return {
     CreateTrainingJob: createTrainingJob,
 
-    DescribeTrainingJob: (_ctx, input: { TrainingJobName: string }) => describedTrainingJob(describeJob(deps, 'training-job', input.TrainingJobName)),
+    DescribeTrainingJob: (_ctx, input) => describedTrainingJob(describeJob(deps, 'training-job', input.TrainingJobName)),
 
-    ListTrainingJobs: (_ctx, input: ListRequest) => {
+    ListTrainingJobs: (_ctx, input) => {
       // Documented default SortOrder for ListTrainingJobs is Ascending (contract §2.1).
       const page = listResources(deps.resources, 'training-job', input, 'Ascending');
-      const out: Record<string, unknown> = { TrainingJobSummaries: page.items.map((r) => summary(r.doc, r.lastModifiedTime)) };
+      const out: ListTrainingJobsResponse = { TrainingJobSummaries: page.items.map((r) => summary(r.doc, r.lastModifiedTime)) };
       if (page.nextToken) out.NextToken = page.nextToken;
       return out;
     },
 
-    StopTrainingJob: (_ctx, input: { TrainingJobName: string }) => {
+    StopTrainingJob: (_ctx, input) => {
       const t = now();
       requestJobStop(deps, 'training-job', input.TrainingJobName, 'training jobs', t, (r) => setSecondaryStatus(r.doc, 'Stopping', t, 'Stopping the training job'));
       return {};

@@ -5,23 +5,22 @@
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import type { OperationTable } from '../../../protocol/operation-table.js';
+import type { OperationHandlers } from '../../../protocol/operation-table.js';
+import type { SageMakerOperations } from '../operation-types.js';
+import type { CreateTransformJobRequest, ListTransformJobsResponse } from '../generated/types.js';
 import { parseJsonPath } from '../../../resources/jsonpath.js';
 import { type TransformJobDoc, formatOf } from '../../../resources/transform-job.js';
 import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
 import { couldNotFind } from '../errors.js';
-import { listResources, type ListRequest } from '../list-params.js';
+import { listResources } from '../list-params.js';
 import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../job-operations.js';
 import { checkCreateTags } from './tags.js';
 import { wireTime } from '../../../resources/wire-time.js';
-import type { Tag } from '../../../resources/tag.js';
 
 const KIND = 'transform-job' as const;
 
-type CreateInput = Partial<TransformJobDoc> & { TransformJobName: string; ModelName: string; Tags?: Tag[] };
-
-function checkCreate(input: CreateInput): void {
+function checkCreate(input: CreateTransformJobRequest): void {
   const src = input.TransformInput?.DataSource?.S3DataSource;
   if (!src) throw new ValidationException('TransformInput.DataSource.S3DataSource is required.');
   if (src.S3DataType === 'AugmentedManifestFile') throw new ValidationException('S3DataType AugmentedManifestFile is not supported by Slipway.');
@@ -52,10 +51,10 @@ function checkCreate(input: CreateInput): void {
   }
 }
 
-export function transformJobOperations(deps: SageMakerDeps): OperationTable {
+export function transformJobOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => deps.now?.() ?? Date.now();
 
-  const createTransformJob = (ctx: RequestContext, input: CreateInput) => {
+  const createTransformJob = (ctx: RequestContext, input: CreateTransformJobRequest) => {
     checkCreate(input);
     if (!deps.resources.get('model', input.ModelName)) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', input.ModelName));
     const tags = checkCreateTags(input.Tags);
@@ -68,7 +67,8 @@ export function transformJobOperations(deps: SageMakerDeps): OperationTable {
       TransformJobName: name,
       TransformJobArn: arn,
       TransformJobStatus: 'InProgress',
-      TransformInput: { CompressionType: 'None', SplitType: 'None', ...input.TransformInput! },
+      // checkCreate has required an S3DataSource and refused the S3DataTypes Slipway does not run.
+      TransformInput: { CompressionType: 'None', SplitType: 'None', ...(input.TransformInput as TransformJobDoc['TransformInput']) },
       TransformOutput: { AssembleWith: 'None', ...input.TransformOutput! },
       ...(input.DataProcessing ? { DataProcessing: { InputFilter: '$', OutputFilter: '$', JoinSource: 'None', ...input.DataProcessing } } : {}),
       CreationTime: wireTime(t),
@@ -81,12 +81,12 @@ export function transformJobOperations(deps: SageMakerDeps): OperationTable {
   return {
     CreateTransformJob: createTransformJob,
 
-    DescribeTransformJob: (_ctx, input: { TransformJobName: string }) => describeJob(deps, KIND, input.TransformJobName),
+    DescribeTransformJob: (_ctx, input) => describeJob(deps, KIND, input.TransformJobName),
 
-    ListTransformJobs: (_ctx, input: ListRequest) => {
+    ListTransformJobs: (_ctx, input) => {
       // Documented default SortOrder for ListTransformJobs is Descending (contract §2.1).
       const page = listResources(deps.resources, KIND, input, 'Descending');
-      const out: Record<string, unknown> = {
+      const out: ListTransformJobsResponse = {
         TransformJobSummaries: page.items.map((r) => ({
           TransformJobName: r.doc.TransformJobName,
           TransformJobArn: r.doc.TransformJobArn,
@@ -101,7 +101,7 @@ export function transformJobOperations(deps: SageMakerDeps): OperationTable {
       return out;
     },
 
-    StopTransformJob: (_ctx, input: { TransformJobName: string }) => {
+    StopTransformJob: (_ctx, input) => {
       requestJobStop(deps, KIND, input.TransformJobName, 'transform jobs', now());
       return {};
     },
