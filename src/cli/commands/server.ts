@@ -1,6 +1,6 @@
 /** @module cli/commands/server — `slipway server`: what `npm start` runs. */
 import type { Command } from 'commander';
-import { startSlipway } from '../../server/app.js';
+import { startSlipway, type SlipwayServer } from '../../server/app.js';
 
 export function registerServerCommand(program: Command): void {
   program
@@ -11,7 +11,28 @@ export function registerServerCommand(program: Command): void {
     .option('--home <dir>', 'data directory (env SLIPWAY_HOME, default ~/.slipway)')
     .addHelpText('after', '\nExample:\n  slipway server --port 7447 --home ~/.slipway\n')
     .action(async (opts: { port?: number; host?: string; home?: string }) => {
-      const server = await startSlipway(opts);
+      // Handlers first: the port answers before the controllers have resumed (startSlipway), and a
+      // SIGTERM in that window must still stop Slipway cleanly rather than kill it mid-start.
+      let server: SlipwayServer | undefined;
+      let stopping = false;
+      const stop = (s: SlipwayServer) =>
+        s.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write(`\n${signal}: stopping Slipway (containers keep running and are adopted on the next start)\n`);
+        if (server) void stop(server);
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      server = await startSlipway(opts);
+      if (stopping) {
+        await stop(server);
+        return;
+      }
       process.stdout.write(
         [
           `Slipway ${server.url} (home ${server.config.home})`,
@@ -22,17 +43,5 @@ export function registerServerCommand(program: Command): void {
           '',
         ].join('\n'),
       );
-      let stopping = false;
-      const shutdown = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        process.stdout.write(`\n${signal}: stopping Slipway (containers keep running and are adopted on the next start)\n`);
-        server.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
     });
 }
