@@ -32,7 +32,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** `env` adds to (or overrides) the test process's environment, e.g. budgets for one test. */
-export async function startServerProcess(home: string, port?: number, env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+export async function startServerProcess(home: string, port?: number, env: NodeJS.ProcessEnv = {}, attempts = 10): Promise<ServerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does it)`);
   const p = port ?? (await freePort());
   const child = spawn(process.execPath, [MAIN, 'server', '--port', String(p), '--home', home], {
@@ -45,10 +45,21 @@ export async function startServerProcess(home: string, port?: number, env: NodeJ
   const url = `http://127.0.0.1:${p}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${out}`);
+    if (child.exitCode !== null) {
+      // A restart on a fixed port can find it held for a moment (another test's connection took
+      // it as its local port after the kill): try again while the deadline allows.
+      if (port !== undefined && /already in use/.test(out) && attempts > 1) {
+        await new Promise((r) => setTimeout(r, 500));
+        return startServerProcess(home, port, env, attempts - 1);
+      }
+      throw new Error(`server exited early (${child.exitCode}):\n${out}`);
+    }
     try {
       const r = await fetch(`${url}/_slipway/health`);
-      if (r.ok) break;
+      // Only this process's answer counts (with auth off, health names the data directory): another
+      // test's server may hold the port for a moment.
+      const body = r.ok ? ((await r.json()) as { disk?: { home?: string } }) : undefined;
+      if (body && (body.disk?.home === undefined || body.disk.home === home)) break;
     } catch {
       // not listening yet
     }
