@@ -24,6 +24,8 @@ describe('nested processing paths', () => {
     // The program itself comes in through the nested code input, as the ScriptProcessor's does.
     const script = [
       'cd /opt/ml/processing/input',
+      // Created first: the pipeline's redirect would otherwise race find over listing itself.
+      'touch out/listing.txt',
       'find . -type f | sort > out/listing.txt',
       '(echo changed > data.csv) 2>/dev/null && echo WRITABLE >> out/listing.txt || echo READONLY >> out/listing.txt',
     ].join('\n');
