@@ -98,8 +98,8 @@ function typeRef(model, name) {
   }
 }
 
-/** Shapes reachable from `roots` (inputs and outputs alike), sorted. */
-function reachable(model, roots) {
+/** Names of every shape reachable from `roots` (operation input or output shapes), sorted. */
+export function reachableShapes(model, roots) {
   const seen = new Set();
   const stack = [...roots];
   while (stack.length > 0) {
@@ -155,7 +155,7 @@ export function renderTypes(svc, model) {
     return { name, input: op.input?.shape ?? null, output: op.output?.shape ?? null, doc: op.documentation };
   });
   const roots = ops.flatMap((o) => [o.input, o.output]).filter((s) => s !== null);
-  const named = reachable(model, roots).filter((n) => isNamed(model.shapes[n]));
+  const named = reachableShapes(model, roots).filter((n) => isNamed(model.shapes[n]));
   const clash = named.filter((n) => RESERVED.has(n));
   if (clash.length > 0) throw new Error(`${svc.name}: shape names clash with generated helpers: ${clash.join(', ')}`);
   const opType = (s) => (s === null ? 'Empty' : typeRef(model, s));

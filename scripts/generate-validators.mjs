@@ -20,7 +20,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, posix } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { renderTypes } from './generate-types.mjs';
+import { reachableShapes, renderTypes } from './generate-types.mjs';
 
 /** Repo root (this file lives in <repo>/scripts/). */
 const REPO_ROOT = new URL('../', import.meta.url);
@@ -240,22 +240,6 @@ function trimShape(shape) {
     else out[k] = shape[k];
   }
   return out;
-}
-
-/** Names of every shape reachable from the operations' input shapes. */
-function reachableShapes(model, roots) {
-  const seen = new Set();
-  const stack = [...roots];
-  while (stack.length > 0) {
-    const name = stack.pop();
-    if (seen.has(name)) continue;
-    const shape = model.shapes[name];
-    if (!shape) throw new Error(`model references missing shape ${name}`);
-    seen.add(name);
-    if (shape.members) for (const m of Object.values(shape.members)) stack.push(m.shape);
-    for (const k of ['member', 'key', 'value']) if (shape[k]) stack.push(shape[k].shape);
-  }
-  return [...seen].sort();
 }
 
 /** Renders the TS module for one service: a header, then one operation / shape per line. */
