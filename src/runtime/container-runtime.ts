@@ -244,8 +244,8 @@ export class RuntimeUnavailableError extends RuntimeError {
 
 /**
  * The engine cannot run the spec as given (e.g. a bind mount of this host's directory on a
- * cluster, whose containers run on other machines). Permanent: controllers fail the resource with
- * this message instead of retrying, and nothing was created.
+ * cluster, whose containers run on other machines). Permanent, and nothing was created; the
+ * controllers do not tell it apart yet and retry it like any runtime error (cluster part 2, #15).
  */
 export class RuntimeUnsupportedError extends RuntimeError {
   constructor(message: string) {
