@@ -48,10 +48,12 @@ const done = (name: string) => waitFor(clients(srv.url).sm, name, { timeoutMs: 1
 describe('training jobs', () => {
   it('wait in Starting with the reason, then run one at a time in creation order as capacity frees', async () => {
     const sm = clients(srv.url).sm;
-    const a = await bigJob(5);
+    // b and c are created once a holds the host: asked earlier, while a still resolved its image,
+    // b would first see a waiting ahead of it, and a changed reason is shown at most every 10 s.
+    const a = await bigJob(8);
+    await waitFor(sm, a, { until: training });
     const b = await bigJob(1);
     const c = await bigJob(1);
-    await waitFor(sm, a, { until: training });
     const [db, dc] = await Promise.all([waitFor(sm, b, { until: isWaiting }), waitFor(sm, c, { until: isWaiting })]);
     expect(lastMessage(db)).toMatch(/the job needs 32 vCPUs, .* GiB \(1 x ml\.m5\.24xlarge\); 0 vCPUs, 0\.0 GiB free/);
     expect(lastMessage(dc)).toMatch(/1 earlier job\(s\) or endpoint\(s\) wait first\.$/);
