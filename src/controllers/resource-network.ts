@@ -15,7 +15,8 @@
  * because Docker drops traffic between bridges.
  */
 import { RuntimeIsolationError, type ContainerSpec, type NetworkOptions } from '../runtime/container-runtime.js';
-import type { ContainerLimits } from '../resources/instance-types.js';
+import type { ContainerLimits, HostGpus } from '../resources/instance-types.js';
+import type { GpuSettings } from '../platform/container-settings.js';
 
 /** How a network that holds one resource's containers is made. */
 export function networkOptionsFor(o: { isolated: boolean; serving: boolean; hostAccess: boolean }): NetworkOptions {
@@ -38,7 +39,7 @@ export function networkFailureReason(err: unknown, isolated: boolean): string | 
 }
 
 /** The ContainerSpec members that carry an instance type's limits. */
-export function specLimits(l: ContainerLimits): Pick<ContainerSpec, 'limits' | 'shmSizeBytes'> {
+export function specLimits(l: ContainerLimits): Pick<ContainerSpec, 'limits' | 'shmSizeBytes' | 'gpus'> {
   return {
     limits: {
       ...(l.nanoCpus ? { nanoCpus: l.nanoCpus } : {}),
@@ -46,5 +47,11 @@ export function specLimits(l: ContainerLimits): Pick<ContainerSpec, 'limits' | '
       pidsLimit: l.pidsLimit,
     },
     shmSizeBytes: l.shmSizeBytes,
+    ...(l.gpus > 0 ? { gpus: l.gpus } : {}),
   };
+}
+
+/** The operator's GPU settings as instance-type limits take them. */
+export function hostGpus(s: GpuSettings): HostGpus {
+  return { count: s.devices.length, cpuFallback: s.cpuFallback };
 }

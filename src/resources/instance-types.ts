@@ -47,6 +47,8 @@ export interface ContainerLimits {
   pidsLimit: number;
   /** Size of the container's /dev/shm. */
   shmSizeBytes: number;
+  /** GPUs the container asks the engine for (which ones, the engine picks: runtime/docker/gpu-devices.ts). */
+  gpus: number;
   /** Human-readable notes when the request was clamped to the host or unknown. */
   warnings: string[];
 }
@@ -87,12 +89,18 @@ export function shmSizeFor(memoryBytes: number): number {
  * `hostMaxTasks` tasks. Never asks for more than the host has; shares are not divided among
  * instances because SageMaker gives each instance its own machine and tests run several on one host.
  */
-export function limitsFor(instanceType: string | undefined, hostCpus: number, hostMemoryBytes: number, hostMaxTasks?: number): ContainerLimits {
+export function limitsFor(
+  instanceType: string | undefined,
+  hostCpus: number,
+  hostMemoryBytes: number,
+  hostMaxTasks?: number,
+  hostGpus: HostGpus = { count: 0, cpuFallback: true },
+): ContainerLimits {
   const spec = instanceSpec(instanceType);
   const warnings: string[] = [];
   if (!spec) {
     if (instanceType && instanceType !== 'local') warnings.push(`Unknown instance type ${instanceType}; running without CPU or memory limits.`);
-    return { pidsLimit: pidsLimitFor(undefined, hostMaxTasks), shmSizeBytes: shmSizeFor(hostMemoryBytes), warnings };
+    return { pidsLimit: pidsLimitFor(undefined, hostMaxTasks), shmSizeBytes: shmSizeFor(hostMemoryBytes), gpus: 0, warnings };
   }
   let cpus = spec.vcpus;
   let mem = spec.memoryGiB * 1024 ** 3;
@@ -107,6 +115,26 @@ export function limitsFor(instanceType: string | undefined, hostCpus: number, ho
     );
     mem = hostMemoryBytes;
   }
-  if (spec.gpus > 0) warnings.push(`${instanceType} has ${spec.gpus} GPU(s); Slipway runs it without GPUs on this host.`);
-  return { nanoCpus: Math.round(cpus * 1e9), memoryBytes: Math.floor(mem), pidsLimit, shmSizeBytes: shmSizeFor(mem), warnings };
+  let gpus = spec.gpus;
+  if (gpus > 0 && hostGpus.count === 0 && hostGpus.cpuFallback) {
+    warnings.push(`${instanceType} has ${spec.gpus} GPU(s); this host offers Slipway none, so it runs on CPUs alone (SLIPWAY_GPU_FALLBACK=cpu).`);
+    gpus = 0;
+  } else if (gpus > hostGpus.count && hostGpus.count > 0) {
+    warnings.push(`${instanceType} has ${spec.gpus} GPUs; this host offers Slipway ${hostGpus.count}, so the container gets ${hostGpus.count}.`);
+    gpus = hostGpus.count;
+  }
+  // Without GPUs and without the fallback the request stands: the engine refuses it with the reason.
+  return { nanoCpus: Math.round(cpus * 1e9), memoryBytes: Math.floor(mem), pidsLimit, shmSizeBytes: shmSizeFor(mem), gpus, warnings };
+}
+
+/** The host's GPUs as limits need them: how many Slipway may give out, and whether GPU types may run without. */
+export interface HostGpus {
+  count: number;
+  cpuFallback: boolean;
+}
+
+/** The GPU instance type `instanceType` cannot run here: no GPUs and no CPU fallback (undefined: it can). */
+export function gpuShortfall(instanceType: string | undefined, hostGpus: HostGpus): { gpus: number } | undefined {
+  const wanted = instanceSpec(instanceType)?.gpus ?? 0;
+  return wanted > 0 && hostGpus.count === 0 && !hostGpus.cpuFallback ? { gpus: wanted } : undefined;
 }

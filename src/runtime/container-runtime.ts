@@ -65,6 +65,12 @@ export interface ContainerSpec {
   limits?: { nanoCpus?: number; memoryBytes?: number; pidsLimit?: number };
   /** Size of the container's private /dev/shm (engines default to 64 MB). */
   shmSizeBytes?: number;
+  /**
+   * GPUs the container gets for itself: the engine picks which (Docker: devices of SLIPWAY_GPUS no
+   * other live container holds; Swarm: generic resources; Kubernetes: the device plugin) and
+   * refuses with ContainerStartError when it has none to give.
+   */
+  gpus?: number;
   workingDir?: string;
   /**
    * What the engine does when the process ends or the container's node is lost. `never` (the

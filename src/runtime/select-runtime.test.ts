@@ -8,8 +8,8 @@ describe('runtime selection (SLIPWAY_RUNTIME)', () => {
     expect(runtimeKind({})).toBe('docker');
     expect(runtimeKind({ SLIPWAY_RUNTIME: '' })).toBe('docker');
     expect(runtimeKind({ SLIPWAY_RUNTIME: ' Swarm ' })).toBe('swarm');
-    expect(createRuntime({}, { networkPool: false })).toBeInstanceOf(DockerRuntime);
-    expect(createRuntime({ SLIPWAY_RUNTIME: 'swarm' }, { networkPool: false })).toBeInstanceOf(SwarmRuntime);
+    expect(createRuntime({}, { networkPool: false, gpuDevices: [] })).toBeInstanceOf(DockerRuntime);
+    expect(createRuntime({ SLIPWAY_RUNTIME: 'swarm' }, { networkPool: false, gpuDevices: [] })).toBeInstanceOf(SwarmRuntime);
   });
 
   it('refuses an unknown engine with the accepted values', () => {

@@ -17,6 +17,6 @@ export function runtimeKind(env: NodeJS.ProcessEnv = process.env): RuntimeKind {
   throw new Error(`SLIPWAY_RUNTIME=${JSON.stringify(env.SLIPWAY_RUNTIME)}: expected one of ${RUNTIME_KINDS.join(', ')}`);
 }
 
-export function createRuntime(env: NodeJS.ProcessEnv, opts: { networkPool: string | false }): ContainerRuntime {
-  return runtimeKind(env) === 'swarm' ? new SwarmRuntime() : new DockerRuntime({ networkPool: opts.networkPool });
+export function createRuntime(env: NodeJS.ProcessEnv, opts: { networkPool: string | false; gpuDevices: readonly string[] }): ContainerRuntime {
+  return runtimeKind(env) === 'swarm' ? new SwarmRuntime() : new DockerRuntime({ networkPool: opts.networkPool, gpuDevices: opts.gpuDevices });
 }

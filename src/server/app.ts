@@ -65,7 +65,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const localPaths = LocalPaths.from(config.localPaths);
   // ECR and its registry; the runtime resolves images pushed there (src/registry).
   const ecr = createEcrRegistry({ config, db, tags });
-  const runtime = ecr.wrapRuntime(opts.runtime ?? createRuntime(process.env, { networkPool: config.containers.networkPool }));
+  const runtime = ecr.wrapRuntime(opts.runtime ?? createRuntime(process.env, { networkPool: config.containers.networkPool, gpuDevices: config.containers.gpus.devices }));
   const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
   metricStore.start();
   const metrics = new Metrics(metricStore);

@@ -26,7 +26,7 @@ import { missingImageMessage } from '../../runtime/image-ref.js';
 import { LABELS } from '../../runtime/container-runtime.js';
 import type { ControllerDeps } from '../controller.js';
 import { homeTag } from '../home-tag.js';
-import { networkFailureReason, networkOptionsFor } from '../resource-network.js';
+import { hostGpus, networkFailureReason, networkOptionsFor } from '../resource-network.js';
 import { checkHealth, ping } from '../serving/health.js';
 import type { ModelCache } from '../serving/model-cache.js';
 import { modelDirFor, serveContainerSpec, servingOrigin } from '../serving/serve-container.js';
@@ -205,7 +205,7 @@ export class FleetRunner {
     if (!v.resolvedImage) this.recordResolvedImage(rec.name, plan, v, resolved.image.repoDigests[0] ?? `${resolved.local.replace(/:[^/:]+$/, '')}@${resolved.image.id}`);
     const modelDir = await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.modelDataUrl, v.downloadTimeoutSeconds);
     const host = await this.hostInfo();
-    const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks);
+    const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks, hostGpus(this.deps.config.containers.gpus));
     const id = `i-${randomBytes(8).toString('hex')}`;
     const containerName = `slipway-ep-${rec.name.toLowerCase().slice(0, 40)}-${id}`;
     const group = endpointLogGroup(rec.name);

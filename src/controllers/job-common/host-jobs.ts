@@ -14,7 +14,7 @@ import type { Controller, ControllerDeps } from '../controller.js';
 import { instanceDemand } from '../../resources/demand.js';
 import type { Claim } from '../admission/ledger.js';
 import { limitsFor } from '../../resources/instance-types.js';
-import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
+import { hostGpus, networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import { requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { followContainerLogs, type FollowOptions } from '../container-logs.js';
@@ -318,7 +318,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     }
     const engine = await this.deps.runtime.info().catch(() => undefined);
     // Without the engine's figures the instance type's own limits apply unclamped.
-    const limits = limitsFor(c.instanceType, engine?.cpus || Number.MAX_SAFE_INTEGER, engine?.memoryBytes || Number.MAX_SAFE_INTEGER, engine?.maxTasks);
+    const limits = limitsFor(c.instanceType, engine?.cpus || Number.MAX_SAFE_INTEGER, engine?.memoryBytes || Number.MAX_SAFE_INTEGER, engine?.maxTasks, hostGpus(this.deps.config.containers.gpus));
     const ids: string[] = [];
     for (const h of hosts) {
       let id = (await this.deps.runtime.inspectContainer(h.containerName))?.id;

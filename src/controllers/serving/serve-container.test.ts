@@ -10,7 +10,7 @@ describe('serve container', () => {
       labels: { 'slipway.kind': 'endpoint' },
       modelDir: '/cache/m1',
       network: 'net-1',
-      limits: { nanoCpus: 2e9, memoryBytes: 1024, pidsLimit: 512, shmSizeBytes: 64, warnings: [] },
+      limits: { nanoCpus: 2e9, memoryBytes: 1024, pidsLimit: 512, shmSizeBytes: 64, gpus: 0, warnings: [] },
     });
     expect(spec).toEqual({
       name: 'c1',

@@ -11,7 +11,7 @@ import { LABELS, type ContainerRuntime } from '../../runtime/container-runtime.j
 import { ping } from '../serving/health.js';
 import type { ModelCache } from '../serving/model-cache.js';
 import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS } from '../../resources/endpoint.js';
-import { limitsFor } from '../../resources/instance-types.js';
+import { limitsFor, type HostGpus } from '../../resources/instance-types.js';
 import { modelDirFor, serveContainerSpec, servingOrigin } from '../serving/serve-container.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import type { ContainerDefinitionDoc } from '../../resources/model.js';
@@ -30,6 +30,8 @@ export interface StartServeOptions {
   container: ContainerDefinitionDoc;
   env: Record<string, string>;
   instanceType: string;
+  /** The host's GPUs (SLIPWAY_GPUS, SLIPWAY_GPU_FALLBACK). */
+  hostGpus: HostGpus;
   name: string;
   instanceId: string;
   labels: Record<string, string>;
@@ -44,7 +46,7 @@ export async function startServeContainer(o: StartServeOptions): Promise<{ conta
   // No ModelDataDownloadTimeoutInSeconds on transform jobs: the hosting default is the time budget.
   const modelDir = await modelDirFor(o.cache, o.modelCacheDir, o.container.ModelDataUrl, DEFAULT_DOWNLOAD_TIMEOUT_SECONDS);
   const engine = await o.runtime.info().catch(() => ({ cpus: 1, memoryBytes: 1024 ** 3, maxTasks: undefined }));
-  const limits = limitsFor(o.instanceType, engine.cpus || 1, engine.memoryBytes || 1024 ** 3, engine.maxTasks);
+  const limits = limitsFor(o.instanceType, engine.cpus || 1, engine.memoryBytes || 1024 ** 3, engine.maxTasks, o.hostGpus);
   await o.runtime.removeContainer(o.name, { force: true }).catch(() => undefined);
   const labels = { ...o.labels, [LABELS.instance]: o.instanceId };
   const containerId = await o.runtime.createContainer(serveContainerSpec({ name: o.name, image: resolved.local, env: o.env, labels, modelDir, network: o.network, limits }));

@@ -303,6 +303,11 @@ describe('containerStartFailure', () => {
     for (const r of [notFound.reason]) expect(r).not.toMatch(internals);
   });
 
+  it('says what to install when the engine has no GPU driver, and calls that permanent', () => {
+    const r = containerStartFailure('could not select device driver "" with capabilities: [[gpu]]');
+    expect(r).toEqual({ reason: expect.stringMatching(/^it needs GPUs and the Docker engine has no GPU driver \(install the NVIDIA Container Toolkit/), permanent: true });
+  });
+
   it('gives the engine’s other refusals a generic reason without its text, to be retried', () => {
     const mount = containerStartFailure(
       runc('error during container init: error mounting "/tmp/h/inputs/code" to rootfs at "/opt/ml/processing/input/code": mkdir /var/lib/docker/overlay2/x/merged/opt/ml/processing/input/code: read-only file system'),

@@ -364,6 +364,13 @@ export function containerStartFailure(message: string): { reason: string; perman
     return { reason: `${named}, or the interpreter its #! line names, does not exist in the image (a script saved with Windows line endings has a #! line that names none)`, permanent: true };
   }
   if (/exec format error/i.test(message)) return { reason: `${named} is not an executable for this machine (exec format error: another architecture, or a script without a #! line)`, permanent: true };
+  if (/could not select device driver .{0,64}capabilities: \[\[gpu\]\]/.test(message)) {
+    return {
+      reason:
+        'it needs GPUs and the Docker engine has no GPU driver (install the NVIDIA Container Toolkit and register it with the engine: nvidia-ctk runtime configure; or unset SLIPWAY_GPUS)',
+      permanent: true,
+    };
+  }
   const mount = /error mounting "[^"]*" to rootfs at "([^"]{1,1024})"/.exec(message)?.[1];
   if (mount) return { reason: `a data directory could not be mounted at ${mount}`, permanent: false };
   return { reason: 'the container engine refused to start it', permanent: false };

@@ -31,6 +31,7 @@ import { HostFirewall } from './host-firewall.js';
 import { hostMaxTasks } from './host-limits.js';
 import { decodeLogStream } from './log-stream.js';
 import { parsePool } from '../../platform/cidr.js';
+import { GpuDevices, withGpuDevices } from './gpu-devices.js';
 
 export interface DockerRuntimeOptions {
   /** A preconfigured client (tests, custom TLS). Default: `new Docker()`, which reads DOCKER_HOST. */
@@ -48,6 +49,8 @@ export interface DockerRuntimeOptions {
    * default 10.213.0.0/16 in /24 blocks. `false` leaves the choice to the engine's own pools.
    */
   networkPool?: string | false;
+  /** GPU device ids/UUIDs containers may be given (SLIPWAY_GPUS); none: a container asking for GPUs is refused. */
+  gpuDevices?: readonly string[];
 }
 
 export const DEFAULT_NETWORK_POOL = '10.213.0.0/16';
@@ -74,6 +77,8 @@ export const DEFAULT_NETWORK_POOL = '10.213.0.0/16';
  * - `stats` gives `undefined` for a missing or not-running container.
  * - New networks get a free block of `networkPool` (none of another network's or the host's
  *   routes), so the number of networks is not bounded by the engine's ~30 default pools.
+ * - A container asking for `gpus` gets devices of `gpuDevices` that no live container holds
+ *   (gpu-devices.ts), or `createContainer` throws `ContainerStartError` and makes nothing.
  * - Transport failures (socket missing, refused, cut) surface as `RuntimeUnavailableError`.
  */
 export class DockerRuntime implements ContainerRuntime {
@@ -82,6 +87,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly pingTimeoutMs: number;
   private readonly waitSliceMs: number;
   private readonly networks: DockerNetworks;
+  private readonly gpus: GpuDevices;
 
   constructor(opts: DockerRuntimeOptions = {}) {
     this.docker = opts.docker ?? new Docker();
@@ -90,6 +96,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.waitSliceMs = opts.waitSliceMs ?? 30_000;
     const pool = opts.networkPool ?? DEFAULT_NETWORK_POOL;
     this.networks = new DockerNetworks(this.docker, opts.firewall ?? new HostFirewall(), pool === false ? undefined : parsePool(pool));
+    this.gpus = new GpuDevices(this.docker, opts.gpuDevices ?? []);
   }
 
   async ping(): Promise<boolean> {
@@ -179,11 +186,16 @@ export class DockerRuntime implements ContainerRuntime {
     const body = toCreateOptions(spec);
     // SIGTERM whatever the image says, so stopContainer keeps its contract (and SageMaker's).
     body.StopSignal = 'SIGTERM';
+    if (spec.gpus) return this.gpus.assign(spec.gpus, (devices) => this.create(withGpuDevices(body, devices), spec.name));
+    return this.create(body, spec.name);
+  }
+
+  private async create(body: Docker.ContainerCreateOptions, name: string): Promise<string> {
     try {
       const c = await this.docker.createContainer(body);
       return c.id;
     } catch (err) {
-      throw translateError(err, `create container ${spec.name}`);
+      throw translateError(err, `create container ${name}`);
     }
   }
 

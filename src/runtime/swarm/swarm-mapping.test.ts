@@ -40,6 +40,11 @@ describe('swarm mapping: ContainerSpec → service', () => {
     });
   });
 
+  it('reserves the GPUs a container asks for, so Swarm gives each task its own', () => {
+    const s = toServiceSpec({ name: 'g', image: 'img', gpus: 1 }, opts);
+    expect(s.TaskTemplate.Resources?.Reservations).toEqual({ GenericResources: [{ DiscreteResourceSpec: { Kind: 'gpu', Value: 1 } }] });
+  });
+
   it('refuses bind mounts with RuntimeUnsupportedError and constraint injection with RuntimeError', () => {
     expect(() => toServiceSpec({ name: 'b', image: 'img', binds: [{ hostPath: '/data', containerPath: '/in' }] }, opts)).toThrow(RuntimeUnsupportedError);
     expect(() => placementConstraints({ 'a==b,node.role': 'manager' })).toThrow(RuntimeError);

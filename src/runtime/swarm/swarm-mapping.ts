@@ -139,10 +139,12 @@ export function toServiceSpec(spec: ContainerSpec, opts: ServiceSpecOptions): Se
     ...(spec.limits?.pidsLimit !== undefined ? { Pids: spec.limits.pidsLimit } : {}),
   };
   const r = spec.placement?.reserve ?? {};
+  // GPUs the container gets for itself are reserved too: Swarm hands each task distinct ones (DOCKER_RESOURCE_GPU).
+  const gpus = Math.max(r.gpus ?? 0, spec.gpus ?? 0);
   const reservations = {
     ...(r.nanoCpus ? { NanoCPUs: r.nanoCpus } : {}),
     ...(r.memoryBytes ? { MemoryBytes: r.memoryBytes } : {}),
-    ...(r.gpus ? { GenericResources: [{ DiscreteResourceSpec: { Kind: opts.gpuResource, Value: r.gpus } }] } : {}),
+    ...(gpus ? { GenericResources: [{ DiscreteResourceSpec: { Kind: opts.gpuResource, Value: gpus } }] } : {}),
   };
   const constraints = placementConstraints(spec.placement?.nodeLabels);
   const networks = spec.networkDisabled

@@ -22,6 +22,7 @@ import { cannotCreateExisting, couldNotFind } from '../errors.js';
 import { listResources } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
+import { checkGpuQuota } from '../gpu-quota.js';
 import { primaryContainer } from '../../../resources/model.js';
 import { resourceKey } from '../../../resources/kinds.js';
 import { applyDesiredWeightsAndCapacities } from '../../../resources/scalable-target.js';
@@ -40,6 +41,7 @@ export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: 
       if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
       const c = primaryContainer(model.doc);
       if (!c?.Image) throw new ValidationException(`Model ${v.ModelName} has no container image.`);
+      checkGpuQuota(v.InstanceType, v.InitialInstanceCount ?? 1, 'endpoint', deps.config.containers.gpus);
       return {
         variantName: v.VariantName,
         modelName: model.doc.ModelName,

@@ -18,6 +18,7 @@ import type { SageMakerDeps } from '../deps.js';
 import { checkRoleArn } from '../role-check.js';
 import { listResources } from '../list-params.js';
 import { checkCreateTags } from './tags.js';
+import { checkGpuQuota } from '../gpu-quota.js';
 import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../job-operations.js';
 import { wireTime } from '../../../resources/wire-time.js';
 
@@ -60,6 +61,8 @@ export function processingJobOperations(deps: SageMakerDeps): OperationHandlers<
 
   const createProcessingJob = (ctx: RequestContext, input: CreateProcessingJobRequest) => {
     checkCreate(input);
+    const cluster = input.ProcessingResources.ClusterConfig;
+    checkGpuQuota(cluster.InstanceType, cluster.InstanceCount, 'processing job', deps.config.containers.gpus);
     checkRoleArn(deps, ctx, input.RoleArn, 'job');
     const tags = checkCreateTags(input.Tags);
     const name = input.ProcessingJobName;

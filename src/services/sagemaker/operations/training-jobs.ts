@@ -20,6 +20,7 @@ import { describedTrainingJob } from '../describe-defaults.js';
 import { listResources } from '../list-params.js';
 import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../job-operations.js';
 import { checkCreateTags } from './tags.js';
+import { checkGpuQuota } from '../gpu-quota.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { invalidMetricRegexes } from '../../../resources/metric-definitions.js';
 
@@ -108,6 +109,7 @@ export function trainingJobOperations(deps: SageMakerDeps): OperationHandlers<Sa
 
   const createTrainingJob = (ctx: RequestContext, input: CreateTrainingJobRequest) => {
     checkCreate(input);
+    checkGpuQuota(input.ResourceConfig?.InstanceType, input.ResourceConfig?.InstanceCount ?? 1, 'training job', deps.config.containers.gpus);
     checkRoleArn(deps, ctx, input.RoleArn, 'job');
     const tags = checkCreateTags(input.Tags);
     const name = input.TrainingJobName;

@@ -16,6 +16,7 @@ import { couldNotFind } from '../errors.js';
 import { listResources } from '../list-params.js';
 import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../job-operations.js';
 import { checkCreateTags } from './tags.js';
+import { checkGpuQuota } from '../gpu-quota.js';
 import { wireTime } from '../../../resources/wire-time.js';
 
 const KIND = 'transform-job' as const;
@@ -56,6 +57,7 @@ export function transformJobOperations(deps: SageMakerDeps): OperationHandlers<S
 
   const createTransformJob = (ctx: RequestContext, input: CreateTransformJobRequest) => {
     checkCreate(input);
+    checkGpuQuota(input.TransformResources.InstanceType, input.TransformResources.InstanceCount ?? 1, 'transform job', deps.config.containers.gpus);
     if (!deps.resources.get('model', input.ModelName)) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', input.ModelName));
     const tags = checkCreateTags(input.Tags);
     const name = input.TransformJobName;
