@@ -5,6 +5,7 @@ import type { SageMakerDeps } from './deps.js';
 import { endpointConfigOperations } from './operations/endpoint-configs.js';
 import { endpointOperations } from './operations/endpoints.js';
 import { modelOperations } from './operations/models.js';
+import { modelPackageOperations } from './operations/model-packages.js';
 import { processingJobOperations } from './operations/processing-jobs.js';
 import { tagOperations } from './operations/tags.js';
 import { trainingJobOperations } from './operations/training-jobs.js';
@@ -16,6 +17,7 @@ export function sageMakerOperations(deps: SageMakerDeps): OperationTable {
     ...processingJobOperations(deps),
     ...transformJobOperations(deps),
     ...modelOperations(deps),
+    ...modelPackageOperations(deps),
     ...endpointConfigOperations(deps),
     ...endpointOperations(deps),
     ...tagOperations(deps),
