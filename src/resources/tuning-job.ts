@@ -3,6 +3,7 @@
  * controller's bookkeeping (the children it launched and the points it chose), and the pure
  * summaries of its children: status counters, objective status, best training job.
  */
+import { createHash } from 'node:crypto';
 import type { TrainingJobDoc } from './training-job.js';
 
 export const TuningJobStatus = { InProgress: 'InProgress', Completed: 'Completed', Failed: 'Failed', Stopping: 'Stopping', Stopped: 'Stopped' } as const;
@@ -153,4 +154,45 @@ export function bestChild(summaries: readonly TrainingJobSummaryDoc[], objective
     if (b === undefined || (objective.Type === 'Maximize' ? v > b : v < b)) best = s;
   }
   return best;
+}
+
+/**
+ * How the tuning controller starts and stops its training jobs: CreateTrainingJob's and
+ * StopTrainingJob's own code path (wired in server/, since controllers never import handlers).
+ * `create` throws the ServiceError CreateTrainingJob would answer when it refuses the request.
+ */
+export interface TrainingJobLauncher {
+  create(ctx: { region: string; accountId: string }, input: Record<string, unknown>, tuningJobArn: string): void;
+  /** Requests the stop of an InProgress job; a job that already ended is left as it is. */
+  stop(name: string): void;
+}
+
+/**
+ * SageMaker's child job name: `<tuning job>-<NNN>-<8 hex>` (tuning job names are at most 32
+ * characters, so this stays within the 63 of a training job name).
+ */
+export function childJobName(tuningName: string, tuningArn: string, index: number): string {
+  const hash = createHash('sha256').update(`${tuningArn}#${index}`).digest('hex').slice(0, 8);
+  return `${tuningName}-${String(index + 1).padStart(3, '0')}-${hash}`;
+}
+
+/** Members of a training job definition that are not CreateTrainingJob members (or are renamed). */
+const DEFINITION_ONLY = new Set(['DefinitionName', 'TuningObjective', 'HyperParameterRanges', 'StaticHyperParameters', 'HyperParameterTuningResourceConfig']);
+
+/**
+ * The CreateTrainingJob request of one child: the definition's members, the static hyperparameters
+ * with the tuned ones over them, and `_tuning_objective_metric` as SageMaker adds it (the metric
+ * name, for algorithms that report only what they are tuned on).
+ */
+export function childTrainingRequest(def: TrainingJobDefinitionDoc, name: string, tuned: Record<string, string>, objective: TuningObjective | undefined): Record<string, unknown> {
+  const req: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(def)) if (!DEFINITION_ONLY.has(k) && v !== undefined) req[k] = v;
+  const hrc = def.HyperParameterTuningResourceConfig as Record<string, unknown> | undefined;
+  if (req.ResourceConfig === undefined && hrc) {
+    const { AllocationStrategy: _a, InstanceConfigs: _i, ...rc } = hrc;
+    req.ResourceConfig = rc;
+  }
+  req.TrainingJobName = name;
+  req.HyperParameters = { ...(objective ? { _tuning_objective_metric: objective.MetricName } : {}), ...(def.StaticHyperParameters ?? {}), ...tuned };
+  return req;
 }

@@ -10,12 +10,16 @@ import { processingJobOperations } from './operations/processing-jobs.js';
 import { tagOperations } from './operations/tags.js';
 import { trainingJobOperations } from './operations/training-jobs.js';
 import { transformJobOperations } from './operations/transform-jobs.js';
+import { tuningJobOperations } from './operations/tuning-jobs.js';
+
+export { trainingJobLauncher } from './operations/tuning-jobs.js';
 
 export function sageMakerOperations(deps: SageMakerDeps): OperationTable {
   return operationTable<SageMakerOperations>({
     ...trainingJobOperations(deps),
     ...processingJobOperations(deps),
     ...transformJobOperations(deps),
+    ...tuningJobOperations(deps),
     ...modelOperations(deps),
     ...modelPackageOperations(deps),
     ...endpointConfigOperations(deps),
