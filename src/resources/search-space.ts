@@ -93,7 +93,8 @@ export function decodeValue(d: Dimension, u: number): string {
   if (d.kind === 'Categorical') return d.values[Math.min(d.values.length - 1, Math.floor(x * d.values.length))]!;
   const v = scaled(d, x);
   if (d.kind === 'Integer') return String(Math.min(d.max, Math.max(d.min, Math.round(v))));
-  return String(Math.min(d.max, Math.max(d.min, v)));
+  // 12 significant digits: exp/log round trips leave 0.1 as 0.09999999999999999.
+  return String(Math.min(d.max, Math.max(d.min, Number(v.toPrecision(12)))));
 }
 
 /** A point of the unit cube → the tuned hyperparameters, by name. */
@@ -116,15 +117,21 @@ export function snapPoint(dims: readonly Dimension[], point: readonly number[]):
   });
 }
 
-/** Grid search: every combination of categorical values, in a fixed order (the first range varies slowest). */
-export function gridPoints(dims: readonly Dimension[]): number[][] {
-  let points: number[][] = [[]];
-  for (const d of dims) {
+/**
+ * Grid search: combination number `index` of the categorical values (mixed radix, the first range
+ * varying slowest), so no grid is ever enumerated whole.
+ */
+export function gridPoint(dims: readonly Dimension[], index: number): number[] {
+  const point = new Array<number>(dims.length);
+  let rest = index;
+  for (let i = dims.length - 1; i >= 0; i--) {
+    const d = dims[i]!;
     if (d.kind !== 'Categorical') throw new Error('grid search takes categorical ranges only');
     const n = d.values.length;
-    points = points.flatMap((p) => d.values.map((_v, j) => [...p, (j + 0.5) / n]));
+    point[i] = ((rest % n) + 0.5) / n;
+    rest = Math.floor(rest / n);
   }
-  return points;
+  return point;
 }
 
 /** Size of the grid (product of the categorical ranges' sizes). */

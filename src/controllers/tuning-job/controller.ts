@@ -38,6 +38,8 @@ import type { Observation } from './gaussian-process.js';
 
 export const TUNING_KIND = 'hyper-parameter-tuning-job';
 const POLL_MS = 1000;
+/** Children created per reconcile pass: the rest follow on the next pass, so one pass never holds the event loop for long. */
+const LAUNCH_BATCH = 10;
 
 export interface TuningJobControllerDeps {
   resources: ResourceStore;
@@ -97,7 +99,8 @@ export class TuningJobController implements Controller {
     const { dims } = searchSpace(cfg.ParameterRanges);
     const strategy = cfg.Strategy as Strategy;
     const maxJobs = limits.MaxNumberOfTrainingJobs ?? (strategy === 'Grid' ? gridSize(dims) : 1);
-    while (rec.internal.children.length < maxJobs && running.length < limits.MaxParallelTrainingJobs) {
+    let launched = 0;
+    while (rec.internal.children.length < maxJobs && running.length < limits.MaxParallelTrainingJobs && launched++ < LAUNCH_BATCH) {
       const index = rec.internal.children.length;
       const point = nextPoint({ strategy, dims, seed: seedOf(rec), ...this.observations(rec, summaries) }, index);
       const child: TuningChild = { name: childJobName(rec.name, rec.arn, index), point, tuned: decodePoint(dims, point) };
@@ -109,7 +112,7 @@ export class TuningJobController implements Controller {
     }
     if (rec.internal.children.length >= maxJobs && running.length === 0) return this.finish(name);
     this.record(name);
-    return requeueAfter(POLL_MS);
+    return requeueAfter(launched > LAUNCH_BATCH ? 0 : POLL_MS);
   }
 
   /** Finished children with an objective value (negated for Minimize), and the running children's points. */

@@ -10,7 +10,7 @@
  * A proposal depends only on the seed, the child's index and the results recorded, so a restarted
  * server continues the same search.
  */
-import { gridPoints, snapPoint, type Dimension } from '../../resources/search-space.js';
+import { gridPoint, gridSize, snapPoint, type Dimension } from '../../resources/search-space.js';
 import { proposeNext, seededRandom, type Observation } from './gaussian-process.js';
 
 export const STRATEGIES = ['Random', 'Grid', 'Bayesian'] as const;
@@ -40,8 +40,7 @@ function randomPoint(dims: readonly Dimension[], seed: number, index: number): n
 export function nextPoint(s: SearchState, index: number): number[] {
   switch (s.strategy) {
     case 'Grid': {
-      const grid = gridPoints(s.dims);
-      return grid[index % grid.length]!;
+      return gridPoint(s.dims, index % gridSize(s.dims));
     }
     case 'Bayesian': {
       if (s.dims.length === 0 || index < initialRandomCount(s.dims.length) || s.observed.length === 0) return randomPoint(s.dims, s.seed, index);

@@ -29,7 +29,7 @@ import {
 import { wireTime } from '../../../resources/wire-time.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
 import type { SageMakerDeps } from '../deps.js';
-import { ResourceInUse, ResourceNotFound } from '../errors.js';
+import { ResourceInUse, ResourceLimitExceeded, ResourceNotFound } from '../errors.js';
 import { listResources } from '../list-params.js';
 import { requestJobStop } from '../job-operations.js';
 import { checkRoleArn } from '../role-check.js';
@@ -38,6 +38,10 @@ import { checkCreate as checkTrainingJob, createTrainingJob } from './training-j
 
 const KIND = 'hyper-parameter-tuning-job';
 const SUPPORTED_STRATEGIES = new Set(['Random', 'Bayesian', 'Grid']);
+/** SageMaker's tuning quotas (https://docs.aws.amazon.com/sagemaker/latest/dg/automatic-model-tuning-limits.html); they also bound what one request can make the controller do. */
+const MAX_TRAINING_JOBS = 750;
+const MAX_PARALLEL_JOBS = 100;
+const QUOTAS = 'https://docs.aws.amazon.com/sagemaker/latest/dg/automatic-model-tuning-limits.html';
 
 function notFound(name: string): ResourceNotFound {
   return new ResourceNotFound(`Amazon SageMaker can't find a tuning job with name ${name}`);
@@ -71,8 +75,13 @@ function checkCreateTuning(input: CreateHyperParameterTuningJobRequest): void {
         'define it with a Regex that matches what the training container prints.',
     );
   }
+  const limits = cfg.ResourceLimits;
+  if ((limits.MaxNumberOfTrainingJobs ?? 0) > MAX_TRAINING_JOBS) throw new ResourceLimitExceeded(`MaxNumberOfTrainingJobs is at most ${MAX_TRAINING_JOBS} (${QUOTAS}).`);
+  if (limits.MaxParallelTrainingJobs > MAX_PARALLEL_JOBS) throw new ResourceLimitExceeded(`MaxParallelTrainingJobs is at most ${MAX_PARALLEL_JOBS} (${QUOTAS}).`);
   if (cfg.Strategy === 'Grid') {
     if (dims.some((d) => d.kind !== 'Categorical')) throw new ValidationException('The Grid strategy takes only CategoricalParameterRanges.');
+    const size = gridSize(dims);
+    if (size > MAX_TRAINING_JOBS) throw new ResourceLimitExceeded(`The Grid strategy's ${size} combinations exceed the ${MAX_TRAINING_JOBS} training jobs a tuning job may run (${QUOTAS}).`);
   } else if (cfg.ResourceLimits.MaxNumberOfTrainingJobs === undefined) {
     throw new ValidationException(`ResourceLimits.MaxNumberOfTrainingJobs is required for the ${cfg.Strategy} strategy.`);
   }
