@@ -2,7 +2,9 @@
  * The SageMaker Python SDK v2's HyperparameterTuner against Slipway (issue 17, item 1) over the
  * examples/decision-trees image, whose `train` prints `train:accuracy=…;`: Random and Bayesian
  * searches find and report the best training job, and a tuning job whose container never prints
- * its objective fails with a reason that says so. Small on purpose (2 cores): 3–4 short jobs, 2 at a time.
+ * its objective fails with a reason that says so; the best job registered as a model package,
+ * approved and deployed with the SDK's ModelPackage answers predictions. Small on purpose
+ * (2 cores): 3–4 short jobs, 2 at a time.
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +15,9 @@ const n = randomBytes(4).toString('hex');
 const BUCKET = `sdk-tune-${n}`;
 
 const server = useExampleServer('decision-trees', IMAGE);
+
+/** Set by the Random test; the registry test registers its best job. */
+let randomTuningJob: string | undefined;
 
 const SETUP = `
 from sagemaker.estimator import Estimator
@@ -82,6 +87,7 @@ describe('SageMaker Python SDK v2: HyperparameterTuner', () => {
   it('runs a Random search and reports the best training job', async () => {
     const r = await tune('Random', "{'max_leaf_nodes': IntegerParameter(2, 8), 'criterion': CategoricalParameter(['gini', 'entropy'])}", 3);
     expectBestReported(r, 3);
+    randomTuningJob = r.name;
     expect(r.attached_strategy).toBe('Random');
     for (const c of r.children) {
       expect(Number(c.hp.max_leaf_nodes)).toBeGreaterThanOrEqual(2);
@@ -96,6 +102,40 @@ describe('SageMaker Python SDK v2: HyperparameterTuner', () => {
     expect(r.attached_strategy).toBe('Bayesian');
     // Four distinct points: the optimiser never proposes one already tried or still running.
     expect(new Set(r.children.map((c: any) => `${c.hp.max_leaf_nodes}/${c.hp.max_depth}`)).size).toBe(4);
+  });
+
+  it('registers the best job in a model package group, approves it and deploys it with ModelPackage', async () => {
+    expect(randomTuningJob, 'the Random test tunes the job registered here').toBeDefined();
+    const group = `dt-models-${n}`;
+    const { result } = await sdkPython(
+      server().url,
+      `${SETUP}
+from sagemaker import ModelPackage
+from sagemaker.serializers import CSVSerializer
+from sagemaker.deserializers import CSVDeserializer
+sm.create_model_package_group(ModelPackageGroupName='${group}')
+best = HyperparameterTuner.attach('${randomTuningJob}', sagemaker_session=sess).best_estimator()
+# Model.register, not Estimator.register: the latter looks the job up with SageMaker's Search API,
+# which Slipway does not serve (yet).
+registered = best.create_model().register(content_types=['text/csv'], response_types=['text/csv'], inference_instances=['ml.m5.large'],
+                           transform_instances=['ml.m5.large'], model_package_group_name='${group}', approval_status='PendingManualApproval')
+arn = registered.model_package_arn
+sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus='Approved')
+from sagemaker.predictor import Predictor
+pkg = ModelPackage(role=role, model_package_arn=arn, sagemaker_session=sess, predictor_cls=Predictor)
+predictor = pkg.deploy(initial_instance_count=1, instance_type='ml.m5.large', endpoint_name='dt-pkg-${n}',
+                       serializer=CSVSerializer(), deserializer=CSVDeserializer())
+out = predictor.predict([[5.1, 3.5, 1.4, 0.2], [6.9, 3.1, 5.4, 2.1]])
+predictor.delete_endpoint()
+d = sm.describe_model_package(ModelPackageName=arn)
+emit({'arn': arn, 'status': d['ModelApprovalStatus'], 'version': d['ModelPackageVersion'], 'image': d['InferenceSpecification']['Containers'][0]['Image'],
+      'model_data': d['InferenceSpecification']['Containers'][0]['ModelDataUrl'], 'best_data': best.model_data, 'predictions': out})`,
+      { timeoutMs: 300_000 },
+    );
+    expect(result.arn).toBe(`arn:aws:sagemaker:us-east-1:000000000000:model-package/${group}/1`);
+    expect(result).toMatchObject({ status: 'Approved', version: 1, image: IMAGE });
+    expect(result.model_data).toBe(result.best_data);
+    expect(result.predictions).toEqual([['setosa'], ['virginica']]);
   });
 
   it('fails a tuning job whose training container never prints the objective, saying why', async () => {
