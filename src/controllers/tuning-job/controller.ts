@@ -185,6 +185,7 @@ export class TuningJobController implements Controller {
       r.status = status;
       r.doc.HyperParameterTuningJobStatus = status;
       r.doc.HyperParameterTuningEndTime = wireTime(t);
+      r.doc.ConsumedResources = { RuntimeInSeconds: Math.round((t - r.creationTime) / 1000) };
       if (status === TuningJobStatus.Failed) r.doc.FailureReason = noBestReason(r, summaries);
     });
     return DONE;

@@ -59,6 +59,7 @@ describe('console: tuning jobs', () => {
     await page.getByRole('link', { name }).click();
     await page.waitForURL(new RegExp(`/_slipway/tuning-jobs/${name}$`));
     await page.getByRole('heading', { name: 'Best training job' }).waitFor();
+    await page.getByRole('heading', { name: 'Objective by training job' }).waitFor();
     await page.getByText('Minimize train:loss').waitFor();
     await page.getByText('kernel=linear').first().waitFor();
     await page.getByText('kernel=rbf').first().waitFor();

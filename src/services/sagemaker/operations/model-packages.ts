@@ -84,7 +84,6 @@ export function modelPackageOperations(deps: SageMakerDeps): OperationHandlers<S
       throw new ValidationException('Both ModelPackageName and ModelPackageGroupName are provided in the input. Cannot determine which one to use.');
     }
     if (!group && !input.ModelPackageName) throw new ValidationException('Missing ARN.');
-    if (!group && input.ModelApprovalStatus !== undefined) throw new ValidationException('ModelApprovalStatus applies only to versioned model packages (give ModelPackageGroupName).');
     checkInferenceSpecification(input.InferenceSpecification);
     const tags = checkCreateTags(input.Tags);
     const t = now();
@@ -108,6 +107,7 @@ export function modelPackageOperations(deps: SageMakerDeps): OperationHandlers<S
       ...echo,
       ModelPackageName: groupName ?? storeName,
       ModelPackageArn: arn,
+      // ModelApprovalStatus "does not apply to unversioned models" (model doc): kept if given, never defaulted.
       ...(groupName ? { ModelPackageGroupName: groupName, ModelPackageVersion: version, ModelApprovalStatus: input.ModelApprovalStatus ?? ModelApprovalStatus.PendingManualApproval } : {}),
       ModelPackageStatus: 'Completed',
       ModelPackageStatusDetails: { ValidationStatuses: [] },
@@ -127,9 +127,6 @@ export function modelPackageOperations(deps: SageMakerDeps): OperationHandlers<S
 
   const updateModelPackage = (ctx: RequestContext, input: UpdateModelPackageInput) => {
     const rec = findPackage(deps, ctx, input.ModelPackageArn);
-    if (input.ModelApprovalStatus !== undefined && rec.doc.ModelPackageVersion === undefined) {
-      throw new ValidationException('ModelApprovalStatus applies only to versioned model packages.');
-    }
     checkInferenceSpecification(input.InferenceSpecification);
     const t = now();
     deps.resources.update(

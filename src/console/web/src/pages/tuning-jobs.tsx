@@ -5,6 +5,7 @@
  */
 import { useMemo } from 'react';
 import { ApiError, listAll, sm, type Json } from '../api/client.js';
+import { Chart } from '../components/chart.js';
 import { DataTable, type Column } from '../components/data-table.js';
 import { DetailHeader, DetailMissing } from '../components/detail.js';
 import { ListState, SearchFilter } from '../components/list-page.js';
@@ -81,6 +82,7 @@ export function TuningJobDetailPage({ name }: { name: string }) {
     },
     { id: 'created', header: 'Created', width: '2fr', render: (j) => fmtTime(j.CreationTime), sort: (j) => toMs(j.CreationTime) },
   ];
+  const curve = objectiveCurve(children.data ?? [], objective?.Type === 'Minimize');
   return (
     <>
       <DetailHeader
@@ -125,6 +127,19 @@ export function TuningJobDetailPage({ name }: { name: string }) {
           )}
         </Section>
       </div>
+      {curve.x.length > 0 && (
+        <Section title="Objective by training job">
+          <Chart
+            title={`${objective?.MetricName ?? 'objective'} by training job (in launch order)`}
+            x={curve.x}
+            time={false}
+            series={[
+              { label: objective?.MetricName ?? 'objective', values: curve.value, points: true },
+              { label: 'best so far', values: curve.best },
+            ]}
+          />
+        </Section>
+      )}
       <Section title="Training jobs">
         <ListState list={children} what="Listing the training jobs" emptyTitle="No training jobs yet" empty={<p>The first ones start in a moment.</p>}>
           <DataTable label="Training jobs of this tuning job" rows={children.data ?? []} columns={columns} rowKey={(j) => j.TrainingJobName} initialSort={{ id: 'created', desc: false }} />
@@ -132,4 +147,21 @@ export function TuningJobDetailPage({ name }: { name: string }) {
       </Section>
     </>
   );
+}
+
+/** The objective of each training job in launch order (name order: `-NNN-`), and the best so far. */
+function objectiveCurve(jobs: Json[], minimize: boolean): { x: number[]; value: (number | null)[]; best: (number | null)[] } {
+  const sorted = [...jobs].sort((a, b) => String(a.TrainingJobName).localeCompare(String(b.TrainingJobName)));
+  const x: number[] = [];
+  const value: (number | null)[] = [];
+  const best: (number | null)[] = [];
+  let top: number | null = null;
+  sorted.forEach((j, i) => {
+    const v = j.FinalHyperParameterTuningJobObjectiveMetric?.Value as number | undefined;
+    if (v !== undefined && (top === null || (minimize ? v < top : v > top))) top = v;
+    x.push(i + 1);
+    value.push(v ?? null);
+    best.push(top);
+  });
+  return top === null ? { x: [], value: [], best: [] } : { x, value, best };
 }
