@@ -1,8 +1,9 @@
 /**
  * @module services/sagemaker/operations/models — CreateModel, DescribeModel, ListModels, DeleteModel
  * (contract §2.5). A container may name a model package, resolved here from the registry. A model
- * is a record only: images are resolved and model data fetched when an endpoint deploys it. DeleteModel is allowed while endpoints use it, as in SageMaker (endpoints
- * keep a copy of what they deployed).
+ * is a record only: images are resolved and model data fetched when an endpoint deploys it.
+ * DeleteModel is allowed while endpoints use it, as in SageMaker (endpoints keep a copy of what
+ * they deployed).
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { OperationHandlers } from '../../../protocol/operation-table.js';
