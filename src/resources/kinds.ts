@@ -7,6 +7,8 @@
 import type { EndpointDoc, EndpointInternal } from './endpoint.js';
 import type { EndpointConfigDoc } from './endpoint-config.js';
 import type { ModelDoc } from './model.js';
+import type { ModelPackageDoc, ModelPackageGroupDoc, ModelPackageGroupInternal } from './model-package.js';
+import type { TuningJobDoc, TuningJobInternal } from './tuning-job.js';
 import type { ProcessingJobDoc, ProcessingJobInternal } from './processing-job.js';
 import type { TrainingJobDoc, TrainingJobInternal } from './training-job.js';
 import type { TransformJobDoc, TransformJobInternal } from './transform-job.js';
@@ -21,6 +23,9 @@ export interface ResourceKinds {
   model: { doc: ModelDoc; internal: NoInternal };
   'endpoint-config': { doc: EndpointConfigDoc; internal: NoInternal };
   endpoint: { doc: EndpointDoc; internal: EndpointInternal };
+  'model-package-group': { doc: ModelPackageGroupDoc; internal: ModelPackageGroupInternal };
+  'model-package': { doc: ModelPackageDoc; internal: NoInternal };
+  'hyper-parameter-tuning-job': { doc: TuningJobDoc; internal: TuningJobInternal };
 }
 
 export type ResourceKind = keyof ResourceKinds;

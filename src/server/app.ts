@@ -13,7 +13,8 @@ import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { createS3Surface } from '../services/s3/index.js';
 import { createWebsiteSurface } from '../services/s3/website/website-surface.js';
 import { createPublicAccess } from './public-access.js';
-import { sageMakerOperations } from '../services/sagemaker/index.js';
+import { sageMakerOperations, trainingJobLauncher } from '../services/sagemaker/index.js';
+import { createTuningJobController } from '../controllers/tuning-job/index.js';
 import { sageMakerValidator } from '../services/sagemaker/validation.js';
 import { logsOperations } from '../services/logs/index.js';
 import { validateLogsInput } from '../services/logs/validation.js';
@@ -84,9 +85,11 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   controllers.push(
     new AutoscalingController({ store: autoscaling, resources, queue, metrics: createMetricReader(metrics, metricStore), intervalSeconds: config.autoscalingIntervalSeconds }),
   );
+  const deps = { config, resources, tags, logs, objects, queue, iam };
+  // Tuning jobs start their training jobs through CreateTrainingJob's own handler code.
+  controllers.push(createTuningJobController({ resources, queue, launcher: trainingJobLauncher(deps) }));
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
-  const deps = { config, resources, tags, logs, objects, queue, iam };
   const dataplane = createRuntimeSurface({ ...deps, routes, runtime, metrics, db });
   const router = createRouter({
     slipway: createSlipwayRoutes({

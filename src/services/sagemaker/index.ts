@@ -5,17 +5,23 @@ import type { SageMakerDeps } from './deps.js';
 import { endpointConfigOperations } from './operations/endpoint-configs.js';
 import { endpointOperations } from './operations/endpoints.js';
 import { modelOperations } from './operations/models.js';
+import { modelPackageOperations } from './operations/model-packages.js';
 import { processingJobOperations } from './operations/processing-jobs.js';
 import { tagOperations } from './operations/tags.js';
 import { trainingJobOperations } from './operations/training-jobs.js';
 import { transformJobOperations } from './operations/transform-jobs.js';
+import { tuningJobOperations } from './operations/tuning-jobs.js';
+
+export { trainingJobLauncher } from './operations/tuning-jobs.js';
 
 export function sageMakerOperations(deps: SageMakerDeps): OperationTable {
   return operationTable<SageMakerOperations>({
     ...trainingJobOperations(deps),
     ...processingJobOperations(deps),
     ...transformJobOperations(deps),
+    ...tuningJobOperations(deps),
     ...modelOperations(deps),
+    ...modelPackageOperations(deps),
     ...endpointConfigOperations(deps),
     ...endpointOperations(deps),
     ...tagOperations(deps),

@@ -55,9 +55,10 @@ export function listResources<K extends ResourceKind>(
   kind: K,
   input: ListRequest,
   defaultSortOrder: 'Ascending' | 'Descending',
+  where?: ListQuery['where'],
 ): ListPage<K> {
   try {
-    return resources.list(kind, toListQuery(input, defaultSortOrder));
+    return resources.list(kind, { ...toListQuery(input, defaultSortOrder), ...(where ? { where } : {}) });
   } catch (err) {
     if (err instanceof InvalidNextTokenError) throw new ValidationException('Invalid pagination token.');
     throw err;

@@ -7,6 +7,8 @@ import type { WithOutputs } from '../../protocol/operation-table.js';
 import type { EndpointConfigDoc } from '../../resources/endpoint-config.js';
 import type { EndpointDoc } from '../../resources/endpoint.js';
 import type { ModelDoc } from '../../resources/model.js';
+import type { ModelPackageDoc, ModelPackageGroupDoc } from '../../resources/model-package.js';
+import type { TuningJobDoc } from '../../resources/tuning-job.js';
 import type { ProcessingJobDoc } from '../../resources/processing-job.js';
 import type { TrainingJobDoc } from '../../resources/training-job.js';
 import type { TransformJobDoc } from '../../resources/transform-job.js';
@@ -21,5 +23,8 @@ export type SageMakerOperations = WithOutputs<
     DescribeModel: ModelDoc;
     DescribeEndpointConfig: EndpointConfigDoc;
     DescribeEndpoint: EndpointDoc;
+    DescribeModelPackage: ModelPackageDoc;
+    DescribeModelPackageGroup: ModelPackageGroupDoc;
+    DescribeHyperParameterTuningJob: TuningJobDoc;
   }
 >;

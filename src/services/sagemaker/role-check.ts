@@ -15,7 +15,7 @@ const SERVICE = 'sagemaker.amazonaws.com';
  * wording, both as SageMaker answers them (observed: awslabs/predictive-maintenance-using-machine-learning#3,
  * bentoml/BentoML#892).
  */
-export function checkRoleArn(deps: SageMakerDeps, ctx: RequestContext, arn: string | undefined, wording: 'job' | 'model'): void {
+export function checkRoleArn(deps: SageMakerDeps, ctx: Pick<RequestContext, 'accountId'>, arn: string | undefined, wording: 'job' | 'model'): void {
   if (!deps.config.strictRoles || arn === undefined || !deps.iam) return;
   if (roleTrust(deps.iam, ctx.accountId, arn, SERVICE) === 'trusted') return;
   throw new ValidationException(

@@ -9,6 +9,7 @@ import { OverviewPage } from './pages/overview.js';
 import { PlaygroundPage } from './pages/playground.js';
 import { BucketPage, BucketsPage } from './pages/storage.js';
 import { TrainingJobCreatePage, TrainingJobDetailPage, TrainingJobsPage } from './pages/training-jobs.js';
+import { TuningJobDetailPage, TuningJobsPage } from './pages/tuning-jobs.js';
 import { Link, match, useLocation } from './router.js';
 
 type Route = [pattern: string, render: (p: Record<string, string>) => ReactNode, title: (p: Record<string, string>) => string];
@@ -18,6 +19,8 @@ const ROUTES: Route[] = [
   ['/training-jobs', () => <TrainingJobsPage />, () => 'Training jobs'],
   ['/training-jobs/new', () => <TrainingJobCreatePage />, () => 'Create training job'],
   ['/training-jobs/:name', (p) => <TrainingJobDetailPage key={p.name} name={p.name!} />, (p) => p.name!],
+  ['/tuning-jobs', () => <TuningJobsPage />, () => 'Tuning jobs'],
+  ['/tuning-jobs/:name', (p) => <TuningJobDetailPage key={p.name} name={p.name!} />, (p) => p.name!],
   ['/processing-jobs', () => <OtherJobsPage k={PROCESSING} />, () => 'Processing jobs'],
   ['/processing-jobs/:name', (p) => <OtherJobDetailPage k={PROCESSING} name={p.name!} />, (p) => p.name!],
   ['/transform-jobs', () => <OtherJobsPage k={TRANSFORM} />, () => 'Transform jobs'],
@@ -38,6 +41,7 @@ const ROUTES: Route[] = [
 const NAV: [string, string][] = [
   ['/', 'Overview'],
   ['/training-jobs', 'Training jobs'],
+  ['/tuning-jobs', 'Tuning jobs'],
   ['/processing-jobs', 'Processing jobs'],
   ['/transform-jobs', 'Transform jobs'],
   ['/models', 'Models'],

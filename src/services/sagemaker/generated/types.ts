@@ -18,8 +18,14 @@ export interface Operations {
   CreateEndpoint: { input: CreateEndpointInput; output: CreateEndpointOutput };
   /** Creates an endpoint configuration that SageMaker hosting services uses to deploy models. */
   CreateEndpointConfig: { input: CreateEndpointConfigInput; output: CreateEndpointConfigOutput };
+  /** Starts a hyperparameter tuning job. */
+  CreateHyperParameterTuningJob: { input: CreateHyperParameterTuningJobRequest; output: CreateHyperParameterTuningJobResponse };
   /** Creates a model in SageMaker. */
   CreateModel: { input: CreateModelInput; output: CreateModelOutput };
+  /** Creates a model package that you can use to create SageMaker models or list on Amazon Web Services Marketplace, or a versioned model that is part of a model… */
+  CreateModelPackage: { input: CreateModelPackageInput; output: CreateModelPackageOutput };
+  /** Creates a model group. */
+  CreateModelPackageGroup: { input: CreateModelPackageGroupInput; output: CreateModelPackageGroupOutput };
   /** Creates a processing job. */
   CreateProcessingJob: { input: CreateProcessingJobRequest; output: CreateProcessingJobResponse };
   /** Starts a model training job. */
@@ -32,14 +38,24 @@ export interface Operations {
   DeleteEndpointConfig: { input: DeleteEndpointConfigInput; output: Empty };
   /** Deletes a model. */
   DeleteModel: { input: DeleteModelInput; output: Empty };
+  /** Deletes a model package. */
+  DeleteModelPackage: { input: DeleteModelPackageInput; output: Empty };
+  /** Deletes the specified model group. */
+  DeleteModelPackageGroup: { input: DeleteModelPackageGroupInput; output: Empty };
   /** Deletes the specified tags from an SageMaker resource. */
   DeleteTags: { input: DeleteTagsInput; output: DeleteTagsOutput };
   /** Returns the description of an endpoint. */
   DescribeEndpoint: { input: DescribeEndpointInput; output: DescribeEndpointOutput };
   /** Returns the description of an endpoint configuration created using the CreateEndpointConfig API. */
   DescribeEndpointConfig: { input: DescribeEndpointConfigInput; output: DescribeEndpointConfigOutput };
+  /** Returns a description of a hyperparameter tuning job, depending on the fields selected. */
+  DescribeHyperParameterTuningJob: { input: DescribeHyperParameterTuningJobRequest; output: DescribeHyperParameterTuningJobResponse };
   /** Describes a model that you created using the CreateModel API. */
   DescribeModel: { input: DescribeModelInput; output: DescribeModelOutput };
+  /** Returns a description of the specified model package, which is used to create SageMaker models or list them on Amazon Web Services Marketplace. */
+  DescribeModelPackage: { input: DescribeModelPackageInput; output: DescribeModelPackageOutput };
+  /** Gets a description for the specified model group. */
+  DescribeModelPackageGroup: { input: DescribeModelPackageGroupInput; output: DescribeModelPackageGroupOutput };
   /** Returns a description of a processing job. */
   DescribeProcessingJob: { input: DescribeProcessingJobRequest; output: DescribeProcessingJobResponse };
   /** Returns information about a training job. */
@@ -50,6 +66,12 @@ export interface Operations {
   ListEndpointConfigs: { input: ListEndpointConfigsInput; output: ListEndpointConfigsOutput };
   /** Lists endpoints. */
   ListEndpoints: { input: ListEndpointsInput; output: ListEndpointsOutput };
+  /** Gets a list of HyperParameterTuningJobSummary objects that describe the hyperparameter tuning jobs launched in your account. */
+  ListHyperParameterTuningJobs: { input: ListHyperParameterTuningJobsRequest; output: ListHyperParameterTuningJobsResponse };
+  /** Gets a list of the model groups in your Amazon Web Services account. */
+  ListModelPackageGroups: { input: ListModelPackageGroupsInput; output: ListModelPackageGroupsOutput };
+  /** Lists the model packages that have been created. */
+  ListModelPackages: { input: ListModelPackagesInput; output: ListModelPackagesOutput };
   /** Lists models created with the CreateModel API. */
   ListModels: { input: ListModelsInput; output: ListModelsOutput };
   /** Lists processing jobs that satisfy various filters. */
@@ -58,8 +80,12 @@ export interface Operations {
   ListTags: { input: ListTagsInput; output: ListTagsOutput };
   /** Lists training jobs. */
   ListTrainingJobs: { input: ListTrainingJobsRequest; output: ListTrainingJobsResponse };
+  /** Gets a list of TrainingJobSummary objects that describe the training jobs that a hyperparameter tuning job launched. */
+  ListTrainingJobsForHyperParameterTuningJob: { input: ListTrainingJobsForHyperParameterTuningJobRequest; output: ListTrainingJobsForHyperParameterTuningJobResponse };
   /** Lists transform jobs. */
   ListTransformJobs: { input: ListTransformJobsRequest; output: ListTransformJobsResponse };
+  /** Stops a running hyperparameter tuning job and all running training jobs that the tuning job launched. */
+  StopHyperParameterTuningJob: { input: StopHyperParameterTuningJobRequest; output: Empty };
   /** Stops a processing job. */
   StopProcessingJob: { input: StopProcessingJobRequest; output: Empty };
   /** Stops a training job. */
@@ -70,6 +96,8 @@ export interface Operations {
   UpdateEndpoint: { input: UpdateEndpointInput; output: UpdateEndpointOutput };
   /** Updates variant weight of one or more variants associated with an existing endpoint, or capacity of one variant associated with an existing endpoint. */
   UpdateEndpointWeightsAndCapacities: { input: UpdateEndpointWeightsAndCapacitiesInput; output: UpdateEndpointWeightsAndCapacitiesOutput };
+  /** Updates a versioned model. */
+  UpdateModelPackage: { input: UpdateModelPackageInput; output: UpdateModelPackageOutput };
 }
 
 export type AddTagsInput = {
@@ -84,12 +112,44 @@ export type AddTagsOutput = {
   Tags?: Tag[];
 };
 
+/** A structure of additional Inference Specification. */
+export type AdditionalInferenceSpecificationDefinition = {
+  /** The Amazon ECR registry path of the Docker image that contains the inference code. */
+  Containers: ModelPackageContainerDefinition[];
+  /** A description of the additional Inference specification */
+  Description?: string;
+  /** A unique name to identify the additional inference specification. */
+  Name: string;
+  /** The supported MIME types for the input data. */
+  SupportedContentTypes?: string[];
+  /** A list of the instance types that are used to generate inferences in real-time. */
+  SupportedRealtimeInferenceInstanceTypes?: ProductionVariantInstanceType[];
+  /** The supported MIME types for the output data. */
+  SupportedResponseMIMETypes?: string[];
+  /** A list of the instance types on which a transformation job can be run or on which an endpoint can be deployed. */
+  SupportedTransformInstanceTypes?: TransformInstanceType[];
+};
+
 /** Data sources that are available to your model in addition to the one that you specify for ModelDataSource when you use the CreateModel action. */
 export type AdditionalModelDataSource = {
   /** A custom name for this AdditionalModelDataSource object. */
   ChannelName: string;
   S3DataSource: S3ModelDataSource;
 };
+
+/** A data source used for training or inference that is in addition to the input dataset or model data. */
+export type AdditionalS3DataSource = {
+  /** The type of compression used for an additional data source used in inference or training. */
+  CompressionType?: CompressionType;
+  /** The ETag associated with S3 URI. */
+  ETag?: string;
+  /** The data type of the additional data source that you specify for use in inference or training. */
+  S3DataType: AdditionalS3DataSourceDataType;
+  /** The uniform resource identifier (URI) used to identify an additional data source used in inference or training. */
+  S3Uri: string;
+};
+
+export type AdditionalS3DataSourceDataType = "S3Object" | "S3Prefix";
 
 /** An Amazon CloudWatch alarm configured to monitor metrics on an endpoint. */
 export type Alarm = {
@@ -186,10 +246,36 @@ export type AthenaResultCompressionType = "GZIP" | "SNAPPY" | "ZLIB";
 /** The data storage format for Athena query results. */
 export type AthenaResultFormat = "PARQUET" | "ORC" | "AVRO" | "JSON" | "TEXTFILE";
 
+/** The name and an example value of the hyperparameter that you want to use in Autotune. */
+export type AutoParameter = {
+  /** The name of the hyperparameter to optimize using Autotune. */
+  Name: string;
+  /** An example value of the hyperparameter to optimize using Autotune. */
+  ValueHint: string;
+};
+
 /** Automatic rollback configuration for handling endpoint deployment failures and recovery. */
 export type AutoRollbackConfig = {
   /** List of CloudWatch alarms in your account that are configured to monitor metrics on an endpoint. */
   Alarms?: Alarm[];
+};
+
+/** A flag to indicate if you want to use Autotune to automatically find optimal values for the following fields: ParameterRanges : The names and ranges of param… */
+export type Autotune = {
+  /** Set Mode to Enabled if you want to use Autotune. */
+  Mode: AutotuneMode;
+};
+
+export type AutotuneMode = "Enabled";
+
+/** Identifies the foundation model that was used as the starting point for model customization. */
+export type BaseModel = {
+  /** The hub content name of the base model. */
+  HubContentName?: string;
+  /** The hub content version of the base model. */
+  HubContentVersion?: string;
+  /** The recipe name of the base model. */
+  RecipeName?: string;
 };
 
 /** Configuration to control how SageMaker captures inference data for batch transform jobs. */
@@ -203,6 +289,22 @@ export type BatchDataCaptureConfig = {
 };
 
 export type BatchStrategy = "MultiRecord" | "SingleRecord";
+
+/** A structure that keeps track of which training jobs launched by your hyperparameter tuning job are not improving model performance as evaluated against an ob… */
+export type BestObjectiveNotImproving = {
+  /** The number of training jobs that have failed to improve model performance by 1% or greater over prior training jobs as evaluated against an objective function. */
+  MaxNumberOfTrainingJobsNotImproving?: number;
+};
+
+/** Contains bias metrics for a model. */
+export type Bias = {
+  /** The post-training bias report for a model. */
+  PostTrainingReport?: MetricsSource;
+  /** The pre-training bias report for a model. */
+  PreTrainingReport?: MetricsSource;
+  /** The bias report for a model */
+  Report?: MetricsSource;
+};
 
 /** Update policy for a blue/green deployment. */
 export type BlueGreenUpdatePolicy = {
@@ -243,6 +345,14 @@ export type CaptureOption = {
 };
 
 export type CaptureStatus = "Started" | "Stopped";
+
+/** A list of categorical hyperparameters to tune. */
+export type CategoricalParameterRange = {
+  /** The name of the categorical hyperparameter to tune. */
+  Name: string;
+  /** A list of the categories for the hyperparameter. */
+  Values: string[];
+};
 
 /** A channel is a named input source that training algorithms can consume. */
 export type Channel = {
@@ -352,6 +462,8 @@ export type CollectionConfiguration = {
   CollectionParameters?: { [key: string]: string };
 };
 
+export type CompleteOnConvergence = "Disabled" | "Enabled";
+
 export type CompressionType = "None" | "Gzip";
 
 /** Describes the container, as part of model definition. */
@@ -381,6 +493,24 @@ export type ContainerDefinition = {
 };
 
 export type ContainerMode = "SingleModel" | "MultiModel";
+
+/** A list of continuous hyperparameters to tune. */
+export type ContinuousParameterRange = {
+  /** The maximum value for the hyperparameter. */
+  MaxValue: string;
+  /** The minimum value for the hyperparameter. */
+  MinValue: string;
+  /** The name of the continuous hyperparameter to tune. */
+  Name: string;
+  /** The scale that hyperparameter tuning uses to search the hyperparameter range. */
+  ScalingType?: HyperParameterScalingType;
+};
+
+/** A flag to indicating that automatic model tuning (AMT) has detected model convergence, defined as a lack of significant improvement (1% or less) against an o… */
+export type ConvergenceDetected = {
+  /** A flag to stop a tuning job once AMT has detected that the job has converged. */
+  CompleteOnConvergence?: CompleteOnConvergence;
+};
 
 export type CreateEndpointConfigInput = {
   /** Specifies configuration for how an endpoint performs asynchronous inference. */
@@ -427,6 +557,28 @@ export type CreateEndpointOutput = {
   EndpointArn: string;
 };
 
+export type CreateHyperParameterTuningJobRequest = {
+  /** Configures SageMaker Automatic model tuning (AMT) to automatically find optimal parameters for the following fields: ParameterRanges : The names and ranges o… */
+  Autotune?: Autotune;
+  /** The HyperParameterTuningJobConfig object that describes the tuning job, including the search strategy, the objective metric used to evaluate training jobs, r… */
+  HyperParameterTuningJobConfig: HyperParameterTuningJobConfig;
+  /** The name of the tuning job. */
+  HyperParameterTuningJobName: string;
+  /** An array of key-value pairs. */
+  Tags?: Tag[];
+  /** The HyperParameterTrainingJobDefinition object that describes the training jobs that this tuning job launches, including static hyperparameters, input data c… */
+  TrainingJobDefinition?: HyperParameterTrainingJobDefinition;
+  /** A list of the HyperParameterTrainingJobDefinition objects launched for this tuning job. */
+  TrainingJobDefinitions?: HyperParameterTrainingJobDefinition[];
+  /** Specifies the configuration for starting the hyperparameter tuning job using one or more previous tuning jobs as a starting point. */
+  WarmStartConfig?: HyperParameterTuningJobWarmStartConfig;
+};
+
+export type CreateHyperParameterTuningJobResponse = {
+  /** The Amazon Resource Name (ARN) of the tuning job. */
+  HyperParameterTuningJobArn: string;
+};
+
 export type CreateModelInput = {
   /** Specifies the containers in the inference pipeline. */
   Containers?: ContainerDefinition[];
@@ -449,6 +601,79 @@ export type CreateModelInput = {
 export type CreateModelOutput = {
   /** The ARN of the model created in SageMaker. */
   ModelArn: string;
+};
+
+export type CreateModelPackageGroupInput = {
+  /** The managed configuration of the model package group. */
+  ManagedConfiguration?: ManagedConfiguration;
+  /** A description for the model group. */
+  ModelPackageGroupDescription?: string;
+  /** The name of the model group. */
+  ModelPackageGroupName: string;
+  /** A list of key value pairs associated with the model group. */
+  Tags?: Tag[];
+};
+
+export type CreateModelPackageGroupOutput = {
+  /** The Amazon Resource Name (ARN) of the model group. */
+  ModelPackageGroupArn: string;
+};
+
+export type CreateModelPackageInput = {
+  /** An array of additional Inference Specification objects. */
+  AdditionalInferenceSpecifications?: AdditionalInferenceSpecificationDefinition[];
+  /** Whether to certify the model package for listing on Amazon Web Services Marketplace. */
+  CertifyForMarketplace?: boolean;
+  /** A unique token that guarantees that the call to this API is idempotent. */
+  ClientToken?: string;
+  /** The metadata properties associated with the model package versions. */
+  CustomerMetadataProperties?: { [key: string]: string };
+  /** The machine learning domain of your model package and its components. */
+  Domain?: string;
+  /** Represents the drift check baselines that can be used when the model monitor is set using the model package. */
+  DriftCheckBaselines?: DriftCheckBaselines;
+  /** Specifies details about inference jobs that you can run with models based on this model package, including the following information: The Amazon ECR paths of… */
+  InferenceSpecification?: InferenceSpecification;
+  /** The storage type of the model package. */
+  ManagedStorageType?: ManagedStorageType;
+  MetadataProperties?: MetadataProperties;
+  /** Whether the model is approved for deployment. */
+  ModelApprovalStatus?: ModelApprovalStatus;
+  /** The model card associated with the model package. */
+  ModelCard?: ModelPackageModelCard;
+  /** A structure describing the current state of the model in its life cycle. */
+  ModelLifeCycle?: ModelLifeCycle;
+  /** A structure that contains model metrics reports. */
+  ModelMetrics?: ModelMetrics;
+  /** A description of the model package. */
+  ModelPackageDescription?: string;
+  /** The name or Amazon Resource Name (ARN) of the model package group that this model version belongs to. */
+  ModelPackageGroupName?: string;
+  /** The name of the model package. */
+  ModelPackageName?: string;
+  /** The package registration type of the model package input. */
+  ModelPackageRegistrationType?: ModelPackageRegistrationType;
+  /** The Amazon Simple Storage Service (Amazon S3) path where the sample payload is stored. */
+  SamplePayloadUrl?: string;
+  /** The KMS Key ID ( KMSKeyId ) used for encryption of model package information. */
+  SecurityConfig?: ModelPackageSecurityConfig;
+  /** Indicates if you want to skip model validation. */
+  SkipModelValidation?: SkipModelValidation;
+  /** Details about the algorithm that was used to create the model package. */
+  SourceAlgorithmSpecification?: SourceAlgorithmSpecification;
+  /** The URI of the source for the model package. */
+  SourceUri?: string;
+  /** A list of key value pairs associated with the model. */
+  Tags?: Tag[];
+  /** The machine learning task your model package accomplishes. */
+  Task?: string;
+  /** Specifies configurations for one or more transform jobs that SageMaker runs to test the model package. */
+  ValidationSpecification?: ModelPackageValidationSpecification;
+};
+
+export type CreateModelPackageOutput = {
+  /** The Amazon Resource Name (ARN) of the new model package. */
+  ModelPackageArn: string;
 };
 
 export type CreateProcessingJobRequest = {
@@ -574,6 +799,8 @@ export type CreateTransformJobResponse = {
   /** The Amazon Resource Name (ARN) of the transform job. */
   TransformJobArn: string;
 };
+
+export type CrossAccountFilterOption = "SameAccount" | "CrossAccount";
 
 export type CustomizationTechnique = "SFT" | "DPO" | "RLVR" | "RLAIF";
 
@@ -706,6 +933,16 @@ export type DeleteModelInput = {
   ModelName: string;
 };
 
+export type DeleteModelPackageGroupInput = {
+  /** The name of the model group to delete. */
+  ModelPackageGroupName: string;
+};
+
+export type DeleteModelPackageInput = {
+  /** The name or Amazon Resource Name (ARN) of the model package to delete. */
+  ModelPackageName: string;
+};
+
 export type DeleteTagsInput = {
   /** The Amazon Resource Name (ARN) of the resource whose tags you want to delete. */
   ResourceArn: string;
@@ -812,6 +1049,49 @@ export type DescribeEndpointOutput = {
   ShadowProductionVariants?: ProductionVariantSummary[];
 };
 
+export type DescribeHyperParameterTuningJobRequest = {
+  /** The name of the tuning job. */
+  HyperParameterTuningJobName: string;
+};
+
+export type DescribeHyperParameterTuningJobResponse = {
+  /** A flag to indicate if autotune is enabled for the hyperparameter tuning job. */
+  Autotune?: Autotune;
+  /** A TrainingJobSummary object that describes the training job that completed with the best current HyperParameterTuningJobObjective . */
+  BestTrainingJob?: HyperParameterTrainingJobSummary;
+  ConsumedResources?: HyperParameterTuningJobConsumedResources;
+  /** The date and time that the tuning job started. */
+  CreationTime: Timestamp;
+  /** If the tuning job failed, the reason it failed. */
+  FailureReason?: string;
+  /** The date and time that the tuning job ended. */
+  HyperParameterTuningEndTime?: Timestamp;
+  /** The Amazon Resource Name (ARN) of the tuning job. */
+  HyperParameterTuningJobArn: string;
+  /** The HyperParameterTuningJobConfig object that specifies the configuration of the tuning job. */
+  HyperParameterTuningJobConfig: HyperParameterTuningJobConfig;
+  /** The name of the hyperparameter tuning job. */
+  HyperParameterTuningJobName: string;
+  /** The status of the tuning job. */
+  HyperParameterTuningJobStatus: HyperParameterTuningJobStatus;
+  /** The date and time that the status of the tuning job was modified. */
+  LastModifiedTime?: Timestamp;
+  /** The ObjectiveStatusCounters object that specifies the number of training jobs, categorized by the status of their final objective metric, that this tuning jo… */
+  ObjectiveStatusCounters: ObjectiveStatusCounters;
+  /** If the hyperparameter tuning job is an warm start tuning job with a WarmStartType of IDENTICAL_DATA_AND_ALGORITHM , this is the TrainingJobSummary for the tr… */
+  OverallBestTrainingJob?: HyperParameterTrainingJobSummary;
+  /** The HyperParameterTrainingJobDefinition object that specifies the definition of the training jobs that this tuning job launches. */
+  TrainingJobDefinition?: HyperParameterTrainingJobDefinition;
+  /** A list of the HyperParameterTrainingJobDefinition objects launched for this tuning job. */
+  TrainingJobDefinitions?: HyperParameterTrainingJobDefinition[];
+  /** The TrainingJobStatusCounters object that specifies the number of training jobs, categorized by status, that this tuning job launched. */
+  TrainingJobStatusCounters: TrainingJobStatusCounters;
+  /** Tuning job completion information returned as the response from a hyperparameter tuning job. */
+  TuningJobCompletionDetails?: HyperParameterTuningJobCompletionDetails;
+  /** The configuration for starting the hyperparameter parameter tuning job using one or more previous tuning jobs as a starting point. */
+  WarmStartConfig?: HyperParameterTuningJobWarmStartConfig;
+};
+
 export type DescribeModelInput = {
   /** The name of the model. */
   ModelName: string;
@@ -838,6 +1118,96 @@ export type DescribeModelOutput = {
   PrimaryContainer?: ContainerDefinition;
   /** A VpcConfig object that specifies the VPC that this model has access to. */
   VpcConfig?: VpcConfig;
+};
+
+export type DescribeModelPackageGroupInput = {
+  /** The name of the model group to describe. */
+  ModelPackageGroupName: string;
+};
+
+export type DescribeModelPackageGroupOutput = {
+  CreatedBy: UserContext;
+  /** The time that the model group was created. */
+  CreationTime: Timestamp;
+  /** The managed configuration of the model package group. */
+  ManagedConfiguration?: ManagedConfiguration;
+  /** The Amazon Resource Name (ARN) of the model group. */
+  ModelPackageGroupArn: string;
+  /** A description of the model group. */
+  ModelPackageGroupDescription?: string;
+  /** The name of the model group. */
+  ModelPackageGroupName: string;
+  /** The status of the model group. */
+  ModelPackageGroupStatus: ModelPackageGroupStatus;
+};
+
+export type DescribeModelPackageInput = {
+  /** The name or Amazon Resource Name (ARN) of the model package to describe. */
+  ModelPackageName: string;
+};
+
+export type DescribeModelPackageOutput = {
+  /** An array of additional Inference Specification objects. */
+  AdditionalInferenceSpecifications?: AdditionalInferenceSpecificationDefinition[];
+  /** A description provided for the model approval. */
+  ApprovalDescription?: string;
+  /** Whether the model package is certified for listing on Amazon Web Services Marketplace. */
+  CertifyForMarketplace?: boolean;
+  CreatedBy?: UserContext;
+  /** A timestamp specifying when the model package was created. */
+  CreationTime: Timestamp;
+  /** The metadata properties associated with the model package versions. */
+  CustomerMetadataProperties?: { [key: string]: string };
+  /** The machine learning domain of the model package you specified. */
+  Domain?: string;
+  /** Represents the drift check baselines that can be used when the model monitor is set using the model package. */
+  DriftCheckBaselines?: DriftCheckBaselines;
+  /** Details about inference jobs that you can run with models based on this model package. */
+  InferenceSpecification?: InferenceSpecification;
+  LastModifiedBy?: UserContext;
+  /** The last time that the model package was modified. */
+  LastModifiedTime?: Timestamp;
+  /** The storage type of the model package. */
+  ManagedStorageType?: ManagedStorageType;
+  MetadataProperties?: MetadataProperties;
+  /** The approval status of the model package. */
+  ModelApprovalStatus?: ModelApprovalStatus;
+  /** The model card associated with the model package. */
+  ModelCard?: ModelPackageModelCard;
+  /** A structure describing the current state of the model in its life cycle. */
+  ModelLifeCycle?: ModelLifeCycle;
+  /** Metrics for the model. */
+  ModelMetrics?: ModelMetrics;
+  /** The Amazon Resource Name (ARN) of the model package. */
+  ModelPackageArn: string;
+  /** A brief summary of the model package. */
+  ModelPackageDescription?: string;
+  /** If the model is a versioned model, the name of the model group that the versioned model belongs to. */
+  ModelPackageGroupName?: string;
+  /** The name of the model package being described. */
+  ModelPackageName: string;
+  /** The package registration type of the model package output. */
+  ModelPackageRegistrationType?: ModelPackageRegistrationType;
+  /** The current status of the model package. */
+  ModelPackageStatus: ModelPackageStatus;
+  /** Details about the current status of the model package. */
+  ModelPackageStatusDetails: ModelPackageStatusDetails;
+  /** The version of the model package. */
+  ModelPackageVersion?: number;
+  /** The Amazon Simple Storage Service (Amazon S3) path where the sample payload are stored. */
+  SamplePayloadUrl?: string;
+  /** The KMS Key ID ( KMSKeyId ) used for encryption of model package information. */
+  SecurityConfig?: ModelPackageSecurityConfig;
+  /** Indicates if you want to skip model validation. */
+  SkipModelValidation?: SkipModelValidation;
+  /** Details about the algorithm that was used to create the model package. */
+  SourceAlgorithmSpecification?: SourceAlgorithmSpecification;
+  /** The URI of the source for the model package. */
+  SourceUri?: string;
+  /** The machine learning task you specified that your model package accomplishes. */
+  Task?: string;
+  /** Configurations for one or more transform jobs that SageMaker runs to test the model package. */
+  ValidationSpecification?: ModelPackageValidationSpecification;
 };
 
 export type DescribeProcessingJobRequest = {
@@ -1053,6 +1423,54 @@ export type DesiredWeightAndCapacity = {
   VariantName: string;
 };
 
+export type DetailedModelPackageStatus = "NotStarted" | "InProgress" | "Completed" | "Failed";
+
+/** Represents the drift check baselines that can be used when the model monitor is set using the model package. */
+export type DriftCheckBaselines = {
+  /** Represents the drift check bias baselines that can be used when the model monitor is set using the model package. */
+  Bias?: DriftCheckBias;
+  /** Represents the drift check explainability baselines that can be used when the model monitor is set using the model package. */
+  Explainability?: DriftCheckExplainability;
+  /** Represents the drift check model data quality baselines that can be used when the model monitor is set using the model package. */
+  ModelDataQuality?: DriftCheckModelDataQuality;
+  /** Represents the drift check model quality baselines that can be used when the model monitor is set using the model package. */
+  ModelQuality?: DriftCheckModelQuality;
+};
+
+/** Represents the drift check bias baselines that can be used when the model monitor is set using the model package. */
+export type DriftCheckBias = {
+  /** The bias config file for a model. */
+  ConfigFile?: FileSource;
+  /** The post-training constraints. */
+  PostTrainingConstraints?: MetricsSource;
+  /** The pre-training constraints. */
+  PreTrainingConstraints?: MetricsSource;
+};
+
+/** Represents the drift check explainability baselines that can be used when the model monitor is set using the model package. */
+export type DriftCheckExplainability = {
+  /** The explainability config file for the model. */
+  ConfigFile?: FileSource;
+  /** The drift check explainability constraints. */
+  Constraints?: MetricsSource;
+};
+
+/** Represents the drift check data quality baselines that can be used when the model monitor is set using the model package. */
+export type DriftCheckModelDataQuality = {
+  /** The drift check model data quality constraints. */
+  Constraints?: MetricsSource;
+  /** The drift check model data quality statistics. */
+  Statistics?: MetricsSource;
+};
+
+/** Represents the drift check model quality baselines that can be used when the model monitor is set using the model package. */
+export type DriftCheckModelQuality = {
+  /** The drift check model quality constraints. */
+  Constraints?: MetricsSource;
+  /** The drift check model quality statistics. */
+  Statistics?: MetricsSource;
+};
+
 /** The EC2 capacity reservations that are shared to an ML capacity reservation. */
 export type Ec2CapacityReservation = {
   /** The number of instances that are currently available in the EC2 capacity reservation. */
@@ -1109,10 +1527,26 @@ export type ExperimentConfig = {
   TrialName?: string;
 };
 
+/** Contains explainability metrics for a model. */
+export type Explainability = {
+  /** The explainability report for a model. */
+  Report?: MetricsSource;
+};
+
 /** A parameter to activate explainers. */
 export type ExplainerConfig = {
   /** A member of ExplainerConfig that contains configuration parameters for the SageMaker Clarify explainer. */
   ClarifyExplainerConfig?: ClarifyExplainerConfig;
+};
+
+/** Contains details regarding the file source. */
+export type FileSource = {
+  /** The digest of the file source. */
+  ContentDigest?: string;
+  /** The type of content stored in the file source. */
+  ContentType?: string;
+  /** The Amazon S3 URI for the file source. */
+  S3Uri: string;
 };
 
 export type FileSystemAccessMode = "rw" | "ro";
@@ -1131,10 +1565,235 @@ export type FileSystemDataSource = {
 
 export type FileSystemType = "EFS" | "FSxLustre";
 
+/** Shows the latest objective metric emitted by a training job that was launched by a hyperparameter tuning job. */
+export type FinalHyperParameterTuningJobObjectiveMetric = {
+  /** The name of the objective metric. */
+  MetricName: string;
+  /** Select if you want to minimize or maximize the objective metric during hyperparameter tuning. */
+  Type?: HyperParameterTuningJobObjectiveType;
+  /** The value of the objective metric. */
+  Value: number;
+};
+
 /** The configuration for a private hub model reference that points to a public SageMaker JumpStart model. */
 export type HubAccessConfig = {
   /** The ARN of your private model hub content. */
   HubContentArn: string;
+};
+
+/** Specifies which training algorithm to use for training jobs that a hyperparameter tuning job launches and the metrics to monitor. */
+export type HyperParameterAlgorithmSpecification = {
+  /** The name of the resource algorithm to use for the hyperparameter tuning job. */
+  AlgorithmName?: string;
+  /** An array of MetricDefinition objects that specify the metrics that the algorithm emits. */
+  MetricDefinitions?: MetricDefinition[];
+  /** The registry path of the Docker image that contains the training algorithm. */
+  TrainingImage?: string;
+  TrainingInputMode: TrainingInputMode;
+};
+
+export type HyperParameterScalingType = "Auto" | "Linear" | "Logarithmic" | "ReverseLogarithmic";
+
+/** Defines the training jobs launched by a hyperparameter tuning job. */
+export type HyperParameterTrainingJobDefinition = {
+  /** The HyperParameterAlgorithmSpecification object that specifies the resource algorithm to use for the training jobs that the tuning job launches. */
+  AlgorithmSpecification: HyperParameterAlgorithmSpecification;
+  CheckpointConfig?: CheckpointConfig;
+  /** The job definition name. */
+  DefinitionName?: string;
+  /** To encrypt all communications between ML compute instances in distributed training, choose True . */
+  EnableInterContainerTrafficEncryption?: boolean;
+  /** A Boolean indicating whether managed spot training is enabled ( True ) or not ( False ). */
+  EnableManagedSpotTraining?: boolean;
+  /** Isolates the training container. */
+  EnableNetworkIsolation?: boolean;
+  /** An environment variable that you can pass into the SageMaker CreateTrainingJob API. */
+  Environment?: { [key: string]: string };
+  HyperParameterRanges?: ParameterRanges;
+  /** The configuration for the hyperparameter tuning resources, including the compute instances and storage volumes, used for training jobs launched by the tuning… */
+  HyperParameterTuningResourceConfig?: HyperParameterTuningResourceConfig;
+  /** An array of Channel objects that specify the input for the training jobs that the tuning job launches. */
+  InputDataConfig?: Channel[];
+  /** Specifies the path to the Amazon S3 bucket where you store model artifacts from the training jobs that the tuning job launches. */
+  OutputDataConfig: OutputDataConfig;
+  /** The resources, including the compute instances and storage volumes, to use for the training jobs that the tuning job launches. */
+  ResourceConfig?: ResourceConfig;
+  /** The number of times to retry the job when the job fails due to an InternalServerError . */
+  RetryStrategy?: RetryStrategy;
+  /** The Amazon Resource Name (ARN) of the IAM role associated with the training jobs that the tuning job launches. */
+  RoleArn: string;
+  /** Specifies the values of hyperparameters that do not change for the tuning job. */
+  StaticHyperParameters?: { [key: string]: string };
+  /** Specifies a limit to how long a model hyperparameter training job can run. */
+  StoppingCondition: StoppingCondition;
+  TuningObjective?: HyperParameterTuningJobObjective;
+  /** The VpcConfig object that specifies the VPC that you want the training jobs that this hyperparameter tuning job launches to connect to. */
+  VpcConfig?: VpcConfig;
+};
+
+/** The container for the summary information about a training job. */
+export type HyperParameterTrainingJobSummary = {
+  /** The date and time that the training job was created. */
+  CreationTime: Timestamp;
+  /** The reason that the training job failed. */
+  FailureReason?: string;
+  /** The FinalHyperParameterTuningJobObjectiveMetric object that specifies the value of the objective metric of the tuning job that launched this training job. */
+  FinalHyperParameterTuningJobObjectiveMetric?: FinalHyperParameterTuningJobObjectiveMetric;
+  /** The status of the objective metric for the training job: Succeeded: The final objective metric for the training job was evaluated by the hyperparameter tunin… */
+  ObjectiveStatus?: ObjectiveStatus;
+  /** Specifies the time when the training job ends on training instances. */
+  TrainingEndTime?: Timestamp;
+  /** The Amazon Resource Name (ARN) of the training job. */
+  TrainingJobArn: string;
+  /** The training job definition name. */
+  TrainingJobDefinitionName?: string;
+  /** The name of the training job. */
+  TrainingJobName: string;
+  /** The status of the training job. */
+  TrainingJobStatus: TrainingJobStatus;
+  /** The date and time that the training job started. */
+  TrainingStartTime?: Timestamp;
+  /** A list of the hyperparameters for which you specified ranges to search. */
+  TunedHyperParameters: { [key: string]: string };
+  /** The HyperParameter tuning job that launched the training job. */
+  TuningJobName?: string;
+};
+
+export type HyperParameterTuningAllocationStrategy = "Prioritized";
+
+/** The configuration for hyperparameter tuning resources for use in training jobs launched by the tuning job. */
+export type HyperParameterTuningInstanceConfig = {
+  /** The number of instances of the type specified by InstanceType . */
+  InstanceCount: number;
+  /** The instance type used for processing of hyperparameter optimization jobs. */
+  InstanceType: TrainingInstanceType;
+  /** The volume size in GB of the data to be processed for hyperparameter optimization (optional). */
+  VolumeSizeInGB: number;
+};
+
+/** A structure that contains runtime information about both current and completed hyperparameter tuning jobs. */
+export type HyperParameterTuningJobCompletionDetails = {
+  /** The time in timestamp format that AMT detected model convergence, as defined by a lack of significant improvement over time based on criteria developed over… */
+  ConvergenceDetectedTime?: Timestamp;
+  /** The number of training jobs launched by a tuning job that are not improving (1% or less) as measured by model performance evaluated against an objective func… */
+  NumberOfTrainingJobsObjectiveNotImproving?: number;
+};
+
+/** Configures a hyperparameter tuning job. */
+export type HyperParameterTuningJobConfig = {
+  /** The HyperParameterTuningJobObjective specifies the objective metric used to evaluate the performance of training jobs launched by this tuning job. */
+  HyperParameterTuningJobObjective?: HyperParameterTuningJobObjective;
+  /** The ParameterRanges object that specifies the ranges of hyperparameters that this tuning job searches over to find the optimal configuration for the highest… */
+  ParameterRanges?: ParameterRanges;
+  /** A value used to initialize a pseudo-random number generator. */
+  RandomSeed?: number;
+  /** The ResourceLimits object that specifies the maximum number of training and parallel training jobs that can be used for this hyperparameter tuning job. */
+  ResourceLimits: ResourceLimits;
+  /** Specifies how hyperparameter tuning chooses the combinations of hyperparameter values to use for the training job it launches. */
+  Strategy: HyperParameterTuningJobStrategyType;
+  /** The configuration for the Hyperband optimization strategy. */
+  StrategyConfig?: HyperParameterTuningJobStrategyConfig;
+  /** Specifies whether to use early stopping for training jobs launched by the hyperparameter tuning job. */
+  TrainingJobEarlyStoppingType?: TrainingJobEarlyStoppingType;
+  /** The tuning job's completion criteria. */
+  TuningJobCompletionCriteria?: TuningJobCompletionCriteria;
+};
+
+/** The total resources consumed by your hyperparameter tuning job. */
+export type HyperParameterTuningJobConsumedResources = {
+  /** The wall clock runtime in seconds used by your hyperparameter tuning job. */
+  RuntimeInSeconds?: number;
+};
+
+/** Defines the objective metric for a hyperparameter tuning job. */
+export type HyperParameterTuningJobObjective = {
+  /** The name of the metric to use for the objective metric. */
+  MetricName: string;
+  /** Whether to minimize or maximize the objective metric. */
+  Type: HyperParameterTuningJobObjectiveType;
+};
+
+export type HyperParameterTuningJobObjectiveType = "Maximize" | "Minimize";
+
+export type HyperParameterTuningJobSortByOptions = "Name" | "Status" | "CreationTime";
+
+export type HyperParameterTuningJobStatus = "Completed" | "InProgress" | "Failed" | "Stopped" | "Stopping" | "Deleting" | "DeleteFailed";
+
+/** The configuration for a training job launched by a hyperparameter tuning job. */
+export type HyperParameterTuningJobStrategyConfig = {
+  /** The configuration for the object that specifies the Hyperband strategy. */
+  HyperbandStrategyConfig?: HyperbandStrategyConfig;
+};
+
+/** The strategy hyperparameter tuning uses to find the best combination of hyperparameters for your model. */
+export type HyperParameterTuningJobStrategyType = "Bayesian" | "Random" | "Hyperband" | "Grid";
+
+/** Provides summary information about a hyperparameter tuning job. */
+export type HyperParameterTuningJobSummary = {
+  /** The date and time that the tuning job was created. */
+  CreationTime: Timestamp;
+  /** The date and time that the tuning job ended. */
+  HyperParameterTuningEndTime?: Timestamp;
+  /** The Amazon Resource Name (ARN) of the tuning job. */
+  HyperParameterTuningJobArn: string;
+  /** The name of the tuning job. */
+  HyperParameterTuningJobName: string;
+  /** The status of the tuning job. */
+  HyperParameterTuningJobStatus: HyperParameterTuningJobStatus;
+  /** The date and time that the tuning job was modified. */
+  LastModifiedTime?: Timestamp;
+  /** The ObjectiveStatusCounters object that specifies the numbers of training jobs, categorized by objective metric status, that this tuning job launched. */
+  ObjectiveStatusCounters: ObjectiveStatusCounters;
+  /** The ResourceLimits object that specifies the maximum number of training jobs and parallel training jobs allowed for this tuning job. */
+  ResourceLimits?: ResourceLimits;
+  /** Specifies the search strategy hyperparameter tuning uses to choose which hyperparameters to evaluate at each iteration. */
+  Strategy: HyperParameterTuningJobStrategyType;
+  /** The TrainingJobStatusCounters object that specifies the numbers of training jobs, categorized by status, that this tuning job launched. */
+  TrainingJobStatusCounters: TrainingJobStatusCounters;
+};
+
+/** Specifies the configuration for a hyperparameter tuning job that uses one or more previous hyperparameter tuning jobs as a starting point. */
+export type HyperParameterTuningJobWarmStartConfig = {
+  /** An array of hyperparameter tuning jobs that are used as the starting point for the new hyperparameter tuning job. */
+  ParentHyperParameterTuningJobs: ParentHyperParameterTuningJob[];
+  /** Specifies one of the following: IDENTICAL_DATA_AND_ALGORITHM The new hyperparameter tuning job uses the same input data and training image as the parent tuni… */
+  WarmStartType: HyperParameterTuningJobWarmStartType;
+};
+
+export type HyperParameterTuningJobWarmStartType = "IdenticalDataAndAlgorithm" | "TransferLearning";
+
+/** The configuration of resources, including compute instances and storage volumes for use in training jobs launched by hyperparameter tuning jobs. */
+export type HyperParameterTuningResourceConfig = {
+  /** The strategy that determines the order of preference for resources specified in InstanceConfigs used in hyperparameter optimization. */
+  AllocationStrategy?: HyperParameterTuningAllocationStrategy;
+  /** A list containing the configuration(s) for one or more resources for processing hyperparameter jobs. */
+  InstanceConfigs?: HyperParameterTuningInstanceConfig[];
+  /** The number of compute instances of type InstanceType to use. */
+  InstanceCount?: number;
+  /** The instance type used to run hyperparameter optimization tuning jobs. */
+  InstanceType?: TrainingInstanceType;
+  /** A key used by Amazon Web Services Key Management Service to encrypt data on the storage volume attached to the compute instances used to run the training job. */
+  VolumeKmsKeyId?: string;
+  /** The volume size in GB for the storage volume to be used in processing hyperparameter optimization jobs (optional). */
+  VolumeSizeInGB?: number;
+};
+
+/** The configuration for Hyperband , a multi-fidelity based hyperparameter tuning strategy. */
+export type HyperbandStrategyConfig = {
+  /** The maximum number of resources (such as epochs) that can be used by a training job launched by a hyperparameter tuning job. */
+  MaxResource?: number;
+  /** The minimum number of resources (such as epochs) that can be used by a training job launched by a hyperparameter tuning job. */
+  MinResource?: number;
+};
+
+/** The IAM Identity details associated with the user. */
+export type IamIdentity = {
+  /** The Amazon Resource Name (ARN) of the IAM identity. */
+  Arn?: string;
+  /** The ID of the principal that assumes the IAM identity. */
+  PrincipalId?: string;
+  /** The person or application which assumes the IAM identity. */
+  SourceIdentity?: string;
 };
 
 /** Specifies whether the model container is in Amazon ECR or a private Docker registry accessible from your Amazon Virtual Private Cloud (VPC). */
@@ -1157,6 +1816,20 @@ export type InferenceExecutionMode = "Serial" | "Direct";
 export type InferenceHubAccessConfig = {
   /** The ARN of the hub content for which deployment access is allowed. */
   HubContentArn: string;
+};
+
+/** Defines how to perform inference generation after a training job is run. */
+export type InferenceSpecification = {
+  /** The Amazon ECR registry path of the Docker image that contains the inference code. */
+  Containers: ModelPackageContainerDefinition[];
+  /** The supported MIME types for the input data. */
+  SupportedContentTypes?: string[];
+  /** A list of the instance types that are used to generate inferences in real-time. */
+  SupportedRealtimeInferenceInstanceTypes?: ProductionVariantInstanceType[];
+  /** The supported MIME types for the output data. */
+  SupportedResponseMIMETypes?: string[];
+  /** A list of the instance types on which a transformation job can be run or on which an endpoint can be deployed. */
+  SupportedTransformInstanceTypes?: TransformInstanceType[];
 };
 
 /** Configuration information for the infrastructure health check of a training job. */
@@ -1201,6 +1874,18 @@ export type InstancePoolSummary = {
   CurrentInstanceCount: number;
   /** The ML compute instance type for the instance pool. */
   InstanceType: ProductionVariantInstanceType;
+};
+
+/** For a hyperparameter of the integer type, specifies the range that a hyperparameter tuning job searches. */
+export type IntegerParameterRange = {
+  /** The maximum value of the hyperparameter to search. */
+  MaxValue: string;
+  /** The minimum value of the hyperparameter to search. */
+  MinValue: string;
+  /** The name of the hyperparameter to search. */
+  Name: string;
+  /** The scale that hyperparameter tuning uses to search the hyperparameter range. */
+  ScalingType?: HyperParameterScalingType;
 };
 
 export type JoinSource = "Input" | "None";
@@ -1255,6 +1940,92 @@ export type ListEndpointsInput = {
 export type ListEndpointsOutput = {
   /** An array or endpoint objects. */
   Endpoints: EndpointSummary[];
+  /** If the response is truncated, SageMaker returns this token. */
+  NextToken?: string;
+};
+
+export type ListHyperParameterTuningJobsRequest = {
+  /** A filter that returns only tuning jobs that were created after the specified time. */
+  CreationTimeAfter?: Timestamp;
+  /** A filter that returns only tuning jobs that were created before the specified time. */
+  CreationTimeBefore?: Timestamp;
+  /** A filter that returns only tuning jobs that were modified after the specified time. */
+  LastModifiedTimeAfter?: Timestamp;
+  /** A filter that returns only tuning jobs that were modified before the specified time. */
+  LastModifiedTimeBefore?: Timestamp;
+  /** The maximum number of tuning jobs to return. */
+  MaxResults?: number;
+  /** A string in the tuning job name. */
+  NameContains?: string;
+  /** If the result of the previous ListHyperParameterTuningJobs request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+  /** The field to sort results by. */
+  SortBy?: HyperParameterTuningJobSortByOptions;
+  /** The sort order for results. */
+  SortOrder?: SortOrder;
+  /** A filter that returns only tuning jobs with the specified status. */
+  StatusEquals?: HyperParameterTuningJobStatus;
+};
+
+export type ListHyperParameterTuningJobsResponse = {
+  /** A list of HyperParameterTuningJobSummary objects that describe the tuning jobs that the ListHyperParameterTuningJobs request returned. */
+  HyperParameterTuningJobSummaries: HyperParameterTuningJobSummary[];
+  /** If the result of this ListHyperParameterTuningJobs request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+};
+
+export type ListModelPackageGroupsInput = {
+  /** A filter that returns only model groups created after the specified time. */
+  CreationTimeAfter?: Timestamp;
+  /** A filter that returns only model groups created before the specified time. */
+  CreationTimeBefore?: Timestamp;
+  /** A filter that returns either model groups shared with you or model groups in your own account. */
+  CrossAccountFilterOption?: CrossAccountFilterOption;
+  /** The maximum number of results to return in the response. */
+  MaxResults?: number;
+  /** A string in the model group name. */
+  NameContains?: string;
+  /** If the result of the previous ListModelPackageGroups request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+  /** The field to sort results by. */
+  SortBy?: ModelPackageGroupSortBy;
+  /** The sort order for results. */
+  SortOrder?: SortOrder;
+};
+
+export type ListModelPackageGroupsOutput = {
+  /** A list of summaries of the model groups in your Amazon Web Services account. */
+  ModelPackageGroupSummaryList: ModelPackageGroupSummary[];
+  /** If the response is truncated, SageMaker returns this token. */
+  NextToken?: string;
+};
+
+export type ListModelPackagesInput = {
+  /** A filter that returns only model packages created after the specified time (timestamp). */
+  CreationTimeAfter?: Timestamp;
+  /** A filter that returns only model packages created before the specified time (timestamp). */
+  CreationTimeBefore?: Timestamp;
+  /** The maximum number of model packages to return in the response. */
+  MaxResults?: number;
+  /** A filter that returns only the model packages with the specified approval status. */
+  ModelApprovalStatus?: ModelApprovalStatus;
+  /** A filter that returns only model versions that belong to the specified model group. */
+  ModelPackageGroupName?: string;
+  /** A filter that returns only the model packages of the specified type. */
+  ModelPackageType?: ModelPackageType;
+  /** A string in the model package name. */
+  NameContains?: string;
+  /** If the response to a previous ListModelPackages request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+  /** The parameter by which to sort the results. */
+  SortBy?: ModelPackageSortBy;
+  /** The sort order for the results. */
+  SortOrder?: SortOrder;
+};
+
+export type ListModelPackagesOutput = {
+  /** An array of ModelPackageSummary objects, each of which lists a model package. */
+  ModelPackageSummaryList: ModelPackageSummary[];
   /** If the response is truncated, SageMaker returns this token. */
   NextToken?: string;
 };
@@ -1329,6 +2100,28 @@ export type ListTagsOutput = {
   Tags?: Tag[];
 };
 
+export type ListTrainingJobsForHyperParameterTuningJobRequest = {
+  /** The name of the tuning job whose training jobs you want to list. */
+  HyperParameterTuningJobName: string;
+  /** The maximum number of training jobs to return. */
+  MaxResults?: number;
+  /** If the result of the previous ListTrainingJobsForHyperParameterTuningJob request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+  /** The field to sort results by. */
+  SortBy?: TrainingJobSortByOptions;
+  /** The sort order for results. */
+  SortOrder?: SortOrder;
+  /** A filter that returns only training jobs with the specified status. */
+  StatusEquals?: TrainingJobStatus;
+};
+
+export type ListTrainingJobsForHyperParameterTuningJobResponse = {
+  /** If the result of this ListTrainingJobsForHyperParameterTuningJob request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+  /** A list of TrainingJobSummary objects that describe the training jobs that the ListTrainingJobsForHyperParameterTuningJob request returned. */
+  TrainingJobSummaries: HyperParameterTrainingJobSummary[];
+};
+
 export type ListTrainingJobsRequest = {
   /** A filter that returns only training jobs created after the specified time (timestamp). */
   CreationTimeAfter?: Timestamp;
@@ -1393,9 +2186,29 @@ export type ListTransformJobsResponse = {
   TransformJobSummaries: TransformJobSummary[];
 };
 
+/** The managed configuration of a model package group. */
+export type ManagedConfiguration = {
+  /** The storage type of the model package. */
+  ManagedStorageType?: ManagedStorageType;
+};
+
 export type ManagedInstanceScalingScaleInStrategy = "IDLE_RELEASE" | "CONSOLIDATION";
 
 export type ManagedInstanceScalingStatus = "ENABLED" | "DISABLED";
+
+export type ManagedStorageType = "Restricted";
+
+/** Metadata properties of the tracking entity, trial, or trial component. */
+export type MetadataProperties = {
+  /** The commit ID. */
+  CommitId?: string;
+  /** The entity this entity was generated by. */
+  GeneratedBy?: string;
+  /** The project ID. */
+  ProjectId?: string;
+  /** The repository. */
+  Repository?: string;
+};
 
 /** The name, value, and date and time of a metric that was emitted to Amazon CloudWatch. */
 export type MetricData = {
@@ -1423,6 +2236,16 @@ export type MetricsConfig = {
   MetricPublishFrequencyInSeconds?: number;
 };
 
+/** Details about the metrics source. */
+export type MetricsSource = {
+  /** The hash key used for the metrics source. */
+  ContentDigest?: string;
+  /** The metric source content type. */
+  ContentType: string;
+  /** The S3 URI for the metrics source. */
+  S3Uri: string;
+};
+
 /** The MLflow configuration using SageMaker managed MLflow. */
 export type MlflowConfig = {
   /** The MLflow experiment name used for this job. */
@@ -1447,6 +2270,8 @@ export type ModelAccessConfig = {
   AcceptEula: boolean;
 };
 
+export type ModelApprovalStatus = "Approved" | "Rejected" | "PendingManualApproval";
+
 /** Provides information about the location that is configured for storing model artifacts. */
 export type ModelArtifacts = {
   /** The path of the S3 object that contains the model artifacts. */
@@ -1454,6 +2279,8 @@ export type ModelArtifacts = {
 };
 
 export type ModelCacheSetting = "Enabled" | "Disabled";
+
+export type ModelCardStatus = "Draft" | "PendingReview" | "Approved" | "Archived";
 
 /** Configures the timeout and maximum number of retries for processing a transform job invocation. */
 export type ModelClientConfig = {
@@ -1465,10 +2292,46 @@ export type ModelClientConfig = {
 
 export type ModelCompressionType = "None" | "Gzip";
 
+/** Data quality constraints and statistics for a model. */
+export type ModelDataQuality = {
+  /** Data quality constraints for a model. */
+  Constraints?: MetricsSource;
+  /** Data quality statistics for a model. */
+  Statistics?: MetricsSource;
+};
+
 /** Specifies the location of ML model data to deploy. */
 export type ModelDataSource = {
   /** Specifies the S3 location of ML model data to deploy. */
   S3DataSource?: S3ModelDataSource;
+};
+
+/** Input object for the model. */
+export type ModelInput = {
+  /** The input configuration object for the model. */
+  DataInputConfig: string;
+};
+
+/** A structure describing the current state of the model in its life cycle. */
+export type ModelLifeCycle = {
+  /** The current stage in the model life cycle. */
+  Stage: string;
+  /** Describes the stage related details. */
+  StageDescription?: string;
+  /** The current status of a stage in model life cycle. */
+  StageStatus: string;
+};
+
+/** Contains metrics captured from a model. */
+export type ModelMetrics = {
+  /** Metrics that measure bias in a model. */
+  Bias?: Bias;
+  /** Metrics that help explain a model. */
+  Explainability?: Explainability;
+  /** Metrics that measure the quality of the input data for a model. */
+  ModelDataQuality?: ModelDataQuality;
+  /** Metrics that measure the quality of a model. */
+  ModelQuality?: ModelQuality;
 };
 
 /** The configuration for the Model package. */
@@ -1477,6 +2340,149 @@ export type ModelPackageConfig = {
   ModelPackageGroupArn: string;
   /** The Amazon Resource Name (ARN) of the source model package used for continued fine-tuning and custom model evaluation. */
   SourceModelPackageArn?: string;
+};
+
+/** Describes the Docker container for the model package. */
+export type ModelPackageContainerDefinition = {
+  /** Data sources that are available to your model in addition to the one that you specify for ModelDataSource when you use the CreateModelPackage action. */
+  AdditionalModelDataSources?: AdditionalModelDataSource[];
+  /** The additional data source that is used during inference in the Docker container for your model package. */
+  AdditionalS3DataSource?: AdditionalS3DataSource;
+  /** Identifies the foundation model that was used as the starting point for model customization. */
+  BaseModel?: BaseModel;
+  /** The DNS host name for the Docker container. */
+  ContainerHostname?: string;
+  /** The environment variables to set in the Docker container. */
+  Environment?: { [key: string]: string };
+  /** The machine learning framework of the model package container image. */
+  Framework?: string;
+  /** The framework version of the Model Package Container Image. */
+  FrameworkVersion?: string;
+  /** The Amazon Elastic Container Registry (Amazon ECR) path where inference code is stored. */
+  Image?: string;
+  /** An MD5 hash of the training algorithm that identifies the Docker image used for training. */
+  ImageDigest?: string;
+  /** Specifies whether the model data is a training checkpoint. */
+  IsCheckpoint?: boolean;
+  /** The ETag associated with Model Data URL. */
+  ModelDataETag?: string;
+  /** Specifies the location of ML model data to deploy during endpoint creation. */
+  ModelDataSource?: ModelDataSource;
+  /** The Amazon S3 path where the model artifacts, which result from model training, are stored. */
+  ModelDataUrl?: string;
+  /** A structure with Model Input details. */
+  ModelInput?: ModelInput;
+  /** The name of a pre-trained machine learning benchmarked by Amazon SageMaker Inference Recommender model that matches your model. */
+  NearestModelName?: string;
+  /** The Amazon Web Services Marketplace product ID of the model package. */
+  ProductId?: string;
+};
+
+export type ModelPackageGroupSortBy = "Name" | "CreationTime";
+
+export type ModelPackageGroupStatus = "Pending" | "InProgress" | "Completed" | "Failed" | "Deleting" | "DeleteFailed";
+
+/** Summary information about a model group. */
+export type ModelPackageGroupSummary = {
+  /** The time that the model group was created. */
+  CreationTime: Timestamp;
+  /** The managed configuration of the model package group. */
+  ManagedConfiguration?: ManagedConfiguration;
+  /** The Amazon Resource Name (ARN) of the model group. */
+  ModelPackageGroupArn: string;
+  /** A description of the model group. */
+  ModelPackageGroupDescription?: string;
+  /** The name of the model group. */
+  ModelPackageGroupName: string;
+  /** The status of the model group. */
+  ModelPackageGroupStatus: ModelPackageGroupStatus;
+};
+
+/** The model card associated with the model package. */
+export type ModelPackageModelCard = {
+  /** The content of the model card. */
+  ModelCardContent?: string;
+  /** The approval status of the model card within your organization. */
+  ModelCardStatus?: ModelCardStatus;
+};
+
+export type ModelPackageRegistrationType = "Logged" | "Registered";
+
+/** An optional Key Management Service key to encrypt, decrypt, and re-encrypt model package information for regulated workloads with highly sensitive data. */
+export type ModelPackageSecurityConfig = {
+  /** The KMS Key ID ( KMSKeyId ) used for encryption of model package information. */
+  KmsKeyId: string;
+};
+
+export type ModelPackageSortBy = "Name" | "CreationTime";
+
+export type ModelPackageStatus = "Pending" | "InProgress" | "Completed" | "Failed" | "Deleting";
+
+/** Specifies the validation and image scan statuses of the model package. */
+export type ModelPackageStatusDetails = {
+  /** The status of the scan of the Docker image container for the model package. */
+  ImageScanStatuses?: ModelPackageStatusItem[];
+  /** The validation status of the model package. */
+  ValidationStatuses: ModelPackageStatusItem[];
+};
+
+/** Represents the overall status of a model package. */
+export type ModelPackageStatusItem = {
+  /** if the overall status is Failed , the reason for the failure. */
+  FailureReason?: string;
+  /** The name of the model package for which the overall status is being reported. */
+  Name: string;
+  /** The current status. */
+  Status: DetailedModelPackageStatus;
+};
+
+/** Provides summary information about a model package. */
+export type ModelPackageSummary = {
+  /** A timestamp that shows when the model package was created. */
+  CreationTime: Timestamp;
+  /** The approval status of the model. */
+  ModelApprovalStatus?: ModelApprovalStatus;
+  ModelLifeCycle?: ModelLifeCycle;
+  /** The Amazon Resource Name (ARN) of the model package. */
+  ModelPackageArn: string;
+  /** A brief description of the model package. */
+  ModelPackageDescription?: string;
+  /** If the model package is a versioned model, the model group that the versioned model belongs to. */
+  ModelPackageGroupName?: string;
+  /** The name of the model package. */
+  ModelPackageName?: string;
+  /** The package registration type of the model package summary. */
+  ModelPackageRegistrationType?: ModelPackageRegistrationType;
+  /** The overall status of the model package. */
+  ModelPackageStatus: ModelPackageStatus;
+  /** If the model package is a versioned model, the version of the model. */
+  ModelPackageVersion?: number;
+};
+
+export type ModelPackageType = "Versioned" | "Unversioned" | "Both";
+
+/** Contains data, such as the inputs and targeted instance types that are used in the process of validating the model package. */
+export type ModelPackageValidationProfile = {
+  /** The name of the profile for the model package. */
+  ProfileName: string;
+  /** The TransformJobDefinition object that describes the transform job used for the validation of the model package. */
+  TransformJobDefinition: TransformJobDefinition;
+};
+
+/** Specifies batch transform jobs that SageMaker runs to validate your model package. */
+export type ModelPackageValidationSpecification = {
+  /** An array of ModelPackageValidationProfile objects, each of which specifies a batch transform job that SageMaker runs to validate your model package. */
+  ValidationProfiles: ModelPackageValidationProfile[];
+  /** The IAM roles to be used for the validation of the model package. */
+  ValidationRole: string;
+};
+
+/** Model quality statistics and constraints. */
+export type ModelQuality = {
+  /** Model quality constraints. */
+  Constraints?: MetricsSource;
+  /** Model quality statistics. */
+  Statistics?: MetricsSource;
 };
 
 export type ModelSortKey = "Name" | "CreationTime";
@@ -1506,6 +2512,18 @@ export type NetworkConfig = {
   VpcConfig?: VpcConfig;
 };
 
+export type ObjectiveStatus = "Succeeded" | "Pending" | "Failed";
+
+/** Specifies the number of training jobs that this hyperparameter tuning job launched, categorized by the status of their objective metric. */
+export type ObjectiveStatusCounters = {
+  /** The number of training jobs whose final objective metric was not evaluated and used in the hyperparameter tuning process. */
+  Failed?: number;
+  /** The number of training jobs that are in progress and pending evaluation of their final objective metric. */
+  Pending?: number;
+  /** The number of training jobs whose final objective metric was evaluated by the hyperparameter tuning job and used in the hyperparameter tuning process. */
+  Succeeded?: number;
+};
+
 export type OrderKey = "Ascending" | "Descending";
 
 export type OutputCompressionType = "GZIP" | "NONE";
@@ -1518,6 +2536,24 @@ export type OutputDataConfig = {
   KmsKeyId?: string;
   /** Identifies the S3 path where you want SageMaker to store the model artifacts. */
   S3OutputPath: string;
+};
+
+/** Specifies ranges of integer, continuous, and categorical hyperparameters that a hyperparameter tuning job searches. */
+export type ParameterRanges = {
+  /** A list containing hyperparameter names and example values to be used by Autotune to determine optimal ranges for your tuning job. */
+  AutoParameters?: AutoParameter[];
+  /** The array of CategoricalParameterRange objects that specify ranges of categorical hyperparameters that a hyperparameter tuning job searches. */
+  CategoricalParameterRanges?: CategoricalParameterRange[];
+  /** The array of ContinuousParameterRange objects that specify ranges of continuous hyperparameters that a hyperparameter tuning job searches. */
+  ContinuousParameterRanges?: ContinuousParameterRange[];
+  /** The array of IntegerParameterRange objects that specify ranges of integer hyperparameters that a hyperparameter tuning job searches. */
+  IntegerParameterRanges?: IntegerParameterRange[];
+};
+
+/** A previously completed or stopped hyperparameter tuning job to be used as a starting point for a new hyperparameter tuning job. */
+export type ParentHyperParameterTuningJob = {
+  /** The name of the hyperparameter tuning job to be used as a starting point for a new hyperparameter tuning job. */
+  HyperParameterTuningJobName?: string;
 };
 
 export type Peft = "LORA";
@@ -1976,6 +3012,16 @@ export type ResourceConfig = {
   VolumeSizeInGB?: number;
 };
 
+/** Specifies the maximum number of training jobs and parallel training jobs that a hyperparameter tuning job can launch. */
+export type ResourceLimits = {
+  /** The maximum number of training jobs that a hyperparameter tuning job can launch. */
+  MaxNumberOfTrainingJobs?: number;
+  /** The maximum number of concurrent training jobs that a hyperparameter tuning job can launch. */
+  MaxParallelTrainingJobs: number;
+  /** The maximum time in seconds that a hyperparameter tuning job can run. */
+  MaxRuntimeInSeconds?: number;
+};
+
 /** The retry strategy to use when a training job fails due to an InternalServerError . */
 export type RetryStrategy = {
   /** The number of times to retry the job. */
@@ -2087,11 +3133,36 @@ export type ShuffleConfig = {
   Seed: number;
 };
 
+export type SkipModelValidation = "All" | "None";
+
 export type SortBy = "Name" | "CreationTime" | "Status";
 
 export type SortOrder = "Ascending" | "Descending";
 
+/** Specifies an algorithm that was used to create the model package. */
+export type SourceAlgorithm = {
+  /** The name of an algorithm that was used to create the model package. */
+  AlgorithmName: string;
+  /** The ETag associated with Model Data URL. */
+  ModelDataETag?: string;
+  /** Specifies the location of ML model data to deploy during endpoint creation. */
+  ModelDataSource?: ModelDataSource;
+  /** The Amazon S3 path where the model artifacts, which result from model training, are stored. */
+  ModelDataUrl?: string;
+};
+
+/** A list of algorithms that were used to create a model package. */
+export type SourceAlgorithmSpecification = {
+  /** A list of the algorithms that were used to create a model package. */
+  SourceAlgorithms: SourceAlgorithm[];
+};
+
 export type SplitType = "None" | "Line" | "RecordIO" | "TFRecord";
+
+export type StopHyperParameterTuningJobRequest = {
+  /** The name of the tuning job to stop. */
+  HyperParameterTuningJobName: string;
+};
 
 export type StopProcessingJobRequest = {
   /** The name of the processing job to stop. */
@@ -2161,7 +3232,25 @@ export type TrainingInputMode = "Pipe" | "File" | "FastFile";
 
 export type TrainingInstanceType = "ml.m4.xlarge" | "ml.m4.2xlarge" | "ml.m4.4xlarge" | "ml.m4.10xlarge" | "ml.m4.16xlarge" | "ml.g4dn.xlarge" | "ml.g4dn.2xlarge" | "ml.g4dn.4xlarge" | "ml.g4dn.8xlarge" | "ml.g4dn.12xlarge" | "ml.g4dn.16xlarge" | "ml.m5.large" | "ml.m5.xlarge" | "ml.m5.2xlarge" | "ml.m5.4xlarge" | "ml.m5.12xlarge" | "ml.m5.24xlarge" | "ml.c4.xlarge" | "ml.c4.2xlarge" | "ml.c4.4xlarge" | "ml.c4.8xlarge" | "ml.p2.xlarge" | "ml.p2.8xlarge" | "ml.p2.16xlarge" | "ml.p3.2xlarge" | "ml.p3.8xlarge" | "ml.p3.16xlarge" | "ml.p3dn.24xlarge" | "ml.p4d.24xlarge" | "ml.p4de.24xlarge" | "ml.p5.48xlarge" | "ml.p5e.48xlarge" | "ml.p5en.48xlarge" | "ml.c5.xlarge" | "ml.c5.2xlarge" | "ml.c5.4xlarge" | "ml.c5.9xlarge" | "ml.c5.18xlarge" | "ml.c5n.xlarge" | "ml.c5n.2xlarge" | "ml.c5n.4xlarge" | "ml.c5n.9xlarge" | "ml.c5n.18xlarge" | "ml.g5.xlarge" | "ml.g5.2xlarge" | "ml.g5.4xlarge" | "ml.g5.8xlarge" | "ml.g5.16xlarge" | "ml.g5.12xlarge" | "ml.g5.24xlarge" | "ml.g5.48xlarge" | "ml.g6.xlarge" | "ml.g6.2xlarge" | "ml.g6.4xlarge" | "ml.g6.8xlarge" | "ml.g6.16xlarge" | "ml.g6.12xlarge" | "ml.g6.24xlarge" | "ml.g6.48xlarge" | "ml.g6e.xlarge" | "ml.g6e.2xlarge" | "ml.g6e.4xlarge" | "ml.g6e.8xlarge" | "ml.g6e.16xlarge" | "ml.g6e.12xlarge" | "ml.g6e.24xlarge" | "ml.g6e.48xlarge" | "ml.trn1.2xlarge" | "ml.trn1.32xlarge" | "ml.trn1n.32xlarge" | "ml.trn2.48xlarge" | "ml.m6i.large" | "ml.m6i.xlarge" | "ml.m6i.2xlarge" | "ml.m6i.4xlarge" | "ml.m6i.8xlarge" | "ml.m6i.12xlarge" | "ml.m6i.16xlarge" | "ml.m6i.24xlarge" | "ml.m6i.32xlarge" | "ml.c6i.xlarge" | "ml.c6i.2xlarge" | "ml.c6i.8xlarge" | "ml.c6i.4xlarge" | "ml.c6i.12xlarge" | "ml.c6i.16xlarge" | "ml.c6i.24xlarge" | "ml.c6i.32xlarge" | "ml.r5d.large" | "ml.r5d.xlarge" | "ml.r5d.2xlarge" | "ml.r5d.4xlarge" | "ml.r5d.8xlarge" | "ml.r5d.12xlarge" | "ml.r5d.16xlarge" | "ml.r5d.24xlarge" | "ml.t3.medium" | "ml.t3.large" | "ml.t3.xlarge" | "ml.t3.2xlarge" | "ml.r5.large" | "ml.r5.xlarge" | "ml.r5.2xlarge" | "ml.r5.4xlarge" | "ml.r5.8xlarge" | "ml.r5.12xlarge" | "ml.r5.16xlarge" | "ml.r5.24xlarge" | "ml.p6-b200.48xlarge" | "ml.m7i.large" | "ml.m7i.xlarge" | "ml.m7i.2xlarge" | "ml.m7i.4xlarge" | "ml.m7i.8xlarge" | "ml.m7i.12xlarge" | "ml.m7i.16xlarge" | "ml.m7i.24xlarge" | "ml.m7i.48xlarge" | "ml.c7i.large" | "ml.c7i.xlarge" | "ml.c7i.2xlarge" | "ml.c7i.4xlarge" | "ml.c7i.8xlarge" | "ml.c7i.12xlarge" | "ml.c7i.16xlarge" | "ml.c7i.24xlarge" | "ml.c7i.48xlarge" | "ml.r7i.large" | "ml.r7i.xlarge" | "ml.r7i.2xlarge" | "ml.r7i.4xlarge" | "ml.r7i.8xlarge" | "ml.r7i.12xlarge" | "ml.r7i.16xlarge" | "ml.r7i.24xlarge" | "ml.r7i.48xlarge" | "ml.p6e-gb200.36xlarge" | "ml.p5.4xlarge" | "ml.p6-b300.48xlarge" | "ml.g7e.2xlarge" | "ml.g7e.4xlarge" | "ml.g7e.8xlarge" | "ml.g7e.12xlarge" | "ml.g7e.24xlarge" | "ml.g7e.48xlarge";
 
+export type TrainingJobEarlyStoppingType = "Off" | "Auto";
+
+export type TrainingJobSortByOptions = "Name" | "CreationTime" | "Status" | "FinalObjectiveMetricValue";
+
 export type TrainingJobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped" | "Deleting";
+
+/** The numbers of training jobs launched by a hyperparameter tuning job, categorized by status. */
+export type TrainingJobStatusCounters = {
+  /** The number of completed training jobs launched by the hyperparameter tuning job. */
+  Completed?: number;
+  /** The number of in-progress training jobs launched by a hyperparameter tuning job. */
+  InProgress?: number;
+  /** The number of training jobs that failed and can't be retried. */
+  NonRetryableError?: number;
+  /** The number of training jobs that failed, but can be retried. */
+  RetryableError?: number;
+  /** The number of training jobs launched by a hyperparameter tuning job that were manually stopped. */
+  Stopped?: number;
+};
 
 /** Provides summary information about a training job. */
 export type TrainingJobSummary = {
@@ -2225,6 +3314,24 @@ export type TransformInput = {
 
 export type TransformInstanceType = "ml.m4.xlarge" | "ml.m4.2xlarge" | "ml.m4.4xlarge" | "ml.m4.10xlarge" | "ml.m4.16xlarge" | "ml.c4.xlarge" | "ml.c4.2xlarge" | "ml.c4.4xlarge" | "ml.c4.8xlarge" | "ml.p2.xlarge" | "ml.p2.8xlarge" | "ml.p2.16xlarge" | "ml.p3.2xlarge" | "ml.p3.8xlarge" | "ml.p3.16xlarge" | "ml.c5.xlarge" | "ml.c5.2xlarge" | "ml.c5.4xlarge" | "ml.c5.9xlarge" | "ml.c5.18xlarge" | "ml.m5.large" | "ml.m5.xlarge" | "ml.m5.2xlarge" | "ml.m5.4xlarge" | "ml.m5.12xlarge" | "ml.m5.24xlarge" | "ml.m6i.large" | "ml.m6i.xlarge" | "ml.m6i.2xlarge" | "ml.m6i.4xlarge" | "ml.m6i.8xlarge" | "ml.m6i.12xlarge" | "ml.m6i.16xlarge" | "ml.m6i.24xlarge" | "ml.m6i.32xlarge" | "ml.c6i.large" | "ml.c6i.xlarge" | "ml.c6i.2xlarge" | "ml.c6i.4xlarge" | "ml.c6i.8xlarge" | "ml.c6i.12xlarge" | "ml.c6i.16xlarge" | "ml.c6i.24xlarge" | "ml.c6i.32xlarge" | "ml.r6i.large" | "ml.r6i.xlarge" | "ml.r6i.2xlarge" | "ml.r6i.4xlarge" | "ml.r6i.8xlarge" | "ml.r6i.12xlarge" | "ml.r6i.16xlarge" | "ml.r6i.24xlarge" | "ml.r6i.32xlarge" | "ml.m7i.large" | "ml.m7i.xlarge" | "ml.m7i.2xlarge" | "ml.m7i.4xlarge" | "ml.m7i.8xlarge" | "ml.m7i.12xlarge" | "ml.m7i.16xlarge" | "ml.m7i.24xlarge" | "ml.m7i.48xlarge" | "ml.c7i.large" | "ml.c7i.xlarge" | "ml.c7i.2xlarge" | "ml.c7i.4xlarge" | "ml.c7i.8xlarge" | "ml.c7i.12xlarge" | "ml.c7i.16xlarge" | "ml.c7i.24xlarge" | "ml.c7i.48xlarge" | "ml.r7i.large" | "ml.r7i.xlarge" | "ml.r7i.2xlarge" | "ml.r7i.4xlarge" | "ml.r7i.8xlarge" | "ml.r7i.12xlarge" | "ml.r7i.16xlarge" | "ml.r7i.24xlarge" | "ml.r7i.48xlarge" | "ml.g4dn.xlarge" | "ml.g4dn.2xlarge" | "ml.g4dn.4xlarge" | "ml.g4dn.8xlarge" | "ml.g4dn.12xlarge" | "ml.g4dn.16xlarge" | "ml.g5.xlarge" | "ml.g5.2xlarge" | "ml.g5.4xlarge" | "ml.g5.8xlarge" | "ml.g5.12xlarge" | "ml.g5.16xlarge" | "ml.g5.24xlarge" | "ml.g5.48xlarge" | "ml.trn1.2xlarge" | "ml.trn1.32xlarge" | "ml.inf2.xlarge" | "ml.inf2.8xlarge" | "ml.inf2.24xlarge" | "ml.inf2.48xlarge" | "ml.g6.xlarge" | "ml.g6.2xlarge" | "ml.g6.4xlarge" | "ml.g6.8xlarge" | "ml.g6.12xlarge" | "ml.g6.16xlarge" | "ml.g6.24xlarge" | "ml.g6.48xlarge";
 
+/** Defines the input needed to run a transform job using the inference specification specified in the algorithm. */
+export type TransformJobDefinition = {
+  /** A string that determines the number of records included in a single mini-batch. */
+  BatchStrategy?: BatchStrategy;
+  /** The environment variables to set in the Docker container. */
+  Environment?: { [key: string]: string };
+  /** The maximum number of parallel requests that can be sent to each instance in a transform job. */
+  MaxConcurrentTransforms?: number;
+  /** The maximum payload size allowed, in MB. */
+  MaxPayloadInMB?: number;
+  /** A description of the input source and the way the transform job consumes it. */
+  TransformInput: TransformInput;
+  /** Identifies the Amazon S3 location where you want Amazon SageMaker to save the results from the transform job. */
+  TransformOutput: TransformOutput;
+  /** Identifies the ML compute instances for the transform job. */
+  TransformResources: TransformResources;
+};
+
 export type TransformJobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
 
 /** Provides a summary of a transform job. */
@@ -2277,6 +3384,16 @@ export type TransformS3DataSource = {
   S3Uri: string;
 };
 
+/** The job completion criteria. */
+export type TuningJobCompletionCriteria = {
+  /** A flag to stop your hyperparameter tuning job if model performance fails to improve as evaluated against an objective function. */
+  BestObjectiveNotImproving?: BestObjectiveNotImproving;
+  /** A flag to top your hyperparameter tuning job if automatic model tuning (AMT) has detected that your model has converged as evaluated against your objective f… */
+  ConvergenceDetected?: ConvergenceDetected;
+  /** The value of the objective metric. */
+  TargetObjectiveMetricValue?: number;
+};
+
 export type UpdateEndpointInput = {
   /** The deployment configuration for an endpoint, which contains the desired deployment strategy and rollback configurations. */
   DeploymentConfig?: DeploymentConfig;
@@ -2307,6 +3424,50 @@ export type UpdateEndpointWeightsAndCapacitiesInput = {
 export type UpdateEndpointWeightsAndCapacitiesOutput = {
   /** The Amazon Resource Name (ARN) of the updated endpoint. */
   EndpointArn: string;
+};
+
+export type UpdateModelPackageInput = {
+  /** An array of additional Inference Specification objects to be added to the existing array additional Inference Specification. */
+  AdditionalInferenceSpecificationsToAdd?: AdditionalInferenceSpecificationDefinition[];
+  /** A description for the approval status of the model. */
+  ApprovalDescription?: string;
+  /** A unique token that guarantees that the call to this API is idempotent. */
+  ClientToken?: string;
+  /** The metadata properties associated with the model package versions. */
+  CustomerMetadataProperties?: { [key: string]: string };
+  /** The metadata properties associated with the model package versions to remove. */
+  CustomerMetadataPropertiesToRemove?: string[];
+  /** Specifies details about inference jobs that you can run with models based on this model package, including the following information: The Amazon ECR paths of… */
+  InferenceSpecification?: InferenceSpecification;
+  /** The approval status of the model. */
+  ModelApprovalStatus?: ModelApprovalStatus;
+  /** The model card associated with the model package. */
+  ModelCard?: ModelPackageModelCard;
+  /** A structure describing the current state of the model in its life cycle. */
+  ModelLifeCycle?: ModelLifeCycle;
+  /** The Amazon Resource Name (ARN) of the model package. */
+  ModelPackageArn: string;
+  /** The package registration type of the model package input. */
+  ModelPackageRegistrationType?: ModelPackageRegistrationType;
+  /** The URI of the source for the model package. */
+  SourceUri?: string;
+};
+
+export type UpdateModelPackageOutput = {
+  /** The Amazon Resource Name (ARN) of the model. */
+  ModelPackageArn: string;
+};
+
+/** Information about the user who created or modified a SageMaker resource. */
+export type UserContext = {
+  /** The domain associated with the user. */
+  DomainId?: string;
+  /** The IAM Identity details associated with the user. */
+  IamIdentity?: IamIdentity;
+  /** The Amazon Resource Name (ARN) of the user's profile. */
+  UserProfileArn?: string;
+  /** The name of the user's profile. */
+  UserProfileName?: string;
 };
 
 /** Specifies a production variant property type for an Endpoint. */

@@ -1,8 +1,9 @@
 /**
  * @module services/sagemaker/operations/models — CreateModel, DescribeModel, ListModels, DeleteModel
- * (contract §2.5). A model is a record only: images are resolved and model data fetched when an
- * endpoint deploys it. DeleteModel is allowed while endpoints use it, as in SageMaker (endpoints
- * keep a copy of what they deployed).
+ * (contract §2.5). A container may name a model package, resolved here from the registry. A model
+ * is a record only: images are resolved and model data fetched when an endpoint deploys it.
+ * DeleteModel is allowed while endpoints use it, as in SageMaker (endpoints keep a copy of what
+ * they deployed).
  */
 import { ValidationException } from '../../../protocol/errors.js';
 import type { OperationHandlers } from '../../../protocol/operation-table.js';
@@ -17,10 +18,12 @@ import { cannotCreateExisting, couldNotFind } from '../errors.js';
 import { listResources } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
+import { findPackage } from './model-packages.js';
+import type { RequestContext } from '../../../protocol/context.js';
 import type { ContainerDefinitionDoc, ModelDoc } from '../../../resources/model.js';
 
 function checkContainer(c: ContainerDefinitionDoc): void {
-  if (!c.Image) throw new ValidationException('Image is required for a container definition (model packages are not supported).');
+  if (!c.Image) throw new ValidationException('Image is required for a container definition (or ModelPackageName).');
   if (c.Mode === 'MultiModel') throw new ValidationException('Mode MultiModel is not supported by Slipway yet; use SingleModel.');
   if (c.ModelDataUrl !== undefined) {
     const loc = parseDataUri(c.ModelDataUrl);
@@ -28,6 +31,30 @@ function checkContainer(c: ContainerDefinitionDoc): void {
       throw new ValidationException(`ModelDataUrl ${c.ModelDataUrl} must be an s3://bucket/key URI of a model.tar.gz.`);
     }
   }
+}
+
+/**
+ * A container naming a model package runs the package's (first) inference container: its image,
+ * model data and environment (the request's Environment wins). A versioned package must be
+ * Approved: "For versioned models, the value of this parameter must be set to Approved to deploy
+ * the model" (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html).
+ */
+function resolvePackage(deps: SageMakerDeps, ctx: RequestContext, c: ContainerDefinitionDoc): ContainerDefinitionDoc {
+  if (typeof c.ModelPackageName !== 'string') return c;
+  if (c.Image !== undefined) throw new ValidationException('A container definition gives either Image or ModelPackageName, not both.');
+  const pkg = findPackage(deps, ctx, c.ModelPackageName).doc;
+  if (pkg.ModelPackageVersion !== undefined && pkg.ModelApprovalStatus !== 'Approved') {
+    throw new ValidationException(`ModelPackage ${pkg.ModelPackageArn} has ModelApprovalStatus ${pkg.ModelApprovalStatus}: only an Approved model package version can be deployed.`);
+  }
+  const from = pkg.InferenceSpecification?.Containers[0];
+  if (!from?.Image) throw new ValidationException(`ModelPackage ${pkg.ModelPackageArn} has no InferenceSpecification container to run.`);
+  return {
+    ...c,
+    ModelPackageName: pkg.ModelPackageArn,
+    Image: from.Image,
+    ...(from.ModelDataUrl !== undefined ? { ModelDataUrl: from.ModelDataUrl } : {}),
+    Environment: { ...(from.Environment ?? {}), ...(c.Environment ?? {}) },
+  };
 }
 
 export function modelOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
@@ -46,12 +73,19 @@ export function modelOperations(deps: SageMakerDeps): OperationHandlers<SageMake
       if ((input.Containers?.length ?? 0) > 1) {
         throw new ValidationException('Slipway supports models with one container (inference pipelines are not supported yet).');
       }
-      checkContainer(input.PrimaryContainer ?? input.Containers![0]!);
+      const container = resolvePackage(deps, ctx, (input.PrimaryContainer ?? input.Containers![0]!) as ContainerDefinitionDoc);
+      checkContainer(container);
       checkRoleArn(deps, ctx, input.ExecutionRoleArn, 'model');
       const tags = checkCreateTags(input.Tags);
       const t = now();
       const { Tags: _tags, ...rest } = input;
-      const doc: ModelDoc = { ...rest, ModelName: input.ModelName, ModelArn: arn, CreationTime: wireTime(t) };
+      const doc: ModelDoc = {
+        ...rest,
+        ...(input.PrimaryContainer ? { PrimaryContainer: container } : { Containers: [container] }),
+        ModelName: input.ModelName,
+        ModelArn: arn,
+        CreationTime: wireTime(t),
+      };
       try {
         deps.resources.create({ kind: 'model', name: input.ModelName, arn, status: 'Created', creationTime: t, lastModifiedTime: t, doc, internal: {} });
       } catch (err) {

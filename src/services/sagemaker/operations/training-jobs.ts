@@ -31,7 +31,7 @@ const DEFAULT_MAX_RUNTIME_SECONDS = 86_400;
 const NOT_ECHOED = new Set(['TrainingJobName', 'Tags']);
 
 /** Checks what the model cannot express (contract §2.2: BYOC needs image, type and count). */
-function checkCreate(input: CreateTrainingJobRequest): void {
+export function checkCreate(input: CreateTrainingJobRequest): void {
   const algo = input.AlgorithmSpecification;
   if (!algo) throw new ValidationException('AlgorithmSpecification is required.');
   if (!algo.TrainingImage) {
@@ -104,50 +104,56 @@ function summary(doc: TrainingJobDoc, lastModifiedMs: number): TrainingJobSummar
   return s;
 }
 
+/**
+ * CreateTrainingJob's handler body, also the path a tuning job's training jobs take (`extra`
+ * adds Describe-only members such as TuningJobArn).
+ */
+export function createTrainingJob(deps: SageMakerDeps, ctx: Pick<RequestContext, 'region' | 'accountId'>, input: CreateTrainingJobRequest, extra: Record<string, unknown> = {}) {
+  const now = () => deps.now?.() ?? Date.now();
+  checkCreate(input);
+  checkGpuQuota(input.ResourceConfig?.InstanceType, input.ResourceConfig?.InstanceCount ?? 1, 'training job', deps.config.containers.gpus);
+  checkRoleArn(deps, ctx, input.RoleArn, 'job');
+  const tags = checkCreateTags(input.Tags);
+  const name = input.TrainingJobName;
+  const arn = sageMakerArn(ctx.region, ctx.accountId, 'training-job', name);
+  const t = now();
+  const echo: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) if (!NOT_ECHOED.has(k) && v !== undefined) echo[k] = v;
+  const algo = input.AlgorithmSpecification!;
+  const doc: TrainingJobDoc = {
+    ...echo,
+    TrainingJobName: name,
+    TrainingJobArn: arn,
+    TrainingJobStatus: 'InProgress',
+    SecondaryStatus: 'Starting',
+    AlgorithmSpecification: { ...algo, TrainingImage: algo.TrainingImage!, TrainingInputMode: algo.TrainingInputMode! },
+    RoleArn: input.RoleArn,
+    OutputDataConfig: input.OutputDataConfig!,
+    ResourceConfig: input.ResourceConfig as TrainingJobDoc['ResourceConfig'],
+    StoppingCondition: { ...input.StoppingCondition, MaxRuntimeInSeconds: input.StoppingCondition?.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS },
+    // checkCreate has required an S3DataSource per channel and refused the data types Slipway does not run.
+    ...(input.InputDataConfig ? { InputDataConfig: normaliseChannels(input.InputDataConfig as ChannelDoc[]) } : {}),
+    ModelArtifacts: {
+      S3ModelArtifacts:
+        input.OutputDataConfig!.CompressionType === 'NONE'
+          ? joinUri(input.OutputDataConfig!.S3OutputPath, name, 'output', 'model') + '/'
+          : joinUri(input.OutputDataConfig!.S3OutputPath, name, 'output', 'model.tar.gz'),
+    },
+    CreationTime: wireTime(t),
+    LastModifiedTime: wireTime(t),
+    SecondaryStatusTransitions: [],
+  };
+  Object.assign(doc, extra);
+  setSecondaryStatus(doc, 'Starting', t, 'Launching requested ML instances');
+  createJobRecord(deps, 'training-job', 'Training job', name, arn, t, doc, { step: 'pending' }, tags);
+  return { TrainingJobArn: arn };
+}
+
 export function trainingJobOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => deps.now?.() ?? Date.now();
 
-  const createTrainingJob = (ctx: RequestContext, input: CreateTrainingJobRequest) => {
-    checkCreate(input);
-    checkGpuQuota(input.ResourceConfig?.InstanceType, input.ResourceConfig?.InstanceCount ?? 1, 'training job', deps.config.containers.gpus);
-    checkRoleArn(deps, ctx, input.RoleArn, 'job');
-    const tags = checkCreateTags(input.Tags);
-    const name = input.TrainingJobName;
-    const arn = sageMakerArn(ctx.region, ctx.accountId, 'training-job', name);
-    const t = now();
-    const echo: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(input)) if (!NOT_ECHOED.has(k) && v !== undefined) echo[k] = v;
-    const algo = input.AlgorithmSpecification!;
-    const doc: TrainingJobDoc = {
-      ...echo,
-      TrainingJobName: name,
-      TrainingJobArn: arn,
-      TrainingJobStatus: 'InProgress',
-      SecondaryStatus: 'Starting',
-      AlgorithmSpecification: { ...algo, TrainingImage: algo.TrainingImage!, TrainingInputMode: algo.TrainingInputMode! },
-      RoleArn: input.RoleArn,
-      OutputDataConfig: input.OutputDataConfig!,
-      ResourceConfig: input.ResourceConfig as TrainingJobDoc['ResourceConfig'],
-      StoppingCondition: { ...input.StoppingCondition, MaxRuntimeInSeconds: input.StoppingCondition?.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS },
-      // checkCreate has required an S3DataSource per channel and refused the data types Slipway does not run.
-      ...(input.InputDataConfig ? { InputDataConfig: normaliseChannels(input.InputDataConfig as ChannelDoc[]) } : {}),
-      ModelArtifacts: {
-        S3ModelArtifacts:
-          input.OutputDataConfig!.CompressionType === 'NONE'
-            ? joinUri(input.OutputDataConfig!.S3OutputPath, name, 'output', 'model') + '/'
-            : joinUri(input.OutputDataConfig!.S3OutputPath, name, 'output', 'model.tar.gz'),
-      },
-      CreationTime: wireTime(t),
-      LastModifiedTime: wireTime(t),
-      SecondaryStatusTransitions: [],
-    };
-    setSecondaryStatus(doc, 'Starting', t, 'Launching requested ML instances');
-    createJobRecord(deps, 'training-job', 'Training job', name, arn, t, doc, { step: 'pending' }, tags);
-    return { TrainingJobArn: arn };
-  };
-
   return {
-    CreateTrainingJob: createTrainingJob,
+    CreateTrainingJob: (ctx, input) => createTrainingJob(deps, ctx, input),
 
     DescribeTrainingJob: (_ctx, input) => describedTrainingJob(describeJob(deps, 'training-job', input.TrainingJobName)),
 
