@@ -11,6 +11,7 @@
  *     → request body: ≤ 64 KiB read whole, ≤ 6 MiB by Content-Length streamed up, without
  *       Content-Length read whole first (./unsized-body.ts: the model never sees an oversize body)
  *     → Invocation (./invocation.ts) relays the response: whole, streamed, or as event-stream frames
+ *     → with a shadow variant, a sampled copy goes to it as well and its answer is dropped (./shadow-mirror.ts)
  *     → container non-2xx / no answer in time → ModelError (424), never 5xx (SDKs would retry)
  *
  * This is the hot path (bench/invoke): no per-request promises, streams or async iterators for
@@ -42,6 +43,7 @@ import type { LogStore } from '../storage/log-store.js';
 import { headerValidationMessage } from './request-headers.js';
 import { readUnsized } from './unsized-body.js';
 import { readWhole } from '../protocol/read-body.js';
+import { ShadowMirror, sampleShadow } from './shadow-mirror.js';
 
 export interface RuntimeSurface {
   surface: Surface;
@@ -142,6 +144,7 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
   const capture = deps.objects !== undefined ? new DataCaptureWriter(deps.objects, deps.logs) : undefined;
   capture?.start();
 
+  const mirror = new ShadowMirror({ metrics: deps.metrics, ...(capture ? { capture } : {}), dispatcherFor: poolFor, timeoutMs });
   const plane: InvocationPlane = {
     table,
     metrics: deps.metrics,
@@ -196,7 +199,8 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
     const target = header(req, 'x-amzn-sagemaker-target-variant');
     let variant: VariantRoute | undefined;
     if (target !== undefined) {
-      variant = route.variants.find((v) => v.name === target);
+      // A shadow variant answers no caller: it is not a target (SageMaker routes only to production variants).
+      variant = route.variants.find((v) => v.name === target && !v.shadow);
       if (!variant) {
         return fail(req, res, ctx, runtimeValidationError(`Variant ${target} not found for endpoint ${route.name} of account ${ctx.accountId}.`));
       }
@@ -222,11 +226,17 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
     // Sampled for DataCaptureConfig (not the response-stream API): the body is then read whole (≤ 6 MiB).
     const captured = route.capture !== undefined && !streaming && DataCaptureWriter.sampled(route.capture);
     if (captured) invocation.capture = route.capture;
+    // Sampled for the shadow variant: the body is read whole (≤ 6 MiB) so it can be sent twice.
+    const shadow = sampleShadow(route);
+    const start = (body: Buffer) => {
+      invocation.start(body);
+      if (shadow) mirror.send(route, shadow, headers, body, captured ? route.capture : undefined);
+    };
     if (declared !== undefined) {
       headers['content-length'] = declared;
-      if (declaredBytes <= COALESCE_LIMIT || (captured && route.capture!.input)) {
+      if (declaredBytes <= COALESCE_LIMIT || (captured && route.capture!.input) || shadow) {
         readSmall(req, declaredBytes, (body) => {
-          if (body) invocation.start(body);
+          if (body) start(body);
           else res.destroy(); // the caller hung up mid-body
         });
       } else {
@@ -236,7 +246,7 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
       readUnsized(req, MAX_PAYLOAD_BYTES, (body) => {
         if (Buffer.isBuffer(body)) {
           headers['content-length'] = String(body.length);
-          invocation.start(body);
+          start(body);
         } else if (body === 'tooLarge') {
           renderError(res, ctx, oversizeBody(ctx.requestId));
         } else if (body === 'busy') {

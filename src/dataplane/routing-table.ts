@@ -19,14 +19,15 @@ import type { EndpointRoute, InstanceRoute, RoutePublisher, RouteSpec, VariantRo
 export type { EndpointRoute, InstanceRoute, VariantRoute } from '../resources/endpoint-routes.js';
 
 /**
- * Variant by smooth weighted round-robin over variants with weight > 0 and at least one instance.
- * With weights 1:3 every window of 4 picks has exactly one A and three B.
+ * Variant by smooth weighted round-robin over production variants with weight > 0 and at least
+ * one instance (shadow variants are never a caller's). With weights 1:3 every window of 4 picks
+ * has exactly one A and three B.
  */
 export function pickVariant(route: EndpointRoute): VariantRoute | undefined {
   let total = 0;
   let best: VariantRoute | undefined;
   for (const v of route.variants) {
-    if (v.weight <= 0 || v.instances.length === 0) continue;
+    if (v.weight <= 0 || v.instances.length === 0 || v.shadow) continue;
     v.current += v.weight;
     total += v.weight;
     if (!best || v.current > best.current) best = v;
@@ -77,6 +78,7 @@ export class RoutingTable implements RoutePublisher {
       variants: route.variants.map((v) => ({
         name: v.name,
         weight: v.weight,
+        ...(v.shadow ? { shadow: true } : {}),
         current: oldVariants.get(v.name)?.current ?? 0,
         instances: v.instances.map((i) => {
           const prev = oldInstances.get(i.instanceId);

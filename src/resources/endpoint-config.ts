@@ -16,6 +16,8 @@ export interface EndpointConfigDoc {
   EndpointConfigName: string;
   EndpointConfigArn: string;
   ProductionVariants: ProductionVariantDoc[];
+  /** At most one, beside exactly one production variant (CreateEndpointConfig). */
+  ShadowProductionVariants?: ProductionVariantDoc[];
   DataCaptureConfig?: DataCaptureConfigDoc;
   AsyncInferenceConfig?: AsyncInferenceConfigDoc;
   CreationTime: number;

@@ -30,6 +30,8 @@ export interface InstanceRoute {
 export interface VariantRoute {
   readonly name: string;
   readonly weight: number;
+  /** A shadow variant: gets sampled copies of production requests, never a caller's (dataplane/shadow-mirror.ts). */
+  readonly shadow?: boolean;
   readonly instances: readonly InstanceRoute[];
   /** Smooth weighted round-robin state (nginx's algorithm): exact proportions over any window. */
   current: number;
@@ -47,7 +49,7 @@ export interface EndpointRoute {
 export interface RouteSpec {
   name: string;
   arn: string;
-  variants: { name: string; weight: number; instances: { instanceId: string; variant: string; origin: string; logStream: string }[] }[];
+  variants: { name: string; weight: number; shadow?: boolean; instances: { instanceId: string; variant: string; origin: string; logStream: string }[] }[];
   capture?: CaptureSettings;
 }
 

@@ -17,6 +17,11 @@ export interface VariantPlan {
   instanceType?: string;
   instanceCount: number;
   weight: number;
+  /**
+   * A shadow variant (ShadowProductionVariants): never chosen for a caller; a sampled copy of the
+   * production traffic goes to it, its answers are dropped (dataplane/shadow-mirror.ts).
+   */
+  shadow?: true;
   startupTimeoutSeconds: number;
   downloadTimeoutSeconds: number;
   /** Set by the controller when the image is first resolved (DescribeEndpoint DeployedImages). */
@@ -66,6 +71,7 @@ export interface EndpointDoc {
   EndpointStatus: string;
   FailureReason?: string;
   ProductionVariants?: VariantSummaryDoc[];
+  ShadowProductionVariants?: VariantSummaryDoc[];
   CreationTime: number;
   LastModifiedTime: number;
 }
@@ -93,3 +99,12 @@ export const DEFAULT_STARTUP_TIMEOUT_SECONDS = 600;
 export const DEFAULT_DOWNLOAD_TIMEOUT_SECONDS = 600;
 
 export const endpointLogGroup = (name: string): string => `/aws/sagemaker/Endpoints/${name}`;
+
+/**
+ * DescribeEndpoint's ProductionVariants and ShadowProductionVariants; the latter is undefined (so
+ * assigning it clears what an earlier fleet had) when the fleet has no shadow.
+ */
+export function endpointSummaries(summaries: VariantSummaryDoc[], plan: { variants: { shadow?: true }[] }): { ProductionVariants: VariantSummaryDoc[]; ShadowProductionVariants: VariantSummaryDoc[] | undefined } {
+  const shadow = summaries.filter((_, i) => plan.variants[i]?.shadow);
+  return { ProductionVariants: summaries.filter((_, i) => !plan.variants[i]?.shadow), ShadowProductionVariants: shadow.length ? shadow : undefined };
+}

@@ -19,7 +19,7 @@
  */
 import type { RoutePublisher } from '../../resources/endpoint-routes.js';
 import { logger } from '../../platform/logger.js';
-import { EndpointStatus, type FleetPlan } from '../../resources/endpoint.js';
+import { EndpointStatus, endpointSummaries, type FleetPlan } from '../../resources/endpoint.js';
 import { truncateReason } from '../../resources/failure-reason.js';
 import { nameOfKey, resourceKey, type ResourceRecord } from '../../resources/kinds.js';
 import { LABELS, type ContainerInfo } from '../../runtime/container-runtime.js';
@@ -363,7 +363,7 @@ export class EndpointController implements Controller {
   private setStatus(name: string, status: EndpointStatus, failureReason?: string): ResourceRecord<'endpoint'> | undefined {
     return this.deps.resources.update('endpoint', name, (r) => {
       this.writeStatus(r, status, failureReason);
-      r.doc.ProductionVariants = this.summaries(r);
+      Object.assign(r.doc, this.summaries(r));
     });
   }
 
@@ -372,14 +372,14 @@ export class EndpointController implements Controller {
     const rec = this.deps.resources.get('endpoint', name);
     if (!rec) return;
     const next = this.summaries(rec);
-    if (JSON.stringify(next) === JSON.stringify(rec.doc.ProductionVariants)) return;
+    if (JSON.stringify(next.ProductionVariants) === JSON.stringify(rec.doc.ProductionVariants) && JSON.stringify(next.ShadowProductionVariants) === JSON.stringify(rec.doc.ShadowProductionVariants)) return;
     this.deps.resources.update('endpoint', name, (r) => {
-      r.doc.ProductionVariants = this.summaries(r);
+      Object.assign(r.doc, this.summaries(r));
     }, { touch: false });
   }
 
   private summaries(rec: ResourceRecord<'endpoint'>) {
-    return variantSummaries(rec, this.fleet.instances(rec.name).values(), this.table.lookup(rec.name), this.state(rec.name).waiting);
+    return endpointSummaries(variantSummaries(rec, this.fleet.instances(rec.name).values(), this.table.lookup(rec.name), this.state(rec.name).waiting), rec.internal.active);
   }
 
   // --- helpers ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ export function routeSpec(rec: ResourceRecord<'endpoint'>, instances: Iterable<R
     variants: plan.variants.map((v) => ({
       name: v.variantName,
       weight: v.weight,
+      ...(v.shadow ? { shadow: true } : {}),
       instances: ofVariant(all, plan.generation, v.variantName)
         .filter((i) => isServing(i) && i.origin)
         .map((i) => ({ instanceId: i.id, variant: i.variant, origin: i.origin!, logStream: `${i.variant}/${i.id}` })),
@@ -35,8 +36,9 @@ export function routeSpec(rec: ResourceRecord<'endpoint'>, instances: Iterable<R
 }
 
 /**
- * DescribeEndpoint's ProductionVariants: images, routed and desired weights, serving and desired
- * counts, and while the fleet waits for capacity, why (VariantStatus).
+ * DescribeEndpoint's variant summaries, in plan order (shadows included: endpointSummaries splits
+ * them): images, routed and desired weights, serving and desired counts, and while the fleet
+ * waits for capacity, why (VariantStatus).
  */
 export function variantSummaries(
   rec: ResourceRecord<'endpoint'>,

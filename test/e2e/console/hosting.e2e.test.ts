@@ -192,6 +192,32 @@ describe('Slipway console with training and hosting', () => {
     await page.close();
   });
 
+  it('compares production and shadow side by side for an endpoint with a shadow variant', async () => {
+    const ep = `${ab}-shadow`;
+    await sm.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${ep}-config`,
+        ProductionVariants: [{ VariantName: 'Live', ModelName: `${ab}-a`, InstanceType: 'ml.m5.large', InitialInstanceCount: 1, InitialVariantWeight: 1 }],
+        ShadowProductionVariants: [{ VariantName: 'Candidate', ModelName: `${ab}-b`, InstanceType: 'ml.m5.large', InitialInstanceCount: 1, InitialVariantWeight: 1 }],
+      }),
+    );
+    await sm.send(new CreateEndpointCommand({ EndpointName: ep, EndpointConfigName: `${ep}-config` }));
+    await until('shadow endpoint InService', async () => (await sm.send(new DescribeEndpointCommand({ EndpointName: ep }))).EndpointStatus === 'InService', 150_000, 1000);
+    for (let i = 0; i < 5; i++) {
+      const r = await runtime.send(new InvokeEndpointCommand({ EndpointName: ep, ContentType: 'text/csv', Body: new TextEncoder().encode('1\n') }));
+      expect(r.InvokedProductionVariant).toBe('Live');
+    }
+    const page = await env.newPage();
+    await page.goto(`/_slipway/endpoints/${ep}`);
+    const table = page.getByRole('table', { name: 'Shadow comparison' });
+    await table.waitFor({ timeout: 30_000 });
+    await expect.poll(() => table.locator('tr', { hasText: 'Requests' }).textContent(), { timeout: 20_000 }).toBe('Requests55');
+    await expect(page.getByRole('table', { name: 'Shadow variants' }).textContent()).resolves.toContain('Candidate');
+    await table.scrollIntoViewIfNeeded();
+    await env.screenshot(page, '27-endpoint-shadow');
+    await page.close();
+  });
+
   it('logged no browser console errors', () => {
     expect(env.errors).toEqual([]);
   });

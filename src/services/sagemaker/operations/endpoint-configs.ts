@@ -28,6 +28,18 @@ function checkDataCapture(c: DataCaptureConfigDoc | undefined): void {
   if (modes.size !== c.CaptureOptions.length) throw new ValidationException('DataCaptureConfig.CaptureOptions must not repeat a CaptureMode.');
 }
 
+/**
+ * ShadowProductionVariants: one production variant and at most one shadow, as SageMaker documents
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html);
+ * the shadow gets a sampled copy of synchronous requests, so asynchronous endpoints cannot have one.
+ */
+function checkShadows(production: number, shadows: number, isAsync: boolean): void {
+  if (shadows === 0) return;
+  if (shadows > 1) throw new ValidationException('ShadowProductionVariants can have at most 1 variant.');
+  if (production !== 1) throw new ValidationException('An endpoint configuration with ShadowProductionVariants must have exactly 1 variant in ProductionVariants.');
+  if (isAsync) throw new ValidationException('ShadowProductionVariants are not supported with AsyncInferenceConfig.');
+}
+
 export function endpointConfigOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => (deps.now ?? Date.now)();
   const arnOf = (ctx: { region: string; accountId: string }, name: string) => sageMakerArn(ctx.region, ctx.accountId, 'endpoint-config', name);
@@ -36,7 +48,9 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationHandlers
     CreateEndpointConfig: (ctx, input) => {
       const arn = arnOf(ctx, input.EndpointConfigName);
       const seen = new Set<string>();
-      for (const v of input.ProductionVariants) {
+      const shadows = input.ShadowProductionVariants ?? [];
+      checkShadows(input.ProductionVariants.length, shadows.length, input.AsyncInferenceConfig !== undefined);
+      for (const v of [...input.ProductionVariants, ...shadows]) {
         if (seen.has(v.VariantName.toLowerCase())) throw new ValidationException(`Duplicate VariantName ${v.VariantName} in ProductionVariants.`);
         seen.add(v.VariantName.toLowerCase());
         if (v.ServerlessConfig) throw new ValidationException('ServerlessConfig is not supported by Slipway; give InstanceType and InitialInstanceCount.');
@@ -52,13 +66,10 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationHandlers
       checkDataCapture(input.DataCaptureConfig as DataCaptureConfigDoc | undefined);
       checkRoleArn(deps, ctx, typeof input.ExecutionRoleArn === 'string' ? input.ExecutionRoleArn : undefined, 'model');
       // Features Slipway does not run are refused rather than stored and silently ignored.
-      if (Array.isArray(input.ShadowProductionVariants) && input.ShadowProductionVariants.length > 0) {
-        throw new ValidationException('ShadowProductionVariants are not supported by Slipway; deploy the shadow model as a second variant with weight 0 and call it with TargetVariant.');
-      }
       if (input.ExplainerConfig !== undefined) throw new ValidationException('ExplainerConfig (online explainability) is not supported by Slipway.');
       const tags = checkCreateTags(input.Tags);
       const t = now();
-      const { Tags: _tags, ...rest } = input;
+      const { Tags: _tags, ShadowProductionVariants: _shadows, ...rest } = input;
       const doc: EndpointConfigDoc = {
         ...rest,
         EndpointConfigName: input.EndpointConfigName,
@@ -66,6 +77,7 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationHandlers
         // SageMaker echoes the default weight of 1.0 in DescribeEndpointConfig.
         // ModelName is checked present above (the model allows it absent for model packages).
         ProductionVariants: input.ProductionVariants.map((v) => ({ ...v, ModelName: v.ModelName!, InitialVariantWeight: v.InitialVariantWeight ?? 1 })),
+        ...(shadows.length ? { ShadowProductionVariants: shadows.map((v) => ({ ...v, ModelName: v.ModelName!, InitialVariantWeight: v.InitialVariantWeight ?? 1 })) } : {}),
         CreationTime: wireTime(t),
       };
       try {

@@ -14,7 +14,7 @@ import type { OperationHandlers } from '../../../protocol/operation-table.js';
 import type { SageMakerOperations } from '../operation-types.js';
 import type { DescribeEndpointInput, EndpointStatus as WireEndpointStatus } from '../generated/types.js';
 import type { RequestContext } from '../../../protocol/context.js';
-import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS, DEFAULT_STARTUP_TIMEOUT_SECONDS, EndpointStatus, endpointLogGroup, type EndpointDoc, type EndpointInternal, type FleetPlan, type VariantSummaryDoc } from '../../../resources/endpoint.js';
+import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS, DEFAULT_STARTUP_TIMEOUT_SECONDS, EndpointStatus, endpointLogGroup, endpointSummaries, type EndpointDoc, type EndpointInternal, type FleetPlan, type VariantSummaryDoc } from '../../../resources/endpoint.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
 import { sageMakerArn } from '../../../resources/arn.js';
 import type { SageMakerDeps } from '../deps.js';
@@ -36,7 +36,8 @@ export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: 
     endpointConfigName: cfg.doc.EndpointConfigName,
     ...(cfg.doc.AsyncInferenceConfig ? { asyncInferenceConfig: cfg.doc.AsyncInferenceConfig } : {}),
     ...(cfg.doc.DataCaptureConfig ? { dataCaptureConfig: cfg.doc.DataCaptureConfig } : {}),
-    variants: cfg.doc.ProductionVariants.map((v) => {
+    // Shadow variants run like the others; the data plane only mirrors requests to them.
+    variants: [...cfg.doc.ProductionVariants, ...(cfg.doc.ShadowProductionVariants ?? []).map((v) => ({ ...v, shadow: true as const }))].map((v) => {
       const model = deps.resources.get('model', v.ModelName);
       if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
       const c = primaryContainer(model.doc);
@@ -52,6 +53,7 @@ export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: 
         ...(v.InstanceType ? { instanceType: v.InstanceType } : {}),
         instanceCount: v.InitialInstanceCount ?? 1,
         weight: v.InitialVariantWeight ?? 1,
+        ...('shadow' in v ? { shadow: true as const } : {}),
         startupTimeoutSeconds: v.ContainerStartupHealthCheckTimeoutInSeconds ?? DEFAULT_STARTUP_TIMEOUT_SECONDS,
         downloadTimeoutSeconds: v.ModelDataDownloadTimeoutInSeconds ?? DEFAULT_DOWNLOAD_TIMEOUT_SECONDS,
       };
@@ -117,7 +119,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageM
         EndpointArn: arn,
         EndpointConfigName: plan.endpointConfigName,
         EndpointStatus: EndpointStatus.Creating,
-        ProductionVariants: plannedVariantSummaries(plan),
+        ...endpointSummaries(plannedVariantSummaries(plan), plan),
         CreationTime: wireTime(t),
         LastModifiedTime: wireTime(t),
       };

@@ -50,10 +50,12 @@ const variantOf = (l: Record<string, string>) => l.variant ?? l.variant_name ?? 
 /** Seconds or ms? Prometheus convention is seconds when the name says so. */
 const toMs = (name: string, v: number) => (/micro/i.test(name) ? v / 1000 : /seconds/i.test(name) ? v * 1000 : v);
 
-export function countersFor(samples: PromSample[], endpoint: string, at = Date.now()): EndpointCounters {
+/** Counters of `endpoint` (only of its variant `variant`, when given). */
+export function countersFor(samples: PromSample[], endpoint: string, at = Date.now(), variant?: string): EndpointCounters {
   const c: EndpointCounters = { at, invocations: 0, errors4xx: 0, errors5xx: 0, latencyBuckets: new Map(), quantiles: {}, byVariant: {} };
   for (const s of samples) {
     if (endpointOf(s.labels) !== endpoint) continue;
+    if (variant !== undefined && variantOf(s.labels) !== variant) continue;
     const n = s.name.toLowerCase();
     if (n.includes('4xx')) c.errors4xx += s.value;
     else if (n.includes('5xx')) c.errors5xx += s.value;
@@ -121,4 +123,25 @@ export async function fetchSamples(signal?: AbortSignal): Promise<PromSample[]> 
   const res = await apiFetch('/_slipway/metrics', { signal, headers: { Accept: 'text/plain' } }, 'slipway');
   if (!res.ok) throw new MetricsUnavailable(`The server answered ${res.status} for /_slipway/metrics.`);
   return parsePrometheus(await res.text());
+}
+
+/** One variant's totals since the server started, for the shadow comparison. */
+export interface VariantTotals {
+  invocations: number;
+  errors4xx: number;
+  errors5xx: number;
+  p50: number | null;
+  p99: number | null;
+}
+
+export function variantTotals(samples: PromSample[], endpoint: string, variant: string): VariantTotals {
+  const c = countersFor(samples, endpoint, Date.now(), variant);
+  const none = new Map<number, number>();
+  return {
+    invocations: c.invocations,
+    errors4xx: c.errors4xx,
+    errors5xx: c.errors5xx,
+    p50: histogramQuantile(none, c.latencyBuckets, 0.5),
+    p99: histogramQuantile(none, c.latencyBuckets, 0.99),
+  };
 }

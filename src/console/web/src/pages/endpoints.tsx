@@ -13,6 +13,7 @@ import { ActionForm } from '../components/action-form.js';
 import { useConfirmedDelete } from '../components/delete-button.js';
 import { DetailHeader, DetailMissing } from '../components/detail.js';
 import { VariantTable } from '../components/variant-table.js';
+import { ShadowComparison } from '../components/shadow-comparison.js';
 import { ListState, SearchFilter } from '../components/list-page.js';
 import { ErrorBox, fmtTime, KeyValues, PageHeader, Section, StatusBadge, toMs } from '../components/ui.js';
 import { useAction, usePoll } from '../hooks.js';
@@ -83,6 +84,7 @@ export function EndpointDetailPage({ name }: { name: string }) {
     );
   }
   const variants: Json[] = d.ProductionVariants ?? [];
+  const shadows: Json[] = d.ShadowProductionVariants ?? [];
   return (
     <>
       <DetailHeader
@@ -126,8 +128,20 @@ export function EndpointDetailPage({ name }: { name: string }) {
             ['Images', (v) => (v.DeployedImages ?? []).map((i: Json) => i.SpecifiedImage).join(', ') || '—', 'small'],
           ]}
         />
+        {shadows.length > 0 && (
+          <VariantTable
+            label="Shadow variants"
+            variants={shadows}
+            columns={[
+              ['Shadow weight (current / desired)', (v) => `${v.CurrentWeight ?? '—'} / ${v.DesiredWeight ?? '—'}`],
+              ['Instances (current / desired)', (v) => `${v.CurrentInstanceCount ?? '—'} / ${v.DesiredInstanceCount ?? '—'}`],
+              ['Images', (v) => (v.DeployedImages ?? []).map((i: Json) => i.SpecifiedImage).join(', ') || '—', 'small'],
+            ]}
+          />
+        )}
         {variants.length > 0 && <WeightSliders name={name} variants={variants} disabled={d.EndpointStatus !== 'InService'} onDone={ep.reload} />}
       </Section>
+      {variants.length === 1 && shadows.length === 1 && <ShadowComparison endpoint={name} production={variants[0].VariantName} shadow={shadows[0].VariantName} />}
       <EndpointCharts name={name} />
       <Section title="Live logs">
         <LogViewer source={`endpoint=${encodeURIComponent(name)}`} />
