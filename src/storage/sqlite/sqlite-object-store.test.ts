@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from './database.js';
 import { prefixUpperBound, SqliteObjectStore } from './sqlite-object-store.js';
+import type { BlobDirectory } from '../blobs/blob-directory.js';
 
 let dir: string;
 let db: Db;
@@ -86,7 +87,7 @@ describe('SqliteObjectStore', () => {
   it('recovers from crash leftovers on open', async () => {
     const kept = await store.putObject('b', 'k', body('keep'));
     writeFileSync(join(dir, 'objects', 'tmp', 'deadbeef'), 'partial');
-    const orphan = store.blobs.linkSync(kept.blobPath); // a blob no row names
+    const orphan = (store.blobs as BlobDirectory).linkSync(kept.blobPath); // a blob no row names
     const reopened = new SqliteObjectStore(db, join(dir, 'objects'));
     expect(existsSync(orphan.path)).toBe(false);
     expect(readdirSync(join(dir, 'objects', 'tmp'))).toEqual([]);

@@ -1,0 +1,34 @@
+/**
+ * @module storage/open-object-store — builds the object store the config names: metadata in the
+ * SQLite database, bytes in the data directory or in a foreign S3 store, whose bucket must answer
+ * before Slipway starts (a clear error otherwise, never a server that fails on every request).
+ */
+import type { ObjectStoreSettings } from '../platform/object-store-settings.js';
+import { logger } from '../platform/logger.js';
+import { S3BlobStore } from './blobs/s3-blob-store.js';
+import type { Db } from './sqlite/database.js';
+import { SqliteObjectStore } from './sqlite/sqlite-object-store.js';
+
+export interface OpenedObjectStore {
+  objects: SqliteObjectStore;
+  close(): void;
+}
+
+export async function openObjectStore(db: Db, objectsDir: string, settings: ObjectStoreSettings): Promise<OpenedObjectStore> {
+  if (settings.kind === 'directory') return { objects: new SqliteObjectStore(db, objectsDir), close: () => undefined };
+  const blobs = new S3BlobStore(settings);
+  try {
+    await blobs.check();
+  } catch (err) {
+    blobs.close();
+    throw err;
+  }
+  const objects = new SqliteObjectStore(db, objectsDir, blobs);
+  // The foreign sweep runs beside requests: it keeps blobs younger than its grace period.
+  objects.recovered.then(
+    ({ removed }) => removed > 0 && logger.info({ removed, store: settings.url }, 'object store: removed leftovers of interrupted writes'),
+    (err: unknown) => logger.warn({ err, store: settings.url }, 'object store: the leftover sweep failed; it runs again at the next start'),
+  );
+  logger.info({ store: settings.url, endpoint: settings.endpoint }, 'object store: bytes in a foreign S3 store');
+  return { objects, close: () => blobs.close() };
+}
