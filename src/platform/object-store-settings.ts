@@ -25,6 +25,8 @@ export interface ForeignStoreSettings {
   connectTimeoutMs: number;
   /** Longest silence on a connection before the request fails (a stalled store never hangs a request). */
   requestTimeoutMs: number;
+  /** Unreferenced blobs younger than this survive the startup sweep (default one day; tests set 0). */
+  sweepGraceMs?: number;
 }
 
 export type ObjectStoreSettings = { kind: 'directory' } | ({ kind: 's3' } & ForeignStoreSettings);

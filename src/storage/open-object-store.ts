@@ -16,7 +16,7 @@ export interface OpenedObjectStore {
 
 export async function openObjectStore(db: Db, objectsDir: string, settings: ObjectStoreSettings): Promise<OpenedObjectStore> {
   if (settings.kind === 'directory') return { objects: new SqliteObjectStore(db, objectsDir), close: () => undefined };
-  const blobs = new S3BlobStore(settings);
+  const blobs = new S3BlobStore(settings, settings.sweepGraceMs !== undefined ? { sweepGraceMs: settings.sweepGraceMs } : {});
   try {
     await blobs.check();
   } catch (err) {
