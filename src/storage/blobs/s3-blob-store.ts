@@ -67,8 +67,15 @@ export class S3BlobStore implements BlobStore {
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
       forcePathStyle: settings.forcePathStyle,
       ...(settings.credentials ? { credentials: settings.credentials } : {}),
-      // Bounded: a store that stops answering fails the request (503), it never hangs it.
-      requestHandler: { connectionTimeout: settings.connectTimeoutMs, requestTimeout: settings.requestTimeoutMs },
+      // Bounded: a store that stops answering fails the request (503), it never hangs it. The
+      // request timeout runs until the response headers (it only warns unless told to throw);
+      // the socket timeout covers silence while a body streams.
+      requestHandler: {
+        connectionTimeout: settings.connectTimeoutMs,
+        requestTimeout: settings.requestTimeoutMs,
+        throwOnRequestTimeout: true,
+        socketTimeout: settings.requestTimeoutMs,
+      },
       maxAttempts: 3,
       // Slipway hashes and checks what it stores itself; extra checksums only cost CPU here.
       requestChecksumCalculation: 'WHEN_REQUIRED',

@@ -14,7 +14,7 @@
  * or the new one, never a partial one.
  */
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ByteRange, ObjectStore } from '../object-store.js';
 import type {
   BucketInfo,
@@ -249,7 +249,7 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     return body.pipe(dec);
   }
 
-  async openObject(bucket: string, key: string, pick?: (meta: StoredObject) => ByteRange | undefined): Promise<OpenedObject> {
+  async openObject(bucket: string, key: string, pick?: (meta: StoredObject) => ByteRange | undefined, needBody?: () => boolean): Promise<OpenedObject> {
     for (let attempt = 1; ; attempt++) {
       // Lookup and open happen in one synchronous step for the directory: a concurrent replace
       // unlinks the old blob only after its commit, so the fd we get belongs to the row we read.
@@ -262,6 +262,7 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
       }
       const meta = this.toObject(row);
       const range = pick?.(meta);
+      if (needBody?.() === false) return { meta, body: Readable.from([]), ...(range ? { range } : {}) };
       try {
         const body = await this.blobs.open(row.blob, range);
         return { meta, body, ...(range ? { range } : {}) };

@@ -23,6 +23,7 @@ import {
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -197,6 +198,110 @@ describe('a foreign store that refuses or disappears', () => {
     });
     expect((await s3.send(new ListObjectsV2Command({ Bucket: b }))).KeyCount).toBe(0);
     await expect(s3.send(new HeadObjectCommand({ Bucket: b, Key: 'refused' }))).rejects.toMatchObject({ name: 'NotFound' });
+  });
+});
+
+/** A TCP relay in front of moto that can stop answering (accepts, then never replies). */
+async function relay(target: number): Promise<{ port: number; silence(): void; close(): Promise<void> }> {
+  let silent = false;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => undefined);
+    if (silent) return;
+    const upstream = connect(target, '127.0.0.1');
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    silence() {
+      silent = true;
+      for (const s of sockets) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('a foreign store that stops answering or is left mid-way', () => {
+  it('answers 503 within the timeout when the store accepts connections and never replies; HEAD needs only metadata', async () => {
+    const moto = await startMoto();
+    cleanups.push(() => moto.stop());
+    const hole = await relay(moto.port);
+    cleanups.push(() => hole.close());
+    const settings = { ...(await moto.store()), endpoint: `http://127.0.0.1:${hole.port}`, connectTimeoutMs: 1000, requestTimeoutMs: 1000 };
+    const h = mkdtempSync(join(tmpdir(), 'slipway-foreign-'));
+    cleanups.push(async () => rmSync(h, { recursive: true, force: true }));
+    const srv = await startSlipway({ home: h, port: 0, objectStore: settings });
+    cleanups.push(() => srv.close());
+    const s3 = new S3Client({ ...sdkClientConfig(srv.url), forcePathStyle: true, maxAttempts: 1 });
+    cleanups.push(async () => s3.destroy());
+    await s3.send(new CreateBucketCommand({ Bucket: 'bkt1' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'bkt1', Key: 'kept', Body: 'kept' }));
+    hole.silence();
+    for (const op of [
+      () => s3.send(new PutObjectCommand({ Bucket: 'bkt1', Key: 'new', Body: 'x' })),
+      () => s3.send(new GetObjectCommand({ Bucket: 'bkt1', Key: 'kept' })),
+    ]) {
+      const t0 = Date.now();
+      await expect(op()).rejects.toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+      expect(Date.now() - t0).toBeLessThan(15_000);
+    }
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'bkt1', Key: 'kept' }))).ContentLength).toBe(4);
+    await expect(s3.send(new HeadObjectCommand({ Bucket: 'bkt1', Key: 'new' }))).rejects.toMatchObject({ name: 'NotFound' });
+  });
+
+  it('leaves no foreign object or unfinished upload when the client goes away mid-PUT', async () => {
+    const server = await startTestServer({ objectStore: 'moto' });
+    cleanups.push(() => server.cleanup());
+    const { moto, settings } = server.foreign!;
+    const s3 = new S3Client({ ...sdkClientConfig(server.url), forcePathStyle: true });
+    cleanups.push(async () => s3.destroy());
+    await s3.send(new CreateBucketCommand({ Bucket: 'bkt2' }));
+    const req = request(`${server.url}/bkt2/cut`, { method: 'PUT', headers: { 'content-length': 24 * MiB } });
+    req.on('error', () => undefined);
+    req.write(randomBytes(12 * MiB));
+    const uploads = async () => (await moto.s3.send(new ListMultipartUploadsCommand({ Bucket: settings.bucket }))).Uploads ?? [];
+    await until('a multipart upload in moto', async () => (await uploads()).length > 0, { timeoutMs: 20_000, everyMs: 50 });
+    req.destroy();
+    await until('the foreign upload to be aborted', async () => (await uploads()).length === 0, { timeoutMs: 20_000 });
+    expect(await moto.list(settings.bucket)).toEqual([]);
+    await expect(s3.send(new HeadObjectCommand({ Bucket: 'bkt2', Key: 'cut' }))).rejects.toMatchObject({ name: 'NotFound' });
+  });
+
+  it('cuts a GET whose store dies mid-stream and keeps serving', async () => {
+    const server = await startTestServer({ objectStore: 'moto' });
+    cleanups.push(() => server.cleanup());
+    const s3 = new S3Client({ ...sdkClientConfig(server.url), forcePathStyle: true, maxAttempts: 1 });
+    cleanups.push(async () => s3.destroy());
+    await s3.send(new CreateBucketCommand({ Bucket: 'bkt3' }));
+    const size = 48 * MiB;
+    await s3.send(new PutObjectCommand({ Bucket: 'bkt3', Key: 'big', Body: randomBytes(size) }));
+    const received = await new Promise<number>((resolve) => {
+      request(`${server.url}/bkt3/big`, (res) => {
+        let n = 0;
+        res.once('data', (d: Buffer) => {
+          n += d.length;
+          res.pause();
+          void server.foreign!.moto.kill().then(() => res.resume());
+        });
+        res.on('data', (d: Buffer) => (n += d.length));
+        res.on('error', () => resolve(n));
+        res.on('aborted', () => resolve(n));
+        res.on('end', () => resolve(n));
+      }).end();
+    });
+    expect(received).toBeLessThan(size);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'bkt3', Key: 'big' }))).ContentLength).toBe(size);
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'bkt3', Key: 'big' }))).rejects.toMatchObject({ name: 'ServiceUnavailable' });
   });
 });
 
