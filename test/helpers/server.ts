@@ -62,6 +62,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.strictRoles !== undefined ? { strictRoles: opts.strictRoles } : {}),
     ...(opts.publicInvoke !== undefined ? { publicInvoke: opts.publicInvoke } : {}),
     ...(opts.autoscalingIntervalSeconds !== undefined ? { autoscalingIntervalSeconds: opts.autoscalingIntervalSeconds } : {}),
+  }).catch(async (err: unknown) => {
+    if (!opts.foreign) await foreign?.moto.stop();
+    throw err;
   });
   const ts: TestServer = {
     url: server.url,
