@@ -104,7 +104,9 @@ export class S3BlobStore implements BlobStore {
       const where = `${this.settings.url}${this.settings.endpoint ? ` at ${this.settings.endpoint}` : ''}`;
       const status = foreignStatus(err);
       const why =
-        status === 404
+        foreignCode(err) === 'CredentialsProviderError'
+          ? `no credentials for the store (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile or role the AWS SDK finds): ${(err as Error).message}`
+          : status === 404
           ? `the bucket ${this.bucket} does not exist`
           : status === 403 || status === 401
             ? `access is denied (check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION)`
