@@ -113,6 +113,20 @@ describe('bytes in a foreign S3 store', () => {
     expect(await blobKeys()).toHaveLength(3);
     const after = await moto.s3.send(new ListMultipartUploadsCommand({ Bucket: settings.bucket }));
     expect(after.Uploads ?? []).toEqual([]);
+
+    // A body refused after it was stored (a wrong Content-MD5: BadDigest) leaves no blob either.
+    const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${server.url}/${b}/bad-digest`, { method: 'PUT', headers: { 'content-md5': createHash('md5').update('other').digest('base64') } }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end(randomBytes(10 * MiB));
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('<Code>BadDigest</Code>');
+    expect(await blobKeys()).toHaveLength(3);
   });
 
   it('keeps serving an object while another request replaces it (a vanished blob means a newer row)', async () => {
