@@ -215,15 +215,22 @@ describe('a foreign store that refuses or disappears', () => {
   });
 });
 
-/** A TCP relay in front of moto that can stop answering (accepts, then never replies). */
-async function relay(target: number): Promise<{ port: number; silence(): void; close(): Promise<void> }> {
+const SLOW_DOWN = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
+
+/** A TCP relay in front of moto that can stop answering (accepts, then never replies) or throttle every request (503 SlowDown). */
+async function relay(target: number): Promise<{ port: number; silence(): void; throttle(): void; close(): Promise<void> }> {
   let silent = false;
+  let throttled = false;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     client.on('error', () => undefined);
     if (silent) return;
+    if (throttled) {
+      client.end(`HTTP/1.1 503 Slow Down\r\ncontent-type: application/xml\r\ncontent-length: ${SLOW_DOWN.length}\r\nconnection: close\r\n\r\n${SLOW_DOWN}`);
+      return;
+    }
     const upstream = connect(target, '127.0.0.1');
     sockets.add(upstream);
     upstream.on('close', () => sockets.delete(upstream));
@@ -237,6 +244,10 @@ async function relay(target: number): Promise<{ port: number; silence(): void; c
       silent = true;
       for (const s of sockets) s.destroy();
     },
+    throttle() {
+      throttled = true;
+      for (const s of sockets) s.destroy();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -245,7 +256,7 @@ async function relay(target: number): Promise<{ port: number; silence(): void; c
   };
 }
 
-describe('a foreign store that stops answering or is left mid-way', () => {
+describe('a foreign store that throttles, stops answering or is left mid-way', () => {
   it('answers 503 within the timeout when the store accepts connections and never replies; HEAD needs only metadata', async () => {
     const moto = await startMoto();
     cleanups.push(() => moto.stop());
@@ -271,6 +282,29 @@ describe('a foreign store that stops answering or is left mid-way', () => {
     }
     expect((await s3.send(new HeadObjectCommand({ Bucket: 'bkt1', Key: 'kept' }))).ContentLength).toBe(4);
     await expect(s3.send(new HeadObjectCommand({ Bucket: 'bkt1', Key: 'new' }))).rejects.toMatchObject({ name: 'NotFound' });
+  });
+
+  it('answers 503 SlowDown when the store throttles, and stores nothing', async () => {
+    const moto = await startMoto();
+    cleanups.push(() => moto.stop());
+    const gate = await relay(moto.port);
+    cleanups.push(() => gate.close());
+    const settings = { ...(await moto.store()), endpoint: `http://127.0.0.1:${gate.port}` };
+    const h = mkdtempSync(join(tmpdir(), 'slipway-foreign-'));
+    cleanups.push(async () => rmSync(h, { recursive: true, force: true }));
+    const srv = await startSlipway({ home: h, port: 0, objectStore: settings });
+    cleanups.push(() => srv.close());
+    const s3 = new S3Client({ ...sdkClientConfig(srv.url), forcePathStyle: true, maxAttempts: 1 });
+    cleanups.push(async () => s3.destroy());
+    await s3.send(new CreateBucketCommand({ Bucket: 'bkt0' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'bkt0', Key: 'kept', Body: 'kept' }));
+    gate.throttle();
+    await expect(s3.send(new PutObjectCommand({ Bucket: 'bkt0', Key: 'new', Body: 'x' }))).rejects.toMatchObject({
+      name: 'SlowDown',
+      $metadata: { httpStatusCode: 503 },
+    });
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'bkt0', Key: 'kept' }))).rejects.toMatchObject({ name: 'SlowDown' });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: 'bkt0', Key: 'new' }))).rejects.toMatchObject({ name: 'NotFound' });
   });
 
   it('leaves no foreign object or unfinished upload when the client goes away mid-PUT', async () => {
