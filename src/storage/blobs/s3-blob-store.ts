@@ -41,6 +41,27 @@ const QUEUE_SIZE = 2;
 const MAX_COPY = 5 * 1024 ** 3;
 /** Parts copied at once when composing a multipart object. */
 const COPY_CONCURRENCY = 4;
+/** Longest silence allowed to a server-side copy or composition once it answered. */
+const COPY_TIMEOUT_MS = 15 * 60 * 1000;
+/** Copy speed assumed when bounding how long a store may take to answer a copy (slow disks). */
+const COPY_BYTES_PER_SECOND = 8 * 1024 * 1024;
+
+function newClient(settings: ForeignStoreSettings, timeoutMs: number): S3Client {
+  return new S3Client({
+    region: settings.region,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    forcePathStyle: settings.forcePathStyle,
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    // Bounded: a store that stops answering fails the request (503), it never hangs it. The
+    // request timeout runs until the response headers (it only warns unless told to throw);
+    // the socket timeout covers silence while a body streams.
+    requestHandler: { connectionTimeout: settings.connectTimeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true, socketTimeout: timeoutMs },
+    maxAttempts: 3,
+    // Slipway hashes and checks what it stores itself; extra checksums only cost CPU here.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
 
 export interface S3BlobStoreOptions {
   /** Unreferenced blobs younger than this are kept by `sweep` (default one day). */
@@ -50,6 +71,7 @@ export interface S3BlobStoreOptions {
 export class S3BlobStore implements BlobStore {
   readonly kind = 's3' as const;
   readonly client: S3Client;
+  private readonly copyClient: S3Client;
   readonly bucket: string;
   /** '' or ending in '/'. */
   readonly prefix: string;
@@ -62,25 +84,15 @@ export class S3BlobStore implements BlobStore {
     this.bucket = settings.bucket;
     this.prefix = settings.prefix;
     this.graceMs = opts.sweepGraceMs ?? 24 * 3600 * 1000;
-    this.client = new S3Client({
-      region: settings.region,
-      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      forcePathStyle: settings.forcePathStyle,
-      ...(settings.credentials ? { credentials: settings.credentials } : {}),
-      // Bounded: a store that stops answering fails the request (503), it never hangs it. The
-      // request timeout runs until the response headers (it only warns unless told to throw);
-      // the socket timeout covers silence while a body streams.
-      requestHandler: {
-        connectionTimeout: settings.connectTimeoutMs,
-        requestTimeout: settings.requestTimeoutMs,
-        throwOnRequestTimeout: true,
-        socketTimeout: settings.requestTimeoutMs,
-      },
-      maxAttempts: 3,
-      // Slipway hashes and checks what it stores itself; extra checksums only cost CPU here.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    this.client = newClient(settings, settings.requestTimeoutMs);
+    // Server-side copies of gigabytes may keep a store silent for minutes (some answer only when
+    // the copy is done): their own client, and a wait for the answer that grows with the size.
+    this.copyClient = newClient(settings, Math.max(settings.requestTimeoutMs, COPY_TIMEOUT_MS));
+  }
+
+  /** How long a copy of `bytes` may take to answer: the usual timeout plus time to copy at a slow disk's pace. */
+  private copyWait(bytes: number): { requestTimeout: number } {
+    return { requestTimeout: this.settings.requestTimeoutMs + Math.ceil((bytes / COPY_BYTES_PER_SECOND) * 1000) };
   }
 
   static newId(): string {
@@ -168,7 +180,7 @@ export class S3BlobStore implements BlobStore {
     if (size > MAX_COPY) return this.concat([{ id, size }]);
     const to = S3BlobStore.newId();
     try {
-      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.keyOf(to), CopySource: this.copySource(id) }));
+      await this.copyClient.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.keyOf(to), CopySource: this.copySource(id) }), this.copyWait(size));
     } catch (err) {
       throw this.missingOr(err, id);
     }
@@ -200,7 +212,7 @@ export class S3BlobStore implements BlobStore {
           const i = next++;
           const p = pieces[i]!;
           const whole = p.start === 0 && p.end === p.size - 1;
-          const out = await this.client
+          const out = await this.copyClient
             .send(
               new UploadPartCopyCommand({
                 Bucket: this.bucket,
@@ -210,6 +222,7 @@ export class S3BlobStore implements BlobStore {
                 CopySource: this.copySource(p.id),
                 ...(whole ? {} : { CopySourceRange: `bytes=${p.start}-${p.end}` }),
               }),
+              this.copyWait(p.end - p.start + 1),
             )
             .catch((err: unknown) => {
               throw this.missingOr(err, p.id);
@@ -218,13 +231,14 @@ export class S3BlobStore implements BlobStore {
         }
       };
       await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, pieces.length) }, worker));
-      await this.client.send(
+      await this.copyClient.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
           Key,
           UploadId: uploadId,
           MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
         }),
+        this.copyWait(size),
       );
     } catch (err) {
       if (uploadId) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId: uploadId })).catch(() => undefined);
@@ -296,6 +310,7 @@ export class S3BlobStore implements BlobStore {
 
   close(): void {
     this.client.destroy();
+    this.copyClient.destroy();
   }
 
   private copySource(id: string): string {
