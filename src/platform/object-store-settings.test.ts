@@ -29,6 +29,7 @@ describe('objectStoreSettings', () => {
       credentials: { accessKeyId: 'id', secretAccessKey: 'secret', sessionToken: 'token' },
       connectTimeoutMs: 2000,
       requestTimeoutMs: 2000,
+      sweepGraceMs: 86_400_000,
     });
   });
 
@@ -49,5 +50,6 @@ describe('objectStoreSettings', () => {
     expect(() => objectStoreSettings({ SLIPWAY_OBJECT_STORE_URL: 's3://bkt', AWS_ENDPOINT_URL_S3: 'minio:9000' })).toThrow(/must be an http\(s\) URL/);
     expect(() => objectStoreSettings({ SLIPWAY_OBJECT_STORE_URL: 's3://bkt', SLIPWAY_OBJECT_STORE_ADDRESSING: 'dns' })).toThrow(/path or virtual/);
     expect(() => objectStoreSettings({ SLIPWAY_OBJECT_STORE_URL: 's3://bkt', SLIPWAY_OBJECT_STORE_TIMEOUT_SECONDS: '0' })).toThrow(/TIMEOUT_SECONDS/);
+    expect(() => objectStoreSettings({ SLIPWAY_OBJECT_STORE_URL: 's3://bkt', SLIPWAY_OBJECT_STORE_SWEEP_GRACE_SECONDS: '-1' })).toThrow(/SWEEP_GRACE_SECONDS/);
   });
 });

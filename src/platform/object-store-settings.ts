@@ -25,7 +25,10 @@ export interface ForeignStoreSettings {
   connectTimeoutMs: number;
   /** Longest silence on a connection before the request fails (a stalled store never hangs a request). */
   requestTimeoutMs: number;
-  /** Unreferenced blobs younger than this survive the startup sweep (default one day; tests set 0). */
+  /**
+   * Unreferenced blobs younger than this survive the sweep (SLIPWAY_OBJECT_STORE_SWEEP_GRACE_SECONDS,
+   * default one day: another replica may be between its write and its commit; one server alone may set 0).
+   */
   sweepGraceMs?: number;
 }
 
@@ -51,6 +54,8 @@ export function objectStoreSettings(env: NodeJS.ProcessEnv): ObjectStoreSettings
   if (style !== 'path' && style !== 'virtual') throw new Error(`SLIPWAY_OBJECT_STORE_ADDRESSING must be path or virtual (got ${env.SLIPWAY_OBJECT_STORE_ADDRESSING})`);
   const timeout = Number(env.SLIPWAY_OBJECT_STORE_TIMEOUT_SECONDS ?? 30);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`invalid SLIPWAY_OBJECT_STORE_TIMEOUT_SECONDS: ${env.SLIPWAY_OBJECT_STORE_TIMEOUT_SECONDS}`);
+  const grace = Number(env.SLIPWAY_OBJECT_STORE_SWEEP_GRACE_SECONDS ?? 86_400);
+  if (!Number.isFinite(grace) || grace < 0) throw new Error(`invalid SLIPWAY_OBJECT_STORE_SWEEP_GRACE_SECONDS: ${env.SLIPWAY_OBJECT_STORE_SWEEP_GRACE_SECONDS}`);
   return {
     kind: 's3',
     url,
@@ -62,5 +67,6 @@ export function objectStoreSettings(env: NodeJS.ProcessEnv): ObjectStoreSettings
     ...(id && secret ? { credentials: { accessKeyId: id, secretAccessKey: secret, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } } : {}),
     connectTimeoutMs: Math.min(5000, timeout * 1000),
     requestTimeoutMs: timeout * 1000,
+    sweepGraceMs: grace * 1000,
   };
 }

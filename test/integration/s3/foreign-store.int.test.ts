@@ -29,8 +29,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSlipway } from '../../../src/server/app.js';
 import { loadConfig } from '../../../src/platform/config.js';
-import { startMoto, type MotoServer } from '../../helpers/moto.js';
+import { MOTO_KEYS, startMoto, type MotoServer } from '../../helpers/moto.js';
 import { until } from '../../helpers/poll.js';
+import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 import { sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
 
 const BLOB_KEY = /^slipway\/objects\/[0-9a-f]{32}$/;
@@ -417,5 +418,40 @@ describe('startup and leftovers', () => {
     cleanups.push(async () => s3b.destroy());
     expect((await bytesOf((await s3b.send(new GetObjectCommand({ Bucket: 'kept', Key: 'k' }))).Body)).toString()).toBe('served');
     expect(existsSync(join(h, 'objects', 'blobs'))).toBe(false);
+  });
+
+  it('after kill -9 mid-upload, the restarted server shows the old object and the next sweep clears the foreign upload', async () => {
+    const settings = await moto.store();
+    const h = home();
+    const env = {
+      SLIPWAY_OBJECT_STORE_URL: settings.url,
+      AWS_ENDPOINT_URL_S3: moto.url,
+      AWS_ACCESS_KEY_ID: MOTO_KEYS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_KEYS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      SLIPWAY_OBJECT_STORE_SWEEP_GRACE_SECONDS: '0',
+    };
+    let proc: ServerProcess = await startServerProcess(h, undefined, env);
+    cleanups.push(() => proc.stop());
+    const s3 = new S3Client({ ...sdkClientConfig(proc.url), forcePathStyle: true });
+    cleanups.push(async () => s3.destroy());
+    await s3.send(new CreateBucketCommand({ Bucket: 'crash' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'crash', Key: 'big', Body: 'old version' }));
+    const req = request(`${proc.url}/crash/big`, { method: 'PUT', headers: { 'content-length': 64 * MiB } });
+    req.on('error', () => undefined);
+    req.write(randomBytes(40 * MiB));
+    const uploads = async () => (await moto.s3.send(new ListMultipartUploadsCommand({ Bucket: settings.bucket }))).Uploads ?? [];
+    await until('a foreign multipart upload', async () => (await uploads()).length > 0, { timeoutMs: 30_000, everyMs: 50 });
+    await proc.kill9();
+    req.destroy();
+    expect(await uploads()).toHaveLength(1); // what the crash left in the store
+
+    proc = await startServerProcess(h, undefined, env);
+    cleanups.push(() => proc.stop());
+    const s3b = new S3Client({ ...sdkClientConfig(proc.url), forcePathStyle: true });
+    cleanups.push(async () => s3b.destroy());
+    expect((await bytesOf((await s3b.send(new GetObjectCommand({ Bucket: 'crash', Key: 'big' }))).Body)).toString()).toBe('old version');
+    await until('the sweep to abort the upload', async () => (await uploads()).length === 0, { timeoutMs: 20_000 });
+    expect(await moto.list(settings.bucket)).toHaveLength(1);
   });
 });
