@@ -3,7 +3,12 @@
  * @module bench/s3/run — PUT and GET of a 1 GiB object through Slipway's S3 API versus `cp` of the
  * same file on the same disk, with the server's peak RSS (VmHWM). Needs `npm run build` first.
  *
- *   node bench/s3/run.mjs [--size-mib 1024] [--runs 3] [--out bench/results/s3.json]
+ *   node bench/s3/run.mjs [--size-mib 1024] [--runs 3] [--out bench/results/s3.json] [--foreign-moto]
+ *
+ * `--foreign-moto`: the object bytes go to a foreign S3 store (SLIPWAY_OBJECT_STORE_URL), moto in
+ * server mode (`moto_server` from .venv, scripts/setup-test-clients) on a free loopback port.
+ * moto keeps objects in Python memory, so this measures Slipway's path to a store, not a store:
+ * compare with the embedded run at the same `--size-mib` (bench/results/s3-foreign-moto.json).
  *
  * Each measurement repeats `--runs` times (the machine is shared); the JSON has every run and the medians.
  *
@@ -37,7 +42,8 @@ const arg = (name, dflt) => {
 };
 const sizeMiB = Number(arg('--size-mib', '1024'));
 const runs = Number(arg('--runs', '3'));
-const outFile = resolve(root, arg('--out', 'bench/results/s3.json'));
+const foreign = args.includes('--foreign-moto');
+const outFile = resolve(root, arg('--out', foreign ? 'bench/results/s3-foreign-moto.json' : 'bench/results/s3.json'));
 const main = join(root, 'dist/cli/main.js');
 if (!existsSync(main)) throw new Error('dist/ missing: run `npm run build` first');
 
@@ -115,7 +121,31 @@ async function drain(r) {
   return text;
 }
 
+/** Starts moto_server and makes the bucket; returns the server's extra environment. */
+async function startMoto() {
+  const port = await freePort();
+  const bin = existsSync(join(root, '.venv/bin/moto_server')) ? join(root, '.venv/bin/moto_server') : 'moto_server';
+  moto = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const endpoint = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
+    } catch {}
+    if (moto.exitCode !== null || i > 300) throw new Error('moto_server did not start (install moto[server]: scripts/setup-test-clients)');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await drain(await http('PUT', `${endpoint}/bench-foreign`));
+  return {
+    SLIPWAY_OBJECT_STORE_URL: 's3://bench-foreign/objects',
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_ACCESS_KEY_ID: 'moto',
+    AWS_SECRET_ACCESS_KEY: 'moto',
+    AWS_REGION: 'us-east-1',
+  };
+}
+
 let child;
+let moto;
 try {
   console.error(`generating ${sizeMiB} MiB source file in ${work}`);
   execFileSync('sh', ['-c', `head -c ${sizeMiB}M /dev/urandom > '${src}'`]);
@@ -140,10 +170,11 @@ try {
     execFileSync('sync');
   }
 
+  const store = foreign ? await startMoto() : {};
   const port = await freePort();
   child = spawn(process.execPath, [main, 'server', '--port', String(port), '--home', home], {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, SLIPWAY_LOG_LEVEL: 'warn' },
+    env: { ...process.env, SLIPWAY_LOG_LEVEL: 'warn', ...store },
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -194,6 +225,7 @@ try {
   const result = {
     date: new Date().toISOString(),
     node: process.version,
+    objectStore: foreign ? 'moto_server (foreign S3, SLIPWAY_OBJECT_STORE_URL)' : 'data directory',
     sizeBytes: size,
     runs,
     loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
@@ -219,6 +251,10 @@ try {
   if (child && child.exitCode === null) {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
+  }
+  if (moto && moto.exitCode === null) {
+    moto.kill('SIGTERM');
+    await new Promise((r) => moto.once('exit', r));
   }
   rmSync(work, { recursive: true, force: true });
 }

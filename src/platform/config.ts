@@ -8,6 +8,7 @@ import { containerSettings, type ContainerSettings } from './container-settings.
 export type { AdmissionSettings, ContainerSettings } from './container-settings.js';
 import { connectionLimits, type ConnectionLimits } from './connection-limits.js';
 import { registrySettings, type RegistrySettings } from './registry-settings.js';
+import { objectStoreSettings, type ObjectStoreSettings } from './object-store-settings.js';
 
 export interface SlipwayConfig {
   host: string;
@@ -49,6 +50,8 @@ export interface SlipwayConfig {
   strictRoles: boolean;
   /** The managed registry behind ECR (src/registry, docs/ecr.md). */
   registry: RegistrySettings;
+  /** Where object bytes live: the data directory, or SLIPWAY_OBJECT_STORE_URL (platform/object-store-settings). */
+  objectStore: ObjectStoreSettings;
 }
 
 export interface AuthConfig {
@@ -85,6 +88,8 @@ export interface ConfigInput {
   publicInvoke?: string;
   /** Replaces SLIPWAY_AUTOSCALING_INTERVAL_SECONDS (tests). */
   autoscalingIntervalSeconds?: number;
+  /** Replaces SLIPWAY_OBJECT_STORE_URL and the foreign store's AWS_* settings (tests). */
+  objectStore?: ObjectStoreSettings;
 }
 
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
@@ -114,6 +119,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     dataLimits: dataLimitsFromEnv(env),
     strictRoles: input.strictRoles ?? ['1', 'true', 'on'].includes((env.SLIPWAY_STRICT_ROLES ?? '').toLowerCase()),
     registry: registrySettings(env),
+    objectStore: input.objectStore ?? objectStoreSettings(env),
   };
 }
 

@@ -20,7 +20,7 @@ import { logsOperations } from '../services/logs/index.js';
 import { validateLogsInput } from '../services/logs/validation.js';
 import { createRuntimeSurface, invocationTimeoutMs } from '../dataplane/index.js';
 import { RoutingTable } from '../dataplane/routing-table.js';
-import { SqliteObjectStore } from '../storage/sqlite/sqlite-object-store.js';
+import { openObjectStore } from '../storage/open-object-store.js';
 import { SqliteMetadataStore } from '../storage/metadata-store.js';
 import { LogRetention } from '../storage/log-retention.js';
 import { LocalPaths } from '../storage/local-paths.js';
@@ -62,7 +62,11 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const metadata = new SqliteMetadataStore(config.dbPath);
   const { db, resources, tags, logs, iam } = metadata;
   ensureDefaultRole({ iam });
-  const objects = new SqliteObjectStore(db, config.objectsDir);
+  const objectStore = await openObjectStore(db, config.objectsDir, config.objectStore).catch((err: unknown) => {
+    metadata.close();
+    throw err;
+  });
+  const { objects } = objectStore;
   const localPaths = LocalPaths.from(config.localPaths);
   // ECR and its registry; the runtime resolves images pushed there (src/registry).
   const ecr = createEcrRegistry({ config, db, tags });
@@ -162,6 +166,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     logRetention.stop();
     await queue.stop();
     metadata.close();
+    objectStore.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`port ${config.port} on ${config.host} is already in use (is Slipway already running?); choose another with --port or SLIPWAY_PORT`);
     }
@@ -197,6 +202,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       metricStore.stop();
       logRetention.stop();
       metadata.close();
+      objectStore.close();
     },
   };
 }

@@ -224,8 +224,10 @@ export interface S3Backend extends ObjectStore {
   /**
    * Looks the object up and opens its bytes atomically. `pick` sees the metadata and returns the
    * byte range to read (or throws, e.g. InvalidRange / PreconditionFailed). Throws NoSuchKey.
+   * `needBody` (asked after `pick`) false: the body is empty and the bytes are never opened (HEAD,
+   * 304), which saves a foreign store a GET.
    */
-  openObject(bucket: string, key: string, pick?: (meta: StoredObject) => ByteRange | undefined): Promise<OpenedObject>;
+  openObject(bucket: string, key: string, pick?: (meta: StoredObject) => ByteRange | undefined, needBody?: () => boolean): Promise<OpenedObject>;
   writeObject(bucket: string, key: string, body: Readable, opts?: WriteOptions): Promise<StoredObject>;
   /**
    * The plaintext of `body`, opened from `openObject` at byte `start`: decrypted for encrypted

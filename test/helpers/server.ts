@@ -6,12 +6,16 @@ import { join } from 'node:path';
 import { startSlipway, type SlipwayServer } from '../../src/server/app.js';
 import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { LABELS } from '../../src/runtime/container-runtime.js';
+import type { ObjectStoreSettings } from '../../src/platform/object-store-settings.js';
+import { foreignObjectsSelected, startMoto, type MotoServer } from './moto.js';
 
 export interface TestServer {
   url: string;
   port: number;
   home: string;
   server: SlipwayServer;
+  /** The moto holding this server's object bytes, when it has one (SLIPWAY_TEST_OBJECT_STORE=moto or `objectStore`). */
+  foreign?: { moto: MotoServer; settings: ObjectStoreSettings & { kind: 's3' } };
   /** Stops the server; the home directory stays until `cleanup`. */
   close(): Promise<void>;
   /** Restarts on the same home (and the same port when free). */
@@ -32,11 +36,24 @@ export interface TestServerOptions {
   publicInvoke?: string;
   /** SLIPWAY_AUTOSCALING_INTERVAL_SECONDS (default 60). */
   autoscalingIntervalSeconds?: number;
+  /**
+   * 'moto': bytes in a moto server started for this test server (stopped by `cleanup`); default
+   * the data directory, or moto when SLIPWAY_TEST_OBJECT_STORE=moto (the foreign-objects project).
+   */
+  objectStore?: 'directory' | 'moto';
+  /** Internal: a restart keeps its moto. */
+  foreign?: TestServer['foreign'];
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'slipway-test-'));
+  let foreign = opts.foreign;
+  if (!foreign && (opts.objectStore ?? (foreignObjectsSelected() ? 'moto' : 'directory')) === 'moto') {
+    const moto = await startMoto();
+    foreign = { moto, settings: await moto.store() };
+  }
   const server = await startSlipway({
+    ...(foreign ? { objectStore: foreign.settings } : {}),
     home,
     port: opts.port ?? 0,
     host: '127.0.0.1',
@@ -45,21 +62,26 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.strictRoles !== undefined ? { strictRoles: opts.strictRoles } : {}),
     ...(opts.publicInvoke !== undefined ? { publicInvoke: opts.publicInvoke } : {}),
     ...(opts.autoscalingIntervalSeconds !== undefined ? { autoscalingIntervalSeconds: opts.autoscalingIntervalSeconds } : {}),
+  }).catch(async (err: unknown) => {
+    if (!opts.foreign) await foreign?.moto.stop();
+    throw err;
   });
   const ts: TestServer = {
     url: server.url,
     port: server.port,
     home,
     server,
+    ...(foreign ? { foreign } : {}),
     close: () => server.close(),
     restart: async () => {
       await server.close();
-      return startTestServer({ ...opts, home, port: server.port });
+      return startTestServer({ ...opts, home, port: server.port, ...(foreign ? { foreign } : {}) });
     },
     cleanup: async () => {
       await server.close();
       await removeContainersOf(home);
       rmSync(home, { recursive: true, force: true });
+      await foreign?.moto.stop();
     },
   };
   return ts;

@@ -164,7 +164,7 @@ export async function getObject(call: ObjectCall, head = false): Promise<void> {
     checkReadKey(meta.sse, key);
     if (notModified) return undefined;
     return part !== undefined ? partRange(meta, part) : parseRange(rangeHeader, meta.size);
-  });
+  }, () => !(notModified || head));
   const { meta, body, range } = opened;
   const { res } = call;
   if (notModified || head) body.destroy();

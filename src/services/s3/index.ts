@@ -15,6 +15,7 @@ import { renderError } from '../../protocol/rest-xml/render-error.js';
 import { NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { resolveTarget } from '../../protocol/rest-xml/target.js';
 import { InsufficientStorage } from '../../storage/blobs/storage-full.js';
+import { ObjectStoreFault } from '../../storage/blobs/foreign-store-error.js';
 import { ServiceError } from '../../protocol/errors.js';
 import type { Surface } from '../../protocol/surface.js';
 import type { S3Backend } from '../../storage/s3-backend.js';
@@ -225,8 +226,9 @@ export function createS3Surface(deps: S3SurfaceDeps): Surface {
         const code = (err as NodeJS.ErrnoException | undefined)?.code;
         // A client that went away mid-body is not a server bug.
         if (code !== 'ECONNRESET' && code !== 'ERR_STREAM_PREMATURE_CLOSE' && !req.destroyed) logError(err, ctx);
-      } else if (err instanceof InsufficientStorage) {
-        // The operator has to act on a full disk: say so in the log, not only to the client.
+      } else if (err instanceof InsufficientStorage || err instanceof ObjectStoreFault) {
+        // The operator has to act on a full disk or a failing object store: say so in the log
+        // (with the store's own error as the cause), not only to the client.
         logError(err, ctx);
       }
       // An error before the whole body was read leaves its rest in the socket: close the

@@ -42,7 +42,7 @@ describe('BlobDirectory', () => {
     const dir = new BlobDirectory(root);
     const a = await dir.write(Readable.from([Buffer.from('ab')]));
     const b = await dir.write(Readable.from([Buffer.from('cd')]));
-    const c = await dir.concat([a.path, b.path]);
+    const c = await dir.concat([a, b]);
     expect(readFileSync(c.path, 'utf8')).toBe('abcd');
     const l = dir.linkSync(c.path);
     expect(readFileSync(l.path, 'utf8')).toBe('abcd');
@@ -53,7 +53,7 @@ describe('BlobDirectory', () => {
     const keep = await dir.write(Readable.from([Buffer.from('keep')]));
     const drop = await dir.write(Readable.from([Buffer.from('drop')]));
     writeFileSync(join(dir.tmpDir, 'crashed'), 'x');
-    const r = dir.sweep((id) => id === keep.id);
+    const r = dir.sweepSync((id) => id === keep.id);
     expect(r.removed).toBe(2);
     expect(existsSync(keep.path)).toBe(true);
     expect(existsSync(drop.path)).toBe(false);

@@ -11,33 +11,25 @@
  * Ids are random hex, never derived from object keys, so no key can name a path. `tmp/` and
  * `blobs/` share a file system (same parent), which makes the rename atomic and hard links work.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, linkSync, mkdirSync, openSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { storageError } from './storage-full.js';
 import { FileWriter } from './file-writer.js';
-import { ParallelMd5 } from './parallel-md5.js';
+import { pumpBody } from './blob-pump.js';
+import { BlobReadStream } from './blob-read-stream.js';
+import type { BlobStore, BlobWriteOptions, ChunkTap, WrittenBlob } from './blob-store.js';
 
-export interface WrittenBlob {
-  id: string;
-  path: string;
-  size: number;
-  /** Raw MD5 digest of the bytes written (empty when not computed). */
-  md5: Buffer;
-}
-
-/** Observes each chunk as it streams through (checksums) without buffering the body. */
-export type ChunkTap = (chunk: Buffer) => void;
+export type { ChunkTap, WrittenBlob } from './blob-store.js';
 
 const ID = /^[0-9a-f]{32}$/;
 /** Large enough that a 1 GiB body is ~1000 syscalls per MiB fewer than the 16 KiB default. */
 const WRITE_HWM = 1024 * 1024;
-/** Below this a worker thread costs more than it saves. */
-const PARALLEL_HASH_MIN = 16 * 1024 * 1024;
 
-export class BlobDirectory {
+export class BlobDirectory implements BlobStore {
+  readonly kind = 'directory' as const;
   readonly blobsDir: string;
   readonly tmpDir: string;
   private readonly madeDirs = new Set<string>();
@@ -64,45 +56,17 @@ export class BlobDirectory {
    * On any error (client abort, disk full, tap throwing) nothing is left behind; a full disk
    * (ENOSPC, EDQUOT) is rethrown as the typed `InsufficientStorage`.
    */
-  async write(
-    body: Readable | AsyncIterable<Buffer>,
-    tap?: ChunkTap,
-    opts: { expectedSize?: number; md5?: boolean; encrypt?: (chunk: Buffer) => Buffer } = {},
-  ): Promise<WrittenBlob> {
+  async write(body: Readable | AsyncIterable<Buffer>, tap?: ChunkTap, opts: BlobWriteOptions = {}): Promise<WrittenBlob> {
     const id = BlobDirectory.newId();
     const tmp = join(this.tmpDir, id);
-    // Large bodies hash on a worker thread, overlapping with network and disk I/O.
-    const hashing = opts.md5 !== false;
-    const parallel = hashing && (opts.expectedSize ?? 0) >= PARALLEL_HASH_MIN ? new ParallelMd5() : undefined;
-    const md5 = hashing && !parallel ? createHash('md5') : undefined;
     let file: FileWriter | undefined;
-    let size = 0;
     try {
       file = await FileWriter.create(tmp);
-      // One loop, no stream stages: each chunk is copied into the hash ring (or hashed), tapped,
-      // and queued for a batched write; either side's backpressure pauses the loop.
-      const encrypt = opts.encrypt;
-      for await (const c of body as AsyncIterable<Buffer | string>) {
-        let chunk = typeof c === 'string' ? Buffer.from(c) : c;
-        size += chunk.length;
-        tap?.(chunk);
-        // SSE-C: checksums see the plaintext, the hash (the ETag) and the disk the ciphertext.
-        if (encrypt) chunk = encrypt(chunk);
-        if (parallel) {
-          const wait = parallel.update(chunk);
-          if (wait) await wait;
-        } else md5?.update(chunk);
-        const wait = file.push(chunk);
-        if (wait) await wait;
-      }
-      // The worker hashes the ring's last bytes while the final fsync runs.
-      const [digest] = await Promise.all([
-        parallel ? parallel.digest() : Promise.resolve(md5?.digest() ?? Buffer.alloc(0)),
-        file.finish(),
-      ]);
-      return { id, path: await this.publish(tmp, id), size, md5: digest };
+      // One loop, no stream stages: each chunk is hashed, tapped and queued for a batched write;
+      // either side's backpressure pauses the loop.
+      const { size, md5 } = await pumpBody(body, file, tap, opts);
+      return { id, path: await this.publish(tmp, id), size, md5 };
     } catch (err) {
-      parallel?.close();
       if (body instanceof Readable && !body.destroyed) body.destroy();
       await file?.abort();
       await unlink(tmp).catch(() => undefined);
@@ -111,7 +75,8 @@ export class BlobDirectory {
   }
 
   /** Concatenates existing blob files (multipart completion) into a new blob, streaming; no MD5 (the ETag is md5-of-md5s). */
-  async concat(paths: readonly string[]): Promise<WrittenBlob> {
+  async concat(parts: readonly { id: string }[]): Promise<WrittenBlob> {
+    const paths = parts.map((p) => this.pathOf(p.id));
     async function* all(): AsyncIterable<Buffer> {
       for (const p of paths) {
         for await (const chunk of createReadStream(p, { highWaterMark: WRITE_HWM })) yield chunk as Buffer;
@@ -133,9 +98,19 @@ export class BlobDirectory {
     return { id, path };
   }
 
+  /** Links synchronously, before the promise is returned (see `linkSync`). */
+  async copy(id: string): Promise<{ id: string }> {
+    return { id: this.linkSync(this.pathOf(id)).id };
+  }
+
   /** Opens a blob for reading now (same-tick as the row lookup; see `linkSync`). */
   openSync(id: string): number {
     return openSync(this.pathOf(id), 'r');
+  }
+
+  /** Opens synchronously, before the promise is returned (see `linkSync`). */
+  async open(id: string, range?: { start: number; end: number }): Promise<Readable> {
+    return new BlobReadStream(this.openSync(id), range);
   }
 
   async remove(id: string): Promise<void> {
@@ -148,7 +123,12 @@ export class BlobDirectory {
    * Startup recovery after a crash: empties `tmp/` (writes that never finished) and deletes blob
    * files no row references (written but never committed, or replaced and not yet unlinked).
    */
-  sweep(isReferenced: (id: string) => boolean): { removed: number } {
+  async sweep(isReferenced: (id: string) => boolean): Promise<{ removed: number }> {
+    return this.sweepSync(isReferenced);
+  }
+
+  /** `sweep`, done before returning (the embedded store recovers inside its constructor). */
+  sweepSync(isReferenced: (id: string) => boolean): { removed: number } {
     let removed = 0;
     for (const name of readdirSync(this.tmpDir)) {
       rmSync(join(this.tmpDir, name), { force: true, recursive: true });

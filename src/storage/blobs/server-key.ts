@@ -5,7 +5,8 @@
  * disk: that needs disk encryption. Losing the file makes SSE-S3 objects unreadable.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export class ServerKey {
   private key: Buffer | undefined;
@@ -14,6 +15,8 @@ export class ServerKey {
 
   get(): Buffer {
     if (this.key) return this.key;
+    // With a foreign object store nothing else makes the directory.
+    mkdirSync(dirname(this.path), { recursive: true });
     try {
       // `wx`: two processes (or a restart mid-write) never end up with different keys.
       writeFileSync(this.path, randomBytes(32), { flag: 'wx', mode: 0o600 });

@@ -25,7 +25,7 @@ import type {
   StoredObject,
 } from '../s3-backend.js';
 import { NoSuchUpload, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
-import type { BlobDirectory } from '../blobs/blob-directory.js';
+import { BlobMissing, type BlobStore } from '../blobs/blob-store.js';
 import { encryptor, keyMatches, newIv } from '../blobs/ctr-cipher.js';
 import type { Db } from './database.js';
 import {
@@ -52,7 +52,7 @@ const REMEMBER_COMPLETED_MS = 24 * 3600 * 1000;
 export class SqliteMultipart {
   constructor(
     private readonly db: Db,
-    private readonly blobs: BlobDirectory,
+    private readonly blobs: BlobStore,
     /** The record and key of a requested encryption (the object store's: it holds the server key). */
     private readonly encryption: (req: EncryptionRequest) => { record: EncryptionRecord; key: Buffer },
   ) {}
@@ -157,7 +157,6 @@ export class SqliteMultipart {
     uploadId: string,
     parts: { partNumber: number; etag: string }[],
     opts: CompleteOptions,
-    pathOf: (blob: string) => string,
   ): Promise<StoredObject> {
     const upload = this.uploadRow(bucket, key, uploadId);
     if (parts.length === 0) throw S3Errors.invalidRequest('You must specify at least one part');
@@ -187,7 +186,15 @@ export class SqliteMultipart {
       ...(p.iv ? { iv: p.iv } : {}),
     }));
 
-    const blob = await this.blobs.concat(chosen.map((p) => pathOf(p.blob)));
+    const blob = await this.blobs.concat(chosen.map((p) => ({ id: p.blob, size: p.size }))).catch((err: unknown) => {
+      // A part's bytes gone: the upload was aborted or the part replaced meanwhile.
+      if (err instanceof BlobMissing) {
+        this.uploadRow(bucket, key, uploadId);
+        const part = chosen.find((p) => p.blob === err.id);
+        throw S3Errors.invalidPart(part?.part_number ?? 0, part?.etag ?? '');
+      }
+      throw err;
+    });
     const now = Date.now();
     const row: ObjectRow = {
       bucket,
@@ -225,7 +232,7 @@ export class SqliteMultipart {
       throw err;
     }
     await Promise.all(garbage.map((b) => this.blobs.remove(b)));
-    return toObject(row, pathOf(row.blob));
+    return toObject(row, this.blobs.pathOf(row.blob));
   }
 
   completed(bucket: string, key: string, uploadId: string): CompletedUpload | undefined {

@@ -5,6 +5,8 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from './database.js';
 import { prefixUpperBound, SqliteObjectStore } from './sqlite-object-store.js';
+import { BlobDirectory } from '../blobs/blob-directory.js';
+import { BlobMissing } from '../blobs/blob-store.js';
 
 let dir: string;
 let db: Db;
@@ -86,7 +88,7 @@ describe('SqliteObjectStore', () => {
   it('recovers from crash leftovers on open', async () => {
     const kept = await store.putObject('b', 'k', body('keep'));
     writeFileSync(join(dir, 'objects', 'tmp', 'deadbeef'), 'partial');
-    const orphan = store.blobs.linkSync(kept.blobPath); // a blob no row names
+    const orphan = (store.blobs as BlobDirectory).linkSync(kept.blobPath); // a blob no row names
     const reopened = new SqliteObjectStore(db, join(dir, 'objects'));
     expect(existsSync(orphan.path)).toBe(false);
     expect(readdirSync(join(dir, 'objects', 'tmp'))).toEqual([]);
@@ -129,5 +131,58 @@ describe('SqliteObjectStore', () => {
     // The same key after a restart (it lives in a file beside the blobs).
     const reopened = new SqliteObjectStore(db, join(dir, 'objects'));
     expect(await read((await reopened.getObject('b', 'in/s3.csv')).body)).toBe('server side words');
+  });
+});
+
+/**
+ * A blob store that opens asynchronously, as a foreign one does: before it opens, `meanwhile`
+ * runs (another request), and a blob gone by then is BlobMissing.
+ */
+class LateOpening extends BlobDirectory {
+  meanwhile: (() => Promise<void>) | undefined;
+  override async open(id: string, range?: { start: number; end: number }): Promise<Readable> {
+    const run = this.meanwhile;
+    this.meanwhile = undefined;
+    await run?.();
+    if (!existsSync(this.pathOf(id))) throw new BlobMissing(id);
+    return super.open(id, range);
+  }
+}
+
+describe('SqliteObjectStore over a blob store that opens late', () => {
+  it('reads the new object when the one it looked up was replaced before its bytes opened', async () => {
+    const blobs = new LateOpening(join(dir, 'late'));
+    const late = new SqliteObjectStore(db, join(dir, 'late'), blobs);
+    await late.putObject('b', 'k', body('old'));
+    blobs.meanwhile = async () => void (await late.putObject('b', 'k', body('new')));
+    expect(await read((await late.getObject('b', 'k')).body)).toBe('new');
+    blobs.meanwhile = () => late.deleteObject('b', 'k');
+    await expect(late.getObject('b', 'k')).rejects.toMatchObject({ code: 'NoSuchKey' });
+  });
+
+  it('answers InternalError when the row still names bytes the store lost', async () => {
+    const blobs = new LateOpening(join(dir, 'late'));
+    const late = new SqliteObjectStore(db, join(dir, 'late'), blobs);
+    const obj = await late.putObject('b', 'k', body('bytes'));
+    rmSync(obj.blobPath);
+    await expect(late.getObject('b', 'k')).rejects.toMatchObject({ code: 'InternalError', statusCode: 500 });
+  });
+
+  it('copies what the source key holds when its blob was replaced before the copy', async () => {
+    const blobs = new LateOpening(join(dir, 'late'));
+    const late = new SqliteObjectStore(db, join(dir, 'late'), blobs);
+    await late.putObject('b', 'src', body('v1'));
+    const copy = blobs.copy.bind(blobs);
+    let first = true;
+    blobs.copy = async (id: string) => {
+      if (first) {
+        first = false;
+        await late.putObject('b', 'src', body('v2'));
+        throw new BlobMissing(id);
+      }
+      return copy(id);
+    };
+    await late.copyObject('b', 'src', 'b', 'dst', { metadataDirective: 'COPY' });
+    expect(await read((await late.getObject('b', 'dst')).body)).toBe('v2');
   });
 });

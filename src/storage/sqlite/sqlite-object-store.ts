@@ -2,15 +2,19 @@
  * @module storage/sqlite/sqlite-object-store — the embedded object store: bucket/object/multipart
  * metadata in SQLite (migration 002-objects), bytes in immutable blob files (storage/blobs).
  *
- *   write:  stream ─► tmp blob ─fsync─► blobs/xx/<id> ─► beforeCommit (digests) ─► TX upsert row ─► unlink old blob
- *   read:   row lookup + open(fd) in one synchronous step ─► stream from fd
+ *   write:  stream ─► new blob (BlobStore) ─► beforeCommit (digests) ─► TX upsert row ─► remove old blob
+ *   read:   row lookup + open(fd) in one synchronous step ─► stream from fd (a foreign store's
+ *           blob that vanished meanwhile means the row changed: look it up again)
  *   start:  sweep tmp/ and every blob no row references (crash leftovers)
+ *
+ * Bytes live in a `BlobStore`: the data directory (`BlobDirectory`) by default, any S3 store
+ * with SLIPWAY_OBJECT_STORE_URL (`S3BlobStore`). Encryption (SSE-C, SSE-S3) happens above it.
  *
  * An object is visible only once its row commits, so a crash at any point leaves the old object
  * or the new one, never a partial one.
  */
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { ByteRange, ObjectStore } from '../object-store.js';
 import type {
   BucketInfo,
@@ -36,7 +40,7 @@ import type {
   WriteOptions,
 } from '../s3-backend.js';
 import { BlobDirectory } from '../blobs/blob-directory.js';
-import { BlobReadStream } from '../blobs/blob-read-stream.js';
+import { BlobMissing, type BlobStore } from '../blobs/blob-store.js';
 import { CtrDecryptStream, encryptor, newIv, newKeyVerifier, type CipherSegment } from '../blobs/ctr-cipher.js';
 import { ServerKey } from '../blobs/server-key.js';
 import { storageError } from '../blobs/storage-full.js';
@@ -49,9 +53,7 @@ import {
   DEFAULT_CONTENT_TYPE,
   fromJson,
   hasBucket,
-  justAfter,
   objectRow,
-  prefixUpperBound,
   quoteEtag,
   requireBucket,
   toJson,
@@ -60,24 +62,30 @@ import {
   type ObjectRow,
 } from './object-rows.js';
 import { SqliteMultipart } from './sqlite-multipart.js';
+import { listObjectPage } from './object-listing.js';
 
 export { prefixUpperBound, unquoteEtag, MAX_KEY_BYTES, MIN_PART_SIZE } from './object-rows.js';
 
 /** Column of each bucket document (migration 006): only these fixed names reach the SQL. */
 const DOCUMENT_COLUMN: Record<BucketDocument, string> = { website: 'website', policy: 'policy' };
 export class SqliteObjectStore implements ObjectStore, S3Backend {
-  readonly blobs: BlobDirectory;
+  readonly blobs: BlobStore;
   private readonly multipart: SqliteMultipart;
   private readonly serverKey: ServerKey;
+  /** The startup sweep (the directory's is done when the constructor returns). */
+  readonly recovered: Promise<{ removed: number }>;
 
+  /** `root` holds the SSE-S3 key, and the blobs unless another `blobs` store is given. */
   constructor(
     private readonly db: Db,
     root: string,
+    blobs?: BlobStore,
   ) {
-    this.blobs = new BlobDirectory(root);
+    this.blobs = blobs ?? new BlobDirectory(root);
     this.serverKey = new ServerKey(join(root, 'sse-s3.key'));
     this.multipart = new SqliteMultipart(db, this.blobs, (r) => this.encryption(r));
-    this.recover();
+    this.recovered = this.recover();
+    this.recovered.catch(() => undefined);
   }
 
   /** The record to store and the key to encrypt with for a requested encryption (no IV yet). */
@@ -88,15 +96,21 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     return { record: { kind: 's3', algorithm: 'AES256' }, key: this.serverKey.get() };
   }
 
-  /** Deletes crash leftovers: temp files and blobs that no committed row names. */
-  recover(): { removed: number } {
-    const referenced = new Set<string>();
-    for (const r of this.db.prepare('SELECT blob FROM s3_objects UNION ALL SELECT blob FROM s3_parts').iterate() as Iterable<{
-      blob: string;
-    }>) {
-      referenced.add(r.blob);
-    }
-    return this.blobs.sweep((id) => referenced.has(id));
+  /**
+   * Deletes crash leftovers: temp files and blobs that no committed row names. The rows are read
+   * at the first question, after the store listed its first blobs: a blob committed before then
+   * is seen as referenced.
+   */
+  recover(): Promise<{ removed: number }> {
+    let referenced: Set<string> | undefined;
+    const rows = () => {
+      const set = new Set<string>();
+      for (const r of this.db.prepare('SELECT blob FROM s3_objects UNION ALL SELECT blob FROM s3_parts').iterate() as Iterable<{ blob: string }>) {
+        set.add(r.blob);
+      }
+      return set;
+    };
+    return this.blobs.sweep((id) => (referenced ??= rows()).has(id));
   }
 
   // ---- buckets -------------------------------------------------------------------------------
@@ -234,19 +248,36 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     return body.pipe(dec);
   }
 
-  async openObject(bucket: string, key: string, pick?: (meta: StoredObject) => ByteRange | undefined): Promise<OpenedObject> {
-    // Lookup and open happen in one synchronous step: a concurrent replace unlinks the old blob
-    // only after its commit, so the fd we get always belongs to the row we read.
-    const row = objectRow(this.db, bucket, key);
-    if (!row) {
-      requireBucket(this.db, bucket);
-      throw new NoSuchKey(key);
+  async openObject(bucket: string, key: string, pick?: (meta: StoredObject) => ByteRange | undefined, needBody?: () => boolean): Promise<OpenedObject> {
+    for (let attempt = 1; ; attempt++) {
+      // Lookup and open happen in one synchronous step for the directory: a concurrent replace
+      // unlinks the old blob only after its commit, so the fd we get belongs to the row we read.
+      // A foreign store opens asynchronously: a blob gone meanwhile (BlobMissing) means the row
+      // was replaced or deleted since, so the lookup runs again and answers for the new state.
+      const row = objectRow(this.db, bucket, key);
+      if (!row) {
+        requireBucket(this.db, bucket);
+        throw new NoSuchKey(key);
+      }
+      const meta = this.toObject(row);
+      const range = pick?.(meta);
+      if (needBody?.() === false) return { meta, body: Readable.from([]), ...(range ? { range } : {}) };
+      try {
+        const body = await this.blobs.open(row.blob, range);
+        return { meta, body, ...(range ? { range } : {}) };
+      } catch (err) {
+        if (!(err instanceof BlobMissing) || !this.rowChanged(bucket, key, row.blob, attempt)) throw storageError(err);
+      }
     }
-    const meta = this.toObject(row);
-    const range = pick?.(meta);
-    const fd = this.blobs.openSync(row.blob);
-    const body = new BlobReadStream(fd, range);
-    return { meta, body, ...(range ? { range } : {}) };
+  }
+
+  /**
+   * After BlobMissing: true (try again) when the row no longer names `blob`; a row that still
+   * names it has lost its bytes, which is the store's fault (InternalError).
+   */
+  private rowChanged(bucket: string, key: string, blob: string, attempt: number): boolean {
+    if (attempt < 5 && objectRow(this.db, bucket, key)?.blob !== blob) return true;
+    throw new ServiceError('InternalError', `The bytes of ${key} are missing from the object store.`, 500);
   }
 
   async putObject(bucket: string, key: string, body: Readable, opts: WriteOptions = {}): Promise<StoredObject> {
@@ -318,13 +349,14 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
   }
 
   /**
-   * Copies by hard link (bytes shared, nothing re-written). The encryption record and part layout
-   * travel with the bytes; re-encrypting copies are the S3 surface's (read + writeObject).
+   * Copies by hard link (bytes shared, nothing re-written), or server-side in a foreign store. The
+   * encryption record and part layout travel with the bytes; re-encrypting copies are the S3
+   * surface's (read + writeObject).
    */
   async copyObject(srcBucket: string, srcKey: string, dstBucket: string, dstKey: string, opts: CopyOptions): Promise<StoredObject> {
     checkKey(dstKey);
-    // Everything up to the commit is synchronous: the source blob cannot be unlinked between the
-    // lookup and the hard link, and the link shares bytes instead of copying them.
+    // Lookup to link is synchronous for the directory: the source blob cannot be unlinked between
+    // the lookup and the hard link, and the link shares bytes instead of copying them.
     const src = objectRow(this.db, srcBucket, srcKey);
     if (!src) {
       requireBucket(this.db, srcBucket);
@@ -334,7 +366,14 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     opts.checkSource?.(srcObj);
     requireBucket(this.db, dstBucket);
     const replace = opts.metadataDirective === 'REPLACE';
-    const link = this.blobs.linkSync(this.blobs.pathOf(src.blob));
+    let link: { id: string };
+    try {
+      link = await this.blobs.copy(src.blob, src.size);
+    } catch (err) {
+      // A foreign store's source replaced meanwhile: copy what the key holds now.
+      if (err instanceof BlobMissing && this.rowChanged(srcBucket, srcKey, src.blob, 1)) return this.copyObject(srcBucket, srcKey, dstBucket, dstKey, opts);
+      throw storageError(err);
+    }
     const row: ObjectRow = {
       ...src,
       bucket: dstBucket,
@@ -358,59 +397,7 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
   }
 
   async listObjects(bucket: string, q: ListQuery): Promise<ListPage> {
-    requireBucket(this.db, bucket);
-    const page: ListPage = { contents: [], commonPrefixes: [], isTruncated: false };
-    const { prefix, delimiter } = q;
-    const upper = prefix ? prefixUpperBound(prefix) : undefined;
-    let lower: Buffer = Buffer.from(prefix, 'utf8');
-    const commonPrefixOf = (key: string): string | undefined => {
-      if (!delimiter || !key.startsWith(prefix)) return undefined;
-      const i = key.indexOf(delimiter, prefix.length);
-      return i < 0 ? undefined : key.slice(0, i + delimiter.length);
-    };
-    if (q.after !== undefined) {
-      // A marker inside a common prefix (or equal to one) skips that whole group: it was returned already.
-      const cp = commonPrefixOf(q.after);
-      const afterBound = cp !== undefined ? prefixUpperBound(cp) : justAfter(q.after);
-      if (!afterBound) return page;
-      if (Buffer.compare(afterBound, lower) > 0) lower = afterBound;
-    }
-    if (q.maxKeys <= 0) return page;
-
-    const sql =
-      'SELECT * FROM s3_objects WHERE bucket = ? AND key >= CAST(? AS TEXT)' +
-      (upper ? ' AND key < CAST(? AS TEXT)' : '') +
-      ' ORDER BY key LIMIT ?';
-    const stmt = this.db.prepare(sql);
-    let count = 0;
-    const batch = Math.min(q.maxKeys + 1, 1000);
-    for (;;) {
-      const params: unknown[] = [bucket, lower, ...(upper ? [upper] : []), batch];
-      const rows = stmt.all(...params) as ObjectRow[];
-      if (rows.length === 0) return page;
-      let skipTo: Buffer | undefined;
-      for (const row of rows) {
-        if (count === q.maxKeys) {
-          page.isTruncated = true;
-          return page;
-        }
-        const cp = commonPrefixOf(row.key);
-        if (cp !== undefined) {
-          page.commonPrefixes.push(cp);
-          page.last = cp;
-          count++;
-          skipTo = prefixUpperBound(cp);
-          if (!skipTo) return page;
-          break;
-        }
-        page.contents.push(this.toObject(row));
-        page.last = row.key;
-        count++;
-      }
-      if (skipTo) lower = skipTo;
-      else if (rows.length < batch) return page;
-      else lower = justAfter(rows[rows.length - 1]!.key);
-    }
+    return listObjectPage(this.db, bucket, q, (row) => this.toObject(row));
   }
 
   /** Slipway's own listing (job inputs): an SSE-C object in the way is an error, not silently skipped. */
@@ -461,7 +448,7 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     opts: CompleteOptions = {},
   ): Promise<StoredObject> {
     try {
-      return await this.multipart.complete(bucket, key, uploadId, parts, opts, (b) => this.blobs.pathOf(b));
+      return await this.multipart.complete(bucket, key, uploadId, parts, opts);
     } catch (err) {
       throw storageError(err);
     }

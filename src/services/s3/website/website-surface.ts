@@ -73,7 +73,7 @@ async function sendDocument(site: Site, key: string, status: number): Promise<vo
   const { meta, body } = await call.store.openObject(call.bucket, key, (m) => {
     checkReadKey(m.sse, undefined);
     return undefined;
-  });
+  }, () => !site.head);
   const { res } = call;
   res.statusCode = status;
   res.setHeader('content-type', meta.contentType);
