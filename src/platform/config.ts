@@ -49,6 +49,8 @@ export interface SlipwayConfig {
   strictRoles: boolean;
   /** The managed registry behind ECR (src/registry, docs/ecr.md). */
   registry: RegistrySettings;
+  /** SLIPWAY_MME_MAX_MODELS_PER_INSTANCE: models a multi-model instance keeps loaded before the least recently used is unloaded. */
+  multiModelMaxModels: number;
 }
 
 export interface AuthConfig {
@@ -114,7 +116,16 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     dataLimits: dataLimitsFromEnv(env),
     strictRoles: input.strictRoles ?? ['1', 'true', 'on'].includes((env.SLIPWAY_STRICT_ROLES ?? '').toLowerCase()),
     registry: registrySettings(env),
+    multiModelMaxModels: positiveInt(env, 'SLIPWAY_MME_MAX_MODELS_PER_INSTANCE', 100),
   };
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a whole number of at least 1; got ${JSON.stringify(raw)}`);
+  return v;
 }
 
 /**
