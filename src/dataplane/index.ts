@@ -44,6 +44,8 @@ import { headerValidationMessage } from './request-headers.js';
 import { readUnsized } from './unsized-body.js';
 import { readWhole } from '../protocol/read-body.js';
 import { ShadowMirror, sampleShadow } from './shadow-mirror.js';
+import { invokeMultiModel, type MultiModelCall } from './multi-model.js';
+import type { ModelLoader } from '../resources/multi-model.js';
 
 export interface RuntimeSurface {
   surface: Surface;
@@ -63,6 +65,8 @@ export interface RuntimeSurfaceDeps {
   db?: Db;
   /** Where data capture reports write failures (the endpoint's log group). */
   logs?: LogStore;
+  /** Loads TargetModels into multi-model instances (absent: multi-model variants answer 503). */
+  modelLoader?: ModelLoader;
   [other: string]: unknown;
 }
 
@@ -101,6 +105,7 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
     // close() lets requests in flight finish (blue/green drain), then frees the sockets.
     void pool.close().catch(() => undefined);
   });
+  const unsubscribeModels = deps.modelLoader ? table.onInstanceRemoved((inst) => deps.modelLoader!.forget(inst.instanceId)) : undefined;
   const poolFor = (inst: InstanceRoute): Pool => {
     let p = pools.get(inst);
     if (!p) {
@@ -222,6 +227,7 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
       const accept = header(req, 'x-amzn-sagemaker-accept');
       if (accept !== undefined) headers.accept = accept;
     }
+    if (variant.multiModel) return serveMultiModel(req, res, ctx, route, variant as MultiModelCall['variant'], headers, streaming, t0, declared);
     const invocation = new Invocation(plane, req, res, ctx, route, variant, inst, headers, streaming, t0);
     // Sampled for DataCaptureConfig (not the response-stream API): the body is then read whole (≤ 6 MiB).
     const captured = route.capture !== undefined && !streaming && DataCaptureWriter.sampled(route.capture);
@@ -258,6 +264,40 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
     }
   };
 
+  /** A multi-model variant: TargetModel required, the body read whole, the model loaded where needed (./multi-model.ts). */
+  const serveMultiModel = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    route: EndpointRoute,
+    variant: MultiModelCall['variant'],
+    headers: Record<string, string>,
+    streaming: boolean,
+    t0: number,
+    declared: string | undefined,
+  ): void => {
+    const target = headers['x-amzn-sagemaker-target-model'];
+    if (target === undefined || target === '') {
+      return fail(req, res, ctx, runtimeValidationError(`Endpoint ${route.name} hosts multiple models: name one with TargetModel (X-Amzn-SageMaker-Target-Model).`));
+    }
+    if (!deps.modelLoader) return fail(req, res, ctx, new ServiceUnavailable('Multi-model endpoints are not available on this server.'));
+    const call: MultiModelCall = { plane, loader: deps.modelLoader, req, res, ctx, route, variant, target, invocation: (i) => new Invocation(plane, req, res, ctx, route, variant, i, headers, streaming, t0) };
+    const go = (body: Buffer) => {
+      headers['content-length'] = String(body.length);
+      invokeMultiModel(call, body);
+    };
+    if (declared !== undefined) {
+      readSmall(req, Number(declared), (body) => (body ? go(body) : res.destroy()));
+      return;
+    }
+    readUnsized(req, MAX_PAYLOAD_BYTES, (body) => {
+      if (Buffer.isBuffer(body)) go(body);
+      else if (body === 'tooLarge') renderError(res, ctx, oversizeBody(ctx.requestId));
+      else if (body === 'busy') renderError(res, ctx, new ServiceUnavailable('Too many request bodies without Content-Length are being received. Try again, or send Content-Length.'));
+      else res.destroy();
+    });
+  };
+
   return {
     surface: {
       handle: handler,
@@ -271,6 +311,7 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
       await asyncInvocations?.stop();
       await capture?.stop();
       unsubscribe();
+      unsubscribeModels?.();
       const all = [...pools.values()];
       pools.clear();
       await Promise.all(all.map((p) => p.destroy().catch(() => undefined)));

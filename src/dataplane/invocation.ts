@@ -83,6 +83,10 @@ export class Invocation implements Dispatcher.DispatchHandler {
   private callerGone = false;
   private settled = false;
   private retries = 0;
+  /** The container path: `/invocations`, or a multi-model instance's `/models/<model_name>/invoke`. */
+  private path = '/invocations';
+  /** The instance was chosen for what it holds (multi-model): never re-picked or retried elsewhere. */
+  private pinned = false;
 
   constructor(
     private readonly plane: InvocationPlane,
@@ -97,12 +101,20 @@ export class Invocation implements Dispatcher.DispatchHandler {
     private readonly t0: number,
   ) {}
 
-  /** Sends the request with `body` (whole when small, else the request stream). */
-  start(body: Buffer | Readable): void {
+  /**
+   * Sends the request with `body` (whole when small, else the request stream); `pinned` keeps the
+   * instance given at construction and sends to `path` (a multi-model instance holding the model).
+   */
+  start(body: Buffer | Readable, pinned?: { path: string }): void {
     this.body = body;
-    // Least outstanding is decided now, not before the body was read.
-    const now = pickInstance(this.variant);
-    if (now) this.inst = now;
+    if (pinned) {
+      this.pinned = true;
+      this.path = pinned.path;
+    } else {
+      // Least outstanding is decided now, not before the body was read.
+      const now = pickInstance(this.variant);
+      if (now) this.inst = now;
+    }
     this.inst.outstanding++;
     this.inst.served++;
     this.res.on('close', this.onCallerClose);
@@ -111,7 +123,7 @@ export class Invocation implements Dispatcher.DispatchHandler {
 
   private dispatch(): void {
     this.tModel = performance.now();
-    this.plane.dispatcherFor(this.inst).dispatch({ path: '/invocations', method: 'POST', headers: this.headers, body: this.body }, this);
+    this.plane.dispatcherFor(this.inst).dispatch({ path: this.path, method: 'POST', headers: this.headers, body: this.body }, this);
   }
 
   // Arrow properties: handed to EventEmitter as listeners and removed again in finish().
@@ -246,7 +258,7 @@ export class Invocation implements Dispatcher.DispatchHandler {
     if (this.settled) return;
     const { plane, route, variant, req, res } = this;
     // Refused before a byte was sent (instance just died): another instance may serve it.
-    if (!this.callerGone && isRefused(err) && this.retries < 2 && (Buffer.isBuffer(this.body) || !req.readableDidRead)) {
+    if (!this.callerGone && !this.pinned && isRefused(err) && this.retries < 2 && (Buffer.isBuffer(this.body) || !req.readableDidRead)) {
       plane.table.reportBroken(route.name, this.inst);
       const other = variant.instances.filter((i) => i !== this.inst);
       const next = other.length ? pickInstance({ ...variant, instances: other }) : undefined;

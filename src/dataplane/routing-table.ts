@@ -79,6 +79,7 @@ export class RoutingTable implements RoutePublisher {
         name: v.name,
         weight: v.weight,
         ...(v.shadow ? { shadow: true } : {}),
+        ...(v.multiModel ? { multiModel: v.multiModel } : {}),
         current: oldVariants.get(v.name)?.current ?? 0,
         instances: v.instances.map((i) => {
           const prev = oldInstances.get(i.instanceId);

@@ -136,6 +136,22 @@ export class Metrics {
     this.store.record({ namespace: NAMESPACES.invocations, metric: 'ModelSetupTime', dimensions: { EndpointName: endpoint, VariantName: variant } }, micros, 'Microseconds', at);
   }
 
+  /**
+   * One multi-model invocation's model lookup, as SageMaker's multi-model metrics: ModelCacheHit
+   * (1 when the instance held the model, else 0: its Average is the hit rate), and for a load,
+   * ModelDownloadingTime (fetch and extract), ModelLoadingTime (the container's load call) and
+   * LoadedModelCount on the instance afterwards.
+   */
+  recordModelLookup(endpoint: string, variant: string, s: { hit: boolean; downloadUs?: number; loadUs?: number; unloadUs?: number; loadedCount: number }, at = Date.now()): void {
+    const dimensions = { EndpointName: endpoint, VariantName: variant };
+    const put = (metric: string, value: number, unit: string) => this.store.record({ namespace: NAMESPACES.invocations, metric, dimensions }, value, unit, at);
+    put('ModelCacheHit', s.hit ? 1 : 0, 'None');
+    if (s.downloadUs !== undefined) put('ModelDownloadingTime', s.downloadUs, 'Microseconds');
+    if (s.loadUs !== undefined) put('ModelLoadingTime', s.loadUs, 'Microseconds');
+    if (s.unloadUs !== undefined) put('ModelUnloadingTime', s.unloadUs, 'Microseconds');
+    put('LoadedModelCount', s.loadedCount, 'None');
+  }
+
   recordEndpointInstance(endpoint: string, variant: string, instance: string, cpuPercent: number, memoryPercent: number, at = Date.now()): void {
     this.instanceCpu.set({ endpoint, variant, instance }, cpuPercent);
     this.instanceMemory.set({ endpoint, variant, instance }, memoryPercent);

@@ -52,6 +52,8 @@ export interface SlipwayConfig {
   registry: RegistrySettings;
   /** Where object bytes live: the data directory, or SLIPWAY_OBJECT_STORE_URL (platform/object-store-settings). */
   objectStore: ObjectStoreSettings;
+  /** SLIPWAY_MME_MAX_MODELS_PER_INSTANCE: models a multi-model instance keeps loaded before the least recently used is unloaded. */
+  multiModelMaxModels: number;
 }
 
 export interface AuthConfig {
@@ -120,7 +122,16 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     strictRoles: input.strictRoles ?? ['1', 'true', 'on'].includes((env.SLIPWAY_STRICT_ROLES ?? '').toLowerCase()),
     registry: registrySettings(env),
     objectStore: input.objectStore ?? objectStoreSettings(env),
+    multiModelMaxModels: positiveInt(env, 'SLIPWAY_MME_MAX_MODELS_PER_INSTANCE', 100),
   };
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, dflt: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a whole number of at least 1; got ${JSON.stringify(raw)}`);
+  return v;
 }
 
 /**

@@ -32,6 +32,8 @@ export interface VariantRoute {
   readonly weight: number;
   /** A shadow variant: gets sampled copies of production requests, never a caller's (dataplane/shadow-mirror.ts). */
   readonly shadow?: boolean;
+  /** A multi-model variant: requests name a TargetModel under this S3 prefix (resources/multi-model.ts). */
+  readonly multiModel?: { readonly prefix: string };
   readonly instances: readonly InstanceRoute[];
   /** Smooth weighted round-robin state (nginx's algorithm): exact proportions over any window. */
   current: number;
@@ -49,7 +51,7 @@ export interface EndpointRoute {
 export interface RouteSpec {
   name: string;
   arn: string;
-  variants: { name: string; weight: number; shadow?: boolean; instances: { instanceId: string; variant: string; origin: string; logStream: string }[] }[];
+  variants: { name: string; weight: number; shadow?: boolean; multiModel?: { prefix: string }; instances: { instanceId: string; variant: string; origin: string; logStream: string }[] }[];
   capture?: CaptureSettings;
 }
 

@@ -22,6 +22,8 @@ export interface VariantPlan {
    * production traffic goes to it, its answers are dropped (dataplane/shadow-mirror.ts).
    */
   shadow?: true;
+  /** `Mode: MultiModel`: modelDataUrl is an S3 prefix; models load on first use (resources/multi-model.ts). */
+  multiModel?: true;
   startupTimeoutSeconds: number;
   downloadTimeoutSeconds: number;
   /** Set by the controller when the image is first resolved (DescribeEndpoint DeployedImages). */

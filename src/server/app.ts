@@ -8,6 +8,7 @@ import { createJson11Surface, createUnknownTargetSurface } from '../protocol/jso
 import { WorkQueue, type Reconciler } from '../controllers/work-queue.js';
 import type { Controller, ControllerDeps } from '../controllers/controller.js';
 import { createControllers } from '../controllers/index.js';
+import { MultiModelLoader } from '../controllers/serving/multi-model-loader.js';
 import { createRuntime } from '../runtime/select-runtime.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { createS3Surface } from '../services/s3/index.js';
@@ -94,7 +95,8 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   controllers.push(createTuningJobController({ resources, queue, launcher: trainingJobLauncher(deps) }));
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
-  const dataplane = createRuntimeSurface({ ...deps, routes, runtime, metrics, db });
+  // Multi-model endpoints: the data plane loads TargetModels through the serving side's model cache.
+  const dataplane = createRuntimeSurface({ ...deps, routes, runtime, metrics, db, modelLoader: MultiModelLoader.forServer(controllerDeps) });
   const router = createRouter({
     slipway: createSlipwayRoutes({
       runtime,

@@ -16,6 +16,7 @@
  * and without inter-container traffic, guarded by the host firewall
  * (runtime/docker/host-firewall.ts). A network that cannot be guarded so is not created.
  */
+import { mkdir } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { logger } from '../../platform/logger.js';
 import { endpointLogGroup, type FleetPlan, type VariantPlan } from '../../resources/endpoint.js';
@@ -29,6 +30,7 @@ import { homeTag } from '../home-tag.js';
 import { hostGpus, networkFailureReason, networkOptionsFor } from '../resource-network.js';
 import { checkHealth, ping } from '../serving/health.js';
 import type { ModelCache } from '../serving/model-cache.js';
+import { multiModelDir } from '../serving/multi-model-loader.js';
 import { modelDirFor, serveContainerSpec, servingOrigin } from '../serving/serve-container.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import { startFailurePhrase } from '../job-common/failure-reason.js';
@@ -203,7 +205,8 @@ export class FleetRunner {
     const resolved = await rt.resolveImage(v.image);
     if (!resolved) throw new TerminalFailure(missingImage(v));
     if (!v.resolvedImage) this.recordResolvedImage(rec.name, plan, v, resolved.image.repoDigests[0] ?? `${resolved.local.replace(/:[^/:]+$/, '')}@${resolved.image.id}`);
-    const modelDir = await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.modelDataUrl, v.downloadTimeoutSeconds);
+    // A multi-model variant's ModelDataUrl is a prefix: nothing is extracted at start; models load on first use.
+    const modelDir = await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.multiModel ? undefined : v.modelDataUrl, v.downloadTimeoutSeconds);
     const host = await this.hostInfo();
     const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks, hostGpus(this.deps.config.containers.gpus));
     const id = `i-${randomBytes(8).toString('hex')}`;
@@ -230,6 +233,7 @@ export class FleetRunner {
         [LABEL_CONFIG]: plan.endpointConfigName,
       },
       modelDir,
+      ...(v.multiModel ? { modelsDir: await ensureDir(multiModelDir(this.deps.config.modelCacheDir, id)) } : {}),
       network,
       limits,
     })).finally(() => setImmediate(() => this.starting.delete(containerName)));
@@ -368,4 +372,9 @@ export class FleetRunner {
 /** A variant's image this host cannot find. */
 export function missingImage(v: VariantPlan): string {
   return missingImageMessage(v.image, `for production variant ${v.variantName}`);
+}
+
+async function ensureDir(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  return dir;
 }

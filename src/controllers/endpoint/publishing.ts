@@ -28,6 +28,7 @@ export function routeSpec(rec: ResourceRecord<'endpoint'>, instances: Iterable<R
       name: v.variantName,
       weight: v.weight,
       ...(v.shadow ? { shadow: true } : {}),
+      ...(v.multiModel && v.modelDataUrl ? { multiModel: { prefix: v.modelDataUrl } } : {}),
       instances: ofVariant(all, plan.generation, v.variantName)
         .filter((i) => isServing(i) && i.origin)
         .map((i) => ({ instanceId: i.id, variant: i.variant, origin: i.origin!, logStream: `${i.variant}/${i.id}` })),

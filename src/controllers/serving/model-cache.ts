@@ -89,7 +89,7 @@ export class ModelCache {
   private readonly ledger: AttemptLedger;
 
   /** The cache as controllers use it: the configured directory, roots and budgets; stops with the work queue. */
-  static forControllers(deps: ControllerDeps): ModelCache {
+  static forControllers(deps: Pick<ControllerDeps, 'config' | 'objects' | 'localPaths' | 'queue'>): ModelCache {
     return new ModelCache({
       cacheDir: deps.config.modelCacheDir,
       objects: deps.objects,

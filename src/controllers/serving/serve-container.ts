@@ -12,6 +12,7 @@ import { containerCommand } from '../../resources/container-command.js';
 import type { ContainerLimits } from '../../resources/instance-types.js';
 import type { ContainerRuntime, ContainerSpec } from '../../runtime/container-runtime.js';
 import { specLimits } from '../resource-network.js';
+import { MODELS_MOUNT } from '../../resources/multi-model.js';
 import type { ModelCache } from './model-cache.js';
 
 /** The directory mounted at /opt/ml/model: the extracted model data, or an empty one (§4.1). */
@@ -29,6 +30,8 @@ export interface ServeContainerInput {
   env: Record<string, string>;
   labels: Record<string, string>;
   modelDir: string;
+  /** Multi-model instances: the host directory mounted read-only at /opt/ml/models (serving/multi-model-loader.ts). */
+  modelsDir?: string;
   network: string;
   limits: ContainerLimits;
 }
@@ -43,7 +46,10 @@ export function serveContainerSpec(o: ServeContainerInput): ContainerSpec {
     ...(cmd.cmd ? { cmd: cmd.cmd } : {}),
     env: o.env,
     labels: o.labels,
-    binds: [{ hostPath: o.modelDir, containerPath: '/opt/ml/model', readOnly: true }],
+    binds: [
+      { hostPath: o.modelDir, containerPath: '/opt/ml/model', readOnly: true },
+      ...(o.modelsDir ? [{ hostPath: o.modelsDir, containerPath: MODELS_MOUNT, readOnly: true }] : []),
+    ],
     publishPorts: [8080],
     network: { name: o.network },
     ...specLimits(o.limits),

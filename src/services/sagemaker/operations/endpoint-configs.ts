@@ -16,6 +16,7 @@ import { cannotCreateExisting, couldNotFind } from '../errors.js';
 import { listResources } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
+import { primaryContainer } from '../../../resources/model.js';
 import type { DataCaptureConfigDoc, EndpointConfigDoc } from '../../../resources/endpoint-config.js';
 
 /** What the model cannot say about DataCaptureConfig: where captures go must be an S3 prefix. */
@@ -55,7 +56,11 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationHandlers
         seen.add(v.VariantName.toLowerCase());
         if (v.ServerlessConfig) throw new ValidationException('ServerlessConfig is not supported by Slipway; give InstanceType and InitialInstanceCount.');
         if (!v.ModelName) throw new ValidationException(`ModelName is required for variant ${v.VariantName}.`);
-        if (!deps.resources.get('model', v.ModelName)) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
+        const model = deps.resources.get('model', v.ModelName);
+        if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
+        if (input.AsyncInferenceConfig && primaryContainer(model.doc)?.Mode === 'MultiModel') {
+          throw new ValidationException(`Model ${v.ModelName} is a multi-model model; AsyncInferenceConfig with it is not supported by Slipway.`);
+        }
         if (v.InitialInstanceCount === undefined || v.InitialInstanceCount < 1) {
           throw new ValidationException(`InitialInstanceCount must be at least 1 for variant ${v.VariantName}.`);
         }

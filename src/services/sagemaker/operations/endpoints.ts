@@ -54,6 +54,7 @@ export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: 
         instanceCount: v.InitialInstanceCount ?? 1,
         weight: v.InitialVariantWeight ?? 1,
         ...('shadow' in v ? { shadow: true as const } : {}),
+        ...(c.Mode === 'MultiModel' ? { multiModel: true as const } : {}),
         startupTimeoutSeconds: v.ContainerStartupHealthCheckTimeoutInSeconds ?? DEFAULT_STARTUP_TIMEOUT_SECONDS,
         downloadTimeoutSeconds: v.ModelDataDownloadTimeoutInSeconds ?? DEFAULT_DOWNLOAD_TIMEOUT_SECONDS,
       };

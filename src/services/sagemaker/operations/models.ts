@@ -24,7 +24,14 @@ import type { ContainerDefinitionDoc, ModelDoc } from '../../../resources/model.
 
 function checkContainer(c: ContainerDefinitionDoc): void {
   if (!c.Image) throw new ValidationException('Image is required for a container definition (or ModelPackageName).');
-  if (c.Mode === 'MultiModel') throw new ValidationException('Mode MultiModel is not supported by Slipway yet; use SingleModel.');
+  if (c.Mode === 'MultiModel') {
+    // Multi-model: ModelDataUrl is the S3 prefix TargetModels are found under (resources/multi-model.ts).
+    const loc = c.ModelDataUrl === undefined ? undefined : parseDataUri(c.ModelDataUrl);
+    if (loc?.scheme !== 's3' || !c.ModelDataUrl!.endsWith('/')) {
+      throw new ValidationException(`ModelDataUrl ${c.ModelDataUrl ?? '(none)'} must be an S3 prefix ending in / for Mode MultiModel (the TargetModel is appended to it).`);
+    }
+    return;
+  }
   if (c.ModelDataUrl !== undefined) {
     const loc = parseDataUri(c.ModelDataUrl);
     if (!loc || (loc.scheme === 's3' && !loc.key)) {

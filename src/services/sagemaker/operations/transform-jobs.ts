@@ -17,6 +17,7 @@ import { listResources } from '../list-params.js';
 import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../job-operations.js';
 import { checkCreateTags } from './tags.js';
 import { checkGpuQuota } from '../gpu-quota.js';
+import { primaryContainer } from '../../../resources/model.js';
 import { wireTime } from '../../../resources/wire-time.js';
 
 const KIND = 'transform-job' as const;
@@ -58,7 +59,9 @@ export function transformJobOperations(deps: SageMakerDeps): OperationHandlers<S
   const createTransformJob = (ctx: RequestContext, input: CreateTransformJobRequest) => {
     checkCreate(input);
     checkGpuQuota(input.TransformResources.InstanceType, input.TransformResources.InstanceCount ?? 1, 'transform job', deps.config.containers.gpus);
-    if (!deps.resources.get('model', input.ModelName)) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', input.ModelName));
+    const model = deps.resources.get('model', input.ModelName);
+    if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', input.ModelName));
+    if (primaryContainer(model.doc)?.Mode === 'MultiModel') throw new ValidationException(`Model ${input.ModelName} is a multi-model model (Mode MultiModel); batch transform with it is not supported by Slipway.`);
     const tags = checkCreateTags(input.Tags);
     const name = input.TransformJobName;
     const arn = sageMakerArn(ctx.region, ctx.accountId, KIND, name);
