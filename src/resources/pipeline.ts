@@ -78,6 +78,8 @@ export interface StepRun {
   propertyFiles?: Record<string, unknown>;
   outcome?: 'True' | 'False';
   errorMessage?: string;
+  /** The evaluated Create request (with the job name), kept to re-create the job after a restart. */
+  request?: Record<string, unknown>;
   cacheKey?: string;
   cacheHit?: { SourcePipelineExecutionArn: string };
 }

@@ -13,8 +13,9 @@ import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { createS3Surface } from '../services/s3/index.js';
 import { createWebsiteSurface } from '../services/s3/website/website-surface.js';
 import { createPublicAccess } from './public-access.js';
-import { sageMakerOperations, trainingJobLauncher } from '../services/sagemaker/index.js';
+import { apiLauncher, sageMakerOperations, trainingJobLauncher } from '../services/sagemaker/index.js';
 import { createTuningJobController } from '../controllers/tuning-job/index.js';
+import { createPipelineExecutionController } from '../controllers/pipeline-execution/index.js';
 import { sageMakerValidator } from '../services/sagemaker/validation.js';
 import { logsOperations } from '../services/logs/index.js';
 import { validateLogsInput } from '../services/logs/validation.js';
@@ -88,6 +89,10 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const deps = { config, resources, tags, logs, objects, queue, iam };
   // Tuning jobs start their training jobs through CreateTrainingJob's own handler code.
   controllers.push(createTuningJobController({ resources, queue, launcher: trainingJobLauncher(deps) }));
+  // Pipeline steps go through the API's own validation and handlers (services/sagemaker/api-launcher.ts).
+  const sageMakerTable = sageMakerOperations(deps);
+  const sageMakerValidate = sageMakerValidator(localPaths);
+  controllers.push(createPipelineExecutionController({ resources, queue, objects, launcher: apiLauncher(sageMakerTable, sageMakerValidate) }));
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
   const dataplane = createRuntimeSurface({ ...deps, routes, runtime, metrics, db });
@@ -105,8 +110,8 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     }),
     sagemaker: createJson11Surface({
       targetPrefix: 'SageMaker',
-      operations: sageMakerOperations(deps),
-      validate: sageMakerValidator(localPaths),
+      operations: sageMakerTable,
+      validate: sageMakerValidate,
     }),
     logs: createJson11Surface({
       targetPrefix: 'Logs_20140328',
