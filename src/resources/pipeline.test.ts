@@ -45,6 +45,9 @@ describe('pipeline definitions', () => {
     [def([train('A')], [{ Name: 'N', Type: 'Integer', DefaultValue: 'abc' }]), /Parameter N of type Integer cannot take the value "abc"/],
     ['{not json', /not valid JSON/],
     [JSON.stringify({ Steps: [] }), /non-empty Steps/],
+    // Hostile input: deep nesting would overflow the evaluator's recursion; thousands of steps would stall readiness checks.
+    [`{"Steps":[{"Name":"A","Type":"Training","Arguments":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}]}`, /more than 64 levels deep/],
+    [def(Array.from({ length: 501 }, (_, i) => train(`S${i}`))), /501 steps; Slipway runs at most 500/],
   ])('refuses a bad definition (%#)', (text, message) => {
     expect(() => parseDefinition(text)).toThrow(DefinitionError);
     expect(() => parseDefinition(text)).toThrow(message);

@@ -129,6 +129,23 @@ export class DefinitionError extends Error {}
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const STEP_NAME = /^[A-Za-z0-9\-_]{1,64}$/;
+/** Bounds on what one definition may make the server walk (evaluation recurses; readiness is quadratic in steps). */
+export const MAX_STEPS = 500;
+export const MAX_DEPTH = 64;
+
+/** The nesting depth of a parsed JSON value, walked without recursion. */
+function depthOf(root: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (d > max) max = d;
+    if (max > MAX_DEPTH) return max;
+    for (const c of Array.isArray(v) ? v : Object.values(v)) stack.push([c, d + 1]);
+  }
+  return max;
+}
 const PARAM_TYPES = ['String', 'Integer', 'Float', 'Boolean'];
 
 /** Parses and checks a pipeline definition; throws DefinitionError. */
@@ -140,6 +157,7 @@ export function parseDefinition(text: string): PipelineGraph {
     throw new DefinitionError(`PipelineDefinition is not valid JSON: ${(err as Error).message}`);
   }
   if (!isObj(raw)) throw new DefinitionError('PipelineDefinition must be a JSON object');
+  if (depthOf(raw) > MAX_DEPTH) throw new DefinitionError(`PipelineDefinition nests JSON more than ${MAX_DEPTH} levels deep`);
   const parameters = parseParameters(raw.Parameters);
   if (!Array.isArray(raw.Steps) || raw.Steps.length === 0) throw new DefinitionError('PipelineDefinition must have a non-empty Steps list');
   const steps = new Map<string, StepDef>();
@@ -190,6 +208,7 @@ export function parseDefinition(text: string): PipelineGraph {
     return name;
   };
   for (const s of raw.Steps) add(s);
+  if (steps.size > MAX_STEPS) throw new DefinitionError(`PipelineDefinition has ${steps.size} steps; Slipway runs at most ${MAX_STEPS}`);
   // Steps named by string in a branch (not nested) still belong to that branch.
   for (const s of steps.values()) {
     if (s.Type !== 'Condition') continue;
