@@ -48,6 +48,8 @@ export interface PipelineDoc {
 export interface PipelineInternal {
   region: string;
   accountId: string;
+  /** CreatePipeline's ClientRequestToken: the same request again answers the same ARN. */
+  clientToken?: string;
 }
 
 export interface ExecutionDoc {
@@ -94,6 +96,9 @@ export interface ExecutionInternal {
   /** Steps in the order they started (ListPipelineExecutionSteps sorts by it). */
   order: string[];
   startTime: number;
+  /** StartPipelineExecution's ClientRequestToken, and the last RetryPipelineExecution's (a repeated request is answered, not run again). */
+  clientToken?: string;
+  retryToken?: string;
   /** Attempts a step made before RetryPipelineExecution cleared it (its next attempt counts on). */
   retries?: Record<string, number>;
 }

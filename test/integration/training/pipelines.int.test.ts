@@ -24,7 +24,8 @@ import { buildFixtureImage } from '../../fixtures/images/build.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { pythonLastJson } from '../../helpers/python.js';
 import { until } from '../../helpers/poll.js';
-import { ROLE, clients, makeBucket, uniq } from './helpers.js';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { ROLE, clients, makeBucket, putText, uniq } from './helpers.js';
 
 const TERMINAL = ['Succeeded', 'Failed', 'Stopped'];
 
@@ -91,9 +92,11 @@ async function steps(sm: SageMakerClient, arn: string) {
 describe('SageMaker Pipelines (API)', () => {
   let srv: TestServer;
   let sleeper: string;
+  let noop: string;
   let bucket: string;
   beforeAll(async () => {
     sleeper = await buildFixtureImage('sleeper');
+    noop = await buildFixtureImage('noop');
     srv = await startTestServer();
     bucket = await makeBucket(clients(srv.url).s3);
   });
@@ -131,6 +134,16 @@ out['bad_param_value'] = error_of(sm.start_pipeline_execution, PipelineName='${n
 out['unknown_param'] = error_of(sm.start_pipeline_execution, PipelineName='${name}', PipelineParameters=[{'Name': 'M', 'Value': '1'}])
 out['missing_execution'] = error_of(sm.describe_pipeline_execution, PipelineExecutionArn=ok['PipelineArn'] + '/execution/nope12345678')
 out['executions'] = len(sm.list_pipeline_executions(PipelineName='${name}')['PipelineExecutionSummaries'])
+# The same ClientRequestToken again is the same request: one execution, one pipeline.
+t = 'same-token-' + 'x' * 30
+a = sm.start_pipeline_execution(PipelineName='${name}', ClientRequestToken=t)['PipelineExecutionArn']
+b = sm.start_pipeline_execution(PipelineName='${name}', ClientRequestToken=t)['PipelineExecutionArn']
+out['idempotent_start'] = [a == b, len(sm.list_pipeline_executions(PipelineName='${name}')['PipelineExecutionSummaries'])]
+def create_with(token):
+    return sm.create_pipeline(PipelineName='${name}-i', RoleArn='${ROLE}', ClientRequestToken=token,
+                              PipelineDefinition=json.dumps({'Steps': [{'Name': 'F', 'Type': 'Fail', 'Arguments': {}}]}))['PipelineArn']
+out['idempotent_create'] = [create_with(t) == create_with(t), error_of(sm.create_pipeline, PipelineName='${name}-i', RoleArn='${ROLE}', ClientRequestToken='other-' + 'y' * 30,
+                              PipelineDefinition=json.dumps({'Steps': [{'Name': 'F', 'Type': 'Fail', 'Arguments': {}}]}))[0]]
 out['deleted'] = sm.delete_pipeline(PipelineName='${name}', ClientRequestToken='t' * 32)['PipelineArn']
 out['after_delete'] = error_of(sm.describe_pipeline, PipelineName='${name}')
 print(json.dumps(out))`,
@@ -146,6 +159,8 @@ print(json.dumps(out))`,
     expect(out.unknown_param[0]).toBe('ValidationException');
     expect(out.missing_execution[0]).toBe('ResourceNotFound');
     expect(out.executions).toBe(0);
+    expect(out.idempotent_start).toEqual([true, 1]);
+    expect(out.idempotent_create).toEqual([true, 'ValidationException']);
     expect(out.deleted).toMatch(/:pipeline\//);
     expect(out.after_delete[0]).toBe('ResourceNotFound');
   });
@@ -188,6 +203,40 @@ print(json.dumps(out))`,
     expect((await steps(sm, third.PipelineExecutionArn!)).Train!.CacheHitResult).toBeUndefined();
     const listed = await sm.send(new ListPipelineExecutionsCommand({ PipelineName: name }));
     expect(listed.PipelineExecutionSummaries?.map((e) => e.PipelineExecutionArn)).toEqual([third, second, first].map((e) => e.PipelineExecutionArn));
+  });
+
+  it('runs training → model → transform, the transform step naming the model the Model step made', async () => {
+    const { sm, s3 } = clients(srv.url);
+    const name = uniq('pl-tx');
+    await putText(s3, bucket, `${name}/in/rows.csv`, '1,2\n3,4\n');
+    const def = JSON.stringify({
+      Version: '2020-12-01',
+      Steps: [
+        trainStep(noop, bucket, '0', false),
+        { Name: 'MakeModel', Type: 'Model', Arguments: { ExecutionRoleArn: ROLE, PrimaryContainer: { Image: noop, ModelDataUrl: { Get: 'Steps.Train.ModelArtifacts.S3ModelArtifacts' } } } },
+        {
+          Name: 'Score',
+          Type: 'Transform',
+          Arguments: {
+            ModelName: { Get: 'Steps.MakeModel.ModelName' },
+            TransformInput: { ContentType: 'text/csv', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${bucket}/${name}/in` } } },
+            TransformOutput: { S3OutputPath: { 'Std:Join': { On: '/', Values: [`s3://${bucket}/${name}/out`, { Get: 'Execution.PipelineExecutionId' }] } } },
+            TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+          },
+        },
+      ],
+    });
+    await sm.send(new CreatePipelineCommand({ PipelineName: name, RoleArn: ROLE, PipelineDefinition: def, ClientRequestToken: uniq('tok-xxxxxxxxxxxxxxxxxxxxxxxx') }));
+    const { PipelineExecutionArn: arn } = await sm.send(new StartPipelineExecutionCommand({ PipelineName: name, ClientRequestToken: uniq('tok-xxxxxxxxxxxxxxxxxxxxxxxx') }));
+    const d = await waitExecution(sm, arn!);
+    expect(d.FailureReason).toBeUndefined();
+    expect(d.PipelineExecutionStatus).toBe('Succeeded');
+    const s = await steps(sm, arn!);
+    expect(Object.keys(s)).toEqual(['Train', 'MakeModel', 'Score']);
+    expect(s.Score!.Metadata!.TransformJob!.Arn).toMatch(/:transform-job\/pipelines-/);
+    // The echo model answers each row as sent: the output is under the execution's own prefix.
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${name}/out/${arn!.split('/').pop()}/rows.csv.out` }));
+    expect(await out.Body!.transformToString()).toContain('1,2');
   });
 
   it('stops a running execution and its training job, then retries it', async () => {

@@ -88,6 +88,18 @@ function decodeOffset(token: string): number {
   return n;
 }
 
+/** The execution of this pipeline a StartPipelineExecution with this ClientRequestToken made, if any. */
+function executionWithToken(deps: SageMakerDeps, pipelineArn: string, token: string): string | undefined {
+  let next: string | undefined;
+  do {
+    const page = deps.resources.list(KIND, { where: (d) => d.PipelineArn === pipelineArn, maxResults: 100, ...(next ? { nextToken: next } : {}) });
+    const hit = page.items.find((r) => r.internal.clientToken === token);
+    if (hit) return hit.arn;
+    next = page.nextToken;
+  } while (next);
+  return undefined;
+}
+
 export function pipelineExecutionOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => (deps.now ?? Date.now)();
 
@@ -121,6 +133,8 @@ export function pipelineExecutionOperations(deps: SageMakerDeps): OperationHandl
       if (input.PipelineVersionId !== undefined && input.PipelineVersionId !== pipeline.doc.PipelineVersionId) {
         throw new ValidationException(`Slipway keeps only the latest version of a pipeline (${pipeline.doc.PipelineVersionId}); PipelineVersionId ${input.PipelineVersionId} cannot be started.`);
       }
+      const repeated = executionWithToken(deps, pipeline.arn, input.ClientRequestToken);
+      if (repeated) return { PipelineExecutionArn: repeated };
       const definition = pipeline.doc.PipelineDefinition;
       const parameters = resolveParameters(definition, input.PipelineParameters);
       const id = newExecutionId();
@@ -145,7 +159,7 @@ export function pipelineExecutionOperations(deps: SageMakerDeps): OperationHandl
         creationTime: t,
         lastModifiedTime: t,
         doc,
-        internal: { region: ctx.region, accountId: ctx.accountId, pipelineName: pipeline.name, definition, parameters, steps: {}, order: [], startTime: t },
+        internal: { region: ctx.region, accountId: ctx.accountId, pipelineName: pipeline.name, definition, parameters, steps: {}, order: [], startTime: t, clientToken: input.ClientRequestToken },
       });
       deps.resources.update('pipeline', pipeline.name, (r) => void (r.doc.LastRunTime = wireTime(t)), { touch: false });
       deps.queue.enqueue(resourceKey(KIND, id));
@@ -213,8 +227,11 @@ export function pipelineExecutionOperations(deps: SageMakerDeps): OperationHandl
     },
 
     RetryPipelineExecution: (_ctx, input) => {
+      const current = findExecution(deps, input.PipelineExecutionArn);
+      if (current.status === PipelineExecutionStatus.Executing && current.internal.retryToken === input.ClientRequestToken) return { PipelineExecutionArn: current.arn };
       const rec = transition(input.PipelineExecutionArn, [PipelineExecutionStatus.Failed, PipelineExecutionStatus.Stopped], PipelineExecutionStatus.Executing, 'retried', (r) => {
         delete r.doc.FailureReason;
+        r.internal.retryToken = input.ClientRequestToken;
         // Steps that did not succeed run again (their attempt count goes on); succeeded ones are kept.
         for (const [name, run] of Object.entries(r.internal.steps)) {
           if (run.status !== 'Succeeded') {

@@ -116,9 +116,11 @@ export function pipelineOperations(deps: SageMakerDeps): OperationHandlers<SageM
         PipelineVersionId: 1,
       };
       try {
-        deps.resources.create({ kind: KIND, name, arn, status: 'Active', creationTime: t, lastModifiedTime: t, doc, internal: { region: ctx.region, accountId: ctx.accountId } });
+        deps.resources.create({ kind: KIND, name, arn, status: 'Active', creationTime: t, lastModifiedTime: t, doc, internal: { region: ctx.region, accountId: ctx.accountId, clientToken: input.ClientRequestToken } });
       } catch (err) {
         // The SDK's Pipeline.upsert updates when CreatePipeline answers a ValidationException containing "already exists" (workflow/pipeline.py).
+        // The same request again (same ClientRequestToken): idempotent, as the operation documents.
+        if (err instanceof ResourceExistsError && deps.resources.get(KIND, name)?.internal.clientToken === input.ClientRequestToken) return { PipelineArn: arn };
         if (err instanceof ResourceExistsError) throw new ValidationException(`Pipeline names must be unique within an AWS account and region. Pipeline with name (${name}) already exists.`);
         throw err;
       }
