@@ -101,6 +101,7 @@ function jsonGet(arg: unknown, ctx: ExpressionContext): unknown {
     const uri = evaluate(arg.S3Uri, ctx);
     if (typeof uri !== 'string' || !ctx.s3Json) throw new ExpressionError('Std:JsonGet S3Uri must evaluate to an s3:// URI');
     doc = ctx.s3Json(uri);
+    if (doc === undefined) throw new ExpressionError(`Std:JsonGet: ${uri} was not read`);
   } else {
     throw new ExpressionError('Std:JsonGet takes PropertyFile or S3Uri');
   }

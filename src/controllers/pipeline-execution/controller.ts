@@ -164,6 +164,8 @@ export class PipelineExecutionController implements Controller {
       if (failureReason !== undefined) run.failureReason = failureReason.slice(0, 1024);
     };
     try {
+      const s3 = await this.readS3JsonGets(s.Arguments, expr);
+      expr.s3Json = (uri) => s3.get(uri);
       if (s.Type === 'Condition') {
         const ok = (s.Arguments.Conditions as unknown[]).every((c) => evaluateCondition(c, expr));
         run.outcome = ok ? 'True' : 'False';
@@ -197,6 +199,29 @@ export class PipelineExecutionController implements Controller {
       if (!(err instanceof ServiceError || err instanceof ExpressionError || err instanceof PropertyFileError)) logger.error({ err, execution: rec.arn, step: s.Name }, 'a pipeline step failed to start');
       end('Failed', reasonOf(err));
     }
+  }
+
+  /**
+   * The JSON documents `Std:JsonGet {S3Uri}` expressions in these arguments name, read (with the
+   * property-file budget) before the synchronous evaluation needs them.
+   */
+  private async readS3JsonGets(args: unknown, expr: ExpressionContext): Promise<Map<string, unknown>> {
+    const docs = new Map<string, unknown>();
+    const stack: unknown[] = [args];
+    while (stack.length) {
+      const v = stack.pop();
+      if (Array.isArray(v)) stack.push(...v);
+      else if (v && typeof v === 'object') {
+        const get = (v as Record<string, unknown>)['Std:JsonGet'] as Record<string, unknown> | undefined;
+        if (get && typeof get === 'object' && get.S3Uri !== undefined) {
+          const uri = evaluate(get.S3Uri, expr);
+          if (typeof uri !== 'string') throw new ExpressionError('Std:JsonGet S3Uri must evaluate to an s3:// URI');
+          if (!docs.has(uri)) docs.set(uri, await readJsonObject(this.deps.objects, uri));
+        }
+        stack.push(...Object.values(v));
+      }
+    }
+    return docs;
   }
 
   /** Creates the step's resource from its recorded request; a model or model package is done at once. */

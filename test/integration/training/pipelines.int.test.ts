@@ -239,6 +239,32 @@ print(json.dumps(out))`,
     expect(await out.Body!.transformToString()).toContain('1,2');
   });
 
+  it('reads JSON from S3 with Std:JsonGet S3Uri in a condition and in a Fail message', async () => {
+    const { sm, s3 } = clients(srv.url);
+    const name = uniq('pl-json');
+    await putText(s3, bucket, `${name}/report.json`, JSON.stringify({ metrics: { accuracy: [0.42] } }));
+    const acc = { 'Std:JsonGet': { S3Uri: { 'Std:Join': { On: '/', Values: [`s3://${bucket}`, name, 'report.json'] } }, Path: 'metrics.accuracy[0]' } };
+    const def = JSON.stringify({
+      Version: '2020-12-01',
+      Steps: [
+        {
+          Name: 'Gate',
+          Type: 'Condition',
+          Arguments: {
+            Conditions: [{ Type: 'Not', Expression: { Type: 'LessThan', LeftValue: acc, RightValue: 0.5 } }],
+            IfSteps: [],
+            ElseSteps: [{ Name: 'Low', Type: 'Fail', Arguments: { ErrorMessage: { 'Std:Join': { On: ' ', Values: ['accuracy', acc] } } } }],
+          },
+        },
+      ],
+    });
+    await sm.send(new CreatePipelineCommand({ PipelineName: name, RoleArn: ROLE, PipelineDefinition: def, ClientRequestToken: uniq('tok-xxxxxxxxxxxxxxxxxxxxxxxx') }));
+    const { PipelineExecutionArn: arn } = await sm.send(new StartPipelineExecutionCommand({ PipelineName: name, ClientRequestToken: uniq('tok-xxxxxxxxxxxxxxxxxxxxxxxx') }));
+    const d = await waitExecution(sm, arn!);
+    expect(d).toMatchObject({ PipelineExecutionStatus: 'Failed', FailureReason: 'accuracy 0.42' });
+    expect((await steps(sm, arn!)).Gate!.Metadata!.Condition).toEqual({ Outcome: 'False' });
+  });
+
   it('stops a running execution and its training job, then retries it', async () => {
     const { sm } = clients(srv.url);
     const name = uniq('pl-stop');
