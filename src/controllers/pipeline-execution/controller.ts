@@ -83,7 +83,13 @@ export class PipelineExecutionController implements Controller {
   private async step(id: string): Promise<ReconcileResult> {
     const rec = this.deps.resources.get(EXECUTION_KIND, id);
     if (!rec || EXECUTION_TERMINAL.includes(rec.status)) return DONE;
-    const graph = parseDefinition(rec.internal.definition);
+    let graph: PipelineGraph;
+    try {
+      graph = parseDefinition(rec.internal.definition);
+    } catch (err) {
+      // Checked at CreatePipeline; a definition stored by an older, laxer server ends here, not in retries.
+      return this.finish(id, PipelineExecutionStatus.Failed, `The pipeline definition cannot be run: ${(err as Error).message}`);
+    }
     const ctx: Ctx = { region: rec.internal.region, accountId: rec.internal.accountId };
     const runs = rec.internal.steps;
     const order = rec.internal.order;
