@@ -1,11 +1,13 @@
 /**
  * SageMaker Pipelines over the API (issue 17, item 3): boto3 gets a clear ValidationException for a
  * definition Slipway cannot run (unknown step type, a reference to a missing step, parameter or
- * property file) and nothing is created; the JS SDK runs a pipeline whose training step feeds a
- * CreateModel step through a property reference under a condition, takes the Fail branch when a
- * parameter says so, reuses the cached training step on the rerun, stops a running execution (its
- * training job stops), and resumes an execution across a server restart. Fixture image: sleeper
- * (writes a model, then sleeps `seconds`).
+ * property file) and nothing is created; ClientRequestToken makes Create/Start idempotent; the JS
+ * SDK runs a pipeline whose training step feeds a CreateModel step through a property reference
+ * under a condition, takes the Fail branch when a parameter says so, reuses the cached training
+ * step on the rerun; training → model → transform; JsonGet on S3 and on property files (a missing
+ * one fails its step, and independent steps run side by side); Stop stops the training job, Retry
+ * runs the step again; an execution resumes across a server restart. Fixture images: sleeper
+ * (writes a model, then sleeps `seconds`) and noop (echo model server; python for processing).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -263,6 +265,48 @@ print(json.dumps(out))`,
     const d = await waitExecution(sm, arn!);
     expect(d).toMatchObject({ PipelineExecutionStatus: 'Failed', FailureReason: 'accuracy 0.42' });
     expect((await steps(sm, arn!)).Gate!.Metadata!.Condition).toEqual({ Outcome: 'False' });
+  });
+
+  it('fails a processing step whose declared property file was not written, naming the file', async () => {
+    const { sm } = clients(srv.url);
+    const name = uniq('pl-prop');
+    const proc = (step: string, script: string, files: unknown[]) => ({
+      Name: step,
+      Type: 'Processing',
+      Arguments: {
+        AppSpecification: { ImageUri: noop, ContainerEntrypoint: ['python3', '-c', script] },
+        ProcessingOutputConfig: { Outputs: [{ OutputName: 'report', S3Output: { S3Uri: `s3://${bucket}/${name}/${step}`, LocalPath: '/opt/ml/processing/report', S3UploadMode: 'EndOfJob' } }] },
+        ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: 'ml.m5.large', VolumeSizeInGB: 1 } },
+        RoleArn: ROLE,
+      },
+      PropertyFiles: files,
+    });
+    const write = "import json, os; os.makedirs('/opt/ml/processing/report', exist_ok=True); json.dump({'score': 7}, open('/opt/ml/processing/report/r.json', 'w'))";
+    const def = JSON.stringify({
+      Version: '2020-12-01',
+      Steps: [
+        proc('Good', write, [{ PropertyFileName: 'R', OutputName: 'report', FilePath: 'r.json' }]),
+        proc('Bad', write, [{ PropertyFileName: 'R', OutputName: 'report', FilePath: 'missing.json' }]),
+        {
+          Name: 'Use',
+          Type: 'Fail',
+          Arguments: { ErrorMessage: { 'Std:Join': { On: '', Values: ['score ', { 'Std:JsonGet': { PropertyFile: { Get: 'Steps.Good.PropertyFiles.R' }, Path: 'score' } }] } } },
+          DependsOn: ['Bad'],
+        },
+      ],
+    });
+    await sm.send(new CreatePipelineCommand({ PipelineName: name, RoleArn: ROLE, PipelineDefinition: def, ClientRequestToken: uniq('tok-xxxxxxxxxxxxxxxxxxxxxxxx') }));
+    const { PipelineExecutionArn: arn } = await sm.send(new StartPipelineExecutionCommand({ PipelineName: name, ClientRequestToken: uniq('tok-xxxxxxxxxxxxxxxxxxxxxxxx') }));
+    const d = await waitExecution(sm, arn!);
+    expect(d.PipelineExecutionStatus).toBe('Failed');
+    expect(d.FailureReason).toBe(`Step Bad failed: Property file: s3://${bucket}/${name}/Bad/missing.json does not exist`);
+    const s = await steps(sm, arn!);
+    // Good and Bad ran side by side; Use, which waits on Bad, never started.
+    expect(s.Good!.StepStatus).toBe('Succeeded');
+    expect(s.Bad!.StepStatus).toBe('Failed');
+    expect(s.Good!.StartTime!.getTime()).toBeLessThan(s.Bad!.EndTime!.getTime());
+    expect(s.Bad!.StartTime!.getTime()).toBeLessThan(s.Good!.EndTime!.getTime());
+    expect(s.Use).toBeUndefined();
   });
 
   it('stops a running execution and its training job, then retries it', async () => {
