@@ -133,9 +133,15 @@ out = {
 ok = sm.create_pipeline(PipelineName='${name}', RoleArn='${ROLE}', PipelineDefinition=json.dumps({'Version': '2020-12-01', 'Parameters': [{'Name': 'N', 'Type': 'Integer', 'DefaultValue': 1}], 'Steps': [{'Name': 'F', 'Type': 'Fail', 'Arguments': {'ErrorMessage': 'x'}}]}))
 out['duplicate'] = create([train])
 out['bad_param_value'] = error_of(sm.start_pipeline_execution, PipelineName='${name}', PipelineParameters=[{'Name': 'N', 'Value': 'abc'}])
-out['unknown_param'] = error_of(sm.start_pipeline_execution, PipelineName='${name}', PipelineParameters=[{'Name': 'M', 'Value': '1'}])
-out['missing_execution'] = error_of(sm.describe_pipeline_execution, PipelineExecutionArn=ok['PipelineArn'] + '/execution/nope12345678')
 out['executions'] = len(sm.list_pipeline_executions(PipelineName='${name}')['PipelineExecutionSummaries'])
+out['unknown_param'] = error_of(sm.start_pipeline_execution, PipelineName='${name}', PipelineParameters=[{'Name': 'M', 'Value': '1'}])
+upd = sm.update_pipeline(PipelineName='${name}', PipelineDescription='second', PipelineDefinition=json.dumps({'Steps': [{'Name': 'G', 'Type': 'Fail', 'Arguments': {'ErrorMessage': 'y'}}]}))
+out['updated'] = [upd['PipelineVersionId'], sm.describe_pipeline(PipelineName='${name}')['PipelineDescription']]
+out['update_bad'] = error_of(sm.update_pipeline, PipelineName='${name}', PipelineDefinition=json.dumps({'Steps': [{'Name': 'G', 'Type': 'Fail', 'DependsOn': ['Nope']}]}))
+out['definition_kept'] = json.loads(sm.describe_pipeline(PipelineName='${name}')['PipelineDefinition'])['Steps'][0]['Name']
+snap = sm.start_pipeline_execution(PipelineName='${name}')['PipelineExecutionArn']
+out['snapshot'] = json.loads(sm.describe_pipeline_definition_for_execution(PipelineExecutionArn=snap)['PipelineDefinition'])['Steps'][0]['Name']
+out['missing_execution'] = error_of(sm.describe_pipeline_execution, PipelineExecutionArn=ok['PipelineArn'] + '/execution/nope12345678')
 # The same ClientRequestToken again is the same request: one execution, one pipeline.
 t = 'same-token-' + 'x' * 30
 a = sm.start_pipeline_execution(PipelineName='${name}', ClientRequestToken=t)['PipelineExecutionArn']
@@ -157,11 +163,15 @@ print(json.dumps(out))`,
     expect(out.listed).toEqual([]);
     expect(out.describe).toEqual(['ResourceNotFound', expect.stringMatching(/^Pipeline '.*:pipeline\/.*' does not exist\.$/)]);
     expect(out.duplicate).toEqual(['ValidationException', expect.stringContaining('already exists')]);
+    expect(out.updated).toEqual([2, 'second']);
+    expect(out.update_bad).toEqual(['ValidationException', 'Invalid pipeline definition: Step G: DependsOn names step Nope, which is not defined']);
+    expect(out.definition_kept).toBe('G');
+    expect(out.snapshot).toBe('G');
     expect(out.bad_param_value).toEqual(['ValidationException', 'Parameter N of type Integer cannot take the value "abc"']);
     expect(out.unknown_param[0]).toBe('ValidationException');
     expect(out.missing_execution[0]).toBe('ResourceNotFound');
     expect(out.executions).toBe(0);
-    expect(out.idempotent_start).toEqual([true, 1]);
+    expect(out.idempotent_start).toEqual([true, 2]);
     expect(out.idempotent_create).toEqual([true, 'ValidationException']);
     expect(out.deleted).toMatch(/:pipeline\//);
     expect(out.after_delete[0]).toBe('ResourceNotFound');
