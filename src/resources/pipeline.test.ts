@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DefinitionError, coerceParameter, durationMs, parseDefinition, stepJobName } from './pipeline.js';
-import { readySteps } from '../controllers/pipeline-execution/controller.js';
+import { DefinitionError, coerceParameter, durationMs, parseDefinition, readySteps, stepJobName } from './pipeline.js';
 
 const train = (name: string, extra: Record<string, unknown> = {}) => ({ Name: name, Type: 'Training', Arguments: { AlgorithmSpecification: {} }, ...extra });
 const def = (steps: unknown[], params: unknown[] = []) => JSON.stringify({ Version: '2020-12-01', Parameters: params, Steps: steps });

@@ -328,6 +328,25 @@ export function durationMs(text: string): number | undefined {
 }
 
 /**
+ * Steps not started whose every dependency succeeded and whose condition branch was taken. A step
+ * whose branch was not taken, or that waits on such a step, never runs (SageMaker lists it not).
+ */
+export function readySteps(graph: PipelineGraph, runs: Record<string, StepRun>): StepDef[] {
+  const skipped = new Set<string>();
+  const isSkipped = (name: string, seen = new Set<string>()): boolean => {
+    if (skipped.has(name)) return true;
+    if (seen.has(name)) return false;
+    seen.add(name);
+    const s = graph.steps.get(name)!;
+    const cond = s.branch ? runs[s.branch.condition] : undefined;
+    const out = (cond?.status === 'Succeeded' && cond.outcome !== s.branch!.when) || s.after.some((d) => isSkipped(d, seen));
+    if (out) skipped.add(name);
+    return out;
+  };
+  return [...graph.steps.values()].filter((s) => !runs[s.Name] && !isSkipped(s.Name) && s.after.every((d) => runs[d]?.status === 'Succeeded'));
+}
+
+/**
  * How the execution controller reaches the API (controllers may not import services): `call` runs
  * an operation's request through the same model validation and handler as a request on the wire,
  * and throws its ServiceError. The composition root wires it (services/sagemaker/api-launcher.ts).

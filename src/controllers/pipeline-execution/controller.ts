@@ -22,6 +22,7 @@ import {
   PipelineExecutionStatus,
   durationMs,
   parseDefinition,
+  readySteps,
   stepJobName,
   type ApiLauncher,
   type JobStepType,
@@ -350,23 +351,4 @@ function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
   return JSON.stringify(v);
-}
-
-/**
- * Steps not started whose every dependency succeeded and whose condition branch was taken. A step
- * whose branch was not taken, or that waits on such a step, never runs (SageMaker lists it not).
- */
-export function readySteps(graph: PipelineGraph, runs: Record<string, StepRun>): StepDef[] {
-  const skipped = new Set<string>();
-  const isSkipped = (name: string, seen = new Set<string>()): boolean => {
-    if (skipped.has(name)) return true;
-    if (seen.has(name)) return false;
-    seen.add(name);
-    const s = graph.steps.get(name)!;
-    const cond = s.branch ? runs[s.branch.condition] : undefined;
-    const out = (cond?.status === 'Succeeded' && cond.outcome !== s.branch!.when) || s.after.some((d) => isSkipped(d, seen));
-    if (out) skipped.add(name);
-    return out;
-  };
-  return [...graph.steps.values()].filter((s) => !runs[s.Name] && !isSkipped(s.Name) && s.after.every((d) => runs[d]?.status === 'Succeeded'));
 }
