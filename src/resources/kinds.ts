@@ -9,6 +9,7 @@ import type { EndpointConfigDoc } from './endpoint-config.js';
 import type { ModelDoc } from './model.js';
 import type { ModelPackageDoc, ModelPackageGroupDoc, ModelPackageGroupInternal } from './model-package.js';
 import type { TuningJobDoc, TuningJobInternal } from './tuning-job.js';
+import type { ExecutionDoc, ExecutionInternal, PipelineDoc, PipelineInternal } from './pipeline.js';
 import type { ProcessingJobDoc, ProcessingJobInternal } from './processing-job.js';
 import type { TrainingJobDoc, TrainingJobInternal } from './training-job.js';
 import type { TransformJobDoc, TransformJobInternal } from './transform-job.js';
@@ -26,6 +27,9 @@ export interface ResourceKinds {
   'model-package-group': { doc: ModelPackageGroupDoc; internal: ModelPackageGroupInternal };
   'model-package': { doc: ModelPackageDoc; internal: NoInternal };
   'hyper-parameter-tuning-job': { doc: TuningJobDoc; internal: TuningJobInternal };
+  pipeline: { doc: PipelineDoc; internal: PipelineInternal };
+  /** Stored under the execution id; the ARN is the pipeline's plus `/execution/<id>`. */
+  'pipeline-execution': { doc: ExecutionDoc; internal: ExecutionInternal };
 }
 
 export type ResourceKind = keyof ResourceKinds;

@@ -14,8 +14,9 @@ import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { createS3Surface } from '../services/s3/index.js';
 import { createWebsiteSurface } from '../services/s3/website/website-surface.js';
 import { createPublicAccess } from './public-access.js';
-import { sageMakerOperations, trainingJobLauncher } from '../services/sagemaker/index.js';
+import { apiLauncher, sageMakerOperations, trainingJobLauncher } from '../services/sagemaker/index.js';
 import { createTuningJobController } from '../controllers/tuning-job/index.js';
+import { createPipelineExecutionController } from '../controllers/pipeline-execution/index.js';
 import { sageMakerValidator } from '../services/sagemaker/validation.js';
 import { logsOperations } from '../services/logs/index.js';
 import { validateLogsInput } from '../services/logs/validation.js';
@@ -93,6 +94,10 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const deps = { config, resources, tags, logs, objects, queue, iam };
   // Tuning jobs start their training jobs through CreateTrainingJob's own handler code.
   controllers.push(createTuningJobController({ resources, queue, launcher: trainingJobLauncher(deps) }));
+  // Pipeline steps go through the API's own validation and handlers (services/sagemaker/api-launcher.ts).
+  const sageMakerTable = sageMakerOperations(deps);
+  const sageMakerValidate = sageMakerValidator(localPaths);
+  controllers.push(createPipelineExecutionController({ resources, queue, objects, launcher: apiLauncher(sageMakerTable, sageMakerValidate) }));
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
   // Multi-model endpoints: the data plane loads TargetModels through the serving side's model cache.
@@ -111,8 +116,8 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
     }),
     sagemaker: createJson11Surface({
       targetPrefix: 'SageMaker',
-      operations: sageMakerOperations(deps),
-      validate: sageMakerValidator(localPaths),
+      operations: sageMakerTable,
+      validate: sageMakerValidate,
     }),
     logs: createJson11Surface({
       targetPrefix: 'Logs_20140328',

@@ -67,6 +67,6 @@ describe('generated operation types', () => {
     // Required members per the model; enums as unions; only shapes reachable from routed operations.
     expect(sm).toMatch(/export type CreateTrainingJobRequest = \{\n(.*\n)*  TrainingJobName: string;/);
     expect(sm).toMatch(/export type TrainingInputMode = "Pipe" \| "File" \| "FastFile";/);
-    expect(sm).not.toContain('CreateHyperParameterTuningJobRequest');
+    expect(sm).not.toContain('CreateAutoMLJobRequest');
   });
 });

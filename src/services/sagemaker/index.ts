@@ -11,8 +11,11 @@ import { tagOperations } from './operations/tags.js';
 import { trainingJobOperations } from './operations/training-jobs.js';
 import { transformJobOperations } from './operations/transform-jobs.js';
 import { tuningJobOperations } from './operations/tuning-jobs.js';
+import { pipelineOperations } from './operations/pipelines.js';
+import { pipelineExecutionOperations } from './operations/pipeline-executions.js';
 
 export { trainingJobLauncher } from './operations/tuning-jobs.js';
+export { apiLauncher } from './api-launcher.js';
 
 export function sageMakerOperations(deps: SageMakerDeps): OperationTable {
   return operationTable<SageMakerOperations>({
@@ -25,5 +28,7 @@ export function sageMakerOperations(deps: SageMakerDeps): OperationTable {
     ...endpointConfigOperations(deps),
     ...endpointOperations(deps),
     ...tagOperations(deps),
+    ...pipelineOperations(deps),
+    ...pipelineExecutionOperations(deps),
   });
 }

@@ -9,6 +9,7 @@ import type { EndpointDoc } from '../../resources/endpoint.js';
 import type { ModelDoc } from '../../resources/model.js';
 import type { ModelPackageDoc, ModelPackageGroupDoc } from '../../resources/model-package.js';
 import type { TuningJobDoc } from '../../resources/tuning-job.js';
+import type { ExecutionDoc, PipelineDoc } from '../../resources/pipeline.js';
 import type { ProcessingJobDoc } from '../../resources/processing-job.js';
 import type { TrainingJobDoc } from '../../resources/training-job.js';
 import type { TransformJobDoc } from '../../resources/transform-job.js';
@@ -26,5 +27,7 @@ export type SageMakerOperations = WithOutputs<
     DescribeModelPackage: ModelPackageDoc;
     DescribeModelPackageGroup: ModelPackageGroupDoc;
     DescribeHyperParameterTuningJob: TuningJobDoc;
+    DescribePipeline: PipelineDoc;
+    DescribePipelineExecution: ExecutionDoc;
   }
 >;

@@ -12,6 +12,7 @@ import type { OpFixture } from './op-suite.js';
 import type { Doc } from './seed-values.js';
 import { containersNamed, jsonCall, mustCall, waitFor } from './state.js';
 import { registryAndTuningFixtures, setUpRegistryAndTuning } from './sagemaker-registry-tuning-fixtures.js';
+import { pipelineFixtures, setUpPipelines } from './sagemaker-pipeline-fixtures.js';
 
 export const ABSENT_IMAGE = 'slipway-fuzz/absent-image:latest';
 const ROLE = 'arn:aws:iam::000000000000:role/fuzz';
@@ -78,6 +79,7 @@ export async function setUp(env: Env): Promise<void> {
   await must(env, 'CreateProcessingJob', processingJob(BASE.processingJob));
   await must(env, 'CreateTransformJob', transformJob(BASE.transformJob));
   await setUpRegistryAndTuning(env, ABSENT_IMAGE);
+  await setUpPipelines(env, ABSENT_IMAGE);
 }
 
 /** Deletes every endpoint and waits until their containers are gone. */
@@ -208,6 +210,7 @@ export function sageMakerFixtures(env: Env): Record<string, OpFixture> {
     ListTags: { seed: () => ({ ResourceArn: modelArn(BASE.model) }) },
     DeleteTags: { seed: () => ({ ResourceArn: modelArn(BASE.model), TagKeys: ['fuzz'] }) },
     ...registryAndTuningFixtures(env, ABSENT_IMAGE, (spec) => createChecks(env, spec)),
+    ...pipelineFixtures(env, ABSENT_IMAGE),
   };
 }
 

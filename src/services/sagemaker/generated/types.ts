@@ -26,6 +26,8 @@ export interface Operations {
   CreateModelPackage: { input: CreateModelPackageInput; output: CreateModelPackageOutput };
   /** Creates a model group. */
   CreateModelPackageGroup: { input: CreateModelPackageGroupInput; output: CreateModelPackageGroupOutput };
+  /** Creates a pipeline using a JSON pipeline definition. */
+  CreatePipeline: { input: CreatePipelineRequest; output: CreatePipelineResponse };
   /** Creates a processing job. */
   CreateProcessingJob: { input: CreateProcessingJobRequest; output: CreateProcessingJobResponse };
   /** Starts a model training job. */
@@ -42,6 +44,8 @@ export interface Operations {
   DeleteModelPackage: { input: DeleteModelPackageInput; output: Empty };
   /** Deletes the specified model group. */
   DeleteModelPackageGroup: { input: DeleteModelPackageGroupInput; output: Empty };
+  /** Deletes a pipeline if there are no running instances of the pipeline. */
+  DeletePipeline: { input: DeletePipelineRequest; output: DeletePipelineResponse };
   /** Deletes the specified tags from an SageMaker resource. */
   DeleteTags: { input: DeleteTagsInput; output: DeleteTagsOutput };
   /** Returns the description of an endpoint. */
@@ -56,6 +60,12 @@ export interface Operations {
   DescribeModelPackage: { input: DescribeModelPackageInput; output: DescribeModelPackageOutput };
   /** Gets a description for the specified model group. */
   DescribeModelPackageGroup: { input: DescribeModelPackageGroupInput; output: DescribeModelPackageGroupOutput };
+  /** Describes the details of a pipeline. */
+  DescribePipeline: { input: DescribePipelineRequest; output: DescribePipelineResponse };
+  /** Describes the details of an execution's pipeline definition. */
+  DescribePipelineDefinitionForExecution: { input: DescribePipelineDefinitionForExecutionRequest; output: DescribePipelineDefinitionForExecutionResponse };
+  /** Describes the details of a pipeline execution. */
+  DescribePipelineExecution: { input: DescribePipelineExecutionRequest; output: DescribePipelineExecutionResponse };
   /** Returns a description of a processing job. */
   DescribeProcessingJob: { input: DescribeProcessingJobRequest; output: DescribeProcessingJobResponse };
   /** Returns information about a training job. */
@@ -74,6 +84,12 @@ export interface Operations {
   ListModelPackages: { input: ListModelPackagesInput; output: ListModelPackagesOutput };
   /** Lists models created with the CreateModel API. */
   ListModels: { input: ListModelsInput; output: ListModelsOutput };
+  /** Gets a list of PipeLineExecutionStep objects. */
+  ListPipelineExecutionSteps: { input: ListPipelineExecutionStepsRequest; output: ListPipelineExecutionStepsResponse };
+  /** Gets a list of the pipeline executions. */
+  ListPipelineExecutions: { input: ListPipelineExecutionsRequest; output: ListPipelineExecutionsResponse };
+  /** Gets a list of pipelines. */
+  ListPipelines: { input: ListPipelinesRequest; output: ListPipelinesResponse };
   /** Lists processing jobs that satisfy various filters. */
   ListProcessingJobs: { input: ListProcessingJobsRequest; output: ListProcessingJobsResponse };
   /** Returns the tags for the specified SageMaker resource. */
@@ -84,8 +100,14 @@ export interface Operations {
   ListTrainingJobsForHyperParameterTuningJob: { input: ListTrainingJobsForHyperParameterTuningJobRequest; output: ListTrainingJobsForHyperParameterTuningJobResponse };
   /** Lists transform jobs. */
   ListTransformJobs: { input: ListTransformJobsRequest; output: ListTransformJobsResponse };
+  /** Retry the execution of the pipeline. */
+  RetryPipelineExecution: { input: RetryPipelineExecutionRequest; output: RetryPipelineExecutionResponse };
+  /** Starts a pipeline execution. */
+  StartPipelineExecution: { input: StartPipelineExecutionRequest; output: StartPipelineExecutionResponse };
   /** Stops a running hyperparameter tuning job and all running training jobs that the tuning job launched. */
   StopHyperParameterTuningJob: { input: StopHyperParameterTuningJobRequest; output: Empty };
+  /** Stops a pipeline execution. */
+  StopPipelineExecution: { input: StopPipelineExecutionRequest; output: StopPipelineExecutionResponse };
   /** Stops a processing job. */
   StopProcessingJob: { input: StopProcessingJobRequest; output: Empty };
   /** Stops a training job. */
@@ -98,6 +120,8 @@ export interface Operations {
   UpdateEndpointWeightsAndCapacities: { input: UpdateEndpointWeightsAndCapacitiesInput; output: UpdateEndpointWeightsAndCapacitiesOutput };
   /** Updates a versioned model. */
   UpdateModelPackage: { input: UpdateModelPackageInput; output: UpdateModelPackageOutput };
+  /** Updates a pipeline. */
+  UpdatePipeline: { input: UpdatePipelineRequest; output: UpdatePipelineResponse };
 }
 
 export type AddTagsInput = {
@@ -188,6 +212,14 @@ export type AppSpecification = {
 
 export type AssemblyType = "None" | "Line";
 
+/** The data type used to describe the relationship between different sources. */
+export type AssociationInfo = {
+  /** The Amazon Resource Name (ARN) of the AssociationInfo destination. */
+  DestinationArn: string;
+  /** The Amazon Resource Name (ARN) of the AssociationInfo source. */
+  SourceArn: string;
+};
+
 /** Configures the behavior of the client used by SageMaker to interact with the model container during asynchronous inference. */
 export type AsyncInferenceClientConfig = {
   /** The maximum number of concurrent requests sent by the SageMaker client to the model container. */
@@ -246,6 +278,12 @@ export type AthenaResultCompressionType = "GZIP" | "SNAPPY" | "ZLIB";
 /** The data storage format for Athena query results. */
 export type AthenaResultFormat = "PARQUET" | "ORC" | "AVRO" | "JSON" | "TEXTFILE";
 
+/** Metadata for an AutoML job step. */
+export type AutoMLJobStepMetadata = {
+  /** The Amazon Resource Name (ARN) of the AutoML job. */
+  Arn?: string;
+};
+
 /** The name and an example value of the hyperparameter that you want to use in Autotune. */
 export type AutoParameter = {
   /** The name of the hyperparameter to optimize using Autotune. */
@@ -290,6 +328,30 @@ export type BatchDataCaptureConfig = {
 
 export type BatchStrategy = "MultiRecord" | "SingleRecord";
 
+/** The metadata of the Amazon Bedrock custom model deployment. */
+export type BedrockCustomModelDeploymentMetadata = {
+  /** The Amazon Resource Name (ARN) for the Amazon Bedrock custom model deployment. */
+  Arn?: string;
+};
+
+/** The metadata of the Amazon Bedrock custom model. */
+export type BedrockCustomModelMetadata = {
+  /** The Amazon Resource Name (ARN) of the Amazon Bedrock custom model. */
+  Arn?: string;
+};
+
+/** The metadata of the Amazon Bedrock model import. */
+export type BedrockModelImportMetadata = {
+  /** The Amazon Resource Name (ARN) of the Amazon Bedrock model import. */
+  Arn?: string;
+};
+
+/** The metadata of the Amazon Bedrock provisioned model throughput. */
+export type BedrockProvisionedModelThroughputMetadata = {
+  /** The Amazon Resource Name (ARN) of the Amazon Bedrock provisioned model throughput. */
+  Arn?: string;
+};
+
 /** A structure that keeps track of which training jobs launched by your hyperparameter tuning job are not improving model performance as evaluated against an ob… */
 export type BestObjectiveNotImproving = {
   /** The number of training jobs that have failed to improve model performance by 1% or greater over prior training jobs as evaluated against an objective function. */
@@ -314,6 +376,22 @@ export type BlueGreenUpdatePolicy = {
   TerminationWaitInSeconds?: number;
   /** Defines the traffic routing strategy to shift traffic from the old fleet to the new fleet during an endpoint deployment. */
   TrafficRoutingConfiguration: TrafficRoutingConfig;
+};
+
+/** Details on the cache hit of a pipeline execution step. */
+export type CacheHitResult = {
+  /** The Amazon Resource Name (ARN) of the pipeline execution. */
+  SourcePipelineExecutionArn?: string;
+};
+
+/** Metadata about a callback step. */
+export type CallbackStepMetadata = {
+  /** The pipeline generated token from the Amazon SQS queue. */
+  CallbackToken?: string;
+  /** A list of the output parameters of the callback step. */
+  OutputParameters?: OutputParameter[];
+  /** The URL of the Amazon Simple Queue Service (Amazon SQS) queue used by the callback step. */
+  SqsQueueUrl?: string;
 };
 
 export type CapacityReservationPreference = "capacity-reservations-only";
@@ -378,6 +456,26 @@ export type CheckpointConfig = {
   LocalPath?: string;
   /** Identifies the S3 path where you want SageMaker to store checkpoints. */
   S3Uri: string;
+};
+
+/** The container for the metadata for the ClarifyCheck step. */
+export type ClarifyCheckStepMetadata = {
+  /** The Amazon S3 URI of baseline constraints file to be used for the drift check. */
+  BaselineUsedForDriftCheckConstraints?: string;
+  /** The Amazon S3 URI of the newly calculated baseline constraints file. */
+  CalculatedBaselineConstraints?: string;
+  /** The Amazon Resource Name (ARN) of the check processing job that was run by this step's execution. */
+  CheckJobArn?: string;
+  /** The type of the Clarify Check step */
+  CheckType?: string;
+  /** The model package group name. */
+  ModelPackageGroupName?: string;
+  /** This flag indicates if a newly calculated baseline can be accessed through step properties BaselineUsedForDriftCheckConstraints and BaselineUsedForDriftCheck… */
+  RegisterNewBaseline?: boolean;
+  /** This flag indicates if the drift check against the previous baseline will be skipped or not. */
+  SkipCheck?: boolean;
+  /** The Amazon S3 URI of the violation report if violations are detected. */
+  ViolationReport?: string;
 };
 
 /** The configuration parameters for the SageMaker Clarify explainer. */
@@ -465,6 +563,14 @@ export type CollectionConfiguration = {
 export type CompleteOnConvergence = "Disabled" | "Enabled";
 
 export type CompressionType = "None" | "Gzip";
+
+export type ConditionOutcome = "True" | "False";
+
+/** Metadata for a Condition step. */
+export type ConditionStepMetadata = {
+  /** The outcome of the Condition step evaluation. */
+  Outcome?: ConditionOutcome;
+};
 
 /** Describes the container, as part of model definition. */
 export type ContainerDefinition = {
@@ -674,6 +780,32 @@ export type CreateModelPackageInput = {
 export type CreateModelPackageOutput = {
   /** The Amazon Resource Name (ARN) of the new model package. */
   ModelPackageArn: string;
+};
+
+export type CreatePipelineRequest = {
+  /** A unique, case-sensitive identifier that you provide to ensure the idempotency of the operation. */
+  ClientRequestToken: string;
+  /** This is the configuration that controls the parallelism of the pipeline. */
+  ParallelismConfiguration?: ParallelismConfiguration;
+  /** The JSON pipeline definition of the pipeline. */
+  PipelineDefinition?: string;
+  /** The location of the pipeline definition stored in Amazon S3. */
+  PipelineDefinitionS3Location?: PipelineDefinitionS3Location;
+  /** A description of the pipeline. */
+  PipelineDescription?: string;
+  /** The display name of the pipeline. */
+  PipelineDisplayName?: string;
+  /** The name of the pipeline. */
+  PipelineName: string;
+  /** The Amazon Resource Name (ARN) of the role used by the pipeline to access and create resources. */
+  RoleArn: string;
+  /** A list of tags to apply to the created pipeline. */
+  Tags?: Tag[];
+};
+
+export type CreatePipelineResponse = {
+  /** The Amazon Resource Name (ARN) of the created pipeline. */
+  PipelineArn?: string;
 };
 
 export type CreateProcessingJobRequest = {
@@ -943,6 +1075,18 @@ export type DeleteModelPackageInput = {
   ModelPackageName: string;
 };
 
+export type DeletePipelineRequest = {
+  /** A unique, case-sensitive identifier that you provide to ensure the idempotency of the operation. */
+  ClientRequestToken: string;
+  /** The name of the pipeline to delete. */
+  PipelineName: string;
+};
+
+export type DeletePipelineResponse = {
+  /** The Amazon Resource Name (ARN) of the pipeline to delete. */
+  PipelineArn?: string;
+};
+
 export type DeleteTagsInput = {
   /** The Amazon Resource Name (ARN) of the resource whose tags you want to delete. */
   ResourceArn: string;
@@ -1210,6 +1354,91 @@ export type DescribeModelPackageOutput = {
   ValidationSpecification?: ModelPackageValidationSpecification;
 };
 
+export type DescribePipelineDefinitionForExecutionRequest = {
+  /** The Amazon Resource Name (ARN) of the pipeline execution. */
+  PipelineExecutionArn: string;
+};
+
+export type DescribePipelineDefinitionForExecutionResponse = {
+  /** The time when the pipeline was created. */
+  CreationTime?: Timestamp;
+  /** The JSON pipeline definition. */
+  PipelineDefinition?: string;
+};
+
+export type DescribePipelineExecutionRequest = {
+  /** The Amazon Resource Name (ARN) of the pipeline execution. */
+  PipelineExecutionArn: string;
+};
+
+export type DescribePipelineExecutionResponse = {
+  CreatedBy?: UserContext;
+  /** The time when the pipeline execution was created. */
+  CreationTime?: Timestamp;
+  /** If the execution failed, a message describing why. */
+  FailureReason?: string;
+  LastModifiedBy?: UserContext;
+  /** The time when the pipeline execution was modified last. */
+  LastModifiedTime?: Timestamp;
+  /** The MLflow configuration of the pipeline execution. */
+  MLflowConfig?: MLflowConfiguration;
+  /** The parallelism configuration applied to the pipeline. */
+  ParallelismConfiguration?: ParallelismConfiguration;
+  /** The Amazon Resource Name (ARN) of the pipeline. */
+  PipelineArn?: string;
+  /** The Amazon Resource Name (ARN) of the pipeline execution. */
+  PipelineExecutionArn?: string;
+  /** The description of the pipeline execution. */
+  PipelineExecutionDescription?: string;
+  /** The display name of the pipeline execution. */
+  PipelineExecutionDisplayName?: string;
+  /** The status of the pipeline execution. */
+  PipelineExecutionStatus?: PipelineExecutionStatus;
+  PipelineExperimentConfig?: PipelineExperimentConfig;
+  /** The ID of the pipeline version. */
+  PipelineVersionId?: number;
+  /** The selective execution configuration applied to the pipeline run. */
+  SelectiveExecutionConfig?: SelectiveExecutionConfig;
+};
+
+export type DescribePipelineRequest = {
+  /** The name or Amazon Resource Name (ARN) of the pipeline to describe. */
+  PipelineName: string;
+  /** The ID of the pipeline version to describe. */
+  PipelineVersionId?: number;
+};
+
+export type DescribePipelineResponse = {
+  CreatedBy?: UserContext;
+  /** The time when the pipeline was created. */
+  CreationTime?: Timestamp;
+  LastModifiedBy?: UserContext;
+  /** The time when the pipeline was last modified. */
+  LastModifiedTime?: Timestamp;
+  /** The time when the pipeline was last run. */
+  LastRunTime?: Timestamp;
+  /** Lists the parallelism configuration applied to the pipeline. */
+  ParallelismConfiguration?: ParallelismConfiguration;
+  /** The Amazon Resource Name (ARN) of the pipeline. */
+  PipelineArn?: string;
+  /** The JSON pipeline definition. */
+  PipelineDefinition?: string;
+  /** The description of the pipeline. */
+  PipelineDescription?: string;
+  /** The display name of the pipeline. */
+  PipelineDisplayName?: string;
+  /** The name of the pipeline. */
+  PipelineName?: string;
+  /** The status of the pipeline execution. */
+  PipelineStatus?: PipelineStatus;
+  /** The description of the pipeline version. */
+  PipelineVersionDescription?: string;
+  /** The display name of the pipeline version. */
+  PipelineVersionDisplayName?: string;
+  /** The Amazon Resource Name (ARN) that the pipeline uses to execute. */
+  RoleArn?: string;
+};
+
 export type DescribeProcessingJobRequest = {
   /** The name of the processing job. */
   ProcessingJobName: string;
@@ -1471,6 +1700,18 @@ export type DriftCheckModelQuality = {
   Statistics?: MetricsSource;
 };
 
+/** The configurations and outcomes of an Amazon EMR step execution. */
+export type EMRStepMetadata = {
+  /** The identifier of the EMR cluster. */
+  ClusterId?: string;
+  /** The path to the log file where the cluster step's failure root cause is recorded. */
+  LogFilePath?: string;
+  /** The identifier of the EMR cluster step. */
+  StepId?: string;
+  /** The name of the EMR cluster step. */
+  StepName?: string;
+};
+
 /** The EC2 capacity reservations that are shared to an ML capacity reservation. */
 export type Ec2CapacityReservation = {
   /** The number of instances that are currently available in the EC2 capacity reservation. */
@@ -1485,6 +1726,12 @@ export type Ec2CapacityReservation = {
 
 export type EndpointConfigSortKey = "Name" | "CreationTime";
 
+/** Metadata for an endpoint configuration step. */
+export type EndpointConfigStepMetadata = {
+  /** The Amazon Resource Name (ARN) of the endpoint configuration used in the step. */
+  Arn?: string;
+};
+
 /** Provides summary information for an endpoint configuration. */
 export type EndpointConfigSummary = {
   /** A timestamp that shows when the endpoint configuration was created. */
@@ -1498,6 +1745,12 @@ export type EndpointConfigSummary = {
 export type EndpointSortKey = "Name" | "CreationTime" | "Status";
 
 export type EndpointStatus = "OutOfService" | "Creating" | "Updating" | "SystemUpdating" | "RollingBack" | "InService" | "Deleting" | "Failed" | "UpdateRollbackFailed";
+
+/** Metadata for an endpoint step. */
+export type EndpointStepMetadata = {
+  /** The Amazon Resource Name (ARN) of the endpoint in the step. */
+  Arn?: string;
+};
 
 /** Provides summary information for an endpoint. */
 export type EndpointSummary = {
@@ -1537,6 +1790,12 @@ export type Explainability = {
 export type ExplainerConfig = {
   /** A member of ExplainerConfig that contains configuration parameters for the SageMaker Clarify explainer. */
   ClarifyExplainerConfig?: ClarifyExplainerConfig;
+};
+
+/** The container for the metadata for Fail step. */
+export type FailStepMetadata = {
+  /** A message that you define and then is processed and rendered by the Fail step when the error occurs. */
+  ErrorMessage?: string;
 };
 
 /** Contains details regarding the file source. */
@@ -1804,6 +2063,12 @@ export type ImageConfig = {
   RepositoryAuthConfig?: RepositoryAuthConfig;
 };
 
+/** The metadata of the inference component. */
+export type InferenceComponentMetadata = {
+  /** The Amazon Resource Name (ARN) of the inference component. */
+  Arn?: string;
+};
+
 /** Specifies details about how containers in a multi-container endpoint are run. */
 export type InferenceExecutionConfig = {
   /** How containers in a multi-container are run. */
@@ -1889,6 +2154,26 @@ export type IntegerParameterRange = {
 };
 
 export type JoinSource = "Input" | "None";
+
+/** Metadata for a Lambda step. */
+export type LambdaStepMetadata = {
+  /** The Amazon Resource Name (ARN) of the Lambda function that was run by this step execution. */
+  Arn?: string;
+  /** A list of the output parameters of the Lambda step. */
+  OutputParameters?: OutputParameter[];
+};
+
+/** The metadata that tracks relationships between ML artifacts, actions, and contexts. */
+export type LineageMetadata = {
+  /** The Amazon Resource Name (ARN) of the lineage action. */
+  ActionArns?: { [key: string]: string };
+  /** The Amazon Resource Name (ARN) of the lineage artifact. */
+  ArtifactArns?: { [key: string]: string };
+  /** The lineage associations. */
+  Associations?: AssociationInfo[];
+  /** The Amazon Resource Name (ARN) of the lineage context. */
+  ContextArns?: { [key: string]: string };
+};
 
 export type ListEndpointConfigsInput = {
   /** A filter that returns only endpoint configurations with a creation time greater than or equal to the specified time (timestamp). */
@@ -2054,6 +2339,72 @@ export type ListModelsOutput = {
   NextToken?: string;
 };
 
+export type ListPipelineExecutionStepsRequest = {
+  /** The maximum number of pipeline execution steps to return in the response. */
+  MaxResults?: number;
+  /** If the result of the previous ListPipelineExecutionSteps request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+  /** The Amazon Resource Name (ARN) of the pipeline execution. */
+  PipelineExecutionArn?: string;
+  /** The field by which to sort results. */
+  SortOrder?: SortOrder;
+};
+
+export type ListPipelineExecutionStepsResponse = {
+  /** If the result of the previous ListPipelineExecutionSteps request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+  /** A list of PipeLineExecutionStep objects. */
+  PipelineExecutionSteps?: PipelineExecutionStep[];
+};
+
+export type ListPipelineExecutionsRequest = {
+  /** A filter that returns the pipeline executions that were created after a specified time. */
+  CreatedAfter?: Timestamp;
+  /** A filter that returns the pipeline executions that were created before a specified time. */
+  CreatedBefore?: Timestamp;
+  /** The maximum number of pipeline executions to return in the response. */
+  MaxResults?: number;
+  /** If the result of the previous ListPipelineExecutions request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+  /** The name or Amazon Resource Name (ARN) of the pipeline. */
+  PipelineName: string;
+  /** The field by which to sort results. */
+  SortBy?: SortPipelineExecutionsBy;
+  /** The sort order for results. */
+  SortOrder?: SortOrder;
+};
+
+export type ListPipelineExecutionsResponse = {
+  /** If the result of the previous ListPipelineExecutions request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+  /** Contains a sorted list of pipeline execution summary objects matching the specified filters. */
+  PipelineExecutionSummaries?: PipelineExecutionSummary[];
+};
+
+export type ListPipelinesRequest = {
+  /** A filter that returns the pipelines that were created after a specified time. */
+  CreatedAfter?: Timestamp;
+  /** A filter that returns the pipelines that were created before a specified time. */
+  CreatedBefore?: Timestamp;
+  /** The maximum number of pipelines to return in the response. */
+  MaxResults?: number;
+  /** If the result of the previous ListPipelines request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+  /** The prefix of the pipeline name. */
+  PipelineNamePrefix?: string;
+  /** The field by which to sort results. */
+  SortBy?: SortPipelinesBy;
+  /** The sort order for results. */
+  SortOrder?: SortOrder;
+};
+
+export type ListPipelinesResponse = {
+  /** If the result of the previous ListPipelines request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+  /** Contains a sorted list of PipelineSummary objects matching the specified filters. */
+  PipelineSummaries?: PipelineSummary[];
+};
+
 export type ListProcessingJobsRequest = {
   /** A filter that returns only processing jobs created after the specified time. */
   CreationTimeAfter?: Timestamp;
@@ -2184,6 +2535,14 @@ export type ListTransformJobsResponse = {
   NextToken?: string;
   /** An array of TransformJobSummary objects. */
   TransformJobSummaries: TransformJobSummary[];
+};
+
+/** The MLflow configuration. */
+export type MLflowConfiguration = {
+  /** The name of the MLflow configuration. */
+  MlflowExperimentName?: string;
+  /** The Amazon Resource Name (ARN) of MLflow configuration resource. */
+  MlflowResourceArn?: string;
 };
 
 /** The managed configuration of a model package group. */
@@ -2487,6 +2846,12 @@ export type ModelQuality = {
 
 export type ModelSortKey = "Name" | "CreationTime";
 
+/** Metadata for Model steps. */
+export type ModelStepMetadata = {
+  /** The Amazon Resource Name (ARN) of the created model. */
+  Arn?: string;
+};
+
 /** Provides summary information about a model. */
 export type ModelSummary = {
   /** A timestamp that indicates when the model was created. */
@@ -2536,6 +2901,28 @@ export type OutputDataConfig = {
   KmsKeyId?: string;
   /** Identifies the S3 path where you want SageMaker to store the model artifacts. */
   S3OutputPath: string;
+};
+
+/** An output parameter of a pipeline step. */
+export type OutputParameter = {
+  /** The name of the output parameter. */
+  Name: string;
+  /** The value of the output parameter. */
+  Value: string;
+};
+
+/** Configuration that controls the parallelism of the pipeline. */
+export type ParallelismConfiguration = {
+  /** The max number of steps that can be executed in parallel. */
+  MaxParallelExecutionSteps: number;
+};
+
+/** Assigns a value to a named Pipeline parameter. */
+export type Parameter = {
+  /** The name of the parameter to assign a value to. */
+  Name: string;
+  /** The literal value for the parameter. */
+  Value: string;
 };
 
 /** Specifies ranges of integer, continuous, and categorical hyperparameters that a hyperparameter tuning job searches. */
@@ -2602,6 +2989,138 @@ export type PendingProductionVariantSummary = {
   VariantStatus?: ProductionVariantStatus[];
 };
 
+/** The location of the pipeline definition stored in Amazon S3. */
+export type PipelineDefinitionS3Location = {
+  /** Name of the S3 bucket. */
+  Bucket: string;
+  /** The object key (or key name) uniquely identifies the object in an S3 bucket. */
+  ObjectKey: string;
+  /** Version Id of the pipeline definition file. */
+  VersionId?: string;
+};
+
+export type PipelineExecutionStatus = "Executing" | "Stopping" | "Stopped" | "Failed" | "Succeeded";
+
+/** An execution of a step in a pipeline. */
+export type PipelineExecutionStep = {
+  /** The current attempt of the execution step. */
+  AttemptCount?: number;
+  /** If this pipeline execution step was cached, details on the cache hit. */
+  CacheHitResult?: CacheHitResult;
+  /** The time that the step stopped executing. */
+  EndTime?: Timestamp;
+  /** The reason why the step failed execution. */
+  FailureReason?: string;
+  /** Metadata to run the pipeline step. */
+  Metadata?: PipelineExecutionStepMetadata;
+  /** The ARN from an execution of the current pipeline from which results are reused for this step. */
+  SelectiveExecutionResult?: SelectiveExecutionResult;
+  /** The time that the step started executing. */
+  StartTime?: Timestamp;
+  /** The description of the step. */
+  StepDescription?: string;
+  /** The display name of the step. */
+  StepDisplayName?: string;
+  /** The name of the step that is executed. */
+  StepName?: string;
+  /** The status of the step execution. */
+  StepStatus?: StepStatus;
+};
+
+/** Metadata for a step execution. */
+export type PipelineExecutionStepMetadata = {
+  /** The Amazon Resource Name (ARN) of the AutoML job that was run by this step. */
+  AutoMLJob?: AutoMLJobStepMetadata;
+  /** The metadata of the Amazon Bedrock custom model used in the pipeline execution step. */
+  BedrockCustomModel?: BedrockCustomModelMetadata;
+  /** The metadata of the Amazon Bedrock custom model deployment used in pipeline execution step. */
+  BedrockCustomModelDeployment?: BedrockCustomModelDeploymentMetadata;
+  /** The metadata of Amazon Bedrock model import used in pipeline execution step. */
+  BedrockModelImport?: BedrockModelImportMetadata;
+  /** The metadata of the Amazon Bedrock provisioned model throughput used in the pipeline execution step. */
+  BedrockProvisionedModelThroughput?: BedrockProvisionedModelThroughputMetadata;
+  /** The URL of the Amazon SQS queue used by this step execution, the pipeline generated token, and a list of output parameters. */
+  Callback?: CallbackStepMetadata;
+  /** Container for the metadata for a Clarify check step. */
+  ClarifyCheck?: ClarifyCheckStepMetadata;
+  /** The outcome of the condition evaluation that was run by this step execution. */
+  Condition?: ConditionStepMetadata;
+  /** The configurations and outcomes of an Amazon EMR step execution. */
+  EMR?: EMRStepMetadata;
+  /** The endpoint that was invoked during this step execution. */
+  Endpoint?: EndpointStepMetadata;
+  /** The endpoint configuration used to create an endpoint during this step execution. */
+  EndpointConfig?: EndpointConfigStepMetadata;
+  /** The configurations and outcomes of a Fail step execution. */
+  Fail?: FailStepMetadata;
+  /** The metadata of the inference component used in pipeline execution step. */
+  InferenceComponent?: InferenceComponentMetadata;
+  /** The Amazon Resource Name (ARN) of the Lambda function that was run by this step execution and a list of output parameters. */
+  Lambda?: LambdaStepMetadata;
+  /** The metadata of the lineage used in pipeline execution step. */
+  Lineage?: LineageMetadata;
+  /** The Amazon Resource Name (ARN) of the model that was created by this step execution. */
+  Model?: ModelStepMetadata;
+  /** The Amazon Resource Name (ARN) of the processing job that was run by this step execution. */
+  ProcessingJob?: ProcessingJobStepMetadata;
+  /** The configurations and outcomes of the check step execution. */
+  QualityCheck?: QualityCheckStepMetadata;
+  /** The Amazon Resource Name (ARN) of the model package that the model was registered to by this step execution. */
+  RegisterModel?: RegisterModelStepMetadata;
+  /** The Amazon Resource Name (ARN) of the training job that was run by this step execution. */
+  TrainingJob?: TrainingJobStepMetadata;
+  /** The Amazon Resource Name (ARN) of the transform job that was run by this step execution. */
+  TransformJob?: TransformJobStepMetadata;
+  /** The Amazon Resource Name (ARN) of the tuning job that was run by this step execution. */
+  TuningJob?: TuningJobStepMetaData;
+};
+
+/** A pipeline execution summary. */
+export type PipelineExecutionSummary = {
+  /** The Amazon Resource Name (ARN) of the pipeline execution. */
+  PipelineExecutionArn?: string;
+  /** The description of the pipeline execution. */
+  PipelineExecutionDescription?: string;
+  /** The display name of the pipeline execution. */
+  PipelineExecutionDisplayName?: string;
+  /** A message generated by SageMaker Pipelines describing why the pipeline execution failed. */
+  PipelineExecutionFailureReason?: string;
+  /** The status of the pipeline execution. */
+  PipelineExecutionStatus?: PipelineExecutionStatus;
+  /** The start time of the pipeline execution. */
+  StartTime?: Timestamp;
+};
+
+/** Specifies the names of the experiment and trial created by a pipeline. */
+export type PipelineExperimentConfig = {
+  /** The name of the experiment. */
+  ExperimentName?: string;
+  /** The name of the trial. */
+  TrialName?: string;
+};
+
+export type PipelineStatus = "Active" | "Deleting";
+
+/** A summary of a pipeline. */
+export type PipelineSummary = {
+  /** The creation time of the pipeline. */
+  CreationTime?: Timestamp;
+  /** The last time that a pipeline execution began. */
+  LastExecutionTime?: Timestamp;
+  /** The time that the pipeline was last modified. */
+  LastModifiedTime?: Timestamp;
+  /** The Amazon Resource Name (ARN) of the pipeline. */
+  PipelineArn?: string;
+  /** The description of the pipeline. */
+  PipelineDescription?: string;
+  /** The display name of the pipeline. */
+  PipelineDisplayName?: string;
+  /** The name of the pipeline. */
+  PipelineName?: string;
+  /** The Amazon Resource Name (ARN) that the pipeline used to execute. */
+  RoleArn?: string;
+};
+
 /** Specifies how instances should be placed on a specific UltraServer. */
 export type PlacementSpecification = {
   /** The number of ML compute instances required to be placed together on the same UltraServer. */
@@ -2643,6 +3162,12 @@ export type ProcessingInput = {
 export type ProcessingInstanceType = "ml.t3.medium" | "ml.t3.large" | "ml.t3.xlarge" | "ml.t3.2xlarge" | "ml.m4.xlarge" | "ml.m4.2xlarge" | "ml.m4.4xlarge" | "ml.m4.10xlarge" | "ml.m4.16xlarge" | "ml.c4.xlarge" | "ml.c4.2xlarge" | "ml.c4.4xlarge" | "ml.c4.8xlarge" | "ml.p2.xlarge" | "ml.p2.8xlarge" | "ml.p2.16xlarge" | "ml.p3.2xlarge" | "ml.p3.8xlarge" | "ml.p3.16xlarge" | "ml.c5.xlarge" | "ml.c5.2xlarge" | "ml.c5.4xlarge" | "ml.c5.9xlarge" | "ml.c5.18xlarge" | "ml.m5.large" | "ml.m5.xlarge" | "ml.m5.2xlarge" | "ml.m5.4xlarge" | "ml.m5.12xlarge" | "ml.m5.24xlarge" | "ml.r5.large" | "ml.r5.xlarge" | "ml.r5.2xlarge" | "ml.r5.4xlarge" | "ml.r5.8xlarge" | "ml.r5.12xlarge" | "ml.r5.16xlarge" | "ml.r5.24xlarge" | "ml.g4dn.xlarge" | "ml.g4dn.2xlarge" | "ml.g4dn.4xlarge" | "ml.g4dn.8xlarge" | "ml.g4dn.12xlarge" | "ml.g4dn.16xlarge" | "ml.g5.xlarge" | "ml.g5.2xlarge" | "ml.g5.4xlarge" | "ml.g5.8xlarge" | "ml.g5.16xlarge" | "ml.g5.12xlarge" | "ml.g5.24xlarge" | "ml.g5.48xlarge" | "ml.r5d.large" | "ml.r5d.xlarge" | "ml.r5d.2xlarge" | "ml.r5d.4xlarge" | "ml.r5d.8xlarge" | "ml.r5d.12xlarge" | "ml.r5d.16xlarge" | "ml.r5d.24xlarge" | "ml.g6.xlarge" | "ml.g6.2xlarge" | "ml.g6.4xlarge" | "ml.g6.8xlarge" | "ml.g6.12xlarge" | "ml.g6.16xlarge" | "ml.g6.24xlarge" | "ml.g6.48xlarge" | "ml.g6e.xlarge" | "ml.g6e.2xlarge" | "ml.g6e.4xlarge" | "ml.g6e.8xlarge" | "ml.g6e.12xlarge" | "ml.g6e.16xlarge" | "ml.g6e.24xlarge" | "ml.g6e.48xlarge" | "ml.m6i.large" | "ml.m6i.xlarge" | "ml.m6i.2xlarge" | "ml.m6i.4xlarge" | "ml.m6i.8xlarge" | "ml.m6i.12xlarge" | "ml.m6i.16xlarge" | "ml.m6i.24xlarge" | "ml.m6i.32xlarge" | "ml.c6i.xlarge" | "ml.c6i.2xlarge" | "ml.c6i.4xlarge" | "ml.c6i.8xlarge" | "ml.c6i.12xlarge" | "ml.c6i.16xlarge" | "ml.c6i.24xlarge" | "ml.c6i.32xlarge" | "ml.m7i.large" | "ml.m7i.xlarge" | "ml.m7i.2xlarge" | "ml.m7i.4xlarge" | "ml.m7i.8xlarge" | "ml.m7i.12xlarge" | "ml.m7i.16xlarge" | "ml.m7i.24xlarge" | "ml.m7i.48xlarge" | "ml.c7i.large" | "ml.c7i.xlarge" | "ml.c7i.2xlarge" | "ml.c7i.4xlarge" | "ml.c7i.8xlarge" | "ml.c7i.12xlarge" | "ml.c7i.16xlarge" | "ml.c7i.24xlarge" | "ml.c7i.48xlarge" | "ml.r7i.large" | "ml.r7i.xlarge" | "ml.r7i.2xlarge" | "ml.r7i.4xlarge" | "ml.r7i.8xlarge" | "ml.r7i.12xlarge" | "ml.r7i.16xlarge" | "ml.r7i.24xlarge" | "ml.r7i.48xlarge" | "ml.p5.4xlarge" | "ml.g7e.2xlarge" | "ml.g7e.4xlarge" | "ml.g7e.8xlarge" | "ml.g7e.12xlarge" | "ml.g7e.24xlarge" | "ml.g7e.48xlarge";
 
 export type ProcessingJobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
+
+/** Metadata for a processing job step. */
+export type ProcessingJobStepMetadata = {
+  /** The Amazon Resource Name (ARN) of the processing job. */
+  Arn?: string;
+};
 
 /** Summary of information about a processing job. */
 export type ProcessingJobSummary = {
@@ -2942,6 +3467,30 @@ export type ProfilerRuleEvaluationStatus = {
 
 export type ProfilingStatus = "Enabled" | "Disabled";
 
+/** Container for the metadata for a Quality check step. */
+export type QualityCheckStepMetadata = {
+  /** The Amazon S3 URI of the baseline constraints file used for the drift check. */
+  BaselineUsedForDriftCheckConstraints?: string;
+  /** The Amazon S3 URI of the baseline statistics file used for the drift check. */
+  BaselineUsedForDriftCheckStatistics?: string;
+  /** The Amazon S3 URI of the newly calculated baseline constraints file. */
+  CalculatedBaselineConstraints?: string;
+  /** The Amazon S3 URI of the newly calculated baseline statistics file. */
+  CalculatedBaselineStatistics?: string;
+  /** The Amazon Resource Name (ARN) of the Quality check processing job that was run by this step execution. */
+  CheckJobArn?: string;
+  /** The type of the Quality check step. */
+  CheckType?: string;
+  /** The model package group name. */
+  ModelPackageGroupName?: string;
+  /** This flag indicates if a newly calculated baseline can be accessed through step properties BaselineUsedForDriftCheckConstraints and BaselineUsedForDriftCheck… */
+  RegisterNewBaseline?: boolean;
+  /** This flag indicates if the drift check against the previous baseline will be skipped or not. */
+  SkipCheck?: boolean;
+  /** The Amazon S3 URI of violation report if violations are detected. */
+  ViolationReport?: string;
+};
+
 /** The recommended configuration to use for Real-Time Inference. */
 export type RealTimeInferenceRecommendation = {
   /** The recommended environment variables to set in the model container for Real-Time Inference. */
@@ -2977,6 +3526,12 @@ export type RedshiftResultCompressionType = "None" | "GZIP" | "BZIP2" | "ZSTD" |
 
 /** The data storage format for Redshift query results. */
 export type RedshiftResultFormat = "PARQUET" | "CSV";
+
+/** Metadata for a register model job step. */
+export type RegisterModelStepMetadata = {
+  /** The Amazon Resource Name (ARN) of the model package. */
+  Arn?: string;
+};
 
 /** Configuration for remote debugging for the CreateTrainingJob API. */
 export type RemoteDebugConfig = {
@@ -3020,6 +3575,20 @@ export type ResourceLimits = {
   MaxParallelTrainingJobs: number;
   /** The maximum time in seconds that a hyperparameter tuning job can run. */
   MaxRuntimeInSeconds?: number;
+};
+
+export type RetryPipelineExecutionRequest = {
+  /** A unique, case-sensitive identifier that you provide to ensure the idempotency of the operation. */
+  ClientRequestToken: string;
+  /** This configuration, if specified, overrides the parallelism configuration of the parent pipeline. */
+  ParallelismConfiguration?: ParallelismConfiguration;
+  /** The Amazon Resource Name (ARN) of the pipeline execution. */
+  PipelineExecutionArn: string;
+};
+
+export type RetryPipelineExecutionResponse = {
+  /** The Amazon Resource Name (ARN) of the pipeline execution. */
+  PipelineExecutionArn?: string;
 };
 
 /** The retry strategy to use when a training job fails due to an InternalServerError . */
@@ -3101,6 +3670,26 @@ export type SecondaryStatusTransition = {
   StatusMessage?: string;
 };
 
+/** A step selected to run in selective execution mode. */
+export type SelectedStep = {
+  /** The name of the pipeline step. */
+  StepName: string;
+};
+
+/** The selective execution configuration applied to the pipeline run. */
+export type SelectiveExecutionConfig = {
+  /** A list of pipeline steps to run. */
+  SelectedSteps: SelectedStep[];
+  /** The ARN from a reference execution of the current pipeline. */
+  SourcePipelineExecutionArn?: string;
+};
+
+/** The ARN from an execution of the current pipeline. */
+export type SelectiveExecutionResult = {
+  /** The ARN from an execution of the current pipeline. */
+  SourcePipelineExecutionArn?: string;
+};
+
 /** The configuration for the serverless training job. */
 export type ServerlessJobConfig = {
   /** Specifies agreement to the model end-user license agreement (EULA). */
@@ -3139,6 +3728,10 @@ export type SortBy = "Name" | "CreationTime" | "Status";
 
 export type SortOrder = "Ascending" | "Descending";
 
+export type SortPipelineExecutionsBy = "CreationTime" | "PipelineExecutionArn";
+
+export type SortPipelinesBy = "Name" | "CreationTime";
+
 /** Specifies an algorithm that was used to create the model package. */
 export type SourceAlgorithm = {
   /** The name of an algorithm that was used to create the model package. */
@@ -3159,9 +3752,49 @@ export type SourceAlgorithmSpecification = {
 
 export type SplitType = "None" | "Line" | "RecordIO" | "TFRecord";
 
+export type StartPipelineExecutionRequest = {
+  /** A unique, case-sensitive identifier that you provide to ensure the idempotency of the operation. */
+  ClientRequestToken: string;
+  /** The MLflow experiment name of the pipeline execution. */
+  MlflowExperimentName?: string;
+  /** This configuration, if specified, overrides the parallelism configuration of the parent pipeline for this specific run. */
+  ParallelismConfiguration?: ParallelismConfiguration;
+  /** The description of the pipeline execution. */
+  PipelineExecutionDescription?: string;
+  /** The display name of the pipeline execution. */
+  PipelineExecutionDisplayName?: string;
+  /** The name or Amazon Resource Name (ARN) of the pipeline. */
+  PipelineName: string;
+  /** Contains a list of pipeline parameters. */
+  PipelineParameters?: Parameter[];
+  /** The ID of the pipeline version to start execution from. */
+  PipelineVersionId?: number;
+  /** The selective execution configuration applied to the pipeline run. */
+  SelectiveExecutionConfig?: SelectiveExecutionConfig;
+};
+
+export type StartPipelineExecutionResponse = {
+  /** The Amazon Resource Name (ARN) of the pipeline execution. */
+  PipelineExecutionArn?: string;
+};
+
+export type StepStatus = "Starting" | "Executing" | "Stopping" | "Stopped" | "Failed" | "Succeeded";
+
 export type StopHyperParameterTuningJobRequest = {
   /** The name of the tuning job to stop. */
   HyperParameterTuningJobName: string;
+};
+
+export type StopPipelineExecutionRequest = {
+  /** A unique, case-sensitive identifier that you provide to ensure the idempotency of the operation. */
+  ClientRequestToken: string;
+  /** The Amazon Resource Name (ARN) of the pipeline execution. */
+  PipelineExecutionArn: string;
+};
+
+export type StopPipelineExecutionResponse = {
+  /** The Amazon Resource Name (ARN) of the pipeline execution. */
+  PipelineExecutionArn?: string;
 };
 
 export type StopProcessingJobRequest = {
@@ -3252,6 +3885,12 @@ export type TrainingJobStatusCounters = {
   Stopped?: number;
 };
 
+/** Metadata for a training job step. */
+export type TrainingJobStepMetadata = {
+  /** The Amazon Resource Name (ARN) of the training job that was run by this step execution. */
+  Arn?: string;
+};
+
 /** Provides summary information about a training job. */
 export type TrainingJobSummary = {
   /** A timestamp that shows when the training job was created. */
@@ -3334,6 +3973,12 @@ export type TransformJobDefinition = {
 
 export type TransformJobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
 
+/** Metadata for a transform job step. */
+export type TransformJobStepMetadata = {
+  /** The Amazon Resource Name (ARN) of the transform job that was run by this step execution. */
+  Arn?: string;
+};
+
 /** Provides a summary of a transform job. */
 export type TransformJobSummary = {
   /** A timestamp that shows when the transform Job was created. */
@@ -3392,6 +4037,12 @@ export type TuningJobCompletionCriteria = {
   ConvergenceDetected?: ConvergenceDetected;
   /** The value of the objective metric. */
   TargetObjectiveMetricValue?: number;
+};
+
+/** Metadata for a tuning step. */
+export type TuningJobStepMetaData = {
+  /** The Amazon Resource Name (ARN) of the tuning job that was run by this step execution. */
+  Arn?: string;
 };
 
 export type UpdateEndpointInput = {
@@ -3456,6 +4107,30 @@ export type UpdateModelPackageInput = {
 export type UpdateModelPackageOutput = {
   /** The Amazon Resource Name (ARN) of the model. */
   ModelPackageArn: string;
+};
+
+export type UpdatePipelineRequest = {
+  /** If specified, it applies to all executions of this pipeline by default. */
+  ParallelismConfiguration?: ParallelismConfiguration;
+  /** The JSON pipeline definition. */
+  PipelineDefinition?: string;
+  /** The location of the pipeline definition stored in Amazon S3. */
+  PipelineDefinitionS3Location?: PipelineDefinitionS3Location;
+  /** The description of the pipeline. */
+  PipelineDescription?: string;
+  /** The display name of the pipeline. */
+  PipelineDisplayName?: string;
+  /** The name of the pipeline to update. */
+  PipelineName: string;
+  /** The Amazon Resource Name (ARN) that the pipeline uses to execute. */
+  RoleArn?: string;
+};
+
+export type UpdatePipelineResponse = {
+  /** The Amazon Resource Name (ARN) of the updated pipeline. */
+  PipelineArn?: string;
+  /** The ID of the pipeline version. */
+  PipelineVersionId?: number;
 };
 
 /** Information about the user who created or modified a SageMaker resource. */
