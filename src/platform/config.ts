@@ -49,6 +49,8 @@ export interface SlipwayConfig {
   strictRoles: boolean;
   /** The managed registry behind ECR (src/registry, docs/ecr.md). */
   registry: RegistrySettings;
+  /** SLIPWAY_ADVERTISE_URL: Slipway as cluster nodes reach it (stagers fetch and send data there); required for SLIPWAY_RUNTIME=swarm. */
+  advertiseUrl?: string;
 }
 
 export interface AuthConfig {
@@ -85,6 +87,8 @@ export interface ConfigInput {
   publicInvoke?: string;
   /** Replaces SLIPWAY_AUTOSCALING_INTERVAL_SECONDS (tests). */
   autoscalingIntervalSeconds?: number;
+  /** Replaces SLIPWAY_ADVERTISE_URL (tests). */
+  advertiseUrl?: string;
 }
 
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
@@ -112,6 +116,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     ...authConfig(input, env),
     localPaths: input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) },
     dataLimits: dataLimitsFromEnv(env),
+    ...((input.advertiseUrl ?? env.SLIPWAY_ADVERTISE_URL) ? { advertiseUrl: input.advertiseUrl ?? env.SLIPWAY_ADVERTISE_URL } : {}),
     strictRoles: input.strictRoles ?? ['1', 'true', 'on'].includes((env.SLIPWAY_STRICT_ROLES ?? '').toLowerCase()),
     registry: registrySettings(env),
   };

@@ -19,6 +19,7 @@ import {
   type ContainerInfo,
   type ContainerRuntime,
   type ContainerSpec,
+  type CollectPlan,
   type ContainerStats,
   type EngineInfo,
   type ImageInfo,
@@ -28,7 +29,8 @@ import {
 } from '../container-runtime.js';
 import { DockerRuntime } from '../docker/docker-runtime.js';
 import { containerStartFailure, translateError } from '../docker/docker-mapping.js';
-import { NodeEngines } from './node-engines.js';
+import { ENGINE_LABEL, NodeEngines, clientFor } from './node-engines.js';
+import { SwarmStaging } from './swarm-staging.js';
 import { SwarmApi } from './swarm-api.js';
 import { abortReason, pause } from '../engine-helpers.js';
 import { followServiceLogs, serviceLogStream } from './swarm-logs.js';
@@ -64,6 +66,10 @@ export interface SwarmRuntimeOptions {
    * still waiting (no node with the resources, image being pulled); `inspectContainer` then says why.
    */
   startWaitMs?: number;
+  /** Image the stager and uploader of `ContainerSpec.staging` run in (stdlib Python 3, on every node). Default `slipway-base/python:bookworm`. */
+  stagerImage?: string;
+  /** Longest staging may take, waiting for a node included. Default 30 min. */
+  stageTimeoutMs?: number;
 }
 
 interface View {
@@ -109,6 +115,9 @@ export class SwarmRuntime implements ContainerRuntime {
   private readonly pollMs: number;
   private readonly startWaitMs: number;
   private selfId: Promise<string> | undefined;
+  private readonly staging: SwarmStaging;
+  /** Containers may run on any node: data is staged there (`ContainerSpec.staging`), never bind-mounted. */
+  readonly stagesData = true;
 
   constructor(opts: SwarmRuntimeOptions = {}) {
     const docker = opts.docker ?? new Docker();
@@ -119,6 +128,13 @@ export class SwarmRuntime implements ContainerRuntime {
     this.pollMs = opts.pollMs ?? 200;
     this.startWaitMs = opts.startWaitMs ?? 60_000;
     this.engines = opts.nodeAccess === false ? undefined : new NodeEngines(() => this.managerNodeId(), this.manager);
+    this.staging = new SwarmStaging(this.api, {
+      image: opts.stagerImage ?? 'slipway-base/python:bookworm',
+      pollMs: this.pollMs,
+      stageTimeoutMs: opts.stageTimeoutMs ?? 30 * 60_000,
+      collectTimeoutMs: 30 * 60_000,
+      nodeDocker: (id) => this.nodeDocker(id),
+    });
   }
 
   private managerNodeId(): Promise<string> {
@@ -127,6 +143,15 @@ export class SwarmRuntime implements ContainerRuntime {
       this.selfId = undefined;
       throw translateError(err, 'engine info');
     });
+  }
+
+  /** A client for one node's engine: the manager's own, or the node's `slipway.engine` label. */
+  private async nodeDocker(nodeId: string): Promise<Docker | undefined> {
+    if (nodeId === (await this.managerNodeId())) return this.api.docker;
+    if (!this.engines) return undefined;
+    const node = (await this.api.nodes()).find((n) => n.ID === nodeId);
+    const address = node?.Spec?.Labels?.[ENGINE_LABEL];
+    return address ? clientFor(address) : undefined;
   }
 
   async ping(): Promise<boolean> {
@@ -165,15 +190,37 @@ export class SwarmRuntime implements ContainerRuntime {
     if (!image) throw new RuntimeNotFoundError(`create container ${spec.name}: No such image: ${spec.image}`);
     // Refusals (binds, bad placement) come before anything is made.
     const body = toServiceSpec(spec, { image, gpuResource: this.gpuResource });
+    await this.clampReservations(body);
     if (spec.networkDisabled) {
       await this.networks.create(isolationNetworkFor(body.Name), { [ISOLATES_LABEL]: body.Name }, { internal: true });
     }
     try {
-      return await this.api.create(body);
+      return spec.staging ? await this.staging.create(spec, body) : await this.api.create(body);
     } catch (err) {
       if (spec.networkDisabled) await this.networks.remove(isolationNetworkFor(body.Name)).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * A reservation above every node's capacity would never be scheduled: cut it to the largest ready
+   * node, as limits are cut to the engine's capacity on one machine.
+   */
+  private async clampReservations(body: ReturnType<typeof toServiceSpec>): Promise<void> {
+    const r = body.TaskTemplate.Resources?.Reservations;
+    if (!r || (!r.NanoCPUs && !r.MemoryBytes)) return;
+    const ready = (await this.api.nodes()).filter((n) => n.Status?.State === 'ready');
+    const max = (f: (n: RawNode) => number | undefined) => Math.max(0, ...ready.map((n) => f(n) ?? 0));
+    const cpus = max((n) => n.Description?.Resources?.NanoCPUs);
+    const mem = max((n) => n.Description?.Resources?.MemoryBytes);
+    if (r.NanoCPUs && cpus) r.NanoCPUs = Math.min(r.NanoCPUs, cpus);
+    if (r.MemoryBytes && mem) r.MemoryBytes = Math.min(r.MemoryBytes, mem);
+  }
+
+  /** Sends an ended staged container's folders back from its node (swarm-staging.ts). */
+  async collectStaged(id: string, plan: CollectPlan): Promise<void> {
+    const v = await this.mustView(id, `collect from container ${id}`);
+    await this.staging.collect(v.service, plan, async (nodeId) => (await this.api.nodes()).find((n) => n.ID === nodeId)?.Status?.State === 'ready');
   }
 
   private async find(id: string): Promise<RawService | undefined> {
@@ -208,6 +255,7 @@ export class SwarmRuntime implements ContainerRuntime {
   async startContainer(id: string): Promise<void> {
     const v = await this.mustView(id, `start container ${id}`);
     if (!startRequested(v.service) || v.service.Spec.Labels[STOPPED_LABEL]) {
+      await this.staging.release(v.service);
       await this.api.update(v.service.ID, (s) => {
         delete s.Labels[STOPPED_LABEL];
         if ('ReplicatedJob' in s.Mode) s.Mode.ReplicatedJob.TotalCompletions = 1;
@@ -298,6 +346,7 @@ export class SwarmRuntime implements ContainerRuntime {
     const node = v.phase === 'ended' ? undefined : await this.onNode(v);
     await this.api.remove(v.service.ID);
     if (node) await node.rt.killContainer(node.container, 'SIGKILL').catch(() => undefined);
+    await this.staging.cleanup(v.service);
     const isolation = isolationNetworkFor(v.service.Spec.Name);
     // Swarm detaches the task a moment after the service goes: the network waits for that.
     if (await this.networks.inspect(isolation)) await this.networks.remove(isolation);
