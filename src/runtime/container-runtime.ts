@@ -121,6 +121,12 @@ export interface Placement {
   nodeLabels?: Record<string, string>;
   /** Set aside on the chosen node; the engine places the container only where this is free. */
   reserve?: { nanoCpus?: number; memoryBytes?: number; gpus?: number };
+  /**
+   * Containers with the same group run on different nodes (required anti-affinity, as the hosts of
+   * a multi-host job are separate instances); with fewer qualifying nodes than members, the
+   * extra ones wait for a node. Kubernetes: `podAntiAffinity` on a label carrying the group.
+   */
+  apartGroup?: string;
 }
 
 /**

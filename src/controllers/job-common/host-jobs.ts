@@ -337,8 +337,8 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
           ...(remote ? { staging: await c.staging!(h, i) } : { binds: c.binds(h) }),
           hostname: h.host,
           ...specLimits(limits),
-          // On a cluster the scheduler places each host where its instance's share is free.
-          ...(remote ? { placement: { reserve: { nanoCpus: limits.nanoCpus, memoryBytes: limits.memoryBytes } } } : {}),
+          // Each SageMaker host is an instance of its own: on a cluster, a node of its own.
+          ...(remote && hosts.length > 1 ? { placement: { apartGroup: this.networkName(rec.name) } } : {}),
           ...(network ? { network: { name: network, aliases: [h.host] } } : c.isolated ? { networkDisabled: true } : {}),
         };
         id = await this.deps.runtime.createContainer(spec);

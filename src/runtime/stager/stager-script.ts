@@ -6,8 +6,7 @@
  *
  *   stage    GET manifest; make dirs, write inline files, download objects (8 at a time), unpack
  *            `.tar.gz` objects under budgets (bytes, entries, nothing outside the target); POST
- *            report (ok or the error); then hold until stopped (the engine keeps its reservation
- *            until the container replaces it)
+ *            report (ok or the error)
  *   collect  PUT every file under the given folders of root; POST report
  */
 
@@ -138,9 +137,4 @@ except Exception as e:
     sys.exit(3)
 report()
 print('slipway-stager: %s done' % mode, flush=True)
-if mode == 'stage':
-    # Hold the node's reservation until the container that uses the data replaces this task.
-    deadline = time.time() + 6 * 3600
-    while time.time() < deadline:
-        time.sleep(5)
 `;

@@ -30,7 +30,10 @@ import {
 import { DockerRuntime } from '../docker/docker-runtime.js';
 import { containerStartFailure, translateError } from '../docker/docker-mapping.js';
 import { ENGINE_LABEL, NodeEngines, clientFor } from './node-engines.js';
-import { SwarmStaging } from './swarm-staging.js';
+import { STAGED_NODE_LABEL, SwarmStaging } from './swarm-staging.js';
+
+/** Services of one `placement.apartGroup` carry it, so the next member can avoid their nodes. */
+const APART_LABEL = 'slipway.swarm.apart';
 import { SwarmApi } from './swarm-api.js';
 import { abortReason, pause } from '../engine-helpers.js';
 import { followServiceLogs, serviceLogStream } from './swarm-logs.js';
@@ -134,6 +137,7 @@ export class SwarmRuntime implements ContainerRuntime {
       stageTimeoutMs: opts.stageTimeoutMs ?? 30 * 60_000,
       collectTimeoutMs: 30 * 60_000,
       nodeDocker: (id) => this.nodeDocker(id),
+      stop: (service, grace) => this.stopContainer(service, grace),
     });
   }
 
@@ -191,6 +195,7 @@ export class SwarmRuntime implements ContainerRuntime {
     // Refusals (binds, bad placement) come before anything is made.
     const body = toServiceSpec(spec, { image, gpuResource: this.gpuResource });
     await this.clampReservations(body);
+    if (spec.placement?.apartGroup) await this.keepApart(body, spec.placement.apartGroup);
     if (spec.networkDisabled) {
       await this.networks.create(isolationNetworkFor(body.Name), { [ISOLATES_LABEL]: body.Name }, { internal: true });
     }
@@ -215,6 +220,24 @@ export class SwarmRuntime implements ContainerRuntime {
     const mem = max((n) => n.Description?.Resources?.MemoryBytes);
     if (r.NanoCPUs && cpus) r.NanoCPUs = Math.min(r.NanoCPUs, cpus);
     if (r.MemoryBytes && mem) r.MemoryBytes = Math.min(r.MemoryBytes, mem);
+  }
+
+  /**
+   * `placement.apartGroup`: not on a node another member of the group runs on (or is staged on).
+   * Swarm has no anti-affinity between services, so it becomes `node.id!=…` constraints; the
+   * scheduler still picks among the rest.
+   */
+  private async keepApart(body: ReturnType<typeof toServiceSpec>, group: string): Promise<void> {
+    body.Labels[APART_LABEL] = group;
+    const members = (await this.api.services({ [APART_LABEL]: group })).filter((s) => s.Spec.Name !== body.Name);
+    const tasks = await this.api.tasks(members.map((m) => m.ID));
+    const taken = new Set<string>();
+    for (const m of members) {
+      const node = m.Spec.Labels[STAGED_NODE_LABEL] ?? currentTask(tasks.filter((t) => t.ServiceID === m.ID))?.NodeID;
+      if (node) taken.add(node);
+    }
+    if (taken.size === 0) return;
+    body.TaskTemplate.Placement = { Constraints: [...(body.TaskTemplate.Placement?.Constraints ?? []), ...[...taken].map((n) => `node.id!=${n}`)] };
   }
 
   /** Sends an ended staged container's folders back from its node (swarm-staging.ts). */

@@ -2,16 +2,13 @@
  * @module runtime/swarm/swarm-staging — `ContainerSpec.staging` and `collectStaged` on Swarm
  * (docs/cluster.md, "Data staging on the node the engine chose"):
  *
- *   createContainer  stager job service (the container's reservations and constraints, so the
- *                    scheduler picks the node) with a node-local volume at the mount path; it
- *                    downloads, reports, then holds the node's reservation ─▶ the container's own
+ *   createContainer  stager job service (the container's constraints, `node.id!=…` of its
+ *                    apart group included, so the scheduler picks the node) with a node-local
+ *                    volume at the mount path; it downloads and reports ─▶ the container's own
  *                    service, pinned `node.id==<that node>`, same volume at the mount path
- *   startContainer   the stager is removed (its reservation passes to the container), then 1 task
+ *   startContainer   the stager's service is removed, then 1 task
  *   collectStaged    an uploader job service on the same node and volume sends the folders back
  *   removeContainer  helpers removed; the volume removed through the node's engine when reachable
- *
- * Holding the reservation matters for multi-host jobs: every host's stager runs before any host
- * starts, and a stager that ended early would free its node for the next host's stager.
  */
 import type Docker from 'dockerode';
 import { ContainerStartError, RuntimeError, type CollectPlan, type ContainerSpec } from '../container-runtime.js';
@@ -39,6 +36,8 @@ export interface SwarmStagingOptions {
   collectTimeoutMs: number;
   /** The engine of a node (for removing its volume), when reachable. */
   nodeDocker: (nodeId: string) => Promise<Docker | undefined>;
+  /** Stops a service's task and waits for its end (SwarmRuntime.stopContainer). */
+  stop: (service: string, graceSeconds: number) => Promise<void>;
 }
 
 type Outcome = { ok: true } | { err: Error } | undefined;
@@ -87,8 +86,15 @@ export class SwarmStaging {
     };
   }
 
+  /**
+   * Stops the helper's task, then deletes its service: deleting a running replicated-job service
+   * alone leaves its container running on the node (seen with Engine 20.10.24).
+   */
   private async removeHelper(name: string): Promise<void> {
-    if (await this.api.service(name)) await this.api.remove(name).catch(() => undefined);
+    const s = await this.api.service(name);
+    if (!s) return;
+    await this.o.stop(name, 2).catch(() => undefined);
+    await this.api.remove(s.ID).catch(() => undefined);
   }
 
   private async task(name: string): Promise<RawTask | undefined> {
@@ -104,7 +110,12 @@ export class SwarmStaging {
     await this.removeHelper(stager);
     const constraints = body.TaskTemplate.Placement?.Constraints ?? [];
     await this.api.create(
-      this.helperSpec(stager, body.Name, volume, plan.mountPath, ['stage', plan.url, plan.mountPath], { constraints, reserve: body.TaskTemplate.Resources?.Reservations }),
+      // No reservations on helpers: Swarm (20.10) keeps counting a finished job task's reservation
+      // on its node, even after its service is deleted, and then rejects later tasks there
+      // ("assigned node no longer meets constraints"; swarmkit constraint_enforcer.go counts
+      // tasks by desired state). The same holds for job containers, so jobs spread by
+      // `placement.apartGroup` instead.
+      this.helperSpec(stager, body.Name, volume, plan.mountPath, ['stage', plan.url, plan.mountPath], { constraints }),
     );
     let node: string;
     try {
