@@ -30,6 +30,7 @@ import { networkFailureReason, networkOptionsFor } from '../resource-network.js'
 import { checkHealth, ping } from '../serving/health.js';
 import type { ModelCache } from '../serving/model-cache.js';
 import { modelDirFor, serveContainerSpec, servingOrigin } from '../serving/serve-container.js';
+import { modelStagingPlan } from '../serving/model-staging.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import { startFailurePhrase } from '../job-common/failure-reason.js';
 import { InstanceState, isAlive, isDead, isServing, markEnded, markRetiring, markServing, markStartFailed } from './fleet.js';
@@ -203,7 +204,10 @@ export class FleetRunner {
     const resolved = await rt.resolveImage(v.image);
     if (!resolved) throw new TerminalFailure(missingImage(v));
     if (!v.resolvedImage) this.recordResolvedImage(rec.name, plan, v, resolved.image.repoDigests[0] ?? `${resolved.local.replace(/:[^/:]+$/, '')}@${resolved.image.id}`);
-    const modelDir = await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.modelDataUrl, v.downloadTimeoutSeconds);
+    // A cluster engine stages the model on the node it picks; one engine mounts the shared cache.
+    const model = rt.stagesData
+      ? { staging: await modelStagingPlan(this.deps.staging, this.deps.objects, this.deps.config.dataLimits, v.modelDataUrl) }
+      : { modelDir: await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.modelDataUrl, v.downloadTimeoutSeconds) };
     const host = await this.hostInfo();
     const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks);
     const id = `i-${randomBytes(8).toString('hex')}`;
@@ -229,7 +233,7 @@ export class FleetRunner {
         [LABEL_GENERATION]: String(plan.generation),
         [LABEL_CONFIG]: plan.endpointConfigName,
       },
-      modelDir,
+      ...model,
       network,
       limits,
     })).finally(() => setImmediate(() => this.starting.delete(containerName)));
