@@ -5,14 +5,9 @@
  * each other as algo-1/algo-2, model.tar.gz back in S3, a failure file read into FailureReason.
  * Gated by SLIPWAY_CLUSTER_TESTS=1; the helper runs cluster files one after another.
  */
-import { createServer } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSlipway, type SlipwayServer } from '../../src/server/app.js';
-import { SwarmRuntime } from '../../src/runtime/swarm/swarm-runtime.js';
+import type { SwarmRuntime } from '../../src/runtime/swarm/swarm-runtime.js';
+import { startSlipwayOnSwarm, type SlipwayOnSwarm } from '../helpers/cluster/slipway-on-swarm.js';
 import { LABELS } from '../../src/runtime/container-runtime.js';
 import { BASE_IMAGE } from '../integration/runtime/test-image.js';
 import { CLUSTER_TESTS_ENABLED, startCluster, type Cluster } from '../helpers/cluster/swarm-cluster.js';
@@ -56,43 +51,23 @@ with open('/opt/ml/model/' + me + '.json', 'w') as f:
 open('/opt/ml/output/data/' + me + '.txt', 'w').write('out ' + me)
 `;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '0.0.0.0', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 describe.skipIf(!CLUSTER_TESTS_ENABLED)('training jobs on a three-node Swarm (SLIPWAY_RUNTIME=swarm)', () => {
   let cluster: Cluster;
-  let server: SlipwayServer;
-  let home: string;
+  let slipway: SlipwayOnSwarm;
   let swarm: SwarmRuntime;
-  const saved = process.env.SLIPWAY_CONTAINER_HOST_ACCESS;
 
   beforeAll(async () => {
     cluster = startCluster({ workers: 2, images: [BASE_IMAGE] });
-    swarm = new SwarmRuntime({ docker: new Docker({ socketPath: cluster.manager.dockerHost.slice('unix://'.length) }), pollMs: 200 });
-    home = mkdtempSync(join(tmpdir(), 'slipway-swarm-train-'));
-    // Overlays cannot enforce "no access to the host" (docs/cluster.md, "Isolation in cluster mode").
-    process.env.SLIPWAY_CONTAINER_HOST_ACCESS = 'allow';
-    const port = await freePort();
-    server = await startSlipway({ home, host: '0.0.0.0', port, runtime: swarm, advertiseUrl: `http://${cluster.hostAddress}:${port}` });
+    slipway = await startSlipwayOnSwarm(cluster);
+    swarm = slipway.swarm;
   }, 900_000);
 
   afterAll(async () => {
-    await server?.close();
-    if (saved === undefined) delete process.env.SLIPWAY_CONTAINER_HOST_ACCESS;
-    else process.env.SLIPWAY_CONTAINER_HOST_ACCESS = saved;
-    if (home) rmSync(home, { recursive: true, force: true });
+    await slipway?.close();
     cluster?.down();
   }, 180_000);
 
-  const url = () => `http://127.0.0.1:${server.port}`;
+  const url = () => slipway.url;
 
   async function setup(): Promise<{ bucket: string; c: ReturnType<typeof clients> }> {
     const c = clients(url());
