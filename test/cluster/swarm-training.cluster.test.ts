@@ -6,6 +6,7 @@
  * Gated by SLIPWAY_CLUSTER_TESTS=1; the helper runs cluster files one after another.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../helpers/poll.js';
 import type { SwarmRuntime } from '../../src/runtime/swarm/swarm-runtime.js';
 import { startSlipwayOnSwarm, type SlipwayOnSwarm } from '../helpers/cluster/slipway-on-swarm.js';
 import { LABELS } from '../../src/runtime/container-runtime.js';
@@ -124,9 +125,16 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('training jobs on a three-node Swarm (SL
     expect(Object.keys(output).sort()).toEqual(['algo-1.txt', 'algo-2.txt']);
     expect(d.FinalMetricDataList?.find((m) => m.MetricName === 'train:loss')?.Value).toBeCloseTo(0.25);
     console.log(`two-host swarm job: ${Date.now() - started} ms from create to Completed`);
-    // Nothing of the job is left on the cluster: services, stagers and uploaders.
-    expect(await swarm.listContainers({ [LABELS.name]: name }, { all: true })).toEqual([]);
-    expect(cluster.docker(cluster.manager, ['service', 'ls', '-q', '--filter', 'label=slipway.swarm.helper-of']).trim()).toBe('');
+    // Nothing of the job is left on the cluster (clean-up follows the final status): services,
+    // stagers, uploaders, volumes.
+    await until(
+      'the job cleaned up',
+      async () =>
+        (await swarm.listContainers({ [LABELS.name]: name }, { all: true })).length === 0 &&
+        cluster.docker(cluster.manager, ['service', 'ls', '-q', '--filter', 'label=slipway.swarm.helper-of']).trim() === '' &&
+        cluster.nodes.every((n) => !cluster.docker(n, ['volume', 'ls', '-q']).includes(name)),
+      { timeoutMs: 60_000, everyMs: 500 },
+    );
   }, 600_000);
 
   it('reads the failure file from the node into FailureReason', async () => {
