@@ -230,7 +230,8 @@ export class SwarmRuntime implements ContainerRuntime {
   private async keepApart(body: ReturnType<typeof toServiceSpec>, group: string): Promise<void> {
     body.Labels[APART_LABEL] = group;
     const members = (await this.api.services({ [APART_LABEL]: group })).filter((s) => s.Spec.Name !== body.Name);
-    const tasks = await this.api.tasks(members.map((m) => m.ID));
+    // Staged members name their node in a label; tasks are only needed for the others.
+    const tasks = await this.api.tasks(members.map((m) => m.ID)).catch(() => [] as RawTask[]);
     const taken = new Set<string>();
     for (const m of members) {
       const node = m.Spec.Labels[STAGED_NODE_LABEL] ?? currentTask(tasks.filter((t) => t.ServiceID === m.ID))?.NodeID;
@@ -399,9 +400,20 @@ export class SwarmRuntime implements ContainerRuntime {
   }
 
   async listContainers(labels: Record<string, string>, opts: { all?: boolean } = {}): Promise<ContainerInfo[]> {
-    const services = await this.api.services(labels);
-    if (services.length === 0) return [];
-    const [tasks, nodes] = await Promise.all([this.api.tasks(services.map((s) => s.ID)), this.api.nodes()]);
+    let services: RawService[] = [];
+    let tasks: RawTask[] = [];
+    let nodes: RawNode[] = [];
+    for (let attempt = 0; ; attempt++) {
+      services = await this.api.services(labels);
+      if (services.length === 0) return [];
+      try {
+        [tasks, nodes] = await Promise.all([this.api.tasks(services.map((s) => s.ID)), this.api.nodes()]);
+        break;
+      } catch (err) {
+        // A service deleted between the two calls makes the task filter fail: list again.
+        if (!(err instanceof RuntimeNotFoundError) || attempt >= 4) throw err;
+      }
+    }
     const infos = await Promise.all(
       services.map((s) => this.infoOf(this.viewOf(s, tasks.filter((t) => t.ServiceID === s.ID), nodes))),
     );
