@@ -206,9 +206,12 @@ export class SwarmStaging {
     if (!node || !volume) return;
     const docker = await this.o.nodeDocker(node).catch(() => undefined);
     if (!docker) return;
-    // The task's container goes a moment after its service; the volume is in use until then.
+    // Swarm (20.10) never removes the exited containers of a deleted job service (its tasks
+    // linger), and they keep the volume in use: they are ours (stager, container, uploader) and go first.
     for (let i = 0; i < 20; i++) {
       try {
+        const users = (await docker.listContainers({ all: true, filters: JSON.stringify({ volume: [volume] }) })) as { Id: string }[];
+        for (const c of users) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
         await docker.getVolume(volume).remove();
         return;
       } catch (err) {
