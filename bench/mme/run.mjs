@@ -5,6 +5,7 @@
 // directly on its published port (the limit: no Slipway in between). Measured, sequentially
 // (concurrency 1, N requests each, interleaved in rounds so host load hits all alike):
 //   direct        POST /models/<model_name>/invoke on the container's port
+//   single        InvokeEndpoint on a single-model endpoint of the same image and model (/invocations)
 //   mme-loaded    InvokeEndpoint with TargetModel of a model the instance holds
 //   mme-first     the first InvokeEndpoint of each of K models (download + extract + load)
 // Results: bench/results/mme.json. Usage: node bench/mme/run.mjs [--requests 300] [--rounds 3] [--models 8]
@@ -73,11 +74,16 @@ try {
   await sm.send(new CreateModelCommand({ ModelName: 'mme', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/bench', PrimaryContainer: { Image: IMAGE, Mode: 'MultiModel', ModelDataUrl: 's3://bench-mme/m/' } }));
   await sm.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'mme', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'mme', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] }));
   await sm.send(new CreateEndpointCommand({ EndpointName: 'mme', EndpointConfigName: 'mme' }));
-  for (let i = 0; i < 600; i++) {
-    const d = await sm.send(new DescribeEndpointCommand({ EndpointName: 'mme' }));
-    if (d.EndpointStatus === 'InService') break;
-    if (d.EndpointStatus === 'Failed') throw new Error(d.FailureReason);
-    await sleep(200);
+  await sm.send(new CreateModelCommand({ ModelName: 'single', ExecutionRoleArn: 'arn:aws:iam::000000000000:role/bench', PrimaryContainer: { Image: IMAGE, ModelDataUrl: 's3://bench-mme/m/0.tar.gz' } }));
+  await sm.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'single', ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'single', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] }));
+  await sm.send(new CreateEndpointCommand({ EndpointName: 'single', EndpointConfigName: 'single' }));
+  for (const name of ['mme', 'single']) {
+    for (let i = 0; i < 600; i++) {
+      const d = await sm.send(new DescribeEndpointCommand({ EndpointName: name }));
+      if (d.EndpointStatus === 'InService') break;
+      if (d.EndpointStatus === 'Failed') throw new Error(d.FailureReason);
+      await sleep(200);
+    }
   }
   const body = JSON.stringify({ x: 3 });
   const invoke = (target) => rt.send(new InvokeEndpointCommand({ EndpointName: 'mme', TargetModel: target, ContentType: 'application/json', Body: body }));
@@ -91,17 +97,18 @@ try {
   }
   // The container's own port and its model_name for model 0 (loaded by Slipway first).
   await invoke('0.tar.gz');
-  const cid = execFileSync('docker', ['ps', '-q', '--filter', `label=slipway.home=${home}`, '--filter', 'label=slipway.kind=endpoint'], { encoding: 'utf8' }).trim().split('\n')[0];
+  const cid = execFileSync('docker', ['ps', '-q', '--filter', `label=slipway.home=${home}`, '--filter', 'label=slipway.kind=endpoint', '--filter', 'label=slipway.name=mme'], { encoding: 'utf8' }).trim().split('\n')[0];
   const hostPort = execFileSync('docker', ['port', cid, '8080/tcp'], { encoding: 'utf8' }).trim().split('\n')[0].split(':').pop();
   // The container's model_name for 0.tar.gz (resources/multi-model.ts containerModelName).
   const direct0 = createHash('sha256').update('0.tar.gz').digest('hex').slice(0, 32);
   const listed = await (await fetch(`http://127.0.0.1:${hostPort}/models`)).json();
   if (!listed.models.some((m) => m.modelName === direct0)) throw new Error('model 0 is not loaded in the container');
 
-  const results = { direct: [], 'mme-loaded': [] };
+  const results = { direct: [], single: [], 'mme-loaded': [] };
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, call] of [
       ['direct', () => fetch(`http://127.0.0.1:${hostPort}/models/${direct0}/invoke`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).then((x) => x.arrayBuffer())],
+      ['single', () => rt.send(new InvokeEndpointCommand({ EndpointName: 'single', ContentType: 'application/json', Body: body }))],
       ['mme-loaded', () => invoke('0.tar.gz')],
     ]) {
       for (let i = 0; i < N; i++) {
@@ -117,9 +124,10 @@ try {
     requestsPerRound: N,
     rounds: ROUNDS,
     direct: summary(results.direct),
+    single: summary(results.single),
     mmeLoaded: summary(results['mme-loaded']),
     mmeFirstUse: summary(first),
-    note: 'concurrency 1; direct = the container port (limit); mme-loaded includes the JS SDK client, SigV4 and Slipway; mme-first = download + extract + POST /models + invoke',
+    note: 'concurrency 1; direct = the container port (limit); single and mme-loaded include the JS SDK client, SigV4 and Slipway; mme-first = download + extract + POST /models + invoke',
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench/results/mme.json'), JSON.stringify(out, null, 2) + '\n');

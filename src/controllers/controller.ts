@@ -8,6 +8,7 @@ import type { ResourceStore } from '../storage/resource-store.js';
 import type { Reconciler, WorkQueue } from './work-queue.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Admission } from './admission/admission.js';
+import type { StagingSessions } from './staging/staging-sessions.js';
 import type { RoutePublisher } from '../resources/endpoint-routes.js';
 
 export interface ControllerDeps {
@@ -24,6 +25,8 @@ export interface ControllerDeps {
   routes: RoutePublisher;
   /** Shared by every controller: admits work by host capacity (admission/admission.ts). */
   admission: Admission;
+  /** Transfers for engines that stage data on their nodes (`runtime.stagesData`); set when SLIPWAY_ADVERTISE_URL is. */
+  staging?: StagingSessions;
 }
 
 export interface Controller {

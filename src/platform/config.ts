@@ -54,6 +54,8 @@ export interface SlipwayConfig {
   objectStore: ObjectStoreSettings;
   /** SLIPWAY_MME_MAX_MODELS_PER_INSTANCE: models a multi-model instance keeps loaded before the least recently used is unloaded. */
   multiModelMaxModels: number;
+  /** SLIPWAY_ADVERTISE_URL: Slipway as cluster nodes reach it (stagers fetch and send data there); required for SLIPWAY_RUNTIME=swarm. */
+  advertiseUrl?: string;
 }
 
 export interface AuthConfig {
@@ -92,6 +94,8 @@ export interface ConfigInput {
   autoscalingIntervalSeconds?: number;
   /** Replaces SLIPWAY_OBJECT_STORE_URL and the foreign store's AWS_* settings (tests). */
   objectStore?: ObjectStoreSettings;
+  /** Replaces SLIPWAY_ADVERTISE_URL (tests). */
+  advertiseUrl?: string;
 }
 
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
@@ -119,6 +123,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     ...authConfig(input, env),
     localPaths: input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) },
     dataLimits: dataLimitsFromEnv(env),
+    ...((input.advertiseUrl ?? env.SLIPWAY_ADVERTISE_URL) ? { advertiseUrl: input.advertiseUrl ?? env.SLIPWAY_ADVERTISE_URL } : {}),
     strictRoles: input.strictRoles ?? ['1', 'true', 'on'].includes((env.SLIPWAY_STRICT_ROLES ?? '').toLowerCase()),
     registry: registrySettings(env),
     objectStore: input.objectStore ?? objectStoreSettings(env),

@@ -87,6 +87,34 @@ export interface ContainerSpec {
    * container is made (Swarm without node access) use it; default 30 s.
    */
   stopGraceSeconds?: number;
+  /**
+   * Data to put in place on the node the engine chooses, before the process starts (runtimes with
+   * `stagesData`; a single engine takes `binds` instead). Mutually exclusive with `binds`.
+   */
+  staging?: StagingPlan;
+}
+
+/**
+ * Engine-neutral staging (docs/cluster.md, "Data staging on the node the engine chose"): a stager
+ * fetches a manifest from Slipway and puts its files under `mountPath` in storage local to the
+ * chosen node; the container then runs on that node with that storage at `mountPath`.
+ */
+export interface StagingPlan {
+  /** Where the staged tree appears in the container, e.g. `/opt/ml`. */
+  mountPath: string;
+  /** The stager GETs `<url>/manifest` and reports to `<url>/report`: a short-lived Slipway URL every node reaches. */
+  url: string;
+  /** Settles when the stager reports: resolves once everything is in place, rejects with its reason. */
+  outcome: Promise<void>;
+}
+
+/** What to send back from a staged container's tree after it ended (`collectStaged`). */
+export interface CollectPlan {
+  /** Directories relative to the mount path, e.g. `model`, `output`. */
+  paths: string[];
+  /** The uploader PUTs `<url>/put/<path>` for every file, then reports to `<url>/report`. */
+  url: string;
+  outcome: Promise<void>;
 }
 
 /**
@@ -99,6 +127,12 @@ export interface Placement {
   nodeLabels?: Record<string, string>;
   /** Set aside on the chosen node; the engine places the container only where this is free. */
   reserve?: { nanoCpus?: number; memoryBytes?: number; gpus?: number };
+  /**
+   * Containers with the same group run on different nodes (required anti-affinity, as the hosts of
+   * a multi-host job are separate instances); with fewer qualifying nodes than members, the
+   * extra ones wait for a node. Kubernetes: `podAntiAffinity` on a label carrying the group.
+   */
+  apartGroup?: string;
 }
 
 /**
@@ -217,6 +251,16 @@ export interface ContainerRuntime {
   removeNetwork(name: string): Promise<void>;
   listNetworks(labels: Record<string, string>): Promise<{ id: string; name: string }[]>;
   stats(id: string): Promise<ContainerStats | undefined>;
+  /**
+   * True for engines whose containers may run on another machine: they take `ContainerSpec.staging`
+   * and refuse `binds`. Absent (a single engine): callers stage on this host and bind-mount.
+   */
+  readonly stagesData?: boolean;
+  /**
+   * Sends files of an ended staged container's tree back (`plan.paths`), from the node that holds
+   * it; resolves when the uploader has finished. Throws RuntimeError when the node or its data is gone.
+   */
+  collectStaged?(id: string, plan: CollectPlan): Promise<void>;
 }
 
 export class RuntimeError extends Error {

@@ -30,6 +30,7 @@ import { loadConfig, type ConfigInput, type SlipwayConfig } from '../platform/co
 import { createRouter } from './router.js';
 import { guardConnections, guardedServerOptions } from './connection-guard.js';
 import { createSlipwayRoutes } from './slipway-routes.js';
+import { STAGING_PREFIX, StagingSessions } from '../controllers/staging/staging-sessions.js';
 import { createLogTailRoute } from './routes/log-tail.js';
 import { createPrometheusRoute } from './routes/prometheus.js';
 import { createCloudWatchSurface } from './routes/cloudwatch.js';
@@ -84,7 +85,9 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const queue = new WorkQueue(reconcilers);
   // The endpoint controller publishes healthy instances here; the data plane routes by it.
   const routes = new RoutingTable();
-  const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, localPaths, runtime, queue, metrics, routes };
+  // Cluster engines stage data on their nodes through short-lived URLs (controllers/staging).
+  const staging = config.advertiseUrl ? new StagingSessions(config.advertiseUrl) : undefined;
+  const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, localPaths, runtime, queue, metrics, routes, ...(staging ? { staging } : {}) };
   const controllers: Controller[] = createControllers(controllerDeps);
   // Application Auto Scaling: its driver is one more reconciler on the same queue (controllers/autoscaling).
   const autoscaling = new SqliteAutoscalingStore(db);
@@ -113,6 +116,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
         '/_slipway/metrics': createPrometheusRoute(metrics),
         '/_slipway/registry': ecr.statusRoute,
       },
+      ...(staging ? { prefixed: { [STAGING_PREFIX]: (req, res, _ctx, url) => staging.handle(req, res, url.pathname) } } : {}),
     }),
     sagemaker: createJson11Surface({
       targetPrefix: 'SageMaker',
@@ -206,6 +210,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       await dataplane.stop();
       await queue.stop();
       for (const c of controllers) await c.stop().catch(() => undefined);
+      staging?.stop();
       metricStore.stop();
       logRetention.stop();
       metadata.close();

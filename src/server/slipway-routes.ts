@@ -35,6 +35,8 @@ export interface SlipwayRoutesDeps {
   consoleDir?: string;
   /** Extra routes registered by later features: exact path → handler. */
   extra?: Record<string, SurfaceHandler>;
+  /** Routes by path prefix (e.g. `/_slipway/staging/`, controllers/staging), after the exact ones. */
+  prefixed?: Record<string, SurfaceHandler>;
 }
 
 export function createSlipwayRoutes(deps: SlipwayRoutesDeps): Surface {
@@ -78,6 +80,7 @@ export function createSlipwayRoutes(deps: SlipwayRoutesDeps): Surface {
     }
     const extra = deps.extra?.[url.pathname];
     if (extra) return extra(req, res, ctx, url);
+    for (const [prefix, handler] of Object.entries(deps.prefixed ?? {})) if (url.pathname.startsWith(prefix)) return handler(req, res, ctx, url);
     if ((req.method === 'GET' || req.method === 'HEAD') && !isReservedPath(url.pathname)) return consoleHandler(req, res, ctx, url);
     json(res, 404, { message: `No Slipway route ${url.pathname}` });
   };

@@ -22,7 +22,7 @@ import { logger } from '../../platform/logger.js';
 import { EndpointStatus, endpointSummaries, type FleetPlan } from '../../resources/endpoint.js';
 import { truncateReason } from '../../resources/failure-reason.js';
 import { nameOfKey, resourceKey, type ResourceRecord } from '../../resources/kinds.js';
-import { LABELS, type ContainerInfo } from '../../runtime/container-runtime.js';
+import { LABELS, portUrl, type ContainerInfo } from '../../runtime/container-runtime.js';
 import type { Controller, ControllerDeps } from '../controller.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
 import { ModelCache } from '../serving/model-cache.js';
@@ -165,7 +165,7 @@ export class EndpointController implements Controller {
         continue;
       }
       const inst = this.fleet.attach(rec.name, c.labels[LABELS.variant] ?? '', c.labels[LABELS.instance] ?? c.id.slice(0, 12), generation, c.id, c.startedAt?.getTime() ?? Date.now());
-      inst.origin = `http://127.0.0.1:${c.ports[8080]}`;
+      inst.origin = portUrl(c, 8080)!;
       this.fleet.watch(inst);
       adopted.push(inst);
     }

@@ -32,6 +32,7 @@ import { checkHealth, ping } from '../serving/health.js';
 import type { ModelCache } from '../serving/model-cache.js';
 import { multiModelDir } from '../serving/multi-model-loader.js';
 import { modelDirFor, serveContainerSpec, servingOrigin } from '../serving/serve-container.js';
+import { modelStagingPlan } from '../serving/model-staging.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import { startFailurePhrase } from '../job-common/failure-reason.js';
 import { InstanceState, isAlive, isDead, isServing, markEnded, markRetiring, markServing, markStartFailed } from './fleet.js';
@@ -205,8 +206,12 @@ export class FleetRunner {
     const resolved = await rt.resolveImage(v.image);
     if (!resolved) throw new TerminalFailure(missingImage(v));
     if (!v.resolvedImage) this.recordResolvedImage(rec.name, plan, v, resolved.image.repoDigests[0] ?? `${resolved.local.replace(/:[^/:]+$/, '')}@${resolved.image.id}`);
+    // A cluster engine stages the model on the node it picks; one engine mounts the shared cache.
     // A multi-model variant's ModelDataUrl is a prefix: nothing is extracted at start; models load on first use.
-    const modelDir = await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.multiModel ? undefined : v.modelDataUrl, v.downloadTimeoutSeconds);
+    if (rt.stagesData && v.multiModel) throw new TerminalFailure('Multi-model endpoints cannot run on a cluster engine yet (SLIPWAY_RUNTIME=swarm); deploy them on a single engine.');
+    const model = rt.stagesData
+      ? { staging: await modelStagingPlan(this.deps.staging, this.deps.objects, this.deps.config.dataLimits, v.modelDataUrl) }
+      : { modelDir: await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.multiModel ? undefined : v.modelDataUrl, v.downloadTimeoutSeconds) };
     const host = await this.hostInfo();
     const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks, hostGpus(this.deps.config.containers.gpus));
     const id = `i-${randomBytes(8).toString('hex')}`;
@@ -232,7 +237,7 @@ export class FleetRunner {
         [LABEL_GENERATION]: String(plan.generation),
         [LABEL_CONFIG]: plan.endpointConfigName,
       },
-      modelDir,
+      ...model,
       ...(v.multiModel ? { modelsDir: await ensureDir(multiModelDir(this.deps.config.modelCacheDir, id)) } : {}),
       network,
       limits,

@@ -7,7 +7,7 @@
  */
 import { missingImageMessage } from '../../runtime/image-ref.js';
 import { rm } from 'node:fs/promises';
-import { LABELS, type BindMount, type ContainerInfo, type ContainerSpec } from '../../runtime/container-runtime.js';
+import { LABELS, type BindMount, type ContainerInfo, type ContainerSpec, type StagingPlan } from '../../runtime/container-runtime.js';
 import { logger } from '../../platform/logger.js';
 import type { ContainerCommand } from '../../resources/container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';
@@ -70,6 +70,8 @@ export interface HostContainerOptions {
   command: ContainerCommand;
   env: Record<string, string>;
   binds: (h: HostState) => BindMount[];
+  /** For engines that stage on their nodes (`runtime.stagesData`): the host's plan, used instead of `binds`. */
+  staging?: (h: HostState, index: number) => Promise<StagingPlan>;
   instanceType: string;
   isolated: boolean;
 }
@@ -320,7 +322,9 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     // Without the engine's figures the instance type's own limits apply unclamped.
     const limits = limitsFor(c.instanceType, engine?.cpus || Number.MAX_SAFE_INTEGER, engine?.memoryBytes || Number.MAX_SAFE_INTEGER, engine?.maxTasks, hostGpus(this.deps.config.containers.gpus));
     const ids: string[] = [];
-    for (const h of hosts) {
+    const remote = this.deps.runtime.stagesData === true;
+    if (remote && !c.staging) throw TerminalFailure.client(`This ${this.o.what} cannot run on a cluster engine yet: its data cannot be staged on the chosen node (docs/cluster.md).`);
+    for (const [i, h] of hosts.entries()) {
       let id = (await this.deps.runtime.inspectContainer(h.containerName))?.id;
       if (!id) {
         const spec: ContainerSpec = {
@@ -330,9 +334,11 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
           ...(c.command.cmd ? { cmd: c.command.cmd } : {}),
           env: c.env,
           labels: this.labels(rec, h.host),
-          binds: c.binds(h),
+          ...(remote ? { staging: await c.staging!(h, i) } : { binds: c.binds(h) }),
           hostname: h.host,
           ...specLimits(limits),
+          // Each SageMaker host is an instance of its own: on a cluster, a node of its own.
+          ...(remote && hosts.length > 1 ? { placement: { apartGroup: this.networkName(rec.name) } } : {}),
           ...(network ? { network: { name: network, aliases: [h.host] } } : c.isolated ? { networkDisabled: true } : {}),
         };
         id = await this.deps.runtime.createContainer(spec);

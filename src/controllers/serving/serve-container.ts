@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { containerCommand } from '../../resources/container-command.js';
 import type { ContainerLimits } from '../../resources/instance-types.js';
-import type { ContainerRuntime, ContainerSpec } from '../../runtime/container-runtime.js';
+import { portUrl, type ContainerRuntime, type ContainerSpec, type StagingPlan } from '../../runtime/container-runtime.js';
 import { specLimits } from '../resource-network.js';
 import { MODELS_MOUNT } from '../../resources/multi-model.js';
 import type { ModelCache } from './model-cache.js';
@@ -29,9 +29,12 @@ export interface ServeContainerInput {
   image: string;
   env: Record<string, string>;
   labels: Record<string, string>;
-  modelDir: string;
+  /** Bind-mounted at /opt/ml/model (one engine). */
+  modelDir?: string;
   /** Multi-model instances: the host directory mounted read-only at /opt/ml/models (serving/multi-model-loader.ts). */
   modelsDir?: string;
+  /** Instead of `modelDir`, for engines that stage on their nodes: the model data put in place there. */
+  staging?: StagingPlan;
   network: string;
   limits: ContainerLimits;
 }
@@ -46,20 +49,24 @@ export function serveContainerSpec(o: ServeContainerInput): ContainerSpec {
     ...(cmd.cmd ? { cmd: cmd.cmd } : {}),
     env: o.env,
     labels: o.labels,
-    binds: [
-      { hostPath: o.modelDir, containerPath: '/opt/ml/model', readOnly: true },
-      ...(o.modelsDir ? [{ hostPath: o.modelsDir, containerPath: MODELS_MOUNT, readOnly: true }] : []),
-    ],
+    ...(o.staging
+      ? { staging: o.staging }
+      : {
+          binds: [
+            { hostPath: o.modelDir ?? '', containerPath: '/opt/ml/model', readOnly: true },
+            ...(o.modelsDir ? [{ hostPath: o.modelsDir, containerPath: MODELS_MOUNT, readOnly: true }] : []),
+          ],
+        }),
     publishPorts: [8080],
     network: { name: o.network },
     ...specLimits(o.limits),
   };
 }
 
-/** After start: `http://127.0.0.1:<port>` of 8080, or how the container ended up without one. */
+/** After start: where 8080 is published (`portUrl`: 127.0.0.1 on one engine, the node's address on a cluster), or how the container ended up without one. */
 export async function servingOrigin(runtime: ContainerRuntime, containerId: string): Promise<{ origin: string } | { problem: string; running: boolean; exitCode: number | null | undefined }> {
   const info = await runtime.inspectContainer(containerId);
-  const port = info?.ports[8080];
-  if (port) return { origin: `http://127.0.0.1:${port}` };
+  const origin = info ? portUrl(info, 8080) : undefined;
+  if (origin) return { origin };
   return { problem: info?.running ? 'no published port' : `exit code ${info?.exitCode ?? 'unknown'}`, running: info?.running ?? false, exitCode: info?.exitCode };
 }

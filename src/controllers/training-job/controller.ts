@@ -37,6 +37,8 @@ import type { Clock } from '../../platform/clock.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
 import { wireTime } from '../../resources/wire-time.js';
 import { failureReasonFor } from '../job-common/failure-reason.js';
+import { TerminalFailure } from '../terminal-failure.js';
+import { collectHosts, trainingStagingPlan, unsupportedOnCluster } from './remote-staging.js';
 
 type JobRecord = ResourceRecord<'training-job'>;
 
@@ -141,6 +143,15 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       r.doc.TrainingStartTime ??= wireTime(this.now());
       setSecondaryStatus(r.doc, 'Downloading', this.now(), 'Starting the training job. Preparing the instances for training and downloading input data');
     });
+    if (this.runtime.stagesData) {
+      // A cluster engine: each host's node stages its own data when its container is created.
+      const refused = unsupportedOnCluster(rec.doc) ?? (this.deps.staging ? undefined : 'SLIPWAY_ADVERTISE_URL must be set with SLIPWAY_RUNTIME=swarm: nodes fetch input data from Slipway there.');
+      if (refused) throw TerminalFailure.client(refused);
+      this.update(rec.name, (r) => {
+        r.internal.step = 'staged';
+      });
+      return;
+    }
     let files = 0;
     let bytes = 0;
     for (const [i, h] of rec.internal.hosts!.entries()) {
@@ -169,6 +180,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       }),
       env: { ...(doc.Environment ?? {}), TRAINING_JOB_NAME: rec.name, TRAINING_JOB_ARN: rec.arn },
       binds: (h) => mountsFor(hostWorkspace(this.config.workDir, rec.name, h.host), doc),
+      ...(this.deps.staging ? { staging: (h, i) => trainingStagingPlan(this.deps.staging!, this.objects, this.deps.localPaths, doc, h.host, i) } : {}),
       instanceType: doc.ResourceConfig.InstanceType,
       isolated: doc.EnableNetworkIsolation === true,
     });
@@ -237,11 +249,16 @@ export class TrainingJobController extends HostJobController<'training-job', Job
     const hosts = rec.internal.hosts ?? [];
     const wss = hosts.map((h) => hostWorkspace(this.config.workDir, rec.name, h.host));
     let outcome: FinalOutcome;
+    // A cluster engine: model/, output/ and the failure file come back from each host's node first.
+    const lost = this.runtime.stagesData && this.deps.staging
+      ? await collectHosts(this.runtime, this.deps.staging, hosts.map((h, i) => ({ id: h.containerId ?? h.containerName, ws: wss[i]! })))
+      : undefined;
     if (doc.TrainingJobStatus === 'Stopping') {
       outcome = { status: 'Stopped', secondary: rec.internal.stopReason ?? 'Stopped' };
     } else {
       const reason = await this.jobs.hostFailureReason(rec, (bad) => readFile(wss[bad]!.failureFile, 'utf8').catch(() => undefined));
       outcome = reason === undefined ? { status: 'Completed' } : { status: 'Failed', reason };
+      if (reason === undefined && lost) outcome = { status: 'Failed', reason: `InternalServerError: The training output could not be collected from its node: ${lost}` };
     }
 
     if (outcome.status !== 'Failed') {

@@ -77,7 +77,7 @@ export interface ServiceSpec {
       Dir?: string;
       StopSignal?: string;
       StopGracePeriod?: number;
-      Mounts?: { Type: 'tmpfs'; Target: string; TmpfsOptions?: { SizeBytes?: number } }[];
+      Mounts?: ({ Type: 'tmpfs'; Target: string; TmpfsOptions?: { SizeBytes?: number } } | { Type: 'volume'; Source: string; Target: string })[];
     };
     Resources?: {
       Limits?: { NanoCPUs?: number; MemoryBytes?: number; Pids?: number };

@@ -19,6 +19,7 @@ import {
   type ContainerInfo,
   type ContainerRuntime,
   type ContainerSpec,
+  type CollectPlan,
   type ContainerStats,
   type EngineInfo,
   type ImageInfo,
@@ -28,7 +29,11 @@ import {
 } from '../container-runtime.js';
 import { DockerRuntime } from '../docker/docker-runtime.js';
 import { containerStartFailure, translateError } from '../docker/docker-mapping.js';
-import { NodeEngines } from './node-engines.js';
+import { ENGINE_LABEL, NodeEngines, clientFor } from './node-engines.js';
+import { STAGED_NODE_LABEL, SwarmStaging } from './swarm-staging.js';
+
+/** Services of one `placement.apartGroup` carry it, so the next member can avoid their nodes. */
+const APART_LABEL = 'slipway.swarm.apart';
 import { SwarmApi } from './swarm-api.js';
 import { abortReason, pause } from '../engine-helpers.js';
 import { followServiceLogs, serviceLogStream } from './swarm-logs.js';
@@ -64,6 +69,10 @@ export interface SwarmRuntimeOptions {
    * still waiting (no node with the resources, image being pulled); `inspectContainer` then says why.
    */
   startWaitMs?: number;
+  /** Image the stager and uploader of `ContainerSpec.staging` run in (stdlib Python 3, on every node). Default `slipway-base/python:bookworm`. */
+  stagerImage?: string;
+  /** Longest staging may take, waiting for a node included. Default 30 min. */
+  stageTimeoutMs?: number;
 }
 
 interface View {
@@ -109,6 +118,9 @@ export class SwarmRuntime implements ContainerRuntime {
   private readonly pollMs: number;
   private readonly startWaitMs: number;
   private selfId: Promise<string> | undefined;
+  private readonly staging: SwarmStaging;
+  /** Containers may run on any node: data is staged there (`ContainerSpec.staging`), never bind-mounted. */
+  readonly stagesData = true;
 
   constructor(opts: SwarmRuntimeOptions = {}) {
     const docker = opts.docker ?? new Docker();
@@ -119,6 +131,14 @@ export class SwarmRuntime implements ContainerRuntime {
     this.pollMs = opts.pollMs ?? 200;
     this.startWaitMs = opts.startWaitMs ?? 60_000;
     this.engines = opts.nodeAccess === false ? undefined : new NodeEngines(() => this.managerNodeId(), this.manager);
+    this.staging = new SwarmStaging(this.api, {
+      image: opts.stagerImage ?? 'slipway-base/python:bookworm',
+      pollMs: this.pollMs,
+      stageTimeoutMs: opts.stageTimeoutMs ?? 30 * 60_000,
+      collectTimeoutMs: 30 * 60_000,
+      nodeDocker: (id) => this.nodeDocker(id),
+      stop: (service, grace) => this.stopContainer(service, grace),
+    });
   }
 
   private managerNodeId(): Promise<string> {
@@ -127,6 +147,15 @@ export class SwarmRuntime implements ContainerRuntime {
       this.selfId = undefined;
       throw translateError(err, 'engine info');
     });
+  }
+
+  /** A client for one node's engine: the manager's own, or the node's `slipway.engine` label. */
+  private async nodeDocker(nodeId: string): Promise<Docker | undefined> {
+    if (nodeId === (await this.managerNodeId())) return this.api.docker;
+    if (!this.engines) return undefined;
+    const node = (await this.api.nodes()).find((n) => n.ID === nodeId);
+    const address = node?.Spec?.Labels?.[ENGINE_LABEL];
+    return address ? clientFor(address) : undefined;
   }
 
   async ping(): Promise<boolean> {
@@ -165,15 +194,57 @@ export class SwarmRuntime implements ContainerRuntime {
     if (!image) throw new RuntimeNotFoundError(`create container ${spec.name}: No such image: ${spec.image}`);
     // Refusals (binds, bad placement) come before anything is made.
     const body = toServiceSpec(spec, { image, gpuResource: this.gpuResource });
+    await this.clampReservations(body);
+    if (spec.placement?.apartGroup) await this.keepApart(body, spec.placement.apartGroup);
     if (spec.networkDisabled) {
       await this.networks.create(isolationNetworkFor(body.Name), { [ISOLATES_LABEL]: body.Name }, { internal: true });
     }
     try {
-      return await this.api.create(body);
+      return spec.staging ? await this.staging.create(spec, body) : await this.api.create(body);
     } catch (err) {
       if (spec.networkDisabled) await this.networks.remove(isolationNetworkFor(body.Name)).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * A reservation above every node's capacity would never be scheduled: cut it to the largest ready
+   * node, as limits are cut to the engine's capacity on one machine.
+   */
+  private async clampReservations(body: ReturnType<typeof toServiceSpec>): Promise<void> {
+    const r = body.TaskTemplate.Resources?.Reservations;
+    if (!r || (!r.NanoCPUs && !r.MemoryBytes)) return;
+    const ready = (await this.api.nodes()).filter((n) => n.Status?.State === 'ready');
+    const max = (f: (n: RawNode) => number | undefined) => Math.max(0, ...ready.map((n) => f(n) ?? 0));
+    const cpus = max((n) => n.Description?.Resources?.NanoCPUs);
+    const mem = max((n) => n.Description?.Resources?.MemoryBytes);
+    if (r.NanoCPUs && cpus) r.NanoCPUs = Math.min(r.NanoCPUs, cpus);
+    if (r.MemoryBytes && mem) r.MemoryBytes = Math.min(r.MemoryBytes, mem);
+  }
+
+  /**
+   * `placement.apartGroup`: not on a node another member of the group runs on (or is staged on).
+   * Swarm has no anti-affinity between services, so it becomes `node.id!=…` constraints; the
+   * scheduler still picks among the rest.
+   */
+  private async keepApart(body: ReturnType<typeof toServiceSpec>, group: string): Promise<void> {
+    body.Labels[APART_LABEL] = group;
+    const members = (await this.api.services({ [APART_LABEL]: group })).filter((s) => s.Spec.Name !== body.Name);
+    // Staged members name their node in a label; tasks are only needed for the others.
+    const tasks = await this.api.tasks(members.map((m) => m.ID)).catch(() => [] as RawTask[]);
+    const taken = new Set<string>();
+    for (const m of members) {
+      const node = m.Spec.Labels[STAGED_NODE_LABEL] ?? currentTask(tasks.filter((t) => t.ServiceID === m.ID))?.NodeID;
+      if (node) taken.add(node);
+    }
+    if (taken.size === 0) return;
+    body.TaskTemplate.Placement = { Constraints: [...(body.TaskTemplate.Placement?.Constraints ?? []), ...[...taken].map((n) => `node.id!=${n}`)] };
+  }
+
+  /** Sends an ended staged container's folders back from its node (swarm-staging.ts). */
+  async collectStaged(id: string, plan: CollectPlan): Promise<void> {
+    const v = await this.mustView(id, `collect from container ${id}`);
+    await this.staging.collect(v.service, plan, async (nodeId) => (await this.api.nodes()).find((n) => n.ID === nodeId)?.Status?.State === 'ready');
   }
 
   private async find(id: string): Promise<RawService | undefined> {
@@ -208,6 +279,7 @@ export class SwarmRuntime implements ContainerRuntime {
   async startContainer(id: string): Promise<void> {
     const v = await this.mustView(id, `start container ${id}`);
     if (!startRequested(v.service) || v.service.Spec.Labels[STOPPED_LABEL]) {
+      await this.staging.release(v.service);
       await this.api.update(v.service.ID, (s) => {
         delete s.Labels[STOPPED_LABEL];
         if ('ReplicatedJob' in s.Mode) s.Mode.ReplicatedJob.TotalCompletions = 1;
@@ -298,6 +370,7 @@ export class SwarmRuntime implements ContainerRuntime {
     const node = v.phase === 'ended' ? undefined : await this.onNode(v);
     await this.api.remove(v.service.ID);
     if (node) await node.rt.killContainer(node.container, 'SIGKILL').catch(() => undefined);
+    await this.staging.cleanup(v.service);
     const isolation = isolationNetworkFor(v.service.Spec.Name);
     // Swarm detaches the task a moment after the service goes: the network waits for that.
     if (await this.networks.inspect(isolation)) await this.networks.remove(isolation);
@@ -327,9 +400,20 @@ export class SwarmRuntime implements ContainerRuntime {
   }
 
   async listContainers(labels: Record<string, string>, opts: { all?: boolean } = {}): Promise<ContainerInfo[]> {
-    const services = await this.api.services(labels);
-    if (services.length === 0) return [];
-    const [tasks, nodes] = await Promise.all([this.api.tasks(services.map((s) => s.ID)), this.api.nodes()]);
+    let services: RawService[] = [];
+    let tasks: RawTask[] = [];
+    let nodes: RawNode[] = [];
+    for (let attempt = 0; ; attempt++) {
+      services = await this.api.services(labels);
+      if (services.length === 0) return [];
+      try {
+        [tasks, nodes] = await Promise.all([this.api.tasks(services.map((s) => s.ID)), this.api.nodes()]);
+        break;
+      } catch (err) {
+        // A service deleted between the two calls makes the task filter fail: list again.
+        if (!(err instanceof RuntimeNotFoundError) || attempt >= 4) throw err;
+      }
+    }
     const infos = await Promise.all(
       services.map((s) => this.infoOf(this.viewOf(s, tasks.filter((t) => t.ServiceID === s.ID), nodes))),
     );

@@ -1,0 +1,84 @@
+/**
+ * @module controllers/training-job/remote-staging — a training host's /opt/ml for an engine that
+ * stages on its nodes (`runtime.stagesData`, docs/cluster.md): the same tree `workspace.ts` lays
+ * out on this host, described as a manifest the node's stager fetches, and the way back (model,
+ * output and the failure file land in the host's workspace folder here, so finalize reads them as
+ * on one engine).
+ */
+import { mkdir } from 'node:fs/promises';
+import type { CollectPlan, ContainerRuntime, StagingPlan } from '../../runtime/container-runtime.js';
+import type { LocalPaths } from '../../storage/local-paths.js';
+import type { ObjectStore } from '../../storage/object-store.js';
+import { channelInputMode, hyperparametersJson, inputDataConfigJson, resourceConfigJson } from '../../resources/training-config-files.js';
+import type { TrainingJobDoc } from '../../resources/training-job.js';
+import { channelObjects } from '../job-common/data-source.js';
+import type { StagedObject, StagingSessions } from '../staging/staging-sessions.js';
+import { TerminalFailure } from '../terminal-failure.js';
+import type { HostWorkspace } from './workspace.js';
+
+export const ML_ROOT = '/opt/ml';
+
+/** What a cluster engine cannot do for a training job yet; refused before anything runs. */
+export function unsupportedOnCluster(doc: TrainingJobDoc): string | undefined {
+  if ((doc.InputDataConfig ?? []).some((ch) => channelInputMode(doc, ch) === 'Pipe')) {
+    return 'Pipe input mode is not supported with SLIPWAY_RUNTIME=swarm yet; use File mode (docs/cluster.md).';
+  }
+  if (doc.CheckpointConfig) return 'CheckpointConfig is not supported with SLIPWAY_RUNTIME=swarm yet (docs/cluster.md).';
+  if (doc.TensorBoardOutputConfig) return 'TensorBoardOutputConfig is not supported with SLIPWAY_RUNTIME=swarm yet (docs/cluster.md).';
+  const local = [...(doc.InputDataConfig ?? []).map((c) => c.DataSource.S3DataSource?.S3Uri ?? ''), doc.OutputDataConfig.S3OutputPath].find((u) => u.startsWith('file:'));
+  if (local) return `file:// locations (${local}) cannot be used with SLIPWAY_RUNTIME=swarm: containers run on other machines.`;
+  return undefined;
+}
+
+/** The staging plan of host `hostIndex` (`host` = algo-N). */
+export async function trainingStagingPlan(
+  sessions: StagingSessions,
+  objects: ObjectStore,
+  paths: LocalPaths,
+  doc: TrainingJobDoc,
+  host: string,
+  hostIndex: number,
+): Promise<StagingPlan> {
+  const dirs = ['input/config', 'input/data', 'model', 'output', 'output/data', 'checkpoints'];
+  const inline = [
+    { path: 'input/config/hyperparameters.json', content: JSON.stringify(hyperparametersJson(doc)) },
+    { path: 'input/config/inputdataconfig.json', content: JSON.stringify(inputDataConfigJson(doc)) },
+    { path: 'input/config/resourceconfig.json', content: JSON.stringify(resourceConfigJson(doc, host)) },
+  ];
+  if (doc.AlgorithmSpecification.MetricDefinitions?.length) {
+    inline.push({ path: 'input/config/metric-definition-regex.json', content: JSON.stringify(doc.AlgorithmSpecification.MetricDefinitions) });
+  }
+  const staged: StagedObject[] = [];
+  for (const ch of doc.InputDataConfig ?? []) {
+    const src = ch.DataSource.S3DataSource;
+    if (!src) throw TerminalFailure.client(`Channel ${ch.ChannelName}: only S3DataSource is supported by Slipway.`);
+    dirs.push(`input/data/${ch.ChannelName}`);
+    for (const obj of await channelObjects(objects, src, hostIndex, doc.ResourceConfig.InstanceCount, paths)) {
+      staged.push({ path: `input/data/${ch.ChannelName}/${obj.relPath}`, size: obj.size, open: () => obj.open() });
+    }
+  }
+  const session = sessions.download({ dirs, inline, objects: staged });
+  return { mountPath: ML_ROOT, url: session.url, outcome: session.outcome };
+}
+
+/**
+ * Brings every host's model/ and output/ (failure file included) back into its workspace folder.
+ * Returns the first failure's words, or undefined when all arrived.
+ */
+export async function collectHosts(runtime: ContainerRuntime, sessions: StagingSessions, hosts: { id: string; ws: HostWorkspace }[]): Promise<string | undefined> {
+  const results = await Promise.all(
+    hosts.map(async ({ id, ws }) => {
+      await mkdir(ws.model, { recursive: true });
+      await mkdir(ws.outputData, { recursive: true });
+      const session = sessions.upload(ws.root, ['model', 'output']);
+      const plan: CollectPlan = { paths: ['model', 'output'], url: session.url, outcome: session.outcome };
+      try {
+        await runtime.collectStaged!(id, plan);
+        return undefined;
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+    }),
+  );
+  return results.find((r) => r !== undefined);
+}

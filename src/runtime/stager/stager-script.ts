@@ -1,0 +1,143 @@
+/**
+ * @module runtime/stager/stager-script — the stager and uploader a cluster engine runs beside a
+ * staged container (docs/cluster.md, "Data staging on the node the engine chose"): stdlib Python
+ * 3, run as `python3 -c STAGER_SCRIPT <mode> <session url> <root> [paths…]` in the base image every
+ * node holds. It talks only to its Slipway session URL (controllers/staging/staging-sessions.ts).
+ *
+ *   stage    GET manifest; make dirs, write inline files, download objects (8 at a time), unpack
+ *            `.tar.gz` objects under budgets (bytes, entries, nothing outside the target); POST
+ *            report (ok or the error)
+ *   collect  PUT every file under the given folders of root; POST report
+ */
+
+/** Exit code of a stager that reported a failure. */
+export const STAGER_FAILED_EXIT = 3;
+
+export const STAGER_SCRIPT = String.raw`
+import json, os, signal, sys, tarfile, time, urllib.parse, urllib.request, shutil
+from concurrent.futures import ThreadPoolExecutor
+
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+mode, base, root = sys.argv[1], sys.argv[2].rstrip('/'), os.path.realpath(sys.argv[3])
+
+def call(method, url, data=None, timeout=120):
+    req = urllib.request.Request(url, data=data, method=method)
+    return urllib.request.urlopen(req, timeout=timeout)
+
+def report(error=None):
+    body = json.dumps({} if error is None else {'error': error}).encode()
+    for attempt in range(5):
+        try:
+            call('POST', base + '/report', body).read()
+            return
+        except Exception as e:
+            time.sleep(1 + attempt)
+
+def inside(rel):
+    p = os.path.realpath(os.path.join(root, rel))
+    if p != root and not p.startswith(root + os.sep):
+        raise ValueError('path outside the staging root: ' + rel)
+    return p
+
+def fetch(obj):
+    dest = inside(obj['path'])
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    for attempt in range(3):
+        try:
+            with call('GET', obj['url'], timeout=300) as r, open(dest, 'wb') as f:
+                shutil.copyfileobj(r, f, 1 << 20)
+            if os.path.getsize(dest) != obj['size']:
+                raise IOError('short download of %s' % obj['path'])
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+            time.sleep(1 + attempt)
+
+def unpack(obj):
+    target = inside(obj['path'])
+    os.makedirs(target, exist_ok=True)
+    max_bytes, max_entries = obj['extract']['maxBytes'], obj['extract']['maxEntries']
+    total, entries = 0, 0
+    with call('GET', obj['url'], timeout=300) as r, tarfile.open(fileobj=r, mode='r|gz') as tf:
+        for m in tf:
+            entries += 1
+            if entries > max_entries:
+                raise ValueError('the archive has more than %d entries (SLIPWAY_MODEL_DATA_MAX_ENTRIES)' % max_entries)
+            name = m.name.lstrip('./') if m.name not in ('.', './') else ''
+            if os.path.isabs(m.name) or '..' in m.name.split('/'):
+                raise ValueError('archive entry outside the target: ' + m.name)
+            dest = os.path.realpath(os.path.join(target, name))
+            if dest != target and not dest.startswith(target + os.sep):
+                raise ValueError('archive entry outside the target: ' + m.name)
+            if m.isdir():
+                os.makedirs(dest, exist_ok=True)
+            elif m.isfile():
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                src = tf.extractfile(m)
+                with open(dest, 'wb') as f:
+                    while True:
+                        chunk = src.read(1 << 20)
+                        if not chunk:
+                            break
+                        total += len(chunk)
+                        if total > max_bytes:
+                            raise ValueError('the archive unpacks to more than %d bytes (SLIPWAY_MODEL_DATA_MAX_BYTES)' % max_bytes)
+                        f.write(chunk)
+                os.chmod(dest, 0o755 if m.mode & 0o111 else 0o644)
+            elif m.issym():
+                link = os.path.realpath(os.path.join(os.path.dirname(dest), m.linkname))
+                if link != target and not link.startswith(target + os.sep):
+                    raise ValueError('archive link outside the target: ' + m.name)
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                os.symlink(m.linkname, dest)
+            # other entry types (devices, FIFOs, hard links) are skipped
+        # Read the archive's padding too, so the server sees the whole response taken.
+        while r.read(1 << 20):
+            pass
+
+def stage():
+    with call('GET', base + '/manifest') as r:
+        m = json.load(r)
+    for d in m['dirs']:
+        p = inside(d)
+        os.makedirs(p, exist_ok=True)
+        os.chmod(p, 0o777)
+    for f in m['inline']:
+        p = inside(f['path'])
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, 'w') as out:
+            out.write(f['content'])
+    plain = [o for o in m['objects'] if 'extract' not in o]
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(fetch, plain))
+    for o in m['objects']:
+        if 'extract' in o:
+            unpack(o)
+
+def collect(paths):
+    for top in paths:
+        start = inside(top)
+        for dirpath, _dirs, files in os.walk(start):
+            for name in files:
+                p = os.path.join(dirpath, name)
+                if os.path.islink(p) or not os.path.isfile(p):
+                    continue
+                rel = os.path.relpath(p, root)
+                with open(p, 'rb') as f:
+                    req = urllib.request.Request(base + '/put/' + urllib.parse.quote(rel), data=f, method='PUT')
+                    req.add_header('Content-Length', str(os.path.getsize(p)))
+                    urllib.request.urlopen(req, timeout=600).read()
+
+try:
+    if mode == 'stage':
+        stage()
+    else:
+        collect(sys.argv[4:])
+except Exception as e:
+    print('slipway-stager: %s failed: %s' % (mode, e), file=sys.stderr, flush=True)
+    report('%s: %s' % (type(e).__name__, e))
+    sys.exit(3)
+report()
+print('slipway-stager: %s done' % mode, flush=True)
+`;

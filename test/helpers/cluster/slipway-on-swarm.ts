@@ -1,0 +1,62 @@
+/**
+ * @module test/helpers/cluster/slipway-on-swarm — an in-process Slipway whose runtime is the
+ * harness's Swarm (SLIPWAY_RUNTIME=swarm as the composition root would build it), listening where
+ * the nodes reach it (the host's bridge address) and advertising that URL to stagers.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { startSlipway, type SlipwayServer } from '../../../src/server/app.js';
+import { SwarmRuntime } from '../../../src/runtime/swarm/swarm-runtime.js';
+import type { Cluster } from './swarm-cluster.js';
+
+export interface SlipwayOnSwarm {
+  server: SlipwayServer;
+  swarm: SwarmRuntime;
+  /** For clients on this host. */
+  url: string;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '0.0.0.0', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startSlipwayOnSwarm(cluster: Cluster): Promise<SlipwayOnSwarm> {
+  const swarm = new SwarmRuntime({ docker: new Docker({ socketPath: cluster.manager.dockerHost.slice('unix://'.length) }), pollMs: 200 });
+  const home = mkdtempSync(join(tmpdir(), 'slipway-swarm-'));
+  // Overlays cannot keep containers off the host (docs/cluster.md, "Isolation in cluster mode").
+  const saved = process.env.SLIPWAY_CONTAINER_HOST_ACCESS;
+  process.env.SLIPWAY_CONTAINER_HOST_ACCESS = 'allow';
+  const restore = () => {
+    if (saved === undefined) delete process.env.SLIPWAY_CONTAINER_HOST_ACCESS;
+    else process.env.SLIPWAY_CONTAINER_HOST_ACCESS = saved;
+  };
+  try {
+    const port = await freePort();
+    const server = await startSlipway({ home, host: '0.0.0.0', port, runtime: swarm, advertiseUrl: `http://${cluster.hostAddress}:${port}` });
+    return {
+      server,
+      swarm,
+      url: `http://127.0.0.1:${server.port}`,
+      close: async () => {
+        await server.close();
+        restore();
+        rmSync(home, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    restore();
+    rmSync(home, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * @module test/integration/staging/stager-script.int.test — the cluster stager and uploader
+ * (runtime/stager/stager-script.ts) run as the nodes run them (`python3 -c SCRIPT …`), against
+ * Slipway's staging sessions (controllers/staging/staging-sessions.ts) on a real HTTP server:
+ * files, inline config, tar.gz unpacking under budgets, hostile archives, uploads bounded to
+ * their folders, and unknown sessions.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { c as tarCreate } from 'tar';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StagingSessions, STAGING_PREFIX, type StagedObject } from '../../../src/controllers/staging/staging-sessions.js';
+import { STAGER_SCRIPT } from '../../../src/runtime/stager/stager-script.js';
+
+let server: Server;
+let sessions: StagingSessions;
+let work: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'stager-'));
+  server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path.startsWith(STAGING_PREFIX)) void sessions.handle(req, res, path);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  sessions = new StagingSessions(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+});
+
+afterAll(async () => {
+  sessions.stop();
+  await new Promise<void>((r) => server.close(() => r()));
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Runs the script without blocking this process: the sessions it talks to are served here. */
+function run(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('python3', ['-c', STAGER_SCRIPT, ...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+    let stderr = '';
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+const bytes = (b: Buffer | string): StagedObject => {
+  const buf = Buffer.from(b);
+  return { path: '', size: buf.length, open: async () => Readable.from([buf]) };
+};
+
+async function tarGz(files: Record<string, string>, extra?: (dir: string) => void): Promise<Buffer> {
+  const dir = mkdtempSync(join(work, 'src-'));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  extra?.(dir);
+  const out = join(work, `${Math.random()}.tar.gz`);
+  const { readdirSync } = await import('node:fs');
+  await tarCreate({ gzip: true, cwd: dir, file: out, portable: true }, readdirSync(dir));
+  return readFileSync(out);
+}
+
+const limits = { maxBytes: 1024 * 1024, maxEntries: 100 };
+
+describe('the stager against staging sessions', () => {
+  it('stages dirs, inline files, objects and a model archive, then reports success', async () => {
+    const root = mkdtempSync(join(work, 'root-'));
+    const archive = await tarGz({ 'weights.txt': 'w=1', 'sub/code.py': 'print(1)' });
+    const s = sessions.download({
+      dirs: ['model', 'input/data/train'],
+      inline: [{ path: 'input/config/resourceconfig.json', content: '{"current_host":"algo-1"}' }],
+      objects: [
+        { ...bytes('1,2,3\n'), path: 'input/data/train/part/a.csv' },
+        { ...bytes(archive), path: 'model', extract: limits },
+      ],
+    });
+    const r = await run(['stage', s.url, root]);
+    expect(r.status, r.stderr).toBe(0);
+    await expect(s.outcome).resolves.toBeUndefined();
+    expect(readFileSync(join(root, 'input/data/train/part/a.csv'), 'utf8')).toBe('1,2,3\n');
+    expect(readFileSync(join(root, 'input/config/resourceconfig.json'), 'utf8')).toContain('algo-1');
+    expect(readFileSync(join(root, 'model/weights.txt'), 'utf8')).toBe('w=1');
+    expect(readFileSync(join(root, 'model/sub/code.py'), 'utf8')).toBe('print(1)');
+  });
+
+  it('refuses an archive over the byte budget, with too many entries, or with a link out of the folder', async () => {
+    const cases: [Buffer, RegExp, { maxBytes: number; maxEntries: number }][] = [
+      [await tarGz({ 'big.bin': 'x'.repeat(5000) }), /more than 1000 bytes.*SLIPWAY_MODEL_DATA_MAX_BYTES/, { maxBytes: 1000, maxEntries: 100 }],
+      [await tarGz({ a: '1', b: '2', c: '3' }), /more than 2 entries/, { maxBytes: 1000, maxEntries: 2 }],
+      [await tarGz({}, (d) => symlinkSync('/etc/passwd', join(d, 'evil'))), /link outside the target/, limits],
+    ];
+    for (const [archive, reason, lim] of cases) {
+      const root = mkdtempSync(join(work, 'root-'));
+      const s = sessions.download({ dirs: ['model'], inline: [], objects: [{ ...bytes(archive), path: 'model', extract: lim }] });
+      const r = await run(['stage', s.url, root]);
+      expect(r.status).toBe(3);
+      await expect(s.outcome).rejects.toThrow(reason);
+    }
+  });
+
+  it('refuses manifest paths outside its root', async () => {
+    const root = mkdtempSync(join(work, 'root-'));
+    const s = sessions.download({ dirs: [], inline: [{ path: '../escape.txt', content: 'x' }], objects: [] });
+    expect((await run(['stage', s.url, root])).status).toBe(3);
+    await expect(s.outcome).rejects.toThrow(/outside the staging root/);
+    expect(existsSync(join(root, '..', 'escape.txt'))).toBe(false);
+  });
+
+  it('collects folders into the upload root; the session accepts only its folders and its budget', async () => {
+    const root = mkdtempSync(join(work, 'root-'));
+    mkdirSync(join(root, 'model/deep'), { recursive: true });
+    mkdirSync(join(root, 'output'), { recursive: true });
+    writeFileSync(join(root, 'model/deep/m.bin'), 'model!');
+    writeFileSync(join(root, 'output/failure'), 'it broke');
+    const dest = mkdtempSync(join(work, 'dest-'));
+    const up = sessions.upload(dest, ['model', 'output']);
+    const r = await run(['collect', up.url, root, 'model', 'output']);
+    expect(r.status, r.stderr).toBe(0);
+    await up.outcome;
+    expect(readFileSync(join(dest, 'model/deep/m.bin'), 'utf8')).toBe('model!');
+    expect(readFileSync(join(dest, 'output/failure'), 'utf8')).toBe('it broke');
+
+    const other = sessions.upload(dest, ['model'], 10);
+    const put = (path: string, body: string) => fetch(`${other.url}/put/${path}`, { method: 'PUT', body });
+    expect((await put('input%2Fx', 'x')).status).toBe(400);
+    expect((await put('..%2F..%2Fetc%2Fx', 'x')).status).toBe(400);
+    expect((await put('model%2Fbig', 'x'.repeat(11))).status).toBe(413);
+    expect((await fetch(`${sessions.baseUrl}${STAGING_PREFIX}not-a-session/manifest`)).status).toBe(404);
+  });
+});
