@@ -105,6 +105,9 @@ describe('hyperparameter tuning jobs', () => {
       expect(err, what).toMatchObject({ name: 'ValidationException' });
       expect(err!.message, what).toMatch(message);
     }
+    // A GPU type on a host that offers no GPUs: refused up front, as each training job would be.
+    const gpu = await errorOf(sm.send(new CreateHyperParameterTuningJobCommand(tuningInput(`${prefix}-8`, sleeper, bucket, {}, { ResourceConfig: { InstanceType: 'ml.g4dn.xlarge', InstanceCount: 1, VolumeSizeInGB: 1 } }))));
+    expect(gpu).toMatchObject({ name: 'ResourceLimitExceeded', message: expect.stringMatching(/'ml\.g4dn\.xlarge for training job usage'/) });
     const listed = await sm.send(new ListHyperParameterTuningJobsCommand({ NameContains: prefix }));
     expect(listed.HyperParameterTuningJobSummaries).toEqual([]);
     expect(await errorOf(describeTuning(sm, `${prefix}-1`))).toMatchObject({ name: 'ResourceNotFound' });

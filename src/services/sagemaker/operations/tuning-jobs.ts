@@ -34,6 +34,7 @@ import { listResources } from '../list-params.js';
 import { requestJobStop } from '../job-operations.js';
 import { checkRoleArn } from '../role-check.js';
 import { checkCreateTags } from './tags.js';
+import { checkGpuQuota } from '../gpu-quota.js';
 import { checkCreate as checkTrainingJob, createTrainingJob } from './training-jobs.js';
 
 const KIND = 'hyper-parameter-tuning-job';
@@ -190,6 +191,9 @@ export function tuningJobOperations(deps: SageMakerDeps): OperationHandlers<Sage
     // The first child, checked as CreateTrainingJob would check it: a definition it would refuse fails here, not later.
     const sample = childTrainingRequest(def, childJobName(name, arn, 0), decodePoint(dims, dims.map(() => 0)), cfg.HyperParameterTuningJobObjective);
     checkTrainingJob(sample as CreateTrainingJobRequest);
+    // GPU types on a host without GPUs: refused here, as each child would be.
+    const rc = (def.ResourceConfig ?? {}) as { InstanceType?: string; InstanceCount?: number };
+    checkGpuQuota(rc.InstanceType, rc.InstanceCount ?? 1, 'training job', deps.config.containers.gpus);
     checkRoleArn(deps, ctx, def.RoleArn, 'job');
     const tags = checkCreateTags(input.Tags);
     const t = now();
