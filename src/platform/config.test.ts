@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, parseCredentialsFile } from './config.js';
 
 const home = mkdtempSync(join(tmpdir(), 'slipway-config-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 describe('authentication settings', () => {
   it('leave authentication off when no credentials are configured', () => {
