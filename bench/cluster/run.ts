@@ -126,7 +126,15 @@ try {
 } finally {
   await swarm?.close();
   await engine.close();
-  execFileSync('bash', ['-c', `docker ps -aq --filter label=slipway.home=${engineHome} | xargs -r docker rm -f >/dev/null; docker network ls -q --filter label=slipway.home=${engineHome} | xargs -r docker network rm >/dev/null 2>&1 || true`]);
+  // Endpoints are deleted as they are measured; whatever a failed round left goes here, firewall rules included.
+  execFileSync('bash', [
+    '-c',
+    `docker ps -aq --filter label=slipway.home=${engineHome} | xargs -r docker rm -f >/dev/null
+     for n in $(docker network ls -q --filter label=slipway.home=${engineHome} --format '{{.Name}}'); do
+       docker network rm "$n" >/dev/null
+       iptables -S | grep -F "slipway-isolation:$n:" | sed 's/^-A/-D/' | while read -r rule; do eval iptables "$rule"; done
+     done`,
+  ]);
   rmSync(engineHome, { recursive: true, force: true });
   cluster.down();
 }

@@ -135,6 +135,15 @@ try {
 } finally {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
-  execFileSync('bash', ['-c', `docker ps -aq --filter label=slipway.home=${home} | xargs -r docker rm -f >/dev/null`]);
+  // The server leaves its endpoints' containers and networks (with their host firewall rules,
+  // tagged slipway-isolation:<network>) when it stops: remove all three.
+  execFileSync('bash', [
+    '-c',
+    `docker ps -aq --filter label=slipway.home=${home} | xargs -r docker rm -f >/dev/null
+     for n in $(docker network ls -q --filter label=slipway.home=${home} --format '{{.Name}}'); do
+       docker network rm "$n" >/dev/null
+       iptables -S | grep -F "slipway-isolation:$n:" | sed 's/^-A/-D/' | while read -r rule; do eval iptables "$rule"; done
+     done`,
+  ]);
   rmSync(home, { recursive: true, force: true });
 }
