@@ -4,6 +4,7 @@
  * session's summary and transcript once the file is done.
  */
 import { expect, it } from 'vitest';
+import type { AwsModel } from './aws-model.js';
 import type { OpRun } from './op-suite.js';
 import type { FuzzSession } from './runner.js';
 
@@ -31,12 +32,21 @@ export function defineOperationSweep(o: {
   });
 }
 
+/** The test that every routed operation has a fixture and is in the official model (at least `minOps` of them). */
+export function defineFixtureCoverage(ops: readonly string[], model: Pick<AwsModel, 'operations'>, fixtures: Record<string, unknown>, minOps = 1): void {
+  it('has a fixture for every routed operation, and every one is in the official model', () => {
+    expect(ops.length).toBeGreaterThanOrEqual(minOps);
+    expect(ops.filter((op) => !model.operations[op])).toEqual([]);
+    expect(ops.filter((op) => !fixtures[op])).toEqual([]);
+  });
+}
+
 /**
  * The run arguments a document-protocol operation gets at position `i` of `ops`: malformed bodies
  * always, and the oversized body plus the HTTP-level edges for `edgeOp`, the surface's cheap one.
  */
 export function sweepRun(
-  o: Pick<OpRun, 'session' | 'base' | 'wire' | 'model' | 'cap'> & { ops: readonly string[]; edgeOp: string; indexBase?: number },
+  o: Pick<OpRun, 'session' | 'base' | 'wire' | 'model' | 'cap'> & { ops: readonly string[]; edgeOp: string; indexBase?: number; hugeBytes?: number },
   op: string,
   i: number,
   fixture: OpRun['fixture'],
@@ -52,7 +62,7 @@ export function sweepRun(
     opsLeft: o.ops.length - i,
     cap: o.cap,
     malformed: true,
-    ...(op === o.edgeOp ? { huge: { bytes: HUGE_BODY_BYTES }, edges: true } : {}),
+    ...(op === o.edgeOp ? { huge: { bytes: o.hugeBytes ?? HUGE_BODY_BYTES }, edges: true } : {}),
   };
 }
 
