@@ -46,6 +46,22 @@ export function pickInstance(variant: VariantRoute): InstanceRoute | undefined {
   return best;
 }
 
+/**
+ * The shadow variant and the share of requests it gets a copy of: its weight relative to the
+ * production variants' (weight 0.5 beside 1: half; equal or more: all), as SageMaker's shadow tests
+ * set the sampling through the variant weights. None without a shadow of weight > 0.
+ */
+export function shadowOf(variants: readonly VariantRoute[]): EndpointRoute['shadow'] {
+  let production = 0;
+  let shadow: VariantRoute | undefined;
+  for (const v of variants) {
+    if (v.shadow) shadow = v;
+    else production += v.weight;
+  }
+  if (!shadow || shadow.weight <= 0) return undefined;
+  return { variant: shadow, share: production > 0 ? Math.min(1, shadow.weight / production) : 1 };
+}
+
 export class RoutingTable implements RoutePublisher {
   private readonly routes = new Map<string, EndpointRoute>();
   private restore: { done: Promise<void>; finish: () => void } | undefined;
@@ -71,11 +87,7 @@ export class RoutingTable implements RoutePublisher {
       oldVariants.set(v.name, v);
       for (const i of v.instances) oldInstances.set(i.instanceId, i);
     }
-    const next: EndpointRoute = {
-      name: route.name,
-      arn: route.arn,
-      ...(route.capture ? { capture: route.capture } : {}),
-      variants: route.variants.map((v) => ({
+    const variants: VariantRoute[] = route.variants.map((v) => ({
         name: v.name,
         weight: v.weight,
         ...(v.shadow ? { shadow: true } : {}),
@@ -89,7 +101,14 @@ export class RoutingTable implements RoutePublisher {
           }
           return { ...i, outstanding: 0, served: 0, broken: false };
         }),
-      })),
+    }));
+    const shadow = shadowOf(variants);
+    const next: EndpointRoute = {
+      name: route.name,
+      arn: route.arn,
+      ...(route.capture ? { capture: route.capture } : {}),
+      variants,
+      ...(shadow ? { shadow } : {}),
     };
     this.routes.set(key, next);
     for (const gone of oldInstances.values()) this.emitRemoved(gone);

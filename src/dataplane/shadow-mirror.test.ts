@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EndpointRoute, VariantRoute } from './routing-table.js';
-import { pickVariant } from './routing-table.js';
+import { pickVariant, shadowOf } from './routing-table.js';
 import { sampleShadow } from './shadow-mirror.js';
 
 const inst = (id: string, variant: string) => ({ instanceId: id, variant, origin: `http://127.0.0.1:1`, logStream: `${variant}/${id}`, outstanding: 0, served: 0, broken: false });
@@ -11,7 +11,10 @@ const v = (name: string, weight: number, shadow = false, instances = 1): Variant
   ...(shadow ? { shadow: true } : {}),
   instances: Array.from({ length: instances }, (_, i) => inst(`${name}${i}`, name)),
 });
-const route = (...variants: VariantRoute[]): EndpointRoute => ({ name: 'e', arn: 'arn', variants });
+const route = (...variants: VariantRoute[]): EndpointRoute => {
+  const shadow = shadowOf(variants);
+  return { name: 'e', arn: 'arn', variants, ...(shadow ? { shadow } : {}) };
+};
 
 describe('shadow sampling', () => {
   it('copies the share the shadow’s weight is of production’s, all of it at equal weight or more', () => {

@@ -8,9 +8,8 @@
  *      └─ sampled ──▶ ShadowMirror.send ──▶ shadow instance ──▶ metrics, capture, dropped
  *
  * Sampling: the shadow's weight relative to the production variant's is the share of requests
- * copied (weight 0.5 beside 1: half; equal weights or more: all), as SageMaker's shadow tests set
- * the sampling percentage through the variant weights (UpdateEndpointWeightsAndCapacities changes
- * it live). Copies are bounded: past MAX_IN_FLIGHT unanswered copies per shadow variant, new ones
+ * copied (routing-table.ts `shadowOf`, worked out when the route is published, so
+ * UpdateEndpointWeightsAndCapacities changes it live). Copies are bounded: past MAX_IN_FLIGHT unanswered copies per shadow variant, new ones
  * are skipped (and counted in `skipped`), so a slow shadow can never hold memory or sockets that
  * production needs.
  */
@@ -28,15 +27,10 @@ const MAX_KEPT_RESPONSE = 6 * 1024 * 1024;
 
 /** The shadow variant a request is copied to, or undefined (not sampled, or no shadow serving). */
 export function sampleShadow(route: EndpointRoute, random: () => number = Math.random): VariantRoute | undefined {
-  let production = 0;
-  let shadow: VariantRoute | undefined;
-  for (const v of route.variants) {
-    if (v.shadow) shadow = v;
-    else production += v.weight;
-  }
-  if (!shadow || shadow.weight <= 0 || shadow.instances.length === 0) return undefined;
-  const share = production > 0 ? Math.min(1, shadow.weight / production) : 1;
-  return random() < share ? shadow : undefined;
+  const s = route.shadow;
+  // The common case (no shadow) costs one property read; the share was worked out at publish.
+  if (!s || s.variant.instances.length === 0) return undefined;
+  return random() < s.share ? s.variant : undefined;
 }
 
 export interface ShadowMirrorDeps {

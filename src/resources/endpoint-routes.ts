@@ -45,6 +45,12 @@ export interface EndpointRoute {
   readonly variants: readonly VariantRoute[];
   /** DataCaptureConfig of the serving fleet, when capture is on. */
   readonly capture?: CaptureSettings;
+  /**
+   * The shadow variant and the share of requests copied to it (its weight relative to the
+   * production variants', at most 1), worked out when the route is published so a request only
+   * draws a number (dataplane/shadow-mirror.ts).
+   */
+  readonly shadow?: { readonly variant: VariantRoute; readonly share: number };
 }
 
 /** An endpoint's serving instances as the controller publishes them (counters are the table's). */
