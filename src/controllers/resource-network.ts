@@ -15,8 +15,7 @@
  * because Docker drops traffic between bridges.
  */
 import { RuntimeIsolationError, type ContainerSpec, type NetworkOptions } from '../runtime/container-runtime.js';
-import type { ContainerLimits, HostGpus } from '../resources/instance-types.js';
-import type { GpuSettings } from '../platform/container-settings.js';
+import type { ContainerLimits } from '../resources/instance-types.js';
 
 /** How a network that holds one resource's containers is made. */
 export function networkOptionsFor(o: { isolated: boolean; serving: boolean; hostAccess: boolean }): NetworkOptions {
@@ -49,9 +48,4 @@ export function specLimits(l: ContainerLimits): Pick<ContainerSpec, 'limits' | '
     shmSizeBytes: l.shmSizeBytes,
     ...(l.gpus > 0 ? { gpus: l.gpus } : {}),
   };
-}
-
-/** The operator's GPU settings as instance-type limits take them. */
-export function hostGpus(s: GpuSettings): HostGpus {
-  return { count: s.devices.length, cpuFallback: s.cpuFallback };
 }

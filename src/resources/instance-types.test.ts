@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { gpuShortfall, instanceSpec, limitsFor, pidsLimitFor, shmSizeFor } from './instance-types.js';
 
+const gpuIds = (n: number) => Array.from({ length: n }, (_, i) => String(i));
+
 describe('instance types', () => {
   it('knows common SageMaker types', () => {
     expect(instanceSpec('ml.m5.xlarge')).toEqual({ vcpus: 4, memoryGiB: 16, gpus: 0 });
@@ -43,23 +45,23 @@ describe('instance types', () => {
 
   it('asks for the instance type’s GPUs, at most the host’s, and for none only when the operator allows CPUs', () => {
     const gb = 1024 ** 3;
-    expect(limitsFor('ml.g4dn.12xlarge', 64, 256 * gb, undefined, { count: 8, cpuFallback: false })).toMatchObject({ gpus: 4, warnings: [] });
-    const capped = limitsFor('ml.p3.16xlarge', 64, 512 * gb, undefined, { count: 2, cpuFallback: false });
+    expect(limitsFor('ml.g4dn.12xlarge', 64, 256 * gb, undefined, { devices: gpuIds(8), cpuFallback: false })).toMatchObject({ gpus: 4, warnings: [] });
+    const capped = limitsFor('ml.p3.16xlarge', 64, 512 * gb, undefined, { devices: gpuIds(2), cpuFallback: false });
     expect(capped.gpus).toBe(2);
     expect(capped.warnings).toContain('ml.p3.16xlarge has 8 GPUs; this host offers Slipway 2, so the container gets 2.');
-    const onCpu = limitsFor('ml.g4dn.xlarge', 4, 16 * gb, undefined, { count: 0, cpuFallback: true });
+    const onCpu = limitsFor('ml.g4dn.xlarge', 4, 16 * gb, undefined, { devices: [], cpuFallback: true });
     expect(onCpu.gpus).toBe(0);
     expect(onCpu.warnings[0]).toMatch(/runs on CPUs alone \(SLIPWAY_GPU_FALLBACK=cpu\)/);
     // No GPUs, no fallback: the request stands and the engine refuses it with the reason.
-    expect(limitsFor('ml.g4dn.xlarge', 4, 16 * gb, undefined, { count: 0, cpuFallback: false }).gpus).toBe(1);
-    expect(limitsFor('ml.m5.large', 4, 16 * gb, undefined, { count: 2, cpuFallback: false }).gpus).toBe(0);
+    expect(limitsFor('ml.g4dn.xlarge', 4, 16 * gb, undefined, { devices: [], cpuFallback: false }).gpus).toBe(1);
+    expect(limitsFor('ml.m5.large', 4, 16 * gb, undefined, { devices: gpuIds(2), cpuFallback: false }).gpus).toBe(0);
   });
 
   it('names GPU types that cannot run on a host without GPUs unless CPUs are allowed', () => {
-    expect(gpuShortfall('ml.p3.8xlarge', { count: 0, cpuFallback: false })).toEqual({ gpus: 4 });
-    expect(gpuShortfall('ml.p3.8xlarge', { count: 0, cpuFallback: true })).toBeUndefined();
-    expect(gpuShortfall('ml.p3.8xlarge', { count: 1, cpuFallback: false })).toBeUndefined();
-    expect(gpuShortfall('ml.m5.large', { count: 0, cpuFallback: false })).toBeUndefined();
-    expect(gpuShortfall('local', { count: 0, cpuFallback: false })).toBeUndefined();
+    expect(gpuShortfall('ml.p3.8xlarge', { devices: [], cpuFallback: false })).toEqual({ gpus: 4 });
+    expect(gpuShortfall('ml.p3.8xlarge', { devices: [], cpuFallback: true })).toBeUndefined();
+    expect(gpuShortfall('ml.p3.8xlarge', { devices: gpuIds(1), cpuFallback: false })).toBeUndefined();
+    expect(gpuShortfall('ml.m5.large', { devices: [], cpuFallback: false })).toBeUndefined();
+    expect(gpuShortfall('local', { devices: [], cpuFallback: false })).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@
  * to what the host has (with a warning for the job's log), because a laptop cannot give an
  * ml.p4d.24xlarge what it asks for.
  */
+import type { GpuSettings } from '../platform/container-settings.js';
 
 export interface InstanceSpec {
   vcpus: number;
@@ -94,7 +95,7 @@ export function limitsFor(
   hostCpus: number,
   hostMemoryBytes: number,
   hostMaxTasks?: number,
-  hostGpus: HostGpus = { count: 0, cpuFallback: true },
+  hostGpus: GpuSettings = { devices: [], cpuFallback: true },
 ): ContainerLimits {
   const spec = instanceSpec(instanceType);
   const warnings: string[] = [];
@@ -116,25 +117,20 @@ export function limitsFor(
     mem = hostMemoryBytes;
   }
   let gpus = spec.gpus;
-  if (gpus > 0 && hostGpus.count === 0 && hostGpus.cpuFallback) {
+  const offered = hostGpus.devices.length;
+  if (gpus > 0 && offered === 0 && hostGpus.cpuFallback) {
     warnings.push(`${instanceType} has ${spec.gpus} GPU(s); this host offers Slipway none, so it runs on CPUs alone (SLIPWAY_GPU_FALLBACK=cpu).`);
     gpus = 0;
-  } else if (gpus > hostGpus.count && hostGpus.count > 0) {
-    warnings.push(`${instanceType} has ${spec.gpus} GPUs; this host offers Slipway ${hostGpus.count}, so the container gets ${hostGpus.count}.`);
-    gpus = hostGpus.count;
+  } else if (gpus > offered && offered > 0) {
+    warnings.push(`${instanceType} has ${spec.gpus} GPUs; this host offers Slipway ${offered}, so the container gets ${offered}.`);
+    gpus = offered;
   }
   // Without GPUs and without the fallback the request stands: the engine refuses it with the reason.
   return { nanoCpus: Math.round(cpus * 1e9), memoryBytes: Math.floor(mem), pidsLimit, shmSizeBytes: shmSizeFor(mem), gpus, warnings };
 }
 
-/** The host's GPUs as limits need them: how many Slipway may give out, and whether GPU types may run without. */
-export interface HostGpus {
-  count: number;
-  cpuFallback: boolean;
-}
-
 /** The GPU instance type `instanceType` cannot run here: no GPUs and no CPU fallback (undefined: it can). */
-export function gpuShortfall(instanceType: string | undefined, hostGpus: HostGpus): { gpus: number } | undefined {
+export function gpuShortfall(instanceType: string | undefined, hostGpus: GpuSettings): { gpus: number } | undefined {
   const wanted = instanceSpec(instanceType)?.gpus ?? 0;
-  return wanted > 0 && hostGpus.count === 0 && !hostGpus.cpuFallback ? { gpus: wanted } : undefined;
+  return wanted > 0 && hostGpus.devices.length === 0 && !hostGpus.cpuFallback ? { gpus: wanted } : undefined;
 }

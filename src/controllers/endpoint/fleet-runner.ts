@@ -27,7 +27,7 @@ import { missingImageMessage } from '../../runtime/image-ref.js';
 import { LABELS } from '../../runtime/container-runtime.js';
 import type { ControllerDeps } from '../controller.js';
 import { homeTag } from '../home-tag.js';
-import { hostGpus, networkFailureReason, networkOptionsFor } from '../resource-network.js';
+import { networkFailureReason, networkOptionsFor } from '../resource-network.js';
 import { checkHealth, ping } from '../serving/health.js';
 import type { ModelCache } from '../serving/model-cache.js';
 import { multiModelDir } from '../serving/multi-model-loader.js';
@@ -213,7 +213,7 @@ export class FleetRunner {
       ? { staging: await modelStagingPlan(this.deps.staging, this.deps.objects, this.deps.config.dataLimits, v.modelDataUrl) }
       : { modelDir: await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.multiModel ? undefined : v.modelDataUrl, v.downloadTimeoutSeconds) };
     const host = await this.hostInfo();
-    const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks, hostGpus(this.deps.config.containers.gpus));
+    const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks, this.deps.config.containers.gpus);
     const id = `i-${randomBytes(8).toString('hex')}`;
     const containerName = `slipway-ep-${rec.name.toLowerCase().slice(0, 40)}-${id}`;
     const group = endpointLogGroup(rec.name);

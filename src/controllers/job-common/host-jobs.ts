@@ -14,7 +14,7 @@ import type { Controller, ControllerDeps } from '../controller.js';
 import { instanceDemand } from '../../resources/demand.js';
 import type { Claim } from '../admission/ledger.js';
 import { limitsFor } from '../../resources/instance-types.js';
-import { hostGpus, networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
+import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import { requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { followContainerLogs, type FollowOptions } from '../container-logs.js';
@@ -320,7 +320,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     }
     const engine = await this.deps.runtime.info().catch(() => undefined);
     // Without the engine's figures the instance type's own limits apply unclamped.
-    const limits = limitsFor(c.instanceType, engine?.cpus || Number.MAX_SAFE_INTEGER, engine?.memoryBytes || Number.MAX_SAFE_INTEGER, engine?.maxTasks, hostGpus(this.deps.config.containers.gpus));
+    const limits = limitsFor(c.instanceType, engine?.cpus || Number.MAX_SAFE_INTEGER, engine?.memoryBytes || Number.MAX_SAFE_INTEGER, engine?.maxTasks, this.deps.config.containers.gpus);
     const ids: string[] = [];
     const remote = this.deps.runtime.stagesData === true;
     if (remote && !c.staging) throw TerminalFailure.client(`This ${this.o.what} cannot run on a cluster engine yet: its data cannot be staged on the chosen node (docs/cluster.md).`);

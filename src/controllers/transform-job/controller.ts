@@ -23,7 +23,7 @@ import { ModelCache, ModelDataError } from '../serving/model-cache.js';
 import { followContainerLogs } from '../container-logs.js';
 import { homeTag } from '../home-tag.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
-import { hostGpus, networkFailureReason, networkOptionsFor } from '../resource-network.js';
+import { networkFailureReason, networkOptionsFor } from '../resource-network.js';
 import { channelObjects, shard, type SourceObject } from '../job-common/data-source.js';
 import { putToUri } from '../job-common/packaging.js';
 import { gunzipWithBudget } from '../job-common/gzip-input.js';
@@ -302,7 +302,7 @@ export class TransformJobController implements Controller {
         container,
         env,
         instanceType: doc.TransformResources.InstanceType,
-        hostGpus: hostGpus(this.deps.config.containers.gpus),
+        hostGpus: this.deps.config.containers.gpus,
         name: `slipway-tj-${name.toLowerCase()}-${i + 1}-${this.tag}`,
         instanceId: id,
         labels,

@@ -11,7 +11,8 @@ import { LABELS, type ContainerRuntime } from '../../runtime/container-runtime.j
 import { ping } from '../serving/health.js';
 import type { ModelCache } from '../serving/model-cache.js';
 import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS } from '../../resources/endpoint.js';
-import { limitsFor, type HostGpus } from '../../resources/instance-types.js';
+import { limitsFor } from '../../resources/instance-types.js';
+import type { GpuSettings } from '../../platform/container-settings.js';
 import { modelDirFor, serveContainerSpec, servingOrigin } from '../serving/serve-container.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import type { ContainerDefinitionDoc } from '../../resources/model.js';
@@ -31,7 +32,7 @@ export interface StartServeOptions {
   env: Record<string, string>;
   instanceType: string;
   /** The host's GPUs (SLIPWAY_GPUS, SLIPWAY_GPU_FALLBACK). */
-  hostGpus: HostGpus;
+  hostGpus: GpuSettings;
   name: string;
   instanceId: string;
   labels: Record<string, string>;

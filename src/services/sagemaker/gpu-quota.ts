@@ -13,7 +13,7 @@ export type QuotaUsage = 'training job' | 'processing job' | 'transform job' | '
 
 /** Throws ResourceLimitExceeded when `count` × `instanceType` needs GPUs this host does not offer. */
 export function checkGpuQuota(instanceType: string | undefined, count: number, usage: QuotaUsage, gpus: GpuSettings): void {
-  const short = gpuShortfall(instanceType, { count: gpus.devices.length, cpuFallback: gpus.cpuFallback });
+  const short = gpuShortfall(instanceType, gpus);
   if (!short) return;
   // First sentence as SageMaker words a quota refusal; then what the operator can change.
   throw new ResourceLimitExceeded(
