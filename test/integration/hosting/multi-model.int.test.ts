@@ -18,6 +18,7 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateModelCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { ensureBaseImage } from '../../fixtures/images/build.js';
+import { until } from '../../helpers/poll.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { clients, deleteAllEndpoints, python, rnd, waitForStatus } from './helpers.js';
 
@@ -118,9 +119,13 @@ print(json.dumps(res))
     expect(await predict(endpoint, MODELS[0]!, 2)).toEqual({ model: MODELS[0], prediction: expected(0, 2) });
     // A model still held answers from the cache (no new load line).
     expect((await predict(endpoint, MODELS[4]!, 1)).prediction).toBe(expected(4, 1));
-    await new Promise((r) => setTimeout(r, 1_500));
-    const lines = await logLines(endpoint);
-    const loads = (m: string) => lines.filter((l) => l.startsWith('loaded ') && l.endsWith(` for ${m}`)).length;
+    const loadsIn = (lines: string[], m: string) => lines.filter((l) => l.startsWith('loaded ') && l.endsWith(` for ${m}`)).length;
+    // The container's lines reach the log group shortly after it printed them.
+    const lines = await until('the reload and the three unloads in the log', async () => {
+      const ls = await logLines(endpoint);
+      return loadsIn(ls, MODELS[0]!) >= 2 && ls.filter((l) => l.startsWith('unloaded ')).length >= 3 && ls;
+    }, { timeoutMs: 20_000 });
+    const loads = (m: string) => loadsIn(lines, m);
     expect(loads(MODELS[0]!)).toBe(2);
     expect(loads(MODELS[4]!)).toBe(1);
     expect(lines.filter((l) => l.startsWith('unloaded ')).length).toBe(3);
@@ -147,8 +152,10 @@ print(json.dumps({"samples": stat("ModelCacheHit", "SampleCount"), "hits": stat(
   it('unloads the least recently used model when the container answers 507', async () => {
     const endpoint = await deploy({ MAX_MODELS: '2' });
     for (const [i, m] of MODELS.slice(0, 3).entries()) expect((await predict(endpoint, m, 1)).prediction).toBe(expected(i, 1));
-    await new Promise((r) => setTimeout(r, 1_500));
-    const lines = await logLines(endpoint);
+    const lines = await until('the 507 and the unload in the log', async () => {
+      const ls = await logLines(endpoint);
+      return ls.some((l) => /POST \/models HTTP\/1\.1" 507/.test(l)) && ls.some((l) => l.startsWith('unloaded ')) && ls;
+    }, { timeoutMs: 20_000 });
     expect(lines.some((l) => /POST \/models HTTP\/1\.1" 507/.test(l)), lines.join('\n')).toBe(true);
     expect(lines.filter((l) => l.startsWith('unloaded ')).length).toBe(1);
   }, 240_000);

@@ -108,7 +108,9 @@ print(json.dumps(out))
     const before = await shadowInvocations(endpoint);
     const sampled = await invoke(endpoint, 200);
     expect([...sampled.roles]).toEqual(['production']);
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Copies and their log lines arrive after the answers: wait for the lower bound, then let the rest land.
+    await until('the shadow to log more than 20 of the sampled copies', async () => (await shadowInvocations(endpoint)) - before > 20, { timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 1_000));
     const copies = (await shadowInvocations(endpoint)) - before;
     expect(copies).toBeGreaterThan(20);
     expect(copies).toBeLessThan(90);
