@@ -14,11 +14,11 @@
  */
 import { RuntimeError, type ContainerRuntime, type ResolvedImage } from '../runtime/container-runtime.js';
 import type { LoginTokens } from '../resources/ecr-login-token.js';
-import type { SqliteEcrStore } from '../storage/ecr-store.js';
+import type { SqlEcrStore } from '../storage/ecr-store.js';
 import { isSlipwayRegistryHost, parseImageName } from './image-name.js';
 
 export interface RegistryImagesOptions {
-  store: SqliteEcrStore;
+  store: SqlEcrStore;
   tokens: LoginTokens;
   /** Slipway's port once it listens (the engine pulls from 127.0.0.1:<port>). */
   port: () => number | undefined;

@@ -23,7 +23,7 @@ import { readBody } from '../protocol/read-body.js';
 import type { Surface, SurfaceHandler } from '../protocol/surface.js';
 import type { LoginTokens } from '../resources/ecr-login-token.js';
 import { tagMayMove } from '../resources/ecr-repository.js';
-import { TagImmutableError, type RepositoryRecord, type SqliteEcrStore } from '../storage/ecr-store.js';
+import { TagImmutableError, type RepositoryRecord, type SqlEcrStore } from '../storage/ecr-store.js';
 import { manifestFacts } from './manifest-facts.js';
 import { checkRegistryAuth } from './registry-auth.js';
 import { DIGEST, TAG, parseRegistryPath } from './registry-path.js';
@@ -37,7 +37,7 @@ const MAX_PAGE = 1000;
 
 export interface RegistryProxyDeps {
   accountId: string;
-  store: SqliteEcrStore;
+  store: SqlEcrStore;
   tokens: LoginTokens;
   /** The managed registry; undefined when SLIPWAY_REGISTRY=off. */
   registry: RegistryProcess | undefined;

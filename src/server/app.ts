@@ -43,7 +43,7 @@ import { IAM_XMLNS, iamOperations, validateIamInput } from '../services/iam/inde
 import { ensureDefaultRole } from '../services/iam/default-role.js';
 import { createEcrRegistry } from './ecr-registry.js';
 import { AUTOSCALING_TARGET_PREFIX, autoscalingOperations, validateAutoscalingInput } from '../services/application-autoscaling/index.js';
-import { SqliteAutoscalingStore } from '../storage/autoscaling-store.js';
+import { SqlAutoscalingStore } from '../storage/autoscaling-store.js';
 import { AutoscalingController } from '../controllers/autoscaling/autoscaling-controller.js';
 import { createMetricReader } from '../controllers/autoscaling/metric-reader.js';
 
@@ -90,7 +90,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, localPaths, runtime, queue, metrics, routes, ...(staging ? { staging } : {}) };
   const controllers: Controller[] = createControllers(controllerDeps);
   // Application Auto Scaling: its driver is one more reconciler on the same queue (controllers/autoscaling).
-  const autoscaling = new SqliteAutoscalingStore(db);
+  const autoscaling = new SqlAutoscalingStore(db);
   controllers.push(
     new AutoscalingController({ store: autoscaling, resources, queue, metrics: createMetricReader(metrics, metricStore), intervalSeconds: config.autoscalingIntervalSeconds }),
   );

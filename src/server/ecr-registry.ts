@@ -14,7 +14,7 @@ import type { Surface, SurfaceHandler } from '../protocol/surface.js';
 import { ECR_TARGET_PREFIX, ecrOperations } from '../services/ecr/index.js';
 import { LoginTokens } from '../resources/ecr-login-token.js';
 import { validateEcrInput } from '../services/ecr/validation.js';
-import { SqliteEcrStore } from '../storage/ecr-store.js';
+import { SqlEcrStore } from '../storage/ecr-store.js';
 import type { Db } from '../storage/sqlite/database.js';
 import type { TagStore } from '../storage/tag-store.js';
 import { isValidName } from '../registry/registry-path.js';
@@ -43,7 +43,7 @@ export interface EcrRegistry {
 
 export function createEcrRegistry(deps: { config: SlipwayConfig; db: Db; tags: TagStore }): EcrRegistry {
   const { config } = deps;
-  const store = new SqliteEcrStore(deps.db);
+  const store = new SqlEcrStore(deps.db);
   const tokens = new LoginTokens(config.auth?.credentials);
   const dir = join(config.home, 'registry');
   const proc = config.registry.enabled ? new RegistryProcess({ binary: config.registry.binary, dir, log: logger }) : undefined;

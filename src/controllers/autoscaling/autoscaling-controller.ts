@@ -28,7 +28,7 @@ import {
   type ScalableTargetRecord,
   type ScalingPolicyRecord,
 } from '../../resources/scalable-target.js';
-import type { SqliteAutoscalingStore } from '../../storage/autoscaling-store.js';
+import type { SqlAutoscalingStore } from '../../storage/autoscaling-store.js';
 import type { ResourceStore } from '../../storage/resource-store.js';
 import type { Controller } from '../controller.js';
 import { DONE, requeueAfter, type ReconcileResult, type WorkQueue } from '../work-queue.js';
@@ -38,7 +38,7 @@ import type { MetricReader } from './metric-reader.js';
 export const AUTOSCALING_KIND = 'autoscaling';
 
 export interface AutoscalingControllerDeps {
-  store: SqliteAutoscalingStore;
+  store: SqlAutoscalingStore;
   resources: ResourceStore;
   queue: WorkQueue;
   metrics: MetricReader;

@@ -35,7 +35,7 @@ import type { Db } from '../../storage/sqlite/database.js';
 import type { InstanceRoute, RoutingTable, VariantRoute } from '../routing-table.js';
 import { EndpointStatus, type EndpointInternal } from '../../resources/endpoint.js';
 import type { Metrics } from '../../metrics/metrics.js';
-import { SqliteAsyncStore, type AsyncRequest } from './async-store.js';
+import { SqlAsyncStore, type AsyncRequest } from './async-store.js';
 import type { Clock } from '../../platform/clock.js';
 import type { AsyncInferenceConfigDoc } from '../../resources/endpoint-config.js';
 import { headerValidationMessage } from '../request-headers.js';
@@ -137,7 +137,7 @@ interface Running {
  * stay for the next start) and closes connections.
  */
 export class AsyncInvocations {
-  private readonly store: SqliteAsyncStore;
+  private readonly store: SqlAsyncStore;
   private readonly now: Clock;
   private readonly running = new Map<number, Running>();
   private readonly active = new Map<InstanceRoute, number>();
@@ -148,7 +148,7 @@ export class AsyncInvocations {
   private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly deps: AsyncInvocationsDeps) {
-    this.store = new SqliteAsyncStore(deps.db);
+    this.store = new SqlAsyncStore(deps.db);
     this.now = deps.now ?? Date.now;
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../../src/storage/sqlite/database.js';
-import { SqliteLogStore, type LogStore } from '../../../src/storage/log-store.js';
+import { SqlLogStore, type LogStore } from '../../../src/storage/log-store.js';
 import { LogRetention } from '../../../src/storage/log-retention.js';
 
 let dir: string;
@@ -16,7 +16,7 @@ afterEach(() => {
 
 function open(): { db: Db; logs: LogStore } {
   db = openDatabase(join(dir, 'slipway.db'));
-  return { db, logs: new SqliteLogStore(db) };
+  return { db, logs: new SqlLogStore(db) };
 }
 
 describe('log retention (real SQLite file)', () => {
