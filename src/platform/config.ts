@@ -56,6 +56,8 @@ export interface SlipwayConfig {
   multiModelMaxModels: number;
   /** SLIPWAY_ADVERTISE_URL: Slipway as cluster nodes reach it (stagers fetch and send data there); required for SLIPWAY_RUNTIME=swarm. */
   advertiseUrl?: string;
+  /** SLIPWAY_DATABASE_URL (postgres://…): metadata in PostgreSQL, shared by replicas; SQLite at dbPath otherwise. */
+  databaseUrl?: string;
 }
 
 export interface AuthConfig {
@@ -96,6 +98,8 @@ export interface ConfigInput {
   objectStore?: ObjectStoreSettings;
   /** Replaces SLIPWAY_ADVERTISE_URL (tests). */
   advertiseUrl?: string;
+  /** Replaces SLIPWAY_DATABASE_URL (tests). */
+  databaseUrl?: string;
 }
 
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
@@ -124,6 +128,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     localPaths: input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) },
     dataLimits: dataLimitsFromEnv(env),
     ...((input.advertiseUrl ?? env.SLIPWAY_ADVERTISE_URL) ? { advertiseUrl: input.advertiseUrl ?? env.SLIPWAY_ADVERTISE_URL } : {}),
+    ...databaseUrlOf(input.databaseUrl ?? env.SLIPWAY_DATABASE_URL),
     strictRoles: input.strictRoles ?? ['1', 'true', 'on'].includes((env.SLIPWAY_STRICT_ROLES ?? '').toLowerCase()),
     registry: registrySettings(env),
     objectStore: input.objectStore ?? objectStoreSettings(env),
@@ -185,4 +190,10 @@ function positiveSeconds(value: string | undefined, fallback: number, name: stri
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new Error(`${name} must be a number of seconds between 0 and 3600, got '${value}'`);
   return n;
+}
+
+function databaseUrlOf(url: string | undefined): { databaseUrl?: string } {
+  if (url === undefined || url === '') return {};
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`SLIPWAY_DATABASE_URL must be a postgres:// or postgresql:// URL (got ${url.split('@').pop()})`);
+  return { databaseUrl: url };
 }

@@ -125,11 +125,11 @@ export class SqlEcrStore {
    * `tagMayMove(tag)` is asked only when the tag points at another digest now; false throws
    * TagImmutableError and records nothing. A digest pushed again keeps its first push time.
    */
-  async recordPush(image: PushedImage, tag: string | undefined, tagMayMove: (tag: string) => boolean): Promise<void> {
+  async recordPush(image: PushedImage, tag: string | undefined, tagMayMove: (tag: string) => Promise<boolean>): Promise<void> {
     await this.sql.transaction(async () => {
       if (tag !== undefined) {
-        const current = this.tagDigest(image.repository, tag);
-        if (current !== undefined && current !== image.digest && !tagMayMove(tag)) throw new TagImmutableError(tag, current);
+        const current = await this.tagDigest(image.repository, tag);
+        if (current !== undefined && current !== image.digest && !(await tagMayMove(tag))) throw new TagImmutableError(tag, current);
       }
       await this.sql.run(`INSERT INTO ecr_images (repository, digest, media_type, artifact_media_type, size_bytes, manifest, pushed_at)
            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (repository, digest) DO NOTHING`, [image.repository, image.digest, image.mediaType, image.artifactMediaType ?? null, image.sizeBytes, image.manifest, image.pushedAt]);
@@ -175,7 +175,7 @@ export class SqlEcrStore {
   /** Removes a tag; the image goes too when it was its last tag (ECR's BatchDeleteImage by tag). */
   async deleteTag(repository: string, tag: string): Promise<{ digest: string; imageDeleted: boolean } | undefined> {
     return await this.sql.transaction(async () => {
-      const digest = this.tagDigest(repository, tag);
+      const digest = await this.tagDigest(repository, tag);
       if (digest === undefined) return undefined;
       await this.sql.run('DELETE FROM ecr_image_tags WHERE repository = ? AND tag = ?', [repository, tag]);
       const left = (await this.sql.get('SELECT 1 FROM ecr_image_tags WHERE repository = ? AND digest = ? LIMIT 1', [repository, digest]));

@@ -183,7 +183,7 @@ export class SqlLogStore implements LogStore {
    * positions; with `newestFirst` the page is the newest events before the cursor, returned in
    * ascending order as GetLogEvents does.
    */
-  page(
+  async page(
     streamId: number,
     q: { startTime?: number; endTime?: number; after?: Cursor; before?: Cursor; limit: number; newestFirst: boolean },
   ): Promise<StoredLogEvent[]> {
@@ -198,7 +198,7 @@ export class SqlLogStore implements LogStore {
   }
 
   /** Events of several streams of a group merged in (timestamp, id) order, after a cursor. */
-  scan(
+  async scan(
     streamIds: number[],
     q: { startTime?: number; endTime?: number; after?: Cursor; limit: number },
   ): Promise<(StoredLogEvent & { streamId: number })[]> {

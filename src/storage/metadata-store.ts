@@ -11,6 +11,8 @@ import type { TagStore } from './tag-store.js';
 import { SqlIamStore, type IamStore } from './iam-store.js';
 import { SqlTagStore } from './tag-store.js';
 import type { SqlDb } from './sql/sql-db.js';
+import { SqliteSql } from './sql/sqlite-sql.js';
+import { openDatabase } from './sqlite/database.js';
 
 export interface MetadataStore {
   readonly resources: ResourceStore;
@@ -38,6 +40,11 @@ export class SqlMetadataStore implements MetadataStore {
     this.tags = new SqlTagStore(sql);
     this.logs = new SqlLogStore(sql);
     this.iam = new SqlIamStore(sql);
+  }
+
+  /** The embedded backend on one SQLite file (or `:memory:`), migrations applied. */
+  static openSqlite(file: string): SqlMetadataStore {
+    return new SqlMetadataStore(new SqliteSql(openDatabase(file)));
   }
 
   transaction<T>(fn: () => Promise<T>): Promise<T> {

@@ -27,7 +27,7 @@ export interface Instance extends FleetMember {
   route?: InstanceRoute;
   abort: AbortController;
   logsDone: Promise<void>;
-  flushLogs(): void;
+  flushLogs(): Promise<void>;
 }
 
 export interface NewInstance {
@@ -45,22 +45,22 @@ export interface NewInstance {
  * An instance whose output is copied to `<variant>/<id>` from after the newest stored line, in
  * batches (every 250 ms or 500 lines, and on `flushLogs`), until its container stops or `abort`.
  */
-export function createInstance(o: NewInstance): Instance {
+export async function createInstance(o: NewInstance): Promise<Instance> {
   const abort = new AbortController();
   const group = endpointLogGroup(o.endpoint);
   const stream = `${o.variant}/${o.id}`;
   let buffer: { timestamp: number; message: string }[] = [];
-  const flushLogs = () => {
+  const flushLogs = async () => {
     if (buffer.length === 0) return;
     const batch = buffer;
     buffer = [];
     try {
-      o.logs.append(group, stream, batch);
+      await o.logs.append(group, stream, batch);
     } catch (err) {
       logger.warn({ err, endpoint: o.endpoint }, 'could not store endpoint log lines');
     }
   };
-  const since = o.logs.streams(group, stream).find((s) => s.name === stream)?.lastEventTime ?? undefined;
+  const since = (await o.logs.streams(group, stream)).find((s) => s.name === stream)?.lastEventTime ?? undefined;
   const inst: Instance = {
     id: o.id,
     endpoint: o.endpoint,
@@ -76,7 +76,7 @@ export function createInstance(o: NewInstance): Instance {
     logsDone: Promise.resolve(),
   };
   inst.logsDone = (async () => {
-    const timer = setInterval(flushLogs, 250);
+    const timer = setInterval(() => void flushLogs(), 250);
     let last = since;
     try {
       // Again after an engine outage (from the last line seen), for as long as the container runs.
@@ -85,7 +85,7 @@ export function createInstance(o: NewInstance): Instance {
           for await (const line of o.runtime.followLogs(o.containerId, { signal: abort.signal, ...(last !== undefined ? { sinceMs: last + 1 } : {}) })) {
             buffer.push({ timestamp: line.timestamp, message: line.message });
             last = line.timestamp;
-            if (buffer.length >= 500) flushLogs();
+            if (buffer.length >= 500) await flushLogs();
           }
           if (!(await o.runtime.inspectContainer(o.containerId))?.running) return;
         } catch (err) {
@@ -98,7 +98,7 @@ export function createInstance(o: NewInstance): Instance {
       }
     } finally {
       clearInterval(timer);
-      flushLogs();
+      await flushLogs();
     }
   })();
   return inst;

@@ -8,29 +8,29 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ValidationException } from '../../protocol/errors.js';
 import type { TrainingJobDoc } from '../../resources/training-job.js';
 import type { TuningJobConfigDoc, TuningJobDoc } from '../../resources/tuning-job.js';
-import { SqliteMetadataStore } from '../../storage/metadata-store.js';
+import { SqlMetadataStore } from '../../storage/metadata-store.js';
 import { WorkQueue } from '../work-queue.js';
 import { TuningJobController } from './controller.js';
 
 const KEY = 'hyper-parameter-tuning-job:t';
 
-function setUp(config: Partial<TuningJobConfigDoc>, refuse = false) {
-  const meta = new SqliteMetadataStore(':memory:');
+async function setUp(config: Partial<TuningJobConfigDoc>, refuse = false) {
+  const meta = SqlMetadataStore.openSqlite(':memory:');
   const resources = meta.resources;
   const queue = new WorkQueue({});
   const created: string[] = [];
   const stopped: string[] = [];
   const launcher = {
-    create: (_ctx: unknown, input: Record<string, unknown>) => {
+    create: async (_ctx: unknown, input: Record<string, unknown>) => {
       if (refuse) throw new ValidationException('AlgorithmSpecification.TrainingImage is required.');
       const name = input.TrainingJobName as string;
       created.push(name);
       const doc = { TrainingJobName: name, TrainingJobArn: `arn:${name}`, TrainingJobStatus: 'InProgress', CreationTime: 1, HyperParameters: input.HyperParameters } as unknown as TrainingJobDoc;
-      resources.create({ kind: 'training-job', name, arn: `arn:${name}`, status: 'InProgress', creationTime: 1, lastModifiedTime: 1, doc, internal: { step: 'pending' } as never });
+      await resources.create({ kind: 'training-job', name, arn: `arn:${name}`, status: 'InProgress', creationTime: 1, lastModifiedTime: 1, doc, internal: { step: 'pending' } as never });
     },
-    stop: (name: string) => {
+    stop: async (name: string) => {
       stopped.push(name);
-      finish(name, 'Stopped');
+      await finish(name, 'Stopped');
     },
   };
   const finish = (name: string, status: string, metrics: Record<string, number> = {}) =>
@@ -56,13 +56,13 @@ function setUp(config: Partial<TuningJobConfigDoc>, refuse = false) {
     TrainingJobStatusCounters: { Completed: 0, InProgress: 0, RetryableError: 0, NonRetryableError: 0, Stopped: 0 },
     ObjectiveStatusCounters: { Succeeded: 0, Pending: 0, Failed: 0 },
   };
-  resources.create({ kind: 'hyper-parameter-tuning-job', name: 't', arn: doc.HyperParameterTuningJobArn, status: 'InProgress', creationTime: Date.now(), lastModifiedTime: 1, doc, internal: { region: 'us-east-1', accountId: '000000000000', children: [] } });
+  await resources.create({ kind: 'hyper-parameter-tuning-job', name: 't', arn: doc.HyperParameterTuningJobArn, status: 'InProgress', creationTime: Date.now(), lastModifiedTime: 1, doc, internal: { region: 'us-east-1', accountId: '000000000000', children: [] } });
   const controller = new TuningJobController({ resources, queue, launcher });
   const cleanup = async () => {
     await queue.stop();
-    meta.close();
+    await meta.close();
   };
-  return { resources, controller, created, stopped, finish, cleanup, reconcile: () => controller.reconcile(KEY), tuning: () => resources.get('hyper-parameter-tuning-job', 't')! };
+  return { resources, controller, created, stopped, finish, cleanup, reconcile: () => controller.reconcile(KEY), tuning: async () => (await resources.get('hyper-parameter-tuning-job', 't'))! };
 }
 
 let cleanups: (() => Promise<void>)[] = [];
@@ -73,66 +73,67 @@ afterEach(async () => {
 
 describe('tuning controller', () => {
   it('keeps at most MaxParallelTrainingJobs running, proposes distinct points, and completes with the best', async () => {
-    const t = setUp({});
+    const t = await setUp({});
     cleanups.push(t.cleanup);
     // A known objective with its maximum at x = 0.7, n = 12.
     const acc = (hp: Record<string, string>) => 1 - (Number(hp.x) - 0.7) ** 2 - ((Number(hp.n) - 12) / 20) ** 2;
-    for (let round = 0; round < 20 && t.tuning().status === 'InProgress'; round++) {
+    for (let round = 0; round < 20 && (await t.tuning()).status === 'InProgress'; round++) {
       await t.reconcile();
-      const running = t.created.filter((n) => t.resources.get('training-job', n)!.status === 'InProgress');
+      const running: string[] = [];
+      for (const n of t.created) if ((await t.resources.get('training-job', n))!.status === 'InProgress') running.push(n);
       expect(running.length).toBeLessThanOrEqual(2);
       const first = running[0];
-      if (first) t.finish(first, 'Completed', { acc: acc(t.resources.get('training-job', first)!.doc.HyperParameters!) });
+      if (first) await t.finish(first, 'Completed', { acc: acc((await t.resources.get('training-job', first))!.doc.HyperParameters!) });
     }
-    const rec = t.tuning();
+    const rec = await t.tuning();
     expect(rec.status).toBe('Completed');
     expect(t.created).toHaveLength(8);
     const points = rec.internal.children.map((c) => `${c.tuned.x}/${c.tuned.n}`);
     expect(new Set(points).size).toBe(8);
     expect(rec.doc.TrainingJobStatusCounters).toEqual({ Completed: 8, InProgress: 0, RetryableError: 0, NonRetryableError: 0, Stopped: 0 });
-    const values = t.created.map((n) => t.resources.get('training-job', n)!.doc.FinalMetricDataList![0]!.Value);
+    const values = await Promise.all(t.created.map(async (n) => (await t.resources.get('training-job', n))!.doc.FinalMetricDataList![0]!.Value));
     expect(rec.doc.BestTrainingJob?.FinalHyperParameterTuningJobObjectiveMetric?.Value).toBe(Math.max(...values));
     expect(rec.doc.HyperParameterTuningEndTime).toBeDefined();
     // Every child carries the static and tuned hyperparameters and the objective's name.
-    expect(t.resources.get('training-job', t.created[0]!)!.doc.HyperParameters).toMatchObject({ _tuning_objective_metric: 'acc', x: expect.any(String), n: expect.any(String) });
+    expect((await t.resources.get('training-job', t.created[0]!))!.doc.HyperParameters).toMatchObject({ _tuning_objective_metric: 'acc', x: expect.any(String), n: expect.any(String) });
   });
 
   it('creates a recorded child whose training job is missing (the server stopped between the two writes)', async () => {
-    const t = setUp({ ResourceLimits: { MaxNumberOfTrainingJobs: 1, MaxParallelTrainingJobs: 1 } });
+    const t = await setUp({ ResourceLimits: { MaxNumberOfTrainingJobs: 1, MaxParallelTrainingJobs: 1 } });
     cleanups.push(t.cleanup);
-    t.resources.update('hyper-parameter-tuning-job', 't', (r) => void r.internal.children.push({ name: 't-001-abcdef12', point: [0.5, 0.5], tuned: { x: '0.5', n: '11' } }));
+    await t.resources.update('hyper-parameter-tuning-job', 't', (r) => void r.internal.children.push({ name: 't-001-abcdef12', point: [0.5, 0.5], tuned: { x: '0.5', n: '11' } }));
     await t.reconcile();
     expect(t.created).toEqual(['t-001-abcdef12']);
-    expect(t.tuning().internal.children).toHaveLength(1);
+    expect((await t.tuning()).internal.children).toHaveLength(1);
   });
 
   it('counts a child CreateTrainingJob refuses as NonRetryableError and fails the job with the reason', async () => {
-    const t = setUp({ ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 2 } }, true);
+    const t = await setUp({ ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 2 } }, true);
     cleanups.push(t.cleanup);
     await t.reconcile();
-    const rec = t.tuning();
+    const rec = await t.tuning();
     expect(rec.status).toBe('Failed');
     expect(rec.doc.TrainingJobStatusCounters.NonRetryableError).toBe(2);
     expect(rec.doc.FailureReason).toMatch(/^All 2 training jobs failed; t-002-[0-9a-f]{8}: CreateTrainingJob refused the training job: AlgorithmSpecification.TrainingImage is required\.$/);
   });
 
   it('fails with a reason naming the objective when completed children never reported it', async () => {
-    const t = setUp({ ResourceLimits: { MaxNumberOfTrainingJobs: 1, MaxParallelTrainingJobs: 1 } });
+    const t = await setUp({ ResourceLimits: { MaxNumberOfTrainingJobs: 1, MaxParallelTrainingJobs: 1 } });
     cleanups.push(t.cleanup);
     await t.reconcile();
-    t.finish(t.created[0]!, 'Completed', { loss: 0.1 });
+    await t.finish(t.created[0]!, 'Completed', { loss: 0.1 });
     await t.reconcile();
-    expect(t.tuning().status).toBe('Failed');
-    expect(t.tuning().doc.FailureReason).toBe('No training job reported the objective metric acc: 1 completed without it. AlgorithmSpecification.MetricDefinitions has no definition named acc');
-    expect(t.tuning().doc.ObjectiveStatusCounters).toEqual({ Succeeded: 0, Pending: 0, Failed: 1 });
+    expect((await t.tuning()).status).toBe('Failed');
+    expect((await t.tuning()).doc.FailureReason).toBe('No training job reported the objective metric acc: 1 completed without it. AlgorithmSpecification.MetricDefinitions has no definition named acc');
+    expect((await t.tuning()).doc.ObjectiveStatusCounters).toEqual({ Succeeded: 0, Pending: 0, Failed: 1 });
   });
 
   it('on Stopping, stops the running children and ends Stopped without launching more', async () => {
-    const t = setUp({});
+    const t = await setUp({});
     cleanups.push(t.cleanup);
     await t.reconcile();
     expect(t.created).toHaveLength(2);
-    t.resources.update('hyper-parameter-tuning-job', 't', (r) => {
+    await t.resources.update('hyper-parameter-tuning-job', 't', (r) => {
       r.status = 'Stopping';
       r.doc.HyperParameterTuningJobStatus = 'Stopping';
     });
@@ -140,7 +141,7 @@ describe('tuning controller', () => {
     await t.reconcile();
     expect(t.stopped.sort()).toEqual([...t.created].sort());
     expect(t.created).toHaveLength(2);
-    expect(t.tuning().status).toBe('Stopped');
-    expect(t.tuning().doc.TrainingJobStatusCounters.Stopped).toBe(2);
+    expect((await t.tuning()).status).toBe('Stopped');
+    expect((await t.tuning()).doc.TrainingJobStatusCounters.Stopped).toBe(2);
   });
 });

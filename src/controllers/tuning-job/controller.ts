@@ -63,36 +63,36 @@ export class TuningJobController implements Controller {
   }
 
   async resume(): Promise<void> {
-    for (const r of this.deps.resources.listByStatus(TUNING_KIND, [TuningJobStatus.InProgress, TuningJobStatus.Stopping])) {
+    for (const r of await this.deps.resources.listByStatus(TUNING_KIND, [TuningJobStatus.InProgress, TuningJobStatus.Stopping])) {
       this.deps.queue.enqueue(resourceKey(TUNING_KIND, r.name));
     }
   }
 
   async stop(): Promise<void> {}
 
-  private summaries(rec: TuningRecord): TrainingJobSummaryDoc[] {
+  private async summaries(rec: TuningRecord): Promise<TrainingJobSummaryDoc[]> {
     const objective = rec.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
-    return rec.internal.children.map((c) => childSummary(rec.name, c, this.deps.resources.get('training-job', c.name)?.doc, objective));
+    return Promise.all(rec.internal.children.map(async (c) => childSummary(rec.name, c, (await this.deps.resources.get('training-job', c.name))?.doc, objective)));
   }
 
-  private step(name: string): ReconcileResult {
-    let rec = this.deps.resources.get(TUNING_KIND, name);
+  private async step(name: string): Promise<ReconcileResult> {
+    let rec = await this.deps.resources.get(TUNING_KIND, name);
     if (!rec || TUNING_TERMINAL.includes(rec.status)) return DONE;
     // A child recorded but never created (the server stopped in between): create it now.
     for (const c of rec.internal.children) {
-      if (!c.launchError && !this.deps.resources.get('training-job', c.name)) this.launch(rec, c);
+      if (!c.launchError && !await this.deps.resources.get('training-job', c.name)) await this.launch(rec, c);
     }
-    rec = this.deps.resources.get(TUNING_KIND, name)!;
+    rec = (await this.deps.resources.get(TUNING_KIND, name))!;
     const cfg = rec.doc.HyperParameterTuningJobConfig;
-    let summaries = this.summaries(rec);
+    let summaries = await this.summaries(rec);
     let running = summaries.filter((s) => RUNNING.has(s.TrainingJobStatus));
     const limits = cfg.ResourceLimits;
     const timeUp = limits.MaxRuntimeInSeconds !== undefined && this.now() - rec.creationTime >= limits.MaxRuntimeInSeconds * 1000;
 
     if (rec.status === TuningJobStatus.Stopping || timeUp) {
-      for (const s of running) this.stopChild(s.TrainingJobName);
+      for (const s of running) await this.stopChild(s.TrainingJobName);
       if (running.length === 0) return this.finish(name, rec.status === TuningJobStatus.Stopping ? TuningJobStatus.Stopped : undefined);
-      this.record(name);
+      await this.record(name);
       return requeueAfter(POLL_MS);
     }
 
@@ -104,14 +104,14 @@ export class TuningJobController implements Controller {
       const index = rec.internal.children.length;
       const point = nextPoint({ strategy, dims, seed: seedOf(rec), ...this.observations(rec, summaries) }, index);
       const child: TuningChild = { name: childJobName(rec.name, rec.arn, index), point, tuned: decodePoint(dims, point) };
-      rec = this.deps.resources.update(TUNING_KIND, name, (r) => void r.internal.children.push(child), { now: this.now() })!;
-      this.launch(rec, child);
-      rec = this.deps.resources.get(TUNING_KIND, name)!;
-      summaries = this.summaries(rec);
+      rec = (await this.deps.resources.update(TUNING_KIND, name, (r) => void r.internal.children.push(child), { now: this.now() }))!;
+      await this.launch(rec, child);
+      rec = (await this.deps.resources.get(TUNING_KIND, name))!;
+      summaries = await this.summaries(rec);
       running = summaries.filter((s) => RUNNING.has(s.TrainingJobStatus));
     }
     if (rec.internal.children.length >= maxJobs && running.length === 0) return this.finish(name);
-    this.record(name);
+    await this.record(name);
     return requeueAfter(launched > LAUNCH_BATCH ? 0 : POLL_MS);
   }
 
@@ -129,26 +129,26 @@ export class TuningJobController implements Controller {
     return { observed, pending };
   }
 
-  private launch(rec: TuningRecord, child: TuningChild): void {
+  private async launch(rec: TuningRecord, child: TuningChild): Promise<void> {
     const def = rec.doc.TrainingJobDefinition;
     const input = childTrainingRequest(def, child.name, child.tuned, rec.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective);
     try {
-      this.deps.launcher.create({ region: rec.internal.region, accountId: rec.internal.accountId }, input, rec.arn);
+      await this.deps.launcher.create({ region: rec.internal.region, accountId: rec.internal.accountId }, input, rec.arn);
     } catch (err) {
       // A training job of that name exists: this child was created before a restart.
       if (err instanceof ServiceError && err.code === 'ResourceInUse') return;
       const reason = err instanceof ServiceError ? `CreateTrainingJob refused the training job: ${err.message}` : `CreateTrainingJob failed: ${String(err)}`;
       if (!(err instanceof ServiceError)) logger.error({ err, tuningJob: rec.name, child: child.name }, 'launching a tuning child failed');
-      this.deps.resources.update(TUNING_KIND, rec.name, (r) => {
+      await this.deps.resources.update(TUNING_KIND, rec.name, (r) => {
         const c = r.internal.children.find((x) => x.name === child.name);
         if (c) c.launchError = reason;
       });
     }
   }
 
-  private stopChild(name: string): void {
+  private async stopChild(name: string): Promise<void> {
     try {
-      this.deps.launcher.stop(name);
+      await this.deps.launcher.stop(name);
     } catch (err) {
       // The job ended between our read and the stop: nothing left to stop.
       if (!(err instanceof ServiceError)) throw err;
@@ -156,13 +156,16 @@ export class TuningJobController implements Controller {
   }
 
   /** Writes the counters and the best job so far. */
-  private record(name: string, end?: (r: TuningRecord, best: TrainingJobSummaryDoc | undefined, summaries: TrainingJobSummaryDoc[]) => void): void {
+  private async record(name: string, end?: (r: TuningRecord, best: TrainingJobSummaryDoc | undefined, summaries: TrainingJobSummaryDoc[]) => void): Promise<void> {
     const t = this.now();
-    this.deps.resources.update(
+    // The children's states are read first: the update's mutation runs inside its transaction and must not wait.
+    const current = await this.deps.resources.get(TUNING_KIND, name);
+    if (!current) return;
+    const summaries = await this.summaries(current);
+    await this.deps.resources.update(
       TUNING_KIND,
       name,
       (r) => {
-        const summaries = this.summaries(r);
         const { status, objective } = countChildren(summaries);
         const obj = r.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
         const best = obj ? bestChild(summaries, obj) : undefined;
@@ -177,9 +180,9 @@ export class TuningJobController implements Controller {
   }
 
   /** Ends the job: Stopped when asked, else Completed with a best job or Failed saying why there is none. */
-  private finish(name: string, forced?: 'Stopped'): ReconcileResult {
+  private async finish(name: string, forced?: 'Stopped'): Promise<ReconcileResult> {
     const t = this.now();
-    this.record(name, (r, best, summaries) => {
+    await this.record(name, (r, best, summaries) => {
       if (TUNING_TERMINAL.includes(r.status)) return;
       const status = forced ?? (best ? TuningJobStatus.Completed : TuningJobStatus.Failed);
       r.status = status;

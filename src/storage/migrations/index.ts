@@ -11,7 +11,10 @@ import { autoscalingMigration } from './009-autoscaling.js';
 
 export interface Migration {
   id: string;
+  /** SQLite, in the subset storage/sql/postgres-ddl translates for PostgreSQL. */
   sql: string;
+  /** PostgreSQL's own text, when the translation cannot say it. */
+  postgres?: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [

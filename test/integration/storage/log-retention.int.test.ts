@@ -2,55 +2,56 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../../src/storage/sqlite/database.js';
+import { openDatabase } from '../../../src/storage/sqlite/database.js';
+import { SqliteSql } from '../../../src/storage/sql/sqlite-sql.js';
 import { SqlLogStore, type LogStore } from '../../../src/storage/log-store.js';
 import { LogRetention } from '../../../src/storage/log-retention.js';
 
 let dir: string;
-let db: Db | undefined;
-afterEach(() => {
-  db?.close();
+let db: SqliteSql | undefined;
+afterEach(async () => {
+  await db?.close();
   db = undefined;
   rmSync(dir, { recursive: true, force: true });
 });
 
-function open(): { db: Db; logs: LogStore } {
-  db = openDatabase(join(dir, 'slipway.db'));
+function open(): { db: SqliteSql; logs: LogStore } {
+  db = new SqliteSql(openDatabase(join(dir, 'slipway.db')));
   return { db, logs: new SqlLogStore(db) };
 }
 
 describe('log retention (real SQLite file)', () => {
-  it('removes the oldest events beyond the size cap, across streams, and stays consistent after reopening', () => {
+  it('removes the oldest events beyond the size cap, across streams, and stays consistent after reopening', async () => {
     dir = mkdtempSync(join(tmpdir(), 'slipway-logret-'));
     const { db: d, logs } = open();
     const line = 'x'.repeat(74); // 74 + 26 overhead = 100 bytes per event
-    logs.append('/g', 'a', Array.from({ length: 100 }, (_, i) => ({ timestamp: 1000 + i * 2, message: line })));
-    logs.append('/g', 'b', Array.from({ length: 100 }, (_, i) => ({ timestamp: 1001 + i * 2, message: line })));
-    const removed = new LogRetention(d, { maxBytes: 10_000 }).enforce();
+    await logs.append('/g', 'a', Array.from({ length: 100 }, (_, i) => ({ timestamp: 1000 + i * 2, message: line })));
+    await logs.append('/g', 'b', Array.from({ length: 100 }, (_, i) => ({ timestamp: 1001 + i * 2, message: line })));
+    const removed = await new LogRetention(d, { maxBytes: 10_000 }).enforce();
     expect(removed).toBe(100);
-    d.close();
+    await d.close();
     db = undefined;
     const { logs: again } = open();
-    const a = again.readStream('/g', 'a');
-    const b = again.readStream('/g', 'b');
+    const a = await again.readStream('/g', 'a');
+    const b = await again.readStream('/g', 'b');
     expect(a.length + b.length).toBe(100);
     // Only the newest half survives, interleaved from both streams.
     expect(Math.min(a[0]!.timestamp, b[0]!.timestamp)).toBe(1100);
-    const streams = again.streams('/g');
+    const streams = await again.streams('/g');
     expect(streams.reduce((n, s) => n + s.storedBytes, 0)).toBe(10_000);
     expect(streams.find((s) => s.name === 'a')!.firstEventTime).toBe(a[0]!.timestamp);
   });
 
-  it('applies a group retention policy by age', () => {
+  it('applies a group retention policy by age', async () => {
     dir = mkdtempSync(join(tmpdir(), 'slipway-logret-'));
     const { db: d, logs } = open();
     const now = Date.UTC(2026, 10, 22);
-    logs.append('/old', 's', [
+    await logs.append('/old', 's', [
       { timestamp: now - 3 * 86_400_000, message: 'three days old' },
       { timestamp: now - 3_600_000, message: 'an hour old' },
     ]);
-    logs.setRetention('/old', 1);
-    new LogRetention(d, { maxBytes: 1e12 }).enforce(now);
-    expect(logs.readStream('/old', 's').map((e) => e.message)).toEqual(['an hour old']);
+    await logs.setRetention('/old', 1);
+    await new LogRetention(d, { maxBytes: 1e12 }).enforce(now);
+    expect((await logs.readStream('/old', 's')).map((e) => e.message)).toEqual(['an hour old']);
   });
 });
