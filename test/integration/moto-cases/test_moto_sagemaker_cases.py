@@ -181,7 +181,8 @@ def create_pipeline(sm, name, **over):
 def test_pipeline_create_answers_the_arn(sm, account):
     name = uniq("Pipe")
     resp = create_pipeline(sm, name)
-    assert resp["PipelineArn"] == f"arn:aws:sagemaker:{region()}:{account}:pipeline/{name.lower()}" or resp["PipelineArn"] == f"arn:aws:sagemaker:{region()}:{account}:pipeline/{name}"
+    # SageMaker ARNs carry the name in lower case.
+    assert resp["PipelineArn"] == f"arn:aws:sagemaker:{region()}:{account}:pipeline/{name.lower()}"
 
 
 @pytest.mark.parametrize(
@@ -223,10 +224,11 @@ def test_pipeline_list_sort_page_and_filters(sm):
     rest = sm.list_pipelines(PipelineNamePrefix=prefix, MaxResults=10, NextToken=page["NextToken"])
     assert len(rest["PipelineSummaries"]) == 2
     middle = sm.describe_pipeline(PipelineName=names[1])["CreationTime"]
-    after = sm.list_pipelines(PipelineNamePrefix=prefix, CreatedAfter=middle)["PipelineSummaries"]
-    assert [s["PipelineName"] for s in after] == [names[2]] or {s["PipelineName"] for s in after} == set(names[1:])
-    before = sm.list_pipelines(PipelineNamePrefix=prefix, CreatedBefore=middle)["PipelineSummaries"]
-    assert names[0] in [s["PipelineName"] for s in before] and names[2] not in [s["PipelineName"] for s in before]
+    half = datetime.timedelta(milliseconds=500)
+    after = sm.list_pipelines(PipelineNamePrefix=prefix, CreatedAfter=middle + half)["PipelineSummaries"]
+    assert [s["PipelineName"] for s in after] == [names[2]]
+    before = sm.list_pipelines(PipelineNamePrefix=prefix, CreatedBefore=middle - half)["PipelineSummaries"]
+    assert [s["PipelineName"] for s in before] == [names[0]]
     assert sm.list_pipelines(PipelineNamePrefix=uniq("none"))["PipelineSummaries"] == []
 
 
@@ -311,7 +313,7 @@ def create_group(sm, name):
 def test_model_package_create_unversioned_and_versioned(sm, account):
     name = uniq("TestModelPackage")
     arn = sm.create_model_package(ModelPackageName=name, ModelPackageDescription="described")["ModelPackageArn"]
-    assert arn.lower() == f"arn:aws:sagemaker:{region()}:{account}:model-package/{name}".lower()
+    assert arn == f"arn:aws:sagemaker:{region()}:{account}:model-package/{name.lower()}"
     group = create_group(sm, uniq("group"))
     v1 = sm.create_model_package(ModelPackageGroupName=group, ModelPackageDescription="v1")["ModelPackageArn"]
     v2 = sm.create_model_package(ModelPackageGroupName=group, ModelPackageDescription="v2")["ModelPackageArn"]

@@ -16,6 +16,7 @@ import { sageMakerArn } from '../../../resources/arn.js';
 import { resourceKey, type ResourceRecord } from '../../../resources/kinds.js';
 import { decodePoint, gridSize, searchSpace } from '../../../resources/search-space.js';
 import {
+  TUNING_TERMINAL,
   TuningJobStatus,
   childJobName,
   childSummary,
@@ -277,5 +278,17 @@ export function tuningJobOperations(deps: SageMakerDeps): OperationHandlers<Sage
     },
 
     ListTrainingJobsForHyperParameterTuningJob: (_ctx, input) => listChildren(deps, input),
+
+    // "deletes only the tuning job entry": its training jobs stay. A running job is refused, since its controller still needs the record.
+    DeleteHyperParameterTuningJob: (_ctx, input) => {
+      const rec = deps.resources.get(KIND, input.HyperParameterTuningJobName);
+      if (!rec) throw notFound(input.HyperParameterTuningJobName);
+      if (!TUNING_TERMINAL.includes(rec.status)) {
+        throw new ValidationException(`The tuning job status is ${rec.status}. Stop the tuning job and wait until it is Stopped before deleting it.`);
+      }
+      deps.resources.delete(KIND, rec.name);
+      deps.tags.delete(rec.arn, deps.tags.list(rec.arn).map((t) => t.Key));
+      return {};
+    },
   };
 }
