@@ -191,6 +191,7 @@ def test_pipeline_create_answers_the_arn(sm, account):
         {"PipelineName": "MissingDefinition", "RoleArn": ROLE},
         {"RoleArn": ROLE, "PipelineDefinition": DEFINITION},
         {"PipelineName": "MissingRole", "PipelineDefinition": DEFINITION},
+        {"PipelineName": "BothDefinitions", "RoleArn": ROLE, "PipelineDefinition": DEFINITION, "PipelineDefinitionS3Location": {"Bucket": BUCKET, "ObjectKey": "definition.json"}},
     ],
 )
 def test_pipeline_create_refuses_missing_members(sm, kwargs):
@@ -232,7 +233,7 @@ def test_pipeline_list_sort_page_and_filters(sm):
     assert sm.list_pipelines(PipelineNamePrefix=uniq("none"))["PipelineSummaries"] == []
 
 
-@pytest.mark.parametrize("kwargs", [{"SortBy": "NotAField"}, {"SortOrder": "NotAnOrder"}, {"MaxResults": 101}])
+@pytest.mark.parametrize("kwargs", [{"SortBy": "NotAField"}, {"SortOrder": "NotAnOrder"}, {"MaxResults": 200}, {"NextToken": "some-invalid-next-token"}])
 def test_pipeline_list_refuses_bad_values(sm, kwargs):
     with pytest.raises((botocore.exceptions.ParamValidationError, botocore.exceptions.ClientError)):
         sm.list_pipelines(**kwargs)
@@ -246,6 +247,7 @@ def test_pipeline_delete(sm):
         sm.describe_pipeline(PipelineName=name)
     with pytest.raises(botocore.exceptions.ClientError):
         sm.delete_pipeline(PipelineName=name, ClientRequestToken=uuid.uuid4().hex)
+    assert sm.list_pipelines(PipelineNamePrefix=name)["PipelineSummaries"] == []
 
 
 def test_pipeline_update(sm):
@@ -254,11 +256,15 @@ def test_pipeline_update(sm):
     name = uniq("Pipe")
     arn = create_pipeline(sm, name)["PipelineArn"]
     assert sm.update_pipeline(PipelineName=name)["PipelineArn"] == arn
-    sm.update_pipeline(PipelineName=name, PipelineDisplayName="shown", PipelineDescription="described")
+    listed = sm.list_pipelines(PipelineNamePrefix=name)["PipelineSummaries"]
+    assert [(p["PipelineName"], p["PipelineDisplayName"]) for p in listed] == [(name, name)]
+    sm.update_pipeline(PipelineName=name, PipelineDisplayName="shown", PipelineDescription="described", RoleArn=ROLE + "Test")
     d = sm.describe_pipeline(PipelineName=name)
     assert d["PipelineDisplayName"] == "shown"
     assert d["PipelineDescription"] == "described"
     assert d["PipelineArn"] == arn
+    listed = sm.list_pipelines(PipelineNamePrefix=name)["PipelineSummaries"]
+    assert [(p["PipelineDisplayName"], p["RoleArn"]) for p in listed] == [("shown", ROLE + "Test")]
 
 
 def test_pipeline_describe(sm):
