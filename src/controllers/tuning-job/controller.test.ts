@@ -200,4 +200,13 @@ describe('tuning controller', () => {
     const x = Number(t.tuning().internal.children[0]!.tuned.x);
     expect(Math.abs(x - 0.4)).toBeLessThan(0.05);
   });
+
+  it('stops a child whose early stop was recorded but not carried out before a restart', async () => {
+    const t = setUp({ Strategy: 'Random', TrainingJobEarlyStoppingType: 'Auto', ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 2 } });
+    cleanups.push(t.cleanup);
+    await t.reconcile();
+    t.resources.update('hyper-parameter-tuning-job', 't', (r) => void (r.internal.children[1]!.stopReason = 'epoch 1: recorded before the restart'));
+    await t.reconcile();
+    expect(t.stopped).toEqual([t.created[1]]);
+  });
 });

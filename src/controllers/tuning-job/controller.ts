@@ -172,7 +172,9 @@ export class TuningJobController implements Controller {
     const sign = objective.Type === 'Minimize' ? -1 : 1;
     const values = jobs.map((j) => (j?.series?.[objective.MetricName] ?? []).map(([, v]) => sign * v));
     rec.internal.children.forEach((c, i) => {
-      if (c.stopReason || jobs[i]?.doc.TrainingJobStatus !== 'InProgress') return;
+      if (jobs[i]?.doc.TrainingJobStatus !== 'InProgress') return;
+      // Decided before a restart that came between the record and the stop: stop it now.
+      if (c.stopReason) return this.stopChild(c.name);
       const verdict = verdictFor(plan, values, i);
       if (!verdict) return;
       logger.info({ tuningJob: rec.name, trainingJob: c.name, reason: verdict.reason }, 'tuning job stops a training job early');

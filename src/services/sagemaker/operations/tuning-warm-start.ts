@@ -50,6 +50,13 @@ function readParents(deps: SageMakerDeps, names: string[]): Parent[] {
   });
 }
 
+/** JSON with object keys sorted, so the same channels compare equal in any member order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
+}
+
 function statics(def: TrainingJobDefinitionDoc): Record<string, string> {
   const { [OBJECTIVE_KEY]: _o, ...rest } = def.StaticHyperParameters ?? {};
   return rest;
@@ -100,7 +107,7 @@ function checkParent(p: Parent, type: string, def: TrainingJobDefinitionDoc, dim
     if (image(parentDef) !== image(def)) {
       throw new ValidationException(`WarmStartType IdenticalDataAndAlgorithm needs the training image of the parent hyperparameter tuning job ${name} (${String(image(parentDef))}); use TransferLearning for another one.`);
     }
-    if (JSON.stringify(parentDef.InputDataConfig ?? []) !== JSON.stringify(def.InputDataConfig ?? [])) {
+    if (canonical(parentDef.InputDataConfig ?? []) !== canonical(def.InputDataConfig ?? [])) {
       throw new ValidationException(`WarmStartType IdenticalDataAndAlgorithm needs the InputDataConfig of the parent hyperparameter tuning job ${name}; use TransferLearning for other data.`);
     }
   }
