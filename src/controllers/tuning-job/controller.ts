@@ -169,6 +169,7 @@ export class TuningJobController implements Controller {
     const objective = cfg.HyperParameterTuningJobObjective;
     const plan = stoppingPlan(cfg, rec.doc.TrainingJobDefinition.StaticHyperParameters);
     if (!plan || !objective) return;
+    if (!jobs.some((j) => j?.doc.TrainingJobStatus === 'InProgress')) return;
     const sign = objective.Type === 'Minimize' ? -1 : 1;
     const values = jobs.map((j) => (j?.series?.[objective.MetricName] ?? []).map(([, v]) => sign * v));
     rec.internal.children.forEach((c, i) => {
