@@ -98,6 +98,8 @@ export interface TuningChild {
   launchError?: string;
   /** Why early stopping or Hyperband stopped it (set once, before its StopTrainingJob). */
   stopReason?: string;
+  /** Set once its training job ended: the objective it reported, null for none (warm start children read this, not the training job). */
+  finalObjective?: number | null;
 }
 
 /** A warm start parent's finished training job placed in this job's search space, with its raw objective value. */

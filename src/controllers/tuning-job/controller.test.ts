@@ -171,6 +171,8 @@ describe('tuning controller', () => {
     const rec = t.tuning();
     expect(rec.status).toBe('Completed');
     expect(rec.doc.TrainingJobStatusCounters).toMatchObject({ Completed: 4, Stopped: 1 });
+    // Each ended child keeps its final objective (what a warm start reads); the fake stop reported none.
+    expect(rec.internal.children.map((c) => c.finalObjective)).toEqual([0.7, 0.7, 0.7, 0.7, null]);
   });
 
   it('Hyperband stops the worse of two children at a rung of their bracket and a child at MaxResource', async () => {

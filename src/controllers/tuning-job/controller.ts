@@ -54,6 +54,7 @@ export interface TuningJobControllerDeps {
 type TuningRecord = ResourceRecord<'hyper-parameter-tuning-job'>;
 
 const RUNNING = new Set(['InProgress', 'Stopping']);
+const ENDED = new Set(['Completed', 'Stopped', 'Failed']);
 
 export class TuningJobController implements Controller {
   readonly kind = TUNING_KIND;
@@ -207,6 +208,10 @@ export class TuningJobController implements Controller {
         const { status, objective } = countChildren(summaries);
         const obj = r.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
         const best = obj ? bestChild(summaries, obj) : undefined;
+        summaries.forEach((s, i) => {
+          const c = r.internal.children[i]!;
+          if (c.finalObjective === undefined && ENDED.has(s.TrainingJobStatus)) c.finalObjective = s.FinalHyperParameterTuningJobObjectiveMetric?.Value ?? null;
+        });
         r.doc.TrainingJobStatusCounters = status;
         r.doc.ObjectiveStatusCounters = objective;
         if (best) r.doc.BestTrainingJob = best;

@@ -17,8 +17,7 @@
 import { ValidationException } from '../../../protocol/errors.js';
 import type { ResourceRecord } from '../../../resources/kinds.js';
 import { encodePoint, searchSpace, type Dimension } from '../../../resources/search-space.js';
-import { TUNING_TERMINAL, childSummary, objectiveValue, type TrainingJobDefinitionDoc, type TrainingJobSummaryDoc, type TuningObjective, type TuningPrior } from '../../../resources/tuning-job.js';
-import type { TrainingJobDoc } from '../../../resources/training-job.js';
+import { TUNING_TERMINAL, objectiveValue, type TrainingJobDefinitionDoc, type TrainingJobSummaryDoc, type TuningObjective, type TuningPrior } from '../../../resources/tuning-job.js';
 import type { SageMakerDeps } from '../deps.js';
 import { ResourceLimitExceeded } from '../errors.js';
 
@@ -38,15 +37,26 @@ export interface WarmStartSeed {
 
 interface Parent {
   rec: ResourceRecord<'hyper-parameter-tuning-job'>;
-  jobs: (TrainingJobDoc | undefined)[];
 }
 
-/** The parents and their training jobs: the only store reads of a warm start. */
+/** The parent tuning jobs (store reads, with parentValues below the only ones of a warm start). */
 function readParents(deps: SageMakerDeps, names: string[]): Parent[] {
   return names.map((name) => {
     const rec = deps.resources.get('hyper-parameter-tuning-job', name);
     if (!rec) throw new ValidationException(`The parent hyperparameter tuning job ${name} does not exist.`);
-    return { rec, jobs: rec.internal.children.map((c) => deps.resources.get('training-job', c.name)?.doc) };
+    return { rec };
+  });
+}
+
+/**
+ * Each parent child's final objective value: kept on the child once it ended (the controller
+ * writes it), read from its training job only for parents recorded before that was kept.
+ */
+function parentValues(deps: SageMakerDeps, p: Parent, metric: string): (number | undefined)[] {
+  return p.rec.internal.children.map((c) => {
+    if (c.finalObjective !== undefined) return c.finalObjective ?? undefined;
+    const job = deps.resources.get('training-job', c.name)?.doc;
+    return job ? objectiveValue(job, metric) : undefined;
   });
 }
 
@@ -132,19 +142,15 @@ export function warmStart(deps: SageMakerDeps, ws: WarmStartInput, def: Training
   const priors: TuningPrior[] = [];
   for (const p of parents) {
     const parentStatic = statics(p.rec.doc.TrainingJobDefinition);
+    const values = parentValues(deps, p, objective.MetricName);
     p.rec.internal.children.forEach((c, i) => {
-      const job = p.jobs[i];
-      const value = job ? objectiveValue(job, objective.MetricName) : undefined;
+      const value = values[i];
       const point = value === undefined ? undefined : encodePoint(dims, { ...parentStatic, ...c.tuned });
       if (point && value !== undefined) priors.push({ point, value });
     });
   }
   if (type !== 'IdenticalDataAndAlgorithm') return { priors };
-  const parentBest = parents.flatMap((p) => {
-    const best = p.rec.doc.BestTrainingJob;
-    if (!best) return [];
-    const i = p.rec.internal.children.findIndex((c) => c.name === best.TrainingJobName);
-    return [i >= 0 ? childSummary(p.rec.name, p.rec.internal.children[i]!, p.jobs[i], objective) : best];
-  });
+  // A parent has ended, so its BestTrainingJob is final.
+  const parentBest = parents.flatMap((p) => (p.rec.doc.BestTrainingJob ? [p.rec.doc.BestTrainingJob] : []));
   return { priors, parentBest };
 }
