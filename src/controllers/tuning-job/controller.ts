@@ -6,7 +6,8 @@
  * the best job on the record.
  *
  *   InProgress ─ launch while < MaxParallel running and < MaxNumberOfTrainingJobs launched
- *       │        (poll the children every POLL_MS)
+ *       │        (poll the children every POLL_MS; early stopping Auto and Hyperband stop a
+ *       │        running child through StopTrainingJob when ./early-stopping.ts says so)
  *       ├─ all launched and finished ─▶ Completed (a best job) | Failed (no objective reported)
  *       └─ StopHyperParameterTuningJob ─▶ Stopping ─ stop running children ─▶ Stopped
  *
@@ -35,6 +36,8 @@ import type { Controller } from '../controller.js';
 import { DONE, requeueAfter, type ReconcileResult, type WorkQueue } from '../work-queue.js';
 import { nextPoint, type Strategy } from './strategy.js';
 import type { Observation } from './gaussian-process.js';
+import type { TrainingJobDoc } from '../../resources/training-job.js';
+import { stoppingPlan, verdictFor } from './stopping-plan.js';
 
 export const TUNING_KIND = 'hyper-parameter-tuning-job';
 const POLL_MS = 1000;
@@ -51,6 +54,7 @@ export interface TuningJobControllerDeps {
 type TuningRecord = ResourceRecord<'hyper-parameter-tuning-job'>;
 
 const RUNNING = new Set(['InProgress', 'Stopping']);
+const ENDED = new Set(['Completed', 'Stopped', 'Failed']);
 
 export class TuningJobController implements Controller {
   readonly kind = TUNING_KIND;
@@ -70,9 +74,17 @@ export class TuningJobController implements Controller {
 
   async stop(): Promise<void> {}
 
-  private summaries(rec: TuningRecord): TrainingJobSummaryDoc[] {
+  /** The children's training jobs (the one place this controller reads them). */
+  private childJobs(rec: TuningRecord): ({ doc: TrainingJobDoc; series?: Record<string, [number, number][]> } | undefined)[] {
+    return rec.internal.children.map((c) => {
+      const r = this.deps.resources.get('training-job', c.name);
+      return r && { doc: r.doc, series: r.internal.metricSeries };
+    });
+  }
+
+  private summaries(rec: TuningRecord, jobs = this.childJobs(rec)): TrainingJobSummaryDoc[] {
     const objective = rec.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
-    return rec.internal.children.map((c) => childSummary(rec.name, c, this.deps.resources.get('training-job', c.name)?.doc, objective));
+    return rec.internal.children.map((c, i) => childSummary(rec.name, c, jobs[i]?.doc, objective));
   }
 
   private step(name: string): ReconcileResult {
@@ -84,7 +96,8 @@ export class TuningJobController implements Controller {
     }
     rec = this.deps.resources.get(TUNING_KIND, name)!;
     const cfg = rec.doc.HyperParameterTuningJobConfig;
-    let summaries = this.summaries(rec);
+    const jobs = this.childJobs(rec);
+    let summaries = this.summaries(rec, jobs);
     let running = summaries.filter((s) => RUNNING.has(s.TrainingJobStatus));
     const limits = cfg.ResourceLimits;
     const timeUp = limits.MaxRuntimeInSeconds !== undefined && this.now() - rec.creationTime >= limits.MaxRuntimeInSeconds * 1000;
@@ -96,13 +109,14 @@ export class TuningJobController implements Controller {
       return requeueAfter(POLL_MS);
     }
 
+    this.earlyStops(rec, jobs);
     const { dims } = searchSpace(cfg.ParameterRanges);
     const strategy = cfg.Strategy as Strategy;
     const maxJobs = limits.MaxNumberOfTrainingJobs ?? (strategy === 'Grid' ? gridSize(dims) : 1);
     let launched = 0;
     while (rec.internal.children.length < maxJobs && running.length < limits.MaxParallelTrainingJobs && launched++ < LAUNCH_BATCH) {
       const index = rec.internal.children.length;
-      const point = nextPoint({ strategy, dims, seed: seedOf(rec), ...this.observations(rec, summaries) }, index);
+      const point = nextPoint({ strategy, dims, seed: seedOf(rec), ...this.observations(rec, summaries), priorCount: rec.internal.priors?.length ?? 0 }, index);
       const child: TuningChild = { name: childJobName(rec.name, rec.arn, index), point, tuned: decodePoint(dims, point) };
       rec = this.deps.resources.update(TUNING_KIND, name, (r) => void r.internal.children.push(child), { now: this.now() })!;
       this.launch(rec, child);
@@ -118,7 +132,7 @@ export class TuningJobController implements Controller {
   /** Finished children with an objective value (negated for Minimize), and the running children's points. */
   private observations(rec: TuningRecord, summaries: TrainingJobSummaryDoc[]): { observed: Observation[]; pending: number[][] } {
     const sign = rec.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective?.Type === 'Minimize' ? -1 : 1;
-    const observed: Observation[] = [];
+    const observed: Observation[] = (rec.internal.priors ?? []).map((p) => ({ x: p.point, y: sign * p.value }));
     const pending: number[][] = [];
     summaries.forEach((s, i) => {
       const x = rec.internal.children[i]!.point;
@@ -146,6 +160,34 @@ export class TuningJobController implements Controller {
     }
   }
 
+  /**
+   * Early stopping Auto or Hyperband: each running child's objective values so far against the
+   * others'; a child to stop gets its reason recorded, then StopTrainingJob's own path, and ends
+   * Stopped with its last value as its objective.
+   */
+  private earlyStops(rec: TuningRecord, jobs: ReturnType<TuningJobController['childJobs']>): void {
+    const cfg = rec.doc.HyperParameterTuningJobConfig;
+    const objective = cfg.HyperParameterTuningJobObjective;
+    const plan = stoppingPlan(cfg, rec.doc.TrainingJobDefinition.StaticHyperParameters);
+    if (!plan || !objective) return;
+    if (!jobs.some((j) => j?.doc.TrainingJobStatus === 'InProgress')) return;
+    const sign = objective.Type === 'Minimize' ? -1 : 1;
+    const values = jobs.map((j) => (j?.series?.[objective.MetricName] ?? []).map(([, v]) => sign * v));
+    rec.internal.children.forEach((c, i) => {
+      if (jobs[i]?.doc.TrainingJobStatus !== 'InProgress') return;
+      // Decided before a restart that came between the record and the stop: stop it now.
+      if (c.stopReason) return this.stopChild(c.name);
+      const verdict = verdictFor(plan, values, i);
+      if (!verdict) return;
+      logger.info({ tuningJob: rec.name, trainingJob: c.name, reason: verdict.reason }, 'tuning job stops a training job early');
+      this.deps.resources.update(TUNING_KIND, rec.name, (r) => {
+        const child = r.internal.children.find((x) => x.name === c.name);
+        if (child) child.stopReason = verdict.reason;
+      });
+      this.stopChild(c.name);
+    });
+  }
+
   private stopChild(name: string): void {
     try {
       this.deps.launcher.stop(name);
@@ -166,9 +208,17 @@ export class TuningJobController implements Controller {
         const { status, objective } = countChildren(summaries);
         const obj = r.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
         const best = obj ? bestChild(summaries, obj) : undefined;
+        summaries.forEach((s, i) => {
+          const c = r.internal.children[i]!;
+          if (c.finalObjective === undefined && ENDED.has(s.TrainingJobStatus)) c.finalObjective = s.FinalHyperParameterTuningJobObjectiveMetric?.Value ?? null;
+        });
         r.doc.TrainingJobStatusCounters = status;
         r.doc.ObjectiveStatusCounters = objective;
         if (best) r.doc.BestTrainingJob = best;
+        if (obj && r.internal.parentBest) {
+          const overall = bestChild([...(best ? [best] : []), ...r.internal.parentBest], obj);
+          if (overall) r.doc.OverallBestTrainingJob = overall;
+        }
         r.doc.LastModifiedTime = wireTime(t);
         end?.(r, best, summaries);
       },
