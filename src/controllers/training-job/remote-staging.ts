@@ -6,13 +6,14 @@
  * on one engine).
  */
 import { mkdir } from 'node:fs/promises';
-import type { CollectPlan, ContainerRuntime, StagingPlan } from '../../runtime/container-runtime.js';
+import type { ContainerRuntime, StagingPlan } from '../../runtime/container-runtime.js';
 import type { LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { channelInputMode, hyperparametersJson, inputDataConfigJson, resourceConfigJson } from '../../resources/training-config-files.js';
 import type { TrainingJobDoc } from '../../resources/training-job.js';
 import { channelObjects } from '../job-common/data-source.js';
 import type { StagedObject, StagingSessions } from '../staging/staging-sessions.js';
+import { collectStagedHosts } from '../staging/collect-staged.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import type { HostWorkspace } from './workspace.js';
 
@@ -61,24 +62,9 @@ export async function trainingStagingPlan(
   return { mountPath: ML_ROOT, url: session.url, outcome: session.outcome };
 }
 
-/**
- * Brings every host's model/ and output/ (failure file included) back into its workspace folder.
- * Returns the first failure's words, or undefined when all arrived.
- */
+/** Brings every host's model/ and output/ (failure file included) back into its workspace folder; the first failure's words, if any. */
 export async function collectHosts(runtime: ContainerRuntime, sessions: StagingSessions, hosts: { id: string; ws: HostWorkspace }[]): Promise<string | undefined> {
-  const results = await Promise.all(
-    hosts.map(async ({ id, ws }) => {
-      await mkdir(ws.model, { recursive: true });
-      await mkdir(ws.outputData, { recursive: true });
-      const session = sessions.upload(ws.root, ['model', 'output']);
-      const plan: CollectPlan = { paths: ['model', 'output'], url: session.url, outcome: session.outcome };
-      try {
-        await runtime.collectStaged!(id, plan);
-        return undefined;
-      } catch (err) {
-        return err instanceof Error ? err.message : String(err);
-      }
-    }),
-  );
-  return results.find((r) => r !== undefined);
+  // finalize merges output/data of every host, present or not.
+  for (const { ws } of hosts) await mkdir(ws.outputData, { recursive: true });
+  return collectStagedHosts(runtime, sessions, hosts.map(({ id, ws }) => ({ id, root: ws.root, paths: ['model', 'output'] })));
 }
