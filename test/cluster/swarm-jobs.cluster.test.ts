@@ -41,15 +41,28 @@ me = rc['current_host']
 data = sorted(os.listdir('/opt/ml/processing/input/data'))
 rows = [open('/opt/ml/processing/input/data/' + f).read().strip() for f in data]
 print('processing on ' + me + ': ' + ','.join(data), flush=True)
+# Every host's name resolves once its task runs (as SageMaker's toolkits do, wait for it); a
+# lookup of a name not there yet takes the node's resolver timeout (10 s), so every host stays
+# up long enough for its peers' retries.
+deadline = time.time() + 120
+peers = {}
+for h in rc['hosts']:
+    while h not in peers:
+        try:
+            peers[h] = socket.gethostbyname(h)
+        except OSError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.5)
 os.makedirs('/opt/ml/processing/output/parts', exist_ok=True)
 with open('/opt/ml/processing/output/parts/' + me + '.json', 'w') as f:
     json.dump({'host': me, 'hosts': rc['hosts'], 'files': data, 'rows': rows, 'job': pc['ProcessingJobName'],
-               'peer': socket.gethostbyname(rc['hosts'][-1])}, f)
+               'peers': peers}, f)
 open('/opt/ml/processing/summary/' + me + '.txt', 'w').write('summary of ' + me)
 open('/opt/ml/output/message', 'w').write(('failed on ' if os.environ.get('FAIL') else 'done ') + me + ';')
 if os.environ.get('FAIL'):
     sys.exit(2)
-time.sleep(3)
+time.sleep(25)
 `;
 
 const SERVE_IMAGE = 'slipway-test/swarm-transform:1';
@@ -173,8 +186,10 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('processing and transform jobs on a thre
     expect(parts[0]!.rows).toEqual(['row 0', 'row 2']);
     expect(parts[0]!.hosts).toEqual(['algo-1', 'algo-2']);
     expect(parts[1]!.job).toBe(name);
-    // algo-2 resolves on the job's overlay from algo-1's node.
-    expect(parts[0]!.peer).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    // Each host resolves the other on the job's overlay, across nodes, to the address the other has.
+    const peers = parts.map((p) => p.peers as Record<string, string>);
+    expect(peers[0]!['algo-2']).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(peers[0]).toEqual(peers[1]);
     expect((await getBytes(c.s3, bucket, `out/${name}/summary/algo-2.txt`)).toString()).toBe('summary of algo-2');
     // Inputs are not sent back with the outputs.
     await expect(getBytes(c.s3, bucket, `out/${name}/parts/input/code/process.py`)).rejects.toThrow();
