@@ -225,9 +225,11 @@ export class FleetRunner {
     const id = `i-${randomBytes(8).toString('hex')}`;
     const containerName = `slipway-ep-${rec.name.toLowerCase().slice(0, 40)}-${id}`;
     const group = endpointLogGroup(rec.name);
-    const stream = `${v.variantName}/${id}`;
-    this.deps.logs.ensureStream(group, stream);
-    if (limits.warnings.length) this.deps.logs.append(group, stream, limits.warnings.map((m) => ({ timestamp: Date.now(), message: `[slipway] ${m}` })));
+    // A pipeline instance has a stream per container (`<variant>/<id>/<hostname>`), none of its own.
+    for (const stream of instanceLogStreams({ variant: v.variantName, id, ...(v.pipeline ? { members: v.pipeline.containers } : {}) })) {
+      this.deps.logs.ensureStream(group, stream);
+      if (limits.warnings.length) this.deps.logs.append(group, stream, limits.warnings.map((m) => ({ timestamp: Date.now(), message: `[slipway] ${m}` })));
+    }
     const network = await this.network(rec.name, rec.arn, v.enableNetworkIsolation);
     const labels = {
       [LABELS.managed]: 'true',

@@ -81,7 +81,7 @@ export function createInstance(o: NewInstance): Instance {
 }
 
 /** The instance's log streams: one, or one per container of a pipeline. */
-export function instanceLogStreams(i: Pick<Instance, 'variant' | 'id' | 'members'>): string[] {
+export function instanceLogStreams(i: { variant: string; id: string; members?: readonly { hostname: string }[] }): string[] {
   return i.members ? i.members.map((m) => `${i.variant}/${i.id}/${m.hostname}`) : [`${i.variant}/${i.id}`];
 }
 

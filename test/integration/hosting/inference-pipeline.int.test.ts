@@ -1,0 +1,164 @@
+/**
+ * Inference pipelines (issue 16, item 6) with a real server, Docker and boto3: a model with
+ * several Containers deploys every container on each instance (own model data, Environment, port
+ * through SAGEMAKER_BIND_TO_PORT, log stream); Serial chains them (each response, with its
+ * Content-Type, is the next request), Direct invokes the one TargetContainerHostname names; and
+ * CreateModel refuses what SageMaker refuses (16 containers, Direct without hostnames, ...).
+ */
+import { describe, expect, it } from 'vitest';
+import { pythonJson } from '../../helpers/python.js';
+import { buildImage, containersOf, rnd, useHostingServer } from './helpers.js';
+
+const s = useHostingServer();
+const STAGE = 'slipway-test/pipeline-stage:latest';
+const ECHO = 'slipway-test/hosting-model:latest';
+
+/** boto3 prelude: clients, a tarball uploader, deploy-and-wait. */
+const PRELUDE = `
+import boto3, botocore, io, json, tarfile
+sm = boto3.client("sagemaker")
+rt = boto3.client("sagemaker-runtime", config=botocore.config.Config(retries={"max_attempts": 1}))
+s3 = boto3.client("s3")
+logs = boto3.client("logs")
+ROLE = "arn:aws:iam::000000000000:role/slipway"
+
+def model_tarball(bucket, key, files):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        for name, data in files.items():
+            ti = tarfile.TarInfo(name); ti.size = len(data); t.addfile(ti, io.BytesIO(data))
+    try:
+        s3.create_bucket(Bucket=bucket)
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    s3.put_object(Bucket=bucket, Key=key, Body=buf.getvalue())
+    return f"s3://{bucket}/{key}"
+
+def deploy(model, endpoint):
+    sm.create_endpoint_config(EndpointConfigName=endpoint, ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": model, "InitialInstanceCount": 1, "InstanceType": "ml.t2.medium"}])
+    sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=endpoint)
+    sm.get_waiter("endpoint_in_service").wait(EndpointName=endpoint, WaiterConfig={"Delay": 1, "MaxAttempts": 180})
+
+def error(call):
+    try:
+        call()
+    except botocore.exceptions.ClientError as e:
+        return {"code": e.response["Error"]["Code"], "message": e.response["Error"]["Message"], "status": e.response["ResponseMetadata"]["HTTPStatusCode"], "original": e.response.get("OriginalStatusCode"), "logStreamArn": e.response.get("LogStreamArn")}
+    return None
+`;
+
+const py = <T>(script: string) => pythonJson<T>(s.server.url, script, { prelude: PRELUDE, timeoutMs: 240_000 });
+
+describe('inference pipelines', () => {
+  it('chain a Serial pipeline: container 1 transforms the input with its own model data, container 2 predicts on what it returned', async () => {
+    await buildImage('pipeline-stage', STAGE);
+    const [model, endpoint, bucket] = [rnd('pipe'), rnd('pipe'), rnd('bucket')];
+    const out = await py<any>(`
+url = model_tarball("${bucket}", "featurizer/model.tar.gz", {"factor": b"10"})
+sm.create_model(ModelName="${model}", ExecutionRoleArn=ROLE, Containers=[
+    {"Image": "${STAGE}", "ModelDataUrl": url, "Environment": {"PIPELINE_ROLE": "transform", "ECHO_WHO": "first"}},
+    {"Image": "${STAGE}", "Environment": {"PIPELINE_ROLE": "predict", "ECHO_WHO": "second"}},
+])
+described = sm.describe_model(ModelName="${model}")
+deploy("${model}", "${endpoint}")
+r = rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="text/csv", Accept="application/json", Body=b"1,2,3")
+answer = {"contentType": r["ContentType"], "variant": r["InvokedProductionVariant"], "body": json.loads(r["Body"].read())}
+streams = sorted(s["logStreamName"] for s in logs.describe_log_streams(logGroupName="/aws/sagemaker/Endpoints/${endpoint}")["logStreams"])
+events = logs.filter_log_events(logGroupName="/aws/sagemaker/Endpoints/${endpoint}")["events"]
+print(json.dumps({
+    "containers": [c.get("Environment", {}).get("PIPELINE_ROLE") for c in described["Containers"]],
+    "hasPrimary": "PrimaryContainer" in described,
+    "images": [i["SpecifiedImage"] for i in sm.describe_endpoint(EndpointName="${endpoint}")["ProductionVariants"][0]["DeployedImages"]],
+    "answer": answer,
+    "targeted": error(lambda: rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="text/csv", TargetContainerHostname="container-2", Body=b"1")),
+    "failed": error(lambda: rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="text/csv", Body=b"fail")),
+    "wrongType": error(lambda: rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="application/json", Body=b"1")),
+    "streams": streams,
+    "lines": [(e["logStreamName"], e["message"]) for e in events if "pipeline stage" in e["message"]],
+}))
+`);
+    expect(out.containers).toEqual(['transform', 'predict']);
+    expect(out.hasPrimary).toBe(false);
+    expect(out.images).toEqual([STAGE, STAGE]);
+    // 1,2,3 × factor 10 from container 1's model data, summed by container 2.
+    expect(out.answer.contentType).toBe('application/json');
+    expect(out.answer.variant).toBe('AllTraffic');
+    expect(out.answer.body).toMatchObject({ prediction: 60, features: [10, 20, 30] });
+    // Container 2 got container 1's response and Content-Type, the caller's Accept, its own port and hostname.
+    expect(out.answer.body.seen).toMatchObject({ role: 'predict', contentType: 'application/x-features', accept: 'application/json', port: 8081, host: 'container-2', env: { ECHO_WHO: 'second' } });
+    expect(out.answer.body.seen.safePortRange).toMatch(/^\d+-\d+$/);
+    // TargetContainerHostname is for Direct endpoints only.
+    expect(out.targeted).toMatchObject({ code: 'ValidationError', status: 400 });
+    // A failing stage is a ModelError naming it and its own log stream.
+    expect(out.failed).toMatchObject({ code: 'ModelError', status: 424, original: 500 });
+    expect(out.failed.message).toMatch(/from container-1 with message "stage failed"/);
+    expect(out.failed.logStreamArn).toMatch(/:log-stream:AllTraffic\/i-[0-9a-f]+\/container-1$/);
+    expect(out.wrongType).toMatchObject({ code: 'ModelError', original: 415 });
+    // One log stream per container, as SageMaker names them.
+    expect(out.streams).toHaveLength(2);
+    expect(out.streams[0]).toMatch(/^AllTraffic\/i-[0-9a-f]+\/container-1$/);
+    expect(out.streams[1]).toMatch(/^AllTraffic\/i-[0-9a-f]+\/container-2$/);
+    expect(out.lines.map(([stream, line]: [string, string]) => `${stream.split('/')[2]} ${line.split(' (')[0]}`).sort()).toEqual([
+      'container-1 pipeline stage transform on port 8080',
+      'container-2 pipeline stage predict on port 8081',
+    ]);
+    expect(await containersOf(s.server.home, endpoint)).toHaveLength(2);
+  });
+
+  it('invoke each container of a Direct endpoint by TargetContainerHostname and refuse an unknown or missing one', async () => {
+    await buildImage('pipeline-stage', STAGE);
+    const [model, endpoint] = [rnd('direct'), rnd('direct')];
+    const out = await py<any>(`
+sm.create_model(ModelName="${model}", ExecutionRoleArn=ROLE, InferenceExecutionConfig={"Mode": "Direct"}, Containers=[
+    {"Image": "${STAGE}", "ContainerHostname": "featurizer", "Environment": {"PIPELINE_ROLE": "transform"}},
+    {"Image": "${STAGE}", "ContainerHostname": "predictor", "Environment": {"PIPELINE_ROLE": "predict"}},
+    {"Image": "${ECHO}", "ContainerHostname": "echo", "Environment": {"ECHO_NAME": "unlabelled"}},
+])
+described = sm.describe_model(ModelName="${model}")
+deploy("${model}", "${endpoint}")
+def call(host, ctype, body):
+    r = rt.invoke_endpoint(EndpointName="${endpoint}", ContentType=ctype, TargetContainerHostname=host, Body=body)
+    return {"contentType": r["ContentType"], "body": r["Body"].read().decode()}
+print(json.dumps({
+    "mode": described["InferenceExecutionConfig"]["Mode"],
+    "hostnames": [c["ContainerHostname"] for c in described["Containers"]],
+    "featurizer": call("featurizer", "text/csv", b"1,2"),
+    "predictor": call("predictor", "application/x-features", b"4,5"),
+    "echo": call("echo", "application/json", b'{"x": 1}'),
+    "unknown": error(lambda: call("nobody", "text/csv", b"1")),
+    "missing": error(lambda: rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="text/csv", Body=b"1")),
+}))
+`);
+    expect(out.mode).toBe('Direct');
+    expect(out.hostnames).toEqual(['featurizer', 'predictor', 'echo']);
+    expect(out.featurizer).toEqual({ contentType: 'application/x-features', body: '1.0,2.0' });
+    expect(out.predictor.contentType).toBe('application/json');
+    expect(JSON.parse(out.predictor.body)).toMatchObject({ prediction: 9, seen: { host: 'predictor', port: 8081 } });
+    // An image without the accept-bind-to-port label keeps 8080 in its own network namespace.
+    expect(JSON.parse(out.echo.body)).toMatchObject({ env: { ECHO_NAME: 'unlabelled' }, body: '{"x": 1}' });
+    expect(out.unknown).toMatchObject({ code: 'ValidationError', status: 400, message: expect.stringMatching(/nobody/) });
+    expect(out.missing).toMatchObject({ code: 'ValidationError', status: 400, message: expect.stringMatching(/TargetContainerHostname/) });
+    expect(await containersOf(s.server.home, endpoint)).toHaveLength(3);
+  });
+
+  it('refuse models SageMaker refuses: 16 containers, Direct without hostnames, hostnames on some or twice', async () => {
+    const out = await py<any>(`
+c = lambda **kw: {"Image": "${STAGE}", **kw}
+create = lambda containers, **kw: error(lambda: sm.create_model(ModelName="${rnd('bad')}", ExecutionRoleArn=ROLE, Containers=containers, **kw))
+print(json.dumps({
+    "sixteen": create([c() for _ in range(16)]),
+    "fifteen": create([c() for _ in range(15)]),
+    "directUnnamed": create([c(ContainerHostname="a"), c()], InferenceExecutionConfig={"Mode": "Direct"}),
+    "someNamed": create([c(ContainerHostname="a"), c()]),
+    "twice": create([c(ContainerHostname="a"), c(ContainerHostname="A")]),
+    "multiModel": create([c(Mode="MultiModel", ModelDataUrl="s3://b/p/"), c()]),
+}))
+`);
+    expect(out.sixteen).toMatchObject({ code: 'ValidationException', status: 400, message: expect.stringMatching(/'containers' failed to satisfy constraint: Member must have length less than or equal to 15/) });
+    expect(out.fifteen).toBeNull();
+    expect(out.directUnnamed).toMatchObject({ code: 'ValidationException', message: expect.stringMatching(/ContainerHostname is required/) });
+    expect(out.someNamed).toMatchObject({ code: 'ValidationException', message: expect.stringMatching(/every container .* or for none/) });
+    expect(out.twice).toMatchObject({ code: 'ValidationException', message: expect.stringMatching(/more than one container/) });
+    expect(out.multiModel).toMatchObject({ code: 'ValidationException', message: expect.stringMatching(/MultiModel/) });
+  });
+});
