@@ -5,9 +5,15 @@
  * Content-Type, is the next request), Direct invokes the one TargetContainerHostname names; and
  * CreateModel refuses what SageMaker refuses (16 containers, Direct without hostnames, ...).
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { until } from '../../helpers/poll.js';
 import { pythonJson } from '../../helpers/python.js';
-import { buildImage, containersOf, rnd, useHostingServer } from './helpers.js';
+import { buildImage, clients, containersOf, rnd, useHostingServer } from './helpers.js';
+
+const execFileAsync = promisify(execFile);
 
 const s = useHostingServer();
 const STAGE = 'slipway-test/pipeline-stage:latest';
@@ -141,9 +147,11 @@ print(json.dumps({
     expect(await containersOf(s.server.home, endpoint)).toHaveLength(3);
   });
 
-  it('refuse models SageMaker refuses: 16 containers, Direct without hostnames, hostnames on some or twice', async () => {
+  it('refuse models SageMaker refuses (16 containers, Direct without hostnames, hostnames on some or twice) and batch transform or async with a pipeline', async () => {
+    const pipe = rnd('pipe');
     const out = await py<any>(`
 c = lambda **kw: {"Image": "${STAGE}", **kw}
+sm.create_model(ModelName="${pipe}", ExecutionRoleArn=ROLE, Containers=[c(), c()])
 create = lambda containers, **kw: error(lambda: sm.create_model(ModelName="${rnd('bad')}", ExecutionRoleArn=ROLE, Containers=containers, **kw))
 print(json.dumps({
     "sixteen": create([c() for _ in range(16)]),
@@ -152,6 +160,12 @@ print(json.dumps({
     "someNamed": create([c(ContainerHostname="a"), c()]),
     "twice": create([c(ContainerHostname="a"), c(ContainerHostname="A")]),
     "multiModel": create([c(Mode="MultiModel", ModelDataUrl="s3://b/p/"), c()]),
+    "transform": error(lambda: sm.create_transform_job(TransformJobName="${rnd('t')}", ModelName="${pipe}",
+        TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in/"}}},
+        TransformOutput={"S3OutputPath": "s3://b/out/"}, TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})),
+    "async": error(lambda: sm.create_endpoint_config(EndpointConfigName="${rnd('c')}",
+        ProductionVariants=[{"VariantName": "v", "ModelName": "${pipe}", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}],
+        AsyncInferenceConfig={"OutputConfig": {"S3OutputPath": "s3://b/async/"}})),
 }))
 `);
     expect(out.sixteen).toMatchObject({ code: 'ValidationException', status: 400, message: expect.stringMatching(/'containers' failed to satisfy constraint: Member must have length less than or equal to 15/) });
@@ -160,5 +174,46 @@ print(json.dumps({
     expect(out.someNamed).toMatchObject({ code: 'ValidationException', message: expect.stringMatching(/every container .* or for none/) });
     expect(out.twice).toMatchObject({ code: 'ValidationException', message: expect.stringMatching(/more than one container/) });
     expect(out.multiModel).toMatchObject({ code: 'ValidationException', message: expect.stringMatching(/MultiModel/) });
+    // What Slipway does not run with a pipeline is refused up front, not run through container 1 only.
+    expect(out.transform).toMatchObject({ code: 'ValidationException', message: expect.stringMatching(/inference pipeline .* batch transform/) });
+    expect(out.async).toMatchObject({ code: 'ValidationException', message: expect.stringMatching(/inference pipeline .* AsyncInferenceConfig/) });
+  });
+
+  it('keep serving a pipeline across a restart (its containers adopted together) and replace an instance when one of its containers dies', async () => {
+    await buildImage('pipeline-stage', STAGE);
+    const [model, endpoint] = [rnd('adopt'), rnd('adopt')];
+    await py(`
+sm.create_model(ModelName="${model}", ExecutionRoleArn=ROLE, Containers=[
+    {"Image": "${STAGE}", "Environment": {"PIPELINE_ROLE": "transform"}},
+    {"Image": "${STAGE}", "Environment": {"PIPELINE_ROLE": "predict"}},
+])
+deploy("${model}", "${endpoint}")
+print("{}")
+`);
+    const predict = async () => {
+      const r = await s.c.rt.send(new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'text/csv', Body: '2,3' }));
+      return (JSON.parse(Buffer.from(r.Body!).toString()) as { prediction: number }).prediction;
+    };
+    expect(await predict()).toBe(5);
+    const before = (await containersOf(s.server.home, endpoint)).sort();
+    expect(before).toHaveLength(2);
+
+    s.server = await s.server.restart();
+    s.c = clients(s.server.url);
+    expect(await predict()).toBe(5);
+    expect((await containersOf(s.server.home, endpoint)).sort()).toEqual(before);
+
+    // One container of the instance dies: the whole instance is replaced, and the endpoint serves again.
+    const { stdout } = await execFileAsync('docker', ['ps', '-q', '--filter', `label=slipway.name=${endpoint}`, '--filter', 'label=slipway.pipeline-host=container-2']);
+    await execFileAsync('docker', ['kill', stdout.trim()]);
+    await until(
+      'a replacement instance to serve',
+      async () => {
+        const now = await containersOf(s.server.home, endpoint);
+        if (now.length !== 2 || now.some((id) => before.includes(id))) return undefined;
+        return (await predict().catch(() => undefined)) === 5 ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
   });
 });
