@@ -14,6 +14,8 @@ import { pythonJson } from '../../helpers/python.js';
 import { buildImage, clients, containersOf, rnd, useHostingServer } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
+// Short, so the timeout case is quick (read when the server starts).
+process.env.SLIPWAY_INVOCATION_TIMEOUT_MS = '3000';
 
 const s = useHostingServer();
 const STAGE = 'slipway-test/pipeline-stage:latest';
@@ -78,6 +80,7 @@ print(json.dumps({
     "answer": answer,
     "targeted": error(lambda: rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="text/csv", TargetContainerHostname="container-2", Body=b"1")),
     "failed": error(lambda: rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="text/csv", Body=b"fail")),
+    "slow": error(lambda: rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="text/csv", Body=b"sleep")),
     "wrongType": error(lambda: rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="application/json", Body=b"1")),
     "streams": streams,
     "lines": [(e["logStreamName"], e["message"]) for e in events if "pipeline stage" in e["message"]],
@@ -99,6 +102,7 @@ print(json.dumps({
     expect(out.failed).toMatchObject({ code: 'ModelError', status: 424, original: 500 });
     expect(out.failed.message).toMatch(/from container-1 with message "stage failed"/);
     expect(out.failed.logStreamArn).toMatch(/:log-stream:AllTraffic\/i-[0-9a-f]+\/container-1$/);
+    expect(out.slow).toMatchObject({ code: 'ModelError', status: 424, original: 0, message: expect.stringMatching(/timed out while waiting for a response from container container-1/) });
     expect(out.wrongType).toMatchObject({ code: 'ModelError', original: 415 });
     // One log stream per container, as SageMaker names them.
     expect(out.streams).toHaveLength(2);
