@@ -14,6 +14,8 @@
  * Custom attributes go to every hop; the last hop's come back. A hop answering non-2xx, a response
  * over 6 MiB or no answer within the invocation timeout (for the whole chain) ends the request
  * with ModelError naming that container and its log stream, as SageMaker's ModelError does.
+ * Every hop is counted for its container (Metrics.recordContainerInvocation); the request once for
+ * the variant, with the hops' time as ModelLatency.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -114,6 +116,8 @@ async function run(c: PipelineCall, inst: InstanceRoute, containers: readonly Co
   let status = 0;
   let reached = false;
   let current: ContainerRoute | undefined;
+  /** The hop under way, until its answer is read. */
+  let hop: { container: ContainerRoute; t: number } | undefined;
   try {
     for (const [n, k] of c.stages.entries()) {
       current = containers[k]!;
@@ -123,11 +127,14 @@ async function run(c: PipelineCall, inst: InstanceRoute, containers: readonly Co
       if (last && c.headers.accept !== undefined) headers.accept = c.headers.accept;
       for (const h of ['x-amzn-sagemaker-custom-attributes', 'x-amzn-sagemaker-inference-id']) if (c.headers[h] !== undefined) headers[h] = c.headers[h]!;
       const t = performance.now();
+      hop = { container: current, t };
       const r = await c.pools.for(current.origin).request({ path: '/invocations', method: 'POST', headers, body: payload, signal });
       reached = true;
       status = r.statusCode;
       const out = await readCapped(r.body, r.statusCode > 299 ? ORIGINAL_MESSAGE_LIMIT : HOP_LIMIT, r.statusCode > 299);
       modelUs += (performance.now() - t) * 1000;
+      c.plane.metrics.recordContainerInvocation(c.route.name, c.variant.name, current.hostname, out === undefined ? 0 : r.statusCode, (performance.now() - t) * 1000);
+      hop = undefined;
       if (out === undefined) throw new HopError(current, 0, `The response of container ${current.hostname} is larger than ${HOP_LIMIT} bytes.`);
       if (r.statusCode > 299) throw new HopError(current, r.statusCode, out.toString('utf8'));
       payload = out;
@@ -137,8 +144,14 @@ async function run(c: PipelineCall, inst: InstanceRoute, containers: readonly Co
     respond(c, payload, contentType, attrs);
   } catch (err) {
     if (c.res.destroyed || c.res.writableEnded) return;
+    // A hop that never answered in time was an invocation the model got: a 5XX, for its container too.
+    if (hop && signal.aborted) {
+      reached = true;
+      modelUs += (performance.now() - hop.t) * 1000;
+      c.plane.metrics.recordContainerInvocation(c.route.name, c.variant.name, hop.container.hostname, 0, (performance.now() - hop.t) * 1000);
+    }
     renderError(c.res, c.ctx, failure(c, inst, current, err, signal));
-    if (!(err instanceof HopError)) status = 0;
+    status = err instanceof HopError ? err.status : 0;
   } finally {
     if (reached) {
       const totalUs = (performance.now() - c.t0) * 1000;

@@ -47,6 +47,14 @@ def deploy(model, endpoint):
     sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=endpoint)
     sm.get_waiter("endpoint_in_service").wait(EndpointName=endpoint, WaiterConfig={"Delay": 1, "MaxAttempts": 180})
 
+def container_metric(endpoint, host, name):
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc)
+    points = boto3.client("cloudwatch").get_metric_statistics(Namespace="AWS/SageMaker", MetricName=name, Statistics=["Sum"], Period=60,
+        StartTime=now - datetime.timedelta(minutes=10), EndTime=now + datetime.timedelta(minutes=1),
+        Dimensions=[{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": "AllTraffic"}, {"Name": "ContainerName", "Value": host}])["Datapoints"]
+    return sum(p["Sum"] for p in points)
+
 def error(call):
     try:
         call()
@@ -83,6 +91,7 @@ print(json.dumps({
     "slow": error(lambda: rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="text/csv", Body=b"sleep")),
     "wrongType": error(lambda: rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="application/json", Body=b"1")),
     "streams": streams,
+    "metrics": {f"{host} {name}": container_metric("${endpoint}", host, name) for host in ("container-1", "container-2") for name in ("Invocations", "Invocation4XXErrors", "Invocation5XXErrors")},
     "lines": [(e["logStreamName"], e["message"]) for e in events if "pipeline stage" in e["message"]],
 }))
 `);
@@ -104,6 +113,15 @@ print(json.dumps({
     expect(out.failed.logStreamArn).toMatch(/:log-stream:AllTraffic\/i-[0-9a-f]+\/container-1$/);
     expect(out.slow).toMatchObject({ code: 'ModelError', status: 424, original: 0, message: expect.stringMatching(/timed out while waiting for a response from container container-1/) });
     expect(out.wrongType).toMatchObject({ code: 'ModelError', original: 415 });
+    // Per-container metrics: container 1 got every call that reached the endpoint (ok, fail, slow, wrong type), container 2 only the one container 1 answered.
+    expect(out.metrics).toEqual({
+      'container-1 Invocations': 4,
+      'container-1 Invocation4XXErrors': 1,
+      'container-1 Invocation5XXErrors': 2,
+      'container-2 Invocations': 1,
+      'container-2 Invocation4XXErrors': 0,
+      'container-2 Invocation5XXErrors': 0,
+    });
     // One log stream per container, as SageMaker names them.
     expect(out.streams).toHaveLength(2);
     expect(out.streams[0]).toMatch(/^AllTraffic\/i-[0-9a-f]+\/container-1$/);
