@@ -39,7 +39,7 @@ import { TerminalFailure } from '../terminal-failure.js';
 import { startFailurePhrase } from '../job-common/failure-reason.js';
 import { InstanceState, isAlive, isDead, isServing, markEnded, markRetiring, markServing, markStartFailed } from './fleet.js';
 import { createInstance, instanceContainerIds, instanceLogStreams, watchInstance, type Instance, type PipelineMember } from './instance.js';
-import { createPipelineContainers, instanceHealth, startPipelineContainers } from './pipeline-instance.js';
+import { createPipelineContainers, instanceHealth, pipelineContainerName, startPipelineContainers, type CreatedMember } from './pipeline-instance.js';
 import type { PipelinePlan } from '../../resources/inference-pipeline.js';
 
 export const LABEL_GENERATION = 'slipway.generation';
@@ -279,31 +279,42 @@ export class FleetRunner {
     o: { id: string; baseName: string; labels: Record<string, string>; network: string; limits: ReturnType<typeof limitsFor> },
   ): Promise<Instance> {
     const rt = this.deps.runtime;
-    const made = await createPipelineContainers({
-      runtime: rt,
-      cache: this.cache,
-      modelCacheDir: this.deps.config.modelCacheDir,
-      pipeline,
-      variantName: v.variantName,
-      baseName: o.baseName,
-      labels: o.labels,
-      network: o.network,
-      limits: o.limits,
-      downloadTimeoutSeconds: v.downloadTimeoutSeconds,
-      starting: this.starting,
-    });
-    const members = made.map((m) => ({ hostname: m.hostname, containerId: m.containerId }));
-    const inst = this.attach(endpoint, v.variantName, o.id, plan.generation, made[0]!.containerId, Date.now(), members);
+    let inst: Instance;
     try {
-      const problem = await startPipelineContainers(rt, inst, made);
-      if (problem) markEnded(inst, problem);
-      this.watch(inst);
-    } catch (err) {
-      logger.warn({ err, endpoint, instance: o.id }, 'a pipeline instance could not start');
-      markStartFailed(inst, startFailurePhrase(err));
+      const made = await createPipelineContainers({
+        runtime: rt,
+        cache: this.cache,
+        modelCacheDir: this.deps.config.modelCacheDir,
+        pipeline,
+        variantName: v.variantName,
+        baseName: o.baseName,
+        labels: o.labels,
+        network: o.network,
+        limits: o.limits,
+        downloadTimeoutSeconds: v.downloadTimeoutSeconds,
+        starting: this.starting,
+      });
+      const members = made.map((m) => ({ hostname: m.hostname, containerId: m.containerId }));
+      inst = this.attach(endpoint, v.variantName, o.id, plan.generation, made[0]!.containerId, Date.now(), members);
+      await this.startPipelineMembers(endpoint, inst, made);
+    } finally {
+      // Owned by the instance now (or removed): the sweeper may judge them again.
+      const names = pipeline.containers.map((_, k) => pipelineContainerName(o.baseName, k));
+      setImmediate(() => names.forEach((n) => this.starting.delete(n)));
     }
     inst.startedAt = Date.now();
     return inst;
+  }
+
+  private async startPipelineMembers(endpoint: string, inst: Instance, made: CreatedMember[]): Promise<void> {
+    try {
+      const problem = await startPipelineContainers(this.deps.runtime, inst, made);
+      if (problem) markEnded(inst, problem);
+      this.watch(inst);
+    } catch (err) {
+      logger.warn({ err, endpoint, instance: inst.id }, 'a pipeline instance could not start');
+      markStartFailed(inst, startFailurePhrase(err));
+    }
   }
 
   /** DescribeEndpoint's ResolvedImage: the digest the fleet runs, recorded once per variant. */

@@ -38,8 +38,17 @@ export interface PipelineContainersInput {
   network: string;
   limits: ContainerLimits;
   downloadTimeoutSeconds: number;
-  /** Names being created (the orphan sweeper leaves them be). */
+  /**
+   * Names being created (the orphan sweeper leaves them be). Each is added before its container is
+   * made and stays until the caller has attached the instance: an early member must not look
+   * orphaned while the later ones are still being made.
+   */
   starting: Set<string>;
+}
+
+/** The engine's name for container `index` of an instance. */
+export function pipelineContainerName(baseName: string, index: number): string {
+  return `${baseName}-${index + 1}`;
 }
 
 /** A created container of the instance and the port it serves on. */
@@ -59,10 +68,9 @@ export async function createPipelineContainers(o: PipelineContainersInput): Prom
       if (!resolved) throw new TerminalFailure(missingImageMessage(c.image, `for container ${c.hostname} of production variant ${o.variantName}`));
       const modelDir = await modelDirFor(o.cache, o.modelCacheDir, c.modelDataUrl, o.downloadTimeoutSeconds);
       const { port, env } = pipelinePort(k, acceptsBindToPort(resolved.image.labels));
-      const name = `${o.baseName}-${k + 1}`;
+      const name = pipelineContainerName(o.baseName, k);
       o.starting.add(name);
-      const containerId = await o.runtime
-        .createContainer(
+      const containerId = await o.runtime.createContainer(
           serveContainerSpec({
             name,
             image: resolved.local,
@@ -74,8 +82,7 @@ export async function createPipelineContainers(o: PipelineContainersInput): Prom
             port,
             hostname: c.hostname,
           }),
-        )
-        .finally(() => setImmediate(() => o.starting.delete(name)));
+        );
       made.push({ hostname: c.hostname, containerId, port });
     }
   } catch (err) {
