@@ -238,4 +238,36 @@ print("{}")
       { timeoutMs: 60_000 },
     );
   });
+
+  it('fail the endpoint with the failing container named when one container crashes at start or its image is missing, and leave no container behind', async () => {
+    await buildImage('pipeline-stage', STAGE);
+    const [crash, missing] = [rnd('crash'), rnd('missing')];
+    const out = await py<any>(`
+import time
+sm.create_model(ModelName="${crash}", ExecutionRoleArn=ROLE, Containers=[
+    {"Image": "${STAGE}", "Environment": {"PIPELINE_ROLE": "transform"}},
+    {"Image": "${ECHO}", "Environment": {"FIXTURE_MODE": "crash"}},
+])
+sm.create_model(ModelName="${missing}", ExecutionRoleArn=ROLE, Containers=[
+    {"Image": "${STAGE}"},
+    {"Image": "slipway-test/no-such-image:latest"},
+])
+for name in ("${crash}", "${missing}"):
+    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1, "InstanceType": "ml.t2.medium"}])
+    sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
+reasons = {}
+deadline = time.time() + 120
+while len(reasons) < 2 and time.time() < deadline:
+    for name in ("${crash}", "${missing}"):
+        d = sm.describe_endpoint(EndpointName=name)
+        if d["EndpointStatus"] == "Failed":
+            reasons[name] = d["FailureReason"]
+    time.sleep(0.5)
+print(json.dumps(reasons))
+`);
+    expect(out[crash]).toMatch(/container container-2: exit code 3/);
+    expect(out[crash]).toMatch(/could not load the model \(fixture crash mode\)/);
+    expect(out[missing]).toMatch(/slipway-test\/no-such-image:latest.*container container-2/);
+    await until('the failed endpoints to have no container', async () => ((await containersOf(s.server.home, crash)).length + (await containersOf(s.server.home, missing)).length === 0 ? true : undefined), { timeoutMs: 30_000 });
+  });
 });
