@@ -39,7 +39,7 @@ export interface ServeContainerInput {
   limits: ContainerLimits;
   /** The port `serve` listens on (default 8080; an inference pipeline's SAGEMAKER_BIND_TO_PORT). */
   port?: number;
-  /** The container's host name (an inference pipeline's ContainerHostname). */
+  /** The container's host name and network alias (an inference pipeline's ContainerHostname). */
   hostname?: string;
 }
 
@@ -63,7 +63,8 @@ export function serveContainerSpec(o: ServeContainerInput): ContainerSpec {
         }),
     publishPorts: [o.port ?? 8080],
     ...(o.hostname ? { hostname: o.hostname } : {}),
-    network: { name: o.network },
+    // A pipeline container is reachable by its ContainerHostname from the other containers on the network.
+    network: { name: o.network, ...(o.hostname ? { aliases: [o.hostname] } : {}) },
     ...specLimits(o.limits),
   };
 }

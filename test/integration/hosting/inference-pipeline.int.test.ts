@@ -153,6 +153,7 @@ print(json.dumps({
     "featurizer": call("featurizer", "text/csv", b"1,2"),
     "predictor": call("predictor", "application/x-features", b"4,5"),
     "echo": call("echo", "application/json", b'{"x": 1}'),
+    "peer": call("featurizer", "text/csv", b"peer predictor:8081"),
     "unknown": error(lambda: call("nobody", "text/csv", b"1")),
     "missing": error(lambda: rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="text/csv", Body=b"1")),
 }))
@@ -164,6 +165,8 @@ print(json.dumps({
     expect(JSON.parse(out.predictor.body)).toMatchObject({ prediction: 9, seen: { host: 'predictor', port: 8081 } });
     // An image without the accept-bind-to-port label keeps 8080 in its own network namespace.
     expect(JSON.parse(out.echo.body)).toMatchObject({ env: { ECHO_NAME: 'unlabelled' }, body: '{"x": 1}' });
+    // The containers reach each other on the endpoint's network by ContainerHostname.
+    expect(out.peer.body).toBe('peer answered 200');
     expect(out.unknown).toMatchObject({ code: 'ValidationError', status: 400, message: expect.stringMatching(/nobody/) });
     expect(out.missing).toMatchObject({ code: 'ValidationError', status: 400, message: expect.stringMatching(/TargetContainerHostname/) });
     expect(await containersOf(s.server.home, endpoint)).toHaveLength(3);
