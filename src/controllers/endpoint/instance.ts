@@ -1,7 +1,8 @@
 /**
  * @module controllers/endpoint/instance — one hosting instance as the fleet runner tracks it:
- * its container, state (./fleet.ts), route, and the two background tasks bound to it — copying the
- * container's output into the endpoint's log stream, and waiting for the container to stop.
+ * its container (an inference pipeline's: several, ./pipeline-instance.ts), state (./fleet.ts),
+ * route, and the two background tasks bound to it — copying each container's output into the
+ * endpoint's log stream(s), and waiting for a container to stop.
  * Both outlast an engine that cannot be reached for a while: they pick up again once it answers,
  * so a container that died meanwhile is still noticed (and replaced and removed).
  */
