@@ -29,6 +29,7 @@ import { logger } from '../platform/logger.js';
 import type { ContainerRoute, EndpointRoute, InstanceRoute, VariantRoute } from '../resources/endpoint-routes.js';
 import type { InvocationPlane } from './invocation.js';
 import { pickInstance } from './routing-table.js';
+import { DataCaptureWriter } from './capture/data-capture.js';
 
 /** Request and response size limit of each hop (contract §4.2). */
 const HOP_LIMIT = 6 * 1024 * 1024;
@@ -142,6 +143,7 @@ async function run(c: PipelineCall, inst: InstanceRoute, containers: readonly Co
       attrs = headerValue(r.headers['x-amzn-sagemaker-custom-attributes']);
     }
     respond(c, payload, contentType, attrs);
+    capture(c, body, payload, contentType);
   } catch (err) {
     if (c.res.destroyed || c.res.writableEnded) return;
     // A hop that never answered in time was an invocation the model got: a 5XX, for its container too.
@@ -183,6 +185,27 @@ function respond(c: PipelineCall, body: Buffer, contentType: string | undefined,
   out['Content-Length'] = String(body.length);
   c.res.writeHead(200, out);
   c.res.end(body);
+}
+
+/**
+ * DataCaptureConfig: the caller's request and the answer the caller got, as for any endpoint
+ * (./capture/data-capture.ts); the hops in between are not captured. Sampled per request.
+ */
+function capture(c: PipelineCall, input: Buffer, output: Buffer, outputType: string | undefined): void {
+  const settings = c.route.capture;
+  const writer = c.plane.capture;
+  if (!settings || !writer || c.streaming || !DataCaptureWriter.sampled(settings)) return;
+  if (!settings.input && !settings.output) return;
+  const inferenceId = c.headers['x-amzn-sagemaker-inference-id'];
+  writer.record({
+    endpoint: c.route.name,
+    variant: c.variant.name,
+    settings,
+    ...(inferenceId ? { inferenceId } : {}),
+    ...(settings.input ? { input: { contentType: c.headers['content-type'], body: input } } : {}),
+    ...(settings.output ? { output: { contentType: outputType, body: output } } : {}),
+    at: Date.now(),
+  });
 }
 
 /** What the caller is told when the chain broke. */

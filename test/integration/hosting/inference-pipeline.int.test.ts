@@ -16,6 +16,7 @@ import { buildImage, clients, containersOf, rnd, useHostingServer } from './help
 const execFileAsync = promisify(execFile);
 // Short, so the timeout case is quick (read when the server starts).
 process.env.SLIPWAY_INVOCATION_TIMEOUT_MS = '3000';
+process.env.SLIPWAY_DATA_CAPTURE_FLUSH_MS = '300';
 
 const s = useHostingServer();
 const STAGE = 'slipway-test/pipeline-stage:latest';
@@ -42,8 +43,8 @@ def model_tarball(bucket, key, files):
     s3.put_object(Bucket=bucket, Key=key, Body=buf.getvalue())
     return f"s3://{bucket}/{key}"
 
-def deploy(model, endpoint):
-    sm.create_endpoint_config(EndpointConfigName=endpoint, ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": model, "InitialInstanceCount": 1, "InstanceType": "ml.t2.medium"}])
+def deploy(model, endpoint, **config):
+    sm.create_endpoint_config(EndpointConfigName=endpoint, ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": model, "InitialInstanceCount": 1, "InstanceType": "ml.t2.medium"}], **config)
     sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=endpoint)
     sm.get_waiter("endpoint_in_service").wait(EndpointName=endpoint, WaiterConfig={"Delay": 1, "MaxAttempts": 180})
 
@@ -76,9 +77,19 @@ sm.create_model(ModelName="${model}", ExecutionRoleArn=ROLE, Containers=[
     {"Image": "${STAGE}", "Environment": {"PIPELINE_ROLE": "predict", "ECHO_WHO": "second"}},
 ])
 described = sm.describe_model(ModelName="${model}")
-deploy("${model}", "${endpoint}")
-r = rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="text/csv", Accept="application/json", Body=b"1,2,3")
+deploy("${model}", "${endpoint}", DataCaptureConfig={"EnableCapture": True, "InitialSamplingPercentage": 100, "DestinationS3Uri": "s3://${bucket}/capture/",
+    "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}]})
+r = rt.invoke_endpoint(EndpointName="${endpoint}", ContentType="text/csv", Accept="application/json", Body=b"1,2,3", InferenceId="pipe-1")
 answer = {"contentType": r["ContentType"], "variant": r["InvokedProductionVariant"], "body": json.loads(r["Body"].read())}
+def captured():
+    import time
+    for _ in range(100):
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="${bucket}", Prefix="capture/${endpoint}/AllTraffic/").get("Contents", [])]
+        lines = [l for k in keys for l in s3.get_object(Bucket="${bucket}", Key=k)["Body"].read().decode().splitlines()]
+        if lines:
+            return [json.loads(l) for l in lines]
+        time.sleep(0.2)
+    return []
 streams = sorted(s["logStreamName"] for s in logs.describe_log_streams(logGroupName="/aws/sagemaker/Endpoints/${endpoint}")["logStreams"])
 events = logs.filter_log_events(logGroupName="/aws/sagemaker/Endpoints/${endpoint}")["events"]
 print(json.dumps({
@@ -93,6 +104,7 @@ print(json.dumps({
     "streams": streams,
     "metrics": {f"{host} {name}": container_metric("${endpoint}", host, name) for host in ("container-1", "container-2") for name in ("Invocations", "Invocation4XXErrors", "Invocation5XXErrors")},
     "lines": [(e["logStreamName"], e["message"]) for e in events if "pipeline stage" in e["message"]],
+    "captured": captured(),
 }))
 `);
     expect(out.containers).toEqual(['transform', 'predict']);
@@ -122,6 +134,13 @@ print(json.dumps({
       'container-2 Invocation4XXErrors': 0,
       'container-2 Invocation5XXErrors': 0,
     });
+    // Data capture keeps what the caller sent and got (not the hops between containers).
+    expect(out.captured).toHaveLength(1);
+    expect(out.captured[0].eventMetadata.inferenceId).toBe('pipe-1');
+    // (No CaptureContentTypeHeader: bodies are BASE64, as SageMaker encodes them then.)
+    expect(out.captured[0].captureData.endpointInput).toMatchObject({ observedContentType: 'text/csv', encoding: 'BASE64', data: Buffer.from('1,2,3').toString('base64') });
+    expect(out.captured[0].captureData.endpointOutput.observedContentType).toBe('application/json');
+    expect(JSON.parse(Buffer.from(out.captured[0].captureData.endpointOutput.data, 'base64').toString())).toMatchObject({ prediction: 60 });
     // One log stream per container, as SageMaker names them.
     expect(out.streams).toHaveLength(2);
     expect(out.streams[0]).toMatch(/^AllTraffic\/i-[0-9a-f]+\/container-1$/);
