@@ -417,8 +417,10 @@ export class FleetRunner {
   async sampleStats(): Promise<void> {
     for (const i of [...this.all()]) {
       if (!isServing(i)) continue;
-      const s = await this.deps.runtime.stats(i.containerId).catch(() => undefined);
-      if (!s) continue;
+      // A pipeline instance is all its containers: their CPU and memory add up (each has the instance's limit).
+      const all = await Promise.all(instanceContainerIds(i).map((id) => this.deps.runtime.stats(id).catch(() => undefined)));
+      if (all.some((s) => !s)) continue;
+      const s = all.reduce((a, b) => ({ cpuPercent: a!.cpuPercent + b!.cpuPercent, memoryBytes: a!.memoryBytes + b!.memoryBytes, memoryLimitBytes: a!.memoryLimitBytes }))!;
       const memory = s.memoryLimitBytes > 0 ? (100 * s.memoryBytes) / s.memoryLimitBytes : 0;
       this.deps.metrics.recordEndpointInstance(i.endpoint, i.variant, i.id, s.cpuPercent, memory);
     }
