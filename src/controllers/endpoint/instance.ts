@@ -105,8 +105,10 @@ function followInto(o: NewInstance, group: string, stream: string, containerId: 
     }
   };
   const since = o.logs.streams(group, stream).find((s) => s.name === stream)?.lastEventTime ?? undefined;
+  const timer = setInterval(flush, 250);
+  // Stored at once on abort (server stop): the loop below may end only after the log store has closed.
+  signal.addEventListener('abort', () => (clearInterval(timer), flush()), { once: true });
   const done = (async () => {
-    const timer = setInterval(flush, 250);
     let last = since;
     try {
       // Again after an engine outage (from the last line seen), for as long as the container runs.
