@@ -92,6 +92,7 @@ export class RoutingTable implements RoutePublisher {
         weight: v.weight,
         ...(v.shadow ? { shadow: true } : {}),
         ...(v.multiModel ? { multiModel: v.multiModel } : {}),
+        ...(v.pipeline ? { pipeline: v.pipeline } : {}),
         current: oldVariants.get(v.name)?.current ?? 0,
         instances: v.instances.map((i) => {
           const prev = oldInstances.get(i.instanceId);

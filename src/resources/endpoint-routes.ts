@@ -7,6 +7,7 @@
  *   endpoint controller ──RoutePublisher.publish──▶ RoutingTable ◀──lookup── data plane
  */
 import type { CaptureSettings } from './data-capture.js';
+import type { PipelineMode } from './inference-pipeline.js';
 
 /** One serving container as the data plane sees it. */
 export interface InstanceRoute {
@@ -25,6 +26,16 @@ export interface InstanceRoute {
    * the controller's next successful ping clears it. Limits failures to requests already in flight.
    */
   broken: boolean;
+  /** An inference pipeline's containers, in order (`origin` is the first one's): dataplane/pipeline.ts calls them. */
+  readonly containers?: readonly ContainerRoute[];
+}
+
+/** One container of a pipeline instance. */
+export interface ContainerRoute {
+  readonly hostname: string;
+  readonly origin: string;
+  /** `<variant>/<instance-id>/<hostname>` (ModelError's LogStreamArn). */
+  readonly logStream: string;
 }
 
 export interface VariantRoute {
@@ -34,6 +45,8 @@ export interface VariantRoute {
   readonly shadow?: boolean;
   /** A multi-model variant: requests name a TargetModel under this S3 prefix (resources/multi-model.ts). */
   readonly multiModel?: { readonly prefix: string };
+  /** A model with several Containers: Serial chains them, Direct takes TargetContainerHostname (resources/inference-pipeline.ts). */
+  readonly pipeline?: { readonly mode: PipelineMode; readonly hostnames: readonly string[] };
   readonly instances: readonly InstanceRoute[];
   /** Smooth weighted round-robin state (nginx's algorithm): exact proportions over any window. */
   current: number;
@@ -57,7 +70,14 @@ export interface EndpointRoute {
 export interface RouteSpec {
   name: string;
   arn: string;
-  variants: { name: string; weight: number; shadow?: boolean; multiModel?: { prefix: string }; instances: { instanceId: string; variant: string; origin: string; logStream: string }[] }[];
+  variants: {
+    name: string;
+    weight: number;
+    shadow?: boolean;
+    multiModel?: { prefix: string };
+    pipeline?: { mode: PipelineMode; hostnames: string[] };
+    instances: { instanceId: string; variant: string; origin: string; logStream: string; containers?: ContainerRoute[] }[];
+  }[];
   capture?: CaptureSettings;
 }
 

@@ -4,6 +4,7 @@
  * timestamps in docs are epoch seconds.
  */
 import type { Demand } from './demand.js';
+import type { PipelinePlan } from './inference-pipeline.js';
 import type { AsyncInferenceConfigDoc, DataCaptureConfigDoc } from './endpoint-config.js';
 
 /** What one variant of a fleet runs: the config's variant with its model resolved at deploy time. */
@@ -24,6 +25,12 @@ export interface VariantPlan {
   shadow?: true;
   /** `Mode: MultiModel`: modelDataUrl is an S3 prefix; models load on first use (resources/multi-model.ts). */
   multiModel?: true;
+  /**
+   * A model with several Containers: every instance runs all of them (controllers/endpoint/
+   * pipeline-instance.ts) and the data plane chains or targets them (dataplane/pipeline.ts).
+   * `image`, `modelDataUrl` and `environment` above are then the first container's.
+   */
+  pipeline?: PipelinePlan;
   startupTimeoutSeconds: number;
   downloadTimeoutSeconds: number;
   /** Set by the controller when the image is first resolved (DescribeEndpoint DeployedImages). */

@@ -33,6 +33,7 @@ import { dropPending, isAlive, isServing, ofVariant, promotePending, scaleInVict
 import { FleetRunner, LABEL_GENERATION, missingImage } from './fleet-runner.js';
 import type { Instance } from './instance.js';
 import { routeSpec, variantSummaries } from './publishing.js';
+import { adoptablePipelines, isPipelineContainer } from './pipeline-instance.js';
 
 const RECONCILE_INTERVAL_MS = 1_000;
 const STATS_INTERVAL_MS = 10_000;
@@ -155,7 +156,27 @@ export class EndpointController implements Controller {
     }
     const adopted: Instance[] = [];
     const strays: Promise<unknown>[] = [];
-    for (const c of containers) {
+    const knownFleet = (c: ContainerInfo) => {
+      const rec = byName.get((c.labels[LABELS.name] ?? '').toLowerCase());
+      const generation = Number(c.labels[LABEL_GENERATION]);
+      const known = rec && rec.status !== EndpointStatus.Deleting && (rec.internal.active.generation === generation || rec.internal.pending?.generation === generation);
+      return known ? { rec, generation } : undefined;
+    };
+    // Inference pipelines: an instance is several containers, adopted together or not at all.
+    const pipelines = adoptablePipelines(containers.filter(isPipelineContainer), (c) => {
+      const fleet = knownFleet(c);
+      const plan = fleet && [fleet.rec.internal.active, fleet.rec.internal.pending].find((p) => p?.generation === fleet.generation);
+      return plan?.variants.find((v) => v.variantName === c.labels[LABELS.variant])?.pipeline?.containers.length;
+    });
+    for (const c of pipelines.strays) strays.push(this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined));
+    for (const { first: c, members } of pipelines.instances) {
+      const { rec, generation } = knownFleet(c)!;
+      const inst = this.fleet.attach(rec.name, c.labels[LABELS.variant] ?? '', c.labels[LABELS.instance] ?? c.id.slice(0, 12), generation, c.id, c.startedAt?.getTime() ?? Date.now(), members);
+      inst.origin = members[0]!.origin!;
+      this.fleet.watch(inst);
+      adopted.push(inst);
+    }
+    for (const c of containers.filter((x) => !isPipelineContainer(x))) {
       const rec = byName.get((c.labels[LABELS.name] ?? '').toLowerCase());
       const generation = Number(c.labels[LABEL_GENERATION]);
       const known = rec && rec.status !== EndpointStatus.Deleting && (rec.internal.active.generation === generation || rec.internal.pending?.generation === generation);

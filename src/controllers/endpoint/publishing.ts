@@ -13,6 +13,8 @@ import { isServing, ofVariant, type FleetMember } from './fleet.js';
 export interface Routable extends FleetMember {
   id: string;
   origin?: string;
+  /** An inference pipeline's containers. */
+  members?: { hostname: string; origin?: string }[];
 }
 
 /** The active fleet's serving instances with the active weights. */
@@ -29,9 +31,16 @@ export function routeSpec(rec: ResourceRecord<'endpoint'>, instances: Iterable<R
       weight: v.weight,
       ...(v.shadow ? { shadow: true } : {}),
       ...(v.multiModel && v.modelDataUrl ? { multiModel: { prefix: v.modelDataUrl } } : {}),
+      ...(v.pipeline ? { pipeline: { mode: v.pipeline.mode, hostnames: v.pipeline.containers.map((c) => c.hostname) } } : {}),
       instances: ofVariant(all, plan.generation, v.variantName)
-        .filter((i) => isServing(i) && i.origin)
-        .map((i) => ({ instanceId: i.id, variant: i.variant, origin: i.origin!, logStream: `${i.variant}/${i.id}` })),
+        .filter((i) => isServing(i) && i.origin && (i.members ?? []).every((m) => m.origin))
+        .map((i) => ({
+          instanceId: i.id,
+          variant: i.variant,
+          origin: i.origin!,
+          logStream: `${i.variant}/${i.id}`,
+          ...(i.members ? { containers: i.members.map((m) => ({ hostname: m.hostname, origin: m.origin!, logStream: `${i.variant}/${i.id}/${m.hostname}` })) } : {}),
+        })),
     })),
   };
 }
@@ -53,13 +62,12 @@ export function variantSummaries(
     const routed = route?.variants.find((r) => r.name === v.variantName);
     return {
       VariantName: v.variantName,
-      DeployedImages: [
-        {
-          SpecifiedImage: v.image,
-          ...(v.resolvedImage ? { ResolvedImage: v.resolvedImage } : {}),
-          ...(v.resolutionTime ? { ResolutionTime: v.resolutionTime } : {}),
-        },
-      ],
+      // One per container; a pipeline's first container is the one whose digest is recorded.
+      DeployedImages: (v.pipeline?.containers ?? [v]).map((c, k) => ({
+        SpecifiedImage: c.image,
+        ...(k === 0 && v.resolvedImage ? { ResolvedImage: v.resolvedImage } : {}),
+        ...(k === 0 && v.resolutionTime ? { ResolutionTime: v.resolutionTime } : {}),
+      })),
       CurrentWeight: routed?.weight ?? v.weight,
       DesiredWeight: v.weight,
       CurrentInstanceCount: ofVariant(all, plan.generation, v.variantName).filter(isServing).length,

@@ -16,7 +16,7 @@ import { cannotCreateExisting, couldNotFind } from '../errors.js';
 import { listResources } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
-import { primaryContainer } from '../../../resources/model.js';
+import { modelPipeline, primaryContainer } from '../../../resources/model.js';
 import type { DataCaptureConfigDoc, EndpointConfigDoc } from '../../../resources/endpoint-config.js';
 
 /** What the model cannot say about DataCaptureConfig: where captures go must be an S3 prefix. */
@@ -60,6 +60,9 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationHandlers
         if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
         if (input.AsyncInferenceConfig && primaryContainer(model.doc)?.Mode === 'MultiModel') {
           throw new ValidationException(`Model ${v.ModelName} is a multi-model model; AsyncInferenceConfig with it is not supported by Slipway.`);
+        }
+        if ((input.AsyncInferenceConfig || shadows.length) && modelPipeline(model.doc)) {
+          throw new ValidationException(`Model ${v.ModelName} is an inference pipeline (several Containers); Slipway does not run it with ${input.AsyncInferenceConfig ? 'AsyncInferenceConfig' : 'ShadowProductionVariants'}.`);
         }
         if (v.InitialInstanceCount === undefined || v.InitialInstanceCount < 1) {
           throw new ValidationException(`InitialInstanceCount must be at least 1 for variant ${v.VariantName}.`);

@@ -23,7 +23,7 @@ import { listResources } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
 import { checkGpuQuota } from '../gpu-quota.js';
-import { primaryContainer } from '../../../resources/model.js';
+import { modelPipeline, primaryContainer } from '../../../resources/model.js';
 import { resourceKey } from '../../../resources/kinds.js';
 import { applyDesiredWeightsAndCapacities } from '../../../resources/scalable-target.js';
 
@@ -42,6 +42,7 @@ export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: 
       if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
       const c = primaryContainer(model.doc);
       if (!c?.Image) throw new ValidationException(`Model ${v.ModelName} has no container image.`);
+      const pipeline = modelPipeline(model.doc);
       checkGpuQuota(v.InstanceType, v.InitialInstanceCount ?? 1, 'endpoint', deps.config.containers.gpus);
       return {
         variantName: v.VariantName,
@@ -55,6 +56,7 @@ export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: 
         weight: v.InitialVariantWeight ?? 1,
         ...('shadow' in v ? { shadow: true as const } : {}),
         ...(c.Mode === 'MultiModel' ? { multiModel: true as const } : {}),
+        ...(pipeline ? { pipeline } : {}),
         startupTimeoutSeconds: v.ContainerStartupHealthCheckTimeoutInSeconds ?? DEFAULT_STARTUP_TIMEOUT_SECONDS,
         downloadTimeoutSeconds: v.ModelDataDownloadTimeoutInSeconds ?? DEFAULT_DOWNLOAD_TIMEOUT_SECONDS,
       };
@@ -66,7 +68,7 @@ export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: 
 export function plannedVariantSummaries(plan: FleetPlan): VariantSummaryDoc[] {
   return plan.variants.map((v) => ({
     VariantName: v.variantName,
-    DeployedImages: [{ SpecifiedImage: v.image }],
+    DeployedImages: (v.pipeline?.containers ?? [v]).map((c) => ({ SpecifiedImage: c.image })),
     CurrentWeight: v.weight,
     DesiredWeight: v.weight,
     CurrentInstanceCount: 0,
