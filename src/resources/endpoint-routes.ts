@@ -7,6 +7,7 @@
  *   endpoint controller ──RoutePublisher.publish──▶ RoutingTable ◀──lookup── data plane
  */
 import type { CaptureSettings } from './data-capture.js';
+import type { ServerlessDemandView } from './serverless.js';
 
 /** One serving container as the data plane sees it. */
 export interface InstanceRoute {
@@ -34,6 +35,8 @@ export interface VariantRoute {
   readonly shadow?: boolean;
   /** A multi-model variant: requests name a TargetModel under this S3 prefix (resources/multi-model.ts). */
   readonly multiModel?: { readonly prefix: string };
+  /** A serverless variant: may have no instance (requests wait for a cold start); at most maxConcurrency in flight. */
+  readonly serverless?: { readonly maxConcurrency: number };
   readonly instances: readonly InstanceRoute[];
   /** Smooth weighted round-robin state (nginx's algorithm): exact proportions over any window. */
   current: number;
@@ -57,7 +60,7 @@ export interface EndpointRoute {
 export interface RouteSpec {
   name: string;
   arn: string;
-  variants: { name: string; weight: number; shadow?: boolean; multiModel?: { prefix: string }; instances: { instanceId: string; variant: string; origin: string; logStream: string }[] }[];
+  variants: { name: string; weight: number; shadow?: boolean; multiModel?: { prefix: string }; serverless?: { maxConcurrency: number }; instances: { instanceId: string; variant: string; origin: string; logStream: string }[] }[];
   capture?: CaptureSettings;
 }
 
@@ -72,4 +75,8 @@ export interface RoutePublisher {
   endRestore(): void;
   /** The data plane saw a connection to an instance fail. */
   onInstanceBroken(listener: (endpoint: string, instance: InstanceRoute) => void): () => void;
+  /** What the data plane sees of a serverless variant's demand (undefined: never invoked). */
+  serverlessDemand(endpoint: string, variant: string): ServerlessDemandView | undefined;
+  /** A request for a serverless variant found no instance. */
+  onServerlessDemand(listener: (endpoint: string) => void): () => void;
 }

@@ -26,6 +26,7 @@ import { checkGpuQuota } from '../gpu-quota.js';
 import { primaryContainer } from '../../../resources/model.js';
 import { resourceKey } from '../../../resources/kinds.js';
 import { applyDesiredWeightsAndCapacities } from '../../../resources/scalable-target.js';
+import { serverlessConfigDoc, serverlessPlan } from '../../../resources/serverless.js';
 
 /** Resolves a config and its models into what the controller deploys. */
 export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: string, generation: number): FleetPlan {
@@ -55,6 +56,7 @@ export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: 
         weight: v.InitialVariantWeight ?? 1,
         ...('shadow' in v ? { shadow: true as const } : {}),
         ...(c.Mode === 'MultiModel' ? { multiModel: true as const } : {}),
+        ...(v.ServerlessConfig ? { serverless: serverlessPlan(v.ServerlessConfig) } : {}),
         startupTimeoutSeconds: v.ContainerStartupHealthCheckTimeoutInSeconds ?? DEFAULT_STARTUP_TIMEOUT_SECONDS,
         downloadTimeoutSeconds: v.ModelDataDownloadTimeoutInSeconds ?? DEFAULT_DOWNLOAD_TIMEOUT_SECONDS,
       };
@@ -69,8 +71,10 @@ export function plannedVariantSummaries(plan: FleetPlan): VariantSummaryDoc[] {
     DeployedImages: [{ SpecifiedImage: v.image }],
     CurrentWeight: v.weight,
     DesiredWeight: v.weight,
-    CurrentInstanceCount: 0,
-    DesiredInstanceCount: v.instanceCount,
+    // A serverless variant shows its configuration instead of instance counts.
+    ...(v.serverless
+      ? { CurrentServerlessConfig: serverlessConfigDoc(v.serverless), DesiredServerlessConfig: serverlessConfigDoc(v.serverless) }
+      : { CurrentInstanceCount: 0, DesiredInstanceCount: v.instanceCount }),
   }));
 }
 
@@ -209,6 +213,9 @@ export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageM
           throw new ValidationException(`DesiredInstanceCount must be at least 1 for variant ${d.VariantName}.`);
         }
         if (d.DesiredWeight !== undefined && d.DesiredWeight < 0) throw new ValidationException(`DesiredWeight must not be negative.`);
+        const serverless = rec.internal.active.variants.find((v) => v.variantName === d.VariantName)?.serverless;
+        if (serverless && d.DesiredInstanceCount !== undefined) throw new ValidationException(`Variant ${d.VariantName} is serverless: it has no instance count to set.`);
+        if (d.ServerlessUpdateConfig !== undefined) throw new ValidationException('ServerlessUpdateConfig is not supported by Slipway yet; update the endpoint with a new endpoint configuration instead.');
       }
       deps.resources.update('endpoint', input.EndpointName, (r) => applyDesiredWeightsAndCapacities(r, input.DesiredWeightsAndCapacities));
       deps.queue.enqueue(key(input.EndpointName));
