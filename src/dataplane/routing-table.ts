@@ -176,6 +176,10 @@ export class RoutingTable implements RoutePublisher {
     return this.serverless.onDemand(listener);
   }
 
+  serverlessStartFailed(endpoint: string, reason: string): void {
+    this.serverless.failed(endpoint, reason);
+  }
+
   names(): string[] {
     return [...this.routes.values()].map((r) => r.name);
   }

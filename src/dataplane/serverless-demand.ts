@@ -7,6 +7,7 @@
  *
  *   request ──enter──▶ busy+1 ──no instance──▶ waiter + "demand" listeners (controller reconciles now)
  *   route published with an instance ──▶ waiters woken ──▶ forwarded
+ *   container could not start ──▶ waiters fail with the reason
  *   response closed ──leave──▶ busy-1, lastActive = now
  */
 import type { ServerlessDemandView } from '../resources/serverless.js';
@@ -14,8 +15,11 @@ import type { EndpointRoute } from '../resources/endpoint-routes.js';
 
 /** One serverless variant's demand. */
 export interface VariantDemand extends ServerlessDemandView {
-  /** Callbacks of requests waiting for an instance: called when the endpoint's route changes. */
-  readonly waiters: Set<() => void>;
+  /**
+   * Callbacks of requests waiting for an instance: called when the endpoint's route changes, or
+   * with the reason when the variant's container could not start.
+   */
+  readonly waiters: Set<(failure?: string) => void>;
 }
 
 const keyOf = (endpoint: string, variant: string) => `${endpoint.toLowerCase()}\n${variant}`;
@@ -58,6 +62,12 @@ export class ServerlessDemand {
   onDemand(listener: (endpoint: string) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The endpoint's containers could not start: its waiting requests fail with `reason` rather than wait it out. */
+  failed(endpoint: string, reason: string): void {
+    const prefix = `${endpoint.toLowerCase()}\n`;
+    for (const [key, d] of this.variants) if (key.startsWith(prefix)) for (const wake of [...d.waiters]) wake(reason);
   }
 
   /** The endpoint's route was published or removed: its waiting requests look again. */

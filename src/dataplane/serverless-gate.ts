@@ -6,6 +6,7 @@
  *   an instance is routed ──▶ forwarded at once (least outstanding, as any variant)
  *   none (scaled to zero) ──▶ the controller is told, the request waits for the route to gain one
  *                             (every waiting request shares the same cold start) ──▶ forwarded
+ *   its container could not start ──▶ ModelError (424) with the reason, at once
  *   none within the cold-start timeout ──▶ ModelNotReadyException (429, the runtime model's error
  *                             for "a serverless endpoint variant's resources are still being provisioned")
  *
@@ -14,7 +15,7 @@
 import type { ServerResponse } from 'node:http';
 import type { RequestContext } from '../protocol/context.js';
 import { ServiceError } from '../protocol/errors.js';
-import { runtimeValidationError } from '../protocol/rest-json/runtime-errors.js';
+import { modelError, runtimeValidationError } from '../protocol/rest-json/runtime-errors.js';
 import { pickInstance, type EndpointRoute, type InstanceRoute, type RoutingTable, type VariantRoute } from './routing-table.js';
 
 export type Forward = (route: EndpointRoute, variant: VariantRoute, inst: InstanceRoute) => void;
@@ -46,6 +47,15 @@ export function modelNotReady(route: EndpointRoute, variant: VariantRoute, secon
 }
 
 /**
+ * The container started for this request could not start (exited, or not healthy in time):
+ * waiting longer would not help, so the request fails with the controller's reason (which points
+ * at the endpoint's logs), as ModelError does for a model that fails a request.
+ */
+export function startFailed(reason: string): ServiceError {
+  return modelError({ message: reason, originalStatusCode: 0, originalMessage: reason });
+}
+
+/**
  * Admits a request for the serverless `variant` of `route` and forwards it once an instance is
  * routed, or fails it (throttled, not ready in time, endpoint gone). Nothing is called once the
  * caller has hung up.
@@ -73,8 +83,12 @@ export function admitServerless(
     demand.waiters.delete(wake);
     res.off('close', gone);
   };
-  const wake = () => {
+  const wake = (failure?: string) => {
     if (done) return;
+    if (failure !== undefined) {
+      finish();
+      return fail(startFailed(failure));
+    }
     const now = table.lookup(route.name);
     if (!now) {
       finish();

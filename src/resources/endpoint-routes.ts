@@ -79,4 +79,6 @@ export interface RoutePublisher {
   serverlessDemand(endpoint: string, variant: string): ServerlessDemandView | undefined;
   /** A request for a serverless variant found no instance. */
   onServerlessDemand(listener: (endpoint: string) => void): () => void;
+  /** A serverless variant's container could not start: requests waiting for it fail with `reason`. */
+  serverlessStartFailed(endpoint: string, reason: string): void;
 }

@@ -227,6 +227,8 @@ export class EndpointController implements Controller {
         if (!(err instanceof TerminalFailure)) throw err;
         // A replacement failed to start; keep serving with what is healthy and try again later.
         st.replaceBackoffUntil = Date.now() + REPLACE_BACKOFF_MS;
+        // Requests waiting for a serverless cold start would otherwise wait out their timeout.
+        this.table.serverlessStartFailed(rec.name, err.reason);
         logger.warn({ endpoint: rec.name, reason: err.reason }, 'replacement instance failed');
       }
     } else {

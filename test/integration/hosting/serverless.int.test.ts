@@ -5,7 +5,8 @@
  * and succeeds; concurrent requests during a cold start share it; memory is the container's limit
  * with CPUs in proportion; MaxConcurrency 1 with two concurrent slow requests throttles one with
  * ThrottlingException (429); ProvisionedConcurrency keeps containers warm; ModelSetupTime is in
- * CloudWatch; a container not ready within the cold-start timeout gives ModelNotReadyException.
+ * CloudWatch; a container not ready within the cold-start timeout gives ModelNotReadyException,
+ * one that exits at start a ModelError at once.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -217,5 +218,14 @@ print(json.dumps({'count': sum(p['SampleCount'] for p in r['Datapoints']), 'max'
     expect(out, JSON.stringify(out)).toMatchObject({ code: 'ModelNotReadyException', status: 429 });
     expect(out.s).toBeGreaterThanOrEqual(COLD_START_TIMEOUT_S - 1);
     expect(out.s).toBeLessThan(COLD_START_TIMEOUT_S + 10);
+  }, 120_000);
+
+  it('fails a request at once with ModelError when its cold-start container cannot start', async () => {
+    const endpoint = await deployServerless({ MemorySizeInMB: 1024, MaxConcurrency: 2 }, { FIXTURE_MODE: 'crash' });
+    const out = JSON.parse(await python(server.url, `${RT}\nprint(json.dumps(call('${endpoint}')))`));
+    expect(out, JSON.stringify(out)).toMatchObject({ code: 'ModelError', status: 424 });
+    expect(out.message).toMatch(/did not pass the ping health check/);
+    expect(out.message).toMatch(/could not load the model/);
+    expect(out.s).toBeLessThan(COLD_START_TIMEOUT_S - 5);
   }, 120_000);
 });
