@@ -210,6 +210,36 @@ print(json.dumps({'count': sum(p['SampleCount'] for p in r['Datapoints']), 'max'
     expect(await running(endpoint)).toBe(1);
     const d = await c.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
     expect(d.ProductionVariants![0]!.CurrentServerlessConfig).toEqual({ MemorySizeInMB: 1024, MaxConcurrency: 2, ProvisionedConcurrency: 1 });
+
+    // Instance counts do not apply to a serverless variant: refused, not stored and ignored.
+    const refused = JSON.parse(
+      await python(
+        server.url,
+        `
+import boto3, json
+out = {}
+try:
+    boto3.client('sagemaker').update_endpoint_weights_and_capacities(EndpointName='${endpoint}', DesiredWeightsAndCapacities=[{'VariantName': 'AllTraffic', 'DesiredInstanceCount': 3}])
+    out['capacity'] = 'accepted'
+except Exception as e:
+    out['capacity'] = [e.response['Error']['Code'], e.response['Error']['Message']]
+aas = boto3.client('application-autoscaling')
+try:
+    aas.register_scalable_target(ServiceNamespace='sagemaker', ResourceId='endpoint/${endpoint}/variant/AllTraffic',
+        ScalableDimension='sagemaker:variant:DesiredInstanceCount', MinCapacity=1, MaxCapacity=3)
+    out['target'] = 'accepted'
+except Exception as e:
+    out['target'] = [e.response['Error']['Code'], e.response['Error']['Message']]
+out['targets'] = len(aas.describe_scalable_targets(ServiceNamespace='sagemaker')['ScalableTargets'])
+out['status'] = boto3.client('sagemaker').describe_endpoint(EndpointName='${endpoint}')['EndpointStatus']
+print(json.dumps(out))
+`,
+      ),
+    );
+    expect(refused.capacity).toEqual(['ValidationException', expect.stringMatching(/serverless/)]);
+    expect(refused.target).toEqual(['ValidationException', expect.stringMatching(/serverless/)]);
+    expect(refused.targets).toBe(0);
+    expect(refused.status).toBe('InService');
   }, 180_000);
 
   it('answers ModelNotReadyException when no container is ready within the cold-start timeout', async () => {
