@@ -98,7 +98,6 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
   const { config } = deps;
   const table = deps.routes;
   const timeoutMs = invocationTimeoutMs();
-  const coldStartMs = config.serverless.coldStartTimeoutSeconds * 1000;
   const pools = new Map<InstanceRoute, Pool>();
   const unsubscribe = table.onInstanceRemoved((inst) => {
     const pool = pools.get(inst);
@@ -215,7 +214,7 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
       variant = pickVariant(route) ?? serverlessVariantOf(route);
     }
     if (variant?.serverless) {
-      return admitServerless(table, coldStartMs, res, ctx, route, variant, (r, v, i) => forward(req, res, ctx, r, v, i, op, t0, declared), (err) => fail(req, res, ctx, err));
+      return admitServerless(table, config.serverless.coldStartTimeoutSeconds * 1000, res, ctx, route, variant, (r, v, i) => forward(req, res, ctx, r, v, i, op, t0, declared), (err) => fail(req, res, ctx, err));
     }
     const inst = variant ? pickInstance(variant) : undefined;
     if (!variant || !inst) return fail(req, res, ctx, new ServiceUnavailable(`Endpoint ${route.name} has no healthy instance to serve the request. Try again later.`));
