@@ -11,10 +11,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateEndpointCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { CreateEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { until } from '../../helpers/poll.js';
-import { buildModelServer, clients, containersOf, createModel, deleteAllEndpoints, python, rnd, waitForStatus } from './helpers.js';
+import { buildModelServer, clients, containersOf, createConfig, createModel, deleteAllEndpoints, python, rnd, variant, waitForStatus } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
 const COLD_START_TIMEOUT_S = 15;
@@ -34,12 +34,22 @@ afterAll(async () => {
   await server.cleanup();
 });
 
+type Serverless = { MemorySizeInMB: number; MaxConcurrency: number; ProvisionedConcurrency?: number };
+
 /** A serverless endpoint of the fixture model; resolves when InService. */
-async function deployServerless(serverless: { MemorySizeInMB: number; MaxConcurrency: number; ProvisionedConcurrency?: number }, env: Record<string, string> = { FIXTURE_QUIET: '1' }) {
+async function deployServerless(serverless: Serverless, env: Record<string, string> = { FIXTURE_QUIET: '1' }) {
   const model = rnd('m');
-  const config = rnd('c');
   const endpoint = rnd('e');
   await createModel(c.sm, model, { env });
+  const config = await serverlessConfig(model, serverless);
+  await c.sm.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: config }));
+  await waitForStatus(c.sm, endpoint, ['InService']);
+  return endpoint;
+}
+
+/** A serverless endpoint config of `model` (through boto3); its name. */
+async function serverlessConfig(model: string, serverless: Serverless) {
+  const config = rnd('c');
   const out = await python(
     server.url,
     `
@@ -50,9 +60,7 @@ print('ok')
 `,
   );
   expect(out.trim()).toBe('ok');
-  await c.sm.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: config }));
-  await waitForStatus(c.sm, endpoint, ['InService']);
-  return endpoint;
+  return config;
 }
 
 /** The body the fixture echoed back (undefined for an error). */
@@ -258,4 +266,26 @@ print(json.dumps(out))
     expect(out.message).toMatch(/could not load the model/);
     expect(out.s).toBeLessThan(COLD_START_TIMEOUT_S - 5);
   }, 120_000);
+
+  it('updates a serverless endpoint to instances, and refuses the reverse as SageMaker does', async () => {
+    const endpoint = await deployServerless({ MemorySizeInMB: 1024, MaxConcurrency: 2 });
+    const model = rnd('m');
+    await createModel(c.sm, model, { env: { FIXTURE_QUIET: '1' } });
+    const instances = rnd('c');
+    await createConfig(c.sm, instances, [variant('AllTraffic', model)]);
+    await c.sm.send(new UpdateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: instances }));
+    await waitForStatus(c.sm, endpoint, ['InService']);
+    const d = await c.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+    expect(d.ProductionVariants![0]).toMatchObject({ CurrentInstanceCount: 1, DesiredInstanceCount: 1 });
+    expect(d.ProductionVariants![0]!.CurrentServerlessConfig).toBeUndefined();
+    const r = JSON.parse(await python(server.url, `${RT}\nprint(json.dumps(call('${endpoint}')))`));
+    expect(echoed(r), JSON.stringify(r)).toBe('{"x": 1}');
+
+    const serverless = await serverlessConfig(model, { MemorySizeInMB: 1024, MaxConcurrency: 2 });
+    const err = await c.sm.send(new UpdateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: serverless })).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).name).toBe('ValidationException');
+    expect((err as Error).message).toMatch(/instance-based: it cannot be updated to a serverless/);
+    expect((await c.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointStatus).toBe('InService');
+  }, 180_000);
 });

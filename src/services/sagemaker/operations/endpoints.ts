@@ -176,6 +176,11 @@ export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageM
         throw new ValidationException(`Cannot update in-progress endpoint "${rec.arn}".`);
       }
       const plan = planFleet(deps, ctx, input.EndpointConfigName, rec.internal.nextGeneration);
+      // Updating a real-time endpoint to a serverless one is not supported; the reverse is
+      // (https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints-update.html).
+      if (plan.variants.some((v) => v.serverless) && rec.internal.active.variants.some((v) => !v.serverless)) {
+        throw new ValidationException(`Endpoint "${rec.arn}" is instance-based: it cannot be updated to a serverless endpoint configuration.`);
+      }
       if (input.RetainAllVariantProperties) {
         for (const v of plan.variants) {
           const cur = rec.internal.active.variants.find((a) => a.variantName === v.variantName);
