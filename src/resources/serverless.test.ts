@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serverlessConfigDoc, serverlessLimits, serverlessPlan, serverlessTarget } from './serverless.js';
+import { hostContainerCap, serverlessConfigDoc, serverlessLimits, serverlessPlan, serverlessTarget } from './serverless.js';
 
 const plan = (max: number, provisioned = 0) => ({ memorySizeInMB: 1024, maxConcurrency: max, provisionedConcurrency: provisioned });
 const IDLE = 10_000;
@@ -40,5 +40,14 @@ describe('serverless config documents', () => {
   it('round-trips and leaves ProvisionedConcurrency out when not set', () => {
     expect(serverlessConfigDoc(serverlessPlan({ MemorySizeInMB: 2048, MaxConcurrency: 4 }))).toEqual({ MemorySizeInMB: 2048, MaxConcurrency: 4 });
     expect(serverlessConfigDoc(serverlessPlan({ MemorySizeInMB: 2048, MaxConcurrency: 4, ProvisionedConcurrency: 2 }))).toEqual({ MemorySizeInMB: 2048, MaxConcurrency: 4, ProvisionedConcurrency: 2 });
+  });
+});
+
+describe('hostContainerCap', () => {
+  it('holds as many containers as the host memory fits, at least one, and caps the target', () => {
+    const p = { ...plan(200), memorySizeInMB: 2048 };
+    expect(hostContainerCap(p, 8 * 1024 ** 3)).toBe(4);
+    expect(hostContainerCap(p, 1024 ** 3)).toBe(1);
+    expect(serverlessTarget(p, { busy: 50, lastActive: 0 }, 0, 0, IDLE, hostContainerCap(p, 8 * 1024 ** 3))).toBe(4);
   });
 });

@@ -61,12 +61,22 @@ export interface ServerlessDemandView {
 /**
  * How many containers a serverless variant should have: one per concurrent request up to
  * MaxConcurrency while requests arrive, the ones already there kept while the variant was active
- * within `idleMs`, and ProvisionedConcurrency at all times (scale to zero without it).
+ * within `idleMs`, and ProvisionedConcurrency at all times (scale to zero without it); never
+ * more than `cap` (hostContainerCap).
  */
-export function serverlessTarget(p: ServerlessPlan, demand: ServerlessDemandView | undefined, alive: number, now: number, idleMs: number): number {
+export function serverlessTarget(p: ServerlessPlan, demand: ServerlessDemandView | undefined, alive: number, now: number, idleMs: number, cap = Infinity): number {
   const floor = Math.min(p.provisionedConcurrency, p.maxConcurrency);
-  if (!demand) return floor;
-  if (demand.busy > 0) return Math.max(floor, Math.min(p.maxConcurrency, Math.max(demand.busy, alive)));
-  if (now - demand.lastActive < idleMs) return Math.max(floor, Math.min(p.maxConcurrency, alive));
-  return floor;
+  let want = floor;
+  if (demand && demand.busy > 0) want = Math.max(floor, Math.min(p.maxConcurrency, Math.max(demand.busy, alive)));
+  else if (demand && now - demand.lastActive < idleMs) want = Math.max(floor, Math.min(p.maxConcurrency, alive));
+  return Math.min(want, cap);
+}
+
+/**
+ * The most containers of one serverless variant this host runs: as many as its memory holds at
+ * MemorySizeInMB each (at least one). Requests beyond them share the containers (least
+ * outstanding requests) up to MaxConcurrency instead of starting containers the host cannot hold.
+ */
+export function hostContainerCap(p: ServerlessPlan, hostMemoryBytes: number): number {
+  return Math.max(1, Math.floor(hostMemoryBytes / (p.memorySizeInMB * 1024 ** 2)));
 }

@@ -325,10 +325,11 @@ export class EndpointController implements Controller {
     const instances = this.fleet.instances(rec.name);
     for (const v of plan.variants) {
       const alive = ofVariant(instances.values(), plan.generation, v.variantName).filter(isAlive);
-      const want = v.serverless ? serverlessWant(this.table, this.deps.config, rec.name, v, alive.length) : v.instanceCount;
+      const sized = v.serverless ? serverlessWant(this.table, this.deps.config, rec.name, v, alive.length, (await this.fleet.hostInfo()).memoryBytes) : undefined;
+      const want = sized?.want ?? v.instanceCount;
       const extras = new Set(scaleInVictims(alive, want));
       if (extras.size) this.track(this.fleet.retire(rec.name, (i) => extras.has(i), true));
-      for (let n = alive.length; n < want; n++) {
+      for (let n = alive.length; n < (sized?.now ?? want); n++) {
         await this.fleet.start(rec, plan, v);
         ready = false;
       }

@@ -368,7 +368,8 @@ export class FleetRunner {
     }
   }
 
-  private hostInfo(): Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }> {
+  /** The engine host's CPUs, memory and task limit (asked once). */
+  hostInfo(): Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }> {
     this.hostResources ??= this.deps.runtime.info().then(
       (i) => ({ cpus: i.cpus || 1, memoryBytes: i.memoryBytes || 1024 ** 3, ...(i.maxTasks ? { maxTasks: i.maxTasks } : {}) }),
       () => ({ cpus: 1, memoryBytes: 1024 ** 3 }),

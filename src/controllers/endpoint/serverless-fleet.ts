@@ -9,15 +9,33 @@ import type { SlipwayConfig } from '../../platform/config.js';
 import type { RoutePublisher } from '../../resources/endpoint-routes.js';
 import type { VariantPlan } from '../../resources/endpoint.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
-import { serverlessTarget } from '../../resources/serverless.js';
+import { hostContainerCap, serverlessTarget } from '../../resources/serverless.js';
 import { InstanceState, type FleetMember } from './fleet.js';
 
 /** While a serverless container starts, its ping is tried this often: a request is waiting for it. */
 export const COLD_START_CHECK_MS = 100;
 
-/** The serverless variant `v`'s container count now, given `alive` (starting or serving) containers. */
-export function serverlessWant(table: RoutePublisher, config: Pick<SlipwayConfig, 'serverless'>, endpoint: string, v: VariantPlan, alive: number): number {
-  return serverlessTarget(v.serverless!, table.serverlessDemand(endpoint, v.variantName), alive, Date.now(), config.serverless.idleSeconds * 1000);
+/**
+ * Containers started for a serverless variant in one reconcile pass: the pass pings the starting
+ * ones only before it starts more, so a burst must not keep the first cold start from being seen.
+ */
+export const STARTS_PER_PASS = 2;
+
+/**
+ * The serverless variant `v`'s container count now, given `alive` (starting or serving)
+ * containers, and how many of them may exist after this pass (`now`: at most STARTS_PER_PASS more).
+ */
+export function serverlessWant(
+  table: RoutePublisher,
+  config: Pick<SlipwayConfig, 'serverless'>,
+  endpoint: string,
+  v: VariantPlan,
+  alive: number,
+  hostMemoryBytes: number,
+): { want: number; now: number } {
+  const p = v.serverless!;
+  const want = serverlessTarget(p, table.serverlessDemand(endpoint, v.variantName), alive, Date.now(), config.serverless.idleSeconds * 1000, hostContainerCap(p, hostMemoryBytes));
+  return { want, now: Math.min(want, alive + STARTS_PER_PASS) };
 }
 
 /** A container of a serverless variant of the active fleet is starting. */
