@@ -6,7 +6,8 @@
  * with CPUs in proportion; MaxConcurrency 1 with two concurrent slow requests throttles one with
  * ThrottlingException (429); ProvisionedConcurrency keeps containers warm; ModelSetupTime is in
  * CloudWatch; a container not ready within the cold-start timeout gives ModelNotReadyException,
- * one that exits at start a ModelError at once.
+ * one that exits at start a ModelError at once; UpdateEndpoint moves serverless to instances but not
+ * back; the SageMaker Python SDK deploys with ServerlessInferenceConfig and predicts.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { until } from '../../helpers/poll.js';
-import { buildModelServer, clients, containersOf, createConfig, createModel, deleteAllEndpoints, python, rnd, variant, waitForStatus } from './helpers.js';
+import { MODEL_SERVER_IMAGE, buildModelServer, clients, containersOf, createConfig, createModel, deleteAllEndpoints, python, rnd, variant, waitForStatus } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
 const COLD_START_TIMEOUT_S = 15;
@@ -287,5 +288,35 @@ print(json.dumps(out))
     expect((err as Error).name).toBe('ValidationException');
     expect((err as Error).message).toMatch(/instance-based: it cannot be updated to a serverless/);
     expect((await c.sm.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointStatus).toBe('InService');
+  }, 180_000);
+
+  it('deploys through the SageMaker Python SDK with ServerlessInferenceConfig and predicts', async () => {
+    const name = rnd('sdk');
+    // The SDK prints INFO lines and the waiter's progress marks (-, !) to stdout: the answer is the JSON at the end.
+    const lastLine = (text: string) => text.slice(text.lastIndexOf('{"body"'));
+    const out = JSON.parse(
+      lastLine(await python(
+        server.url,
+        `
+import json, sagemaker
+from sagemaker.model import Model
+from sagemaker.serverless import ServerlessInferenceConfig
+from sagemaker.predictor import Predictor
+from sagemaker.serializers import JSONSerializer
+from sagemaker.deserializers import JSONDeserializer
+sess = sagemaker.Session(default_bucket='unused')
+model = Model(image_uri='${MODEL_SERVER_IMAGE}', role='arn:aws:iam::000000000000:role/slipway', name='${name}', sagemaker_session=sess)
+model.deploy(serverless_inference_config=ServerlessInferenceConfig(memory_size_in_mb=1024, max_concurrency=2), endpoint_name='${name}', wait=False)
+sess.wait_for_endpoint('${name}', poll=1)
+p = Predictor('${name}', sagemaker_session=sess, serializer=JSONSerializer(), deserializer=JSONDeserializer())
+r = p.predict({'x': 7})
+cfg = sess.sagemaker_client.describe_endpoint_config(EndpointConfigName='${name}')['ProductionVariants'][0]
+print(json.dumps({'body': r['body'], 'serverless': cfg.get('ServerlessConfig'), 'instanceType': cfg.get('InstanceType')}))
+`,
+      )),
+    );
+    expect(out.body).toBe('{"x": 7}');
+    expect(out.serverless).toEqual({ MemorySizeInMB: 1024, MaxConcurrency: 2 });
+    expect(out.instanceType).toBeNull();
   }, 180_000);
 });
