@@ -46,6 +46,7 @@ import { readUnsized } from './unsized-body.js';
 import { readWhole } from '../protocol/read-body.js';
 import { ShadowMirror, sampleShadow } from './shadow-mirror.js';
 import { invokeMultiModel, type MultiModelCall } from './multi-model.js';
+import { admitServerless, serverlessVariantOf } from './serverless-gate.js';
 import type { ModelLoader } from '../resources/multi-model.js';
 import { pipelineStages } from '../resources/inference-pipeline.js';
 import { invokePipeline, PipelinePools, type PipelineCall } from './pipeline.js';
@@ -216,11 +217,29 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
         return fail(req, res, ctx, runtimeValidationError(`Variant ${target} not found for endpoint ${route.name} of account ${ctx.accountId}.`));
       }
     } else {
-      variant = pickVariant(route);
+      variant = pickVariant(route) ?? serverlessVariantOf(route);
+    }
+    if (variant?.serverless) {
+      return admitServerless(table, config.serverless.coldStartTimeoutSeconds * 1000, res, ctx, route, variant, (r, v, i) => forward(req, res, ctx, r, v, i, op, t0, declared), (err) => fail(req, res, ctx, err));
     }
     const inst = variant ? pickInstance(variant) : undefined;
     if (!variant || !inst) return fail(req, res, ctx, new ServiceUnavailable(`Endpoint ${route.name} has no healthy instance to serve the request. Try again later.`));
+    forward(req, res, ctx, route, variant, inst, op, t0, declared);
+  };
 
+  /** The request goes to `inst` of `variant` (the body is read here). */
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    route: EndpointRoute,
+    variant: VariantRoute,
+    inst: InstanceRoute,
+    op: string,
+    t0: number,
+    declared: string | undefined,
+  ): void => {
+    const declaredBytes = declared === undefined ? -1 : Number(declared);
     const streaming = op === 'invocations-response-stream';
     const headers: Record<string, string> = {};
     const incoming = req.headers;

@@ -8,6 +8,7 @@
  */
 import type { CaptureSettings } from './data-capture.js';
 import type { PipelineMode } from './inference-pipeline.js';
+import type { ServerlessDemandView } from './serverless.js';
 
 /** One serving container as the data plane sees it. */
 export interface InstanceRoute {
@@ -47,6 +48,9 @@ export interface VariantRoute {
   readonly multiModel?: { readonly prefix: string };
   /** A model with several Containers: Serial chains them, Direct takes TargetContainerHostname (resources/inference-pipeline.ts). */
   readonly pipeline?: { readonly mode: PipelineMode; readonly hostnames: readonly string[] };
+  /**
+  /** A serverless variant: may have no instance (requests wait for a cold start); at most maxConcurrency in flight. */
+  readonly serverless?: { readonly maxConcurrency: number };
   readonly instances: readonly InstanceRoute[];
   /** Smooth weighted round-robin state (nginx's algorithm): exact proportions over any window. */
   current: number;
@@ -76,6 +80,7 @@ export interface RouteSpec {
     shadow?: boolean;
     multiModel?: { prefix: string };
     pipeline?: { mode: PipelineMode; hostnames: string[] };
+    serverless?: { maxConcurrency: number };
     instances: { instanceId: string; variant: string; origin: string; logStream: string; containers?: ContainerRoute[] }[];
   }[];
   capture?: CaptureSettings;
@@ -92,4 +97,10 @@ export interface RoutePublisher {
   endRestore(): void;
   /** The data plane saw a connection to an instance fail. */
   onInstanceBroken(listener: (endpoint: string, instance: InstanceRoute) => void): () => void;
+  /** What the data plane sees of a serverless variant's demand (undefined: never invoked). */
+  serverlessDemand(endpoint: string, variant: string): ServerlessDemandView | undefined;
+  /** A request for a serverless variant found no instance. */
+  onServerlessDemand(listener: (endpoint: string) => void): () => void;
+  /** A serverless variant's container could not start: requests waiting for it fail with `reason`. */
+  serverlessStartFailed(endpoint: string, reason: string): void;
 }

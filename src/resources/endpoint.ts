@@ -6,6 +6,7 @@
 import type { Demand } from './demand.js';
 import type { PipelinePlan } from './inference-pipeline.js';
 import type { AsyncInferenceConfigDoc, DataCaptureConfigDoc } from './endpoint-config.js';
+import type { ServerlessConfigDoc, ServerlessPlan } from './serverless.js';
 
 /** What one variant of a fleet runs: the config's variant with its model resolved at deploy time. */
 export interface VariantPlan {
@@ -31,6 +32,11 @@ export interface VariantPlan {
    * `image`, `modelDataUrl` and `environment` above are then the first container's.
    */
   pipeline?: PipelinePlan;
+  /**
+   * ServerlessConfig: no instance type; `instanceCount` is unused and the fleet's size follows
+   * the data plane's demand between ProvisionedConcurrency and MaxConcurrency (resources/serverless.ts).
+   */
+  serverless?: ServerlessPlan;
   startupTimeoutSeconds: number;
   downloadTimeoutSeconds: number;
   /** Set by the controller when the image is first resolved (DescribeEndpoint DeployedImages). */
@@ -71,6 +77,8 @@ export interface VariantSummaryDoc {
   CurrentInstanceCount?: number;
   DesiredInstanceCount?: number;
   VariantStatus?: { Status: string; StatusMessage?: string; StartTime?: number }[];
+  CurrentServerlessConfig?: ServerlessConfigDoc;
+  DesiredServerlessConfig?: ServerlessConfigDoc;
 }
 
 export interface EndpointDoc {

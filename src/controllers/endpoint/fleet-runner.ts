@@ -25,6 +25,7 @@ import { logger } from '../../platform/logger.js';
 import { endpointLogGroup, type FleetPlan, type VariantPlan } from '../../resources/endpoint.js';
 import { truncateReason } from '../../resources/failure-reason.js';
 import { limitsFor } from '../../resources/instance-types.js';
+import { serverlessLimits } from '../../resources/serverless.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
 import { missingImageMessage } from '../../runtime/image-ref.js';
 import { LABELS } from '../../runtime/container-runtime.js';
@@ -221,7 +222,9 @@ export class FleetRunner {
       ? { staging: await modelStagingPlan(this.deps.staging, this.deps.objects, this.deps.config.dataLimits, v.modelDataUrl) }
       : { modelDir: await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.multiModel ? undefined : v.modelDataUrl, v.downloadTimeoutSeconds) };
     const host = await this.hostInfo();
-    const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks, this.deps.config.containers.gpus);
+    const limits = v.serverless
+      ? serverlessLimits(v.serverless, host.cpus, host.memoryBytes, host.maxTasks)
+      : limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks, this.deps.config.containers.gpus);
     const id = `i-${randomBytes(8).toString('hex')}`;
     const containerName = `slipway-ep-${rec.name.toLowerCase().slice(0, 40)}-${id}`;
     const group = endpointLogGroup(rec.name);
@@ -426,7 +429,8 @@ export class FleetRunner {
     }
   }
 
-  private hostInfo(): Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }> {
+  /** The engine host's CPUs, memory and task limit (asked once). */
+  hostInfo(): Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }> {
     this.hostResources ??= this.deps.runtime.info().then(
       (i) => ({ cpus: i.cpus || 1, memoryBytes: i.memoryBytes || 1024 ** 3, ...(i.maxTasks ? { maxTasks: i.maxTasks } : {}) }),
       () => ({ cpus: 1, memoryBytes: 1024 ** 3 }),

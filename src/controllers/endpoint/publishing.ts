@@ -7,6 +7,7 @@ import type { RouteSpec, EndpointRoute } from '../../resources/endpoint-routes.j
 import { captureSettings } from '../../resources/data-capture.js';
 import { EndpointStatus, type VariantSummaryDoc } from '../../resources/endpoint.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
+import { serverlessConfigDoc } from '../../resources/serverless.js';
 import { isServing, ofVariant, type FleetMember } from './fleet.js';
 
 /** An instance as a route needs it. */
@@ -32,6 +33,7 @@ export function routeSpec(rec: ResourceRecord<'endpoint'>, instances: Iterable<R
       ...(v.shadow ? { shadow: true } : {}),
       ...(v.multiModel && v.modelDataUrl ? { multiModel: { prefix: v.modelDataUrl } } : {}),
       ...(v.pipeline ? { pipeline: { mode: v.pipeline.mode, hostnames: v.pipeline.containers.map((c) => c.hostname) } } : {}),
+      ...(v.serverless ? { serverless: { maxConcurrency: v.serverless.maxConcurrency } } : {}),
       instances: ofVariant(all, plan.generation, v.variantName)
         .filter((i) => isServing(i) && i.origin && (i.members ?? []).every((m) => m.origin))
         .map((i) => ({
@@ -70,8 +72,10 @@ export function variantSummaries(
       })),
       CurrentWeight: routed?.weight ?? v.weight,
       DesiredWeight: v.weight,
-      CurrentInstanceCount: ofVariant(all, plan.generation, v.variantName).filter(isServing).length,
-      DesiredInstanceCount: v.instanceCount,
+      // A serverless variant shows its configuration instead of instance counts.
+      ...(v.serverless
+        ? { CurrentServerlessConfig: serverlessConfigDoc(v.serverless), DesiredServerlessConfig: serverlessConfigDoc(v.serverless) }
+        : { CurrentInstanceCount: ofVariant(all, plan.generation, v.variantName).filter(isServing).length, DesiredInstanceCount: v.instanceCount }),
       ...(waiting
         ? { VariantStatus: [{ Status: rec.status === EndpointStatus.Updating ? 'Updating' : 'Creating', StatusMessage: waiting.message, StartTime: waiting.since / 1000 }] }
         : {}),
