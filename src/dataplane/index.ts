@@ -11,6 +11,7 @@
  *     → request body: ≤ 64 KiB read whole, ≤ 6 MiB by Content-Length streamed up, without
  *       Content-Length read whole first (./unsized-body.ts: the model never sees an oversize body)
  *     → Invocation (./invocation.ts) relays the response: whole, streamed, or as event-stream frames
+ *     → an inference pipeline (several containers): chained or targeted by ./pipeline.ts
  *     → with a shadow variant, a sampled copy goes to it as well and its answer is dropped (./shadow-mirror.ts)
  *     → container non-2xx / no answer in time → ModelError (424), never 5xx (SDKs would retry)
  *
@@ -45,7 +46,10 @@ import { readUnsized } from './unsized-body.js';
 import { readWhole } from '../protocol/read-body.js';
 import { ShadowMirror, sampleShadow } from './shadow-mirror.js';
 import { invokeMultiModel, type MultiModelCall } from './multi-model.js';
+import { admitServerless, serverlessVariantOf } from './serverless-gate.js';
 import type { ModelLoader } from '../resources/multi-model.js';
+import { pipelineStages } from '../resources/inference-pipeline.js';
+import { invokePipeline, PipelinePools, type PipelineCall } from './pipeline.js';
 
 export interface RuntimeSurface {
   surface: Surface;
@@ -105,6 +109,8 @@ export async function createRuntimeSurface(deps: RuntimeSurfaceDeps): Promise<Ru
     // close() lets requests in flight finish (blue/green drain), then frees the sockets.
     void pool.close().catch(() => undefined);
   });
+  const pipelinePools = new PipelinePools(timeoutMs);
+  const unsubscribePipelines = table.onInstanceRemoved((inst) => pipelinePools.release(inst));
   const unsubscribeModels = deps.modelLoader ? table.onInstanceRemoved((inst) => deps.modelLoader!.forget(inst.instanceId)) : undefined;
   const poolFor = (inst: InstanceRoute): Pool => {
     let p = pools.get(inst);
@@ -117,8 +123,9 @@ export async function createRuntimeSurface(deps: RuntimeSurfaceDeps): Promise<Ru
 
   const consoleUrl = (name: string) =>
     `https://${config.region}.console.aws.amazon.com/cloudwatch/home?region=${config.region}#logEventViewer:group=${endpointLogGroup(name)}`;
-  const logStreamArn = (ctx: RequestContext, name: string, inst: InstanceRoute) =>
-    `arn:aws:logs:${config.region}:${ctx.accountId}:log-group:${endpointLogGroup(name)}:log-stream:${inst.logStream}`;
+  const streamArn = (ctx: RequestContext, name: string, stream: string) =>
+    `arn:aws:logs:${config.region}:${ctx.accountId}:log-group:${endpointLogGroup(name)}:log-stream:${stream}`;
+  const logStreamArn = (ctx: RequestContext, name: string, inst: InstanceRoute) => streamArn(ctx, name, inst.logStream);
 
   /** SageMaker's ModelError wording (aws/amazon-sagemaker-examples#785, #407). */
   const containerError = (ctx: RequestContext, route: EndpointRoute, inst: InstanceRoute, status: number, body: string): ServiceError => {
@@ -210,11 +217,29 @@ export async function createRuntimeSurface(deps: RuntimeSurfaceDeps): Promise<Ru
         return fail(req, res, ctx, runtimeValidationError(`Variant ${target} not found for endpoint ${route.name} of account ${ctx.accountId}.`));
       }
     } else {
-      variant = pickVariant(route);
+      variant = pickVariant(route) ?? serverlessVariantOf(route);
+    }
+    if (variant?.serverless) {
+      return admitServerless(table, config.serverless.coldStartTimeoutSeconds * 1000, res, ctx, route, variant, (r, v, i) => forward(req, res, ctx, r, v, i, op, t0, declared), (err) => fail(req, res, ctx, err));
     }
     const inst = variant ? pickInstance(variant) : undefined;
     if (!variant || !inst) return fail(req, res, ctx, new ServiceUnavailable(`Endpoint ${route.name} has no healthy instance to serve the request. Try again later.`));
+    forward(req, res, ctx, route, variant, inst, op, t0, declared);
+  };
 
+  /** The request goes to `inst` of `variant` (the body is read here). */
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    route: EndpointRoute,
+    variant: VariantRoute,
+    inst: InstanceRoute,
+    op: string,
+    t0: number,
+    declared: string | undefined,
+  ): void => {
+    const declaredBytes = declared === undefined ? -1 : Number(declared);
     const streaming = op === 'invocations-response-stream';
     const headers: Record<string, string> = {};
     const incoming = req.headers;
@@ -226,6 +251,16 @@ export async function createRuntimeSurface(deps: RuntimeSurfaceDeps): Promise<Ru
       // The streaming API carries Accept as X-Amzn-SageMaker-Accept; the container sees Accept.
       const accept = header(req, 'x-amzn-sagemaker-accept');
       if (accept !== undefined) headers.accept = accept;
+    }
+    // TargetContainerHostname: required by Direct pipelines, refused elsewhere (resources/inference-pipeline.ts).
+    const targetHost = headers['x-amzn-sagemaker-target-container-hostname'];
+    if (variant.pipeline || targetHost !== undefined) {
+      const plan = pipelineStages(variant.pipeline?.mode, variant.pipeline?.hostnames ?? [], targetHost);
+      if ('problem' in plan) return fail(req, res, ctx, runtimeValidationError(plan.problem));
+      if (variant.pipeline) {
+        const call: PipelineCall = { plane, pools: pipelinePools, req, res, ctx, route, variant, stages: plan.stages, headers, streaming, timeoutMs, t0, logStreamArn: (stream) => streamArn(ctx, route.name, stream) };
+        return readInvocationBody(req, res, ctx, declared, (body) => invokePipeline(call, body));
+      }
     }
     if (variant.multiModel) return serveMultiModel(req, res, ctx, route, variant as MultiModelCall['variant'], headers, streaming, t0, declared);
     const invocation = new Invocation(plane, req, res, ctx, route, variant, inst, headers, streaming, t0);
@@ -282,10 +317,14 @@ export async function createRuntimeSurface(deps: RuntimeSurfaceDeps): Promise<Ru
     }
     if (!deps.modelLoader) return fail(req, res, ctx, new ServiceUnavailable('Multi-model endpoints are not available on this server.'));
     const call: MultiModelCall = { plane, loader: deps.modelLoader, req, res, ctx, route, variant, target, invocation: (i) => new Invocation(plane, req, res, ctx, route, variant, i, headers, streaming, t0) };
-    const go = (body: Buffer) => {
+    readInvocationBody(req, res, ctx, declared, (body) => {
       headers['content-length'] = String(body.length);
       invokeMultiModel(call, body);
-    };
+    });
+  };
+
+  /** The request body read whole (≤ 6 MiB) for calls that need it before choosing where it goes; the caller hung up: nothing. */
+  const readInvocationBody = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext, declared: string | undefined, go: (body: Buffer) => void): void => {
     if (declared !== undefined) {
       readSmall(req, Number(declared), (body) => (body ? go(body) : res.destroy()));
       return;
@@ -312,6 +351,8 @@ export async function createRuntimeSurface(deps: RuntimeSurfaceDeps): Promise<Ru
       await capture?.stop();
       unsubscribe();
       unsubscribeModels?.();
+      unsubscribePipelines();
+      await pipelinePools.destroy();
       const all = [...pools.values()];
       pools.clear();
       await Promise.all(all.map((p) => p.destroy().catch(() => undefined)));

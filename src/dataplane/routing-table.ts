@@ -15,6 +15,8 @@
  * names it does not know until then, instead of answering "not found" for an endpoint that exists.
  */
 import type { EndpointRoute, InstanceRoute, RoutePublisher, RouteSpec, VariantRoute } from '../resources/endpoint-routes.js';
+import type { ServerlessDemandView } from '../resources/serverless.js';
+import { ServerlessDemand } from './serverless-demand.js';
 
 export type { EndpointRoute, InstanceRoute, VariantRoute } from '../resources/endpoint-routes.js';
 
@@ -64,6 +66,8 @@ export function shadowOf(variants: readonly VariantRoute[]): EndpointRoute['shad
 
 export class RoutingTable implements RoutePublisher {
   private readonly routes = new Map<string, EndpointRoute>();
+  /** Serverless variants' demand: written by the data plane, read by the controller. */
+  readonly serverless = new ServerlessDemand();
   private restore: { done: Promise<void>; finish: () => void } | undefined;
   private readonly removedListeners = new Set<(instance: InstanceRoute) => void>();
   private readonly brokenListeners = new Set<(endpoint: string, instance: InstanceRoute) => void>();
@@ -92,6 +96,8 @@ export class RoutingTable implements RoutePublisher {
         weight: v.weight,
         ...(v.shadow ? { shadow: true } : {}),
         ...(v.multiModel ? { multiModel: v.multiModel } : {}),
+        ...(v.pipeline ? { pipeline: v.pipeline } : {}),
+        ...(v.serverless ? { serverless: v.serverless } : {}),
         current: oldVariants.get(v.name)?.current ?? 0,
         instances: v.instances.map((i) => {
           const prev = oldInstances.get(i.instanceId);
@@ -112,6 +118,7 @@ export class RoutingTable implements RoutePublisher {
     };
     this.routes.set(key, next);
     for (const gone of oldInstances.values()) this.emitRemoved(gone);
+    if (next.variants.some((v) => v.serverless)) this.serverless.changed(next);
     return next;
   }
 
@@ -159,6 +166,19 @@ export class RoutingTable implements RoutePublisher {
     const old = this.routes.get(key);
     this.routes.delete(key);
     for (const v of old?.variants ?? []) for (const i of v.instances) this.emitRemoved(i);
+    if (old?.variants.some((v) => v.serverless)) this.serverless.changed(name);
+  }
+
+  serverlessDemand(endpoint: string, variant: string): ServerlessDemandView | undefined {
+    return this.serverless.view(endpoint, variant);
+  }
+
+  onServerlessDemand(listener: (endpoint: string) => void): () => void {
+    return this.serverless.onDemand(listener);
+  }
+
+  serverlessStartFailed(endpoint: string, reason: string): void {
+    this.serverless.failed(endpoint, reason);
   }
 
   names(): string[] {

@@ -152,6 +152,21 @@ export class Metrics {
     put('LoadedModelCount', s.loadedCount, 'None');
   }
 
+  /**
+   * One hop of an inference pipeline's invocation, as SageMaker's per-container metrics
+   * (Invocations, Invocation4XXErrors, Invocation5XXErrors, ModelLatency with dimensions
+   * EndpointName, VariantName, ContainerName: https://docs.aws.amazon.com/sagemaker/latest/dg/multi-container-metrics.html).
+   * `status` 0: no answer (timeout, broken connection), counted as 5XX.
+   */
+  recordContainerInvocation(endpoint: string, variant: string, container: string, status: number, modelLatencyUs: number, at = Date.now()): void {
+    const dimensions = { EndpointName: endpoint, VariantName: variant, ContainerName: container };
+    const put = (metric: string, value: number, unit: string) => this.store.record({ namespace: NAMESPACES.invocations, metric, dimensions }, value, unit, at);
+    put('Invocations', 1, 'None');
+    put('Invocation4XXErrors', status >= 400 && status < 500 ? 1 : 0, 'None');
+    put('Invocation5XXErrors', status >= 500 || status === 0 ? 1 : 0, 'None');
+    put('ModelLatency', modelLatencyUs, 'Microseconds');
+  }
+
   recordEndpointInstance(endpoint: string, variant: string, instance: string, cpuPercent: number, memoryPercent: number, at = Date.now()): void {
     this.instanceCpu.set({ endpoint, variant, instance }, cpuPercent);
     this.instanceMemory.set({ endpoint, variant, instance }, memoryPercent);

@@ -45,3 +45,13 @@ describe('autoscaling interval', () => {
     expect(() => loadConfig({}, { SLIPWAY_AUTOSCALING_INTERVAL_SECONDS: 'soon' })).toThrow(/SLIPWAY_AUTOSCALING_INTERVAL_SECONDS/);
   });
 });
+
+describe('serverless settings', () => {
+  it('default to 300 s idle and a 60 s cold-start timeout, read the environment and refuse nonsense', () => {
+    expect(loadConfig({}, {}).serverless).toEqual({ idleSeconds: 300, coldStartTimeoutSeconds: 60 });
+    expect(loadConfig({}, { SLIPWAY_SERVERLESS_IDLE_SECONDS: '2', SLIPWAY_SERVERLESS_COLD_START_TIMEOUT_SECONDS: '5' }).serverless).toEqual({ idleSeconds: 2, coldStartTimeoutSeconds: 5 });
+    expect(loadConfig({ serverless: { idleSeconds: 1 } }, {}).serverless.idleSeconds).toBe(1);
+    expect(() => loadConfig({}, { SLIPWAY_SERVERLESS_IDLE_SECONDS: '-1' })).toThrow(/SLIPWAY_SERVERLESS_IDLE_SECONDS/);
+    expect(() => loadConfig({}, { SLIPWAY_SERVERLESS_COLD_START_TIMEOUT_SECONDS: 'never' })).toThrow(/SLIPWAY_SERVERLESS_COLD_START_TIMEOUT_SECONDS/);
+  });
+});

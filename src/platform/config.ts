@@ -31,6 +31,8 @@ export interface SlipwayConfig {
   metricsRetentionDays: number;
   /** How often Application Auto Scaling policies are evaluated (SLIPWAY_AUTOSCALING_INTERVAL_SECONDS). */
   autoscalingIntervalSeconds: number;
+  /** Serverless endpoints: idle time before scaling to zero, longest a request waits for a cold start. */
+  serverless: { idleSeconds: number; coldStartTimeoutSeconds: number };
   /** Log retention: events beyond this total size are removed oldest first. */
   logsMaxBytes: number;
   /** How containers are kept apart and admitted (docs/container-isolation.md). */
@@ -94,6 +96,8 @@ export interface ConfigInput {
   publicInvoke?: string;
   /** Replaces SLIPWAY_AUTOSCALING_INTERVAL_SECONDS (tests). */
   autoscalingIntervalSeconds?: number;
+  /** Replaces SLIPWAY_SERVERLESS_IDLE_SECONDS / SLIPWAY_SERVERLESS_COLD_START_TIMEOUT_SECONDS (tests). */
+  serverless?: { idleSeconds?: number; coldStartTimeoutSeconds?: number };
   /** Replaces SLIPWAY_OBJECT_STORE_URL and the foreign store's AWS_* settings (tests). */
   objectStore?: ObjectStoreSettings;
   /** Replaces SLIPWAY_ADVERTISE_URL (tests). */
@@ -119,6 +123,10 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     keepFailedWorkspaces: env.SLIPWAY_KEEP_FAILED_WORKSPACES === '1' || env.SLIPWAY_KEEP_FAILED_WORKSPACES === 'true',
     metricsRetentionDays: Number(env.SLIPWAY_METRICS_RETENTION_DAYS ?? 15),
     autoscalingIntervalSeconds: input.autoscalingIntervalSeconds ?? positiveSeconds(env.SLIPWAY_AUTOSCALING_INTERVAL_SECONDS, 60, 'SLIPWAY_AUTOSCALING_INTERVAL_SECONDS'),
+    serverless: {
+      idleSeconds: input.serverless?.idleSeconds ?? positiveSeconds(env.SLIPWAY_SERVERLESS_IDLE_SECONDS, 300, 'SLIPWAY_SERVERLESS_IDLE_SECONDS'),
+      coldStartTimeoutSeconds: input.serverless?.coldStartTimeoutSeconds ?? positiveSeconds(env.SLIPWAY_SERVERLESS_COLD_START_TIMEOUT_SECONDS, 60, 'SLIPWAY_SERVERLESS_COLD_START_TIMEOUT_SECONDS'),
+    },
     logsMaxBytes: Number(env.SLIPWAY_LOGS_MAX_BYTES ?? 2 * 1024 ** 3),
     corsOrigins: (env.SLIPWAY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     publicInvoke: (input.publicInvoke ?? env.SLIPWAY_PUBLIC_INVOKE ?? '').split(',').map((s) => s.trim()).filter(Boolean),

@@ -1,5 +1,6 @@
 /** @module resources/endpoint-config — an endpoint configuration as stored (DescribeEndpointConfig): production variants, data capture, async inference. */
 import type { Tag } from './tag.js';
+import type { ServerlessConfigDoc } from './serverless.js';
 
 export interface ProductionVariantDoc {
   VariantName: string;
@@ -9,6 +10,7 @@ export interface ProductionVariantDoc {
   InitialVariantWeight?: number;
   ContainerStartupHealthCheckTimeoutInSeconds?: number;
   ModelDataDownloadTimeoutInSeconds?: number;
+  ServerlessConfig?: ServerlessConfigDoc;
   [member: string]: unknown;
 }
 

@@ -7,6 +7,8 @@
  *   endpoint controller ──RoutePublisher.publish──▶ RoutingTable ◀──lookup── data plane
  */
 import type { CaptureSettings } from './data-capture.js';
+import type { PipelineMode } from './inference-pipeline.js';
+import type { ServerlessDemandView } from './serverless.js';
 
 /** One serving container as the data plane sees it. */
 export interface InstanceRoute {
@@ -25,6 +27,16 @@ export interface InstanceRoute {
    * the controller's next successful ping clears it. Limits failures to requests already in flight.
    */
   broken: boolean;
+  /** An inference pipeline's containers, in order (`origin` is the first one's): dataplane/pipeline.ts calls them. */
+  readonly containers?: readonly ContainerRoute[];
+}
+
+/** One container of a pipeline instance. */
+export interface ContainerRoute {
+  readonly hostname: string;
+  readonly origin: string;
+  /** `<variant>/<instance-id>/<hostname>` (ModelError's LogStreamArn). */
+  readonly logStream: string;
 }
 
 export interface VariantRoute {
@@ -34,6 +46,11 @@ export interface VariantRoute {
   readonly shadow?: boolean;
   /** A multi-model variant: requests name a TargetModel under this S3 prefix (resources/multi-model.ts). */
   readonly multiModel?: { readonly prefix: string };
+  /** A model with several Containers: Serial chains them, Direct takes TargetContainerHostname (resources/inference-pipeline.ts). */
+  readonly pipeline?: { readonly mode: PipelineMode; readonly hostnames: readonly string[] };
+  /**
+  /** A serverless variant: may have no instance (requests wait for a cold start); at most maxConcurrency in flight. */
+  readonly serverless?: { readonly maxConcurrency: number };
   readonly instances: readonly InstanceRoute[];
   /** Smooth weighted round-robin state (nginx's algorithm): exact proportions over any window. */
   current: number;
@@ -57,7 +74,15 @@ export interface EndpointRoute {
 export interface RouteSpec {
   name: string;
   arn: string;
-  variants: { name: string; weight: number; shadow?: boolean; multiModel?: { prefix: string }; instances: { instanceId: string; variant: string; origin: string; logStream: string }[] }[];
+  variants: {
+    name: string;
+    weight: number;
+    shadow?: boolean;
+    multiModel?: { prefix: string };
+    pipeline?: { mode: PipelineMode; hostnames: string[] };
+    serverless?: { maxConcurrency: number };
+    instances: { instanceId: string; variant: string; origin: string; logStream: string; containers?: ContainerRoute[] }[];
+  }[];
   capture?: CaptureSettings;
 }
 
@@ -72,4 +97,10 @@ export interface RoutePublisher {
   endRestore(): void;
   /** The data plane saw a connection to an instance fail. */
   onInstanceBroken(listener: (endpoint: string, instance: InstanceRoute) => void): () => void;
+  /** What the data plane sees of a serverless variant's demand (undefined: never invoked). */
+  serverlessDemand(endpoint: string, variant: string): ServerlessDemandView | undefined;
+  /** A request for a serverless variant found no instance. */
+  onServerlessDemand(listener: (endpoint: string) => void): () => void;
+  /** A serverless variant's container could not start: requests waiting for it fail with `reason`. */
+  serverlessStartFailed(endpoint: string, reason: string): void;
 }

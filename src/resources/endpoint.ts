@@ -4,7 +4,9 @@
  * timestamps in docs are epoch seconds.
  */
 import type { Demand } from './demand.js';
+import type { PipelinePlan } from './inference-pipeline.js';
 import type { AsyncInferenceConfigDoc, DataCaptureConfigDoc } from './endpoint-config.js';
+import type { ServerlessConfigDoc, ServerlessPlan } from './serverless.js';
 
 /** What one variant of a fleet runs: the config's variant with its model resolved at deploy time. */
 export interface VariantPlan {
@@ -24,6 +26,17 @@ export interface VariantPlan {
   shadow?: true;
   /** `Mode: MultiModel`: modelDataUrl is an S3 prefix; models load on first use (resources/multi-model.ts). */
   multiModel?: true;
+  /**
+   * A model with several Containers: every instance runs all of them (controllers/endpoint/
+   * pipeline-instance.ts) and the data plane chains or targets them (dataplane/pipeline.ts).
+   * `image`, `modelDataUrl` and `environment` above are then the first container's.
+   */
+  pipeline?: PipelinePlan;
+  /**
+   * ServerlessConfig: no instance type; `instanceCount` is unused and the fleet's size follows
+   * the data plane's demand between ProvisionedConcurrency and MaxConcurrency (resources/serverless.ts).
+   */
+  serverless?: ServerlessPlan;
   startupTimeoutSeconds: number;
   downloadTimeoutSeconds: number;
   /** Set by the controller when the image is first resolved (DescribeEndpoint DeployedImages). */
@@ -64,6 +77,8 @@ export interface VariantSummaryDoc {
   CurrentInstanceCount?: number;
   DesiredInstanceCount?: number;
   VariantStatus?: { Status: string; StatusMessage?: string; StartTime?: number }[];
+  CurrentServerlessConfig?: ServerlessConfigDoc;
+  DesiredServerlessConfig?: ServerlessConfigDoc;
 }
 
 export interface EndpointDoc {

@@ -1,4 +1,8 @@
-/** @module resources/model — a SageMaker model as stored: the CreateModel request echoed (DescribeModel), and the one container it runs. */
+/**
+ * @module resources/model — a SageMaker model as stored: the CreateModel request echoed
+ * (DescribeModel), and what it runs: one container, or several (an inference pipeline).
+ */
+import { pipelineHostnames, PipelineMode, type PipelinePlan } from './inference-pipeline.js';
 
 export interface ContainerDefinitionDoc {
   Image?: string;
@@ -18,6 +22,23 @@ export interface ModelDoc {
   EnableNetworkIsolation?: boolean;
   CreationTime: number;
   [member: string]: unknown;
+}
+
+/** A model with two or more Containers: its pipeline as an endpoint runs it (resources/inference-pipeline.ts); undefined otherwise. */
+export function modelPipeline(model: ModelDoc): PipelinePlan | undefined {
+  const cs = model.Containers;
+  if (!cs || cs.length < 2) return undefined;
+  const hostnames = pipelineHostnames(cs);
+  const mode = (model.InferenceExecutionConfig as { Mode?: string } | undefined)?.Mode === PipelineMode.Direct ? PipelineMode.Direct : PipelineMode.Serial;
+  return {
+    mode,
+    containers: cs.map((c, i) => ({
+      hostname: hostnames[i]!,
+      image: c.Image ?? '',
+      ...(c.ModelDataUrl ? { modelDataUrl: c.ModelDataUrl } : {}),
+      environment: { ...(c.Environment ?? {}) },
+    })),
+  };
 }
 
 /** The one container a model runs (PrimaryContainer or a one-element Containers). */

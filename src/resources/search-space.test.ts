@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodePoint, decodeValue, gridPoint, gridSize, searchSpace, snapPoint } from './search-space.js';
+import { decodePoint, decodeValue, encodePoint, encodeValue, gridPoint, gridSize, searchSpace, snapPoint } from './search-space.js';
 
 describe('search space', () => {
   it('decodes linear, logarithmic and reverse-logarithmic ranges at the ends and the middle', () => {
@@ -65,5 +65,23 @@ describe('search space', () => {
       expect(v).toBeGreaterThanOrEqual(0.001);
       expect(v).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('encodes a value back to its coordinate (warm start parents), and refuses values outside the range', () => {
+    const { dims } = searchSpace({
+      IntegerParameterRanges: [{ Name: 'n', MinValue: '1', MaxValue: '100', ScalingType: 'Logarithmic' }],
+      ContinuousParameterRanges: [{ Name: 'lr', MinValue: '0.001', MaxValue: '0.1', ScalingType: 'Logarithmic' }, { Name: 'm', MinValue: '0.5', MaxValue: '0.99', ScalingType: 'ReverseLogarithmic' }],
+      CategoricalParameterRanges: [{ Name: 'k', Values: ['a', 'b', 'c'] }],
+    });
+    for (const u of [0, 0.25, 0.5, 0.9, 1]) {
+      for (const d of dims) {
+        const v = decodeValue(d, u);
+        expect(decodeValue(d, encodeValue(d, v)!)).toBe(v);
+      }
+    }
+    expect(encodeValue(dims[1]!, '0.5')).toBeUndefined();
+    expect(encodeValue(dims[3]!, 'z')).toBeUndefined();
+    expect(encodePoint(dims, { n: '10', lr: '0.01', m: '0.9' })).toBeUndefined();
+    expect(encodePoint(dims, { n: '10', lr: '0.01', m: '0.9', k: 'b' })).toEqual([expect.closeTo(0.5, 6), expect.closeTo(0.5, 6), expect.any(Number), 0.5]);
   });
 });

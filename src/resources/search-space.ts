@@ -138,3 +138,37 @@ export function gridPoint(dims: readonly Dimension[], index: number): number[] {
 export function gridSize(dims: readonly Dimension[]): number {
   return dims.reduce((n, d) => n * (d.kind === 'Categorical' ? d.values.length : 1), 1);
 }
+
+/**
+ * The coordinate at which `d` takes `value` (decodeValue's inverse), or undefined when the value
+ * lies outside the range: a warm start parent's job is placed in the child's space this way.
+ */
+export function encodeValue(d: Dimension, value: string): number | undefined {
+  if (d.kind === 'Categorical') {
+    const i = d.values.indexOf(value);
+    return i < 0 ? undefined : (i + 0.5) / d.values.length;
+  }
+  const v = Number(value);
+  if (!Number.isFinite(v) || v < d.min || v > d.max) return undefined;
+  if (d.max === d.min) return 0.5;
+  switch (d.scaling) {
+    case 'Logarithmic':
+      return (Math.log(v) - Math.log(d.min)) / (Math.log(d.max) - Math.log(d.min));
+    case 'ReverseLogarithmic':
+      return 1 - (Math.log(1 - v) - Math.log(1 - d.max)) / (Math.log(1 - d.min) - Math.log(1 - d.max));
+    default:
+      return (v - d.min) / (d.max - d.min);
+  }
+}
+
+/** A job's hyperparameters as a point of the space `dims`, or undefined when one is missing or out of range. */
+export function encodePoint(dims: readonly Dimension[], values: Record<string, string>): number[] | undefined {
+  const point: number[] = [];
+  for (const d of dims) {
+    const v = values[d.name];
+    const u = v === undefined ? undefined : encodeValue(d, v);
+    if (u === undefined) return undefined;
+    point.push(u);
+  }
+  return snapPoint(dims, point);
+}

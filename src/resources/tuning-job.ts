@@ -84,6 +84,7 @@ export interface TuningJobDoc {
   TrainingJobStatusCounters: StatusCounters;
   ObjectiveStatusCounters: ObjectiveCounters;
   BestTrainingJob?: TrainingJobSummaryDoc;
+  OverallBestTrainingJob?: TrainingJobSummaryDoc;
   FailureReason?: string;
   [member: string]: unknown;
 }
@@ -95,12 +96,26 @@ export interface TuningChild {
   tuned: Record<string, string>;
   /** Set when CreateTrainingJob refused the child: counted as a NonRetryableError. */
   launchError?: string;
+  /** Why early stopping or Hyperband stopped it (set once, before its StopTrainingJob). */
+  stopReason?: string;
+  /** Set once its training job ended: the objective it reported, null for none (warm start children read this, not the training job). */
+  finalObjective?: number | null;
+}
+
+/** A warm start parent's finished training job placed in this job's search space, with its raw objective value. */
+export interface TuningPrior {
+  point: number[];
+  value: number;
 }
 
 export interface TuningJobInternal {
   region: string;
   accountId: string;
   children: TuningChild[];
+  /** Warm start: the parents' training jobs with an objective that fit this job's ranges (read once, at create). */
+  priors?: TuningPrior[];
+  /** Warm start IdenticalDataAndAlgorithm: the parents' best training jobs, for OverallBestTrainingJob. */
+  parentBest?: TrainingJobSummaryDoc[];
 }
 
 /** The objective value a finished child reported, if its final metrics carry the objective's metric. */

@@ -2,7 +2,8 @@
  * @module test/cluster/swarm-training.cluster.test — training jobs on a real three-node Swarm
  * (test/helpers/cluster) through Slipway with SLIPWAY_RUNTIME=swarm and the JS SDK: each host's
  * data staged on the node the scheduler chose (docs/cluster.md), two hosts on two nodes reaching
- * each other as algo-1/algo-2, model.tar.gz back in S3, a failure file read into FailureReason.
+ * each other as algo-1/algo-2, model.tar.gz back in S3, a failure file read into FailureReason,
+ * checkpoints restored on the node and synced back while the job runs.
  * Gated by SLIPWAY_CLUSTER_TESTS=1; the helper runs cluster files one after another.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,14 @@ rc = json.load(open('/opt/ml/input/config/resourceconfig.json'))
 hp = json.load(open('/opt/ml/input/config/hyperparameters.json'))
 me = rc['current_host']
 data = open('/opt/ml/input/data/train/part/data.csv').read()
+if hp.get('ckpt') == 'yes':
+    # Resume from the restored checkpoint; write one, live long enough for a sync to carry it, then another.
+    resumed = open('/opt/ml/checkpoints/start.txt').read()
+    open('/opt/ml/checkpoints/step-1.txt', 'w').write('one')
+    time.sleep(20)
+    open('/opt/ml/checkpoints/step-2.txt', 'w').write('two')
+    json.dump({'resumed': resumed}, open('/opt/ml/model/ckpt.json', 'w'))
+    sys.exit(0)
 if hp.get('fail') == 'yes':
     open('/opt/ml/output/failure', 'w').write('custom failure: the data of ' + me + ' is bad')
     sys.exit(2)
@@ -59,7 +68,10 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('training jobs on a three-node Swarm (SL
 
   beforeAll(async () => {
     cluster = startCluster({ workers: 2, images: [BASE_IMAGE] });
+    // Read when the controller is built: a short checkpoint sync for the checkpoint case.
+    process.env.SLIPWAY_CHECKPOINT_SYNC_SECONDS = '2';
     slipway = await startSlipwayOnSwarm(cluster);
+    delete process.env.SLIPWAY_CHECKPOINT_SYNC_SECONDS;
     swarm = slipway.swarm;
   }, 900_000);
 
@@ -145,6 +157,33 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('training jobs on a three-node Swarm (SL
     expect(d.TrainingJobStatus).toBe('Failed');
     expect(d.FailureReason).toContain('custom failure: the data of algo-1 is bad');
   }, 300_000);
+
+  it('restores checkpoints on the node, syncs new ones to S3 while the job runs, and the last ones after it', async () => {
+    const { bucket, c } = await setup();
+    const name = uniq('swarm-ckpt');
+    await putText(c.s3, bucket, `ckpt/${name}/start.txt`, 'epoch=3');
+    const input = job(name, bucket, 1, { ckpt: 'yes' });
+    input.CheckpointConfig = { S3Uri: `s3://${bucket}/ckpt/${name}/` };
+    await createJob(c.sm, input);
+    // step-1 reaches S3 while the job still runs (SLIPWAY_CHECKPOINT_SYNC_SECONDS=2 here).
+    const during = await until(
+      'step-1.txt in S3',
+      async () => {
+        const d = await waitFor(c.sm, name, { until: () => true });
+        const got = await getBytes(c.s3, bucket, `ckpt/${name}/step-1.txt`).catch(() => undefined);
+        if (got) return { status: d.TrainingJobStatus, body: got.toString() };
+        expect(d.TrainingJobStatus).toBe('InProgress');
+        return undefined;
+      },
+      { timeoutMs: 240_000, everyMs: 500 },
+    );
+    expect(during).toEqual({ status: 'InProgress', body: 'one' });
+    const d = await waitFor(c.sm, name, { timeoutMs: 240_000 });
+    expect(d.TrainingJobStatus, d.FailureReason).toBe('Completed');
+    expect((await getBytes(c.s3, bucket, `ckpt/${name}/step-2.txt`)).toString()).toBe('two');
+    const model = await untar(await getBytes(c.s3, bucket, `output/${name}/output/model.tar.gz`));
+    expect(JSON.parse(model['ckpt.json']!.toString())).toEqual({ resumed: 'epoch=3' });
+  }, 400_000);
 
   it('refuses Pipe mode clearly', async () => {
     const { bucket, c } = await setup();

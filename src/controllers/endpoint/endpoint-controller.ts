@@ -33,6 +33,8 @@ import { dropPending, isAlive, isServing, ofVariant, promotePending, scaleInVict
 import { FleetRunner, LABEL_GENERATION, missingImage } from './fleet-runner.js';
 import type { Instance } from './instance.js';
 import { routeSpec, variantSummaries } from './publishing.js';
+import { adoptablePipelines, isPipelineContainer } from './pipeline-instance.js';
+import { COLD_START_CHECK_MS, coldStarting, serverlessWant } from './serverless-fleet.js';
 
 const RECONCILE_INTERVAL_MS = 1_000;
 const STATS_INTERVAL_MS = 10_000;
@@ -68,7 +70,9 @@ export class EndpointController implements Controller {
     });
     // A failed connection seen by the data plane: check that endpoint now, not at the next tick.
     this.table.onInstanceBroken((endpoint) => this.deps.queue.enqueue(resourceKey('endpoint', endpoint)));
-    deps.admission.register(async () => await endpointClaims(deps.resources));
+    // A request for a serverless variant with no container: start one now (./serverless-fleet.ts).
+    this.table.onServerlessDemand((endpoint) => this.deps.queue.enqueue(resourceKey('endpoint', endpoint)));
+    deps.admission.register(() => endpointClaims(deps.resources));
     // Containers no instance owns (their removal failed, e.g. while the engine was unreachable) go.
     this.sweeper = new OrphanSweeper({
       runtime: deps.runtime,
@@ -156,7 +160,27 @@ export class EndpointController implements Controller {
     }
     const adopted: Instance[] = [];
     const strays: Promise<unknown>[] = [];
-    for (const c of containers) {
+    const knownFleet = (c: ContainerInfo) => {
+      const rec = byName.get((c.labels[LABELS.name] ?? '').toLowerCase());
+      const generation = Number(c.labels[LABEL_GENERATION]);
+      const known = rec && rec.status !== EndpointStatus.Deleting && (rec.internal.active.generation === generation || rec.internal.pending?.generation === generation);
+      return known ? { rec, generation } : undefined;
+    };
+    // Inference pipelines: an instance is several containers, adopted together or not at all.
+    const pipelines = adoptablePipelines(containers.filter(isPipelineContainer), (c) => {
+      const fleet = knownFleet(c);
+      const plan = fleet && [fleet.rec.internal.active, fleet.rec.internal.pending].find((p) => p?.generation === fleet.generation);
+      return plan?.variants.find((v) => v.variantName === c.labels[LABELS.variant])?.pipeline?.containers.length;
+    });
+    for (const c of pipelines.strays) strays.push(this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined));
+    for (const { first: c, members } of pipelines.instances) {
+      const { rec, generation } = knownFleet(c)!;
+      const inst = await this.fleet.attach(rec.name, c.labels[LABELS.variant] ?? '', c.labels[LABELS.instance] ?? c.id.slice(0, 12), generation, c.id, c.startedAt?.getTime() ?? Date.now(), members);
+      inst.origin = members[0]!.origin!;
+      this.fleet.watch(inst);
+      adopted.push(inst);
+    }
+    for (const c of containers.filter((x) => !isPipelineContainer(x))) {
       const rec = byName.get((c.labels[LABELS.name] ?? '').toLowerCase());
       const generation = Number(c.labels[LABEL_GENERATION]);
       const known = rec && rec.status !== EndpointStatus.Deleting && (rec.internal.active.generation === generation || rec.internal.pending?.generation === generation);
@@ -225,6 +249,8 @@ export class EndpointController implements Controller {
         if (!(err instanceof TerminalFailure)) throw err;
         // A replacement failed to start; keep serving with what is healthy and try again later.
         st.replaceBackoffUntil = Date.now() + REPLACE_BACKOFF_MS;
+        // Requests waiting for a serverless cold start would otherwise wait out their timeout.
+        this.table.serverlessStartFailed(rec.name, err.reason);
         logger.warn({ endpoint: rec.name, reason: err.reason }, 'replacement instance failed');
       }
     } else {
@@ -232,7 +258,7 @@ export class EndpointController implements Controller {
     }
     this.publish(rec);
     await this.writeSummary(rec.name);
-    return requeueAfter(RECONCILE_INTERVAL_MS);
+    return requeueAfter(coldStarting(rec, this.fleet.instances(rec.name).values()) ? COLD_START_CHECK_MS : RECONCILE_INTERVAL_MS);
   }
 
   private async reconcileUpdating(rec: ResourceRecord<'endpoint'>): Promise<ReconcileResult> {
@@ -321,13 +347,15 @@ export class EndpointController implements Controller {
     const instances = this.fleet.instances(rec.name);
     for (const v of plan.variants) {
       const alive = ofVariant(instances.values(), plan.generation, v.variantName).filter(isAlive);
-      const extras = new Set(scaleInVictims(alive, v.instanceCount));
+      const sized = v.serverless ? serverlessWant(this.table, this.deps.config, rec.name, v, alive.length, (await this.fleet.hostInfo()).memoryBytes) : undefined;
+      const want = sized?.want ?? v.instanceCount;
+      const extras = new Set(scaleInVictims(alive, want));
       if (extras.size) this.track(this.fleet.retire(rec.name, (i) => extras.has(i), true));
-      for (let n = alive.length; n < v.instanceCount; n++) {
+      for (let n = alive.length; n < (sized?.now ?? want); n++) {
         await this.fleet.start(rec, plan, v);
         ready = false;
       }
-      if (alive.filter(isServing).length < v.instanceCount) ready = false;
+      if (alive.filter(isServing).length < want) ready = false;
     }
     return ready;
   }

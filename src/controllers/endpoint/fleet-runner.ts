@@ -11,6 +11,9 @@
  * SAGEMAKER_STARTUP_TIMEOUT). Serving instances are pinged every 2 s; one whose container exits
  * (noticed at once through a wait on the container) or that fails three pings in a row has died.
  *
+ * An inference pipeline's instance runs all its containers (./pipeline-instance.ts): healthy when
+ * every one answers /ping, dead when any one exits.
+ *
  * Networks (controllers/resource-network.ts): every endpoint's instances join a bridge of the
  * endpoint's own; EnableNetworkIsolation adds a second per-endpoint bridge without outbound NAT
  * and without inter-container traffic, guarded by the host firewall
@@ -22,13 +25,13 @@ import { logger } from '../../platform/logger.js';
 import { endpointLogGroup, type FleetPlan, type VariantPlan } from '../../resources/endpoint.js';
 import { truncateReason } from '../../resources/failure-reason.js';
 import { limitsFor } from '../../resources/instance-types.js';
+import { serverlessLimits } from '../../resources/serverless.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
 import { missingImageMessage } from '../../runtime/image-ref.js';
 import { LABELS } from '../../runtime/container-runtime.js';
 import type { ControllerDeps } from '../controller.js';
 import { homeTag } from '../home-tag.js';
 import { networkFailureReason, networkOptionsFor } from '../resource-network.js';
-import { checkHealth, ping } from '../serving/health.js';
 import type { ModelCache } from '../serving/model-cache.js';
 import { multiModelDir } from '../serving/multi-model-loader.js';
 import { modelDirFor, serveContainerSpec, servingOrigin } from '../serving/serve-container.js';
@@ -36,7 +39,9 @@ import { modelStagingPlan } from '../serving/model-staging.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import { startFailurePhrase } from '../job-common/failure-reason.js';
 import { InstanceState, isAlive, isDead, isServing, markEnded, markRetiring, markServing, markStartFailed } from './fleet.js';
-import { createInstance, watchInstance, type Instance } from './instance.js';
+import { createInstance, instanceContainerIds, instanceLogStreams, watchInstance, type Instance, type PipelineMember } from './instance.js';
+import { createPipelineContainers, instanceHealth, pipelineContainerName, startPipelineContainers, type CreatedMember } from './pipeline-instance.js';
+import type { PipelinePlan } from '../../resources/inference-pipeline.js';
 
 export const LABEL_GENERATION = 'slipway.generation';
 const LABEL_CONFIG = 'slipway.endpoint-config';
@@ -89,7 +94,7 @@ export class FleetRunner {
 
   /** True for a container an instance owns or that is being created (the orphan sweeper asks). */
   owns(container: { id: string; name: string }): boolean {
-    return this.starting.has(container.name) || [...this.all()].some((i) => i.containerId === container.id);
+    return this.starting.has(container.name) || [...this.all()].some((i) => instanceContainerIds(i).includes(container.id));
   }
 
   forget(endpoint: string): void {
@@ -103,15 +108,15 @@ export class FleetRunner {
   }
 
   /** Registers an instance and starts copying its log (instance.ts). */
-  async attach(endpoint: string, variant: string, id: string, generation: number, containerId: string, startedAt: number): Promise<Instance> {
-    const inst = await createInstance({ runtime: this.deps.runtime, logs: this.deps.logs, endpoint, variant, id, generation, containerId, startedAt });
+  async attach(endpoint: string, variant: string, id: string, generation: number, containerId: string, startedAt: number, members?: PipelineMember[]): Promise<Instance> {
+    const inst = await createInstance({ runtime: this.deps.runtime, logs: this.deps.logs, endpoint, variant, id, generation, containerId, startedAt, ...(members ? { members } : {}) });
     this.instances(endpoint).set(id, inst);
     return inst;
   }
 
   /** Adopted after a restart: serving at once when its ping answers. */
   async adoptHealth(inst: Instance): Promise<void> {
-    if (inst.origin && (await ping(inst.origin))) {
+    if (inst.origin && (await instanceHealth(inst)) === 'healthy') {
       markServing(inst);
       inst.lastPing = Date.now();
     }
@@ -156,7 +161,7 @@ export class FleetRunner {
           }
           if (i.state === InstanceState.Died) return;
           if (i.state === InstanceState.Starting) {
-            if (i.origin && (await ping(i.origin))) {
+            if (i.origin && (await instanceHealth(i)) === 'healthy') {
               if (!markServing(i)) return;
               i.lastPing = Date.now();
               this.deps.metrics.recordModelSetupTime(i.endpoint, i.variant, (i.lastPing - i.startedAt) * 1000);
@@ -172,7 +177,7 @@ export class FleetRunner {
           }
           if (now - i.lastPing < HEALTH_INTERVAL_MS && !i.route?.broken) return;
           i.lastPing = now;
-          const verdict = await checkHealth(i.origin!);
+          const verdict = await instanceHealth(i);
           if (verdict === 'healthy') {
             i.failedPings = 0;
             if (i.route) i.route.broken = false;
@@ -198,7 +203,7 @@ export class FleetRunner {
   private async startupFailure(i: Instance, what: string): Promise<string> {
     await Promise.race([i.logsDone, new Promise((r) => setTimeout(r, 1_500))]);
     await i.flushLogs();
-    const lines = await this.deps.logs.tail(endpointLogGroup(i.endpoint), `${i.variant}/${i.id}`, LOG_TAIL_LINES);
+    const lines = (await Promise.all(instanceLogStreams(i).map((stream) => this.deps.logs.tail(endpointLogGroup(i.endpoint), stream, LOG_TAIL_LINES)))).flat();
     // First sentence as SageMaker words it; the rest is what a person needs to act.
     const head = `The primary container for production variant ${i.variant} did not pass the ping health check. Please check CloudWatch logs for this endpoint.`;
     const tail = lines.length ? ` Last log lines: ${lines.join(' | ')}` : ' The container wrote no log lines.';
@@ -214,34 +219,44 @@ export class FleetRunner {
     // A cluster engine stages the model on the node it picks; one engine mounts the shared cache.
     // A multi-model variant's ModelDataUrl is a prefix: nothing is extracted at start; models load on first use.
     if (rt.stagesData && v.multiModel) throw new TerminalFailure('Multi-model endpoints cannot run on a cluster engine yet (SLIPWAY_RUNTIME=swarm); deploy them on a single engine.');
-    const model = rt.stagesData
+    if (rt.stagesData && v.pipeline) throw new TerminalFailure('Inference pipelines cannot run on a cluster engine yet (SLIPWAY_RUNTIME=swarm); deploy them on a single engine.');
+    // A pipeline's containers each get their own model data (./pipeline-instance.ts).
+    const model = v.pipeline
+      ? {}
+      : rt.stagesData
       ? { staging: await modelStagingPlan(this.deps.staging, this.deps.objects, this.deps.config.dataLimits, v.modelDataUrl) }
       : { modelDir: await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.multiModel ? undefined : v.modelDataUrl, v.downloadTimeoutSeconds) };
     const host = await this.hostInfo();
-    const limits = limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks, this.deps.config.containers.gpus);
+    const limits = v.serverless
+      ? serverlessLimits(v.serverless, host.cpus, host.memoryBytes, host.maxTasks)
+      : limitsFor(v.instanceType, host.cpus, host.memoryBytes, host.maxTasks, this.deps.config.containers.gpus);
     const id = `i-${randomBytes(8).toString('hex')}`;
     const containerName = `slipway-ep-${rec.name.toLowerCase().slice(0, 40)}-${id}`;
     const group = endpointLogGroup(rec.name);
-    const stream = `${v.variantName}/${id}`;
-    await this.deps.logs.ensureStream(group, stream);
-    if (limits.warnings.length) await this.deps.logs.append(group, stream, limits.warnings.map((m) => ({ timestamp: Date.now(), message: `[slipway] ${m}` })));
+    // A pipeline instance has a stream per container (`<variant>/<id>/<hostname>`), none of its own.
+    for (const stream of instanceLogStreams({ variant: v.variantName, id, ...(v.pipeline ? { members: v.pipeline.containers } : {}) })) {
+      await this.deps.logs.ensureStream(group, stream);
+      if (limits.warnings.length) await this.deps.logs.append(group, stream, limits.warnings.map((m) => ({ timestamp: Date.now(), message: `[slipway] ${m}` })));
+    }
     const network = await this.network(rec.name, rec.arn, v.enableNetworkIsolation);
+    const labels = {
+      [LABELS.managed]: 'true',
+      [LABELS.kind]: 'endpoint',
+      [LABELS.name]: rec.name,
+      [LABELS.arn]: rec.arn,
+      [LABELS.variant]: v.variantName,
+      [LABELS.instance]: id,
+      [LABELS.home]: this.deps.config.home,
+      [LABEL_GENERATION]: String(plan.generation),
+      [LABEL_CONFIG]: plan.endpointConfigName,
+    };
+    if (v.pipeline) return this.startPipeline(rec.name, plan, v, v.pipeline, { id, baseName: containerName, labels, network, limits });
     this.starting.add(containerName);
     const containerId = await rt.createContainer(serveContainerSpec({
       name: containerName,
       image: resolved.local,
       env: v.environment,
-      labels: {
-        [LABELS.managed]: 'true',
-        [LABELS.kind]: 'endpoint',
-        [LABELS.name]: rec.name,
-        [LABELS.arn]: rec.arn,
-        [LABELS.variant]: v.variantName,
-        [LABELS.instance]: id,
-        [LABELS.home]: this.deps.config.home,
-        [LABEL_GENERATION]: String(plan.generation),
-        [LABEL_CONFIG]: plan.endpointConfigName,
-      },
+      labels,
       ...model,
       ...(v.multiModel ? { modelsDir: await ensureDir(multiModelDir(this.deps.config.modelCacheDir, id)) } : {}),
       network,
@@ -261,6 +276,53 @@ export class FleetRunner {
     }
     inst.startedAt = Date.now();
     return inst;
+  }
+
+  /** One instance of an inference pipeline: all its containers, started in order (./pipeline-instance.ts). */
+  private async startPipeline(
+    endpoint: string,
+    plan: FleetPlan,
+    v: VariantPlan,
+    pipeline: PipelinePlan,
+    o: { id: string; baseName: string; labels: Record<string, string>; network: string; limits: ReturnType<typeof limitsFor> },
+  ): Promise<Instance> {
+    const rt = this.deps.runtime;
+    let inst: Instance;
+    try {
+      const made = await createPipelineContainers({
+        runtime: rt,
+        cache: this.cache,
+        modelCacheDir: this.deps.config.modelCacheDir,
+        pipeline,
+        variantName: v.variantName,
+        baseName: o.baseName,
+        labels: o.labels,
+        network: o.network,
+        limits: o.limits,
+        downloadTimeoutSeconds: v.downloadTimeoutSeconds,
+        starting: this.starting,
+      });
+      const members = made.map((m) => ({ hostname: m.hostname, containerId: m.containerId }));
+      inst = await this.attach(endpoint, v.variantName, o.id, plan.generation, made[0]!.containerId, Date.now(), members);
+      await this.startPipelineMembers(endpoint, inst, made);
+    } finally {
+      // Owned by the instance now (or removed): the sweeper may judge them again.
+      const names = pipeline.containers.map((_, k) => pipelineContainerName(o.baseName, k));
+      setImmediate(() => names.forEach((n) => this.starting.delete(n)));
+    }
+    inst.startedAt = Date.now();
+    return inst;
+  }
+
+  private async startPipelineMembers(endpoint: string, inst: Instance, made: CreatedMember[]): Promise<void> {
+    try {
+      const problem = await startPipelineContainers(this.deps.runtime, inst, made);
+      if (problem) markEnded(inst, problem);
+      this.watch(inst);
+    } catch (err) {
+      logger.warn({ err, endpoint, instance: inst.id }, 'a pipeline instance could not start');
+      markStartFailed(inst, startFailurePhrase(err));
+    }
   }
 
   /** DescribeEndpoint's ResolvedImage: the digest the fleet runs, recorded once per variant. */
@@ -325,16 +387,16 @@ export class FleetRunner {
     }
     await Promise.all(
       victims.map(async (v) => {
-        try {
-          await this.deps.runtime.stopContainer(v.containerId, STOP_GRACE_SECONDS);
-        } catch {
-          // Already gone is fine; removal below reports real trouble.
-        }
+        const ids = instanceContainerIds(v);
+        // Already gone is fine; removal below reports real trouble.
+        await Promise.all(ids.map((id) => this.deps.runtime.stopContainer(id, STOP_GRACE_SECONDS).catch(() => undefined)));
         v.abort.abort();
         await Promise.race([v.logsDone, new Promise((r) => setTimeout(r, 1_000))]);
-        await this.deps.runtime.removeContainer(v.containerId, { force: true }).catch((err: unknown) => {
-          logger.warn({ err, endpoint: name, instance: v.id }, 'could not remove endpoint container');
-        });
+        for (const id of ids) {
+          await this.deps.runtime.removeContainer(id, { force: true }).catch((err: unknown) => {
+            logger.warn({ err, endpoint: name, instance: v.id }, 'could not remove endpoint container');
+          });
+        }
         fleet.delete(v.id);
       }),
     );
@@ -363,14 +425,17 @@ export class FleetRunner {
   async sampleStats(): Promise<void> {
     for (const i of [...this.all()]) {
       if (!isServing(i)) continue;
-      const s = await this.deps.runtime.stats(i.containerId).catch(() => undefined);
-      if (!s) continue;
+      // A pipeline instance is all its containers: their CPU and memory add up (each has the instance's limit).
+      const all = await Promise.all(instanceContainerIds(i).map((id) => this.deps.runtime.stats(id).catch(() => undefined)));
+      if (all.some((s) => !s)) continue;
+      const s = all.reduce((a, b) => ({ cpuPercent: a!.cpuPercent + b!.cpuPercent, memoryBytes: a!.memoryBytes + b!.memoryBytes, memoryLimitBytes: a!.memoryLimitBytes }))!;
       const memory = s.memoryLimitBytes > 0 ? (100 * s.memoryBytes) / s.memoryLimitBytes : 0;
       this.deps.metrics.recordEndpointInstance(i.endpoint, i.variant, i.id, s.cpuPercent, memory);
     }
   }
 
-  private hostInfo(): Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }> {
+  /** The engine host's CPUs, memory and task limit (asked once). */
+  hostInfo(): Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }> {
     this.hostResources ??= this.deps.runtime.info().then(
       (i) => ({ cpus: i.cpus || 1, memoryBytes: i.memoryBytes || 1024 ** 3, ...(i.maxTasks ? { maxTasks: i.maxTasks } : {}) }),
       () => ({ cpus: 1, memoryBytes: 1024 ** 3 }),

@@ -7,12 +7,15 @@ import type { RouteSpec, EndpointRoute } from '../../resources/endpoint-routes.j
 import { captureSettings } from '../../resources/data-capture.js';
 import { EndpointStatus, type VariantSummaryDoc } from '../../resources/endpoint.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
+import { serverlessConfigDoc } from '../../resources/serverless.js';
 import { isServing, ofVariant, type FleetMember } from './fleet.js';
 
 /** An instance as a route needs it. */
 export interface Routable extends FleetMember {
   id: string;
   origin?: string;
+  /** An inference pipeline's containers. */
+  members?: { hostname: string; origin?: string }[];
 }
 
 /** The active fleet's serving instances with the active weights. */
@@ -29,9 +32,17 @@ export function routeSpec(rec: ResourceRecord<'endpoint'>, instances: Iterable<R
       weight: v.weight,
       ...(v.shadow ? { shadow: true } : {}),
       ...(v.multiModel && v.modelDataUrl ? { multiModel: { prefix: v.modelDataUrl } } : {}),
+      ...(v.pipeline ? { pipeline: { mode: v.pipeline.mode, hostnames: v.pipeline.containers.map((c) => c.hostname) } } : {}),
+      ...(v.serverless ? { serverless: { maxConcurrency: v.serverless.maxConcurrency } } : {}),
       instances: ofVariant(all, plan.generation, v.variantName)
-        .filter((i) => isServing(i) && i.origin)
-        .map((i) => ({ instanceId: i.id, variant: i.variant, origin: i.origin!, logStream: `${i.variant}/${i.id}` })),
+        .filter((i) => isServing(i) && i.origin && (i.members ?? []).every((m) => m.origin))
+        .map((i) => ({
+          instanceId: i.id,
+          variant: i.variant,
+          origin: i.origin!,
+          logStream: `${i.variant}/${i.id}`,
+          ...(i.members ? { containers: i.members.map((m) => ({ hostname: m.hostname, origin: m.origin!, logStream: `${i.variant}/${i.id}/${m.hostname}` })) } : {}),
+        })),
     })),
   };
 }
@@ -53,17 +64,18 @@ export function variantSummaries(
     const routed = route?.variants.find((r) => r.name === v.variantName);
     return {
       VariantName: v.variantName,
-      DeployedImages: [
-        {
-          SpecifiedImage: v.image,
-          ...(v.resolvedImage ? { ResolvedImage: v.resolvedImage } : {}),
-          ...(v.resolutionTime ? { ResolutionTime: v.resolutionTime } : {}),
-        },
-      ],
+      // One per container; a pipeline's first container is the one whose digest is recorded.
+      DeployedImages: (v.pipeline?.containers ?? [v]).map((c, k) => ({
+        SpecifiedImage: c.image,
+        ...(k === 0 && v.resolvedImage ? { ResolvedImage: v.resolvedImage } : {}),
+        ...(k === 0 && v.resolutionTime ? { ResolutionTime: v.resolutionTime } : {}),
+      })),
       CurrentWeight: routed?.weight ?? v.weight,
       DesiredWeight: v.weight,
-      CurrentInstanceCount: ofVariant(all, plan.generation, v.variantName).filter(isServing).length,
-      DesiredInstanceCount: v.instanceCount,
+      // A serverless variant shows its configuration instead of instance counts.
+      ...(v.serverless
+        ? { CurrentServerlessConfig: serverlessConfigDoc(v.serverless), DesiredServerlessConfig: serverlessConfigDoc(v.serverless) }
+        : { CurrentInstanceCount: ofVariant(all, plan.generation, v.variantName).filter(isServing).length, DesiredInstanceCount: v.instanceCount }),
       ...(waiting
         ? { VariantStatus: [{ Status: rec.status === EndpointStatus.Updating ? 'Updating' : 'Creating', StatusMessage: waiting.message, StartTime: waiting.since / 1000 }] }
         : {}),

@@ -3,9 +3,10 @@
  * does (contract §6) and records what happens as the job's status.
  *
  *   pending ──admitted by capacity, resolve image, per-host workspaces: config, inputs staged, FIFOs──► staged
+ *           (a cluster engine: nothing here; each host's node stages its tree at create, remote-staging.ts)
  *   staged  ──network (N>1), create + start containers (deterministic names)──► running
  *   running ──watch: logs → LogStore, exits, MaxRuntime, stop, Continuous uploads, Pipe feeders──► exited
- *   exited  ──upload every output (also for Failed and Stopped jobs), ExitMessage──► done (+ clean-up)
+ *   exited  ──(a cluster engine: output folders sent back from each node) upload every output (also for Failed and Stopped jobs), ExitMessage──► done (+ clean-up)
  *
  * Steps are persisted in `internal.step` and safe to redo; in-memory watchers are rebuilt from
  * the deterministic container names after a restart.
@@ -25,6 +26,9 @@ import { outputLocalPath } from '../../resources/processing-job.js';
 import { PROCESSING_LOG_GROUP, type ProcessingOutputDoc } from '../../resources/processing-job.js';
 import { decodeExitMessage, inputObjects, pipeLocation, prepareProcessingWorkspace, processingJobDir, processingMounts, processingWorkspace } from './workspace.js';
 import { createReadStream } from 'node:fs';
+import { collectStagedHosts } from '../staging/collect-staged.js';
+import { TerminalFailure } from '../terminal-failure.js';
+import { processingCollectPaths, processingStagingPlan, processingUnsupportedOnCluster } from './remote-staging.js';
 import type { Clock } from '../../platform/clock.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
 import { wireTime } from '../../resources/wire-time.js';
@@ -117,6 +121,13 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       r.internal.hosts ??= this.jobs.planHosts(r.name, count);
       r.doc.ProcessingStartTime ??= wireTime(this.now());
     });
+    if (this.deps.runtime.stagesData) {
+      // A cluster engine: each host's node stages its own data when its container is created.
+      const refused = processingUnsupportedOnCluster(rec.doc) ?? (this.deps.staging ? undefined : 'SLIPWAY_ADVERTISE_URL must be set with SLIPWAY_RUNTIME=swarm: nodes fetch input data from Slipway there.');
+      if (refused) throw TerminalFailure.client(refused);
+      await this.update(rec.name, (r) => (r.internal.step = 'staged'));
+      return;
+    }
     let files = 0;
     let bytes = 0;
     for (const [i, h] of rec.internal.hosts!.entries()) {
@@ -138,6 +149,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       }),
       env: { ...(doc.Environment ?? {}) },
       binds: (h) => processingMounts(processingWorkspace(this.deps.config.workDir, rec.name, h.host), doc),
+      ...(this.deps.staging ? { staging: (h, i) => processingStagingPlan(this.deps.staging!, this.deps.objects, this.deps.localPaths, doc, h.host, i) } : {}),
       instanceType: doc.ProcessingResources.ClusterConfig.InstanceType,
       isolated: doc.NetworkConfig?.EnableNetworkIsolation === true,
     });
@@ -191,6 +203,8 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       if (w.scanTimer) clearInterval(w.scanTimer);
       await w.scanning;
     }
+    // A cluster engine: output/ and every output directory come back from each host's node first.
+    const lost = await this.collectFromNodes(rec);
     // ExitMessage: every host's message file, concatenated, first 1 KB (contract §6).
     let message = '';
     let badMessage = false;
@@ -211,6 +225,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       const reason = await this.jobs.hostFailureReason(rec, (bad) => readFile(wss[bad]!.messageFile).then(decodeExitMessage, () => undefined));
       if (reason !== undefined) outcome = { status: 'Failed', reason };
       else outcome = badMessage ? { status: 'Failed', reason: 'ClientError: /opt/ml/output/message is not valid UTF-8.' } : { status: 'Completed' };
+      if (outcome.status === 'Completed' && lost) outcome = { status: 'Failed', reason: `InternalServerError: The processing outputs could not be collected from their node: ${lost}` };
     }
     // Outputs are uploaded whatever the outcome, as SageMaker does for failed and stopped jobs.
     if (rec.internal.hosts) {
@@ -226,6 +241,14 @@ export class ProcessingJobController extends HostJobController<'processing-job',
     await this.update(rec.name, (r) => this.finish(r, outcome, message));
     this.jobs.drop(rec.name);
     await this.jobs.cleanup(rec, outcome.status === 'Failed');
+  }
+
+  /** On an engine that stages on its nodes: each host's folders back into its workspace here; the first failure's words, if any. */
+  private async collectFromNodes(rec: JobRecord): Promise<string | undefined> {
+    if (!this.deps.runtime.stagesData || !this.deps.staging) return undefined;
+    const paths = processingCollectPaths(rec.doc);
+    const hosts = (rec.internal.hosts ?? []).map((h) => ({ id: h.containerId ?? h.containerName, root: processingWorkspace(this.deps.config.workDir, rec.name, h.host).root, paths }));
+    return collectStagedHosts(this.deps.runtime, this.deps.staging, hosts);
   }
 
   private finish(r: JobRecord, outcome: Outcome, message?: string): void {

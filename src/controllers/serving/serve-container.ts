@@ -37,6 +37,10 @@ export interface ServeContainerInput {
   staging?: StagingPlan;
   network: string;
   limits: ContainerLimits;
+  /** The port `serve` listens on (default 8080; an inference pipeline's SAGEMAKER_BIND_TO_PORT). */
+  port?: number;
+  /** The container's host name and network alias (an inference pipeline's ContainerHostname). */
+  hostname?: string;
 }
 
 /** What the engine is asked to create for one `serve` container. */
@@ -57,16 +61,18 @@ export function serveContainerSpec(o: ServeContainerInput): ContainerSpec {
             ...(o.modelsDir ? [{ hostPath: o.modelsDir, containerPath: MODELS_MOUNT, readOnly: true }] : []),
           ],
         }),
-    publishPorts: [8080],
-    network: { name: o.network },
+    publishPorts: [o.port ?? 8080],
+    ...(o.hostname ? { hostname: o.hostname } : {}),
+    // A pipeline container is reachable by its ContainerHostname from the other containers on the network.
+    network: { name: o.network, ...(o.hostname ? { aliases: [o.hostname] } : {}) },
     ...specLimits(o.limits),
   };
 }
 
-/** After start: where 8080 is published (`portUrl`: 127.0.0.1 on one engine, the node's address on a cluster), or how the container ended up without one. */
-export async function servingOrigin(runtime: ContainerRuntime, containerId: string): Promise<{ origin: string } | { problem: string; running: boolean; exitCode: number | null | undefined }> {
+/** After start: where `port` (8080) is published (`portUrl`: 127.0.0.1 on one engine, the node's address on a cluster), or how the container ended up without one. */
+export async function servingOrigin(runtime: ContainerRuntime, containerId: string, port = 8080): Promise<{ origin: string } | { problem: string; running: boolean; exitCode: number | null | undefined }> {
   const info = await runtime.inspectContainer(containerId);
-  const origin = info ? portUrl(info, 8080) : undefined;
+  const origin = info ? portUrl(info, port) : undefined;
   if (origin) return { origin };
   return { problem: info?.running ? 'no published port' : `exit code ${info?.exitCode ?? 'unknown'}`, running: info?.running ?? false, exitCode: info?.exitCode };
 }

@@ -4,16 +4,17 @@
  * unguessable URL under `/_slipway/staging/<id>/` that grants exactly one job host's transfer:
  *
  *   download session  GET manifest ─▶ GET file/<n> (each object the manifest names) ─▶ POST report
- *   upload session    PUT put/<path> (only under the allowed top folders, bounded) ─▶ POST report
+ *   upload session    GET have (what is already here) ─▶ PUT put/<path> (only under the allowed top
+ *                     folders, bounded; the node's mtime kept) ─▶ POST report
  *
  * The stager and uploader tasks get nothing else: no credentials, no other object. Sessions live
  * in memory; a restart drops them and the controller opens new ones when it redoes the step.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, stat, utimes } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, join, normalize, sep } from 'node:path';
+import { dirname, join, normalize, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -126,6 +127,7 @@ export class StagingSessions {
       });
       return;
     }
+    if (req.method === 'GET' && action === 'have' && s.upload) return reply(res, 200, await have(s.upload.root, s.upload.allowed));
     if (req.method === 'PUT' && action.startsWith('put/') && s.upload) return this.put(req, res, s, decodeURIComponent(action.slice(4)));
     if (req.method === 'POST' && action === 'report') {
       const body = await readSmall(req).catch(() => undefined);
@@ -160,11 +162,29 @@ export class StagingSessions {
     });
     try {
       await pipeline(req, budget, createWriteStream(dest));
+      // The node's mtime, so a repeated collect (checkpoint sync) finds unchanged files unchanged.
+      const mtimeMs = Number(req.headers['x-slipway-mtime-ms']);
+      if (Number.isFinite(mtimeMs) && mtimeMs > 0) await utimes(dest, mtimeMs / 1000, mtimeMs / 1000);
       reply(res, 200, {});
     } catch (err) {
       reply(res, 413, { message: err instanceof Error ? err.message : String(err) });
     }
   }
+}
+
+/** Files already under the allowed folders of `root`: relative path → `size:mtime ms` (the uploader skips those it would send unchanged). */
+async function have(root: string, allowed: string[]): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const top of allowed) {
+    const entries = await readdir(join(root, top), { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (!e.isFile()) continue;
+      const full = join(e.parentPath, e.name);
+      const st = await stat(full).catch(() => undefined);
+      if (st) out[relative(root, full).split(sep).join('/')] = `${st.size}:${Math.round(st.mtimeMs)}`;
+    }
+  }
+  return out;
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

@@ -38,7 +38,7 @@ import type { ResourceRecord } from '../../resources/kinds.js';
 import { wireTime } from '../../resources/wire-time.js';
 import { failureReasonFor } from '../job-common/failure-reason.js';
 import { TerminalFailure } from '../terminal-failure.js';
-import { collectHosts, trainingStagingPlan, unsupportedOnCluster } from './remote-staging.js';
+import { collectHosts, pullCheckpoints, trainingStagingPlan, unsupportedOnCluster } from './remote-staging.js';
 
 type JobRecord = ResourceRecord<'training-job'>;
 
@@ -249,9 +249,11 @@ export class TrainingJobController extends HostJobController<'training-job', Job
     const hosts = rec.internal.hosts ?? [];
     const wss = hosts.map((h) => hostWorkspace(this.config.workDir, rec.name, h.host));
     let outcome: FinalOutcome;
-    // A cluster engine: model/, output/ and the failure file come back from each host's node first.
+    // A cluster engine: model/, output/, the failure file and checkpoints come back from each
+    // host's node first, once a running checkpoint pull (same helper task name) is over.
+    await this.watchers.get(rec.name)?.syncBusy;
     const lost = this.runtime.stagesData && this.deps.staging
-      ? await collectHosts(this.runtime, this.deps.staging, hosts.map((h, i) => ({ id: h.containerId ?? h.containerName, ws: wss[i]! })))
+      ? await collectHosts(this.runtime, this.deps.staging, doc, hosts.map((h, i) => ({ id: h.containerId ?? h.containerName, ws: wss[i]! })))
       : undefined;
     if (doc.TrainingJobStatus === 'Stopping') {
       outcome = { status: 'Stopped', secondary: rec.internal.stopReason ?? 'Stopped' };
@@ -314,6 +316,13 @@ export class TrainingJobController extends HostJobController<'training-job', Job
         await uploadTree(this.out, dir, t.uri, sigs);
       }
     }
+  }
+
+  /** A cluster engine: the hosts' checkpoints from their nodes into their workspace folders, for `syncFolders`. */
+  private async pullFromNodes(rec: JobRecord): Promise<void> {
+    if (!this.runtime.stagesData || !this.deps.staging || !rec.doc.CheckpointConfig) return;
+    const hosts = (rec.internal.hosts ?? []).map((h) => ({ id: h.containerId ?? h.containerName, ws: hostWorkspace(this.config.workDir, rec.name, h.host) }));
+    await pullCheckpoints(this.runtime, this.deps.staging, hosts);
   }
 
   protected async fail(name: string, reason: string): Promise<void> {
@@ -386,7 +395,9 @@ export class TrainingJobController extends HostJobController<'training-job', Job
         if (w.syncBusy) return;
         w.syncBusy = (async () => {
           const current = await this.get(rec.name);
-          if (current?.internal.step === 'running') await this.syncFolders(current, w);
+          if (current?.internal.step !== 'running') return;
+          await this.pullFromNodes(current);
+          await this.syncFolders(current, w);
         })()
           .catch((err: unknown) => logger.warn({ err, job: rec.name }, 'checkpoint or TensorBoard sync failed'))
           .finally(() => (w.syncBusy = undefined));

@@ -6,15 +6,16 @@
  * on one engine).
  */
 import { mkdir } from 'node:fs/promises';
-import type { CollectPlan, ContainerRuntime, StagingPlan } from '../../runtime/container-runtime.js';
+import type { ContainerRuntime, StagingPlan } from '../../runtime/container-runtime.js';
 import type { LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { channelInputMode, hyperparametersJson, inputDataConfigJson, resourceConfigJson } from '../../resources/training-config-files.js';
 import type { TrainingJobDoc } from '../../resources/training-job.js';
 import { channelObjects } from '../job-common/data-source.js';
 import type { StagedObject, StagingSessions } from '../staging/staging-sessions.js';
+import { collectStagedHosts } from '../staging/collect-staged.js';
 import { TerminalFailure } from '../terminal-failure.js';
-import type { HostWorkspace } from './workspace.js';
+import { checkpointObjects, DEFAULT_CHECKPOINT_PATH, type HostWorkspace } from './workspace.js';
 
 export const ML_ROOT = '/opt/ml';
 
@@ -23,7 +24,11 @@ export function unsupportedOnCluster(doc: TrainingJobDoc): string | undefined {
   if ((doc.InputDataConfig ?? []).some((ch) => channelInputMode(doc, ch) === 'Pipe')) {
     return 'Pipe input mode is not supported with SLIPWAY_RUNTIME=swarm yet; use File mode (docs/cluster.md).';
   }
-  if (doc.CheckpointConfig) return 'CheckpointConfig is not supported with SLIPWAY_RUNTIME=swarm yet (docs/cluster.md).';
+  // Checkpoints live in the staged volume: only under /opt/ml, where it is mounted.
+  const ckpt = doc.CheckpointConfig?.LocalPath?.replace(/\/+$/, '');
+  if (ckpt !== undefined && ckpt !== DEFAULT_CHECKPOINT_PATH) {
+    return `CheckpointConfig.LocalPath ${doc.CheckpointConfig!.LocalPath} is not supported with SLIPWAY_RUNTIME=swarm yet; leave it unset (${DEFAULT_CHECKPOINT_PATH}) (docs/cluster.md).`;
+  }
   if (doc.TensorBoardOutputConfig) return 'TensorBoardOutputConfig is not supported with SLIPWAY_RUNTIME=swarm yet (docs/cluster.md).';
   const local = [...(doc.InputDataConfig ?? []).map((c) => c.DataSource.S3DataSource?.S3Uri ?? ''), doc.OutputDataConfig.S3OutputPath].find((u) => u.startsWith('file:'));
   if (local) return `file:// locations (${local}) cannot be used with SLIPWAY_RUNTIME=swarm: containers run on other machines.`;
@@ -57,28 +62,31 @@ export async function trainingStagingPlan(
       staged.push({ path: `input/data/${ch.ChannelName}/${obj.relPath}`, size: obj.size, open: () => obj.open() });
     }
   }
+  // The checkpoints a restarted job resumes from (CheckpointConfig.S3Uri), as on one engine.
+  for (const obj of await checkpointObjects(objects, doc, paths)) {
+    staged.push({ path: `checkpoints/${obj.relPath}`, size: obj.size, open: () => obj.open() });
+  }
   const session = sessions.download({ dirs, inline, objects: staged });
   return { mountPath: ML_ROOT, url: session.url, outcome: session.outcome };
 }
 
 /**
- * Brings every host's model/ and output/ (failure file included) back into its workspace folder.
- * Returns the first failure's words, or undefined when all arrived.
+ * Brings every host's model/ and output/ (failure file included), and checkpoints/ when the job
+ * has CheckpointConfig, back into its workspace folder; the first failure's words, if any.
  */
-export async function collectHosts(runtime: ContainerRuntime, sessions: StagingSessions, hosts: { id: string; ws: HostWorkspace }[]): Promise<string | undefined> {
-  const results = await Promise.all(
-    hosts.map(async ({ id, ws }) => {
-      await mkdir(ws.model, { recursive: true });
-      await mkdir(ws.outputData, { recursive: true });
-      const session = sessions.upload(ws.root, ['model', 'output']);
-      const plan: CollectPlan = { paths: ['model', 'output'], url: session.url, outcome: session.outcome };
-      try {
-        await runtime.collectStaged!(id, plan);
-        return undefined;
-      } catch (err) {
-        return err instanceof Error ? err.message : String(err);
-      }
-    }),
-  );
-  return results.find((r) => r !== undefined);
+export async function collectHosts(runtime: ContainerRuntime, sessions: StagingSessions, doc: TrainingJobDoc, hosts: { id: string; ws: HostWorkspace }[]): Promise<string | undefined> {
+  // finalize merges output/data of every host, present or not.
+  for (const { ws } of hosts) await mkdir(ws.outputData, { recursive: true });
+  const paths = ['model', 'output', ...(doc.CheckpointConfig ? ['checkpoints'] : [])];
+  return collectStagedHosts(runtime, sessions, hosts.map(({ id, ws }) => ({ id, root: ws.root, paths })));
+}
+
+/**
+ * While the job runs: each host's checkpoints/ from its node into its workspace folder, files
+ * unchanged since the last pull skipped (kept mtimes), so the single-engine sync uploads only
+ * what changed. Throws with the first failure's words.
+ */
+export async function pullCheckpoints(runtime: ContainerRuntime, sessions: StagingSessions, hosts: { id: string; ws: HostWorkspace }[]): Promise<void> {
+  const lost = await collectStagedHosts(runtime, sessions, hosts.map(({ id, ws }) => ({ id, root: ws.root, paths: ['checkpoints'] })));
+  if (lost) throw new Error(`pulling checkpoints from the nodes failed: ${lost}`);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hostNames, inputDataConfigJson, resourceConfigJson } from '../../resources/training-config-files.js';
 import { relativeKey, shard } from '../job-common/data-source.js';
 import { MetricExtractor } from './metrics.js';
+import { unsupportedOnCluster } from './remote-staging.js';
 import { type TrainingJobDoc, finish, setSecondaryStatus } from '../../resources/training-job.js';
 import { algorithmFailureReason } from '../../resources/failure-reason.js';
 import { invalidMetricRegexes } from '../../resources/metric-definitions.js';
@@ -144,5 +145,15 @@ describe('channel object paths', () => {
     expect(shard(keys, 0, 2)).toEqual(['a', 'c', 'e']);
     expect(shard(keys, 1, 2)).toEqual(['b', 'd']);
     expect(shard(keys, 0, 1)).toEqual(keys);
+  });
+});
+
+describe('what a cluster engine refuses for a training job', () => {
+  it('takes checkpoints at the default LocalPath, refuses another LocalPath, TensorBoard and Pipe mode', () => {
+    expect(unsupportedOnCluster(doc({ CheckpointConfig: { S3Uri: 's3://b/c' } }))).toBeUndefined();
+    expect(unsupportedOnCluster(doc({ CheckpointConfig: { S3Uri: 's3://b/c', LocalPath: '/opt/ml/checkpoints/' } }))).toBeUndefined();
+    expect(unsupportedOnCluster(doc({ CheckpointConfig: { S3Uri: 's3://b/c', LocalPath: '/data/ckpt' } }))).toMatch(/CheckpointConfig.LocalPath \/data\/ckpt is not supported with SLIPWAY_RUNTIME=swarm/);
+    expect(unsupportedOnCluster(doc({ TensorBoardOutputConfig: { S3OutputPath: 's3://b/t' } }))).toMatch(/TensorBoardOutputConfig is not supported/);
+    expect(unsupportedOnCluster(doc({ AlgorithmSpecification: { TrainingImage: 'img', TrainingInputMode: 'Pipe' }, InputDataConfig: [{ ChannelName: 'c', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://b/d' } } }] }))).toMatch(/Pipe input mode/);
   });
 });

@@ -167,17 +167,21 @@ export async function stageInputs(
   return stats;
 }
 
-/** Pre-fills the checkpoint directory from CheckpointConfig.S3Uri (copies: the job writes there). */
-export async function restoreCheckpoints(objects: ObjectStore, ws: HostWorkspace, doc: TrainingJobDoc, paths: LocalPaths): Promise<number> {
+/** The checkpoints a job starts from: every object under CheckpointConfig.S3Uri (none on a first run). */
+export async function checkpointObjects(objects: ObjectStore, doc: TrainingJobDoc, paths: LocalPaths): Promise<SourceObject[]> {
   const uri = doc.CheckpointConfig?.S3Uri;
-  if (!uri) return 0;
-  let list: SourceObject[];
+  if (!uri) return [];
   try {
-    list = await channelObjects(objects, { S3DataType: 'S3Prefix', S3Uri: uri }, 0, 1, paths);
+    return await channelObjects(objects, { S3DataType: 'S3Prefix', S3Uri: uri }, 0, 1, paths);
   } catch (err) {
-    if (err instanceof TerminalFailure && /No S3 objects found/.test(err.message)) return 0; // first run: nothing to restore
+    if (err instanceof TerminalFailure && /No S3 objects found/.test(err.message)) return []; // first run: nothing to restore
     throw err;
   }
+}
+
+/** Pre-fills the checkpoint directory from CheckpointConfig.S3Uri (copies: the job writes there). */
+export async function restoreCheckpoints(objects: ObjectStore, ws: HostWorkspace, doc: TrainingJobDoc, paths: LocalPaths): Promise<number> {
+  const list = await checkpointObjects(objects, doc, paths);
   await mapLimit(list, 16, async (obj) => {
     await placeObject(obj, join(ws.checkpoints, ...obj.relPath.split('/')), false);
   });

@@ -31,6 +31,7 @@ import { ADMISSION_POLL_MS } from '../admission/admission.js';
 import { instanceDemand } from '../../resources/demand.js';
 import type { Claim } from '../admission/ledger.js';
 import { DONE, type ReconcileResult } from '../work-queue.js';
+import { modelStagingPlan } from '../serving/model-staging.js';
 import { DataProcessor } from './data-processing.js';
 import { executionParameters, invoker, startServeContainer, waitHealthy, type ServeInstance } from './instances.js';
 import { Semaphore, transformObject, type TransformParams } from './object-transformer.js';
@@ -307,6 +308,7 @@ export class TransformJobController implements Controller {
         instanceId: id,
         labels,
         network,
+        staging: () => modelStagingPlan(this.deps.staging, this.deps.objects, this.deps.config.dataLimits, container.ModelDataUrl),
       }).catch((err: unknown) => {
         if (err instanceof ModelDataError) throw TerminalFailure.client(err.detail);
         throw err;

@@ -1,13 +1,14 @@
 /**
  * @module controllers/transform-job/instances — the model's `serve` containers for one transform
  * job, started as the endpoint controller starts hosting instances (contract §4.1, §5): model data
- * from the shared ModelCache mounted read-only at /opt/ml/model, port 8080 published on 127.0.0.1,
+ * from the shared ModelCache mounted read-only at /opt/ml/model (on a cluster engine: staged per
+ * instance on its node, serving/model-staging.ts), port 8080 published (`portUrl`),
  * the job's own network, instance-type limits, healthy once `GET /ping` answers 200. The container
  * itself is hosting's (../serving/serve-container.ts); this adds the job's names and failure texts.
  */
 import { missingImageMessage } from '../../runtime/image-ref.js';
 import { Pool, request } from 'undici';
-import { LABELS, type ContainerRuntime } from '../../runtime/container-runtime.js';
+import { LABELS, type ContainerRuntime, type StagingPlan } from '../../runtime/container-runtime.js';
 import { ping } from '../serving/health.js';
 import type { ModelCache } from '../serving/model-cache.js';
 import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS } from '../../resources/endpoint.js';
@@ -38,23 +39,36 @@ export interface StartServeOptions {
   labels: Record<string, string>;
   /** The job's own network (resource-network.ts). */
   network: string;
+  /**
+   * For engines that stage on their nodes (`runtime.stagesData`): a fresh plan for this instance's
+   * model data (serving/model-staging.ts), used instead of the shared model cache.
+   */
+  staging?: () => Promise<StagingPlan>;
 }
 
 /** Creates and starts one `serve` container; the caller waits for health. */
 export async function startServeContainer(o: StartServeOptions): Promise<{ containerId: string; origin: string }> {
   const resolved = await o.runtime.resolveImage(o.container.Image!);
   if (!resolved) throw TerminalFailure.client(missingImageMessage(o.container.Image!, 'of the model'));
+  // A cluster engine stages the model on the node it picks (each instance its own copy); one engine mounts the shared cache.
   // No ModelDataDownloadTimeoutInSeconds on transform jobs: the hosting default is the time budget.
-  const modelDir = await modelDirFor(o.cache, o.modelCacheDir, o.container.ModelDataUrl, DEFAULT_DOWNLOAD_TIMEOUT_SECONDS);
+  const model = o.runtime.stagesData
+    ? { staging: await stagingFor(o) }
+    : { modelDir: await modelDirFor(o.cache, o.modelCacheDir, o.container.ModelDataUrl, DEFAULT_DOWNLOAD_TIMEOUT_SECONDS) };
   const engine = await o.runtime.info().catch(() => ({ cpus: 1, memoryBytes: 1024 ** 3, maxTasks: undefined }));
   const limits = limitsFor(o.instanceType, engine.cpus || 1, engine.memoryBytes || 1024 ** 3, engine.maxTasks, o.hostGpus);
   await o.runtime.removeContainer(o.name, { force: true }).catch(() => undefined);
   const labels = { ...o.labels, [LABELS.instance]: o.instanceId };
-  const containerId = await o.runtime.createContainer(serveContainerSpec({ name: o.name, image: resolved.local, env: o.env, labels, modelDir, network: o.network, limits }));
+  const containerId = await o.runtime.createContainer(serveContainerSpec({ name: o.name, image: resolved.local, env: o.env, labels, ...model, network: o.network, limits }));
   await o.runtime.startContainer(containerId);
   const served = await servingOrigin(o.runtime, containerId);
   if (!('origin' in served)) throw TerminalFailure.client(`The model container exited at start (exit code ${served.exitCode ?? 'unknown'}).`);
   return { containerId, origin: served.origin };
+}
+
+function stagingFor(o: StartServeOptions): Promise<StagingPlan> {
+  if (!o.staging) throw TerminalFailure.client('SLIPWAY_ADVERTISE_URL must be set with SLIPWAY_RUNTIME=swarm: nodes fetch model data from Slipway there.');
+  return o.staging();
 }
 
 /** Polls /ping until 200; rejects when the container exits, the signal aborts or the time is up. */

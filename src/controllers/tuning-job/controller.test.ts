@@ -62,7 +62,12 @@ async function setUp(config: Partial<TuningJobConfigDoc>, refuse = false) {
     await queue.stop();
     await meta.close();
   };
-  return { resources, controller, created, stopped, finish, cleanup, reconcile: () => controller.reconcile(KEY), tuning: async () => (await resources.get('hyper-parameter-tuning-job', 't'))! };
+  const report = (name: string, values: number[]) =>
+    resources.update('training-job', name, (r) => {
+      r.internal.metricSeries = { acc: values.map((v, i) => [i, v] as [number, number]) };
+      r.doc.FinalMetricDataList = [{ MetricName: 'acc', Value: values.at(-1)!, Timestamp: 1 }];
+    });
+  return { resources, controller, created, stopped, finish, report, cleanup, reconcile: () => controller.reconcile(KEY), tuning: async () => (await resources.get('hyper-parameter-tuning-job', 't'))! };
 }
 
 let cleanups: (() => Promise<void>)[] = [];
@@ -143,5 +148,68 @@ describe('tuning controller', () => {
     expect(t.created).toHaveLength(2);
     expect((await t.tuning()).status).toBe('Stopped');
     expect((await t.tuning()).doc.TrainingJobStatusCounters.Stopped).toBe(2);
+  });
+
+  it('early stopping Auto stops a running child worse than the median of the earlier ones, through StopTrainingJob, and counts it Stopped', async () => {
+    const t = await setUp({ Strategy: 'Random', TrainingJobEarlyStoppingType: 'Auto', ResourceLimits: { MaxNumberOfTrainingJobs: 5, MaxParallelTrainingJobs: 5 } });
+    cleanups.push(t.cleanup);
+    await t.reconcile();
+    expect(t.created).toHaveLength(5);
+    const [a, b, c, d, e] = t.created as [string, string, string, string, string];
+    await t.report(a, [0.5, 0.6, 0.7]);
+    await t.report(b, [0.6, 0.7, 0.8]);
+    await t.report(c, [0.4, 0.5, 0.6]);
+    await t.report(d, [0.55, 0.65]);
+    await t.report(e, [0.1, 0.2]);
+    await t.reconcile();
+    // e (epoch 2: 0.2 < median 0.6 of the running averages 0.55, 0.65, 0.45, 0.6) stops; d (0.65) goes on; a–c had too few earlier jobs.
+    expect(t.stopped).toEqual([e]);
+    expect((await t.tuning()).internal.children[4]!.stopReason).toMatch(/^epoch 2: objective worse than the median/);
+    await t.reconcile();
+    expect(t.stopped).toEqual([e]);
+    for (const n of [a, b, c, d]) await t.finish(n, 'Completed', { acc: 0.7 });
+    await t.reconcile();
+    const rec = await t.tuning();
+    expect(rec.status).toBe('Completed');
+    expect(rec.doc.TrainingJobStatusCounters).toMatchObject({ Completed: 4, Stopped: 1 });
+    // Each ended child keeps its final objective (what a warm start reads); the fake stop reported none.
+    expect(rec.internal.children.map((c) => c.finalObjective)).toEqual([0.7, 0.7, 0.7, 0.7, null]);
+  });
+
+  it('Hyperband stops the worse of two children at a rung of their bracket and a child at MaxResource', async () => {
+    const t = await setUp({ Strategy: 'Hyperband', StrategyConfig: { HyperbandStrategyConfig: { MinResource: 1, MaxResource: 9 } }, ResourceLimits: { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 6 } });
+    cleanups.push(t.cleanup);
+    await t.reconcile();
+    expect(t.created).toHaveLength(6);
+    // Brackets [1,3], [3], []: children 0 and 3 share bracket 0, 1 and 4 bracket 1, 2 and 5 the full-budget one.
+    const c = t.created;
+    await t.report(c[0]!, [0.9]);
+    await t.report(c[3]!, [0.2]);
+    await t.report(c[1]!, [0.1, 0.1]);
+    await t.report(c[4]!, [0.9, 0.9]);
+    await t.report(c[2]!, [0.1, 0.1, 0.1, 0.1]);
+    await t.report(c[5]!, Array(9).fill(0.5));
+    await t.reconcile();
+    expect([...t.stopped].sort()).toEqual([c[3]!, c[5]!].sort());
+    expect((await t.tuning()).internal.children[5]!.stopReason).toBe('reached MaxResource (9 epochs)');
+  });
+
+  it("a warm start's priors seed the Bayesian model: the first child is already a model proposal near the parents' best", async () => {
+    const t = await setUp({ ParameterRanges: { ContinuousParameterRanges: [{ Name: 'x', MinValue: '0', MaxValue: '1' }] }, ResourceLimits: { MaxNumberOfTrainingJobs: 1, MaxParallelTrainingJobs: 1 } });
+    cleanups.push(t.cleanup);
+    const priors = [0, 0.1, 0.2, 0.3, 0.5, 0.6, 0.9, 1].map((x) => ({ point: [x], value: 1 - (x - 0.4) ** 2 * 4 }));
+    await t.resources.update('hyper-parameter-tuning-job', 't', (r) => void (r.internal.priors = priors));
+    await t.reconcile();
+    const x = Number((await t.tuning()).internal.children[0]!.tuned.x);
+    expect(Math.abs(x - 0.4)).toBeLessThan(0.05);
+  });
+
+  it('stops a child whose early stop was recorded but not carried out before a restart', async () => {
+    const t = await setUp({ Strategy: 'Random', TrainingJobEarlyStoppingType: 'Auto', ResourceLimits: { MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 2 } });
+    cleanups.push(t.cleanup);
+    await t.reconcile();
+    await t.resources.update('hyper-parameter-tuning-job', 't', (r) => void (r.internal.children[1]!.stopReason = 'epoch 1: recorded before the restart'));
+    await t.reconcile();
+    expect(t.stopped).toEqual([t.created[1]]);
   });
 });

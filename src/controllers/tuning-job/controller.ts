@@ -6,7 +6,8 @@
  * the best job on the record.
  *
  *   InProgress ─ launch while < MaxParallel running and < MaxNumberOfTrainingJobs launched
- *       │        (poll the children every POLL_MS)
+ *       │        (poll the children every POLL_MS; early stopping Auto and Hyperband stop a
+ *       │        running child through StopTrainingJob when ./early-stopping.ts says so)
  *       ├─ all launched and finished ─▶ Completed (a best job) | Failed (no objective reported)
  *       └─ StopHyperParameterTuningJob ─▶ Stopping ─ stop running children ─▶ Stopped
  *
@@ -35,6 +36,8 @@ import type { Controller } from '../controller.js';
 import { DONE, requeueAfter, type ReconcileResult, type WorkQueue } from '../work-queue.js';
 import { nextPoint, type Strategy } from './strategy.js';
 import type { Observation } from './gaussian-process.js';
+import type { TrainingJobDoc } from '../../resources/training-job.js';
+import { stoppingPlan, verdictFor } from './stopping-plan.js';
 
 export const TUNING_KIND = 'hyper-parameter-tuning-job';
 const POLL_MS = 1000;
@@ -51,6 +54,10 @@ export interface TuningJobControllerDeps {
 type TuningRecord = ResourceRecord<'hyper-parameter-tuning-job'>;
 
 const RUNNING = new Set(['InProgress', 'Stopping']);
+const ENDED = new Set(['Completed', 'Stopped', 'Failed']);
+
+/** A child's training job as the controller reads it: its document and objective series. */
+type ChildJob = { doc: TrainingJobDoc; series?: Record<string, [number, number][]> } | undefined;
 
 export class TuningJobController implements Controller {
   readonly kind = TUNING_KIND;
@@ -70,9 +77,19 @@ export class TuningJobController implements Controller {
 
   async stop(): Promise<void> {}
 
-  private async summaries(rec: TuningRecord): Promise<TrainingJobSummaryDoc[]> {
+  /** The children's training jobs (the one place this controller reads them). */
+  private childJobs(rec: TuningRecord): Promise<ChildJob[]> {
+    return Promise.all(
+      rec.internal.children.map(async (c) => {
+        const r = await this.deps.resources.get('training-job', c.name);
+        return r && { doc: r.doc, series: r.internal.metricSeries };
+      }),
+    );
+  }
+
+  private summaries(rec: TuningRecord, jobs: ChildJob[]): TrainingJobSummaryDoc[] {
     const objective = rec.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
-    return Promise.all(rec.internal.children.map(async (c) => childSummary(rec.name, c, (await this.deps.resources.get('training-job', c.name))?.doc, objective)));
+    return rec.internal.children.map((c, i) => childSummary(rec.name, c, jobs[i]?.doc, objective));
   }
 
   private async step(name: string): Promise<ReconcileResult> {
@@ -84,7 +101,8 @@ export class TuningJobController implements Controller {
     }
     rec = (await this.deps.resources.get(TUNING_KIND, name))!;
     const cfg = rec.doc.HyperParameterTuningJobConfig;
-    let summaries = await this.summaries(rec);
+    const jobs = await this.childJobs(rec);
+    let summaries = this.summaries(rec, jobs);
     let running = summaries.filter((s) => RUNNING.has(s.TrainingJobStatus));
     const limits = cfg.ResourceLimits;
     const timeUp = limits.MaxRuntimeInSeconds !== undefined && this.now() - rec.creationTime >= limits.MaxRuntimeInSeconds * 1000;
@@ -96,18 +114,19 @@ export class TuningJobController implements Controller {
       return requeueAfter(POLL_MS);
     }
 
+    await this.earlyStops(rec, jobs);
     const { dims } = searchSpace(cfg.ParameterRanges);
     const strategy = cfg.Strategy as Strategy;
     const maxJobs = limits.MaxNumberOfTrainingJobs ?? (strategy === 'Grid' ? gridSize(dims) : 1);
     let launched = 0;
     while (rec.internal.children.length < maxJobs && running.length < limits.MaxParallelTrainingJobs && launched++ < LAUNCH_BATCH) {
       const index = rec.internal.children.length;
-      const point = nextPoint({ strategy, dims, seed: seedOf(rec), ...this.observations(rec, summaries) }, index);
+      const point = nextPoint({ strategy, dims, seed: seedOf(rec), ...this.observations(rec, summaries), priorCount: rec.internal.priors?.length ?? 0 }, index);
       const child: TuningChild = { name: childJobName(rec.name, rec.arn, index), point, tuned: decodePoint(dims, point) };
       rec = (await this.deps.resources.update(TUNING_KIND, name, (r) => void r.internal.children.push(child), { now: this.now() }))!;
       await this.launch(rec, child);
       rec = (await this.deps.resources.get(TUNING_KIND, name))!;
-      summaries = await this.summaries(rec);
+      summaries = this.summaries(rec, await this.childJobs(rec));
       running = summaries.filter((s) => RUNNING.has(s.TrainingJobStatus));
     }
     if (rec.internal.children.length >= maxJobs && running.length === 0) return this.finish(name);
@@ -118,7 +137,7 @@ export class TuningJobController implements Controller {
   /** Finished children with an objective value (negated for Minimize), and the running children's points. */
   private observations(rec: TuningRecord, summaries: TrainingJobSummaryDoc[]): { observed: Observation[]; pending: number[][] } {
     const sign = rec.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective?.Type === 'Minimize' ? -1 : 1;
-    const observed: Observation[] = [];
+    const observed: Observation[] = (rec.internal.priors ?? []).map((p) => ({ x: p.point, y: sign * p.value }));
     const pending: number[][] = [];
     summaries.forEach((s, i) => {
       const x = rec.internal.children[i]!.point;
@@ -146,6 +165,37 @@ export class TuningJobController implements Controller {
     }
   }
 
+  /**
+   * Early stopping Auto or Hyperband: each running child's objective values so far against the
+   * others'; a child to stop gets its reason recorded, then StopTrainingJob's own path, and ends
+   * Stopped with its last value as its objective.
+   */
+  private async earlyStops(rec: TuningRecord, jobs: ChildJob[]): Promise<void> {
+    const cfg = rec.doc.HyperParameterTuningJobConfig;
+    const objective = cfg.HyperParameterTuningJobObjective;
+    const plan = stoppingPlan(cfg, rec.doc.TrainingJobDefinition.StaticHyperParameters);
+    if (!plan || !objective) return;
+    if (!jobs.some((j) => j?.doc.TrainingJobStatus === 'InProgress')) return;
+    const sign = objective.Type === 'Minimize' ? -1 : 1;
+    const values = jobs.map((j) => (j?.series?.[objective.MetricName] ?? []).map(([, v]) => sign * v));
+    for (const [i, c] of rec.internal.children.entries()) {
+      if (jobs[i]?.doc.TrainingJobStatus !== 'InProgress') continue;
+      // Decided before a restart that came between the record and the stop: stop it now.
+      if (c.stopReason) {
+        await this.stopChild(c.name);
+        continue;
+      }
+      const verdict = verdictFor(plan, values, i);
+      if (!verdict) continue;
+      logger.info({ tuningJob: rec.name, trainingJob: c.name, reason: verdict.reason }, 'tuning job stops a training job early');
+      await this.deps.resources.update(TUNING_KIND, rec.name, (r) => {
+        const child = r.internal.children.find((x) => x.name === c.name);
+        if (child) child.stopReason = verdict.reason;
+      });
+      await this.stopChild(c.name);
+    }
+  }
+
   private async stopChild(name: string): Promise<void> {
     try {
       await this.deps.launcher.stop(name);
@@ -161,7 +211,7 @@ export class TuningJobController implements Controller {
     // The children's states are read first: the update's mutation runs inside its transaction and must not wait.
     const current = await this.deps.resources.get(TUNING_KIND, name);
     if (!current) return;
-    const summaries = await this.summaries(current);
+    const summaries = this.summaries(current, await this.childJobs(current));
     await this.deps.resources.update(
       TUNING_KIND,
       name,
@@ -169,9 +219,17 @@ export class TuningJobController implements Controller {
         const { status, objective } = countChildren(summaries);
         const obj = r.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
         const best = obj ? bestChild(summaries, obj) : undefined;
+        summaries.forEach((s, i) => {
+          const c = r.internal.children[i]!;
+          if (c.finalObjective === undefined && ENDED.has(s.TrainingJobStatus)) c.finalObjective = s.FinalHyperParameterTuningJobObjectiveMetric?.Value ?? null;
+        });
         r.doc.TrainingJobStatusCounters = status;
         r.doc.ObjectiveStatusCounters = objective;
         if (best) r.doc.BestTrainingJob = best;
+        if (obj && r.internal.parentBest) {
+          const overall = bestChild([...(best ? [best] : []), ...r.internal.parentBest], obj);
+          if (overall) r.doc.OverallBestTrainingJob = overall;
+        }
         r.doc.LastModifiedTime = wireTime(t);
         end?.(r, best, summaries);
       },

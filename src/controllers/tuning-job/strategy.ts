@@ -5,7 +5,9 @@
  *   Random    independent uniform points, from the job's seed and the child's index
  *   Grid      the categorical grid in order (one job per combination)
  *   Bayesian  random for the first few children, then GP + expected improvement over the results
- *             so far (./gaussian-process.ts), running children counted by the constant liar
+ *             so far (./gaussian-process.ts), running children counted by the constant liar;
+ *             a warm start's parent jobs are results too, and shorten the random start
+ *   Hyperband independent uniform points, as Random: the work is in stopping (./early-stopping.ts)
  *
  * A proposal depends only on the seed, the child's index and the results recorded, so a restarted
  * server continues the same search.
@@ -13,7 +15,7 @@
 import { gridPoint, gridSize, snapPoint, type Dimension } from '../../resources/search-space.js';
 import { proposeNext, seededRandom, type Observation } from './gaussian-process.js';
 
-export const STRATEGIES = ['Random', 'Grid', 'Bayesian'] as const;
+export const STRATEGIES = ['Random', 'Grid', 'Bayesian', 'Hyperband'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 export interface SearchState {
@@ -24,6 +26,8 @@ export interface SearchState {
   observed: readonly Observation[];
   /** Points of children still running. */
   pending: readonly number[][];
+  /** How many of `observed` come from warm start parents. */
+  priorCount?: number;
 }
 
 /** Random children before the Bayesian model takes over (a GP needs a few points to say anything). */
@@ -43,7 +47,7 @@ export function nextPoint(s: SearchState, index: number): number[] {
       return gridPoint(s.dims, index % gridSize(s.dims));
     }
     case 'Bayesian': {
-      if (s.dims.length === 0 || index < initialRandomCount(s.dims.length) || s.observed.length === 0) return randomPoint(s.dims, s.seed, index);
+      if (s.dims.length === 0 || index + (s.priorCount ?? 0) < initialRandomCount(s.dims.length) || s.observed.length === 0) return randomPoint(s.dims, s.seed, index);
       const rand = seededRandom((s.seed + index * 7919) >>> 0);
       return proposeNext(s.dims.length, s.observed, s.pending, rand, { snap: (x) => snapPoint(s.dims, x) });
     }

@@ -7,7 +7,8 @@
  *   stage    GET manifest; make dirs, write inline files, download objects (8 at a time), unpack
  *            `.tar.gz` objects under budgets (bytes, entries, nothing outside the target); POST
  *            report (ok or the error)
- *   collect  PUT every file under the given folders of root; POST report
+ *   collect  GET have; PUT every file under the given folders of root that Slipway does not hold
+ *            with the same size and mtime (sent along); POST report
  */
 
 /** Exit code of a stager that reported a failure. */
@@ -116,6 +117,12 @@ def stage():
             unpack(o)
 
 def collect(paths):
+    # What Slipway already holds (a repeated collect: checkpoint sync) is not sent again.
+    try:
+        with call('GET', base + '/have') as r:
+            have = json.load(r)
+    except Exception:
+        have = {}
     for top in paths:
         start = inside(top)
         for dirpath, _dirs, files in os.walk(start):
@@ -124,9 +131,14 @@ def collect(paths):
                 if os.path.islink(p) or not os.path.isfile(p):
                     continue
                 rel = os.path.relpath(p, root)
+                st = os.stat(p)
+                mtime_ms = st.st_mtime_ns // 1000000
+                if have.get(rel) == '%d:%d' % (st.st_size, mtime_ms):
+                    continue
                 with open(p, 'rb') as f:
                     req = urllib.request.Request(base + '/put/' + urllib.parse.quote(rel), data=f, method='PUT')
-                    req.add_header('Content-Length', str(os.path.getsize(p)))
+                    req.add_header('Content-Length', str(st.st_size))
+                    req.add_header('X-Slipway-Mtime-Ms', str(mtime_ms))
                     urllib.request.urlopen(req, timeout=600).read()
 
 try:

@@ -3,7 +3,8 @@
  * examples/decision-trees image, whose `train` prints `train:accuracy=…;`: Random and Bayesian
  * searches find and report the best training job, and a tuning job whose container never prints
  * its objective fails with a reason that says so; the best job registered as a model package,
- * approved and deployed with the SDK's ModelPackage answers predictions. Small on purpose
+ * approved and deployed with the SDK's ModelPackage answers predictions; a warm start tuner from the
+ * Random job (WarmStartConfig IdenticalDataAndAlgorithm) runs and attaches back. Small on purpose
  * (2 cores): 3–4 short jobs, 2 at a time.
  */
 import { randomBytes } from 'node:crypto';
@@ -102,6 +103,36 @@ describe('SageMaker Python SDK v2: HyperparameterTuner', () => {
     expect(r.attached_strategy).toBe('Bayesian');
     // Four distinct points: the optimiser never proposes one already tried or still running.
     expect(new Set(r.children.map((c: any) => `${c.hp.max_leaf_nodes}/${c.hp.max_depth}`)).size).toBe(4);
+  });
+
+  it('warm starts a Bayesian tuner from the Random job (IdenticalDataAndAlgorithm), and attach reads the WarmStartConfig back', async () => {
+    expect(randomTuningJob, 'the Random test tunes the parent job').toBeDefined();
+    const { result } = await sdkPython(
+      server().url,
+      `${SETUP}
+from sagemaker.tuner import WarmStartConfig, WarmStartTypes
+# Not parent.identical_dataset_and_algorithm_tuner(): the SDK's copy drops metric_definitions
+# (tuner.py _create_warm_start_tuner), which a custom image needs, on SageMaker as here.
+tuner = HyperparameterTuner(est, objective_metric_name='train:accuracy', objective_type='Maximize', strategy='Bayesian',
+    hyperparameter_ranges={'max_leaf_nodes': IntegerParameter(2, 8), 'criterion': CategoricalParameter(['gini', 'entropy'])},
+    metric_definitions=[{'Name': 'train:accuracy', 'Regex': 'train:accuracy=([0-9\\\\.]+);'}],
+    max_jobs=2, max_parallel_jobs=2, base_tuning_job_name='dt-warm',
+    warm_start_config=WarmStartConfig(WarmStartTypes.IDENTICAL_DATA_AND_ALGORITHM, parents={'${randomTuningJob}'}))
+tuner.fit({'training': train_uri})  # waits for the tuning job
+name = tuner.latest_tuning_job.name
+d = sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+attached = HyperparameterTuner.attach(name, sagemaker_session=sess)
+parent_d = sm.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName='${randomTuningJob}')
+emit({'status': d['HyperParameterTuningJobStatus'], 'warm': d['WarmStartConfig'], 'overall': d['OverallBestTrainingJob']['FinalHyperParameterTuningJobObjectiveMetric']['Value'],
+      'own': d['BestTrainingJob']['FinalHyperParameterTuningJobObjectiveMetric']['Value'], 'parent': parent_d['BestTrainingJob']['FinalHyperParameterTuningJobObjectiveMetric']['Value'],
+      'attached_type': attached.warm_start_config.type.value, 'attached_parents': sorted(attached.warm_start_config.parents), 'counters': d['TrainingJobStatusCounters']})`,
+      { timeoutMs: 300_000 },
+    );
+    expect(result.status).toBe('Completed');
+    expect(result.warm).toEqual({ WarmStartType: 'IdenticalDataAndAlgorithm', ParentHyperParameterTuningJobs: [{ HyperParameterTuningJobName: randomTuningJob }] });
+    expect(result.counters.Completed).toBe(2);
+    expect(result.overall).toBe(Math.max(result.own, result.parent));
+    expect(result).toMatchObject({ attached_type: 'IdenticalDataAndAlgorithm', attached_parents: [randomTuningJob] });
   });
 
   it('registers the best job in a model package group, approves it and deploys it with ModelPackage', async () => {

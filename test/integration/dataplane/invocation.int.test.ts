@@ -62,7 +62,7 @@ describe('data plane proxy', () => {
     metrics = new Metrics(store);
     const resources = {} as ResourceStore;
     table = new RoutingTable();
-    surface = await createRuntimeSurface({ config: { region: 'us-east-1', corsOrigins: [] } as unknown as SlipwayConfig, resources, routes: table, metrics });
+    surface = await createRuntimeSurface({ config: { region: 'us-east-1', corsOrigins: [], serverless: { idleSeconds: 300, coldStartTimeoutSeconds: 60 } } as unknown as SlipwayConfig, resources, routes: table, metrics });
     ({ server: front, port: frontPort } = await listen((req, res) => {
       void surface.surface.handle(req, res, newRequestContext(), new URL(req.url ?? '/', 'http://localhost'));
     }));

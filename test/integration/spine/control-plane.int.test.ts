@@ -109,10 +109,9 @@ sm.create_model(ModelName='refuse-m', ExecutionRoleArn='arn:aws:iam::00000000000
 v = [{'VariantName': 'A', 'ModelName': 'refuse-m', 'InitialInstanceCount': 1, 'InstanceType': 'ml.m5.large'}]
 print(json.dumps({
   'explainer': err(lambda: sm.create_endpoint_config(EndpointConfigName='refuse-2', ProductionVariants=v, ExplainerConfig={'ClarifyExplainerConfig': {'ShapConfig': {'ShapBaselineConfig': {'MimeType': 'text/csv'}}}})),
-  'serverless': err(lambda: sm.create_endpoint_config(EndpointConfigName='refuse-3', ProductionVariants=[{'VariantName': 'A', 'ModelName': 'refuse-m', 'ServerlessConfig': {'MemorySizeInMB': 2048, 'MaxConcurrency': 1}}])),
   'left': [c['EndpointConfigName'] for c in sm.list_endpoint_configs()['EndpointConfigs']]}))`)) as Record<string, any>;
-    // ShadowProductionVariants are served since issue 16 (test/integration/hosting/shadow.int.test.ts).
-    for (const k of ['explainer', 'serverless']) {
+    // ShadowProductionVariants and ServerlessConfig are served since issue 16 (test/integration/hosting/shadow.int.test.ts, serverless.int.test.ts).
+    for (const k of ['explainer']) {
       expect(out[k].code, k).toBe('ValidationException');
       expect(out[k].message, k).toMatch(/not supported by Slipway/);
     }

@@ -3,10 +3,10 @@
  * (runtime/stager/stager-script.ts) run as the nodes run them (`python3 -c SCRIPT …`), against
  * Slipway's staging sessions (controllers/staging/staging-sessions.ts) on a real HTTP server:
  * files, inline config, tar.gz unpacking under budgets, hostile archives, uploads bounded to
- * their folders, and unknown sessions.
+ * their folders, repeated collects sending only changes, and unknown sessions.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,5 +131,36 @@ describe('the stager against staging sessions', () => {
     expect((await put('..%2F..%2Fetc%2Fx', 'x')).status).toBe(400);
     expect((await put('model%2Fbig', 'x'.repeat(11))).status).toBe(413);
     expect((await fetch(`${sessions.baseUrl}${STAGING_PREFIX}not-a-session/manifest`)).status).toBe(404);
+  });
+
+  it('a repeated collect (checkpoint sync) keeps the node mtimes and sends only new or changed files', async () => {
+    const root = mkdtempSync(join(work, 'root-'));
+    mkdirSync(join(root, 'checkpoints/sub'), { recursive: true });
+    writeFileSync(join(root, 'checkpoints/a.ckpt'), 'aaaa');
+    writeFileSync(join(root, 'checkpoints/sub/b.ckpt'), 'bb');
+    utimesSync(join(root, 'checkpoints/a.ckpt'), 1_700_000_000.123, 1_700_000_000.123);
+    const dest = mkdtempSync(join(work, 'dest-'));
+    const collect = async () => {
+      const up = sessions.upload(dest, ['checkpoints']);
+      const r = await run(['collect', up.url, root, 'checkpoints']);
+      expect(r.status, r.stderr).toBe(0);
+      await up.outcome;
+    };
+    await collect();
+    expect(readFileSync(join(dest, 'checkpoints/a.ckpt'), 'utf8')).toBe('aaaa');
+    // The node's mtime, to the millisecond: the single-engine sync sees an unchanged file as unchanged.
+    const nodeMs = Number(statSync(join(root, 'checkpoints/a.ckpt'), { bigint: true }).mtimeNs / 1_000_000n);
+    expect(nodeMs).toBeGreaterThanOrEqual(1_700_000_000_122);
+    expect(Math.round(statSync(join(dest, 'checkpoints/a.ckpt')).mtimeMs)).toBe(nodeMs);
+    // Marks what Slipway holds (same size and mtime): an unchanged file sent again would overwrite the mark.
+    writeFileSync(join(dest, 'checkpoints/sub/b.ckpt'), 'MA');
+    const src = statSync(join(root, 'checkpoints/sub/b.ckpt'));
+    utimesSync(join(dest, 'checkpoints/sub/b.ckpt'), src.atime, src.mtime);
+    writeFileSync(join(root, 'checkpoints/a.ckpt'), 'changed');
+    writeFileSync(join(root, 'checkpoints/c.ckpt'), 'new');
+    await collect();
+    expect(readFileSync(join(dest, 'checkpoints/sub/b.ckpt'), 'utf8')).toBe('MA');
+    expect(readFileSync(join(dest, 'checkpoints/a.ckpt'), 'utf8')).toBe('changed');
+    expect(readFileSync(join(dest, 'checkpoints/c.ckpt'), 'utf8')).toBe('new');
   });
 });

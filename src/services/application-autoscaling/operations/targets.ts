@@ -50,9 +50,12 @@ export function targetOperations(deps: AutoscalingDeps): OperationHandlers<Opera
       // SageMaker's own "Could not find" wording (Application Auto Scaling passes it through).
       throw new ValidationException(`Could not find endpoint "${sageMakerArn(ctx.region, ctx.accountId, 'endpoint', endpoint)}".`);
     }
-    if (!rec.internal.active.variants.some((v) => v.variantName === variant)) {
+    const v = rec.internal.active.variants.find((x) => x.variantName === variant);
+    if (!v) {
       throw new ValidationException(`The variant name "${variant}" is not present in the endpoint "${rec.arn}".`);
     }
+    // A serverless variant has no instance count (AWS scales its provisioned concurrency instead, which Slipway does not).
+    if (v.serverless) throw new ValidationException(`The variant "${variant}" of endpoint "${rec.arn}" is serverless: sagemaker:variant:DesiredInstanceCount does not apply to it.`);
   };
 
   return {

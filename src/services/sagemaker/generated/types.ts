@@ -38,6 +38,8 @@ export interface Operations {
   DeleteEndpoint: { input: DeleteEndpointInput; output: Empty };
   /** Deletes an endpoint configuration. */
   DeleteEndpointConfig: { input: DeleteEndpointConfigInput; output: Empty };
+  /** Deletes a hyperparameter tuning job. */
+  DeleteHyperParameterTuningJob: { input: DeleteHyperParameterTuningJobRequest; output: Empty };
   /** Deletes a model. */
   DeleteModel: { input: DeleteModelInput; output: Empty };
   /** Deletes a model package. */
@@ -88,6 +90,8 @@ export interface Operations {
   ListPipelineExecutionSteps: { input: ListPipelineExecutionStepsRequest; output: ListPipelineExecutionStepsResponse };
   /** Gets a list of the pipeline executions. */
   ListPipelineExecutions: { input: ListPipelineExecutionsRequest; output: ListPipelineExecutionsResponse };
+  /** Gets a list of parameters for a pipeline execution. */
+  ListPipelineParametersForExecution: { input: ListPipelineParametersForExecutionRequest; output: ListPipelineParametersForExecutionResponse };
   /** Gets a list of pipelines. */
   ListPipelines: { input: ListPipelinesRequest; output: ListPipelinesResponse };
   /** Lists processing jobs that satisfy various filters. */
@@ -1058,6 +1062,11 @@ export type DeleteEndpointConfigInput = {
 export type DeleteEndpointInput = {
   /** The name of the endpoint that you want to delete. */
   EndpointName: string;
+};
+
+export type DeleteHyperParameterTuningJobRequest = {
+  /** The name of the hyperparameter tuning job that you want to delete. */
+  HyperParameterTuningJobName: string;
 };
 
 export type DeleteModelInput = {
@@ -2379,6 +2388,22 @@ export type ListPipelineExecutionsResponse = {
   NextToken?: string;
   /** Contains a sorted list of pipeline execution summary objects matching the specified filters. */
   PipelineExecutionSummaries?: PipelineExecutionSummary[];
+};
+
+export type ListPipelineParametersForExecutionRequest = {
+  /** The maximum number of parameters to return in the response. */
+  MaxResults?: number;
+  /** If the result of the previous ListPipelineParametersForExecution request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+  /** The Amazon Resource Name (ARN) of the pipeline execution. */
+  PipelineExecutionArn: string;
+};
+
+export type ListPipelineParametersForExecutionResponse = {
+  /** If the result of the previous ListPipelineParametersForExecution request was truncated, the response includes a NextToken . */
+  NextToken?: string;
+  /** Contains a list of pipeline parameters. */
+  PipelineParameters?: Parameter[];
 };
 
 export type ListPipelinesRequest = {

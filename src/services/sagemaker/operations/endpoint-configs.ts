@@ -16,8 +16,9 @@ import { cannotCreateExisting, couldNotFind } from '../errors.js';
 import { listResources } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
-import { primaryContainer } from '../../../resources/model.js';
+import { modelPipeline, primaryContainer } from '../../../resources/model.js';
 import type { DataCaptureConfigDoc, EndpointConfigDoc } from '../../../resources/endpoint-config.js';
+import { checkServerlessConfig, checkServerlessVariant } from '../serverless-config.js';
 
 /** What the model cannot say about DataCaptureConfig: where captures go must be an S3 prefix. */
 function checkDataCapture(c: DataCaptureConfigDoc | undefined): void {
@@ -51,17 +52,21 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationHandlers
       const seen = new Set<string>();
       const shadows = input.ShadowProductionVariants ?? [];
       checkShadows(input.ProductionVariants.length, shadows.length, input.AsyncInferenceConfig !== undefined);
+      checkServerlessConfig(input);
       for (const v of [...input.ProductionVariants, ...shadows]) {
         if (seen.has(v.VariantName.toLowerCase())) throw new ValidationException(`Duplicate VariantName ${v.VariantName} in ProductionVariants.`);
         seen.add(v.VariantName.toLowerCase());
-        if (v.ServerlessConfig) throw new ValidationException('ServerlessConfig is not supported by Slipway; give InstanceType and InitialInstanceCount.');
         if (!v.ModelName) throw new ValidationException(`ModelName is required for variant ${v.VariantName}.`);
         const model = await deps.resources.get('model', v.ModelName);
         if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
         if (input.AsyncInferenceConfig && primaryContainer(model.doc)?.Mode === 'MultiModel') {
           throw new ValidationException(`Model ${v.ModelName} is a multi-model model; AsyncInferenceConfig with it is not supported by Slipway.`);
         }
-        if (v.InitialInstanceCount === undefined || v.InitialInstanceCount < 1) {
+        if ((input.AsyncInferenceConfig || shadows.length) && modelPipeline(model.doc)) {
+          throw new ValidationException(`Model ${v.ModelName} is an inference pipeline (several Containers); Slipway does not run it with ${input.AsyncInferenceConfig ? 'AsyncInferenceConfig' : 'ShadowProductionVariants'}.`);
+        }
+        if (v.ServerlessConfig) checkServerlessVariant(v, model.doc);
+        else if (v.InitialInstanceCount === undefined || v.InitialInstanceCount < 1) {
           throw new ValidationException(`InitialInstanceCount must be at least 1 for variant ${v.VariantName}.`);
         }
         if (v.InitialVariantWeight !== undefined && v.InitialVariantWeight < 0) {

@@ -23,9 +23,10 @@ import { listResources } from '../list-params.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { checkCreateTags } from './tags.js';
 import { checkGpuQuota } from '../gpu-quota.js';
-import { primaryContainer } from '../../../resources/model.js';
+import { modelPipeline, primaryContainer } from '../../../resources/model.js';
 import { resourceKey } from '../../../resources/kinds.js';
 import { applyDesiredWeightsAndCapacities } from '../../../resources/scalable-target.js';
+import { serverlessConfigDoc, serverlessPlan } from '../../../resources/serverless.js';
 
 /** Resolves a config and its models into what the controller deploys. */
 export async function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: string, generation: number): Promise<FleetPlan> {
@@ -42,6 +43,7 @@ export async function planFleet(deps: SageMakerDeps, ctx: RequestContext, config
       if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
       const c = primaryContainer(model.doc);
       if (!c?.Image) throw new ValidationException(`Model ${v.ModelName} has no container image.`);
+      const pipeline = modelPipeline(model.doc);
       checkGpuQuota(v.InstanceType, v.InitialInstanceCount ?? 1, 'endpoint', deps.config.containers.gpus);
       return {
         variantName: v.VariantName,
@@ -55,6 +57,8 @@ export async function planFleet(deps: SageMakerDeps, ctx: RequestContext, config
         weight: v.InitialVariantWeight ?? 1,
         ...('shadow' in v ? { shadow: true as const } : {}),
         ...(c.Mode === 'MultiModel' ? { multiModel: true as const } : {}),
+        ...(pipeline ? { pipeline } : {}),
+        ...(v.ServerlessConfig ? { serverless: serverlessPlan(v.ServerlessConfig) } : {}),
         startupTimeoutSeconds: v.ContainerStartupHealthCheckTimeoutInSeconds ?? DEFAULT_STARTUP_TIMEOUT_SECONDS,
         downloadTimeoutSeconds: v.ModelDataDownloadTimeoutInSeconds ?? DEFAULT_DOWNLOAD_TIMEOUT_SECONDS,
       };
@@ -66,11 +70,13 @@ export async function planFleet(deps: SageMakerDeps, ctx: RequestContext, config
 export function plannedVariantSummaries(plan: FleetPlan): VariantSummaryDoc[] {
   return plan.variants.map((v) => ({
     VariantName: v.variantName,
-    DeployedImages: [{ SpecifiedImage: v.image }],
+    DeployedImages: (v.pipeline?.containers ?? [v]).map((c) => ({ SpecifiedImage: c.image })),
     CurrentWeight: v.weight,
     DesiredWeight: v.weight,
-    CurrentInstanceCount: 0,
-    DesiredInstanceCount: v.instanceCount,
+    // A serverless variant shows its configuration instead of instance counts.
+    ...(v.serverless
+      ? { CurrentServerlessConfig: serverlessConfigDoc(v.serverless), DesiredServerlessConfig: serverlessConfigDoc(v.serverless) }
+      : { CurrentInstanceCount: 0, DesiredInstanceCount: v.instanceCount }),
   }));
 }
 
@@ -172,6 +178,11 @@ export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageM
         throw new ValidationException(`Cannot update in-progress endpoint "${rec.arn}".`);
       }
       const plan = await planFleet(deps, ctx, input.EndpointConfigName, rec.internal.nextGeneration);
+      // Updating a real-time endpoint to a serverless one is not supported; the reverse is
+      // (https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints-update.html).
+      if (plan.variants.some((v) => v.serverless) && rec.internal.active.variants.some((v) => !v.serverless)) {
+        throw new ValidationException(`Endpoint "${rec.arn}" is instance-based: it cannot be updated to a serverless endpoint configuration.`);
+      }
       if (input.RetainAllVariantProperties) {
         for (const v of plan.variants) {
           const cur = rec.internal.active.variants.find((a) => a.variantName === v.variantName);
@@ -209,6 +220,9 @@ export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageM
           throw new ValidationException(`DesiredInstanceCount must be at least 1 for variant ${d.VariantName}.`);
         }
         if (d.DesiredWeight !== undefined && d.DesiredWeight < 0) throw new ValidationException(`DesiredWeight must not be negative.`);
+        const serverless = rec.internal.active.variants.find((v) => v.variantName === d.VariantName)?.serverless;
+        if (serverless && d.DesiredInstanceCount !== undefined) throw new ValidationException(`Variant ${d.VariantName} is serverless: it has no instance count to set.`);
+        if (d.ServerlessUpdateConfig !== undefined) throw new ValidationException('ServerlessUpdateConfig is not supported by Slipway yet; update the endpoint with a new endpoint configuration instead.');
       }
       await deps.resources.update('endpoint', input.EndpointName, (r) => applyDesiredWeightsAndCapacities(r, input.DesiredWeightsAndCapacities));
       deps.queue.enqueue(key(input.EndpointName));

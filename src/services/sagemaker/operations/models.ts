@@ -1,7 +1,8 @@
 /**
  * @module services/sagemaker/operations/models — CreateModel, DescribeModel, ListModels, DeleteModel
  * (contract §2.5). A container may name a model package, resolved here from the registry. A model
- * is a record only: images are resolved and model data fetched when an endpoint deploys it.
+ * is a record only; several `Containers` make an inference pipeline (resources/inference-pipeline.ts).
+ * Images are resolved and model data fetched when an endpoint deploys it.
  * DeleteModel is allowed while endpoints use it, as in SageMaker (endpoints keep a copy of what
  * they deployed).
  */
@@ -21,6 +22,7 @@ import { checkCreateTags } from './tags.js';
 import { findPackage } from './model-packages.js';
 import type { RequestContext } from '../../../protocol/context.js';
 import type { ContainerDefinitionDoc, ModelDoc } from '../../../resources/model.js';
+import { pipelineProblem } from '../../../resources/inference-pipeline.js';
 
 function checkContainer(c: ContainerDefinitionDoc): void {
   if (!c.Image) throw new ValidationException('Image is required for a container definition (or ModelPackageName).');
@@ -77,18 +79,17 @@ export function modelOperations(deps: SageMakerDeps): OperationHandlers<SageMake
       if (input.PrimaryContainer && input.Containers?.length) {
         throw new ValidationException('PrimaryContainer and Containers cannot both be specified.');
       }
-      if ((input.Containers?.length ?? 0) > 1) {
-        throw new ValidationException('Slipway supports models with one container (inference pipelines are not supported yet).');
-      }
-      const container = await resolvePackage(deps, ctx, (input.PrimaryContainer ?? input.Containers![0]!) as ContainerDefinitionDoc);
-      checkContainer(container);
+      const containers = await Promise.all((input.PrimaryContainer ? [input.PrimaryContainer] : input.Containers!).map((c) => resolvePackage(deps, ctx, c as ContainerDefinitionDoc)));
+      const problem = input.Containers ? pipelineProblem(containers, input.InferenceExecutionConfig?.Mode) : undefined;
+      if (problem) throw new ValidationException(problem);
+      containers.forEach(checkContainer);
       await checkRoleArn(deps, ctx, input.ExecutionRoleArn, 'model');
       const tags = checkCreateTags(input.Tags);
       const t = now();
       const { Tags: _tags, ...rest } = input;
       const doc: ModelDoc = {
         ...rest,
-        ...(input.PrimaryContainer ? { PrimaryContainer: container } : { Containers: [container] }),
+        ...(input.PrimaryContainer ? { PrimaryContainer: containers[0] } : { Containers: containers }),
         ModelName: input.ModelName,
         ModelArn: arn,
         CreationTime: wireTime(t),

@@ -21,6 +21,7 @@ import { ResourceNotFound } from '../errors.js';
 import type { SageMakerOperations } from '../operation-types.js';
 import type { Parameter, PipelineExecutionStep, PipelineExecutionSummary } from '../generated/types.js';
 import { listResources } from '../list-params.js';
+import { offsetPage } from '../offset-page.js';
 import { findPipeline, newExecutionId } from './pipelines.js';
 
 const KIND = 'pipeline-execution';
@@ -174,6 +175,14 @@ export function pipelineExecutionOperations(deps: SageMakerDeps): OperationHandl
     DescribePipelineDefinitionForExecution: async (_ctx, input) => {
       const rec = await findExecution(deps, input.PipelineExecutionArn);
       return { PipelineDefinition: rec.internal.definition, CreationTime: rec.doc.CreationTime };
+    },
+
+    // The values the execution runs with: those given at start and the definition's defaults.
+    ListPipelineParametersForExecution: async (_ctx, input) => {
+      const rec = await findExecution(deps, input.PipelineExecutionArn);
+      const all = Object.entries(rec.internal.parameters).map(([Name, v]) => ({ Name, Value: String(v) }));
+      const { page, nextToken } = offsetPage(all, input.MaxResults ?? 50, input.NextToken);
+      return { PipelineParameters: page, ...(nextToken ? { NextToken: nextToken } : {}) };
     },
 
     ListPipelineExecutions: async (ctx, input) => {

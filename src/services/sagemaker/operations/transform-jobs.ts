@@ -17,7 +17,7 @@ import { listResources } from '../list-params.js';
 import { checkDataUri, createJobRecord, describeJob, requestJobStop } from '../job-operations.js';
 import { checkCreateTags } from './tags.js';
 import { checkGpuQuota } from '../gpu-quota.js';
-import { primaryContainer } from '../../../resources/model.js';
+import { modelPipeline, primaryContainer } from '../../../resources/model.js';
 import { wireTime } from '../../../resources/wire-time.js';
 
 const KIND = 'transform-job' as const;
@@ -62,6 +62,9 @@ export function transformJobOperations(deps: SageMakerDeps): OperationHandlers<S
     const model = await deps.resources.get('model', input.ModelName);
     if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', input.ModelName));
     if (primaryContainer(model.doc)?.Mode === 'MultiModel') throw new ValidationException(`Model ${input.ModelName} is a multi-model model (Mode MultiModel); batch transform with it is not supported by Slipway.`);
+    // TODO(issue 16): pipelines in batch transform (each record through every container) wait for a
+    // transform driver that chains containers; refused rather than run through the first container only.
+    if (modelPipeline(model.doc)) throw new ValidationException(`Model ${input.ModelName} is an inference pipeline (several Containers); batch transform with it is not supported by Slipway yet.`);
     const tags = checkCreateTags(input.Tags);
     const name = input.TransformJobName;
     const arn = sageMakerArn(ctx.region, ctx.accountId, KIND, name);

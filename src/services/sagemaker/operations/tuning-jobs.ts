@@ -16,6 +16,7 @@ import { sageMakerArn } from '../../../resources/arn.js';
 import { resourceKey, type ResourceRecord } from '../../../resources/kinds.js';
 import { decodePoint, gridSize, searchSpace } from '../../../resources/search-space.js';
 import {
+  TUNING_TERMINAL,
   TuningJobStatus,
   childJobName,
   childSummary,
@@ -36,9 +37,11 @@ import { checkRoleArn } from '../role-check.js';
 import { checkCreateTags } from './tags.js';
 import { checkGpuQuota } from '../gpu-quota.js';
 import { checkCreate as checkTrainingJob, createTrainingJob } from './training-jobs.js';
+import { hyperbandBounds } from '../../../resources/hyperband-config.js';
+import { warmStart, type WarmStartSeed } from './tuning-warm-start.js';
 
 const KIND = 'hyper-parameter-tuning-job';
-const SUPPORTED_STRATEGIES = new Set(['Random', 'Bayesian', 'Grid']);
+const SUPPORTED_STRATEGIES = new Set(['Random', 'Bayesian', 'Grid', 'Hyperband']);
 /** SageMaker's tuning quotas (https://docs.aws.amazon.com/sagemaker/latest/dg/automatic-model-tuning-limits.html); they also bound what one request can make the controller do. */
 const MAX_TRAINING_JOBS = 750;
 const MAX_PARALLEL_JOBS = 100;
@@ -53,15 +56,27 @@ function checkSupported(input: CreateHyperParameterTuningJobRequest): void {
   const cfg = input.HyperParameterTuningJobConfig;
   if (input.TrainingJobDefinitions?.length) throw new ValidationException('TrainingJobDefinitions (several algorithms in one tuning job) is not supported by Slipway; give one TrainingJobDefinition.');
   if (!input.TrainingJobDefinition) throw new ValidationException('TrainingJobDefinition is required.');
-  if (input.WarmStartConfig) throw new ValidationException('WarmStartConfig is not supported by Slipway yet.');
   if (input.Autotune) throw new ValidationException('Autotune is not supported by Slipway; give the strategy and ranges.');
-  if (!SUPPORTED_STRATEGIES.has(cfg.Strategy)) throw new ValidationException(`Strategy ${cfg.Strategy} is not supported by Slipway yet; use Bayesian, Random or Grid.`);
-  if (cfg.TrainingJobEarlyStoppingType === 'Auto') throw new ValidationException('TrainingJobEarlyStoppingType Auto is not supported by Slipway yet; use Off.');
+  if (!SUPPORTED_STRATEGIES.has(cfg.Strategy)) throw new ValidationException(`Strategy ${cfg.Strategy} is not supported by Slipway; use Bayesian, Random, Grid or Hyperband.`);
   if (cfg.TuningJobCompletionCriteria) throw new ValidationException('TuningJobCompletionCriteria is not supported by Slipway yet; use ResourceLimits.');
+}
+
+/** Hyperband's own checks (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_HyperbandStrategyConfig.html). */
+function checkHyperband(input: CreateHyperParameterTuningJobRequest): void {
+  const cfg = input.HyperParameterTuningJobConfig;
+  if (cfg.Strategy !== 'Hyperband') {
+    if (cfg.StrategyConfig?.HyperbandStrategyConfig) throw new ValidationException(`HyperbandStrategyConfig is provided only with the Hyperband strategy, not ${cfg.Strategy}.`);
+    return;
+  }
+  // "Because the Hyperband strategy has its own advanced internal early stopping mechanism, TrainingJobEarlyStoppingType must be OFF to use Hyperband." (HyperParameterTuningJobConfig)
+  if (cfg.TrainingJobEarlyStoppingType === 'Auto') throw new ValidationException('TrainingJobEarlyStoppingType must be Off to use Hyperband, which stops training jobs early itself.');
+  const bounds = hyperbandBounds(cfg.StrategyConfig, input.TrainingJobDefinition?.StaticHyperParameters);
+  if ('problem' in bounds) throw new ValidationException(bounds.problem);
 }
 
 function checkCreateTuning(input: CreateHyperParameterTuningJobRequest): void {
   checkSupported(input);
+  checkHyperband(input);
   const cfg = input.HyperParameterTuningJobConfig;
   const def = input.TrainingJobDefinition!;
   const { dims, problems } = searchSpace(def.HyperParameterRanges ?? cfg.ParameterRanges);
@@ -198,8 +213,11 @@ export function tuningJobOperations(deps: SageMakerDeps): OperationHandlers<Sage
     checkGpuQuota(rc.InstanceType, rc.InstanceCount ?? 1, 'training job', deps.config.containers.gpus);
     await checkRoleArn(deps, ctx, def.RoleArn, 'job');
     const tags = checkCreateTags(input.Tags);
-    const t = now();
     const config = describedConfig(input, cfg.Strategy === 'Grid' ? gridSize(dims) : 0);
+    const seed: WarmStartSeed | undefined = input.WarmStartConfig
+      ? await warmStart(deps, input.WarmStartConfig, def, dims, objective, config.ResourceLimits.MaxNumberOfTrainingJobs ?? 0, MAX_TRAINING_JOBS)
+      : undefined;
+    const t = now();
     const doc: TuningJobDoc = {
       HyperParameterTuningJobName: name,
       HyperParameterTuningJobArn: arn,
@@ -210,9 +228,10 @@ export function tuningJobOperations(deps: SageMakerDeps): OperationHandlers<Sage
       LastModifiedTime: wireTime(t),
       TrainingJobStatusCounters: { Completed: 0, InProgress: 0, RetryableError: 0, NonRetryableError: 0, Stopped: 0 },
       ObjectiveStatusCounters: { Succeeded: 0, Pending: 0, Failed: 0 },
+      ...(input.WarmStartConfig ? { WarmStartConfig: input.WarmStartConfig } : {}),
     };
     try {
-      await deps.resources.create({ kind: KIND, name, arn, status: TuningJobStatus.InProgress, creationTime: t, lastModifiedTime: t, doc, internal: { region: ctx.region, accountId: ctx.accountId, children: [] } });
+      await deps.resources.create({ kind: KIND, name, arn, status: TuningJobStatus.InProgress, creationTime: t, lastModifiedTime: t, doc, internal: { region: ctx.region, accountId: ctx.accountId, children: [], ...seed } });
     } catch (err) {
       if (err instanceof ResourceExistsError) throw new ResourceInUse(`Hyperparameter tuning job names must be unique within an AWS account and region, and a tuning job with this name already exists (${arn})`);
       throw err;
@@ -261,5 +280,17 @@ export function tuningJobOperations(deps: SageMakerDeps): OperationHandlers<Sage
     },
 
     ListTrainingJobsForHyperParameterTuningJob: (_ctx, input) => listChildren(deps, input),
+
+    // "deletes only the tuning job entry": its training jobs stay. A running job is refused, since its controller still needs the record.
+    DeleteHyperParameterTuningJob: async (_ctx, input) => {
+      const rec = await deps.resources.get(KIND, input.HyperParameterTuningJobName);
+      if (!rec) throw notFound(input.HyperParameterTuningJobName);
+      if (!TUNING_TERMINAL.includes(rec.status)) {
+        throw new ValidationException(`The tuning job status is ${rec.status}. Stop the tuning job and wait until it is Stopped before deleting it.`);
+      }
+      await deps.resources.delete(KIND, rec.name);
+      await deps.tags.delete(rec.arn, (await deps.tags.list(rec.arn)).map((t) => t.Key));
+      return {};
+    },
   };
 }

@@ -124,7 +124,8 @@ export function EndpointDetailPage({ name }: { name: string }) {
           variants={variants}
           columns={[
             ['Weight (current / desired)', (v) => `${v.CurrentWeight ?? '—'} / ${v.DesiredWeight ?? '—'}`],
-            ['Instances (current / desired)', (v) => `${v.CurrentInstanceCount ?? '—'} / ${v.DesiredInstanceCount ?? '—'}`],
+            // A serverless variant has no instance count: its memory and concurrency instead.
+            ['Instances (current / desired)', (v) => (v.CurrentServerlessConfig ? serverlessText(v.CurrentServerlessConfig) : `${v.CurrentInstanceCount ?? '—'} / ${v.DesiredInstanceCount ?? '—'}`)],
             ['Images', (v) => (v.DeployedImages ?? []).map((i: Json) => i.SpecifiedImage).join(', ') || '—', 'small'],
           ]}
         />
@@ -295,4 +296,9 @@ function EndpointCharts({ name }: { name: string }) {
       )}
     </Section>
   );
+}
+
+/** A serverless variant's configuration in one line (DescribeEndpoint CurrentServerlessConfig). */
+function serverlessText(c: Json): string {
+  return `serverless: ${c.MemorySizeInMB} MB, up to ${c.MaxConcurrency} concurrent${c.ProvisionedConcurrency ? `, ${c.ProvisionedConcurrency} provisioned` : ''}`;
 }

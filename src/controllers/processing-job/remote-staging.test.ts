@@ -1,0 +1,82 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { ProcessingInputDoc, ProcessingJobDoc } from '../../resources/processing-job.js';
+import type { LocalPaths } from '../../storage/local-paths.js';
+import type { ObjectStore } from '../../storage/object-store.js';
+import type { StagingManifest, StagingSessions } from '../staging/staging-sessions.js';
+import { processingCollectPaths, processingStagingPlan, processingUnsupportedOnCluster } from './remote-staging.js';
+
+const input = (InputName: string, LocalPath: string, extra: Partial<NonNullable<ProcessingInputDoc['S3Input']>> = {}): ProcessingInputDoc => ({
+  InputName,
+  S3Input: { S3Uri: `s3://b/${InputName}/`, LocalPath, S3DataType: 'S3Prefix', S3InputMode: 'File', ...extra },
+});
+
+function job(count: number, inputs: ProcessingInputDoc[], outputs: string[], mode: 'EndOfJob' | 'Continuous' = 'EndOfJob'): ProcessingJobDoc {
+  return {
+    ProcessingJobName: 'j',
+    ProcessingJobArn: 'arn',
+    ProcessingJobStatus: 'InProgress',
+    ProcessingResources: { ClusterConfig: { InstanceCount: count, InstanceType: 'ml.m5.large', VolumeSizeInGB: 1 } },
+    AppSpecification: { ImageUri: 'i' },
+    ProcessingInputs: inputs,
+    ProcessingOutputConfig: { Outputs: outputs.map((p, i) => ({ OutputName: `o${i}`, S3Output: { S3Uri: `s3://b/o${i}`, LocalPath: p, S3UploadMode: mode } })) },
+    RoleArn: 'r',
+    CreationTime: 0,
+    LastModifiedTime: 0,
+  };
+}
+
+/** Keys under each prefix of bucket `b` (listing is the only store call a plan makes). */
+function store(keys: string[]): ObjectStore {
+  return {
+    bucketExists: async () => true,
+    listAll: async function* (_bucket: string, prefix: string) {
+      for (const key of keys.filter((k) => k.startsWith(prefix)).sort()) yield { key, size: key.length };
+    },
+    getObject: async () => ({ body: Readable.from([]) }),
+  } as unknown as ObjectStore;
+}
+
+/** The manifest a plan opens its download session with. */
+function sessions(): { s: StagingSessions; manifests: StagingManifest[] } {
+  const manifests: StagingManifest[] = [];
+  const s = { download: (m: StagingManifest) => (manifests.push(m), { url: 'http://slipway/_slipway/staging/x', outcome: Promise.resolve() }) } as unknown as StagingSessions;
+  return { s, manifests };
+}
+
+describe('processing staging plan for a cluster engine', () => {
+  const keys = ['data/p0', 'data/p1', 'data/p2', 'data/p3', 'data/p4', 'code/run.py'];
+  const doc = job(
+    2,
+    [input('data', '/opt/ml/processing/input/data', { S3DataDistributionType: 'ShardedByS3Key' }), input('code', '/opt/ml/processing/input/code')],
+    ['/opt/ml/processing/output/train', '/opt/ml/processing/out2'],
+  );
+
+  it('stages each host its ShardedByS3Key share, every FullyReplicated object, the config files and the output folders', async () => {
+    const { s, manifests } = sessions();
+    const plan1 = await processingStagingPlan(s, store(keys), {} as LocalPaths, doc, 'algo-1', 0);
+    await processingStagingPlan(s, store(keys), {} as LocalPaths, doc, 'algo-2', 1);
+    expect(plan1.mountPath).toBe('/opt/ml');
+    const [m1, m2] = manifests;
+    expect(m1!.objects.map((o) => o.path)).toEqual(['processing/input/data/p0', 'processing/input/data/p2', 'processing/input/data/p4', 'processing/input/code/run.py']);
+    expect(m2!.objects.map((o) => o.path)).toEqual(['processing/input/data/p1', 'processing/input/data/p3', 'processing/input/code/run.py']);
+    // Every level of an output folder exists before the entrypoint runs (and is writable for a non-root user).
+    expect(m1!.dirs).toEqual(expect.arrayContaining(['config', 'output', 'processing', 'processing/output', 'processing/output/train', 'processing/out2', 'processing/input/data']));
+    const rc = JSON.parse(m2!.inline.find((f) => f.path === 'config/resourceconfig.json')!.content) as { current_host: string; hosts: string[] };
+    expect(rc).toMatchObject({ current_host: 'algo-2', hosts: ['algo-1', 'algo-2'] });
+    const pc = JSON.parse(m1!.inline.find((f) => f.path === 'config/processingjobconfig.json')!.content) as { ProcessingJobName: string };
+    expect(pc.ProcessingJobName).toBe('j');
+  });
+
+  it('sends back output/ and each output folder once, never the inputs', () => {
+    expect(processingCollectPaths(doc)).toEqual(['output', 'processing/output/train', 'processing/out2']);
+    // An output inside another output goes with it.
+    expect(processingCollectPaths(job(1, [], ['/opt/ml/processing/a', '/opt/ml/processing/a/b', '/opt/ml/processing/a']))).toEqual(['output', 'processing/a']);
+  });
+
+  it('refuses what a node cannot do yet, naming the input or output', () => {
+    expect(processingUnsupportedOnCluster(doc)).toBeUndefined();
+    expect(processingUnsupportedOnCluster(job(1, [input('feed', '/opt/ml/processing/feed', { S3InputMode: 'Pipe' })], []))).toMatch(/ProcessingInput feed: Pipe input mode is not supported/);
+    expect(processingUnsupportedOnCluster(job(1, [], ['/opt/ml/processing/o'], 'Continuous'))).toMatch(/ProcessingOutput o0: S3UploadMode Continuous is not supported/);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * @module controllers/processing-job/remote-staging — a processing host's /opt/ml for an engine that
+ * stages on its nodes (`runtime.stagesData`, docs/cluster.md): the tree `workspace.ts` lays out on
+ * this host (config files, output/, File inputs under /opt/ml/processing, output directories made
+ * beforehand), described as a manifest the node's stager fetches, and the folders sent back after
+ * exit (output/message and every S3Output's LocalPath) into the host's workspace folder here, so
+ * finalize reads ExitMessage and uploads outputs as on one engine.
+ *
+ * On the node, inputs and outputs share one volume: nested inputs (the ScriptProcessor's code
+ * inside data) land in one tree as SageMaker copies them; inputs are writable there (they are
+ * read-only hard links on one engine).
+ */
+import type { StagingPlan } from '../../runtime/container-runtime.js';
+import type { LocalPaths } from '../../storage/local-paths.js';
+import type { ObjectStore } from '../../storage/object-store.js';
+import { processingJobConfigJson, processingResourceConfigJson } from '../../resources/processing-config-files.js';
+import { inputLocalPath, outputLocalPath, underProcessingRoot, type ProcessingJobDoc } from '../../resources/processing-job.js';
+import type { StagedObject, StagingSessions } from '../staging/staging-sessions.js';
+import { TerminalFailure } from '../terminal-failure.js';
+import { inputObjects } from './workspace.js';
+
+const ML_ROOT = '/opt/ml';
+
+/** What a cluster engine cannot do for a processing job yet; refused before anything runs. */
+export function processingUnsupportedOnCluster(doc: ProcessingJobDoc): string | undefined {
+  const inputs = doc.ProcessingInputs ?? [];
+  const outputs = doc.ProcessingOutputConfig?.Outputs ?? [];
+  const pipe = inputs.find((i) => i.S3Input?.S3InputMode === 'Pipe');
+  if (pipe) return `ProcessingInput ${pipe.InputName}: Pipe input mode is not supported with SLIPWAY_RUNTIME=swarm yet; use File mode (docs/cluster.md).`;
+  const continuous = outputs.find((o) => o.S3Output?.S3UploadMode === 'Continuous');
+  if (continuous) return `ProcessingOutput ${continuous.OutputName}: S3UploadMode Continuous is not supported with SLIPWAY_RUNTIME=swarm yet; use EndOfJob (docs/cluster.md).`;
+  // file:// inputs and outputs are fine: Slipway itself reads and writes them, the node only sees the session.
+  return undefined;
+}
+
+/** `/opt/ml/processing/<rel>` → `processing/<rel>` (relative to the mount); validated at create. */
+function mountRelative(containerPath: string): string {
+  const rel = underProcessingRoot(containerPath);
+  if (!rel) throw TerminalFailure.client(`LocalPath ${containerPath} must be a directory under /opt/ml/processing/.`);
+  return `processing/${rel}`;
+}
+
+/** `a/b/c` → `a`, `a/b`, `a/b/c`: every level is made world-writable, as on one engine. */
+function withAncestors(path: string): string[] {
+  const parts = path.split('/');
+  return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+}
+
+/** The staging plan of host `hostIndex` (`host` = algo-N): config, output dirs, this host's share of every File input. */
+export async function processingStagingPlan(
+  sessions: StagingSessions,
+  objects: ObjectStore,
+  paths: LocalPaths,
+  doc: ProcessingJobDoc,
+  host: string,
+  hostIndex: number,
+): Promise<StagingPlan> {
+  const dirs = new Set(['config', 'output', 'processing']);
+  for (const o of doc.ProcessingOutputConfig?.Outputs ?? []) {
+    if (o.S3Output) for (const d of withAncestors(mountRelative(outputLocalPath(o)))) dirs.add(d);
+  }
+  const inline = [
+    { path: 'config/processingjobconfig.json', content: JSON.stringify(processingJobConfigJson(doc)) },
+    { path: 'config/resourceconfig.json', content: JSON.stringify(processingResourceConfigJson(doc, host)) },
+  ];
+  const staged: StagedObject[] = [];
+  const count = doc.ProcessingResources.ClusterConfig.InstanceCount;
+  for (const input of doc.ProcessingInputs ?? []) {
+    if (!input.S3Input) continue;
+    const base = mountRelative(inputLocalPath(input));
+    for (const d of withAncestors(base)) dirs.add(d);
+    // ShardedByS3Key: this host's share only (data-source.ts shard), as on one engine.
+    for (const obj of await inputObjects(objects, input, hostIndex, count, paths)) {
+      staged.push({ path: `${base}/${obj.relPath}`, size: obj.size, open: () => obj.open() });
+    }
+  }
+  const session = sessions.download({ dirs: [...dirs], inline, objects: staged });
+  return { mountPath: ML_ROOT, url: session.url, outcome: session.outcome };
+}
+
+/** The folders (relative to /opt/ml) sent back after exit: output/ (the message file) and every S3Output's LocalPath. */
+export function processingCollectPaths(doc: ProcessingJobDoc): string[] {
+  const outs = [...new Set((doc.ProcessingOutputConfig?.Outputs ?? []).filter((o) => o.S3Output).map((o) => mountRelative(outputLocalPath(o))))];
+  // An output inside another one is sent with it, once.
+  return ['output', ...outs.filter((p) => !outs.some((q) => p.startsWith(`${q}/`)))];
+}
