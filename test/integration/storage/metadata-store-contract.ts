@@ -34,7 +34,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
     it('creates resources once per kind and name, whatever the case', async () => {
       const { store } = factory.open();
       await store.resources.create(job('Alpha', 1));
-      expect(() => store.resources.create(job('alpha', 2))).toThrow(ResourceExistsError);
+      await expect(store.resources.create(job('alpha', 2))).rejects.toThrow(ResourceExistsError);
       await store.resources.create({ ...job('Alpha', 3), kind: 'endpoint', arn: 'arn:aws:sagemaker:us-east-1:000000000000:endpoint/alpha' } as unknown as ResourceRecord<'endpoint'>);
       expect((await store.resources.get('training-job', 'ALPHA'))?.doc).toEqual({ TrainingJobName: 'Alpha', n: 1 });
       expect((await store.resources.getByArn('arn:aws:sagemaker:us-east-1:000000000000:endpoint/alpha'))?.kind).toBe('endpoint');
@@ -46,15 +46,15 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
       const rec = job('beta', 1);
       await store.resources.create(rec);
       await store.tags.put(rec.arn, [{ Key: 'team', Value: 'a' }]);
-      const after = store.resources.update('training-job', 'beta', (r) => {
+      const after = await store.resources.update('training-job', 'beta', (r) => {
         r.status = 'Completed';
         r.doc.n = 42;
       }, { now: T0 + 99_000 });
       expect(after).toMatchObject({ status: 'Completed', lastModifiedTime: T0 + 99_000, doc: { n: 42 } });
-      expect(store.resources.update('training-job', 'nope', () => undefined)).toBeUndefined();
-      expect(store.resources.delete('training-job', 'beta')).toBe(true);
-      expect(store.resources.delete('training-job', 'beta')).toBe(false);
-      expect(store.tags.list(rec.arn)).toEqual([]);
+      expect(await store.resources.update('training-job', 'nope', () => undefined)).toBeUndefined();
+      expect(await store.resources.delete('training-job', 'beta')).toBe(true);
+      expect(await store.resources.delete('training-job', 'beta')).toBe(false);
+      expect(await store.tags.list(rec.arn)).toEqual([]);
       await store.close();
     });
 
@@ -77,7 +77,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
       expect(window.items.map((r) => r.doc.n)).toEqual([12, 11, 10]);
       const byName = await store.resources.list('training-job', { sortBy: 'Name', sortOrder: 'Descending', maxResults: 1 });
       expect(byName.items[0]?.name).toBe('job-24');
-      expect(() => store.resources.list('training-job', { nextToken: 'not-a-token' })).toThrow(InvalidNextTokenError);
+      await expect(store.resources.list('training-job', { nextToken: 'not-a-token' })).rejects.toThrow(InvalidNextTokenError);
       expect((await store.resources.listByStatus('training-job', ['InProgress'])).map((r) => r.doc.n)).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24]);
       await store.close();
     });
@@ -86,9 +86,9 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
       const { store } = factory.open();
       await store.tags.put('arn:x', [{ Key: 'b', Value: '1' }, { Key: 'a', Value: '2' }]);
       await store.tags.put('arn:x', [{ Key: 'b', Value: '3' }]);
-      expect(store.tags.list('arn:x')).toEqual([{ Key: 'a', Value: '2' }, { Key: 'b', Value: '3' }]);
+      expect(await store.tags.list('arn:x')).toEqual([{ Key: 'a', Value: '2' }, { Key: 'b', Value: '3' }]);
       await store.tags.delete('arn:x', ['a']);
-      expect(store.tags.count('arn:x')).toBe(1);
+      expect(await store.tags.count('arn:x')).toBe(1);
       await store.close();
     });
 
@@ -110,21 +110,21 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
       expect((await store.logs.page(id, { limit: 2, newestFirst: true })).map((e) => e.message)).toEqual(['b', 'c']);
       expect((await store.logs.streams('/g'))[0]).toMatchObject({ name: 's', firstEventTime: 10, lastEventTime: 30 });
       expect((await store.logs.groups('/'))[0]?.storedBytes).toBe(3 * 27);
-      expect(store.logs.tail('/g', 's', 2)).toEqual(['b', 'c']);
+      expect(await store.logs.tail('/g', 's', 2)).toEqual(['b', 'c']);
       await store.close();
     });
 
     it('rolls a failed transaction back across stores', async () => {
       const { store } = factory.open();
-      expect(() =>
+      await expect(
         store.transaction(async () => {
           await store.resources.create(job('gamma', 1));
           await store.tags.put('arn:gamma', [{ Key: 'k', Value: 'v' }]);
           throw new Error('boom');
         }),
-      ).toThrow('boom');
-      expect(store.resources.get('training-job', 'gamma')).toBeUndefined();
-      expect(store.tags.list('arn:gamma')).toEqual([]);
+      ).rejects.toThrow('boom');
+      expect(await store.resources.get('training-job', 'gamma')).toBeUndefined();
+      expect(await store.tags.list('arn:gamma')).toEqual([]);
       await store.close();
     });
 
