@@ -1,6 +1,6 @@
 /**
- * One test body for every MetadataStore implementation (SQLite now; PostgreSQL later): run it with
- * a factory that opens a fresh store at a location and can reopen the same location.
+ * One test body for every MetadataStore implementation (SQLite and PostgreSQL): run it with a
+ * factory that opens a fresh store at a location and can reopen the same location.
  */
 import { describe, expect, it } from 'vitest';
 import type { MetadataStore } from '../../../src/storage/metadata-store.js';
@@ -10,7 +10,7 @@ import type { TrainingJobDoc } from '../../../src/resources/training-job.js';
 
 export interface MetadataStoreFactory {
   /** A new, empty store; `reopen` opens the same data again after `close`. */
-  open(): { store: MetadataStore; reopen(): MetadataStore };
+  open(): Promise<{ store: MetadataStore; reopen(): Promise<MetadataStore> }>;
 }
 
 const T0 = Date.UTC(2026, 10, 1);
@@ -32,7 +32,7 @@ function job(name: string, i: number, status = 'InProgress'): ResourceRecord<'tr
 export function metadataStoreContract(name: string, factory: MetadataStoreFactory): void {
   describe(`MetadataStore contract: ${name}`, () => {
     it('creates resources once per kind and name, whatever the case', async () => {
-      const { store } = factory.open();
+      const { store } = await factory.open();
       await store.resources.create(job('Alpha', 1));
       await expect(store.resources.create(job('alpha', 2))).rejects.toThrow(ResourceExistsError);
       await store.resources.create({ ...job('Alpha', 3), kind: 'endpoint', arn: 'arn:aws:sagemaker:us-east-1:000000000000:endpoint/alpha' } as unknown as ResourceRecord<'endpoint'>);
@@ -42,7 +42,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
     });
 
     it('updates in place, bumps LastModifiedTime, and deletes with the tags', async () => {
-      const { store } = factory.open();
+      const { store } = await factory.open();
       const rec = job('beta', 1);
       await store.resources.create(rec);
       await store.tags.put(rec.arn, [{ Key: 'team', Value: 'a' }]);
@@ -59,7 +59,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
     });
 
     it('lists with filters, sorting and pages that neither skip nor repeat', async () => {
-      const { store } = factory.open();
+      const { store } = await factory.open();
       for (let i = 0; i < 25; i++) await store.resources.create(job(`job-${String(i).padStart(2, '0')}${i % 5 === 0 ? '-special' : ''}`, i, i % 2 ? 'Completed' : 'InProgress'));
       const seen: string[] = [];
       let token: string | undefined;
@@ -82,8 +82,19 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
       await store.close();
     });
 
+    it('sorts names and tag keys bytewise (UTF-8 order, as SQLite and S3), whatever the locale', async () => {
+      const { store } = await factory.open();
+      // A locale-aware collation would put 'éclair' before 'f', and 'a' before 'Z'.
+      for (const [i, name] of ['f', 'éclair', 'z', '_x', 'e'].entries()) await store.resources.create(job(name, i));
+      const names = (await store.resources.list('training-job', { sortBy: 'Name', sortOrder: 'Ascending' })).items.map((r) => r.name);
+      expect(names).toEqual(['_x', 'e', 'f', 'z', 'éclair']);
+      await store.tags.put('arn:sorted', [{ Key: 'a', Value: '1' }, { Key: 'Z', Value: '2' }, { Key: 'é', Value: '3' }]);
+      expect((await store.tags.list('arn:sorted')).map((t) => t.Key)).toEqual(['Z', 'a', 'é']);
+      await store.close();
+    });
+
     it('keeps tags per ARN, overwriting values and sorting by key', async () => {
-      const { store } = factory.open();
+      const { store } = await factory.open();
       await store.tags.put('arn:x', [{ Key: 'b', Value: '1' }, { Key: 'a', Value: '2' }]);
       await store.tags.put('arn:x', [{ Key: 'b', Value: '3' }]);
       expect(await store.tags.list('arn:x')).toEqual([{ Key: 'a', Value: '2' }, { Key: 'b', Value: '3' }]);
@@ -93,7 +104,7 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
     });
 
     it('stores log events in order, tells live listeners, and pages with cursors', async () => {
-      const { store } = factory.open();
+      const { store } = await factory.open();
       const heard: number[] = [];
       store.logs.events.on('append', (e: { events: unknown[] }) => heard.push(e.events.length));
       await store.logs.append('/g', 's', [
@@ -114,8 +125,23 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
       await store.close();
     });
 
+    it('appends a batch of thousands of events in one call, in order, with increasing ids', async () => {
+      const { store } = await factory.open();
+      let ids: number[] = [];
+      store.logs.events.on('append', (e: { events: { id: number }[] }) => (ids = e.events.map((x) => x.id)));
+      await store.logs.append('/big', 's', [{ timestamp: 0, message: 'before' }]);
+      const batch = Array.from({ length: 2500 }, (_, i) => ({ timestamp: 1 + Math.floor(i / 3), message: `line ${i}` }));
+      await store.logs.append('/big', 's', batch);
+      expect(ids).toHaveLength(2500);
+      expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+      const read = await store.logs.readStream('/big', 's');
+      expect(read.map((e) => e.message)).toEqual(['before', ...batch.map((e) => e.message)]);
+      expect((await store.logs.streams('/big'))[0]).toMatchObject({ firstEventTime: 0, lastEventTime: 834 });
+      await store.close();
+    });
+
     it('rolls a failed transaction back across stores', async () => {
-      const { store } = factory.open();
+      const { store } = await factory.open();
       await expect(
         store.transaction(async () => {
           await store.resources.create(job('gamma', 1));
@@ -129,11 +155,11 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
     });
 
     it('keeps everything across a reopen', async () => {
-      const { store, reopen } = factory.open();
+      const { store, reopen } = await factory.open();
       await store.resources.create(job('delta', 1));
       await store.logs.append('/g', 's', [{ timestamp: 1, message: 'kept' }]);
       await store.close();
-      const again = reopen();
+      const again = await reopen();
       expect((await again.resources.get('training-job', 'delta'))?.internal).toEqual({ step: 'pending' });
       expect((await again.logs.readStream('/g', 's')).map((e) => e.message)).toEqual(['kept']);
       await again.close();
