@@ -1,7 +1,8 @@
 /**
  * @module storage/sql/postgres-sql — SqlDb over a node-postgres pool (`SLIPWAY_DATABASE_URL`).
- * `?` placeholders become `$n`; BIGINT and COUNT come back as numbers (every integer Slipway
- * stores — epoch milliseconds, sizes, counters — is far below 2^53). A transaction holds one pooled
+ * `?` placeholders become `$n`; BIGINT, COUNT and NUMERIC — what SUM() of a BIGINT column returns
+ * (https://www.postgresql.org/docs/15/functions-aggregate.html) — come back as numbers, as SQLite
+ * gives them (every integer Slipway stores — epoch milliseconds, sizes, counters — is far below 2^53). A transaction holds one pooled
  * connection; statements inside it, from any store, run on that connection.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -9,7 +10,8 @@ import pg from 'pg';
 import type { RunResult, SqlDb, SqlParam } from './sql-db.js';
 
 const INT8_OID = 20;
-const parseInt8 = (v: string): number => Number(v);
+const NUMERIC_OID = 1700;
+const toNumber = (v: string): number => Number(v);
 
 export interface PostgresOptions {
   /** Connections per replica (default 10). */
@@ -31,7 +33,7 @@ export class PostgresSql implements SqlDb {
       max: opts.maxConnections ?? 10,
       statement_timeout: opts.statementTimeoutMs ?? 30_000,
       connectionTimeoutMillis: 10_000,
-      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
     });
     // An idle connection that breaks (database restart) is dropped from the pool, not fatal.
     pool.on('error', () => undefined);

@@ -11,10 +11,10 @@ afterAll(() => {
 });
 
 metadataStoreContract('SQLite (a real file, WAL)', {
-  open() {
+  async open() {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-meta-'));
     dirs.push(dir);
     const file = join(dir, 'slipway.db');
-    return { store: SqlMetadataStore.openSqlite(file), reopen: () => SqlMetadataStore.openSqlite(file) };
+    return { store: SqlMetadataStore.openSqlite(file), reopen: async () => SqlMetadataStore.openSqlite(file) };
   },
 });
