@@ -5,12 +5,13 @@
  * (none leaked, none removed while named), typed S3 errors only, conditions honoured.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { forEachBackend } from '../../../test/helpers/backends.js';
+import { BlobDirectory } from '../blobs/blob-directory.js';
 import { SqlObjectStore } from './sql-object-store.js';
 
 const body = (s: string) => Readable.from([Buffer.from(s)]);
@@ -110,13 +111,25 @@ forEachBackend((backend) => {
       expect(blobFiles()).toEqual([]);
     });
 
-    it('writes that start while the startup sweep runs wait for it (their blobs are kept)', async () => {
-      writeFileSync(join(dir, 'objects', 'tmp', 'deadbeef'), 'partial');
-      const fresh = new SqlObjectStore((a as unknown as { db: never }).db, join(dir, 'objects'));
-      const stored = await fresh.putObject('b', 'during-sweep', body('kept'));
+    it('writes that start while the startup sweep runs wait for it (it would remove their unfinished blobs)', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      class SlowSweep extends BlobDirectory {
+        override async sweep(isReferenced: (id: string) => boolean | Promise<boolean>): Promise<{ removed: number }> {
+          await gate;
+          return super.sweep(isReferenced);
+        }
+      }
+      const root = join(dir, 'objects');
+      const restarted = new SqlObjectStore((a as unknown as { db: never }).db, root, new SlowSweep(root));
+      const put = restarted.putObject('b', 'during-sweep', body('kept'));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+      expect(blobFiles()).toEqual([]);
+      release();
+      const stored = await put;
       expect(existsSync(stored.blobPath)).toBe(true);
-      expect(await read((await fresh.getObject('b', 'during-sweep')).body)).toBe('kept');
-      expect(readdirSync(join(dir, 'objects', 'tmp'))).toEqual([]);
+      expect(await read((await restarted.getObject('b', 'during-sweep')).body)).toBe('kept');
     });
 
     it('lists in UTF-8 byte order, by pages and by prefix, and refuses keys with U+0000', async () => {
