@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDatabase } from '../storage/sqlite/database.js';
-import { SqliteSql } from '../storage/sql/sqlite-sql.js';
-import { MetricStore, canonicalDimensions, datapointPercentile, rollUp } from './metric-store.js';
+import { MetricStore, canonicalDimensions, rollUp } from './metric-store.js';
 
+// The store on a real database (SQLite and PostgreSQL): test/integration/metrics/metric-store.int.test.ts.
 describe('metric store helpers', () => {
   it('canonicalises dimension sets by name', () => {
     expect(canonicalDimensions({ VariantName: 'v', EndpointName: 'e' })).toBe(canonicalDimensions({ EndpointName: 'e', VariantName: 'v' }));
@@ -64,52 +60,5 @@ describe('metric series', () => {
       [1, 4],
       [1, 6],
     ]);
-  });
-});
-
-describe('percentiles in SQLite', () => {
-  const key = { namespace: 'Custom/P', metric: 'Latency', dimensions: { Service: 'a' } };
-  const t0 = Date.UTC(2026, 0, 1, 0, 0, 0);
-
-  it('merges distributions across flushes and minutes, and keeps them across a reopen', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'slipway-metrics-'));
-    try {
-      const file = join(dir, 'db.sqlite');
-      let db = new SqliteSql(openDatabase(file));
-      let store = new MetricStore(db);
-      // 1..1000 over two minutes and three flushes: p50 ≈ 500, p99 ≈ 990.
-      for (let v = 1; v <= 400; v++) store.record(key, v, 'Milliseconds', t0 + 1000);
-      await store.flush();
-      for (let v = 401; v <= 600; v++) store.record(key, v, 'Milliseconds', t0 + 2000);
-      await store.flush();
-      for (let v = 601; v <= 1000; v++) store.record(key, v, 'Milliseconds', t0 + 61_000);
-      await store.stop();
-      await db.close();
-      db = new SqliteSql(openDatabase(file));
-      store = new MetricStore(db);
-      const [point] = rollUp(await store.buckets(key, t0, t0 + 120_000), t0, 120);
-      expect(point!.sampleCount).toBe(1000);
-      const near = (v: number | undefined, want: number) => expect(Math.abs(v! - want) / want).toBeLessThan(0.02);
-      near(datapointPercentile(point!, 50), 500);
-      near(datapointPercentile(point!, 99), 990);
-      near(datapointPercentile(point!, 90), 900);
-      expect(datapointPercentile(point!, 100)).toBe(1000);
-      // Only the first minute: 1..600.
-      const [first] = rollUp(await store.buckets(key, t0, t0 + 60_000), t0, 60);
-      near(datapointPercentile(first!, 50), 300);
-      await db.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('has no percentile for statistic sets, which carry no distribution', async () => {
-    const db = new SqliteSql(openDatabase(':memory:'));
-    const store = new MetricStore(db);
-    store.recordStatistics(key, { sampleCount: 10, sum: 100, minimum: 1, maximum: 20 }, 'None', t0);
-    const [point] = rollUp(await store.buckets(key, t0, t0 + 60_000), t0, 60);
-    expect(point).toMatchObject({ sampleCount: 10, sum: 100, minimum: 1, maximum: 20 });
-    expect(datapointPercentile(point!, 50)).toBeUndefined();
-    await db.close();
   });
 });

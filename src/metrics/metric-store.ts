@@ -3,7 +3,7 @@
  * SQLite. Samples are aggregated in memory per (metric, dimensions, minute) and flushed every few
  * seconds, so the invocation hot path never waits on a write; a crash loses at most that window.
  */
-import { forUpdate, greatest, least, type SqlDb } from '../storage/sql/sql-db.js';
+import { forUpdate, greatest, least, type SqlDb, type SqlParam } from '../storage/sql/sql-db.js';
 import { addTo, binOf, fromJson, mergeInto, percentile, toJson, type Histogram } from './histogram.js';
 import { logger } from '../platform/logger.js';
 
@@ -217,8 +217,21 @@ export class MetricStore {
   /** Distinct metrics, optionally narrowed by namespace, name and dimension filters. */
   async list(filter: { namespace?: string; metric?: string; dimensions?: { name: string; value?: string }[] }): Promise<MetricKey[]> {
     await this.flush();
-    const rows = (await this.sql.all(`SELECT DISTINCT namespace, metric, dimensions FROM metric_buckets
-         WHERE (? IS NULL OR namespace = ?) AND (? IS NULL OR metric = ?) ORDER BY namespace, metric, dimensions`, [filter.namespace ?? null, filter.namespace ?? null, filter.metric ?? null, filter.metric ?? null])) as {
+    // Only the filters given: PostgreSQL cannot type a bare `? IS NULL` parameter.
+    const where: string[] = [];
+    const params: SqlParam[] = [];
+    if (filter.namespace !== undefined) {
+      where.push('namespace = ?');
+      params.push(filter.namespace);
+    }
+    if (filter.metric !== undefined) {
+      where.push('metric = ?');
+      params.push(filter.metric);
+    }
+    const rows = (await this.sql.all(
+      `SELECT DISTINCT namespace, metric, dimensions FROM metric_buckets${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY namespace, metric, dimensions`,
+      params,
+    )) as {
       namespace: string;
       metric: string;
       dimensions: string;

@@ -4,7 +4,7 @@
  * are kept per target up to a bound, oldest first out, and outlive a deregistered target as in AWS
  * (DescribeScalingActivities still lists them).
  */
-import type { SqlDb } from './sql/sql-db.js';
+import type { SqlDb, SqlParam } from './sql/sql-db.js';
 import type { ActivityStatus, ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord } from '../resources/scalable-target.js';
 
 /** Activities kept per target; older ones are dropped when a new one is recorded. */
@@ -157,8 +157,21 @@ export class SqlAutoscalingStore {
 
   /** Activities newest first; `resourceId` narrows to one target. */
   async listActivities(resourceId: string | undefined, q: { beforeSeq?: number; limit: number }): Promise<(ScalingActivityRecord & { seq: number })[]> {
-    const rows = (await this.sql.all(`SELECT * FROM autoscaling_activities WHERE (? IS NULL OR resource_id = ?) AND (? IS NULL OR seq < ?)
-         ORDER BY seq DESC LIMIT ?`, [resourceId ?? null, resourceId ?? null, q.beforeSeq ?? null, q.beforeSeq ?? null, q.limit])) as ActivityRow[];
+    // Only the filters given: PostgreSQL cannot type a bare `? IS NULL` parameter.
+    const where: string[] = [];
+    const params: SqlParam[] = [];
+    if (resourceId !== undefined) {
+      where.push('resource_id = ?');
+      params.push(resourceId);
+    }
+    if (q.beforeSeq !== undefined) {
+      where.push('seq < ?');
+      params.push(q.beforeSeq);
+    }
+    const rows = (await this.sql.all(
+      `SELECT * FROM autoscaling_activities${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`,
+      [...params, q.limit],
+    )) as ActivityRow[];
     return rows.map(toActivity);
   }
 

@@ -60,8 +60,19 @@ interface ImageRow {
   tags: string | null;
 }
 
-const IMAGE_COLUMNS = `i.repository, i.digest, i.media_type, i.artifact_media_type, i.size_bytes, i.manifest, i.pushed_at, i.last_pulled_at,
-  (SELECT group_concat(tag, char(10)) FROM (SELECT tag FROM ecr_image_tags t WHERE t.repository = i.repository AND t.digest = i.digest ORDER BY tag)) AS tags`;
+/**
+ * An image's columns with its tags joined by newlines in order. SQLite's group_concat takes the
+ * rows in its subquery's order; PostgreSQL spells it string_agg(… ORDER BY …)
+ * (https://www.postgresql.org/docs/15/functions-aggregate.html).
+ */
+function imageColumns(sql: SqlDb): string {
+  const ofImage = 'FROM ecr_image_tags t WHERE t.repository = i.repository AND t.digest = i.digest';
+  const tags =
+    sql.dialect === 'postgres'
+      ? `(SELECT string_agg(tag, chr(10) ORDER BY tag) ${ofImage})`
+      : `(SELECT group_concat(tag, char(10)) FROM (SELECT tag ${ofImage} ORDER BY tag))`;
+  return `i.repository, i.digest, i.media_type, i.artifact_media_type, i.size_bytes, i.manifest, i.pushed_at, i.last_pulled_at, ${tags} AS tags`;
+}
 
 function toImage(r: ImageRow): ImageRecord {
   const out: ImageRecord = {
@@ -145,7 +156,7 @@ export class SqlEcrStore {
   }
 
   async getImage(repository: string, digest: string): Promise<ImageRecord | undefined> {
-    const r = (await this.sql.get(`SELECT ${IMAGE_COLUMNS} FROM ecr_images i WHERE i.repository = ? AND i.digest = ?`, [repository, digest])) as ImageRow | undefined;
+    const r = (await this.sql.get(`SELECT ${imageColumns(this.sql)} FROM ecr_images i WHERE i.repository = ? AND i.digest = ?`, [repository, digest])) as ImageRow | undefined;
     return r ? toImage(r) : undefined;
   }
 
@@ -160,7 +171,7 @@ export class SqlEcrStore {
         : status === 'UNTAGGED'
           ? 'AND NOT EXISTS (SELECT 1 FROM ecr_image_tags t WHERE t.repository = i.repository AND t.digest = i.digest)'
           : '';
-    const rows = (await this.sql.all(`SELECT ${IMAGE_COLUMNS} FROM ecr_images i WHERE i.repository = ? AND i.digest > ? ${filter} ORDER BY i.digest LIMIT ?`, [repository, q.after ?? '', q.limit])) as ImageRow[];
+    const rows = (await this.sql.all(`SELECT ${imageColumns(this.sql)} FROM ecr_images i WHERE i.repository = ? AND i.digest > ? ${filter} ORDER BY i.digest LIMIT ?`, [repository, q.after ?? '', q.limit])) as ImageRow[];
     return rows.map(toImage);
   }
 

@@ -36,6 +36,8 @@ export interface TestServerOptions {
   publicInvoke?: string;
   /** SLIPWAY_AUTOSCALING_INTERVAL_SECONDS (default 60). */
   autoscalingIntervalSeconds?: number;
+  /** SLIPWAY_DATABASE_URL: metadata in this PostgreSQL database (test/helpers/postgres.ts); default SQLite in the home. */
+  databaseUrl?: string;
   /**
    * 'moto': bytes in a moto server started for this test server (stopped by `cleanup`); default
    * the data directory, or moto when SLIPWAY_TEST_OBJECT_STORE=moto (the foreign-objects project).
@@ -62,6 +64,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.strictRoles !== undefined ? { strictRoles: opts.strictRoles } : {}),
     ...(opts.publicInvoke !== undefined ? { publicInvoke: opts.publicInvoke } : {}),
     ...(opts.autoscalingIntervalSeconds !== undefined ? { autoscalingIntervalSeconds: opts.autoscalingIntervalSeconds } : {}),
+    ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}),
   }).catch(async (err: unknown) => {
     if (!opts.foreign) await foreign?.moto.stop();
     throw err;

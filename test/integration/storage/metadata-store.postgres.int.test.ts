@@ -25,7 +25,7 @@ function job(name: string): ResourceRecord<'training-job'> {
     creationTime: T0,
     lastModifiedTime: T0,
     doc: { TrainingJobName: name, a: 0, b: 0 } as unknown as TrainingJobDoc,
-    internal: {},
+    internal: { step: 'pending' },
   };
 }
 
