@@ -7,13 +7,16 @@
  *   node bench/s3/small.mjs [--count 2000] [--size 1024] [--concurrency 16] [--runs 3]
  *                           [--main dist/cli/main.js] [--database-url postgres://…] [--out bench/results/s3-small.json]
  *
+ * Also the server's CPU time per request in each phase (utime+stime from /proc, 10 ms ticks): on
+ * a shared machine wall-clock rates swing with the load, CPU per request much less.
+ *
  * `--main` runs another build (e.g. the code before a change, built elsewhere) for a before/after
  * comparison on the same machine. `--database-url` sets SLIPWAY_DATABASE_URL (metadata in
  * PostgreSQL). Each run uses a fresh home and bucket; the JSON has every run and the medians.
  * Bounded: `--count` requests per phase, and a run that takes over 10 minutes stops.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -62,9 +65,16 @@ function http(method, url, body) {
   });
 }
 
-/** Runs `n` requests, `concurrency` at a time; requests per second. */
-async function phase(n, one) {
+/** CPU seconds the process has used (user + system). */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Runs `n` requests, `concurrency` at a time; requests per second and server CPU ms per request. */
+async function phase(pid, n, one) {
   let next = 0;
+  const cpu0 = cpuSeconds(pid);
   const t = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -74,7 +84,8 @@ async function phase(n, one) {
       }
     }),
   );
-  return n / (Number(process.hrtime.bigint() - t) / 1e9);
+  const rate = n / (Number(process.hrtime.bigint() - t) / 1e9);
+  return { rate, cpuMs: ((cpuSeconds(pid) - cpu0) * 1000) / n };
 }
 
 async function oneRun() {
@@ -97,15 +108,18 @@ async function oneRun() {
     await http('PUT', `${url}/${bucket}`);
     const body = Buffer.alloc(size, 7);
     const key = (i) => `small/${String(i).padStart(6, '0')}`;
-    const put = await phase(count, (i) => http('PUT', `${url}/${bucket}/${key(i)}`, body));
-    const get = await phase(count, async (i) => {
+    const put = await phase(child.pid, count, (i) => http('PUT', `${url}/${bucket}/${key(i)}`, body));
+    const get = await phase(child.pid, count, async (i) => {
       const got = await http('GET', `${url}/${bucket}/${key(i)}`);
       if (got.length !== size) throw new Error('GET size mismatch');
     });
-    const head = await phase(count, (i) => http('HEAD', `${url}/${bucket}/${key(i)}`));
+    const head = await phase(child.pid, count, (i) => http('HEAD', `${url}/${bucket}/${key(i)}`));
     const pages = Math.ceil(count / 100);
-    const list = await phase(pages, (i) => http('GET', `${url}/${bucket}?list-type=2&max-keys=100&start-after=${encodeURIComponent(i ? key(i * 100 - 1) : '')}`));
-    return { put, get, head, listPages: list };
+    const list = await phase(child.pid, pages, (i) => http('GET', `${url}/${bucket}?list-type=2&max-keys=100&start-after=${encodeURIComponent(i ? key(i * 100 - 1) : '')}`));
+    return {
+      perSecond: { put: put.rate, get: get.rate, head: head.rate, listPages: list.rate },
+      serverCpuMsPerRequest: { put: put.cpuMs, get: get.cpuMs, head: head.cpuMs, listPages: list.cpuMs },
+    };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
@@ -117,7 +131,8 @@ const all = [];
 for (let r = 0; r < runs; r++) all.push(await oneRun());
 agent.destroy();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const round = (x) => Math.round(x);
+const round = (x) => Math.round(x * 100) / 100;
+const medians = (pick) => Object.fromEntries(Object.keys(pick(all[0])).map((k) => [k, round(median(all.map((r) => pick(r)[k])))]));
 const result = {
   date: new Date().toISOString(),
   node: process.version,
@@ -126,8 +141,12 @@ const result = {
   count,
   sizeBytes: size,
   concurrency,
-  runs: all.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round(v)]))),
-  medianPerSecond: Object.fromEntries(Object.keys(all[0]).map((k) => [k, round(median(all.map((r) => r[k])))])),
+  runs: all.map((r) => ({
+    perSecond: Object.fromEntries(Object.entries(r.perSecond).map(([k, v]) => [k, round(v)])),
+    serverCpuMsPerRequest: Object.fromEntries(Object.entries(r.serverCpuMsPerRequest).map(([k, v]) => [k, round(v)])),
+  })),
+  medianPerSecond: medians((r) => r.perSecond),
+  medianServerCpuMsPerRequest: medians((r) => r.serverCpuMsPerRequest),
 };
 console.log(JSON.stringify(result, null, 2));
 if (outFile) {
