@@ -161,25 +161,32 @@ export class MetricStore {
     this.pending = new Map();
     this.generation++;
     // A bucket already stored (earlier flush of the same minute, or another replica's) has its
-    // distribution merged here: SQL cannot add two JSON maps, so it is read (and locked) in the
-    // same transaction.
+    // distribution merged here: SQL cannot add two JSON maps, so it is read, locked and written
+    // back in the same transaction. The insert goes first: a row lock cannot cover a row that
+    // does not exist yet, and two replicas that both found none would each write only their own
+    // distribution (PostgreSQL makes the second insert wait for the first, then do nothing).
     await this.sql.transaction(async () => {
       for (const b of batch) {
-        let h = b.histogram;
-        const row = await this.sql.get<{ histogram: string | null }>(
-          `SELECT histogram FROM metric_buckets WHERE namespace = ? AND metric = ? AND dimensions = ? AND minute = ?${forUpdate(this.sql)}`,
-          [b.namespace, b.metric, b.dims, b.minute],
-        );
-        const stored = fromJson(row?.histogram);
-        if (stored) h = h ? (mergeInto(stored, h), stored) : stored;
-        await this.sql.run(
+        const where = [b.namespace, b.metric, b.dims, b.minute];
+        const inserted = await this.sql.run(
           `INSERT INTO metric_buckets (namespace, metric, dimensions, minute, sample_count, sum, minimum, maximum, unit, histogram)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (namespace, metric, dimensions, minute) DO UPDATE SET
-             sample_count = metric_buckets.sample_count + excluded.sample_count, sum = metric_buckets.sum + excluded.sum,
-             minimum = ${least(this.sql, 'metric_buckets.minimum', 'excluded.minimum')}, maximum = ${greatest(this.sql, 'metric_buckets.maximum', 'excluded.maximum')},
-             histogram = excluded.histogram`,
-          [b.namespace, b.metric, b.dims, b.minute, b.sampleCount, b.sum, b.minimum, b.maximum, b.unit, h ? toJson(h) : null],
+           ON CONFLICT (namespace, metric, dimensions, minute) DO NOTHING`,
+          [...where, b.sampleCount, b.sum, b.minimum, b.maximum, b.unit, b.histogram ? toJson(b.histogram) : null],
+        );
+        if (inserted.changes > 0) continue;
+        const row = await this.sql.get<{ histogram: string | null }>(
+          `SELECT histogram FROM metric_buckets WHERE namespace = ? AND metric = ? AND dimensions = ? AND minute = ?${forUpdate(this.sql)}`,
+          where,
+        );
+        let h = fromJson(row?.histogram);
+        if (h && b.histogram) mergeInto(h, b.histogram);
+        else h ??= b.histogram;
+        await this.sql.run(
+          `UPDATE metric_buckets SET sample_count = sample_count + ?, sum = sum + ?,
+             minimum = ${least(this.sql, 'minimum', '?')}, maximum = ${greatest(this.sql, 'maximum', '?')}, histogram = ?
+           WHERE namespace = ? AND metric = ? AND dimensions = ? AND minute = ?`,
+          [b.sampleCount, b.sum, b.minimum, b.maximum, h ? toJson(h) : null, ...where],
         );
       }
     });

@@ -3,7 +3,7 @@
  * which digests a repository holds, where each tag points, push and pull times. The registry's own
  * storage holds the bytes; these rows are what ECR's API and the registry proxy answer from.
  */
-import type { SqlDb } from './sql/sql-db.js';
+import { forUpdate, type SqlDb } from './sql/sql-db.js';
 
 import type { RepositorySettings } from '../resources/ecr-repository.js';
 
@@ -139,6 +139,9 @@ export class SqlEcrStore {
   async recordPush(image: PushedImage, tag: string | undefined, tagMayMove: (tag: string) => Promise<boolean>): Promise<void> {
     await this.sql.transaction(async () => {
       if (tag !== undefined) {
+        // Pushes that move tags of one repository wait for each other (the repository row's
+        // lock): two replicas must not both find an immutable tag free and both set it.
+        await this.sql.get(`SELECT name FROM ecr_repositories WHERE name = ?${forUpdate(this.sql)}`, [image.repository]);
         const current = await this.tagDigest(image.repository, tag);
         if (current !== undefined && current !== image.digest && !(await tagMayMove(tag))) throw new TagImmutableError(tag, current);
       }

@@ -2,7 +2,7 @@
  * @module storage/iam-store — IAM roles, their inline policies and their attached managed
  * policies (services/iam), in the metadata database so they survive restarts.
  */
-import { isUniqueViolation, type SqlDb } from './sql/sql-db.js';
+import { forUpdate, isUniqueViolation, type SqlDb } from './sql/sql-db.js';
 import type { Tag } from '../resources/tag.js';
 
 export interface RoleRecord {
@@ -112,8 +112,10 @@ export class SqlIamStore implements IamStore {
 
   async updateRole(name: string, mutate: (r: RoleRecord) => void): Promise<RoleRecord | undefined> {
     return this.sql.transaction(async () => {
-      const role = await this.getRole(name);
-      if (!role) return undefined;
+      // The row lock keeps two replicas' read-modify-writes of one role (TagRole, UpdateRole) in order.
+      const row = (await this.sql.get(`SELECT * FROM iam_roles WHERE name_lower = ?${forUpdate(this.sql)}`, [name.toLowerCase()])) as Row | undefined;
+      if (!row) return undefined;
+      const role = toRecord(row);
       mutate(role);
       await this.sql.run('UPDATE iam_roles SET assume_role_policy = ?, description = ?, max_session_duration = ?, permissions_boundary = ?, tags = ? WHERE name_lower = ?', [role.assumeRolePolicy, role.description ?? null, role.maxSessionDuration, role.permissionsBoundary ?? null, JSON.stringify(role.tags), name.toLowerCase()]);
       return role;

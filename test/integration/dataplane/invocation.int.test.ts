@@ -128,7 +128,7 @@ describe('data plane proxy', () => {
     expect(r.headers['transfer-encoding']).toBe('chunked');
     expect(r.headers['content-type']).toBe('text/plain');
     expect(r.body.toString()).toBe('part-1;part-2');
-    expect(invocations()).toBe(1);
+    expect(await invocations()).toBe(1);
   });
 
   it('cancels the container request when the caller hangs up, frees the instance and counts no invocation', async () => {
@@ -146,7 +146,7 @@ describe('data plane proxy', () => {
     await until(() => inst.outstanding === 1);
     caller.destroy();
     await until(() => modelSawClose && inst.outstanding === 0);
-    expect(invocations()).toBe(0);
+    expect(await invocations()).toBe(0);
   });
 
   it('retries a refused instance on another one and marks it broken', async () => {
@@ -160,7 +160,7 @@ describe('data plane proxy', () => {
     expect(refused!.broken).toBe(true);
     expect(healthy!.outstanding).toBe(0);
     expect(refused!.outstanding).toBe(0);
-    expect(invocations()).toBe(1);
+    expect(await invocations()).toBe(1);
   });
 
   it('turns a container error into ModelError with the container status and body', async () => {

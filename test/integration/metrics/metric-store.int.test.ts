@@ -55,4 +55,34 @@ forEachBackend((backend) => {
     await store.prune(t0 + 2 * 86_400_000 + 60_000);
     expect(names(await store.list({}))).toEqual(['A/m2']);
   });
+
+  // Two connections writing at once only exist with a server database.
+  if (backend.name === 'PostgreSQL') {
+    it('two replicas flushing the same new minute merge both distributions, whichever inserts the bucket first', async () => {
+      const fresh = await backend.fresh();
+      const a = new MetricStore(fresh.db);
+      const b = new MetricStore(await fresh.open());
+      // Each round a new minute neither replica has stored: both find no row and race to insert it.
+      for (let round = 0; round < 20; round++) {
+        const at = t0 + round * 60_000;
+        for (let v = 1; v <= 50; v++) {
+          a.record(key, v, 'Milliseconds', at);
+          b.record(key, 1000 + v, 'Milliseconds', at);
+        }
+        await Promise.all([a.flush(), b.flush()]);
+      }
+      const buckets = await a.buckets(key, t0, t0 + 20 * 60_000);
+      expect(buckets).toHaveLength(20);
+      for (const bucket of buckets) {
+        const inHistogram = [...(bucket.histogram ?? new Map<string, number>()).values()].reduce((n, c) => n + c, 0);
+        expect({ minute: bucket.minute, sampleCount: bucket.sampleCount, inHistogram, min: bucket.minimum, max: bucket.maximum }).toEqual({
+          minute: bucket.minute,
+          sampleCount: 100,
+          inHistogram: 100,
+          min: 1,
+          max: 1050,
+        });
+      }
+    });
+  }
 });

@@ -61,4 +61,24 @@ forEachBackend((backend) => {
     expect(await ecr.deleteRepository('repo')).toBe(false);
     expect(await ecr.listTags('repo', { limit: 10 })).toEqual([]);
   });
+
+  if (backend.name === 'PostgreSQL') {
+    it('ECR store: two replicas pushing different images to one immutable tag at once: one wins, the other is refused', async () => {
+      const fresh = await backend.fresh();
+      const a = new SqlEcrStore(fresh.db);
+      const b = new SqlEcrStore(await fresh.open());
+      await a.createRepository({ name: 'repo', createdAt: 1, settings: { ...settings, imageTagMutability: 'IMMUTABLE' } });
+      for (let round = 0; round < 10; round++) {
+        const tag = `v${round}`;
+        const results = await Promise.allSettled([
+          a.recordPush(image('repo', `sha256:a${round}`), tag, async () => false),
+          b.recordPush(image('repo', `sha256:b${round}`), tag, async () => false),
+        ]);
+        expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+        expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(TagImmutableError);
+        const winner = results[0]!.status === 'fulfilled' ? `sha256:a${round}` : `sha256:b${round}`;
+        expect(await b.tagDigest('repo', tag)).toBe(winner);
+      }
+    });
+  }
 });

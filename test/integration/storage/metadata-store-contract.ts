@@ -125,6 +125,21 @@ export function metadataStoreContract(name: string, factory: MetadataStoreFactor
       await store.close();
     });
 
+    it('appends a batch of thousands of events in one call, in order, with increasing ids', async () => {
+      const { store } = await factory.open();
+      let ids: number[] = [];
+      store.logs.events.on('append', (e: { events: { id: number }[] }) => (ids = e.events.map((x) => x.id)));
+      await store.logs.append('/big', 's', [{ timestamp: 0, message: 'before' }]);
+      const batch = Array.from({ length: 2500 }, (_, i) => ({ timestamp: 1 + Math.floor(i / 3), message: `line ${i}` }));
+      await store.logs.append('/big', 's', batch);
+      expect(ids).toHaveLength(2500);
+      expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+      const read = await store.logs.readStream('/big', 's');
+      expect(read.map((e) => e.message)).toEqual(['before', ...batch.map((e) => e.message)]);
+      expect((await store.logs.streams('/big'))[0]).toMatchObject({ firstEventTime: 0, lastEventTime: 834 });
+      await store.close();
+    });
+
     it('rolls a failed transaction back across stores', async () => {
       const { store } = await factory.open();
       await expect(
