@@ -63,10 +63,10 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const config = loadConfig(opts);
   const startedAt = Date.now();
   const opened = await openMetadata({ dbPath: config.dbPath, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
-  const { metadata, sqlite: db } = opened;
+  const { metadata } = opened;
   const { sql, resources, tags, logs, iam } = metadata;
   await ensureDefaultRole({ iam });
-  const objectStore = await openObjectStore(db, config.objectsDir, config.objectStore).catch(async (err: unknown) => {
+  const objectStore = await openObjectStore(metadata.sql, config.objectsDir, config.objectStore).catch(async (err: unknown) => {
     await opened.close();
     throw err;
   });

@@ -3,10 +3,9 @@
  * PostgreSQL, not the local SQLite file, and are found again after a restart; a database that
  * cannot be used stops start-up with a message that names the setting.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -74,19 +73,15 @@ iam = boto3.client('iam', endpoint_url=os.environ['AWS_ENDPOINT_URL'])
 print(json.dumps({'arn': iam.create_role(RoleName='PgRole', AssumeRolePolicyDocument=${JSON.stringify(TRUST)})['Role']['Arn']}))`,
     );
 
-    // The rows are in PostgreSQL; the local SQLite file holds no SageMaker resource.
+    // The rows are in PostgreSQL.
     const kinds = (await rows(databaseUrl, 'SELECT kind, name FROM resources ORDER BY kind')).map((r) => `${r.kind}:${r.name}`);
     expect(kinds).toEqual(expect.arrayContaining([`model:${model}`, `endpoint-config:${config}`, `training-job:${job}`]));
     expect(await rows(databaseUrl, "SELECT name FROM iam_roles WHERE name = 'PgRole'")).toHaveLength(1);
     const srvNow: TestServer = srv;
     srv = await srvNow.restart();
-    const local = new Database(join(srv.home, 'slipway.db'), { readonly: true });
-    try {
-      expect(local.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'resources'").get()).toEqual({ n: 1 });
-      expect(local.prepare('SELECT count(*) AS n FROM resources').get()).toEqual({ n: 0 });
-    } finally {
-      local.close();
-    }
+    // Object metadata too (the job's model.tar.gz): no local SQLite file is made at all.
+    expect(await rows(databaseUrl, `SELECT key FROM s3_objects WHERE bucket = '${bucket}' AND key = 'output/${job}/output/model.tar.gz'`)).toHaveLength(1);
+    expect(existsSync(join(srv.home, 'slipway.db'))).toBe(false);
 
     ({ sm } = clients(srv.url));
     const { logs } = clients(srv.url);
