@@ -9,13 +9,25 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './server-process.js';
+import { createServer } from 'node:net';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 
 export interface TestPostgres {
   url: string;
   stop(): Promise<void>;
+}
+
+/** Own copy (server-process.ts imports vitest; bench/cluster imports this file too). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
 }
 
 export function postgresAvailable(): boolean {
