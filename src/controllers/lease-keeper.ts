@@ -30,6 +30,8 @@ export class LeaseKeeper implements LeaseGate {
   /** Random per process: a restarted replica is a new holder (its old leases expire or are fenced). */
   readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   private readonly held = new Map<string, number>();
+  /** Per held key, the wake-up count last seen (controllers/work-queue.ts LeaseGate.handOff). */
+  private readonly woken = new Map<string, number>();
   /** Local-clock time until which a held lease needs no round trip (renewed with a margin). */
   private validUntil = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -53,12 +55,14 @@ export class LeaseKeeper implements LeaseGate {
   async acquire(key: string): Promise<Fence | undefined> {
     const have = this.held.get(key);
     if (have !== undefined && Date.now() < this.validUntil) return { key, holder: this.id, token: have };
-    const token = await this.o.store.claim(key, this.id, this.ttlMs);
-    if (token === undefined) {
-      this.held.delete(key);
+    const lease = await this.o.store.claim(key, this.id, this.ttlMs);
+    if (lease === undefined) {
+      this.forget(key);
       return undefined;
     }
+    const token = lease.token;
     this.held.set(key, token);
+    if (!this.woken.has(key)) this.woken.set(key, lease.wake);
     // Token 1 is a first claim; a higher one on a key new here means another replica ran it.
     if (have === undefined && token > 1 && this.o.takeOver) {
       logger.info({ key, token, replica: this.id }, 'took over the lease of another replica');
@@ -68,7 +72,16 @@ export class LeaseKeeper implements LeaseGate {
   }
 
   lost(key: string): void {
+    this.forget(key);
+  }
+
+  async handOff(key: string): Promise<void> {
+    await this.o.store.wake(key).catch((err: unknown) => logger.warn({ err, key }, 'could not wake the holder of a key'));
+  }
+
+  private forget(key: string): void {
     this.held.delete(key);
+    this.woken.delete(key);
   }
 
   /** The leases held now (tests, diagnostics). */
@@ -81,9 +94,15 @@ export class LeaseKeeper implements LeaseGate {
     try {
       const started = Date.now();
       const renewed = await this.o.store.renewAll(this.id, this.ttlMs);
-      const still = new Map(renewed.map((l) => [l.key, l.token]));
-      for (const key of this.held.keys()) if (!still.has(key)) this.held.delete(key);
-      for (const [key, token] of still) if (this.held.has(key)) this.held.set(key, token);
+      const still = new Map(renewed.map((l) => [l.key, l]));
+      for (const key of [...this.held.keys()]) if (!still.has(key)) this.forget(key);
+      for (const [key, lease] of still) {
+        if (!this.held.has(key)) continue;
+        this.held.set(key, lease.token);
+        // Another replica changed the resource and asked this holder to reconcile it.
+        if (lease.wake > (this.woken.get(key) ?? lease.wake)) this.o.queue.enqueue(key);
+        this.woken.set(key, lease.wake);
+      }
       // A margin of one interval: a renewal that fails leaves time to notice before expiry.
       this.validUntil = started + this.ttlMs - this.intervalMs;
       for (const key of await this.o.store.orphans(this.o.resourceKinds, this.o.otherKinds)) {
@@ -101,5 +120,6 @@ export class LeaseKeeper implements LeaseGate {
     await this.ticking;
     await this.o.store.releaseAll(this.id).catch((err: unknown) => logger.warn({ err }, 'could not release leases'));
     this.held.clear();
+    this.woken.clear();
   }
 }

@@ -5,10 +5,13 @@ import { DONE, WorkQueue, type LeaseGate } from './work-queue.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function gate(held: Set<string>): LeaseGate & { lostKeys: string[] } {
+function gate(held: Set<string>): LeaseGate & { lostKeys: string[]; handedOff: string[] } {
   const lostKeys: string[] = [];
+  const handedOff: string[] = [];
   return {
     lostKeys,
+    handedOff,
+    handOff: async (key) => void handedOff.push(key),
     acquire: async (key) => (held.has(key) ? { key, holder: 'me', token: 7 } : undefined),
     lost: (key) => void lostKeys.push(key),
   };
@@ -18,11 +21,13 @@ describe('WorkQueue with leases', () => {
   it('runs a key whose lease it gets, with the fence in context, and leaves a key held elsewhere alone', async () => {
     const seen: { key: string; fence: Fence | undefined }[] = [];
     const q = new WorkQueue({ job: async (key) => (seen.push({ key, fence: currentFence() }), DONE) });
-    q.useLeases(gate(new Set(['job:mine'])));
+    const g = gate(new Set(['job:mine']));
+    q.useLeases(g);
     q.enqueue('job:mine');
     q.enqueue('job:theirs');
     await sleep(50);
     expect(seen).toEqual([{ key: 'job:mine', fence: { key: 'job:mine', holder: 'me', token: 7 } }]);
+    expect(g.handedOff).toEqual(['job:theirs']);
     await q.stop();
   });
 

@@ -22,6 +22,8 @@ export type Reconciler = (key: string, signal: AbortSignal) => Promise<Reconcile
  */
 export interface LeaseGate {
   acquire(key: string): Promise<Fence | undefined>;
+  /** The key is held by another replica: ask that one to reconcile it. */
+  handOff(key: string): Promise<void>;
   /** A write of the key's reconcile was fenced off: the lease is gone. */
   lost(key: string): void;
 }
@@ -81,8 +83,10 @@ export class WorkQueue {
         if (!reconcile) throw new TerminalFailure(`no reconciler for ${kind}`);
         const fence = this.gate ? await this.gate.acquire(key) : undefined;
         if (this.gate && !fence) {
-          // Another live replica reconciles this key; its lease scan hands it back if that one dies.
+          // Another live replica reconciles this key: it is asked to do so now (this replica may
+          // have just changed the resource); its lease scan hands the key back here if it dies.
           e.dirty = false;
+          await this.gate.handOff(key);
         } else {
           const signal = this.controller.signal;
           const result = fence ? await withFence(fence, () => reconcile(key, signal)) : await reconcile(key, signal);

@@ -23,12 +23,12 @@ function suite(name: string, open: () => Promise<SqlDb>, close: () => Promise<vo
     afterAll(close);
 
     it('claims a free key, refuses it to another holder while live, hands it over when expired with a new token', async () => {
-      expect(await leases.claim('training-job:a', 'A', 600)).toBe(1);
+      expect((await leases.claim('training-job:a', 'A', 600))?.token).toBe(1);
       expect(await leases.claim('training-job:a', 'B', 600)).toBeUndefined();
       // The holder renewing keeps its token.
-      expect(await leases.claim('training-job:a', 'A', 600)).toBe(1);
+      expect((await leases.claim('training-job:a', 'A', 600))?.token).toBe(1);
       await sleep(700);
-      expect(await leases.claim('training-job:a', 'B', 5_000)).toBe(2);
+      expect((await leases.claim('training-job:a', 'B', 5_000))?.token).toBe(2);
       expect(await leases.claim('training-job:a', 'A', 600)).toBeUndefined();
       expect((await leases.get('training-job:a'))?.holder).toBe('B');
     });
@@ -40,8 +40,15 @@ function suite(name: string, open: () => Promise<SqlDb>, close: () => Promise<vo
       const renewed = (await leases.renewAll('A', 10_000)).map((l) => l.key).sort();
       expect(renewed).toEqual(['endpoint:e1', 'endpoint:e2']);
       await leases.releaseAll('A');
-      expect(await leases.claim('endpoint:e1', 'B', 10_000)).toBe(2);
+      expect((await leases.claim('endpoint:e1', 'B', 10_000))?.token).toBe(2);
       expect(await leases.renewAll('A', 10_000)).toEqual([]);
+    });
+
+    it('counts wake-ups other replicas ask the holder for', async () => {
+      expect((await leases.claim('endpoint:w', 'A', 10_000))?.wake).toBe(0);
+      await leases.wake('endpoint:w');
+      await leases.wake('endpoint:w');
+      expect((await leases.renewAll('A', 10_000)).find((l) => l.key === 'endpoint:w')?.wake).toBe(2);
     });
 
     it('finds live resources whose lease expired or was never taken, not terminal ones or live leases', async () => {
@@ -62,12 +69,12 @@ function suite(name: string, open: () => Promise<SqlDb>, close: () => Promise<vo
 
     it('refuses a write fenced with a token that has moved on, in the write\'s own transaction', async () => {
       await meta.resources.create({ kind: 'endpoint', name: 'fenced', arn: 'arn:fenced', status: 'Creating', creationTime: 1, lastModifiedTime: 1, doc: {} as never, internal: {} as never });
-      const t1 = (await leases.claim('endpoint:fenced', 'A', 1))!;
+      const t1 = (await leases.claim('endpoint:fenced', 'A', 1))!.token;
       const fenceA = { key: 'endpoint:fenced', holder: 'A', token: t1 };
       // A still holds it: the write goes through, explicitly or from the reconcile's context.
       await meta.resources.update('endpoint', 'fenced', (r) => (r.status = 'InService'), { fence: fenceA });
       await sleep(20);
-      const t2 = (await leases.claim('endpoint:fenced', 'B', 60_000))!;
+      const t2 = (await leases.claim('endpoint:fenced', 'B', 60_000))!.token;
       expect(t2).toBe(t1 + 1);
       await expect(withFence(fenceA, () => meta.resources.update('endpoint', 'fenced', (r) => (r.status = 'Failed')))).rejects.toBeInstanceOf(FencedError);
       await expect(meta.resources.delete('endpoint', 'fenced', { fence: fenceA })).rejects.toBeInstanceOf(FencedError);
@@ -80,7 +87,7 @@ function suite(name: string, open: () => Promise<SqlDb>, close: () => Promise<vo
 
     it('lets exactly one of many racing claimants win a free key', async () => {
       const results = await Promise.all(Array.from({ length: 8 }, (_, i) => leases.claim('endpoint:race', `R${i}`, 60_000)));
-      expect(results.filter((t) => t !== undefined)).toEqual([1]);
+      expect(results.filter((t) => t !== undefined).map((l) => l!.token)).toEqual([1]);
     });
   });
 }

@@ -10,6 +10,8 @@ import type { SqlDb } from './sql/sql-db.js';
 export interface HeldLease {
   key: string;
   token: number;
+  /** Wake-ups other replicas asked for so far (a counter: more than last seen means reconcile now). */
+  wake: number;
 }
 
 /** Resource statuses after which no reconcile is needed (jobs, executions, a failed endpoint). */
@@ -29,27 +31,32 @@ export class LeaseStore {
    * Claims `key` for `holder` if it is free, expired or already the holder's (then it is renewed).
    * Returns the token, or undefined while another holder's lease runs.
    */
-  async claim(key: string, holder: string, ttlMs: number): Promise<number | undefined> {
-    const row = await this.sql.get<{ token: number }>(
+  async claim(key: string, holder: string, ttlMs: number): Promise<HeldLease | undefined> {
+    const row = await this.sql.get<{ token: number; wake: number }>(
       `INSERT INTO leases (resource_key, holder, token, expires_at) VALUES (?, ?, 1, ${this.now} + ?)
        ON CONFLICT (resource_key) DO UPDATE SET
          token = CASE WHEN leases.holder = excluded.holder THEN leases.token ELSE leases.token + 1 END,
          holder = excluded.holder,
          expires_at = excluded.expires_at
        WHERE leases.holder = excluded.holder OR leases.expires_at < ${this.now}
-       RETURNING token`,
+       RETURNING token, wake`,
       [key, holder, ttlMs],
     );
-    return row ? Number(row.token) : undefined;
+    return row ? { key, token: Number(row.token), wake: Number(row.wake) } : undefined;
+  }
+
+  /** Asks the holder of `key` to reconcile it now (this replica changed it but does not hold it). */
+  async wake(key: string): Promise<void> {
+    await this.sql.run('UPDATE leases SET wake = wake + 1 WHERE resource_key = ?', [key]);
   }
 
   /** Extends every lease `holder` still holds; returns them (a lease taken over is not among them). */
   async renewAll(holder: string, ttlMs: number): Promise<HeldLease[]> {
-    const rows = await this.sql.all<{ resource_key: string; token: number }>(
-      `UPDATE leases SET expires_at = ${this.now} + ? WHERE holder = ? RETURNING resource_key, token`,
+    const rows = await this.sql.all<{ resource_key: string; token: number; wake: number }>(
+      `UPDATE leases SET expires_at = ${this.now} + ? WHERE holder = ? RETURNING resource_key, token, wake`,
       [ttlMs, holder],
     );
-    return rows.map((r) => ({ key: r.resource_key, token: Number(r.token) }));
+    return rows.map((r) => ({ key: r.resource_key, token: Number(r.token), wake: Number(r.wake) }));
   }
 
   /** Gives up one lease (another replica may claim it at once). */

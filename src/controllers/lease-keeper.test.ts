@@ -1,0 +1,74 @@
+/**
+ * Two LeaseKeepers (two "replicas") with their own work queues on one real database (SQLite here;
+ * the PostgreSQL path runs in test/integration/replicas): a key runs on one of them only, a change
+ * made through the other wakes the holder, and the work of one that stops renewing moves over.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { LeaseStore } from '../storage/lease-store.js';
+import { SqlMetadataStore } from '../storage/metadata-store.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { DONE, requeueAfter, WorkQueue } from './work-queue.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function replicas(ms = { ttlMs: 600, intervalMs: 100 }) {
+  const meta = SqlMetadataStore.openSqlite(':memory:');
+  const store = new LeaseStore(meta.sql);
+  const make = (name: string) => {
+    const runs: string[] = [];
+    const taken: string[] = [];
+    const queue = new WorkQueue({ 'training-job': async (key) => (runs.push(key), name === 'idle' ? requeueAfter(50) : DONE) });
+    const keeper = new LeaseKeeper({ store, queue, resourceKinds: ['training-job'], otherKinds: [], takeOver: async (k) => void taken.push(k), ...ms });
+    keeper.start();
+    cleanups.push(async () => {
+      await queue.stop();
+      await keeper.stop();
+    });
+    return { queue, keeper, runs, taken };
+  };
+  cleanups.push(() => meta.close());
+  return { meta, make };
+}
+
+describe('LeaseKeeper', () => {
+  it('lets one replica reconcile a key; the other wakes it instead of running it', async () => {
+    const { make } = replicas();
+    const a = make('a');
+    const b = make('b');
+    a.queue.enqueue('training-job:j');
+    await sleep(50);
+    b.queue.enqueue('training-job:j');
+    await sleep(50);
+    expect(b.runs).toEqual([]);
+    expect(a.runs).toEqual(['training-job:j']);
+    // B's hand-off reaches A at its next renewal.
+    await sleep(300);
+    expect(a.runs).toEqual(['training-job:j', 'training-job:j']);
+    expect(b.runs).toEqual([]);
+  });
+
+  it('moves the live resources of a replica that stopped renewing to one that renews, with adoption first', async () => {
+    const { meta, make } = replicas();
+    await meta.resources.create({ kind: 'training-job', name: 'live', arn: 'arn:live', status: 'InProgress', creationTime: 1, lastModifiedTime: 1, doc: {} as never, internal: {} as never });
+    await meta.resources.create({ kind: 'training-job', name: 'done', arn: 'arn:done', status: 'Completed', creationTime: 1, lastModifiedTime: 1, doc: {} as never, internal: {} as never });
+    const a = make('a');
+    a.queue.enqueue('training-job:live');
+    await sleep(50);
+    expect(a.keeper.holding().has('training-job:live')).toBe(true);
+    // A "dies": it stops renewing (its queue stops; no release).
+    await a.queue.stop();
+    (a.keeper as unknown as { timer: NodeJS.Timeout }).timer.close();
+    const b = make('b');
+    const t0 = Date.now();
+    while (!b.runs.includes('training-job:live')) {
+      if (Date.now() - t0 > 3_000) throw new Error('no takeover');
+      await sleep(20);
+    }
+    expect(b.taken).toEqual(['training-job:live']);
+    expect(b.runs).not.toContain('training-job:done');
+  });
+});
