@@ -52,7 +52,9 @@ export class LeaseKeeper implements LeaseGate {
     this.timer.unref();
   }
 
-  async acquire(key: string): Promise<Fence | undefined> {
+  async acquire(queueKey: string): Promise<Fence | undefined> {
+    // One lease per resource whatever the case a handler wrote its name in (names are case-insensitive).
+    const key = queueKey.toLowerCase();
     const have = this.held.get(key);
     if (have !== undefined && Date.now() < this.validUntil) return { key, holder: this.id, token: have };
     const lease = await this.o.store.claim(key, this.id, this.ttlMs);
@@ -60,23 +62,28 @@ export class LeaseKeeper implements LeaseGate {
       this.forget(key);
       return undefined;
     }
-    const token = lease.token;
-    this.held.set(key, token);
-    if (!this.woken.has(key)) this.woken.set(key, lease.wake);
-    // Token 1 is a first claim; a higher one on a key new here means another replica ran it.
-    if (have === undefined && token > 1 && this.o.takeOver) {
-      logger.info({ key, token, replica: this.id }, 'took over the lease of another replica');
-      await this.o.takeOver(key);
+    // Token 1 is a first claim; a higher one on a key new here means another replica ran it. Held
+    // only once adopted: a failed adoption is tried again with the reconcile's retry.
+    if (have === undefined && lease.token > 1 && this.o.takeOver) {
+      logger.info({ key, token: lease.token, replica: this.id }, 'took over the lease of another replica');
+      await this.o.takeOver(queueKey);
     }
-    return { key, holder: this.id, token };
+    this.held.set(key, lease.token);
+    if (!this.woken.has(key)) this.woken.set(key, lease.wake);
+    return { key, holder: this.id, token: lease.token };
   }
 
   lost(key: string): void {
-    this.forget(key);
+    this.forget(key.toLowerCase());
   }
 
   async handOff(key: string): Promise<void> {
-    await this.o.store.wake(key).catch((err: unknown) => logger.warn({ err, key }, 'could not wake the holder of a key'));
+    await this.o.store.wake(key.toLowerCase()).catch((err: unknown) => logger.warn({ err, key }, 'could not wake the holder of a key'));
+  }
+
+  /** The work-queue key (the resource's own spelling) of a lease key, for enqueueing. */
+  private async queueKey(leaseKey: string): Promise<string> {
+    return (await this.o.store.resourceKey(leaseKey)) ?? leaseKey;
   }
 
   private forget(key: string): void {
@@ -100,13 +107,13 @@ export class LeaseKeeper implements LeaseGate {
         if (!this.held.has(key)) continue;
         this.held.set(key, lease.token);
         // Another replica changed the resource and asked this holder to reconcile it.
-        if (lease.wake > (this.woken.get(key) ?? lease.wake)) this.o.queue.enqueue(key);
+        if (lease.wake > (this.woken.get(key) ?? lease.wake)) this.o.queue.enqueue(await this.queueKey(key));
         this.woken.set(key, lease.wake);
       }
       // A margin of one interval: a renewal that fails leaves time to notice before expiry.
       this.validUntil = started + this.ttlMs - this.intervalMs;
       for (const key of await this.o.store.orphans(this.o.resourceKinds, this.o.otherKinds)) {
-        if (!this.held.has(key)) this.o.queue.enqueue(key);
+        if (!this.held.has(key.toLowerCase())) this.o.queue.enqueue(key);
       }
     } catch (err) {
       this.validUntil = 0;

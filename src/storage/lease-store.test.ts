@@ -59,6 +59,8 @@ function suite(name: string, open: () => Promise<SqlDb>, close: () => Promise<vo
       await meta.resources.create(rec('live-held', 'InProgress'));
       await meta.resources.create(rec('live-expired', 'InProgress'));
       await meta.resources.create(rec('done', 'Completed'));
+      await meta.resources.create(rec('Mixed-Held', 'InProgress'));
+      await leases.claim('training-job:mixed-held', 'A', 60_000);
       await leases.claim('training-job:live-held', 'A', 60_000);
       await leases.claim('training-job:live-expired', 'A', 1);
       await leases.claim('autoscaling:x', 'A', 1);

@@ -2,7 +2,8 @@
  * @module storage/lease-store — which replica reconciles a work-queue key (docs/cluster.md
  * "Replicas: leases and fencing"). A lease is one row: holder, a fencing token bumped on every
  * change of holder, and an expiry taken from the database's clock (replicas' clocks may differ).
- * Every operation is one statement, so two replicas racing for a key cannot both win.
+ * Every operation is one statement, so two replicas racing for a key cannot both win. Lease keys are
+ * work-queue keys in lower case: resource names are case-insensitive.
  */
 import type { SqlDb } from './sql/sql-db.js';
 
@@ -78,7 +79,7 @@ export class LeaseStore {
     const out: string[] = [];
     if (kinds.length > 0) {
       const rows = await this.sql.all<{ k: string }>(
-        `SELECT r.kind || ':' || r.name AS k FROM resources r LEFT JOIN leases l ON l.resource_key = r.kind || ':' || r.name
+        `SELECT r.kind || ':' || r.name AS k FROM resources r LEFT JOIN leases l ON l.resource_key = lower(r.kind || ':' || r.name)
          WHERE r.kind IN (${kinds.map(() => '?').join(',')}) AND r.status NOT IN (${TERMINAL_STATUSES.map(() => '?').join(',')})
            AND (l.resource_key IS NULL OR l.expires_at < ${this.now})`,
         [...kinds, ...TERMINAL_STATUSES],
@@ -93,6 +94,13 @@ export class LeaseStore {
       for (const r of rows) out.push(r.resource_key);
     }
     return out;
+  }
+
+  /** `kind:Name` as the resource spells it, for a lease key (lower-case); undefined for non-resources. */
+  async resourceKey(leaseKey: string): Promise<string | undefined> {
+    const i = leaseKey.indexOf(':');
+    const row = await this.sql.get<{ k: string }>(`SELECT kind || ':' || name AS k FROM resources WHERE kind = ? AND name_lower = ?`, [leaseKey.slice(0, i), leaseKey.slice(i + 1)]);
+    return row?.k;
   }
 
   /** The holder and token of `key` (tests, diagnostics). */
