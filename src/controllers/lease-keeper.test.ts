@@ -74,3 +74,25 @@ describe('LeaseKeeper', () => {
     expect(b.runs).not.toContain('training-job:done');
   });
 });
+
+describe('LeaseKeeper losing a lease', () => {
+  it('reports a lease another replica took while this one did not renew', async () => {
+    const meta = SqlMetadataStore.openSqlite(':memory:');
+    cleanups.push(() => meta.close());
+    const store = new LeaseStore(meta.sql);
+    const lost: string[] = [];
+    const queue = new WorkQueue({ endpoint: async () => DONE });
+    const keeper = new LeaseKeeper({ store, queue, resourceKinds: [], otherKinds: [], onLost: (k) => void lost.push(k), ttlMs: 100, intervalMs: 10_000 });
+    cleanups.push(async () => {
+      await queue.stop();
+      await keeper.stop();
+    });
+    keeper.start();
+    expect(await keeper.acquire('endpoint:E')).toMatchObject({ key: 'endpoint:e', token: 1 });
+    await sleep(150);
+    expect((await store.claim('endpoint:e', 'other', 10_000))?.token).toBe(2);
+    await keeper.tick();
+    expect(lost).toEqual(['endpoint:e']);
+    expect(await keeper.acquire('endpoint:e')).toBeUndefined();
+  });
+});

@@ -22,6 +22,8 @@ export interface LeaseKeeperOptions {
   otherKinds: readonly string[];
   /** Called before the first reconcile of a key this replica took over from another (adopt its containers). */
   takeOver?: (key: string) => Promise<void>;
+  /** A lease this replica held passed to another (this one paused or lost the database too long). */
+  onLost?: (key: string) => void;
   ttlMs?: number;
   intervalMs?: number;
 }
@@ -87,7 +89,7 @@ export class LeaseKeeper implements LeaseGate {
   }
 
   private forget(key: string): void {
-    this.held.delete(key);
+    if (this.held.delete(key)) this.o.onLost?.(key);
     this.woken.delete(key);
   }
 

@@ -67,6 +67,13 @@ export class SharedRoutes implements RoutePublisher {
     return published;
   }
 
+  /** This replica no longer holds the endpoint: route it by what the new holder publishes. */
+  disown(name: string): void {
+    const key = name.toLowerCase();
+    this.local.delete(key);
+    this.written.delete(key);
+  }
+
   lookup(name: string): EndpointRoute | undefined {
     return this.table.lookup(name);
   }

@@ -48,8 +48,11 @@ export function createReplication(sql: SqlDb, queue: WorkQueue, table: RoutingTa
     takeOver: async (key) => {
       if (key.startsWith('endpoint:')) await endpoints?.adoptEndpoint?.(nameOfKey(key));
     },
+    onLost: (key) => {
+      if (key.startsWith('endpoint:')) routes.disown(nameOfKey(key));
+    },
   });
-  const routes = new SharedRoutes(table, sql, keeper.id);
+  const routes: SharedRoutes = new SharedRoutes(table, sql, keeper.id);
   return {
     keeper,
     routes,
