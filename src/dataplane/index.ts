@@ -173,6 +173,12 @@ export async function createRuntimeSurface(deps: RuntimeSurfaceDeps): Promise<Ru
       void wait.then(() => serve(req, res, ctx, url, true)).catch((err: unknown) => renderError(res, ctx, asServiceError(err)));
       return;
     }
+    if (!waited && table.missHandler) {
+      // Another replica may run the endpoint and have published its route since the last refresh.
+      const refreshed = table.missHandler(name);
+      void refreshed.then(() => serve(req, res, ctx, url, true)).catch((err: unknown) => renderError(res, ctx, asServiceError(err)));
+      return;
+    }
     if (table.restoring && await deps.resources.get('endpoint', name)) {
       return fail(req, res, ctx, new ServiceUnavailable(`Endpoint ${name} is being restored after a restart. Try again.`));
     }

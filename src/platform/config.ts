@@ -60,6 +60,12 @@ export interface SlipwayConfig {
   advertiseUrl?: string;
   /** SLIPWAY_DATABASE_URL (postgres://…): metadata in PostgreSQL, shared by replicas; SQLite at dbPath otherwise. */
   databaseUrl?: string;
+  /**
+   * SLIPWAY_CLUSTER_ID: whose containers and networks these are (their owner label). Replicas on one
+   * database share it, so a replica taking over a resource adopts the containers another started.
+   * Default: derived from the database URL's host, port and database; the data directory without one.
+   */
+  clusterId: string;
 }
 
 export interface AuthConfig {
@@ -137,6 +143,7 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     dataLimits: dataLimitsFromEnv(env),
     ...((input.advertiseUrl ?? env.SLIPWAY_ADVERTISE_URL) ? { advertiseUrl: input.advertiseUrl ?? env.SLIPWAY_ADVERTISE_URL } : {}),
     ...databaseUrlOf(input.databaseUrl ?? env.SLIPWAY_DATABASE_URL),
+    clusterId: clusterIdOf(env.SLIPWAY_CLUSTER_ID, input.databaseUrl ?? env.SLIPWAY_DATABASE_URL, home),
     strictRoles: input.strictRoles ?? ['1', 'true', 'on'].includes((env.SLIPWAY_STRICT_ROLES ?? '').toLowerCase()),
     registry: registrySettings(env),
     objectStore: input.objectStore ?? objectStoreSettings(env),
@@ -198,6 +205,18 @@ function positiveSeconds(value: string | undefined, fallback: number, name: stri
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new Error(`${name} must be a number of seconds between 0 and 3600, got '${value}'`);
   return n;
+}
+
+/** Credentials and options never enter the identity: replicas may log in differently. */
+function clusterIdOf(explicit: string | undefined, databaseUrl: string | undefined, home: string): string {
+  if (explicit) return explicit;
+  if (!databaseUrl) return home;
+  try {
+    const u = new URL(databaseUrl);
+    return `postgres://${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return databaseUrl;
+  }
 }
 
 function databaseUrlOf(url: string | undefined): { databaseUrl?: string } {

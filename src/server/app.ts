@@ -46,6 +46,7 @@ import { AUTOSCALING_TARGET_PREFIX, autoscalingOperations, validateAutoscalingIn
 import { SqlAutoscalingStore } from '../storage/autoscaling-store.js';
 import { AutoscalingController } from '../controllers/autoscaling/autoscaling-controller.js';
 import { createMetricReader } from '../controllers/autoscaling/metric-reader.js';
+import { createReplication } from './replicas.js';
 
 export interface SlipwayServer {
   url: string;
@@ -86,9 +87,11 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const queue = new WorkQueue(reconcilers);
   // The endpoint controller publishes healthy instances here; the data plane routes by it.
   const routes = new RoutingTable();
+  // Replicas on one PostgreSQL: reconciles run under leases, routes are shared (server/replicas.ts).
+  const replication = config.databaseUrl ? createReplication(sql, queue, routes) : undefined;
   // Cluster engines stage data on their nodes through short-lived URLs (controllers/staging).
   const staging = config.advertiseUrl ? new StagingSessions(config.advertiseUrl) : undefined;
-  const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, localPaths, runtime, queue, metrics, routes, ...(staging ? { staging } : {}) };
+  const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, localPaths, runtime, queue, metrics, routes: replication?.routes ?? routes, ...(staging ? { staging } : {}) };
   const controllers: Controller[] = createControllers(controllerDeps);
   // Application Auto Scaling: its driver is one more reconciler on the same queue (controllers/autoscaling).
   const autoscaling = new SqlAutoscalingStore(sql);
@@ -189,6 +192,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
   ecr.listening(port, router);
 
+  replication?.start(controllers);
   for (const c of controllers) {
     await c.resume().catch((err: unknown) => logger.error({ err, controller: c.kind }, 'controller failed to resume'));
   }
@@ -210,6 +214,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       await ecr.close();
       await dataplane.stop();
       await queue.stop();
+      await replication?.stop();
       for (const c of controllers) await c.stop().catch(() => undefined);
       staging?.stop();
       await metricStore.stop();

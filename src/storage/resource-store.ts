@@ -5,6 +5,8 @@
  */
 import type { ResourceKind, ResourceRecord } from '../resources/kinds.js';
 import { containsClause, containsParam, forUpdate, isUniqueViolation, type SqlDb, type SqlParam } from './sql/sql-db.js';
+import { currentFence, FencedError, type Fence } from './fence.js';
+import { LeaseStore } from './lease-store.js';
 
 export interface ListQuery {
   nameContains?: string;
@@ -67,15 +69,35 @@ export interface ResourceStore {
     kind: K,
     name: string,
     mutate: (rec: ResourceRecord<K>) => void,
-    opts?: { touch?: boolean; now?: number },
+    opts?: UpdateOptions,
   ): Promise<ResourceRecord<K> | undefined>;
-  delete(kind: ResourceKind, name: string): Promise<boolean>;
+  delete(kind: ResourceKind, name: string, opts?: { fence?: Fence | null }): Promise<boolean>;
   listByStatus<K extends ResourceKind>(kind: K, statuses: readonly string[]): Promise<ResourceRecord<K>[]>;
   list<K extends ResourceKind>(kind: K, q?: ListQuery): Promise<ListPage<K>>;
 }
 
+export interface UpdateOptions {
+  touch?: boolean;
+  now?: number;
+  /**
+   * The lease the write depends on (storage/fence.ts): refused with FencedError unless still held
+   * with that token. Defaults to the fence of the reconcile the call runs in; null writes unfenced.
+   */
+  fence?: Fence | null;
+}
+
 export class SqlResourceStore implements ResourceStore {
-  constructor(private readonly sql: SqlDb) {}
+  private readonly leases: LeaseStore;
+
+  constructor(private readonly sql: SqlDb) {
+    this.leases = new LeaseStore(sql);
+  }
+
+  /** Inside the write's transaction: refuses it when its fence's lease has moved on. */
+  private async checkFence(fence: Fence | null | undefined): Promise<void> {
+    const f = fence === undefined ? currentFence() : fence;
+    if (f && !(await this.leases.stillHeld(f.key, f.holder, f.token))) throw new FencedError(f);
+  }
 
   async create<K extends ResourceKind>(rec: ResourceRecord<K>): Promise<void> {
     try {
@@ -118,9 +140,10 @@ export class SqlResourceStore implements ResourceStore {
     kind: K,
     name: string,
     mutate: (rec: ResourceRecord<K>) => void,
-    opts: { touch?: boolean; now?: number } = {},
+    opts: UpdateOptions = {},
   ): Promise<ResourceRecord<K> | undefined> {
     return this.sql.transaction(async () => {
+      await this.checkFence(opts.fence);
       // The row lock keeps two replicas' read-modify-writes of one resource in order.
       const row = await this.sql.get<Row>(`SELECT * FROM resources WHERE kind = ? AND name_lower = ?${forUpdate(this.sql)}`, [kind, name.toLowerCase()]);
       if (!row) return undefined;
@@ -139,8 +162,9 @@ export class SqlResourceStore implements ResourceStore {
     });
   }
 
-  async delete(kind: ResourceKind, name: string): Promise<boolean> {
+  async delete(kind: ResourceKind, name: string, opts: { fence?: Fence | null } = {}): Promise<boolean> {
     return this.sql.transaction(async () => {
+      await this.checkFence(opts.fence);
       const rec = await this.get(kind, name);
       if (!rec) return false;
       await this.sql.run('DELETE FROM resources WHERE kind = ? AND name_lower = ?', [kind, name.toLowerCase()]);

@@ -77,7 +77,7 @@ export class EndpointController implements Controller {
     this.sweeper = new OrphanSweeper({
       runtime: deps.runtime,
       kind: 'endpoint',
-      home: deps.config.home,
+      home: deps.config.clusterId,
       ownsContainer: async (c) => this.fleet.owns(c),
       ownsNetwork: async (name) => (await this.liveNetworks()).has(name),
       onReconnect: async () => {
@@ -137,10 +137,48 @@ export class EndpointController implements Controller {
 
   async resume(): Promise<void> {
     try {
-      await this.adopt();
+      if (this.deps.config.databaseUrl === undefined) await this.adopt();
+      else {
+        // Replicas on one database: another replica may run these endpoints. Each is adopted by
+        // the replica that gets its lease (adoptEndpoint); the sweeper, which judges containers by
+        // this process's fleet, would take other replicas' instances for orphans and stays off.
+        for (const rec of await this.liveRecords()) this.deps.queue.enqueue(resourceKey('endpoint', rec.name));
+      }
     } finally {
       this.table.endRestore();
     }
+  }
+
+  /**
+   * Replicas: this replica took the endpoint's lease over from another. Attaches the instances that
+   * replica started (by labels, as after a restart) and routes them, before the first reconcile
+   * here, so the endpoint keeps serving instead of being rebuilt.
+   */
+  async adoptEndpoint(name: string): Promise<void> {
+    const rec = (await this.liveRecords()).find((r) => r.name.toLowerCase() === name.toLowerCase());
+    if (!rec) return;
+    const containers = await this.deps.runtime
+      .listContainers({ [LABELS.managed]: 'true', [LABELS.kind]: 'endpoint', [LABELS.name]: rec.name, [LABELS.home]: this.deps.config.clusterId }, { all: true })
+      .catch((err: unknown) => {
+        logger.warn({ err, endpoint: rec.name }, 'cannot list the containers of a taken-over endpoint');
+        return [] as ContainerInfo[];
+      });
+    const have = this.fleet.instances(rec.name);
+    const adopted: Instance[] = [];
+    for (const c of containers) {
+      const id = c.labels[LABELS.instance] ?? c.id.slice(0, 12);
+      const generation = Number(c.labels[LABEL_GENERATION]);
+      const known = rec.internal.active.generation === generation || rec.internal.pending?.generation === generation;
+      // Dead or unknown ones are replaced or removed by the reconcile that follows.
+      if (have.has(id) || !known || !c.running || !c.ports[8080]) continue;
+      const inst = await this.fleet.attach(rec.name, c.labels[LABELS.variant] ?? '', id, generation, c.id, c.startedAt?.getTime() ?? Date.now());
+      inst.origin = portUrl(c, 8080)!;
+      this.fleet.watch(inst);
+      adopted.push(inst);
+    }
+    await Promise.all(adopted.map((i) => this.fleet.adoptHealth(i)));
+    if (rec.status === EndpointStatus.InService || rec.status === EndpointStatus.Updating) this.publish(rec);
+    logger.info({ endpoint: rec.name, adopted: adopted.length }, 'adopted the instances of a taken-over endpoint');
   }
 
   private async adopt(): Promise<void> {
@@ -152,7 +190,7 @@ export class EndpointController implements Controller {
     let containers: ContainerInfo[] = [];
     try {
       containers = await this.deps.runtime.listContainers(
-        { [LABELS.managed]: 'true', [LABELS.kind]: 'endpoint', [LABELS.home]: this.deps.config.home },
+        { [LABELS.managed]: 'true', [LABELS.kind]: 'endpoint', [LABELS.home]: this.deps.config.clusterId },
         { all: true },
       );
     } catch (err) {

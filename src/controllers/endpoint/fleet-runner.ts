@@ -246,7 +246,7 @@ export class FleetRunner {
       [LABELS.arn]: rec.arn,
       [LABELS.variant]: v.variantName,
       [LABELS.instance]: id,
-      [LABELS.home]: this.deps.config.home,
+      [LABELS.home]: this.deps.config.clusterId,
       [LABEL_GENERATION]: String(plan.generation),
       [LABEL_CONFIG]: plan.endpointConfigName,
     };
@@ -357,14 +357,14 @@ export class FleetRunner {
 
   networkName(endpoint: string, isolated: boolean): string {
     // The hash covers the whole name (and the home), so endpoints sharing a 40-character prefix never share a network.
-    return `slipway-ep-${endpoint.toLowerCase().slice(0, 40)}-${isolated ? 'iso' : 'net'}-${homeTag(`${this.deps.config.home}\n${endpoint.toLowerCase()}`)}`;
+    return `slipway-ep-${endpoint.toLowerCase().slice(0, 40)}-${isolated ? 'iso' : 'net'}-${homeTag(`${this.deps.config.clusterId}\n${endpoint.toLowerCase()}`)}`;
   }
 
   networkLabels(endpoint?: string): Record<string, string> {
     return {
       [LABELS.managed]: 'true',
       [LABELS.kind]: 'endpoint',
-      [LABELS.home]: this.deps.config.home,
+      [LABELS.home]: this.deps.config.clusterId,
       ...(endpoint !== undefined ? { [LABELS.name]: endpoint } : {}),
     };
   }
@@ -406,7 +406,7 @@ export class FleetRunner {
   async removeAll(name: string): Promise<void> {
     await this.retire(name, () => true, false);
     const leftovers = await this.deps.runtime
-      .listContainers({ [LABELS.managed]: 'true', [LABELS.kind]: 'endpoint', [LABELS.name]: name, [LABELS.home]: this.deps.config.home }, { all: true })
+      .listContainers({ [LABELS.managed]: 'true', [LABELS.kind]: 'endpoint', [LABELS.name]: name, [LABELS.home]: this.deps.config.clusterId }, { all: true })
       .catch(() => []);
     await Promise.all(
       leftovers.map(async (c) => {

@@ -96,13 +96,13 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     private readonly deps: ControllerDeps,
     private readonly o: HostJobOptions<K, W>,
   ) {
-    this.tag = homeTag(deps.config.home);
+    this.tag = homeTag(deps.config.clusterId);
     deps.admission.register(async () => await this.claims());
     // Containers and networks of finished jobs whose clean-up could not remove them (engine unreachable) go later.
     this.sweeper = new OrphanSweeper({
       runtime: deps.runtime,
       kind: o.kind,
-      home: deps.config.home,
+      home: deps.config.clusterId,
       ownsContainer: (c) => this.live(c.labels[LABELS.name]),
       ownsNetwork: async (name) => (await this.deps.resources.listByStatus(this.o.kind, LIVE_JOB_STATUSES)).some((r) => this.networkName(r.name) === name && r.internal.step !== 'done'),
       onReconnect: async () => {
@@ -232,7 +232,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     // Containers of this home whose job is gone or finished (e.g. a crash between upload and
     // clean-up) are removed; the record's own reconcile handles the live ones.
     try {
-      const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: this.o.kind, [LABELS.home]: this.deps.config.home }, { all: true });
+      const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: this.o.kind, [LABELS.home]: this.deps.config.clusterId }, { all: true });
       for (const c of mine) {
         if (!await this.live(c.labels[LABELS.name])) await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
       }
@@ -265,7 +265,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
       [LABELS.kind]: this.o.kind,
       [LABELS.name]: rec.name,
       [LABELS.arn]: rec.arn,
-      [LABELS.home]: this.deps.config.home,
+      [LABELS.home]: this.deps.config.clusterId,
       ...(host ? { [LABELS.host]: host } : {}),
     };
   }

@@ -83,13 +83,13 @@ export class TransformJobController implements Controller {
 
   constructor(private readonly deps: ControllerDeps) {
     this.cache = ModelCache.forControllers(deps);
-    this.tag = homeTag(deps.config.home);
+    this.tag = homeTag(deps.config.clusterId);
     deps.admission.register(async () => await this.claims());
     // A run removes its containers when it ends; those it could not (engine unreachable) go later.
     this.sweeper = new OrphanSweeper({
       runtime: deps.runtime,
       kind: KIND,
-      home: deps.config.home,
+      home: deps.config.clusterId,
       ownsContainer: async (c) => this.runs.has(c.labels[LABELS.name] ?? ''),
       ownsNetwork: async (name) => [...this.runs.keys()].some((job) => this.networkName(job) === name),
       onReconnect: async () => undefined,
@@ -160,10 +160,10 @@ export class TransformJobController implements Controller {
 
   async resume(): Promise<void> {
     try {
-      const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.home]: this.deps.config.home }, { all: true });
+      const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.home]: this.deps.config.clusterId }, { all: true });
       for (const c of mine) await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
       // Every run starts over after a restart, on a network of its own again.
-      const nets = await this.deps.runtime.listNetworks({ [LABELS.kind]: KIND, [LABELS.home]: this.deps.config.home });
+      const nets = await this.deps.runtime.listNetworks({ [LABELS.kind]: KIND, [LABELS.home]: this.deps.config.clusterId });
       for (const n of nets) await this.deps.runtime.removeNetwork(n.name).catch(() => undefined);
     } catch (err) {
       logger.warn({ err }, 'could not list transform containers on resume');
@@ -200,7 +200,7 @@ export class TransformJobController implements Controller {
   }
 
   private async removeContainers(name: string): Promise<void> {
-    const left = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.home]: this.deps.config.home }, { all: true }).catch(() => []);
+    const left = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.home]: this.deps.config.clusterId }, { all: true }).catch(() => []);
     await Promise.all(left.map((c) => this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined)));
     await this.deps.runtime.removeNetwork(this.networkName(name)).catch(() => undefined);
   }
@@ -281,7 +281,7 @@ export class TransformJobController implements Controller {
     if (req.BatchStrategy) env.SAGEMAKER_BATCH_STRATEGY = req.BatchStrategy === 'MultiRecord' ? 'MULTI_RECORD' : 'SINGLE_RECORD';
     if (req.MaxConcurrentTransforms !== undefined) env.SAGEMAKER_MAX_CONCURRENT_TRANSFORMS = String(req.MaxConcurrentTransforms);
 
-    const labels = { [LABELS.managed]: 'true', [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.arn]: arn, [LABELS.home]: this.deps.config.home };
+    const labels = { [LABELS.managed]: 'true', [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.arn]: arn, [LABELS.home]: this.deps.config.clusterId };
     const network = this.networkName(name);
     const isolated = model.doc.EnableNetworkIsolation === true;
     try {

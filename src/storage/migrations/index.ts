@@ -8,6 +8,7 @@ import { ecrMigration } from './006-ecr.js';
 import { bucketWebsitePolicyMigration } from './007-bucket-website-policy.js';
 import { iamMigration } from './008-iam.js';
 import { autoscalingMigration } from './009-autoscaling.js';
+import { leasesMigration } from './010-leases.js';
 
 export interface Migration {
   id: string;
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   bucketWebsitePolicyMigration,
   iamMigration,
   autoscalingMigration,
+  leasesMigration,
 ];
