@@ -124,9 +124,18 @@ export class SharedRoutes implements RoutePublisher {
     return this.refreshing;
   }
 
-  private async refreshOnMiss(_name: string): Promise<void> {
-    if (Date.now() - this.lastRefresh < MISS_REFRESH_MIN_MS) return await this.refreshing;
-    await this.refresh();
+  /**
+   * A miss reads the routes again, at most every MISS_REFRESH_MIN_MS however many requests miss
+   * (they share the read), and once more after that when the name is still unknown: the holder
+   * may report InService a moment before its route write lands. A name nobody routes answers
+   * "not found" after at most two intervals.
+   */
+  private async refreshOnMiss(name: string): Promise<void> {
+    for (let attempt = 0; attempt < 2 && !this.table.lookup(name); attempt++) {
+      const wait = MISS_REFRESH_MIN_MS - (Date.now() - this.lastRefresh);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await this.refresh();
+    }
   }
 
   private async copyIn(): Promise<void> {
