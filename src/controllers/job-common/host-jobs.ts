@@ -247,7 +247,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     this.stopped = true;
     await this.sweeper.stop();
     for (const w of this.watchers.values()) this.o.dispose(w);
-    await Promise.allSettled([...this.watchers.values()].flatMap((w) => [...w.followers, ...(this.o.pending?.(w) ?? [])]));
+    await Promise.allSettled([...this.watchers.values()].flatMap((w) => [...w.followers, ...(this.o.pending?.(w) ?? []).filter((p) => p !== undefined)]));
     this.watchers.clear();
   }
 
