@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerRuntime } from '../../dist/runtime/docker/docker-runtime.js';
 import { openDatabase } from '../../dist/storage/sqlite/database.js';
-import { SqliteLogStore } from '../../dist/storage/log-store.js';
+import { SqlLogStore } from '../../dist/storage/log-store.js';
 import { startSlipway } from '../../dist/server/app.js';
 
 const LINES = Number(process.argv[2] ?? 1_000_000);
@@ -30,7 +30,7 @@ for i in range(${LINES}):
 async function main() {
   const id = await runtime.createContainer({ name, image: IMAGE, entrypoint: ['python3', '-c', printer], labels: { 'slipway.bench': '1' } });
   const db = openDatabase(join(home, 'slipway.db'));
-  const logs = new SqliteLogStore(db);
+  const logs = new SqlLogStore(db);
   const group = '/aws/sagemaker/TrainingJobs';
   const stream = 'bench/algo-1-1700000000';
   const t0 = performance.now();

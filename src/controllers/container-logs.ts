@@ -19,7 +19,7 @@ export interface FollowOptions {
   /** Sees every line before it is batched (metric extraction). */
   onLine?: (line: LogLine) => void;
   /** Runs after each stored batch. */
-  onFlush?: () => void;
+  onFlush?: () => Promise<void> | void;
 }
 
 /** How long to wait before following again after the engine could not be reached. */
@@ -40,35 +40,36 @@ export async function followContainerLogs(o: FollowOptions): Promise<void> {
 
 /** One follow; true when it ended because the engine could not be reached. */
 async function followOnce(o: FollowOptions): Promise<boolean> {
-  const last = o.logs.streams(o.group, o.stream).find((s) => s.name === o.stream)?.lastEventTime;
+  const last = (await o.logs.streams(o.group, o.stream)).find((s) => s.name === o.stream)?.lastEventTime;
   const sinceMs = last ? last + 1 : undefined;
   let batch: { timestamp: number; message: string }[] = [];
   let lastFlush = Date.now();
-  const flush = () => {
+  const flush = async () => {
     if (batch.length === 0) return;
+    const lines = batch;
+    batch = [];
+    lastFlush = Date.now();
     try {
-      o.logs.append(o.group, o.stream, batch);
+      await o.logs.append(o.group, o.stream, lines);
+      await o.onFlush?.();
     } catch (err) {
       logger.warn({ err, group: o.group, stream: o.stream }, 'could not store container log lines');
     }
-    batch = [];
-    lastFlush = Date.now();
-    o.onFlush?.();
   };
-  const timer = setInterval(flush, 250);
+  const timer = setInterval(() => void flush(), 250);
   timer.unref();
   try {
     for await (const line of o.runtime.followLogs(o.container, { sinceMs, signal: o.signal })) {
       batch.push({ timestamp: line.timestamp, message: line.message });
       o.onLine?.(line);
-      if (batch.length >= 500 || Date.now() - lastFlush > 250) flush();
+      if (batch.length >= 500 || Date.now() - lastFlush > 250) await flush();
     }
   } catch (err) {
     if (err instanceof RuntimeUnavailableError && !o.signal.aborted) return true;
     if (!o.signal.aborted) logger.warn({ err, group: o.group, stream: o.stream }, 'following container logs failed');
   } finally {
     clearInterval(timer);
-    flush();
+    await flush();
   }
   if (o.signal.aborted) return false;
   // A follow cut off by the engine can look like an ordinary end: follow again while the container runs.

@@ -23,11 +23,11 @@ export interface SweepOptions {
   kind: string;
   home: string;
   /** Whether a container still belongs to something live (checked when the sweep sees it). */
-  ownsContainer: (c: ContainerInfo) => boolean;
+  ownsContainer: (c: ContainerInfo) => Promise<boolean>;
   /** Whether a network (by name) still belongs to something live. */
-  ownsNetwork: (name: string) => boolean;
+  ownsNetwork: (name: string) => Promise<boolean>;
   /** Called once the engine answers again after a tick found it unreachable. */
-  onReconnect: () => void;
+  onReconnect: () => Promise<void>;
   intervalMs?: number;
 }
 
@@ -66,7 +66,7 @@ export class OrphanSweeper {
       return;
     }
     for (const c of containers) {
-      if (this.o.ownsContainer(c)) continue;
+      if (await this.o.ownsContainer(c)) continue;
       try {
         await rt.removeContainer(c.id, { force: true });
         logger.info({ container: c.name, kind: this.o.kind, state: c.state }, 'removed a container nothing owned any more');
@@ -76,11 +76,11 @@ export class OrphanSweeper {
       }
     }
     // A network goes once its containers have (removal fails while any is still attached).
-    for (const n of networks) if (!this.o.ownsNetwork(n.name)) await rt.removeNetwork(n.name).catch(() => undefined);
+    for (const n of networks) if (!(await this.o.ownsNetwork(n.name))) await rt.removeNetwork(n.name).catch(() => undefined);
     if (this.engineDown) {
       this.engineDown = false;
       logger.info({ kind: this.o.kind }, 'the Docker engine answers again; reconciling');
-      this.o.onReconnect();
+      await this.o.onReconnect().catch((err: unknown) => logger.warn({ err, kind: this.o.kind }, 'reconciling after the engine came back failed'));
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import { logger } from '../platform/logger.js';
 import { TerminalFailure } from './terminal-failure.js';
+import { FencedError, withFence, type Fence } from '../storage/fence.js';
 
 export type ReconcileResult = { done: true } | { requeueAfterMs: number };
 
@@ -13,6 +14,19 @@ export const requeueAfter = (ms: number): ReconcileResult => ({ requeueAfterMs: 
 
 
 export type Reconciler = (key: string, signal: AbortSignal) => Promise<ReconcileResult>;
+
+/**
+ * Replicas on one database (controllers/lease-keeper.ts): a key is reconciled only under its
+ * lease. `acquire` claims it (or finds it already held here) and returns the fence its writes
+ * carry, or undefined while another live replica holds it: the key is then left to that replica.
+ */
+export interface LeaseGate {
+  acquire(key: string): Promise<Fence | undefined>;
+  /** The key is held by another replica: ask that one to reconcile it. */
+  handOff(key: string): Promise<void>;
+  /** A write of the key's reconcile was fenced off: the lease is gone. */
+  lost(key: string): void;
+}
 
 interface Entry {
   timer?: NodeJS.Timeout;
@@ -27,9 +41,15 @@ export class WorkQueue {
   private readonly controller = new AbortController();
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
+  private gate: LeaseGate | undefined;
 
   /** `kind` is the key prefix before the first ':' (e.g. `training-job:my-job`). */
   constructor(private readonly reconcilers: Record<string, Reconciler>) {}
+
+  /** From now on every reconcile runs under its key's lease (cluster mode only; one process needs none). */
+  useLeases(gate: LeaseGate): void {
+    this.gate = gate;
+  }
 
   enqueue(key: string, delayMs = 0): void {
     if (this.stopped) return;
@@ -61,11 +81,24 @@ export class WorkQueue {
       let next: number | undefined;
       try {
         if (!reconcile) throw new TerminalFailure(`no reconciler for ${kind}`);
-        const result = await reconcile(key, this.controller.signal);
-        e.failures = 0;
-        if ('requeueAfterMs' in result) next = result.requeueAfterMs;
+        const fence = this.gate ? await this.gate.acquire(key) : undefined;
+        if (this.gate && !fence) {
+          // Another live replica reconciles this key: it is asked to do so now (this replica may
+          // have just changed the resource); its lease scan hands the key back here if it dies.
+          e.dirty = false;
+          await this.gate.handOff(key);
+        } else {
+          const signal = this.controller.signal;
+          const result = fence ? await withFence(fence, () => reconcile(key, signal)) : await reconcile(key, signal);
+          e.failures = 0;
+          if ('requeueAfterMs' in result) next = result.requeueAfterMs;
+        }
       } catch (err) {
-        if (err instanceof TerminalFailure || this.stopped) {
+        if (err instanceof FencedError) {
+          logger.warn({ key }, 'lease lost to another replica; leaving the key to it');
+          this.gate?.lost(key);
+          e.dirty = false;
+        } else if (err instanceof TerminalFailure || this.stopped) {
           if (!this.stopped) logger.error({ key, err }, 'reconcile failed terminally');
         } else {
           e.failures++;

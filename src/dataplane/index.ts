@@ -37,7 +37,7 @@ import { answerPreflight, applyCors } from './cors.js';
 import { COALESCE_LIMIT, Invocation, type InvocationPlane } from './invocation.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { Db } from '../storage/sqlite/database.js';
+import type { SqlDb } from '../storage/sql/sql-db.js';
 import { AsyncInvocations } from './async/async-invocations.js';
 import { DataCaptureWriter } from './capture/data-capture.js';
 import type { LogStore } from '../storage/log-store.js';
@@ -66,7 +66,7 @@ export interface RuntimeSurfaceDeps {
   /** Where InvokeEndpointAsync reads InputLocation and writes results (without it, async is off). */
   objects?: ObjectStore;
   /** The metadata database (async queue); without it the surface opens its own connection to `config.dbPath`. */
-  db?: Db;
+  sql?: SqlDb;
   /** Where data capture reports write failures (the endpoint's log group). */
   logs?: LogStore;
   /** Loads TargetModels into multi-model instances (absent: multi-model variants answer 503). */
@@ -97,7 +97,7 @@ export function invocationTimeoutMs(env: NodeJS.ProcessEnv = process.env): numbe
   return Number.isFinite(v) && v > 0 ? v : 60_000;
 }
 
-export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
+export async function createRuntimeSurface(deps: RuntimeSurfaceDeps): Promise<RuntimeSurface> {
   const { config } = deps;
   const table = deps.routes;
   const timeoutMs = invocationTimeoutMs();
@@ -148,10 +148,10 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
 
   // Surfaces built without storage (data-plane unit harnesses) serve synchronous calls only.
   const asyncInvocations =
-    deps.objects !== undefined && deps.db !== undefined
-      ? new AsyncInvocations({ db: deps.db, resources: deps.resources, objects: deps.objects, table, metrics: deps.metrics })
+    deps.objects !== undefined && deps.sql !== undefined
+      ? new AsyncInvocations({ sql: deps.sql, resources: deps.resources, objects: deps.objects, table, metrics: deps.metrics })
       : undefined;
-  asyncInvocations?.start();
+  await asyncInvocations?.start();
   // DataCaptureConfig needs the object store to write to.
   const capture = deps.objects !== undefined ? new DataCaptureWriter(deps.objects, deps.logs) : undefined;
   capture?.start();
@@ -167,13 +167,19 @@ export function createRuntimeSurface(deps: RuntimeSurfaceDeps): RuntimeSurface {
   };
 
   /** No route for `name`: wait for adoption after a restart, else "not found" (or busy if it exists). */
-  const unrouted = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL, name: string, waited: boolean): void => {
+  const unrouted = async (req: IncomingMessage, res: ServerResponse, ctx: RequestContext, url: URL, name: string, waited: boolean): Promise<void> => {
     const wait = waited ? undefined : table.whenRestored(RESTORE_WAIT_MS);
     if (wait) {
       void wait.then(() => serve(req, res, ctx, url, true)).catch((err: unknown) => renderError(res, ctx, asServiceError(err)));
       return;
     }
-    if (table.restoring && deps.resources.get('endpoint', name)) {
+    if (!waited && table.missHandler) {
+      // Another replica may run the endpoint and have published its route since the last refresh.
+      const refreshed = table.missHandler(name);
+      void refreshed.then(() => serve(req, res, ctx, url, true)).catch((err: unknown) => renderError(res, ctx, asServiceError(err)));
+      return;
+    }
+    if (table.restoring && await deps.resources.get('endpoint', name)) {
       return fail(req, res, ctx, new ServiceUnavailable(`Endpoint ${name} is being restored after a restart. Try again.`));
     }
     fail(req, res, ctx, runtimeValidationError(`Endpoint ${name} of account ${ctx.accountId} not found.`));

@@ -71,6 +71,8 @@ export class RoutingTable implements RoutePublisher {
   private restore: { done: Promise<void>; finish: () => void } | undefined;
   private readonly removedListeners = new Set<(instance: InstanceRoute) => void>();
   private readonly brokenListeners = new Set<(endpoint: string, instance: InstanceRoute) => void>();
+  /** Replicas (dataplane/shared-routes.ts): fetches routes other replicas published, before a miss answers "not found". */
+  missHandler: ((name: string) => Promise<void>) | undefined;
 
   /** Endpoint names are case-insensitive, as in the resource store. */
   lookup(name: string): EndpointRoute | undefined {

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDatabase } from '../storage/sqlite/database.js';
-import { MetricStore, canonicalDimensions, datapointPercentile, rollUp } from './metric-store.js';
+import { MetricStore, canonicalDimensions, rollUp } from './metric-store.js';
 
+// The store on a real database (SQLite and PostgreSQL): test/integration/metrics/metric-store.int.test.ts.
 describe('metric store helpers', () => {
   it('canonicalises dimension sets by name', () => {
     expect(canonicalDimensions({ VariantName: 'v', EndpointName: 'e' })).toBe(canonicalDimensions({ EndpointName: 'e', VariantName: 'v' }));
@@ -26,22 +23,24 @@ describe('metric series', () => {
   function capture() {
     const rows: unknown[][] = [];
     const db = {
-      prepare: () => ({ run: (...args: unknown[]) => rows.push(args), pluck: () => ({ get: () => undefined }) }),
-      transaction: (f: () => void) => f,
+      dialect: 'sqlite',
+      get: async () => undefined,
+      run: async (_sql: string, params: unknown[]) => (rows.push(params), { changes: 1 }),
+      transaction: async (f: () => Promise<unknown>) => f(),
     };
     return { rows, store: new MetricStore(db as unknown as ConstructorParameters<typeof MetricStore>[0]) };
   }
   const key = { namespace: 'AWS/SageMaker', metric: 'ModelLatency', dimensions: { VariantName: 'v', EndpointName: 'e' } };
   const t0 = Date.UTC(2026, 0, 1, 0, 0, 10);
 
-  it('aggregates pre-resolved series into the same buckets as record()', () => {
+  it('aggregates pre-resolved series into the same buckets as record()', async () => {
     const { rows, store } = capture();
     const s = store.series(key, 'Microseconds');
     store.recordSeries(s, 5, t0);
     store.record(key, 1, 'Microseconds', t0 + 1000);
     store.recordSeries(s, 9, t0 + 2000);
     store.recordSeries(s, 2, t0 + 60_000);
-    store.flush();
+    await store.flush();
     expect(rows).toEqual([
       ['AWS/SageMaker', 'ModelLatency', canonicalDimensions(key.dimensions), t0 - 10_000, 3, 15, 1, 9, 'Microseconds', expect.any(String)],
       ['AWS/SageMaker', 'ModelLatency', canonicalDimensions(key.dimensions), t0 + 50_000, 1, 2, 2, 2, 'Microseconds', expect.any(String)],
@@ -50,63 +49,16 @@ describe('metric series', () => {
     expect(Object.values(JSON.parse(rows[0]![9] as string) as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(3);
   });
 
-  it('starts a new bucket after a flush instead of updating the flushed one', () => {
+  it('starts a new bucket after a flush instead of updating the flushed one', async () => {
     const { rows, store } = capture();
     const s = store.series(key, 'Microseconds');
     store.recordSeries(s, 4, t0);
-    store.flush();
+    await store.flush();
     store.recordSeries(s, 6, t0 + 1000);
-    store.flush();
+    await store.flush();
     expect(rows.map((r) => [r[4], r[5]])).toEqual([
       [1, 4],
       [1, 6],
     ]);
-  });
-});
-
-describe('percentiles in SQLite', () => {
-  const key = { namespace: 'Custom/P', metric: 'Latency', dimensions: { Service: 'a' } };
-  const t0 = Date.UTC(2026, 0, 1, 0, 0, 0);
-
-  it('merges distributions across flushes and minutes, and keeps them across a reopen', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'slipway-metrics-'));
-    try {
-      const file = join(dir, 'db.sqlite');
-      let db = openDatabase(file);
-      let store = new MetricStore(db);
-      // 1..1000 over two minutes and three flushes: p50 ≈ 500, p99 ≈ 990.
-      for (let v = 1; v <= 400; v++) store.record(key, v, 'Milliseconds', t0 + 1000);
-      store.flush();
-      for (let v = 401; v <= 600; v++) store.record(key, v, 'Milliseconds', t0 + 2000);
-      store.flush();
-      for (let v = 601; v <= 1000; v++) store.record(key, v, 'Milliseconds', t0 + 61_000);
-      store.stop();
-      db.close();
-      db = openDatabase(file);
-      store = new MetricStore(db);
-      const [point] = rollUp(store.buckets(key, t0, t0 + 120_000), t0, 120);
-      expect(point!.sampleCount).toBe(1000);
-      const near = (v: number | undefined, want: number) => expect(Math.abs(v! - want) / want).toBeLessThan(0.02);
-      near(datapointPercentile(point!, 50), 500);
-      near(datapointPercentile(point!, 99), 990);
-      near(datapointPercentile(point!, 90), 900);
-      expect(datapointPercentile(point!, 100)).toBe(1000);
-      // Only the first minute: 1..600.
-      const [first] = rollUp(store.buckets(key, t0, t0 + 60_000), t0, 60);
-      near(datapointPercentile(first!, 50), 300);
-      db.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('has no percentile for statistic sets, which carry no distribution', () => {
-    const db = openDatabase(':memory:');
-    const store = new MetricStore(db);
-    store.recordStatistics(key, { sampleCount: 10, sum: 100, minimum: 1, maximum: 20 }, 'None', t0);
-    const [point] = rollUp(store.buckets(key, t0, t0 + 60_000), t0, 60);
-    expect(point).toMatchObject({ sampleCount: 10, sum: 100, minimum: 1, maximum: 20 });
-    expect(datapointPercentile(point!, 50)).toBeUndefined();
-    db.close();
   });
 });

@@ -3,8 +3,9 @@
  * SQLite. Samples are aggregated in memory per (metric, dimensions, minute) and flushed every few
  * seconds, so the invocation hot path never waits on a write; a crash loses at most that window.
  */
-import type { Db } from '../storage/sqlite/database.js';
+import { forUpdate, greatest, least, type SqlDb, type SqlParam } from '../storage/sql/sql-db.js';
 import { addTo, binOf, fromJson, mergeInto, percentile, toJson, type Histogram } from './histogram.js';
+import { logger } from '../platform/logger.js';
 
 export type Dimensions = Record<string, string>;
 
@@ -80,21 +81,22 @@ export class MetricStore {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly db: Db,
+    private readonly sql: SqlDb,
     private readonly opts: { flushIntervalMs?: number; retentionDays?: number } = {},
   ) {}
 
   start(): void {
     this.timer = setInterval(() => {
-      this.flush();
-      this.prune();
+      this.flush()
+        .then(() => this.prune())
+        .catch((err: unknown) => logger.warn({ err }, 'metric flush failed'));
     }, this.opts.flushIntervalMs ?? 2_000);
     this.timer.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    this.flush();
+    await this.flush();
   }
 
   record(key: MetricKey, value: number, unit = 'None', timestampMs = Date.now(), count = 1): void {
@@ -153,46 +155,53 @@ export class MetricStore {
     return p;
   }
 
-  flush(): void {
+  async flush(): Promise<void> {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending = new Map();
     this.generation++;
-    // A bucket already stored (earlier flush of the same minute) has its distribution merged here:
-    // SQLite cannot add two JSON maps, so it is read inside the same transaction.
-    const existing = this.db.prepare('SELECT histogram FROM metric_buckets WHERE namespace = ? AND metric = ? AND dimensions = ? AND minute = ?').pluck();
-    const upsert = this.db.prepare(
-      `INSERT INTO metric_buckets (namespace, metric, dimensions, minute, sample_count, sum, minimum, maximum, unit, histogram)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (namespace, metric, dimensions, minute) DO UPDATE SET
-         sample_count = sample_count + excluded.sample_count, sum = sum + excluded.sum,
-         minimum = min(minimum, excluded.minimum), maximum = max(maximum, excluded.maximum),
-         histogram = excluded.histogram`,
-    );
-    this.db.transaction(() => {
+    // A bucket already stored (earlier flush of the same minute, or another replica's) has its
+    // distribution merged here: SQL cannot add two JSON maps, so it is read, locked and written
+    // back in the same transaction. The insert goes first: a row lock cannot cover a row that
+    // does not exist yet, and two replicas that both found none would each write only their own
+    // distribution (PostgreSQL makes the second insert wait for the first, then do nothing).
+    await this.sql.transaction(async () => {
       for (const b of batch) {
-        let h = b.histogram;
-        const stored = fromJson(existing.get(b.namespace, b.metric, b.dims, b.minute) as string | null | undefined);
-        if (stored) h = h ? (mergeInto(stored, h), stored) : stored;
-        upsert.run(b.namespace, b.metric, b.dims, b.minute, b.sampleCount, b.sum, b.minimum, b.maximum, b.unit, h ? toJson(h) : null);
+        const where = [b.namespace, b.metric, b.dims, b.minute];
+        const inserted = await this.sql.run(
+          `INSERT INTO metric_buckets (namespace, metric, dimensions, minute, sample_count, sum, minimum, maximum, unit, histogram)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (namespace, metric, dimensions, minute) DO NOTHING`,
+          [...where, b.sampleCount, b.sum, b.minimum, b.maximum, b.unit, b.histogram ? toJson(b.histogram) : null],
+        );
+        if (inserted.changes > 0) continue;
+        const row = await this.sql.get<{ histogram: string | null }>(
+          `SELECT histogram FROM metric_buckets WHERE namespace = ? AND metric = ? AND dimensions = ? AND minute = ?${forUpdate(this.sql)}`,
+          where,
+        );
+        let h = fromJson(row?.histogram);
+        if (h && b.histogram) mergeInto(h, b.histogram);
+        else h ??= b.histogram;
+        await this.sql.run(
+          `UPDATE metric_buckets SET sample_count = sample_count + ?, sum = sum + ?,
+             minimum = ${least(this.sql, 'minimum', '?')}, maximum = ${greatest(this.sql, 'maximum', '?')}, histogram = ?
+           WHERE namespace = ? AND metric = ? AND dimensions = ? AND minute = ?`,
+          [b.sampleCount, b.sum, b.minimum, b.maximum, h ? toJson(h) : null, ...where],
+        );
       }
-    })();
+    });
   }
 
-  prune(now = Date.now()): void {
+  async prune(now = Date.now()): Promise<void> {
     const days = this.opts.retentionDays ?? 15;
-    this.db.prepare('DELETE FROM metric_buckets WHERE minute < ?').run(now - days * 86_400_000);
+    await this.sql.run('DELETE FROM metric_buckets WHERE minute < ?', [now - days * 86_400_000]);
   }
 
   /** Buckets of one exact metric and dimension set with `start <= minute < end`. */
-  buckets(key: MetricKey, startMs: number, endMs: number): Bucket[] {
-    this.flush();
-    const rows = this.db
-      .prepare(
-        `SELECT minute, sample_count, sum, minimum, maximum, unit, histogram FROM metric_buckets
-         WHERE namespace = ? AND metric = ? AND dimensions = ? AND minute >= ? AND minute < ? ORDER BY minute`,
-      )
-      .all(key.namespace, key.metric, canonicalDimensions(key.dimensions), Math.floor(startMs / 60_000) * 60_000, endMs) as {
+  async buckets(key: MetricKey, startMs: number, endMs: number): Promise<Bucket[]> {
+    await this.flush();
+    const rows = (await this.sql.all(`SELECT minute, sample_count, sum, minimum, maximum, unit, histogram FROM metric_buckets
+         WHERE namespace = ? AND metric = ? AND dimensions = ? AND minute >= ? AND minute < ? ORDER BY minute`, [key.namespace, key.metric, canonicalDimensions(key.dimensions), Math.floor(startMs / 60_000) * 60_000, endMs])) as {
       minute: number;
       sample_count: number;
       sum: number;
@@ -213,14 +222,23 @@ export class MetricStore {
   }
 
   /** Distinct metrics, optionally narrowed by namespace, name and dimension filters. */
-  list(filter: { namespace?: string; metric?: string; dimensions?: { name: string; value?: string }[] }): MetricKey[] {
-    this.flush();
-    const rows = this.db
-      .prepare(
-        `SELECT DISTINCT namespace, metric, dimensions FROM metric_buckets
-         WHERE (? IS NULL OR namespace = ?) AND (? IS NULL OR metric = ?) ORDER BY namespace, metric, dimensions`,
-      )
-      .all(filter.namespace ?? null, filter.namespace ?? null, filter.metric ?? null, filter.metric ?? null) as {
+  async list(filter: { namespace?: string; metric?: string; dimensions?: { name: string; value?: string }[] }): Promise<MetricKey[]> {
+    await this.flush();
+    // Only the filters given: PostgreSQL cannot type a bare `? IS NULL` parameter.
+    const where: string[] = [];
+    const params: SqlParam[] = [];
+    if (filter.namespace !== undefined) {
+      where.push('namespace = ?');
+      params.push(filter.namespace);
+    }
+    if (filter.metric !== undefined) {
+      where.push('metric = ?');
+      params.push(filter.metric);
+    }
+    const rows = (await this.sql.all(
+      `SELECT DISTINCT namespace, metric, dimensions FROM metric_buckets${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY namespace, metric, dimensions`,
+      params,
+    )) as {
       namespace: string;
       metric: string;
       dimensions: string;

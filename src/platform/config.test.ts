@@ -55,3 +55,15 @@ describe('serverless settings', () => {
     expect(() => loadConfig({}, { SLIPWAY_SERVERLESS_COLD_START_TIMEOUT_SECONDS: 'never' })).toThrow(/SLIPWAY_SERVERLESS_COLD_START_TIMEOUT_SECONDS/);
   });
 });
+
+describe('cluster identity (SLIPWAY_CLUSTER_ID)', () => {
+  it('is the data directory with one server, the database (without credentials) for replicas, or the setting', () => {
+    expect(loadConfig({ home: '/data/a' }, {}).clusterId).toBe('/data/a');
+    const a = loadConfig({ home: '/data/a' }, { SLIPWAY_DATABASE_URL: 'postgres://alice:pw1@db.example:5433/slipway?sslmode=require' });
+    const b = loadConfig({ home: '/data/b' }, { SLIPWAY_DATABASE_URL: 'postgresql://bob:pw2@db.example:5433/slipway' });
+    expect(a.clusterId).toBe('postgres://db.example:5433/slipway');
+    expect(b.clusterId).toBe(a.clusterId);
+    expect(a.clusterId).not.toContain('pw1');
+    expect(loadConfig({ home: '/data/a' }, { SLIPWAY_DATABASE_URL: 'postgres://db/x', SLIPWAY_CLUSTER_ID: 'prod' }).clusterId).toBe('prod');
+  });
+});

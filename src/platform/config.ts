@@ -58,6 +58,14 @@ export interface SlipwayConfig {
   multiModelMaxModels: number;
   /** SLIPWAY_ADVERTISE_URL: Slipway as cluster nodes reach it (stagers fetch and send data there); required for SLIPWAY_RUNTIME=swarm. */
   advertiseUrl?: string;
+  /** SLIPWAY_DATABASE_URL (postgres://…): metadata in PostgreSQL, shared by replicas; SQLite at dbPath otherwise. */
+  databaseUrl?: string;
+  /**
+   * SLIPWAY_CLUSTER_ID: whose containers and networks these are (their owner label). Replicas on one
+   * database share it, so a replica taking over a resource adopts the containers another started.
+   * Default: derived from the database URL's host, port and database; the data directory without one.
+   */
+  clusterId: string;
 }
 
 export interface AuthConfig {
@@ -100,6 +108,8 @@ export interface ConfigInput {
   objectStore?: ObjectStoreSettings;
   /** Replaces SLIPWAY_ADVERTISE_URL (tests). */
   advertiseUrl?: string;
+  /** Replaces SLIPWAY_DATABASE_URL (tests). */
+  databaseUrl?: string;
 }
 
 export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): SlipwayConfig {
@@ -132,6 +142,8 @@ export function loadConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     localPaths: input.localPaths ?? { read: splitPathList(env.SLIPWAY_LOCAL_PATHS), write: splitPathList(env.SLIPWAY_LOCAL_OUTPUT_PATHS) },
     dataLimits: dataLimitsFromEnv(env),
     ...((input.advertiseUrl ?? env.SLIPWAY_ADVERTISE_URL) ? { advertiseUrl: input.advertiseUrl ?? env.SLIPWAY_ADVERTISE_URL } : {}),
+    ...databaseUrlOf(input.databaseUrl ?? env.SLIPWAY_DATABASE_URL),
+    clusterId: clusterIdOf(env.SLIPWAY_CLUSTER_ID, input.databaseUrl ?? env.SLIPWAY_DATABASE_URL, home),
     strictRoles: input.strictRoles ?? ['1', 'true', 'on'].includes((env.SLIPWAY_STRICT_ROLES ?? '').toLowerCase()),
     registry: registrySettings(env),
     objectStore: input.objectStore ?? objectStoreSettings(env),
@@ -193,4 +205,22 @@ function positiveSeconds(value: string | undefined, fallback: number, name: stri
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new Error(`${name} must be a number of seconds between 0 and 3600, got '${value}'`);
   return n;
+}
+
+/** Credentials and options never enter the identity: replicas may log in differently. */
+function clusterIdOf(explicit: string | undefined, databaseUrl: string | undefined, home: string): string {
+  if (explicit) return explicit;
+  if (!databaseUrl) return home;
+  try {
+    const u = new URL(databaseUrl);
+    return `postgres://${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return databaseUrl;
+  }
+}
+
+function databaseUrlOf(url: string | undefined): { databaseUrl?: string } {
+  if (url === undefined || url === '') return {};
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`SLIPWAY_DATABASE_URL must be a postgres:// or postgresql:// URL (got ${url.split('@').pop()})`);
+  return { databaseUrl: url };
 }

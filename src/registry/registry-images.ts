@@ -14,11 +14,11 @@
  */
 import { RuntimeError, type ContainerRuntime, type ResolvedImage } from '../runtime/container-runtime.js';
 import type { LoginTokens } from '../resources/ecr-login-token.js';
-import type { SqliteEcrStore } from '../storage/ecr-store.js';
+import type { SqlEcrStore } from '../storage/ecr-store.js';
 import { isSlipwayRegistryHost, parseImageName } from './image-name.js';
 
 export interface RegistryImagesOptions {
-  store: SqliteEcrStore;
+  store: SqlEcrStore;
   tokens: LoginTokens;
   /** Slipway's port once it listens (the engine pulls from 127.0.0.1:<port>). */
   port: () => number | undefined;
@@ -59,9 +59,9 @@ export function withRegistryImages(engine: ContainerRuntime, opts: RegistryImage
     const address = opts.pullAddress ?? '127.0.0.1';
     const ours = name?.host !== undefined && (isSlipwayRegistryHost(name.host, port) || (port !== undefined && name.host === `${address}:${port}`));
     if (!name || !ours) return engine.resolveImage(ref);
-    const repo = opts.store.getRepository(name.repository);
-    const digest = repo ? (name.digest ?? opts.store.tagDigest(name.repository, name.tag ?? 'latest')) : undefined;
-    const image = digest !== undefined ? opts.store.getImage(name.repository, digest) : undefined;
+    const repo = await opts.store.getRepository(name.repository);
+    const digest = repo ? (name.digest ?? (await opts.store.tagDigest(name.repository, name.tag ?? 'latest'))) : undefined;
+    const image = digest !== undefined ? await opts.store.getImage(name.repository, digest) : undefined;
     if (!image || port === undefined) return engine.resolveImage(ref);
 
     const id = configDigest(image.manifest);

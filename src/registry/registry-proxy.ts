@@ -23,7 +23,7 @@ import { readBody } from '../protocol/read-body.js';
 import type { Surface, SurfaceHandler } from '../protocol/surface.js';
 import type { LoginTokens } from '../resources/ecr-login-token.js';
 import { tagMayMove } from '../resources/ecr-repository.js';
-import { TagImmutableError, type RepositoryRecord, type SqliteEcrStore } from '../storage/ecr-store.js';
+import { TagImmutableError, type RepositoryRecord, type SqlEcrStore } from '../storage/ecr-store.js';
 import { manifestFacts } from './manifest-facts.js';
 import { checkRegistryAuth } from './registry-auth.js';
 import { DIGEST, TAG, parseRegistryPath } from './registry-path.js';
@@ -37,7 +37,7 @@ const MAX_PAGE = 1000;
 
 export interface RegistryProxyDeps {
   accountId: string;
-  store: SqliteEcrStore;
+  store: SqlEcrStore;
   tokens: LoginTokens;
   /** The managed registry; undefined when SLIPWAY_REGISTRY=off. */
   registry: RegistryProcess | undefined;
@@ -103,7 +103,7 @@ export function createRegistrySurface(deps: RegistryProxyDeps): Surface {
     const immutable = (t: string) =>
       ociError('TAG_INVALID', `The image tag '${t}' already exists in the '${repo.name}' repository and cannot be overwritten because the repository is immutable.`);
     if (tag !== undefined) {
-      const current = deps.store.tagDigest(repo.name, tag);
+      const current = await deps.store.tagDigest(repo.name, tag);
       if (current !== undefined && current !== digest && !tagMayMove(repo.settings, tag)) throw immutable(tag);
     }
     const up = await upstream();
@@ -112,12 +112,12 @@ export function createRegistrySurface(deps: RegistryProxyDeps): Surface {
     if (response.statusCode === 201) {
       const stored = String(response.headers['docker-content-digest'] ?? digest);
       let size = facts.sizeBytes;
-      if (facts.isIndex) size = Math.max(0, ...facts.children.map((c) => deps.store.getImage(repo.name, c)?.sizeBytes ?? 0));
+      if (facts.isIndex) size = Math.max(0, ...(await Promise.all(facts.children.map(async (c) => (await deps.store.getImage(repo.name, c))?.sizeBytes ?? 0))));
       try {
-        deps.store.recordPush(
+        await deps.store.recordPush(
           { repository: repo.name, digest: stored, mediaType: facts.mediaType, ...(facts.artifactMediaType ? { artifactMediaType: facts.artifactMediaType } : {}), sizeBytes: size, manifest: body, pushedAt: now() },
           tag,
-          (t) => tagMayMove(deps.store.getRepository(repo.name)?.settings ?? repo.settings, t),
+          async (t) => tagMayMove((await deps.store.getRepository(repo.name))?.settings ?? repo.settings, t),
         );
       } catch (err) {
         // Another push moved the tag between the check above and now: the registry keeps an
@@ -131,11 +131,11 @@ export function createRegistrySurface(deps: RegistryProxyDeps): Surface {
   };
 
   const getManifest = async (req: IncomingMessage, res: ServerResponse, repo: RepositoryRecord, reference: string) => {
-    const digest = DIGEST.test(reference) ? reference : deps.store.tagDigest(repo.name, reference);
-    if (digest === undefined || !deps.store.getImage(repo.name, digest)) throw manifestUnknown();
+    const digest = DIGEST.test(reference) ? reference : await deps.store.tagDigest(repo.name, reference);
+    if (digest === undefined || !await deps.store.getImage(repo.name, digest)) throw manifestUnknown();
     const up = await upstream();
     const response = await up.send(req.method ?? 'GET', `/v2/${repo.name}/manifests/${digest}`, forwardedHeaders(req.headers), undefined);
-    if (response.statusCode === 200 && req.method === 'GET') deps.store.markPulled(repo.name, digest, now());
+    if (response.statusCode === 200 && req.method === 'GET') await deps.store.markPulled(repo.name, digest, now());
     Upstream.relay(response, res);
   };
 
@@ -149,15 +149,15 @@ export function createRegistrySurface(deps: RegistryProxyDeps): Surface {
       if (route.kind === 'base') return json(res, ctx, 200, {}, {}, head);
       if (route.kind === 'catalog') {
         const { n, last } = pageParams(url);
-        const names = deps.store.listRepositories({ after: last, limit: n }).map((r) => r.name);
+        const names = (await deps.store.listRepositories({ after: last, limit: n })).map((r) => r.name);
         return json(res, ctx, 200, { repositories: names }, nextLink('/v2/_catalog', n, names), head);
       }
-      const repo = deps.store.getRepository(route.name);
+      const repo = await deps.store.getRepository(route.name);
       if (!repo) throw nameUnknown(route.name);
       switch (route.kind) {
         case 'tags': {
           const { n, last } = pageParams(url);
-          const tags = deps.store.listTags(repo.name, { after: last, limit: n });
+          const tags = await deps.store.listTags(repo.name, { after: last, limit: n });
           return json(res, ctx, 200, { name: repo.name, tags }, nextLink(`/v2/${repo.name}/tags/list`, n, tags), head);
         }
         case 'manifest':
@@ -170,7 +170,7 @@ export function createRegistrySurface(deps: RegistryProxyDeps): Surface {
         case 'upload': {
           // A cross-repository mount from a repository ECR does not have becomes a plain upload.
           const from = url.searchParams.get('from');
-          if (req.method === 'POST' && from !== null && !deps.store.getRepository(from)) {
+          if (req.method === 'POST' && from !== null && !await deps.store.getRepository(from)) {
             url.searchParams.delete('from');
             url.searchParams.delete('mount');
           }

@@ -177,9 +177,9 @@ export function bestChild(summaries: readonly TrainingJobSummaryDoc[], objective
  * `create` throws the ServiceError CreateTrainingJob would answer when it refuses the request.
  */
 export interface TrainingJobLauncher {
-  create(ctx: { region: string; accountId: string }, input: Record<string, unknown>, tuningJobArn: string): void;
+  create(ctx: { region: string; accountId: string }, input: Record<string, unknown>, tuningJobArn: string): Promise<void>;
   /** Requests the stop of an InProgress job; a job that already ended is left as it is. */
-  stop(name: string): void;
+  stop(name: string): Promise<void>;
 }
 
 /**

@@ -23,7 +23,7 @@ import { validateLogsInput } from '../services/logs/validation.js';
 import { createRuntimeSurface, invocationTimeoutMs } from '../dataplane/index.js';
 import { RoutingTable } from '../dataplane/routing-table.js';
 import { openObjectStore } from '../storage/open-object-store.js';
-import { SqliteMetadataStore } from '../storage/metadata-store.js';
+import { openMetadata } from '../storage/open-metadata.js';
 import { LogRetention } from '../storage/log-retention.js';
 import { LocalPaths } from '../storage/local-paths.js';
 import { loadConfig, type ConfigInput, type SlipwayConfig } from '../platform/config.js';
@@ -43,9 +43,10 @@ import { IAM_XMLNS, iamOperations, validateIamInput } from '../services/iam/inde
 import { ensureDefaultRole } from '../services/iam/default-role.js';
 import { createEcrRegistry } from './ecr-registry.js';
 import { AUTOSCALING_TARGET_PREFIX, autoscalingOperations, validateAutoscalingInput } from '../services/application-autoscaling/index.js';
-import { SqliteAutoscalingStore } from '../storage/autoscaling-store.js';
+import { SqlAutoscalingStore } from '../storage/autoscaling-store.js';
 import { AutoscalingController } from '../controllers/autoscaling/autoscaling-controller.js';
 import { createMetricReader } from '../controllers/autoscaling/metric-reader.js';
+import { createReplication } from './replicas.js';
 
 export interface SlipwayServer {
   url: string;
@@ -62,22 +63,23 @@ export interface StartOptions extends ConfigInput {
 export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServer> {
   const config = loadConfig(opts);
   const startedAt = Date.now();
-  const metadata = new SqliteMetadataStore(config.dbPath);
-  const { db, resources, tags, logs, iam } = metadata;
-  ensureDefaultRole({ iam });
-  const objectStore = await openObjectStore(db, config.objectsDir, config.objectStore).catch((err: unknown) => {
-    metadata.close();
+  const opened = await openMetadata({ dbPath: config.dbPath, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
+  const { metadata } = opened;
+  const { sql, resources, tags, logs, iam } = metadata;
+  await ensureDefaultRole({ iam });
+  const objectStore = await openObjectStore(metadata.sql, config.objectsDir, config.objectStore).catch(async (err: unknown) => {
+    await opened.close();
     throw err;
   });
   const { objects } = objectStore;
   const localPaths = LocalPaths.from(config.localPaths);
   // ECR and its registry; the runtime resolves images pushed there (src/registry).
-  const ecr = createEcrRegistry({ config, db, tags });
+  const ecr = createEcrRegistry({ config, sql, tags });
   const runtime = ecr.wrapRuntime(opts.runtime ?? createRuntime(process.env, { networkPool: config.containers.networkPool, gpuDevices: config.containers.gpus.devices }));
-  const metricStore = new MetricStore(db, { retentionDays: config.metricsRetentionDays });
+  const metricStore = new MetricStore(sql, { retentionDays: config.metricsRetentionDays });
   metricStore.start();
   const metrics = new Metrics(metricStore);
-  const logRetention = new LogRetention(db, { maxBytes: config.logsMaxBytes });
+  const logRetention = new LogRetention(sql, { maxBytes: config.logsMaxBytes });
   logRetention.start();
 
   // Controllers and queue refer to each other: the queue calls reconcilers by key prefix.
@@ -85,12 +87,14 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const queue = new WorkQueue(reconcilers);
   // The endpoint controller publishes healthy instances here; the data plane routes by it.
   const routes = new RoutingTable();
+  // Replicas on one PostgreSQL: reconciles run under leases, routes are shared (server/replicas.ts).
+  const replication = config.databaseUrl ? createReplication(sql, queue, routes) : undefined;
   // Cluster engines stage data on their nodes through short-lived URLs (controllers/staging).
   const staging = config.advertiseUrl ? new StagingSessions(config.advertiseUrl) : undefined;
-  const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, localPaths, runtime, queue, metrics, routes, ...(staging ? { staging } : {}) };
+  const controllerDeps: Omit<ControllerDeps, 'admission'> = { config, resources, logs, objects, localPaths, runtime, queue, metrics, routes: replication?.routes ?? routes, ...(staging ? { staging } : {}) };
   const controllers: Controller[] = createControllers(controllerDeps);
   // Application Auto Scaling: its driver is one more reconciler on the same queue (controllers/autoscaling).
-  const autoscaling = new SqliteAutoscalingStore(db);
+  const autoscaling = new SqlAutoscalingStore(sql);
   controllers.push(
     new AutoscalingController({ store: autoscaling, resources, queue, metrics: createMetricReader(metrics, metricStore), intervalSeconds: config.autoscalingIntervalSeconds }),
   );
@@ -104,7 +108,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   for (const c of controllers) reconcilers[c.kind] = c.reconcile;
 
   // Multi-model endpoints: the data plane loads TargetModels through the serving side's model cache.
-  const dataplane = createRuntimeSurface({ ...deps, routes, runtime, metrics, db, modelLoader: MultiModelLoader.forServer(controllerDeps) });
+  const dataplane = await createRuntimeSurface({ ...deps, routes, runtime, metrics, sql, modelLoader: MultiModelLoader.forServer(controllerDeps) });
   const router = createRouter({
     slipway: createSlipwayRoutes({
       runtime,
@@ -173,10 +177,10 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   } catch (err) {
     guard.stop();
     await ecr.close();
-    metricStore.stop();
+    await metricStore.stop();
     logRetention.stop();
     await queue.stop();
-    metadata.close();
+    await opened.close();
     objectStore.close();
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new Error(`port ${config.port} on ${config.host} is already in use (is Slipway already running?); choose another with --port or SLIPWAY_PORT`);
@@ -188,6 +192,7 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
   const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
   ecr.listening(port, router);
 
+  replication?.start(controllers);
   for (const c of controllers) {
     await c.resume().catch((err: unknown) => logger.error({ err, controller: c.kind }, 'controller failed to resume'));
   }
@@ -209,12 +214,13 @@ export async function startSlipway(opts: StartOptions = {}): Promise<SlipwayServ
       await ecr.close();
       await dataplane.stop();
       await queue.stop();
+      await replication?.stop();
       for (const c of controllers) await c.stop().catch(() => undefined);
       staging?.stop();
-      metricStore.stop();
+      await metricStore.stop();
       logRetention.stop();
-      metadata.close();
       objectStore.close();
+      await opened.close();
     },
   };
 }

@@ -14,8 +14,8 @@ import type { Surface, SurfaceHandler } from '../protocol/surface.js';
 import { ECR_TARGET_PREFIX, ecrOperations } from '../services/ecr/index.js';
 import { LoginTokens } from '../resources/ecr-login-token.js';
 import { validateEcrInput } from '../services/ecr/validation.js';
-import { SqliteEcrStore } from '../storage/ecr-store.js';
-import type { Db } from '../storage/sqlite/database.js';
+import { SqlEcrStore } from '../storage/ecr-store.js';
+import type { SqlDb } from '../storage/sql/sql-db.js';
 import type { TagStore } from '../storage/tag-store.js';
 import { isValidName } from '../registry/registry-path.js';
 import { pullAddress } from '../registry/image-name.js';
@@ -41,9 +41,9 @@ export interface EcrRegistry {
   close(): Promise<void>;
 }
 
-export function createEcrRegistry(deps: { config: SlipwayConfig; db: Db; tags: TagStore }): EcrRegistry {
+export function createEcrRegistry(deps: { config: SlipwayConfig; sql: SqlDb; tags: TagStore }): EcrRegistry {
   const { config } = deps;
-  const store = new SqliteEcrStore(deps.db);
+  const store = new SqlEcrStore(deps.sql);
   const tokens = new LoginTokens(config.auth?.credentials);
   const dir = join(config.home, 'registry');
   const proc = config.registry.enabled ? new RegistryProcess({ binary: config.registry.binary, dir, log: logger }) : undefined;

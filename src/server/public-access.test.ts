@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { S3Backend } from '../storage/s3-backend.js';
-import { SqliteMetadataStore } from '../storage/metadata-store.js';
+import { SqlMetadataStore } from '../storage/metadata-store.js';
 import { createPublicAccess, PUBLIC_INVOKE_TAG } from './public-access.js';
 
 const ARN = 'arn:aws:sagemaker:us-east-1:000000000000:endpoint/demo';
@@ -9,13 +9,13 @@ const req = (method: string, url: string) => ({ method, url, headers: { host: '1
 const path = (p: string) => new URL(p, 'http://localhost');
 
 describe('public invoke gating', () => {
-  let meta: SqliteMetadataStore;
+  let meta: SqlMetadataStore;
   // The S3 side is not asked for runtime requests.
   const objects = {} as S3Backend;
 
-  beforeEach(() => {
-    meta = new SqliteMetadataStore(':memory:');
-    meta.resources.create({ kind: 'endpoint', name: 'demo', arn: ARN, status: 'InService', creationTime: 0, lastModifiedTime: 0, doc: {} as never, internal: {} as never }); // only existence matters here
+  beforeEach(async () => {
+    meta = SqlMetadataStore.openSqlite(':memory:');
+    await meta.resources.create({ kind: 'endpoint', name: 'demo', arn: ARN, status: 'InService', creationTime: 0, lastModifiedTime: 0, doc: {} as never, internal: {} as never }); // only existence matters here
   });
   afterEach(() => meta.close());
 
@@ -24,7 +24,7 @@ describe('public invoke gating', () => {
 
   it('needs both the operator listing the endpoint and the tag', async () => {
     expect(await allows(['demo'])).toBe(false);
-    meta.tags.put(ARN, [{ Key: PUBLIC_INVOKE_TAG, Value: 'true' }]);
+    await meta.tags.put(ARN, [{ Key: PUBLIC_INVOKE_TAG, Value: 'true' }]);
     expect(await allows(['demo'])).toBe(true);
     expect(await allows(['*'])).toBe(true);
     expect(await allows([])).toBe(false);
@@ -32,9 +32,9 @@ describe('public invoke gating', () => {
   });
 
   it('takes only the value true, and only invocations by POST', async () => {
-    meta.tags.put(ARN, [{ Key: PUBLIC_INVOKE_TAG, Value: 'yes' }]);
+    await meta.tags.put(ARN, [{ Key: PUBLIC_INVOKE_TAG, Value: 'yes' }]);
     expect(await allows(['*'])).toBe(false);
-    meta.tags.put(ARN, [{ Key: PUBLIC_INVOKE_TAG, Value: 'TRUE' }]);
+    await meta.tags.put(ARN, [{ Key: PUBLIC_INVOKE_TAG, Value: 'TRUE' }]);
     expect(await allows(['*'])).toBe(true);
     expect(await allows(['*'], 'POST', '/endpoints/demo/invocations-response-stream')).toBe(true);
     expect(await allows(['*'], 'POST', '/endpoints/demo/async-invocations')).toBe(false);

@@ -72,7 +72,7 @@ async function s3Allows(deps: PublicAccessDeps, req: IncomingMessage): Promise<b
   return (await deps.objects.statObject(bucket, key).catch(() => undefined)) !== undefined || mayList();
 }
 
-function runtimeAllows(deps: PublicAccessDeps, req: IncomingMessage, url: URL): boolean {
+async function runtimeAllows(deps: PublicAccessDeps, req: IncomingMessage, url: URL): Promise<boolean> {
   if (req.method !== 'POST' || deps.publicInvoke.length === 0) return false;
   const m = INVOKE_PATH.exec(url.pathname);
   if (!m) return false;
@@ -83,9 +83,9 @@ function runtimeAllows(deps: PublicAccessDeps, req: IncomingMessage, url: URL): 
     return false;
   }
   if (!deps.publicInvoke.includes('*') && !deps.publicInvoke.includes(name)) return false;
-  const endpoint = deps.resources.get('endpoint', name);
+  const endpoint = await deps.resources.get('endpoint', name);
   if (!endpoint) return false;
-  return deps.tags.list(endpoint.arn).some((t) => t.Key === PUBLIC_INVOKE_TAG && t.Value.trim().toLowerCase() === 'true');
+  return (await deps.tags.list(endpoint.arn)).some((t) => t.Key === PUBLIC_INVOKE_TAG && t.Value.trim().toLowerCase() === 'true');
 }
 
 export function createPublicAccess(deps: PublicAccessDeps): PublicAccess {

@@ -4,7 +4,7 @@
  * are kept per target up to a bound, oldest first out, and outlive a deregistered target as in AWS
  * (DescribeScalingActivities still lists them).
  */
-import type { Db } from './sqlite/database.js';
+import type { SqlDb, SqlParam } from './sql/sql-db.js';
 import type { ActivityStatus, ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord } from '../resources/scalable-target.js';
 
 /** Activities kept per target; older ones are dropped when a new one is recorded. */
@@ -80,114 +80,105 @@ const toActivity = (r: ActivityRow): ScalingActivityRecord & { seq: number } => 
   desired: r.desired,
 });
 
-export class SqliteAutoscalingStore {
-  constructor(private readonly db: Db) {}
+export class SqlAutoscalingStore {
+  constructor(private readonly sql: SqlDb) {}
 
-  getTarget(resourceId: string): ScalableTargetRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM autoscaling_targets WHERE resource_id = ?').get(resourceId) as TargetRow | undefined;
+  async getTarget(resourceId: string): Promise<ScalableTargetRecord | undefined> {
+    const r = (await this.sql.get('SELECT * FROM autoscaling_targets WHERE resource_id = ?', [resourceId])) as TargetRow | undefined;
     return r ? toTarget(r) : undefined;
   }
 
-  listTargets(): ScalableTargetRecord[] {
-    return (this.db.prepare('SELECT * FROM autoscaling_targets ORDER BY resource_id').all() as TargetRow[]).map(toTarget);
+  async listTargets(): Promise<ScalableTargetRecord[]> {
+    return ((await this.sql.all('SELECT * FROM autoscaling_targets ORDER BY resource_id')) as TargetRow[]).map(toTarget);
   }
 
-  getTargetByArn(arn: string): ScalableTargetRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM autoscaling_targets WHERE arn = ?').get(arn) as TargetRow | undefined;
+  async getTargetByArn(arn: string): Promise<ScalableTargetRecord | undefined> {
+    const r = (await this.sql.get('SELECT * FROM autoscaling_targets WHERE arn = ?', [arn])) as TargetRow | undefined;
     return r ? toTarget(r) : undefined;
   }
 
   /** Inserts or replaces the target's settings and tags; cooldown times and policies stay. */
-  putTarget(t: ScalableTargetRecord): void {
-    this.db
-      .prepare(
-        `INSERT INTO autoscaling_targets (resource_id, min_capacity, max_capacity, role_arn, suspended, arn, created_at, tags)
+  async putTarget(t: ScalableTargetRecord): Promise<void> {
+    await this.sql.run(`INSERT INTO autoscaling_targets (resource_id, min_capacity, max_capacity, role_arn, suspended, arn, created_at, tags)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (resource_id) DO UPDATE SET min_capacity = excluded.min_capacity, max_capacity = excluded.max_capacity,
-           role_arn = excluded.role_arn, suspended = excluded.suspended, tags = excluded.tags`,
-      )
-      .run(t.resourceId, t.minCapacity, t.maxCapacity, t.roleArn, JSON.stringify(t.suspended), t.arn, t.createdAt, JSON.stringify(t.tags));
+           role_arn = excluded.role_arn, suspended = excluded.suspended, tags = excluded.tags`, [t.resourceId, t.minCapacity, t.maxCapacity, t.roleArn, JSON.stringify(t.suspended), t.arn, t.createdAt, JSON.stringify(t.tags)]);
   }
 
-  setTags(resourceId: string, tags: Record<string, string>): void {
-    this.db.prepare('UPDATE autoscaling_targets SET tags = ? WHERE resource_id = ?').run(JSON.stringify(tags), resourceId);
+  async setTags(resourceId: string, tags: Record<string, string>): Promise<void> {
+    await this.sql.run('UPDATE autoscaling_targets SET tags = ? WHERE resource_id = ?', [JSON.stringify(tags), resourceId]);
   }
 
   /** Removes the target and its policies; false when there was none. */
-  deleteTarget(resourceId: string): boolean {
-    return this.db.prepare('DELETE FROM autoscaling_targets WHERE resource_id = ?').run(resourceId).changes > 0;
+  async deleteTarget(resourceId: string): Promise<boolean> {
+    return (await this.sql.run('DELETE FROM autoscaling_targets WHERE resource_id = ?', [resourceId])).changes > 0;
   }
 
-  markScaled(resourceId: string, direction: 'out' | 'in', at: number): void {
+  async markScaled(resourceId: string, direction: 'out' | 'in', at: number): Promise<void> {
     const column = direction === 'out' ? 'last_scale_out_at' : 'last_scale_in_at';
-    this.db.prepare(`UPDATE autoscaling_targets SET ${column} = ? WHERE resource_id = ?`).run(at, resourceId);
+    await this.sql.run(`UPDATE autoscaling_targets SET ${column} = ? WHERE resource_id = ?`, [at, resourceId]);
   }
 
-  putPolicy(p: ScalingPolicyRecord): void {
-    this.db
-      .prepare(
-        `INSERT INTO autoscaling_policies (resource_id, name, arn, config, alarms, created_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (resource_id, name) DO UPDATE SET config = excluded.config`,
-      )
-      .run(p.resourceId, p.name, p.arn, JSON.stringify(p.config), JSON.stringify(p.alarms), p.createdAt);
+  async putPolicy(p: ScalingPolicyRecord): Promise<void> {
+    await this.sql.run(`INSERT INTO autoscaling_policies (resource_id, name, arn, config, alarms, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (resource_id, name) DO UPDATE SET config = excluded.config`, [p.resourceId, p.name, p.arn, JSON.stringify(p.config), JSON.stringify(p.alarms), p.createdAt]);
   }
 
-  getPolicy(resourceId: string, name: string): ScalingPolicyRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM autoscaling_policies WHERE resource_id = ? AND name = ?').get(resourceId, name) as PolicyRow | undefined;
+  async getPolicy(resourceId: string, name: string): Promise<ScalingPolicyRecord | undefined> {
+    const r = (await this.sql.get('SELECT * FROM autoscaling_policies WHERE resource_id = ? AND name = ?', [resourceId, name])) as PolicyRow | undefined;
     return r ? toPolicy(r) : undefined;
   }
 
-  listPolicies(resourceId?: string): ScalingPolicyRecord[] {
+  async listPolicies(resourceId?: string): Promise<ScalingPolicyRecord[]> {
     const rows = (
       resourceId === undefined
-        ? this.db.prepare('SELECT * FROM autoscaling_policies ORDER BY resource_id, name').all()
-        : this.db.prepare('SELECT * FROM autoscaling_policies WHERE resource_id = ? ORDER BY name').all(resourceId)
+        ? (await this.sql.all('SELECT * FROM autoscaling_policies ORDER BY resource_id, name'))
+        : (await this.sql.all('SELECT * FROM autoscaling_policies WHERE resource_id = ? ORDER BY name', [resourceId]))
     ) as PolicyRow[];
     return rows.map(toPolicy);
   }
 
-  deletePolicy(resourceId: string, name: string): boolean {
-    return this.db.prepare('DELETE FROM autoscaling_policies WHERE resource_id = ? AND name = ?').run(resourceId, name).changes > 0;
+  async deletePolicy(resourceId: string, name: string): Promise<boolean> {
+    return (await this.sql.run('DELETE FROM autoscaling_policies WHERE resource_id = ? AND name = ?', [resourceId, name])).changes > 0;
   }
 
-  addActivity(a: ScalingActivityRecord): void {
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO autoscaling_activities (id, resource_id, description, cause, start_time, end_time, status, status_message, desired)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(a.id, a.resourceId, a.description, a.cause, a.startTime, a.endTime ?? null, a.status, a.statusMessage ?? null, a.desired);
-      this.db
-        .prepare(
-          `DELETE FROM autoscaling_activities WHERE resource_id = ? AND seq NOT IN
-             (SELECT seq FROM autoscaling_activities WHERE resource_id = ? ORDER BY seq DESC LIMIT ?)`,
-        )
-        .run(a.resourceId, a.resourceId, ACTIVITIES_PER_TARGET);
-    })();
+  async addActivity(a: ScalingActivityRecord): Promise<void> {
+    await this.sql.transaction(async () => {
+      await this.sql.run(`INSERT INTO autoscaling_activities (id, resource_id, description, cause, start_time, end_time, status, status_message, desired)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [a.id, a.resourceId, a.description, a.cause, a.startTime, a.endTime ?? null, a.status, a.statusMessage ?? null, a.desired]);
+      await this.sql.run(`DELETE FROM autoscaling_activities WHERE resource_id = ? AND seq NOT IN
+             (SELECT seq FROM autoscaling_activities WHERE resource_id = ? ORDER BY seq DESC LIMIT ?)`, [a.resourceId, a.resourceId, ACTIVITIES_PER_TARGET]);
+    });
   }
 
-  finishActivity(id: string, status: ActivityStatus, endTime: number, statusMessage?: string): void {
-    this.db
-      .prepare('UPDATE autoscaling_activities SET status = ?, end_time = ?, status_message = COALESCE(?, status_message) WHERE id = ?')
-      .run(status, endTime, statusMessage ?? null, id);
+  async finishActivity(id: string, status: ActivityStatus, endTime: number, statusMessage?: string): Promise<void> {
+    await this.sql.run('UPDATE autoscaling_activities SET status = ?, end_time = ?, status_message = COALESCE(?, status_message) WHERE id = ?', [status, endTime, statusMessage ?? null, id]);
   }
 
   /** Activities newest first; `resourceId` narrows to one target. */
-  listActivities(resourceId: string | undefined, q: { beforeSeq?: number; limit: number }): (ScalingActivityRecord & { seq: number })[] {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM autoscaling_activities WHERE (? IS NULL OR resource_id = ?) AND (? IS NULL OR seq < ?)
-         ORDER BY seq DESC LIMIT ?`,
-      )
-      .all(resourceId ?? null, resourceId ?? null, q.beforeSeq ?? null, q.beforeSeq ?? null, q.limit) as ActivityRow[];
+  async listActivities(resourceId: string | undefined, q: { beforeSeq?: number; limit: number }): Promise<(ScalingActivityRecord & { seq: number })[]> {
+    // Only the filters given: PostgreSQL cannot type a bare `? IS NULL` parameter.
+    const where: string[] = [];
+    const params: SqlParam[] = [];
+    if (resourceId !== undefined) {
+      where.push('resource_id = ?');
+      params.push(resourceId);
+    }
+    if (q.beforeSeq !== undefined) {
+      where.push('seq < ?');
+      params.push(q.beforeSeq);
+    }
+    const rows = (await this.sql.all(
+      `SELECT * FROM autoscaling_activities${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`,
+      [...params, q.limit],
+    )) as ActivityRow[];
     return rows.map(toActivity);
   }
 
   /** Activities still in progress for a target (the driver settles them). */
-  openActivities(resourceId: string): ScalingActivityRecord[] {
+  async openActivities(resourceId: string): Promise<ScalingActivityRecord[]> {
     return (
-      this.db.prepare("SELECT * FROM autoscaling_activities WHERE resource_id = ? AND status IN ('Pending', 'InProgress') ORDER BY seq").all(resourceId) as ActivityRow[]
+      (await this.sql.all("SELECT * FROM autoscaling_activities WHERE resource_id = ? AND status IN ('Pending', 'InProgress') ORDER BY seq", [resourceId])) as ActivityRow[]
     ).map(toActivity);
   }
 }

@@ -2,7 +2,7 @@
  * @module storage/iam-store — IAM roles, their inline policies and their attached managed
  * policies (services/iam), in the metadata database so they survive restarts.
  */
-import type { Db } from './sqlite/database.js';
+import { forUpdate, isUniqueViolation, type SqlDb } from './sql/sql-db.js';
 import type { Tag } from '../resources/tag.js';
 
 export interface RoleRecord {
@@ -24,30 +24,29 @@ export class RoleExistsError extends Error {}
 
 /**
  * Roles by name, unique regardless of case (IAM: "Role names are not distinguished by case").
- * Every method is one statement or one transaction, so a caller's check-then-write on the
- * synchronous driver is atomic. Methods taking a role name return undefined / false when the
+ * Every method is one statement or one transaction. Methods taking a role name return undefined / false when the
  * role does not exist.
  */
 export interface IamStore {
   /** Throws RoleExistsError when the name is taken. */
-  createRole(role: RoleRecord): void;
-  getRole(name: string): RoleRecord | undefined;
+  createRole(role: RoleRecord): Promise<void>;
+  getRole(name: string): Promise<RoleRecord | undefined>;
   /** Every role, ordered by name (case-insensitive). */
-  listRoles(): RoleRecord[];
-  countRoles(): number;
+  listRoles(): Promise<RoleRecord[]>;
+  countRoles(): Promise<number>;
   /** Read-modify-write of one role in a transaction; the stored result. */
-  updateRole(name: string, mutate: (r: RoleRecord) => void): RoleRecord | undefined;
+  updateRole(name: string, mutate: (r: RoleRecord) => void): Promise<RoleRecord | undefined>;
   /** Deletes the role with its policies (callers check for DeleteConflict first). */
-  deleteRole(name: string): boolean;
-  putRolePolicy(role: string, policy: string, document: string): boolean;
-  getRolePolicy(role: string, policy: string): string | undefined;
-  deleteRolePolicy(role: string, policy: string): boolean;
+  deleteRole(name: string): Promise<boolean>;
+  putRolePolicy(role: string, policy: string, document: string): Promise<boolean>;
+  getRolePolicy(role: string, policy: string): Promise<string | undefined>;
+  deleteRolePolicy(role: string, policy: string): Promise<boolean>;
   /** Inline policies of the role, ordered by name. */
-  rolePolicies(role: string): { name: string; document: string }[];
-  attachRolePolicy(role: string, policyArn: string): boolean;
-  detachRolePolicy(role: string, policyArn: string): boolean;
+  rolePolicies(role: string): Promise<{ name: string; document: string }[]>;
+  attachRolePolicy(role: string, policyArn: string): Promise<boolean>;
+  detachRolePolicy(role: string, policyArn: string): Promise<boolean>;
   /** ARNs of the managed policies attached to the role, ordered. */
-  attachedRolePolicies(role: string): string[];
+  attachedRolePolicies(role: string): Promise<string[]>;
 }
 
 interface Row {
@@ -76,18 +75,13 @@ function toRecord(r: Row): RoleRecord {
   };
 }
 
-export class SqliteIamStore implements IamStore {
-  constructor(private readonly db: Db) {}
+export class SqlIamStore implements IamStore {
+  constructor(private readonly sql: SqlDb) {}
 
-  createRole(role: RoleRecord): void {
+  async createRole(role: RoleRecord): Promise<void> {
     try {
-      this.db
-        .prepare(
-          `INSERT INTO iam_roles (name_lower, name, path, role_id, assume_role_policy, description, max_session_duration, permissions_boundary, create_date, tags)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          role.name.toLowerCase(),
+      await this.sql.run(`INSERT INTO iam_roles (name_lower, name, path, role_id, assume_role_policy, description, max_session_duration, permissions_boundary, create_date, tags)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [role.name.toLowerCase(),
           role.name,
           role.path,
           role.roleId,
@@ -96,86 +90,83 @@ export class SqliteIamStore implements IamStore {
           role.maxSessionDuration,
           role.permissionsBoundary ?? null,
           role.createDate,
-          JSON.stringify(role.tags),
-        );
+          JSON.stringify(role.tags)]);
     } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new RoleExistsError(role.name);
+      if (isUniqueViolation(err)) throw new RoleExistsError(role.name);
       throw err;
     }
   }
 
-  getRole(name: string): RoleRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM iam_roles WHERE name_lower = ?').get(name.toLowerCase()) as Row | undefined;
+  async getRole(name: string): Promise<RoleRecord | undefined> {
+    const row = (await this.sql.get('SELECT * FROM iam_roles WHERE name_lower = ?', [name.toLowerCase()])) as Row | undefined;
     return row ? toRecord(row) : undefined;
   }
 
-  listRoles(): RoleRecord[] {
-    return (this.db.prepare('SELECT * FROM iam_roles ORDER BY name_lower').all() as Row[]).map(toRecord);
+  async listRoles(): Promise<RoleRecord[]> {
+    return ((await this.sql.all('SELECT * FROM iam_roles ORDER BY name_lower')) as Row[]).map(toRecord);
   }
 
-  countRoles(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM iam_roles').get() as { n: number }).n;
+  async countRoles(): Promise<number> {
+    return ((await this.sql.get('SELECT count(*) AS n FROM iam_roles')) as { n: number }).n;
   }
 
-  updateRole(name: string, mutate: (r: RoleRecord) => void): RoleRecord | undefined {
-    return this.db.transaction(() => {
-      const role = this.getRole(name);
-      if (!role) return undefined;
+  async updateRole(name: string, mutate: (r: RoleRecord) => void): Promise<RoleRecord | undefined> {
+    return this.sql.transaction(async () => {
+      // The row lock keeps two replicas' read-modify-writes of one role (TagRole, UpdateRole) in order.
+      const row = (await this.sql.get(`SELECT * FROM iam_roles WHERE name_lower = ?${forUpdate(this.sql)}`, [name.toLowerCase()])) as Row | undefined;
+      if (!row) return undefined;
+      const role = toRecord(row);
       mutate(role);
-      this.db
-        .prepare('UPDATE iam_roles SET assume_role_policy = ?, description = ?, max_session_duration = ?, permissions_boundary = ?, tags = ? WHERE name_lower = ?')
-        .run(role.assumeRolePolicy, role.description ?? null, role.maxSessionDuration, role.permissionsBoundary ?? null, JSON.stringify(role.tags), name.toLowerCase());
+      await this.sql.run('UPDATE iam_roles SET assume_role_policy = ?, description = ?, max_session_duration = ?, permissions_boundary = ?, tags = ? WHERE name_lower = ?', [role.assumeRolePolicy, role.description ?? null, role.maxSessionDuration, role.permissionsBoundary ?? null, JSON.stringify(role.tags), name.toLowerCase()]);
       return role;
-    })();
+    });
   }
 
-  deleteRole(name: string): boolean {
+  async deleteRole(name: string): Promise<boolean> {
     // Foreign keys cascade to the role's policies.
-    return this.db.prepare('DELETE FROM iam_roles WHERE name_lower = ?').run(name.toLowerCase()).changes > 0;
+    return (await this.sql.run('DELETE FROM iam_roles WHERE name_lower = ?', [name.toLowerCase()])).changes > 0;
   }
 
-  putRolePolicy(role: string, policy: string, document: string): boolean {
-    return this.db.transaction(() => {
-      if (!this.exists(role)) return false;
-      this.db
-        .prepare('INSERT INTO iam_role_policies (role_lower, name, document) VALUES (?, ?, ?) ON CONFLICT (role_lower, name) DO UPDATE SET document = excluded.document')
-        .run(role.toLowerCase(), policy, document);
+  async putRolePolicy(role: string, policy: string, document: string): Promise<boolean> {
+    return this.sql.transaction(async () => {
+      if (!(await this.exists(role))) return false;
+      await this.sql.run('INSERT INTO iam_role_policies (role_lower, name, document) VALUES (?, ?, ?) ON CONFLICT (role_lower, name) DO UPDATE SET document = excluded.document', [role.toLowerCase(), policy, document]);
       return true;
-    })();
+    });
   }
 
-  getRolePolicy(role: string, policy: string): string | undefined {
-    const row = this.db.prepare('SELECT document FROM iam_role_policies WHERE role_lower = ? AND name = ?').get(role.toLowerCase(), policy) as { document: string } | undefined;
+  async getRolePolicy(role: string, policy: string): Promise<string | undefined> {
+    const row = (await this.sql.get('SELECT document FROM iam_role_policies WHERE role_lower = ? AND name = ?', [role.toLowerCase(), policy])) as { document: string } | undefined;
     return row?.document;
   }
 
-  deleteRolePolicy(role: string, policy: string): boolean {
-    return this.db.prepare('DELETE FROM iam_role_policies WHERE role_lower = ? AND name = ?').run(role.toLowerCase(), policy).changes > 0;
+  async deleteRolePolicy(role: string, policy: string): Promise<boolean> {
+    return (await this.sql.run('DELETE FROM iam_role_policies WHERE role_lower = ? AND name = ?', [role.toLowerCase(), policy])).changes > 0;
   }
 
-  rolePolicies(role: string): { name: string; document: string }[] {
-    return this.db.prepare('SELECT name, document FROM iam_role_policies WHERE role_lower = ? ORDER BY name').all(role.toLowerCase()) as { name: string; document: string }[];
+  async rolePolicies(role: string): Promise<{ name: string; document: string }[]> {
+    return (await this.sql.all('SELECT name, document FROM iam_role_policies WHERE role_lower = ? ORDER BY name', [role.toLowerCase()])) as { name: string; document: string }[];
   }
 
-  attachRolePolicy(role: string, policyArn: string): boolean {
-    return this.db.transaction(() => {
-      if (!this.exists(role)) return false;
-      this.db.prepare('INSERT OR IGNORE INTO iam_attached_role_policies (role_lower, policy_arn) VALUES (?, ?)').run(role.toLowerCase(), policyArn);
+  async attachRolePolicy(role: string, policyArn: string): Promise<boolean> {
+    return this.sql.transaction(async () => {
+      if (!(await this.exists(role))) return false;
+      await this.sql.run('INSERT INTO iam_attached_role_policies (role_lower, policy_arn) VALUES (?, ?) ON CONFLICT DO NOTHING', [role.toLowerCase(), policyArn]);
       return true;
-    })();
+    });
   }
 
-  detachRolePolicy(role: string, policyArn: string): boolean {
-    return this.db.prepare('DELETE FROM iam_attached_role_policies WHERE role_lower = ? AND policy_arn = ?').run(role.toLowerCase(), policyArn).changes > 0;
+  async detachRolePolicy(role: string, policyArn: string): Promise<boolean> {
+    return (await this.sql.run('DELETE FROM iam_attached_role_policies WHERE role_lower = ? AND policy_arn = ?', [role.toLowerCase(), policyArn])).changes > 0;
   }
 
-  attachedRolePolicies(role: string): string[] {
-    return (this.db.prepare('SELECT policy_arn FROM iam_attached_role_policies WHERE role_lower = ? ORDER BY policy_arn').all(role.toLowerCase()) as { policy_arn: string }[]).map(
+  async attachedRolePolicies(role: string): Promise<string[]> {
+    return ((await this.sql.all('SELECT policy_arn FROM iam_attached_role_policies WHERE role_lower = ? ORDER BY policy_arn', [role.toLowerCase()])) as { policy_arn: string }[]).map(
       (r) => r.policy_arn,
     );
   }
 
-  private exists(role: string): boolean {
-    return this.db.prepare('SELECT 1 FROM iam_roles WHERE name_lower = ?').get(role.toLowerCase()) !== undefined;
+  private async exists(role: string): Promise<boolean> {
+    return (await this.sql.get('SELECT 1 AS one FROM iam_roles WHERE name_lower = ?', [role.toLowerCase()])) !== undefined;
   }
 }

@@ -3,7 +3,8 @@
  * (PutRetentionPolicy) and a total size cap, oldest events first. Runs in the background; each
  * pass is one transaction per step, so a crash mid-pass leaves a consistent store.
  */
-import type { Db } from './sqlite/database.js';
+import type { SqlDb } from './sql/sql-db.js';
+import { logger } from '../platform/logger.js';
 
 /** Bytes a stored event counts for (message + the 26-byte overhead CloudWatch bills). */
 const EVENT_OVERHEAD = 26;
@@ -12,12 +13,14 @@ export class LogRetention {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly db: Db,
+    private readonly sql: SqlDb,
     private readonly opts: { maxBytes: number; intervalMs?: number },
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => this.enforce(), this.opts.intervalMs ?? 60_000);
+    this.timer = setInterval(() => {
+      this.enforce().catch((err: unknown) => logger.warn({ err }, 'log retention pass failed'));
+    }, this.opts.intervalMs ?? 60_000);
     this.timer.unref();
   }
 
@@ -26,42 +29,40 @@ export class LogRetention {
   }
 
   /** One pass: age limits, then the size cap. Returns how many events were removed. */
-  enforce(now = Date.now()): number {
-    return this.enforceAge(now) + this.enforceSize();
+  async enforce(now = Date.now()): Promise<number> {
+    return (await this.enforceAge(now)) + (await this.enforceSize());
   }
 
-  private enforceAge(now: number): number {
+  private async enforceAge(now: number): Promise<number> {
     let removed = 0;
-    const groups = this.db.prepare('SELECT name, retention_days FROM log_groups WHERE retention_days IS NOT NULL').all() as {
+    const groups = (await this.sql.all('SELECT name, retention_days FROM log_groups WHERE retention_days IS NOT NULL')) as {
       name: string;
       retention_days: number;
     }[];
     for (const g of groups) {
       const cutoff = now - g.retention_days * 86_400_000;
-      removed += this.db.transaction(() => {
-        const streams = this.db.prepare('SELECT id FROM log_streams WHERE group_name = ?').all(g.name) as { id: number }[];
+      removed += await this.sql.transaction(async () => {
+        const streams = (await this.sql.all('SELECT id FROM log_streams WHERE group_name = ?', [g.name])) as { id: number }[];
         let n = 0;
         for (const s of streams) {
-          n += this.db.prepare('DELETE FROM log_events WHERE stream_id = ? AND timestamp < ?').run(s.id, cutoff).changes;
-          this.recount(s.id);
+          n += (await this.sql.run('DELETE FROM log_events WHERE stream_id = ? AND timestamp < ?', [s.id, cutoff])).changes;
+          await this.recount(s.id);
         }
         return n;
-      })();
+      });
     }
     return removed;
   }
 
-  private enforceSize(): number {
+  private async enforceSize(): Promise<number> {
     let removed = 0;
     for (;;) {
-      const total = (this.db.prepare('SELECT coalesce(sum(stored_bytes), 0) AS b FROM log_streams').get() as { b: number }).b;
+      const total = ((await this.sql.get('SELECT coalesce(sum(stored_bytes), 0) AS b FROM log_streams')) as { b: number }).b;
       if (total <= this.opts.maxBytes) return removed;
       const excess = total - this.opts.maxBytes;
-      removed += this.db.transaction(() => {
+      removed += await this.sql.transaction(async () => {
         // Oldest first by timestamp across all streams; delete just past the excess, in bounded batches.
-        const rows = this.db
-          .prepare('SELECT id, stream_id, length(CAST(message AS BLOB)) AS len FROM log_events ORDER BY timestamp, id LIMIT 5000')
-          .all() as { id: number; stream_id: number; len: number }[];
+        const rows = (await this.sql.all('SELECT id, stream_id, octet_length(message) AS len FROM log_events ORDER BY timestamp, id LIMIT 5000')) as { id: number; stream_id: number; len: number }[];
         if (rows.length === 0) return 0;
         let freed = 0;
         const ids: number[] = [];
@@ -72,22 +73,17 @@ export class LogRetention {
           freed += r.len + EVENT_OVERHEAD;
           if (freed >= excess) break;
         }
-        const del = this.db.prepare('DELETE FROM log_events WHERE id = ?');
-        for (const id of ids) del.run(id);
-        for (const s of touched) this.recount(s);
+        for (const id of ids) await this.sql.run('DELETE FROM log_events WHERE id = ?', [id]);
+        for (const s of touched) await this.recount(s);
         return ids.length;
-      })();
+      });
     }
   }
 
-  private recount(streamId: number): void {
-    this.db
-      .prepare(
-        `UPDATE log_streams SET
-           stored_bytes = (SELECT coalesce(sum(length(CAST(message AS BLOB)) + ${EVENT_OVERHEAD}), 0) FROM log_events WHERE stream_id = @id),
-           first_event_time = (SELECT min(timestamp) FROM log_events WHERE stream_id = @id)
-         WHERE id = @id`,
-      )
-      .run({ id: streamId });
+  private async recount(streamId: number): Promise<void> {
+    await this.sql.run(`UPDATE log_streams SET
+           stored_bytes = (SELECT coalesce(sum(octet_length(message) + ${EVENT_OVERHEAD}), 0) FROM log_events WHERE stream_id = ?),
+           first_event_time = (SELECT min(timestamp) FROM log_events WHERE stream_id = ?)
+         WHERE id = ?`, [streamId, streamId, streamId]);
   }
 }

@@ -1,16 +1,18 @@
 /**
  * @module storage/metadata-store — everything Slipway keeps about resources, tags, logs and IAM roles, behind
- * one interface so the backend can change (SQLite now; PostgreSQL is planned in the architecture).
- * Object bytes are not here: they live in the ObjectStore's blob directory.
+ * one interface so the backend can change: SQLite (one machine, the default) or PostgreSQL
+ * (`SLIPWAY_DATABASE_URL`, several replicas). Object bytes are not here: they live in a BlobStore.
  */
 import type { LogStore } from './log-store.js';
-import { SqliteLogStore } from './log-store.js';
+import { SqlLogStore } from './log-store.js';
 import type { ResourceStore } from './resource-store.js';
-import { SqliteResourceStore } from './resource-store.js';
-import { openDatabase, type Db } from './sqlite/database.js';
+import { SqlResourceStore } from './resource-store.js';
 import type { TagStore } from './tag-store.js';
-import { SqliteIamStore, type IamStore } from './iam-store.js';
-import { SqliteTagStore } from './tag-store.js';
+import { SqlIamStore, type IamStore } from './iam-store.js';
+import { SqlTagStore } from './tag-store.js';
+import type { SqlDb } from './sql/sql-db.js';
+import { SqliteSql } from './sql/sqlite-sql.js';
+import { openDatabase } from './sqlite/database.js';
 
 export interface MetadataStore {
   readonly resources: ResourceStore;
@@ -18,35 +20,38 @@ export interface MetadataStore {
   readonly logs: LogStore;
   readonly iam: IamStore;
   /** Runs `fn` as one transaction across the stores (all of its writes or none). */
-  transaction<T>(fn: () => T): T;
-  close(): void;
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
 }
 
 /**
- * The embedded backend: one SQLite file in WAL mode with migrations applied on open. `db` is
- * exposed for the other SQLite-backed parts of the same file (object metadata, metric buckets,
- * log retention), so that everything shares one connection and one transaction scope.
+ * The stores over one SqlDb. `sql` is exposed for the other parts kept in the same database
+ * (object metadata, metric buckets, log retention, ECR, autoscaling), so that everything shares
+ * one connection (pool) and one transaction scope.
  */
-export class SqliteMetadataStore implements MetadataStore {
-  readonly db: Db;
-  readonly resources: SqliteResourceStore;
-  readonly tags: SqliteTagStore;
-  readonly logs: SqliteLogStore;
-  readonly iam: SqliteIamStore;
+export class SqlMetadataStore implements MetadataStore {
+  readonly resources: SqlResourceStore;
+  readonly tags: SqlTagStore;
+  readonly logs: SqlLogStore;
+  readonly iam: SqlIamStore;
 
-  constructor(file: string) {
-    this.db = openDatabase(file);
-    this.resources = new SqliteResourceStore(this.db);
-    this.tags = new SqliteTagStore(this.db);
-    this.logs = new SqliteLogStore(this.db);
-    this.iam = new SqliteIamStore(this.db);
+  constructor(readonly sql: SqlDb) {
+    this.resources = new SqlResourceStore(sql);
+    this.tags = new SqlTagStore(sql);
+    this.logs = new SqlLogStore(sql);
+    this.iam = new SqlIamStore(sql);
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  /** The embedded backend on one SQLite file (or `:memory:`), migrations applied. */
+  static openSqlite(file: string): SqlMetadataStore {
+    return new SqlMetadataStore(new SqliteSql(openDatabase(file)));
   }
 
-  close(): void {
-    this.db.close();
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.sql.transaction(fn);
+  }
+
+  close(): Promise<void> {
+    return this.sql.close();
   }
 }

@@ -4,7 +4,9 @@
  * List semantics (filters, sort, NextToken) are written once.
  */
 import type { ResourceKind, ResourceRecord } from '../resources/kinds.js';
-import type { Db } from './sqlite/database.js';
+import { containsClause, containsParam, forUpdate, isUniqueViolation, type SqlDb, type SqlParam } from './sql/sql-db.js';
+import { currentFence, FencedError, type Fence } from './fence.js';
+import { LeaseStore } from './lease-store.js';
 
 export interface ListQuery {
   nameContains?: string;
@@ -60,31 +62,49 @@ const SORT_COLUMNS: Record<NonNullable<ListQuery['sortBy']>, string> = {
  * transaction and returns undefined when the resource does not exist.
  */
 export interface ResourceStore {
-  create<K extends ResourceKind>(rec: ResourceRecord<K>): void;
-  get<K extends ResourceKind>(kind: K, name: string): ResourceRecord<K> | undefined;
-  getByArn(arn: string): ResourceRecord | undefined;
+  create<K extends ResourceKind>(rec: ResourceRecord<K>): Promise<void>;
+  get<K extends ResourceKind>(kind: K, name: string): Promise<ResourceRecord<K> | undefined>;
+  getByArn(arn: string): Promise<ResourceRecord | undefined>;
   update<K extends ResourceKind>(
     kind: K,
     name: string,
     mutate: (rec: ResourceRecord<K>) => void,
-    opts?: { touch?: boolean; now?: number },
-  ): ResourceRecord<K> | undefined;
-  delete(kind: ResourceKind, name: string): boolean;
-  listByStatus<K extends ResourceKind>(kind: K, statuses: readonly string[]): ResourceRecord<K>[];
-  list<K extends ResourceKind>(kind: K, q?: ListQuery): ListPage<K>;
+    opts?: UpdateOptions,
+  ): Promise<ResourceRecord<K> | undefined>;
+  delete(kind: ResourceKind, name: string, opts?: { fence?: Fence | null }): Promise<boolean>;
+  listByStatus<K extends ResourceKind>(kind: K, statuses: readonly string[]): Promise<ResourceRecord<K>[]>;
+  list<K extends ResourceKind>(kind: K, q?: ListQuery): Promise<ListPage<K>>;
 }
 
-export class SqliteResourceStore implements ResourceStore {
-  constructor(private readonly db: Db) {}
+export interface UpdateOptions {
+  touch?: boolean;
+  now?: number;
+  /**
+   * The lease the write depends on (storage/fence.ts): refused with FencedError unless still held
+   * with that token. Defaults to the fence of the reconcile the call runs in; null writes unfenced.
+   */
+  fence?: Fence | null;
+}
 
-  create<K extends ResourceKind>(rec: ResourceRecord<K>): void {
+export class SqlResourceStore implements ResourceStore {
+  private readonly leases: LeaseStore;
+
+  constructor(private readonly sql: SqlDb) {
+    this.leases = new LeaseStore(sql);
+  }
+
+  /** Inside the write's transaction: refuses it when its fence's lease has moved on. */
+  private async checkFence(fence: Fence | null | undefined): Promise<void> {
+    const f = fence === undefined ? currentFence() : fence;
+    if (f && !(await this.leases.stillHeld(f.key, f.holder, f.token))) throw new FencedError(f);
+  }
+
+  async create<K extends ResourceKind>(rec: ResourceRecord<K>): Promise<void> {
     try {
-      this.db
-        .prepare(
+      await this.sql.run(
           `INSERT INTO resources (kind, name, name_lower, arn, status, creation_time, last_modified_time, doc, internal)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
+        [
           rec.kind,
           rec.name,
           rec.name.toLowerCase(),
@@ -94,22 +114,20 @@ export class SqliteResourceStore implements ResourceStore {
           rec.lastModifiedTime,
           JSON.stringify(rec.doc),
           JSON.stringify(rec.internal),
-        );
+        ]);
     } catch (err) {
-      if ((err as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new ResourceExistsError(rec.kind, rec.name);
+      if (isUniqueViolation(err)) throw new ResourceExistsError(rec.kind, rec.name);
       throw err;
     }
   }
 
-  get<K extends ResourceKind>(kind: K, name: string): ResourceRecord<K> | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM resources WHERE kind = ? AND name_lower = ?')
-      .get(kind, name.toLowerCase()) as Row | undefined;
+  async get<K extends ResourceKind>(kind: K, name: string): Promise<ResourceRecord<K> | undefined> {
+    const row = await this.sql.get<Row>('SELECT * FROM resources WHERE kind = ? AND name_lower = ?', [kind, name.toLowerCase()]);
     return row ? toRecord<K>(row) : undefined;
   }
 
-  getByArn(arn: string): ResourceRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM resources WHERE arn = ?').get(arn) as Row | undefined;
+  async getByArn(arn: string): Promise<ResourceRecord | undefined> {
+    const row = await this.sql.get<Row>('SELECT * FROM resources WHERE arn = ?', [arn]);
     return row ? toRecord(row) : undefined;
   }
 
@@ -118,51 +136,59 @@ export class SqliteResourceStore implements ResourceStore {
    * status); lastModifiedTime is bumped unless `touch` is false. Returns the stored record, or
    * undefined when it does not exist.
    */
-  update<K extends ResourceKind>(
+  async update<K extends ResourceKind>(
     kind: K,
     name: string,
     mutate: (rec: ResourceRecord<K>) => void,
-    opts: { touch?: boolean; now?: number } = {},
-  ): ResourceRecord<K> | undefined {
-    return this.db.transaction(() => {
-      const rec = this.get(kind, name);
-      if (!rec) return undefined;
+    opts: UpdateOptions = {},
+  ): Promise<ResourceRecord<K> | undefined> {
+    return this.sql.transaction(async () => {
+      await this.checkFence(opts.fence);
+      // The row lock keeps two replicas' read-modify-writes of one resource in order.
+      const row = await this.sql.get<Row>(`SELECT * FROM resources WHERE kind = ? AND name_lower = ?${forUpdate(this.sql)}`, [kind, name.toLowerCase()]);
+      if (!row) return undefined;
+      const rec = toRecord<K>(row);
       mutate(rec);
       if (opts.touch !== false) rec.lastModifiedTime = opts.now ?? Date.now();
-      this.db
-        .prepare(
-          `UPDATE resources SET status = ?, last_modified_time = ?, doc = ?, internal = ? WHERE kind = ? AND name_lower = ?`,
-        )
-        .run(rec.status, rec.lastModifiedTime, JSON.stringify(rec.doc), JSON.stringify(rec.internal), kind, name.toLowerCase());
+      await this.sql.run(`UPDATE resources SET status = ?, last_modified_time = ?, doc = ?, internal = ? WHERE kind = ? AND name_lower = ?`, [
+        rec.status,
+        rec.lastModifiedTime,
+        JSON.stringify(rec.doc),
+        JSON.stringify(rec.internal),
+        kind,
+        name.toLowerCase(),
+      ]);
       return rec;
-    })();
+    });
   }
 
-  delete(kind: ResourceKind, name: string): boolean {
-    return this.db.transaction(() => {
-      const rec = this.get(kind, name);
+  async delete(kind: ResourceKind, name: string, opts: { fence?: Fence | null } = {}): Promise<boolean> {
+    return this.sql.transaction(async () => {
+      await this.checkFence(opts.fence);
+      const rec = await this.get(kind, name);
       if (!rec) return false;
-      this.db.prepare('DELETE FROM resources WHERE kind = ? AND name_lower = ?').run(kind, name.toLowerCase());
-      this.db.prepare('DELETE FROM tags WHERE arn = ?').run(rec.arn);
+      await this.sql.run('DELETE FROM resources WHERE kind = ? AND name_lower = ?', [kind, name.toLowerCase()]);
+      await this.sql.run('DELETE FROM tags WHERE arn = ?', [rec.arn]);
       return true;
-    })();
+    });
   }
 
   /** Every record of a kind whose status is one of `statuses` (controllers resume these on start). */
-  listByStatus<K extends ResourceKind>(kind: K, statuses: readonly string[]): ResourceRecord<K>[] {
+  async listByStatus<K extends ResourceKind>(kind: K, statuses: readonly string[]): Promise<ResourceRecord<K>[]> {
     if (statuses.length === 0) return [];
-    const rows = this.db
-      .prepare(`SELECT * FROM resources WHERE kind = ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY creation_time`)
-      .all(kind, ...statuses) as Row[];
+    const rows = await this.sql.all<Row>(`SELECT * FROM resources WHERE kind = ? AND status IN (${statuses.map(() => '?').join(',')}) ORDER BY creation_time`, [
+      kind,
+      ...statuses,
+    ]);
     return rows.map((r) => toRecord<K>(r));
   }
 
-  list<K extends ResourceKind>(kind: K, q: ListQuery = {}): ListPage<K> {
+  async list<K extends ResourceKind>(kind: K, q: ListQuery = {}): Promise<ListPage<K>> {
     const clauses = ['kind = ?'];
-    const params: unknown[] = [kind];
+    const params: SqlParam[] = [kind];
     if (q.nameContains) {
-      clauses.push("instr(name_lower, ?) > 0");
-      params.push(q.nameContains.toLowerCase());
+      clauses.push(containsClause('name_lower'));
+      params.push(containsParam(q.nameContains.toLowerCase()));
     }
     if (q.statusEquals) {
       clauses.push('status = ?');
@@ -186,9 +212,7 @@ export class SqliteResourceStore implements ResourceStore {
     }
     const column = SORT_COLUMNS[q.sortBy ?? 'CreationTime'];
     const dir = q.sortOrder === 'Ascending' ? 'ASC' : 'DESC';
-    const rows = this.db
-      .prepare(`SELECT * FROM resources WHERE ${clauses.join(' AND ')} ORDER BY ${column} ${dir}, name_lower ${dir}`)
-      .all(...params) as Row[];
+    const rows = await this.sql.all<Row>(`SELECT * FROM resources WHERE ${clauses.join(' AND ')} ORDER BY ${column} ${dir}, name_lower ${dir}`, params);
     let records = rows.map((r) => toRecord<K>(r));
     if (q.where) records = records.filter((r) => q.where!(r.doc as Record<string, unknown>));
     const offset = q.nextToken ? decodeToken(q.nextToken) : 0;

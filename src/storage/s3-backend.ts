@@ -1,6 +1,6 @@
 /**
  * @module storage/s3-backend — what the S3 surface needs from storage beyond `ObjectStore`
- * (bucket ops, listing with delimiters, copy, multipart). `SqliteObjectStore` implements it.
+ * (bucket ops, listing with delimiters, copy, multipart). `SqlObjectStore` (storage/objects) implements it.
  */
 import type { Readable } from 'node:stream';
 import type { ByteRange, ObjectMeta, ObjectStore, PutOptions } from './object-store.js';

@@ -38,6 +38,8 @@ export interface TestServerOptions {
   autoscalingIntervalSeconds?: number;
   /** SLIPWAY_SERVERLESS_IDLE_SECONDS / SLIPWAY_SERVERLESS_COLD_START_TIMEOUT_SECONDS (defaults 300 / 60). */
   serverless?: { idleSeconds?: number; coldStartTimeoutSeconds?: number };
+  /** SLIPWAY_DATABASE_URL: metadata in this PostgreSQL database (test/helpers/postgres.ts); default SQLite in the home. */
+  databaseUrl?: string;
   /**
    * 'moto': bytes in a moto server started for this test server (stopped by `cleanup`); default
    * the data directory, or moto when SLIPWAY_TEST_OBJECT_STORE=moto (the foreign-objects project).
@@ -65,6 +67,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.publicInvoke !== undefined ? { publicInvoke: opts.publicInvoke } : {}),
     ...(opts.autoscalingIntervalSeconds !== undefined ? { autoscalingIntervalSeconds: opts.autoscalingIntervalSeconds } : {}),
     ...(opts.serverless ? { serverless: opts.serverless } : {}),
+    ...(opts.databaseUrl !== undefined ? { databaseUrl: opts.databaseUrl } : {}),
   }).catch(async (err: unknown) => {
     if (!opts.foreign) await foreign?.moto.stop();
     throw err;

@@ -9,8 +9,8 @@
  *
  * Nothing is kept in memory: what each resource holds or waits for is read from its stored record
  * (the controllers' claim sources), so a restart changes nothing — a waiting job still waits and
- * running work keeps its share. `grant` runs synchronously inside the decision, so two resources
- * asking at the same moment can never both take the last capacity. Records hold their full
+ * running work keeps its share. Decisions are taken one at a time and `grant` completes inside
+ * the decision, so two resources asking at the same moment can never both take the last capacity. Records hold their full
  * demand (not capped), so a resource larger than the host leaves room for nothing else.
  */
 import type { ContainerRuntime } from '../../runtime/container-runtime.js';
@@ -19,7 +19,7 @@ import { logger } from '../../platform/logger.js';
 import type { Demand } from '../../resources/demand.js';
 import { decide, type Asking, type Claim, type Decision } from './ledger.js';
 
-export type ClaimSource = () => Claim[];
+export type ClaimSource = () => Promise<Claim[]>;
 
 /** How often a waiting resource asks again. */
 export const ADMISSION_POLL_MS = 1_000;
@@ -39,6 +39,8 @@ export class Admission {
   private reading?: { at: number; claims: Claim[] };
   /** Keys whose wait has been logged (one line per wait, not per poll). */
   private readonly waitLogged = new Set<string>();
+  /** The decision in progress: the next one starts when it has granted (or not). */
+  private deciding: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly runtime: Pick<ContainerRuntime, 'info'>,
@@ -51,18 +53,24 @@ export class Admission {
   }
 
   /**
-   * Decides for `asking`; on admission calls `grant` before returning (synchronously, in the same
-   * turn as the decision), which records the claim as held. Turned off, everything is admitted.
+   * Decides for `asking`; on admission awaits `grant` before the next decision starts, which
+   * records the claim as held. Turned off, everything is admitted.
    */
-  async request(asking: Asking, grant: () => void): Promise<Decision> {
+  request(asking: Asking, grant: () => Promise<unknown>): Promise<Decision> {
+    const turn = this.deciding.then(() => this.decide(asking, grant));
+    this.deciding = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async decide(asking: Asking, grant: () => Promise<unknown>): Promise<Decision> {
     if (!this.settings.enabled) {
-      grant();
+      await grant();
       return { admit: true, demand: asking.demand };
     }
     const capacity = await this.capacity();
-    const decision = decide(capacity, this.claims(asking.key), asking);
+    const decision = decide(capacity, await this.claims(asking.key), asking);
     if (decision.admit) {
-      grant();
+      await grant();
       this.reading = undefined;
       if (this.waitLogged.delete(asking.key)) logger.info({ key: asking.key }, 'admitted after waiting for capacity');
     } else if (!this.waitLogged.has(asking.key)) {
@@ -76,11 +84,12 @@ export class Admission {
    * Every record's claim, read again when the last reading is older than CLAIMS_TTL_MS or does not
    * know `asking` yet (so whatever was created before it is in the reading, in its place in line).
    */
-  private claims(asking: string): Claim[] {
+  private async claims(asking: string): Promise<Claim[]> {
     const r = this.reading;
     if (r && Date.now() - r.at < CLAIMS_TTL_MS && r.claims.some((c) => c.key === asking)) return r.claims;
-    this.reading = { at: Date.now(), claims: this.sources.flatMap((s) => s()) };
-    return this.reading.claims;
+    const claims = (await Promise.all(this.sources.map((s) => s()))).flat();
+    this.reading = { at: Date.now(), claims };
+    return claims;
   }
 
   /** What the host admits at once. */

@@ -28,7 +28,7 @@ import {
   type ScalableTargetRecord,
   type ScalingPolicyRecord,
 } from '../../resources/scalable-target.js';
-import type { SqliteAutoscalingStore } from '../../storage/autoscaling-store.js';
+import type { SqlAutoscalingStore } from '../../storage/autoscaling-store.js';
 import type { ResourceStore } from '../../storage/resource-store.js';
 import type { Controller } from '../controller.js';
 import { DONE, requeueAfter, type ReconcileResult, type WorkQueue } from '../work-queue.js';
@@ -38,7 +38,7 @@ import type { MetricReader } from './metric-reader.js';
 export const AUTOSCALING_KIND = 'autoscaling';
 
 export interface AutoscalingControllerDeps {
-  store: SqliteAutoscalingStore;
+  store: SqlAutoscalingStore;
   resources: ResourceStore;
   queue: WorkQueue;
   metrics: MetricReader;
@@ -62,15 +62,15 @@ export class AutoscalingController implements Controller {
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
     const resourceId = key.slice(key.indexOf(':') + 1);
-    const target = this.deps.store.getTarget(resourceId);
+    const target = await this.deps.store.getTarget(resourceId);
     const parsed = parseVariantResourceId(resourceId);
     if (!target || !parsed) {
       this.history.delete(resourceId);
       return DONE;
     }
-    const endpoint = this.deps.resources.get('endpoint', parsed.endpoint);
+    const endpoint = await this.deps.resources.get('endpoint', parsed.endpoint);
     if (!endpoint || endpoint.status === EndpointStatus.Deleting) {
-      this.deps.store.deleteTarget(resourceId);
+      await this.deps.store.deleteTarget(resourceId);
       this.history.delete(resourceId);
       logger.info({ resourceId }, 'endpoint deleted: scalable target deregistered');
       return DONE;
@@ -78,10 +78,10 @@ export class AutoscalingController implements Controller {
     const interval = this.deps.intervalSeconds * 1000;
     const current = variantDesiredCount(endpoint.internal, parsed.variant);
     if (current === undefined) return requeueAfter(interval); // the variant left with an UpdateEndpoint
-    this.settleActivities(target, endpoint.status, endpoint.doc.ProductionVariants?.find((v) => v.VariantName === parsed.variant)?.CurrentInstanceCount, endpoint.doc.FailureReason);
+    await this.settleActivities(target, endpoint.status, endpoint.doc.ProductionVariants?.find((v) => v.VariantName === parsed.variant)?.CurrentInstanceCount, endpoint.doc.FailureReason);
 
-    const policies = this.deps.store.listPolicies(resourceId);
-    const datapoints = this.sample(target, parsed, policies);
+    const policies = await this.deps.store.listPolicies(resourceId);
+    const datapoints = await this.sample(target, parsed, policies);
     if (endpoint.status !== EndpointStatus.InService) return requeueAfter(interval);
 
     const decision = decide({
@@ -102,12 +102,12 @@ export class AutoscalingController implements Controller {
         datapoints: datapoints.get(p.name) ?? [],
       })),
     });
-    if (decision.kind !== 'none') this.apply(target, parsed, current, decision, policies);
+    if (decision.kind !== 'none') await this.apply(target, parsed, current, decision, policies);
     return requeueAfter(interval);
   };
 
   /** One datapoint per policy for this interval, appended to its history. */
-  private sample(target: ScalableTargetRecord, at: { endpoint: string; variant: string }, policies: ScalingPolicyRecord[]): Map<string, (number | undefined)[]> {
+  private async sample(target: ScalableTargetRecord, at: { endpoint: string; variant: string }, policies: ScalingPolicyRecord[]): Promise<Map<string, (number | undefined)[]>> {
     let byPolicy = this.history.get(target.resourceId);
     if (!byPolicy) {
       byPolicy = new Map();
@@ -116,7 +116,7 @@ export class AutoscalingController implements Controller {
     for (const name of [...byPolicy.keys()]) if (!policies.some((p) => p.name === name)) byPolicy.delete(name);
     for (const p of policies) {
       const points = byPolicy.get(p.name) ?? [];
-      points.push(this.deps.metrics.datapoint(p.config, at, this.deps.intervalSeconds, this.now()));
+      points.push(await this.deps.metrics.datapoint(p.config, at, this.deps.intervalSeconds, this.now()));
       if (points.length > HISTORY) points.splice(0, points.length - HISTORY);
       byPolicy.set(p.name, points);
     }
@@ -124,8 +124,8 @@ export class AutoscalingController implements Controller {
   }
 
   /** Writes the new desired count through the UpdateEndpointWeightsAndCapacities path and records the activity. */
-  private apply(target: ScalableTargetRecord, at: { endpoint: string; variant: string }, current: number, decision: Exclude<Decision, { kind: 'none' }>, policies: ScalingPolicyRecord[]): void {
-    const updated = this.deps.resources.update('endpoint', at.endpoint, (r) => {
+  private async apply(target: ScalableTargetRecord, at: { endpoint: string; variant: string }, current: number, decision: Exclude<Decision, { kind: 'none' }>, policies: ScalingPolicyRecord[]): Promise<void> {
+    const updated = await this.deps.resources.update('endpoint', at.endpoint, (r) => {
       if (r.status !== EndpointStatus.InService) return;
       applyDesiredWeightsAndCapacities(r, [{ VariantName: at.variant, DesiredInstanceCount: decision.desired }]);
     });
@@ -133,10 +133,10 @@ export class AutoscalingController implements Controller {
     this.deps.queue.enqueue(resourceKey('endpoint', at.endpoint));
     const t = this.now();
     const direction = decision.desired > current ? 'out' : 'in';
-    this.deps.store.markScaled(target.resourceId, direction, t);
+    await this.deps.store.markScaled(target.resourceId, direction, t);
     // A fresh alarm history after acting, so the next step sees the new capacity's load.
     this.history.delete(target.resourceId);
-    this.deps.store.addActivity({
+    await this.deps.store.addActivity({
       id: randomUUID(),
       resourceId: target.resourceId,
       description: `Setting desired instance count to ${decision.desired}.`,
@@ -149,19 +149,19 @@ export class AutoscalingController implements Controller {
   }
 
   /** InProgress activities end Successful once the variant serves their count, Failed when the scaling failed. */
-  private settleActivities(target: ScalableTargetRecord, status: string, serving: number | undefined, failureReason: string | undefined): void {
+  private async settleActivities(target: ScalableTargetRecord, status: string, serving: number | undefined, failureReason: string | undefined): Promise<void> {
     if (status !== EndpointStatus.InService) return;
-    const open = this.deps.store.openActivities(target.resourceId);
-    open.forEach((a, i) => {
+    const open = await this.deps.store.openActivities(target.resourceId);
+    for (const [i, a] of open.entries()) {
       const t = this.now();
-      if (i < open.length - 1) this.deps.store.finishActivity(a.id, ActivityStatus.Overridden, t, 'A later activity replaced this one.');
-      else if (serving === a.desired) this.deps.store.finishActivity(a.id, ActivityStatus.Successful, t, `Successfully set desired instance count to ${a.desired}. Change successfully fulfilled by sagemaker.`);
-      else if (failureReason) this.deps.store.finishActivity(a.id, ActivityStatus.Failed, t, `Failed to set desired instance count to ${a.desired}. Reason: ${failureReason}`);
-    });
+      if (i < open.length - 1) await this.deps.store.finishActivity(a.id, ActivityStatus.Overridden, t, 'A later activity replaced this one.');
+      else if (serving === a.desired) await this.deps.store.finishActivity(a.id, ActivityStatus.Successful, t, `Successfully set desired instance count to ${a.desired}. Change successfully fulfilled by sagemaker.`);
+      else if (failureReason) await this.deps.store.finishActivity(a.id, ActivityStatus.Failed, t, `Failed to set desired instance count to ${a.desired}. Reason: ${failureReason}`);
+    }
   }
 
   async resume(): Promise<void> {
-    for (const t of this.deps.store.listTargets()) this.deps.queue.enqueue(`${AUTOSCALING_KIND}:${t.resourceId}`);
+    for (const t of await this.deps.store.listTargets()) this.deps.queue.enqueue(`${AUTOSCALING_KIND}:${t.resourceId}`);
   }
 
   async stop(): Promise<void> {

@@ -14,12 +14,12 @@ import { rollUp, statValue, STATISTICS, type MetricStore, type Statistic } from 
 import { INVOCATIONS_PER_INSTANCE, type TargetTrackingConfigDoc } from '../../resources/scalable-target.js';
 
 export interface MetricReader {
-  datapoint(config: TargetTrackingConfigDoc, at: { endpoint: string; variant: string }, windowSeconds: number, now: number): number | undefined;
+  datapoint(config: TargetTrackingConfigDoc, at: { endpoint: string; variant: string }, windowSeconds: number, now: number): Promise<number | undefined>;
 }
 
 export function createMetricReader(metrics: Metrics, store: MetricStore): MetricReader {
   return {
-    datapoint(config, at, windowSeconds, now) {
+    async datapoint(config, at, windowSeconds, now) {
       if (config.PredefinedMetricSpecification?.PredefinedMetricType === INVOCATIONS_PER_INSTANCE) {
         const window = Math.max(1, Math.min(windowSeconds, 300));
         return (metrics.invocationsPerInstance(at.endpoint, at.variant, window, now) * 60) / window;
@@ -28,7 +28,7 @@ export function createMetricReader(metrics: Metrics, store: MetricStore): Metric
       if (!c?.MetricName || !c.Namespace || !c.Statistic) return undefined;
       const dimensions = Object.fromEntries((c.Dimensions ?? []).map((d) => [d.Name, d.Value]));
       const since = Math.floor((now - 60_000) / 60_000) * 60_000;
-      const buckets = store.buckets({ namespace: c.Namespace, metric: c.MetricName, dimensions }, since, now + 60_000);
+      const buckets = await store.buckets({ namespace: c.Namespace, metric: c.MetricName, dimensions }, since, now + 60_000);
       const newest = buckets[buckets.length - 1];
       if (!newest) return undefined;
       const [d] = rollUp([newest], newest.minute, 60);

@@ -77,11 +77,11 @@ export class EndpointController implements Controller {
     this.sweeper = new OrphanSweeper({
       runtime: deps.runtime,
       kind: 'endpoint',
-      home: deps.config.home,
-      ownsContainer: (c) => this.fleet.owns(c),
-      ownsNetwork: (name) => this.liveNetworks().has(name),
-      onReconnect: () => {
-        for (const rec of this.liveRecords()) this.deps.queue.enqueue(resourceKey('endpoint', rec.name));
+      home: deps.config.clusterId,
+      ownsContainer: async (c) => this.fleet.owns(c),
+      ownsNetwork: async (name) => (await this.liveNetworks()).has(name),
+      onReconnect: async () => {
+        for (const rec of await this.liveRecords()) this.deps.queue.enqueue(resourceKey('endpoint', rec.name));
       },
     });
     // CPUUtilization / MemoryUtilization per instance (SageMaker's /aws/sagemaker/Endpoints metrics).
@@ -91,7 +91,7 @@ export class EndpointController implements Controller {
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
     const name = nameOfKey(key);
-    const rec = this.deps.resources.get('endpoint', name);
+    const rec = await this.deps.resources.get('endpoint', name);
     if (!rec) {
       await this.teardown(name);
       return DONE;
@@ -99,17 +99,17 @@ export class EndpointController implements Controller {
     switch (rec.status) {
       case EndpointStatus.Deleting:
         await this.teardown(name);
-        this.deps.resources.delete('endpoint', name);
+        await this.deps.resources.delete('endpoint', name);
         return DONE;
       case EndpointStatus.Failed:
         await this.teardown(name);
         return DONE;
       case EndpointStatus.Creating:
-        return this.reconcileCreating(rec);
+        return await this.reconcileCreating(rec);
       case EndpointStatus.InService:
-        return this.reconcileServing(rec);
+        return await this.reconcileServing(rec);
       case EndpointStatus.Updating:
-        return this.reconcileUpdating(rec);
+        return await this.reconcileUpdating(rec);
       default:
         return DONE;
     }
@@ -118,8 +118,8 @@ export class EndpointController implements Controller {
   // --- lifecycle -------------------------------------------------------------------------------
 
   /** Endpoints whose containers may run. */
-  private liveRecords(): ResourceRecord<'endpoint'>[] {
-    return this.deps.resources.listByStatus('endpoint', [
+  private async liveRecords(): Promise<ResourceRecord<'endpoint'>[]> {
+    return await this.deps.resources.listByStatus('endpoint', [
       EndpointStatus.Creating,
       EndpointStatus.InService,
       EndpointStatus.Updating,
@@ -128,7 +128,8 @@ export class EndpointController implements Controller {
   }
 
   /** The networks endpoints that are not being deleted may use. */
-  private liveNetworks(records = this.liveRecords()): Set<string> {
+  private async liveNetworks(records?: ResourceRecord<'endpoint'>[]): Promise<Set<string>> {
+    records ??= await this.liveRecords();
     return new Set(
       records.filter((r) => r.status !== EndpointStatus.Deleting).flatMap((r) => [this.fleet.networkName(r.name, true), this.fleet.networkName(r.name, false)]),
     );
@@ -136,14 +137,52 @@ export class EndpointController implements Controller {
 
   async resume(): Promise<void> {
     try {
-      await this.adopt();
+      if (this.deps.config.databaseUrl === undefined) await this.adopt();
+      else {
+        // Replicas on one database: another replica may run these endpoints. Each is adopted by
+        // the replica that gets its lease (adoptEndpoint); the sweeper, which judges containers by
+        // this process's fleet, would take other replicas' instances for orphans and stays off.
+        for (const rec of await this.liveRecords()) this.deps.queue.enqueue(resourceKey('endpoint', rec.name));
+      }
     } finally {
       this.table.endRestore();
     }
   }
 
+  /**
+   * Replicas: this replica took the endpoint's lease over from another. Attaches the instances that
+   * replica started (by labels, as after a restart) and routes them, before the first reconcile
+   * here, so the endpoint keeps serving instead of being rebuilt.
+   */
+  async adoptEndpoint(name: string): Promise<void> {
+    const rec = (await this.liveRecords()).find((r) => r.name.toLowerCase() === name.toLowerCase());
+    if (!rec) return;
+    const containers = await this.deps.runtime
+      .listContainers({ [LABELS.managed]: 'true', [LABELS.kind]: 'endpoint', [LABELS.name]: rec.name, [LABELS.home]: this.deps.config.clusterId }, { all: true })
+      .catch((err: unknown) => {
+        logger.warn({ err, endpoint: rec.name }, 'cannot list the containers of a taken-over endpoint');
+        return [] as ContainerInfo[];
+      });
+    const have = this.fleet.instances(rec.name);
+    const adopted: Instance[] = [];
+    for (const c of containers) {
+      const id = c.labels[LABELS.instance] ?? c.id.slice(0, 12);
+      const generation = Number(c.labels[LABEL_GENERATION]);
+      const known = rec.internal.active.generation === generation || rec.internal.pending?.generation === generation;
+      // Dead or unknown ones are replaced or removed by the reconcile that follows.
+      if (have.has(id) || !known || !c.running || !c.ports[8080]) continue;
+      const inst = await this.fleet.attach(rec.name, c.labels[LABELS.variant] ?? '', id, generation, c.id, c.startedAt?.getTime() ?? Date.now());
+      inst.origin = portUrl(c, 8080)!;
+      this.fleet.watch(inst);
+      adopted.push(inst);
+    }
+    await Promise.all(adopted.map((i) => this.fleet.adoptHealth(i)));
+    if (rec.status === EndpointStatus.InService || rec.status === EndpointStatus.Updating) this.publish(rec);
+    logger.info({ endpoint: rec.name, adopted: adopted.length }, 'adopted the instances of a taken-over endpoint');
+  }
+
   private async adopt(): Promise<void> {
-    const records = this.liveRecords();
+    const records = await this.liveRecords();
     const byName = new Map(records.map((r) => [r.name.toLowerCase(), r]));
     // Listed now, before any endpoint is enqueued; removed in the background (a crashed extraction
     // can leave 100,000 files, and adoption must not wait for them).
@@ -151,7 +190,7 @@ export class EndpointController implements Controller {
     let containers: ContainerInfo[] = [];
     try {
       containers = await this.deps.runtime.listContainers(
-        { [LABELS.managed]: 'true', [LABELS.kind]: 'endpoint', [LABELS.home]: this.deps.config.home },
+        { [LABELS.managed]: 'true', [LABELS.kind]: 'endpoint', [LABELS.home]: this.deps.config.clusterId },
         { all: true },
       );
     } catch (err) {
@@ -174,7 +213,7 @@ export class EndpointController implements Controller {
     for (const c of pipelines.strays) strays.push(this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined));
     for (const { first: c, members } of pipelines.instances) {
       const { rec, generation } = knownFleet(c)!;
-      const inst = this.fleet.attach(rec.name, c.labels[LABELS.variant] ?? '', c.labels[LABELS.instance] ?? c.id.slice(0, 12), generation, c.id, c.startedAt?.getTime() ?? Date.now(), members);
+      const inst = await this.fleet.attach(rec.name, c.labels[LABELS.variant] ?? '', c.labels[LABELS.instance] ?? c.id.slice(0, 12), generation, c.id, c.startedAt?.getTime() ?? Date.now(), members);
       inst.origin = members[0]!.origin!;
       this.fleet.watch(inst);
       adopted.push(inst);
@@ -188,13 +227,13 @@ export class EndpointController implements Controller {
         strays.push(this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined));
         continue;
       }
-      const inst = this.fleet.attach(rec.name, c.labels[LABELS.variant] ?? '', c.labels[LABELS.instance] ?? c.id.slice(0, 12), generation, c.id, c.startedAt?.getTime() ?? Date.now());
+      const inst = await this.fleet.attach(rec.name, c.labels[LABELS.variant] ?? '', c.labels[LABELS.instance] ?? c.id.slice(0, 12), generation, c.id, c.startedAt?.getTime() ?? Date.now());
       inst.origin = portUrl(c, 8080)!;
       this.fleet.watch(inst);
       adopted.push(inst);
     }
     // Isolated networks of endpoints deleted while the server was down go once their containers have.
-    const live = this.liveNetworks(records);
+    const live = await this.liveNetworks(records);
     this.track(
       Promise.all(strays).then(async () => {
         for (const n of await this.deps.runtime.listNetworks(this.fleet.networkLabels()).catch(() => [])) {
@@ -225,16 +264,16 @@ export class EndpointController implements Controller {
     try {
       const ready = await this.driveFleet(rec, rec.internal.active);
       if (!ready) {
-        this.writeSummary(rec.name);
+        await this.writeSummary(rec.name);
         return requeueAfter(500);
       }
     } catch (err) {
       if (!(err instanceof TerminalFailure)) throw err;
       await this.teardown(rec.name);
-      this.setStatus(rec.name, EndpointStatus.Failed, err.reason);
+      await this.setStatus(rec.name, EndpointStatus.Failed, err.reason);
       return DONE;
     }
-    const updated = this.setStatus(rec.name, EndpointStatus.InService);
+    const updated = await this.setStatus(rec.name, EndpointStatus.InService);
     if (updated) this.publish(updated);
     return requeueAfter(RECONCILE_INTERVAL_MS);
   }
@@ -256,7 +295,7 @@ export class EndpointController implements Controller {
       await this.fleet.check(rec.name, rec.internal.active);
     }
     this.publish(rec);
-    this.writeSummary(rec.name);
+    await this.writeSummary(rec.name);
     return requeueAfter(coldStarting(rec, this.fleet.instances(rec.name).values()) ? COLD_START_CHECK_MS : RECONCILE_INTERVAL_MS);
   }
 
@@ -272,7 +311,7 @@ export class EndpointController implements Controller {
     } catch (err) {
       if (!(err instanceof TerminalFailure)) throw err;
       await this.fleet.retire(rec.name, (i) => i.generation === pending.generation, false);
-      this.deps.resources.update('endpoint', rec.name, (r) => {
+      await this.deps.resources.update('endpoint', rec.name, (r) => {
         dropPending(r.internal);
         this.writeStatus(r, EndpointStatus.InService, err.reason);
       });
@@ -281,14 +320,14 @@ export class EndpointController implements Controller {
     if (!ready) return requeueAfter(500);
     // Blue/green switch: the route moves to the new fleet in one step; the old fleet drains.
     const oldGeneration = rec.internal.active.generation;
-    const updated = this.deps.resources.update('endpoint', rec.name, (r) => {
+    const updated = await this.deps.resources.update('endpoint', rec.name, (r) => {
       promotePending(r.internal, pending);
       this.writeStatus(r, EndpointStatus.InService);
       r.doc.EndpointConfigName = pending.endpointConfigName;
       delete r.doc.FailureReason;
     });
     if (updated) this.publish(updated);
-    this.writeSummary(rec.name);
+    await this.writeSummary(rec.name);
     this.track(this.fleet.retire(rec.name, (i) => i.generation === oldGeneration, true));
     return requeueAfter(RECONCILE_INTERVAL_MS);
   }
@@ -301,7 +340,7 @@ export class EndpointController implements Controller {
     } catch (err) {
       if (!(err instanceof TerminalFailure)) throw err;
       const members = [...this.fleet.instances(rec.name).values()];
-      this.deps.resources.update('endpoint', rec.name, (r) => {
+      await this.deps.resources.update('endpoint', rec.name, (r) => {
         // Keep the capacity that is actually serving.
         settleFailedScaling(r.internal.active, members);
         this.writeStatus(r, EndpointStatus.InService, err.reason);
@@ -310,12 +349,12 @@ export class EndpointController implements Controller {
     }
     this.publish(rec);
     if (!ready) {
-      this.writeSummary(rec.name);
+      await this.writeSummary(rec.name);
       return requeueAfter(500);
     }
-    const updated = this.setStatus(rec.name, EndpointStatus.InService);
+    const updated = await this.setStatus(rec.name, EndpointStatus.InService);
     if (updated) this.publish(updated);
-    this.writeSummary(rec.name);
+    await this.writeSummary(rec.name);
     return requeueAfter(RECONCILE_INTERVAL_MS);
   }
 
@@ -376,8 +415,8 @@ export class EndpointController implements Controller {
   }
 
   /** Instances left the routable set: route again while the endpoint serves. */
-  private republish(name: string): void {
-    const rec = this.deps.resources.get('endpoint', name);
+  private async republish(name: string): Promise<void> {
+    const rec = await this.deps.resources.get('endpoint', name);
     if (rec && (rec.status === EndpointStatus.InService || rec.status === EndpointStatus.Updating)) this.publish(rec);
   }
 
@@ -388,20 +427,20 @@ export class EndpointController implements Controller {
     if (failureReason !== undefined) r.doc.FailureReason = truncateReason(failureReason);
   }
 
-  private setStatus(name: string, status: EndpointStatus, failureReason?: string): ResourceRecord<'endpoint'> | undefined {
-    return this.deps.resources.update('endpoint', name, (r) => {
+  private async setStatus(name: string, status: EndpointStatus, failureReason?: string): Promise<ResourceRecord<'endpoint'> | undefined> {
+    return await this.deps.resources.update('endpoint', name, (r) => {
       this.writeStatus(r, status, failureReason);
       Object.assign(r.doc, this.summaries(r));
     });
   }
 
   /** Writes per-variant counts and weights when they changed (Describe reads storage only). */
-  private writeSummary(name: string): void {
-    const rec = this.deps.resources.get('endpoint', name);
+  private async writeSummary(name: string): Promise<void> {
+    const rec = await this.deps.resources.get('endpoint', name);
     if (!rec) return;
     const next = this.summaries(rec);
     if (JSON.stringify(next.ProductionVariants) === JSON.stringify(rec.doc.ProductionVariants) && JSON.stringify(next.ShadowProductionVariants) === JSON.stringify(rec.doc.ShadowProductionVariants)) return;
-    this.deps.resources.update('endpoint', name, (r) => {
+    await this.deps.resources.update('endpoint', name, (r) => {
       Object.assign(r.doc, this.summaries(r));
     }, { touch: false });
   }

@@ -30,10 +30,10 @@ function describeFleet(plan: FleetPlan, counts?: Map<string, number>): string {
 }
 
 /** The claims of every endpoint, as their records say (a claim source for Admission). */
-export function endpointClaims(resources: ResourceStore): Claim[] {
+export async function endpointClaims(resources: ResourceStore): Promise<Claim[]> {
   const out: Claim[] = [];
   const live = [EndpointStatus.Creating, EndpointStatus.InService, EndpointStatus.Updating, EndpointStatus.Deleting];
-  for (const rec of resources.listByStatus('endpoint', live)) {
+  for (const rec of await resources.listByStatus('endpoint', live)) {
     const key = `endpoint:${rec.name}`;
     const { active, pending } = rec.internal;
     const want = fleetDemand(active);
@@ -59,25 +59,25 @@ export function endpointClaims(resources: ResourceStore): Claim[] {
 export async function admitFleet(resources: ResourceStore, admission: Admission, rec: EndpointRecord, plan: FleetPlan): Promise<FleetAdmissionResult> {
   const role = rec.internal.pending?.generation === plan.generation ? 'pending' : 'active';
   const want = fleetDemand(plan);
-  const save = (mutate: (p: FleetPlan) => void) => {
+  const save = async (mutate: (p: FleetPlan) => void): Promise<void> => {
     mutate(plan);
-    resources.update('endpoint', rec.name, (r) => {
+    await resources.update('endpoint', rec.name, (r) => {
       const p = role === 'pending' ? r.internal.pending : r.internal.active;
       if (p?.generation === plan.generation) mutate(p);
     }, { touch: false });
   };
   if (plan.admitted && fits(want, plan.admitted)) {
     // Scaled in: the capacity no longer used goes back.
-    if (rec.status === EndpointStatus.InService && !sameDemand(want, plan.admitted)) save((p) => (p.admitted = want));
+    if (rec.status === EndpointStatus.InService && !sameDemand(want, plan.admitted)) await save((p) => (p.admitted = want));
     return { state: 'admitted' };
   }
   if (!plan.admitted && role === 'active' && rec.status !== EndpointStatus.Creating) {
-    save((p) => (p.admitted = want));
+    await save((p) => (p.admitted = want));
     return { state: 'admitted' };
   }
   const key = `endpoint:${rec.name}${role === 'pending' ? '#pending' : plan.admitted ? '#scale' : ''}`;
   const asking = plan.admitted ? subtract(want, plan.admitted) : want;
-  if (key !== `endpoint:${rec.name}` && plan.askedAt === undefined) save((p) => (p.askedAt = Date.now()));
+  if (key !== `endpoint:${rec.name}` && plan.askedAt === undefined) await save((p) => (p.askedAt = Date.now()));
   const order = key === `endpoint:${rec.name}` ? rec.creationTime : plan.askedAt!;
   const decision = await admission.request({ key, kind: 'endpoint', order, demand: asking, what: describeFleet(plan) }, () =>
     save((p) => {

@@ -56,7 +56,7 @@ const LOG_TAIL_LINES = 10;
 /** What the runner tells the endpoint controller. */
 export interface FleetHooks {
   /** Instances left the set that may be routed (retiring, died): publish the endpoint's route again. */
-  republish(endpoint: string): void;
+  republish(endpoint: string): Promise<void>;
   /** An instance's container stopped on its own: reconcile the endpoint now. */
   ended(endpoint: string): void;
   /** Background work the controller waits for at stop(). */
@@ -108,8 +108,8 @@ export class FleetRunner {
   }
 
   /** Registers an instance and starts copying its log (instance.ts). */
-  attach(endpoint: string, variant: string, id: string, generation: number, containerId: string, startedAt: number, members?: PipelineMember[]): Instance {
-    const inst = createInstance({ runtime: this.deps.runtime, logs: this.deps.logs, endpoint, variant, id, generation, containerId, startedAt, ...(members ? { members } : {}) });
+  async attach(endpoint: string, variant: string, id: string, generation: number, containerId: string, startedAt: number, members?: PipelineMember[]): Promise<Instance> {
+    const inst = await createInstance({ runtime: this.deps.runtime, logs: this.deps.logs, endpoint, variant, id, generation, containerId, startedAt, ...(members ? { members } : {}) });
     this.instances(endpoint).set(id, inst);
     return inst;
   }
@@ -126,12 +126,17 @@ export class FleetRunner {
    * Notices a dead container at once (docker kill, OOM, crash) instead of at the next ping. Only
    * for started containers: the engine's wait returns at once for one that is merely created.
    */
+  /** Routes again without waiting (from callbacks that cannot): a failure is logged, the next tick retries. */
+  private republishSoon(endpoint: string): void {
+    this.hooks.republish(endpoint).catch((err: unknown) => logger.warn({ err, endpoint }, 'could not route the endpoint again'));
+  }
+
   watch(inst: Instance): void {
     this.hooks.track(
       watchInstance(this.deps.runtime, inst, (how) => {
         if (inst.state === InstanceState.Retiring) return;
         markEnded(inst, how);
-        this.hooks.republish(inst.endpoint);
+        this.republishSoon(inst.endpoint);
         this.hooks.ended(inst.endpoint);
       }),
     );
@@ -182,7 +187,7 @@ export class FleetRunner {
           } else if (++i.failedPings >= FAILED_PINGS_TO_REPLACE) {
             logger.warn({ endpoint: name, instance: i.id }, 'instance failed its health checks; replacing it');
             markEnded(i, 'failed health checks');
-            this.hooks.republish(name);
+            this.republishSoon(name);
           }
         }),
     );
@@ -197,8 +202,8 @@ export class FleetRunner {
 
   private async startupFailure(i: Instance, what: string): Promise<string> {
     await Promise.race([i.logsDone, new Promise((r) => setTimeout(r, 1_500))]);
-    i.flushLogs();
-    const lines = instanceLogStreams(i).flatMap((stream) => this.deps.logs.tail(endpointLogGroup(i.endpoint), stream, LOG_TAIL_LINES));
+    await i.flushLogs();
+    const lines = (await Promise.all(instanceLogStreams(i).map((stream) => this.deps.logs.tail(endpointLogGroup(i.endpoint), stream, LOG_TAIL_LINES)))).flat();
     // First sentence as SageMaker words it; the rest is what a person needs to act.
     const head = `The primary container for production variant ${i.variant} did not pass the ping health check. Please check CloudWatch logs for this endpoint.`;
     const tail = lines.length ? ` Last log lines: ${lines.join(' | ')}` : ' The container wrote no log lines.';
@@ -210,7 +215,7 @@ export class FleetRunner {
     const rt = this.deps.runtime;
     const resolved = await rt.resolveImage(v.image);
     if (!resolved) throw new TerminalFailure(missingImage(v));
-    if (!v.resolvedImage) this.recordResolvedImage(rec.name, plan, v, resolved.image.repoDigests[0] ?? `${resolved.local.replace(/:[^/:]+$/, '')}@${resolved.image.id}`);
+    if (!v.resolvedImage) await this.recordResolvedImage(rec.name, plan, v, resolved.image.repoDigests[0] ?? `${resolved.local.replace(/:[^/:]+$/, '')}@${resolved.image.id}`);
     // A cluster engine stages the model on the node it picks; one engine mounts the shared cache.
     // A multi-model variant's ModelDataUrl is a prefix: nothing is extracted at start; models load on first use.
     if (rt.stagesData && v.multiModel) throw new TerminalFailure('Multi-model endpoints cannot run on a cluster engine yet (SLIPWAY_RUNTIME=swarm); deploy them on a single engine.');
@@ -230,8 +235,8 @@ export class FleetRunner {
     const group = endpointLogGroup(rec.name);
     // A pipeline instance has a stream per container (`<variant>/<id>/<hostname>`), none of its own.
     for (const stream of instanceLogStreams({ variant: v.variantName, id, ...(v.pipeline ? { members: v.pipeline.containers } : {}) })) {
-      this.deps.logs.ensureStream(group, stream);
-      if (limits.warnings.length) this.deps.logs.append(group, stream, limits.warnings.map((m) => ({ timestamp: Date.now(), message: `[slipway] ${m}` })));
+      await this.deps.logs.ensureStream(group, stream);
+      if (limits.warnings.length) await this.deps.logs.append(group, stream, limits.warnings.map((m) => ({ timestamp: Date.now(), message: `[slipway] ${m}` })));
     }
     const network = await this.network(rec.name, rec.arn, v.enableNetworkIsolation);
     const labels = {
@@ -241,7 +246,7 @@ export class FleetRunner {
       [LABELS.arn]: rec.arn,
       [LABELS.variant]: v.variantName,
       [LABELS.instance]: id,
-      [LABELS.home]: this.deps.config.home,
+      [LABELS.home]: this.deps.config.clusterId,
       [LABEL_GENERATION]: String(plan.generation),
       [LABEL_CONFIG]: plan.endpointConfigName,
     };
@@ -257,7 +262,7 @@ export class FleetRunner {
       network,
       limits,
     })).finally(() => setImmediate(() => this.starting.delete(containerName)));
-    const inst = this.attach(rec.name, v.variantName, id, plan.generation, containerId, Date.now());
+    const inst = await this.attach(rec.name, v.variantName, id, plan.generation, containerId, Date.now());
     try {
       await rt.startContainer(containerId);
       const served = await servingOrigin(rt, containerId);
@@ -298,7 +303,7 @@ export class FleetRunner {
         starting: this.starting,
       });
       const members = made.map((m) => ({ hostname: m.hostname, containerId: m.containerId }));
-      inst = this.attach(endpoint, v.variantName, o.id, plan.generation, made[0]!.containerId, Date.now(), members);
+      inst = await this.attach(endpoint, v.variantName, o.id, plan.generation, made[0]!.containerId, Date.now(), members);
       await this.startPipelineMembers(endpoint, inst, made);
     } finally {
       // Owned by the instance now (or removed): the sweeper may judge them again.
@@ -321,10 +326,10 @@ export class FleetRunner {
   }
 
   /** DescribeEndpoint's ResolvedImage: the digest the fleet runs, recorded once per variant. */
-  private recordResolvedImage(endpoint: string, plan: FleetPlan, v: VariantPlan, digest: string): void {
+  private async recordResolvedImage(endpoint: string, plan: FleetPlan, v: VariantPlan, digest: string): Promise<void> {
     v.resolvedImage = digest;
     v.resolutionTime = Date.now() / 1000;
-    this.deps.resources.update('endpoint', endpoint, (r) => {
+    await this.deps.resources.update('endpoint', endpoint, (r) => {
       for (const p of [r.internal.active, r.internal.pending]) {
         const pv = p?.generation === plan.generation ? p.variants.find((x) => x.variantName === v.variantName) : undefined;
         if (pv) {
@@ -352,14 +357,14 @@ export class FleetRunner {
 
   networkName(endpoint: string, isolated: boolean): string {
     // The hash covers the whole name (and the home), so endpoints sharing a 40-character prefix never share a network.
-    return `slipway-ep-${endpoint.toLowerCase().slice(0, 40)}-${isolated ? 'iso' : 'net'}-${homeTag(`${this.deps.config.home}\n${endpoint.toLowerCase()}`)}`;
+    return `slipway-ep-${endpoint.toLowerCase().slice(0, 40)}-${isolated ? 'iso' : 'net'}-${homeTag(`${this.deps.config.clusterId}\n${endpoint.toLowerCase()}`)}`;
   }
 
   networkLabels(endpoint?: string): Record<string, string> {
     return {
       [LABELS.managed]: 'true',
       [LABELS.kind]: 'endpoint',
-      [LABELS.home]: this.deps.config.home,
+      [LABELS.home]: this.deps.config.clusterId,
       ...(endpoint !== undefined ? { [LABELS.name]: endpoint } : {}),
     };
   }
@@ -373,7 +378,7 @@ export class FleetRunner {
     const victims = [...fleet.values()].filter((i) => match(i) && i.state !== InstanceState.Retiring);
     if (victims.length === 0) return;
     for (const v of victims) markRetiring(v);
-    this.hooks.republish(name);
+    await this.hooks.republish(name);
     if (drain) {
       const deadline = Date.now() + DRAIN_LIMIT_MS;
       while (victims.some((v) => (v.route?.outstanding ?? 0) > 0) && Date.now() < deadline && !this.stopped) {
@@ -401,7 +406,7 @@ export class FleetRunner {
   async removeAll(name: string): Promise<void> {
     await this.retire(name, () => true, false);
     const leftovers = await this.deps.runtime
-      .listContainers({ [LABELS.managed]: 'true', [LABELS.kind]: 'endpoint', [LABELS.name]: name, [LABELS.home]: this.deps.config.home }, { all: true })
+      .listContainers({ [LABELS.managed]: 'true', [LABELS.kind]: 'endpoint', [LABELS.name]: name, [LABELS.home]: this.deps.config.clusterId }, { all: true })
       .catch(() => []);
     await Promise.all(
       leftovers.map(async (c) => {

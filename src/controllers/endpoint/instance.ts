@@ -30,7 +30,7 @@ export interface Instance extends FleetMember {
   members?: PipelineMember[];
   abort: AbortController;
   logsDone: Promise<void>;
-  flushLogs(): void;
+  flushLogs(): Promise<void>;
 }
 
 /** One container of a pipeline instance (./pipeline-instance.ts). */
@@ -58,12 +58,14 @@ export interface NewInstance {
  * to `<variant>/<id>/<hostname>`, as SageMaker names them) from after the newest stored line, in
  * batches (every 250 ms or 500 lines, and on `flushLogs`), until its containers stop or `abort`.
  */
-export function createInstance(o: NewInstance): Instance {
+export async function createInstance(o: NewInstance): Promise<Instance> {
   const abort = new AbortController();
   const group = endpointLogGroup(o.endpoint);
-  const follows = o.members
-    ? o.members.map((m) => followInto(o, group, `${o.variant}/${o.id}/${m.hostname}`, m.containerId, abort.signal))
-    : [followInto(o, group, `${o.variant}/${o.id}`, o.containerId, abort.signal)];
+  const follows = await Promise.all(
+    o.members
+      ? o.members.map((m) => followInto(o, group, `${o.variant}/${o.id}/${m.hostname}`, m.containerId, abort.signal))
+      : [followInto(o, group, `${o.variant}/${o.id}`, o.containerId, abort.signal)],
+  );
   return {
     id: o.id,
     endpoint: o.endpoint,
@@ -76,7 +78,9 @@ export function createInstance(o: NewInstance): Instance {
     failedPings: 0,
     lastPing: 0,
     abort,
-    flushLogs: () => follows.forEach((f) => f.flush()),
+    flushLogs: async () => {
+      await Promise.all(follows.map((f) => f.flush()));
+    },
     logsDone: Promise.all(follows.map((f) => f.done)).then(() => undefined),
   };
 }
@@ -92,22 +96,23 @@ export function instanceContainerIds(i: Pick<Instance, 'containerId' | 'members'
 }
 
 /** Copies one container's output into `stream` until it stops or `signal` aborts. */
-function followInto(o: NewInstance, group: string, stream: string, containerId: string, signal: AbortSignal): { done: Promise<void>; flush(): void } {
+async function followInto(o: NewInstance, group: string, stream: string, containerId: string, signal: AbortSignal): Promise<{ done: Promise<void>; flush(): Promise<void> }> {
   let buffer: { timestamp: number; message: string }[] = [];
-  const flush = () => {
+  // Never rejects: a failed write is logged and its lines dropped.
+  const flush = async (): Promise<void> => {
     if (buffer.length === 0) return;
     const batch = buffer;
     buffer = [];
     try {
-      o.logs.append(group, stream, batch);
+      await o.logs.append(group, stream, batch);
     } catch (err) {
       logger.warn({ err, endpoint: o.endpoint }, 'could not store endpoint log lines');
     }
   };
-  const since = o.logs.streams(group, stream).find((s) => s.name === stream)?.lastEventTime ?? undefined;
-  const timer = setInterval(flush, 250);
+  const since = (await o.logs.streams(group, stream)).find((s) => s.name === stream)?.lastEventTime ?? undefined;
+  const timer = setInterval(() => void flush(), 250);
   // Stored at once on abort (server stop): the loop below may end only after the log store has closed.
-  signal.addEventListener('abort', () => (clearInterval(timer), flush()), { once: true });
+  signal.addEventListener('abort', () => (clearInterval(timer), void flush()), { once: true });
   const done = (async () => {
     let last = since;
     try {
@@ -117,7 +122,7 @@ function followInto(o: NewInstance, group: string, stream: string, containerId: 
           for await (const line of o.runtime.followLogs(containerId, { signal, ...(last !== undefined ? { sinceMs: last + 1 } : {}) })) {
             buffer.push({ timestamp: line.timestamp, message: line.message });
             last = line.timestamp;
-            if (buffer.length >= 500) flush();
+            if (buffer.length >= 500) await flush();
           }
           if (!(await o.runtime.inspectContainer(containerId))?.running) return;
         } catch (err) {
@@ -130,7 +135,7 @@ function followInto(o: NewInstance, group: string, stream: string, containerId: 
       }
     } finally {
       clearInterval(timer);
-      flush();
+      await flush();
     }
   })();
   return { done, flush };

@@ -62,7 +62,7 @@ export interface HostJobOptions<K extends HostJobKind, W extends HostWatcher> {
   /** The image the job names (resolved before it queues for capacity, so a missing one fails at once). */
   image: (doc: DocOf<K>) => string;
   /** Shows why a job waits for capacity (training: the Starting secondary status's message). */
-  showWaiting: (job: string, message: string) => void;
+  showWaiting: (job: string, message: string) => Promise<unknown>;
 }
 
 /** How a host's container runs; `binds` is called only for a container not created yet. */
@@ -96,24 +96,24 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     private readonly deps: ControllerDeps,
     private readonly o: HostJobOptions<K, W>,
   ) {
-    this.tag = homeTag(deps.config.home);
-    deps.admission.register(() => this.claims());
+    this.tag = homeTag(deps.config.clusterId);
+    deps.admission.register(async () => await this.claims());
     // Containers and networks of finished jobs whose clean-up could not remove them (engine unreachable) go later.
     this.sweeper = new OrphanSweeper({
       runtime: deps.runtime,
       kind: o.kind,
-      home: deps.config.home,
+      home: deps.config.clusterId,
       ownsContainer: (c) => this.live(c.labels[LABELS.name]),
-      ownsNetwork: (name) => this.deps.resources.listByStatus(this.o.kind, LIVE_JOB_STATUSES).some((r) => this.networkName(r.name) === name && r.internal.step !== 'done'),
-      onReconnect: () => {
-        for (const r of this.deps.resources.listByStatus(this.o.kind, LIVE_JOB_STATUSES)) this.deps.queue.enqueue(this.key(r.name));
+      ownsNetwork: async (name) => (await this.deps.resources.listByStatus(this.o.kind, LIVE_JOB_STATUSES)).some((r) => this.networkName(r.name) === name && r.internal.step !== 'done'),
+      onReconnect: async () => {
+        for (const r of await this.deps.resources.listByStatus(this.o.kind, LIVE_JOB_STATUSES)) this.deps.queue.enqueue(this.key(r.name));
       },
     });
   }
 
   /** Whether the job named so exists and is not done (its containers may run). */
-  private live(job: string | undefined): boolean {
-    const rec = job ? this.get(job) : undefined;
+  private async live(job: string | undefined): Promise<boolean> {
+    const rec = job ? await this.get(job) : undefined;
     return rec !== undefined && rec.internal.step !== 'done';
   }
 
@@ -122,9 +122,9 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
    * done (jobs from before admission existed hold them once past `pending`); an InProgress job
    * not admitted yet waits, in creation order.
    */
-  claims(): Claim[] {
+  async claims(): Promise<Claim[]> {
     const out: Claim[] = [];
-    for (const r of this.deps.resources.listByStatus(this.o.kind, LIVE_JOB_STATUSES)) {
+    for (const r of await this.deps.resources.listByStatus(this.o.kind, LIVE_JOB_STATUSES)) {
       if (r.internal.step === 'done') continue;
       const held = r.internal.admitted !== undefined || r.internal.step !== 'pending';
       if (!held && jobStatusOf(this.o.kind, r.doc) !== 'InProgress') continue;
@@ -142,7 +142,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     if (rec.internal.admitted) return true;
     if (!rec.internal.image) {
       const image = await this.resolveImage(this.o.image(rec.doc));
-      rec = this.update(rec.name, (r) => {
+      rec = await this.update(rec.name, (r) => {
         r.internal.image = image;
       });
     }
@@ -161,7 +161,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     const shown = this.waitShown.get(rec.name);
     if (!shown || (shown.message !== decision.message && Date.now() - shown.at >= WAIT_MESSAGE_MIN_MS)) {
       this.waitShown.set(rec.name, { message: decision.message, at: Date.now() });
-      this.o.showWaiting(rec.name, decision.message);
+      await this.o.showWaiting(rec.name, decision.message);
     }
     return false;
   }
@@ -175,14 +175,14 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     this.deps.queue.enqueue(this.key(name));
   }
 
-  get(name: string): ResourceRecord<K> | undefined {
-    return this.deps.resources.get(this.o.kind, name);
+  async get(name: string): Promise<ResourceRecord<K> | undefined> {
+    return await this.deps.resources.get(this.o.kind, name);
   }
 
   /** Mutates the record in one transaction, mirroring the wire status and LastModifiedTime. */
-  update(name: string, mutate: (rec: ResourceRecord<K>) => void): ResourceRecord<K> {
+  async update(name: string, mutate: (rec: ResourceRecord<K>) => void): Promise<ResourceRecord<K>> {
     const now = this.o.now();
-    const rec = this.deps.resources.update(
+    const rec = await this.deps.resources.update(
       this.o.kind,
       name,
       (r) => {
@@ -200,15 +200,15 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
    * The record a reconcile should step, or undefined when the job is gone or done (its watcher
    * dropped). A stop requested before any container ran skips to `exited`: nothing to signal.
    */
-  toStep(name: string): ResourceRecord<K> | undefined {
-    const rec = this.get(name);
+  async toStep(name: string): Promise<ResourceRecord<K> | undefined> {
+    const rec = await this.get(name);
     if (!rec) return undefined;
     if (rec.internal.step === 'done') {
       this.drop(name);
       return undefined;
     }
     if (jobStatusOf(this.o.kind, rec.doc) === 'Stopping' && (rec.internal.step === 'pending' || rec.internal.step === 'staged')) {
-      return this.update(name, (r) => {
+      return await this.update(name, (r) => {
         r.internal.step = 'exited';
       });
     }
@@ -216,25 +216,25 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
   }
 
   /** Runs `step` under the reconcile guard (a TerminalFailure fails the job; repeated errors too). */
-  reconcile(key: string, step: (name: string) => Promise<ReconcileResult>, fail: (name: string, reason: string) => Promise<void>): Promise<ReconcileResult> {
+  async reconcile(key: string, step: (name: string) => Promise<ReconcileResult>, fail: (name: string, reason: string) => Promise<void>): Promise<ReconcileResult> {
     const name = nameOfKey(key);
     const guard = {
       errors: this.errors,
       stopping: () => this.stopped,
-      finished: (n: string) => (this.get(n)?.internal.step ?? 'done') === 'done',
+      finished: async (n: string) => ((await this.get(n))?.internal.step ?? 'done') === 'done',
       fail,
     };
-    return guardReconcile(guard, name, this.o.what, () => step(name));
+    return await guardReconcile(guard, name, this.o.what, () => step(name));
   }
 
   async resume(): Promise<void> {
-    for (const rec of this.deps.resources.listByStatus(this.o.kind, LIVE_JOB_STATUSES)) this.deps.queue.enqueue(this.key(rec.name));
+    for (const rec of await this.deps.resources.listByStatus(this.o.kind, LIVE_JOB_STATUSES)) this.deps.queue.enqueue(this.key(rec.name));
     // Containers of this home whose job is gone or finished (e.g. a crash between upload and
     // clean-up) are removed; the record's own reconcile handles the live ones.
     try {
-      const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: this.o.kind, [LABELS.home]: this.deps.config.home }, { all: true });
+      const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: this.o.kind, [LABELS.home]: this.deps.config.clusterId }, { all: true });
       for (const c of mine) {
-        if (!this.live(c.labels[LABELS.name])) await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
+        if (!await this.live(c.labels[LABELS.name])) await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
       }
     } catch (err) {
       logger.warn({ err }, `could not list ${this.o.what.replace(/ job$/, '')} containers on resume`);
@@ -247,7 +247,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     this.stopped = true;
     await this.sweeper.stop();
     for (const w of this.watchers.values()) this.o.dispose(w);
-    await Promise.allSettled([...this.watchers.values()].flatMap((w) => [...w.followers, ...(this.o.pending?.(w) ?? [])]));
+    await Promise.allSettled([...this.watchers.values()].flatMap((w) => [...w.followers, ...(this.o.pending?.(w) ?? []).filter((p) => p !== undefined)]));
     this.watchers.clear();
   }
 
@@ -265,15 +265,15 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
       [LABELS.kind]: this.o.kind,
       [LABELS.name]: rec.name,
       [LABELS.arn]: rec.arn,
-      [LABELS.home]: this.deps.config.home,
+      [LABELS.home]: this.deps.config.clusterId,
       ...(host ? { [LABELS.host]: host } : {}),
     };
   }
 
   /** Platform messages (limit clamps, staging summary) go to the job's log like container output. */
-  platformLog(rec: ResourceRecord<K>, message: string): void {
+  async platformLog(rec: ResourceRecord<K>, message: string): Promise<void> {
     const t = this.o.now();
-    for (const h of rec.internal.hosts ?? []) this.deps.logs.append(this.o.logGroup, h.logStream, [{ timestamp: t, message: `[slipway] ${message}` }]);
+    for (const h of rec.internal.hosts ?? []) await this.deps.logs.append(this.o.logGroup, h.logStream, [{ timestamp: t, message: `[slipway] ${message}` }]);
   }
 
   /** The local image for `image` (ECR names resolved); a TerminalFailure when the engine lacks it. */
@@ -345,11 +345,11 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
       }
       ids.push(id);
     }
-    rec = this.update(rec.name, (r) => {
+    rec = await this.update(rec.name, (r) => {
       r.internal.network = network;
       r.internal.hosts!.forEach((h, i) => (h.containerId = ids[i]));
     });
-    for (const w of limits.warnings) this.platformLog(rec, w);
+    for (const w of limits.warnings) await this.platformLog(rec, w);
     for (const id of ids) await this.deps.runtime.startContainer(id);
     return rec;
   }
@@ -391,10 +391,10 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
    * Every host has exited: lets the log followers drain so FailureReason sees the last lines,
    * runs `beforeExited`, and records step `exited` with each host's exit code.
    */
-  async markExited(rec: ResourceRecord<K>, infos: ContainerInfo[], w: W, beforeExited?: () => void): Promise<void> {
+  async markExited(rec: ResourceRecord<K>, infos: ContainerInfo[], w: W, beforeExited?: () => Promise<void>): Promise<void> {
     await Promise.race([Promise.allSettled(w.followers), new Promise((r) => setTimeout(r, 5_000))]);
-    beforeExited?.();
-    this.update(rec.name, (r) => {
+    await beforeExited?.();
+    await this.update(rec.name, (r) => {
       r.internal.step = 'exited';
       r.internal.hosts!.forEach((h, i) => (h.exitCode = infos[i]!.exitCode ?? -1));
     });
@@ -426,7 +426,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
     if (bad < 0) return undefined;
     const h = hosts[bad]!;
     const own = await readOwn(bad);
-    const tail = this.deps.logs.tail(this.o.logGroup, h.logStream, 10);
+    const tail = await this.deps.logs.tail(this.o.logGroup, h.logStream, 10);
     return algorithmFailureReason(own, h.exitCode ?? -1, tail, hosts.length > 1 ? h.host : undefined);
   }
 
@@ -474,12 +474,12 @@ export abstract class HostJobController<K extends HostJobKind, W extends HostWat
     return this.jobs.stop();
   }
 
-  protected get(name: string): ResourceRecord<K> | undefined {
-    return this.jobs.get(name);
+  protected async get(name: string): Promise<ResourceRecord<K> | undefined> {
+    return await this.jobs.get(name);
   }
 
-  protected update(name: string, mutate: (rec: ResourceRecord<K>) => void): ResourceRecord<K> {
-    return this.jobs.update(name, mutate);
+  protected async update(name: string, mutate: (rec: ResourceRecord<K>) => void): Promise<ResourceRecord<K>> {
+    return await this.jobs.update(name, mutate);
   }
 
   /** One reconcile of the job's step machine. */

@@ -22,7 +22,7 @@ export interface GuardTarget {
   /** True while the controller shuts down (errors then propagate untouched). */
   stopping(): boolean;
   /** True when the job is gone or already finished. */
-  finished(name: string): boolean;
+  finished(name: string): Promise<boolean>;
   fail(name: string, reason: string): Promise<void>;
 }
 
@@ -33,7 +33,7 @@ export async function guardReconcile(t: GuardTarget, name: string, what: string,
     return res;
   } catch (err) {
     if (t.stopping()) throw err;
-    if (t.finished(name)) return DONE;
+    if (await t.finished(name)) return DONE;
     if (err instanceof TerminalFailure || (err instanceof ContainerStartError && err.permanent)) {
       await t.fail(name, failureReasonFor(err));
       return DONE;

@@ -74,7 +74,7 @@ export class PipelineExecutionController implements Controller {
   }
 
   async resume(): Promise<void> {
-    for (const r of this.deps.resources.listByStatus(EXECUTION_KIND, [PipelineExecutionStatus.Executing, PipelineExecutionStatus.Stopping])) {
+    for (const r of await this.deps.resources.listByStatus(EXECUTION_KIND, [PipelineExecutionStatus.Executing, PipelineExecutionStatus.Stopping])) {
       this.deps.queue.enqueue(resourceKey(EXECUTION_KIND, r.name));
     }
   }
@@ -82,7 +82,7 @@ export class PipelineExecutionController implements Controller {
   async stop(): Promise<void> {}
 
   private async step(id: string): Promise<ReconcileResult> {
-    const rec = this.deps.resources.get(EXECUTION_KIND, id);
+    const rec = await this.deps.resources.get(EXECUTION_KIND, id);
     if (!rec || EXECUTION_TERMINAL.includes(rec.status)) return DONE;
     let graph: PipelineGraph;
     try {
@@ -104,14 +104,14 @@ export class PipelineExecutionController implements Controller {
     for (const [name, run] of Object.entries(runs)) {
       if (RUNNING.has(run.status)) await this.poll(ctx, graph.steps.get(name)!, run);
     }
-    save();
+    await save();
 
-    const stopping = this.deps.resources.get(EXECUTION_KIND, id)!.status === PipelineExecutionStatus.Stopping;
+    const stopping = (await this.deps.resources.get(EXECUTION_KIND, id))!.status === PipelineExecutionStatus.Stopping;
     const running = () => Object.values(runs).filter((r) => RUNNING.has(r.status));
     const failed = () => Object.entries(runs).find(([, r]) => r.status === 'Failed' || r.status === 'Stopped');
     if (stopping) {
       for (const [name, run] of Object.entries(runs)) if (RUNNING.has(run.status)) await this.stopJob(ctx, graph.steps.get(name)!, run);
-      save();
+      await save();
       if (running().length === 0) return this.finish(id, PipelineExecutionStatus.Stopped);
       return requeueAfter(POLL_MS);
     }
@@ -125,9 +125,9 @@ export class PipelineExecutionController implements Controller {
           if (running().length >= limit) break;
           order.push(s.Name);
           runs[s.Name] = { status: 'Executing', startTime: this.now(), attempt: (rec.internal.retries?.[s.Name] ?? 0) + 1 };
-          save();
+          await save();
           await this.start(rec, graph, s, runs);
-          save();
+          await save();
           started = true;
         }
       }
@@ -188,7 +188,7 @@ export class PipelineExecutionController implements Controller {
       const request = evaluate(s.Arguments, expr) as Record<string, unknown>;
       if (s.CacheConfig?.Enabled) {
         run.cacheKey = cacheKey(type, s.Arguments, { ...expr, execution: Object.fromEntries(Object.keys(expr.execution).map((k) => [k, `<${k}>`])) });
-        const hit = this.cached(rec, s, run.cacheKey);
+        const hit = await this.cached(rec, s, run.cacheKey);
         if (hit) {
           Object.assign(run, { jobName: hit.run.jobName, jobArn: hit.run.jobArn, properties: hit.run.properties, propertyFiles: hit.run.propertyFiles, cacheHit: { SourcePipelineExecutionArn: hit.arn } });
           return end('Succeeded');
@@ -306,12 +306,12 @@ export class PipelineExecutionController implements Controller {
   }
 
   /** A succeeded run of this step with the same cache key in an earlier execution of the pipeline, within ExpireAfter. */
-  private cached(rec: ExecutionRecord, s: StepDef, key: string): { arn: string; run: StepRun } | undefined {
+  private async cached(rec: ExecutionRecord, s: StepDef, key: string): Promise<{ arn: string; run: StepRun } | undefined> {
     const expire = s.CacheConfig?.ExpireAfter ? durationMs(s.CacheConfig.ExpireAfter) : undefined;
     let best: { arn: string; run: StepRun } | undefined;
     let token: string | undefined;
     do {
-      const page = this.deps.resources.list(EXECUTION_KIND, { where: (d) => d.PipelineArn === rec.doc.PipelineArn, maxResults: 100, ...(token ? { nextToken: token } : {}) });
+      const page = await this.deps.resources.list(EXECUTION_KIND, { where: (d) => d.PipelineArn === rec.doc.PipelineArn, maxResults: 100, ...(token ? { nextToken: token } : {}) });
       for (const other of page.items) {
         if (other.name === rec.name) continue;
         const r = other.internal.steps[s.Name];
@@ -324,9 +324,9 @@ export class PipelineExecutionController implements Controller {
     return best;
   }
 
-  private finish(id: string, status: PipelineExecutionStatus, reason?: string): ReconcileResult {
+  private async finish(id: string, status: PipelineExecutionStatus, reason?: string): Promise<ReconcileResult> {
     const t = this.now();
-    this.deps.resources.update(
+    await this.deps.resources.update(
       EXECUTION_KIND,
       id,
       (r) => {

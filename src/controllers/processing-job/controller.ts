@@ -80,11 +80,11 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       instances: (doc) => ({ type: doc.ProcessingResources.ClusterConfig.InstanceType, count: doc.ProcessingResources.ClusterConfig.InstanceCount }),
       image: (doc) => doc.AppSpecification.ImageUri,
       // DescribeProcessingJob has no status message: the reason goes to the job's log, once.
-      showWaiting: (job, message) => {
+      showWaiting: async (job, message) => {
         if (this.waitingLogged.has(job)) return;
         this.waitingLogged.add(job);
-        const rec = this.update(job, (r) => (r.internal.hosts ??= this.jobs.planHosts(r.name, r.doc.ProcessingResources.ClusterConfig.InstanceCount)));
-        this.jobs.platformLog(rec, message);
+        const rec = await this.update(job, (r) => (r.internal.hosts ??= this.jobs.planHosts(r.name, r.doc.ProcessingResources.ClusterConfig.InstanceCount)));
+        await this.jobs.platformLog(rec, message);
       },
     });
     this.scanMs = opts.continuousScanMs ?? Number(process.env.SLIPWAY_CONTINUOUS_SCAN_MS ?? 1000);
@@ -92,7 +92,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
   }
 
   protected async step(name: string): Promise<ReconcileResult> {
-    const rec = this.jobs.toStep(name);
+    const rec = await this.jobs.toStep(name);
     if (!rec) return DONE;
     switch (rec.internal.step) {
       case 'pending':
@@ -116,7 +116,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
   private async prepare(rec: JobRecord): Promise<void> {
     const image = await this.jobs.resolveImage(rec.doc.AppSpecification.ImageUri);
     const count = rec.doc.ProcessingResources.ClusterConfig.InstanceCount;
-    rec = this.update(rec.name, (r) => {
+    rec = await this.update(rec.name, (r) => {
       r.internal.image = image;
       r.internal.hosts ??= this.jobs.planHosts(r.name, count);
       r.doc.ProcessingStartTime ??= wireTime(this.now());
@@ -125,7 +125,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       // A cluster engine: each host's node stages its own data when its container is created.
       const refused = processingUnsupportedOnCluster(rec.doc) ?? (this.deps.staging ? undefined : 'SLIPWAY_ADVERTISE_URL must be set with SLIPWAY_RUNTIME=swarm: nodes fetch input data from Slipway there.');
       if (refused) throw TerminalFailure.client(refused);
-      this.update(rec.name, (r) => (r.internal.step = 'staged'));
+      await this.update(rec.name, (r) => (r.internal.step = 'staged'));
       return;
     }
     let files = 0;
@@ -135,8 +135,8 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       files += st.files;
       bytes += st.bytes;
     }
-    this.jobs.platformLog(rec, `Staged ${files} input file(s), ${bytes} bytes, for ${count} host(s).`);
-    this.update(rec.name, (r) => (r.internal.step = 'staged'));
+    await this.jobs.platformLog(rec, `Staged ${files} input file(s), ${bytes} bytes, for ${count} host(s).`);
+    await this.update(rec.name, (r) => (r.internal.step = 'staged'));
   }
 
   private async start(rec: JobRecord): Promise<void> {
@@ -153,7 +153,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       instanceType: doc.ProcessingResources.ClusterConfig.InstanceType,
       isolated: doc.NetworkConfig?.EnableNetworkIsolation === true,
     });
-    rec = this.update(rec.name, (r) => (r.internal.step = 'running'));
+    rec = await this.update(rec.name, (r) => (r.internal.step = 'running'));
     this.watch(rec);
   }
 
@@ -171,7 +171,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
     }
     const clock = this.jobs.clock(rec.doc.ProcessingStartTime, rec.creationTime, rec.doc.StoppingCondition?.MaxRuntimeInSeconds ?? 86_400);
     if (rec.doc.ProcessingJobStatus === 'InProgress' && HostJobs.expired(clock)) {
-      rec = this.update(rec.name, (r) => {
+      rec = await this.update(rec.name, (r) => {
         r.doc.ProcessingJobStatus = 'Stopping';
         r.internal.stopReason = 'MaxRuntimeExceeded';
       });
@@ -238,7 +238,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
         else logger.warn({ err, job: rec.name }, 'output upload of an unsuccessful processing job failed');
       }
     }
-    this.update(rec.name, (r) => this.finish(r, outcome, message));
+    await this.update(rec.name, (r) => this.finish(r, outcome, message));
     this.jobs.drop(rec.name);
     await this.jobs.cleanup(rec, outcome.status === 'Failed');
   }
@@ -297,9 +297,9 @@ export class ProcessingJobController extends HostJobController<'processing-job',
   }
 
   protected async fail(name: string, reason: string): Promise<void> {
-    const rec = this.get(name);
+    const rec = await this.get(name);
     if (!rec || rec.internal.step === 'done') return;
-    this.update(name, (r) => this.finish(r, { status: 'Failed', reason }));
+    await this.update(name, (r) => this.finish(r, { status: 'Failed', reason }));
     this.jobs.drop(name);
     await this.jobs.cleanup(rec, true);
   }
@@ -337,9 +337,10 @@ export class ProcessingJobController extends HostJobController<'processing-job',
     if ((rec.doc.ProcessingOutputConfig?.Outputs ?? []).some((o) => o.S3Output?.S3UploadMode === 'Continuous')) {
       w.scanTimer = setInterval(() => {
         if (w.scanning) return;
-        const current = this.get(rec.name);
-        if (!current || current.internal.step !== 'running') return;
-        w.scanning = this.uploadOutputs(current, w, true)
+        w.scanning = (async () => {
+          const current = await this.get(rec.name);
+          if (current?.internal.step === 'running') await this.uploadOutputs(current, w, true);
+        })()
           .catch((err: unknown) => logger.warn({ err, job: rec.name }, 'continuous upload failed'))
           .finally(() => (w.scanning = undefined));
       }, this.scanMs);

@@ -112,22 +112,22 @@ export class TrainingJobController extends HostJobController<'training-job', Job
   }
 
   protected async step(name: string): Promise<ReconcileResult> {
-    let rec = this.jobs.toStep(name);
+    let rec = await this.jobs.toStep(name);
     if (!rec) return DONE;
     if (rec.internal.step === 'pending') {
       if (!(await this.jobs.admit(rec))) return requeueAfter(ADMISSION_POLL_MS);
       await this.prepare(rec);
-      rec = this.get(name)!;
+      rec = (await this.get(name))!;
       if (rec.doc.TrainingJobStatus === 'Stopping') return requeueAfter(0);
     }
     if (rec.internal.step === 'staged') {
       await this.startContainers(rec);
-      rec = this.get(name)!;
+      rec = (await this.get(name))!;
     }
     if (rec.internal.step === 'running') {
       const res = await this.supervise(rec);
       if (res) return res;
-      rec = this.get(name)!;
+      rec = (await this.get(name))!;
     }
     if (rec.internal.step === 'exited') await this.finalize(rec);
     return DONE;
@@ -137,7 +137,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
   private async prepare(rec: JobRecord): Promise<void> {
     const image = await this.jobs.resolveImage(rec.doc.AlgorithmSpecification.TrainingImage);
     const count = rec.doc.ResourceConfig.InstanceCount;
-    rec = this.update(rec.name, (r) => {
+    rec = await this.update(rec.name, (r) => {
       r.internal.image = image;
       r.internal.hosts ??= this.jobs.planHosts(r.name, count);
       r.doc.TrainingStartTime ??= wireTime(this.now());
@@ -147,7 +147,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       // A cluster engine: each host's node stages its own data when its container is created.
       const refused = unsupportedOnCluster(rec.doc) ?? (this.deps.staging ? undefined : 'SLIPWAY_ADVERTISE_URL must be set with SLIPWAY_RUNTIME=swarm: nodes fetch input data from Slipway there.');
       if (refused) throw TerminalFailure.client(refused);
-      this.update(rec.name, (r) => {
+      await this.update(rec.name, (r) => {
         r.internal.step = 'staged';
       });
       return;
@@ -165,8 +165,8 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       }
       await restoreCheckpoints(this.objects, ws, rec.doc, this.deps.localPaths);
     }
-    this.jobs.platformLog(rec, `Staged ${files} input file(s), ${bytes} bytes, for ${count} host(s).`);
-    this.update(rec.name, (r) => {
+    await this.jobs.platformLog(rec, `Staged ${files} input file(s), ${bytes} bytes, for ${count} host(s).`);
+    await this.update(rec.name, (r) => {
       r.internal.step = 'staged';
     });
   }
@@ -184,7 +184,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       instanceType: doc.ResourceConfig.InstanceType,
       isolated: doc.EnableNetworkIsolation === true,
     });
-    rec = this.update(rec.name, (r) => {
+    rec = await this.update(rec.name, (r) => {
       r.internal.step = 'running';
       setSecondaryStatus(r.doc, 'Training', this.now());
     });
@@ -216,7 +216,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
 
     const clock = this.jobs.clock(rec.doc.TrainingStartTime, rec.creationTime, rec.doc.StoppingCondition.MaxRuntimeInSeconds);
     if (rec.doc.TrainingJobStatus === 'InProgress' && HostJobs.expired(clock)) {
-      rec = this.update(rec.name, (r) => {
+      rec = await this.update(rec.name, (r) => {
         r.doc.TrainingJobStatus = 'Stopping';
         r.internal.stopReason = 'MaxRuntimeExceeded';
         setSecondaryStatus(r.doc, 'Stopping', this.now(), 'Stopping the job: it exceeded MaxRuntimeInSeconds');
@@ -225,7 +225,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
     const { running, failed } = await this.jobs.wakeHosts(infos);
     if (rec.doc.TrainingJobStatus === 'Stopping' && !watcher.stopSent && running.length > 0) {
       watcher.stopSent = true;
-      this.update(rec.name, (r) => {
+      await this.update(rec.name, (r) => {
         r.internal.stopSentAt ??= this.now();
       });
       for (const c of running) this.stopInBackground(c.id, STOP_GRACE_SECONDS);
@@ -264,7 +264,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
     }
 
     if (outcome.status !== 'Failed') {
-      this.update(rec.name, (r) => setSecondaryStatus(r.doc, 'Uploading', this.now()));
+      await this.update(rec.name, (r) => setSecondaryStatus(r.doc, 'Uploading', this.now()));
       try {
         await this.uploadOutputs(rec, wss.map((w) => w.model), wss.map((w) => w.outputData));
         await this.syncFolders(rec, this.watchers.get(rec.name));
@@ -278,8 +278,8 @@ export class TrainingJobController extends HostJobController<'training-job', Job
     }
 
     const watcher = this.watchers.get(rec.name);
-    if (watcher) this.flushMetrics(rec.name, watcher);
-    this.update(rec.name, (r) => {
+    if (watcher) await this.flushMetrics(rec.name, watcher);
+    await this.update(rec.name, (r) => {
       finish(r.doc, outcome, this.now());
       r.internal.step = 'done';
     });
@@ -326,11 +326,11 @@ export class TrainingJobController extends HostJobController<'training-job', Job
   }
 
   protected async fail(name: string, reason: string): Promise<void> {
-    const rec = this.get(name);
+    const rec = await this.get(name);
     if (!rec || rec.internal.step === 'done') return;
     const watcher = this.watchers.get(name);
-    if (watcher) this.flushMetrics(name, watcher);
-    this.update(name, (r) => {
+    if (watcher) await this.flushMetrics(name, watcher);
+    await this.update(name, (r) => {
       finish(r.doc, { status: 'Failed', reason }, this.now());
       r.internal.step = 'done';
     });
@@ -393,10 +393,12 @@ export class TrainingJobController extends HostJobController<'training-job', Job
     if (syncedFolders(rec.doc).length > 0 && this.checkpointSyncMs > 0) {
       w.syncTimer = setInterval(() => {
         if (w.syncBusy) return;
-        const current = this.get(rec.name);
-        if (!current || current.internal.step !== 'running') return;
-        w.syncBusy = this.pullFromNodes(current)
-          .then(() => this.syncFolders(current, w))
+        w.syncBusy = (async () => {
+          const current = await this.get(rec.name);
+          if (current?.internal.step !== 'running') return;
+          await this.pullFromNodes(current);
+          await this.syncFolders(current, w);
+        })()
           .catch((err: unknown) => logger.warn({ err, job: rec.name }, 'checkpoint or TensorBoard sync failed'))
           .finally(() => (w.syncBusy = undefined));
       }, this.checkpointSyncMs);
@@ -421,17 +423,17 @@ export class TrainingJobController extends HostJobController<'training-job', Job
           logger.warn({ job }, 'MetricDefinitions: matching time budget spent; some log lines are not scanned for metrics');
         }
       },
-      onFlush: () => {
-        if (w.metricsDirty) this.flushMetrics(job, w);
+      onFlush: async () => {
+        if (w.metricsDirty) await this.flushMetrics(job, w);
       },
     });
   }
 
-  private flushMetrics(name: string, w: JobWatcher): void {
+  private async flushMetrics(name: string, w: JobWatcher): Promise<void> {
     if (!w.metricsDirty) return;
     w.metricsDirty = false;
     try {
-      this.update(name, (r) => {
+      await this.update(name, (r) => {
         mergeFinalMetrics(r.doc, w.extractor.latest);
         r.internal.metricSeries = w.series;
       });

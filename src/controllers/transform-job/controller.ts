@@ -83,23 +83,23 @@ export class TransformJobController implements Controller {
 
   constructor(private readonly deps: ControllerDeps) {
     this.cache = ModelCache.forControllers(deps);
-    this.tag = homeTag(deps.config.home);
-    deps.admission.register(() => this.claims());
+    this.tag = homeTag(deps.config.clusterId);
+    deps.admission.register(async () => await this.claims());
     // A run removes its containers when it ends; those it could not (engine unreachable) go later.
     this.sweeper = new OrphanSweeper({
       runtime: deps.runtime,
       kind: KIND,
-      home: deps.config.home,
-      ownsContainer: (c) => this.runs.has(c.labels[LABELS.name] ?? ''),
-      ownsNetwork: (name) => [...this.runs.keys()].some((job) => this.networkName(job) === name),
-      onReconnect: () => undefined,
+      home: deps.config.clusterId,
+      ownsContainer: async (c) => this.runs.has(c.labels[LABELS.name] ?? ''),
+      ownsNetwork: async (name) => [...this.runs.keys()].some((job) => this.networkName(job) === name),
+      onReconnect: async () => undefined,
     });
   }
 
   /** Jobs hold their instances from admission until done; InProgress ones not admitted wait. */
-  private claims(): Claim[] {
+  private async claims(): Promise<Claim[]> {
     const out: Claim[] = [];
-    for (const r of this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) {
+    for (const r of await this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) {
       if (r.internal.done || (!r.internal.admitted && r.doc.TransformJobStatus !== 'InProgress')) continue;
       const { InstanceType, InstanceCount } = r.doc.TransformResources;
       out.push({ key: resourceKey(KIND, r.name), kind: 'job', order: r.creationTime, demand: r.internal.admitted ?? instanceDemand(InstanceType, InstanceCount), held: !!r.internal.admitted });
@@ -111,7 +111,7 @@ export class TransformJobController implements Controller {
   private async waitForCapacity(name: string, signal: AbortSignal): Promise<void> {
     let logged = false;
     for (;;) {
-      const rec = this.deps.resources.get(KIND, name);
+      const rec = await this.deps.resources.get(KIND, name);
       if (!rec || rec.internal.admitted) return;
       const { InstanceType, InstanceCount } = rec.doc.TransformResources;
       const demand = instanceDemand(InstanceType, InstanceCount);
@@ -121,7 +121,7 @@ export class TransformJobController implements Controller {
       );
       if (decision.admit) return;
       // DescribeTransformJob has no status message: the reason goes to the job's log group, once.
-      if (!logged) this.deps.logs.append(TRANSFORM_LOG_GROUP, `${name}/admission`, [{ timestamp: Date.now(), message: `[slipway] ${decision.message}` }]);
+      if (!logged) await this.deps.logs.append(TRANSFORM_LOG_GROUP, `${name}/admission`, [{ timestamp: Date.now(), message: `[slipway] ${decision.message}` }]);
       logged = true;
       await new Promise((r) => setTimeout(r, ADMISSION_POLL_MS));
       signal.throwIfAborted();
@@ -130,7 +130,7 @@ export class TransformJobController implements Controller {
 
   readonly reconcile = async (key: string): Promise<ReconcileResult> => {
     const name = nameOfKey(key);
-    const rec = this.deps.resources.get(KIND, name);
+    const rec = await this.deps.resources.get(KIND, name);
     if (!rec || rec.internal.done) return DONE;
     const run = this.runs.get(name);
     if (run) {
@@ -143,16 +143,16 @@ export class TransformJobController implements Controller {
       // is removed — StopTransformJob keeps no output (contract §5).
       await this.removeContainers(name);
       await this.discardOutputs(rec.doc);
-      this.finish(name, { status: 'Stopped' });
+      await this.finish(name, { status: 'Stopped' });
       return DONE;
     }
     const abort = new AbortController();
     const r: Run = { abort, done: Promise.resolve() };
     this.runs.set(name, r);
     r.done = this.run(name, abort.signal)
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
         logger.error({ err, job: name }, 'transform job crashed');
-        this.finish(name, { status: 'Failed', reason: failureReasonFor(err) });
+        await this.finish(name, { status: 'Failed', reason: failureReasonFor(err) });
       })
       .finally(() => this.runs.delete(name));
     return DONE;
@@ -160,15 +160,15 @@ export class TransformJobController implements Controller {
 
   async resume(): Promise<void> {
     try {
-      const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.home]: this.deps.config.home }, { all: true });
+      const mine = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.home]: this.deps.config.clusterId }, { all: true });
       for (const c of mine) await this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined);
       // Every run starts over after a restart, on a network of its own again.
-      const nets = await this.deps.runtime.listNetworks({ [LABELS.kind]: KIND, [LABELS.home]: this.deps.config.home });
+      const nets = await this.deps.runtime.listNetworks({ [LABELS.kind]: KIND, [LABELS.home]: this.deps.config.clusterId });
       for (const n of nets) await this.deps.runtime.removeNetwork(n.name).catch(() => undefined);
     } catch (err) {
       logger.warn({ err }, 'could not list transform containers on resume');
     }
-    for (const rec of this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(resourceKey(KIND, rec.name));
+    for (const rec of await this.deps.resources.listByStatus(KIND, ['InProgress', 'Stopping'])) this.deps.queue.enqueue(resourceKey(KIND, rec.name));
     this.sweeper.start();
   }
 
@@ -181,9 +181,9 @@ export class TransformJobController implements Controller {
 
   // ---------------------------------------------------------------------------------------------
 
-  private finish(name: string, outcome: Outcome): void {
+  private async finish(name: string, outcome: Outcome): Promise<void> {
     const now = Date.now();
-    this.deps.resources.update(
+    await this.deps.resources.update(
       KIND,
       name,
       (r) => {
@@ -200,7 +200,7 @@ export class TransformJobController implements Controller {
   }
 
   private async removeContainers(name: string): Promise<void> {
-    const left = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.home]: this.deps.config.home }, { all: true }).catch(() => []);
+    const left = await this.deps.runtime.listContainers({ [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.home]: this.deps.config.clusterId }, { all: true }).catch(() => []);
     await Promise.all(left.map((c) => this.deps.runtime.removeContainer(c.id, { force: true }).catch(() => undefined)));
     await this.deps.runtime.removeNetwork(this.networkName(name)).catch(() => undefined);
   }
@@ -225,10 +225,10 @@ export class TransformJobController implements Controller {
   }
 
   private async run(name: string, signal: AbortSignal): Promise<void> {
-    const rec = this.deps.resources.get(KIND, name)!;
+    const rec = (await this.deps.resources.get(KIND, name))!;
     const doc = rec.doc;
     const epoch = Math.floor(Date.now() / 1000);
-    this.deps.resources.update(KIND, name, (r) => {
+    await this.deps.resources.update(KIND, name, (r) => {
       r.doc.TransformStartTime ??= wireTime(Date.now());
     });
     const instances: ServeInstance[] = [];
@@ -254,17 +254,17 @@ export class TransformJobController implements Controller {
     if (signal.aborted && signal.reason instanceof Error && signal.reason.message === 'shutdown') return;
     // StopTransformJob keeps no output (contract §5).
     if (outcome.status === 'Stopped') await this.deleteUris(written);
-    this.finish(name, outcome);
+    await this.finish(name, outcome);
   }
 
-  private dataLog(stream: string, message: string): void {
-    this.deps.logs.append(TRANSFORM_LOG_GROUP, `${stream}/data-log`, [{ timestamp: Date.now(), message }]);
+  private async dataLog(stream: string, message: string): Promise<void> {
+    await this.deps.logs.append(TRANSFORM_LOG_GROUP, `${stream}/data-log`, [{ timestamp: Date.now(), message }]);
   }
 
   /** One run of the job: serve containers up, every input object transformed, an outcome. */
   private async transform(run: TransformRun): Promise<Outcome> {
     const { name, arn, doc, epoch, signal, instances, followers, logsSignal, written } = run;
-    const model = this.deps.resources.get('model', doc.ModelName);
+    const model = await this.deps.resources.get('model', doc.ModelName);
     if (!model) throw TerminalFailure.client(`Could not find model "${doc.ModelName}".`);
     const container = model.doc.PrimaryContainer ?? model.doc.Containers?.[0];
     if (!container?.Image) throw TerminalFailure.client(`Model ${doc.ModelName} has no container image.`);
@@ -281,7 +281,7 @@ export class TransformJobController implements Controller {
     if (req.BatchStrategy) env.SAGEMAKER_BATCH_STRATEGY = req.BatchStrategy === 'MultiRecord' ? 'MULTI_RECORD' : 'SINGLE_RECORD';
     if (req.MaxConcurrentTransforms !== undefined) env.SAGEMAKER_MAX_CONCURRENT_TRANSFORMS = String(req.MaxConcurrentTransforms);
 
-    const labels = { [LABELS.managed]: 'true', [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.arn]: arn, [LABELS.home]: this.deps.config.home };
+    const labels = { [LABELS.managed]: 'true', [LABELS.kind]: KIND, [LABELS.name]: name, [LABELS.arn]: arn, [LABELS.home]: this.deps.config.clusterId };
     const network = this.networkName(name);
     const isolated = model.doc.EnableNetworkIsolation === true;
     try {
@@ -295,7 +295,7 @@ export class TransformJobController implements Controller {
     for (let i = 0; i < count; i++) {
       const id = `i-${randomBytes(8).toString('hex')}`;
       const logStream = `${name}/${id}-${epoch}`;
-      this.deps.logs.ensureStream(TRANSFORM_LOG_GROUP, logStream);
+      await this.deps.logs.ensureStream(TRANSFORM_LOG_GROUP, logStream);
       const started = await startServeContainer({
         runtime: this.deps.runtime,
         cache: this.cache,
@@ -322,7 +322,7 @@ export class TransformJobController implements Controller {
     } catch (err) {
       if (err instanceof TerminalFailure) {
         await new Promise((r) => setTimeout(r, 500));
-        const tail = this.deps.logs.tail(TRANSFORM_LOG_GROUP, instances[0]!.logStream, 5);
+        const tail = await this.deps.logs.tail(TRANSFORM_LOG_GROUP, instances[0]!.logStream, 5);
         throw TerminalFailure.client(`${err.detail}${tail.length ? ` Last log lines: ${tail.join(' | ')}` : ''}`);
       }
       throw err;
@@ -338,7 +338,7 @@ export class TransformJobController implements Controller {
       assembleWith: doc.TransformOutput.AssembleWith ?? 'None',
     };
     const settings = `MaxConcurrentTransforms=${params.maxConcurrent}, MaxPayloadInMB=${maxPayloadMB}, BatchStrategy=${params.batchStrategy === 'MultiRecord' ? 'MULTI_RECORD' : 'SINGLE_RECORD'}`;
-    for (const i of instances) this.dataLog(i.logStream, `[sagemaker logs]: ${settings}`);
+    for (const i of instances) await this.dataLog(i.logStream, `[sagemaker logs]: ${settings}`);
 
     const processor = new DataProcessor(doc.DataProcessing, formatOf(doc.TransformInput.ContentType), formatOf(doc.TransformOutput.Accept));
     const src = doc.TransformInput.DataSource.S3DataSource;
@@ -405,14 +405,14 @@ export class TransformJobController implements Controller {
       out.end();
       await put;
       written.push(outUri);
-      this.dataLog(inst.logStream, `[sagemaker logs]: ${inputUri}: ${stats.records} record(s) in ${stats.requests} request(s), ${Date.now() - t0} ms`);
+      await this.dataLog(inst.logStream, `[sagemaker logs]: ${inputUri}: ${stats.records} record(s) in ${stats.requests} request(s), ${Date.now() - t0} ms`);
       return undefined;
     } catch (err) {
       const reason = err instanceof TerminalFailure ? err.detail : (err as Error).message;
       out.destroy(new Error(reason));
       await put.catch(() => undefined);
       const text = `${inputUri}: ${reason}`;
-      this.dataLog(inst.logStream, `[sagemaker logs]: ${text}`);
+      await this.dataLog(inst.logStream, `[sagemaker logs]: ${text}`);
       return text;
     }
   }

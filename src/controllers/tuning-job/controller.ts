@@ -56,6 +56,9 @@ type TuningRecord = ResourceRecord<'hyper-parameter-tuning-job'>;
 const RUNNING = new Set(['InProgress', 'Stopping']);
 const ENDED = new Set(['Completed', 'Stopped', 'Failed']);
 
+/** A child's training job as the controller reads it: its document and objective series. */
+type ChildJob = { doc: TrainingJobDoc; series?: Record<string, [number, number][]> } | undefined;
+
 export class TuningJobController implements Controller {
   readonly kind = TUNING_KIND;
   readonly reconcile = (key: string): Promise<ReconcileResult> => Promise.resolve(this.step(nameOfKey(key)));
@@ -67,7 +70,7 @@ export class TuningJobController implements Controller {
   }
 
   async resume(): Promise<void> {
-    for (const r of this.deps.resources.listByStatus(TUNING_KIND, [TuningJobStatus.InProgress, TuningJobStatus.Stopping])) {
+    for (const r of await this.deps.resources.listByStatus(TUNING_KIND, [TuningJobStatus.InProgress, TuningJobStatus.Stopping])) {
       this.deps.queue.enqueue(resourceKey(TUNING_KIND, r.name));
     }
   }
@@ -75,41 +78,43 @@ export class TuningJobController implements Controller {
   async stop(): Promise<void> {}
 
   /** The children's training jobs (the one place this controller reads them). */
-  private childJobs(rec: TuningRecord): ({ doc: TrainingJobDoc; series?: Record<string, [number, number][]> } | undefined)[] {
-    return rec.internal.children.map((c) => {
-      const r = this.deps.resources.get('training-job', c.name);
-      return r && { doc: r.doc, series: r.internal.metricSeries };
-    });
+  private childJobs(rec: TuningRecord): Promise<ChildJob[]> {
+    return Promise.all(
+      rec.internal.children.map(async (c) => {
+        const r = await this.deps.resources.get('training-job', c.name);
+        return r && { doc: r.doc, series: r.internal.metricSeries };
+      }),
+    );
   }
 
-  private summaries(rec: TuningRecord, jobs = this.childJobs(rec)): TrainingJobSummaryDoc[] {
+  private summaries(rec: TuningRecord, jobs: ChildJob[]): TrainingJobSummaryDoc[] {
     const objective = rec.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
     return rec.internal.children.map((c, i) => childSummary(rec.name, c, jobs[i]?.doc, objective));
   }
 
-  private step(name: string): ReconcileResult {
-    let rec = this.deps.resources.get(TUNING_KIND, name);
+  private async step(name: string): Promise<ReconcileResult> {
+    let rec = await this.deps.resources.get(TUNING_KIND, name);
     if (!rec || TUNING_TERMINAL.includes(rec.status)) return DONE;
     // A child recorded but never created (the server stopped in between): create it now.
     for (const c of rec.internal.children) {
-      if (!c.launchError && !this.deps.resources.get('training-job', c.name)) this.launch(rec, c);
+      if (!c.launchError && !await this.deps.resources.get('training-job', c.name)) await this.launch(rec, c);
     }
-    rec = this.deps.resources.get(TUNING_KIND, name)!;
+    rec = (await this.deps.resources.get(TUNING_KIND, name))!;
     const cfg = rec.doc.HyperParameterTuningJobConfig;
-    const jobs = this.childJobs(rec);
+    const jobs = await this.childJobs(rec);
     let summaries = this.summaries(rec, jobs);
     let running = summaries.filter((s) => RUNNING.has(s.TrainingJobStatus));
     const limits = cfg.ResourceLimits;
     const timeUp = limits.MaxRuntimeInSeconds !== undefined && this.now() - rec.creationTime >= limits.MaxRuntimeInSeconds * 1000;
 
     if (rec.status === TuningJobStatus.Stopping || timeUp) {
-      for (const s of running) this.stopChild(s.TrainingJobName);
+      for (const s of running) await this.stopChild(s.TrainingJobName);
       if (running.length === 0) return this.finish(name, rec.status === TuningJobStatus.Stopping ? TuningJobStatus.Stopped : undefined);
-      this.record(name);
+      await this.record(name);
       return requeueAfter(POLL_MS);
     }
 
-    this.earlyStops(rec, jobs);
+    await this.earlyStops(rec, jobs);
     const { dims } = searchSpace(cfg.ParameterRanges);
     const strategy = cfg.Strategy as Strategy;
     const maxJobs = limits.MaxNumberOfTrainingJobs ?? (strategy === 'Grid' ? gridSize(dims) : 1);
@@ -118,14 +123,14 @@ export class TuningJobController implements Controller {
       const index = rec.internal.children.length;
       const point = nextPoint({ strategy, dims, seed: seedOf(rec), ...this.observations(rec, summaries), priorCount: rec.internal.priors?.length ?? 0 }, index);
       const child: TuningChild = { name: childJobName(rec.name, rec.arn, index), point, tuned: decodePoint(dims, point) };
-      rec = this.deps.resources.update(TUNING_KIND, name, (r) => void r.internal.children.push(child), { now: this.now() })!;
-      this.launch(rec, child);
-      rec = this.deps.resources.get(TUNING_KIND, name)!;
-      summaries = this.summaries(rec);
+      rec = (await this.deps.resources.update(TUNING_KIND, name, (r) => void r.internal.children.push(child), { now: this.now() }))!;
+      await this.launch(rec, child);
+      rec = (await this.deps.resources.get(TUNING_KIND, name))!;
+      summaries = this.summaries(rec, await this.childJobs(rec));
       running = summaries.filter((s) => RUNNING.has(s.TrainingJobStatus));
     }
     if (rec.internal.children.length >= maxJobs && running.length === 0) return this.finish(name);
-    this.record(name);
+    await this.record(name);
     return requeueAfter(launched > LAUNCH_BATCH ? 0 : POLL_MS);
   }
 
@@ -143,17 +148,17 @@ export class TuningJobController implements Controller {
     return { observed, pending };
   }
 
-  private launch(rec: TuningRecord, child: TuningChild): void {
+  private async launch(rec: TuningRecord, child: TuningChild): Promise<void> {
     const def = rec.doc.TrainingJobDefinition;
     const input = childTrainingRequest(def, child.name, child.tuned, rec.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective);
     try {
-      this.deps.launcher.create({ region: rec.internal.region, accountId: rec.internal.accountId }, input, rec.arn);
+      await this.deps.launcher.create({ region: rec.internal.region, accountId: rec.internal.accountId }, input, rec.arn);
     } catch (err) {
       // A training job of that name exists: this child was created before a restart.
       if (err instanceof ServiceError && err.code === 'ResourceInUse') return;
       const reason = err instanceof ServiceError ? `CreateTrainingJob refused the training job: ${err.message}` : `CreateTrainingJob failed: ${String(err)}`;
       if (!(err instanceof ServiceError)) logger.error({ err, tuningJob: rec.name, child: child.name }, 'launching a tuning child failed');
-      this.deps.resources.update(TUNING_KIND, rec.name, (r) => {
+      await this.deps.resources.update(TUNING_KIND, rec.name, (r) => {
         const c = r.internal.children.find((x) => x.name === child.name);
         if (c) c.launchError = reason;
       });
@@ -165,7 +170,7 @@ export class TuningJobController implements Controller {
    * others'; a child to stop gets its reason recorded, then StopTrainingJob's own path, and ends
    * Stopped with its last value as its objective.
    */
-  private earlyStops(rec: TuningRecord, jobs: ReturnType<TuningJobController['childJobs']>): void {
+  private async earlyStops(rec: TuningRecord, jobs: ChildJob[]): Promise<void> {
     const cfg = rec.doc.HyperParameterTuningJobConfig;
     const objective = cfg.HyperParameterTuningJobObjective;
     const plan = stoppingPlan(cfg, rec.doc.TrainingJobDefinition.StaticHyperParameters);
@@ -173,24 +178,27 @@ export class TuningJobController implements Controller {
     if (!jobs.some((j) => j?.doc.TrainingJobStatus === 'InProgress')) return;
     const sign = objective.Type === 'Minimize' ? -1 : 1;
     const values = jobs.map((j) => (j?.series?.[objective.MetricName] ?? []).map(([, v]) => sign * v));
-    rec.internal.children.forEach((c, i) => {
-      if (jobs[i]?.doc.TrainingJobStatus !== 'InProgress') return;
+    for (const [i, c] of rec.internal.children.entries()) {
+      if (jobs[i]?.doc.TrainingJobStatus !== 'InProgress') continue;
       // Decided before a restart that came between the record and the stop: stop it now.
-      if (c.stopReason) return this.stopChild(c.name);
+      if (c.stopReason) {
+        await this.stopChild(c.name);
+        continue;
+      }
       const verdict = verdictFor(plan, values, i);
-      if (!verdict) return;
+      if (!verdict) continue;
       logger.info({ tuningJob: rec.name, trainingJob: c.name, reason: verdict.reason }, 'tuning job stops a training job early');
-      this.deps.resources.update(TUNING_KIND, rec.name, (r) => {
+      await this.deps.resources.update(TUNING_KIND, rec.name, (r) => {
         const child = r.internal.children.find((x) => x.name === c.name);
         if (child) child.stopReason = verdict.reason;
       });
-      this.stopChild(c.name);
-    });
+      await this.stopChild(c.name);
+    }
   }
 
-  private stopChild(name: string): void {
+  private async stopChild(name: string): Promise<void> {
     try {
-      this.deps.launcher.stop(name);
+      await this.deps.launcher.stop(name);
     } catch (err) {
       // The job ended between our read and the stop: nothing left to stop.
       if (!(err instanceof ServiceError)) throw err;
@@ -198,13 +206,16 @@ export class TuningJobController implements Controller {
   }
 
   /** Writes the counters and the best job so far. */
-  private record(name: string, end?: (r: TuningRecord, best: TrainingJobSummaryDoc | undefined, summaries: TrainingJobSummaryDoc[]) => void): void {
+  private async record(name: string, end?: (r: TuningRecord, best: TrainingJobSummaryDoc | undefined, summaries: TrainingJobSummaryDoc[]) => void): Promise<void> {
     const t = this.now();
-    this.deps.resources.update(
+    // The children's states are read first: the update's mutation runs inside its transaction and must not wait.
+    const current = await this.deps.resources.get(TUNING_KIND, name);
+    if (!current) return;
+    const summaries = this.summaries(current, await this.childJobs(current));
+    await this.deps.resources.update(
       TUNING_KIND,
       name,
       (r) => {
-        const summaries = this.summaries(r);
         const { status, objective } = countChildren(summaries);
         const obj = r.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
         const best = obj ? bestChild(summaries, obj) : undefined;
@@ -227,9 +238,9 @@ export class TuningJobController implements Controller {
   }
 
   /** Ends the job: Stopped when asked, else Completed with a best job or Failed saying why there is none. */
-  private finish(name: string, forced?: 'Stopped'): ReconcileResult {
+  private async finish(name: string, forced?: 'Stopped'): Promise<ReconcileResult> {
     const t = this.now();
-    this.record(name, (r, best, summaries) => {
+    await this.record(name, (r, best, summaries) => {
       if (TUNING_TERMINAL.includes(r.status)) return;
       const status = forced ?? (best ? TuningJobStatus.Completed : TuningJobStatus.Failed);
       r.status = status;

@@ -31,11 +31,11 @@ import { logger } from '../../platform/logger.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { ResourceStore } from '../../storage/resource-store.js';
 import { joinUri, parseDataUri } from '../../resources/s3-uri.js';
-import type { Db } from '../../storage/sqlite/database.js';
+import type { SqlDb } from '../../storage/sql/sql-db.js';
 import type { InstanceRoute, RoutingTable, VariantRoute } from '../routing-table.js';
 import { EndpointStatus, type EndpointInternal } from '../../resources/endpoint.js';
 import type { Metrics } from '../../metrics/metrics.js';
-import { SqliteAsyncStore, type AsyncRequest } from './async-store.js';
+import { SqlAsyncStore, type AsyncRequest } from './async-store.js';
 import type { Clock } from '../../platform/clock.js';
 import type { AsyncInferenceConfigDoc } from '../../resources/endpoint-config.js';
 import { headerValidationMessage } from '../request-headers.js';
@@ -118,7 +118,7 @@ function s3Location(uri: string, what: string): { bucket: string; key: string } 
 }
 
 export interface AsyncInvocationsDeps {
-  db: Db;
+  sql: SqlDb;
   resources: ResourceStore;
   objects: ObjectStore;
   table: RoutingTable;
@@ -137,7 +137,7 @@ interface Running {
  * stay for the next start) and closes connections.
  */
 export class AsyncInvocations {
-  private readonly store: SqliteAsyncStore;
+  private readonly store: SqlAsyncStore;
   private readonly now: Clock;
   private readonly running = new Map<number, Running>();
   private readonly active = new Map<InstanceRoute, number>();
@@ -148,12 +148,12 @@ export class AsyncInvocations {
   private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly deps: AsyncInvocationsDeps) {
-    this.store = new SqliteAsyncStore(deps.db);
+    this.store = new SqlAsyncStore(deps.sql);
     this.now = deps.now ?? Date.now;
   }
 
-  start(): void {
-    const resumed = this.store.requeueInProgress();
+  async start(): Promise<void> {
+    const resumed = await this.store.requeueInProgress();
     if (resumed) logger.info({ resumed }, 'async invocations in flight at the last stop are queued again');
     this.unsubscribe = this.deps.table.onInstanceRemoved((inst) => {
       const pool = this.pools.get(inst.origin);
@@ -161,7 +161,7 @@ export class AsyncInvocations {
       this.pools.delete(inst.origin);
       void pool.close().catch(() => undefined);
     });
-    this.timer = setInterval(() => this.pump(), POLL_MS);
+    this.timer = setInterval(() => void this.pump(), POLL_MS);
     this.timer.unref();
     this.nudge();
   }
@@ -206,13 +206,13 @@ export class AsyncInvocations {
 
   private async enqueue(ctx: RequestContext, name: string, headers: HeaderBag): Promise<AsyncRequest> {
     const h = parseAsyncHeaders(headers);
-    const rec = this.deps.resources.get('endpoint', name);
+    const rec = await this.deps.resources.get('endpoint', name);
     if (!rec) throw runtimeValidationError(`Endpoint ${name} of account ${ctx.accountId} not found.`);
     // Updating endpoints keep serving the old fleet (blue/green), so they take requests too.
     if (rec.status !== EndpointStatus.InService && rec.status !== EndpointStatus.Updating) {
       throw runtimeValidationError(`Endpoint ${rec.name} of account ${ctx.accountId} is not in service (status ${rec.status}).`);
     }
-    const cfg = this.asyncConfigOf(rec.internal);
+    const cfg = await this.asyncConfigOf(rec.internal);
     if (!cfg) throw runtimeValidationError(`Endpoint ${rec.name} of account ${ctx.accountId} is not configured for asynchronous inference (its endpoint config has no AsyncInferenceConfig).`);
     const input = s3Location(h.inputLocation, 'InputLocation');
     const loc = resultLocations(cfg, h.inferenceId);
@@ -226,7 +226,7 @@ export class AsyncInvocations {
     }
     if (!exists) throw runtimeValidationError(`Could not find the input object at InputLocation ${h.inputLocation}.`);
     const t = this.now();
-    return this.store.add({
+    return await this.store.add({
       endpoint: rec.name,
       inferenceId: h.inferenceId,
       inputLocation: h.inputLocation,
@@ -243,9 +243,9 @@ export class AsyncInvocations {
   }
 
   /** The deployed plan's copy; endpoints created before plans carried it fall back to the config. */
-  private asyncConfigOf(internal: EndpointInternal): AsyncInferenceConfigDoc | undefined {
+  private async asyncConfigOf(internal: EndpointInternal): Promise<AsyncInferenceConfigDoc | undefined> {
     if (internal.active.asyncInferenceConfig) return internal.active.asyncInferenceConfig;
-    const cfg = this.deps.resources.get('endpoint-config', internal.active.endpointConfigName);
+    const cfg = await this.deps.resources.get('endpoint-config', internal.active.endpointConfigName);
     return cfg?.doc.AsyncInferenceConfig;
   }
 
@@ -255,19 +255,23 @@ export class AsyncInvocations {
     this.pumpScheduled = true;
     setImmediate(() => {
       this.pumpScheduled = false;
-      this.pump();
+      void this.pump();
     });
   }
 
-  private pump(): void {
+  private async pump(): Promise<void> {
     if (this.stopping) return;
     let rows: AsyncRequest[];
     try {
-      rows = this.store.queued(500);
+      rows = await this.store.queued(500);
     } catch (err) {
       logger.error({ err }, 'async queue read failed');
       return;
     }
+    await this.dispatch(rows).catch((err: unknown) => logger.error({ err }, 'async queue dispatch failed'));
+  }
+
+  private async dispatch(rows: AsyncRequest[]): Promise<void> {
     const now = this.now();
     for (const r of rows) {
       if (this.running.has(r.id)) continue;
@@ -277,7 +281,7 @@ export class AsyncInvocations {
       }
       const route = this.deps.table.lookup(r.endpoint);
       if (!route) {
-        if (!this.deps.resources.get('endpoint', r.endpoint)) this.launch(r, undefined);
+        if (!(await this.deps.resources.get('endpoint', r.endpoint))) this.launch(r, undefined);
         continue; // starting or restarting: wait for healthy instances (or the TTL)
       }
       const pick = this.pickFree(route.variants, r.maxConcurrency);
@@ -300,13 +304,15 @@ export class AsyncInvocations {
     return best;
   }
 
+  /** Claims the request at once (a concurrent pump skips it), then marks and runs it. */
   private launch(r: AsyncRequest, target: { variant: VariantRoute; inst: InstanceRoute } | undefined): void {
     const abort = new AbortController();
-    if (target) {
-      this.active.set(target.inst, (this.active.get(target.inst) ?? 0) + 1);
-      this.store.markInProgress(r.id);
-    }
-    const done = (target ? this.invoke(r, target.variant, target.inst, abort.signal) : this.expireOrOrphan(r))
+    if (target) this.active.set(target.inst, (this.active.get(target.inst) ?? 0) + 1);
+    const done = (async () => {
+      if (!target) return this.expireOrOrphan(r);
+      await this.store.markInProgress(r.id);
+      return this.invoke(r, target.variant, target.inst, abort.signal);
+    })()
       .catch((err: unknown) => logger.error({ err, inferenceId: r.inferenceId, endpoint: r.endpoint }, 'async invocation failed'))
       .finally(() => {
         this.running.delete(r.id);
@@ -321,7 +327,7 @@ export class AsyncInvocations {
   }
 
   private async expireOrOrphan(r: AsyncRequest): Promise<void> {
-    const gone = !this.deps.resources.get('endpoint', r.endpoint);
+    const gone = !await this.deps.resources.get('endpoint', r.endpoint);
     const message = gone
       ? `Endpoint ${r.endpoint} was deleted before the request ${r.inferenceId} could be processed.`
       : `The request ${r.inferenceId} expired after waiting in the queue for ${Math.round((r.expiresAt - r.createdAt) / 1000)} seconds (RequestTTLSeconds).`;
@@ -379,12 +385,12 @@ export class AsyncInvocations {
       if (status >= 200 && status <= 299) {
         const out = s3Location(r.outputLocation, 'OutputLocation');
         await this.deps.objects.putObject(out.bucket, out.key, res.body, contentType ? { contentType } : {});
-        this.store.remove(r.id);
+        await this.store.remove(r.id);
       } else {
         // The container's own error body is the most useful failure document.
         const fail = s3Location(r.failureLocation, 'FailureLocation');
         await this.deps.objects.putObject(fail.bucket, fail.key, res.body, contentType ? { contentType } : {});
-        this.store.remove(r.id);
+        await this.store.remove(r.id);
       }
     } catch (err) {
       body.destroy();
@@ -397,7 +403,7 @@ export class AsyncInvocations {
       if (code === 'ECONNREFUSED' && r.attempts < MAX_ATTEMPTS) {
         reached = false;
         this.deps.table.reportBroken(r.endpoint, inst);
-        this.store.requeue(r.id);
+        await this.store.requeue(r.id);
         return;
       }
       if (err instanceof ServiceError && status >= 200) {
@@ -426,7 +432,7 @@ export class AsyncInvocations {
     } catch (err) {
       logger.error({ err, inferenceId: r.inferenceId, failureLocation: r.failureLocation, reason: message }, 'could not write the async failure document');
     }
-    this.store.remove(r.id);
+    await this.store.remove(r.id);
   }
 
   private poolFor(inst: InstanceRoute): Pool {

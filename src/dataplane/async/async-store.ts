@@ -3,7 +3,7 @@
  * (table `async_invocations`, migration 003). Rows are Queued or InProgress; a finished request
  * is deleted, so after a crash every remaining row is work to redo.
  */
-import type { Db } from '../../storage/sqlite/database.js';
+import type { SqlDb } from '../../storage/sql/sql-db.js';
 
 export const AsyncStatus = {
   Queued: 'Queued',
@@ -69,19 +69,14 @@ const fromRow = (r: Row): AsyncRequest => ({
   attempts: r.attempts,
 });
 
-/** Synchronous (better-sqlite3): `add` has committed when it returns, before the 202 is sent. */
-export class SqliteAsyncStore {
-  constructor(private readonly db: Db) {}
+/** `add` has committed when its promise resolves, before the 202 is sent. */
+export class SqlAsyncStore {
+  constructor(private readonly sql: SqlDb) {}
 
-  add(r: NewAsyncRequest): AsyncRequest {
-    const info = this.db
-      .prepare(
-        `INSERT INTO async_invocations (endpoint, inference_id, input_location, output_location, failure_location, content_type, accept,
+  async add(r: NewAsyncRequest): Promise<AsyncRequest> {
+    const info = (await this.sql.get<{ id: number }>(`INSERT INTO async_invocations (endpoint, inference_id, input_location, output_location, failure_location, content_type, accept,
            custom_attributes, invocation_timeout_s, max_concurrency, created_at, expires_at, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        r.endpoint,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, [r.endpoint,
         r.inferenceId,
         r.inputLocation,
         r.outputLocation,
@@ -93,35 +88,34 @@ export class SqliteAsyncStore {
         r.maxConcurrency,
         r.createdAt,
         r.expiresAt,
-        AsyncStatus.Queued,
-      );
-    return { ...r, id: Number(info.lastInsertRowid), status: AsyncStatus.Queued, attempts: 0 };
+        AsyncStatus.Queued]));
+    return { ...r, id: info!.id, status: AsyncStatus.Queued, attempts: 0 };
   }
 
   /** Oldest first. */
-  queued(limit: number): AsyncRequest[] {
-    return (this.db.prepare('SELECT * FROM async_invocations WHERE status = ? ORDER BY id LIMIT ?').all(AsyncStatus.Queued, limit) as Row[]).map(fromRow);
+  async queued(limit: number): Promise<AsyncRequest[]> {
+    return ((await this.sql.all('SELECT * FROM async_invocations WHERE status = ? ORDER BY id LIMIT ?', [AsyncStatus.Queued, limit])) as Row[]).map(fromRow);
   }
 
-  markInProgress(id: number): void {
-    this.db.prepare('UPDATE async_invocations SET status = ?, attempts = attempts + 1 WHERE id = ?').run(AsyncStatus.InProgress, id);
+  async markInProgress(id: number): Promise<void> {
+    await this.sql.run('UPDATE async_invocations SET status = ?, attempts = attempts + 1 WHERE id = ?', [AsyncStatus.InProgress, id]);
   }
 
   /** Back to the queue (no instance reachable, or the server stopped mid-request). */
-  requeue(id: number): void {
-    this.db.prepare('UPDATE async_invocations SET status = ? WHERE id = ?').run(AsyncStatus.Queued, id);
+  async requeue(id: number): Promise<void> {
+    await this.sql.run('UPDATE async_invocations SET status = ? WHERE id = ?', [AsyncStatus.Queued, id]);
   }
 
   /** At start-up: what was in flight when the previous process died is redone from the input. */
-  requeueInProgress(): number {
-    return this.db.prepare('UPDATE async_invocations SET status = ? WHERE status = ?').run(AsyncStatus.Queued, AsyncStatus.InProgress).changes;
+  async requeueInProgress(): Promise<number> {
+    return (await this.sql.run('UPDATE async_invocations SET status = ? WHERE status = ?', [AsyncStatus.Queued, AsyncStatus.InProgress])).changes;
   }
 
-  remove(id: number): void {
-    this.db.prepare('DELETE FROM async_invocations WHERE id = ?').run(id);
+  async remove(id: number): Promise<void> {
+    await this.sql.run('DELETE FROM async_invocations WHERE id = ?', [id]);
   }
 
-  count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM async_invocations').get() as { n: number }).n;
+  async count(): Promise<number> {
+    return ((await this.sql.get('SELECT count(*) AS n FROM async_invocations')) as { n: number }).n;
   }
 }

@@ -117,9 +117,9 @@ export class DataCaptureWriter {
       logger.warn({ err, endpoint: f.endpoint }, 'data capture write failed');
       try {
         const group = endpointLogGroup(f.endpoint);
-        this.logs?.ensureGroup(group);
-        this.logs?.ensureStream(group, 'data-capture');
-        this.logs?.append(group, 'data-capture', [{ timestamp: Date.now(), message }]);
+        await this.logs?.ensureGroup(group);
+        await this.logs?.ensureStream(group, 'data-capture');
+        await this.logs?.append(group, 'data-capture', [{ timestamp: Date.now(), message }]);
       } catch {
         // The endpoint's log group may be gone with the endpoint; the server log has it.
       }

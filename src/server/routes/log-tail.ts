@@ -72,9 +72,9 @@ export function createLogTailRoute(logs: LogStore): SurfaceHandler {
     };
     logs.events.on('append', onAppend);
     const backlog: StoredLogEvent[] = [];
-    for (const s of logs.streams(sel.group, sel.prefix)) {
+    for (const s of await logs.streams(sel.group, sel.prefix)) {
       if (!sel.matches(s.name)) continue;
-      backlog.push(...lastEvents(logs, sel.group, s.name, tail));
+      backlog.push(...await lastEvents(logs, sel.group, s.name, tail));
     }
     backlog.sort((a, b) => a.timestamp - b.timestamp || a.id - b.id);
     const start = backlog.slice(-tail);
@@ -93,11 +93,11 @@ export function createLogTailRoute(logs: LogStore): SurfaceHandler {
   };
 }
 
-function lastEvents(logs: LogStore, group: string, stream: string, n: number): StoredLogEvent[] {
+async function lastEvents(logs: LogStore, group: string, stream: string, n: number): Promise<StoredLogEvent[]> {
   if (n === 0) return [];
-  const id = logs.streamId(group, stream);
+  const id = await logs.streamId(group, stream);
   if (id === undefined) return [];
-  return logs.page(id, { limit: n, newestFirst: true }).map((e) => ({ ...e, streamName: stream }));
+  return (await logs.page(id, { limit: n, newestFirst: true })).map((e) => ({ ...e, streamName: stream }));
 }
 
 function send(res: ServerResponse, events: StoredLogEvent[]): void {

@@ -74,7 +74,7 @@ function checkDatum(d: MetricDatum, n: number): [MetricDatum, number] {
 export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationTable {
   const { metrics } = deps;
   return operationTable<Operations>({
-    GetMetricStatistics: (_ctx, input) => {
+    GetMetricStatistics: async (_ctx, input) => {
       if (!input.Namespace) throw missing('The parameter Namespace is required.');
       if (!input.MetricName) throw missing('The parameter MetricName is required.');
       const start = toMs(input.StartTime, 'StartTime');
@@ -94,7 +94,7 @@ export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationT
       if ((end - start) / 1000 / period > 1440) {
         throw combination('You have requested up to 1,440 datapoints, which exceeds the limit of 1,440.');
       }
-      const points = rollUp(metrics.buckets({ namespace: input.Namespace, metric: input.MetricName, dimensions: dims(input.Dimensions) }, start, end), start, period);
+      const points = rollUp(await metrics.buckets({ namespace: input.Namespace, metric: input.MetricName, dimensions: dims(input.Dimensions) }, start, end), start, period);
       return {
         Label: input.MetricName,
         Datapoints: points.map((p) => {
@@ -113,11 +113,11 @@ export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationT
       };
     },
 
-    GetMetricData: (_ctx, input) => {
+    GetMetricData: async (_ctx, input) => {
       const start = toMs(input.StartTime, 'StartTime');
       const end = toMs(input.EndTime, 'EndTime');
       if (!input.MetricDataQueries?.length) throw missing('The parameter MetricDataQueries is required.');
-      const results = input.MetricDataQueries.filter((q) => q.ReturnData !== false).map((q) => {
+      const results = await Promise.all(input.MetricDataQueries.filter((q) => q.ReturnData !== false).map(async (q) => {
         if (!q.MetricStat) {
           return { Id: q.Id, Label: q.Label ?? q.Id, Timestamps: [], Values: [], StatusCode: 'InternalError' as const, Messages: [{ Code: 'Unsupported', Value: 'Metric math expressions are not supported by Slipway yet.' }] };
         }
@@ -128,7 +128,7 @@ export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationT
           return { Id: q.Id, Label: q.Label ?? q.MetricStat.Metric.MetricName, Timestamps: [], Values: [], StatusCode: 'InternalError' as const, Messages: [{ Code: 'Unsupported', Value: `Statistic ${q.MetricStat.Stat} is not supported.` }] };
         }
         const m = q.MetricStat.Metric;
-        let points = rollUp(metrics.buckets({ namespace: m.Namespace ?? '', metric: m.MetricName ?? '', dimensions: dims(m.Dimensions) }, start, end), start, period);
+        let points = rollUp(await metrics.buckets({ namespace: m.Namespace ?? '', metric: m.MetricName ?? '', dimensions: dims(m.Dimensions) }, start, end), start, period);
         if (input.ScanBy !== 'TimestampAscending') points = points.reverse();
         // A percentile exists only for periods whose samples came with a distribution.
         const valued = points.map((p) => [p, pct === undefined ? statValue(p, stat) : datapointPercentile(p, pct)] as const).filter(([, v]) => v !== undefined);
@@ -139,12 +139,12 @@ export function cloudWatchOperations(deps: { metrics: MetricStore }): OperationT
           Values: valued.map(([, v]) => v as number),
           StatusCode: 'Complete' as const,
         };
-      });
+      }));
       return { MetricDataResults: results, Messages: [] };
     },
 
-    ListMetrics: (_ctx, input) => {
-      const list = metrics.list({
+    ListMetrics: async (_ctx, input) => {
+      const list = await metrics.list({
         namespace: input.Namespace,
         metric: input.MetricName,
         dimensions: (input.Dimensions ?? []).map((d) => ({ name: d.Name, value: d.Value })),

@@ -1,5 +1,5 @@
 /** @module services/ecr/deps — what ECR operation handlers are given: storage, tokens and the registry's clean-up hooks. */
-import type { SqliteEcrStore } from '../../storage/ecr-store.js';
+import type { SqlEcrStore } from '../../storage/ecr-store.js';
 import type { TagStore } from '../../storage/tag-store.js';
 import type { LoginTokens } from '../../resources/ecr-login-token.js';
 
@@ -15,7 +15,7 @@ export interface RegistryHooks {
 
 export interface EcrDeps {
   accountId: string;
-  store: SqliteEcrStore;
+  store: SqlEcrStore;
   tags: TagStore;
   tokens: LoginTokens;
   registry: RegistryHooks;

@@ -22,15 +22,15 @@ const POLICY = 'arn:aws:iam::aws:policy/AmazonSageMakerFullAccess';
  * Creates the default role unless a role of that name exists (whatever it looks like then). A
  * refusal (the account's role quota is full) is logged, never fatal: the server still starts.
  */
-export function ensureDefaultRole(deps: IamDeps): void {
-  if (deps.iam.getRole(DEFAULT_ROLE_NAME)) return;
+export async function ensureDefaultRole(deps: IamDeps): Promise<void> {
+  if (await deps.iam.getRole(DEFAULT_ROLE_NAME)) return;
   try {
-    createRole(deps, {
+    await createRole(deps, {
       RoleName: DEFAULT_ROLE_NAME,
       AssumeRolePolicyDocument: TRUST_POLICY,
       Description: "Slipway's default SageMaker execution role",
     });
-    deps.iam.attachRolePolicy(DEFAULT_ROLE_NAME, POLICY);
+    await deps.iam.attachRolePolicy(DEFAULT_ROLE_NAME, POLICY);
     logger.info({ role: DEFAULT_ROLE_NAME }, 'created the default execution role');
   } catch (err) {
     logger.warn({ err, role: DEFAULT_ROLE_NAME }, 'could not create the default execution role');

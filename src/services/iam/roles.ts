@@ -37,13 +37,13 @@ function mergeTags(existing: readonly Tag[], tags: readonly Tag[]): Tag[] {
 }
 
 /** Creates a role after IAM's checks; shared with the default role set up at start. */
-export function createRole(deps: IamDeps, input: CreateRoleRequest): RoleRecord {
+export async function createRole(deps: IamDeps, input: CreateRoleRequest): Promise<RoleRecord> {
   checkTrustPolicy(input.AssumeRolePolicyDocument);
   const tags = mergeTags([], input.Tags ?? []);
   if (input.PermissionsBoundary !== undefined && !attachable(parsePolicyArn(input.PermissionsBoundary))) {
     throw new NoSuchEntity(`Scope ARN: ${input.PermissionsBoundary} does not exist or is not attachable.`);
   }
-  if (deps.iam.countRoles() >= QUOTAS.rolesPerAccount) throw new LimitExceeded(`Cannot exceed quota for RolesPerAccount: ${QUOTAS.rolesPerAccount}`);
+  if (await deps.iam.countRoles() >= QUOTAS.rolesPerAccount) throw new LimitExceeded(`Cannot exceed quota for RolesPerAccount: ${QUOTAS.rolesPerAccount}`);
   const role: RoleRecord = {
     name: input.RoleName,
     path: input.Path ?? '/',
@@ -56,7 +56,7 @@ export function createRole(deps: IamDeps, input: CreateRoleRequest): RoleRecord 
     tags,
   };
   try {
-    deps.iam.createRole(role);
+    await deps.iam.createRole(role);
   } catch (err) {
     if (err instanceof RoleExistsError) throw new EntityAlreadyExists(`Role with name ${input.RoleName} already exists.`);
     throw err;
@@ -65,65 +65,65 @@ export function createRole(deps: IamDeps, input: CreateRoleRequest): RoleRecord 
 }
 
 export function roleOperations(deps: IamDeps): OperationHandlers<Operations> {
-  const update = (name: string, mutate: (r: RoleRecord) => void): RoleRecord => {
-    const role = deps.iam.updateRole(name, mutate);
+  const update = async (name: string, mutate: (r: RoleRecord) => void): Promise<RoleRecord> => {
+    const role = await deps.iam.updateRole(name, mutate);
     if (!role) throw noSuchRole(name);
     return role;
   };
 
   return {
-    CreateRole: (ctx, input) => ({ Role: roleOutput(ctx.accountId, createRole(deps, input), true) }),
+    CreateRole: async (ctx, input) => ({ Role: roleOutput(ctx.accountId, await createRole(deps, input), true) }),
 
-    GetRole: (ctx, input) => ({ Role: roleOutput(ctx.accountId, requireRole(deps, input.RoleName), true) }),
+    GetRole: async (ctx, input) => ({ Role: roleOutput(ctx.accountId, await requireRole(deps, input.RoleName), true) }),
 
-    ListRoles: (ctx, input) => {
-      const roles = deps.iam.listRoles().filter((r) => input.PathPrefix === undefined || r.path.startsWith(input.PathPrefix));
+    ListRoles: async (ctx, input) => {
+      const roles = (await deps.iam.listRoles()).filter((r) => input.PathPrefix === undefined || r.path.startsWith(input.PathPrefix));
       const p = page(roles, (r) => r.name.toLowerCase(), input.Marker, input.MaxItems);
       return { Roles: p.items.map((r) => roleOutput(ctx.accountId, r, false)), IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
     },
 
-    DeleteRole: (_ctx, input) => {
-      requireRole(deps, input.RoleName);
+    DeleteRole: async (_ctx, input) => {
+      await requireRole(deps, input.RoleName);
       // https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html: detach managed and delete inline policies first.
-      if (deps.iam.attachedRolePolicies(input.RoleName).length > 0) throw new DeleteConflict('Cannot delete entity, must detach all policies first.');
-      if (deps.iam.rolePolicies(input.RoleName).length > 0) throw new DeleteConflict('Cannot delete entity, must delete policies first.');
-      deps.iam.deleteRole(input.RoleName);
+      if ((await deps.iam.attachedRolePolicies(input.RoleName)).length > 0) throw new DeleteConflict('Cannot delete entity, must detach all policies first.');
+      if ((await deps.iam.rolePolicies(input.RoleName)).length > 0) throw new DeleteConflict('Cannot delete entity, must delete policies first.');
+      await deps.iam.deleteRole(input.RoleName);
       return {};
     },
 
-    UpdateRole: (_ctx, input) => {
-      update(input.RoleName, (r) => {
+    UpdateRole: async (_ctx, input) => {
+      await update(input.RoleName, (r) => {
         if (input.Description !== undefined) r.description = input.Description;
         if (input.MaxSessionDuration !== undefined) r.maxSessionDuration = input.MaxSessionDuration;
       });
       return {};
     },
 
-    UpdateRoleDescription: (ctx, input) => ({
-      Role: roleOutput(ctx.accountId, update(input.RoleName, (r) => (r.description = input.Description)), true),
+    UpdateRoleDescription: async (ctx, input) => ({
+      Role: roleOutput(ctx.accountId, await update(input.RoleName, (r) => (r.description = input.Description)), true),
     }),
 
-    UpdateAssumeRolePolicy: (_ctx, input) => {
-      requireRole(deps, input.RoleName);
+    UpdateAssumeRolePolicy: async (_ctx, input) => {
+      await requireRole(deps, input.RoleName);
       checkTrustPolicy(input.PolicyDocument);
-      update(input.RoleName, (r) => (r.assumeRolePolicy = input.PolicyDocument));
+      await update(input.RoleName, (r) => (r.assumeRolePolicy = input.PolicyDocument));
       return {};
     },
 
-    TagRole: (_ctx, input) => {
-      requireRole(deps, input.RoleName);
-      update(input.RoleName, (r) => (r.tags = mergeTags(r.tags, input.Tags)));
+    TagRole: async (_ctx, input) => {
+      await requireRole(deps, input.RoleName);
+      await update(input.RoleName, (r) => (r.tags = mergeTags(r.tags, input.Tags)));
       return {};
     },
 
-    UntagRole: (_ctx, input) => {
+    UntagRole: async (_ctx, input) => {
       const gone = new Set(input.TagKeys.map((k) => k.toLowerCase()));
-      update(input.RoleName, (r) => (r.tags = r.tags.filter((t) => !gone.has(t.Key.toLowerCase()))));
+      await update(input.RoleName, (r) => (r.tags = r.tags.filter((t) => !gone.has(t.Key.toLowerCase()))));
       return {};
     },
 
-    ListRoleTags: (_ctx, input) => {
-      const p = page(requireRole(deps, input.RoleName).tags, (t) => t.Key, input.Marker, input.MaxItems);
+    ListRoleTags: async (_ctx, input) => {
+      const p = page((await requireRole(deps, input.RoleName)).tags, (t) => t.Key, input.Marker, input.MaxItems);
       return { Tags: p.items, IsTruncated: p.IsTruncated, ...(p.Marker ? { Marker: p.Marker } : {}) };
     },
   };

@@ -40,8 +40,8 @@ export function newRoleId(): string {
   return s;
 }
 
-export function requireRole(deps: IamDeps, name: string): RoleRecord {
-  const role = deps.iam.getRole(name);
+export async function requireRole(deps: IamDeps, name: string): Promise<RoleRecord> {
+  const role = await deps.iam.getRole(name);
   if (!role) throw noSuchRole(name);
   return role;
 }

@@ -22,7 +22,7 @@ export function checkDataUri(uri: string | undefined, what: string): void {
 }
 
 /** Stores a new job record InProgress (a taken name → ResourceInUse), its tags, and enqueues it. */
-export function createJobRecord<K extends JobKind>(
+export async function createJobRecord<K extends JobKind>(
   deps: SageMakerDeps,
   kind: K,
   what: string,
@@ -32,20 +32,20 @@ export function createJobRecord<K extends JobKind>(
   doc: DocOf<K>,
   internal: InternalOf<K>,
   tags: Tag[],
-): void {
+): Promise<void> {
   try {
-    deps.resources.create<K>({ kind, name, arn, status: JobStatus.InProgress, creationTime: t, lastModifiedTime: t, doc, internal });
+    await deps.resources.create<K>({ kind, name, arn, status: JobStatus.InProgress, creationTime: t, lastModifiedTime: t, doc, internal });
   } catch (err) {
     if (err instanceof ResourceExistsError) throw new ResourceInUse(`${what} names must be unique within an AWS account and region, and a ${what.toLowerCase()} with this name already exists (${arn})`);
     throw err;
   }
-  if (tags.length) deps.tags.put(arn, tags);
+  if (tags.length) await deps.tags.put(arn, tags);
   deps.queue.enqueue(resourceKey(kind, name));
 }
 
 /** Describe*: the stored document with the record's LastModifiedTime. */
-export function describeJob<K extends JobKind>(deps: SageMakerDeps, kind: K, name: string): DocOf<K> {
-  const rec = deps.resources.get(kind, name);
+export async function describeJob<K extends JobKind>(deps: SageMakerDeps, kind: K, name: string): Promise<DocOf<K>> {
+  const rec = await deps.resources.get(kind, name);
   if (!rec) throw requestedResourceNotFound();
   return { ...rec.doc, LastModifiedTime: wireTime(rec.lastModifiedTime) };
 }
@@ -54,12 +54,12 @@ export function describeJob<K extends JobKind>(deps: SageMakerDeps, kind: K, nam
  * Stop*: InProgress → Stopping, then the controller's turn. `mark` adds kind-specific changes
  * (training's SecondaryStatus) in the same write.
  */
-export function requestJobStop<K extends JobKind>(deps: SageMakerDeps, kind: K, name: string, what: string, now: number, mark?: (rec: ResourceRecord<K>) => void): void {
-  const existing = deps.resources.get(kind, name);
+export async function requestJobStop<K extends JobKind>(deps: SageMakerDeps, kind: K, name: string, what: string, now: number, mark?: (rec: ResourceRecord<K>) => void): Promise<void> {
+  const existing = await deps.resources.get(kind, name);
   if (!existing) throw requestedResourceNotFound();
   if (jobStatusOf(kind, existing.doc) === JobStatus.Stopping) return;
   let state = '';
-  deps.resources.update(
+  await deps.resources.update(
     kind,
     name,
     (r) => {

@@ -50,15 +50,15 @@ export function toListQuery(input: ListRequest, defaultSortOrder: 'Ascending' | 
  * One page of a List* operation with the shared filters, sort and NextToken; a token the store
  * did not issue answers ValidationException (never an internal error).
  */
-export function listResources<K extends ResourceKind>(
+export async function listResources<K extends ResourceKind>(
   resources: ResourceStore,
   kind: K,
   input: ListRequest,
   defaultSortOrder: 'Ascending' | 'Descending',
   where?: ListQuery['where'],
-): ListPage<K> {
+): Promise<ListPage<K>> {
   try {
-    return resources.list(kind, { ...toListQuery(input, defaultSortOrder), ...(where ? { where } : {}) });
+    return await resources.list(kind, { ...toListQuery(input, defaultSortOrder), ...(where ? { where } : {}) });
   } catch (err) {
     if (err instanceof InvalidNextTokenError) throw new ValidationException('Invalid pagination token.');
     throw err;

@@ -15,9 +15,9 @@ const SERVICE = 'sagemaker.amazonaws.com';
  * wording, both as SageMaker answers them (observed: awslabs/predictive-maintenance-using-machine-learning#3,
  * bentoml/BentoML#892).
  */
-export function checkRoleArn(deps: SageMakerDeps, ctx: Pick<RequestContext, 'accountId'>, arn: string | undefined, wording: 'job' | 'model'): void {
+export async function checkRoleArn(deps: SageMakerDeps, ctx: Pick<RequestContext, 'accountId'>, arn: string | undefined, wording: 'job' | 'model'): Promise<void> {
   if (!deps.config.strictRoles || arn === undefined || !deps.iam) return;
-  if (roleTrust(deps.iam, ctx.accountId, arn, SERVICE) === 'trusted') return;
+  if (await roleTrust(deps.iam, ctx.accountId, arn, SERVICE) === 'trusted') return;
   throw new ValidationException(
     wording === 'job'
       ? `Could not assume role ${arn}. Please ensure that the role exists and allows principal '${SERVICE}' to assume the role.`

@@ -23,10 +23,10 @@ function sessionName(accessKeyId: string | undefined): string {
 
 export function stsOperations(deps: { iam: IamStore }): OperationTable {
   return operationTable<Operations>({
-    GetCallerIdentity: (ctx) => {
+    GetCallerIdentity: async (ctx) => {
       const session = sessionName(ctx.accessKeyId);
       // The role may have been deleted since start (it is recreated on the next one).
-      const role = deps.iam.getRole(DEFAULT_ROLE_NAME);
+      const role = await deps.iam.getRole(DEFAULT_ROLE_NAME);
       return {
         UserId: `${role?.roleId ?? 'AROASLIPWAYEXECUTION'}:${session}`,
         Account: ctx.accountId,

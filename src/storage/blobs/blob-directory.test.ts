@@ -53,7 +53,7 @@ describe('BlobDirectory', () => {
     const keep = await dir.write(Readable.from([Buffer.from('keep')]));
     const drop = await dir.write(Readable.from([Buffer.from('drop')]));
     writeFileSync(join(dir.tmpDir, 'crashed'), 'x');
-    const r = dir.sweepSync((id) => id === keep.id);
+    const r = await dir.sweep((id) => id === keep.id);
     expect(r.removed).toBe(2);
     expect(existsSync(keep.path)).toBe(true);
     expect(existsSync(drop.path)).toBe(false);

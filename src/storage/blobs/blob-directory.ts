@@ -20,7 +20,7 @@ import { storageError } from './storage-full.js';
 import { FileWriter } from './file-writer.js';
 import { pumpBody } from './blob-pump.js';
 import { BlobReadStream } from './blob-read-stream.js';
-import type { BlobStore, BlobWriteOptions, ChunkTap, WrittenBlob } from './blob-store.js';
+import { BlobMissing, type BlobStore, type BlobWriteOptions, type ChunkTap, type WrittenBlob } from './blob-store.js';
 
 export type { ChunkTap, WrittenBlob } from './blob-store.js';
 
@@ -76,12 +76,17 @@ export class BlobDirectory implements BlobStore {
 
   /** Concatenates existing blob files (multipart completion) into a new blob, streaming; no MD5 (the ETag is md5-of-md5s). */
   async concat(parts: readonly { id: string }[]): Promise<WrittenBlob> {
-    const paths = parts.map((p) => this.pathOf(p.id));
+    const files = parts.map((p) => ({ id: p.id, path: this.pathOf(p.id) }));
     async function* all(): AsyncIterable<Buffer> {
-      for (const p of paths) {
-        for await (const chunk of createReadStream(p, { highWaterMark: WRITE_HWM })) yield chunk as Buffer;
+      for (const f of files) {
+        try {
+          for await (const chunk of createReadStream(f.path, { highWaterMark: WRITE_HWM })) yield chunk as Buffer;
+        } catch (err) {
+          throw missing(err, f.id);
+        }
       }
     }
+    // A part file gone (its upload aborted or the part replaced) rejects with BlobMissing.
     return this.write(all(), undefined, { md5: false });
   }
 
@@ -98,9 +103,13 @@ export class BlobDirectory implements BlobStore {
     return { id, path };
   }
 
-  /** Links synchronously, before the promise is returned (see `linkSync`). */
+  /** A hard link; BlobMissing when the source is gone (its row replaced since the caller read it). */
   async copy(id: string): Promise<{ id: string }> {
-    return { id: this.linkSync(this.pathOf(id)).id };
+    try {
+      return { id: this.linkSync(this.pathOf(id)).id };
+    } catch (err) {
+      throw missing(err, id);
+    }
   }
 
   /** Opens a blob for reading now (same-tick as the row lookup; see `linkSync`). */
@@ -108,9 +117,13 @@ export class BlobDirectory implements BlobStore {
     return openSync(this.pathOf(id), 'r');
   }
 
-  /** Opens synchronously, before the promise is returned (see `linkSync`). */
+  /** Opens the file now (an opened blob stays readable after a remove); BlobMissing when it is gone. */
   async open(id: string, range?: { start: number; end: number }): Promise<Readable> {
-    return new BlobReadStream(this.openSync(id), range);
+    try {
+      return new BlobReadStream(this.openSync(id), range);
+    } catch (err) {
+      throw missing(err, id);
+    }
   }
 
   async remove(id: string): Promise<void> {
@@ -123,12 +136,7 @@ export class BlobDirectory implements BlobStore {
    * Startup recovery after a crash: empties `tmp/` (writes that never finished) and deletes blob
    * files no row references (written but never committed, or replaced and not yet unlinked).
    */
-  async sweep(isReferenced: (id: string) => boolean): Promise<{ removed: number }> {
-    return this.sweepSync(isReferenced);
-  }
-
-  /** `sweep`, done before returning (the embedded store recovers inside its constructor). */
-  sweepSync(isReferenced: (id: string) => boolean): { removed: number } {
+  async sweep(isReferenced: (id: string) => boolean | Promise<boolean>): Promise<{ removed: number }> {
     let removed = 0;
     for (const name of readdirSync(this.tmpDir)) {
       rmSync(join(this.tmpDir, name), { force: true, recursive: true });
@@ -143,7 +151,7 @@ export class BlobDirectory implements BlobStore {
         continue;
       }
       for (const name of names) {
-        if (ID.test(name) && isReferenced(name)) continue;
+        if (ID.test(name) && (await isReferenced(name))) continue;
         try {
           unlinkSync(join(dir, name));
           removed++;
@@ -168,4 +176,9 @@ export class BlobDirectory implements BlobStore {
     mkdirSync(dir, { recursive: true });
     this.madeDirs.add(dir);
   }
+}
+
+/** ENOENT on a blob file: the blob is gone (BlobMissing); other errors unchanged. */
+function missing(err: unknown, id: string): unknown {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT' ? new BlobMissing(id) : err;
 }

@@ -46,18 +46,16 @@ export interface BlobStore {
    * crash may leave a blob or an unfinished upload that `sweep` removes).
    */
   write(body: Readable | AsyncIterable<Buffer>, tap?: ChunkTap, opts?: BlobWriteOptions): Promise<WrittenBlob>;
-  /** A new blob holding the given blobs' bytes in order (multipart completion). No MD5. */
+  /** A new blob holding the given blobs' bytes in order (multipart completion). No MD5. `BlobMissing` when one is gone. */
   concat(parts: readonly { id: string; size: number }[]): Promise<WrittenBlob>;
   /**
-   * A new blob with the bytes of `id` (CopyObject). The directory links before its promise is
-   * returned, so a caller that looked the row up in the same tick always links the bytes it saw;
-   * other stores reject with `BlobMissing` when the source is gone.
+   * A new blob with the bytes of `id` (CopyObject; the directory hard-links). Rejects with
+   * `BlobMissing` when the source is gone: the row that named it changed since it was read.
    */
   copy(id: string, size: number): Promise<{ id: string }>;
   /**
-   * Opens `id` (whole, or the inclusive `range`) for reading. The directory opens the file before
-   * its promise is returned (same-tick guarantee as `copy`); other stores reject with
-   * `BlobMissing` when the blob is gone.
+   * Opens `id` (whole, or the inclusive `range`) for reading; an opened blob stays readable when
+   * it is removed meanwhile. Rejects with `BlobMissing` when the blob is gone.
    */
   open(id: string, range?: { start: number; end: number }): Promise<Readable>;
   /** Deletes a blob; a missing one is not an error. */
@@ -66,7 +64,8 @@ export interface BlobStore {
   pathOf(id: string): string;
   /**
    * Removes crash leftovers: blobs (and unfinished writes) that `isReferenced` does not claim.
-   * Called at startup, before requests are served.
+   * The directory's runs before blobs are written (it empties tmp/); a foreign store's keeps
+   * blobs younger than its grace period, so it may run beside writes (other replicas').
    */
-  sweep(isReferenced: (id: string) => boolean): Promise<{ removed: number }>;
+  sweep(isReferenced: (id: string) => boolean | Promise<boolean>): Promise<{ removed: number }>;
 }

@@ -44,7 +44,7 @@ describe('FileWriter', () => {
   it('stops accepting chunks after abort and closes the file', async () => {
     const path = join(root, 'aborted');
     const w = await FileWriter.create(path);
-    w.push(Buffer.from('partial'));
+    await w.push(Buffer.from('partial'));
     await w.abort();
     expect(() => w.push(Buffer.from('more'))).toThrow('write aborted');
     expect(existsSync(path)).toBe(true); // the caller unlinks it

@@ -267,7 +267,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async sweep(isReferenced: (id: string) => boolean): Promise<{ removed: number }> {
+  async sweep(isReferenced: (id: string) => boolean | Promise<boolean>): Promise<{ removed: number }> {
     const before = Date.now() - this.graceMs;
     let removed = 0;
     let token: string | undefined;
@@ -277,7 +277,7 @@ export class S3BlobStore implements BlobStore {
       );
       for (const o of page.Contents ?? []) {
         const name = (o.Key ?? '').slice(this.prefix.length);
-        if (!ID.test(name) || (o.LastModified?.getTime() ?? 0) > before || isReferenced(name)) continue;
+        if (!ID.test(name) || (o.LastModified?.getTime() ?? 0) > before || (await isReferenced(name))) continue;
         await this.remove(name);
         removed++;
       }

@@ -1,7 +1,7 @@
 import type { Migration } from './index.js';
 
 /**
- * Buckets, objects and multipart uploads (owned by the S3 store, storage/sqlite/sqlite-object-store.ts).
+ * Buckets, objects and multipart uploads (owned by the S3 store, storage/objects/sql-object-store.ts).
  * Keys are TEXT with the default BINARY collation, which compares UTF-8 bytes: the order S3 lists
  * keys in. Bytes live in blob files named by `blob` (a random id), never by the key.
  */

@@ -8,10 +8,14 @@ import { ecrMigration } from './006-ecr.js';
 import { bucketWebsitePolicyMigration } from './007-bucket-website-policy.js';
 import { iamMigration } from './008-iam.js';
 import { autoscalingMigration } from './009-autoscaling.js';
+import { leasesMigration } from './010-leases.js';
 
 export interface Migration {
   id: string;
+  /** SQLite, in the subset storage/sql/postgres-ddl translates for PostgreSQL. */
   sql: string;
+  /** PostgreSQL's own text, when the translation cannot say it. */
+  postgres?: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -24,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   bucketWebsitePolicyMigration,
   iamMigration,
   autoscalingMigration,
+  leasesMigration,
 ];

@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntimeSurface, type RuntimeSurface } from '../../../src/dataplane/index.js';
 import { RoutingTable } from '../../../src/dataplane/routing-table.js';
 import { newRequestContext } from '../../../src/protocol/context.js';
-import { openDatabase, type Db } from '../../../src/storage/sqlite/database.js';
+import { openDatabase } from '../../../src/storage/sqlite/database.js';
+import { SqliteSql } from '../../../src/storage/sql/sqlite-sql.js';
 import { MetricStore } from '../../../src/metrics/metric-store.js';
 import { Metrics } from '../../../src/metrics/metrics.js';
 import type { SlipwayConfig } from '../../../src/platform/config.js';
@@ -45,7 +46,7 @@ async function until(check: () => boolean, ms = 5000): Promise<void> {
 }
 
 describe('data plane proxy', () => {
-  let db: Db;
+  let db: SqliteSql;
   let store: MetricStore;
   let metrics: Metrics;
   let surface: RuntimeSurface;
@@ -56,12 +57,12 @@ describe('data plane proxy', () => {
   const name = `ep-${Math.random().toString(36).slice(2, 8)}`;
 
   beforeEach(async () => {
-    db = openDatabase(':memory:');
+    db = new SqliteSql(openDatabase(':memory:'));
     store = new MetricStore(db);
     metrics = new Metrics(store);
     const resources = {} as ResourceStore;
     table = new RoutingTable();
-    surface = createRuntimeSurface({ config: { region: 'us-east-1', corsOrigins: [], serverless: { idleSeconds: 300, coldStartTimeoutSeconds: 60 } } as unknown as SlipwayConfig, resources, routes: table, metrics });
+    surface = await createRuntimeSurface({ config: { region: 'us-east-1', corsOrigins: [], serverless: { idleSeconds: 300, coldStartTimeoutSeconds: 60 } } as unknown as SlipwayConfig, resources, routes: table, metrics });
     ({ server: front, port: frontPort } = await listen((req, res) => {
       void surface.surface.handle(req, res, newRequestContext(), new URL(req.url ?? '/', 'http://localhost'));
     }));
@@ -75,7 +76,7 @@ describe('data plane proxy', () => {
       m.closeAllConnections();
       await new Promise((r) => m.close(r));
     }
-    db.close();
+    await db.close();
   });
 
   async function deploy(...handlers: (Model | 'refused')[]): Promise<void> {
@@ -97,7 +98,7 @@ describe('data plane proxy', () => {
     table.publish({ name, arn: `arn:aws:sagemaker:us-east-1:000000000000:endpoint/${name}`, variants: [{ name: 'AllTraffic', weight: 1, instances }] });
   }
 
-  const invocations = () => store.buckets({ namespace: 'AWS/SageMaker', metric: 'Invocations', dimensions: { EndpointName: name, VariantName: 'AllTraffic' } }, 0, Date.now() + 60_000).reduce((n, b) => n + b.sampleCount, 0);
+  const invocations = async () => (await store.buckets({ namespace: 'AWS/SageMaker', metric: 'Invocations', dimensions: { EndpointName: name, VariantName: 'AllTraffic' } }, 0, Date.now() + 60_000)).reduce((n, b) => n + b.sampleCount, 0);
 
   it('relays a response larger than the coalescing limit byte for byte, with its length', async () => {
     const big = Buffer.alloc(300 * 1024, 'xyz');
@@ -127,7 +128,7 @@ describe('data plane proxy', () => {
     expect(r.headers['transfer-encoding']).toBe('chunked');
     expect(r.headers['content-type']).toBe('text/plain');
     expect(r.body.toString()).toBe('part-1;part-2');
-    expect(invocations()).toBe(1);
+    expect(await invocations()).toBe(1);
   });
 
   it('cancels the container request when the caller hangs up, frees the instance and counts no invocation', async () => {
@@ -145,7 +146,7 @@ describe('data plane proxy', () => {
     await until(() => inst.outstanding === 1);
     caller.destroy();
     await until(() => modelSawClose && inst.outstanding === 0);
-    expect(invocations()).toBe(0);
+    expect(await invocations()).toBe(0);
   });
 
   it('retries a refused instance on another one and marks it broken', async () => {
@@ -159,7 +160,7 @@ describe('data plane proxy', () => {
     expect(refused!.broken).toBe(true);
     expect(healthy!.outstanding).toBe(0);
     expect(refused!.outstanding).toBe(0);
-    expect(invocations()).toBe(1);
+    expect(await invocations()).toBe(1);
   });
 
   it('turns a container error into ModelError with the container status and body', async () => {

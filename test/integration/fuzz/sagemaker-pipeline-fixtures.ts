@@ -80,6 +80,7 @@ export function pipelineFixtures(env: Env, image: string): Record<string, OpFixt
     DescribePipelineDefinitionForExecution: { seed: () => ({ PipelineExecutionArn: baseExecution }) },
     ListPipelineExecutions: { seed: () => ({ PipelineName: PIPELINE_BASE.pipeline }) },
     ListPipelineExecutionSteps: { seed: () => ({ PipelineExecutionArn: baseExecution }) },
+    ListPipelineParametersForExecution: { seed: () => ({ PipelineExecutionArn: baseExecution }) },
     StopPipelineExecution: {
       prepare: async () => {
         stopArn = (await must(env, 'StartPipelineExecution', { PipelineName: PIPELINE_BASE.training, ClientRequestToken: TOKEN_32 })).PipelineExecutionArn as string;

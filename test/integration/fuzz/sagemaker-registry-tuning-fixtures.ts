@@ -6,7 +6,7 @@
 import { TOKEN } from './doc-cases.js';
 import type { OpFixture } from './op-suite.js';
 import type { Doc } from './seed-values.js';
-import { mustCall } from './state.js';
+import { jsonCall, mustCall } from './state.js';
 
 interface Env {
   readonly base: string;
@@ -19,6 +19,7 @@ export const REGISTRY_BASE = { group: 'fzbase-group', tuningJob: 'fzbase-tuning'
 
 const ROLE = 'arn:aws:iam::000000000000:role/fuzz';
 const must = (env: Env, op: string, body: unknown) => mustCall(env.base, `SageMaker.${op}`, body);
+const sm = (env: Env, op: string, body: unknown) => jsonCall(env.base, `SageMaker.${op}`, body);
 const named = (member: string, value: string): Doc => ({ [member]: value });
 
 const spec = (image: string) => ({ Containers: [{ Image: image }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] });
@@ -49,6 +50,7 @@ export async function setUpRegistryAndTuning(env: Env, image: string): Promise<v
 
 export function registryAndTuningFixtures(env: Env, image: string, createChecks: CreateChecks): Record<string, OpFixture> {
   const version1 = `arn:aws:sagemaker:us-east-1:000000000000:model-package/${REGISTRY_BASE.group}/1`;
+  let deleteName = '';
   let stopName = '';
   return {
     CreateModelPackageGroup: {
@@ -90,6 +92,20 @@ export function registryAndTuningFixtures(env: Env, image: string, createChecks:
       },
       seed: () => named('HyperParameterTuningJobName', stopName),
       seedMayFail: { code: 'ValidationException', why: 'the tuning job may already have failed (its image does not exist) before the seed stops it' },
+    },
+    DeleteHyperParameterTuningJob: {
+      // Only an ended tuning job can be deleted: stopped here and waited for (its children cannot start: no such image).
+      prepare: async () => {
+        deleteName = `fzdel-${Date.now().toString(36)}`;
+        await must(env, 'CreateHyperParameterTuningJob', tuningJob(deleteName, image));
+        await sm(env, 'StopHyperParameterTuningJob', named('HyperParameterTuningJobName', deleteName));
+        for (let i = 0; i < 60; i++) {
+          const d = await sm(env, 'DescribeHyperParameterTuningJob', named('HyperParameterTuningJobName', deleteName));
+          if (['Completed', 'Failed', 'Stopped'].includes(String(d.body.HyperParameterTuningJobStatus))) break;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      },
+      seed: () => named('HyperParameterTuningJobName', deleteName),
     },
   };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { SqliteMetadataStore } from '../../../src/storage/metadata-store.js';
+import { SqlMetadataStore } from '../../../src/storage/metadata-store.js';
 import { metadataStoreContract } from './metadata-store-contract.js';
 
 const dirs: string[] = [];
@@ -11,10 +11,10 @@ afterAll(() => {
 });
 
 metadataStoreContract('SQLite (a real file, WAL)', {
-  open() {
+  async open() {
     const dir = mkdtempSync(join(tmpdir(), 'slipway-meta-'));
     dirs.push(dir);
     const file = join(dir, 'slipway.db');
-    return { store: new SqliteMetadataStore(file), reopen: () => new SqliteMetadataStore(file) };
+    return { store: SqlMetadataStore.openSqlite(file), reopen: async () => SqlMetadataStore.openSqlite(file) };
   },
 });

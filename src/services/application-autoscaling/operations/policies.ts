@@ -85,7 +85,7 @@ export function policyOperations(deps: AutoscalingDeps): OperationHandlers<Opera
   const now = () => (deps.now ?? Date.now)();
 
   return {
-    PutScalingPolicy: (ctx, input) => {
+    PutScalingPolicy: async (ctx, input) => {
       checkVariantTarget(input);
       // PolicyType defaults to StepScaling (API_PutScalingPolicy).
       const type = input.PolicyType ?? 'StepScaling';
@@ -93,9 +93,9 @@ export function policyOperations(deps: AutoscalingDeps): OperationHandlers<Opera
         throw new ValidationException(`PolicyType ${type} is not supported by Slipway: use TargetTrackingScaling with a TargetTrackingScalingPolicyConfiguration.`);
       }
       const config = checkTargetTracking(input.TargetTrackingScalingPolicyConfiguration);
-      const target = deps.store.getTarget(input.ResourceId);
+      const target = await deps.store.getTarget(input.ResourceId);
       if (!target) throw noScalableTarget(input.ResourceId, input.ScalableDimension);
-      const existing = deps.store.getPolicy(input.ResourceId, input.PolicyName);
+      const existing = await deps.store.getPolicy(input.ResourceId, input.PolicyName);
       const uuid = target.arn.slice(target.arn.lastIndexOf('/') + 1);
       const alarm = (kind: string) => {
         const name = `TargetTracking-${input.ResourceId}-${kind}-${randomUUID()}`;
@@ -111,34 +111,34 @@ export function policyOperations(deps: AutoscalingDeps): OperationHandlers<Opera
             alarms: [alarm('AlarmHigh'), alarm('AlarmLow')],
             createdAt: now(),
           };
-      deps.store.putPolicy(record);
+      await deps.store.putPolicy(record);
       deps.queue.enqueue(`autoscaling:${input.ResourceId}`);
       return { PolicyARN: record.arn, Alarms: record.alarms };
     },
 
-    DescribeScalingPolicies: (_ctx, input) => {
+    DescribeScalingPolicies: async (_ctx, input) => {
       const all =
         input.ServiceNamespace !== SAGEMAKER_NAMESPACE || (input.ScalableDimension !== undefined && input.ScalableDimension !== VARIANT_DIMENSION)
           ? []
-          : deps.store.listPolicies(input.ResourceId).filter((p) => !input.PolicyNames?.length || input.PolicyNames.includes(p.name));
+          : (await deps.store.listPolicies(input.ResourceId)).filter((p) => !input.PolicyNames?.length || input.PolicyNames.includes(p.name));
       const page = pageOf(all, input.MaxResults, input.NextToken);
       return { ScalingPolicies: page.items.map(policyDoc), ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
     },
 
-    DeleteScalingPolicy: (_ctx, input) => {
+    DeleteScalingPolicy: async (_ctx, input) => {
       checkVariantTarget(input);
-      if (!deps.store.deletePolicy(input.ResourceId, input.PolicyName)) throw noScalingPolicy(input.ResourceId, input.ScalableDimension, input.PolicyName);
+      if (!await deps.store.deletePolicy(input.ResourceId, input.PolicyName)) throw noScalingPolicy(input.ResourceId, input.ScalableDimension, input.PolicyName);
       return {};
     },
 
-    DescribeScalingActivities: (_ctx, input) => {
+    DescribeScalingActivities: async (_ctx, input) => {
       if (input.ServiceNamespace !== SAGEMAKER_NAMESPACE || (input.ScalableDimension !== undefined && input.ScalableDimension !== VARIANT_DIMENSION)) {
         return { ScalingActivities: [] };
       }
       const limit = input.MaxResults ?? DEFAULT_PAGE;
       // The token is the sequence number to continue below (newest first).
       const before = input.NextToken === undefined ? undefined : decodeOffset(input.NextToken);
-      const rows = deps.store.listActivities(input.ResourceId, { ...(before !== undefined ? { beforeSeq: before } : {}), limit: limit + 1 });
+      const rows = await deps.store.listActivities(input.ResourceId, { ...(before !== undefined ? { beforeSeq: before } : {}), limit: limit + 1 });
       const items = rows.slice(0, limit);
       return {
         ScalingActivities: items.map(activityDoc),

@@ -22,24 +22,24 @@ export function mergeTags(arn: string, current: Record<string, string>, added: R
 }
 
 export function tagOperations(deps: AutoscalingDeps): OperationHandlers<Operations> {
-  const mustGet = (arn: string) => {
-    const t = deps.store.getTargetByArn(arn);
+  const mustGet = async (arn: string) => {
+    const t = await deps.store.getTargetByArn(arn);
     if (!t) throw resourceNotFound(arn);
     return t;
   };
   return {
-    TagResource: (_ctx, input) => {
-      const t = mustGet(input.ResourceARN);
-      deps.store.setTags(t.resourceId, mergeTags(t.arn, t.tags, input.Tags));
+    TagResource: async (_ctx, input) => {
+      const t = await mustGet(input.ResourceARN);
+      await deps.store.setTags(t.resourceId, mergeTags(t.arn, t.tags, input.Tags));
       return {};
     },
-    UntagResource: (_ctx, input) => {
-      const t = mustGet(input.ResourceARN);
+    UntagResource: async (_ctx, input) => {
+      const t = await mustGet(input.ResourceARN);
       const tags = { ...t.tags };
       for (const k of input.TagKeys) delete tags[k];
-      deps.store.setTags(t.resourceId, tags);
+      await deps.store.setTags(t.resourceId, tags);
       return {};
     },
-    ListTagsForResource: (_ctx, input) => ({ Tags: mustGet(input.ResourceARN).tags }),
+    ListTagsForResource: async (_ctx, input) => ({ Tags: (await mustGet(input.ResourceARN)).tags }),
   };
 }

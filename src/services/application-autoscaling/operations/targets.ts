@@ -44,8 +44,8 @@ export function targetOperations(deps: AutoscalingDeps): OperationHandlers<Opera
   const enqueue = (resourceId: string) => deps.queue.enqueue(`autoscaling:${resourceId}`);
 
   /** The endpoint and variant must exist when a target is registered. */
-  const checkEndpoint = (ctx: RequestContext, endpoint: string, variant: string) => {
-    const rec = deps.resources.get('endpoint', endpoint);
+  const checkEndpoint = async (ctx: RequestContext, endpoint: string, variant: string) => {
+    const rec = await deps.resources.get('endpoint', endpoint);
     if (!rec) {
       // SageMaker's own "Could not find" wording (Application Auto Scaling passes it through).
       throw new ValidationException(`Could not find endpoint "${sageMakerArn(ctx.region, ctx.accountId, 'endpoint', endpoint)}".`);
@@ -59,10 +59,10 @@ export function targetOperations(deps: AutoscalingDeps): OperationHandlers<Opera
   };
 
   return {
-    RegisterScalableTarget: (ctx, input) => {
+    RegisterScalableTarget: async (ctx, input) => {
       const { endpoint, variant } = checkVariantTarget(input);
-      checkEndpoint(ctx, endpoint, variant);
-      const existing = deps.store.getTarget(input.ResourceId);
+      await checkEndpoint(ctx, endpoint, variant);
+      const existing = await deps.store.getTarget(input.ResourceId);
       if (!existing && (input.MinCapacity === undefined || input.MaxCapacity === undefined)) {
         throw new ValidationException('MinCapacity and MaxCapacity are required for registering a new scalable target.');
       }
@@ -84,25 +84,25 @@ export function targetOperations(deps: AutoscalingDeps): OperationHandlers<Opera
         createdAt: existing?.createdAt ?? now(),
         tags,
       };
-      deps.store.putTarget(record);
+      await deps.store.putTarget(record);
       enqueue(input.ResourceId);
       return { ScalableTargetARN: record.arn };
     },
 
-    DescribeScalableTargets: (_ctx, input) => {
+    DescribeScalableTargets: async (_ctx, input) => {
       // Other namespaces hold nothing here: an empty list, as for an account without targets.
       const all =
         input.ServiceNamespace !== SAGEMAKER_NAMESPACE || (input.ScalableDimension !== undefined && input.ScalableDimension !== VARIANT_DIMENSION)
           ? []
-          : deps.store.listTargets().filter((t) => !input.ResourceIds?.length || input.ResourceIds.includes(t.resourceId));
+          : (await deps.store.listTargets()).filter((t) => !input.ResourceIds?.length || input.ResourceIds.includes(t.resourceId));
       const page = pageOf(all, input.MaxResults, input.NextToken);
       return { ScalableTargets: page.items.map(targetDoc), ...(page.NextToken ? { NextToken: page.NextToken } : {}) };
     },
 
-    DeregisterScalableTarget: (_ctx, input) => {
+    DeregisterScalableTarget: async (_ctx, input) => {
       checkVariantTarget(input);
       // Its policies go with it (ON DELETE CASCADE), as in AWS.
-      if (!deps.store.deleteTarget(input.ResourceId)) throw noScalableTarget(input.ResourceId, input.ScalableDimension);
+      if (!await deps.store.deleteTarget(input.ResourceId)) throw noScalableTarget(input.ResourceId, input.ScalableDimension);
       enqueue(input.ResourceId);
       return {};
     },

@@ -21,22 +21,22 @@ type Resolved = { digest: string; image: ImageRecord } | { failure: Required<Ima
 
 export function imageOperations(deps: EcrDeps): OperationHandlers<Operations> {
   const account = deps.accountId;
-  const requireRepo = (name: string) => {
-    if (!deps.store.getRepository(name)) throw new RepositoryNotFoundException(name, account);
+  const requireRepo = async (name: string) => {
+    if (!await deps.store.getRepository(name)) throw new RepositoryNotFoundException(name, account);
   };
 
-  const resolve = (repo: string, id: ImageIdentifier): Resolved => {
+  const resolve = async (repo: string, id: ImageIdentifier): Promise<Resolved> => {
     const fail = (failureCode: ImageFailureCode, failureReason: string): Resolved => ({ failure: { imageId: id, failureCode, failureReason } });
     if (id.imageDigest === undefined && id.imageTag === undefined) return fail('MissingDigestAndTag', 'Invalid request parameters: both tag and digest cannot be null');
     if (id.imageDigest !== undefined && !DIGEST.test(id.imageDigest)) return fail('InvalidImageDigest', 'Invalid image digest');
     let digest = id.imageDigest;
     if (id.imageTag !== undefined) {
-      const tagged = deps.store.tagDigest(repo, id.imageTag);
+      const tagged = await deps.store.tagDigest(repo, id.imageTag);
       if (tagged === undefined) return fail('ImageNotFound', 'Requested image not found');
       if (digest !== undefined && digest !== tagged) return fail('ImageTagDoesNotMatchDigest', 'Invalid input: image tag does not match the provided digest');
       digest = tagged;
     }
-    const image = deps.store.getImage(repo, digest!);
+    const image = await deps.store.getImage(repo, digest!);
     return image ? { digest: digest!, image } : fail('ImageNotFound', 'Requested image not found');
   };
 
@@ -54,10 +54,10 @@ export function imageOperations(deps: EcrDeps): OperationHandlers<Operations> {
   });
 
   /** child digest → the index manifests in `repo` listing it (a child cannot go while they stay); read once per call. */
-  const indexParents = (repo: string): Map<string, string[]> => {
+  const indexParents = async (repo: string): Promise<Map<string, string[]>> => {
     const parents = new Map<string, string[]>();
     for (let after: string | undefined; ; ) {
-      const rows = deps.store.listImages(repo, 'ANY', { ...(after ? { after } : {}), limit: 500 });
+      const rows = await deps.store.listImages(repo, 'ANY', { ...(after ? { after } : {}), limit: 500 });
       for (const img of rows) {
         if (!INDEX_TYPES.has(img.mediaType)) continue;
         for (const child of parseIndex(img.manifest)) parents.set(child, [...(parents.get(child) ?? []), img.digest]);
@@ -67,23 +67,23 @@ export function imageOperations(deps: EcrDeps): OperationHandlers<Operations> {
     }
   };
 
-  const listPage = (input: { repositoryName: string; nextToken?: string; maxResults?: number; filter?: { tagStatus?: TagStatus; imageStatus?: string } }) => {
+  const listPage = async (input: { repositoryName: string; nextToken?: string; maxResults?: number; filter?: { tagStatus?: TagStatus; imageStatus?: string } }) => {
     const limit = input.maxResults ?? DEFAULT_PAGE;
     // Every image is ACTIVE here (nothing is ever archived).
     const status = input.filter?.imageStatus;
     if (status === 'ARCHIVED' || status === 'ACTIVATING') return { items: [] as ImageRecord[] };
-    const rows = deps.store.listImages(input.repositoryName, input.filter?.tagStatus ?? 'ANY', { after: decodeToken(input.nextToken), limit: limit + 1 });
+    const rows = await deps.store.listImages(input.repositoryName, input.filter?.tagStatus ?? 'ANY', { after: decodeToken(input.nextToken), limit: limit + 1 });
     return page(rows, limit, (r) => r.digest);
   };
 
   return {
-    DescribeImages: (_ctx, input) => {
-      requireRepo(input.repositoryName);
+    DescribeImages: async (_ctx, input) => {
+      await requireRepo(input.repositoryName);
       if (input.imageIds) {
         if (input.maxResults !== undefined || input.nextToken !== undefined) throw invalidParameter('maxResults and nextToken cannot be used when imageIds is specified');
         const seen = new Map<string, ImageRecord>();
         for (const id of input.imageIds) {
-          const r = resolve(input.repositoryName, id);
+          const r = await resolve(input.repositoryName, id);
           if ('failure' in r) {
             if (r.failure.failureCode === 'ImageNotFound') throw new ImageNotFoundException(id, input.repositoryName, account);
             throw invalidParameter(r.failure.failureReason);
@@ -92,23 +92,23 @@ export function imageOperations(deps: EcrDeps): OperationHandlers<Operations> {
         }
         return { imageDetails: [...seen.values()].map(detail) };
       }
-      const { items, nextToken } = listPage(input);
+      const { items, nextToken } = await listPage(input);
       return { imageDetails: items.map(detail), ...(nextToken ? { nextToken } : {}) };
     },
 
-    ListImages: (_ctx, input) => {
-      requireRepo(input.repositoryName);
-      const { items, nextToken } = listPage(input);
+    ListImages: async (_ctx, input) => {
+      await requireRepo(input.repositoryName);
+      const { items, nextToken } = await listPage(input);
       const imageIds = items.flatMap((img) => (img.tags.length > 0 ? img.tags.map((t) => ({ imageDigest: img.digest, imageTag: t })) : [{ imageDigest: img.digest }]));
       return { imageIds, ...(nextToken ? { nextToken } : {}) };
     },
 
-    BatchGetImage: (_ctx, input) => {
-      requireRepo(input.repositoryName);
+    BatchGetImage: async (_ctx, input) => {
+      await requireRepo(input.repositoryName);
       const images: Image[] = [];
       const failures: ImageFailure[] = [];
       for (const id of input.imageIds) {
-        const r = resolve(input.repositoryName, id);
+        const r = await resolve(input.repositoryName, id);
         if ('failure' in r) {
           failures.push(r.failure);
           continue;
@@ -126,13 +126,13 @@ export function imageOperations(deps: EcrDeps): OperationHandlers<Operations> {
 
     BatchDeleteImage: async (_ctx, input) => {
       const repo = input.repositoryName;
-      requireRepo(repo);
+      await requireRepo(repo);
       const imageIds: ImageIdentifier[] = [];
       const failures: ImageFailure[] = [];
       const forgotten: string[] = [];
       let parents: Map<string, string[]> | undefined;
       for (const id of input.imageIds) {
-        const r = resolve(repo, id);
+        const r = await resolve(repo, id);
         if ('failure' in r) {
           failures.push(r.failure);
           continue;
@@ -140,20 +140,21 @@ export function imageOperations(deps: EcrDeps): OperationHandlers<Operations> {
         // By tag alone: the tag goes, and the image with it when it was the last one (BatchDeleteImage API reference).
         const wholeImage = id.imageDigest !== undefined || r.image.tags.length <= 1;
         if (wholeImage) {
-          parents ??= indexParents(repo);
-          const lists = (parents.get(r.digest) ?? []).filter((p) => p !== r.digest && deps.store.getImage(repo, p));
+          parents ??= await indexParents(repo);
+          const lists: string[] = [];
+          for (const p of parents.get(r.digest) ?? []) if (p !== r.digest && (await deps.store.getImage(repo, p))) lists.push(p);
           if (lists.length > 0) {
             failures.push({ imageId: id, failureCode: 'ImageReferencedByManifestList', failureReason: `Requested image referenced by manifest list: [${lists.join(', ')}]` });
             continue;
           }
         }
         if (id.imageDigest === undefined) {
-          const gone = deps.store.deleteTag(repo, id.imageTag!);
+          const gone = await deps.store.deleteTag(repo, id.imageTag!);
           if (!gone) continue;
           imageIds.push({ imageDigest: gone.digest, imageTag: id.imageTag! });
           if (gone.imageDeleted) forgotten.push(gone.digest);
         } else {
-          if (!deps.store.deleteImage(repo, r.digest)) continue;
+          if (!await deps.store.deleteImage(repo, r.digest)) continue;
           imageIds.push(...(r.image.tags.length > 0 ? r.image.tags.map((t) => ({ imageDigest: r.digest, imageTag: t })) : [{ imageDigest: r.digest }]));
           forgotten.push(r.digest);
         }

@@ -48,14 +48,14 @@ function mutability(
 export function repositoryOperations(deps: EcrDeps): OperationHandlers<Operations> {
   const now = deps.now ?? Date.now;
   const account = deps.accountId;
-  const require = (name: string): RepositoryRecord => {
-    const r = deps.store.getRepository(name);
+  const require = async (name: string): Promise<RepositoryRecord> => {
+    const r = await deps.store.getRepository(name);
     if (!r) throw new RepositoryNotFoundException(name, account);
     return r;
   };
 
   return {
-    CreateRepository: (ctx, input) => {
+    CreateRepository: async (ctx, input) => {
       const tags = checkTags(input.tags ?? []);
       const enc = input.encryptionConfiguration ?? { encryptionType: 'AES256' };
       // Slipway encrypts nothing with KMS; saying so beats recording a key that is never used.
@@ -72,44 +72,44 @@ export function repositoryOperations(deps: EcrDeps): OperationHandlers<Operation
         },
       };
       try {
-        deps.store.createRepository(rec);
+        await deps.store.createRepository(rec);
       } catch (err) {
         if (err instanceof RepositoryExistsError) throw new RepositoryAlreadyExistsException(rec.name, account);
         throw err;
       }
-      if (tags.length > 0) deps.tags.put(tagKeyOf(account, rec.name), tags);
+      if (tags.length > 0) await deps.tags.put(tagKeyOf(account, rec.name), tags);
       return { repository: repositoryShape(ctx, account, rec) };
     },
 
-    DescribeRepositories: (ctx, input) => {
+    DescribeRepositories: async (ctx, input) => {
       if (input.repositoryNames) {
         if (input.maxResults !== undefined || input.nextToken !== undefined) {
           throw invalidParameter('maxResults and nextToken cannot be used when repositoryNames is specified');
         }
-        return { repositories: input.repositoryNames.map((n) => repositoryShape(ctx, account, require(n))) };
+        return { repositories: await Promise.all(input.repositoryNames.map(async (n) => repositoryShape(ctx, account, await require(n)))) };
       }
       const limit = input.maxResults ?? DEFAULT_PAGE;
-      const rows = deps.store.listRepositories({ after: decodeToken(input.nextToken), limit: limit + 1 });
+      const rows = await deps.store.listRepositories({ after: decodeToken(input.nextToken), limit: limit + 1 });
       const { items, nextToken } = page(rows, limit, (r) => r.name);
       return { repositories: items.map((r) => repositoryShape(ctx, account, r)), ...(nextToken ? { nextToken } : {}) };
     },
 
     DeleteRepository: async (ctx, input) => {
-      const rec = require(input.repositoryName);
-      if (!input.force && deps.store.countImages(rec.name) > 0) throw new RepositoryNotEmptyException(rec.name, account);
-      deps.store.deleteRepository(rec.name);
+      const rec = await require(input.repositoryName);
+      if (!input.force && await deps.store.countImages(rec.name) > 0) throw new RepositoryNotEmptyException(rec.name, account);
+      await deps.store.deleteRepository(rec.name);
       const key = tagKeyOf(account, rec.name);
-      deps.tags.delete(key, deps.tags.list(key).map((t) => t.Key));
+      await deps.tags.delete(key, (await deps.tags.list(key)).map((t) => t.Key));
       await deps.registry.forgetRepository(rec.name);
       return { repository: repositoryShape(ctx, account, rec) };
     },
 
-    PutImageTagMutability: (_ctx, input) => {
-      const rec = require(input.repositoryName);
+    PutImageTagMutability: async (_ctx, input) => {
+      const rec = await require(input.repositoryName);
       const m = mutability(input.imageTagMutability, input.imageTagMutabilityExclusionFilters);
       const settings: RepositorySettings = { ...rec.settings, ...m };
       if (!m.imageTagMutabilityExclusionFilters) delete settings.imageTagMutabilityExclusionFilters;
-      deps.store.updateSettings(rec.name, settings);
+      await deps.store.updateSettings(rec.name, settings);
       return { registryId: account, repositoryName: rec.name, ...m };
     },
   };

@@ -25,25 +25,25 @@ export function checkTags(tags: Tag[]): Tag[] {
 
 export function tagOperations(deps: EcrDeps): OperationHandlers<Operations> {
   const account = deps.accountId;
-  const keyOf = (arn: string): string => {
+  const keyOf = async (arn: string): Promise<string> => {
     const parsed = parseRepositoryArn(arn);
     if (!parsed) throw invalidParameter(`Invalid parameter at 'resourceArn' failed to satisfy constraint: 'Invalid ARN: ${arn}'`);
-    if (parsed.account !== account || !deps.store.getRepository(parsed.name)) throw new RepositoryNotFoundException(parsed.name, parsed.account);
+    if (parsed.account !== account || !await deps.store.getRepository(parsed.name)) throw new RepositoryNotFoundException(parsed.name, parsed.account);
     return tagKeyOf(account, parsed.name);
   };
   return {
-    TagResource: (_ctx, input) => {
-      const key = keyOf(input.resourceArn);
+    TagResource: async (_ctx, input) => {
+      const key = await keyOf(input.resourceArn);
       checkTags(input.tags);
-      const after = new Set([...deps.tags.list(key).map((t) => t.Key), ...input.tags.map((t) => t.Key)]);
+      const after = new Set([...(await deps.tags.list(key)).map((t) => t.Key), ...input.tags.map((t) => t.Key)]);
       if (after.size > MAX_TAGS) throw new TooManyTagsException(`A resource can have at most ${MAX_TAGS} tags`);
-      deps.tags.put(key, input.tags);
+      await deps.tags.put(key, input.tags);
       return {};
     },
-    UntagResource: (_ctx, input) => {
-      deps.tags.delete(keyOf(input.resourceArn), input.tagKeys);
+    UntagResource: async (_ctx, input) => {
+      await deps.tags.delete(await keyOf(input.resourceArn), input.tagKeys);
       return {};
     },
-    ListTagsForResource: (_ctx, input) => ({ tags: deps.tags.list(keyOf(input.resourceArn)) }),
+    ListTagsForResource: async (_ctx, input) => ({ tags: await deps.tags.list(await keyOf(input.resourceArn)) }),
   };
 }

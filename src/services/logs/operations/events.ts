@@ -28,10 +28,10 @@ const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve)
 export function eventOperations(deps: LogsDeps): OperationHandlers<Operations> {
   const { logs } = deps;
   return {
-    GetLogEvents: (_ctx, input) => {
+    GetLogEvents: async (_ctx, input) => {
       const group = groupName(input);
-      if (!logs.groupExists(group)) throw groupNotFound();
-      const streamId = logs.streamId(group, input.logStreamName);
+      if (!await logs.groupExists(group)) throw groupNotFound();
+      const streamId = await logs.streamId(group, input.logStreamName);
       if (streamId === undefined) throw streamNotFound();
       const limit = Math.min(input.limit ?? MAX_EVENTS, MAX_EVENTS);
       const range = { startTime: input.startTime, endTime: input.endTime };
@@ -42,8 +42,8 @@ export function eventOperations(deps: LogsDeps): OperationHandlers<Operations> {
         passed = input.nextToken;
         events =
           dir === 'f'
-            ? logs.page(streamId, { ...range, after: cursor, limit, newestFirst: false })
-            : logs.page(streamId, { ...range, before: cursor, limit, newestFirst: true });
+            ? await logs.page(streamId, { ...range, after: cursor, limit, newestFirst: false })
+            : await logs.page(streamId, { ...range, before: cursor, limit, newestFirst: true });
         if (events.length === 0) {
           // At the end: hand back the same token so pollers can keep asking.
           return {
@@ -53,7 +53,7 @@ export function eventOperations(deps: LogsDeps): OperationHandlers<Operations> {
           };
         }
       } else {
-        events = logs.page(streamId, { ...range, limit, newestFirst: input.startFromHead !== true });
+        events = await logs.page(streamId, { ...range, limit, newestFirst: input.startFromHead !== true });
         if (events.length === 0) {
           const origin = { timestamp: input.startTime ?? 0, id: 0 };
           return { events: [], nextForwardToken: encodeDirectional('f', origin), nextBackwardToken: encodeDirectional('b', origin) };
@@ -70,7 +70,7 @@ export function eventOperations(deps: LogsDeps): OperationHandlers<Operations> {
 
     FilterLogEvents: async (_ctx, input) => {
       const group = groupName(input);
-      if (!logs.groupExists(group)) throw groupNotFound();
+      if (!await logs.groupExists(group)) throw groupNotFound();
       if (input.logStreamNames && input.logStreamNamePrefix) {
         throw new InvalidParameterException('logStreamNames and logStreamNamePrefix are mutually exclusive.');
       }
@@ -81,7 +81,7 @@ export function eventOperations(deps: LogsDeps): OperationHandlers<Operations> {
         if (err instanceof FilterPatternError) throw new InvalidParameterException(err.message);
         throw err;
       }
-      let streams = logs.streams(group, input.logStreamNamePrefix ?? '');
+      let streams = await logs.streams(group, input.logStreamNamePrefix ?? '');
       if (input.logStreamNames) {
         const wanted = new Set(input.logStreamNames);
         streams = streams.filter((s) => wanted.has(s.name));
@@ -101,7 +101,7 @@ export function eventOperations(deps: LogsDeps): OperationHandlers<Operations> {
           await yieldToOthers();
           sliceStart = performance.now();
         }
-        const batch = logs.scan([...names.keys()], { startTime: input.startTime, endTime: input.endTime, after, limit: 1000 });
+        const batch = await logs.scan([...names.keys()], { startTime: input.startTime, endTime: input.endTime, after, limit: 1000 });
         if (batch.length === 0) {
           exhausted = true;
           break;
@@ -138,11 +138,11 @@ export function eventOperations(deps: LogsDeps): OperationHandlers<Operations> {
       return result;
     },
 
-    PutLogEvents: (_ctx, input) => {
-      if (!logs.groupExists(input.logGroupName)) throw groupNotFound();
-      if (logs.streamId(input.logGroupName, input.logStreamName) === undefined) throw streamNotFound();
+    PutLogEvents: async (_ctx, input) => {
+      if (!await logs.groupExists(input.logGroupName)) throw groupNotFound();
+      if ((await logs.streamId(input.logGroupName, input.logStreamName)) === undefined) throw streamNotFound();
       const events = [...input.logEvents].sort((a, b) => a.timestamp - b.timestamp);
-      logs.append(input.logGroupName, input.logStreamName, events);
+      await logs.append(input.logGroupName, input.logStreamName, events);
       return { nextSequenceToken: String(Date.now()) };
     },
   };

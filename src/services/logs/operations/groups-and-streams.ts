@@ -24,44 +24,44 @@ export function groupArn(deps: LogsDeps, name: string): string {
 
 export function groupsAndStreamsOperations(deps: LogsDeps): OperationHandlers<Operations> {
   const { logs } = deps;
-  const requireGroup = (name: string) => {
-    if (!logs.groupExists(name)) throw groupNotFound();
+  const requireGroup = async (name: string) => {
+    if (!await logs.groupExists(name)) throw groupNotFound();
   };
   return {
-    CreateLogGroup: (_ctx, input) => {
-      if (logs.groupExists(input.logGroupName)) throw new ResourceAlreadyExistsException('The specified log group already exists');
-      logs.ensureGroup(input.logGroupName);
+    CreateLogGroup: async (_ctx, input) => {
+      if (await logs.groupExists(input.logGroupName)) throw new ResourceAlreadyExistsException('The specified log group already exists');
+      await logs.ensureGroup(input.logGroupName);
       return {};
     },
-    CreateLogStream: (_ctx, input) => {
-      requireGroup(input.logGroupName);
-      if (logs.streamId(input.logGroupName, input.logStreamName) !== undefined) {
+    CreateLogStream: async (_ctx, input) => {
+      await requireGroup(input.logGroupName);
+      if ((await logs.streamId(input.logGroupName, input.logStreamName)) !== undefined) {
         throw new ResourceAlreadyExistsException('The specified log stream already exists');
       }
-      logs.ensureStream(input.logGroupName, input.logStreamName);
+      await logs.ensureStream(input.logGroupName, input.logStreamName);
       return {};
     },
-    DeleteLogGroup: (_ctx, input) => {
-      if (!logs.deleteGroup(input.logGroupName)) throw groupNotFound();
+    DeleteLogGroup: async (_ctx, input) => {
+      if (!await logs.deleteGroup(input.logGroupName)) throw groupNotFound();
       return {};
     },
-    DeleteLogStream: (_ctx, input) => {
-      requireGroup(input.logGroupName);
-      if (!logs.deleteStream(input.logGroupName, input.logStreamName)) throw streamNotFound();
+    DeleteLogStream: async (_ctx, input) => {
+      await requireGroup(input.logGroupName);
+      if (!await logs.deleteStream(input.logGroupName, input.logStreamName)) throw streamNotFound();
       return {};
     },
-    PutRetentionPolicy: (_ctx, input) => {
-      requireGroup(input.logGroupName);
-      logs.setRetention(input.logGroupName, input.retentionInDays);
+    PutRetentionPolicy: async (_ctx, input) => {
+      await requireGroup(input.logGroupName);
+      await logs.setRetention(input.logGroupName, input.retentionInDays);
       return {};
     },
-    DeleteRetentionPolicy: (_ctx, input) => {
-      requireGroup(input.logGroupName);
-      logs.setRetention(input.logGroupName, null);
+    DeleteRetentionPolicy: async (_ctx, input) => {
+      await requireGroup(input.logGroupName);
+      await logs.setRetention(input.logGroupName, null);
       return {};
     },
-    DescribeLogGroups: (_ctx, input) => {
-      const all = logs.groups(input.logGroupNamePrefix ?? '');
+    DescribeLogGroups: async (_ctx, input) => {
+      const all = await logs.groups(input.logGroupNamePrefix ?? '');
       const start = decodeOffset(input.nextToken);
       const limit = input.limit ?? 50;
       const page = all.slice(start, start + limit).map((g) => {
@@ -79,13 +79,13 @@ export function groupsAndStreamsOperations(deps: LogsDeps): OperationHandlers<Op
       });
       return start + limit < all.length ? { logGroups: page, nextToken: encodeOffset(start + limit) } : { logGroups: page };
     },
-    DescribeLogStreams: (_ctx, input) => {
+    DescribeLogStreams: async (_ctx, input) => {
       const name = groupName(input);
-      requireGroup(name);
+      await requireGroup(name);
       if (input.orderBy === 'LastEventTime' && input.logStreamNamePrefix) {
         throw new InvalidParameterException('Cannot order by LastEventTime with a logStreamNamePrefix.');
       }
-      let streams = logs.streams(name, input.logStreamNamePrefix ?? '');
+      let streams = await logs.streams(name, input.logStreamNamePrefix ?? '');
       if (input.orderBy === 'LastEventTime') {
         streams = streams.sort((a, b) => (a.lastEventTime ?? 0) - (b.lastEventTime ?? 0) || a.name.localeCompare(b.name));
       }

@@ -47,7 +47,7 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationHandlers
   const arnOf = (ctx: { region: string; accountId: string }, name: string) => sageMakerArn(ctx.region, ctx.accountId, 'endpoint-config', name);
 
   return {
-    CreateEndpointConfig: (ctx, input) => {
+    CreateEndpointConfig: async (ctx, input) => {
       const arn = arnOf(ctx, input.EndpointConfigName);
       const seen = new Set<string>();
       const shadows = input.ShadowProductionVariants ?? [];
@@ -57,7 +57,7 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationHandlers
         if (seen.has(v.VariantName.toLowerCase())) throw new ValidationException(`Duplicate VariantName ${v.VariantName} in ProductionVariants.`);
         seen.add(v.VariantName.toLowerCase());
         if (!v.ModelName) throw new ValidationException(`ModelName is required for variant ${v.VariantName}.`);
-        const model = deps.resources.get('model', v.ModelName);
+        const model = await deps.resources.get('model', v.ModelName);
         if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
         if (input.AsyncInferenceConfig && primaryContainer(model.doc)?.Mode === 'MultiModel') {
           throw new ValidationException(`Model ${v.ModelName} is a multi-model model; AsyncInferenceConfig with it is not supported by Slipway.`);
@@ -74,7 +74,7 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationHandlers
         }
       }
       checkDataCapture(input.DataCaptureConfig as DataCaptureConfigDoc | undefined);
-      checkRoleArn(deps, ctx, typeof input.ExecutionRoleArn === 'string' ? input.ExecutionRoleArn : undefined, 'model');
+      await checkRoleArn(deps, ctx, typeof input.ExecutionRoleArn === 'string' ? input.ExecutionRoleArn : undefined, 'model');
       // Features Slipway does not run are refused rather than stored and silently ignored.
       if (input.ExplainerConfig !== undefined) throw new ValidationException('ExplainerConfig (online explainability) is not supported by Slipway.');
       const tags = checkCreateTags(input.Tags);
@@ -91,23 +91,23 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationHandlers
         CreationTime: wireTime(t),
       };
       try {
-        deps.resources.create({ kind: 'endpoint-config', name: input.EndpointConfigName, arn, status: 'Created', creationTime: t, lastModifiedTime: t, doc, internal: {} });
+        await deps.resources.create({ kind: 'endpoint-config', name: input.EndpointConfigName, arn, status: 'Created', creationTime: t, lastModifiedTime: t, doc, internal: {} });
       } catch (err) {
         if (err instanceof ResourceExistsError) throw cannotCreateExisting('endpoint configuration', arn);
         throw err;
       }
-      if (tags.length) deps.tags.put(arn, tags);
+      if (tags.length) await deps.tags.put(arn, tags);
       return { EndpointConfigArn: arn };
     },
 
-    DescribeEndpointConfig: (ctx, input) => {
-      const rec = deps.resources.get('endpoint-config', input.EndpointConfigName);
+    DescribeEndpointConfig: async (ctx, input) => {
+      const rec = await deps.resources.get('endpoint-config', input.EndpointConfigName);
       if (!rec) throw couldNotFind('endpoint configuration', arnOf(ctx, input.EndpointConfigName));
       return rec.doc;
     },
 
-    ListEndpointConfigs: (_ctx, input) => {
-      const page = listResources(deps.resources, 'endpoint-config', input, 'Descending');
+    ListEndpointConfigs: async (_ctx, input) => {
+      const page = await listResources(deps.resources, 'endpoint-config', input, 'Descending');
       return {
         EndpointConfigs: page.items.map((r) => ({
           EndpointConfigName: r.doc.EndpointConfigName,
@@ -118,8 +118,8 @@ export function endpointConfigOperations(deps: SageMakerDeps): OperationHandlers
       };
     },
 
-    DeleteEndpointConfig: (ctx, input) => {
-      if (!deps.resources.delete('endpoint-config', input.EndpointConfigName)) {
+    DeleteEndpointConfig: async (ctx, input) => {
+      if (!await deps.resources.delete('endpoint-config', input.EndpointConfigName)) {
         throw couldNotFind('endpoint configuration', arnOf(ctx, input.EndpointConfigName));
       }
       return {};

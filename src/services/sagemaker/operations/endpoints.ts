@@ -29,8 +29,8 @@ import { applyDesiredWeightsAndCapacities } from '../../../resources/scalable-ta
 import { serverlessConfigDoc, serverlessPlan } from '../../../resources/serverless.js';
 
 /** Resolves a config and its models into what the controller deploys. */
-export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: string, generation: number): FleetPlan {
-  const cfg = deps.resources.get('endpoint-config', configName);
+export async function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: string, generation: number): Promise<FleetPlan> {
+  const cfg = await deps.resources.get('endpoint-config', configName);
   if (!cfg) throw couldNotFind('endpoint configuration', sageMakerArn(ctx.region, ctx.accountId, 'endpoint-config', configName));
   return {
     generation,
@@ -38,8 +38,8 @@ export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: 
     ...(cfg.doc.AsyncInferenceConfig ? { asyncInferenceConfig: cfg.doc.AsyncInferenceConfig } : {}),
     ...(cfg.doc.DataCaptureConfig ? { dataCaptureConfig: cfg.doc.DataCaptureConfig } : {}),
     // Shadow variants run like the others; the data plane only mirrors requests to them.
-    variants: [...cfg.doc.ProductionVariants, ...(cfg.doc.ShadowProductionVariants ?? []).map((v) => ({ ...v, shadow: true as const }))].map((v) => {
-      const model = deps.resources.get('model', v.ModelName);
+    variants: await Promise.all([...cfg.doc.ProductionVariants, ...(cfg.doc.ShadowProductionVariants ?? []).map((v) => ({ ...v, shadow: true as const }))].map(async (v) => {
+      const model = await deps.resources.get('model', v.ModelName);
       if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', v.ModelName));
       const c = primaryContainer(model.doc);
       if (!c?.Image) throw new ValidationException(`Model ${v.ModelName} has no container image.`);
@@ -62,7 +62,7 @@ export function planFleet(deps: SageMakerDeps, ctx: RequestContext, configName: 
         startupTimeoutSeconds: v.ContainerStartupHealthCheckTimeoutInSeconds ?? DEFAULT_STARTUP_TIMEOUT_SECONDS,
         downloadTimeoutSeconds: v.ModelDataDownloadTimeoutInSeconds ?? DEFAULT_DOWNLOAD_TIMEOUT_SECONDS,
       };
-    }),
+    })),
   };
 }
 
@@ -83,15 +83,15 @@ export function plannedVariantSummaries(plan: FleetPlan): VariantSummaryDoc[] {
 export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => (deps.now ?? Date.now)();
   const arnOf = (ctx: RequestContext, name: string) => sageMakerArn(ctx.region, ctx.accountId, 'endpoint', name);
-  const mustGet = (ctx: RequestContext, name: string) => {
-    const rec = deps.resources.get('endpoint', name);
+  const mustGet = async (ctx: RequestContext, name: string) => {
+    const rec = await deps.resources.get('endpoint', name);
     if (!rec) throw couldNotFind('endpoint', arnOf(ctx, name));
     return rec;
   };
   const key = (name: string) => resourceKey('endpoint', name);
 
-  const describe = (ctx: RequestContext, input: DescribeEndpointInput): EndpointDoc => {
-    const rec = mustGet(ctx, input.EndpointName);
+  const describe = async (ctx: RequestContext, input: DescribeEndpointInput): Promise<EndpointDoc> => {
+    const rec = await mustGet(ctx, input.EndpointName);
     const asyncConfig = rec.internal.active.asyncInferenceConfig;
     const capture = rec.internal.active.dataCaptureConfig;
     return {
@@ -115,10 +115,10 @@ export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageM
   };
 
   return {
-    CreateEndpoint: (ctx, input) => {
+    CreateEndpoint: async (ctx, input) => {
       const arn = arnOf(ctx, input.EndpointName);
-      if (deps.resources.get('endpoint', input.EndpointName)) throw cannotCreateExisting('endpoint', arn);
-      const plan = planFleet(deps, ctx, input.EndpointConfigName, 1);
+      if (await deps.resources.get('endpoint', input.EndpointName)) throw cannotCreateExisting('endpoint', arn);
+      const plan = await planFleet(deps, ctx, input.EndpointConfigName, 1);
       const tags = checkCreateTags(input.Tags);
       const t = now();
       const doc: EndpointDoc = {
@@ -132,22 +132,22 @@ export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageM
       };
       const internal: EndpointInternal = { active: plan, nextGeneration: 2 };
       try {
-        deps.resources.create({ kind: 'endpoint', name: input.EndpointName, arn, status: EndpointStatus.Creating, creationTime: t, lastModifiedTime: t, doc, internal });
+        await deps.resources.create({ kind: 'endpoint', name: input.EndpointName, arn, status: EndpointStatus.Creating, creationTime: t, lastModifiedTime: t, doc, internal });
       } catch (err) {
         if (err instanceof ResourceExistsError) throw cannotCreateExisting('endpoint', arn);
         throw err;
       }
-      if (tags.length) deps.tags.put(arn, tags);
+      if (tags.length) await deps.tags.put(arn, tags);
       // The Python SDK's live log tail waits forever for a missing group (contract §1.5).
-      deps.logs.ensureGroup(endpointLogGroup(input.EndpointName), t);
+      await deps.logs.ensureGroup(endpointLogGroup(input.EndpointName), t);
       deps.queue.enqueue(key(input.EndpointName));
       return { EndpointArn: arn };
     },
 
     DescribeEndpoint: describe,
 
-    ListEndpoints: (_ctx, input) => {
-      const page = listResources(deps.resources, 'endpoint', input, 'Descending');
+    ListEndpoints: async (_ctx, input) => {
+      const page = await listResources(deps.resources, 'endpoint', input, 'Descending');
       return {
         Endpoints: page.items.map((r) => ({
           EndpointName: r.doc.EndpointName,
@@ -161,9 +161,9 @@ export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageM
       };
     },
 
-    DeleteEndpoint: (ctx, input) => {
-      mustGet(ctx, input.EndpointName);
-      deps.resources.update('endpoint', input.EndpointName, (rec) => {
+    DeleteEndpoint: async (ctx, input) => {
+      await mustGet(ctx, input.EndpointName);
+      await deps.resources.update('endpoint', input.EndpointName, (rec) => {
         rec.status = EndpointStatus.Deleting;
         rec.doc.EndpointStatus = EndpointStatus.Deleting;
       });
@@ -171,13 +171,13 @@ export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageM
       return {};
     },
 
-    UpdateEndpoint: (ctx, input) => {
-      const rec = mustGet(ctx, input.EndpointName);
+    UpdateEndpoint: async (ctx, input) => {
+      const rec = await mustGet(ctx, input.EndpointName);
       if (rec.status !== EndpointStatus.InService) {
         // Observed wording for an endpoint that is still Creating/Updating.
         throw new ValidationException(`Cannot update in-progress endpoint "${rec.arn}".`);
       }
-      const plan = planFleet(deps, ctx, input.EndpointConfigName, rec.internal.nextGeneration);
+      const plan = await planFleet(deps, ctx, input.EndpointConfigName, rec.internal.nextGeneration);
       // Updating a real-time endpoint to a serverless one is not supported; the reverse is
       // (https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints-update.html).
       if (plan.variants.some((v) => v.serverless) && rec.internal.active.variants.some((v) => !v.serverless)) {
@@ -192,7 +192,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageM
           }
         }
       }
-      deps.resources.update('endpoint', input.EndpointName, (r) => {
+      await deps.resources.update('endpoint', input.EndpointName, (r) => {
         r.status = EndpointStatus.Updating;
         r.doc.EndpointStatus = EndpointStatus.Updating;
         delete r.doc.FailureReason;
@@ -203,8 +203,8 @@ export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageM
       return { EndpointArn: rec.arn };
     },
 
-    UpdateEndpointWeightsAndCapacities: (ctx, input) => {
-      const rec = mustGet(ctx, input.EndpointName);
+    UpdateEndpointWeightsAndCapacities: async (ctx, input) => {
+      const rec = await mustGet(ctx, input.EndpointName);
       if (rec.status !== EndpointStatus.InService) throw new ValidationException(`Cannot update in-progress endpoint "${rec.arn}".`);
       const missing = input.DesiredWeightsAndCapacities.filter((d) => !rec.internal.active.variants.some((v) => v.variantName === d.VariantName));
       if (missing.length) {
@@ -224,7 +224,7 @@ export function endpointOperations(deps: SageMakerDeps): OperationHandlers<SageM
         if (serverless && d.DesiredInstanceCount !== undefined) throw new ValidationException(`Variant ${d.VariantName} is serverless: it has no instance count to set.`);
         if (d.ServerlessUpdateConfig !== undefined) throw new ValidationException('ServerlessUpdateConfig is not supported by Slipway yet; update the endpoint with a new endpoint configuration instead.');
       }
-      deps.resources.update('endpoint', input.EndpointName, (r) => applyDesiredWeightsAndCapacities(r, input.DesiredWeightsAndCapacities));
+      await deps.resources.update('endpoint', input.EndpointName, (r) => applyDesiredWeightsAndCapacities(r, input.DesiredWeightsAndCapacities));
       deps.queue.enqueue(key(input.EndpointName));
       return { EndpointArn: rec.arn };
     },

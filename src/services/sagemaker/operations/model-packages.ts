@@ -18,6 +18,7 @@ import { sageMakerArn } from '../../../resources/arn.js';
 import { ModelApprovalStatus, packageStoreName, versionedPackageName, type ModelPackageDoc, type ModelPackageGroupDoc } from '../../../resources/model-package.js';
 import { parseDataUri } from '../../../resources/s3-uri.js';
 import { wireTime } from '../../../resources/wire-time.js';
+import type { ResourceRecord } from '../../../resources/kinds.js';
 import type { SageMakerDeps } from '../deps.js';
 import { ConflictException } from '../errors.js';
 import { listResources } from '../list-params.js';
@@ -42,9 +43,9 @@ function groupNotFound(ctx: Ctx, name: string): ValidationException {
 }
 
 /** The stored package a name or ARN names, or ValidationException. */
-export function findPackage(deps: SageMakerDeps, ctx: Ctx, nameOrArn: string) {
+export async function findPackage(deps: SageMakerDeps, ctx: Ctx, nameOrArn: string): Promise<ResourceRecord<'model-package'>> {
   const storeName = packageStoreName(nameOrArn);
-  const rec = storeName === undefined ? undefined : deps.resources.get('model-package', storeName);
+  const rec = storeName === undefined ? undefined : await deps.resources.get('model-package', storeName);
   if (!rec) throw packageNotFound(ctx, nameOrArn);
   return rec;
 }
@@ -77,7 +78,7 @@ function summary(doc: ModelPackageDoc): ModelPackageSummary {
 export function modelPackageOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => (deps.now ?? Date.now)();
 
-  const createModelPackage = (ctx: RequestContext, input: CreateModelPackageInput) => {
+  const createModelPackage = async (ctx: RequestContext, input: CreateModelPackageInput) => {
     const group = input.ModelPackageGroupName;
     if (group && input.ModelPackageName) {
       // Wording as the real service answers (getmoto/moto#7165).
@@ -90,7 +91,7 @@ export function modelPackageOperations(deps: SageMakerDeps): OperationHandlers<S
     let storeName: string;
     let version: number | undefined;
     if (group) {
-      const g = deps.resources.update('model-package-group', packageGroupName(group), (r) => {
+      const g = await deps.resources.update('model-package-group', packageGroupName(group), (r) => {
         r.internal.latestVersion = (r.internal.latestVersion ?? 0) + 1;
       }, { touch: false });
       if (!g) throw groupNotFound(ctx, group);
@@ -116,20 +117,20 @@ export function modelPackageOperations(deps: SageMakerDeps): OperationHandlers<S
       LastModifiedTime: wireTime(t),
     };
     try {
-      deps.resources.create({ kind: 'model-package', name: storeName, arn, status: 'Completed', creationTime: t, lastModifiedTime: t, doc, internal: {} });
+      await deps.resources.create({ kind: 'model-package', name: storeName, arn, status: 'Completed', creationTime: t, lastModifiedTime: t, doc, internal: {} });
     } catch (err) {
       if (err instanceof ResourceExistsError) throw new ConflictException(`ModelPackage ${arn} already exists.`);
       throw err;
     }
-    if (tags.length) deps.tags.put(arn, tags);
+    if (tags.length) await deps.tags.put(arn, tags);
     return { ModelPackageArn: arn };
   };
 
-  const updateModelPackage = (ctx: RequestContext, input: UpdateModelPackageInput) => {
-    const rec = findPackage(deps, ctx, input.ModelPackageArn);
+  const updateModelPackage = async (ctx: RequestContext, input: UpdateModelPackageInput) => {
+    const rec = await findPackage(deps, ctx, input.ModelPackageArn);
     checkInferenceSpecification(input.InferenceSpecification);
     const t = now();
-    deps.resources.update(
+    await deps.resources.update(
       'model-package',
       rec.name,
       (r) => {
@@ -154,7 +155,7 @@ export function modelPackageOperations(deps: SageMakerDeps): OperationHandlers<S
   };
 
   return {
-    CreateModelPackageGroup: (ctx, input) => {
+    CreateModelPackageGroup: async (ctx, input) => {
       const arn = groupArn(ctx, input.ModelPackageGroupName);
       const tags = checkCreateTags(input.Tags);
       const t = now();
@@ -167,24 +168,24 @@ export function modelPackageOperations(deps: SageMakerDeps): OperationHandlers<S
         CreatedBy: {},
       };
       try {
-        deps.resources.create({ kind: 'model-package-group', name: input.ModelPackageGroupName, arn, status: 'Completed', creationTime: t, lastModifiedTime: t, doc, internal: {} });
+        await deps.resources.create({ kind: 'model-package-group', name: input.ModelPackageGroupName, arn, status: 'Completed', creationTime: t, lastModifiedTime: t, doc, internal: {} });
       } catch (err) {
         if (err instanceof ResourceExistsError) throw new ValidationException(`Model Package Group already exists: ${arn}`);
         throw err;
       }
-      if (tags.length) deps.tags.put(arn, tags);
+      if (tags.length) await deps.tags.put(arn, tags);
       return { ModelPackageGroupArn: arn };
     },
 
-    DescribeModelPackageGroup: (ctx, input) => {
+    DescribeModelPackageGroup: async (ctx, input) => {
       const name = packageGroupName(input.ModelPackageGroupName);
-      const rec = deps.resources.get('model-package-group', name);
+      const rec = await deps.resources.get('model-package-group', name);
       if (!rec) throw groupNotFound(ctx, name);
       return rec.doc;
     },
 
-    ListModelPackageGroups: (_ctx, input) => {
-      const page = listResources(deps.resources, 'model-package-group', input, 'Ascending');
+    ListModelPackageGroups: async (_ctx, input) => {
+      const page = await listResources(deps.resources, 'model-package-group', input, 'Ascending');
       return {
         ModelPackageGroupSummaryList: page.items.map((r) => ({
           ModelPackageGroupName: r.doc.ModelPackageGroupName,
@@ -197,27 +198,27 @@ export function modelPackageOperations(deps: SageMakerDeps): OperationHandlers<S
       };
     },
 
-    DeleteModelPackageGroup: (ctx, input) => {
+    DeleteModelPackageGroup: async (ctx, input) => {
       const name = packageGroupName(input.ModelPackageGroupName);
-      if (!deps.resources.get('model-package-group', name)) throw groupNotFound(ctx, name);
-      const versions = deps.resources.list('model-package', { where: (d) => d.ModelPackageGroupName === name, maxResults: 1 });
+      if (!await deps.resources.get('model-package-group', name)) throw groupNotFound(ctx, name);
+      const versions = await deps.resources.list('model-package', { where: (d) => d.ModelPackageGroupName === name, maxResults: 1 });
       if (versions.items.length) {
         throw new ConflictException(`Model Package Group ${groupArn(ctx, name)} contains model packages: delete its versions first.`);
       }
-      deps.resources.delete('model-package-group', name);
+      await deps.resources.delete('model-package-group', name);
       return {};
     },
 
     CreateModelPackage: createModelPackage,
 
-    DescribeModelPackage: (ctx, input) => findPackage(deps, ctx, input.ModelPackageName).doc,
+    DescribeModelPackage: async (ctx, input) => (await findPackage(deps, ctx, input.ModelPackageName)).doc,
 
-    ListModelPackages: (ctx, input) => {
+    ListModelPackages: async (ctx, input) => {
       const group = input.ModelPackageGroupName === undefined ? undefined : packageGroupName(input.ModelPackageGroupName);
       // ModelPackageType defaults to Unversioned (model doc); a group filter can only mean its versions.
       const type = input.ModelPackageType ?? (group ? 'Versioned' : 'Unversioned');
-      if (group && !deps.resources.get('model-package-group', group)) throw groupNotFound(ctx, group);
-      const page = listResources(
+      if (group && !await deps.resources.get('model-package-group', group)) throw groupNotFound(ctx, group);
+      const page = await listResources(
         deps.resources,
         'model-package',
         input,
@@ -236,9 +237,9 @@ export function modelPackageOperations(deps: SageMakerDeps): OperationHandlers<S
 
     UpdateModelPackage: updateModelPackage,
 
-    DeleteModelPackage: (ctx, input) => {
-      const rec = findPackage(deps, ctx, input.ModelPackageName);
-      deps.resources.delete('model-package', rec.name);
+    DeleteModelPackage: async (ctx, input) => {
+      const rec = await findPackage(deps, ctx, input.ModelPackageName);
+      await deps.resources.delete('model-package', rec.name);
       return {};
     },
   };

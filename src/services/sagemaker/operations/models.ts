@@ -48,10 +48,10 @@ function checkContainer(c: ContainerDefinitionDoc): void {
  * Approved: "For versioned models, the value of this parameter must be set to Approved to deploy
  * the model" (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html).
  */
-function resolvePackage(deps: SageMakerDeps, ctx: RequestContext, c: ContainerDefinitionDoc): ContainerDefinitionDoc {
+async function resolvePackage(deps: SageMakerDeps, ctx: RequestContext, c: ContainerDefinitionDoc): Promise<ContainerDefinitionDoc> {
   if (typeof c.ModelPackageName !== 'string') return c;
   if (c.Image !== undefined) throw new ValidationException('A container definition gives either Image or ModelPackageName, not both.');
-  const pkg = findPackage(deps, ctx, c.ModelPackageName).doc;
+  const pkg = (await findPackage(deps, ctx, c.ModelPackageName)).doc;
   if (pkg.ModelPackageVersion !== undefined && pkg.ModelApprovalStatus !== 'Approved') {
     throw new ValidationException(`ModelPackage ${pkg.ModelPackageArn} has ModelApprovalStatus ${pkg.ModelApprovalStatus}: only an Approved model package version can be deployed.`);
   }
@@ -71,7 +71,7 @@ export function modelOperations(deps: SageMakerDeps): OperationHandlers<SageMake
   const arnOf = (ctx: { region: string; accountId: string }, name: string) => sageMakerArn(ctx.region, ctx.accountId, 'model', name);
 
   return {
-    CreateModel: (ctx, input) => {
+    CreateModel: async (ctx, input) => {
       const arn = arnOf(ctx, input.ModelName);
       if (!input.PrimaryContainer && !input.Containers?.length) {
         throw new ValidationException('Either PrimaryContainer or Containers must be specified.');
@@ -79,11 +79,11 @@ export function modelOperations(deps: SageMakerDeps): OperationHandlers<SageMake
       if (input.PrimaryContainer && input.Containers?.length) {
         throw new ValidationException('PrimaryContainer and Containers cannot both be specified.');
       }
-      const containers = (input.PrimaryContainer ? [input.PrimaryContainer] : input.Containers!).map((c) => resolvePackage(deps, ctx, c as ContainerDefinitionDoc));
+      const containers = await Promise.all((input.PrimaryContainer ? [input.PrimaryContainer] : input.Containers!).map((c) => resolvePackage(deps, ctx, c as ContainerDefinitionDoc)));
       const problem = input.Containers ? pipelineProblem(containers, input.InferenceExecutionConfig?.Mode) : undefined;
       if (problem) throw new ValidationException(problem);
       containers.forEach(checkContainer);
-      checkRoleArn(deps, ctx, input.ExecutionRoleArn, 'model');
+      await checkRoleArn(deps, ctx, input.ExecutionRoleArn, 'model');
       const tags = checkCreateTags(input.Tags);
       const t = now();
       const { Tags: _tags, ...rest } = input;
@@ -95,31 +95,31 @@ export function modelOperations(deps: SageMakerDeps): OperationHandlers<SageMake
         CreationTime: wireTime(t),
       };
       try {
-        deps.resources.create({ kind: 'model', name: input.ModelName, arn, status: 'Created', creationTime: t, lastModifiedTime: t, doc, internal: {} });
+        await deps.resources.create({ kind: 'model', name: input.ModelName, arn, status: 'Created', creationTime: t, lastModifiedTime: t, doc, internal: {} });
       } catch (err) {
         if (err instanceof ResourceExistsError) throw cannotCreateExisting('model', arn);
         throw err;
       }
-      if (tags.length) deps.tags.put(arn, tags);
+      if (tags.length) await deps.tags.put(arn, tags);
       return { ModelArn: arn };
     },
 
-    DescribeModel: (ctx, input) => {
-      const rec = deps.resources.get('model', input.ModelName);
+    DescribeModel: async (ctx, input) => {
+      const rec = await deps.resources.get('model', input.ModelName);
       if (!rec) throw couldNotFind('model', arnOf(ctx, input.ModelName));
       return describedModel(rec.doc);
     },
 
-    ListModels: (_ctx, input) => {
-      const page = listResources(deps.resources, 'model', input, 'Descending');
+    ListModels: async (_ctx, input) => {
+      const page = await listResources(deps.resources, 'model', input, 'Descending');
       return {
         Models: page.items.map((r) => ({ ModelName: r.doc.ModelName, ModelArn: r.doc.ModelArn, CreationTime: r.doc.CreationTime })),
         ...(page.nextToken ? { NextToken: page.nextToken } : {}),
       };
     },
 
-    DeleteModel: (ctx, input) => {
-      if (!deps.resources.delete('model', input.ModelName)) throw couldNotFind('model', arnOf(ctx, input.ModelName));
+    DeleteModel: async (ctx, input) => {
+      if (!await deps.resources.delete('model', input.ModelName)) throw couldNotFind('model', arnOf(ctx, input.ModelName));
       return {};
     },
   };

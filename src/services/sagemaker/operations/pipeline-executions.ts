@@ -32,8 +32,8 @@ function executionNotFound(arn: string): ResourceNotFound {
   return new ResourceNotFound(`Pipeline execution '${arn}' does not exist.`);
 }
 
-export function findExecution(deps: SageMakerDeps, arn: string): ExecutionRecord {
-  const rec = deps.resources.getByArn(arn);
+export async function findExecution(deps: SageMakerDeps, arn: string): Promise<ExecutionRecord> {
+  const rec = await deps.resources.getByArn(arn);
   if (!rec || rec.kind !== KIND) throw executionNotFound(arn);
   return rec as ExecutionRecord;
 }
@@ -90,10 +90,10 @@ function decodeOffset(token: string): number {
 }
 
 /** The execution of this pipeline a StartPipelineExecution with this ClientRequestToken made, if any. */
-function executionWithToken(deps: SageMakerDeps, pipelineArn: string, token: string): string | undefined {
+async function executionWithToken(deps: SageMakerDeps, pipelineArn: string, token: string): Promise<string | undefined> {
   let next: string | undefined;
   do {
-    const page = deps.resources.list(KIND, { where: (d) => d.PipelineArn === pipelineArn, maxResults: 100, ...(next ? { nextToken: next } : {}) });
+    const page = await deps.resources.list(KIND, { where: (d) => d.PipelineArn === pipelineArn, maxResults: 100, ...(next ? { nextToken: next } : {}) });
     const hit = page.items.find((r) => r.internal.clientToken === token);
     if (hit) return hit.arn;
     next = page.nextToken;
@@ -105,11 +105,11 @@ export function pipelineExecutionOperations(deps: SageMakerDeps): OperationHandl
   const now = () => (deps.now ?? Date.now)();
 
   /** Moves an execution between statuses; `from` is what the request may act on. */
-  const transition = (arn: string, from: readonly string[], to: PipelineExecutionStatus, verb: string, mutate?: (r: ExecutionRecord) => void): ExecutionRecord => {
-    const rec = findExecution(deps, arn);
+  const transition = async (arn: string, from: readonly string[], to: PipelineExecutionStatus, verb: string, mutate?: (r: ExecutionRecord) => void): Promise<ExecutionRecord> => {
+    const rec = await findExecution(deps, arn);
     const t = now();
     let was = '';
-    deps.resources.update(
+    await deps.resources.update(
       KIND,
       rec.name,
       (r) => {
@@ -128,13 +128,13 @@ export function pipelineExecutionOperations(deps: SageMakerDeps): OperationHandl
   };
 
   return {
-    StartPipelineExecution: (ctx, input) => {
-      const pipeline = findPipeline(deps, ctx as Ctx, input.PipelineName);
+    StartPipelineExecution: async (ctx, input) => {
+      const pipeline = await findPipeline(deps, ctx as Ctx, input.PipelineName);
       if (input.SelectiveExecutionConfig) throw new ValidationException('SelectiveExecutionConfig is not supported by Slipway yet; start the whole pipeline.');
       if (input.PipelineVersionId !== undefined && input.PipelineVersionId !== pipeline.doc.PipelineVersionId) {
         throw new ValidationException(`Slipway keeps only the latest version of a pipeline (${pipeline.doc.PipelineVersionId}); PipelineVersionId ${input.PipelineVersionId} cannot be started.`);
       }
-      const repeated = executionWithToken(deps, pipeline.arn, input.ClientRequestToken);
+      const repeated = await executionWithToken(deps, pipeline.arn, input.ClientRequestToken);
       if (repeated) return { PipelineExecutionArn: repeated };
       const definition = pipeline.doc.PipelineDefinition;
       const parameters = resolveParameters(definition, input.PipelineParameters);
@@ -152,7 +152,7 @@ export function pipelineExecutionOperations(deps: SageMakerDeps): OperationHandl
         PipelineVersionId: pipeline.doc.PipelineVersionId,
         ...(input.ParallelismConfiguration ?? pipeline.doc.ParallelismConfiguration ? { ParallelismConfiguration: input.ParallelismConfiguration ?? pipeline.doc.ParallelismConfiguration } : {}),
       };
-      deps.resources.create({
+      await deps.resources.create({
         kind: KIND,
         name: id,
         arn,
@@ -162,32 +162,32 @@ export function pipelineExecutionOperations(deps: SageMakerDeps): OperationHandl
         doc,
         internal: { region: ctx.region, accountId: ctx.accountId, pipelineName: pipeline.name, definition, parameters, steps: {}, order: [], startTime: t, clientToken: input.ClientRequestToken },
       });
-      deps.resources.update('pipeline', pipeline.name, (r) => void (r.doc.LastRunTime = wireTime(t)), { touch: false });
+      await deps.resources.update('pipeline', pipeline.name, (r) => void (r.doc.LastRunTime = wireTime(t)), { touch: false });
       deps.queue.enqueue(resourceKey(KIND, id));
       return { PipelineExecutionArn: arn };
     },
 
-    DescribePipelineExecution: (_ctx, input) => {
-      const rec = findExecution(deps, input.PipelineExecutionArn);
+    DescribePipelineExecution: async (_ctx, input) => {
+      const rec = await findExecution(deps, input.PipelineExecutionArn);
       return { ...rec.doc, LastModifiedTime: wireTime(rec.lastModifiedTime) };
     },
 
-    DescribePipelineDefinitionForExecution: (_ctx, input) => {
-      const rec = findExecution(deps, input.PipelineExecutionArn);
+    DescribePipelineDefinitionForExecution: async (_ctx, input) => {
+      const rec = await findExecution(deps, input.PipelineExecutionArn);
       return { PipelineDefinition: rec.internal.definition, CreationTime: rec.doc.CreationTime };
     },
 
     // The values the execution runs with: those given at start and the definition's defaults.
-    ListPipelineParametersForExecution: (_ctx, input) => {
-      const rec = findExecution(deps, input.PipelineExecutionArn);
+    ListPipelineParametersForExecution: async (_ctx, input) => {
+      const rec = await findExecution(deps, input.PipelineExecutionArn);
       const all = Object.entries(rec.internal.parameters).map(([Name, v]) => ({ Name, Value: String(v) }));
       const { page, nextToken } = offsetPage(all, input.MaxResults ?? 50, input.NextToken);
       return { PipelineParameters: page, ...(nextToken ? { NextToken: nextToken } : {}) };
     },
 
-    ListPipelineExecutions: (ctx, input) => {
-      const pipeline = findPipeline(deps, ctx as Ctx, input.PipelineName);
-      const page = listResources(
+    ListPipelineExecutions: async (ctx, input) => {
+      const pipeline = await findPipeline(deps, ctx as Ctx, input.PipelineName);
+      const page = await listResources(
         deps.resources,
         KIND,
         {
@@ -213,9 +213,9 @@ export function pipelineExecutionOperations(deps: SageMakerDeps): OperationHandl
       return { PipelineExecutionSummaries: items, ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
     },
 
-    ListPipelineExecutionSteps: (_ctx, input) => {
+    ListPipelineExecutionSteps: async (_ctx, input) => {
       if (!input.PipelineExecutionArn) throw new ValidationException('PipelineExecutionArn is required.');
-      const rec = findExecution(deps, input.PipelineExecutionArn);
+      const rec = await findExecution(deps, input.PipelineExecutionArn);
       const graph = parseDefinition(rec.internal.definition);
       // Most recent first by default, as SageMaker lists them.
       const names = input.SortOrder === 'Ascending' ? [...rec.internal.order] : [...rec.internal.order].reverse();
@@ -228,17 +228,17 @@ export function pipelineExecutionOperations(deps: SageMakerDeps): OperationHandl
       return { PipelineExecutionSteps: page, ...(offset + max < names.length ? { NextToken: Buffer.from(String(offset + max)).toString('base64url') } : {}) };
     },
 
-    StopPipelineExecution: (_ctx, input) => {
-      const rec = findExecution(deps, input.PipelineExecutionArn);
+    StopPipelineExecution: async (_ctx, input) => {
+      const rec = await findExecution(deps, input.PipelineExecutionArn);
       if (rec.status === PipelineExecutionStatus.Stopping) return { PipelineExecutionArn: rec.arn };
-      transition(input.PipelineExecutionArn, [PipelineExecutionStatus.Executing], PipelineExecutionStatus.Stopping, 'stopped');
+      await transition(input.PipelineExecutionArn, [PipelineExecutionStatus.Executing], PipelineExecutionStatus.Stopping, 'stopped');
       return { PipelineExecutionArn: rec.arn };
     },
 
-    RetryPipelineExecution: (_ctx, input) => {
-      const current = findExecution(deps, input.PipelineExecutionArn);
+    RetryPipelineExecution: async (_ctx, input) => {
+      const current = await findExecution(deps, input.PipelineExecutionArn);
       if (current.status === PipelineExecutionStatus.Executing && current.internal.retryToken === input.ClientRequestToken) return { PipelineExecutionArn: current.arn };
-      const rec = transition(input.PipelineExecutionArn, [PipelineExecutionStatus.Failed, PipelineExecutionStatus.Stopped], PipelineExecutionStatus.Executing, 'retried', (r) => {
+      const rec = await transition(input.PipelineExecutionArn, [PipelineExecutionStatus.Failed, PipelineExecutionStatus.Stopped], PipelineExecutionStatus.Executing, 'retried', (r) => {
         delete r.doc.FailureReason;
         r.internal.retryToken = input.ClientRequestToken;
         // Steps that did not succeed run again (their attempt count goes on); succeeded ones are kept.

@@ -12,6 +12,7 @@ import type { OperationHandlers } from '../../../protocol/operation-table.js';
 import { sageMakerArn } from '../../../resources/arn.js';
 import { DefinitionError, parseDefinition, type PipelineDoc } from '../../../resources/pipeline.js';
 import { wireTime } from '../../../resources/wire-time.js';
+import type { ResourceRecord } from '../../../resources/kinds.js';
 import { ResourceExistsError } from '../../../storage/resource-store.js';
 import type { SageMakerDeps } from '../deps.js';
 import { ResourceNotFound } from '../errors.js';
@@ -33,10 +34,10 @@ export function pipelineNotFound(ctx: Ctx, nameOrArn: string): ResourceNotFound 
 }
 
 /** The pipeline a name or ARN names (StartPipelineExecution and ListPipelineExecutions take both). */
-export function findPipeline(deps: SageMakerDeps, ctx: Ctx, nameOrArn: string) {
-  const rec = nameOrArn.startsWith('arn:') ? deps.resources.getByArn(nameOrArn) : deps.resources.get(KIND, nameOrArn);
+export async function findPipeline(deps: SageMakerDeps, ctx: Ctx, nameOrArn: string): Promise<ResourceRecord<'pipeline'>> {
+  const rec = nameOrArn.startsWith('arn:') ? await deps.resources.getByArn(nameOrArn) : await deps.resources.get(KIND, nameOrArn);
   if (!rec || rec.kind !== KIND) throw pipelineNotFound(ctx, nameOrArn);
-  return rec as NonNullable<ReturnType<typeof deps.resources.get<'pipeline'>>>;
+  return rec as ResourceRecord<'pipeline'>;
 }
 
 /** The definition text from the request or from the object store, checked whole; throws ValidationException. */
@@ -97,7 +98,7 @@ export function pipelineOperations(deps: SageMakerDeps): OperationHandlers<SageM
   return {
     CreatePipeline: async (ctx, input) => {
       const definition = (await definitionOf(deps, input, true))!;
-      checkRoleArn(deps, ctx, input.RoleArn, 'job');
+      await checkRoleArn(deps, ctx, input.RoleArn, 'job');
       const tags = checkCreateTags(input.Tags);
       const name = input.PipelineName;
       const arn = sageMakerArn(ctx.region, ctx.accountId, KIND, name);
@@ -116,24 +117,24 @@ export function pipelineOperations(deps: SageMakerDeps): OperationHandlers<SageM
         PipelineVersionId: 1,
       };
       try {
-        deps.resources.create({ kind: KIND, name, arn, status: 'Active', creationTime: t, lastModifiedTime: t, doc, internal: { region: ctx.region, accountId: ctx.accountId, clientToken: input.ClientRequestToken } });
+        await deps.resources.create({ kind: KIND, name, arn, status: 'Active', creationTime: t, lastModifiedTime: t, doc, internal: { region: ctx.region, accountId: ctx.accountId, clientToken: input.ClientRequestToken } });
       } catch (err) {
         // The SDK's Pipeline.upsert updates when CreatePipeline answers a ValidationException containing "already exists" (workflow/pipeline.py).
         // The same request again (same ClientRequestToken): idempotent, as the operation documents.
-        if (err instanceof ResourceExistsError && deps.resources.get(KIND, name)?.internal.clientToken === input.ClientRequestToken) return { PipelineArn: arn };
+        if (err instanceof ResourceExistsError && (await deps.resources.get(KIND, name))?.internal.clientToken === input.ClientRequestToken) return { PipelineArn: arn };
         if (err instanceof ResourceExistsError) throw new ValidationException(`Pipeline names must be unique within an AWS account and region. Pipeline with name (${name}) already exists.`);
         throw err;
       }
-      if (tags.length) deps.tags.put(arn, tags);
+      if (tags.length) await deps.tags.put(arn, tags);
       return { PipelineArn: arn };
     },
 
     UpdatePipeline: async (ctx, input) => {
-      const rec = findPipeline(deps, ctx, input.PipelineName);
+      const rec = await findPipeline(deps, ctx, input.PipelineName);
       const definition = await definitionOf(deps, input, false);
-      if (input.RoleArn !== undefined) checkRoleArn(deps, ctx, input.RoleArn, 'job');
+      if (input.RoleArn !== undefined) await checkRoleArn(deps, ctx, input.RoleArn, 'job');
       const t = now();
-      const updated = deps.resources.update(
+      const updated = await deps.resources.update(
         KIND,
         rec.name,
         (r) => {
@@ -151,14 +152,14 @@ export function pipelineOperations(deps: SageMakerDeps): OperationHandlers<SageM
       return { PipelineArn: updated.arn, PipelineVersionId: updated.doc.PipelineVersionId };
     },
 
-    DescribePipeline: (ctx, input) => {
-      const rec = findPipeline(deps, ctx, input.PipelineName);
+    DescribePipeline: async (ctx, input) => {
+      const rec = await findPipeline(deps, ctx, input.PipelineName);
       return { ...rec.doc };
     },
 
-    ListPipelines: (_ctx, input) => {
+    ListPipelines: async (_ctx, input) => {
       const prefix = input.PipelineNamePrefix?.toLowerCase();
-      const page = listResources(
+      const page = await listResources(
         deps.resources,
         KIND,
         {
@@ -175,9 +176,9 @@ export function pipelineOperations(deps: SageMakerDeps): OperationHandlers<SageM
       return { PipelineSummaries: page.items.map((r) => summary(r.doc)), ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
     },
 
-    DeletePipeline: (ctx, input) => {
-      const rec = findPipeline(deps, ctx, input.PipelineName);
-      deps.resources.delete(KIND, rec.name);
+    DeletePipeline: async (ctx, input) => {
+      const rec = await findPipeline(deps, ctx, input.PipelineName);
+      await deps.resources.delete(KIND, rec.name);
       return { PipelineArn: rec.arn };
     },
   };

@@ -59,11 +59,11 @@ function checkCreate(input: CreateProcessingJobRequest): void {
 export function processingJobOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => deps.now?.() ?? Date.now();
 
-  const createProcessingJob = (ctx: RequestContext, input: CreateProcessingJobRequest) => {
+  const createProcessingJob = async (ctx: RequestContext, input: CreateProcessingJobRequest) => {
     checkCreate(input);
     const cluster = input.ProcessingResources.ClusterConfig;
     checkGpuQuota(cluster.InstanceType, cluster.InstanceCount, 'processing job', deps.config.containers.gpus);
-    checkRoleArn(deps, ctx, input.RoleArn, 'job');
+    await checkRoleArn(deps, ctx, input.RoleArn, 'job');
     const tags = checkCreateTags(input.Tags);
     const name = input.ProcessingJobName;
     const arn = sageMakerArn(ctx.region, ctx.accountId, KIND, name);
@@ -92,7 +92,7 @@ export function processingJobOperations(deps: SageMakerDeps): OperationHandlers<
       CreationTime: wireTime(t),
       LastModifiedTime: wireTime(t),
     };
-    createJobRecord(deps, KIND, 'Processing job', name, arn, t, doc, { step: 'pending' }, tags);
+    await createJobRecord(deps, KIND, 'Processing job', name, arn, t, doc, { step: 'pending' }, tags);
     return { ProcessingJobArn: arn };
   };
 
@@ -101,9 +101,9 @@ export function processingJobOperations(deps: SageMakerDeps): OperationHandlers<
 
     DescribeProcessingJob: (_ctx, input) => describeJob(deps, KIND, input.ProcessingJobName),
 
-    ListProcessingJobs: (_ctx, input) => {
+    ListProcessingJobs: async (_ctx, input) => {
       // Documented default SortOrder for ListProcessingJobs is Ascending (contract §2.1).
-      const page = listResources(deps.resources, KIND, input, 'Ascending');
+      const page = await listResources(deps.resources, KIND, input, 'Ascending');
       const out: ListProcessingJobsResponse = {
         ProcessingJobSummaries: page.items.map((r) => ({
           ProcessingJobName: r.doc.ProcessingJobName,
@@ -120,8 +120,8 @@ export function processingJobOperations(deps: SageMakerDeps): OperationHandlers<
       return out;
     },
 
-    StopProcessingJob: (_ctx, input) => {
-      requestJobStop(deps, KIND, input.ProcessingJobName, 'processing jobs', now());
+    StopProcessingJob: async (_ctx, input) => {
+      await requestJobStop(deps, KIND, input.ProcessingJobName, 'processing jobs', now());
       return {};
     },
   };

@@ -9,22 +9,22 @@ import type { Tag } from '../../../resources/tag.js';
 const MAX_TAGS = 50;
 
 export function tagOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
-  const requireResource = (arn: string) => {
+  const requireResource = async (arn: string) => {
     // Real service: tagging an ARN that does not exist is a ValidationException.
-    if (!deps.resources.getByArn(arn)) throw new ValidationException(`Resource ${arn} does not exist.`);
+    if (!await deps.resources.getByArn(arn)) throw new ValidationException(`Resource ${arn} does not exist.`);
   };
   return {
-    AddTags: (_ctx, input) => {
-      requireResource(input.ResourceArn);
-      const existing = new Set(deps.tags.list(input.ResourceArn).map((t) => t.Key));
+    AddTags: async (_ctx, input) => {
+      await requireResource(input.ResourceArn);
+      const existing = new Set((await deps.tags.list(input.ResourceArn)).map((t) => t.Key));
       const after = new Set([...existing, ...input.Tags.map((t) => t.Key)]);
       if (after.size > MAX_TAGS) throw new ResourceLimitExceeded(`A resource can have at most ${MAX_TAGS} tags.`);
-      deps.tags.put(input.ResourceArn, input.Tags);
+      await deps.tags.put(input.ResourceArn, input.Tags);
       return { Tags: input.Tags };
     },
-    ListTags: (_ctx, input) => {
-      requireResource(input.ResourceArn);
-      const all = deps.tags.list(input.ResourceArn);
+    ListTags: async (_ctx, input) => {
+      await requireResource(input.ResourceArn);
+      const all = await deps.tags.list(input.ResourceArn);
       const start = input.NextToken ? Number(Buffer.from(input.NextToken, 'base64url').toString()) || 0 : 0;
       const max = input.MaxResults ?? 50;
       const page = all.slice(start, start + max);
@@ -32,9 +32,9 @@ export function tagOperations(deps: SageMakerDeps): OperationHandlers<SageMakerO
       if (start + max < all.length) out.NextToken = Buffer.from(String(start + max)).toString('base64url');
       return out;
     },
-    DeleteTags: (_ctx, input) => {
-      requireResource(input.ResourceArn);
-      deps.tags.delete(input.ResourceArn, input.TagKeys);
+    DeleteTags: async (_ctx, input) => {
+      await requireResource(input.ResourceArn);
+      await deps.tags.delete(input.ResourceArn, input.TagKeys);
       return {};
     },
   };

@@ -108,11 +108,11 @@ function summary(doc: TrainingJobDoc, lastModifiedMs: number): TrainingJobSummar
  * CreateTrainingJob's handler body, also the path a tuning job's training jobs take (`extra`
  * adds Describe-only members such as TuningJobArn).
  */
-export function createTrainingJob(deps: SageMakerDeps, ctx: Pick<RequestContext, 'region' | 'accountId'>, input: CreateTrainingJobRequest, extra: Record<string, unknown> = {}) {
+export async function createTrainingJob(deps: SageMakerDeps, ctx: Pick<RequestContext, 'region' | 'accountId'>, input: CreateTrainingJobRequest, extra: Record<string, unknown> = {}) {
   const now = () => deps.now?.() ?? Date.now();
   checkCreate(input);
   checkGpuQuota(input.ResourceConfig?.InstanceType, input.ResourceConfig?.InstanceCount ?? 1, 'training job', deps.config.containers.gpus);
-  checkRoleArn(deps, ctx, input.RoleArn, 'job');
+  await checkRoleArn(deps, ctx, input.RoleArn, 'job');
   const tags = checkCreateTags(input.Tags);
   const name = input.TrainingJobName;
   const arn = sageMakerArn(ctx.region, ctx.accountId, 'training-job', name);
@@ -145,7 +145,7 @@ export function createTrainingJob(deps: SageMakerDeps, ctx: Pick<RequestContext,
   };
   Object.assign(doc, extra);
   setSecondaryStatus(doc, 'Starting', t, 'Launching requested ML instances');
-  createJobRecord(deps, 'training-job', 'Training job', name, arn, t, doc, { step: 'pending' }, tags);
+  await createJobRecord(deps, 'training-job', 'Training job', name, arn, t, doc, { step: 'pending' }, tags);
   return { TrainingJobArn: arn };
 }
 
@@ -155,19 +155,19 @@ export function trainingJobOperations(deps: SageMakerDeps): OperationHandlers<Sa
   return {
     CreateTrainingJob: (ctx, input) => createTrainingJob(deps, ctx, input),
 
-    DescribeTrainingJob: (_ctx, input) => describedTrainingJob(describeJob(deps, 'training-job', input.TrainingJobName)),
+    DescribeTrainingJob: async (_ctx, input) => describedTrainingJob(await describeJob(deps, 'training-job', input.TrainingJobName)),
 
-    ListTrainingJobs: (_ctx, input) => {
+    ListTrainingJobs: async (_ctx, input) => {
       // Documented default SortOrder for ListTrainingJobs is Ascending (contract §2.1).
-      const page = listResources(deps.resources, 'training-job', input, 'Ascending');
+      const page = await listResources(deps.resources, 'training-job', input, 'Ascending');
       const out: ListTrainingJobsResponse = { TrainingJobSummaries: page.items.map((r) => summary(r.doc, r.lastModifiedTime)) };
       if (page.nextToken) out.NextToken = page.nextToken;
       return out;
     },
 
-    StopTrainingJob: (_ctx, input) => {
+    StopTrainingJob: async (_ctx, input) => {
       const t = now();
-      requestJobStop(deps, 'training-job', input.TrainingJobName, 'training jobs', t, (r) => setSecondaryStatus(r.doc, 'Stopping', t, 'Stopping the training job'));
+      await requestJobStop(deps, 'training-job', input.TrainingJobName, 'training jobs', t, (r) => setSecondaryStatus(r.doc, 'Stopping', t, 'Stopping the training job'));
       return {};
     },
   };

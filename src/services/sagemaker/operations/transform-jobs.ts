@@ -56,10 +56,10 @@ function checkCreate(input: CreateTransformJobRequest): void {
 export function transformJobOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => deps.now?.() ?? Date.now();
 
-  const createTransformJob = (ctx: RequestContext, input: CreateTransformJobRequest) => {
+  const createTransformJob = async (ctx: RequestContext, input: CreateTransformJobRequest) => {
     checkCreate(input);
     checkGpuQuota(input.TransformResources.InstanceType, input.TransformResources.InstanceCount ?? 1, 'transform job', deps.config.containers.gpus);
-    const model = deps.resources.get('model', input.ModelName);
+    const model = await deps.resources.get('model', input.ModelName);
     if (!model) throw couldNotFind('model', sageMakerArn(ctx.region, ctx.accountId, 'model', input.ModelName));
     if (primaryContainer(model.doc)?.Mode === 'MultiModel') throw new ValidationException(`Model ${input.ModelName} is a multi-model model (Mode MultiModel); batch transform with it is not supported by Slipway.`);
     // TODO(issue 16): pipelines in batch transform (each record through every container) wait for a
@@ -82,7 +82,7 @@ export function transformJobOperations(deps: SageMakerDeps): OperationHandlers<S
       CreationTime: wireTime(t),
       LastModifiedTime: wireTime(t),
     };
-    createJobRecord(deps, KIND, 'Transform job', name, arn, t, doc, {}, tags);
+    await createJobRecord(deps, KIND, 'Transform job', name, arn, t, doc, {}, tags);
     return { TransformJobArn: arn };
   };
 
@@ -91,9 +91,9 @@ export function transformJobOperations(deps: SageMakerDeps): OperationHandlers<S
 
     DescribeTransformJob: (_ctx, input) => describeJob(deps, KIND, input.TransformJobName),
 
-    ListTransformJobs: (_ctx, input) => {
+    ListTransformJobs: async (_ctx, input) => {
       // Documented default SortOrder for ListTransformJobs is Descending (contract §2.1).
-      const page = listResources(deps.resources, KIND, input, 'Descending');
+      const page = await listResources(deps.resources, KIND, input, 'Descending');
       const out: ListTransformJobsResponse = {
         TransformJobSummaries: page.items.map((r) => ({
           TransformJobName: r.doc.TransformJobName,
@@ -109,8 +109,8 @@ export function transformJobOperations(deps: SageMakerDeps): OperationHandlers<S
       return out;
     },
 
-    StopTransformJob: (_ctx, input) => {
-      requestJobStop(deps, KIND, input.TransformJobName, 'transform jobs', now());
+    StopTransformJob: async (_ctx, input) => {
+      await requestJobStop(deps, KIND, input.TransformJobName, 'transform jobs', now());
       return {};
     },
   };

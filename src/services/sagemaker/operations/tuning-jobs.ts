@@ -132,11 +132,11 @@ function tuningSummary(r: ResourceRecord<'hyper-parameter-tuning-job'>): HyperPa
 }
 
 /** The training jobs a tuning job launched, filtered, sorted and paged as the operation documents. */
-function listChildren(deps: SageMakerDeps, input: ListTrainingJobsForHyperParameterTuningJobRequest): { TrainingJobSummaries: HyperParameterTrainingJobSummary[]; NextToken?: string } {
-  const rec = deps.resources.get(KIND, input.HyperParameterTuningJobName);
+async function listChildren(deps: SageMakerDeps, input: ListTrainingJobsForHyperParameterTuningJobRequest): Promise<{ TrainingJobSummaries: HyperParameterTrainingJobSummary[]; NextToken?: string }> {
+  const rec = await deps.resources.get(KIND, input.HyperParameterTuningJobName);
   if (!rec) throw notFound(input.HyperParameterTuningJobName);
   const objective = rec.doc.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective;
-  let items: TrainingJobSummaryDoc[] = rec.internal.children.map((c) => childSummary(rec.name, c, deps.resources.get('training-job', c.name)?.doc, objective));
+  let items: TrainingJobSummaryDoc[] = await Promise.all(rec.internal.children.map(async (c) => childSummary(rec.name, c, (await deps.resources.get('training-job', c.name))?.doc, objective)));
   if (input.StatusEquals) items = items.filter((s) => s.TrainingJobStatus === input.StatusEquals);
   const sortBy = input.SortBy ?? 'Name';
   // "If the value of this field is FinalObjectiveMetricValue, any training jobs that did not return an objective metric are not listed." (model doc)
@@ -180,7 +180,9 @@ function resourceConfigOf(def: TrainingJobDefinitionDoc): { ResourceConfig?: Rec
 /** The launcher the tuning controller is given: CreateTrainingJob's and StopTrainingJob's own path. */
 export function trainingJobLauncher(deps: SageMakerDeps): TrainingJobLauncher {
   return {
-    create: (ctx, input, tuningJobArn) => void createTrainingJob(deps, ctx, input as CreateTrainingJobRequest, { TuningJobArn: tuningJobArn }),
+    create: async (ctx, input, tuningJobArn) => {
+      await createTrainingJob(deps, ctx, input as CreateTrainingJobRequest, { TuningJobArn: tuningJobArn });
+    },
     stop: (name) => requestJobStop(deps, 'training-job', name, 'training jobs', (deps.now ?? Date.now)()),
   };
 }
@@ -188,7 +190,7 @@ export function trainingJobLauncher(deps: SageMakerDeps): TrainingJobLauncher {
 export function tuningJobOperations(deps: SageMakerDeps): OperationHandlers<SageMakerOperations> {
   const now = () => (deps.now ?? Date.now)();
 
-  const create = (ctx: RequestContext, input: CreateHyperParameterTuningJobRequest) => {
+  const create = async (ctx: RequestContext, input: CreateHyperParameterTuningJobRequest) => {
     checkCreateTuning(input);
     const objective = input.HyperParameterTuningJobConfig.HyperParameterTuningJobObjective!;
     // SageMaker adds the objective's name to the static hyperparameters, and Describe shows it there:
@@ -209,11 +211,11 @@ export function tuningJobOperations(deps: SageMakerDeps): OperationHandlers<Sage
     // GPU types on a host without GPUs: refused here, as each child would be.
     const rc = (def.ResourceConfig ?? {}) as { InstanceType?: string; InstanceCount?: number };
     checkGpuQuota(rc.InstanceType, rc.InstanceCount ?? 1, 'training job', deps.config.containers.gpus);
-    checkRoleArn(deps, ctx, def.RoleArn, 'job');
+    await checkRoleArn(deps, ctx, def.RoleArn, 'job');
     const tags = checkCreateTags(input.Tags);
     const config = describedConfig(input, cfg.Strategy === 'Grid' ? gridSize(dims) : 0);
     const seed: WarmStartSeed | undefined = input.WarmStartConfig
-      ? warmStart(deps, input.WarmStartConfig, def, dims, objective, config.ResourceLimits.MaxNumberOfTrainingJobs ?? 0, MAX_TRAINING_JOBS)
+      ? await warmStart(deps, input.WarmStartConfig, def, dims, objective, config.ResourceLimits.MaxNumberOfTrainingJobs ?? 0, MAX_TRAINING_JOBS)
       : undefined;
     const t = now();
     const doc: TuningJobDoc = {
@@ -229,12 +231,12 @@ export function tuningJobOperations(deps: SageMakerDeps): OperationHandlers<Sage
       ...(input.WarmStartConfig ? { WarmStartConfig: input.WarmStartConfig } : {}),
     };
     try {
-      deps.resources.create({ kind: KIND, name, arn, status: TuningJobStatus.InProgress, creationTime: t, lastModifiedTime: t, doc, internal: { region: ctx.region, accountId: ctx.accountId, children: [], ...seed } });
+      await deps.resources.create({ kind: KIND, name, arn, status: TuningJobStatus.InProgress, creationTime: t, lastModifiedTime: t, doc, internal: { region: ctx.region, accountId: ctx.accountId, children: [], ...seed } });
     } catch (err) {
       if (err instanceof ResourceExistsError) throw new ResourceInUse(`Hyperparameter tuning job names must be unique within an AWS account and region, and a tuning job with this name already exists (${arn})`);
       throw err;
     }
-    if (tags.length) deps.tags.put(arn, tags);
+    if (tags.length) await deps.tags.put(arn, tags);
     deps.queue.enqueue(resourceKey(KIND, name));
     return { HyperParameterTuningJobArn: arn };
   };
@@ -242,23 +244,23 @@ export function tuningJobOperations(deps: SageMakerDeps): OperationHandlers<Sage
   return {
     CreateHyperParameterTuningJob: create,
 
-    DescribeHyperParameterTuningJob: (_ctx, input) => {
-      const rec = deps.resources.get(KIND, input.HyperParameterTuningJobName);
+    DescribeHyperParameterTuningJob: async (_ctx, input) => {
+      const rec = await deps.resources.get(KIND, input.HyperParameterTuningJobName);
       if (!rec) throw notFound(input.HyperParameterTuningJobName);
       return { ...rec.doc, LastModifiedTime: wireTime(rec.lastModifiedTime) };
     },
 
-    ListHyperParameterTuningJobs: (_ctx, input) => {
+    ListHyperParameterTuningJobs: async (_ctx, input) => {
       // Documented defaults: SortBy Name, SortOrder Ascending, MaxResults 10.
-      const page = listResources(deps.resources, KIND, { ...input, SortBy: input.SortBy ?? 'Name', MaxResults: input.MaxResults ?? 10 }, 'Ascending');
+      const page = await listResources(deps.resources, KIND, { ...input, SortBy: input.SortBy ?? 'Name', MaxResults: input.MaxResults ?? 10 }, 'Ascending');
       return { HyperParameterTuningJobSummaries: page.items.map(tuningSummary), ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
     },
 
-    StopHyperParameterTuningJob: (_ctx, input) => {
+    StopHyperParameterTuningJob: async (_ctx, input) => {
       const name = input.HyperParameterTuningJobName;
       const t = now();
       let state = '';
-      const rec = deps.resources.update(
+      const rec = await deps.resources.update(
         KIND,
         name,
         (r) => {
@@ -280,14 +282,14 @@ export function tuningJobOperations(deps: SageMakerDeps): OperationHandlers<Sage
     ListTrainingJobsForHyperParameterTuningJob: (_ctx, input) => listChildren(deps, input),
 
     // "deletes only the tuning job entry": its training jobs stay. A running job is refused, since its controller still needs the record.
-    DeleteHyperParameterTuningJob: (_ctx, input) => {
-      const rec = deps.resources.get(KIND, input.HyperParameterTuningJobName);
+    DeleteHyperParameterTuningJob: async (_ctx, input) => {
+      const rec = await deps.resources.get(KIND, input.HyperParameterTuningJobName);
       if (!rec) throw notFound(input.HyperParameterTuningJobName);
       if (!TUNING_TERMINAL.includes(rec.status)) {
         throw new ValidationException(`The tuning job status is ${rec.status}. Stop the tuning job and wait until it is Stopped before deleting it.`);
       }
-      deps.resources.delete(KIND, rec.name);
-      deps.tags.delete(rec.arn, deps.tags.list(rec.arn).map((t) => t.Key));
+      await deps.resources.delete(KIND, rec.name);
+      await deps.tags.delete(rec.arn, (await deps.tags.list(rec.arn)).map((t) => t.Key));
       return {};
     },
   };

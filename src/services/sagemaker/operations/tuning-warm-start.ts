@@ -40,24 +40,28 @@ interface Parent {
 }
 
 /** The parent tuning jobs (store reads, with parentValues below the only ones of a warm start). */
-function readParents(deps: SageMakerDeps, names: string[]): Parent[] {
-  return names.map((name) => {
-    const rec = deps.resources.get('hyper-parameter-tuning-job', name);
+async function readParents(deps: SageMakerDeps, names: string[]): Promise<Parent[]> {
+  const parents: Parent[] = [];
+  for (const name of names) {
+    const rec = await deps.resources.get('hyper-parameter-tuning-job', name);
     if (!rec) throw new ValidationException(`The parent hyperparameter tuning job ${name} does not exist.`);
-    return { rec };
-  });
+    parents.push({ rec });
+  }
+  return parents;
 }
 
 /**
  * Each parent child's final objective value: kept on the child once it ended (the controller
  * writes it), read from its training job only for parents recorded before that was kept.
  */
-function parentValues(deps: SageMakerDeps, p: Parent, metric: string): (number | undefined)[] {
-  return p.rec.internal.children.map((c) => {
-    if (c.finalObjective !== undefined) return c.finalObjective ?? undefined;
-    const job = deps.resources.get('training-job', c.name)?.doc;
-    return job ? objectiveValue(job, metric) : undefined;
-  });
+function parentValues(deps: SageMakerDeps, p: Parent, metric: string): Promise<(number | undefined)[]> {
+  return Promise.all(
+    p.rec.internal.children.map(async (c) => {
+      if (c.finalObjective !== undefined) return c.finalObjective ?? undefined;
+      const job = (await deps.resources.get('training-job', c.name))?.doc;
+      return job ? objectiveValue(job, metric) : undefined;
+    }),
+  );
 }
 
 /** JSON with object keys sorted, so the same channels compare equal in any member order. */
@@ -127,13 +131,13 @@ function checkParent(p: Parent, type: string, def: TrainingJobDefinitionDoc, dim
  * Checks WarmStartConfig against the new job (its stored definition, search space, objective and
  * job limit) and returns the parents' results for the controller.
  */
-export function warmStart(deps: SageMakerDeps, ws: WarmStartInput, def: TrainingJobDefinitionDoc, dims: Dimension[], objective: TuningObjective, maxJobs: number, quota: number): WarmStartSeed {
+export async function warmStart(deps: SageMakerDeps, ws: WarmStartInput, def: TrainingJobDefinitionDoc, dims: Dimension[], objective: TuningObjective, maxJobs: number, quota: number): Promise<WarmStartSeed> {
   const names = (ws.ParentHyperParameterTuningJobs ?? []).map((p) => p.HyperParameterTuningJobName ?? '');
   if (names.length < 1 || names.length > MAX_PARENTS) throw new ValidationException(`WarmStartConfig.ParentHyperParameterTuningJobs takes 1 to ${MAX_PARENTS} tuning jobs; ${names.length} were given.`);
   if (new Set(names).size !== names.length) throw new ValidationException('WarmStartConfig.ParentHyperParameterTuningJobs names a tuning job more than once.');
   const type = ws.WarmStartType ?? '';
   if (type !== 'IdenticalDataAndAlgorithm' && type !== 'TransferLearning') throw new ValidationException(`WarmStartConfig.WarmStartType must be IdenticalDataAndAlgorithm or TransferLearning, not ${type}.`);
-  const parents = readParents(deps, names);
+  const parents = await readParents(deps, names);
   for (const p of parents) checkParent(p, type, def, dims, objective);
   const parentJobs = parents.reduce((n, p) => n + p.rec.internal.children.length, 0);
   if (parentJobs + maxJobs > quota) {
@@ -142,7 +146,7 @@ export function warmStart(deps: SageMakerDeps, ws: WarmStartInput, def: Training
   const priors: TuningPrior[] = [];
   for (const p of parents) {
     const parentStatic = statics(p.rec.doc.TrainingJobDefinition);
-    const values = parentValues(deps, p, objective.MetricName);
+    const values = await parentValues(deps, p, objective.MetricName);
     p.rec.internal.children.forEach((c, i) => {
       const value = values[i];
       const point = value === undefined ? undefined : encodePoint(dims, { ...parentStatic, ...c.tuned });

@@ -1,10 +1,11 @@
 /**
- * @module storage/sqlite/object-rows — the S3 tables' row shapes (migrations 002, 005), their
- * conversion to the S3 backend's types, and the key-order helpers listing needs.
+ * @module storage/objects/object-rows — the S3 tables' row shapes (migrations 002, 005), their
+ * conversion to the S3 backend's types, the key-order helpers listing needs, and the statements
+ * objects and multipart share (on SqlDb: SQLite or PostgreSQL).
  */
 import type { ChecksumType, MultipartUpload, ObjectPart, PartInfo, SseCustomerRecord, StoredChecksum, StoredObject, TagSet } from '../s3-backend.js';
 import { NoSuchBucket, NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
-import type { Db } from './database.js';
+import type { SqlDb } from '../sql/sql-db.js';
 import type { ChecksumAlgorithm } from '../../protocol/rest-xml/checksums.js';
 
 export interface ObjectRow {
@@ -65,9 +66,19 @@ export function prefixUpperBound(prefix: string): Buffer | undefined {
   return out;
 }
 
-/** Smallest byte string strictly greater than `s`. */
-export function justAfter(s: string): Buffer {
-  return Buffer.concat([Buffer.from(s, 'utf8'), Buffer.from([0])]);
+/**
+ * `prefixUpperBound` as text, for SQL bounds that both engines compare bytewise: the prefix with
+ * its last code point raised by one (UTF-8 byte order is code point order). Always valid UTF-8
+ * without NUL, which PostgreSQL's TEXT requires; undefined: no bound.
+ */
+export function keyUpperBound(prefix: string): string | undefined {
+  const points = [...prefix];
+  while (points.length > 0) {
+    const c = points.pop()!.codePointAt(0)!;
+    if (c === 0x10ffff) continue;
+    return points.join('') + String.fromCodePoint(c + 1 === 0xd800 ? 0xe000 : c + 1);
+  }
+  return undefined;
 }
 
 export function quoteEtag(hex: string): string {
@@ -80,6 +91,8 @@ export function unquoteEtag(etag: string): string {
 
 export function checkKey(key: string): void {
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw S3Errors.keyTooLong();
+  // PostgreSQL's TEXT cannot hold U+0000 (and XML 1.0 cannot list it): refused on both engines alike.
+  if (key.includes('\u0000')) throw S3Errors.invalidArgument('Object keys cannot contain the character U+0000.', 'key', key.replace(/\u0000/g, '\\0'));
 }
 
 /** JSON column → value; NULL (unused) → undefined. */
@@ -148,26 +161,27 @@ export function toPart(r: PartRow): PartInfo {
 
 // ---- statements shared by objects and multipart -----------------------------------------------
 
-
-export function hasBucket(db: Db, bucket: string): boolean {
-  return db.prepare('SELECT 1 FROM s3_buckets WHERE name = ?').get(bucket) !== undefined;
+export async function hasBucket(db: SqlDb, bucket: string): Promise<boolean> {
+  return (await db.get('SELECT 1 AS one FROM s3_buckets WHERE name = ?', [bucket])) !== undefined;
 }
 
-export function requireBucket(db: Db, bucket: string): void {
-  if (!hasBucket(db, bucket)) throw new NoSuchBucket(bucket);
+export async function requireBucket(db: SqlDb, bucket: string): Promise<void> {
+  if (!(await hasBucket(db, bucket))) throw new NoSuchBucket(bucket);
 }
 
-export function objectRow(db: Db, bucket: string, key: string): ObjectRow | undefined {
-  return db.prepare('SELECT * FROM s3_objects WHERE bucket = ? AND key = ?').get(bucket, key) as ObjectRow | undefined;
+export async function objectRow(db: SqlDb, bucket: string, key: string): Promise<ObjectRow | undefined> {
+  return db.get<ObjectRow>('SELECT * FROM s3_objects WHERE bucket = ? AND key = ?', [bucket, key]);
 }
 
 /**
  * Conditional writes (If-None-Match / If-Match on PutObject and CompleteMultipartUpload):
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+ * Inside a write transaction the caller holds the key's lock (object-locks), so the answer holds
+ * until its commit.
  */
-export function checkWriteConditions(db: Db, bucket: string, key: string, cond: { ifNoneMatch?: string; ifMatch?: string }): void {
+export async function checkWriteConditions(db: SqlDb, bucket: string, key: string, cond: { ifNoneMatch?: string; ifMatch?: string }): Promise<void> {
   if (cond.ifNoneMatch === undefined && cond.ifMatch === undefined) return;
-  const cur = objectRow(db, bucket, key);
+  const cur = await objectRow(db, bucket, key);
   if (cond.ifNoneMatch !== undefined && cur && (cond.ifNoneMatch === '*' || unquoteEtag(cond.ifNoneMatch) === unquoteEtag(cur.etag))) {
     throw S3Errors.preconditionFailed('If-None-Match');
   }
@@ -177,13 +191,40 @@ export function checkWriteConditions(db: Db, bucket: string, key: string, cond: 
   }
 }
 
-/** Inserts or replaces the row; returns the blob of the replaced object (to unlink after commit). */
-export function upsertObject(db: Db, row: ObjectRow): string | undefined {
-  const prev = db.prepare('SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?').get(row.bucket, row.key) as { blob: string } | undefined;
-  db.prepare(
-    `INSERT OR REPLACE INTO s3_objects
-       (bucket, key, size, etag, last_modified, content_type, metadata, headers, checksum_algorithm, checksum_value, checksum_type, blob, parts, tags, sse)
-     VALUES (@bucket, @key, @size, @etag, @last_modified, @content_type, @metadata, @headers, @checksum_algorithm, @checksum_value, @checksum_type, @blob, @parts, @tags, @sse)`,
-  ).run(row);
+const OBJECT_COLUMNS = [
+  'bucket',
+  'key',
+  'size',
+  'etag',
+  'last_modified',
+  'content_type',
+  'metadata',
+  'headers',
+  'checksum_algorithm',
+  'checksum_value',
+  'checksum_type',
+  'blob',
+  'parts',
+  'tags',
+  'sse',
+] as const satisfies readonly (keyof ObjectRow)[];
+
+const UPSERT_OBJECT =
+  `INSERT INTO s3_objects (${OBJECT_COLUMNS.join(', ')}) VALUES (${OBJECT_COLUMNS.map(() => '?').join(', ')})` +
+  ` ON CONFLICT (bucket, key) DO UPDATE SET ${OBJECT_COLUMNS.slice(2)
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}`;
+
+/**
+ * Inserts or replaces the row; returns the blob of the replaced object (to remove after commit).
+ * Runs inside a transaction holding the key's lock (`lockKey`): the blob read here is the one
+ * the upsert replaces, even when another replica writes the same key at the same moment.
+ */
+export async function upsertObject(db: SqlDb, row: ObjectRow): Promise<string | undefined> {
+  const prev = await db.get<{ blob: string }>('SELECT blob FROM s3_objects WHERE bucket = ? AND key = ?', [row.bucket, row.key]);
+  await db.run(
+    UPSERT_OBJECT,
+    OBJECT_COLUMNS.map((c) => row[c]),
+  );
   return prev && prev.blob !== row.blob ? prev.blob : undefined;
 }

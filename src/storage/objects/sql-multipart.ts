@@ -1,10 +1,16 @@
 /**
- * @module storage/sqlite/sqlite-multipart — multipart uploads of the embedded object store: upload
- * and part rows in SQLite, each part's bytes in its own blob, concatenated into one blob on completion.
+ * @module storage/objects/sql-multipart — multipart uploads of the object store: upload and part
+ * rows on SqlDb, each part's bytes in its own blob, concatenated into one blob on completion.
  *
- *   create ─► upload row         part ─► blob ─► part row (replaces a part of the same number)
- *   complete ─► check parts, conditions, checksum ─► concat blobs ─► TX { object row with its part
- *               layout, remember the completion, delete upload } ─► unlink part blobs
+ *   create ─► upload row         part ─► blob ─► TX { lock upload, part row (replaces a part of
+ *                                                     the same number) } ─► remove replaced blob
+ *   complete ─► check parts, conditions, checksum ─► concat blobs ─► TX { lock upload and key,
+ *               chosen parts unchanged, object row with its part layout, remember the completion,
+ *               delete upload } ─► remove part blobs
+ *
+ * The upload row's lock (object-locks) orders UploadPart, Complete and Abort of one upload, also
+ * across replicas: a part committed before a completion is removed with the upload, one after it
+ * finds NoSuchUpload.
  *
  * A completion is remembered for a day: S3 answers a retried CompleteMultipartUpload (SDKs retry
  * after a timeout) with the first answer instead of NoSuchUpload.
@@ -27,7 +33,8 @@ import type {
 import { NoSuchUpload, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { BlobMissing, type BlobStore } from '../blobs/blob-store.js';
 import { encryptor, keyMatches, newIv } from '../blobs/ctr-cipher.js';
-import type { Db } from './database.js';
+import { forUpdate, type SqlDb } from '../sql/sql-db.js';
+import { lockKey, shareBucket } from './object-locks.js';
 import {
   checkKey,
   checkWriteConditions,
@@ -49,17 +56,18 @@ import {
 
 const REMEMBER_COMPLETED_MS = 24 * 3600 * 1000;
 
-export class SqliteMultipart {
+export class SqlMultipart {
   constructor(
-    private readonly db: Db,
+    private readonly db: SqlDb,
     private readonly blobs: BlobStore,
     /** The record and key of a requested encryption (the object store's: it holds the server key). */
     private readonly encryption: (req: EncryptionRequest) => { record: EncryptionRecord; key: Buffer },
+    /** Settles when new blobs may be written (the object store's startup sweep). */
+    private readonly writable: Promise<unknown> = Promise.resolve(),
   ) {}
 
   async create(bucket: string, key: string, opts: CreateUploadOptions): Promise<MultipartUpload> {
     checkKey(key);
-    requireBucket(this.db, bucket);
     const sse = opts.sse ? this.encryption(opts.sse).record : undefined;
     const row: UploadRow = {
       upload_id: randomBytes(24).toString('base64url'),
@@ -74,17 +82,19 @@ export class SqliteMultipart {
       tags: toJson(opts.tags?.length ? opts.tags : undefined),
       sse: toJson(sse),
     };
-    this.db
-      .prepare(
+    await this.db.transaction(async () => {
+      await shareBucket(this.db, bucket);
+      await this.db.run(
         `INSERT INTO s3_uploads (upload_id, bucket, key, initiated, content_type, metadata, headers, checksum_algorithm, checksum_type, tags, sse)
-         VALUES (@upload_id, @bucket, @key, @initiated, @content_type, @metadata, @headers, @checksum_algorithm, @checksum_type, @tags, @sse)`,
-      )
-      .run(row);
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [row.upload_id, row.bucket, row.key, row.initiated, row.content_type, row.metadata, row.headers, row.checksum_algorithm, row.checksum_type, row.tags, row.sse],
+      );
+    });
     return toUpload(row);
   }
 
-  get(bucket: string, key: string, uploadId: string): MultipartUpload {
-    return toUpload(this.uploadRow(bucket, key, uploadId));
+  async get(bucket: string, key: string, uploadId: string): Promise<MultipartUpload> {
+    return toUpload(await this.uploadRow(bucket, key, uploadId));
   }
 
   async uploadPart(
@@ -95,7 +105,7 @@ export class SqliteMultipart {
     body: Readable,
     opts: PartWriteOptions = {},
   ): Promise<PartInfo> {
-    const upload = this.uploadRow(bucket, key, uploadId);
+    const upload = await this.uploadRow(bucket, key, uploadId);
     const sse = fromJson<EncryptionRecord>(upload.sse);
     let cipherKey: Buffer | undefined;
     if (sse?.kind === 'customer') {
@@ -104,6 +114,7 @@ export class SqliteMultipart {
       cipherKey = opts.customerKey.key;
     } else if (sse?.kind === 's3') cipherKey = this.encryption({ s3: true }).key;
     const iv = cipherKey ? newIv() : undefined;
+    await this.writable;
     const blob = await this.blobs.write(body, opts.tap, {
       ...(opts.expectedSize !== undefined ? { expectedSize: opts.expectedSize } : {}),
       ...(iv && cipherKey ? { encrypt: encryptor(cipherKey, iv) } : {}),
@@ -122,19 +133,18 @@ export class SqliteMultipart {
         blob: blob.id,
         iv: iv ?? null,
       };
-      old = this.db.transaction(() => {
-        this.uploadRow(bucket, key, uploadId);
-        const prev = this.db.prepare('SELECT blob FROM s3_parts WHERE upload_id = ? AND part_number = ?').get(uploadId, partNumber) as
-          | { blob: string }
-          | undefined;
-        this.db
-          .prepare(
-            `INSERT OR REPLACE INTO s3_parts (upload_id, part_number, size, etag, last_modified, checksum_value, blob, iv)
-             VALUES (@upload_id, @part_number, @size, @etag, @last_modified, @checksum_value, @blob, @iv)`,
-          )
-          .run(part);
+      const row = part;
+      old = await this.db.transaction(async () => {
+        await this.uploadRow(bucket, key, uploadId, true);
+        const prev = await this.db.get<{ blob: string }>('SELECT blob FROM s3_parts WHERE upload_id = ? AND part_number = ?', [uploadId, partNumber]);
+        await this.db.run(
+          `INSERT INTO s3_parts (upload_id, part_number, size, etag, last_modified, checksum_value, blob, iv) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, etag = excluded.etag, last_modified = excluded.last_modified,
+             checksum_value = excluded.checksum_value, blob = excluded.blob, iv = excluded.iv`,
+          [row.upload_id, row.part_number, row.size, row.etag, row.last_modified, row.checksum_value, row.blob, row.iv],
+        );
         return prev?.blob;
-      })();
+      });
     } catch (err) {
       await this.blobs.remove(blob.id);
       throw err;
@@ -143,11 +153,9 @@ export class SqliteMultipart {
     return toPart(part);
   }
 
-  listParts(bucket: string, key: string, uploadId: string, after: number, maxParts: number): { parts: PartInfo[]; isTruncated: boolean } {
-    this.uploadRow(bucket, key, uploadId);
-    const rows = this.db
-      .prepare('SELECT * FROM s3_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?')
-      .all(uploadId, after, maxParts + 1) as PartRow[];
+  async listParts(bucket: string, key: string, uploadId: string, after: number, maxParts: number): Promise<{ parts: PartInfo[]; isTruncated: boolean }> {
+    await this.uploadRow(bucket, key, uploadId);
+    const rows = await this.db.all<PartRow>('SELECT * FROM s3_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?', [uploadId, after, maxParts + 1]);
     return { parts: rows.slice(0, maxParts).map(toPart), isTruncated: rows.length > maxParts };
   }
 
@@ -158,11 +166,9 @@ export class SqliteMultipart {
     parts: { partNumber: number; etag: string }[],
     opts: CompleteOptions,
   ): Promise<StoredObject> {
-    const upload = this.uploadRow(bucket, key, uploadId);
+    const upload = await this.uploadRow(bucket, key, uploadId);
     if (parts.length === 0) throw S3Errors.invalidRequest('You must specify at least one part');
-    const stored = new Map(
-      (this.db.prepare('SELECT * FROM s3_parts WHERE upload_id = ?').all(uploadId) as PartRow[]).map((p) => [p.part_number, p]),
-    );
+    const stored = new Map((await this.db.all<PartRow>('SELECT * FROM s3_parts WHERE upload_id = ?', [uploadId])).map((p) => [p.part_number, p]));
     const chosen: PartRow[] = [];
     let prev = 0;
     for (const p of parts) {
@@ -177,7 +183,7 @@ export class SqliteMultipart {
     });
     const checksum: StoredChecksum | undefined = opts.composeChecksum?.(toUpload(upload), chosen.map(toPart));
     // Fail before copying gigabytes; checked again at commit.
-    checkWriteConditions(this.db, bucket, key, opts);
+    await checkWriteConditions(this.db, bucket, key, opts);
     const md5s = Buffer.concat(chosen.map((p) => Buffer.from(unquoteEtag(p.etag), 'hex')));
     const etag = quoteEtag(`${createHash('md5').update(md5s).digest('hex')}-${chosen.length}`);
     const layout: ObjectPart[] = chosen.map((p) => ({
@@ -186,10 +192,11 @@ export class SqliteMultipart {
       ...(p.iv ? { iv: p.iv } : {}),
     }));
 
-    const blob = await this.blobs.concat(chosen.map((p) => ({ id: p.blob, size: p.size }))).catch((err: unknown) => {
+    await this.writable;
+    const blob = await this.blobs.concat(chosen.map((p) => ({ id: p.blob, size: p.size }))).catch(async (err: unknown) => {
       // A part's bytes gone: the upload was aborted or the part replaced meanwhile.
       if (err instanceof BlobMissing) {
-        this.uploadRow(bucket, key, uploadId);
+        await this.uploadRow(bucket, key, uploadId);
         const part = chosen.find((p) => p.blob === err.id);
         throw S3Errors.invalidPart(part?.part_number ?? 0, part?.etag ?? '');
       }
@@ -215,18 +222,29 @@ export class SqliteMultipart {
     };
     let garbage: string[];
     try {
-      garbage = this.db.transaction(() => {
-        this.uploadRow(bucket, key, uploadId); // aborted or completed meanwhile: NoSuchUpload
-        checkWriteConditions(this.db, bucket, key, opts);
-        const partBlobs = (this.db.prepare('SELECT blob FROM s3_parts WHERE upload_id = ?').all(uploadId) as { blob: string }[]).map((r) => r.blob);
-        this.db.prepare('DELETE FROM s3_uploads WHERE upload_id = ?').run(uploadId);
-        this.db.prepare('DELETE FROM s3_completed_uploads WHERE completed_at < ?').run(now - REMEMBER_COMPLETED_MS);
-        this.db
-          .prepare('INSERT OR REPLACE INTO s3_completed_uploads (upload_id, bucket, key, etag, checksum, completed_at) VALUES (?, ?, ?, ?, ?, ?)')
-          .run(uploadId, bucket, key, etag, toJson(checksum), now);
-        const old = upsertObject(this.db, row);
+      garbage = await this.db.transaction(async () => {
+        await shareBucket(this.db, bucket);
+        await this.uploadRow(bucket, key, uploadId, true); // aborted or completed meanwhile: NoSuchUpload
+        await lockKey(this.db, bucket, key);
+        await checkWriteConditions(this.db, bucket, key, opts);
+        const current = await this.db.all<{ part_number: number; etag: string; blob: string }>('SELECT part_number, etag, blob FROM s3_parts WHERE upload_id = ?', [uploadId]);
+        // A chosen part uploaded again with other bytes while they were joined: the object would
+        // not be what the part list names now.
+        const etagOf = new Map(current.map((r) => [r.part_number, r.etag]));
+        const changed = chosen.find((p) => etagOf.get(p.part_number) !== p.etag);
+        if (changed) throw S3Errors.invalidPart(changed.part_number, changed.etag);
+        await this.db.run('DELETE FROM s3_uploads WHERE upload_id = ?', [uploadId]);
+        await this.db.run('DELETE FROM s3_completed_uploads WHERE completed_at < ?', [now - REMEMBER_COMPLETED_MS]);
+        await this.db.run(
+          `INSERT INTO s3_completed_uploads (upload_id, bucket, key, etag, checksum, completed_at) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (upload_id) DO UPDATE SET bucket = excluded.bucket, key = excluded.key, etag = excluded.etag,
+             checksum = excluded.checksum, completed_at = excluded.completed_at`,
+          [uploadId, bucket, key, etag, toJson(checksum), now],
+        );
+        const old = await upsertObject(this.db, row);
+        const partBlobs = current.map((r) => r.blob);
         return old ? [...partBlobs, old] : partBlobs;
-      })();
+      });
     } catch (err) {
       await this.blobs.remove(blob.id);
       throw err;
@@ -235,35 +253,37 @@ export class SqliteMultipart {
     return toObject(row, this.blobs.pathOf(row.blob));
   }
 
-  completed(bucket: string, key: string, uploadId: string): CompletedUpload | undefined {
-    const r = this.db
-      .prepare('SELECT bucket, key, etag, checksum, completed_at FROM s3_completed_uploads WHERE upload_id = ?')
-      .get(uploadId) as { bucket: string; key: string; etag: string; checksum: string | null; completed_at: number } | undefined;
+  async completed(bucket: string, key: string, uploadId: string): Promise<CompletedUpload | undefined> {
+    const r = await this.db.get<{ bucket: string; key: string; etag: string; checksum: string | null; completed_at: number }>(
+      'SELECT bucket, key, etag, checksum, completed_at FROM s3_completed_uploads WHERE upload_id = ?',
+      [uploadId],
+    );
     if (!r || r.bucket !== bucket || r.key !== key || r.completed_at < Date.now() - REMEMBER_COMPLETED_MS) return undefined;
     const checksum = fromJson<StoredChecksum>(r.checksum);
     return { bucket: r.bucket, key: r.key, etag: r.etag, ...(checksum ? { checksum } : {}) };
   }
 
   async abort(bucket: string, key: string, uploadId: string): Promise<void> {
-    const blobs = this.db.transaction(() => {
-      this.uploadRow(bucket, key, uploadId);
-      const b = (this.db.prepare('SELECT blob FROM s3_parts WHERE upload_id = ?').all(uploadId) as { blob: string }[]).map((r) => r.blob);
-      this.db.prepare('DELETE FROM s3_uploads WHERE upload_id = ?').run(uploadId);
+    const blobs = await this.db.transaction(async () => {
+      await this.uploadRow(bucket, key, uploadId, true);
+      const b = (await this.db.all<{ blob: string }>('SELECT blob FROM s3_parts WHERE upload_id = ?', [uploadId])).map((r) => r.blob);
+      await this.db.run('DELETE FROM s3_uploads WHERE upload_id = ?', [uploadId]);
       return b;
-    })();
+    });
     await Promise.all(blobs.map((b) => this.blobs.remove(b)));
   }
 
-  list(bucket: string, prefix: string): MultipartUpload[] {
-    requireBucket(this.db, bucket);
-    const rows = this.db.prepare('SELECT * FROM s3_uploads WHERE bucket = ? ORDER BY key, initiated LIMIT 10000').all(bucket) as UploadRow[];
+  async list(bucket: string, prefix: string): Promise<MultipartUpload[]> {
+    await requireBucket(this.db, bucket);
+    const rows = await this.db.all<UploadRow>('SELECT * FROM s3_uploads WHERE bucket = ? ORDER BY key, initiated LIMIT 10000', [bucket]);
     return rows.filter((r) => r.key.startsWith(prefix)).map(toUpload);
   }
 
-  private uploadRow(bucket: string, key: string, uploadId: string): UploadRow {
-    const row = this.db.prepare('SELECT * FROM s3_uploads WHERE upload_id = ?').get(uploadId) as UploadRow | undefined;
+  /** The upload, locked until the transaction ends with `lock` (object-locks). */
+  private async uploadRow(bucket: string, key: string, uploadId: string, lock = false): Promise<UploadRow> {
+    const row = await this.db.get<UploadRow>(`SELECT * FROM s3_uploads WHERE upload_id = ?${lock ? forUpdate(this.db) : ''}`, [uploadId]);
     if (!row || row.bucket !== bucket || row.key !== key) {
-      requireBucket(this.db, bucket);
+      await requireBucket(this.db, bucket);
       throw new NoSuchUpload(uploadId);
     }
     return row;

@@ -1,17 +1,21 @@
 /**
- * @module storage/sqlite/sqlite-object-store — the embedded object store: bucket/object/multipart
- * metadata in SQLite (migration 002-objects), bytes in immutable blob files (storage/blobs).
+ * @module storage/objects/sql-object-store — the object store: bucket/object/multipart metadata
+ * on SqlDb (migration 002-objects; SQLite, or PostgreSQL shared by replicas), bytes in immutable
+ * blobs (storage/blobs).
  *
- *   write:  stream ─► new blob (BlobStore) ─► beforeCommit (digests) ─► TX upsert row ─► remove old blob
- *   read:   row lookup + open(fd) in one synchronous step ─► stream from fd (a foreign store's
- *           blob that vanished meanwhile means the row changed: look it up again)
+ *   write:  stream ─► new blob (BlobStore) ─► beforeCommit (digests) ─► TX { bucket, key locked;
+ *           conditions; upsert row } ─► remove old blob
+ *   read:   row lookup ─► open the blob ─► stream (a blob that vanished in between means the row
+ *           changed: look it up again)
  *   start:  sweep tmp/ and every blob no row references (crash leftovers)
  *
  * Bytes live in a `BlobStore`: the data directory (`BlobDirectory`) by default, any S3 store
  * with SLIPWAY_OBJECT_STORE_URL (`S3BlobStore`). Encryption (SSE-C, SSE-S3) happens above it.
  *
  * An object is visible only once its row commits, so a crash at any point leaves the old object
- * or the new one, never a partial one.
+ * or the new one, never a partial one. Read-then-write steps run in transactions under the locks
+ * of object-locks, so concurrent writers — here or on another replica — replace, delete and
+ * remove blobs as if one after the other.
  */
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -46,7 +50,8 @@ import { ServerKey } from '../blobs/server-key.js';
 import { storageError } from '../blobs/storage-full.js';
 import { NoSuchKey, S3Errors } from '../../protocol/rest-xml/s3-errors.js';
 import { ServiceError } from '../../protocol/errors.js';
-import type { Db } from './database.js';
+import type { SqlDb } from '../sql/sql-db.js';
+import { lockBucket, lockKey, shareBucket } from './object-locks.js';
 import {
   checkKey,
   checkWriteConditions,
@@ -61,31 +66,40 @@ import {
   upsertObject,
   type ObjectRow,
 } from './object-rows.js';
-import { SqliteMultipart } from './sqlite-multipart.js';
+import { SqlMultipart } from './sql-multipart.js';
 import { listObjectPage } from './object-listing.js';
 
 export { prefixUpperBound, unquoteEtag, MAX_KEY_BYTES, MIN_PART_SIZE } from './object-rows.js';
 
 /** Column of each bucket document (migration 006): only these fixed names reach the SQL. */
 const DOCUMENT_COLUMN: Record<BucketDocument, string> = { website: 'website', policy: 'policy' };
-export class SqliteObjectStore implements ObjectStore, S3Backend {
+/** Lookups again after a blob vanished under a read or copy (the key rewritten meanwhile). */
+const MAX_ATTEMPTS = 5;
+
+export class SqlObjectStore implements ObjectStore, S3Backend {
   readonly blobs: BlobStore;
-  private readonly multipart: SqliteMultipart;
+  private readonly multipart: SqlMultipart;
   private readonly serverKey: ServerKey;
-  /** The startup sweep (the directory's is done when the constructor returns). */
+  /** The startup sweep. */
   readonly recovered: Promise<{ removed: number }>;
+  /**
+   * Settles when new blobs may be written: the directory's sweep empties tmp/ and removes blobs
+   * no row names yet, so writes wait for it; a foreign store's sweep keeps young blobs (grace).
+   */
+  private readonly writable: Promise<unknown>;
 
   /** `root` holds the SSE-S3 key, and the blobs unless another `blobs` store is given. */
   constructor(
-    private readonly db: Db,
+    private readonly db: SqlDb,
     root: string,
     blobs?: BlobStore,
   ) {
     this.blobs = blobs ?? new BlobDirectory(root);
     this.serverKey = new ServerKey(join(root, 'sse-s3.key'));
-    this.multipart = new SqliteMultipart(db, this.blobs, (r) => this.encryption(r));
     this.recovered = this.recover();
     this.recovered.catch(() => undefined);
+    this.writable = this.blobs.kind === 'directory' ? this.recovered.catch(() => undefined) : Promise.resolve();
+    this.multipart = new SqlMultipart(db, this.blobs, (r) => this.encryption(r), this.writable);
   }
 
   /** The record to store and the key to encrypt with for a requested encryption (no IV yet). */
@@ -102,40 +116,27 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
    * is seen as referenced.
    */
   recover(): Promise<{ removed: number }> {
-    let referenced: Set<string> | undefined;
-    const rows = () => {
-      const set = new Set<string>();
-      for (const r of this.db.prepare('SELECT blob FROM s3_objects UNION ALL SELECT blob FROM s3_parts').iterate() as Iterable<{ blob: string }>) {
-        set.add(r.blob);
-      }
-      return set;
-    };
-    return this.blobs.sweep((id) => (referenced ??= rows()).has(id));
+    let referenced: Promise<Set<string>> | undefined;
+    const rows = async () =>
+      new Set((await this.db.all<{ blob: string }>('SELECT blob FROM s3_objects UNION ALL SELECT blob FROM s3_parts')).map((r) => r.blob));
+    return this.blobs.sweep(async (id) => (await (referenced ??= rows())).has(id));
   }
 
   // ---- buckets -------------------------------------------------------------------------------
 
   async listBuckets(): Promise<BucketInfo[]> {
-    const rows = this.db.prepare('SELECT name, region, creation_time FROM s3_buckets ORDER BY name').all() as {
-      name: string;
-      region: string;
-      creation_time: number;
-    }[];
+    const rows = await this.db.all<{ name: string; region: string; creation_time: number }>('SELECT name, region, creation_time FROM s3_buckets ORDER BY name');
     return rows.map((r) => ({ name: r.name, region: r.region, creationDate: new Date(r.creation_time) }));
   }
 
   /** Throws BucketAlreadyOwnedByYou when it exists (the S3 surface decides whether that is an error). */
   async createBucket(bucket: string, region = 'us-east-1'): Promise<void> {
-    const info = this.db
-      .prepare('INSERT INTO s3_buckets (name, region, creation_time) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING')
-      .run(bucket, region, Date.now());
+    const info = await this.db.run('INSERT INTO s3_buckets (name, region, creation_time) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING', [bucket, region, Date.now()]);
     if (info.changes === 0) throw S3Errors.bucketAlreadyOwnedByYou(bucket);
   }
 
   async getBucket(bucket: string): Promise<BucketInfo | undefined> {
-    const r = this.db.prepare('SELECT name, region, creation_time FROM s3_buckets WHERE name = ?').get(bucket) as
-      | { name: string; region: string; creation_time: number }
-      | undefined;
+    const r = await this.db.get<{ name: string; region: string; creation_time: number }>('SELECT name, region, creation_time FROM s3_buckets WHERE name = ?', [bucket]);
     return r && { name: r.name, region: r.region, creationDate: new Date(r.creation_time) };
   }
 
@@ -145,74 +146,73 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
 
   /** Fails with BucketNotEmpty while objects remain; unfinished multipart uploads are discarded. */
   async deleteBucket(bucket: string): Promise<void> {
-    const partBlobs = this.db.transaction(() => {
-      requireBucket(this.db, bucket);
-      if (this.db.prepare('SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1').get(bucket)) {
+    const partBlobs = await this.db.transaction(async () => {
+      // Writes in flight hold the bucket shared: this waits for them, then sees their objects.
+      await lockBucket(this.db, bucket);
+      if (await this.db.get('SELECT 1 AS one FROM s3_objects WHERE bucket = ? LIMIT 1', [bucket])) {
         throw S3Errors.bucketNotEmpty(bucket);
       }
       const blobs = (
-        this.db
-          .prepare('SELECT p.blob FROM s3_parts p JOIN s3_uploads u ON u.upload_id = p.upload_id WHERE u.bucket = ?')
-          .all(bucket) as { blob: string }[]
+        await this.db.all<{ blob: string }>('SELECT p.blob FROM s3_parts p JOIN s3_uploads u ON u.upload_id = p.upload_id WHERE u.bucket = ?', [bucket])
       ).map((r) => r.blob);
-      this.db.prepare('DELETE FROM s3_uploads WHERE bucket = ?').run(bucket);
-      this.db.prepare('DELETE FROM s3_completed_uploads WHERE bucket = ?').run(bucket);
-      this.db.prepare('DELETE FROM s3_buckets WHERE name = ?').run(bucket);
+      await this.db.run('DELETE FROM s3_uploads WHERE bucket = ?', [bucket]);
+      await this.db.run('DELETE FROM s3_completed_uploads WHERE bucket = ?', [bucket]);
+      await this.db.run('DELETE FROM s3_buckets WHERE name = ?', [bucket]);
       return blobs;
-    })();
+    });
     await Promise.all(partBlobs.map((b) => this.blobs.remove(b)));
   }
 
   async getBucketTags(bucket: string): Promise<TagSet | undefined> {
-    const r = this.db.prepare('SELECT tags FROM s3_buckets WHERE name = ?').get(bucket) as { tags: string | null } | undefined;
-    if (!r) requireBucket(this.db, bucket);
+    const r = await this.db.get<{ tags: string | null }>('SELECT tags FROM s3_buckets WHERE name = ?', [bucket]);
+    if (!r) await requireBucket(this.db, bucket);
     return fromJson<TagSet>(r?.tags ?? null);
   }
 
   async setBucketTags(bucket: string, tags: TagSet | undefined): Promise<void> {
-    const info = this.db.prepare('UPDATE s3_buckets SET tags = ? WHERE name = ?').run(toJson(tags), bucket);
-    if (info.changes === 0) requireBucket(this.db, bucket);
+    const info = await this.db.run('UPDATE s3_buckets SET tags = ? WHERE name = ?', [toJson(tags), bucket]);
+    if (info.changes === 0) await requireBucket(this.db, bucket);
   }
 
   async getBucketEncryption(bucket: string): Promise<BucketEncryption | undefined> {
-    const r = this.db.prepare('SELECT encryption FROM s3_buckets WHERE name = ?').get(bucket) as { encryption: string | null } | undefined;
-    if (!r) requireBucket(this.db, bucket);
+    const r = await this.db.get<{ encryption: string | null }>('SELECT encryption FROM s3_buckets WHERE name = ?', [bucket]);
+    if (!r) await requireBucket(this.db, bucket);
     return fromJson<BucketEncryption>(r?.encryption ?? null);
   }
 
   async setBucketEncryption(bucket: string, config: BucketEncryption | undefined): Promise<void> {
-    const info = this.db.prepare('UPDATE s3_buckets SET encryption = ? WHERE name = ?').run(toJson(config), bucket);
-    if (info.changes === 0) requireBucket(this.db, bucket);
+    const info = await this.db.run('UPDATE s3_buckets SET encryption = ? WHERE name = ?', [toJson(config), bucket]);
+    if (info.changes === 0) await requireBucket(this.db, bucket);
   }
 
   async getBucketCors(bucket: string): Promise<CorsRule[] | undefined> {
-    const r = this.db.prepare('SELECT cors FROM s3_buckets WHERE name = ?').get(bucket) as { cors: string | null } | undefined;
-    if (!r) requireBucket(this.db, bucket);
+    const r = await this.db.get<{ cors: string | null }>('SELECT cors FROM s3_buckets WHERE name = ?', [bucket]);
+    if (!r) await requireBucket(this.db, bucket);
     return fromJson<CorsRule[]>(r?.cors ?? null);
   }
 
   async setBucketCors(bucket: string, rules: CorsRule[] | undefined): Promise<void> {
-    const info = this.db.prepare('UPDATE s3_buckets SET cors = ? WHERE name = ?').run(toJson(rules), bucket);
-    if (info.changes === 0) requireBucket(this.db, bucket);
+    const info = await this.db.run('UPDATE s3_buckets SET cors = ? WHERE name = ?', [toJson(rules), bucket]);
+    if (info.changes === 0) await requireBucket(this.db, bucket);
   }
 
   async getBucketDocument(bucket: string, kind: BucketDocument): Promise<string | undefined> {
-    const r = this.db.prepare(`SELECT ${DOCUMENT_COLUMN[kind]} AS doc FROM s3_buckets WHERE name = ?`).get(bucket) as { doc: string | null } | undefined;
-    if (!r) requireBucket(this.db, bucket);
+    const r = await this.db.get<{ doc: string | null }>(`SELECT ${DOCUMENT_COLUMN[kind]} AS doc FROM s3_buckets WHERE name = ?`, [bucket]);
+    if (!r) await requireBucket(this.db, bucket);
     return r?.doc ?? undefined;
   }
 
   async setBucketDocument(bucket: string, kind: BucketDocument, text: string | undefined): Promise<void> {
-    const info = this.db.prepare(`UPDATE s3_buckets SET ${DOCUMENT_COLUMN[kind]} = ? WHERE name = ?`).run(text ?? null, bucket);
-    if (info.changes === 0) requireBucket(this.db, bucket);
+    const info = await this.db.run(`UPDATE s3_buckets SET ${DOCUMENT_COLUMN[kind]} = ? WHERE name = ?`, [text ?? null, bucket]);
+    if (info.changes === 0) await requireBucket(this.db, bucket);
   }
 
   // ---- objects -------------------------------------------------------------------------------
 
   async statObject(bucket: string, key: string): Promise<StoredObject | undefined> {
-    const row = objectRow(this.db, bucket, key);
+    const row = await objectRow(this.db, bucket, key);
     if (!row) {
-      requireBucket(this.db, bucket);
+      await requireBucket(this.db, bucket);
       return undefined;
     }
     return this.toObject(row);
@@ -250,13 +250,12 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
 
   async openObject(bucket: string, key: string, pick?: (meta: StoredObject) => ByteRange | undefined, needBody?: () => boolean): Promise<OpenedObject> {
     for (let attempt = 1; ; attempt++) {
-      // Lookup and open happen in one synchronous step for the directory: a concurrent replace
-      // unlinks the old blob only after its commit, so the fd we get belongs to the row we read.
-      // A foreign store opens asynchronously: a blob gone meanwhile (BlobMissing) means the row
-      // was replaced or deleted since, so the lookup runs again and answers for the new state.
-      const row = objectRow(this.db, bucket, key);
+      // A concurrent replace removes the old blob only after its commit: a blob gone between the
+      // lookup and the open (BlobMissing) means the row was replaced or deleted since, so the
+      // lookup runs again and answers for the new state. An opened blob stays readable.
+      const row = await objectRow(this.db, bucket, key);
       if (!row) {
-        requireBucket(this.db, bucket);
+        await requireBucket(this.db, bucket);
         throw new NoSuchKey(key);
       }
       const meta = this.toObject(row);
@@ -266,7 +265,7 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
         const body = await this.blobs.open(row.blob, range);
         return { meta, body, ...(range ? { range } : {}) };
       } catch (err) {
-        if (!(err instanceof BlobMissing) || !this.rowChanged(bucket, key, row.blob, attempt)) throw storageError(err);
+        if (!(err instanceof BlobMissing) || !(await this.rowChanged(bucket, key, row.blob, attempt))) throw storageError(err);
       }
     }
   }
@@ -275,8 +274,8 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
    * After BlobMissing: true (try again) when the row no longer names `blob`; a row that still
    * names it has lost its bytes, which is the store's fault (InternalError).
    */
-  private rowChanged(bucket: string, key: string, blob: string, attempt: number): boolean {
-    if (attempt < 5 && objectRow(this.db, bucket, key)?.blob !== blob) return true;
+  private async rowChanged(bucket: string, key: string, blob: string, attempt: number): Promise<boolean> {
+    if (attempt < MAX_ATTEMPTS && (await objectRow(this.db, bucket, key))?.blob !== blob) return true;
     throw new ServiceError('InternalError', `The bytes of ${key} are missing from the object store.`, 500);
   }
 
@@ -286,8 +285,9 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
 
   async writeObject(bucket: string, key: string, body: Readable, opts: WriteOptions = {}): Promise<StoredObject> {
     checkKey(key);
-    requireBucket(this.db, bucket);
-    checkWriteConditions(this.db, bucket, key, opts);
+    await requireBucket(this.db, bucket);
+    await checkWriteConditions(this.db, bucket, key, opts);
+    await this.writable;
     const enc = opts.sse ? this.encryption(opts.sse) : undefined;
     const sse: EncryptionRecord | undefined = enc ? { ...enc.record, iv: newIv() } : undefined;
     const blob = await this.blobs.write(body, opts.tap, {
@@ -315,11 +315,7 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
         tags: toJson(opts.tags?.length ? opts.tags : undefined),
         sse: toJson(sse),
       };
-      oldBlob = this.db.transaction(() => {
-        requireBucket(this.db, bucket);
-        checkWriteConditions(this.db, bucket, key, opts);
-        return upsertObject(this.db, row);
-      })();
+      oldBlob = await this.commitObject(row, opts);
       stored = this.toObject(row);
     } catch (err) {
       await this.blobs.remove(blob.id);
@@ -330,21 +326,19 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
   }
 
   async setObjectTags(bucket: string, key: string, tags: TagSet): Promise<void> {
-    const info = this.db.prepare('UPDATE s3_objects SET tags = ? WHERE bucket = ? AND key = ?').run(toJson(tags.length ? tags : undefined), bucket, key);
+    const info = await this.db.run('UPDATE s3_objects SET tags = ? WHERE bucket = ? AND key = ?', [toJson(tags.length ? tags : undefined), bucket, key]);
     if (info.changes === 0) {
-      requireBucket(this.db, bucket);
+      await requireBucket(this.db, bucket);
       throw new NoSuchKey(key);
     }
   }
 
   async deleteObject(bucket: string, key: string): Promise<void> {
-    const old = this.db.transaction(() => {
-      requireBucket(this.db, bucket);
-      const r = this.db.prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING blob').get(bucket, key) as
-        | { blob: string }
-        | undefined;
-      return r?.blob;
-    })();
+    const old = await this.db.transaction(async () => {
+      await shareBucket(this.db, bucket);
+      await lockKey(this.db, bucket, key);
+      return (await this.db.get<{ blob: string }>('DELETE FROM s3_objects WHERE bucket = ? AND key = ? RETURNING blob', [bucket, key]))?.blob;
+    });
     if (old) await this.blobs.remove(old);
   }
 
@@ -353,25 +347,27 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
    * encryption record and part layout travel with the bytes; re-encrypting copies are the S3
    * surface's (read + writeObject).
    */
-  async copyObject(srcBucket: string, srcKey: string, dstBucket: string, dstKey: string, opts: CopyOptions): Promise<StoredObject> {
+  async copyObject(srcBucket: string, srcKey: string, dstBucket: string, dstKey: string, opts: CopyOptions, attempt = 1): Promise<StoredObject> {
     checkKey(dstKey);
-    // Lookup to link is synchronous for the directory: the source blob cannot be unlinked between
-    // the lookup and the hard link, and the link shares bytes instead of copying them.
-    const src = objectRow(this.db, srcBucket, srcKey);
+    const src = await objectRow(this.db, srcBucket, srcKey);
     if (!src) {
-      requireBucket(this.db, srcBucket);
+      await requireBucket(this.db, srcBucket);
       throw new NoSuchKey(srcKey);
     }
     const srcObj = this.toObject(src);
     opts.checkSource?.(srcObj);
-    requireBucket(this.db, dstBucket);
+    await requireBucket(this.db, dstBucket);
+    await this.writable;
     const replace = opts.metadataDirective === 'REPLACE';
     let link: { id: string };
     try {
+      // The directory hard-links (bytes shared, not copied); a source blob removed since the
+      // lookup is BlobMissing: the source was replaced meanwhile, so copy what the key holds now.
       link = await this.blobs.copy(src.blob, src.size);
     } catch (err) {
-      // A foreign store's source replaced meanwhile: copy what the key holds now.
-      if (err instanceof BlobMissing && this.rowChanged(srcBucket, srcKey, src.blob, 1)) return this.copyObject(srcBucket, srcKey, dstBucket, dstKey, opts);
+      if (err instanceof BlobMissing && (await this.rowChanged(srcBucket, srcKey, src.blob, attempt))) {
+        return this.copyObject(srcBucket, srcKey, dstBucket, dstKey, opts, attempt + 1);
+      }
       throw storageError(err);
     }
     const row: ObjectRow = {
@@ -387,7 +383,7 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
     };
     let old: string | undefined;
     try {
-      old = this.db.transaction(() => upsertObject(this.db, row))();
+      old = await this.commitObject(row, {});
     } catch (err) {
       await this.blobs.remove(link.id);
       throw storageError(err);
@@ -464,6 +460,19 @@ export class SqliteObjectStore implements ObjectStore, S3Backend {
 
   async listMultipartUploads(bucket: string, prefix: string): Promise<MultipartUpload[]> {
     return this.multipart.list(bucket, prefix);
+  }
+
+  /**
+   * Commits an object row: the bucket held, the key's writers in turn, the conditions checked
+   * against what this write replaces. Returns the replaced blob, to remove after the commit.
+   */
+  private commitObject(row: ObjectRow, cond: { ifNoneMatch?: string; ifMatch?: string }): Promise<string | undefined> {
+    return this.db.transaction(async () => {
+      await shareBucket(this.db, row.bucket);
+      await lockKey(this.db, row.bucket, row.key);
+      await checkWriteConditions(this.db, row.bucket, row.key, cond);
+      return upsertObject(this.db, row);
+    });
   }
 
   private toObject(r: ObjectRow): StoredObject {

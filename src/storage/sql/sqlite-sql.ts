@@ -1,0 +1,87 @@
+/**
+ * @module storage/sql/sqlite-sql — SqlDb over one better-sqlite3 connection. Statements run
+ * synchronously (SQLite is in-process), so a call outside a transaction costs one resolved promise.
+ * While a transaction is open — it may await between its statements — statements from outside it
+ * wait until it ends: one connection must never mix them into the open transaction.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type Database from 'better-sqlite3';
+import type { RunResult, SqlDb, SqlParam } from './sql-db.js';
+
+type Statement = Database.Statement<unknown[]>;
+
+export class SqliteSql implements SqlDb {
+  readonly dialect = 'sqlite' as const;
+  private readonly statements = new Map<string, Statement>();
+  private readonly inside = new AsyncLocalStorage<symbol>();
+  /** Settles when the open transaction ends; undefined when none is open. */
+  private open: Promise<void> | undefined;
+  private openId: symbol | undefined;
+
+  constructor(readonly db: Database.Database) {}
+
+  async all<T>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
+    await this.turn();
+    return this.statement(sql).all(...params) as T[];
+  }
+
+  async get<T>(sql: string, params: readonly SqlParam[] = []): Promise<T | undefined> {
+    await this.turn();
+    return this.statement(sql).get(...params) as T | undefined;
+  }
+
+  async run(sql: string, params: readonly SqlParam[] = []): Promise<RunResult> {
+    await this.turn();
+    return { changes: this.statement(sql).run(...params).changes };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.turn();
+    this.db.exec(sql);
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.openId !== undefined && this.inside.getStore() === this.openId) return fn();
+    await this.turn();
+    const id = Symbol('transaction');
+    let end!: () => void;
+    this.open = new Promise<void>((resolve) => (end = resolve));
+    this.openId = id;
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await this.inside.run(id, fn);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
+    } finally {
+      this.open = undefined;
+      this.openId = undefined;
+      end();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.turn();
+    this.db.close();
+  }
+
+  /** Waits while another caller's transaction holds the connection (statements inside it go on). */
+  private async turn(): Promise<void> {
+    while (this.open !== undefined && this.inside.getStore() !== this.openId) await this.open;
+  }
+
+  private statement(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      // Statements are the code's own; only IN-lists vary in length. Bounded all the same.
+      if (this.statements.size >= 1000) this.statements.clear();
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+}
