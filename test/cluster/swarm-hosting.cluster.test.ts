@@ -15,8 +15,8 @@ import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS, type ContainerInfo } from '../../src/runtime/container-runtime.js';
 import { BASE_IMAGE } from '../integration/runtime/test-image.js';
-import { CLUSTER_TESTS_ENABLED, startCluster, type Cluster } from '../helpers/cluster/swarm-cluster.js';
-import { startSlipwayOnSwarm, type SlipwayOnSwarm } from '../helpers/cluster/slipway-on-swarm.js';
+import { CLUSTER_TESTS_ENABLED, type Cluster } from '../helpers/cluster/swarm-cluster.js';
+import { swarmWithServeImage, type SlipwayOnSwarm } from '../helpers/cluster/slipway-on-swarm.js';
 import { clients } from '../helpers/clients.js';
 import { until } from '../helpers/poll.js';
 import { makeBucket, putText, uniq } from '../integration/training/helpers.js';
@@ -48,17 +48,14 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('an endpoint on a three-node Swarm (SLIP
   let cluster: Cluster;
   let slipway: SlipwayOnSwarm;
 
+  let stop: (() => Promise<void>) | undefined;
+
   beforeAll(async () => {
-    cluster = startCluster({ workers: 2, images: [BASE_IMAGE] });
-    // The serve image is built on every node from the base image they hold (same tag everywhere).
-    const dockerfile = `FROM ${BASE_IMAGE}\nRUN echo ${Buffer.from(SERVE).toString('base64')} | base64 -d > /usr/local/bin/serve && chmod 755 /usr/local/bin/serve\n`;
-    for (const node of cluster.nodes) cluster.docker(node, ['build', '-q', '-t', SERVE_IMAGE, '-'], dockerfile);
-    slipway = await startSlipwayOnSwarm(cluster);
+    ({ cluster, slipway, stop } = await swarmWithServeImage(BASE_IMAGE, SERVE_IMAGE, SERVE));
   }, 900_000);
 
   afterAll(async () => {
-    await slipway?.close();
-    cluster?.down();
+    await stop?.();
   }, 180_000);
 
   it('serves from instances on several nodes and replaces the instances of a stopped worker', async () => {

@@ -9,10 +9,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { CreateBucketCommand, ListObjectsV2Command, S3Client, type _Object } from '@aws-sdk/client-s3';
 import type { ObjectStoreSettings } from '../../src/platform/object-store-settings.js';
 import { until } from './poll.js';
+import { freePort } from './free-port.js';
 
 export const MOTO_KEYS = { accessKeyId: 'moto-key', secretAccessKey: 'moto-secret' };
 
@@ -35,17 +35,6 @@ export interface MotoServer {
 /** True when the suites should run with their objects in moto (the `foreign-objects` project). */
 export function foreignObjectsSelected(): boolean {
   return process.env.SLIPWAY_TEST_OBJECT_STORE === 'moto';
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const live = new Set<ChildProcess>();

@@ -4,13 +4,13 @@
  * the nodes reach it (the host's bridge address) and advertising that URL to stagers.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { startSlipway, type SlipwayServer } from '../../../src/server/app.js';
 import { SwarmRuntime } from '../../../src/runtime/swarm/swarm-runtime.js';
-import type { Cluster } from './swarm-cluster.js';
+import { startCluster, type Cluster } from './swarm-cluster.js';
+import { freePort } from '../free-port.js';
 
 export interface SlipwayOnSwarm {
   server: SlipwayServer;
@@ -18,17 +18,6 @@ export interface SlipwayOnSwarm {
   /** For clients on this host. */
   url: string;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '0.0.0.0', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startSlipwayOnSwarm(cluster: Cluster): Promise<SlipwayOnSwarm> {
@@ -42,7 +31,7 @@ export async function startSlipwayOnSwarm(cluster: Cluster): Promise<SlipwayOnSw
     else process.env.SLIPWAY_CONTAINER_HOST_ACCESS = saved;
   };
   try {
-    const port = await freePort();
+    const port = await freePort('0.0.0.0');
     const server = await startSlipway({ home, host: '0.0.0.0', port, runtime: swarm, advertiseUrl: `http://${cluster.hostAddress}:${port}` });
     return {
       server,
@@ -59,4 +48,24 @@ export async function startSlipwayOnSwarm(cluster: Cluster): Promise<SlipwayOnSw
     rmSync(home, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * A cluster of two workers and a manager whose nodes hold the base image and `serveImage` (the base
+ * image with `serve` as its serve program, built on every node under the same tag), and Slipway on
+ * it. `stop` closes Slipway and removes the cluster.
+ */
+export async function swarmWithServeImage(baseImage: string, serveImage: string, serve: string): Promise<{ cluster: Cluster; slipway: SlipwayOnSwarm; stop(): Promise<void> }> {
+  const cluster = startCluster({ workers: 2, images: [baseImage] });
+  const dockerfile = `FROM ${baseImage}\nRUN echo ${Buffer.from(serve).toString('base64')} | base64 -d > /usr/local/bin/serve && chmod 755 /usr/local/bin/serve\n`;
+  for (const node of cluster.nodes) cluster.docker(node, ['build', '-q', '-t', serveImage, '-'], dockerfile);
+  const slipway = await startSlipwayOnSwarm(cluster);
+  return {
+    cluster,
+    slipway,
+    stop: async () => {
+      await slipway.close();
+      cluster.down();
+    },
+  };
 }
