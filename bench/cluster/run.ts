@@ -94,7 +94,7 @@ const MODEL_SERVER_IMAGE = 'slipway-test/hosting-model:latest';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 execFileSync('docker', ['build', '-q', '-t', MODEL_SERVER_IMAGE, join(ROOT, 'test/integration/hosting/fixtures/model-server')], { stdio: ['ignore', 'ignore', 'inherit'] });
-const cluster = startCluster({ workers: 2, images: [BASE_IMAGE, MODEL_SERVER_IMAGE] });
+const cluster = await startCluster({ workers: 2, images: [BASE_IMAGE, MODEL_SERVER_IMAGE] });
 const engineHome = mkdtempSync(join(tmpdir(), 'slipway-bench-cluster-'));
 const engine = await startSlipway({ home: engineHome, host: '127.0.0.1', port: 0 });
 let swarm: Awaited<ReturnType<typeof startSlipwayOnSwarm>> | undefined;

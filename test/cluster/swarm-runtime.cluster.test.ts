@@ -50,8 +50,8 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('SwarmRuntime on a three-node Swarm', ()
   let cluster: Cluster;
   const rt = () => new SwarmRuntime({ docker: new Docker({ socketPath: cluster.manager.dockerHost.slice('unix://'.length) }), pollMs: 100 });
 
-  beforeAll(() => {
-    cluster = startCluster({ workers: 2, images: [BASE_IMAGE] });
+  beforeAll(async () => {
+    cluster = await startCluster({ workers: 2, images: [BASE_IMAGE] });
   }, 900_000);
 
   afterAll(() => {

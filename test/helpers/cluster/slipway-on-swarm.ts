@@ -56,7 +56,7 @@ export async function startSlipwayOnSwarm(cluster: Cluster): Promise<SlipwayOnSw
  * it. `stop` closes Slipway and removes the cluster.
  */
 export async function swarmWithServeImage(baseImage: string, serveImage: string, serve: string): Promise<{ cluster: Cluster; slipway: SlipwayOnSwarm; stop(): Promise<void> }> {
-  const cluster = startCluster({ workers: 2, images: [baseImage] });
+  const cluster = await startCluster({ workers: 2, images: [baseImage] });
   const dockerfile = `FROM ${baseImage}\nRUN echo ${Buffer.from(serve).toString('base64')} | base64 -d > /usr/local/bin/serve && chmod 755 /usr/local/bin/serve\n`;
   for (const node of cluster.nodes) cluster.docker(node, ['build', '-q', '-t', serveImage, '-'], dockerfile);
   const slipway = await startSlipwayOnSwarm(cluster);
