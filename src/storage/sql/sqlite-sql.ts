@@ -21,28 +21,28 @@ export class SqliteSql implements SqlDb {
   constructor(readonly db: Database.Database) {}
 
   async all<T>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
-    await this.turn();
+    while (this.held()) await this.open;
     return this.statement(sql).all(...params) as T[];
   }
 
   async get<T>(sql: string, params: readonly SqlParam[] = []): Promise<T | undefined> {
-    await this.turn();
+    while (this.held()) await this.open;
     return this.statement(sql).get(...params) as T | undefined;
   }
 
   async run(sql: string, params: readonly SqlParam[] = []): Promise<RunResult> {
-    await this.turn();
+    while (this.held()) await this.open;
     return { changes: this.statement(sql).run(...params).changes };
   }
 
   async exec(sql: string): Promise<void> {
-    await this.turn();
+    while (this.held()) await this.open;
     this.db.exec(sql);
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.openId !== undefined && this.inside.getStore() === this.openId) return fn();
-    await this.turn();
+    while (this.held()) await this.open;
     const id = Symbol('transaction');
     let end!: () => void;
     this.open = new Promise<void>((resolve) => (end = resolve));
@@ -65,13 +65,19 @@ export class SqliteSql implements SqlDb {
   }
 
   async close(): Promise<void> {
-    await this.turn();
+    while (this.held()) await this.open;
     this.db.close();
   }
 
-  /** Waits while another caller's transaction holds the connection (statements inside it go on). */
-  private async turn(): Promise<void> {
-    while (this.open !== undefined && this.inside.getStore() !== this.openId) await this.open;
+  /**
+   * Whether another caller's transaction holds the connection (statements inside it go on). Every
+   * caller loops on it inline (`while (this.held()) await this.open`) and acts in the same
+   * continuation as its last check: awaiting a helper instead would add a hop in which another
+   * waiter could claim the connection first (two BEGINs, or a statement inside someone else's
+   * transaction).
+   */
+  private held(): boolean {
+    return this.open !== undefined && this.inside.getStore() !== this.openId;
   }
 
   private statement(sql: string): Statement {

@@ -8,7 +8,7 @@
  * Only one test process may own the cluster at a time: `up` waits (bounded) while another live
  * process owns it, so cluster test files run one after another whatever vitest schedules.
  */
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('../../../scripts/swarm-cluster', import.meta.url));
@@ -49,30 +49,19 @@ function script(args: string[], timeoutMs: number): string {
   return r.stdout;
 }
 
-/**
- * The script without blocking this process: waiting for another file's cluster and loading images
- * take minutes, and a test worker whose event loop stops that long loses its link to vitest
- * ("Timeout calling onTaskUpdate").
- */
-function scriptAsync(args: string[], timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(SCRIPT, args, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`scripts/swarm-cluster ${args.join(' ')} failed (${err.message}): ${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
-
 /** Starts a cluster of one manager and `workers` workers and loads `images` from the host onto every node. */
 export async function startCluster(opts: { workers: number; images: string[] }): Promise<Cluster> {
   let out = '';
   const deadline = Date.now() + 600_000;
   for (;;) {
     try {
-      out = await scriptAsync(['up', '--workers', String(opts.workers), '--owner', String(process.pid)], 120_000);
+      out = script(['up', '--workers', String(opts.workers), '--owner', String(process.pid)], 120_000);
       break;
     } catch (err) {
       // Another test file owns it: wait for it to finish (its afterAll or its watchdog ends it).
+      // Waiting does not block this worker's event loop: a loop stopped for minutes loses its link
+      // to vitest ("Timeout calling onTaskUpdate"). `up` itself is synchronous: its watchdog keeps
+      // the script's pipes open, so an asynchronous child would never report its end.
       if (Date.now() > deadline || !/in use by process/.test(String(err))) throw err;
       await new Promise((r) => setTimeout(r, 2_000));
     }
@@ -87,7 +76,7 @@ export async function startCluster(opts: { workers: number; images: string[] }):
   process.on('exit', down);
   try {
     const state = JSON.parse(out) as { hostAddress: string; nodes: ClusterNode[] };
-    if (opts.images.length) await scriptAsync(['load', ...opts.images], 600_000);
+    if (opts.images.length) script(['load', ...opts.images], 600_000);
     const manager = state.nodes.find((n) => n.role === 'manager')!;
     return {
       hostAddress: state.hostAddress,
