@@ -72,7 +72,8 @@ import { listObjectPage } from './object-listing.js';
 export { prefixUpperBound, unquoteEtag, MAX_KEY_BYTES, MIN_PART_SIZE } from './object-rows.js';
 
 /** Column of each bucket document (migration 006): only these fixed names reach the SQL. */
-const DOCUMENT_COLUMN: Record<BucketDocument, string> = { website: 'website', policy: 'policy' };
+/** The s3_buckets columns holding a bucket's settings (names from code only: they go into SQL text). */
+type BucketColumn = 'tags' | 'encryption' | 'cors' | BucketDocument;
 /** Lookups again after a blob vanished under a read or copy (the key rewritten meanwhile). */
 const MAX_ATTEMPTS = 5;
 
@@ -164,46 +165,46 @@ export class SqlObjectStore implements ObjectStore, S3Backend {
   }
 
   async getBucketTags(bucket: string): Promise<TagSet | undefined> {
-    const r = await this.db.get<{ tags: string | null }>('SELECT tags FROM s3_buckets WHERE name = ?', [bucket]);
-    if (!r) await requireBucket(this.db, bucket);
-    return fromJson<TagSet>(r?.tags ?? null);
+    return fromJson<TagSet>(await this.bucketColumn(bucket, 'tags'));
   }
 
   async setBucketTags(bucket: string, tags: TagSet | undefined): Promise<void> {
-    const info = await this.db.run('UPDATE s3_buckets SET tags = ? WHERE name = ?', [toJson(tags), bucket]);
-    if (info.changes === 0) await requireBucket(this.db, bucket);
+    await this.setBucketColumn(bucket, 'tags', toJson(tags));
   }
 
   async getBucketEncryption(bucket: string): Promise<BucketEncryption | undefined> {
-    const r = await this.db.get<{ encryption: string | null }>('SELECT encryption FROM s3_buckets WHERE name = ?', [bucket]);
-    if (!r) await requireBucket(this.db, bucket);
-    return fromJson<BucketEncryption>(r?.encryption ?? null);
+    return fromJson<BucketEncryption>(await this.bucketColumn(bucket, 'encryption'));
   }
 
   async setBucketEncryption(bucket: string, config: BucketEncryption | undefined): Promise<void> {
-    const info = await this.db.run('UPDATE s3_buckets SET encryption = ? WHERE name = ?', [toJson(config), bucket]);
-    if (info.changes === 0) await requireBucket(this.db, bucket);
+    await this.setBucketColumn(bucket, 'encryption', toJson(config));
   }
 
   async getBucketCors(bucket: string): Promise<CorsRule[] | undefined> {
-    const r = await this.db.get<{ cors: string | null }>('SELECT cors FROM s3_buckets WHERE name = ?', [bucket]);
-    if (!r) await requireBucket(this.db, bucket);
-    return fromJson<CorsRule[]>(r?.cors ?? null);
+    return fromJson<CorsRule[]>(await this.bucketColumn(bucket, 'cors'));
   }
 
   async setBucketCors(bucket: string, rules: CorsRule[] | undefined): Promise<void> {
-    const info = await this.db.run('UPDATE s3_buckets SET cors = ? WHERE name = ?', [toJson(rules), bucket]);
-    if (info.changes === 0) await requireBucket(this.db, bucket);
+    await this.setBucketColumn(bucket, 'cors', toJson(rules));
   }
 
   async getBucketDocument(bucket: string, kind: BucketDocument): Promise<string | undefined> {
-    const r = await this.db.get<{ doc: string | null }>(`SELECT ${DOCUMENT_COLUMN[kind]} AS doc FROM s3_buckets WHERE name = ?`, [bucket]);
-    if (!r) await requireBucket(this.db, bucket);
-    return r?.doc ?? undefined;
+    return (await this.bucketColumn(bucket, kind)) ?? undefined;
   }
 
   async setBucketDocument(bucket: string, kind: BucketDocument, text: string | undefined): Promise<void> {
-    const info = await this.db.run(`UPDATE s3_buckets SET ${DOCUMENT_COLUMN[kind]} = ? WHERE name = ?`, [text ?? null, bucket]);
+    await this.setBucketColumn(bucket, kind, text ?? null);
+  }
+
+  /** One of a bucket's settings as stored (NoSuchBucket when there is no such bucket). */
+  private async bucketColumn(bucket: string, column: BucketColumn): Promise<string | null> {
+    const r = await this.db.get<{ value: string | null }>(`SELECT ${column} AS value FROM s3_buckets WHERE name = ?`, [bucket]);
+    if (!r) await requireBucket(this.db, bucket);
+    return r?.value ?? null;
+  }
+
+  private async setBucketColumn(bucket: string, column: BucketColumn, value: string | null): Promise<void> {
+    const info = await this.db.run(`UPDATE s3_buckets SET ${column} = ? WHERE name = ?`, [value, bucket]);
     if (info.changes === 0) await requireBucket(this.db, bucket);
   }
 
