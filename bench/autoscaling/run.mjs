@@ -17,10 +17,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSlipway } from '../../dist/server/app.js';
 import { DockerRuntime } from '../../dist/runtime/docker/docker-runtime.js';
+import { numArg as arg, sleep } from '../common.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '../..');
-const arg = (name, dflt) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || dflt : dflt);
 const INTERVAL = arg('--interval', 1);
 const MAX = arg('--max', 3);
 const ROUNDS = arg('--rounds', 3);
@@ -29,7 +29,6 @@ const IMAGE = 'slipway-test/hosting-model:latest';
 const ENDPOINT = 'bench-autoscaling';
 const RESOURCE = `endpoint/${ENDPOINT}/variant/AllTraffic`;
 const DIM = 'sagemaker:variant:DesiredInstanceCount';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** One JSON 1.1 call (the server runs without authentication here). */

@@ -15,34 +15,13 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, readdirSyn
 import { tmpdir, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
+import { freePort, numArg as arg, sleep, waitHttp } from '../common.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '../..');
-const arg = (name, dflt) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || dflt : dflt);
 const DURATION = arg('--duration', 5);
 const ROUNDS = arg('--rounds', 3);
 const IMAGE = 'slipway-bench/echo-nginx:latest';
-
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitHttp(url, opts = {}) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      const r = await fetch(url, opts);
-      if (r.ok) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error(`${url} never answered`);
-}
 
 function wrk(url, connections) {
   const threads = Math.min(connections, 2);

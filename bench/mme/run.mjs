@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
+import { freePort, numArg as arg, pct, sleep } from '../common.mjs';
 import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
 import { S3Client, CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -23,24 +23,11 @@ import { SageMakerRuntimeClient, InvokeEndpointCommand } from '@aws-sdk/client-s
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '../..');
-const arg = (name, dflt) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || dflt : dflt);
 const N = arg('--requests', 300);
 const ROUNDS = arg('--rounds', 3);
 const K = arg('--models', 8);
 const IMAGE = 'slipway-bench/multi-model:latest';
 
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 const summary = (xs) => ({ n: xs.length, p50Ms: +pct(xs, 50).toFixed(3), p99Ms: +pct(xs, 99).toFixed(3), meanMs: +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3) });
 
 execFileSync('docker', ['build', '-q', '-t', IMAGE, join(ROOT, 'examples', 'multi-model')], { stdio: ['ignore', 'ignore', 'inherit'] });

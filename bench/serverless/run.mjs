@@ -15,30 +15,17 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
+import { freePort, numArg as arg, pct, sleep } from '../common.mjs';
 import { performance } from 'node:perf_hooks';
 import { SageMakerClient, CreateModelCommand, CreateEndpointConfigCommand, CreateEndpointCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient, InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '../..');
-const arg = (name, dflt) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || dflt : dflt);
 const ROUNDS = arg('--rounds', 8);
 const IMAGE = 'slipway-bench/serverless:latest';
 const LABEL = 'slipway-bench=serverless';
 
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 const summary = (xs) => ({ n: xs.length, p50Ms: +pct(xs, 50).toFixed(1), maxMs: +Math.max(...xs).toFixed(1), meanMs: +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1) });
 const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
 

@@ -26,16 +26,15 @@ import {
   DescribeTransformJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { startSlipway } from '../../dist/server/app.js';
+import { numArg as arg, sleep } from '../common.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '../..');
-const arg = (name, dflt) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) || dflt : dflt);
 const LINES = arg('--lines', 200_000);
 const CONCURRENCY = arg('--concurrency', 2);
 const ROUNDS = arg('--rounds', 5);
 const MAX_PAYLOAD = 1024 * 1024;
 const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function csv() {
