@@ -5,8 +5,10 @@
  * `cluster.down()` in afterAll; a watchdog in the script removes everything should this process die
  * first (killed worker, Ctrl-C), and the next `up` removes any leftovers too.
  *
- * Only one test process may own the cluster at a time: `up` waits (bounded) while another live
- * process owns it, so cluster test files run one after another whatever vitest schedules.
+ * Only one test process may own a cluster at a time: `up` waits (bounded) while another live
+ * process owns it, so cluster test files run one after another whatever vitest schedules. The
+ * script has ten independent slots (SLIPWAY_SWARM_SLOT, inherited from this process's environment),
+ * so two processes that set different slots never wait for each other.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
