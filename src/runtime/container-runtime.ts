@@ -106,6 +106,8 @@ export interface StagingPlan {
   url: string;
   /** Settles when the stager reports: resolves once everything is in place, rejects with its reason. */
   outcome: Promise<void>;
+  /** The container sees the staged tree read-only (a `serve` container's /opt/ml/model, as one engine binds it). */
+  readOnly?: boolean;
 }
 
 /** What to send back from a staged container's tree after it ended (`collectStaged`). */

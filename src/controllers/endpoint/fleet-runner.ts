@@ -221,11 +221,8 @@ export class FleetRunner {
     if (rt.stagesData && v.multiModel) throw new TerminalFailure('Multi-model endpoints cannot run on a cluster engine yet (SLIPWAY_RUNTIME=swarm); deploy them on a single engine.');
     if (rt.stagesData && v.pipeline) throw new TerminalFailure('Inference pipelines cannot run on a cluster engine yet (SLIPWAY_RUNTIME=swarm); deploy them on a single engine.');
     // A pipeline's containers each get their own model data (./pipeline-instance.ts).
-    const model = v.pipeline
-      ? {}
-      : rt.stagesData
-      ? { staging: await modelStagingPlan(this.deps.staging, this.deps.objects, this.deps.config.dataLimits, v.modelDataUrl) }
-      : { modelDir: await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.multiModel ? undefined : v.modelDataUrl, v.downloadTimeoutSeconds) };
+    const modelDir = v.pipeline ? undefined : await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.multiModel ? undefined : v.modelDataUrl, v.downloadTimeoutSeconds);
+    const model = !modelDir ? {} : rt.stagesData ? { staging: await modelStagingPlan(this.deps.staging, modelDir) } : { modelDir };
     const host = await this.hostInfo();
     const limits = v.serverless
       ? serverlessLimits(v.serverless, host.cpus, host.memoryBytes, host.maxTasks)

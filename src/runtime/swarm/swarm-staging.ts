@@ -124,7 +124,7 @@ export class SwarmStaging {
       await this.removeHelper(stager);
       throw err;
     }
-    body.TaskTemplate.ContainerSpec.Mounts = [...(body.TaskTemplate.ContainerSpec.Mounts ?? []), { Type: 'volume', Source: volume, Target: plan.mountPath }];
+    body.TaskTemplate.ContainerSpec.Mounts = [...(body.TaskTemplate.ContainerSpec.Mounts ?? []), { Type: 'volume', Source: volume, Target: plan.mountPath, ...(plan.readOnly ? { ReadOnly: true } : {}) }];
     body.TaskTemplate.Placement = { Constraints: [...constraints, `node.id==${node}`] };
     Object.assign(body.Labels, { [STAGED_NODE_LABEL]: node, [STAGED_VOLUME_LABEL]: volume, [STAGED_MOUNT_LABEL]: plan.mountPath });
     try {

@@ -1,0 +1,68 @@
+/**
+ * @module test/helpers/cluster/test-cluster — the Swarm the behaviour matrix runs the one-engine
+ * suites on (issue 15, acceptance 4). With SLIPWAY_TEST_RUNTIME=swarm, `startTestServer` starts
+ * Slipway on this cluster instead of the host's engine: one cluster per test process (the matrix
+ * file imports several suites into one process), a manager and two workers, every image a test
+ * builds built on every node too, so the suites' own image names run unchanged.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { it } from 'vitest';
+import { BASE_IMAGE, ensureBaseImage, onTestImageBuilt } from '../../fixtures/images/build.js';
+import { startCluster, type Cluster } from './swarm-cluster.js';
+
+const execFileAsync = promisify(execFile);
+
+/** Whether this process's test servers run on the Swarm (the matrix project sets it). */
+export const onSwarm = (): boolean => process.env.SLIPWAY_TEST_RUNTIME === 'swarm';
+
+let shared: Promise<Cluster> | undefined;
+
+/** The process's cluster, started on first use; `releaseTestCluster` (or process exit) removes it. */
+export function testCluster(): Promise<Cluster> {
+  shared ??= (async () => {
+    await ensureBaseImage();
+    const cluster = await startCluster({ workers: 2, images: [BASE_IMAGE] });
+    // Building from the same context on each node costs a second or two (the base image is there);
+    // `docker save | docker load` would copy the 900 MB base with every image.
+    await onTestImageBuilt(async ({ tag, context }) => {
+      await Promise.all(
+        cluster.nodes.map((node) =>
+          execFileAsync('docker', ['-H', node.dockerHost, 'build', '-q', '-t', tag, context], { maxBuffer: 16 << 20 }).catch((err: unknown) => {
+            const e = err as { stderr?: string; message?: string };
+            throw new Error(`docker build of ${tag} on node ${node.name} failed: ${(e.stderr || e.message || '').trim()}`);
+          }),
+        ),
+      );
+    });
+    return cluster;
+  })();
+  shared.catch(() => (shared = undefined));
+  return shared;
+}
+
+export async function releaseTestCluster(): Promise<void> {
+  const cluster = await shared?.catch(() => undefined);
+  shared = undefined;
+  cluster?.down();
+}
+
+/** Where a container (one engine) or a service's task (Swarm) has its mounts, and whether each is read-only. */
+export async function mountsOf(id: string): Promise<{ destination: string; readOnly: boolean }[]> {
+  if (!onSwarm()) {
+    const { stdout } = await execFileAsync('docker', ['inspect', '--format', '{{json .Mounts}}', id]);
+    return (JSON.parse(stdout) as { Destination: string; RW: boolean }[]).map((m) => ({ destination: m.Destination, readOnly: !m.RW }));
+  }
+  const cluster = await testCluster();
+  const { stdout } = await execFileAsync('docker', ['-H', cluster.manager.dockerHost, 'service', 'inspect', '--format', '{{json .Spec.TaskTemplate.ContainerSpec.Mounts}}', id]);
+  return ((JSON.parse(stdout) as { Target: string; ReadOnly?: boolean }[] | null) ?? []).map((m) => ({ destination: m.Target, readOnly: m.ReadOnly === true }));
+}
+
+/**
+ * `it` on one engine; on the Swarm a skipped case, for behaviour a cluster refuses or does
+ * differently on purpose (`reason` says which; docs/cluster.md lists them all).
+ */
+export function itOnOneEngine(reason: string): ReturnType<typeof it.skipIf> {
+  void reason;
+  return it.skipIf(onSwarm());
+}
