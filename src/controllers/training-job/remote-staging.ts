@@ -30,8 +30,8 @@ export function unsupportedOnCluster(doc: TrainingJobDoc): string | undefined {
     return `CheckpointConfig.LocalPath ${doc.CheckpointConfig!.LocalPath} is not supported with SLIPWAY_RUNTIME=swarm yet; leave it unset (${DEFAULT_CHECKPOINT_PATH}) (docs/cluster.md).`;
   }
   if (doc.TensorBoardOutputConfig) return 'TensorBoardOutputConfig is not supported with SLIPWAY_RUNTIME=swarm yet (docs/cluster.md).';
-  const local = [...(doc.InputDataConfig ?? []).map((c) => c.DataSource.S3DataSource?.S3Uri ?? ''), doc.OutputDataConfig.S3OutputPath].find((u) => u.startsWith('file:'));
-  if (local) return `file:// locations (${local}) cannot be used with SLIPWAY_RUNTIME=swarm: containers run on other machines.`;
+  // file:// locations need no refusal: Slipway reads the inputs and writes the outputs itself, on
+  // its own machine; the node only ever sees the staging session.
   return undefined;
 }
 
