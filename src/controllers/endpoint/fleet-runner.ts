@@ -219,7 +219,6 @@ export class FleetRunner {
     // A cluster engine stages the model on the node it picks; one engine mounts the shared cache.
     // A multi-model variant's ModelDataUrl is a prefix: nothing is extracted at start; models load on first use.
     if (rt.stagesData && v.multiModel) throw new TerminalFailure('Multi-model endpoints cannot run on a cluster engine yet (SLIPWAY_RUNTIME=swarm); deploy them on a single engine.');
-    if (rt.stagesData && v.pipeline) throw new TerminalFailure('Inference pipelines cannot run on a cluster engine yet (SLIPWAY_RUNTIME=swarm); deploy them on a single engine.');
     // A pipeline's containers each get their own model data (./pipeline-instance.ts).
     const modelDir = v.pipeline ? undefined : await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.multiModel ? undefined : v.modelDataUrl, v.downloadTimeoutSeconds);
     const model = !modelDir ? {} : rt.stagesData ? { staging: await modelStagingPlan(this.deps.staging, modelDir) } : { modelDir };
@@ -298,6 +297,7 @@ export class FleetRunner {
         limits: o.limits,
         downloadTimeoutSeconds: v.downloadTimeoutSeconds,
         starting: this.starting,
+        ...(rt.stagesData ? { staging: (modelDir: string) => modelStagingPlan(this.deps.staging, modelDir) } : {}),
       });
       const members = made.map((m) => ({ hostname: m.hostname, containerId: m.containerId }));
       inst = await this.attach(endpoint, v.variantName, o.id, plan.generation, made[0]!.containerId, Date.now(), members);
