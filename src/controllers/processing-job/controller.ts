@@ -5,7 +5,7 @@
  *   pending ──admitted by capacity, resolve image, per-host workspaces: config, inputs staged, FIFOs──► staged
  *           (a cluster engine: nothing here; each host's node stages its tree at create, remote-staging.ts)
  *   staged  ──network (N>1), create + start containers (deterministic names)──► running
- *   running ──watch: logs → LogStore, exits, MaxRuntime, stop, Continuous uploads, Pipe feeders──► exited
+ *   running ──watch: logs → LogStore, exits, MaxRuntime, stop, Continuous uploads (a cluster engine: pulled from the nodes first), Pipe feeders──► exited
  *   exited  ──(a cluster engine: output folders sent back from each node) upload every output (also for Failed and Stopped jobs), ExitMessage──► done (+ clean-up)
  *
  * Steps are persisted in `internal.step` and safe to redo; in-memory watchers are rebuilt from
@@ -91,7 +91,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       },
     });
     this.scanMs = opts.continuousScanMs ?? Number(process.env.SLIPWAY_CONTINUOUS_SCAN_MS ?? 1000);
-    // Each pull is an uploader task on every host's node (a Swarm scheduling round): not every second.
+    // Each pull is an uploader task on every host's node (a scheduling round on the cluster engine): not every second.
     this.pullMs = opts.continuousPullMs ?? Number(process.env.SLIPWAY_CONTINUOUS_PULL_SECONDS ?? 5) * 1000;
     this.output = { objects: deps.objects, paths: deps.localPaths };
   }
