@@ -102,6 +102,14 @@ export interface ContainerSpec {
 export interface StagingPlan {
   /** Where the staged tree appears in the container, e.g. `/opt/ml`. */
   mountPath: string;
+  /**
+   * Top folders of the staged tree the container sees elsewhere (a CheckpointConfig or TensorBoard
+   * LocalPath): each is node-local storage of its own, at `containerPath` in the container and at
+   * `<mountPath>/<folder>` for the stager and the uploader, so manifests and `CollectPlan.paths`
+   * name it as `<folder>/…` (Swarm: a second volume; Kubernetes: a `subPath` of the `emptyDir`).
+   * `folder` is one plain name; `containerPath` an absolute, normalised path other than `mountPath`.
+   */
+  elsewhere?: { folder: string; containerPath: string }[];
   /** The stager GETs `<url>/manifest` and reports to `<url>/report`: a short-lived Slipway URL every node reaches. */
   url: string;
   /** Settles when the stager reports: resolves once everything is in place, rejects with its reason. */
