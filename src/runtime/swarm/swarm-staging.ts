@@ -128,7 +128,7 @@ export class SwarmStaging {
     body.TaskTemplate.Placement = { Constraints: [...constraints, `node.id==${node}`] };
     Object.assign(body.Labels, { [STAGED_NODE_LABEL]: node, [STAGED_VOLUME_LABEL]: volume, [STAGED_MOUNT_LABEL]: plan.mountPath });
     try {
-      return await this.api.create(body);
+      return await this.api.create(body, spec.pullAuth?.());
     } catch (err) {
       await this.removeHelper(stager);
       throw err;
