@@ -26,7 +26,8 @@ export interface SlipwayOnSwarm {
   close(): Promise<void>;
 }
 
-export async function startSlipwayOnSwarm(cluster: Cluster): Promise<SlipwayOnSwarm> {
+/** `credentials` (access key id → secret) turn Slipway's authentication on, its registry's included. */
+export async function startSlipwayOnSwarm(cluster: Cluster, opts: { credentials?: Record<string, string> } = {}): Promise<SlipwayOnSwarm> {
   const swarm = new SwarmRuntime({ docker: new Docker({ socketPath: cluster.manager.dockerHost.slice('unix://'.length) }), pollMs: 200 });
   const home = mkdtempSync(join(tmpdir(), 'slipway-swarm-'));
   // Overlays cannot keep containers off the host (docs/cluster.md, "Isolation in cluster mode").
@@ -38,7 +39,7 @@ export async function startSlipwayOnSwarm(cluster: Cluster): Promise<SlipwayOnSw
   };
   try {
     const port = await freePort('0.0.0.0');
-    const server = await startSlipway({ home, host: '0.0.0.0', port, runtime: swarm, advertiseUrl: `http://${cluster.hostAddress}:${port}` });
+    const server = await startSlipway({ home, host: '0.0.0.0', port, runtime: swarm, advertiseUrl: `http://${cluster.hostAddress}:${port}`, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
     return {
       server,
       swarm,
