@@ -97,7 +97,15 @@ export function withRegistryImages(engine: ContainerRuntime, opts: RegistryImage
       const nodeRef = `${server}/${image.repository}@${image.digest}`;
       let info = await engine.inspectImage(nodeRef);
       if (!info) {
-        await pullOnce(nodeRef, server);
+        await pullOnce(nodeRef, server).catch((err: unknown) => {
+          // An engine that insists on HTTPS is a setting to fix, not a moment to wait out.
+          if (err instanceof RuntimeError && /HTTP response to HTTPS client/i.test(err.message)) {
+            throw new ImageUnavailableError(
+              `The image '${ref}' cannot be pulled from Slipway's registry at ${server}: the engines speak HTTPS to it and it answers plain HTTP. List ${server} in every node's insecure-registries (docs/cluster.md, "Images"). The engine said: ${err.message}`,
+            );
+          }
+          throw err;
+        });
         info = await engine.inspectImage(nodeRef);
         if (!info) throw new RuntimeError(`image ${nodeRef} was pulled but the engine does not list it`);
       }

@@ -6,7 +6,7 @@
  * credentials issued when they are created.
  */
 import { describe, expect, it } from 'vitest';
-import { ImageUnavailableError, type ContainerRuntime, type ContainerSpec, type ImageInfo, type RegistryAuth } from '../../../src/runtime/container-runtime.js';
+import { ImageUnavailableError, RuntimeError, type ContainerRuntime, type ContainerSpec, type ImageInfo, type RegistryAuth } from '../../../src/runtime/container-runtime.js';
 import { withRegistryImages } from '../../../src/registry/registry-images.js';
 import { LoginTokens } from '../../../src/resources/ecr-login-token.js';
 import { SqlEcrStore } from '../../../src/storage/ecr-store.js';
@@ -95,6 +95,25 @@ describe('registry images on a cluster engine', () => {
     const rt = withRegistryImages(engine({ cluster: true }).rt, { store: await store(), tokens, port: () => 7447 });
     await expect(rt.resolveImage(`${ECR}/team/algo:v1`)).rejects.toThrow(ImageUnavailableError);
     await expect(rt.resolveImage(`${ECR}/team/algo:v1`)).rejects.toThrow(/set SLIPWAY_ADVERTISE_URL/);
+  });
+
+  it('refuses with the operator step when the engine will not speak plain HTTP to the registry; other pull errors stay retryable', async () => {
+    const failing = (message: string) => {
+      const e = engine({ cluster: true });
+      (e.rt as { pullImage: unknown }).pullImage = async () => {
+        throw new RuntimeError(message);
+      };
+      return e.rt;
+    };
+    const s = await store();
+    const https = withRegistryImages(failing('pull image x: Get "https://10.0.0.1:7447/v2/": http: server gave HTTP response to HTTPS client'), { store: s, tokens, port: () => 7447, nodeRegistry: '10.0.0.1:7447' });
+    const err = await https.resolveImage(`${ECR}/team/algo:v1`).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(ImageUnavailableError);
+    expect((err as Error).message).toContain("List 10.0.0.1:7447 in every node's insecure-registries");
+    const other = withRegistryImages(failing('pull image x: connection reset by peer'), { store: s, tokens, port: () => 7447, nodeRegistry: '10.0.0.1:7447' });
+    const err2 = await other.resolveImage(`${ECR}/team/algo:v1`).catch((x: unknown) => x);
+    expect(err2).toBeInstanceOf(RuntimeError);
+    expect(err2).not.toBeInstanceOf(ImageUnavailableError);
   });
 
   it("words the engine's refusal of a local image with the registry to push it to", async () => {
