@@ -109,7 +109,7 @@ describe('missingImageMessage', () => {
 describe('imageOnlyOnManagerMessage', () => {
   it('names the nodes that lack the image and the registry address to push it to', () => {
     expect(imageOnlyOnManagerMessage('team/algo:1', ['n1', 'n2'], '10.0.0.5:7447')).toBe(
-      "The image 'team/algo:1' is only in the Swarm manager's engine, not on every node (n1, n2 lack it), so another node would run a different image of that name or none. " +
+      "The image 'team/algo:1' is only in the Swarm manager's engine, not on every node (not found on: n1, n2), so another node would run a different image of that name or none. " +
         'Push it to 10.0.0.5:7447/team/algo (docker tag team/algo:1 10.0.0.5:7447/team/algo:1 && docker push 10.0.0.5:7447/team/algo:1) so every node can pull it, and name that URI.',
     );
   });

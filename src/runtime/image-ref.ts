@@ -89,8 +89,8 @@ export function missingImageMessage(ref: string, whose?: string): string {
  *
  * @example
  * imageOnlyOnManagerMessage('algo:1', ['n1', 'n2'], '10.0.0.5:7447')
- * // → "The image 'algo:1' is only in the Swarm manager's engine, not on every node (n1, n2 lack
- * //    it), so another node would run a different image of that name or none. Push it to
+ * // → "The image 'algo:1' is only in the Swarm manager's engine, not on every node (not found on:
+ * //    n1, n2), so another node would run a different image of that name or none. Push it to
  * //    10.0.0.5:7447/algo (docker tag algo:1 10.0.0.5:7447/algo:1 && docker push 10.0.0.5:7447/algo:1)
  * //    so every node can pull it, and name that URI."
  */
@@ -107,5 +107,5 @@ export function imageOnlyOnManagerMessage(ref: string, lacking: readonly string[
   const where = registry
     ? `Push it to ${registry}/${repo} (docker tag ${given} ${registry}/${repo}:${tag} && docker push ${registry}/${repo}:${tag})`
     : `Push it to Slipway's registry (an ECR repository ${repo}; docker push <registry>/${repo}:${tag})`;
-  return `The image '${given}' is only in the Swarm manager's engine, not on every node (${lacking.join(', ')} lack it), so another node would run a different image of that name or none. ${where} so every node can pull it, and name that URI.`;
+  return `The image '${given}' is only in the Swarm manager's engine, not on every node (not found on: ${lacking.join(', ')}), so another node would run a different image of that name or none. ${where} so every node can pull it, and name that URI.`;
 }

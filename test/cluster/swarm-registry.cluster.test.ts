@@ -197,7 +197,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)("nodes pull from Slipway's registry (SLI
       const d = await waitFor(sm, name, { timeoutMs: 60_000 });
       expect(d.TrainingJobStatus).toBe('Failed');
       expect(d.FailureReason).toBe(
-        `ClientError: The image '${tag}' is only in the Swarm manager's engine, not on every node (n1, n2 lack it), so another node would run a different image of that name or none. ` +
+        `ClientError: The image '${tag}' is only in the Swarm manager's engine, not on every node (not found on: n1, n2), so another node would run a different image of that name or none. ` +
           `Push it to ${nodeRegistry}/slipway-test/local-only-${id} (docker tag ${tag} ${nodeRegistry}/slipway-test/local-only-${id}:v1 && docker push ${nodeRegistry}/slipway-test/local-only-${id}:v1) so every node can pull it, and name that URI.`,
       );
 

@@ -217,7 +217,7 @@ export class SwarmRuntime implements ContainerRuntime {
       nodes.map(async (n) => {
         const name = nodeLabel(n) ?? n.ID;
         const rt = this.engines ? await this.engines.forNode(n) : n.ID === (await this.managerNodeId()) ? this.manager : undefined;
-        if (!rt) return `${name} (its engine cannot be asked: no slipway.engine label)`;
+        if (!rt) return `${name} (its engine cannot be reached: no slipway.engine label)`;
         const has = await rt.inspectImage(id).catch(() => undefined);
         return has?.id === id ? undefined : name;
       }),

@@ -127,7 +127,7 @@ describe('registry images on a cluster engine', () => {
     const err = await rt.resolveImage('team/local:2').catch((x: unknown) => x);
     expect(err).toBeInstanceOf(ImageUnavailableError);
     expect((err as ImageUnavailableError).nodes).toEqual(['n1']);
-    expect((err as Error).message).toContain('(n1 lack it)');
+    expect((err as Error).message).toContain('(not found on: n1)');
     expect((err as Error).message).toContain('Push it to 10.0.0.1:7447/team/local (docker tag team/local:2 10.0.0.1:7447/team/local:2');
   });
 
