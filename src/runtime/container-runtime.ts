@@ -92,6 +92,13 @@ export interface ContainerSpec {
    * `stagesData`; a single engine takes `binds` instead). Mutually exclusive with `binds`.
    */
   staging?: StagingPlan;
+  /**
+   * Credentials the nodes of a cluster engine pull `image` with (Swarm: the service's
+   * X-Registry-Auth), asked for right before the engine is handed the image, so a short-lived token
+   * is still fresh after staging; set by the registry layer for images in Slipway's registry. A
+   * single engine ignores it (it has the image by then).
+   */
+  pullAuth?: () => RegistryAuth;
 }
 
 /**
@@ -326,6 +333,22 @@ export class ContainerStartError extends RuntimeError {
   ) {
     super(`the container could not be started: ${reason}`, cause);
     this.name = 'ContainerStartError';
+  }
+}
+
+/**
+ * The image exists, but not where the engine may run it (a cluster engine: only in the manager's
+ * engine, not on every node, and not in a registry the nodes pull from). Permanent: the user must
+ * push it; controllers fail the job or endpoint with this message. Nothing was created.
+ */
+export class ImageUnavailableError extends RuntimeError {
+  constructor(
+    message: string,
+    /** Nodes that lack the image (or could not be asked), by name. */
+    readonly nodes: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'ImageUnavailableError';
   }
 }
 

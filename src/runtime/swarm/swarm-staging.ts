@@ -172,7 +172,7 @@ export class SwarmStaging {
     body.TaskTemplate.Placement = { Constraints: [...constraints, `node.id==${node}`] };
     Object.assign(body.Labels, labels, { [STAGED_NODE_LABEL]: node });
     try {
-      return await this.api.create(body);
+      return await this.api.create(body, spec.pullAuth?.());
     } catch (err) {
       await this.removeHelper(stager);
       throw err;
