@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSlipwayRegistryHost, parseImageName, pullAddress } from './image-name.js';
+import { isSlipwayRegistryHost, parseImageName, pullAddress, registryAddress } from './image-name.js';
 
 describe('parseImageName', () => {
   it('splits an ECR URI into host, repository and tag', () => {
@@ -47,5 +47,19 @@ describe('pullAddress', () => {
     expect(pullAddress('::')).toBe('127.0.0.1');
     expect(pullAddress('10.0.0.5')).toBe('10.0.0.5');
     expect(pullAddress('fd00::5')).toBe('[fd00::5]');
+  });
+});
+
+describe('registryAddress', () => {
+  it('is host:port of a Slipway URL, the port always written', () => {
+    expect(registryAddress('http://10.231.0.1:7447')).toBe('10.231.0.1:7447');
+    expect(registryAddress('http://slipway.internal/')).toBe('slipway.internal:80');
+    expect(registryAddress('https://slipway.internal')).toBe('slipway.internal:443');
+    expect(registryAddress('http://[fd00::1]:7447')).toBe('[fd00::1]:7447');
+  });
+
+  it('is undefined for what is not an http(s) URL', () => {
+    expect(registryAddress('unix:///x.sock')).toBeUndefined();
+    expect(registryAddress('not a url')).toBeUndefined();
   });
 });

@@ -58,3 +58,19 @@ export function pullAddress(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '' || host === 'localhost') return '127.0.0.1';
   return host.includes(':') ? `[${host}]` : host;
 }
+
+/**
+ * The registry address (`host:port`) in an image name for a Slipway URL, e.g. SLIPWAY_ADVERTISE_URL
+ * for nodes of a cluster: the port is always written (80 or 443 when the URL has none), since a
+ * name without one means 443. Undefined for a URL that is not http(s).
+ */
+export function registryAddress(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+  return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+}

@@ -11,8 +11,16 @@
  *
  * The result names the image by id (what containers are created from) and lists the ECR-style
  * `<host>/<repo>@<digest>` first among its repo digests (what DescribeEndpoint shows as ResolvedImage).
+ *
+ * On a cluster engine (`stagesData`) every node must pull the image itself: the pull address is the
+ * one nodes reach Slipway at (`nodeRegistry`, from SLIPWAY_ADVERTISE_URL), the result names the image
+ * `<nodeRegistry>/<repo>@<digest>` (the manager pulls it too, to inspect it), and containers of that
+ * image are created with pull credentials (a short-lived internal token issued at creation). A local
+ * image the engine refuses (ImageUnavailableError) is refused naming the registry to push it to.
+ * docs/cluster.md, "Images".
  */
-import { RuntimeError, type ContainerRuntime, type ResolvedImage } from '../runtime/container-runtime.js';
+import { ImageUnavailableError, RuntimeError, type ContainerRuntime, type ContainerSpec, type ResolvedImage } from '../runtime/container-runtime.js';
+import { imageOnlyOnManagerMessage } from '../runtime/image-ref.js';
 import type { LoginTokens } from '../resources/ecr-login-token.js';
 import type { SqlEcrStore } from '../storage/ecr-store.js';
 import { isSlipwayRegistryHost, parseImageName } from './image-name.js';
@@ -24,6 +32,8 @@ export interface RegistryImagesOptions {
   port: () => number | undefined;
   /** Address the engine reaches Slipway at; default 127.0.0.1. */
   pullAddress?: string;
+  /** `host:port` the nodes of a cluster engine reach Slipway at (SLIPWAY_ADVERTISE_URL's). */
+  nodeRegistry?: string;
 }
 
 /** The config digest of an image manifest, which the engine uses as the image id. */
@@ -53,16 +63,54 @@ export function withRegistryImages(engine: ContainerRuntime, opts: RegistryImage
     return p;
   };
 
+  const cluster = engine.stagesData === true;
+  const nodeAuth = (server: string) => () => ({ username: 'AWS', password: opts.tokens.issueInternal(Date.now()), serveraddress: server });
+
+  /** The engine's own resolution (local names); a cluster's refusal names Slipway's registry. */
+  const localImage = async (ref: string): Promise<ResolvedImage | undefined> => {
+    try {
+      return await engine.resolveImage(ref);
+    } catch (err) {
+      if (err instanceof ImageUnavailableError && opts.nodeRegistry) throw new ImageUnavailableError(imageOnlyOnManagerMessage(ref, err.nodes, opts.nodeRegistry), err.nodes);
+      throw err;
+    }
+  };
+
   const resolveImage = async (ref: string): Promise<ResolvedImage | undefined> => {
     const name = parseImageName(ref);
     const port = opts.port();
     const address = opts.pullAddress ?? '127.0.0.1';
-    const ours = name?.host !== undefined && (isSlipwayRegistryHost(name.host, port) || (port !== undefined && name.host === `${address}:${port}`));
-    if (!name || !ours) return engine.resolveImage(ref);
+    const ours =
+      name?.host !== undefined &&
+      (isSlipwayRegistryHost(name.host, port) || (port !== undefined && name.host === `${address}:${port}`) || (cluster && name.host === opts.nodeRegistry));
+    if (!name || !ours) return localImage(ref);
     const repo = await opts.store.getRepository(name.repository);
     const digest = repo ? (name.digest ?? (await opts.store.tagDigest(name.repository, name.tag ?? 'latest'))) : undefined;
     const image = digest !== undefined ? await opts.store.getImage(name.repository, digest) : undefined;
-    if (!image || port === undefined) return engine.resolveImage(ref);
+    if (!image || port === undefined) return localImage(ref);
+    const canonical = `${name.host!}/${image.repository}@${image.digest}`;
+
+    if (cluster) {
+      // Every node pulls by digest from where nodes reach Slipway; the manager too, to inspect it.
+      const server = opts.nodeRegistry;
+      if (!server) throw new ImageUnavailableError(`The image '${ref}' is in Slipway's registry, but the cluster's nodes cannot be told where to pull it: set SLIPWAY_ADVERTISE_URL (the URL nodes reach Slipway at) with SLIPWAY_RUNTIME=swarm.`);
+      const nodeRef = `${server}/${image.repository}@${image.digest}`;
+      let info = await engine.inspectImage(nodeRef);
+      if (!info) {
+        await pullOnce(nodeRef, server).catch((err: unknown) => {
+          // An engine that insists on HTTPS is a setting to fix, not a moment to wait out.
+          if (err instanceof RuntimeError && /HTTP response to HTTPS client/i.test(err.message)) {
+            throw new ImageUnavailableError(
+              `The image '${ref}' cannot be pulled from Slipway's registry at ${server}: the engines speak HTTPS to it and it answers plain HTTP. List ${server} in every node's insecure-registries (docs/cluster.md, "Images"). The engine said: ${err.message}`,
+            );
+          }
+          throw err;
+        });
+        info = await engine.inspectImage(nodeRef);
+        if (!info) throw new RuntimeError(`image ${nodeRef} was pulled but the engine does not list it`);
+      }
+      return { specified: ref, local: nodeRef, image: { ...info, repoDigests: [canonical, ...info.repoDigests.filter((d) => d !== canonical)] } };
+    }
 
     const id = configDigest(image.manifest);
     let info = id ? await engine.inspectImage(id) : undefined;
@@ -73,13 +121,20 @@ export function withRegistryImages(engine: ContainerRuntime, opts: RegistryImage
       info = await engine.inspectImage(pullRef);
       if (!info) throw new RuntimeError(`image ${pullRef} was pulled but the engine does not list it`);
     }
-    const canonical = `${name.host!}/${image.repository}@${image.digest}`;
     return { specified: ref, local: info.id, image: { ...info, repoDigests: [canonical, ...info.repoDigests.filter((d) => d !== canonical)] } };
+  };
+
+  /** Nodes pull an image of Slipway's registry with a token issued as the engine needs it. */
+  const createContainer = (spec: ContainerSpec): Promise<string> => {
+    const server = opts.nodeRegistry;
+    const fromUs = cluster && server !== undefined && spec.image.startsWith(`${server}/`) && spec.image.includes('@');
+    return engine.createContainer(fromUs ? { ...spec, pullAuth: nodeAuth(server) } : spec);
   };
 
   return new Proxy(engine, {
     get(target, prop, receiver) {
       if (prop === 'resolveImage') return resolveImage;
+      if (prop === 'createContainer') return createContainer;
       const value: unknown = Reflect.get(target, prop, receiver);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },

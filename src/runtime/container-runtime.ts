@@ -92,6 +92,13 @@ export interface ContainerSpec {
    * `stagesData`; a single engine takes `binds` instead). Mutually exclusive with `binds`.
    */
   staging?: StagingPlan;
+  /**
+   * Credentials the nodes of a cluster engine pull `image` with (Swarm: the service's
+   * X-Registry-Auth), asked for right before the engine is handed the image, so a short-lived token
+   * is still fresh after staging; set by the registry layer for images in Slipway's registry. A
+   * single engine ignores it (it has the image by then).
+   */
+  pullAuth?: () => RegistryAuth;
 }
 
 /**
@@ -102,6 +109,14 @@ export interface ContainerSpec {
 export interface StagingPlan {
   /** Where the staged tree appears in the container, e.g. `/opt/ml`. */
   mountPath: string;
+  /**
+   * Top folders of the staged tree the container sees elsewhere (a CheckpointConfig or TensorBoard
+   * LocalPath): each is node-local storage of its own, at `containerPath` in the container and at
+   * `<mountPath>/<folder>` for the stager and the uploader, so manifests and `CollectPlan.paths`
+   * name it as `<folder>/…` (Swarm: a second volume; Kubernetes: a `subPath` of the `emptyDir`).
+   * `folder` is one plain name; `containerPath` an absolute, normalised path other than `mountPath`.
+   */
+  elsewhere?: { folder: string; containerPath: string }[];
   /** The stager GETs `<url>/manifest` and reports to `<url>/report`: a short-lived Slipway URL every node reaches. */
   url: string;
   /** Settles when the stager reports: resolves once everything is in place, rejects with its reason. */
@@ -320,6 +335,22 @@ export class ContainerStartError extends RuntimeError {
   ) {
     super(`the container could not be started: ${reason}`, cause);
     this.name = 'ContainerStartError';
+  }
+}
+
+/**
+ * The image exists, but not where the engine may run it (a cluster engine: only in the manager's
+ * engine, not on every node, and not in a registry the nodes pull from). Permanent: the user must
+ * push it; controllers fail the job or endpoint with this message. Nothing was created.
+ */
+export class ImageUnavailableError extends RuntimeError {
+  constructor(
+    message: string,
+    /** Nodes that lack the image (or could not be asked), by name. */
+    readonly nodes: readonly string[] = [],
+  ) {
+    super(message);
+    this.name = 'ImageUnavailableError';
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasTagOrDigest, isPlausibleImageRef, localImageCandidates, missingImageHint, missingImageMessage } from './image-ref.js';
+import { hasTagOrDigest, isPlausibleImageRef, localImageCandidates, missingImageHint, missingImageMessage, imageOnlyOnManagerMessage } from './image-ref.js';
 
 describe('localImageCandidates', () => {
   it('returns a tagged local reference unchanged and alone', () => {
@@ -103,5 +103,23 @@ describe('missingImageMessage', () => {
     );
     expect(missingImageMessage('algo:1', 'of the model')).toBe("The image 'algo:1' of the model was not found on this host. Build or tag it locally (docker build -t algo:1 .) and try again.");
     expect(missingImageMessage('algo:1')).toBe("The image 'algo:1' was not found on this host. Build or tag it locally (docker build -t algo:1 .) and try again.");
+  });
+});
+
+describe('imageOnlyOnManagerMessage', () => {
+  it('names the nodes that lack the image and the registry address to push it to', () => {
+    expect(imageOnlyOnManagerMessage('team/algo:1', ['n1', 'n2'], '10.0.0.5:7447')).toBe(
+      "The image 'team/algo:1' is only in the Swarm manager's engine, not on every node (not found on: n1, n2), so another node would run a different image of that name or none. " +
+        'Push it to 10.0.0.5:7447/team/algo (docker tag team/algo:1 10.0.0.5:7447/team/algo:1 && docker push 10.0.0.5:7447/team/algo:1) so every node can pull it, and name that URI.',
+    );
+  });
+
+  it('takes the repository out of ECR-style and registry names, :latest when no tag is given', () => {
+    expect(imageOnlyOnManagerMessage('123456789012.dkr.ecr.us-east-1.amazonaws.com/algo', ['n2'], 'h:80')).toContain('Push it to h:80/algo (docker tag 123456789012.dkr.ecr.us-east-1.amazonaws.com/algo h:80/algo:latest');
+    expect(imageOnlyOnManagerMessage('registry.local:5000/x/y:2', ['n2'], 'h:80')).toContain('Push it to h:80/x/y (');
+  });
+
+  it("points at Slipway's registry in general when its address is not known", () => {
+    expect(imageOnlyOnManagerMessage('algo:1', ['n1'])).toContain("Push it to Slipway's registry (an ECR repository algo; docker push <registry>/algo:1)");
   });
 });

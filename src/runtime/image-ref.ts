@@ -82,3 +82,30 @@ export function missingImageMessage(ref: string, whose?: string): string {
   const hint = missingImageHint(ref);
   return `The image '${ref}'${whose ? ` ${whose}` : ''} was not found ${hint.where}. ${hint.remedy}`;
 }
+
+/**
+ * Why a local image cannot run on a cluster, and what to do: nodes `lacking` it (by name) and the
+ * registry (`host:port`) every node pulls Slipway's images from, when known.
+ *
+ * @example
+ * imageOnlyOnManagerMessage('algo:1', ['n1', 'n2'], '10.0.0.5:7447')
+ * // → "The image 'algo:1' is only in the Swarm manager's engine, not on every node (not found on:
+ * //    n1, n2), so another node would run a different image of that name or none. Push it to
+ * //    10.0.0.5:7447/algo (docker tag algo:1 10.0.0.5:7447/algo:1 && docker push 10.0.0.5:7447/algo:1)
+ * //    so every node can pull it, and name that URI."
+ */
+export function imageOnlyOnManagerMessage(ref: string, lacking: readonly string[], registry?: string): string {
+  const given = ref.trim();
+  const ecr = ECR_REGISTRY.exec(given);
+  let rest = ecr ? given.slice(ecr[0].length) : given;
+  const slash = rest.indexOf('/');
+  const first = slash > 0 ? rest.slice(0, slash) : '';
+  if (first.includes('.') || first.includes(':') || first === 'localhost') rest = rest.slice(slash + 1);
+  rest = rest.replace(/@.*$/, '');
+  const colon = rest.lastIndexOf(':');
+  const [repo, tag] = colon > rest.lastIndexOf('/') ? [rest.slice(0, colon), rest.slice(colon + 1)] : [rest, 'latest'];
+  const where = registry
+    ? `Push it to ${registry}/${repo} (docker tag ${given} ${registry}/${repo}:${tag} && docker push ${registry}/${repo}:${tag})`
+    : `Push it to Slipway's registry (an ECR repository ${repo}; docker push <registry>/${repo}:${tag})`;
+  return `The image '${given}' is only in the Swarm manager's engine, not on every node (not found on: ${lacking.join(', ')}), so another node would run a different image of that name or none. ${where} so every node can pull it, and name that URI.`;
+}

@@ -18,7 +18,7 @@ import { SqlEcrStore } from '../storage/ecr-store.js';
 import type { SqlDb } from '../storage/sql/sql-db.js';
 import type { TagStore } from '../storage/tag-store.js';
 import { isValidName } from '../registry/registry-path.js';
-import { pullAddress } from '../registry/image-name.js';
+import { pullAddress, registryAddress } from '../registry/image-name.js';
 import { RegistryProcess, type RegistryStatus } from '../registry/registry-process.js';
 import { createRegistrySurface } from '../registry/registry-proxy.js';
 import { withRegistryImages } from '../registry/registry-images.js';
@@ -99,7 +99,10 @@ export function createEcrRegistry(deps: { config: SlipwayConfig; sql: SqlDb; tag
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
       res.end(body);
     },
-    wrapRuntime: (engine) => withRegistryImages(engine, { store, tokens, port: () => port, pullAddress: pullAddress(config.host) }),
+    wrapRuntime: (engine) => {
+      const nodeRegistry = config.advertiseUrl ? registryAddress(config.advertiseUrl) : undefined;
+      return withRegistryImages(engine, { store, tokens, port: () => port, pullAddress: pullAddress(config.host), ...(nodeRegistry ? { nodeRegistry } : {}) });
+    },
     listening(p, handler) {
       port = p;
       if (config.registry.enabled) {

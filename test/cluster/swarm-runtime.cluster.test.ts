@@ -203,9 +203,10 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('SwarmRuntime on a three-node Swarm', ()
       });
       expect(waiting).toMatchObject({ state: 'created', running: false, exitCode: null });
       expect(waiting.reason).toMatch(/insufficient resources|no suitable node/);
-      // An image only the manager has: the worker cannot start the task.
+      // An image only the manager has (its own id: a tag of an image every node holds would run, since
+      // services name local images by id): the worker cannot start the task.
       const tag = `slipway-test-only-manager-${testId}:v1`;
-      cluster.docker(cluster.manager, ['tag', BASE_IMAGE, tag]);
+      cluster.docker(cluster.manager, ['build', '-q', '-t', tag, '-'], `FROM ${BASE_IMAGE}\nLABEL slipway.test=${testId}\n`);
       try {
         const lonely = await run(spec('lonely', { image: tag, ...shell('true'), ...on('n1') }));
         const info = await until('the task reported ended', async () => {

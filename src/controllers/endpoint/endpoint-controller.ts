@@ -27,6 +27,7 @@ import type { Controller, ControllerDeps } from '../controller.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
 import { ModelCache } from '../serving/model-cache.js';
 import { TerminalFailure } from '../terminal-failure.js';
+import { resolveImageOrFail } from '../resolve-image.js';
 import { DONE, requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { admitFleet, endpointClaims } from './fleet-admission.js';
 import { dropPending, isAlive, isServing, ofVariant, promotePending, scaleInVictims, settleFailedScaling } from './fleet.js';
@@ -370,7 +371,7 @@ export class EndpointController implements Controller {
     const st = this.state(rec.name);
     // A fleet that cannot start fails at once rather than after its turn for capacity.
     const fresh = !plan.admitted && (rec.status === EndpointStatus.Creating || rec.internal.pending?.generation === plan.generation);
-    if (fresh) for (const v of plan.variants) if (!(await this.deps.runtime.resolveImage(v.image))) throw new TerminalFailure(missingImage(v));
+    if (fresh) for (const v of plan.variants) if (!(await resolveImageOrFail(this.deps.runtime, v.image, false))) throw new TerminalFailure(missingImage(v));
     const admitted = await admitFleet(this.deps.resources, this.deps.admission, rec, plan);
     if (admitted.state === 'refused') throw new TerminalFailure(admitted.message);
     if (admitted.state === 'waiting') {

@@ -37,6 +37,7 @@ import { multiModelDir } from '../serving/multi-model-loader.js';
 import { modelDirFor, serveContainerSpec, servingOrigin } from '../serving/serve-container.js';
 import { modelStagingPlan } from '../serving/model-staging.js';
 import { TerminalFailure } from '../terminal-failure.js';
+import { resolveImageOrFail } from '../resolve-image.js';
 import { startFailurePhrase } from '../job-common/failure-reason.js';
 import { InstanceState, isAlive, isDead, isServing, markEnded, markRetiring, markServing, markStartFailed } from './fleet.js';
 import { createInstance, instanceContainerIds, instanceLogStreams, watchInstance, type Instance, type PipelineMember } from './instance.js';
@@ -213,7 +214,7 @@ export class FleetRunner {
   /** Starts one instance of `v` (Starting until its ping answers). Throws TerminalFailure for what the user must fix. */
   async start(rec: ResourceRecord<'endpoint'>, plan: FleetPlan, v: VariantPlan): Promise<Instance> {
     const rt = this.deps.runtime;
-    const resolved = await rt.resolveImage(v.image);
+    const resolved = await resolveImageOrFail(rt, v.image, false);
     if (!resolved) throw new TerminalFailure(missingImage(v));
     if (!v.resolvedImage) await this.recordResolvedImage(rec.name, plan, v, resolved.image.repoDigests[0] ?? `${resolved.local.replace(/:[^/:]+$/, '')}@${resolved.image.id}`);
     // A cluster engine stages the model on the node it picks; one engine mounts the shared cache.

@@ -16,6 +16,7 @@ import type { Claim } from '../admission/ledger.js';
 import { limitsFor } from '../../resources/instance-types.js';
 import { networkFailureReason, networkOptionsFor, specLimits } from '../resource-network.js';
 import { TerminalFailure } from '../terminal-failure.js';
+import { resolveImageOrFail } from '../resolve-image.js';
 import { requeueAfter, type ReconcileResult } from '../work-queue.js';
 import { followContainerLogs, type FollowOptions } from '../container-logs.js';
 import { OrphanSweeper } from '../orphan-sweeper.js';
@@ -278,7 +279,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
 
   /** The local image for `image` (ECR names resolved); a TerminalFailure when the engine lacks it. */
   async resolveImage(image: string): Promise<string> {
-    const resolved = await this.deps.runtime.resolveImage(image);
+    const resolved = await resolveImageOrFail(this.deps.runtime, image, true);
     if (resolved) return resolved.local;
     throw TerminalFailure.client(missingImageMessage(image));
   }

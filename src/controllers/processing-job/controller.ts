@@ -5,7 +5,7 @@
  *   pending ──admitted by capacity, resolve image, per-host workspaces: config, inputs staged, FIFOs──► staged
  *           (a cluster engine: nothing here; each host's node stages its tree at create, remote-staging.ts)
  *   staged  ──network (N>1), create + start containers (deterministic names)──► running
- *   running ──watch: logs → LogStore, exits, MaxRuntime, stop, Continuous uploads, Pipe feeders──► exited
+ *   running ──watch: logs → LogStore, exits, MaxRuntime, stop, Continuous uploads (a cluster engine: pulled from the nodes first), Pipe feeders──► exited
  *   exited  ──(a cluster engine: output folders sent back from each node) upload every output (also for Failed and Stopped jobs), ExitMessage──► done (+ clean-up)
  *
  * Steps are persisted in `internal.step` and safe to redo; in-memory watchers are rebuilt from
@@ -28,7 +28,7 @@ import { decodeExitMessage, inputObjects, pipeLocation, prepareProcessingWorkspa
 import { createReadStream } from 'node:fs';
 import { collectStagedHosts } from '../staging/collect-staged.js';
 import { TerminalFailure } from '../terminal-failure.js';
-import { processingCollectPaths, processingStagingPlan, processingUnsupportedOnCluster } from './remote-staging.js';
+import { processingCollectPaths, processingContinuousPaths, processingStagingPlan, processingUnsupportedOnCluster } from './remote-staging.js';
 import type { Clock } from '../../platform/clock.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
 import { wireTime } from '../../resources/wire-time.js';
@@ -44,6 +44,8 @@ const PEER_FAILURE_GRACE_SECONDS = 10;
 export interface ProcessingJobControllerOptions {
   /** How often Continuous output directories are scanned (a file unchanged over one scan is uploaded). */
   continuousScanMs?: number;
+  /** On an engine that stages on its nodes: how often Continuous output directories are pulled from them and scanned. */
+  continuousPullMs?: number;
   now?: Clock;
 }
 
@@ -60,6 +62,7 @@ type Outcome = { status: 'Completed' } | { status: 'Failed'; reason: string } | 
 
 export class ProcessingJobController extends HostJobController<'processing-job', Watcher> {
   private readonly scanMs: number;
+  private readonly pullMs: number;
   private readonly output: OutputTarget;
   /** Jobs whose wait for capacity has been logged. */
   private readonly waitingLogged = new Set<string>();
@@ -88,6 +91,8 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       },
     });
     this.scanMs = opts.continuousScanMs ?? Number(process.env.SLIPWAY_CONTINUOUS_SCAN_MS ?? 1000);
+    // Each pull is an uploader task on every host's node (a scheduling round on the cluster engine): not every second.
+    this.pullMs = opts.continuousPullMs ?? Number(process.env.SLIPWAY_CONTINUOUS_PULL_SECONDS ?? 5) * 1000;
     this.output = { objects: deps.objects, paths: deps.localPaths };
   }
 
@@ -243,10 +248,14 @@ export class ProcessingJobController extends HostJobController<'processing-job',
     await this.jobs.cleanup(rec, outcome.status === 'Failed');
   }
 
-  /** On an engine that stages on its nodes: each host's folders back into its workspace here; the first failure's words, if any. */
-  private async collectFromNodes(rec: JobRecord): Promise<string | undefined> {
+  /**
+   * On an engine that stages on its nodes: each host's folders back into its workspace here (all
+   * outputs after exit, `continuous` only the Continuous ones while it runs; files unchanged since
+   * the last pull are not sent again); the first failure's words, if any.
+   */
+  private async collectFromNodes(rec: JobRecord, continuous = false): Promise<string | undefined> {
     if (!this.deps.runtime.stagesData || !this.deps.staging) return undefined;
-    const paths = processingCollectPaths(rec.doc);
+    const paths = continuous ? processingContinuousPaths(rec.doc) : processingCollectPaths(rec.doc);
     const hosts = (rec.internal.hosts ?? []).map((h) => ({ id: h.containerId ?? h.containerName, root: processingWorkspace(this.deps.config.workDir, rec.name, h.host).root, paths }));
     return collectStagedHosts(this.deps.runtime, this.deps.staging, hosts);
   }
@@ -339,11 +348,15 @@ export class ProcessingJobController extends HostJobController<'processing-job',
         if (w.scanning) return;
         w.scanning = (async () => {
           const current = await this.get(rec.name);
-          if (current?.internal.step === 'running') await this.uploadOutputs(current, w, true);
+          if (current?.internal.step !== 'running') return;
+          // A cluster engine: the files come from the nodes first; a file is uploaded once two pulls saw it unchanged.
+          const lost = await this.collectFromNodes(current, true);
+          if (lost) throw new Error(`pulling Continuous outputs from the nodes failed: ${lost}`);
+          await this.uploadOutputs(current, w, true);
         })()
           .catch((err: unknown) => logger.warn({ err, job: rec.name }, 'continuous upload failed'))
           .finally(() => (w.scanning = undefined));
-      }, this.scanMs);
+      }, this.deps.runtime.stagesData ? this.pullMs : this.scanMs);
       w.scanTimer.unref();
     }
     return w;

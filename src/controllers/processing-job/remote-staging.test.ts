@@ -4,7 +4,7 @@ import type { ProcessingInputDoc, ProcessingJobDoc } from '../../resources/proce
 import type { LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { StagingManifest, StagingSessions } from '../staging/staging-sessions.js';
-import { processingCollectPaths, processingStagingPlan, processingUnsupportedOnCluster } from './remote-staging.js';
+import { processingCollectPaths, processingContinuousPaths, processingStagingPlan, processingUnsupportedOnCluster } from './remote-staging.js';
 
 const input = (InputName: string, LocalPath: string, extra: Partial<NonNullable<ProcessingInputDoc['S3Input']>> = {}): ProcessingInputDoc => ({
   InputName,
@@ -77,6 +77,16 @@ describe('processing staging plan for a cluster engine', () => {
   it('refuses what a node cannot do yet, naming the input or output', () => {
     expect(processingUnsupportedOnCluster(doc)).toBeUndefined();
     expect(processingUnsupportedOnCluster(job(1, [input('feed', '/opt/ml/processing/feed', { S3InputMode: 'Pipe' })], []))).toMatch(/ProcessingInput feed: Pipe input mode is not supported/);
-    expect(processingUnsupportedOnCluster(job(1, [], ['/opt/ml/processing/o'], 'Continuous'))).toMatch(/ProcessingOutput o0: S3UploadMode Continuous is not supported/);
+    // Continuous outputs run: pulled from the node while the job runs (processingContinuousPaths).
+    expect(processingUnsupportedOnCluster(job(1, [], ['/opt/ml/processing/o'], 'Continuous'))).toBeUndefined();
+  });
+
+  it('pulls only Continuous output folders while the job runs, each once', () => {
+    expect(processingContinuousPaths(doc)).toEqual([]);
+    const mixed = job(1, [], ['/opt/ml/processing/c', '/opt/ml/processing/c/inner', '/opt/ml/processing/e']);
+    mixed.ProcessingOutputConfig!.Outputs[0]!.S3Output!.S3UploadMode = 'Continuous';
+    mixed.ProcessingOutputConfig!.Outputs[1]!.S3Output!.S3UploadMode = 'Continuous';
+    expect(processingContinuousPaths(mixed)).toEqual(['processing/c']);
+    expect(processingCollectPaths(mixed)).toEqual(['output', 'processing/c', 'processing/e']);
   });
 });

@@ -14,7 +14,7 @@ import type { StagingPlan } from '../../runtime/container-runtime.js';
 import type { LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { processingJobConfigJson, processingResourceConfigJson } from '../../resources/processing-config-files.js';
-import { inputLocalPath, outputLocalPath, underProcessingRoot, type ProcessingJobDoc } from '../../resources/processing-job.js';
+import { inputLocalPath, outputLocalPath, underProcessingRoot, type ProcessingJobDoc, type ProcessingOutputDoc } from '../../resources/processing-job.js';
 import type { StagedObject, StagingSessions } from '../staging/staging-sessions.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import { inputObjects } from './workspace.js';
@@ -24,11 +24,8 @@ const ML_ROOT = '/opt/ml';
 /** What a cluster engine cannot do for a processing job yet; refused before anything runs. */
 export function processingUnsupportedOnCluster(doc: ProcessingJobDoc): string | undefined {
   const inputs = doc.ProcessingInputs ?? [];
-  const outputs = doc.ProcessingOutputConfig?.Outputs ?? [];
   const pipe = inputs.find((i) => i.S3Input?.S3InputMode === 'Pipe');
   if (pipe) return `ProcessingInput ${pipe.InputName}: Pipe input mode is not supported with SLIPWAY_RUNTIME=swarm yet; use File mode (docs/cluster.md).`;
-  const continuous = outputs.find((o) => o.S3Output?.S3UploadMode === 'Continuous');
-  if (continuous) return `ProcessingOutput ${continuous.OutputName}: S3UploadMode Continuous is not supported with SLIPWAY_RUNTIME=swarm yet; use EndOfJob (docs/cluster.md).`;
   // file:// inputs and outputs are fine: Slipway itself reads and writes them, the node only sees the session.
   return undefined;
 }
@@ -80,7 +77,19 @@ export async function processingStagingPlan(
 
 /** The folders (relative to /opt/ml) sent back after exit: output/ (the message file) and every S3Output's LocalPath. */
 export function processingCollectPaths(doc: ProcessingJobDoc): string[] {
-  const outs = [...new Set((doc.ProcessingOutputConfig?.Outputs ?? []).filter((o) => o.S3Output).map((o) => mountRelative(outputLocalPath(o))))];
+  return ['output', ...outputFolders(doc, () => true)];
+}
+
+/**
+ * The folders (relative to /opt/ml) pulled from the nodes while the job runs: the LocalPath of
+ * every Continuous output, so the single-engine scan uploads them from the workspace here.
+ */
+export function processingContinuousPaths(doc: ProcessingJobDoc): string[] {
+  return outputFolders(doc, (o) => o.S3Output?.S3UploadMode === 'Continuous');
+}
+
+function outputFolders(doc: ProcessingJobDoc, which: (o: ProcessingOutputDoc) => boolean): string[] {
+  const outs = [...new Set((doc.ProcessingOutputConfig?.Outputs ?? []).filter((o) => o.S3Output && which(o)).map((o) => mountRelative(outputLocalPath(o))))];
   // An output inside another one is sent with it, once.
-  return ['output', ...outs.filter((p) => !outs.some((q) => p.startsWith(`${q}/`)))];
+  return outs.filter((p) => !outs.some((q) => p.startsWith(`${q}/`)));
 }

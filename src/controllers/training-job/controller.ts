@@ -38,7 +38,7 @@ import type { ResourceRecord } from '../../resources/kinds.js';
 import { wireTime } from '../../resources/wire-time.js';
 import { failureReasonFor } from '../job-common/failure-reason.js';
 import { TerminalFailure } from '../terminal-failure.js';
-import { collectHosts, pullCheckpoints, trainingStagingPlan, unsupportedOnCluster } from './remote-staging.js';
+import { collectHosts, pullSyncedFolders, trainingStagingPlan, unsupportedOnCluster } from './remote-staging.js';
 
 type JobRecord = ResourceRecord<'training-job'>;
 
@@ -318,11 +318,11 @@ export class TrainingJobController extends HostJobController<'training-job', Job
     }
   }
 
-  /** A cluster engine: the hosts' checkpoints from their nodes into their workspace folders, for `syncFolders`. */
+  /** A cluster engine: the hosts' checkpoints and TensorBoard data from their nodes into their workspace folders, for `syncFolders`. */
   private async pullFromNodes(rec: JobRecord): Promise<void> {
-    if (!this.runtime.stagesData || !this.deps.staging || !rec.doc.CheckpointConfig) return;
+    if (!this.runtime.stagesData || !this.deps.staging) return;
     const hosts = (rec.internal.hosts ?? []).map((h) => ({ id: h.containerId ?? h.containerName, ws: hostWorkspace(this.config.workDir, rec.name, h.host) }));
-    await pullCheckpoints(this.runtime, this.deps.staging, hosts);
+    await pullSyncedFolders(this.runtime, this.deps.staging, rec.doc, hosts);
   }
 
   protected async fail(name: string, reason: string): Promise<void> {

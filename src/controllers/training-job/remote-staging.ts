@@ -15,7 +15,8 @@ import { channelObjects } from '../job-common/data-source.js';
 import type { StagedObject, StagingSessions } from '../staging/staging-sessions.js';
 import { collectStagedHosts } from '../staging/collect-staged.js';
 import { TerminalFailure } from '../terminal-failure.js';
-import { checkpointObjects, DEFAULT_CHECKPOINT_PATH, type HostWorkspace } from './workspace.js';
+import { checkpointObjects, DEFAULT_CHECKPOINT_PATH, DEFAULT_TENSORBOARD_PATH, type HostWorkspace } from './workspace.js';
+import { cleanContainerDir } from '../../resources/container-dir.js';
 
 export const ML_ROOT = '/opt/ml';
 
@@ -24,12 +25,6 @@ export function unsupportedOnCluster(doc: TrainingJobDoc): string | undefined {
   if ((doc.InputDataConfig ?? []).some((ch) => channelInputMode(doc, ch) === 'Pipe')) {
     return 'Pipe input mode is not supported with SLIPWAY_RUNTIME=swarm yet; use File mode (docs/cluster.md).';
   }
-  // Checkpoints live in the staged volume: only under /opt/ml, where it is mounted.
-  const ckpt = doc.CheckpointConfig?.LocalPath?.replace(/\/+$/, '');
-  if (ckpt !== undefined && ckpt !== DEFAULT_CHECKPOINT_PATH) {
-    return `CheckpointConfig.LocalPath ${doc.CheckpointConfig!.LocalPath} is not supported with SLIPWAY_RUNTIME=swarm yet; leave it unset (${DEFAULT_CHECKPOINT_PATH}) (docs/cluster.md).`;
-  }
-  if (doc.TensorBoardOutputConfig) return 'TensorBoardOutputConfig is not supported with SLIPWAY_RUNTIME=swarm yet (docs/cluster.md).';
   // file:// locations need no refusal: Slipway reads the inputs and writes the outputs itself, on
   // its own machine; the node only ever sees the staging session.
   return undefined;
@@ -44,12 +39,15 @@ export async function trainingStagingPlan(
   host: string,
   hostIndex: number,
 ): Promise<StagingPlan> {
-  const dirs = ['input/config', 'input/data', 'model', 'output', 'output/data', 'checkpoints'];
+  const dirs = ['input/config', 'input/data', 'model', 'output', 'output/data', 'checkpoints', ...(doc.TensorBoardOutputConfig ? ['tensorboard'] : [])];
   const inline = [
     { path: 'input/config/hyperparameters.json', content: JSON.stringify(hyperparametersJson(doc)) },
     { path: 'input/config/inputdataconfig.json', content: JSON.stringify(inputDataConfigJson(doc)) },
     { path: 'input/config/resourceconfig.json', content: JSON.stringify(resourceConfigJson(doc, host)) },
   ];
+  if (doc.CheckpointConfig) {
+    inline.push({ path: 'input/config/checkpointconfig.json', content: JSON.stringify({ LocalPath: doc.CheckpointConfig.LocalPath ?? DEFAULT_CHECKPOINT_PATH, S3Uri: doc.CheckpointConfig.S3Uri }) });
+  }
   if (doc.AlgorithmSpecification.MetricDefinitions?.length) {
     inline.push({ path: 'input/config/metric-definition-regex.json', content: JSON.stringify(doc.AlgorithmSpecification.MetricDefinitions) });
   }
@@ -67,26 +65,47 @@ export async function trainingStagingPlan(
     staged.push({ path: `checkpoints/${obj.relPath}`, size: obj.size, open: () => obj.open() });
   }
   const session = sessions.download({ dirs, inline, objects: staged });
-  return { mountPath: ML_ROOT, url: session.url, outcome: session.outcome };
+  return { mountPath: ML_ROOT, elsewhere: relocatedFolders(doc), url: session.url, outcome: session.outcome };
 }
 
 /**
- * Brings every host's model/ and output/ (failure file included), and checkpoints/ when the job
- * has CheckpointConfig, back into its workspace folder; the first failure's words, if any.
+ * Workspace folders the container sees at another path, as `workspace.ts` binds them on one
+ * engine: TensorBoard data always (its LocalPath, by default /opt/ml/output/tensorboard, is a
+ * mount of its own, so it stays out of output/), checkpoints when their LocalPath is not the
+ * default /opt/ml/checkpoints. Paths were checked at create (resources/container-dir.ts).
+ */
+export function relocatedFolders(doc: TrainingJobDoc): { folder: string; containerPath: string }[] {
+  const out: { folder: string; containerPath: string }[] = [];
+  const ckpt = cleanContainerDir(doc.CheckpointConfig?.LocalPath ?? DEFAULT_CHECKPOINT_PATH);
+  if (ckpt !== DEFAULT_CHECKPOINT_PATH) out.push({ folder: 'checkpoints', containerPath: ckpt });
+  if (doc.TensorBoardOutputConfig) out.push({ folder: 'tensorboard', containerPath: cleanContainerDir(doc.TensorBoardOutputConfig.LocalPath ?? DEFAULT_TENSORBOARD_PATH) });
+  return out;
+}
+
+/** The folders synced to S3 while the job runs: checkpoints/ and tensorboard/ when configured. */
+export function syncedPaths(doc: TrainingJobDoc): string[] {
+  return [...(doc.CheckpointConfig ? ['checkpoints'] : []), ...(doc.TensorBoardOutputConfig ? ['tensorboard'] : [])];
+}
+
+/**
+ * Brings every host's model/ and output/ (failure file included), and checkpoints/ and
+ * tensorboard/ when configured, back into its workspace folder; the first failure's words, if any.
  */
 export async function collectHosts(runtime: ContainerRuntime, sessions: StagingSessions, doc: TrainingJobDoc, hosts: { id: string; ws: HostWorkspace }[]): Promise<string | undefined> {
   // finalize merges output/data of every host, present or not.
   for (const { ws } of hosts) await mkdir(ws.outputData, { recursive: true });
-  const paths = ['model', 'output', ...(doc.CheckpointConfig ? ['checkpoints'] : [])];
+  const paths = ['model', 'output', ...syncedPaths(doc)];
   return collectStagedHosts(runtime, sessions, hosts.map(({ id, ws }) => ({ id, root: ws.root, paths })));
 }
 
 /**
- * While the job runs: each host's checkpoints/ from its node into its workspace folder, files
- * unchanged since the last pull skipped (kept mtimes), so the single-engine sync uploads only
- * what changed. Throws with the first failure's words.
+ * While the job runs: each host's checkpoints/ and tensorboard/ from its node into its workspace
+ * folder, files unchanged since the last pull skipped (kept mtimes), so the single-engine sync
+ * uploads only what changed. Throws with the first failure's words.
  */
-export async function pullCheckpoints(runtime: ContainerRuntime, sessions: StagingSessions, hosts: { id: string; ws: HostWorkspace }[]): Promise<void> {
-  const lost = await collectStagedHosts(runtime, sessions, hosts.map(({ id, ws }) => ({ id, root: ws.root, paths: ['checkpoints'] })));
-  if (lost) throw new Error(`pulling checkpoints from the nodes failed: ${lost}`);
+export async function pullSyncedFolders(runtime: ContainerRuntime, sessions: StagingSessions, doc: TrainingJobDoc, hosts: { id: string; ws: HostWorkspace }[]): Promise<void> {
+  const paths = syncedPaths(doc);
+  if (paths.length === 0) return;
+  const lost = await collectStagedHosts(runtime, sessions, hosts.map(({ id, ws }) => ({ id, root: ws.root, paths })));
+  if (lost) throw new Error(`pulling ${paths.join(' and ')} from the nodes failed: ${lost}`);
 }

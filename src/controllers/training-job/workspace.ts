@@ -25,8 +25,8 @@ import { channelInputMode, hyperparametersJson, inputDataConfigJson, resourceCon
 import { channelObjects, type SourceObject } from '../job-common/data-source.js';
 import type { TrainingJobDoc } from '../../resources/training-job.js';
 
-export const DEFAULT_CHECKPOINT_PATH = '/opt/ml/checkpoints';
-export const DEFAULT_TENSORBOARD_PATH = '/opt/ml/output/tensorboard';
+import { DEFAULT_CHECKPOINT_PATH, DEFAULT_TENSORBOARD_PATH } from '../../resources/container-dir.js';
+export { DEFAULT_CHECKPOINT_PATH, DEFAULT_TENSORBOARD_PATH };
 
 export function jobDir(workDir: string, job: string): string {
   return join(workDir, 'training', job);

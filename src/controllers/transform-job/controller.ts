@@ -12,6 +12,7 @@
  * was Stopping ends Stopped with every `.out` it could have written deleted.
  */
 import { TerminalFailure } from '../terminal-failure.js';
+import { resolveImageOrFail } from '../resolve-image.js';
 import { missingImageMessage } from '../../runtime/image-ref.js';
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
@@ -269,7 +270,7 @@ export class TransformJobController implements Controller {
     const container = model.doc.PrimaryContainer ?? model.doc.Containers?.[0];
     if (!container?.Image) throw TerminalFailure.client(`Model ${doc.ModelName} has no container image.`);
     // A job that cannot run fails at once rather than after its turn for capacity.
-    if (!(await this.deps.runtime.resolveImage(container.Image))) {
+    if (!(await resolveImageOrFail(this.deps.runtime, container.Image, true))) {
       throw TerminalFailure.client(missingImageMessage(container.Image, 'of the model'));
     }
     await this.waitForCapacity(name, signal);

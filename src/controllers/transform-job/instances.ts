@@ -16,6 +16,7 @@ import { limitsFor } from '../../resources/instance-types.js';
 import type { GpuSettings } from '../../platform/container-settings.js';
 import { modelDirFor, serveContainerSpec, servingOrigin } from '../serving/serve-container.js';
 import { TerminalFailure } from '../terminal-failure.js';
+import { resolveImageOrFail } from '../resolve-image.js';
 import type { ContainerDefinitionDoc } from '../../resources/model.js';
 
 export interface ServeInstance {
@@ -48,7 +49,7 @@ export interface StartServeOptions {
 
 /** Creates and starts one `serve` container; the caller waits for health. */
 export async function startServeContainer(o: StartServeOptions): Promise<{ containerId: string; origin: string }> {
-  const resolved = await o.runtime.resolveImage(o.container.Image!);
+  const resolved = await resolveImageOrFail(o.runtime, o.container.Image!, true);
   if (!resolved) throw TerminalFailure.client(missingImageMessage(o.container.Image!, 'of the model'));
   // A cluster engine stages the model on the node it picks (each instance its own copy); one engine mounts the shared cache.
   // No ModelDataDownloadTimeoutInSeconds on transform jobs: the hosting default is the time budget.

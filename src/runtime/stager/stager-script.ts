@@ -116,6 +116,20 @@ def stage():
         if 'extract' in o:
             unpack(o)
 
+class Upto:
+    # At most n bytes of f: Content-Length must match while a running job appends to the file.
+    def __init__(self, f, n):
+        self.f, self.left = f, n
+    def read(self, size=-1):
+        if self.left <= 0:
+            return b''
+        want = self.left if size is None or size < 0 else min(size, self.left)
+        # A file cut short meanwhile is padded (its new mtime sends it again at the next pull),
+        # so the server never waits for bytes that will not come.
+        chunk = self.f.read(want) or b'\0' * min(want, 1 << 20)
+        self.left -= len(chunk)
+        return chunk
+
 def collect(paths):
     # What Slipway already holds (a repeated collect: checkpoint sync) is not sent again.
     try:
@@ -131,12 +145,17 @@ def collect(paths):
                 if os.path.islink(p) or not os.path.isfile(p):
                     continue
                 rel = os.path.relpath(p, root)
-                st = os.stat(p)
+                try:
+                    st = os.stat(p)
+                    f = open(p, 'rb')
+                except FileNotFoundError:
+                    continue  # removed since the walk (a running job's temporary file)
                 mtime_ms = st.st_mtime_ns // 1000000
-                if have.get(rel) == '%d:%d' % (st.st_size, mtime_ms):
-                    continue
-                with open(p, 'rb') as f:
-                    req = urllib.request.Request(base + '/put/' + urllib.parse.quote(rel), data=f, method='PUT')
+                with f:
+                    if have.get(rel) == '%d:%d' % (st.st_size, mtime_ms):
+                        continue
+                    # The size seen, not more: a file still growing is sent again at the next pull.
+                    req = urllib.request.Request(base + '/put/' + urllib.parse.quote(rel), data=Upto(f, st.st_size), method='PUT')
                     req.add_header('Content-Length', str(st.st_size))
                     req.add_header('X-Slipway-Mtime-Ms', str(mtime_ms))
                     urllib.request.urlopen(req, timeout=600).read()

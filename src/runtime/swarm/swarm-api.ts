@@ -6,6 +6,7 @@
  */
 import type Docker from 'dockerode';
 import { engineMessage, engineStatus, translateError } from '../docker/docker-mapping.js';
+import type { RegistryAuth } from '../container-runtime.js';
 import type { RawNode, RawService, RawTask, ServiceSpec } from './swarm-mapping.js';
 
 interface Call {
@@ -13,6 +14,8 @@ interface Call {
   path: string;
   query?: Record<string, string>;
   body?: unknown;
+  /** Sent as X-Registry-Auth (the modem encodes it; it never reaches the URL). */
+  auth?: RegistryAuth;
 }
 
 export class SwarmApi {
@@ -31,6 +34,7 @@ export class SwarmApi {
           abortSignal: AbortSignal.timeout(this.timeoutMs),
           statusCodes: { 200: true, 201: true, 204: true, 304: true, 400: 'bad parameter', 404: 'not found', 409: 'conflict', 500: 'server error', 503: 'node is not part of a swarm' },
           options: { _query: query, ...(c.body !== undefined ? { _body: c.body } : {}) },
+          ...(c.auth ? { authconfig: c.auth } : {}),
         } as Parameters<Docker['modem']['dial']>[0],
         (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as T)),
       );
@@ -74,9 +78,13 @@ export class SwarmApi {
     }
   }
 
-  async create(spec: ServiceSpec): Promise<string> {
+  /**
+   * `auth`: what every node pulls the image with; Swarm keeps it in the service (later updates
+   * without the header keep it).
+   */
+  async create(spec: ServiceSpec, auth?: RegistryAuth): Promise<string> {
     try {
-      const r = await this.call<{ ID: string }>({ method: 'POST', path: '/services/create', body: spec });
+      const r = await this.call<{ ID: string }>({ method: 'POST', path: '/services/create', body: spec, ...(auth ? { auth } : {}) });
       return r.ID;
     } catch (err) {
       throw translateError(err, `create container ${spec.Name}`);

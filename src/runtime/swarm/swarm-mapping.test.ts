@@ -4,6 +4,8 @@ import { unenforceable } from './swarm-networks.js';
 import {
   currentTask,
   placementConstraints,
+  schedulableNodes,
+  serviceImage,
   serviceNameFor,
   taskExitCode,
   toContainerInfo,
@@ -120,5 +122,31 @@ describe('swarm networks: what an overlay cannot enforce', () => {
     expect(unenforceable({ outbound: false })).toMatch(/cannot cut outbound/);
     expect(unenforceable({ interContainer: false })).toMatch(/cannot stop members/);
     expect(unenforceable({ host: false })).toMatch(/node's own addresses/);
+  });
+});
+
+describe('swarm mapping: which image a service names', () => {
+  const info = { id: 'sha256:' + 'b'.repeat(64) } as ImageInfo;
+  const digest = 'sha256:' + 'a'.repeat(64);
+
+  it('keeps a reference by digest: every node pulls exactly those bits', () => {
+    expect(serviceImage(`10.0.0.5:7447/team/algo@${digest}`, info)).toBe(`10.0.0.5:7447/team/algo@${digest}`);
+  });
+
+  it("names any other image by the manager's id, so a node with another image of that name cannot run it", () => {
+    expect(serviceImage('team/algo:1', info)).toBe(info.id);
+    expect(serviceImage('123456789012.dkr.ecr.us-east-1.amazonaws.com/algo:1', info)).toBe(info.id);
+    // A tag that merely looks like a digest, or a short one, is not a digest reference.
+    expect(serviceImage('algo@sha256:abc', info)).toBe(info.id);
+  });
+
+  it('counts ready, active nodes as where a local image must be', () => {
+    const nodes: RawNode[] = [
+      { ID: 'a', Status: { State: 'ready' }, Spec: { Availability: 'active' } },
+      { ID: 'b', Status: { State: 'down' }, Spec: { Availability: 'active' } },
+      { ID: 'c', Status: { State: 'ready' }, Spec: { Availability: 'drain' } },
+      { ID: 'd', Status: { State: 'ready' } },
+    ];
+    expect(schedulableNodes(nodes).map((n) => n.ID)).toEqual(['a', 'd']);
   });
 });

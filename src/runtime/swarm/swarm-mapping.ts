@@ -49,6 +49,25 @@ export function isolationNetworkFor(serviceName: string): string {
   return serviceNameFor(`${serviceName}-isolated`);
 }
 
+/**
+ * The image a service names, so that every node runs the bits the manager inspected: a reference
+ * by digest (`host:port/repo@sha256:…`, Slipway's registry) as given — each node pulls exactly that
+ * or already has it; any other reference as the manager's image id — a node holding another image
+ * under the same name does not have that id, and its task is rejected ("No such image") instead of
+ * running the wrong program. Swarm does not pull an image named by id.
+ * https://docs.docker.com/engine/swarm/services/#specify-the-image-version-a-service-should-use
+ */
+export function serviceImage(ref: string, image: ImageInfo): string {
+  return /@sha256:[0-9a-f]{64}$/.test(ref) ? ref : image.id;
+}
+
+/**
+ * The nodes a task may be scheduled on (ready and active): the ones that must hold a local image.
+ */
+export function schedulableNodes(nodes: RawNode[]): RawNode[] {
+  return nodes.filter((n) => n.Status?.State === 'ready' && (n.Spec?.Availability ?? 'active') === 'active');
+}
+
 const CONSTRAINT_TOKEN = /^[A-Za-z0-9._-]+$/;
 
 /** `node.labels.K==V` for each label; refuses characters that would change the expression. */

@@ -13,6 +13,7 @@
 import Docker from 'dockerode';
 import {
   ContainerStartError,
+  ImageUnavailableError,
   RuntimeError,
   RuntimeNotFoundError,
   RuntimeUnsupportedError,
@@ -25,8 +26,10 @@ import {
   type ImageInfo,
   type LogLine,
   type NetworkOptions,
+  type RegistryAuth,
   type ResolvedImage,
 } from '../container-runtime.js';
+import { imageOnlyOnManagerMessage } from '../image-ref.js';
 import { DockerRuntime } from '../docker/docker-runtime.js';
 import { containerStartFailure, translateError } from '../docker/docker-mapping.js';
 import { ENGINE_LABEL, NodeEngines, clientFor } from './node-engines.js';
@@ -42,7 +45,10 @@ import {
   STOPPED_LABEL,
   currentTask,
   isolationNetworkFor,
+  nodeLabel,
   phaseOf,
+  schedulableNodes,
+  serviceImage,
   serviceNameFor,
   startRequested,
   toContainerInfo,
@@ -180,27 +186,58 @@ export class SwarmRuntime implements ContainerRuntime {
     };
   }
 
-  /** Images as the manager holds them: nodes pull the same reference (docs/cluster.md, "Images"). */
+  /** Images as the manager holds them (docs/cluster.md, "Images"). */
   inspectImage(ref: string): Promise<ImageInfo | undefined> {
     return this.manager.inspectImage(ref);
   }
 
-  resolveImage(ref: string): Promise<ResolvedImage | undefined> {
-    return this.manager.resolveImage(ref);
+  /** Into the manager's engine (the registry layer pulls Slipway's images there to inspect them). */
+  pullImage(ref: string, auth: RegistryAuth): Promise<void> {
+    return this.manager.pullImage(ref, auth);
+  }
+
+  /**
+   * A local image (not from a registry the nodes pull from): found in the manager's engine, and
+   * usable only when every node a task may land on holds the same image id (checked through the
+   * nodes' engines). Otherwise ImageUnavailableError names the nodes that lack it: nothing pushes
+   * it for the user (docs/cluster.md, "Images", says why).
+   */
+  async resolveImage(ref: string): Promise<ResolvedImage | undefined> {
+    const resolved = await this.manager.resolveImage(ref);
+    if (!resolved) return undefined;
+    const lacking = await this.nodesLacking(resolved.image.id);
+    if (lacking.length) throw new ImageUnavailableError(imageOnlyOnManagerMessage(ref, lacking), lacking);
+    return resolved;
+  }
+
+  /** Schedulable nodes that do not hold image `id`, or whose engine cannot be asked (named so). */
+  private async nodesLacking(id: string): Promise<string[]> {
+    const nodes = schedulableNodes(await this.api.nodes());
+    const answers = await Promise.all(
+      nodes.map(async (n) => {
+        const name = nodeLabel(n) ?? n.ID;
+        const rt = this.engines ? await this.engines.forNode(n) : n.ID === (await this.managerNodeId()) ? this.manager : undefined;
+        if (!rt) return `${name} (its engine cannot be reached: no slipway.engine label)`;
+        const has = await rt.inspectImage(id).catch(() => undefined);
+        return has?.id === id ? undefined : name;
+      }),
+    );
+    return answers.filter((a): a is string => a !== undefined).sort();
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
     const image = await this.manager.inspectImage(spec.image);
     if (!image) throw new RuntimeNotFoundError(`create container ${spec.name}: No such image: ${spec.image}`);
-    // Refusals (binds, bad placement) come before anything is made.
-    const body = toServiceSpec(spec, { image, gpuResource: this.gpuResource });
+    // Refusals (binds, bad placement) come before anything is made. The service names the image
+    // by digest or id, so no node runs another image of the same name.
+    const body = toServiceSpec({ ...spec, image: serviceImage(spec.image, image) }, { image, gpuResource: this.gpuResource });
     await this.clampReservations(body);
     if (spec.placement?.apartGroup) await this.keepApart(body, spec.placement.apartGroup);
     if (spec.networkDisabled) {
       await this.networks.create(isolationNetworkFor(body.Name), { [ISOLATES_LABEL]: body.Name }, { internal: true });
     }
     try {
-      return spec.staging ? await this.staging.create(spec, body) : await this.api.create(body);
+      return spec.staging ? await this.staging.create(spec, body) : await this.api.create(body, spec.pullAuth?.());
     } catch (err) {
       if (spec.networkDisabled) await this.networks.remove(isolationNetworkFor(body.Name)).catch(() => undefined);
       throw err;

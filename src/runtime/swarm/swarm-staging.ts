@@ -8,10 +8,18 @@
  *                    service, pinned `node.id==<that node>`, same volume at the mount path
  *   startContainer   the stager's service is removed, then 1 task
  *   collectStaged    an uploader job service on the same node and volume sends the folders back
- *   removeContainer  helpers removed; the volume removed through the node's engine when reachable
+ *                    (also while the container runs: checkpoint, TensorBoard and Continuous pulls);
+ *                    its exited container is removed from the node at once, so pulls leave nothing
+ *   removeContainer  helpers removed; the volumes removed through the node's engine when reachable
+ *
+ * `StagingPlan.elsewhere` (a folder the container sees at another path, e.g. a CheckpointConfig
+ * LocalPath): a second node-local volume `<service>-ml-<folder>`, at `<mount>/<folder>` in the
+ * stager and uploader and at its own path in the container. The user's path is only ever a mount
+ * target inside the container, never a path on the node.
  */
 import type Docker from 'dockerode';
-import { ContainerStartError, RuntimeError, type CollectPlan, type ContainerSpec } from '../container-runtime.js';
+import { posix } from 'node:path';
+import { ContainerStartError, RuntimeError, type CollectPlan, type ContainerSpec, type StagingPlan } from '../container-runtime.js';
 import { pause } from '../engine-helpers.js';
 import { STAGER_SCRIPT } from '../stager/stager-script.js';
 import { currentTask, serviceNameFor, type RawService, type RawTask, type ServiceSpec } from './swarm-mapping.js';
@@ -21,6 +29,8 @@ import type { SwarmApi } from './swarm-api.js';
 export const STAGED_NODE_LABEL = 'slipway.swarm.staged-node';
 export const STAGED_VOLUME_LABEL = 'slipway.swarm.staged-volume';
 export const STAGED_MOUNT_LABEL = 'slipway.swarm.staged-mount';
+/** Comma-separated folders of `StagingPlan.elsewhere`, each on its own volume `<volume>-<folder>`. */
+export const STAGED_FOLDERS_LABEL = 'slipway.swarm.staged-folders';
 /** On stager and uploader services: the container service they work for (never the caller's labels, so listContainers skips them). */
 export const HELPER_OF_LABEL = 'slipway.swarm.helper-of';
 
@@ -41,6 +51,33 @@ export interface SwarmStagingOptions {
 }
 
 type Outcome = { ok: true } | { err: Error } | undefined;
+type VolumeMount = { Type: 'volume'; Source: string; Target: string };
+
+const FOLDER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * Checks `plan.elsewhere` (controllers validate LocalPaths at the API; this keeps the runtime safe
+ * on its own): plain folder names, absolute normalised container paths, no two at one place.
+ */
+export function elsewhereProblem(plan: StagingPlan): string | undefined {
+  const seen = new Set<string>([plan.mountPath]);
+  const folders = new Set<string>();
+  for (const { folder, containerPath } of plan.elsewhere ?? []) {
+    if (!FOLDER.test(folder) || folders.has(folder)) return `staged folder ${JSON.stringify(folder)} is not one plain, unique folder name`;
+    folders.add(folder);
+    const clean = containerPath.replace(/\/+$/, '');
+    if (!clean.startsWith('/') || posix.normalize(clean) !== clean || /[\u0000-\u001f]/.test(clean)) return `${JSON.stringify(containerPath)} is not an absolute, normalised path`;
+    if (seen.has(clean)) return `two mounts at ${clean}`;
+    seen.add(clean);
+  }
+  return undefined;
+}
+
+/** The volumes of a staged service's `elsewhere` folders, as mounts for its helpers (`<mount>/<folder>`). */
+function helperExtras(labels: Record<string, string>, volume: string, mount: string): VolumeMount[] {
+  const folders = (labels[STAGED_FOLDERS_LABEL] ?? '').split(',').filter((f) => FOLDER.test(f));
+  return folders.map((f) => ({ Type: 'volume', Source: `${volume}-${f}`, Target: posix.join(mount, f) }));
+}
 
 function watch(p: Promise<void>): () => Outcome {
   let o: Outcome;
@@ -61,7 +98,7 @@ export class SwarmStaging {
     return serviceNameFor(`${service}-${kind}`);
   }
 
-  private helperSpec(name: string, of: string, volume: string, mount: string, args: string[], placement: { constraints: string[]; reserve?: NonNullable<ServiceSpec['TaskTemplate']['Resources']>['Reservations'] }): ServiceSpec {
+  private helperSpec(name: string, of: string, mounts: VolumeMount[], args: string[], placement: { constraints: string[]; reserve?: NonNullable<ServiceSpec['TaskTemplate']['Resources']>['Reservations'] }): ServiceSpec {
     return {
       Name: name,
       Labels: { 'slipway.managed': 'true', [HELPER_OF_LABEL]: of },
@@ -73,7 +110,7 @@ export class SwarmStaging {
           Env: ['PYTHONUNBUFFERED=1'],
           StopSignal: 'SIGTERM',
           StopGracePeriod: 2e9,
-          Mounts: [{ Type: 'volume', Source: volume, Target: mount }],
+          Mounts: mounts,
         },
         Resources: { Reservations: placement.reserve ?? {} },
         RestartPolicy: { Condition: 'none' },
@@ -105,7 +142,12 @@ export class SwarmStaging {
   /** Stages `spec.staging` on the node the scheduler picks and creates `body` pinned there. */
   async create(spec: ContainerSpec, body: ServiceSpec): Promise<string> {
     const plan = spec.staging!;
+    const problem = elsewhereProblem(plan);
+    if (problem) throw new ContainerStartError(`container ${spec.name}: ${problem}`, true);
     const volume = `${body.Name}-ml`;
+    const elsewhere = plan.elsewhere ?? [];
+    const labels: Record<string, string> = { [STAGED_VOLUME_LABEL]: volume, [STAGED_MOUNT_LABEL]: plan.mountPath, ...(elsewhere.length ? { [STAGED_FOLDERS_LABEL]: elsewhere.map((e) => e.folder).join(',') } : {}) };
+    const helperMounts: VolumeMount[] = [{ Type: 'volume', Source: volume, Target: plan.mountPath }, ...helperExtras(labels, volume, plan.mountPath)];
     const stager = this.helperName(body.Name, 'stage');
     await this.removeHelper(stager);
     const constraints = body.TaskTemplate.Placement?.Constraints ?? [];
@@ -115,7 +157,7 @@ export class SwarmStaging {
       // ("assigned node no longer meets constraints"; swarmkit constraint_enforcer.go counts
       // tasks by desired state). The same holds for job containers, so jobs spread by
       // `placement.apartGroup` instead.
-      this.helperSpec(stager, body.Name, volume, plan.mountPath, ['stage', plan.url, plan.mountPath], { constraints }),
+      this.helperSpec(stager, body.Name, helperMounts, ['stage', plan.url, plan.mountPath], { constraints }),
     );
     let node: string;
     try {
@@ -124,11 +166,16 @@ export class SwarmStaging {
       await this.removeHelper(stager);
       throw err;
     }
-    body.TaskTemplate.ContainerSpec.Mounts = [...(body.TaskTemplate.ContainerSpec.Mounts ?? []), { Type: 'volume', Source: volume, Target: plan.mountPath, ...(plan.readOnly ? { ReadOnly: true } : {}) }];
+    // The engine mounts parents first, so a folder inside /opt/ml (TensorBoard's default) lands on top.
+    const own: VolumeMount[] = [
+      { Type: 'volume', Source: volume, Target: plan.mountPath, ...(plan.readOnly ? { ReadOnly: true } : {}) },
+      ...elsewhere.map((e) => ({ Type: 'volume' as const, Source: `${volume}-${e.folder}`, Target: e.containerPath.replace(/\/+$/, '') })),
+    ];
+    body.TaskTemplate.ContainerSpec.Mounts = [...(body.TaskTemplate.ContainerSpec.Mounts ?? []), ...own];
     body.TaskTemplate.Placement = { Constraints: [...constraints, `node.id==${node}`] };
-    Object.assign(body.Labels, { [STAGED_NODE_LABEL]: node, [STAGED_VOLUME_LABEL]: volume, [STAGED_MOUNT_LABEL]: plan.mountPath });
+    Object.assign(body.Labels, labels, { [STAGED_NODE_LABEL]: node });
     try {
-      return await this.api.create(body);
+      return await this.api.create(body, spec.pullAuth?.());
     } catch (err) {
       await this.removeHelper(stager);
       throw err;
@@ -175,7 +222,8 @@ export class SwarmStaging {
     const name = this.helperName(service.Spec.Name, 'collect');
     await this.removeHelper(name);
     const outcome = watch(plan.outcome);
-    await this.api.create(this.helperSpec(name, service.Spec.Name, volume, mount, ['collect', plan.url, mount, ...plan.paths], { constraints: [`node.id==${node}`] }));
+    const mounts: VolumeMount[] = [{ Type: 'volume', Source: volume, Target: mount }, ...helperExtras(labels, volume, mount)];
+    await this.api.create(this.helperSpec(name, service.Spec.Name, mounts, ['collect', plan.url, mount, ...plan.paths], { constraints: [`node.id==${node}`] }));
     try {
       const deadline = Date.now() + this.o.collectTimeoutMs;
       let endedAt: number | undefined;
@@ -194,7 +242,21 @@ export class SwarmStaging {
       throw new RuntimeError(`sending the results did not finish within ${Math.round(this.o.collectTimeoutMs / 1000)}s`);
     } finally {
       await this.removeHelper(name);
+      await this.removeExited(node, name);
     }
+  }
+
+  /**
+   * A deleted job service's exited container stays on its node (Engine 20.10): removed here, so
+   * a running job's pulls (one uploader every few seconds) do not pile containers up. Best effort.
+   */
+  private async removeExited(node: string, service: string): Promise<void> {
+    const docker = await this.o.nodeDocker(node).catch(() => undefined);
+    if (!docker) return;
+    const left = (await docker
+      .listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.swarm.service.name=${service}`] }) })
+      .catch(() => [])) as { Id: string }[];
+    for (const c of left) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
   }
 
   /** After the container's service went: its helpers, then its volume on the node (bounded, best effort). */
@@ -206,8 +268,15 @@ export class SwarmStaging {
     if (!node || !volume) return;
     const docker = await this.o.nodeDocker(node).catch(() => undefined);
     if (!docker) return;
-    // Swarm (20.10) never removes the exited containers of a deleted job service (its tasks
-    // linger), and they keep the volume in use: they are ours (stager, container, uploader) and go first.
+    const volumes = [volume, ...helperExtras(service.Spec.Labels, volume, '/').map((m) => m.Source)];
+    for (const v of volumes) await this.removeVolume(docker, v);
+  }
+
+  /**
+   * Swarm (20.10) never removes the exited containers of a deleted job service (its tasks
+   * linger), and they keep the volume in use: they are ours (stager, container, uploader) and go first.
+   */
+  private async removeVolume(docker: Docker, volume: string): Promise<void> {
     for (let i = 0; i < 20; i++) {
       try {
         const users = (await docker.listContainers({ all: true, filters: JSON.stringify({ volume: [volume] }) })) as { Id: string }[];

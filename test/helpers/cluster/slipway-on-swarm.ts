@@ -9,8 +9,14 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { startSlipway, type SlipwayServer } from '../../../src/server/app.js';
 import { SwarmRuntime } from '../../../src/runtime/swarm/swarm-runtime.js';
-import { startCluster, type Cluster } from './swarm-cluster.js';
+import { startCluster, type Cluster, type ClusterNode } from './swarm-cluster.js';
 import { freePort } from '../free-port.js';
+import { execFileSync } from 'node:child_process';
+
+/** `docker save` on one node piped into `docker load` on another (through a pipe, not this process's memory). */
+export function copyImage(from: ClusterNode, to: ClusterNode, image: string): void {
+  execFileSync('sh', ['-c', 'docker -H "$1" save "$3" | docker -H "$2" load -q', 'copy-image', from.dockerHost, to.dockerHost, image], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 300_000 });
+}
 
 export interface SlipwayOnSwarm {
   server: SlipwayServer;
@@ -20,7 +26,8 @@ export interface SlipwayOnSwarm {
   close(): Promise<void>;
 }
 
-export async function startSlipwayOnSwarm(cluster: Cluster): Promise<SlipwayOnSwarm> {
+/** `credentials` (access key id → secret) turn Slipway's authentication on, its registry's included. */
+export async function startSlipwayOnSwarm(cluster: Cluster, opts: { credentials?: Record<string, string> } = {}): Promise<SlipwayOnSwarm> {
   const swarm = new SwarmRuntime({ docker: new Docker({ socketPath: cluster.manager.dockerHost.slice('unix://'.length) }), pollMs: 200 });
   const home = mkdtempSync(join(tmpdir(), 'slipway-swarm-'));
   // Overlays cannot keep containers off the host (docs/cluster.md, "Isolation in cluster mode").
@@ -32,7 +39,7 @@ export async function startSlipwayOnSwarm(cluster: Cluster): Promise<SlipwayOnSw
   };
   try {
     const port = await freePort('0.0.0.0');
-    const server = await startSlipway({ home, host: '0.0.0.0', port, runtime: swarm, advertiseUrl: `http://${cluster.hostAddress}:${port}` });
+    const server = await startSlipway({ home, host: '0.0.0.0', port, runtime: swarm, advertiseUrl: `http://${cluster.hostAddress}:${port}`, ...(opts.credentials ? { credentials: opts.credentials } : {}) });
     return {
       server,
       swarm,
@@ -52,13 +59,15 @@ export async function startSlipwayOnSwarm(cluster: Cluster): Promise<SlipwayOnSw
 
 /**
  * A cluster of two workers and a manager whose nodes hold the base image and `serveImage` (the base
- * image with `serve` as its serve program, built on every node under the same tag), and Slipway on
+ * image with `serve` as its serve program, built on the manager and copied to every node: the same
+ * image id everywhere, which the Swarm runtime checks before it runs a local image), and Slipway on
  * it. `stop` closes Slipway and removes the cluster.
  */
 export async function swarmWithServeImage(baseImage: string, serveImage: string, serve: string): Promise<{ cluster: Cluster; slipway: SlipwayOnSwarm; stop(): Promise<void> }> {
   const cluster = await startCluster({ workers: 2, images: [baseImage] });
   const dockerfile = `FROM ${baseImage}\nRUN echo ${Buffer.from(serve).toString('base64')} | base64 -d > /usr/local/bin/serve && chmod 755 /usr/local/bin/serve\n`;
-  for (const node of cluster.nodes) cluster.docker(node, ['build', '-q', '-t', serveImage, '-'], dockerfile);
+  cluster.docker(cluster.manager, ['build', '-q', '-t', serveImage, '-'], dockerfile);
+  for (const node of cluster.nodes) if (node !== cluster.manager) copyImage(cluster.manager, node, serveImage);
   const slipway = await startSlipwayOnSwarm(cluster);
   return {
     cluster,

@@ -153,14 +153,43 @@ describe('the stager against staging sessions', () => {
     expect(nodeMs).toBeGreaterThanOrEqual(1_700_000_000_122);
     expect(Math.round(statSync(join(dest, 'checkpoints/a.ckpt')).mtimeMs)).toBe(nodeMs);
     // Marks what Slipway holds (same size and mtime): an unchanged file sent again would overwrite the mark.
+    // Its mtime as the session sets it: the node's, floored to the millisecond (a Date rounds, so
+    // copying `stat().mtime` made this mark differ whenever the sub-millisecond part was ≥ .5).
     writeFileSync(join(dest, 'checkpoints/sub/b.ckpt'), 'MA');
-    const src = statSync(join(root, 'checkpoints/sub/b.ckpt'));
-    utimesSync(join(dest, 'checkpoints/sub/b.ckpt'), src.atime, src.mtime);
+    const srcMs = Number(statSync(join(root, 'checkpoints/sub/b.ckpt'), { bigint: true }).mtimeNs / 1_000_000n);
+    utimesSync(join(dest, 'checkpoints/sub/b.ckpt'), srcMs / 1000, srcMs / 1000);
     writeFileSync(join(root, 'checkpoints/a.ckpt'), 'changed');
     writeFileSync(join(root, 'checkpoints/c.ckpt'), 'new');
     await collect();
     expect(readFileSync(join(dest, 'checkpoints/sub/b.ckpt'), 'utf8')).toBe('MA');
     expect(readFileSync(join(dest, 'checkpoints/a.ckpt'), 'utf8')).toBe('changed');
     expect(readFileSync(join(dest, 'checkpoints/c.ckpt'), 'utf8')).toBe('new');
+  });
+
+  it('a pull while the job still appends to a file sends the size it saw, never more (Continuous outputs)', async () => {
+    const root = mkdtempSync(join(work, 'root-'));
+    mkdirSync(join(root, 'processing/out'), { recursive: true });
+    const file = join(root, 'processing/out/log.csv');
+    writeFileSync(file, 'x'.repeat(16 * 1024 * 1024));
+    // The job: appends 64 KiB every 2 ms for 4 s (bounded) while the uploader reads the file.
+    const writer = spawn('python3', ['-c', `import time\nf = open(${JSON.stringify(file)}, 'ab', 0)\nend = time.time() + 4\nwhile time.time() < end:\n    f.write(b'y' * 65536)\n    time.sleep(0.002)\n`], { stdio: 'ignore' });
+    const writerDone = new Promise((r) => writer.on('close', r));
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const dest = mkdtempSync(join(work, 'dest-'));
+      const up = sessions.upload(dest, ['processing']);
+      const r = await run(['collect', up.url, root, 'processing/out']);
+      expect(r.status, r.stderr).toBe(0);
+      await up.outcome;
+      await writerDone;
+      const got = readFileSync(join(dest, 'processing/out/log.csv'));
+      const all = readFileSync(file);
+      expect(got.length).toBeGreaterThanOrEqual(16 * 1024 * 1024);
+      expect(got.length).toBeLessThan(all.length);
+      expect(got.equals(all.subarray(0, got.length))).toBe(true);
+    } finally {
+      writer.kill();
+      await writerDone;
+    }
   });
 });

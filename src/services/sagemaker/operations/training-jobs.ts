@@ -23,6 +23,7 @@ import { checkCreateTags } from './tags.js';
 import { checkGpuQuota } from '../gpu-quota.js';
 import { wireTime } from '../../../resources/wire-time.js';
 import { invalidMetricRegexes } from '../../../resources/metric-definitions.js';
+import { cleanContainerDir, containerDirProblem, DEFAULT_CHECKPOINT_PATH, DEFAULT_TENSORBOARD_PATH } from '../../../resources/container-dir.js';
 
 /** StoppingCondition.MaxRuntimeInSeconds when absent: one day (model doc). */
 const DEFAULT_MAX_RUNTIME_SECONDS = 86_400;
@@ -53,9 +54,7 @@ export function checkCreate(input: CreateTrainingJobRequest): void {
   if (rc.VolumeSizeInGB === undefined) throw new ValidationException('ResourceConfig.VolumeSizeInGB is required.');
   checkDataUri(input.OutputDataConfig?.S3OutputPath, 'OutputDataConfig.S3OutputPath');
   checkDataUri(input.CheckpointConfig?.S3Uri, 'CheckpointConfig.S3Uri');
-  if (input.CheckpointConfig?.LocalPath !== undefined && !input.CheckpointConfig.LocalPath.startsWith('/')) {
-    throw new ValidationException('CheckpointConfig.LocalPath must be an absolute path.');
-  }
+  checkLocalPaths(input);
   const names = new Set<string>();
   for (const ch of input.InputDataConfig ?? []) {
     const lower = ch.ChannelName;
@@ -72,6 +71,24 @@ export function checkCreate(input: CreateTrainingJobRequest): void {
     if (mode === 'FastFile' && src.S3DataType !== 'S3Prefix') {
       throw new ValidationException(`Channel ${ch.ChannelName}: FastFile input mode supports only S3Prefix.`);
     }
+  }
+}
+
+/**
+ * The checkpoint and TensorBoard directories are mount targets in the container (a bind here, a
+ * node-local volume on a cluster): refused when they could not be mounted there (container-dir.ts).
+ */
+function checkLocalPaths(input: CreateTrainingJobRequest): void {
+  const ckpt = input.CheckpointConfig?.LocalPath;
+  const tb = input.TensorBoardOutputConfig?.LocalPath;
+  for (const [member, path] of [['CheckpointConfig.LocalPath', ckpt], ['TensorBoardOutputConfig.LocalPath', tb]] as const) {
+    const problem = path === undefined ? undefined : containerDirProblem(path);
+    if (problem) throw new ValidationException(`${member} ${problem}.`);
+  }
+  if (!input.CheckpointConfig || !input.TensorBoardOutputConfig) return;
+  const same = cleanContainerDir(ckpt ?? DEFAULT_CHECKPOINT_PATH);
+  if (same === cleanContainerDir(tb ?? DEFAULT_TENSORBOARD_PATH)) {
+    throw new ValidationException(`CheckpointConfig.LocalPath and TensorBoardOutputConfig.LocalPath must be different directories (both are ${same}).`);
   }
 }
 
