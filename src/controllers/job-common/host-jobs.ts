@@ -351,7 +351,9 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
       r.internal.hosts!.forEach((h, i) => (h.containerId = ids[i]));
     });
     for (const w of limits.warnings) await this.platformLog(rec, w);
-    for (const id of ids) await this.deps.runtime.startContainer(id);
+    // All hosts at once, as SageMaker starts a cluster's containers: on a cluster engine a start
+    // waits for the task to run, and a peer's algo-N resolves only from then on.
+    await Promise.all(ids.map((id) => this.deps.runtime.startContainer(id)));
     return rec;
   }
 

@@ -51,7 +51,7 @@ export interface SwarmStagingOptions {
 }
 
 type Outcome = { ok: true } | { err: Error } | undefined;
-type VolumeMount = { Type: 'volume'; Source: string; Target: string };
+type VolumeMount = { Type: 'volume'; Source: string; Target: string; ReadOnly?: boolean };
 
 const FOLDER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 

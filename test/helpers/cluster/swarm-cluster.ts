@@ -10,7 +10,7 @@
  * script has ten independent slots (SLIPWAY_SWARM_SLOT, inherited from this process's environment),
  * so two processes that set different slots never wait for each other.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('../../../scripts/swarm-cluster', import.meta.url));
@@ -38,6 +38,8 @@ export interface Cluster {
   /** Stops node I's engine (its tasks die with it), as a machine going away. */
   stopNode(index: number): void;
   startNode(index: number): void;
+  /** Copies host images onto every node that lacks that image id (asynchronously: it takes seconds per image). */
+  load(images: string[]): Promise<void>;
   /** `docker <args>` against one node. */
   docker(node: ClusterNode, args: string[], input?: string): string;
   /** Removes everything `startCluster` made; safe to call twice. */
@@ -49,6 +51,14 @@ function script(args: string[], timeoutMs: number): string {
   const r = spawnSync(SCRIPT, args, { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.status !== 0) throw new Error(`scripts/swarm-cluster ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}): ${r.stderr}`);
   return r.stdout;
+}
+
+function loadAsync(images: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(SCRIPT, ['load', ...images], { timeout: 600_000, maxBuffer: 16 << 20 }, (err, _stdout, stderr) =>
+      err ? reject(new Error(`scripts/swarm-cluster load ${images.join(' ')} failed: ${stderr || err.message}`)) : resolve(),
+    );
+  });
 }
 
 /** Starts a cluster of one manager and `workers` workers and loads `images` from the host onto every node. */
@@ -84,6 +94,7 @@ export async function startCluster(opts: { workers: number; images: string[] }):
       hostAddress: state.hostAddress,
       nodes: state.nodes,
       manager,
+      load: (images) => loadAsync(images),
       stopNode: (i) => void script(['stop-node', String(i)], 60_000),
       startNode: (i) => void script(['start-node', String(i)], 90_000),
       docker: (node, args, input) =>

@@ -3,7 +3,8 @@
  * suites on (issue 15, acceptance 4). With SLIPWAY_TEST_RUNTIME=swarm, `startTestServer` starts
  * Slipway on this cluster instead of the host's engine: one cluster per test process (the matrix
  * file imports several suites into one process), a manager and two workers, every image a test
- * builds built on every node too, so the suites' own image names run unchanged.
+ * builds copied onto every node (as an operator pre-loads images), so the suites' image names run
+ * unchanged.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -23,18 +24,9 @@ export function testCluster(): Promise<Cluster> {
   shared ??= (async () => {
     await ensureBaseImage();
     const cluster = await startCluster({ workers: 2, images: [BASE_IMAGE] });
-    // Building from the same context on each node costs a second or two (the base image is there);
-    // `docker save | docker load` would copy the 900 MB base with every image.
-    await onTestImageBuilt(async ({ tag, context }) => {
-      await Promise.all(
-        cluster.nodes.map((node) =>
-          execFileAsync('docker', ['-H', node.dockerHost, 'build', '-q', '-t', tag, context], { maxBuffer: 16 << 20 }).catch((err: unknown) => {
-            const e = err as { stderr?: string; message?: string };
-            throw new Error(`docker build of ${tag} on node ${node.name} failed: ${(e.stderr || e.message || '').trim()}`);
-          }),
-        ),
-      );
-    });
+    // The same image (the same id) on every node: Swarm services name local images by id, and a
+    // node holding another build of that name is refused (docs/cluster.md, "Images").
+    await onTestImageBuilt(({ tag }) => cluster.load([tag]));
     return cluster;
   })();
   shared.catch(() => (shared = undefined));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsEnv, startTestServer, type TestServer } from '../../helpers/server.js';
-import { ensureBaseImage } from '../../fixtures/images/build.js';
+import { buildTestImage } from '../../fixtures/images/build.js';
 import { clients, getBytes, uniq, untar } from './helpers.js';
 
 const exec = promisify(execFile);
@@ -16,8 +16,7 @@ const ROOT = join(import.meta.dirname, '../../..');
 let srv: TestServer;
 
 beforeAll(async () => {
-  await ensureBaseImage();
-  await exec('docker', ['build', '-q', '-t', 'decision-trees:latest', join(ROOT, 'examples/decision-trees')], { maxBuffer: 16 << 20 });
+  await buildTestImage(join(ROOT, 'examples/decision-trees'), 'decision-trees:latest');
   srv = await startTestServer();
 });
 afterAll(async () => {
