@@ -50,6 +50,16 @@ export async function mountsOf(id: string): Promise<{ destination: string; readO
   return ((JSON.parse(stdout) as { Target: string; ReadOnly?: boolean }[] | null) ?? []).map((m) => ({ destination: m.Target, readOnly: m.ReadOnly === true }));
 }
 
+/** A container's (one engine) or a service task's (Swarm) memory limit in bytes and CPU limit in nano-CPUs. */
+export async function limitsOf(id: string): Promise<{ memory: number; nanoCpus: number }> {
+  const [host, format, what] = onSwarm()
+    ? [['-H', (await testCluster()).manager.dockerHost], '{{.Spec.TaskTemplate.Resources.Limits.MemoryBytes}} {{.Spec.TaskTemplate.Resources.Limits.NanoCPUs}}', ['service', 'inspect']]
+    : [[], '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}', ['inspect']];
+  const { stdout } = await execFileAsync('docker', [...host, ...what, '--format', format, id]);
+  const [memory, nanoCpus] = stdout.trim().split(' ').map(Number);
+  return { memory: memory!, nanoCpus: nanoCpus! };
+}
+
 /**
  * `it` on one engine; on the Swarm a skipped case, for behaviour a cluster refuses or does
  * differently on purpose (`reason` says which; docs/cluster.md lists them all).
