@@ -3,7 +3,8 @@
  * stages on its nodes (`runtime.stagesData`, docs/cluster.md): the same tree `workspace.ts` lays
  * out on this host, described as a manifest the node's stager fetches, and the way back (model,
  * output and the failure file land in the host's workspace folder here, so finalize reads them as
- * on one engine).
+ * on one engine). Pipe channels get their epoch-0 FIFOs from the stager and a feed session the
+ * node's feeder copies into them; Slipway reads, gunzips and RecordIO-wraps as on one engine.
  */
 import { mkdir } from 'node:fs/promises';
 import type { ContainerRuntime, StagingPlan } from '../../runtime/container-runtime.js';
@@ -13,6 +14,7 @@ import { channelInputMode, hyperparametersJson, inputDataConfigJson, resourceCon
 import type { TrainingJobDoc } from '../../resources/training-job.js';
 import { channelObjects } from '../job-common/data-source.js';
 import type { StagedObject, StagingSessions } from '../staging/staging-sessions.js';
+import type { PipeSource } from '../job-common/pipe-feeder.js';
 import { collectStagedHosts } from '../staging/collect-staged.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import { checkpointObjects, DEFAULT_CHECKPOINT_PATH, type HostWorkspace } from './workspace.js';
@@ -21,9 +23,6 @@ export const ML_ROOT = '/opt/ml';
 
 /** What a cluster engine cannot do for a training job yet; refused before anything runs. */
 export function unsupportedOnCluster(doc: TrainingJobDoc): string | undefined {
-  if ((doc.InputDataConfig ?? []).some((ch) => channelInputMode(doc, ch) === 'Pipe')) {
-    return 'Pipe input mode is not supported with SLIPWAY_RUNTIME=swarm yet; use File mode (docs/cluster.md).';
-  }
   // Checkpoints live in the staged volume: only under /opt/ml, where it is mounted.
   const ckpt = doc.CheckpointConfig?.LocalPath?.replace(/\/+$/, '');
   if (ckpt !== undefined && ckpt !== DEFAULT_CHECKPOINT_PATH) {
@@ -35,6 +34,13 @@ export function unsupportedOnCluster(doc: TrainingJobDoc): string | undefined {
   return undefined;
 }
 
+/** How a host's Pipe channels are served: until `signal` aborts (the job's end); data errors fail the job. */
+export interface PipeFeeds {
+  signal: AbortSignal;
+  gzipMaxBytes: number;
+  onDataError: (reason: string) => void;
+}
+
 /** The staging plan of host `hostIndex` (`host` = algo-N). */
 export async function trainingStagingPlan(
   sessions: StagingSessions,
@@ -43,6 +49,7 @@ export async function trainingStagingPlan(
   doc: TrainingJobDoc,
   host: string,
   hostIndex: number,
+  feeds: PipeFeeds,
 ): Promise<StagingPlan> {
   const dirs = ['input/config', 'input/data', 'model', 'output', 'output/data', 'checkpoints'];
   const inline = [
@@ -54,9 +61,24 @@ export async function trainingStagingPlan(
     inline.push({ path: 'input/config/metric-definition-regex.json', content: JSON.stringify(doc.AlgorithmSpecification.MetricDefinitions) });
   }
   const staged: StagedObject[] = [];
+  const pipes: PipeSource[] = [];
+  const fifos: string[] = [];
   for (const ch of doc.InputDataConfig ?? []) {
     const src = ch.DataSource.S3DataSource;
     if (!src) throw TerminalFailure.client(`Channel ${ch.ChannelName}: only S3DataSource is supported by Slipway.`);
+    if (channelInputMode(doc, ch) === 'Pipe') {
+      // As controller.ts feeds on one engine: the share is listed again at every epoch.
+      fifos.push(`input/data/${ch.ChannelName}`);
+      pipes.push({
+        channel: ch.ChannelName,
+        list: () => channelObjects(objects, src, hostIndex, doc.ResourceConfig.InstanceCount, paths),
+        gzip: ch.CompressionType === 'Gzip',
+        gzipMaxBytes: feeds.gzipMaxBytes,
+        recordIO: ch.RecordWrapperType === 'RecordIO',
+        onDataError: feeds.onDataError,
+      });
+      continue;
+    }
     dirs.push(`input/data/${ch.ChannelName}`);
     for (const obj of await channelObjects(objects, src, hostIndex, doc.ResourceConfig.InstanceCount, paths)) {
       staged.push({ path: `input/data/${ch.ChannelName}/${obj.relPath}`, size: obj.size, open: () => obj.open() });
@@ -66,8 +88,9 @@ export async function trainingStagingPlan(
   for (const obj of await checkpointObjects(objects, doc, paths)) {
     staged.push({ path: `checkpoints/${obj.relPath}`, size: obj.size, open: () => obj.open() });
   }
-  const session = sessions.download({ dirs, inline, objects: staged });
-  return { mountPath: ML_ROOT, url: session.url, outcome: session.outcome };
+  const session = sessions.download({ dirs, inline, objects: staged, fifos: fifos.map((f) => `${f}_0`) });
+  const feed = pipes.length ? { url: sessions.feed(pipes, feeds.signal).url, fifos } : undefined;
+  return { mountPath: ML_ROOT, url: session.url, outcome: session.outcome, ...(feed ? { feed } : {}) };
 }
 
 /**
@@ -89,4 +112,47 @@ export async function collectHosts(runtime: ContainerRuntime, sessions: StagingS
 export async function pullCheckpoints(runtime: ContainerRuntime, sessions: StagingSessions, hosts: { id: string; ws: HostWorkspace }[]): Promise<void> {
   const lost = await collectStagedHosts(runtime, sessions, hosts.map(({ id, ws }) => ({ id, root: ws.root, paths: ['checkpoints'] })));
   if (lost) throw new Error(`pulling checkpoints from the nodes failed: ${lost}`);
+}
+
+/** Why a Pipe job on a cluster cannot go on after Slipway restarted: the node's feeders talk to sessions that lived in memory. */
+export const FEEDS_LOST =
+  'InternalServerError: The Pipe-mode input streams of this job were lost when Slipway restarted (on a cluster engine they live in memory; docs/cluster.md). Start the job again.';
+
+/** Per job on a cluster: the signal that closes its feed sessions, and the first data error a feed found. */
+export class RemoteFeeds {
+  private readonly jobs = new Map<string, { abort: AbortController; dataError?: string }>();
+
+  constructor(
+    private readonly gzipMaxBytes: number,
+    /** Reconciles the job soon (a data error fails it). */
+    private readonly wake: (job: string) => void,
+  ) {}
+
+  /** What `trainingStagingPlan` needs for `job`'s hosts (one signal for all of them). */
+  for(job: string): PipeFeeds {
+    let entry = this.jobs.get(job);
+    if (!entry) this.jobs.set(job, (entry = { abort: new AbortController() }));
+    const e = entry;
+    return {
+      signal: e.abort.signal,
+      gzipMaxBytes: this.gzipMaxBytes,
+      onDataError: (reason) => {
+        e.dataError ??= reason;
+        this.wake(job);
+      },
+    };
+  }
+
+  /** The reason a running Pipe job must fail: a feed's data error, or feeds this process never opened. */
+  failure(doc: TrainingJobDoc, job: string): string | undefined {
+    if (!(doc.InputDataConfig ?? []).some((ch) => channelInputMode(doc, ch) === 'Pipe')) return undefined;
+    const e = this.jobs.get(job);
+    return e ? e.dataError : FEEDS_LOST;
+  }
+
+  /** The job ended: its feed sessions close (their streams are cut). */
+  end(job: string): void {
+    this.jobs.get(job)?.abort.abort();
+    this.jobs.delete(job);
+  }
 }
