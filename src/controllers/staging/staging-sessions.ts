@@ -133,6 +133,7 @@ export class StagingSessions {
         dirs: m.dirs,
         inline: m.inline,
         objects: m.objects.map((o, n) => ({ path: o.path, size: o.size, url: `${base}/file/${n}`, ...(o.extract ? { extract: o.extract } : {}) })),
+        ...(m.fifos ? { fifos: m.fifos } : {}),
       });
     }
     if (req.method === 'GET' && action.startsWith('file/') && s.manifest) {
