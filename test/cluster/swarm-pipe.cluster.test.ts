@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { StopTrainingJobCommand, type CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
+import { CreateProcessingJobCommand, DescribeProcessingJobCommand, StopTrainingJobCommand, type CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../helpers/poll.js';
 import type { SwarmRuntime } from '../../src/runtime/swarm/swarm-runtime.js';
@@ -18,7 +18,7 @@ import { startSlipwayOnSwarm, type SlipwayOnSwarm } from '../helpers/cluster/sli
 import { LABELS } from '../../src/runtime/container-runtime.js';
 import { BASE_IMAGE } from '../integration/runtime/test-image.js';
 import { CLUSTER_TESTS_ENABLED, startCluster, type Cluster } from '../helpers/cluster/swarm-cluster.js';
-import { baseJob, clients, createJob, getBytes, makeBucket, putText, uniq, untar, waitFor } from '../integration/training/helpers.js';
+import { baseJob, clients, createJob, getBytes, makeBucket, putText, ROLE, uniq, untar, waitFor } from '../integration/training/helpers.js';
 
 /** Reads train_0, train_1, gz_0, gz_1 in that order, waiting for each next FIFO as SageMaker's readers do. */
 const TRAIN = String.raw`
@@ -49,6 +49,26 @@ for ch in ['train', 'gz']:
         b = open(fifo('%s_%d' % (ch, e)), 'rb').read()
         seen['%s_%d' % (ch, e)] = {'len': len(b), 'sha': hashlib.sha256(b).hexdigest(), 'head': b[:12].decode('latin1'), 'secs': time.time() - t0}
 json.dump({'at_start': at_start, 'seen': seen, 'config': json.load(open('/opt/ml/input/config/inputdataconfig.json'))}, open('/opt/ml/model/%s.json' % me, 'w'))
+`;
+
+/** A processing host: its Pipe input's FIFOs `<LocalPath>_<epoch>` for two epochs, what it read into its output folder. */
+const PROCESS = String.raw`
+import json, os, time
+rc = json.load(open('/opt/ml/config/resourceconfig.json'))
+me = rc['current_host']
+d = '/opt/ml/processing/input'
+at_start = sorted(os.listdir(d))
+got = []
+for e in range(2):
+    p = '%s/stream_%d' % (d, e)
+    deadline = time.time() + 60
+    while not os.path.exists(p):
+        if time.time() > deadline:
+            raise SystemExit('no FIFO ' + p)
+        time.sleep(0.05)
+    got.append(open(p).read())
+os.makedirs('/opt/ml/processing/output', exist_ok=True)
+json.dump({'at_start': at_start, 'got': got}, open('/opt/ml/processing/output/%s.json' % me, 'w'))
 `;
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -191,4 +211,44 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('Pipe mode on a three-node Swarm (SLIPWA
     console.log(`Pipe job held on a FIFO: Stopped ${Date.now() - t0} ms after StopTrainingJob`);
     await nothingLeft(name);
   }, 400_000);
+
+  it('a two-instance processing job reads its sharded Gzip Pipe input through each node feeder, two epochs', async () => {
+    const c = clients(slipway.url);
+    const bucket = await makeBucket(c.s3);
+    await putText(c.s3, bucket, 'code/process.py', PROCESS);
+    for (let i = 0; i < 4; i++) await putText(c.s3, bucket, `data/part-${i}.csv.gz`, gzipSync(Buffer.from(`row ${i}\n`)));
+    const name = uniq('swarm-procpipe');
+    await c.sm.send(
+      new CreateProcessingJobCommand({
+        ProcessingJobName: name,
+        RoleArn: ROLE,
+        AppSpecification: { ImageUri: BASE_IMAGE, ContainerEntrypoint: ['python3', '/opt/ml/processing/code/process.py'] },
+        ProcessingResources: { ClusterConfig: { InstanceCount: 2, InstanceType: 'ml.m5.large', VolumeSizeInGB: 1 } },
+        StoppingCondition: { MaxRuntimeInSeconds: 600 },
+        ProcessingInputs: [
+          { InputName: 'code', S3Input: { S3Uri: `s3://${bucket}/code/`, LocalPath: '/opt/ml/processing/code', S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+          {
+            InputName: 'data',
+            S3Input: { S3Uri: `s3://${bucket}/data/`, LocalPath: '/opt/ml/processing/input/stream', S3DataType: 'S3Prefix', S3InputMode: 'Pipe', S3DataDistributionType: 'ShardedByS3Key', S3CompressionType: 'Gzip' },
+          },
+        ],
+        ProcessingOutputConfig: { Outputs: [{ OutputName: 'seen', S3Output: { S3Uri: `s3://${bucket}/out/${name}`, LocalPath: '/opt/ml/processing/output', S3UploadMode: 'EndOfJob' } }] },
+      }),
+    );
+    const d = await until(
+      `${name} ended`,
+      async () => {
+        const r = await c.sm.send(new DescribeProcessingJobCommand({ ProcessingJobName: name }));
+        return ['Completed', 'Failed', 'Stopped'].includes(r.ProcessingJobStatus ?? '') && r;
+      },
+      { timeoutMs: 240_000, everyMs: 300 },
+    );
+    expect(d.ProcessingJobStatus, d.FailureReason).toBe('Completed');
+    const a1 = JSON.parse((await getBytes(c.s3, bucket, `out/${name}/algo-1.json`)).toString()) as { at_start: string[]; got: string[] };
+    const a2 = JSON.parse((await getBytes(c.s3, bucket, `out/${name}/algo-2.json`)).toString()) as { at_start: string[]; got: string[] };
+    expect(a1.at_start).toEqual(['stream_0']);
+    expect(a1.got).toEqual(['row 0\nrow 2\n', 'row 0\nrow 2\n']);
+    expect(a2.got).toEqual(['row 1\nrow 3\n', 'row 1\nrow 3\n']);
+    await nothingLeft(name);
+  }, 300_000);
 });

@@ -38,7 +38,8 @@ import type { ResourceRecord } from '../../resources/kinds.js';
 import { wireTime } from '../../resources/wire-time.js';
 import { failureReasonFor } from '../job-common/failure-reason.js';
 import { TerminalFailure } from '../terminal-failure.js';
-import { collectHosts, pullCheckpoints, RemoteFeeds, trainingStagingPlan, unsupportedOnCluster } from './remote-staging.js';
+import { collectHosts, pullCheckpoints, trainingStagingPlan, unsupportedOnCluster } from './remote-staging.js';
+import { RemoteFeeds } from '../staging/remote-feeds.js';
 
 type JobRecord = ResourceRecord<'training-job'>;
 
@@ -211,7 +212,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       return DONE;
     }
     const watcher = this.ensureWatcher(rec);
-    const dataError = watcher.dataError ?? (this.runtime.stagesData ? this.remoteFeeds.failure(rec.doc, rec.name) : undefined);
+    const dataError = watcher.dataError ?? (this.runtime.stagesData ? this.remoteFeeds.failure((rec.doc.InputDataConfig ?? []).some((ch) => channelInputMode(rec.doc, ch) === 'Pipe'), rec.name) : undefined);
     if (dataError) {
       // Before any exit is noticed: the feeder reports before its reader sees EOF.
       await this.fail(rec.name, dataError);

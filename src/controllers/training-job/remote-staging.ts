@@ -15,6 +15,7 @@ import type { TrainingJobDoc } from '../../resources/training-job.js';
 import { channelObjects } from '../job-common/data-source.js';
 import type { StagedObject, StagingSessions } from '../staging/staging-sessions.js';
 import type { PipeSource } from '../job-common/pipe-feeder.js';
+import type { PipeFeeds } from '../staging/remote-feeds.js';
 import { collectStagedHosts } from '../staging/collect-staged.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import { checkpointObjects, DEFAULT_CHECKPOINT_PATH, type HostWorkspace } from './workspace.js';
@@ -32,13 +33,6 @@ export function unsupportedOnCluster(doc: TrainingJobDoc): string | undefined {
   const local = [...(doc.InputDataConfig ?? []).map((c) => c.DataSource.S3DataSource?.S3Uri ?? ''), doc.OutputDataConfig.S3OutputPath].find((u) => u.startsWith('file:'));
   if (local) return `file:// locations (${local}) cannot be used with SLIPWAY_RUNTIME=swarm: containers run on other machines.`;
   return undefined;
-}
-
-/** How a host's Pipe channels are served: until `signal` aborts (the job's end); data errors fail the job. */
-export interface PipeFeeds {
-  signal: AbortSignal;
-  gzipMaxBytes: number;
-  onDataError: (reason: string) => void;
 }
 
 /** The staging plan of host `hostIndex` (`host` = algo-N). */
@@ -112,47 +106,4 @@ export async function collectHosts(runtime: ContainerRuntime, sessions: StagingS
 export async function pullCheckpoints(runtime: ContainerRuntime, sessions: StagingSessions, hosts: { id: string; ws: HostWorkspace }[]): Promise<void> {
   const lost = await collectStagedHosts(runtime, sessions, hosts.map(({ id, ws }) => ({ id, root: ws.root, paths: ['checkpoints'] })));
   if (lost) throw new Error(`pulling checkpoints from the nodes failed: ${lost}`);
-}
-
-/** Why a Pipe job on a cluster cannot go on after Slipway restarted: the node's feeders talk to sessions that lived in memory. */
-export const FEEDS_LOST =
-  'InternalServerError: The Pipe-mode input streams of this job were lost when Slipway restarted (on a cluster engine they live in memory; docs/cluster.md). Start the job again.';
-
-/** Per job on a cluster: the signal that closes its feed sessions, and the first data error a feed found. */
-export class RemoteFeeds {
-  private readonly jobs = new Map<string, { abort: AbortController; dataError?: string }>();
-
-  constructor(
-    private readonly gzipMaxBytes: number,
-    /** Reconciles the job soon (a data error fails it). */
-    private readonly wake: (job: string) => void,
-  ) {}
-
-  /** What `trainingStagingPlan` needs for `job`'s hosts (one signal for all of them). */
-  for(job: string): PipeFeeds {
-    let entry = this.jobs.get(job);
-    if (!entry) this.jobs.set(job, (entry = { abort: new AbortController() }));
-    const e = entry;
-    return {
-      signal: e.abort.signal,
-      gzipMaxBytes: this.gzipMaxBytes,
-      onDataError: (reason) => {
-        e.dataError ??= reason;
-        this.wake(job);
-      },
-    };
-  }
-
-  /** The reason a running Pipe job must fail: a feed's data error, or feeds this process never opened. */
-  failure(doc: TrainingJobDoc, job: string): string | undefined {
-    if (!(doc.InputDataConfig ?? []).some((ch) => channelInputMode(doc, ch) === 'Pipe')) return undefined;
-    const e = this.jobs.get(job);
-    return e ? e.dataError : FEEDS_LOST;
-  }
-
-  /** The job ended: its feed sessions close (their streams are cut). */
-  end(job: string): void {
-    this.jobs.get(job)?.abort.abort();
-    this.jobs.delete(job);
-  }
 }
