@@ -28,7 +28,7 @@ import { decodeExitMessage, inputObjects, pipeLocation, prepareProcessingWorkspa
 import { createReadStream } from 'node:fs';
 import { collectStagedHosts } from '../staging/collect-staged.js';
 import { TerminalFailure } from '../terminal-failure.js';
-import { processingCollectPaths, processingStagingPlan, processingUnsupportedOnCluster } from './remote-staging.js';
+import { hasPipeInputs, processingCollectPaths, processingStagingPlan, processingUnsupportedOnCluster } from './remote-staging.js';
 import { RemoteFeeds } from '../staging/remote-feeds.js';
 import type { Clock } from '../../platform/clock.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
@@ -153,7 +153,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       }),
       env: { ...(doc.Environment ?? {}) },
       binds: (h) => processingMounts(processingWorkspace(this.deps.config.workDir, rec.name, h.host), doc),
-      ...(this.deps.staging ? { staging: (h, i) => processingStagingPlan(this.deps.staging!, this.deps.objects, this.deps.localPaths, doc, h.host, i, this.remoteFeeds.for(rec.name)) } : {}),
+      ...(this.deps.staging ? { staging: (h, i) => processingStagingPlan(this.deps.staging!, this.deps.objects, this.deps.localPaths, doc, h.host, i, this.remoteFeeds.for(rec.name, h.host)) } : {}),
       instanceType: doc.ProcessingResources.ClusterConfig.InstanceType,
       isolated: doc.NetworkConfig?.EnableNetworkIsolation === true,
     });
@@ -169,7 +169,8 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       return DONE;
     }
     const w = this.watch(rec);
-    const dataError = w.dataError ?? (this.deps.runtime.stagesData ? this.remoteFeeds.failure((rec.doc.ProcessingInputs ?? []).some((i) => i.S3Input?.S3InputMode === 'Pipe'), rec.name) : undefined);
+    const hosts = (rec.internal.hosts ?? []).map((h) => h.host);
+    const dataError = w.dataError ?? (this.deps.runtime.stagesData ? this.remoteFeeds.failure(hasPipeInputs(rec.doc), rec.name, hosts) : undefined);
     if (dataError) {
       await this.fail(rec.name, dataError);
       return DONE;

@@ -47,6 +47,8 @@ function withAncestors(path: string): string[] {
   return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
 }
 
+export const hasPipeInputs = (doc: ProcessingJobDoc): boolean => (doc.ProcessingInputs ?? []).some((i) => i.S3Input?.S3InputMode === 'Pipe');
+
 /** The staging plan of host `hostIndex` (`host` = algo-N): config, output dirs, this host's share of every File input. */
 export async function processingStagingPlan(
   sessions: StagingSessions,

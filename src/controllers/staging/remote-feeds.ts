@@ -18,7 +18,7 @@ export const FEEDS_LOST =
   'InternalServerError: The Pipe-mode input streams of this job were lost when Slipway restarted (on a cluster engine they live in memory; docs/cluster.md). Start the job again.';
 
 export class RemoteFeeds {
-  private readonly jobs = new Map<string, { abort: AbortController; dataError?: string }>();
+  private readonly jobs = new Map<string, { abort: AbortController; hosts: Set<string>; dataError?: string }>();
 
   constructor(
     private readonly gzipMaxBytes: number,
@@ -26,10 +26,11 @@ export class RemoteFeeds {
     private readonly wake: (job: string) => void,
   ) {}
 
-  /** What a staging plan needs for `job`'s hosts (one signal for all of them). */
-  for(job: string): PipeFeeds {
+  /** What the staging plan of `job`'s `host` needs (one signal for all its hosts). */
+  for(job: string, host: string): PipeFeeds {
     let entry = this.jobs.get(job);
-    if (!entry) this.jobs.set(job, (entry = { abort: new AbortController() }));
+    if (!entry) this.jobs.set(job, (entry = { abort: new AbortController(), hosts: new Set() }));
+    entry.hosts.add(host);
     const e = entry;
     return {
       signal: e.abort.signal,
@@ -41,11 +42,15 @@ export class RemoteFeeds {
     };
   }
 
-  /** Why a running job with Pipe inputs (`hasPipe`) must fail: a feed's data error, or feeds this process never opened. */
-  failure(hasPipe: boolean, job: string): string | undefined {
+  /**
+   * Why a running job with Pipe inputs (`hasPipe`) must fail: a feed's data error, or a host whose
+   * feeds this process never opened (its container was made before a restart).
+   */
+  failure(hasPipe: boolean, job: string, hosts: readonly string[]): string | undefined {
     if (!hasPipe) return undefined;
     const e = this.jobs.get(job);
-    return e ? e.dataError : FEEDS_LOST;
+    if (!e || hosts.some((h) => !e.hosts.has(h))) return FEEDS_LOST;
+    return e.dataError;
   }
 
   /** The job ended: its feed sessions close (their streams are cut). */

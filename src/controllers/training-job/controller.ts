@@ -38,7 +38,7 @@ import type { ResourceRecord } from '../../resources/kinds.js';
 import { wireTime } from '../../resources/wire-time.js';
 import { failureReasonFor } from '../job-common/failure-reason.js';
 import { TerminalFailure } from '../terminal-failure.js';
-import { collectHosts, pullCheckpoints, trainingStagingPlan, unsupportedOnCluster } from './remote-staging.js';
+import { collectHosts, hasPipeChannels, pullCheckpoints, trainingStagingPlan, unsupportedOnCluster } from './remote-staging.js';
 import { RemoteFeeds } from '../staging/remote-feeds.js';
 
 type JobRecord = ResourceRecord<'training-job'>;
@@ -184,7 +184,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       }),
       env: { ...(doc.Environment ?? {}), TRAINING_JOB_NAME: rec.name, TRAINING_JOB_ARN: rec.arn },
       binds: (h) => mountsFor(hostWorkspace(this.config.workDir, rec.name, h.host), doc),
-      ...(this.deps.staging ? { staging: (h, i) => trainingStagingPlan(this.deps.staging!, this.objects, this.deps.localPaths, doc, h.host, i, this.remoteFeeds.for(rec.name)) } : {}),
+      ...(this.deps.staging ? { staging: (h, i) => trainingStagingPlan(this.deps.staging!, this.objects, this.deps.localPaths, doc, h.host, i, this.remoteFeeds.for(rec.name, h.host)) } : {}),
       instanceType: doc.ResourceConfig.InstanceType,
       isolated: doc.EnableNetworkIsolation === true,
     });
@@ -212,7 +212,8 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       return DONE;
     }
     const watcher = this.ensureWatcher(rec);
-    const dataError = watcher.dataError ?? (this.runtime.stagesData ? this.remoteFeeds.failure((rec.doc.InputDataConfig ?? []).some((ch) => channelInputMode(rec.doc, ch) === 'Pipe'), rec.name) : undefined);
+    const hosts = (rec.internal.hosts ?? []).map((h) => h.host);
+    const dataError = watcher.dataError ?? (this.runtime.stagesData ? this.remoteFeeds.failure(hasPipeChannels(rec.doc), rec.name, hosts) : undefined);
     if (dataError) {
       // Before any exit is noticed: the feeder reports before its reader sees EOF.
       await this.fail(rec.name, dataError);

@@ -35,6 +35,8 @@ export function unsupportedOnCluster(doc: TrainingJobDoc): string | undefined {
   return undefined;
 }
 
+export const hasPipeChannels = (doc: TrainingJobDoc): boolean => (doc.InputDataConfig ?? []).some((ch) => channelInputMode(doc, ch) === 'Pipe');
+
 /** The staging plan of host `hostIndex` (`host` = algo-N). */
 export async function trainingStagingPlan(
   sessions: StagingSessions,
