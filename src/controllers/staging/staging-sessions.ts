@@ -49,7 +49,8 @@ interface Session {
   expires: number;
   manifest?: StagingManifest;
   upload?: { root: string; allowed: string[]; maxBytes: number; received: number };
-  feeds?: { sources: PipeSource[]; signal: AbortSignal };
+  /** `streaming[n]`: input n's response in flight; a new request for n cuts it (one stream per input, as one feeder reads). */
+  feeds?: { sources: PipeSource[]; signal: AbortSignal; streaming: (ServerResponse | undefined)[] };
   settle: { resolve: () => void; reject: (err: Error) => void };
 }
 
@@ -98,7 +99,7 @@ export class StagingSessions {
    * closes when `signal` aborts (the job's watcher ends) or Slipway stops.
    */
   feed(sources: PipeSource[], signal: AbortSignal): { url: string } {
-    const s = this.open({ feeds: { sources, signal } });
+    const s = this.open({ feeds: { sources, signal, streaming: [] } });
     this.sessions.get(s.id)!.expires = Number.POSITIVE_INFINITY;
     if (signal.aborted) this.close(s.id);
     else signal.addEventListener('abort', () => this.close(s.id), { once: true });
@@ -147,7 +148,7 @@ export class StagingSessions {
       });
       return;
     }
-    if (req.method === 'GET' && action.startsWith('feed/') && s.feeds) return serveEpoch(res, s.feeds.sources, action, s.feeds.signal);
+    if (req.method === 'GET' && action.startsWith('feed/') && s.feeds) return serveEpoch(res, s.feeds, action);
     if (req.method === 'GET' && action === 'have' && s.upload) return reply(res, 200, await have(s.upload.root, s.upload.allowed));
     if (req.method === 'PUT' && action.startsWith('put/') && s.upload) return this.put(req, res, s, decodeURIComponent(action.slice(4)));
     if (req.method === 'POST' && action === 'report') {
@@ -194,10 +195,17 @@ export class StagingSessions {
 }
 
 /** `feed/<n>/<epoch>`: one epoch's bytes, streamed with backpressure; cut (no clean end) after a data error. */
-async function serveEpoch(res: ServerResponse, feeds: PipeSource[], action: string, signal: AbortSignal): Promise<void> {
+async function serveEpoch(res: ServerResponse, feeds: NonNullable<Session['feeds']>, action: string): Promise<void> {
   const m = /^feed\/(\d+)\/(\d+)$/.exec(action);
-  const src = m ? feeds[Number(m[1])] : undefined;
+  const n = m ? Number(m[1]) : -1;
+  const src = feeds.sources[n];
   if (!src) return reply(res, 404, { message: 'No such feed in this session' });
+  const { signal, streaming } = feeds;
+  streaming[n]?.destroy();
+  streaming[n] = res;
+  res.once('close', () => {
+    if (streaming[n] === res) streaming[n] = undefined;
+  });
   res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
   res.on('error', () => undefined); // the feeder closes early when its reader stopped: the epoch just ends
   // A job that ended (or a node that went silent) does not keep a stream, or its object reads, open.

@@ -152,6 +152,22 @@ describe('the node feeder against a feed session', () => {
     abort.abort();
   }, 30_000);
 
+  it('one stream per input at a time: a new request for it cuts the one in flight', async () => {
+    const abort = new AbortController();
+    const f = sessions.feed([source('train', [Buffer.alloc(32 * 1024 * 1024, 1)])], abort.signal);
+    const first = await fetch(`${f.url}/feed/0/0`);
+    const reader = first.body!.getReader();
+    await reader.read();
+    const second = await fetch(`${f.url}/feed/0/1`);
+    expect(second.status).toBe(200);
+    // The first stream breaks off instead of ending cleanly.
+    await expect((async () => {
+      for (;;) if ((await reader.read()).done) return 'ended';
+    })()).rejects.toThrow();
+    await second.body!.cancel();
+    abort.abort();
+  });
+
   it('a closed feed session serves nothing (ids are the only credential)', async () => {
     const abort = new AbortController();
     const f = sessions.feed([source('train', [Buffer.from('x')])], abort.signal);
