@@ -49,6 +49,8 @@ for ch in ['train', 'gz']:
         b = open(fifo('%s_%d' % (ch, e)), 'rb').read()
         seen['%s_%d' % (ch, e)] = {'len': len(b), 'sha': hashlib.sha256(b).hexdigest(), 'head': b[:12].decode('latin1'), 'secs': time.time() - t0}
 json.dump({'at_start': at_start, 'seen': seen, 'config': json.load(open('/opt/ml/input/config/inputdataconfig.json'))}, open('/opt/ml/model/%s.json' % me, 'w'))
+# Long enough for the test to see both hosts' tasks on their nodes.
+time.sleep(float(hp.get('linger', '0')))
 `;
 
 /** A processing host: its Pipe input's FIFOs `<LocalPath>_<epoch>` for two epochs, what it read into its output folder. */
@@ -127,15 +129,15 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('Pipe mode on a three-node Swarm (SLIPWA
       job(name, bucket, 2, [
         { ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${bucket}/train/`, S3DataDistributionType: 'ShardedByS3Key' } } },
         { ChannelName: 'gz', CompressionType: 'Gzip', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${bucket}/gz/` } } },
-      ]),
+      ], { linger: '3' }),
     );
     const nodes = new Set<string>();
     let feeders = 0;
     const deadline = Date.now() + 240_000;
     while (Date.now() < deadline) {
-      for (const r of await swarm.listContainers({ [LABELS.name]: name })) if (r.node) nodes.add(r.node);
+      for (const r of await swarm.listContainers({ [LABELS.name]: name }, { all: true })) if (r.node) nodes.add(r.node);
       // A feeder per host, on no network (the user's task keeps its own networks only).
-      const ids = cluster.docker(cluster.manager, ['service', 'ls', '-q', '--filter', 'label=slipway.swarm.helper-of']).split('\n').filter(Boolean);
+      const ids = feeders ? [] : cluster.docker(cluster.manager, ['service', 'ls', '-q', '--filter', 'label=slipway.swarm.helper-of']).split('\n').filter(Boolean);
       for (const id of ids) {
         const spec = JSON.parse(cluster.docker(cluster.manager, ['service', 'inspect', id])) as { Spec: { Name: string; TaskTemplate: { Networks?: unknown[]; ContainerSpec: { Command: string[] } } } }[];
         if (!spec[0]!.Spec.Name.includes(name) || spec[0]!.Spec.TaskTemplate.ContainerSpec.Command[3] !== 'feed') continue;
