@@ -154,8 +154,9 @@ describe('the stager against staging sessions', () => {
     expect(Math.round(statSync(join(dest, 'checkpoints/a.ckpt')).mtimeMs)).toBe(nodeMs);
     // Marks what Slipway holds (same size and mtime): an unchanged file sent again would overwrite the mark.
     writeFileSync(join(dest, 'checkpoints/sub/b.ckpt'), 'MA');
-    const src = statSync(join(root, 'checkpoints/sub/b.ckpt'));
-    utimesSync(join(dest, 'checkpoints/sub/b.ckpt'), src.atime, src.mtime);
+    // The node's mtime as the uploader sends it (whole ms, rounded down); Stats' Date rounds to nearest.
+    const srcMs = Number(statSync(join(root, 'checkpoints/sub/b.ckpt'), { bigint: true }).mtimeNs / 1_000_000n);
+    utimesSync(join(dest, 'checkpoints/sub/b.ckpt'), srcMs / 1000, srcMs / 1000);
     writeFileSync(join(root, 'checkpoints/a.ckpt'), 'changed');
     writeFileSync(join(root, 'checkpoints/c.ckpt'), 'new');
     await collect();
