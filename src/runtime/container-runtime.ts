@@ -121,6 +121,19 @@ export interface StagingPlan {
   url: string;
   /** Settles when the stager reports: resolves once everything is in place, rejects with its reason. */
   outcome: Promise<void>;
+  /** Pipe-mode inputs: a feeder sidecar beside the container for its whole life (Kubernetes: a sidecar container). */
+  feed?: FeedPlan;
+}
+
+/**
+ * A feeder that shares the container's staged storage and copies Slipway's streams into FIFOs
+ * (docs/cluster.md, "Pipe mode on a cluster"): for FIFO n, epoch e it makes `<fifos[n]>_<e>`
+ * (relative to the mount path), waits for the container to open it, copies `GET <url>/feed/<n>/<e>`
+ * into it and closes it. It has no network of the container's and ends when the container is removed.
+ */
+export interface FeedPlan {
+  url: string;
+  fifos: string[];
 }
 
 /** What to send back from a staged container's tree after it ended (`collectStaged`). */
