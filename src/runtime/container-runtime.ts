@@ -123,6 +123,19 @@ export interface StagingPlan {
   outcome: Promise<void>;
   /** The container sees the staged tree read-only (a `serve` container's /opt/ml/model, as one engine binds it). */
   readOnly?: boolean;
+  /** Pipe-mode inputs: a feeder sidecar beside the container for its whole life (Kubernetes: a sidecar container). */
+  feed?: FeedPlan;
+}
+
+/**
+ * A feeder that shares the container's staged storage and copies Slipway's streams into FIFOs
+ * (docs/cluster.md, "Pipe mode on a cluster"): for FIFO n, epoch e it makes `<fifos[n]>_<e>`
+ * (relative to the mount path), waits for the container to open it, copies `GET <url>/feed/<n>/<e>`
+ * into it and closes it. It has no network of the container's and ends when the container is removed.
+ */
+export interface FeedPlan {
+  url: string;
+  fifos: string[];
 }
 
 /** What to send back from a staged container's tree after it ended (`collectStaged`). */

@@ -3,8 +3,8 @@
  * Swarm (test/helpers/cluster) through Slipway with SLIPWAY_RUNTIME=swarm and the JS SDK (issue 15,
  * acceptance 4): a two-instance processing job with ShardedByS3Key input runs one instance per
  * node, each sees its share and the processing config files, and its outputs are uploaded from the
- * nodes; a failing host's message becomes FailureReason, its outputs still uploaded; Pipe mode is
- * refused; a two-instance transform job stages the model per instance, streams every object
+ * nodes; a failing host's message becomes FailureReason, its outputs still uploaded (Pipe inputs:
+ * swarm-pipe.cluster.test.ts); a two-instance transform job stages the model per instance, streams every object
  * through the instances' published ports and writes the `.out` objects. Gated by
  * SLIPWAY_CLUSTER_TESTS=1; the helper runs cluster files one after another.
  */
@@ -214,18 +214,6 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('processing and transform jobs on a thre
     expect(part.files).toEqual(['part-0.csv', 'part-1.csv', 'part-2.csv', 'part-3.csv']);
     await cleanedUp(name);
   }, 300_000);
-
-  it('refuses Pipe-mode processing inputs clearly', async () => {
-    const { c, bucket } = await processingSetup();
-    const name = uniq('swarm-proc-pipe');
-    const input = processingJob(name, bucket, 1);
-    input.ProcessingInputs![1]!.S3Input!.S3InputMode = 'Pipe';
-    await c.sm.send(new CreateProcessingJobCommand(input));
-    const d = await processingDone(c, name, 60_000);
-    expect(d.ProcessingJobStatus).toBe('Failed');
-    expect(d.FailureReason).toMatch(/ProcessingInput data: Pipe input mode is not supported with SLIPWAY_RUNTIME=swarm/);
-    expect(await slipway.swarm.listContainers({ [LABELS.name]: name }, { all: true })).toHaveLength(0);
-  }, 120_000);
 
   it('runs a two-instance transform job: the model staged per instance, every object through the nodes, .out objects written', async () => {
     const { sm, s3 } = clients(slipway.url);

@@ -17,7 +17,7 @@ import { lstat, readdir, unlink } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { gunzipWithBudget, InputDataError } from './gzip-input.js';
 import type { SourceObject } from './data-source.js';
 
@@ -26,9 +26,8 @@ const RECORDIO_MAGIC = 0xced7230a;
 /** The RecordIO length field has 29 bits: one record holds at most this many bytes. */
 const RECORDIO_MAX_PAYLOAD = 0x1fffffff;
 
-export interface PipeFeederOptions {
-  /** Host directory bind-mounted as /opt/ml/input/data. */
-  dataDir: string;
+/** What one epoch of a Pipe input is: the objects and how each is turned into bytes. */
+export interface PipeSource {
   channel: string;
   /** Names the input in messages (default `Channel <channel>`). */
   label?: string;
@@ -39,6 +38,11 @@ export interface PipeFeederOptions {
   recordIO: boolean;
   /** The input data is unusable (bad gzip, over budget): called once, before the reader sees EOF; the feeder then stops. */
   onDataError?: (reason: string) => void;
+}
+
+export interface PipeFeederOptions extends PipeSource {
+  /** Host directory bind-mounted as /opt/ml/input/data. */
+  dataDir: string;
   signal: AbortSignal;
   pollMs?: number;
   onEpoch?: (epoch: number) => void;
@@ -80,7 +84,8 @@ async function openWhenRead(path: string, signal: AbortSignal, pollMs: number): 
   return undefined;
 }
 
-function write(sock: Socket, chunk: Buffer): Promise<void> {
+/** Writes with backpressure; rejects with EPIPE once `sock` (a FIFO or an HTTP response) is gone. */
+function write(sock: Writable, chunk: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     if (sock.destroyed) return reject(new Error('EPIPE'));
     const ok = sock.write(chunk, (err) => (err ? reject(err) : undefined));
@@ -100,7 +105,7 @@ function write(sock: Socket, chunk: Buffer): Promise<void> {
   });
 }
 
-async function feedObject(sock: Socket, obj: SourceObject, o: PipeFeederOptions): Promise<void> {
+async function feedObject(sock: Writable, obj: SourceObject, o: PipeSource): Promise<void> {
   let body: Readable = await obj.open();
   const what = `${o.label ?? `Channel ${o.channel}`} object ${obj.relPath}`;
   if (o.gzip) body = gunzipWithBudget(body, { maxBytes: o.gzipMaxBytes, what });
@@ -135,6 +140,27 @@ async function feedObject(sock: Socket, obj: SourceObject, o: PipeFeederOptions)
   }
 }
 
+/**
+ * Writes one epoch of `o` into `out` (a FIFO here; an HTTP response for a feeder on a cluster
+ * node). A reader that goes away just ends the epoch. False after a data error, which was
+ * reported through `onDataError` before this returns (so before `out` is ended).
+ */
+export async function feedEpoch(out: Writable, o: PipeSource): Promise<boolean> {
+  try {
+    for (const obj of await o.list()) {
+      if (out.destroyed) break;
+      await feedObject(out, obj, o);
+    }
+  } catch (err) {
+    if (err instanceof InputDataError) {
+      o.onDataError?.(err.message);
+      return false;
+    }
+    // Otherwise the reader went away mid-object: the epoch just ends.
+  }
+  return true;
+}
+
 /** The epoch to start at: an existing FIFO left by an earlier Slipway process, else 0. */
 async function firstEpoch(dataDir: string, channel: string): Promise<number> {
   const names = await readdir(dataDir).catch(() => [] as string[]);
@@ -161,16 +187,7 @@ export async function runPipeFeeder(o: PipeFeederOptions): Promise<void> {
     o.signal.addEventListener('abort', onAbort, { once: true });
     let dataError = false;
     try {
-      for (const obj of await o.list()) {
-        if (sock.destroyed) break;
-        await feedObject(sock, obj, o);
-      }
-    } catch (err) {
-      // Otherwise the reader went away mid-object: the epoch just ends.
-      if (err instanceof InputDataError) {
-        dataError = true;
-        o.onDataError?.(err.message);
-      }
+      dataError = !(await feedEpoch(sock, o));
     } finally {
       o.signal.removeEventListener('abort', onAbort);
       sock.end();

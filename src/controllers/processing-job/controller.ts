@@ -28,7 +28,8 @@ import { decodeExitMessage, inputObjects, pipeLocation, prepareProcessingWorkspa
 import { createReadStream } from 'node:fs';
 import { collectStagedHosts } from '../staging/collect-staged.js';
 import { TerminalFailure } from '../terminal-failure.js';
-import { processingCollectPaths, processingContinuousPaths, processingStagingPlan, processingUnsupportedOnCluster } from './remote-staging.js';
+import { hasPipeInputs, processingCollectPaths, processingContinuousPaths, processingStagingPlan } from './remote-staging.js';
+import { RemoteFeeds } from '../staging/remote-feeds.js';
 import type { Clock } from '../../platform/clock.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
 import { wireTime } from '../../resources/wire-time.js';
@@ -63,6 +64,8 @@ type Outcome = { status: 'Completed' } | { status: 'Failed'; reason: string } | 
 export class ProcessingJobController extends HostJobController<'processing-job', Watcher> {
   private readonly scanMs: number;
   private readonly pullMs: number;
+  /** Pipe-mode feed sessions of jobs on a cluster engine (controllers/staging/remote-feeds.ts). */
+  private readonly remoteFeeds: RemoteFeeds;
   private readonly output: OutputTarget;
   /** Jobs whose wait for capacity has been logged. */
   private readonly waitingLogged = new Set<string>();
@@ -90,6 +93,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
         await this.jobs.platformLog(rec, message);
       },
     });
+    this.remoteFeeds = new RemoteFeeds(deps.config.dataLimits.gzipInputMaxBytes, (job) => this.jobs.requeue(job));
     this.scanMs = opts.continuousScanMs ?? Number(process.env.SLIPWAY_CONTINUOUS_SCAN_MS ?? 1000);
     // Each pull is an uploader task on every host's node (a scheduling round on the cluster engine): not every second.
     this.pullMs = opts.continuousPullMs ?? Number(process.env.SLIPWAY_CONTINUOUS_PULL_SECONDS ?? 5) * 1000;
@@ -128,7 +132,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
     });
     if (this.deps.runtime.stagesData) {
       // A cluster engine: each host's node stages its own data when its container is created.
-      const refused = processingUnsupportedOnCluster(rec.doc) ?? (this.deps.staging ? undefined : 'SLIPWAY_ADVERTISE_URL must be set with SLIPWAY_RUNTIME=swarm: nodes fetch input data from Slipway there.');
+      const refused = (this.deps.staging ? undefined : 'SLIPWAY_ADVERTISE_URL must be set with SLIPWAY_RUNTIME=swarm: nodes fetch input data from Slipway there.');
       if (refused) throw TerminalFailure.client(refused);
       await this.update(rec.name, (r) => (r.internal.step = 'staged'));
       return;
@@ -154,7 +158,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       }),
       env: { ...(doc.Environment ?? {}) },
       binds: (h) => processingMounts(processingWorkspace(this.deps.config.workDir, rec.name, h.host), doc),
-      ...(this.deps.staging ? { staging: (h, i) => processingStagingPlan(this.deps.staging!, this.deps.objects, this.deps.localPaths, doc, h.host, i) } : {}),
+      ...(this.deps.staging ? { staging: (h, i) => processingStagingPlan(this.deps.staging!, this.deps.objects, this.deps.localPaths, doc, h.host, i, this.remoteFeeds.for(rec.name, h.host)) } : {}),
       instanceType: doc.ProcessingResources.ClusterConfig.InstanceType,
       isolated: doc.NetworkConfig?.EnableNetworkIsolation === true,
     });
@@ -170,8 +174,10 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       return DONE;
     }
     const w = this.watch(rec);
-    if (w.dataError) {
-      await this.fail(rec.name, w.dataError);
+    const hosts = (rec.internal.hosts ?? []).map((h) => h.host);
+    const dataError = w.dataError ?? (this.deps.runtime.stagesData ? this.remoteFeeds.failure(hasPipeInputs(rec.doc), rec.name, hosts) : undefined);
+    if (dataError) {
+      await this.fail(rec.name, dataError);
       return DONE;
     }
     const clock = this.jobs.clock(rec.doc.ProcessingStartTime, rec.creationTime, rec.doc.StoppingCondition?.MaxRuntimeInSeconds ?? 86_400);
@@ -245,6 +251,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
     }
     await this.update(rec.name, (r) => this.finish(r, outcome, message));
     this.jobs.drop(rec.name);
+    this.remoteFeeds.end(rec.name);
     await this.jobs.cleanup(rec, outcome.status === 'Failed');
   }
 
@@ -310,6 +317,7 @@ export class ProcessingJobController extends HostJobController<'processing-job',
     if (!rec || rec.internal.step === 'done') return;
     await this.update(name, (r) => this.finish(r, { status: 'Failed', reason }));
     this.jobs.drop(name);
+    this.remoteFeeds.end(name);
     await this.jobs.cleanup(rec, true);
   }
 
@@ -327,7 +335,8 @@ export class ProcessingJobController extends HostJobController<'processing-job',
       this.jobs.wakeOnExit(rec.name, id, w);
       const ws = processingWorkspace(this.deps.config.workDir, rec.name, h.host);
       for (const input of rec.doc.ProcessingInputs ?? []) {
-        if (input.S3Input?.S3InputMode !== 'Pipe') continue;
+        // A cluster engine's feeders run on the nodes (remote-staging.ts).
+        if (input.S3Input?.S3InputMode !== 'Pipe' || this.deps.runtime.stagesData) continue;
         runPipeFeeder({
           ...pipeLocation(ws, rec.doc, input),
           list: () => inputObjects(this.deps.objects, input, i, hosts.length, this.deps.localPaths),

@@ -4,7 +4,9 @@ import type { ProcessingInputDoc, ProcessingJobDoc } from '../../resources/proce
 import type { LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { StagingManifest, StagingSessions } from '../staging/staging-sessions.js';
-import { processingCollectPaths, processingContinuousPaths, processingStagingPlan, processingUnsupportedOnCluster } from './remote-staging.js';
+import type { PipeSource } from '../job-common/pipe-feeder.js';
+import type { PipeFeeds } from '../staging/remote-feeds.js';
+import { processingCollectPaths, processingContinuousPaths, processingStagingPlan } from './remote-staging.js';
 
 const input = (InputName: string, LocalPath: string, extra: Partial<NonNullable<ProcessingInputDoc['S3Input']>> = {}): ProcessingInputDoc => ({
   InputName,
@@ -37,12 +39,18 @@ function store(keys: string[]): ObjectStore {
   } as unknown as ObjectStore;
 }
 
-/** The manifest a plan opens its download session with. */
-function sessions(): { s: StagingSessions; manifests: StagingManifest[] } {
+/** The manifest a plan opens its download session with, and the Pipe sources of its feed session. */
+function sessions(): { s: StagingSessions; manifests: StagingManifest[]; feeds: PipeSource[][] } {
   const manifests: StagingManifest[] = [];
-  const s = { download: (m: StagingManifest) => (manifests.push(m), { url: 'http://slipway/_slipway/staging/x', outcome: Promise.resolve() }) } as unknown as StagingSessions;
-  return { s, manifests };
+  const feeds: PipeSource[][] = [];
+  const s = {
+    download: (m: StagingManifest) => (manifests.push(m), { url: 'http://slipway/_slipway/staging/x', outcome: Promise.resolve() }),
+    feed: (sources: PipeSource[]) => (feeds.push(sources), { url: 'http://slipway/_slipway/staging/f' }),
+  } as unknown as StagingSessions;
+  return { s, manifests, feeds };
 }
+
+const feeds: PipeFeeds = { signal: new AbortController().signal, gzipMaxBytes: 1000, onDataError: () => undefined };
 
 describe('processing staging plan for a cluster engine', () => {
   const keys = ['data/p0', 'data/p1', 'data/p2', 'data/p3', 'data/p4', 'code/run.py'];
@@ -54,8 +62,8 @@ describe('processing staging plan for a cluster engine', () => {
 
   it('stages each host its ShardedByS3Key share, every FullyReplicated object, the config files and the output folders', async () => {
     const { s, manifests } = sessions();
-    const plan1 = await processingStagingPlan(s, store(keys), {} as LocalPaths, doc, 'algo-1', 0);
-    await processingStagingPlan(s, store(keys), {} as LocalPaths, doc, 'algo-2', 1);
+    const plan1 = await processingStagingPlan(s, store(keys), {} as LocalPaths, doc, 'algo-1', 0, feeds);
+    await processingStagingPlan(s, store(keys), {} as LocalPaths, doc, 'algo-2', 1, feeds);
     expect(plan1.mountPath).toBe('/opt/ml');
     const [m1, m2] = manifests;
     expect(m1!.objects.map((o) => o.path)).toEqual(['processing/input/data/p0', 'processing/input/data/p2', 'processing/input/data/p4', 'processing/input/code/run.py']);
@@ -68,17 +76,27 @@ describe('processing staging plan for a cluster engine', () => {
     expect(pc.ProcessingJobName).toBe('j');
   });
 
+  it('gives a Pipe input its epoch-0 FIFO beside its LocalPath and a feed of this host\'s share, staging none of its objects', async () => {
+    const { s, manifests, feeds: opened } = sessions();
+    const piped = job(2, [input('data', '/opt/ml/processing/input/stream', { S3InputMode: 'Pipe', S3DataDistributionType: 'ShardedByS3Key', S3CompressionType: 'Gzip' }), input('code', '/opt/ml/processing/input/code')], []);
+    const plan = await processingStagingPlan(s, store(keys), {} as LocalPaths, piped, 'algo-2', 1, feeds);
+    const m = manifests[0]!;
+    expect(m.objects.map((o) => o.path)).toEqual(['processing/input/code/run.py']);
+    expect(m.fifos).toEqual(['processing/input/stream_0']);
+    expect(m.dirs).toEqual(expect.arrayContaining(['processing', 'processing/input']));
+    expect(m.dirs).not.toContain('processing/input/stream');
+    expect(plan.feed).toEqual({ url: 'http://slipway/_slipway/staging/f', fifos: ['processing/input/stream'] });
+    const [src] = opened[0]!;
+    expect(src).toMatchObject({ channel: 'stream', label: 'ProcessingInput data', gzip: true, gzipMaxBytes: 1000, recordIO: false });
+    expect((await src!.list()).map((o) => o.relPath)).toEqual(['p1', 'p3']);
+    // Without Pipe inputs there is no feeder.
+    expect((await processingStagingPlan(s, store(keys), {} as LocalPaths, doc, 'algo-1', 0, feeds)).feed).toBeUndefined();
+  });
+
   it('sends back output/ and each output folder once, never the inputs', () => {
     expect(processingCollectPaths(doc)).toEqual(['output', 'processing/output/train', 'processing/out2']);
     // An output inside another output goes with it.
     expect(processingCollectPaths(job(1, [], ['/opt/ml/processing/a', '/opt/ml/processing/a/b', '/opt/ml/processing/a']))).toEqual(['output', 'processing/a']);
-  });
-
-  it('refuses what a node cannot do yet, naming the input or output', () => {
-    expect(processingUnsupportedOnCluster(doc)).toBeUndefined();
-    expect(processingUnsupportedOnCluster(job(1, [input('feed', '/opt/ml/processing/feed', { S3InputMode: 'Pipe' })], []))).toMatch(/ProcessingInput feed: Pipe input mode is not supported/);
-    // Continuous outputs run: pulled from the node while the job runs (processingContinuousPaths).
-    expect(processingUnsupportedOnCluster(job(1, [], ['/opt/ml/processing/o'], 'Continuous'))).toBeUndefined();
   });
 
   it('pulls only Continuous output folders while the job runs, each once', () => {

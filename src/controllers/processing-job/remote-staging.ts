@@ -8,7 +8,8 @@
  *
  * On the node, inputs and outputs share one volume: nested inputs (the ScriptProcessor's code
  * inside data) land in one tree as SageMaker copies them; inputs are writable there (they are
- * read-only hard links on one engine).
+ * read-only hard links on one engine). Pipe inputs get their epoch-0 FIFO `<LocalPath>_0` from the
+ * stager and a feed session the node's feeder copies into `<LocalPath>_<epoch>`, as on one engine.
  */
 import type { StagingPlan } from '../../runtime/container-runtime.js';
 import type { LocalPaths } from '../../storage/local-paths.js';
@@ -16,19 +17,12 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import { processingJobConfigJson, processingResourceConfigJson } from '../../resources/processing-config-files.js';
 import { inputLocalPath, outputLocalPath, underProcessingRoot, type ProcessingJobDoc, type ProcessingOutputDoc } from '../../resources/processing-job.js';
 import type { StagedObject, StagingSessions } from '../staging/staging-sessions.js';
+import type { PipeSource } from '../job-common/pipe-feeder.js';
+import type { PipeFeeds } from '../staging/remote-feeds.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import { inputObjects } from './workspace.js';
 
 const ML_ROOT = '/opt/ml';
-
-/** What a cluster engine cannot do for a processing job yet; refused before anything runs. */
-export function processingUnsupportedOnCluster(doc: ProcessingJobDoc): string | undefined {
-  const inputs = doc.ProcessingInputs ?? [];
-  const pipe = inputs.find((i) => i.S3Input?.S3InputMode === 'Pipe');
-  if (pipe) return `ProcessingInput ${pipe.InputName}: Pipe input mode is not supported with SLIPWAY_RUNTIME=swarm yet; use File mode (docs/cluster.md).`;
-  // file:// inputs and outputs are fine: Slipway itself reads and writes them, the node only sees the session.
-  return undefined;
-}
 
 /** `/opt/ml/processing/<rel>` → `processing/<rel>` (relative to the mount); validated at create. */
 function mountRelative(containerPath: string): string {
@@ -43,6 +37,8 @@ function withAncestors(path: string): string[] {
   return parts.map((_, i) => parts.slice(0, i + 1).join('/'));
 }
 
+export const hasPipeInputs = (doc: ProcessingJobDoc): boolean => (doc.ProcessingInputs ?? []).some((i) => i.S3Input?.S3InputMode === 'Pipe');
+
 /** The staging plan of host `hostIndex` (`host` = algo-N): config, output dirs, this host's share of every File input. */
 export async function processingStagingPlan(
   sessions: StagingSessions,
@@ -51,6 +47,7 @@ export async function processingStagingPlan(
   doc: ProcessingJobDoc,
   host: string,
   hostIndex: number,
+  feeds: PipeFeeds,
 ): Promise<StagingPlan> {
   const dirs = new Set(['config', 'output', 'processing']);
   for (const o of doc.ProcessingOutputConfig?.Outputs ?? []) {
@@ -62,17 +59,35 @@ export async function processingStagingPlan(
   ];
   const staged: StagedObject[] = [];
   const count = doc.ProcessingResources.ClusterConfig.InstanceCount;
+  const pipes: PipeSource[] = [];
+  const fifos: string[] = [];
   for (const input of doc.ProcessingInputs ?? []) {
     if (!input.S3Input) continue;
     const base = mountRelative(inputLocalPath(input));
+    if (input.S3Input.S3InputMode === 'Pipe') {
+      // FIFOs `<LocalPath>_<epoch>` beside the LocalPath, as workspace.ts pipeLocation on one engine.
+      for (const d of withAncestors(base).slice(0, -1)) dirs.add(d);
+      fifos.push(base);
+      pipes.push({
+        channel: base.slice(base.lastIndexOf('/') + 1),
+        label: `ProcessingInput ${input.InputName}`,
+        list: () => inputObjects(objects, input, hostIndex, count, paths),
+        gzip: input.S3Input.S3CompressionType === 'Gzip',
+        gzipMaxBytes: feeds.gzipMaxBytes,
+        recordIO: false,
+        onDataError: feeds.onDataError,
+      });
+      continue;
+    }
     for (const d of withAncestors(base)) dirs.add(d);
     // ShardedByS3Key: this host's share only (data-source.ts shard), as on one engine.
     for (const obj of await inputObjects(objects, input, hostIndex, count, paths)) {
       staged.push({ path: `${base}/${obj.relPath}`, size: obj.size, open: () => obj.open() });
     }
   }
-  const session = sessions.download({ dirs: [...dirs], inline, objects: staged });
-  return { mountPath: ML_ROOT, url: session.url, outcome: session.outcome };
+  const session = sessions.download({ dirs: [...dirs], inline, objects: staged, fifos: fifos.map((f) => `${f}_0`) });
+  const feed = pipes.length ? { url: sessions.feed(pipes, feeds.signal).url, fifos } : undefined;
+  return { mountPath: ML_ROOT, url: session.url, outcome: session.outcome, ...(feed ? { feed } : {}) };
 }
 
 /** The folders (relative to /opt/ml) sent back after exit: output/ (the message file) and every S3Output's LocalPath. */

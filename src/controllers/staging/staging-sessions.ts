@@ -6,6 +6,9 @@
  *   download session  GET manifest ─▶ GET file/<n> (each object the manifest names) ─▶ POST report
  *   upload session    GET have (what is already here) ─▶ PUT put/<path> (only under the allowed top
  *                     folders, bounded; the node's mtime kept) ─▶ POST report
+ *   feed session      GET feed/<n>/<epoch>: epoch `epoch` of Pipe input n, already gunzipped and
+ *                     RecordIO-wrapped (job-common/pipe-feeder), for the node's feeder to copy into
+ *                     the FIFO; lives until the job's signal aborts (a training epoch may take hours)
  *
  * The stager and uploader tasks get nothing else: no credentials, no other object. Sessions live
  * in memory; a restart drops them and the controller opens new ones when it redoes the step.
@@ -19,6 +22,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { logger } from '../../platform/logger.js';
+import { feedEpoch, type PipeSource } from '../job-common/pipe-feeder.js';
 
 export const STAGING_PREFIX = '/_slipway/staging/';
 
@@ -37,12 +41,16 @@ export interface StagingManifest {
   /** Small files written as given (config JSON). */
   inline: { path: string; content: string }[];
   objects: StagedObject[];
+  /** FIFOs to make (relative, mode 0666): each Pipe input's epoch 0, there when the container starts. */
+  fifos?: string[];
 }
 
 interface Session {
   expires: number;
   manifest?: StagingManifest;
   upload?: { root: string; allowed: string[]; maxBytes: number; received: number };
+  /** `streaming[n]`: input n's response in flight; a new request for n cuts it (one stream per input, as one feeder reads). */
+  feeds?: { sources: PipeSource[]; signal: AbortSignal; streaming: (ServerResponse | undefined)[] };
   settle: { resolve: () => void; reject: (err: Error) => void };
 }
 
@@ -86,6 +94,18 @@ export class StagingSessions {
     return this.open({ upload: { root, allowed, maxBytes, received: 0 } });
   }
 
+  /**
+   * A feed session: Pipe input n's epochs at `<url>/feed/<n>/<epoch>`. No expiry of its own; it
+   * closes when `signal` aborts (the job's watcher ends) or Slipway stops.
+   */
+  feed(sources: PipeSource[], signal: AbortSignal): { url: string } {
+    const s = this.open({ feeds: { sources, signal, streaming: [] } });
+    this.sessions.get(s.id)!.expires = Number.POSITIVE_INFINITY;
+    if (signal.aborted) this.close(s.id);
+    else signal.addEventListener('abort', () => this.close(s.id), { once: true });
+    return { url: s.url };
+  }
+
   private close(id: string, err?: Error): void {
     const s = this.sessions.get(id);
     if (!s) return;
@@ -114,6 +134,7 @@ export class StagingSessions {
         dirs: m.dirs,
         inline: m.inline,
         objects: m.objects.map((o, n) => ({ path: o.path, size: o.size, url: `${base}/file/${n}`, ...(o.extract ? { extract: o.extract } : {}) })),
+        ...(m.fifos ? { fifos: m.fifos } : {}),
       });
     }
     if (req.method === 'GET' && action.startsWith('file/') && s.manifest) {
@@ -127,6 +148,7 @@ export class StagingSessions {
       });
       return;
     }
+    if (req.method === 'GET' && action.startsWith('feed/') && s.feeds) return serveEpoch(res, s.feeds, action);
     if (req.method === 'GET' && action === 'have' && s.upload) return reply(res, 200, await have(s.upload.root, s.upload.allowed));
     if (req.method === 'PUT' && action.startsWith('put/') && s.upload) return this.put(req, res, s, decodeURIComponent(action.slice(4)));
     if (req.method === 'POST' && action === 'report') {
@@ -170,6 +192,29 @@ export class StagingSessions {
       reply(res, 413, { message: err instanceof Error ? err.message : String(err) });
     }
   }
+}
+
+/** `feed/<n>/<epoch>`: one epoch's bytes, streamed with backpressure; cut (no clean end) after a data error. */
+async function serveEpoch(res: ServerResponse, feeds: NonNullable<Session['feeds']>, action: string): Promise<void> {
+  const m = /^feed\/(\d+)\/(\d+)$/.exec(action);
+  const n = m ? Number(m[1]) : -1;
+  const src = feeds.sources[n];
+  if (!src) return reply(res, 404, { message: 'No such feed in this session' });
+  const { signal, streaming } = feeds;
+  streaming[n]?.destroy();
+  streaming[n] = res;
+  res.once('close', () => {
+    if (streaming[n] === res) streaming[n] = undefined;
+  });
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+  res.on('error', () => undefined); // the feeder closes early when its reader stopped: the epoch just ends
+  // A job that ended (or a node that went silent) does not keep a stream, or its object reads, open.
+  const cut = () => res.destroy();
+  signal.addEventListener('abort', cut, { once: true });
+  res.once('close', () => signal.removeEventListener('abort', cut));
+  if (await feedEpoch(res, src)) res.end();
+  // The feeder must not see a clean end: it keeps its FIFO open while the job fails with the reason.
+  else res.destroy();
 }
 
 /** Files already under the allowed folders of `root`: relative path → `size:mtime ms` (the uploader skips those it would send unchanged). */

@@ -38,7 +38,8 @@ import type { ResourceRecord } from '../../resources/kinds.js';
 import { wireTime } from '../../resources/wire-time.js';
 import { failureReasonFor } from '../job-common/failure-reason.js';
 import { TerminalFailure } from '../terminal-failure.js';
-import { collectHosts, pullSyncedFolders, trainingStagingPlan, unsupportedOnCluster } from './remote-staging.js';
+import { collectHosts, hasPipeChannels, pullSyncedFolders, trainingStagingPlan } from './remote-staging.js';
+import { RemoteFeeds } from '../staging/remote-feeds.js';
 
 type JobRecord = ResourceRecord<'training-job'>;
 
@@ -84,6 +85,8 @@ export class TrainingJobController extends HostJobController<'training-job', Job
   private readonly runtime: ContainerRuntime;
   private readonly metrics: Metrics;
   private readonly checkpointSyncMs: number;
+  /** Pipe-mode feed sessions of jobs on a cluster engine (in memory, as the one-engine feeders are). */
+  private readonly remoteFeeds: RemoteFeeds;
 
   constructor(deps: ControllerDeps, opts: TrainingJobControllerOptions = {}) {
     super(deps, {
@@ -108,6 +111,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
     this.out = { objects: deps.objects, paths: deps.localPaths };
     this.runtime = deps.runtime;
     this.metrics = deps.metrics;
+    this.remoteFeeds = new RemoteFeeds(deps.config.dataLimits.gzipInputMaxBytes, (job) => this.jobs.requeue(job));
     this.checkpointSyncMs = opts.checkpointSyncMs ?? Number(process.env.SLIPWAY_CHECKPOINT_SYNC_SECONDS ?? 30) * 1000;
   }
 
@@ -145,7 +149,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
     });
     if (this.runtime.stagesData) {
       // A cluster engine: each host's node stages its own data when its container is created.
-      const refused = unsupportedOnCluster(rec.doc) ?? (this.deps.staging ? undefined : 'SLIPWAY_ADVERTISE_URL must be set with SLIPWAY_RUNTIME=swarm: nodes fetch input data from Slipway there.');
+      const refused = (this.deps.staging ? undefined : 'SLIPWAY_ADVERTISE_URL must be set with SLIPWAY_RUNTIME=swarm: nodes fetch input data from Slipway there.');
       if (refused) throw TerminalFailure.client(refused);
       await this.update(rec.name, (r) => {
         r.internal.step = 'staged';
@@ -180,7 +184,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       }),
       env: { ...(doc.Environment ?? {}), TRAINING_JOB_NAME: rec.name, TRAINING_JOB_ARN: rec.arn },
       binds: (h) => mountsFor(hostWorkspace(this.config.workDir, rec.name, h.host), doc),
-      ...(this.deps.staging ? { staging: (h, i) => trainingStagingPlan(this.deps.staging!, this.objects, this.deps.localPaths, doc, h.host, i) } : {}),
+      ...(this.deps.staging ? { staging: (h, i) => trainingStagingPlan(this.deps.staging!, this.objects, this.deps.localPaths, doc, h.host, i, this.remoteFeeds.for(rec.name, h.host)) } : {}),
       instanceType: doc.ResourceConfig.InstanceType,
       isolated: doc.EnableNetworkIsolation === true,
     });
@@ -208,9 +212,11 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       return DONE;
     }
     const watcher = this.ensureWatcher(rec);
-    if (watcher.dataError) {
+    const hosts = (rec.internal.hosts ?? []).map((h) => h.host);
+    const dataError = watcher.dataError ?? (this.runtime.stagesData ? this.remoteFeeds.failure(hasPipeChannels(rec.doc), rec.name, hosts) : undefined);
+    if (dataError) {
       // Before any exit is noticed: the feeder reports before its reader sees EOF.
-      await this.fail(rec.name, watcher.dataError);
+      await this.fail(rec.name, dataError);
       return DONE;
     }
 
@@ -284,6 +290,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       r.internal.step = 'done';
     });
     this.jobs.drop(rec.name);
+    this.remoteFeeds.end(rec.name);
     await this.jobs.cleanup(rec, outcome.status === 'Failed');
   }
 
@@ -335,6 +342,7 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       r.internal.step = 'done';
     });
     this.jobs.drop(name);
+    this.remoteFeeds.end(name);
     // Stop what may still run (a host whose peer vanished) before removing it.
     await this.jobs.cleanup(rec, true);
   }
@@ -362,7 +370,8 @@ export class TrainingJobController extends HostJobController<'training-job', Job
       const ws = hostWorkspace(this.config.workDir, rec.name, h.host);
       for (const ch of rec.doc.InputDataConfig ?? []) {
         const src = ch.DataSource.S3DataSource;
-        if (channelInputMode(rec.doc, ch) !== 'Pipe' || !src) continue;
+        // A cluster engine's feeders run on the nodes (remote-staging.ts).
+        if (channelInputMode(rec.doc, ch) !== 'Pipe' || !src || this.runtime.stagesData) continue;
         runPipeFeeder({
           dataDir: ws.data,
           channel: ch.ChannelName,

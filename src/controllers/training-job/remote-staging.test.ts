@@ -4,6 +4,10 @@ import type { LocalPaths } from '../../storage/local-paths.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { StagingManifest, StagingSessions } from '../staging/staging-sessions.js';
 import { relocatedFolders, syncedPaths, trainingStagingPlan } from './remote-staging.js';
+import type { PipeFeeds } from '../staging/remote-feeds.js';
+
+/** No Pipe channels here: the feeds are never used. */
+const noFeeds: PipeFeeds = { signal: new AbortController().signal, gzipMaxBytes: 1000, onDataError: () => undefined };
 
 function doc(over: Partial<TrainingJobDoc> = {}): TrainingJobDoc {
   return {
@@ -54,7 +58,7 @@ describe('training staging plan: checkpoint and TensorBoard folders on a cluster
   it('stages the folders and checkpointconfig.json with the LocalPath the job gave', async () => {
     const { s, manifests } = sessions();
     const d = doc({ CheckpointConfig: { S3Uri: 's3://b/c', LocalPath: '/ckpt' }, TensorBoardOutputConfig: { S3OutputPath: 's3://b/t' } });
-    const plan = await trainingStagingPlan(s, emptyStore, {} as LocalPaths, d, 'algo-1', 0);
+    const plan = await trainingStagingPlan(s, emptyStore, {} as LocalPaths, d, 'algo-1', 0, noFeeds);
     expect(plan.elsewhere?.map((e) => e.folder)).toEqual(['checkpoints', 'tensorboard']);
     const m = manifests[0]!;
     expect(m.dirs).toEqual(expect.arrayContaining(['checkpoints', 'tensorboard']));

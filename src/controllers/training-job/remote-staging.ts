@@ -3,7 +3,8 @@
  * stages on its nodes (`runtime.stagesData`, docs/cluster.md): the same tree `workspace.ts` lays
  * out on this host, described as a manifest the node's stager fetches, and the way back (model,
  * output and the failure file land in the host's workspace folder here, so finalize reads them as
- * on one engine).
+ * on one engine). Pipe channels get their epoch-0 FIFOs from the stager and a feed session the
+ * node's feeder copies into them; Slipway reads, gunzips and RecordIO-wraps as on one engine.
  */
 import { mkdir } from 'node:fs/promises';
 import type { ContainerRuntime, StagingPlan } from '../../runtime/container-runtime.js';
@@ -13,6 +14,8 @@ import { channelInputMode, hyperparametersJson, inputDataConfigJson, resourceCon
 import type { TrainingJobDoc } from '../../resources/training-job.js';
 import { channelObjects } from '../job-common/data-source.js';
 import type { StagedObject, StagingSessions } from '../staging/staging-sessions.js';
+import type { PipeSource } from '../job-common/pipe-feeder.js';
+import type { PipeFeeds } from '../staging/remote-feeds.js';
 import { collectStagedHosts } from '../staging/collect-staged.js';
 import { TerminalFailure } from '../terminal-failure.js';
 import { checkpointObjects, DEFAULT_CHECKPOINT_PATH, DEFAULT_TENSORBOARD_PATH, type HostWorkspace } from './workspace.js';
@@ -20,15 +23,7 @@ import { cleanContainerDir } from '../../resources/container-dir.js';
 
 export const ML_ROOT = '/opt/ml';
 
-/** What a cluster engine cannot do for a training job yet; refused before anything runs. */
-export function unsupportedOnCluster(doc: TrainingJobDoc): string | undefined {
-  if ((doc.InputDataConfig ?? []).some((ch) => channelInputMode(doc, ch) === 'Pipe')) {
-    return 'Pipe input mode is not supported with SLIPWAY_RUNTIME=swarm yet; use File mode (docs/cluster.md).';
-  }
-  // file:// locations need no refusal: Slipway reads the inputs and writes the outputs itself, on
-  // its own machine; the node only ever sees the staging session.
-  return undefined;
-}
+export const hasPipeChannels = (doc: TrainingJobDoc): boolean => (doc.InputDataConfig ?? []).some((ch) => channelInputMode(doc, ch) === 'Pipe');
 
 /** The staging plan of host `hostIndex` (`host` = algo-N). */
 export async function trainingStagingPlan(
@@ -38,6 +33,7 @@ export async function trainingStagingPlan(
   doc: TrainingJobDoc,
   host: string,
   hostIndex: number,
+  feeds: PipeFeeds,
 ): Promise<StagingPlan> {
   const dirs = ['input/config', 'input/data', 'model', 'output', 'output/data', 'checkpoints', ...(doc.TensorBoardOutputConfig ? ['tensorboard'] : [])];
   const inline = [
@@ -52,9 +48,24 @@ export async function trainingStagingPlan(
     inline.push({ path: 'input/config/metric-definition-regex.json', content: JSON.stringify(doc.AlgorithmSpecification.MetricDefinitions) });
   }
   const staged: StagedObject[] = [];
+  const pipes: PipeSource[] = [];
+  const fifos: string[] = [];
   for (const ch of doc.InputDataConfig ?? []) {
     const src = ch.DataSource.S3DataSource;
     if (!src) throw TerminalFailure.client(`Channel ${ch.ChannelName}: only S3DataSource is supported by Slipway.`);
+    if (channelInputMode(doc, ch) === 'Pipe') {
+      // As controller.ts feeds on one engine: the share is listed again at every epoch.
+      fifos.push(`input/data/${ch.ChannelName}`);
+      pipes.push({
+        channel: ch.ChannelName,
+        list: () => channelObjects(objects, src, hostIndex, doc.ResourceConfig.InstanceCount, paths),
+        gzip: ch.CompressionType === 'Gzip',
+        gzipMaxBytes: feeds.gzipMaxBytes,
+        recordIO: ch.RecordWrapperType === 'RecordIO',
+        onDataError: feeds.onDataError,
+      });
+      continue;
+    }
     dirs.push(`input/data/${ch.ChannelName}`);
     for (const obj of await channelObjects(objects, src, hostIndex, doc.ResourceConfig.InstanceCount, paths)) {
       staged.push({ path: `input/data/${ch.ChannelName}/${obj.relPath}`, size: obj.size, open: () => obj.open() });
@@ -64,8 +75,9 @@ export async function trainingStagingPlan(
   for (const obj of await checkpointObjects(objects, doc, paths)) {
     staged.push({ path: `checkpoints/${obj.relPath}`, size: obj.size, open: () => obj.open() });
   }
-  const session = sessions.download({ dirs, inline, objects: staged });
-  return { mountPath: ML_ROOT, elsewhere: relocatedFolders(doc), url: session.url, outcome: session.outcome };
+  const session = sessions.download({ dirs, inline, objects: staged, fifos: fifos.map((f) => `${f}_0`) });
+  const feed = pipes.length ? { url: sessions.feed(pipes, feeds.signal).url, fifos } : undefined;
+  return { mountPath: ML_ROOT, elsewhere: relocatedFolders(doc), url: session.url, outcome: session.outcome, ...(feed ? { feed } : {}) };
 }
 
 /**

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { hostNames, inputDataConfigJson, resourceConfigJson } from '../../resources/training-config-files.js';
 import { relativeKey, shard } from '../job-common/data-source.js';
 import { MetricExtractor } from './metrics.js';
-import { unsupportedOnCluster } from './remote-staging.js';
 import { type TrainingJobDoc, finish, setSecondaryStatus } from '../../resources/training-job.js';
 import { algorithmFailureReason } from '../../resources/failure-reason.js';
 import { invalidMetricRegexes } from '../../resources/metric-definitions.js';
@@ -145,15 +144,5 @@ describe('channel object paths', () => {
     expect(shard(keys, 0, 2)).toEqual(['a', 'c', 'e']);
     expect(shard(keys, 1, 2)).toEqual(['b', 'd']);
     expect(shard(keys, 0, 1)).toEqual(keys);
-  });
-});
-
-describe('what a cluster engine refuses for a training job', () => {
-  it('takes checkpoints at any LocalPath and TensorBoard output, refuses Pipe mode', () => {
-    expect(unsupportedOnCluster(doc({ CheckpointConfig: { S3Uri: 's3://b/c' } }))).toBeUndefined();
-    expect(unsupportedOnCluster(doc({ CheckpointConfig: { S3Uri: 's3://b/c', LocalPath: '/opt/ml/checkpoints/' } }))).toBeUndefined();
-    expect(unsupportedOnCluster(doc({ CheckpointConfig: { S3Uri: 's3://b/c', LocalPath: '/data/ckpt' } }))).toBeUndefined();
-    expect(unsupportedOnCluster(doc({ TensorBoardOutputConfig: { S3OutputPath: 's3://b/t', LocalPath: '/logs/tb' } }))).toBeUndefined();
-    expect(unsupportedOnCluster(doc({ AlgorithmSpecification: { TrainingImage: 'img', TrainingInputMode: 'Pipe' }, InputDataConfig: [{ ChannelName: 'c', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://b/d' } } }] }))).toMatch(/Pipe input mode/);
   });
 });

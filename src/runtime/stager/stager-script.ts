@@ -9,17 +9,24 @@
  *            report (ok or the error)
  *   collect  GET have; PUT every file under the given folders of root that Slipway does not hold
  *            with the same size and mtime (sent along); POST report
+ *   feed     (Pipe mode, a sidecar for the container's whole life) for each given FIFO base path
+ *            n, epoch e = 0, 1, …: make `<path>_<e>` if missing, open it for writing (blocks until
+ *            the container opens it), copy GET feed/<n>/<e> into it, close (the reader's EOF),
+ *            unlink, next epoch. A reader that closes early ends the epoch. A stream that breaks
+ *            off (Slipway found the data unusable, or is gone) leaves the FIFO open: the reader
+ *            never mistakes a cut epoch for a whole one, and the job fails with Slipway's reason.
  */
 
 /** Exit code of a stager that reported a failure. */
 export const STAGER_FAILED_EXIT = 3;
 
 export const STAGER_SCRIPT = String.raw`
-import json, os, signal, sys, tarfile, time, urllib.parse, urllib.request, shutil
+import json, os, signal, stat, sys, tarfile, threading, time, urllib.parse, urllib.request, shutil
 from concurrent.futures import ThreadPoolExecutor
 
-signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
 mode, base, root = sys.argv[1], sys.argv[2].rstrip('/'), os.path.realpath(sys.argv[3])
+# The feeder's threads sit in blocking FIFO opens: only a hard exit ends them at once.
+signal.signal(signal.SIGTERM, lambda *a: os._exit(0) if mode == 'feed' else sys.exit(0))
 
 def call(method, url, data=None, timeout=120):
     req = urllib.request.Request(url, data=data, method=method)
@@ -97,6 +104,64 @@ def unpack(obj):
         while r.read(1 << 20):
             pass
 
+def make_fifo(p):
+    if os.path.lexists(p):
+        if stat.S_ISFIFO(os.lstat(p).st_mode):
+            return
+        os.unlink(p)
+    os.mkfifo(p)
+    os.chmod(p, 0o666)
+
+def pump(n, epoch, fd):
+    # True when the epoch ended (whole, or its reader stopped early); False when the stream broke off.
+    for attempt in range(5):
+        try:
+            r = call('GET', '%s/feed/%d/%d' % (base, n, epoch), timeout=300)
+            break
+        except Exception as e:
+            err = e
+            time.sleep(1 + attempt)
+    else:
+        print('slipway-stager: feed %d epoch %d: %s' % (n, epoch, err), file=sys.stderr, flush=True)
+        return False
+    with r:
+        try:
+            while True:
+                chunk = r.read(1 << 20)
+                if not chunk:
+                    return True
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+        except BrokenPipeError:
+            return True
+        except Exception as e:
+            print('slipway-stager: feed %d epoch %d broke off: %s' % (n, epoch, e), file=sys.stderr, flush=True)
+            return False
+
+def feed_one(n, rel):
+    base_path = inside(rel)
+    name, parent = os.path.basename(base_path), os.path.dirname(base_path)
+    # Resume at the newest epoch present, as Slipway's own feeder does.
+    epochs = [int(f[len(name) + 1:]) for f in os.listdir(parent) if f.startswith(name + '_') and f[len(name) + 1:].isdigit()]
+    epoch = max(epochs) if epochs else 0
+    while True:
+        fifo = '%s_%d' % (base_path, epoch)
+        make_fifo(fifo)
+        fd = os.open(fifo, os.O_WRONLY)
+        if not pump(n, epoch, fd):
+            while True:
+                time.sleep(3600)
+        os.close(fd)
+        os.unlink(fifo)
+        epoch += 1
+
+def feed(paths):
+    for n, rel in enumerate(paths):
+        threading.Thread(target=feed_one, args=(n, rel), daemon=True).start()
+    while True:
+        time.sleep(3600)
+
 def stage():
     with call('GET', base + '/manifest') as r:
         m = json.load(r)
@@ -109,6 +174,10 @@ def stage():
         os.makedirs(os.path.dirname(p), exist_ok=True)
         with open(p, 'w') as out:
             out.write(f['content'])
+    for f in m.get('fifos', []):
+        p = inside(f)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        make_fifo(p)
     plain = [o for o in m['objects'] if 'extract' not in o]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(fetch, plain))
@@ -160,6 +229,8 @@ def collect(paths):
                     req.add_header('X-Slipway-Mtime-Ms', str(mtime_ms))
                     urllib.request.urlopen(req, timeout=600).read()
 
+if mode == 'feed':
+    feed(sys.argv[4:])
 try:
     if mode == 'stage':
         stage()

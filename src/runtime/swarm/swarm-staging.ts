@@ -6,6 +6,8 @@
  *                    apart group included, so the scheduler picks the node) with a node-local
  *                    volume at the mount path; it downloads and reports ─▶ the container's own
  *                    service, pinned `node.id==<that node>`, same volume at the mount path
+ *                    (Pipe mode: a feeder job service on that node and volume copies Slipway's
+ *                    streams into the FIFOs while the container lives; docs/cluster.md)
  *   startContainer   the stager's service is removed, then 1 task
  *   collectStaged    an uploader job service on the same node and volume sends the folders back
  *                    (also while the container runs: checkpoint, TensorBoard and Continuous pulls);
@@ -94,7 +96,7 @@ export class SwarmStaging {
     private readonly o: SwarmStagingOptions,
   ) {}
 
-  private helperName(service: string, kind: 'stage' | 'collect'): string {
+  private helperName(service: string, kind: 'stage' | 'collect' | 'feed'): string {
     return serviceNameFor(`${service}-${kind}`);
   }
 
@@ -174,12 +176,28 @@ export class SwarmStaging {
     body.TaskTemplate.ContainerSpec.Mounts = [...(body.TaskTemplate.ContainerSpec.Mounts ?? []), ...own];
     body.TaskTemplate.Placement = { Constraints: [...constraints, `node.id==${node}`] };
     Object.assign(body.Labels, labels, { [STAGED_NODE_LABEL]: node });
+    let id: string;
     try {
-      return await this.api.create(body, spec.pullAuth?.());
+      id = await this.api.create(body, spec.pullAuth?.());
     } catch (err) {
       await this.removeHelper(stager);
       throw err;
     }
+    if (plan.feed) {
+      // Created with the container, not at its start: it only makes and opens the FIFOs, and
+      // blocks until the container opens one. A separate task on no network of the container's.
+      const feeder = this.helperName(body.Name, 'feed');
+      try {
+        await this.removeHelper(feeder);
+        await this.api.create(this.helperSpec(feeder, body.Name, helperMounts, ['feed', plan.feed.url, plan.mountPath, ...plan.feed.fifos], { constraints: [`node.id==${node}`] }));
+      } catch (err) {
+        await this.removeHelper(feeder);
+        await this.removeHelper(stager);
+        await this.api.remove(id).catch(() => undefined);
+        throw err;
+      }
+    }
+    return id;
   }
 
   /** The stager's node once it reported success; throws with its reason otherwise. */
@@ -263,6 +281,7 @@ export class SwarmStaging {
   async cleanup(service: RawService): Promise<void> {
     await this.removeHelper(this.helperName(service.Spec.Name, 'stage'));
     await this.removeHelper(this.helperName(service.Spec.Name, 'collect'));
+    await this.removeHelper(this.helperName(service.Spec.Name, 'feed'));
     const node = service.Spec.Labels[STAGED_NODE_LABEL];
     const volume = service.Spec.Labels[STAGED_VOLUME_LABEL];
     if (!node || !volume) return;
