@@ -28,7 +28,7 @@ export async function modelStagingPlan(sessions: StagingSessions | undefined, mo
         dirs.push(rel);
         if (!entry.isSymbolicLink()) await walk(path);
       } else if (info?.isFile()) {
-        objects.push({ path: rel, size: info.size, open: () => Promise.resolve(createReadStream(path)) });
+        objects.push({ path: rel, size: info.size, mode: info.mode, open: () => Promise.resolve(createReadStream(path)) });
       }
     }
   };
