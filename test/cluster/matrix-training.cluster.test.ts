@@ -1,4 +1,8 @@
-/** The one-engine training suites, unchanged, on a three-node Swarm (issue 15, acceptance 4). */
+/**
+ * Issue 15, acceptance 4: the one-engine training suites, unchanged, on a three-node Swarm
+ * (test/helpers/cluster/matrix.ts). Which suites run here and which do not, and why: docs/cluster.md,
+ * "The behaviour matrix".
+ */
 import { matrixSuites } from '../helpers/cluster/matrix.js';
 
 matrixSuites(5, {
