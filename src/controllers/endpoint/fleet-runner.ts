@@ -28,7 +28,7 @@ import { limitsFor } from '../../resources/instance-types.js';
 import { serverlessLimits } from '../../resources/serverless.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
 import { missingImageMessage } from '../../runtime/image-ref.js';
-import { LABELS } from '../../runtime/container-runtime.js';
+import { LABELS, containerCeiling } from '../../runtime/container-runtime.js';
 import type { ControllerDeps } from '../controller.js';
 import { homeTag } from '../home-tag.js';
 import { networkFailureReason, networkOptionsFor } from '../resource-network.js';
@@ -432,9 +432,9 @@ export class FleetRunner {
     }
   }
 
-  /** The engine host's CPUs, memory and task limit (asked once). */
+  /** The most one instance can get: the engine host's CPUs, memory and task limit, or a cluster's largest node's (asked once). */
   hostInfo(): Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }> {
-    this.hostResources ??= this.deps.runtime.info().then(
+    this.hostResources ??= this.deps.runtime.info().then(containerCeiling).then(
       (i) => ({ cpus: i.cpus || 1, memoryBytes: i.memoryBytes || 1024 ** 3, ...(i.maxTasks ? { maxTasks: i.maxTasks } : {}) }),
       () => ({ cpus: 1, memoryBytes: 1024 ** 3 }),
     );

@@ -8,7 +8,7 @@
  */
 import { missingImageMessage } from '../../runtime/image-ref.js';
 import { Pool, request } from 'undici';
-import { LABELS, type ContainerRuntime, type StagingPlan } from '../../runtime/container-runtime.js';
+import { LABELS, containerCeiling, type ContainerRuntime, type StagingPlan } from '../../runtime/container-runtime.js';
 import { ping } from '../serving/health.js';
 import type { ModelCache } from '../serving/model-cache.js';
 import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS } from '../../resources/endpoint.js';
@@ -55,7 +55,7 @@ export async function startServeContainer(o: StartServeOptions): Promise<{ conta
   // No ModelDataDownloadTimeoutInSeconds on transform jobs: the hosting default is the time budget.
   const modelDir = await modelDirFor(o.cache, o.modelCacheDir, o.container.ModelDataUrl, DEFAULT_DOWNLOAD_TIMEOUT_SECONDS);
   const model = o.runtime.stagesData ? { staging: await stagingFor(o, modelDir) } : { modelDir };
-  const engine = await o.runtime.info().catch(() => ({ cpus: 1, memoryBytes: 1024 ** 3, maxTasks: undefined }));
+  const engine = await o.runtime.info().then(containerCeiling, () => ({ cpus: 1, memoryBytes: 1024 ** 3, maxTasks: undefined }));
   const limits = limitsFor(o.instanceType, engine.cpus || 1, engine.memoryBytes || 1024 ** 3, engine.maxTasks, o.hostGpus);
   await o.runtime.removeContainer(o.name, { force: true }).catch(() => undefined);
   const labels = { ...o.labels, [LABELS.instance]: o.instanceId };
