@@ -63,6 +63,64 @@ def fetch(obj):
                 raise
             time.sleep(1 + attempt)
 
+def make_fifo(p):
+    if os.path.lexists(p):
+        if stat.S_ISFIFO(os.lstat(p).st_mode):
+            return
+        os.unlink(p)
+    os.mkfifo(p)
+    os.chmod(p, 0o666)
+
+def pump(n, epoch, fd):
+    # True when the epoch ended (whole, or its reader stopped early); False when the stream broke off.
+    for attempt in range(5):
+        try:
+            r = call('GET', '%s/feed/%d/%d' % (base, n, epoch), timeout=300)
+            break
+        except Exception as e:
+            err = e
+            time.sleep(1 + attempt)
+    else:
+        print('slipway-stager: feed %d epoch %d: %s' % (n, epoch, err), file=sys.stderr, flush=True)
+        return False
+    with r:
+        try:
+            while True:
+                chunk = r.read(1 << 20)
+                if not chunk:
+                    return True
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+        except BrokenPipeError:
+            return True
+        except Exception as e:
+            print('slipway-stager: feed %d epoch %d broke off: %s' % (n, epoch, e), file=sys.stderr, flush=True)
+            return False
+
+def feed_one(n, rel):
+    base_path = inside(rel)
+    name, parent = os.path.basename(base_path), os.path.dirname(base_path)
+    # Resume at the newest epoch present, as Slipway's own feeder does.
+    epochs = [int(f[len(name) + 1:]) for f in os.listdir(parent) if f.startswith(name + '_') and f[len(name) + 1:].isdigit()]
+    epoch = max(epochs) if epochs else 0
+    while True:
+        fifo = '%s_%d' % (base_path, epoch)
+        make_fifo(fifo)
+        fd = os.open(fifo, os.O_WRONLY)
+        if not pump(n, epoch, fd):
+            while True:
+                time.sleep(3600)
+        os.close(fd)
+        os.unlink(fifo)
+        epoch += 1
+
+def feed(paths):
+    for n, rel in enumerate(paths):
+        threading.Thread(target=feed_one, args=(n, rel), daemon=True).start()
+    while True:
+        time.sleep(3600)
+
 def stage():
     with call('GET', base + '/manifest') as r:
         m = json.load(r)

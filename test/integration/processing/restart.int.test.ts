@@ -46,7 +46,11 @@ async function waitRunning(url: string, name: string): Promise<string> {
 ok = False
 deadline = time.time() + 60
 while time.time() < deadline and not ok:
-    for s in logs.describe_log_streams(logGroupName='/aws/sagemaker/ProcessingJobs', logStreamNamePrefix='${name}/')['logStreams']:
+    try:
+        streams = logs.describe_log_streams(logGroupName='/aws/sagemaker/ProcessingJobs', logStreamNamePrefix='${name}/')['logStreams']
+    except logs.exceptions.ResourceNotFoundException:
+        streams = []  # the group appears with the job's first log stream (later on a cluster: staging comes first)
+    for s in streams:
         ev = logs.get_log_events(logGroupName='/aws/sagemaker/ProcessingJobs', logStreamName=s['logStreamName'], startFromHead=True)['events']
         ok = ok or any(e['message'] == 'processor: started' for e in ev)
     time.sleep(0.2)
