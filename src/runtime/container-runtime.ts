@@ -121,6 +121,8 @@ export interface StagingPlan {
   url: string;
   /** Settles when the stager reports: resolves once everything is in place, rejects with its reason. */
   outcome: Promise<void>;
+  /** The container sees the staged tree read-only (a `serve` container's /opt/ml/model, as one engine binds it). */
+  readOnly?: boolean;
   /** Pipe-mode inputs: a feeder sidecar beside the container for its whole life (Kubernetes: a sidecar container). */
   feed?: FeedPlan;
 }
@@ -234,6 +236,17 @@ export interface EngineInfo {
   maxTasks?: number;
   architecture: string;
   serverVersion: string;
+  /**
+   * On a cluster, where the figures above are the sum of every node: the most one container can
+   * get, the largest node's (a container runs on one node, and an engine refuses a CPU limit above
+   * its node's CPUs). Absent: the figures above are one host's.
+   */
+  perContainer?: { cpus: number; memoryBytes: number; maxTasks?: number };
+}
+
+/** The ceiling for one container's limits (instance types are clamped to it). */
+export function containerCeiling(info: EngineInfo): { cpus: number; memoryBytes: number; maxTasks?: number } {
+  return info.perContainer ?? { cpus: info.cpus, memoryBytes: info.memoryBytes, ...(info.maxTasks ? { maxTasks: info.maxTasks } : {}) };
 }
 
 export interface ContainerStats {

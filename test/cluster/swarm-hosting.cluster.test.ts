@@ -51,7 +51,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('an endpoint on a three-node Swarm (SLIP
   let stop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    ({ cluster, slipway, stop } = await swarmWithServeImage(BASE_IMAGE, SERVE_IMAGE, SERVE));
+    ({ cluster, slipway, stop } = await swarmWithServeImage(BASE_IMAGE, SERVE_IMAGE, SERVE, 1));
   }, 900_000);
 
   afterAll(async () => {

@@ -95,7 +95,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('processing and transform jobs on a thre
   let stop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    ({ cluster, slipway, stop } = await swarmWithServeImage(BASE_IMAGE, SERVE_IMAGE, SERVE));
+    ({ cluster, slipway, stop } = await swarmWithServeImage(BASE_IMAGE, SERVE_IMAGE, SERVE, 1));
   }, 900_000);
 
   afterAll(async () => {

@@ -63,7 +63,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('outputs while a job runs on a three-nod
   let slipway: SlipwayOnSwarm;
 
   beforeAll(async () => {
-    cluster = await startCluster({ workers: 2, images: [BASE_IMAGE] });
+    cluster = await startCluster({ workers: 2, images: [BASE_IMAGE], slot: 2 });
     // Read when the controllers are built: short pull intervals for these cases.
     process.env.SLIPWAY_CHECKPOINT_SYNC_SECONDS = '2';
     process.env.SLIPWAY_CONTINUOUS_PULL_SECONDS = '2';

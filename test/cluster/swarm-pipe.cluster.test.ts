@@ -81,7 +81,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('Pipe mode on a three-node Swarm (SLIPWA
   let swarm: SwarmRuntime;
 
   beforeAll(async () => {
-    cluster = await startCluster({ workers: 2, images: [BASE_IMAGE] });
+    cluster = await startCluster({ workers: 2, images: [BASE_IMAGE], slot: 3 });
     slipway = await startSlipwayOnSwarm(cluster);
     swarm = slipway.swarm;
   }, 900_000);

@@ -67,7 +67,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('training jobs on a three-node Swarm (SL
   let swarm: SwarmRuntime;
 
   beforeAll(async () => {
-    cluster = await startCluster({ workers: 2, images: [BASE_IMAGE] });
+    cluster = await startCluster({ workers: 2, images: [BASE_IMAGE], slot: 2 });
     // Read when the controller is built: a short checkpoint sync for the checkpoint case.
     process.env.SLIPWAY_CHECKPOINT_SYNC_SECONDS = '2';
     slipway = await startSlipwayOnSwarm(cluster);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { removeContainersOf } from './server.js';
+import { onSwarm, testCluster } from './cluster/test-cluster.js';
 import { freePort } from './free-port.js';
 export { freePort };
 
@@ -24,10 +25,10 @@ export interface ServerProcess {
 /** `env` adds to (or overrides) the test process's environment, e.g. budgets for one test. */
 export async function startServerProcess(home: string, port?: number, env: NodeJS.ProcessEnv = {}, attempts = 10): Promise<ServerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm test does it)`);
-  const p = port ?? (await freePort());
+  const p = port ?? (await freePort(onSwarm() ? '0.0.0.0' : '127.0.0.1'));
   const child = spawn(process.execPath, [MAIN, 'server', '--port', String(p), '--home', home], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_LOG_LEVEL ?? 'warn', ...env },
+    env: { ...process.env, SLIPWAY_LOG_LEVEL: process.env.SLIPWAY_LOG_LEVEL ?? 'warn', ...(await swarmEnv(p)), ...env },
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -71,6 +72,16 @@ export async function startServerProcess(home: string, port?: number, env: NodeJ
       await exited;
     },
   };
+}
+
+/**
+ * In the behaviour matrix (SLIPWAY_TEST_RUNTIME=swarm) the process is configured as an operator
+ * would configure a cluster-mode Slipway: runtime, manager, and the URL the nodes reach it at.
+ */
+async function swarmEnv(port: number): Promise<NodeJS.ProcessEnv> {
+  if (!onSwarm()) return {};
+  const cluster = await testCluster();
+  return { SLIPWAY_RUNTIME: 'swarm', DOCKER_HOST: cluster.manager.dockerHost, SLIPWAY_HOST: '0.0.0.0', SLIPWAY_ADVERTISE_URL: `http://${cluster.hostAddress}:${port}` };
 }
 
 /**

@@ -8,6 +8,11 @@ import { DockerRuntime } from '../../src/runtime/docker/docker-runtime.js';
 import { LABELS } from '../../src/runtime/container-runtime.js';
 import type { ObjectStoreSettings } from '../../src/platform/object-store-settings.js';
 import { foreignObjectsSelected, startMoto, type MotoServer } from './moto.js';
+import type { ContainerRuntime } from '../../src/runtime/container-runtime.js';
+import { SwarmRuntime } from '../../src/runtime/swarm/swarm-runtime.js';
+import { onSwarm, testCluster } from './cluster/test-cluster.js';
+import { freePort } from './free-port.js';
+import Docker from 'dockerode';
 
 export interface TestServer {
   url: string;
@@ -56,11 +61,15 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     const moto = await startMoto();
     foreign = { moto, settings: await moto.store() };
   }
+  // SLIPWAY_TEST_RUNTIME=swarm (the behaviour matrix): the same server on the test cluster, as
+  // SLIPWAY_RUNTIME=swarm would build it, listening where the nodes' stagers reach it.
+  const swarm = onSwarm() ? await swarmSettings(opts.port) : undefined;
   const server = await startSlipway({
     ...(foreign ? { objectStore: foreign.settings } : {}),
     home,
-    port: opts.port ?? 0,
-    host: '127.0.0.1',
+    port: swarm?.port ?? opts.port ?? 0,
+    host: swarm ? '0.0.0.0' : '127.0.0.1',
+    ...(swarm ? { runtime: swarm.runtime, advertiseUrl: swarm.advertiseUrl } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     ...(opts.localPaths ? { localPaths: opts.localPaths } : {}),
     ...(opts.strictRoles !== undefined ? { strictRoles: opts.strictRoles } : {}),
@@ -85,7 +94,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
     cleanup: async () => {
       await server.close();
-      await removeContainersOf(home);
+      await removeContainersOf(home, swarm?.runtime);
       rmSync(home, { recursive: true, force: true });
       await foreign?.moto.stop();
     },
@@ -97,13 +106,28 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
  * Removes every container and network a server with this home left behind (endpoints still
  * running when a test ends, jobs stopped mid-way), so test files never leak into each other.
  */
-export async function removeContainersOf(home: string): Promise<void> {
-  const runtime = new DockerRuntime();
+export async function removeContainersOf(home: string, engine?: ContainerRuntime): Promise<void> {
+  const runtime = engine ?? (await testRuntimeOf());
   const labels = { [LABELS.home]: home };
   const containers = await runtime.listContainers(labels, { all: true }).catch(() => []);
   await Promise.all(containers.map((c) => runtime.removeContainer(c.id, { force: true }).catch(() => undefined)));
   const networks = await runtime.listNetworks(labels).catch(() => []);
   await Promise.all(networks.map((n) => runtime.removeNetwork(n.name).catch(() => undefined)));
+}
+
+/** The runtime this process's test servers use: the host's engine, or the test cluster's manager. */
+export async function testRuntimeOf(): Promise<ContainerRuntime> {
+  if (!onSwarm()) return new DockerRuntime();
+  const cluster = await testCluster();
+  return new SwarmRuntime({ docker: new Docker({ socketPath: cluster.manager.dockerHost.slice('unix://'.length) }), pollMs: 200 });
+}
+
+/** The Swarm runtime, port and advertised URL of a matrix server (SLIPWAY_TEST_RUNTIME=swarm). */
+async function swarmSettings(port: number | undefined): Promise<{ runtime: SwarmRuntime; port: number; advertiseUrl: string }> {
+  const cluster = await testCluster();
+  const runtime = (await testRuntimeOf()) as SwarmRuntime;
+  const listen = port ?? (await freePort('0.0.0.0'));
+  return { runtime, port: listen, advertiseUrl: `http://${cluster.hostAddress}:${listen}` };
 }
 
 export { awsEnv } from './aws-env.js';

@@ -28,7 +28,7 @@ import { limitsFor } from '../../resources/instance-types.js';
 import { serverlessLimits } from '../../resources/serverless.js';
 import type { ResourceRecord } from '../../resources/kinds.js';
 import { missingImageMessage } from '../../runtime/image-ref.js';
-import { LABELS } from '../../runtime/container-runtime.js';
+import { LABELS, containerCeiling } from '../../runtime/container-runtime.js';
 import type { ControllerDeps } from '../controller.js';
 import { homeTag } from '../home-tag.js';
 import { networkFailureReason, networkOptionsFor } from '../resource-network.js';
@@ -220,13 +220,9 @@ export class FleetRunner {
     // A cluster engine stages the model on the node it picks; one engine mounts the shared cache.
     // A multi-model variant's ModelDataUrl is a prefix: nothing is extracted at start; models load on first use.
     if (rt.stagesData && v.multiModel) throw new TerminalFailure('Multi-model endpoints cannot run on a cluster engine yet (SLIPWAY_RUNTIME=swarm); deploy them on a single engine.');
-    if (rt.stagesData && v.pipeline) throw new TerminalFailure('Inference pipelines cannot run on a cluster engine yet (SLIPWAY_RUNTIME=swarm); deploy them on a single engine.');
     // A pipeline's containers each get their own model data (./pipeline-instance.ts).
-    const model = v.pipeline
-      ? {}
-      : rt.stagesData
-      ? { staging: await modelStagingPlan(this.deps.staging, this.deps.objects, this.deps.config.dataLimits, v.modelDataUrl) }
-      : { modelDir: await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.multiModel ? undefined : v.modelDataUrl, v.downloadTimeoutSeconds) };
+    const modelDir = v.pipeline ? undefined : await modelDirFor(this.cache, this.deps.config.modelCacheDir, v.multiModel ? undefined : v.modelDataUrl, v.downloadTimeoutSeconds);
+    const model = !modelDir ? {} : rt.stagesData ? { staging: await modelStagingPlan(this.deps.staging, modelDir) } : { modelDir };
     const host = await this.hostInfo();
     const limits = v.serverless
       ? serverlessLimits(v.serverless, host.cpus, host.memoryBytes, host.maxTasks)
@@ -302,6 +298,7 @@ export class FleetRunner {
         limits: o.limits,
         downloadTimeoutSeconds: v.downloadTimeoutSeconds,
         starting: this.starting,
+        ...(rt.stagesData ? { staging: (modelDir: string) => modelStagingPlan(this.deps.staging, modelDir) } : {}),
       });
       const members = made.map((m) => ({ hostname: m.hostname, containerId: m.containerId }));
       inst = await this.attach(endpoint, v.variantName, o.id, plan.generation, made[0]!.containerId, Date.now(), members);
@@ -435,9 +432,9 @@ export class FleetRunner {
     }
   }
 
-  /** The engine host's CPUs, memory and task limit (asked once). */
+  /** The most one instance can get: the engine host's CPUs, memory and task limit, or a cluster's largest node's (asked once). */
   hostInfo(): Promise<{ cpus: number; memoryBytes: number; maxTasks?: number }> {
-    this.hostResources ??= this.deps.runtime.info().then(
+    this.hostResources ??= this.deps.runtime.info().then(containerCeiling).then(
       (i) => ({ cpus: i.cpus || 1, memoryBytes: i.memoryBytes || 1024 ** 3, ...(i.maxTasks ? { maxTasks: i.maxTasks } : {}) }),
       () => ({ cpus: 1, memoryBytes: 1024 ** 3 }),
     );

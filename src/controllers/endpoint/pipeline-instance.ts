@@ -9,7 +9,7 @@
  *   createPipelineContainers ──▶ FleetRunner.attach(members) ──▶ startPipelineContainers (origins)
  *   after a restart: adoptablePipelines groups labelled containers back into instances
  */
-import type { ContainerInfo, ContainerRuntime } from '../../runtime/container-runtime.js';
+import type { ContainerInfo, ContainerRuntime, StagingPlan } from '../../runtime/container-runtime.js';
 import { portUrl } from '../../runtime/container-runtime.js';
 import { LABELS } from '../../runtime/container-runtime.js';
 import { missingImageMessage } from '../../runtime/image-ref.js';
@@ -44,6 +44,12 @@ export interface PipelineContainersInput {
    * orphaned while the later ones are still being made.
    */
   starting: Set<string>;
+  /**
+   * For engines that stage on their nodes: copies a container's extracted model data onto the
+   * node its task lands on (serving/model-staging.ts). Members are separate tasks there and may land
+   * on different nodes: they talk only through Slipway, which calls them in turn.
+   */
+  staging?: (modelDir: string) => Promise<StagingPlan>;
 }
 
 /** The engine's name for container `index` of an instance. */
@@ -76,7 +82,7 @@ export async function createPipelineContainers(o: PipelineContainersInput): Prom
             image: resolved.local,
             env: { ...c.environment, ...env },
             labels: { ...o.labels, [LABEL_PIPELINE_HOST]: c.hostname, [LABEL_PIPELINE_INDEX]: String(k), [LABEL_PIPELINE_PORT]: String(port) },
-            modelDir,
+            ...(o.staging ? { staging: await o.staging(modelDir) } : { modelDir }),
             network: o.network,
             limits: o.limits,
             port,

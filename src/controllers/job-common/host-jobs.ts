@@ -7,7 +7,7 @@
  */
 import { missingImageMessage } from '../../runtime/image-ref.js';
 import { rm } from 'node:fs/promises';
-import { LABELS, type BindMount, type ContainerInfo, type ContainerSpec, type StagingPlan } from '../../runtime/container-runtime.js';
+import { LABELS, containerCeiling, type BindMount, type ContainerInfo, type ContainerSpec, type StagingPlan } from '../../runtime/container-runtime.js';
 import { logger } from '../../platform/logger.js';
 import type { ContainerCommand } from '../../resources/container-command.js';
 import type { Controller, ControllerDeps } from '../controller.js';
@@ -319,7 +319,7 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
         throw err;
       }
     }
-    const engine = await this.deps.runtime.info().catch(() => undefined);
+    const engine = await this.deps.runtime.info().then(containerCeiling, () => undefined);
     // Without the engine's figures the instance type's own limits apply unclamped.
     const limits = limitsFor(c.instanceType, engine?.cpus || Number.MAX_SAFE_INTEGER, engine?.memoryBytes || Number.MAX_SAFE_INTEGER, engine?.maxTasks, this.deps.config.containers.gpus);
     const ids: string[] = [];
@@ -351,7 +351,9 @@ export class HostJobs<K extends HostJobKind, W extends HostWatcher> {
       r.internal.hosts!.forEach((h, i) => (h.containerId = ids[i]));
     });
     for (const w of limits.warnings) await this.platformLog(rec, w);
-    for (const id of ids) await this.deps.runtime.startContainer(id);
+    // All hosts at once, as SageMaker starts a cluster's containers: on a cluster engine a start
+    // waits for the task to run, and a peer's algo-N resolves only from then on.
+    await Promise.all(ids.map((id) => this.deps.runtime.startContainer(id)));
     return rec;
   }
 

@@ -26,13 +26,13 @@ import { feedEpoch, type PipeSource } from '../job-common/pipe-feeder.js';
 
 export const STAGING_PREFIX = '/_slipway/staging/';
 
-/** One object the stager downloads to `path` (relative to the mount), or extracts there (`extract`). */
+/** One object the stager downloads to `path` (relative to the mount), with `mode`'s permission bits when given. */
 export interface StagedObject {
   path: string;
   size: number;
   open: () => Promise<Readable>;
-  /** A `.tar.gz` unpacked into `path` under these budgets (SLIPWAY_MODEL_DATA_MAX_BYTES and its entry cap). */
-  extract?: { maxBytes: number; maxEntries: number };
+  /** Permission bits for the file on the node (the model cache's, so an executable stays one). */
+  mode?: number;
 }
 
 export interface StagingManifest {
@@ -133,7 +133,7 @@ export class StagingSessions {
       return reply(res, 200, {
         dirs: m.dirs,
         inline: m.inline,
-        objects: m.objects.map((o, n) => ({ path: o.path, size: o.size, url: `${base}/file/${n}`, ...(o.extract ? { extract: o.extract } : {}) })),
+        objects: m.objects.map((o, n) => ({ path: o.path, size: o.size, url: `${base}/file/${n}`, ...(o.mode !== undefined ? { mode: o.mode & 0o777 } : {}) })),
         ...(m.fifos ? { fifos: m.fifos } : {}),
       });
     }

@@ -309,7 +309,7 @@ export class TransformJobController implements Controller {
         instanceId: id,
         labels,
         network,
-        staging: () => modelStagingPlan(this.deps.staging, this.deps.objects, this.deps.config.dataLimits, container.ModelDataUrl),
+        staging: (modelDir) => modelStagingPlan(this.deps.staging, modelDir),
       }).catch((err: unknown) => {
         if (err instanceof ModelDataError) throw TerminalFailure.client(err.detail);
         throw err;

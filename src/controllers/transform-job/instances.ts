@@ -8,7 +8,7 @@
  */
 import { missingImageMessage } from '../../runtime/image-ref.js';
 import { Pool, request } from 'undici';
-import { LABELS, type ContainerRuntime, type StagingPlan } from '../../runtime/container-runtime.js';
+import { LABELS, containerCeiling, type ContainerRuntime, type StagingPlan } from '../../runtime/container-runtime.js';
 import { ping } from '../serving/health.js';
 import type { ModelCache } from '../serving/model-cache.js';
 import { DEFAULT_DOWNLOAD_TIMEOUT_SECONDS } from '../../resources/endpoint.js';
@@ -41,10 +41,10 @@ export interface StartServeOptions {
   /** The job's own network (resource-network.ts). */
   network: string;
   /**
-   * For engines that stage on their nodes (`runtime.stagesData`): a fresh plan for this instance's
-   * model data (serving/model-staging.ts), used instead of the shared model cache.
+   * For engines that stage on their nodes (`runtime.stagesData`): a fresh plan that copies the
+   * cache's extracted model data onto this instance's node (serving/model-staging.ts).
    */
-  staging?: () => Promise<StagingPlan>;
+  staging?: (modelDir: string) => Promise<StagingPlan>;
 }
 
 /** Creates and starts one `serve` container; the caller waits for health. */
@@ -53,10 +53,9 @@ export async function startServeContainer(o: StartServeOptions): Promise<{ conta
   if (!resolved) throw TerminalFailure.client(missingImageMessage(o.container.Image!, 'of the model'));
   // A cluster engine stages the model on the node it picks (each instance its own copy); one engine mounts the shared cache.
   // No ModelDataDownloadTimeoutInSeconds on transform jobs: the hosting default is the time budget.
-  const model = o.runtime.stagesData
-    ? { staging: await stagingFor(o) }
-    : { modelDir: await modelDirFor(o.cache, o.modelCacheDir, o.container.ModelDataUrl, DEFAULT_DOWNLOAD_TIMEOUT_SECONDS) };
-  const engine = await o.runtime.info().catch(() => ({ cpus: 1, memoryBytes: 1024 ** 3, maxTasks: undefined }));
+  const modelDir = await modelDirFor(o.cache, o.modelCacheDir, o.container.ModelDataUrl, DEFAULT_DOWNLOAD_TIMEOUT_SECONDS);
+  const model = o.runtime.stagesData ? { staging: await stagingFor(o, modelDir) } : { modelDir };
+  const engine = await o.runtime.info().then(containerCeiling, () => ({ cpus: 1, memoryBytes: 1024 ** 3, maxTasks: undefined }));
   const limits = limitsFor(o.instanceType, engine.cpus || 1, engine.memoryBytes || 1024 ** 3, engine.maxTasks, o.hostGpus);
   await o.runtime.removeContainer(o.name, { force: true }).catch(() => undefined);
   const labels = { ...o.labels, [LABELS.instance]: o.instanceId };
@@ -67,9 +66,9 @@ export async function startServeContainer(o: StartServeOptions): Promise<{ conta
   return { containerId, origin: served.origin };
 }
 
-function stagingFor(o: StartServeOptions): Promise<StagingPlan> {
+function stagingFor(o: StartServeOptions, modelDir: string): Promise<StagingPlan> {
   if (!o.staging) throw TerminalFailure.client('SLIPWAY_ADVERTISE_URL must be set with SLIPWAY_RUNTIME=swarm: nodes fetch model data from Slipway there.');
-  return o.staging();
+  return o.staging(modelDir);
 }
 
 /** Polls /ping until 200; rejects when the container exits, the signal aborts or the time is up. */

@@ -4,9 +4,8 @@
  * 3, run as `python3 -c STAGER_SCRIPT <mode> <session url> <root> [paths…]` in the base image every
  * node holds. It talks only to its Slipway session URL (controllers/staging/staging-sessions.ts).
  *
- *   stage    GET manifest; make dirs, write inline files, download objects (8 at a time), unpack
- *            `.tar.gz` objects under budgets (bytes, entries, nothing outside the target); POST
- *            report (ok or the error)
+ *   stage    GET manifest; make dirs, write inline files, download objects (8 at a time, sizes
+ *            checked, permission bits when given); POST report (ok or the error)
  *   collect  GET have; PUT every file under the given folders of root that Slipway does not hold
  *            with the same size and mtime (sent along); POST report
  *   feed     (Pipe mode, a sidecar for the container's whole life) for each given FIFO base path
@@ -21,7 +20,7 @@
 export const STAGER_FAILED_EXIT = 3;
 
 export const STAGER_SCRIPT = String.raw`
-import json, os, signal, stat, sys, tarfile, threading, time, urllib.parse, urllib.request, shutil
+import json, os, signal, stat, sys, threading, time, urllib.parse, urllib.request, shutil
 from concurrent.futures import ThreadPoolExecutor
 
 mode, base, root = sys.argv[1], sys.argv[2].rstrip('/'), os.path.realpath(sys.argv[3])
@@ -56,53 +55,13 @@ def fetch(obj):
                 shutil.copyfileobj(r, f, 1 << 20)
             if os.path.getsize(dest) != obj['size']:
                 raise IOError('short download of %s' % obj['path'])
+            if 'mode' in obj:
+                os.chmod(dest, obj['mode'] & 0o777)
             return
         except Exception:
             if attempt == 2:
                 raise
             time.sleep(1 + attempt)
-
-def unpack(obj):
-    target = inside(obj['path'])
-    os.makedirs(target, exist_ok=True)
-    max_bytes, max_entries = obj['extract']['maxBytes'], obj['extract']['maxEntries']
-    total, entries = 0, 0
-    with call('GET', obj['url'], timeout=300) as r, tarfile.open(fileobj=r, mode='r|gz') as tf:
-        for m in tf:
-            entries += 1
-            if entries > max_entries:
-                raise ValueError('the archive has more than %d entries (SLIPWAY_MODEL_DATA_MAX_ENTRIES)' % max_entries)
-            name = m.name.lstrip('./') if m.name not in ('.', './') else ''
-            if os.path.isabs(m.name) or '..' in m.name.split('/'):
-                raise ValueError('archive entry outside the target: ' + m.name)
-            dest = os.path.realpath(os.path.join(target, name))
-            if dest != target and not dest.startswith(target + os.sep):
-                raise ValueError('archive entry outside the target: ' + m.name)
-            if m.isdir():
-                os.makedirs(dest, exist_ok=True)
-            elif m.isfile():
-                os.makedirs(os.path.dirname(dest), exist_ok=True)
-                src = tf.extractfile(m)
-                with open(dest, 'wb') as f:
-                    while True:
-                        chunk = src.read(1 << 20)
-                        if not chunk:
-                            break
-                        total += len(chunk)
-                        if total > max_bytes:
-                            raise ValueError('the archive unpacks to more than %d bytes (SLIPWAY_MODEL_DATA_MAX_BYTES)' % max_bytes)
-                        f.write(chunk)
-                os.chmod(dest, 0o755 if m.mode & 0o111 else 0o644)
-            elif m.issym():
-                link = os.path.realpath(os.path.join(os.path.dirname(dest), m.linkname))
-                if link != target and not link.startswith(target + os.sep):
-                    raise ValueError('archive link outside the target: ' + m.name)
-                os.makedirs(os.path.dirname(dest), exist_ok=True)
-                os.symlink(m.linkname, dest)
-            # other entry types (devices, FIFOs, hard links) are skipped
-        # Read the archive's padding too, so the server sees the whole response taken.
-        while r.read(1 << 20):
-            pass
 
 def make_fifo(p):
     if os.path.lexists(p):
@@ -178,12 +137,8 @@ def stage():
         p = inside(f)
         os.makedirs(os.path.dirname(p), exist_ok=True)
         make_fifo(p)
-    plain = [o for o in m['objects'] if 'extract' not in o]
     with ThreadPoolExecutor(8) as pool:
-        list(pool.map(fetch, plain))
-    for o in m['objects']:
-        if 'extract' in o:
-            unpack(o)
+        list(pool.map(fetch, m['objects']))
 
 class Upto:
     # At most n bytes of f: Content-Length must match while a running job appends to the file.

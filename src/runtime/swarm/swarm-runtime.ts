@@ -179,10 +179,17 @@ export class SwarmRuntime implements ContainerRuntime {
     const [own, nodes] = await Promise.all([this.manager.info(), this.api.nodes()]);
     const ready = nodes.filter((n) => n.Status?.State === 'ready');
     const sum = (f: (n: RawNode) => number | undefined) => ready.reduce((a, n) => a + (f(n) ?? 0), 0);
+    const max = (f: (n: RawNode) => number | undefined) => ready.reduce((a, n) => Math.max(a, f(n) ?? 0), 0);
     return {
       ...own,
       cpus: Math.floor(sum((n) => n.Description?.Resources?.NanoCPUs) / 1e9) || own.cpus,
       memoryBytes: sum((n) => n.Description?.Resources?.MemoryBytes) || own.memoryBytes,
+      // The manager's task limit stands in for every node's (nodes do not report theirs).
+      perContainer: {
+        cpus: Math.floor(max((n) => n.Description?.Resources?.NanoCPUs) / 1e9) || own.cpus,
+        memoryBytes: max((n) => n.Description?.Resources?.MemoryBytes) || own.memoryBytes,
+        ...(own.maxTasks ? { maxTasks: own.maxTasks } : {}),
+      },
     };
   }
 

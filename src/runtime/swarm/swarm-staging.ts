@@ -53,7 +53,7 @@ export interface SwarmStagingOptions {
 }
 
 type Outcome = { ok: true } | { err: Error } | undefined;
-type VolumeMount = { Type: 'volume'; Source: string; Target: string };
+type VolumeMount = { Type: 'volume'; Source: string; Target: string; ReadOnly?: boolean };
 
 const FOLDER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -169,7 +169,10 @@ export class SwarmStaging {
       throw err;
     }
     // The engine mounts parents first, so a folder inside /opt/ml (TensorBoard's default) lands on top.
-    const own: VolumeMount[] = [{ Type: 'volume', Source: volume, Target: plan.mountPath }, ...elsewhere.map((e) => ({ Type: 'volume' as const, Source: `${volume}-${e.folder}`, Target: e.containerPath.replace(/\/+$/, '') }))];
+    const own: VolumeMount[] = [
+      { Type: 'volume', Source: volume, Target: plan.mountPath, ...(plan.readOnly ? { ReadOnly: true } : {}) },
+      ...elsewhere.map((e) => ({ Type: 'volume' as const, Source: `${volume}-${e.folder}`, Target: e.containerPath.replace(/\/+$/, '') })),
+    ];
     body.TaskTemplate.ContainerSpec.Mounts = [...(body.TaskTemplate.ContainerSpec.Mounts ?? []), ...own];
     body.TaskTemplate.Placement = { Constraints: [...constraints, `node.id==${node}`] };
     Object.assign(body.Labels, labels, { [STAGED_NODE_LABEL]: node });

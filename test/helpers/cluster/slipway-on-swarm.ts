@@ -63,8 +63,8 @@ export async function startSlipwayOnSwarm(cluster: Cluster, opts: { credentials?
  * image id everywhere, which the Swarm runtime checks before it runs a local image), and Slipway on
  * it. `stop` closes Slipway and removes the cluster.
  */
-export async function swarmWithServeImage(baseImage: string, serveImage: string, serve: string): Promise<{ cluster: Cluster; slipway: SlipwayOnSwarm; stop(): Promise<void> }> {
-  const cluster = await startCluster({ workers: 2, images: [baseImage] });
+export async function swarmWithServeImage(baseImage: string, serveImage: string, serve: string, slot?: number): Promise<{ cluster: Cluster; slipway: SlipwayOnSwarm; stop(): Promise<void> }> {
+  const cluster = await startCluster({ workers: 2, images: [baseImage], ...(slot !== undefined ? { slot } : {}) });
   const dockerfile = `FROM ${baseImage}\nRUN echo ${Buffer.from(serve).toString('base64')} | base64 -d > /usr/local/bin/serve && chmod 755 /usr/local/bin/serve\n`;
   cluster.docker(cluster.manager, ['build', '-q', '-t', serveImage, '-'], dockerfile);
   for (const node of cluster.nodes) if (node !== cluster.manager) copyImage(cluster.manager, node, serveImage);

@@ -10,7 +10,7 @@
  * script has ten independent slots (SLIPWAY_SWARM_SLOT, inherited from this process's environment),
  * so two processes that set different slots never wait for each other.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('../../../scripts/swarm-cluster', import.meta.url));
@@ -38,6 +38,8 @@ export interface Cluster {
   /** Stops node I's engine (its tasks die with it), as a machine going away. */
   stopNode(index: number): void;
   startNode(index: number): void;
+  /** Copies host images onto every node that lacks that image id (asynchronously: it takes seconds per image). */
+  load(images: string[]): Promise<void>;
   /** `docker <args>` against one node. */
   docker(node: ClusterNode, args: string[], input?: string): string;
   /** Removes everything `startCluster` made; safe to call twice. */
@@ -45,19 +47,32 @@ export interface Cluster {
 }
 
 /** Runs the script; its stderr is kept, so a failure carries the script's own words. */
-function script(args: string[], timeoutMs: number): string {
-  const r = spawnSync(SCRIPT, args, { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+function script(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): string {
+  const r = spawnSync(SCRIPT, args, { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'], env });
   if (r.status !== 0) throw new Error(`scripts/swarm-cluster ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}): ${r.stderr}`);
   return r.stdout;
 }
 
-/** Starts a cluster of one manager and `workers` workers and loads `images` from the host onto every node. */
-export async function startCluster(opts: { workers: number; images: string[] }): Promise<Cluster> {
+function loadAsync(images: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(SCRIPT, ['load', ...images], { timeout: 600_000, maxBuffer: 16 << 20, env }, (err, _stdout, stderr) =>
+      err ? reject(new Error(`scripts/swarm-cluster load ${images.join(' ')} failed: ${stderr || err.message}`)) : resolve(),
+    );
+  });
+}
+
+/**
+ * Starts a cluster of one manager and `workers` workers and loads `images` from the host onto every
+ * node. `slot` (default: SLIPWAY_SWARM_SLOT, else 0) picks one of the script's ten independent
+ * clusters, so test files on different slots never wait for each other.
+ */
+export async function startCluster(opts: { workers: number; images: string[]; slot?: number }): Promise<Cluster> {
+  const env = opts.slot === undefined ? process.env : { ...process.env, SLIPWAY_SWARM_SLOT: String(opts.slot) };
   let out = '';
   const deadline = Date.now() + 600_000;
   for (;;) {
     try {
-      out = script(['up', '--workers', String(opts.workers), '--owner', String(process.pid)], 120_000);
+      out = script(['up', '--workers', String(opts.workers), '--owner', String(process.pid)], 120_000, env);
       break;
     } catch (err) {
       // Another test file owns it: wait for it to finish (its afterAll or its watchdog ends it).
@@ -73,19 +88,20 @@ export async function startCluster(opts: { workers: number; images: string[] }):
     if (!alive) return;
     alive = false;
     process.off('exit', down);
-    script(['down'], 120_000);
+    script(['down'], 120_000, env);
   };
   process.on('exit', down);
   try {
     const state = JSON.parse(out) as { hostAddress: string; nodes: ClusterNode[] };
-    if (opts.images.length) script(['load', ...opts.images], 600_000);
+    if (opts.images.length) await loadAsync(opts.images, env);
     const manager = state.nodes.find((n) => n.role === 'manager')!;
     return {
       hostAddress: state.hostAddress,
       nodes: state.nodes,
       manager,
-      stopNode: (i) => void script(['stop-node', String(i)], 60_000),
-      startNode: (i) => void script(['start-node', String(i)], 90_000),
+      load: (images) => loadAsync(images, env),
+      stopNode: (i) => void script(['stop-node', String(i)], 60_000, env),
+      startNode: (i) => void script(['start-node', String(i)], 90_000, env),
       docker: (node, args, input) =>
         execFileSync('docker', ['-H', node.dockerHost, ...args], { encoding: 'utf8', input, timeout: 120_000, stdio: ['pipe', 'pipe', 'pipe'] }),
       down,

@@ -5,21 +5,19 @@
  * - examples/echo-json: serve-only model configured by Environment, JSON in and out, custom
  *   attributes round-trip.
  */
-import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { buildTestImage } from '../../fixtures/images/build.js';
 import { clients, containersOf, deleteAllEndpoints, python } from './helpers.js';
 
-const execFileAsync = promisify(execFile);
 const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
 let server: TestServer;
 
 beforeAll(async () => {
-  await execFileAsync('docker', ['build', '-q', '-t', 'decision-trees', join(EXAMPLES, 'decision-trees')], { maxBuffer: 16 << 20 });
-  await execFileAsync('docker', ['build', '-q', '-t', 'echo-json', join(EXAMPLES, 'echo-json')], { maxBuffer: 16 << 20 });
+  await buildTestImage(join(EXAMPLES, 'decision-trees'), 'decision-trees:latest');
+  await buildTestImage(join(EXAMPLES, 'echo-json'), 'echo-json:latest');
   server = await startTestServer();
 });
 

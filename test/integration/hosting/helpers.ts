@@ -16,25 +16,16 @@ import {
   type ProductionVariant,
 } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll } from 'vitest';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { startTestServer, testRuntimeOf, type TestServer } from '../../helpers/server.js';
 import { clients } from '../../helpers/clients.js';
+import { buildTestImage } from '../../fixtures/images/build.js';
 
 const execFileAsync = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 export const MODEL_SERVER_IMAGE = 'slipway-test/hosting-model:latest';
-const builds = new Map<string, Promise<string>>();
-
 /** Builds test/integration/hosting/fixtures/<dir> as `tag` once per process. */
-export function buildImage(dir: string, tag: string): Promise<string> {
-  let b = builds.get(tag);
-  if (!b) {
-    b = execFileAsync('docker', ['build', '-q', '-t', tag, join(HERE, 'fixtures', dir)], { maxBuffer: 16 << 20 }).then(() => tag);
-    b.catch(() => builds.delete(tag));
-    builds.set(tag, b);
-  }
-  return b;
-}
+export const buildImage = (dir: string, tag: string): Promise<string> => buildTestImage(join(HERE, 'fixtures', dir), tag);
 
 export const buildModelServer = () => buildImage('model-server', MODEL_SERVER_IMAGE);
 
@@ -149,10 +140,8 @@ export async function deleteAllEndpoints(sm: SageMakerClient, home: string): Pro
 
 /** Ids of the endpoint containers a server (by home) owns, optionally of one endpoint. */
 export async function containersOf(home: string, endpoint?: string): Promise<string[]> {
-  const args = ['ps', '-aq', '--filter', `label=slipway.home=${home}`, '--filter', 'label=slipway.kind=endpoint'];
-  if (endpoint) args.push('--filter', `label=slipway.name=${endpoint}`);
-  const { stdout } = await execFileAsync('docker', args);
-  return stdout.split('\n').filter(Boolean);
+  const labels: Record<string, string> = { 'slipway.home': home, 'slipway.kind': 'endpoint', ...(endpoint ? { 'slipway.name': endpoint } : {}) };
+  return (await (await testRuntimeOf()).listContainers(labels, { all: true })).map((c) => c.id);
 }
 
 /** Runs a python3 script (boto3) against the server; resolves with stdout, rejects with stderr. */

@@ -5,15 +5,13 @@
  * Content-Type, is the next request), Direct invokes the one TargetContainerHostname names; and
  * CreateModel refuses what SageMaker refuses (16 containers, Direct without hostnames, ...).
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { until } from '../../helpers/poll.js';
 import { pythonJson } from '../../helpers/python.js';
+import { testRuntimeOf } from '../../helpers/server.js';
 import { buildImage, clients, containersOf, rnd, useHostingServer } from './helpers.js';
 
-const execFileAsync = promisify(execFile);
 // Short, so the timeout case is quick (read when the server starts).
 process.env.SLIPWAY_INVOCATION_TIMEOUT_MS = '3000';
 process.env.SLIPWAY_DATA_CAPTURE_FLUSH_MS = '300';
@@ -248,8 +246,9 @@ print("{}")
     expect((await containersOf(s.server.home, endpoint)).sort()).toEqual(before);
 
     // One container of the instance dies: the whole instance is replaced, and the endpoint serves again.
-    const { stdout } = await execFileAsync('docker', ['ps', '-q', '--filter', `label=slipway.name=${endpoint}`, '--filter', 'label=slipway.pipeline-host=container-2']);
-    await execFileAsync('docker', ['kill', stdout.trim()]);
+    const engine = await testRuntimeOf();
+    const [member] = await engine.listContainers({ 'slipway.name': endpoint, 'slipway.pipeline-host': 'container-2' });
+    await engine.killContainer(member!.id, 'SIGKILL');
     await until(
       'a replacement instance to serve',
       async () => {

@@ -3,15 +3,12 @@
  * calls, rollback to the old config when the new fleet never gets healthy, replacement of a
  * killed instance while the endpoint stays InService, and DeleteEndpoint with boto3's waiter.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { startTestServer, testRuntimeOf, type TestServer } from '../../helpers/server.js';
 import { buildModelServer, clients, containersOf, createConfig, createModel, deleteAllEndpoints, python, rnd, sleep, variant, waitForStatus } from './helpers.js';
 
-const execFileAsync = promisify(execFile);
 let server: TestServer;
 let c: ReturnType<typeof clients>;
 
@@ -122,7 +119,7 @@ describe('endpoint lifecycle', () => {
     const workers = 4;
     const l = load(endpoint, workers);
     await sleep(1000);
-    await execFileAsync('docker', ['kill', before[0]!]);
+    await (await testRuntimeOf()).killContainer(before[0]!, 'SIGKILL');
     // A replacement appears and the endpoint never leaves InService.
     const deadline = Date.now() + 60_000;
     let statuses = new Set<string>();

@@ -13,6 +13,7 @@ import { CreateEndpointCommand, DescribeEndpointCommand } from '@aws-sdk/client-
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { sdkClientConfig } from '../../helpers/server.js';
 import { containersOf, createConfig, createModel, python, rnd, sleep, useHostingServer, variant } from './helpers.js';
+import { mountsOf } from '../../helpers/cluster/test-cluster.js';
 
 const execFileAsync = promisify(execFile);
 const h = useHostingServer();
@@ -86,9 +87,7 @@ describe('model data', () => {
     const cache = join(h.server.home, 'model-cache');
     expect(readdirSync(cache).filter((d) => d !== 'empty')).toHaveLength(1);
     const [id] = await containersOf(h.server.home, e1);
-    const { stdout } = await execFileAsync('docker', ['inspect', '--format', '{{json .Mounts}}', id!]);
-    const mounts = JSON.parse(stdout) as { Destination: string; RW: boolean; Source: string }[];
-    expect(mounts.find((m) => m.Destination === '/opt/ml/model')).toMatchObject({ RW: false });
+    expect((await mountsOf(id!)).find((m) => m.destination === '/opt/ml/model')).toMatchObject({ readOnly: true });
   });
 
   it('fails the endpoint for an archive entry "../x" and writes nothing outside the cache (boto3 waiter sees Failed)', async () => {

@@ -9,15 +9,13 @@
  * one that exits at start a ModelError at once; UpdateEndpoint moves serverless to instances but not
  * back; the SageMaker Python SDK deploys with ServerlessInferenceConfig and predicts.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateEndpointCommand, DescribeEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { until } from '../../helpers/poll.js';
+import { limitsOf } from '../../helpers/cluster/test-cluster.js';
 import { MODEL_SERVER_IMAGE, buildModelServer, clients, containersOf, createConfig, createModel, deleteAllEndpoints, python, rnd, variant, waitForStatus } from './helpers.js';
 
-const execFileAsync = promisify(execFile);
 const COLD_START_TIMEOUT_S = 15;
 
 let server: TestServer;
@@ -162,8 +160,7 @@ print(json.dumps(out))
 
     // The memory size is the container's memory limit, CPUs in proportion (1769 MB per vCPU, within the host).
     const [id] = await containersOf(server.home, endpoint);
-    const { stdout } = await execFileAsync('docker', ['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}}', id!]);
-    const [memory, nanoCpus] = stdout.trim().split(' ').map(Number);
+    const { memory, nanoCpus } = await limitsOf(id!);
     expect(memory).toBe(2048 * 1024 ** 2);
     expect(nanoCpus).toBeGreaterThan(0);
     expect(nanoCpus).toBeLessThanOrEqual(Math.round((2048 / 1769) * 1e9));

@@ -5,8 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../../src/runtime/container-runtime.js';
-import { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
-import { useTestServer } from '../../helpers/server.js';
+import { testRuntimeOf, useTestServer } from '../../helpers/server.js';
 import { uniq } from '../training/helpers.js';
 import { boto3, processorImage, waitAndDescribe } from './helpers.js';
 
@@ -75,9 +74,8 @@ print(json.dumps({'status': d['ProcessingJobStatus'], 'reason': d.get('FailureRe
     }
     expect(out.hosts['algo-1'].resolved['algo-2']).not.toBe(out.hosts['algo-1'].resolved['algo-1']);
     // Containers and the job's network are gone once the job has ended.
-    const runtime = new DockerRuntime();
-    expect(await runtime.listContainers({ [LABELS.name]: name, [LABELS.home]: server().home }, { all: true })).toEqual([]);
-    expect(await runtime.listNetworks({ [LABELS.name]: name, [LABELS.home]: server().home })).toEqual([]);
+        expect(await (await testRuntimeOf()).listContainers({ [LABELS.name]: name, [LABELS.home]: server().home }, { all: true })).toEqual([]);
+    expect(await (await testRuntimeOf()).listNetworks({ [LABELS.name]: name, [LABELS.home]: server().home })).toEqual([]);
     expect(out.streams).toHaveLength(2);
     expect(out.streams[0]).toMatch(new RegExp(`^${name}/algo-1-\\d+$`));
     expect(out.streams[1]).toMatch(new RegExp(`^${name}/algo-2-\\d+$`));

@@ -1,27 +1,10 @@
 /** Helpers for the processing and transform suites: fixture images in the suites' own folders, boto3 scripts. */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { ensureBaseImage } from '../../fixtures/images/build.js';
+import { buildTestImage } from '../../fixtures/images/build.js';
 import { pythonLastJson } from '../../helpers/python.js';
 
-const exec = promisify(execFile);
-const builds = new Map<string, Promise<string>>();
-
 /** Builds `<dir>` as `slipway-fixture/<name>:latest` once per process. */
-export function buildImageFrom(dir: string, name: string): Promise<string> {
-  let b = builds.get(name);
-  if (!b) {
-    const tag = `slipway-fixture/${name}:latest`;
-    b = (async () => {
-      await ensureBaseImage();
-      await exec('docker', ['build', '-q', '-t', tag, dir], { maxBuffer: 16 << 20 });
-      return tag;
-    })();
-    builds.set(name, b);
-  }
-  return b;
-}
+export const buildImageFrom = (dir: string, name: string): Promise<string> => buildTestImage(dir, `slipway-fixture/${name}:latest`);
 
 export const processorImage = () => buildImageFrom(join(import.meta.dirname, 'fixtures/processor'), 'processor');
 

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_IMAGE, ensureBaseImage } from '../../fixtures/images/build.js';
 import { python, startTestServer, type TestServer } from '../../helpers/server.js';
+import { onSwarm } from '../../helpers/cluster/test-cluster.js';
 
 let server: TestServer;
 
@@ -59,7 +60,9 @@ print(json.dumps({'status': d['ProcessingJobStatus'], 'reason': d.get('FailureRe
     expect(out.reason ?? null).toBeNull();
     expect(out.status).toBe('Completed');
     // out/listing.txt itself is in the (writable) output mounted inside the input.
-    expect(out.listing).toEqual(['./code/lib/util.py', './code/run.sh', './data.csv', './more/part.csv', './out/listing.txt', 'READONLY', '']);
+    // One engine hard-links inputs to the stored objects, so they are read-only; a Swarm node holds
+    // copies (writable, as SageMaker's volume). Either way the object store is unchanged (below).
+    expect(out.listing).toEqual(['./code/lib/util.py', './code/run.sh', './data.csv', './more/part.csv', './out/listing.txt', onSwarm() ? 'WRITABLE' : 'READONLY', '']);
     expect(out.data).toBe('1,2\n');
   });
 });

@@ -6,13 +6,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../../src/runtime/container-runtime.js';
-import { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
+import { testRuntimeOf } from '../../helpers/server.js';
 import { useServerProcesses, type ServerProcess } from '../../helpers/server-process.js';
 import { uniq } from '../training/helpers.js';
 import { boto3, processorImage, waitAndDescribe } from './helpers.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
-const runtime = new DockerRuntime();
 let image: string;
 let home: string;
 let proc: ServerProcess;
@@ -47,7 +46,11 @@ async function waitRunning(url: string, name: string): Promise<string> {
 ok = False
 deadline = time.time() + 60
 while time.time() < deadline and not ok:
-    for s in logs.describe_log_streams(logGroupName='/aws/sagemaker/ProcessingJobs', logStreamNamePrefix='${name}/')['logStreams']:
+    try:
+        streams = logs.describe_log_streams(logGroupName='/aws/sagemaker/ProcessingJobs', logStreamNamePrefix='${name}/')['logStreams']
+    except logs.exceptions.ResourceNotFoundException:
+        streams = []  # the group appears with the job's first log stream (later on a cluster: staging comes first)
+    for s in streams:
         ev = logs.get_log_events(logGroupName='/aws/sagemaker/ProcessingJobs', logStreamName=s['logStreamName'], startFromHead=True)['events']
         ok = ok or any(e['message'] == 'processor: started' for e in ev)
     time.sleep(0.2)
@@ -55,7 +58,7 @@ print(json.dumps({'ok': ok}))
 `,
   );
   expect(out.ok, 'the job container started').toBe(true);
-  const [c] = await runtime.listContainers({ [LABELS.name]: name, [LABELS.home]: home }, { all: true });
+  const [c] = await (await testRuntimeOf()).listContainers({ [LABELS.name]: name, [LABELS.home]: home }, { all: true });
   expect(c, 'the job container exists').toBeDefined();
   return c!.id;
 }
@@ -90,7 +93,7 @@ print(json.dumps({'status': d['ProcessingJobStatus'], 'reason': d.get('FailureRe
     // The same container finished the job (not a second run), and its log has no duplicated lines.
     expect(out.lines.filter((l) => l === 'processor: started')).toHaveLength(1);
     expect(out.lines.filter((l) => l === 'processor: done')).toHaveLength(1);
-    expect(await runtime.inspectContainer(container)).toBeUndefined();
+    expect(await (await testRuntimeOf()).inspectContainer(container)).toBeUndefined();
   });
 
   it('fails a job whose container vanished while the server was down, saying so', async () => {
@@ -101,7 +104,7 @@ print(json.dumps({'status': d['ProcessingJobStatus'], 'reason': d.get('FailureRe
     await boto3(proc.url, create(name, bucket, 600));
     const container = await waitRunning(proc.url, name);
     await proc.kill9();
-    await runtime.removeContainer(container, { force: true });
+    await (await testRuntimeOf()).removeContainer(container, { force: true });
     proc = await servers.start();
     const out = await boto3<{ status: string; reason?: string; end: unknown }>(
       proc.url,

@@ -3,19 +3,17 @@
  * env, commands), failures, missing image, MaxRuntimeInSeconds and StopTrainingJob (issue 3,
  * acceptance 1–4, 6, 9).
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddTagsCommand, DeleteTagsCommand, ListTagsCommand, StopTrainingJobCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { buildFixtureImage } from '../../fixtures/images/build.js';
-import { sdkClientConfig, startTestServer, type TestServer } from '../../helpers/server.js';
+import { sdkClientConfig, startTestServer, testRuntimeOf, type TestServer } from '../../helpers/server.js';
+import { onSwarm } from '../../helpers/cluster/test-cluster.js';
 import { baseJob, clients, createJob, describe as describeJob, getBytes, makeBucket, putText, shellJob, uniq, untar, waitFor } from './helpers.js';
 
-const exec = promisify(execFile);
 let srv: TestServer;
 let sm: SageMakerClient;
 let s3: S3Client;
@@ -84,7 +82,8 @@ describe('single-host training jobs', () => {
 
     // Clean-up follows the final status (so a crash never loses an upload): poll for it.
     const deadline = Date.now() + 10_000;
-    const containers = async () => (await exec('docker', ['ps', '-aq', '--filter', `label=slipway.name=${name}`])).stdout.trim();
+    const engine = await testRuntimeOf();
+    const containers = async () => (await engine.listContainers({ 'slipway.name': name }, { all: true })).map((c) => c.id).join(' ');
     while (Date.now() < deadline && (existsSync(join(srv.home, 'work', 'training', name)) || (await containers()) !== '')) {
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -140,7 +139,9 @@ describe('single-host training jobs', () => {
     expect(env.MY_VAR).toBe('hello');
   });
 
-  it('keeps the staged input read-only, so the object store cannot be changed through it', async () => {
+  // One engine hard-links inputs to the stored objects, so they must be read-only; on a Swarm the
+  // node holds copies (writable, as on SageMaker's volumes): there only the object store is checked.
+  it('keeps the staged input from changing the object store (read-only hard links on one engine)', async () => {
     const name = uniq('ro');
     await putText(s3, bucket, 'ro/in.txt', 'original');
     await createJob(
@@ -152,7 +153,7 @@ describe('single-host training jobs', () => {
     const d = await waitFor(sm, name);
     expect(d.TrainingJobStatus, d.FailureReason).toBe('Completed');
     const files = await untar(await getBytes(s3, bucket, `output/${name}/output/model.tar.gz`));
-    expect(files['rc.txt']!.toString().trim()).not.toBe('rc=0');
+    if (!onSwarm()) expect(files['rc.txt']!.toString().trim()).not.toBe('rc=0');
     expect((await getBytes(s3, bucket, 'ro/in.txt')).toString()).toBe('original');
   });
 

@@ -7,13 +7,12 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../../src/runtime/container-runtime.js';
-import { DockerRuntime } from '../../../src/runtime/docker/docker-runtime.js';
+import { testRuntimeOf } from '../../helpers/server.js';
 import { useServerProcesses, type ServerProcess } from '../../helpers/server-process.js';
 import { boto3, buildImageFrom, waitAndDescribe } from '../processing/helpers.js';
 import { uniq } from '../training/helpers.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
-const runtime = new DockerRuntime();
 let echo: string;
 let home: string;
 let proc: ServerProcess;
@@ -47,7 +46,7 @@ print(json.dumps({'ok': ok}))
 const outKeys = (bucket: string) => `sorted(o['Key'] for o in s3.list_objects_v2(Bucket='${bucket}', Prefix='out/').get('Contents', []))`;
 
 async function containers(name: string): Promise<string[]> {
-  return (await runtime.listContainers({ [LABELS.name]: name, [LABELS.home]: home }, { all: true })).map((c) => c.id);
+  return (await (await testRuntimeOf()).listContainers({ [LABELS.name]: name, [LABELS.home]: home }, { all: true })).map((c) => c.id);
 }
 
 describe('batch transform across a server crash', () => {
@@ -76,7 +75,7 @@ print(json.dumps({'status': d['TransformJobStatus'], 'reason': d.get('FailureRea
     expect(out.bodies['out/a.csv.out']).toBe('1\n');
     for (const k of ['b', 'c']) expect(out.bodies[`out/${k}.csv.out`]).toBe(Array.from({ length: 8 }, (_, i) => `${k}${i}\n`).join(''));
     // The crashed run's container was removed on resume; the second run removed its own.
-    expect(await runtime.inspectContainer(first[0]!)).toBeUndefined();
+    expect(await (await testRuntimeOf()).inspectContainer(first[0]!)).toBeUndefined();
     expect(await containers(name)).toEqual([]);
   });
 

@@ -4,17 +4,14 @@
  * container), JSON Lines with InputFilter / JoinSource / OutputFilter, and a record the model
  * answers 500 for, plus execution-parameters, Gzip input, logs, list and the waiter.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBaseImage } from '../../fixtures/images/build.js';
+import { buildTestImage } from '../../fixtures/images/build.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { boto3, buildImageFrom, waitAndDescribe } from '../processing/helpers.js';
 import { baseJob, clients, createJob, makeBucket, putText, uniq, waitFor } from '../training/helpers.js';
 
-const exec = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../../..');
 const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
 let srv: TestServer;
@@ -24,8 +21,7 @@ let probe: string;
 let picky: string;
 
 beforeAll(async () => {
-  await ensureBaseImage();
-  await exec('docker', ['build', '-q', '-t', 'decision-trees:latest', join(ROOT, 'examples/decision-trees')], { maxBuffer: 16 << 20 });
+  await buildTestImage(join(ROOT, 'examples/decision-trees'), 'decision-trees:latest');
   [probe, picky] = await Promise.all([
     buildImageFrom(join(import.meta.dirname, 'fixtures/dt-probe'), 'dt-probe'),
     buildImageFrom(join(import.meta.dirname, 'fixtures/picky'), 'picky'),
