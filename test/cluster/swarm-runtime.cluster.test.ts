@@ -22,6 +22,7 @@ import { SwarmRuntime } from '../../src/runtime/swarm/swarm-runtime.js';
 import { containerRuntimeContract } from '../integration/runtime/container-runtime-contract.js';
 import { BASE_IMAGE } from '../integration/runtime/test-image.js';
 import { CLUSTER_TESTS_ENABLED, startCluster, type Cluster, type ClusterNode } from '../helpers/cluster/swarm-cluster.js';
+import { copyImage } from '../helpers/cluster/slipway-on-swarm.js';
 
 const TEST_LABEL = 'slipway.test';
 
@@ -58,7 +59,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('SwarmRuntime on a three-node Swarm', ()
     cluster?.down();
   }, 180_000);
 
-  // Images built or tagged for a test are made on every node, as a registry pull would give them.
+  // Images built or tagged for a test are on every node with one id, as a registry pull would give them.
   const onEveryNode = (args: string[], input?: string) => {
     for (const n of cluster.nodes) cluster.docker(n, args, input);
   };
@@ -68,8 +69,11 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('SwarmRuntime on a three-node Swarm', ()
     rt,
     () => ({
       baseImage: BASE_IMAGE,
+      // Built once and copied: services name local images by id, and a node holding another build
+      // of the tag is refused (docs/cluster.md, "Images"); separate builds differ in id.
       buildImage: (dockerfile, tag) => {
-        onEveryNode(['build', '-q', '-t', tag, '-'], dockerfile);
+        cluster.docker(cluster.manager, ['build', '-q', '-t', tag, '-'], dockerfile);
+        for (const n of cluster.nodes) if (n !== cluster.manager) copyImage(cluster.manager, n, tag);
         return tag;
       },
       tagImage: (source, target) => onEveryNode(['tag', source, target]),
