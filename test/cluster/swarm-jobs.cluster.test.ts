@@ -27,7 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS } from '../../src/runtime/container-runtime.js';
 import { BASE_IMAGE } from '../integration/runtime/test-image.js';
 import { CLUSTER_TESTS_ENABLED, type Cluster } from '../helpers/cluster/swarm-cluster.js';
-import { swarmWithServeImage, type SlipwayOnSwarm } from '../helpers/cluster/slipway-on-swarm.js';
+import { jobLeftNothing, swarmWithServeImage, type SlipwayOnSwarm } from '../helpers/cluster/slipway-on-swarm.js';
 import { clients } from '../helpers/clients.js';
 import { until } from '../helpers/poll.js';
 import { getBytes, makeBucket, putText, ROLE, uniq } from '../integration/training/helpers.js';
@@ -101,18 +101,6 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('processing and transform jobs on a thre
   afterAll(async () => {
     await stop?.();
   }, 180_000);
-
-  /** Nothing of the job is left on the cluster: services, stagers, uploaders, volumes. */
-  async function cleanedUp(name: string): Promise<void> {
-    await until(
-      'the job cleaned up',
-      async () =>
-        (await slipway.swarm.listContainers({ [LABELS.name]: name }, { all: true })).length === 0 &&
-        cluster.docker(cluster.manager, ['service', 'ls', '-q', '--filter', 'label=slipway.swarm.helper-of']).trim() === '' &&
-        cluster.nodes.every((n) => !cluster.docker(n, ['volume', 'ls', '-q']).includes(name.toLowerCase())),
-      { timeoutMs: 60_000, everyMs: 500 },
-    );
-  }
 
   function processingJob(name: string, bucket: string, count: number, env: Record<string, string> = {}): CreateProcessingJobCommandInput {
     return {
@@ -199,7 +187,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('processing and transform jobs on a thre
       const ev = await c.logs.send(new GetLogEventsCommand({ logGroupName: '/aws/sagemaker/ProcessingJobs', logStreamName: s.logStreamName!, startFromHead: true }));
       expect(ev.events!.map((e) => e.message).join('\n')).toMatch(/processing on algo-[12]: part-/);
     }
-    await cleanedUp(name);
+    await jobLeftNothing(cluster, slipway.swarm, name);
   }, 600_000);
 
   it('reads the failing host message from its node into FailureReason and still uploads its outputs', async () => {
@@ -212,7 +200,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('processing and transform jobs on a thre
     expect(d.ExitMessage).toContain('failed on algo-1;');
     const part = JSON.parse((await getBytes(c.s3, bucket, `out/${name}/parts/parts/algo-1.json`)).toString()) as { files: string[] };
     expect(part.files).toEqual(['part-0.csv', 'part-1.csv', 'part-2.csv', 'part-3.csv']);
-    await cleanedUp(name);
+    await jobLeftNothing(cluster, slipway.swarm, name);
   }, 300_000);
 
   it('runs a two-instance transform job: the model staged per instance, every object through the nodes, .out objects written', async () => {
@@ -259,6 +247,6 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('processing and transform jobs on a thre
     }
     // Objects are split across the two instances (index modulo), each a container of its own.
     expect(answeredBy.size).toBe(2);
-    await cleanedUp(name);
+    await jobLeftNothing(cluster, slipway.swarm, name);
   }, 600_000);
 });

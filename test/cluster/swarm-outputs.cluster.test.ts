@@ -13,10 +13,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CreateProcessingJobCommand, DescribeProcessingJobCommand, DescribeTrainingJobCommand, type DescribeProcessingJobCommandOutput } from '@aws-sdk/client-sagemaker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LABELS } from '../../src/runtime/container-runtime.js';
 import { BASE_IMAGE } from '../integration/runtime/test-image.js';
 import { CLUSTER_TESTS_ENABLED, startCluster, type Cluster } from '../helpers/cluster/swarm-cluster.js';
-import { startSlipwayOnSwarm, type SlipwayOnSwarm } from '../helpers/cluster/slipway-on-swarm.js';
+import { jobLeftNothing, startSlipwayOnSwarm, type SlipwayOnSwarm } from '../helpers/cluster/slipway-on-swarm.js';
 import { until } from '../helpers/poll.js';
 import { baseJob, clients, createJob, getBytes, makeBucket, putText, ROLE, uniq, untar, waitFor } from '../integration/training/helpers.js';
 
@@ -80,18 +79,6 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('outputs while a job runs on a three-nod
     cluster?.down();
   }, 180_000);
 
-  /** Nothing of the job is left on the cluster: services, stagers, uploaders, volumes (the second ones too). */
-  async function cleanedUp(name: string): Promise<void> {
-    await until(
-      'the job cleaned up',
-      async () =>
-        (await slipway.swarm.listContainers({ [LABELS.name]: name }, { all: true })).length === 0 &&
-        cluster.docker(cluster.manager, ['service', 'ls', '-q', '--filter', 'label=slipway.swarm.helper-of']).trim() === '' &&
-        cluster.nodes.every((n) => !cluster.docker(n, ['volume', 'ls', '-q']).includes(name.toLowerCase())),
-      { timeoutMs: 60_000, everyMs: 500 },
-    );
-  }
-
   /** Exited uploader containers on the nodes (each pull's is removed right after it); asynchronous, so vitest's worker link stays alive. */
   async function leftUploaders(): Promise<number> {
     const lists = await Promise.all(
@@ -147,7 +134,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('outputs while a job runs on a three-nod
     const model = await untar(await getBytes(c.s3, bucket, `output/${name}/output/model.tar.gz`));
     // Restored into the LocalPath on the node; checkpointconfig.json names it; writable for any user.
     expect(JSON.parse(model['m.json']!.toString())).toEqual({ resumed: 'epoch=3', cfg: { LocalPath: `${CKPT}/`, S3Uri: `s3://${bucket}/ckpt/${name}/` }, ckpt_mode: '0o777' });
-    await cleanedUp(name);
+    await jobLeftNothing(cluster, slipway.swarm, name);
   }, 400_000);
 
   it('keeps TensorBoard data at its default path out of output.tar.gz and uploads it', async () => {
@@ -161,7 +148,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('outputs while a job runs on a three-nod
     expect((await getBytes(c.s3, bucket, `tb/${name}/events.out.tfevents.0.algo-1`)).length).toBeGreaterThan(0);
     const output = await untar(await getBytes(c.s3, bucket, `output/${name}/output/output.tar.gz`));
     expect(Object.keys(output)).toEqual(['result.txt']);
-    await cleanedUp(name);
+    await jobLeftNothing(cluster, slipway.swarm, name);
   }, 300_000);
 
   it('refuses a LocalPath that leaves its folder with a ValidationException, creating nothing', async () => {
@@ -232,6 +219,6 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('outputs while a job runs on a three-nod
     expect(d.ProcessingJobStatus, d.FailureReason).toBe('Completed');
     expect((await getBytes(c.s3, bucket, `out/${name}/final/summary.txt`)).toString()).toBe('at the end');
     expect(JSON.parse((await getBytes(c.s3, bucket, `out/${name}/stream/part-2.json`)).toString())).toMatchObject({ i: 2 });
-    await cleanedUp(name);
+    await jobLeftNothing(cluster, slipway.swarm, name);
   }, 400_000);
 });

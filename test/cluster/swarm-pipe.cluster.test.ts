@@ -14,7 +14,7 @@ import { CreateProcessingJobCommand, DescribeProcessingJobCommand, StopTrainingJ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../helpers/poll.js';
 import type { SwarmRuntime } from '../../src/runtime/swarm/swarm-runtime.js';
-import { startSlipwayOnSwarm, type SlipwayOnSwarm } from '../helpers/cluster/slipway-on-swarm.js';
+import { jobLeftNothing, startSlipwayOnSwarm, type SlipwayOnSwarm } from '../helpers/cluster/slipway-on-swarm.js';
 import { LABELS } from '../../src/runtime/container-runtime.js';
 import { BASE_IMAGE } from '../integration/runtime/test-image.js';
 import { CLUSTER_TESTS_ENABLED, startCluster, type Cluster } from '../helpers/cluster/swarm-cluster.js';
@@ -101,18 +101,6 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('Pipe mode on a three-node Swarm (SLIPWA
     });
   }
 
-  /** Nothing of the job on the cluster: its services, helpers (stager, feeder, uploader), containers and volumes on every node. */
-  async function nothingLeft(name: string): Promise<void> {
-    await until(
-      'the job cleaned up',
-      async () =>
-        (await swarm.listContainers({ [LABELS.name]: name }, { all: true })).length === 0 &&
-        cluster.docker(cluster.manager, ['service', 'ls', '-q', '--filter', 'label=slipway.swarm.helper-of']).trim() === '' &&
-        cluster.nodes.every((n) => !cluster.docker(n, ['volume', 'ls', '-q']).includes(name) && cluster.docker(n, ['ps', '-aq', '--filter', `name=${name}`]).trim() === ''),
-      { timeoutMs: 60_000, everyMs: 500 },
-    );
-  }
-
   it('two hosts on two nodes read their ShardedByS3Key share and a Gzip channel for two epochs through the node feeders', async () => {
     const c = clients(slipway.url);
     const bucket = await makeBucket(c.s3);
@@ -168,7 +156,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('Pipe mode on a three-node Swarm (SLIPWA
       expect(got.config.gz).toMatchObject({ TrainingInputMode: 'Pipe' });
       expect(got.config.code).toMatchObject({ TrainingInputMode: 'File' });
     }
-    await nothingLeft(name);
+    await jobLeftNothing(cluster, swarm, name, { containers: true });
   }, 600_000);
 
   it('fails a job whose Pipe Gzip channel holds data that is not gzip, with the one-engine reason', async () => {
@@ -187,7 +175,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('Pipe mode on a three-node Swarm (SLIPWA
     const d = await waitFor(c.sm, name, { timeoutMs: 240_000 });
     expect(d.TrainingJobStatus).toBe('Failed');
     expect(d.FailureReason).toBe('ClientError: Channel train object plain.gz is not valid gzip data (incorrect header check).');
-    await nothingLeft(name);
+    await jobLeftNothing(cluster, swarm, name, { containers: true });
   }, 300_000);
 
   it('stops a job whose container holds its FIFO: Stopped, feeder and all gone from the nodes', async () => {
@@ -211,7 +199,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('Pipe mode on a three-node Swarm (SLIPWA
     const d = await waitFor(c.sm, name, { timeoutMs: 240_000 });
     expect(d.TrainingJobStatus).toBe('Stopped');
     console.log(`Pipe job held on a FIFO: Stopped ${Date.now() - t0} ms after StopTrainingJob`);
-    await nothingLeft(name);
+    await jobLeftNothing(cluster, swarm, name, { containers: true });
   }, 400_000);
 
   it('a two-instance processing job reads its sharded Gzip Pipe input through each node feeder, two epochs', async () => {
@@ -251,6 +239,6 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('Pipe mode on a three-node Swarm (SLIPWA
     expect(a1.at_start).toEqual(['stream_0']);
     expect(a1.got).toEqual(['row 0\nrow 2\n', 'row 0\nrow 2\n']);
     expect(a2.got).toEqual(['row 1\nrow 3\n', 'row 1\nrow 3\n']);
-    await nothingLeft(name);
+    await jobLeftNothing(cluster, swarm, name, { containers: true });
   }, 300_000);
 });

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../helpers/poll.js';
 import type { SwarmRuntime } from '../../src/runtime/swarm/swarm-runtime.js';
-import { startSlipwayOnSwarm, type SlipwayOnSwarm } from '../helpers/cluster/slipway-on-swarm.js';
+import { jobLeftNothing, startSlipwayOnSwarm, type SlipwayOnSwarm } from '../helpers/cluster/slipway-on-swarm.js';
 import { LABELS } from '../../src/runtime/container-runtime.js';
 import { BASE_IMAGE } from '../integration/runtime/test-image.js';
 import { CLUSTER_TESTS_ENABLED, startCluster, type Cluster } from '../helpers/cluster/swarm-cluster.js';
@@ -139,14 +139,7 @@ describe.skipIf(!CLUSTER_TESTS_ENABLED)('training jobs on a three-node Swarm (SL
     console.log(`two-host swarm job: ${Date.now() - started} ms from create to Completed`);
     // Nothing of the job is left on the cluster (clean-up follows the final status): services,
     // stagers, uploaders, volumes.
-    await until(
-      'the job cleaned up',
-      async () =>
-        (await swarm.listContainers({ [LABELS.name]: name }, { all: true })).length === 0 &&
-        cluster.docker(cluster.manager, ['service', 'ls', '-q', '--filter', 'label=slipway.swarm.helper-of']).trim() === '' &&
-        cluster.nodes.every((n) => !cluster.docker(n, ['volume', 'ls', '-q']).includes(name)),
-      { timeoutMs: 60_000, everyMs: 500 },
-    );
+    await jobLeftNothing(cluster, swarm, name);
   }, 600_000);
 
   it('reads the failure file from the node into FailureReason', async () => {

@@ -11,6 +11,8 @@ import { startSlipway, type SlipwayServer } from '../../../src/server/app.js';
 import { SwarmRuntime } from '../../../src/runtime/swarm/swarm-runtime.js';
 import { startCluster, type Cluster, type ClusterNode } from './swarm-cluster.js';
 import { freePort } from '../free-port.js';
+import { until } from '../poll.js';
+import { LABELS, type ContainerRuntime } from '../../../src/runtime/container-runtime.js';
 import { execFileSync } from 'node:child_process';
 
 /** `docker save` on one node piped into `docker load` on another (through a pipe, not this process's memory). */
@@ -77,4 +79,24 @@ export async function swarmWithServeImage(baseImage: string, serveImage: string,
       cluster.down();
     },
   };
+}
+
+/**
+ * Waits until nothing of job `name` is left on the cluster: its services, the staging helpers
+ * (stager, feeder, uploader), its volumes on every node and, with `containers`, its containers there.
+ */
+export async function jobLeftNothing(cluster: Cluster, runtime: ContainerRuntime, name: string, opts: { containers?: boolean } = {}): Promise<void> {
+  const lower = name.toLowerCase();
+  await until(
+    'the job cleaned up',
+    async () =>
+      (await runtime.listContainers({ [LABELS.name]: name }, { all: true })).length === 0 &&
+      cluster.docker(cluster.manager, ['service', 'ls', '-q', '--filter', 'label=slipway.swarm.helper-of']).trim() === '' &&
+      cluster.nodes.every(
+        (n) =>
+          !cluster.docker(n, ['volume', 'ls', '-q']).toLowerCase().includes(lower) &&
+          (!opts.containers || cluster.docker(n, ['ps', '-aq', '--filter', `name=${name}`]).trim() === ''),
+      ),
+    { timeoutMs: 60_000, everyMs: 500 },
+  );
 }
