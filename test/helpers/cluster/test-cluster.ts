@@ -8,7 +8,6 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { it } from 'vitest';
 import { BASE_IMAGE, ensureBaseImage, onTestImageBuilt } from '../../fixtures/images/build.js';
 import { startCluster, type Cluster } from './swarm-cluster.js';
 
@@ -58,13 +57,4 @@ export async function limitsOf(id: string): Promise<{ memory: number; nanoCpus: 
   const { stdout } = await execFileAsync('docker', [...host, ...what, '--format', format, id]);
   const [memory, nanoCpus] = stdout.trim().split(' ').map(Number);
   return { memory: memory!, nanoCpus: nanoCpus! };
-}
-
-/**
- * `it` on one engine; on the Swarm a skipped case, for behaviour a cluster refuses or does
- * differently on purpose (`reason` says which; docs/cluster.md lists them all).
- */
-export function itOnOneEngine(reason: string): ReturnType<typeof it.skipIf> {
-  void reason;
-  return it.skipIf(onSwarm());
 }
