@@ -5,32 +5,16 @@
 // on a cluster"), interleaved in rounds so host load hits both alike.
 // Run as root: SLIPWAY_SWARM_SLOT=N npx vite-node bench/cluster/pipe.ts [--rounds 3] [--mb 50].
 // Results: bench/results/cluster-pipe.json.
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { startCluster } from '../../test/helpers/cluster/swarm-cluster.js';
-import { startSlipwayOnSwarm } from '../../test/helpers/cluster/slipway-on-swarm.js';
-import { startSlipway } from '../../src/server/app.js';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { BASE_IMAGE } from '../../test/integration/runtime/test-image.js';
+import { ROLE, arg, clients, median, onBothRuntimes, uniq, waitCompleted, writeResult } from './kit.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const arg = (name: string, dflt: number) => Number(process.argv[process.argv.indexOf(name) + 1]) || dflt;
 const rounds = arg('--rounds', 3);
 const mb = arg('--mb', 50);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const uniq = (p: string) => `${p}-${randomBytes(4).toString('hex')}`;
-const ROLE = 'arn:aws:iam::000000000000:role/bench';
-const clients = (url: string) => {
-  const cfg = { endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
-  return { sm: new SageMakerClient(cfg), s3: new S3Client({ ...cfg, forcePathStyle: true }) };
-};
 
 /** Reads train_0 to its EOF; what it took goes to /opt/ml/model/r.json. */
 const READER = String.raw`
@@ -86,13 +70,7 @@ async function run(url: string, bucket: string, gzip: boolean): Promise<{ mbps: 
       StoppingCondition: { MaxRuntimeInSeconds: 600 },
     }),
   );
-  for (;;) {
-    const d = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
-    if (d.TrainingJobStatus === 'Completed') break;
-    if (d.TrainingJobStatus !== 'InProgress') throw new Error(`${name}: ${d.TrainingJobStatus} ${d.FailureReason}`);
-    if (performance.now() - t0 > 300_000) throw new Error(`${name} never ended`);
-    await sleep(100);
-  }
+  await waitCompleted(sm, name, t0);
   const jobSeconds = (performance.now() - t0) / 1000;
   const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `out/${name}/output/model/r.json` }));
   const r = JSON.parse(await obj.Body!.transformToString()) as { bytes: number; secs: number };
@@ -100,17 +78,9 @@ async function run(url: string, bucket: string, gzip: boolean): Promise<{ mbps: 
   return { mbps: r.bytes / 1024 / 1024 / r.secs, jobSeconds };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 const data = payload();
-const cluster = await startCluster({ workers: 2, images: [BASE_IMAGE] });
-const engineHome = mkdtempSync(join(tmpdir(), 'slipway-bench-pipe-'));
-const engine = await startSlipway({ home: engineHome, host: '127.0.0.1', port: 0 });
-let swarm: Awaited<ReturnType<typeof startSlipwayOnSwarm>> | undefined;
-try {
-  swarm = await startSlipwayOnSwarm(cluster);
-  const targets = { docker: engine.url, swarm: swarm.url };
-  const buckets = { docker: await setup(engine.url, data), swarm: await setup(swarm.url, data) };
+await onBothRuntimes([BASE_IMAGE], async (targets) => {
+  const buckets = { docker: await setup(targets.docker, data), swarm: await setup(targets.swarm, data) };
   type Samples = { mbps: number[]; jobSeconds: number[] };
   const fresh = (): Samples => ({ mbps: [], jobSeconds: [] });
   const samples = { docker: { plain: fresh(), gzip: fresh() }, swarm: { plain: fresh(), gzip: fresh() } };
@@ -141,14 +111,6 @@ try {
     what: 'Pipe mode: MB/s a container reads from its FIFO (open → EOF, 1 MiB reads), plain and Gzip channel, and create → Completed; one Docker engine (in-process feeder) vs a 3-node Swarm on this machine (node feeder task)',
     ...summary,
   };
-  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results/cluster-pipe.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log(JSON.stringify(out, null, 2));
-} finally {
-  await swarm?.close();
-  await engine.close();
-  execFileSync('bash', ['-c', `docker ps -aq --filter label=slipway.home=${engineHome} | xargs -r docker rm -f >/dev/null`]);
-  rmSync(engineHome, { recursive: true, force: true });
-  cluster.down();
-}
+  writeResult('cluster-pipe.json', out);
+});
 process.exit(0);

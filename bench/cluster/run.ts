@@ -5,13 +5,10 @@
 // host load hits both alike. The replica half of the benchmark (invocation throughput through 2
 // replicas vs 1) waits for PostgreSQL and leases.
 // Run as root: npx vite-node bench/cluster/run.ts [--rounds 3]. Results: bench/results/cluster.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { randomBytes } from 'node:crypto';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -19,32 +16,11 @@ import {
   CreateTrainingJobCommand,
   DeleteEndpointCommand,
   DescribeEndpointCommand,
-  DescribeTrainingJobCommand,
-  SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { startCluster } from '../../test/helpers/cluster/swarm-cluster.js';
-import { startSlipwayOnSwarm } from '../../test/helpers/cluster/slipway-on-swarm.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { startSlipway } from '../../src/server/app.js';
 import { BASE_IMAGE } from '../../test/integration/runtime/test-image.js';
-import { execFileSync } from 'node:child_process';
+import { ROLE, ROOT, arg, clients, makeBucket, median, onBothRuntimes, sleep, uniq, waitCompleted, writeResult } from './kit.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 3;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const uniq = (p: string) => `${p}-${randomBytes(4).toString('hex')}`;
-const ROLE = 'arn:aws:iam::000000000000:role/bench';
-// The test helpers import vitest; the bench makes its own clients.
-const clients = (url: string) => {
-  const cfg = { endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
-  return { sm: new SageMakerClient(cfg), s3: new S3Client({ ...cfg, forcePathStyle: true }) };
-};
-async function makeBucket(s3: S3Client): Promise<string> {
-  const b = uniq('bench');
-  await s3.send(new CreateBucketCommand({ Bucket: b }));
-  return b;
-}
+const rounds = arg('--rounds', 3);
 
 async function job(url: string, bucket: string, hosts: number): Promise<number> {
   const { sm } = clients(url);
@@ -60,13 +36,7 @@ async function job(url: string, bucket: string, hosts: number): Promise<number> 
       StoppingCondition: { MaxRuntimeInSeconds: 600 },
     }),
   );
-  for (;;) {
-    const d = await sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
-    if (d.TrainingJobStatus === 'Completed') break;
-    if (d.TrainingJobStatus !== 'InProgress') throw new Error(`${name}: ${d.TrainingJobStatus} ${d.FailureReason}`);
-    if (performance.now() - t0 > 300_000) throw new Error(`${name} never ended`);
-    await sleep(100);
-  }
+  await waitCompleted(sm, name, t0);
   return (performance.now() - t0) / 1000;
 }
 
@@ -91,17 +61,10 @@ async function endpoint(url: string): Promise<number> {
 
 // The hosting tests' fixture model server (test/integration/hosting/fixtures/model-server).
 const MODEL_SERVER_IMAGE = 'slipway-test/hosting-model:latest';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 execFileSync('docker', ['build', '-q', '-t', MODEL_SERVER_IMAGE, join(ROOT, 'test/integration/hosting/fixtures/model-server')], { stdio: ['ignore', 'ignore', 'inherit'] });
-const cluster = await startCluster({ workers: 2, images: [BASE_IMAGE, MODEL_SERVER_IMAGE] });
-const engineHome = mkdtempSync(join(tmpdir(), 'slipway-bench-cluster-'));
-const engine = await startSlipway({ home: engineHome, host: '127.0.0.1', port: 0 });
-let swarm: Awaited<ReturnType<typeof startSlipwayOnSwarm>> | undefined;
-try {
-  swarm = await startSlipwayOnSwarm(cluster);
-  const targets = { docker: engine.url, swarm: swarm.url };
-  const buckets = { docker: await makeBucket(clients(engine.url).s3), swarm: await makeBucket(clients(swarm.url).s3) };
+await onBothRuntimes([BASE_IMAGE, MODEL_SERVER_IMAGE], async (targets) => {
+  const buckets = { docker: await makeBucket(clients(targets.docker).s3), swarm: await makeBucket(clients(targets.swarm).s3) };
   const samples: Record<string, Record<string, number[]>> = { docker: { job1: [], job2: [], endpoint: [] }, swarm: { job1: [], job2: [], endpoint: [] } };
   for (let r = 0; r < rounds; r++) {
     for (const rt of ['docker', 'swarm'] as const) {
@@ -120,22 +83,6 @@ try {
     what: 'create → Completed (trivial training job, 1 and 2 hosts) and create → InService (1-instance endpoint), one Docker engine vs a 3-node Swarm on this machine',
     ...summary,
   };
-  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results/cluster.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log(JSON.stringify(out, null, 2));
-} finally {
-  await swarm?.close();
-  await engine.close();
-  // Endpoints are deleted as they are measured; whatever a failed round left goes here, firewall rules included.
-  execFileSync('bash', [
-    '-c',
-    `docker ps -aq --filter label=slipway.home=${engineHome} | xargs -r docker rm -f >/dev/null
-     for n in $(docker network ls -q --filter label=slipway.home=${engineHome} --format '{{.Name}}'); do
-       docker network rm "$n" >/dev/null
-       iptables -S | grep -F "slipway-isolation:$n:" | sed 's/^-A/-D/' | while read -r rule; do eval iptables "$rule"; done
-     done`,
-  ]);
-  rmSync(engineHome, { recursive: true, force: true });
-  cluster.down();
-}
+  writeResult('cluster.json', out);
+});
 process.exit(0);
